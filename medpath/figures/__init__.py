@@ -1,0 +1,1 @@
+"""Pure plotly figure builders; each returns a ``plotly.graph_objects.Figure``."""

@@ -1,0 +1,166 @@
+"""The canonical, validated study model that every analysis, figure and report reads.
+
+Data flows one way: file bytes -> parsed tables (``medpath.reading``) -> validated ``Study``
+(``medpath.validation``) -> analyses -> figures / tables / report.
+
+Canonical tables (pandas DataFrames, one row per observation, in the tidy sense of
+Wickham, "Tidy Data", J. Stat. Softw. 59(10), 2014):
+
+``Study.screening`` (``None`` when only visits were supplied), one row per screened candidate:
+    patient_id (str); sex ("M" / "F" / NA); age (float, years); bmd_tscore (float, spine T-score at
+    screening); the yes/no history columns in ``HISTORY_COLUMNS`` and the infection tests in
+    ``INFECTION_COLUMNS`` (pandas "boolean" dtype, NA = unknown; for infections True = positive);
+    consent ("signed" / "declined" / "pending" / NA); enrolled ("boolean").
+
+``Study.visits``, one row per (patient, visit):
+    patient_id (str); visit (canonical label, e.g. "baseline", "month 6"); month (float, months since
+    baseline, baseline = 0); the outcome columns in ``OUTCOMES`` (float, NaN = not measured).
+
+Both tables carry provenance columns ``PROVENANCE`` = (source_file, source_sheet, source_row): the
+file name, the sheet (None for CSV) and the row number the user sees in Excel (1-based, header
+included). Rows with an error finding are *not* in these tables; they are counted in
+``Study.excluded_rows`` so that no row is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+PROVENANCE = ("source_file", "source_sheet", "source_row")
+
+HISTORY_COLUMNS = (
+    "autoimmune_disease",
+    "osteoporosis_related_disease",
+    "osteoporosis_drugs",
+    "immunosuppressant",
+    "anticoagulant",
+    "corticosteroid",
+    "paralysis_after_surgery",
+)
+INFECTION_COLUMNS = ("hbsag", "hiv", "cmv", "rubella", "toxoplasma")
+CONSENT_VALUES = ("signed", "declined", "pending")
+SCREENING_COLUMNS = (
+    "patient_id",
+    "sex",
+    "age",
+    "bmd_tscore",
+    *HISTORY_COLUMNS,
+    *INFECTION_COLUMNS,
+    "consent",
+    "enrolled",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Metadata of one outcome column of ``Study.visits``."""
+
+    key: str
+    label: str
+    unit: str
+    better: Literal["higher", "lower"]
+    primary: bool
+    valid_range: tuple[float, float]
+    axis_range: tuple[float, float] | None = None
+
+    @property
+    def axis_title(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+
+OUTCOMES: dict[str, Outcome] = {
+    o.key: o
+    for o in (
+        Outcome("bmd_tscore", "Spine BMD T-score", "SD", "higher", True, (-7.0, 5.0)),
+        Outcome("vas", "VAS pain", "0–10", "lower", True, (0.0, 10.0), (0.0, 10.0)),
+        Outcome("bmd_g_cm2", "Spine BMD", "g/cm²", "higher", False, (0.1, 3.0)),
+        Outcome("rom_deg", "Range of motion", "degrees", "higher", False, (0.0, 360.0)),
+        Outcome("qol", "Quality of life", "score", "higher", False, (0.0, 100.0)),
+    )
+}
+PRIMARY_OUTCOMES = tuple(k for k, o in OUTCOMES.items() if o.primary)
+VISIT_COLUMNS = ("patient_id", "visit", "month", *OUTCOMES)
+
+#: Month of the protocol's primary end point ("6 months").
+PRIMARY_MONTH = 6.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation finding, pointing at the exact place the user can open in Excel."""
+
+    severity: Literal["error", "warning"]
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+
+    def as_dict(self) -> dict:
+        value = self.value
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": value,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        place = self.file
+        if self.sheet:
+            place += f", sheet '{self.sheet}'"
+        if self.row is not None:
+            place += f", row {self.row}"
+        if self.column:
+            place += f", column '{self.column}'"
+        shown = "" if self.value is None else f" (value: {self.value!r})"
+        return f"{self.severity.upper()}: {place}: {self.message}{shown}"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file as received: its name, size and SHA-256 (the bytes themselves are not kept)."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: the canonical tables, every finding, and what was left out and why."""
+
+    screening: pd.DataFrame | None
+    visits: pd.DataFrame
+    findings: tuple[Finding, ...] = ()
+    sources: tuple[SourceFile, ...] = ()
+    excluded_rows: dict[str, int] = field(default_factory=dict)
+    label: str = ""
+    synthetic: bool = False
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def patient_ids(self) -> list[str]:
+        """Patients with at least one visit row, in first-seen order."""
+        return list(dict.fromkeys(self.visits["patient_id"]))
+
+    @property
+    def outcomes_present(self) -> list[str]:
+        """Outcome keys with at least one value, primary outcomes first."""
+        return [k for k in OUTCOMES if k in self.visits and self.visits[k].notna().any()]
