@@ -13,8 +13,9 @@ Wickham, "Tidy Data", J. Stat. Softw. 59(10), 2014):
     consent ("signed" / "declined" / "pending" / NA); enrolled ("boolean").
 
 ``Study.visits``, one row per (patient, visit):
-    patient_id (str); visit (canonical label, e.g. "baseline", "month 6"); month (float, months since
-    baseline, baseline = 0); the outcome columns in ``OUTCOMES`` (float, NaN = not measured).
+    patient_id (str); visit (canonical label, e.g. "baseline", "month 6"); month (float, nominal months
+    since baseline, baseline = 0); day (float, the day offset when the file gives one, else NaN); the
+    outcome columns in ``OUTCOMES`` (float, NaN = not measured).
 
 Both tables carry provenance columns ``PROVENANCE`` = (source_file, source_sheet, source_row): the
 file name, the sheet (None for CSV) and the row number the user sees in Excel (1-based, header
@@ -82,7 +83,7 @@ OUTCOMES: dict[str, Outcome] = {
     )
 }
 PRIMARY_OUTCOMES = tuple(k for k, o in OUTCOMES.items() if o.primary)
-VISIT_COLUMNS = ("patient_id", "visit", "month", *OUTCOMES)
+VISIT_COLUMNS = ("patient_id", "visit", "month", "day", *OUTCOMES)
 
 #: Month of the protocol's primary end point ("6 months").
 PRIMARY_MONTH = 6.0

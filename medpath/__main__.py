@@ -1,0 +1,5 @@
+import sys
+
+from medpath.cli import main
+
+sys.exit(main())

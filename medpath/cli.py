@@ -1,0 +1,74 @@
+"""Command line: ``python -m medpath validate|summary|report FILE [FILE ...]``.
+
+Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot be read (a finding says
+which and why). A bad file never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from medpath.model import Finding
+from medpath.study import load_study
+
+EXIT_OK, EXIT_ERRORS = 0, 2
+
+
+def _read_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Finding]]:
+    files, problems = [], []
+    for path in paths:
+        try:
+            files.append((Path(path).name, Path(path).read_bytes()))
+        except OSError as exc:
+            problems.append(Finding("error", path, None, None, None, None, f"cannot open the file: {exc.strerror}"))
+    return files, problems
+
+
+def _study(args):
+    files, problems = _read_files(args.files)
+    study = load_study(files)
+    return study, problems + list(study.findings)
+
+
+def cmd_validate(args) -> int:
+    study, findings = _study(args)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.severity == "error" for f in findings)
+    excluded = ", ".join(f"{n} {kind} row(s)" for kind, n in study.excluded_rows.items() if n)
+    print(f"{errors} error(s), {len(findings) - errors} warning(s)" + (f"; left out of analyses: {excluded}" if excluded else ""))
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def cmd_summary(args) -> int:
+    from medpath.summary import summarise
+
+    study, findings = _study(args)
+    summary = summarise(study, alternative=args.alternative, zero_method=args.zero_method)
+    summary["findings"] = [f.as_dict() for f in findings]
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return EXIT_ERRORS if any(f.severity == "error" for f in findings) else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m medpath", description="MedPath: validate and summarise a trial's spreadsheets.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="print every finding; exit 2 if there is an error")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(run=cmd_validate)
+    summary = sub.add_parser("summary", help="print the study summary")
+    summary.add_argument("files", nargs="+", metavar="FILE")
+    summary.add_argument("--json", action="store_true", help="print JSON (the only format)")
+    summary.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less", "expected"],
+                         help="Wilcoxon alternative about after - before; 'expected' = the protocol's direction per outcome")
+    summary.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
+    summary.set_defaults(run=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,68 @@
+"""CONSORT-style eligibility funnel (Schulz et al., CONSORT 2010 flow diagram) for NCT04501354.
+
+Bars show how many candidates passed each step and every earlier one, with the percentage of the
+first step; a box beside each step lists why the others dropped out there.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from medpath.eligibility import PROTOCOL, Eligibility, FunnelStep
+from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, apply_layout
+
+#: The funnel uses the left part of the plot; exclusion boxes sit in the right part.
+FUNNEL_DOMAIN = (0.0, 0.55)
+BAR_COLOUR = OKABE_ITO[3]
+
+
+def exclusion_text(step: FunnelStep) -> str:
+    """e.g. "Excluded (n=8): male ≤ 50 y: 4; female ≤ 40 y: 3; unknown (missing data): 1"."""
+    reasons = [f"{reason}: {count}" for reason, count in step.excluded.items()]
+    if step.unknown:
+        reasons.append(f"unknown (missing data): {step.unknown}")
+    return f"Excluded (n={step.dropped}): " + "; ".join(reasons)
+
+
+def funnel_figure(eligibility: Eligibility, title: str | None = None) -> go.Figure:
+    """The funnel of ``eligibility.steps``; the default title names the study and the n screened
+    (or the n enrolled when there was no screening log)."""
+    steps = eligibility.steps
+    labels = [s.label for s in steps]
+    if title is None:
+        first = steps[0]
+        title = f"Eligibility funnel, {PROTOCOL}: {first.n} {first.label.lower()}"
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=[s.n for s in steps],
+            textinfo="value+percent initial",
+            textposition="auto",
+            textfont={"size": BASE_FONT_SIZE},
+            marker={"color": BAR_COLOUR},
+            connector={"fillcolor": "#DDE7F0"},
+            hovertemplate="%{y}: %{x} (%{percentInitial:.0%} of first step)<extra></extra>",
+        )
+    )
+    for step in steps:
+        if step.dropped:
+            fig.add_annotation(
+                x=FUNNEL_DOMAIN[1] + 0.02,
+                xref="paper",
+                xanchor="left",
+                y=step.label,
+                yref="y",
+                text=exclusion_text(step),
+                showarrow=False,
+                align="left",
+                font={"size": BASE_FONT_SIZE - 1},
+                bgcolor="white",
+                bordercolor="#888888",
+                borderwidth=1,
+                borderpad=4,
+            )
+    apply_layout(fig, title, height=max(480, 60 * len(steps) + 140))
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(domain=FUNNEL_DOMAIN, visible=False)
+    fig.update_yaxes(automargin=True)
+    return fig

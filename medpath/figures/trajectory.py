@@ -1,0 +1,264 @@
+"""Per-patient trajectory charts: spaghetti plot, small multiples and a before-after (paired) plot.
+
+Each patient keeps one colour on every chart (``style.patient_colours`` over all patients of the
+visits table). Missed visits are gaps (``connectgaps=False``): lines are never drawn across a visit
+without a value. Values come from ``medpath.trajectories.patient_series``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from medpath.figures.style import BASE_FONT_SIZE, apply_layout, patient_colours
+from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+from medpath.trajectories import WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX, patient_ids, patient_series
+
+X_TITLE = "Months since baseline"
+MEDIAN_NAME = "Median"
+#: Pale fills of the WHO bands (WHO Technical Report Series 843, 1994), kept light so that the
+#: saturated patient colours stay readable on top of them.
+WHO_BAND_FILLS = {"normal": "#E3F2E6", "osteopenia": "#FFF3D6", "osteoporosis": "#FBE1DC"}
+WHO_BAND_LABELS = {
+    "normal": "Normal<br>T ≥ −1",
+    "osteopenia": "Osteopenia<br>−2.5 < T < −1",
+    "osteoporosis": "Osteoporosis<br>T ≤ −2.5",
+}
+SMALL_MULTIPLE_COLUMNS = 5
+
+
+def _fmt(value: float, sign: bool = False) -> str:
+    return "–" if pd.isna(value) else format(value, "+.6g" if sign else ".6g")
+
+
+def _point_label(month: float) -> str:
+    return "baseline" if month == 0 else f"month {month:g}"
+
+
+def _span(months) -> str:
+    """'baseline to month 6' for the months that carry data."""
+    months = sorted(set(months))
+    if not months:
+        return "no data"
+    first, last = _point_label(months[0]), _point_label(months[-1])
+    return first if first == last else f"{first} to {last}"
+
+
+def _y_title(outcome: str, mode: str = "absolute") -> str:
+    o = OUTCOMES[outcome]
+    title = o.axis_title if mode == "absolute" else f"Change from baseline ({o.unit})"
+    return f"{title} — {o.better} is better"
+
+
+def _colours(visits: pd.DataFrame, colours: dict[str, str] | None) -> dict[str, str]:
+    return {**patient_colours(visits["patient_id"]), **(colours or {})}
+
+
+def _selected(visits: pd.DataFrame, patients) -> list[str]:
+    ids = patient_ids(visits)
+    if patients is None:
+        return ids
+    unknown = set(patients) - set(ids)
+    if unknown:
+        raise ValueError(f"No visits for patient(s) {sorted(unknown)}.")
+    return [p for p in ids if p in set(patients)]
+
+
+def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", **kwargs) -> go.Scatter:
+    """One patient's line with markers; hover gives the exact value, visit label and month."""
+    o = OUTCOMES[outcome]
+    pid = rows["patient_id"].iloc[0]
+    hover = [
+        f"<b>{pid}</b> · {r.visit} (month {r.month:g})<br>{o.axis_title}: {_fmt(r.value)}"
+        f"<br>Change from baseline: {_fmt(r.change, sign=True)}"
+        for r in rows.itertuples()
+    ]
+    kwargs.setdefault("x", rows["month"].tolist())
+    return go.Scatter(
+        y=rows[y].tolist(),
+        name=pid,
+        mode="lines+markers",
+        line={"color": colour, "width": 2.5},
+        marker={"color": colour, "size": 9},
+        connectgaps=False,
+        cliponaxis=False,
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        **kwargs,
+    )
+
+
+def _tscore_range(values: pd.Series) -> tuple[float, float]:
+    """A y range that shows the data and a part of every WHO band."""
+    low = min([*values.dropna(), WHO_OSTEOPOROSIS_MAX - 1.0])
+    high = max([*values.dropna(), WHO_NORMAL_MIN + 0.5])
+    return math.floor(low * 2) / 2 - 0.25, math.ceil(high * 2) / 2 + 0.25
+
+
+def _add_who_bands(fig: go.Figure, y_range: tuple[float, float]) -> None:
+    """Shade the WHO classes behind the traces and label them in the right margin."""
+    bounds = {
+        "osteoporosis": (y_range[0], WHO_OSTEOPOROSIS_MAX),
+        "osteopenia": (WHO_OSTEOPOROSIS_MAX, WHO_NORMAL_MIN),
+        "normal": (WHO_NORMAL_MIN, y_range[1]),
+    }
+    for name, (y0, y1) in bounds.items():
+        fig.add_hrect(y0=y0, y1=y1, fillcolor=WHO_BAND_FILLS[name], line_width=0, layer="below", name=name)
+        fig.add_annotation(
+            text=WHO_BAND_LABELS[name],
+            xref="paper",
+            x=1.01,
+            xanchor="left",
+            y=(y0 + y1) / 2,
+            yref="y",
+            showarrow=False,
+            align="left",
+            font={"size": BASE_FONT_SIZE - 1, "color": "#444444"},
+        )
+
+
+def spaghetti_figure(
+    visits: pd.DataFrame,
+    outcome: str,
+    patients: list[str] | None = None,
+    mode: Literal["absolute", "change"] = "absolute",
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """One line per patient over months since baseline, plus the median of the available values.
+
+    ``mode="change"`` plots the change from each patient's baseline, with a zero reference line.
+    In absolute mode the T-score chart shades the WHO classes and the VAS axis is fixed to 0–10.
+    """
+    if mode not in ("absolute", "change"):
+        raise ValueError(f"mode must be 'absolute' or 'change', not {mode!r}.")
+    y = "value" if mode == "absolute" else "change"
+    series = patient_series(visits, outcome)
+    series = series[series["patient_id"].isin(_selected(visits, patients))]
+    colour = _colours(visits, colours)
+
+    fig = go.Figure()
+    for pid, rows in series.groupby("patient_id", sort=True):
+        fig.add_trace(_patient_trace(rows, outcome, colour[pid], y))
+    by_month = series.groupby("month")[y]
+    median, count = by_month.median(), by_month.count()
+    fig.add_trace(
+        go.Scatter(
+            x=median.index.tolist(),
+            y=median.tolist(),
+            name=MEDIAN_NAME,
+            mode="lines",
+            line={"color": "black", "width": 3, "dash": "dash"},
+            connectgaps=False,
+            customdata=count.tolist(),
+            hovertemplate=f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
+        )
+    )
+
+    plotted = series.dropna(subset=[y])
+    o = OUTCOMES[outcome]
+    what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
+    title = f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}"
+    apply_layout(fig, title)
+    months = sorted(series["month"].unique())
+    fig.update_xaxes(title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months])
+    fig.update_yaxes(title_text=_y_title(outcome, mode))
+    fig.update_layout(legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"}, margin={"b": 110})
+    if mode == "change":
+        fig.add_hline(y=0, line={"color": "#555555", "width": 1.5, "dash": "dot"})
+    elif outcome == "bmd_tscore":
+        y_range = _tscore_range(plotted[y])
+        fig.update_yaxes(range=list(y_range))
+        _add_who_bands(fig, y_range)
+        fig.update_layout(margin={"r": 150})
+    elif o.axis_range is not None:
+        fig.update_yaxes(range=list(o.axis_range))
+    return fig
+
+
+def small_multiples_figure(
+    visits: pd.DataFrame,
+    patients: list[str] | None = None,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """One column per patient (wrapping after five): T-score on the upper row, VAS on the lower.
+
+    Every panel of a row has the same y axis, so patients can be compared at a glance.
+    """
+    ids = _selected(visits, patients)
+    colour = _colours(visits, colours)
+    ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
+    blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
+    specs = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
+    titles = [title for block in blocks for title in [*block, *[""] * len(block)]]
+    height = 130 + 470 * len(blocks)
+    fig = make_subplots(
+        rows=2 * len(blocks),
+        cols=ncols,
+        specs=specs,
+        subplot_titles=titles,
+        vertical_spacing=105 / height,  # room for "Month" and the next block's panel titles
+        horizontal_spacing=0.03,
+    )
+    series = {outcome: patient_series(visits, outcome) for outcome in PRIMARY_OUTCOMES}
+    for i, pid in enumerate(ids):
+        block, col = divmod(i, ncols)
+        for j, outcome in enumerate(PRIMARY_OUTCOMES):
+            rows = series[outcome][series[outcome]["patient_id"] == pid]
+            trace = _patient_trace(rows, outcome, colour[pid], showlegend=False)
+            fig.add_trace(trace, row=2 * block + j + 1, col=col + 1)
+
+    apply_layout(
+        fig,
+        f"Primary outcomes by patient — n = {len(ids)}: spine BMD T-score (upper row), VAS pain (lower row)",
+        height=height,
+    )
+    months = sorted(visits["month"].unique())
+    fig.update_xaxes(
+        tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, max(months) + 0.5]
+    )
+    y_ranges = {"bmd_tscore": _tscore_range(series["bmd_tscore"]["value"]), "vas": OUTCOMES["vas"].axis_range}
+    for block in range(len(blocks)):
+        for j, outcome in enumerate(PRIMARY_OUTCOMES):
+            row = 2 * block + j + 1
+            fig.update_yaxes(range=list(y_ranges[outcome]), row=row)
+            for col in range(1, ncols + 1):
+                labels = {"title_text": OUTCOMES[outcome].axis_title} if col == 1 else {"showticklabels": False}
+                fig.update_yaxes(**labels, row=row, col=col)
+        fig.update_xaxes(showticklabels=False, row=2 * block + 1)
+        fig.update_xaxes(title_text="Month", row=2 * block + 2)
+    return fig
+
+
+def before_after_figure(
+    visits: pd.DataFrame,
+    outcome: str,
+    followup_month: float = PRIMARY_MONTH,
+    colours: dict[str, str] | None = None,
+) -> go.Figure:
+    """Paired plot as GraphPad Prism draws it: each patient's baseline and follow-up joined by a line.
+
+    Only patients measured at both visits are drawn; the title states the number of pairs.
+    """
+    series = patient_series(visits, outcome)
+    series = series[series["month"].isin([0.0, followup_month])].dropna(subset=["value"])
+    labels = {0.0: "Baseline", followup_month: f"Month {followup_month:g}"}
+    colour = _colours(visits, colours)
+
+    fig = go.Figure()
+    pairs = 0
+    for pid, rows in series.groupby("patient_id", sort=True):
+        if len(rows) == 2:
+            pairs += 1
+            fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=rows["month"].map(labels).tolist()))
+
+    o = OUTCOMES[outcome]
+    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {pairs} pairs")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()))
+    fig.update_yaxes(title_text=_y_title(outcome))
+    if o.axis_range is not None:
+        fig.update_yaxes(range=list(o.axis_range))
+    return fig

@@ -1,0 +1,219 @@
+"""Change-from-baseline analyses of the outcome columns of the canonical ``Study.visits`` table.
+
+Single-group, uncontrolled, five patients: every result here is exploratory. The statistics are
+in ``medpath.stats``; this module pairs patients, runs them, and says in plain words what the
+numbers can and cannot show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from medpath import stats
+from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeComparison:
+    """Baseline vs follow-up for one outcome: the pairs, who was left out and why, and the tests."""
+
+    outcome: str
+    baseline_month: float
+    followup_month: float
+    changes: pd.DataFrame  # patient_id, baseline, followup, change (= followup − baseline)
+    unpaired: dict[str, str]  # patient_id -> why no pair
+    summary: stats.PairedSummary  # medians, IQRs, mean change with t interval
+    wilcoxon: stats.WilcoxonResult
+    hodges_lehmann: stats.HodgesLehmannResult
+    rank_biserial: float
+    sign_test: stats.SignTestResult
+    min_attainable_p: float  # for wilcoxon.n_used and wilcoxon.alternative
+    p_holm: float | None = None  # set by primary_analysis
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.changes)
+
+    @property
+    def baseline_median(self) -> float:
+        return self.summary.before.median
+
+    @property
+    def followup_median(self) -> float:
+        return self.summary.after.median
+
+    @property
+    def median_change(self) -> float:
+        return self.summary.change.median
+
+    def as_json(self) -> dict:
+        """JSON-safe summary: floats or None (NaN becomes None)."""
+        w, hl = self.wilcoxon, self.hodges_lehmann
+        return {
+            "outcome": self.outcome,
+            "n_pairs": self.n_pairs,
+            "baseline_median": _json_float(self.baseline_median),
+            "followup_median": _json_float(self.followup_median),
+            "median_change": _json_float(self.median_change),
+            "wilcoxon": {
+                "statistic": _json_float(w.statistic),
+                "p_value": _json_float(w.p_value),
+                "alternative": w.alternative,
+                "method": w.method,
+                "zero_method": w.zero_method,
+            },
+            "hodges_lehmann": {
+                "estimate": _json_float(hl.estimate),
+                "ci_low": _json_float(hl.ci_low),
+                "ci_high": _json_float(hl.ci_high),
+                "ci_level": _json_float(hl.ci_level),
+            },
+            "rank_biserial": _json_float(self.rank_biserial),
+            "p_holm": _json_float(self.p_holm),
+            "min_attainable_p": _json_float(self.min_attainable_p),
+        }
+
+
+def _json_float(x: float | None) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def _month_label(month: float) -> str:
+    return "baseline" if month == 0 else f"month {month:g}"
+
+
+def expected_direction(outcome: str) -> str:
+    """The protocol's expected direction of change as a one-sided alternative:
+    "greater" where higher is better (BMD, range of motion, QoL), "less" where lower is (VAS pain)."""
+    return "greater" if OUTCOMES[outcome].better == "higher" else "less"
+
+
+def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_month: float):
+    """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
+    label = OUTCOMES[outcome].label
+    months = visits["month"].to_numpy(dtype=float)
+    rows, unpaired = [], {}
+    for pid in dict.fromkeys(visits["patient_id"]):
+        values, problems = [], []
+        for month in (baseline_month, followup_month):
+            at = visits.loc[(visits["patient_id"] == pid).to_numpy() & np.isclose(months, month), outcome]
+            where = _month_label(month)
+            if at.empty:
+                problems.append(f"no {where} visit")
+            elif len(at) > 1:
+                problems.append(f"{len(at)} rows at {where} (ambiguous)")
+            elif pd.isna(at.iloc[0]):
+                problems.append(f"{label} not measured at {where}")
+            else:
+                values.append(float(at.iloc[0]))
+        if problems:
+            unpaired[pid] = "; ".join(problems)
+        else:
+            rows.append((pid, *values))
+    changes = pd.DataFrame(rows, columns=["patient_id", "baseline", "followup"])
+    changes = changes.astype({"baseline": float, "followup": float})
+    changes["change"] = stats.paired_differences(changes["baseline"], changes["followup"])
+    return changes, unpaired
+
+
+def compare_visits(
+    visits: pd.DataFrame,
+    outcome: str,
+    followup_month: float = PRIMARY_MONTH,
+    baseline_month: float = 0.0,
+    alternative: str = "two-sided",
+    zero_method: stats.ZeroMethod = "wilcox",
+    confidence: float = 0.95,
+) -> OutcomeComparison:
+    """Compare ``outcome`` at ``followup_month`` with ``baseline_month`` in the patients who have a
+    non-missing value at both. ``alternative`` is "two-sided", "greater", "less", or "expected"
+    (the protocol's direction for this outcome, see ``expected_direction``)."""
+    if outcome not in OUTCOMES or outcome not in visits.columns:
+        raise ValueError(f"{outcome!r} is not an outcome column of the visits table.")
+    if alternative == "expected":
+        alternative = expected_direction(outcome)
+    changes, unpaired = _pair(visits, outcome, baseline_month, followup_month)
+    before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
+    wilcoxon = stats.wilcoxon_signed_rank(before, after, alternative, zero_method)
+    return OutcomeComparison(
+        outcome=outcome,
+        baseline_month=baseline_month,
+        followup_month=followup_month,
+        changes=changes,
+        unpaired=unpaired,
+        summary=stats.describe_paired(before, after),
+        wilcoxon=wilcoxon,
+        hodges_lehmann=stats.hodges_lehmann(before, after, confidence),
+        rank_biserial=stats.rank_biserial(before, after),
+        sign_test=stats.sign_test(before, after),
+        min_attainable_p=stats.minimum_attainable_p(wilcoxon.n_used, alternative),
+    )
+
+
+def primary_analysis(
+    visits: pd.DataFrame,
+    followup_month: float = PRIMARY_MONTH,
+    alternative: str = "two-sided",
+    zero_method: stats.ZeroMethod = "wilcox",
+) -> dict[str, OutcomeComparison]:
+    """``compare_visits`` for each primary outcome with at least one value, with the Wilcoxon
+    p-values Holm-adjusted across them (``p_holm``). alternative="expected" tests each outcome in
+    its protocol direction."""
+    comparisons = {
+        key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)
+        for key in PRIMARY_OUTCOMES
+        if key in visits.columns and visits[key].notna().any()
+    }
+    adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
+    return {key: replace(c, p_holm=float(p)) for (key, c), p in zip(comparisons.items(), adjusted)}
+
+
+def _percent(level: float) -> str:
+    return f"{100 * level:.4g} %"
+
+
+def plain_language(comparison: OutcomeComparison) -> list[str]:
+    """Sentences for a principal investigator: what was done and what this sample size allows."""
+    c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
+    label = OUTCOMES[c.outcome].label
+    span = f"from {_month_label(c.baseline_month)} to {_month_label(c.followup_month)}"
+    sentences = []
+    if c.unpaired:
+        left_out = ", ".join(f"{pid} ({why})" for pid, why in c.unpaired.items())
+        sentences.append(f"{len(c.unpaired)} patient(s) could not be paired: {left_out}.")
+    if c.n_pairs == 0:
+        sentences.append(f"No patient has {label} at both {_month_label(c.baseline_month)} and "
+                         f"{_month_label(c.followup_month)}; nothing can be tested.")
+    else:
+        sides = {"two-sided": "two-sided", "greater": "one-sided, expecting an increase",
+                 "less": "one-sided, expecting a decrease"}[w.alternative]
+        zeros = {"wilcox": "dropped before ranking (Wilcoxon)",
+                 "pratt": "ranked with the others, then their ranks dropped (Pratt)"}[w.zero_method]
+        how = ("exact (all sign assignments enumerated)" if w.method == "exact"
+               else "normal approximation with tie and continuity corrections")
+        sentences.append(
+            f"Change in {label} {span} in {c.n_pairs} paired patient(s): Wilcoxon signed-rank test, "
+            f"{sides}, p-value {how}; {w.n_zero} zero change(s) {zeros}."
+        )
+        pairs = f"{w.n_used} non-zero change(s)" if w.n_zero else f"{c.n_pairs} pair(s)"
+        side = "two-sided" if w.alternative == "two-sided" else "one-sided"
+        floor = (f"With {pairs}, the smallest {side} p-value any result can reach is "
+                 f"{c.min_attainable_p:g}")
+        sentences.append(floor + (" — so p < 0.05 is impossible." if c.min_attainable_p >= 0.05 else "."))
+        if hl.ci_level < hl.requested_level:  # only the widest interval falls short
+            sentences.append(f"The widest interval {hl.n} pairs allow has {_percent(hl.ci_level)} "
+                             f"confidence; it is reported as such, not as {_percent(hl.requested_level)}.")
+        else:
+            sentences.append(f"The interval for the median change has {_percent(hl.ci_level)} "
+                             f"confidence, the nearest level {hl.n} pairs allow at or above the "
+                             f"requested {_percent(hl.requested_level)}.")
+    if c.p_holm is not None:
+        sentences.append(f"Holm-adjusted across the primary outcomes, p = {c.p_holm:.3g}.")
+    sentences.append("A non-significant result is not evidence of no effect.")
+    sentences.append("These analyses are exploratory (single group, no control): a change from "
+                     "baseline cannot be attributed to the treatment.")
+    return sentences

@@ -1,0 +1,160 @@
+"""Input layouts, column aliases and cell spellings (issue 2)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE_XLSX, SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
+from medpath.study import load_study
+from medpath.values import BadValue, parse_consent, parse_number, parse_sex, parse_visit_label, parse_yes_no
+
+
+def _load(**files: bytes):
+    return load_study(list(files.items()))
+
+
+def test_sample_workbook_is_clean_and_complete(sample_study):
+    assert sample_study.findings == ()
+    assert len(sample_study.screening) == 30
+    assert sample_study.patient_ids == ["MSC-01", "MSC-04", "MSC-08", "MSC-15", "MSC-23"]
+    assert len(sample_study.visits) == 19  # 5 patients x 4 visits, one month-3 visit missed
+    assert sample_study.synthetic and "Synthetic" in sample_study.label
+
+
+def test_sample_csv_pair_equals_workbook(sample_study):
+    folder = SAMPLE_XLSX.parent
+    study = load_study([(p.name, p.read_bytes()) for p in sorted(folder.glob("medpath_sample_*.csv"))])
+    assert study.findings == ()
+    drop = ["source_file", "source_sheet", "source_row"]
+    pd.testing.assert_frame_equal(study.visits.drop(columns=drop), sample_study.visits.drop(columns=drop))
+    pd.testing.assert_frame_equal(study.screening.drop(columns=drop), sample_study.screening.drop(columns=drop))
+    # the banner line above the header is skipped, and Excel-style row numbers still count it
+    assert study.visits["source_row"].iloc[0] == 3
+
+
+def test_visits_only_workbook_has_no_screening():
+    study = _load(**{"v.xlsx": xlsx_bytes({"Visits": visits_rows(2)})})
+    assert study.screening is None
+    assert study.patient_ids == ["P1", "P2"]
+    assert study.errors == ()
+
+
+def test_sheet_names_match_case_insensitively_and_by_alias():
+    data = xlsx_bytes({"SCREENING LOG": [SCREENING_HEADER, screening_row("P1")], "Follow-up": visits_rows(1)})
+    study = _load(**{"a.xlsx": data})
+    assert list(study.screening["patient_id"]) == ["P1"]
+    assert len(study.visits) == 2
+
+
+def test_wide_layout_becomes_long_with_each_patients_row_number():
+    rows = [["Patient ID", "bmd_tscore_baseline", "bmd_tscore_m6", "vas_baseline", "vas_m6", "VAS month 3"],
+            ["P1", -3.1, -2.8, 7, 4, 5],
+            ["P2", -2.9, None, 6, 6, None]]
+    study = _load(**{"wide.xlsx": xlsx_bytes({"visits": rows})})
+    assert study.errors == ()
+    v = study.visits.set_index(["patient_id", "visit"])
+    assert v.loc[("P1", "month 6"), "bmd_tscore"] == -2.8
+    assert v.loc[("P1", "month 3"), "vas"] == 5 and math.isnan(v.loc[("P1", "month 3"), "bmd_tscore"])
+    assert math.isnan(v.loc[("P2", "month 6"), "bmd_tscore"]) and v.loc[("P2", "month 6"), "vas"] == 6
+    assert ("P2", "month 3") not in v.index  # nothing recorded: no row invented
+    assert v.loc[("P2", "baseline"), "source_row"] == 3
+    assert v.loc[("P1", "month 6"), "month"] == 6.0
+
+
+def test_wide_layout_error_names_the_users_column_and_row():
+    rows = [["patient_id", "vas_baseline", "vas_m6"], ["P1", 7, 11]]
+    study = _load(**{"wide.xlsx": xlsx_bytes({"visits": rows})})
+    (error,) = study.errors
+    assert (error.row, error.column, error.value) == (2, "vas_m6", 11)
+
+
+def test_redcap_long_export():
+    rows = [["record_id", "redcap_event_name", "bmd_tscore", "vas"],
+            ["101", "baseline_arm_1", -3.0, 7], ["101", "month_6_arm_1", -2.7, 4],
+            ["102", "baseline_arm_1", -2.6, 6], ["102", "6_month_followup_arm_1", -2.5, 6]]
+    study = _load(**{"redcap.csv": csv_bytes(rows)})
+    assert study.errors == ()
+    assert list(study.visits["visit"]) == ["baseline", "month 6", "baseline", "month 6"]
+    assert list(study.visits["month"]) == [0, 6, 0, 6]
+
+
+@pytest.mark.parametrize("header", [["Patient ID", "Visit", "T-score L1-L4", "VAS (0-10)"],
+                                    ["patient-id", "TIMEPOINT", "Spine BMD T-score", "vas pain"],
+                                    ["Subject", "visit_label", "t_score", "VAS"]])
+def test_column_aliases(header):
+    study = _load(**{"v.csv": csv_bytes([header, ["P1", "baseline", "-2,7", "6"]], delimiter=";")})
+    assert study.errors == ()
+    row = study.visits.iloc[0]
+    assert (row["patient_id"], row["bmd_tscore"], row["vas"]) == ("P1", -2.7, 6.0)
+
+
+def test_header_row_below_title_rows_is_found():
+    rows = [["Trial NCT04501354 - follow-up export"], [], ["exported 2026-11-01"], *visits_rows(1)]
+    study = _load(**{"t.xlsx": xlsx_bytes({"visits": rows})})
+    assert study.errors == ()
+    assert list(study.visits["source_row"]) == [5, 6]
+
+
+def test_month_and_day_offsets_place_visits():
+    rows = [["patient_id", "day", "vas"], ["P1", 0, 7], ["P1", 14, 6], ["P1", 183, 4]]
+    study = _load(**{"d.csv": csv_bytes(rows)})
+    assert list(study.visits["month"]) == [0.0, 0.46, 6.0]
+    assert list(study.visits["visit"]) == ["baseline", "month 0.46", "month 6"]
+    assert list(study.visits["day"]) == [0.0, 14.0, 183.0]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("yes", True), ("Y", True), ("TRUE", True), (1, True), ("1", True), ("ya", True), ("Positive", True),
+    (True, True), ("no", False), ("n", False), ("false", False), (0, False), ("0", False), ("tidak", False),
+    ("negative", False), ("", None), ("NA", None), ("n/a", None), ("-", None), (".", None), (None, None)])
+def test_yes_no_spellings(raw, expected):
+    assert parse_yes_no(raw) is expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("-2,7", -2.7), ("−2.7", -2.7), (" 3 ", 3.0), (-2.5, -2.5), (7, 7.0), ("1e1", 10.0), (",5", 0.5)])
+def test_number_spellings(raw, expected):
+    assert parse_number(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "2.5 cm", "1,234.5", True])
+def test_bad_numbers_are_refused(raw):
+    with pytest.raises(BadValue):
+        parse_number(raw)
+
+
+@pytest.mark.parametrize("raw", ["", "NA", "N/A", "n/a", "-", ".", None])
+def test_missing_spellings(raw):
+    assert parse_number(raw) is None
+
+
+@pytest.mark.parametrize("raw, expected", [("M", "M"), ("male", "M"), ("L", "M"), ("Laki-laki", "M"),
+                                           ("F", "F"), ("Female", "F"), ("P", "F"), ("perempuan", "F")])
+def test_sex_spellings(raw, expected):
+    assert parse_sex(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [("signed", "signed"), ("Yes", "signed"), ("declined", "declined"),
+                                           ("refused", "declined"), ("pending", "pending"), ("", None)])
+def test_consent_spellings(raw, expected):
+    assert parse_consent(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [("Baseline", ("baseline", 0.0)), ("M6", ("month 6", 6.0)),
+                                           ("6 months", ("month 6", 6.0)), ("Month 3", ("month 3", 3.0)),
+                                           ("bulan ke-6", ("month 6", 6.0)), ("visit 3", None), ("later", None)])
+def test_visit_labels(raw, expected):
+    assert parse_visit_label(raw) == expected
+
+
+def test_screening_values_are_typed(sample_study):
+    s = sample_study.screening.set_index("patient_id")
+    assert s.loc["MSC-02", "sex"] == "M" and s.loc["MSC-02", "age"] == 50.0
+    assert s.loc["MSC-06", "corticosteroid"] == True  # noqa: E712  (pandas BooleanDtype scalar)
+    assert pd.isna(s.loc["MSC-27", "rubella"])
+    assert s.loc["MSC-13", "consent"] == "declined"
+    assert str(s["enrolled"].dtype) == "boolean"

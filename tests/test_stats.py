@@ -1,0 +1,250 @@
+"""Reference checks for medpath.stats: scipy, R's documented example, brute-force enumeration,
+hand computation and Hollander & Wolfe's order-statistic rule."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import scipy.stats as ss
+
+from medpath import stats
+from medpath.stats import (
+    ALTERNATIVES,
+    ZERO_METHODS,
+    describe_paired,
+    hodges_lehmann,
+    holm,
+    minimum_attainable_p,
+    rank_biserial,
+    sign_test,
+    wilcoxon_signed_rank,
+)
+
+
+def _brute_force_p(d, alternative, zero_method):
+    """Exact p by enumerating all 2^n sign assignments of the observed (mid)ranks."""
+    d = np.asarray(d, dtype=float)
+    nonzero = d != 0
+    if zero_method == "wilcox":
+        ranks = ss.rankdata(np.abs(d[nonzero]))
+    else:
+        ranks = ss.rankdata(np.abs(d))[nonzero]
+    observed = ranks[d[nonzero] > 0].sum()
+    sums = [sum(r for r, s in zip(ranks, signs) if s) for signs in itertools.product((0, 1), repeat=len(ranks))]
+    sums = np.array(sums)
+    p_ge = np.mean(sums >= observed - 1e-9)
+    p_le = np.mean(sums <= observed + 1e-9)
+    return {"greater": p_ge, "less": p_le, "two-sided": min(1.0, 2 * min(p_ge, p_le))}[alternative], observed
+
+
+# --- Wilcoxon signed-rank ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, n", [(0, 5), (1, 8), (2, 12), (3, 20), (4, 30)])
+@pytest.mark.parametrize("alternative", ALTERNATIVES)
+def test_wilcoxon_matches_scipy_exact_without_ties(seed, n, alternative):
+    rng = np.random.default_rng(seed)
+    before = rng.normal(-2.5, 0.5, n)
+    after = before + rng.normal(0.2, 0.4, n)
+    assert len(np.unique(np.abs(after - before))) == n
+    ours = wilcoxon_signed_rank(before, after, alternative)
+    ref = ss.wilcoxon(after, before, alternative=alternative, method="exact")
+    assert ours.method == "exact" and ours.n_used == n and ours.n_zero == 0
+    assert ours.p_value == pytest.approx(ref.pvalue, abs=1e-12)
+    # scipy's statistic is W+ only for one-sided alternatives (two-sided: min(W+, W-)).
+    w_plus = ss.wilcoxon(after, before, alternative="greater", method="exact").statistic
+    assert ours.statistic == w_plus
+
+
+@pytest.mark.parametrize("zero_method", ZERO_METHODS)
+@pytest.mark.parametrize("alternative", ALTERNATIVES)
+def test_wilcoxon_normal_approximation_matches_scipy_with_ties_and_zeros(zero_method, alternative):
+    rng = np.random.default_rng(7)
+    d = np.round(rng.normal(0.2, 1, 90), 1)  # many ties, several zeros
+    assert (d == 0).sum() > 0 and len(np.unique(np.abs(d))) < 60
+    ours = wilcoxon_signed_rank(np.zeros_like(d), d, alternative, zero_method)
+    ref = ss.wilcoxon(d, zero_method=zero_method, correction=True, alternative=alternative,
+                      method="asymptotic")
+    assert ours.method == "normal" and ours.n_used > stats.EXACT_MAX_N
+    assert ours.p_value == pytest.approx(ref.pvalue, abs=1e-12)
+
+
+def test_wilcoxon_r_documented_example():
+    # R, ?wilcox.test: wilcox.test(x, y, paired = TRUE, alternative = "greater") -> V = 40, p = 0.01953
+    x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+    y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+    result = wilcoxon_signed_rank(before=y, after=x, alternative="greater")
+    assert result.statistic == 40
+    assert float(f"{result.p_value:.4g}") == 0.01953
+
+
+TIED_AND_ZERO_DATA = [
+    [0, 0, 1, 1, 2, -2, 3, -3.5, 1],
+    [0, 1, -1, 1, -1, 2, 2, 2, -4],
+    [-0.5, -0.5, -0.5, 0, 0.25, 3, 3, -3, 0, 7],
+    [2, 2, 2, 2, 2, 2],
+    [0, 0, -1, -1, -1, -2, 5, 5, -5, 0.1, 0.1, -0.1],
+]
+
+
+@pytest.mark.parametrize("d", TIED_AND_ZERO_DATA)
+@pytest.mark.parametrize("zero_method", ZERO_METHODS)
+@pytest.mark.parametrize("alternative", ALTERNATIVES)
+def test_wilcoxon_exact_equals_brute_force_with_ties_and_zeros(d, zero_method, alternative):
+    expected_p, expected_w = _brute_force_p(d, alternative, zero_method)
+    result = wilcoxon_signed_rank(np.zeros(len(d)), d, alternative, zero_method)
+    assert result.method == "exact"
+    assert result.n_zero == sum(v == 0 for v in d)
+    assert result.n_used == len(d) - result.n_zero
+    assert result.statistic == pytest.approx(expected_w, abs=1e-12)
+    assert result.p_value == pytest.approx(expected_p, abs=1e-12)
+
+
+def test_wilcoxon_float_rounding_does_not_break_ties():
+    # |0.1 + 0.2| is 0.30000000000000004 > 0.3 in floating point; they must tie (midrank 1.5).
+    result = wilcoxon_signed_rank([0, 0, 0], [0.1 + 0.2, -0.3, 0.5])
+    assert result.statistic == 1.5 + 3  # unrounded ranking would give 2 + 3
+    # 0.3 − (0.1 + 0.2) is -5.6e-17 in floating point; it is a zero difference.
+    zero = wilcoxon_signed_rank([0.1 + 0.2, 1.0], [0.3, 2.0])
+    assert zero.n_zero == 1 and zero.n_used == 1
+
+
+def test_wilcoxon_no_nonzero_difference():
+    result = wilcoxon_signed_rank([1.0, 2.0], [1.0, 2.0])
+    assert (result.p_value, result.method, result.n_used, result.n_zero) == (1.0, "exact", 0, 2)
+    assert result.note
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [([1, 2, 3], [1, 2]), ([1, np.nan], [1, 2]), ([1, 2], [1, np.inf])],
+)
+def test_invalid_input_raises(before, after):
+    for function in (wilcoxon_signed_rank, hodges_lehmann, rank_biserial, sign_test, describe_paired):
+        with pytest.raises(ValueError):
+            function(before, after)
+
+
+def test_invalid_options_raise():
+    with pytest.raises(ValueError):
+        wilcoxon_signed_rank([0], [1], alternative="bigger")
+    with pytest.raises(ValueError):
+        wilcoxon_signed_rank([0], [1], zero_method="zsplit")
+    with pytest.raises(ValueError):
+        hodges_lehmann([0], [1], confidence=95)
+
+
+# --- smallest attainable p ------------------------------------------------------------------------
+
+
+def test_minimum_attainable_p():
+    assert minimum_attainable_p(5) == 0.0625
+    assert minimum_attainable_p(5, "greater") == minimum_attainable_p(5, "less") == 0.03125
+    assert minimum_attainable_p(0) == 1.0
+    assert minimum_attainable_p(1) == 1.0
+
+
+@pytest.mark.parametrize("magnitudes", [[1, 2, 3, 4, 5], [1, 1, 2, 2, 3], [1, 1, 1, 1, 1], [0, 1, 2, 3, 4]])
+@pytest.mark.parametrize("zero_method", ZERO_METHODS)
+def test_five_pairs_can_never_reach_two_sided_p_below_005(magnitudes, zero_method):
+    two_sided, one_sided = [], []
+    for signs in itertools.product((-1, 1), repeat=5):
+        d = np.multiply(signs, magnitudes)
+        two_sided.append(wilcoxon_signed_rank(np.zeros(5), d, "two-sided", zero_method).p_value)
+        one_sided.append(wilcoxon_signed_rank(np.zeros(5), d, "greater", zero_method).p_value)
+    n_nonzero = sum(m != 0 for m in magnitudes)
+    assert min(two_sided) == minimum_attainable_p(n_nonzero) >= 0.0625 > 0.05
+    assert min(one_sided) == minimum_attainable_p(n_nonzero, "greater")
+
+
+# --- Hodges–Lehmann -------------------------------------------------------------------------------
+
+
+def _walsh(d):
+    return sorted((a + b) / 2 for a, b in itertools.combinations_with_replacement(d, 2))
+
+
+def test_hodges_lehmann_estimate_by_hand():
+    # d = 1, 2, 4: Walsh averages 1, 1.5, 2.5, 2, 3, 4 -> sorted 1, 1.5, 2, 2.5, 3, 4 -> median 2.25
+    assert hodges_lehmann([0, 0, 0], [1, 2, 4]).estimate == 2.25
+
+
+def test_hodges_lehmann_five_pairs_reports_9375_not_95():
+    d = [-1.0, 2.0, 3.0, 5.0, 8.0]
+    result = hodges_lehmann(np.zeros(5), d, confidence=0.95)
+    walsh = _walsh(d)
+    assert (result.ci_low, result.ci_high) == (walsh[0], walsh[-1]) == (-1.0, 8.0)
+    assert result.ci_level == 1 - 2 / 32 == 0.9375
+    assert result.requested_level == 0.95 and result.n == 5
+    assert result.estimate == np.median(walsh)
+
+
+def test_hodges_lehmann_ten_pairs_follows_hollander_wolfe_rule():
+    d = [-0.7, 0.3, 1.1, 1.9, 2.2, 2.8, 3.5, 4.6, 5.2, 6.4]
+    walsh = _walsh(d)
+    assert len(walsh) == 55
+    # Exact null distribution of W+ for n = 10 by enumerating the 2^10 subsets of ranks 1..10.
+    sums = np.array([sum(s) for k in range(11) for s in itertools.combinations(range(1, 11), k)])
+    # Hollander & Wolfe Table A.4: P(T+ >= 47) = .024 (<= .025), P(T+ >= 46) = .032 (> .025),
+    # so t_{alpha/2} = 47 and C_alpha = n(n+1)/2 + 1 - 47 = 9 -> CI = [W_(9), W_(47)].
+    assert np.mean(sums >= 47) == 25 / 1024 == pytest.approx(0.024, abs=5e-4)
+    assert np.mean(sums >= 46) == pytest.approx(0.032, abs=5e-4)
+    result = hodges_lehmann(np.zeros(10), d, confidence=0.95)
+    assert (result.ci_low, result.ci_high) == (walsh[9 - 1], walsh[47 - 1])
+    assert result.ci_level == 1 - 2 * np.mean(sums <= 8) == 1 - 50 / 1024
+    assert result.estimate == np.median(walsh)
+    # Asking for exactly the next lower level (C = 10) gives the next, narrower interval.
+    narrower = hodges_lehmann(np.zeros(10), d, confidence=1 - 2 * np.mean(sums <= 9))
+    assert (narrower.ci_low, narrower.ci_high) == (walsh[10 - 1], walsh[46 - 1])
+
+
+def test_hodges_lehmann_empty_gives_nan():
+    result = hodges_lehmann([], [])
+    assert result.n == 0
+    assert all(math.isnan(v) for v in (result.estimate, result.ci_low, result.ci_high, result.ci_level))
+
+
+# --- effect size, sign test, Holm, description ----------------------------------------------------
+
+
+def test_rank_biserial_by_hand():
+    assert rank_biserial([0] * 4, [1, 2, -3, 4]) == pytest.approx((7 - 3) / 10)
+    assert rank_biserial([0] * 3, [0, 1, -2]) == pytest.approx((1 - 2) / 3)  # zero dropped
+    assert rank_biserial([0] * 3, [1, 1, 2]) == 1.0
+    assert math.isnan(rank_biserial([1, 2], [1, 2]))
+
+
+def test_sign_test_by_hand():
+    result = sign_test([0] * 6, [1, 2, 3, 4, -1, 0])
+    assert (result.n_positive, result.n_negative, result.n_zero) == (4, 1, 1)
+    assert result.statistic == (4 - 1) / 2
+    assert result.p_value == pytest.approx(2 * (1 + 5) / 32, abs=1e-12)  # 2 P(Binom(5, 1/2) <= 1)
+    assert sign_test([1, 2], [1, 2]).p_value == 1.0
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.03, 0.04 -> 3*0.01, max(0.03, 2*0.03), max(0.06, 1*0.04)
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert holm([]).size == 0
+
+
+def test_describe_paired_by_hand():
+    summary = describe_paired([1, 2, 3, 4, 5], [2, 2, 5, 4, 9])
+    # change = 1, 0, 2, 0, 4 -> sorted 0, 0, 1, 2, 4; linear-interpolation quartiles 0, 1, 2
+    assert summary.n == 5
+    assert (summary.change.q1, summary.change.median, summary.change.q3) == (0, 1, 2)
+    assert (summary.before.q1, summary.before.median, summary.before.q3) == (2, 3, 4)
+    assert (summary.after.q1, summary.after.median, summary.after.q3) == (2, 4, 5)
+    # mean 1.4, s = sqrt(11.2 / 4), t_{0.975, 4} = 2.776445 (t table)
+    half = 2.776445 * math.sqrt(2.8) / math.sqrt(5)
+    assert summary.mean_change == pytest.approx(1.4)
+    assert summary.mean_ci_low == pytest.approx(1.4 - half, abs=1e-5)
+    assert summary.mean_ci_high == pytest.approx(1.4 + half, abs=1e-5)
+
+
+def test_describe_paired_small_samples_give_nan():
+    assert math.isnan(describe_paired([], []).change.median)
+    one = describe_paired([1.0], [2.0])
+    assert one.mean_change == 1.0 and math.isnan(one.mean_ci_low)
