@@ -1,0 +1,163 @@
+"""Every validation rule, with the exact Excel row the user sees, and the CLI's exit codes (issue 2)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SAMPLE_XLSX, SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+from medpath.study import load_study
+
+
+def _study(sheets):
+    return load_study([("trial.xlsx", xlsx_bytes(sheets))])
+
+
+def _one(findings, severity="error"):
+    selected = [f for f in findings if f.severity == severity]
+    assert len(selected) == 1, selected
+    return selected[0]
+
+
+def _screening(*rows):
+    return [SCREENING_HEADER, *rows]
+
+
+def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
+    visits = visits_rows(3)          # header in row 1, rows 2..7
+    visits[6][3] = 11                # list index 6 = Excel row 7
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert (error.file, error.sheet, error.row, error.column, error.value) == ("trial.xlsx", "visits", 7, "vas", 11)
+    assert "0 to 10" in error.message
+    assert study.excluded_rows["visits"] == 1 and len(study.visits) == 5
+
+
+@pytest.mark.parametrize("column, value, text", [
+    ("bmd_tscore", "abc", "expected a number"),
+    ("bmd_tscore", -12, "-7 to 5"),
+    ("vas", -1, "0 to 10"),
+])
+def test_bad_visit_values(column, value, text):
+    visits = visits_rows(2)
+    visits[3][visits[0].index(column)] = value
+    error = _one(_study({"visits": visits}).findings)
+    assert (error.row, error.column, error.value) == (4, column, value)
+    assert text in error.message
+
+
+def test_age_outside_0_120_and_non_numeric_age():
+    study = _study({"screening": _screening(screening_row("P1", age=130), screening_row("P2", age="sixty")),
+                    "visits": visits_rows(2)})
+    rows = {(f.row, f.column, f.value) for f in study.errors}
+    assert rows == {(2, "age", 130), (3, "age", "sixty")}
+    assert study.excluded_rows["screening"] == 2
+
+
+def test_required_columns_missing():
+    study = _study({"visits": [["visit", "vas"], ["baseline", 5]]})
+    assert any(f.severity == "error" and "patient_id" in f.message and f.row == 1 for f in study.findings)
+
+
+def test_missing_patient_id_in_a_row():
+    visits = visits_rows(1) + [[None, "baseline", -3.0, 5]]
+    error = _one(_study({"visits": visits}).findings)
+    assert (error.row, error.column) == (4, "patient_id") and "missing" in error.message
+
+
+def test_duplicate_patient_in_screening_points_to_first_row():
+    study = _study({"screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1")),
+                    "visits": visits_rows(2)})
+    error = _one(study.findings)
+    assert (error.row, error.column, error.value) == (4, "patient_id", "P1")
+    assert "row 2" in error.message
+    assert len(study.screening) == 2 and study.excluded_rows["screening"] == 1
+
+
+def test_duplicate_patient_visit():
+    visits = visits_rows(2) + [["P2", "Month 6", -2.0, 1]]
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert (error.row, error.value) == (6, "month 6")
+    assert "row 5" in error.message
+
+
+def test_visits_of_a_patient_missing_from_screening_is_a_warning_and_still_analysed():
+    study = _study({"screening": _screening(screening_row("P1")), "visits": visits_rows(2)})
+    warning = _one(study.findings, "warning")
+    assert (warning.row, warning.value) == (4, "P2")
+    assert "P2" in study.patient_ids and study.errors == ()
+
+
+def test_unknown_visit_label_is_an_error_without_an_offset_and_a_warning_with_one():
+    visits = visits_rows(1) + [["P1", "follow-up?", -2.9, 6]]
+    error = _one(_study({"visits": visits}).findings)
+    assert (error.row, error.column, error.value) == (4, "visit", "follow-up?")
+    with_month = [["patient_id", "visit", "month", "bmd_tscore", "vas"], ["P1", "baseline", 0, -3, 7], ["P1", "V2", 2, -3, 6]]
+    study = _study({"visits": with_month})
+    warning = _one(study.findings, "warning")
+    assert (warning.row, warning.value) == (3, "V2")
+    assert list(study.visits["month"]) == [0.0, 2.0] and study.visits["visit"].iloc[1] == "month 2"
+
+
+def test_bad_yes_no_sex_and_consent_are_reported():
+    study = _study({"screening": _screening(screening_row("P1", sex="X", hiv="maybe", consent="soon")),
+                    "visits": visits_rows(1)})
+    assert {(f.column, f.value) for f in study.errors} == {("sex", "X"), ("hiv", "maybe"), ("consent", "soon")}
+
+
+def test_identifier_columns_are_warned_about():
+    visits = [["Patient ID", "Nama Pasien", "Date of birth", "visit", "vas"], ["P1", "Siti", "1960-01-01", "baseline", 7]]
+    warned = {f.column for f in _study({"visits": visits}).warnings if "identifier" in f.message}
+    assert warned == {"Nama Pasien", "Date of birth"}
+
+
+def test_duplicate_columns_are_an_error_and_the_first_is_read():
+    visits = [["patient_id", "visit", "vas", "VAS (0-10)"], ["P1", "baseline", 7, 3]]
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert error.column == "VAS (0-10)" and study.visits["vas"].iloc[0] == 7
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "medpath", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_validate_sample_exits_0():
+    result = _cli("validate", str(SAMPLE_XLSX))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 error(s)" in result.stdout
+
+
+def test_cli_validate_vas_11_exits_2_naming_the_place(tmp_path):
+    visits = visits_rows(3)
+    visits[6][3] = 11
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(xlsx_bytes({"visits": visits}))
+    result = _cli("validate", str(path))
+    assert result.returncode == 2
+    assert "bad.xlsx, sheet 'visits', row 7, column 'vas'" in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a workbook", b"PK\x03\x04broken"])
+def test_cli_unreadable_file_exits_2_without_traceback(tmp_path, content):
+    path = tmp_path / "study.xlsx"
+    path.write_bytes(content)
+    result = _cli("validate", str(path))
+    assert result.returncode == 2 and "study.xlsx" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_file_exits_2(tmp_path):
+    result = _cli("validate", str(tmp_path / "nope.xlsx"))
+    assert result.returncode == 2 and "cannot open" in result.stdout
+
+
+def test_cli_summary_json_has_patients_and_findings():
+    result = _cli("summary", str(SAMPLE_XLSX), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["patients"] == 5 and summary["findings"] == []
