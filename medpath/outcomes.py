@@ -191,13 +191,14 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
     else:
         sides = {"two-sided": "two-sided", "greater": "one-sided, expecting an increase",
                  "less": "one-sided, expecting a decrease"}[w.alternative]
-        zeros = {"wilcox": "dropped before ranking (Wilcoxon)",
-                 "pratt": "ranked with the others, then their ranks dropped (Pratt)"}[w.zero_method]
+        handling = {"wilcox": "dropped before ranking (Wilcoxon)",
+                    "pratt": "ranked with the others, then their ranks dropped (Pratt)"}[w.zero_method]
         how = ("exact (all sign assignments enumerated)" if w.method == "exact"
                else "normal approximation with tie and continuity corrections")
+        zeros = f"{w.n_zero} zero change(s) {handling}" if w.n_zero else "no zero changes"
         sentences.append(
             f"Change in {label} {span} in {c.n_pairs} paired patient(s): Wilcoxon signed-rank test, "
-            f"{sides}, p-value {how}; {w.n_zero} zero change(s) {zeros}."
+            f"{sides}, p-value {how}; {zeros}."
         )
         pairs = f"{w.n_used} non-zero change(s)" if w.n_zero else f"{c.n_pairs} pair(s)"
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"

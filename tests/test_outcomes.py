@@ -1,0 +1,145 @@
+"""medpath.outcomes on a hand-built visits table, checked against hand computation."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from medpath.model import OUTCOMES, VISIT_COLUMNS
+from medpath.outcomes import compare_visits, expected_direction, plain_language, primary_analysis
+
+JSON_KEYS = {"n_pairs", "baseline_median", "followup_median", "median_change", "wilcoxon",
+             "hodges_lehmann", "rank_biserial", "p_holm", "min_attainable_p"}
+
+
+def _visits() -> pd.DataFrame:
+    """Five patients; P05 has no month 6 visit. BMD changes +0.3, +0.3 (a tie that floating point
+    would break: -2.5 - -2.8 != -2.8 - -3.1), -0.1, +0.5. VAS changes -3, 0 (zero), -2, -3.
+    A month 3 visit for P01 must be ignored. QoL never changes; range of motion is only at baseline."""
+    rows = [
+        # patient, visit, month, bmd_tscore, vas, qol, rom_deg
+        ("P01", "baseline", 0.0, -2.8, 7.0, 50.0, 90.0),
+        ("P01", "month 3", 3.0, -2.0, 1.0, 50.0, np.nan),
+        ("P01", "month 6", 6.0, -2.5, 4.0, 50.0, np.nan),
+        ("P02", "baseline", 0.0, -3.1, 6.0, 60.0, 80.0),
+        ("P02", "month 6", 6.0, -2.8, 6.0, 60.0, np.nan),
+        ("P03", "baseline", 0.0, -2.6, 5.0, 55.0, 85.0),
+        ("P03", "month 6", 6.0, -2.7, 3.0, 55.0, np.nan),
+        ("P04", "baseline", 0.0, -2.9, 8.0, 40.0, 70.0),
+        ("P04", "month 6", 6.0, -2.4, 5.0, 40.0, np.nan),
+        ("P05", "baseline", 0.0, -3.0, 7.0, 45.0, 75.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["patient_id", "visit", "month", "bmd_tscore", "vas", "qol", "rom_deg"])
+    return frame.reindex(columns=list(VISIT_COLUMNS))  # other columns (e.g. bmd_g_cm2) all NaN
+
+
+def test_pairs_change_table_and_unpaired():
+    result = compare_visits(_visits(), "bmd_tscore")
+    assert result.n_pairs == 4
+    assert result.unpaired == {"P05": "no month 6 visit"}
+    assert list(result.changes.columns) == ["patient_id", "baseline", "followup", "change"]
+    assert list(result.changes["patient_id"]) == ["P01", "P02", "P03", "P04"]
+    assert list(result.changes["baseline"]) == [-2.8, -3.1, -2.6, -2.9]
+    assert list(result.changes["followup"]) == [-2.5, -2.8, -2.7, -2.4]
+    assert list(result.changes["change"]) == [0.3, 0.3, -0.1, 0.5]  # rounded: the tie is kept
+
+
+def test_bmd_statistics_by_hand():
+    result = compare_visits(_visits(), "bmd_tscore")
+    # |change| ranks: 0.1 -> 1, 0.3, 0.3 -> 2.5, 2.5, 0.5 -> 4; W+ = 9, W- = 1.
+    # Of the 16 sign assignments, W+ >= 9 for {2.5, 2.5, 4} and all four: P = 2/16.
+    assert result.wilcoxon.statistic == 9
+    assert result.wilcoxon.p_value == 2 * 2 / 16
+    assert result.rank_biserial == pytest.approx((9 - 1) / 10)
+    assert result.min_attainable_p == 2 / 16
+    assert result.baseline_median == pytest.approx(-2.85)
+    assert result.followup_median == pytest.approx(-2.6)
+    assert result.median_change == pytest.approx(0.3)
+    assert result.sign_test.p_value == pytest.approx(2 * (1 + 4) / 16)  # 3 up, 1 down
+    greater = compare_visits(_visits(), "bmd_tscore", alternative="expected")
+    assert greater.wilcoxon.alternative == "greater" and greater.wilcoxon.p_value == 2 / 16
+
+
+def test_zero_change_and_zero_methods():
+    wilcox = compare_visits(_visits(), "vas")
+    assert list(wilcox.changes["change"]) == [-3.0, 0.0, -2.0, -3.0]
+    assert (wilcox.wilcoxon.n_used, wilcox.wilcoxon.n_zero) == (3, 1)
+    # all three non-zero changes negative: W+ = 0, P(W+ <= 0) = 1/8, two-sided 2/8
+    assert wilcox.wilcoxon.statistic == 0 and wilcox.wilcoxon.p_value == 0.25
+    assert wilcox.min_attainable_p == 0.25
+    assert wilcox.rank_biserial == -1.0
+    assert wilcox.hodges_lehmann.n == 4  # the zero change stays in the Walsh averages
+    pratt = compare_visits(_visits(), "vas", zero_method="pratt")
+    # Pratt: ranks of |0, 2, 3, 3| are 1, 2, 3.5, 3.5; the zero's rank is dropped; W+ still 0.
+    assert pratt.wilcoxon.zero_method == "pratt" and pratt.wilcoxon.p_value == 0.25
+
+
+def test_missing_followup_value_is_reported():
+    visits = _visits()
+    visits.loc[(visits["patient_id"] == "P04") & (visits["month"] == 6), "vas"] = np.nan
+    result = compare_visits(visits, "vas")
+    assert result.n_pairs == 3
+    assert result.unpaired == {"P04": "VAS pain not measured at month 6", "P05": "no month 6 visit"}
+
+
+def test_expected_direction():
+    assert {k: expected_direction(k) for k in OUTCOMES} == {
+        "bmd_tscore": "greater", "vas": "less", "bmd_g_cm2": "greater", "rom_deg": "greater", "qol": "greater"}
+
+
+def test_primary_analysis_holm_across_two_outcomes():
+    results = primary_analysis(_visits())
+    assert list(results) == ["bmd_tscore", "vas"]
+    # raw p = 0.25 and 0.25 -> Holm: 2 * 0.25 = 0.5, max(0.5, 0.25) = 0.5
+    assert [r.p_holm for r in results.values()] == [0.5, 0.5]
+    expected = primary_analysis(_visits(), alternative="expected")
+    # one-sided: BMD greater P(W+ >= 9) = 2/16; VAS less P(W+ <= 0) = 1/8 -> Holm 0.25, 0.25
+    assert [r.wilcoxon.alternative for r in expected.values()] == ["greater", "less"]
+    assert [r.wilcoxon.p_value for r in expected.values()] == [0.125, 0.125]
+    assert [r.p_holm for r in expected.values()] == [0.25, 0.25]
+
+
+def test_as_json_keys_and_values():
+    data = primary_analysis(_visits())["bmd_tscore"].as_json()
+    assert JSON_KEYS <= set(data)
+    assert set(data["wilcoxon"]) == {"statistic", "p_value", "alternative", "method", "zero_method"}
+    assert set(data["hodges_lehmann"]) == {"estimate", "ci_low", "ci_high", "ci_level"}
+    assert data["n_pairs"] == 4 and data["p_holm"] == 0.5 and data["min_attainable_p"] == 0.125
+    assert data["wilcoxon"]["method"] == "exact" and data["wilcoxon"]["statistic"] == 9
+    # n = 4: the widest interval [min, max of Walsh averages] has level 1 - 2/16
+    assert data["hodges_lehmann"] == {"estimate": pytest.approx(0.3), "ci_low": pytest.approx(-0.1),
+                                      "ci_high": pytest.approx(0.5), "ci_level": 0.875}
+    json.dumps(data, allow_nan=False)
+
+
+def test_as_json_nan_becomes_none():
+    no_change = compare_visits(_visits(), "qol").as_json()
+    assert no_change["rank_biserial"] is None and no_change["p_holm"] is None
+    assert no_change["wilcoxon"]["p_value"] == 1.0 and no_change["median_change"] == 0.0
+    nothing = compare_visits(_visits(), "rom_deg")
+    assert nothing.n_pairs == 0 and set(nothing.unpaired) == {"P01", "P02", "P03", "P04", "P05"}
+    data = nothing.as_json()
+    assert data["median_change"] is None and data["hodges_lehmann"]["estimate"] is None
+    json.dumps(data, allow_nan=False)
+
+
+def test_unknown_outcome_raises():
+    with pytest.raises(ValueError):
+        compare_visits(_visits(), "weight")
+
+
+def test_plain_language_states_the_limits():
+    visits = _visits()
+    visits.loc[len(visits)] = {"patient_id": "P05", "visit": "month 6", "month": 6.0,
+                               "bmd_tscore": -2.7, "vas": 6.0, "qol": 45.0}
+    text = " ".join(plain_language(primary_analysis(visits)["bmd_tscore"]))
+    assert "With 5 pair(s), the smallest two-sided p-value any result can reach is 0.0625" in text
+    assert "p < 0.05 is impossible" in text
+    assert "93.75 % confidence" in text and "not as 95 %" in text
+    assert "A non-significant result is not evidence of no effect." in text
+    assert "exploratory (single group, no control)" in text
+    assert "Wilcoxon signed-rank test, two-sided" in text and "Holm" in text
+    vas = " ".join(plain_language(compare_visits(_visits(), "vas")))
+    assert "With 3 non-zero change(s)" in vas and "P05 (no month 6 visit)" in vas
+    assert "nothing can be tested" in " ".join(plain_language(compare_visits(_visits(), "rom_deg")))
