@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from medpath.eligibility import Eligibility, FunnelStep, evaluate
-from medpath.figures.funnel import funnel_figure
+from medpath.figures.funnel import LINE_CHARS, exclusion_text, funnel_figure
 
 STEPS = [
     FunnelStep("screened", "Screened", 10, {}, 0),
@@ -35,6 +35,17 @@ def test_exclusion_boxes_list_reasons_with_counts():
     assert all(a.xref == "paper" and a.x > fig.layout.xaxis.domain[1] for a in fig.layout.annotations)
 
 
+def test_long_reason_lists_wrap_between_reasons():
+    reasons = {f"{test} positive": 1 for test in ("HBsAg", "HIV", "CMV", "rubella", "toxoplasma")}
+    text = exclusion_text(FunnelStep("no_active_infection", "No active infection", 0, reasons, 2))
+    lines = text.split(";<br>")
+    assert len(lines) > 1 and all(len(line) <= LINE_CHARS for line in lines)
+    assert text.replace(";<br>", "; ") == (
+        "Excluded (n=7): HBsAg positive: 1; HIV positive: 1; CMV positive: 1; rubella positive: 1; "
+        "toxoplasma positive: 1; unknown (missing data): 2"
+    )
+
+
 def test_title_and_legibility():
     fig = funnel_figure(ELIGIBILITY)
     assert "NCT04501354" in fig.layout.title.text and "10 screened" in fig.layout.title.text
@@ -47,8 +58,13 @@ def test_title_and_legibility():
 
 def test_visits_only_funnel_figure():
     seen = pd.DataFrame(
-        {"patient_id": ["P1", "P1", "P2"], "visit": ["baseline", "month 6", "baseline"], "month": [0.0, 6.0, 0.0],
-         "bmd_tscore": [-3.0, -2.7, -3.2], "vas": [7.0, 4.0, 6.0]}
+        {
+            "patient_id": ["P1", "P1", "P2"],
+            "visit": ["baseline", "month 6", "baseline"],
+            "month": [0.0, 6.0, 0.0],
+            "bmd_tscore": [-3.0, -2.7, -3.2],
+            "vas": [7.0, 4.0, 6.0],
+        }
     )
     fig = funnel_figure(evaluate(None, seen))
     assert list(fig.data[0].x) == [2, 1]

@@ -14,14 +14,23 @@ from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, apply_layout
 #: The funnel uses the left part of the plot; exclusion boxes sit in the right part.
 FUNNEL_DOMAIN = (0.0, 0.55)
 BAR_COLOUR = OKABE_ITO[3]
+#: Exclusion boxes wrap after about this many characters, to stay inside a 1280 px wide page.
+LINE_CHARS = 64
 
 
 def exclusion_text(step: FunnelStep) -> str:
-    """e.g. "Excluded (n=8): male ≤ 50 y: 4; female ≤ 40 y: 3; unknown (missing data): 1"."""
+    """For a step someone dropped out at, e.g. "Excluded (n=8): male ≤ 50 y: 4; female ≤ 40 y: 3;
+    unknown (missing data): 1", wrapped (``<br>``) between reasons after about LINE_CHARS."""
     reasons = [f"{reason}: {count}" for reason, count in step.excluded.items()]
     if step.unknown:
         reasons.append(f"unknown (missing data): {step.unknown}")
-    return f"Excluded (n={step.dropped}): " + "; ".join(reasons)
+    lines = [f"Excluded (n={step.dropped}): {reasons[0]}"]
+    for reason in reasons[1:]:
+        if len(lines[-1]) + len(reason) + 2 > LINE_CHARS:
+            lines.append(reason)
+        else:
+            lines[-1] += f"; {reason}"
+    return ";<br>".join(lines)
 
 
 def funnel_figure(eligibility: Eligibility, title: str | None = None) -> go.Figure:
