@@ -11,7 +11,8 @@ from collections.abc import Iterable
 import plotly.graph_objects as go
 import plotly.express as px
 
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+# Okabe-Ito without its yellow (#F0E442), which is too faint on the white background.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 PALETTE = OKABE_ITO + tuple(px.colors.qualitative.Safe)
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 14

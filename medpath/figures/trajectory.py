@@ -62,10 +62,10 @@ def _selected(visits: pd.DataFrame, patients) -> list[str]:
     ids = patient_ids(visits)
     if patients is None:
         return ids
-    unknown = set(patients) - set(ids)
-    if unknown:
+    wanted = set(patients)
+    if unknown := wanted - set(ids):
         raise ValueError(f"No visits for patient(s) {sorted(unknown)}.")
-    return [p for p in ids if p in set(patients)]
+    return [p for p in ids if p in wanted]
 
 
 def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", **kwargs) -> go.Scatter:

@@ -1,0 +1,231 @@
+"""Per-patient trajectories: hand-computed series, WHO classes, completeness, shift table, VAS response."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from medpath.trajectories import (
+    MISSING,
+    VAS_RESPONSE_CONVENTION,
+    WHO_CLASSES,
+    completeness,
+    patient_series,
+    vas_response,
+    who_class,
+    who_shift_table,
+)
+
+MONTHS = {"baseline": 0.0, "month 3": 3.0, "month 6": 6.0}
+
+
+def visits_table(rows: list[tuple]) -> pd.DataFrame:
+    """A canonical visits table from (patient_id, visit, bmd_tscore, vas[, extra columns]) tuples."""
+    frame = pd.DataFrame(
+        [{"patient_id": r[0], "visit": r[1], "month": MONTHS[r[1]], "bmd_tscore": r[2], "vas": r[3]} for r in rows]
+    )
+    frame["bmd_tscore"] = frame["bmd_tscore"].astype(float)
+    frame["vas"] = frame["vas"].astype(float)
+    frame["source_file"] = "visits.xlsx"
+    frame["source_sheet"] = "Visits"
+    frame["source_row"] = range(2, len(frame) + 2)
+    return frame
+
+
+NAN = np.nan
+#: Five patients; P02 has a month-3 row without a T-score, P05 has no month-3 row at all and P04
+#: was seen only at baseline.
+FIVE_PATIENTS = visits_table(
+    [
+        ("P01", "baseline", -2.8, 8.0),
+        ("P01", "month 3", -2.6, 6.0),
+        ("P01", "month 6", -2.4, 5.0),
+        ("P02", "baseline", -2.0, 5.0),
+        ("P02", "month 3", NAN, 4.0),
+        ("P02", "month 6", -0.9, 3.5),
+        ("P03", "baseline", -1.0, 8.2),
+        ("P03", "month 3", -1.2, 6.0),
+        ("P03", "month 6", -1.1, 6.2),
+        ("P04", "baseline", -3.1, 6.0),
+        ("P05", "baseline", -2.6, 0.0),
+        ("P05", "month 6", -2.5, 0.0),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("tscore", "expected"),
+    [
+        (0.5, "normal"),
+        (-1.0, "normal"),
+        (-0.9999999999999999, "normal"),
+        (-1.0000000000000002, "normal"),
+        (-1.0000001, "osteopenia"),
+        (-2.4999, "osteopenia"),
+        (-2.5, "osteoporosis"),
+        (-2.5000000000000004, "osteoporosis"),
+        (-2.4999999999999996, "osteoporosis"),
+        (-4.0, "osteoporosis"),
+    ],
+)
+def test_who_class_boundaries(tscore, expected):
+    assert who_class(tscore) == expected
+
+
+@pytest.mark.parametrize("missing", [None, NAN, pd.NA])
+def test_who_class_missing_is_na(missing):
+    assert who_class(missing) is pd.NA
+
+
+def test_who_class_vectorised():
+    classes = who_class(pd.Series([-1.0, -1.0000001, NAN, -2.5000000000000004], index=[10, 11, 12, 13]))
+    assert list(classes.cat.categories) == list(WHO_CLASSES)
+    assert classes.index.tolist() == [10, 11, 12, 13]
+    assert classes.iloc[[0, 1, 3]].tolist() == ["normal", "osteopenia", "osteoporosis"]
+    assert pd.isna(classes.iloc[2])
+
+
+def test_patient_series_hand_values():
+    series = patient_series(FIVE_PATIENTS, "bmd_tscore")
+    p01 = series[series["patient_id"] == "P01"]
+    assert p01["month"].tolist() == [0.0, 3.0, 6.0]
+    assert p01["visit"].tolist() == ["baseline", "month 3", "month 6"]
+    assert p01["value"].tolist() == [-2.8, -2.6, -2.4]
+    assert p01["change"].tolist() == pytest.approx([0.0, 0.2, 0.4])
+    assert p01["percent_change"].tolist() == pytest.approx([0.0, 100 * 0.2 / 2.8, 100 * 0.4 / 2.8])
+    assert p01["who_class"].tolist() == ["osteoporosis", "osteoporosis", "osteopenia"]
+
+
+def test_patient_series_every_patient_every_visit():
+    series = patient_series(FIVE_PATIENTS, "vas")
+    assert len(series) == 5 * 3
+    assert series["patient_id"].tolist() == [p for p in ["P01", "P02", "P03", "P04", "P05"] for _ in range(3)]
+    assert "who_class" not in series
+
+
+def test_missing_visits_stay_gaps():
+    series = patient_series(FIVE_PATIENTS, "bmd_tscore").set_index(["patient_id", "month"])
+    # A row without a value and a row that does not exist are both NaN: nothing is interpolated.
+    for patient in ("P02", "P05"):
+        assert math.isnan(series.loc[(patient, 3.0), "value"])
+        assert math.isnan(series.loc[(patient, 3.0), "change"])
+        assert pd.isna(series.loc[(patient, 3.0), "who_class"])
+    assert series.loc[("P02", 6.0), "change"] == pytest.approx(1.1)
+    assert series.loc[("P04", 6.0), ["value", "change", "percent_change"]].isna().all()
+
+
+def test_change_is_nan_without_baseline_and_percent_nan_for_zero_baseline():
+    visits = visits_table([("P01", "baseline", NAN, 0.0), ("P01", "month 6", -2.0, 4.0)])
+    tscore = patient_series(visits, "bmd_tscore").set_index("month")
+    assert math.isnan(tscore.loc[6.0, "change"]) and math.isnan(tscore.loc[6.0, "percent_change"])
+    vas = patient_series(visits, "vas").set_index("month")
+    assert vas.loc[6.0, "change"] == 4.0
+    assert math.isnan(vas.loc[6.0, "percent_change"])
+
+
+def test_optional_outcome_works_when_present_and_is_refused_when_absent():
+    visits = FIVE_PATIENTS.assign(qol=[50.0, 55.0, 60.0] + [NAN] * 9)
+    qol = patient_series(visits, "qol")
+    assert qol[qol["patient_id"] == "P01"]["change"].tolist() == [0.0, 5.0, 10.0]
+    assert qol[qol["patient_id"] == "P01"]["percent_change"].tolist() == pytest.approx([0.0, 10.0, 20.0])
+    with pytest.raises(ValueError, match="no 'rom_deg' column"):
+        patient_series(FIVE_PATIENTS, "rom_deg")
+    with pytest.raises(ValueError, match="Unknown outcome"):
+        patient_series(FIVE_PATIENTS, "weight")
+
+
+def test_completeness():
+    table = completeness(FIVE_PATIENTS).set_index("patient_id")
+    assert table.index.tolist() == ["P01", "P02", "P03", "P04", "P05"]
+    assert table.loc["P01", "bmd_tscore_visits"] == "baseline, month 3, month 6"
+    assert table.loc["P02", "bmd_tscore_visits"] == "baseline, month 6"
+    assert table.loc["P02", "vas_visits"] == "baseline, month 3, month 6"
+    assert table.loc["P04", "bmd_tscore_visits"] == "baseline"
+    assert table["incomplete"].tolist() == [False, False, False, True, False]
+    assert not table.loc["P04", "bmd_tscore_at_month_6"] and not table.loc["P04", "vas_at_month_6"]
+
+
+def test_completeness_flags_one_missing_primary_outcome():
+    visits = visits_table([("P01", "baseline", -2.0, 5.0), ("P01", "month 6", -1.8, NAN)])
+    row = completeness(visits).iloc[0]
+    assert row["bmd_tscore_at_month_6"] and not row["vas_at_month_6"]
+    assert row["incomplete"]
+
+
+def test_who_shift_table_five_patients():
+    table = who_shift_table(FIVE_PATIENTS)
+    categories = [*WHO_CLASSES, MISSING]
+    assert table.index.tolist() == categories and table.columns.tolist() == categories
+    assert table.index.name == "baseline" and table.columns.name == "month 6"
+    expected = pd.DataFrame(0, index=categories, columns=categories)
+    expected.loc["osteoporosis", "osteopenia"] = 1  # P01 -2.8 -> -2.4
+    expected.loc["osteopenia", "normal"] = 1  # P02 -2.0 -> -0.9
+    expected.loc["normal", "osteopenia"] = 1  # P03 -1.0 -> -1.1
+    expected.loc["osteoporosis", MISSING] = 1  # P04 no month 6
+    expected.loc["osteoporosis", "osteoporosis"] = 1  # P05 -2.6 -> -2.5 (boundary)
+    assert table.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert table.to_numpy().sum() == 5
+
+
+def test_who_shift_table_keeps_all_categories_when_empty_and_other_month():
+    visits = visits_table([("P01", "baseline", NAN, 5.0), ("P01", "month 3", -0.5, 4.0)])
+    table = who_shift_table(visits, followup_month=3.0)
+    assert table.shape == (4, 4)
+    assert table.loc[MISSING, "normal"] == 1
+    assert table.columns.name == "month 3"
+
+
+def _response(baseline, followup, **kwargs) -> pd.Series:
+    visits = visits_table([("P01", "baseline", -2.0, baseline), ("P01", "month 6", -2.0, followup)])
+    return vas_response(visits, **kwargs).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("baseline", "followup", "responder"),
+    [
+        (8.2, 6.2, True),  # exactly 2 points (float: 1.9999999999999991), only 24 %
+        (8.0, 6.1, False),  # 1.9 points, 24 %
+        (5.0, 3.5, True),  # exactly 30 %, only 1.5 points
+        (3.0, 2.1, True),  # exactly 30 % (float: 29.999999999999996), only 0.9 points
+        (5.0, 3.51, False),  # 29.8 %, 1.49 points
+        (3.0, 5.0, False),  # worse
+        (0.0, 0.0, False),  # baseline 0: percent undefined, 0 points
+        (1.0, 0.0, True),  # 1 point but 100 %
+    ],
+)
+def test_vas_responder_boundaries(baseline, followup, responder):
+    assert bool(_response(baseline, followup)["responder"]) is responder
+
+
+def test_vas_response_columns_and_hand_values():
+    row = _response(8.0, 5.0)
+    assert (row["baseline"], row["followup"], row["change"]) == (8.0, 5.0, -3.0)
+    assert row["percent_change"] == pytest.approx(-37.5)
+
+
+def test_vas_baseline_zero_is_judged_on_points_only():
+    row = _response(0.0, 3.0)
+    assert math.isnan(row["percent_change"])
+    assert not row["responder"]
+
+
+def test_vas_response_missing_scores_are_not_classified():
+    table = vas_response(FIVE_PATIENTS).set_index("patient_id")
+    assert table.index.tolist() == ["P01", "P02", "P03", "P04", "P05"]
+    assert table["responder"].dtype == "boolean"
+    assert pd.isna(table.loc["P04", "responder"])
+    assert table.loc[["P01", "P02", "P03", "P05"], "responder"].tolist() == [True, True, True, False]
+
+
+def test_vas_response_custom_thresholds_and_month():
+    assert not _response(8.2, 6.2, min_points=3.0)["responder"]
+    assert _response(10.0, 8.0, min_points=3.0, min_percent=20.0)["responder"]
+    table = vas_response(FIVE_PATIENTS, followup_month=3.0).set_index("patient_id")
+    assert table.loc["P01", "responder"] and not table.loc["P02", "responder"]
+    assert pd.isna(table.loc["P05", "responder"])
+
+
+def test_vas_convention_cites_sources():
+    for needle in ("2 points", "30 %", "Dworkin", "2008", "105–121", "Farrar", "2001", "149–158", "baseline of 0"):
+        assert needle in VAS_RESPONSE_CONVENTION

@@ -1,0 +1,180 @@
+"""Trajectory figures, checked on their data and layout (not pixels)."""
+
+import math
+
+import pytest
+
+from medpath.figures.style import patient_colours
+from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
+from test_trajectories import FIVE_PATIENTS
+
+PATIENTS = ["P01", "P02", "P03", "P04", "P05"]
+
+
+def _traces(fig) -> dict:
+    return {trace.name: trace for trace in fig.data}
+
+
+def _font_sizes(node, inside_font: bool = False):
+    """Every font size set anywhere in a figure's JSON."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "size" and inside_font:
+                yield value
+            else:
+                yield from _font_sizes(value, inside_font=key.endswith("font"))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _font_sizes(item, inside_font)
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _all_figures():
+    return [
+        spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"),
+        spaghetti_figure(FIVE_PATIENTS, "vas", mode="change"),
+        small_multiples_figure(FIVE_PATIENTS),
+        before_after_figure(FIVE_PATIENTS, "vas"),
+    ]
+
+
+def test_spaghetti_one_trace_per_patient_plus_median():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    assert [t.name for t in fig.data] == [*PATIENTS, "Median"]
+    median = fig.data[-1]
+    assert median.line.dash == "dash" and median.line.color == "black"
+    assert list(median.x) == [0.0, 3.0, 6.0]
+    # month 0: median of -2.8, -2.0, -1.0, -3.1, -2.6; month 3: of -2.6, -1.2; month 6: of -2.4, -0.9, -1.1, -2.5
+    assert list(median.y) == pytest.approx([-2.6, -1.9, -1.75])
+
+
+def test_spaghetti_values_and_gaps():
+    traces = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))
+    assert list(traces["P01"].x) == [0.0, 3.0, 6.0] and list(traces["P01"].y) == [-2.8, -2.6, -2.4]
+    for patient in ("P02", "P05"):  # month-3 value missing / month-3 row absent
+        trace = traces[patient]
+        assert trace.connectgaps is False
+        assert list(trace.x) == [0.0, 3.0, 6.0]
+        assert _is_missing(trace.y[1])
+        assert not _is_missing(trace.y[0]) and not _is_missing(trace.y[2])
+    assert all(_is_missing(y) for y in traces["P04"].y[1:])
+
+
+def test_spaghetti_hover_has_exact_value_visit_and_month():
+    trace = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))["P01"]
+    assert "month 3 (month 3)" in trace.hovertext[1]
+    assert "-2.6" in trace.hovertext[1]
+    assert "%{hovertext}" in trace.hovertemplate
+
+
+def test_spaghetti_change_mode():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", mode="change")
+    assert list(_traces(fig)["P02"].y[::2]) == pytest.approx([0.0, 1.1])
+    assert "Change from baseline (SD)" in fig.layout.yaxis.title.text
+    zero_lines = [s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0 and s.y1 == 0]
+    assert len(zero_lines) == 1
+    assert not [s for s in fig.layout.shapes if s.type == "rect"]  # no WHO bands on changes
+    assert fig.layout.title.text.startswith("Change in Spine BMD T-score")
+
+
+def test_spaghetti_who_bands_behind_lines():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    bands = {s.name: s for s in fig.layout.shapes if s.type == "rect"}
+    assert set(bands) == {"normal", "osteopenia", "osteoporosis"}
+    assert all(s.layer == "below" for s in bands.values())
+    assert bands["osteoporosis"].y1 == -2.5
+    assert (bands["osteopenia"].y0, bands["osteopenia"].y1) == (-2.5, -1.0)
+    assert bands["normal"].y0 == -1.0
+    low, high = fig.layout.yaxis.range
+    assert bands["osteoporosis"].y0 == low <= -3.1 and bands["normal"].y1 == high >= -0.9
+    labels = " ".join(a.text for a in fig.layout.annotations)
+    for name in ("Normal", "Osteopenia", "Osteoporosis", "−2.5", "−1"):
+        assert name in labels
+
+
+def test_spaghetti_vas_axis_and_direction():
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas")
+    assert list(fig.layout.yaxis.range) == [0, 10]
+    assert "lower is better" in fig.layout.yaxis.title.text
+    assert not fig.layout.shapes
+
+
+def test_spaghetti_axes_and_title():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    assert fig.layout.xaxis.title.text == "Months since baseline"
+    assert list(fig.layout.xaxis.tickvals) == [0.0, 3.0, 6.0]
+    assert fig.layout.title.text == "Spine BMD T-score by patient — n = 5, baseline to month 6"
+    assert "n = 2" in spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01", "P04"]).layout.title.text
+
+
+def test_spaghetti_rejects_unknown_patient_and_mode():
+    with pytest.raises(ValueError, match="P99"):
+        spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P99"])
+    with pytest.raises(ValueError, match="mode"):
+        spaghetti_figure(FIVE_PATIENTS, "vas", mode="percent")
+
+
+def test_patient_keeps_colour_on_every_figure():
+    expected = patient_colours(PATIENTS)
+    subset = _traces(spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P03", "P05"]))
+    assert [subset[p].line.color for p in ("P03", "P05")] == [expected["P03"], expected["P05"]]
+    for fig in _all_figures():
+        for trace in fig.data:
+            if trace.name in expected:
+                assert trace.line.color == expected[trace.name] == trace.marker.color
+
+
+def test_colours_argument_overrides():
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas", colours={"P01": "#123456"})
+    traces = _traces(fig)
+    assert traces["P01"].line.color == "#123456"
+    assert traces["P02"].line.color == patient_colours(PATIENTS)["P02"]
+
+
+@pytest.mark.parametrize("fig", _all_figures(), ids=["spaghetti", "change", "small-multiples", "before-after"])
+def test_fonts_are_legible_and_background_white(fig):
+    sizes = list(_font_sizes(fig.to_plotly_json()))
+    assert sizes and min(sizes) >= 12
+    assert fig.layout.font.size >= 12
+    assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "white"
+
+
+def test_small_multiples_one_panel_per_patient():
+    fig = small_multiples_figure(FIVE_PATIENTS)
+    assert len(fig.data) == 2 * len(PATIENTS)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == PATIENTS
+    assert "n = 5" in fig.layout.title.text
+    tscore, vas = fig.data[0], fig.data[1]  # P01
+    assert (tscore.xaxis, tscore.yaxis, vas.xaxis, vas.yaxis) == ("x", "y", "x6", "y6")
+    assert list(tscore.y) == [-2.8, -2.6, -2.4] and list(vas.y) == [8.0, 6.0, 5.0]
+    for axis in ("yaxis6", "yaxis7", "yaxis8", "yaxis9", "yaxis10"):
+        assert list(fig.layout[axis].range) == [0, 10]
+    assert fig.layout.yaxis.range == fig.layout.yaxis5.range
+
+
+def test_small_multiples_wraps_and_filters():
+    fig = small_multiples_figure(FIVE_PATIENTS, patients=["P02", "P04"])
+    assert [a.text for a in fig.layout.annotations] == ["P02", "P04"]
+    assert {t.name for t in fig.data} == {"P02", "P04"}
+
+
+def test_before_after_pairs_only():
+    fig = before_after_figure(FIVE_PATIENTS, "bmd_tscore")
+    assert [t.name for t in fig.data] == ["P01", "P02", "P03", "P05"]  # P04 has no month 6
+    traces = _traces(fig)
+    assert list(traces["P02"].x) == ["Baseline", "Month 6"]
+    assert list(traces["P02"].y) == [-2.0, -0.9]
+    assert fig.layout.title.text == "Spine BMD T-score: baseline and month 6 — n = 4 pairs"
+    assert list(fig.layout.xaxis.categoryarray) == ["Baseline", "Month 6"]
+
+
+def test_before_after_vas_axis_and_other_month():
+    fig = before_after_figure(FIVE_PATIENTS, "vas", followup_month=3.0)
+    assert [t.name for t in fig.data] == ["P01", "P02", "P03"]
+    assert list(fig.data[0].x) == ["Baseline", "Month 3"]
+    assert list(fig.layout.yaxis.range) == [0, 10]
+    assert "n = 3 pairs" in fig.layout.title.text
