@@ -218,3 +218,17 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
     sentences.append("These analyses are exploratory (single group, no control): a change from "
                      "baseline cannot be attributed to the treatment.")
     return sentences
+
+
+def headline(comparison: OutcomeComparison) -> str:
+    """The result in one line, every number with the method that produced it, e.g. "VAS pain (0–10):
+    median change −2 (HL −2, 93.75 % CI −3.5 to 0), exact Wilcoxon p = 0.125, two-sided; n = 5 pairs"."""
+    c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
+    outcome = OUTCOMES[c.outcome]
+    if c.n_pairs == 0:
+        return f"{outcome.label}: no patient has values at both {_month_label(c.baseline_month)} and " \
+               f"{_month_label(c.followup_month)}"
+    return (f"{outcome.label} ({outcome.unit}), {_month_label(c.baseline_month)} → {_month_label(c.followup_month)}: "
+            f"median change {c.median_change:+.3g} (Hodges–Lehmann {hl.estimate:+.3g}, {_percent(hl.ci_level)} CI "
+            f"{hl.ci_low:+.3g} to {hl.ci_high:+.3g}), {w.method} Wilcoxon p = {w.p_value:.3g}, {w.alternative}; "
+            f"n = {c.n_pairs} pairs")

@@ -8,11 +8,39 @@ outcome present, baseline vs month 6 by default).
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from medpath.eligibility import evaluate
 from medpath.model import PRIMARY_MONTH, Study
-from medpath.outcomes import primary_analysis
+from medpath.outcomes import headline, primary_analysis
+from medpath.stats import minimum_attainable_p
+
+CAVEAT = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to "
+          "the treatment. With n = 5 pairs a two-sided Wilcoxon test cannot give p < {floor:g}, and a "
+          "non-significant result is not evidence of no effect.")
+
+
+@dataclass(frozen=True)
+class KeyNumbers:
+    """The Overview page's numbers: funnel counts and each primary result in one line."""
+
+    screened: int | None
+    enrolled: int
+    completed: int
+    results: list[str]
+    caveat: str
+
+
+def key_numbers(study: Study) -> KeyNumbers:
+    steps = {step.id: step.n for step in evaluate(study.screening, study.visits).steps}
+    comparisons = primary_analysis(study.visits) if len(study.visits) else {}
+    return KeyNumbers(
+        screened=steps.get("screened"),
+        enrolled=steps["enrolled"],
+        completed=steps["completed_6_months"],
+        results=[headline(c) for c in comparisons.values()],
+        caveat=CAVEAT.format(floor=minimum_attainable_p(5)),
+    )
 
 
 def summarise(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
