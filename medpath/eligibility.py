@@ -398,3 +398,16 @@ def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:
     if verdict is False:
         return f"{criterion.id} ({criterion.reason(row)})"
     return f"{criterion.id} (unknown: {', '.join(criterion.missing(row))} missing)"
+
+
+def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd.DataFrame:
+    """The candidates for display, criterion ids replaced by their labels; with ``reasons`` (criterion
+    ids), only the candidates who fail or are unknown on at least one of them."""
+    labels = {c.id: c.label for c in (*CRITERIA, *FOLLOW_UP)}
+    table = eligibility.candidates
+    if reasons:
+        wanted = set(reasons)
+        hit = [bool(wanted & {*failed, *unknown}) for failed, unknown in zip(table["failed"], table["unknown"])]
+        table = table[hit]
+    return table.assign(**{column: table[column].map(lambda ids: "; ".join(labels[i] for i in ids))
+                           for column in ("failed", "unknown")})

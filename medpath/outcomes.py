@@ -232,3 +232,31 @@ def headline(comparison: OutcomeComparison) -> str:
             f"median change {c.median_change:+.3g} (Hodges–Lehmann {hl.estimate:+.3g}, {_percent(hl.ci_level)} CI "
             f"{hl.ci_low:+.3g} to {hl.ci_high:+.3g}), {w.method} Wilcoxon p = {w.p_value:.3g}, {w.alternative}; "
             f"n = {c.n_pairs} pairs")
+
+
+def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
+    """The comparison as rows of (measure, value, method): what the Outcomes page and report show."""
+    c, s, w, hl, sign = comparison, comparison.summary, comparison.wilcoxon, comparison.hodges_lehmann, comparison.sign_test
+    start, end = _month_label(c.baseline_month), _month_label(c.followup_month)
+
+    def quartiles(q: stats.Quartiles) -> str:
+        return f"{q.median:.3g} ({q.q1:.3g} to {q.q3:.3g})"
+
+    rows = [
+        ("Pairs (patients with both values)", f"{c.n_pairs}", "paired on patient"),
+        (f"Median (IQR) at {start}", quartiles(s.before), "quartiles by linear interpolation"),
+        (f"Median (IQR) at {end}", quartiles(s.after), "quartiles by linear interpolation"),
+        ("Median (IQR) change", quartiles(s.change), f"{end} − {start}"),
+        ("Hodges–Lehmann estimate", f"{hl.estimate:+.3g}", "median of Walsh averages"),
+        (f"{_percent(hl.ci_level)} CI (achieved level)", f"{hl.ci_low:+.3g} to {hl.ci_high:+.3g}",
+         f"distribution-free, {_percent(hl.requested_level)} requested"),
+        ("Wilcoxon W+ (sum of positive ranks)", f"{w.statistic:g}", f"{w.n_used} non-zero change(s), zero method {w.zero_method}"),
+        ("Wilcoxon p-value", f"{w.p_value:.4g}", f"{w.method}, {w.alternative}"),
+        ("Smallest attainable p", f"{c.min_attainable_p:.4g}", f"for n = {w.n_used}, {w.alternative}"),
+        ("Holm-adjusted p", "—" if c.p_holm is None else f"{c.p_holm:.4g}", "across the primary outcomes"),
+        ("Rank-biserial correlation", f"{c.rank_biserial:+.3g}", "matched pairs (Kerby 2014)"),
+        ("Sign test p-value", f"{sign.p_value:.4g}", f"{sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged"),
+        ("Mean change (t interval)", f"{s.mean_change:+.3g} ({s.mean_ci_low:+.3g} to {s.mean_ci_high:+.3g})",
+         f"{_percent(s.ci_level)} t-based, for reference only"),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "value", "method"])

@@ -312,3 +312,14 @@ def test_quoted_protocol_text_is_verbatim():
         assert quotes, criterion.id
         for quote in quotes:
             assert " ".join(quote.split()) in protocol, (criterion.id, quote)
+
+
+def test_candidate_table_filters_by_reason_and_names_criteria(sample_study):
+    from medpath.eligibility import candidate_table, evaluate
+
+    eligibility = evaluate(sample_study.screening, sample_study.visits)
+    table = candidate_table(eligibility, ["no_active_infection"])
+    # sample: HBsAg positive (MSC-09, MSC-26), CMV positive (MSC-20), rubella missing (MSC-27)
+    assert list(table["patient_id"]) == ["MSC-09", "MSC-20", "MSC-26", "MSC-27"]
+    assert table.set_index("patient_id").loc["MSC-27", "unknown"].startswith("No active infection")
+    assert len(candidate_table(eligibility)) == 30

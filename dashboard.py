@@ -1,0 +1,14 @@
+"""MedPath dashboard: ``streamlit run dashboard.py``. Thin: navigation only; pages live in ``pages/``."""
+
+import streamlit as st
+
+st.set_page_config(page_title="MedPath — NCT04501354", page_icon="🦴", layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/data.py", title="Data", icon="📄"),
+    st.Page("pages/eligibility.py", title="Eligibility", icon="🔻"),
+    st.Page("pages/trajectories.py", title="Trajectories", icon="📈"),
+    st.Page("pages/outcomes.py", title="Outcomes", icon="📊"),
+])
+navigation.run()

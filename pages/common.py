@@ -1,0 +1,84 @@
+"""What every page shares: the current study (kept in ``st.session_state``), its banner, and the
+chart and download widgets. All numbers come from ``medpath``; nothing here computes them.
+
+Uploaded files live only in this session's memory (``st.session_state``); the parsed study is cached
+with ``st.cache_data`` keyed on the files' bytes, in memory, never on disk.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from medpath.export import chart_filename, to_csv_bytes
+from medpath.model import Study
+from medpath.report import build_report, report_filename
+from medpath.study import load_sample_study, load_study
+
+FILES_KEY = "uploaded_files"
+
+
+@st.cache_data(show_spinner="Loading the sample study…")
+def _sample_study() -> Study:
+    return load_sample_study()
+
+
+@st.cache_data(show_spinner="Reading and validating your files…", max_entries=32)
+def _uploaded_study(files: tuple[tuple[str, bytes], ...]) -> Study:
+    return load_study(list(files))
+
+
+def current_study() -> Study:
+    """The uploaded study of this session, or the synthetic sample when nothing was uploaded."""
+    files = st.session_state.get(FILES_KEY)
+    return _uploaded_study(files) if files else _sample_study()
+
+
+def use_files(files: tuple[tuple[str, bytes], ...] | None) -> None:
+    """Make these uploaded files (or, with None, the sample study) the study every page shows."""
+    if files:
+        st.session_state[FILES_KEY] = files
+    else:
+        st.session_state.pop(FILES_KEY, None)
+
+
+def header(title: str, study: Study) -> None:
+    """Page title plus a banner saying which data is shown (the sample is always labelled)."""
+    st.title(title)
+    if study.synthetic:
+        st.info(f"**{study.label}.** Upload your own study on the **Data** page.", icon="🧪")
+    else:
+        errors = len(study.errors)
+        note = f" — {errors} error finding(s), see the **Data** page" if errors else ""
+        st.caption(f"Data: {study.label}{note}")
+
+
+def chart(fig: go.Figure, study: Study, name: str) -> None:
+    """A plotly chart whose camera button saves a 2× PNG named after the study, chart and date."""
+    st.plotly_chart(fig, width="stretch", config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": chart_filename(study, name)},
+    })
+
+
+def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:
+    """A CSV download of a table; text cells are neutralised against formula injection."""
+    st.download_button(label, to_csv_bytes(frame), file_name=f"{chart_filename(study, name)}.csv",
+                       mime="text/csv", key=f"download-{name}")
+
+
+def no_data(study: Study, what: str) -> bool:
+    """Show a designed empty state when the study has no usable visits; True if so."""
+    if len(study.visits):
+        return False
+    st.warning(f"There is nothing to show for {what}: no usable visit rows were read. "
+               "The **Data** page lists what was wrong with the files.", icon="⚠️")
+    return True
+
+
+def report_download(study: Study, **options) -> None:
+    """One self-contained HTML report of everything shown, built only when the button is clicked."""
+    st.download_button("Download report (HTML)", lambda: build_report(study, **options).encode("utf-8"),
+                       file_name=report_filename(study), mime="text/html", on_click="ignore",
+                       type="primary", key="download-report")

@@ -1,0 +1,32 @@
+"""Eligibility: the protocol's criteria per candidate, as a CONSORT-style funnel."""
+
+import streamlit as st
+
+from medpath.eligibility import candidate_table, evaluate, reasons_table
+from medpath.figures.funnel import funnel_figure
+from pages.common import chart, current_study, header, table_download
+
+study = current_study()
+header("Eligibility", study)
+eligibility = evaluate(study.screening, study.visits)
+
+for deviation in eligibility.deviations:
+    st.warning(f"Protocol deviation: {deviation}", icon="⚠️")
+
+chart(funnel_figure(eligibility), study, "eligibility_funnel")
+
+reasons = reasons_table(eligibility)
+st.subheader("Reasons (over all candidates, not only the first reason)")
+st.dataframe(reasons, hide_index=True, width="stretch")
+labels = dict(zip(reasons["criterion"], reasons["label"]))
+
+st.subheader("Candidates")
+chosen = st.multiselect("Show candidates who fail or are unknown on", options=list(labels),
+                        format_func=labels.get, placeholder="all candidates")
+shown = candidate_table(eligibility, chosen)
+st.dataframe(shown, hide_index=True, width="stretch")
+table_download(shown, study, "candidates")
+
+with st.expander("Conventions used at the boundaries", expanded=True):
+    for convention in eligibility.conventions:
+        st.markdown(f"- {convention}")

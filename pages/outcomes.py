@@ -1,0 +1,54 @@
+"""Outcomes: baseline vs a follow-up visit, exact small-sample statistics, and what n = 5 can show."""
+
+import streamlit as st
+
+from medpath.figures.trajectory import before_after_figure
+from medpath.model import OUTCOMES, PRIMARY_MONTH
+from medpath.outcomes import headline, plain_language, primary_analysis, summary_table
+from pages.common import chart, current_study, header, no_data, report_download, table_download
+
+ALTERNATIVES = {
+    "two-sided": "Two-sided (default)",
+    "expected": "One-sided, protocol direction (BMD up, VAS down)",
+    "greater": "One-sided: increase",
+    "less": "One-sided: decrease",
+}
+
+study = current_study()
+header("Outcomes", study)
+if no_data(study, "outcome statistics"):
+    st.stop()
+
+months = sorted(m for m in study.visits["month"].unique() if m > 0)
+controls = st.columns(3)
+followup = controls[0].selectbox("Compare baseline with", months, index=months.index(PRIMARY_MONTH) if PRIMARY_MONTH in months else len(months) - 1,
+                                 format_func=lambda m: f"month {m:g}")
+alternative = controls[1].selectbox("Alternative", list(ALTERNATIVES), format_func=ALTERNATIVES.get)
+zero_method = controls[2].selectbox("Zero changes", ["wilcox", "pratt"],
+                                    format_func={"wilcox": "Dropped (Wilcoxon)", "pratt": "Ranked, then dropped (Pratt)"}.get)
+
+comparisons = primary_analysis(study.visits, followup_month=followup, alternative=alternative, zero_method=zero_method)
+if not comparisons:
+    st.warning("Neither primary outcome (spine BMD T-score, VAS) has any values.")
+    st.stop()
+
+for outcome, comparison in comparisons.items():
+    st.header(OUTCOMES[outcome].label)
+    st.markdown(f"**{headline(comparison)}**")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        chart(before_after_figure(study.visits, outcome, followup_month=followup), study, f"{outcome}_before_after")
+    with right:
+        st.markdown("**What these numbers can and cannot show**")
+        for sentence in plain_language(comparison):
+            st.markdown(f"- {sentence}")
+    table, changes = st.columns([3, 2], gap="large")
+    with table:
+        st.dataframe(summary_table(comparison), hide_index=True, width="stretch")
+    with changes:
+        st.markdown("**Per-patient change**")
+        st.dataframe(comparison.changes, hide_index=True, width="stretch")
+        table_download(comparison.changes, study, f"{outcome}_changes")
+
+st.divider()
+report_download(study, followup_month=followup, alternative=alternative, zero_method=zero_method)

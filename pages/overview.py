@@ -1,0 +1,43 @@
+"""Overview: the study card, the data source and its status, and the key numbers."""
+
+import streamlit as st
+
+from medpath.summary import key_numbers
+from pages.common import current_study, header, report_download
+
+study = current_study()
+header("MedPath — umbilical-cord MSC in osteoporosis", study)
+numbers = key_numbers(study)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("Study")
+    st.markdown(
+        "**NCT04501354** · Phase 2 · single group · Cipto Mangunkusumo Hospital, Jakarta · target n = 5  \n"
+        "Allogeneic umbilical-cord mesenchymal stem cells in osteoporosis. Primary outcomes at 6 months: "
+        "spine BMD T-score (expected to rise) and VAS pain 0–10 (expected to fall)."
+    )
+    st.subheader("Primary results")
+    if numbers.results:
+        for line in numbers.results:
+            st.markdown(f"- {line}")
+        st.caption(numbers.caveat)
+    else:
+        st.warning("No primary outcome can be analysed with the data provided.")
+with right:
+    st.subheader("Data")
+    st.markdown(f"**Source:** {study.label}")
+    a, b, c = st.columns(3)
+    a.metric("Screened", "—" if numbers.screened is None else numbers.screened)
+    b.metric("Enrolled", numbers.enrolled)
+    c.metric("Completed 6 months", numbers.completed)
+    d, e, f = st.columns(3)
+    d.metric("Errors", len(study.errors))
+    e.metric("Warnings", len(study.warnings))
+    f.metric("Rows left out", sum(study.excluded_rows.values()))
+    if study.errors:
+        st.error(f"{len(study.errors)} error finding(s): the rows concerned are left out of every analysis. "
+                 "See the **Data** page.", icon="🚫")
+
+st.divider()
+report_download(study)
