@@ -1,4 +1,5 @@
-"""MedPath dashboard: ``streamlit run dashboard.py``. Thin: navigation only; pages live in ``pages/``."""
+"""MedPath dashboard: ``streamlit run dashboard.py``. Thin: navigation only; pages live in ``pages/``
+(every page gets its data through ``pages.common.current_study``, which holds the sign-in gate)."""
 
 import streamlit as st
 

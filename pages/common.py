@@ -7,16 +7,53 @@ with ``st.cache_data`` keyed on the files' bytes, in memory, never on disk.
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from medpath.access import ALLOW_ENV, allow_list, is_allowed, login_required
 from medpath.export import chart_filename, to_csv_bytes
 from medpath.model import Study
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
 FILES_KEY = "uploaded_files"
+
+
+def _secrets_section(name: str) -> dict | None:
+    try:
+        return dict(st.secrets[name]) if name in st.secrets else None
+    except FileNotFoundError:  # no secrets.toml at all: local use
+        return None
+
+
+def require_sign_in() -> None:
+    """Stop the run before any page shows data unless sign-in is off or the user is signed in and
+    allowed. Sign-in is Streamlit's OpenID Connect login, switched on by an ``[auth]`` secrets section
+    (or ``MEDPATH_REQUIRE_LOGIN=1``); the allow-list comes from ``MEDPATH_ALLOWED_USERS`` or
+    ``[medpath] allowed_users`` in the secrets."""
+    auth = _secrets_section("auth")
+    if not login_required(auth is not None, os.environ):
+        return
+    st.title("MedPath")
+    if auth is None:
+        st.error("Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
+                 "secrets.toml, so nobody can sign in. Ask the administrator.", icon="🔒")
+        st.stop()
+    if not st.user.get("is_logged_in", False):
+        st.write("This dashboard shows patient data. Sign in with your hospital account to continue.")
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    email = st.user.get("email")
+    settings = _secrets_section("medpath") or {}
+    if not is_allowed(email, allow_list(os.environ.get(ALLOW_ENV) or settings.get("allowed_users"))):
+        st.error(f"The account {email or '(no e-mail)'} is not allowed to see this study.", icon="🔒")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    st.sidebar.caption(f"Signed in as {email}")
+    st.sidebar.button("Sign out", on_click=st.logout)
 
 
 @st.cache_data(show_spinner="Loading the sample study…")
@@ -30,7 +67,9 @@ def _uploaded_study(files: tuple[tuple[str, bytes], ...]) -> Study:
 
 
 def current_study() -> Study:
-    """The uploaded study of this session, or the synthetic sample when nothing was uploaded."""
+    """The uploaded study of this session, or the synthetic sample when nothing was uploaded.
+    The only way a page gets data, so the sign-in gate stands here."""
+    require_sign_in()
     files = st.session_state.get(FILES_KEY)
     return _uploaded_study(files) if files else _sample_study()
 
