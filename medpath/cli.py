@@ -53,6 +53,40 @@ def cmd_summary(args) -> int:
     return EXIT_ERRORS if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
+def cmd_report(args) -> int:
+    """Write the HTML report. It is written even when there are error findings -- also when no file
+    could be read: it then shows the findings and says that nothing can be analysed -- so the problems
+    can be shared; the exit code (2) still says there were errors."""
+    from dataclasses import replace
+
+    from medpath.report import build_report, report_filename
+    from medpath.study import SAMPLE_LABEL, SAMPLE_WORKBOOK
+
+    files, problems = _read_files(args.files)
+    is_sample = len(files) == 1 and SAMPLE_WORKBOOK.is_file() and files[0][1] == SAMPLE_WORKBOOK.read_bytes()
+    study = load_study(files, label=SAMPLE_LABEL if is_sample else None, synthetic=is_sample)
+    study = replace(study, findings=(*problems, *study.findings))
+    output = Path(args.output or report_filename(study))
+    try:
+        output.write_text(build_report(study, alternative=args.alternative, zero_method=args.zero_method),
+                          encoding="utf-8")
+    except OSError as exc:
+        print(f"ERROR: cannot write the report to {output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERRORS
+    errors = len(study.errors)
+    print(f"wrote {output} ({errors} error(s), {len(study.warnings)} warning(s))")
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def _add_test_options(parser: argparse.ArgumentParser) -> None:
+    """The Wilcoxon options of ``summary``, for ``report``."""
+    parser.add_argument("--alternative", default="two-sided",
+                        choices=["two-sided", "greater", "less", "expected"],
+                        help="Wilcoxon alternative about after - before; "
+                             "'expected' = the protocol's direction per outcome")
+    parser.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m medpath", description="MedPath: validate and summarise a trial's spreadsheets.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="Wilcoxon alternative about after - before; 'expected' = the protocol's direction per outcome")
     summary.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
     summary.set_defaults(run=cmd_summary)
+    report = sub.add_parser("report", help="write the one-file HTML report (also when there are findings); "
+                                           "exit 2 if there is an error")
+    report.add_argument("files", nargs="+", metavar="FILE")
+    report.add_argument("-o", "--output", metavar="REPORT.html",
+                        help="where to write the report (default: medpath_report_<study>_<date>.html here)")
+    _add_test_options(report)
+    report.set_defaults(run=cmd_report)
     return parser
 
 

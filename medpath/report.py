@@ -1,0 +1,370 @@
+"""One self-contained HTML report of a study: key numbers, charts, tables, findings, methods, provenance.
+
+``build_report(study)`` returns a single HTML document that opens offline in any browser: plotly.js
+is inlined once in ``<head>`` (only when there is a chart) and every chart is an interactive plotly
+div; there is no ``<script src=>``, no ``<link href=>`` and nothing is fetched from the network.
+
+Safety: every piece of text that comes from the data (patient ids, file names, finding values and
+messages, the study label) is HTML-escaped; chart data is embedded by plotly as JSON with ``<`` and
+``>`` escaped. Data-derived table cells are also neutralised against formula injection
+(``medpath.export.neutralise``), so a table copied from the report into a spreadsheet stays inert.
+
+``python -m medpath report FILE ... -o report.html`` and the dashboard's "Download report" button
+both call ``build_report``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import platform
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly
+import plotly.io as pio
+import scipy
+import statsmodels
+from plotly.offline import get_plotlyjs
+
+import medpath
+from medpath.eligibility import PROTOCOL, evaluate, reasons_table
+from medpath.export import chart_config, date_stamp, neutralise_frame, slug, text_columns
+from medpath.figures.funnel import funnel_figure
+from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
+from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
+from medpath.outcomes import OutcomeComparison, plain_language, primary_analysis
+from medpath.trajectories import VAS_RESPONSE_CONVENTION, vas_response, who_shift_table
+
+DISCLAIMER = (
+    "Exploratory analysis of a single-group, uncontrolled study with few patients. The results "
+    "describe these patients only; they are not evidence that the treatment works or does not work, "
+    "and they are no substitute for the trial's statistical analysis plan or for clinical judgement."
+)
+#: Words used for a change in an outcome measured on a score.
+_UNIT_WORDS = {"0–10": "points", "score": "points"}
+_ALTERNATIVE_WORDS = {"two-sided": "two-sided", "greater": "one-sided (increase expected)",
+                      "less": "one-sided (decrease expected)"}
+
+METHODS = (
+    "Paired changes are follow-up minus baseline, in the patients measured at both visits; nothing is "
+    "imputed, interpolated or carried forward.",
+    "Wilcoxon signed-rank test (Wilcoxon, Biometrics Bulletin 1 (1945) 80–83), exact and conditional: the "
+    "p-value comes from the permutation distribution of W+ over all 2^n sign assignments of the observed "
+    "midranks, computed by dynamic programming over the doubled midranks, so it stays exact with ties "
+    "(Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., Wiley 2014, §3.1). Zero "
+    "changes are dropped (Wilcoxon) or ranked and then dropped (Pratt, J. Amer. Statist. Assoc. 54 (1959) "
+    "655–667). Above 60 non-zero changes a normal approximation with tie and continuity corrections is used.",
+    "Hodges–Lehmann estimator of the median change (Hodges & Lehmann, Ann. Math. Statist. 34 (1963) "
+    "598–611): the median of the Walsh averages, with the distribution-free confidence interval from "
+    "their order statistics (Hollander, Wolfe & Chicken 2014, §3.2–3.3). The interval's achieved "
+    "confidence level is reported (with 5 pairs at most 93.75 %, never 95 %).",
+    "Effect size: matched-pairs rank-biserial correlation r = (W+ − W−) / (W+ + W−) (Kerby, "
+    "Comprehensive Psychology 3 (2014) 11.IT.3.1).",
+    "Sign test, two-sided, binomial (statsmodels.stats.descriptivestats.sign_test).",
+    "Holm step-down adjustment of the Wilcoxon p-values across the two primary outcomes (Holm, Scand. J. "
+    "Statist. 6 (1979) 65–70; statsmodels.stats.multitest.multipletests).",
+    "Descriptive statistics: median (interquartile range, linear interpolation, Hyndman & Fan type 7, "
+    "Amer. Statist. 50 (1996) 361–365) of baseline, follow-up and change; for reference the mean change "
+    "with its Student t interval (scipy.stats.t).",
+    "Bone density classes: WHO Technical Report Series 843 (1994): normal T ≥ −1, osteopenia −2.5 < T < −1, "
+    "osteoporosis T ≤ −2.5. Screening flow drawn after the CONSORT 2010 flow diagram (Schulz et al., BMJ "
+    "2010;340:c332).",
+)
+
+CSS = """
+body { font-family: Arial, Helvetica, sans-serif; font-size: 15px; color: #1a1a1a; margin: 0; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
+h1 { font-size: 26px; margin: 0 0 6px; } h2 { font-size: 21px; margin-top: 40px;
+  border-bottom: 2px solid #0072B2; padding-bottom: 4px; } h3 { font-size: 17px; margin-top: 28px; }
+.banner { background: #D55E00; color: white; font-weight: bold; padding: 10px 16px; font-size: 17px;
+  letter-spacing: 0.04em; }
+.meta { color: #555; margin: 0 0 12px; }
+.notice { background: #FFF3D6; border-left: 5px solid #E69F00; padding: 10px 14px; margin: 14px 0; }
+.disclaimer { background: #F2F2F2; border-left: 5px solid #888; padding: 10px 14px; }
+nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
+table { border-collapse: collapse; margin: 10px 0 18px; font-size: 14px; }
+th, td { border: 1px solid #ccc; padding: 4px 9px; text-align: left; vertical-align: top; }
+th { background: #EAF1F8; } td.num, td.hash { font-family: Consolas, Menlo, monospace; }
+dl.key { display: grid; grid-template-columns: max-content auto; gap: 4px 18px; }
+dl.key dt { font-weight: bold; } dl.key dd { margin: 0; }
+ul.results li { margin-bottom: 6px; }
+figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; }
+@media print { figure.chart, table { break-inside: avoid; } nav { display: none; } }
+"""
+
+
+# ---------------------------------------------------------------------------------------- formatting
+
+
+def _text(value: object) -> str:
+    """HTML-escaped text of any value (quotes included)."""
+    return html.escape(str(value), quote=True)
+
+
+def _num(x: float, sign: bool = False) -> str:
+    """3 significant digits, a true minus sign, "–" for a missing value."""
+    if x is None or pd.isna(x):
+        return "–"
+    if x == 0:
+        return "0"
+    return format(float(x), "+.3g" if sign else ".3g").replace("-", "−")
+
+
+def format_p(p: float | None) -> str:
+    """A p-value as the report shows it: 3 significant digits, "< 0.0001" below that."""
+    if p is None or pd.isna(p):
+        return "–"
+    return "< 0.0001" if p < 1e-4 else f"{p:.3g}"
+
+
+def _percent(level: float) -> str:
+    return f"{100 * level:.4g} %"
+
+
+def _unit(outcome: str) -> str:
+    unit = OUTCOMES[outcome].unit
+    return _UNIT_WORDS.get(unit, unit)
+
+
+def _iqr(q, sign: bool = False) -> str:
+    return f"{_num(q.median, sign)} ({_num(q.q1, sign)} to {_num(q.q3, sign)})"
+
+
+def _month(month: float) -> str:
+    return "baseline" if month == 0 else f"month {month:g}"
+
+
+def primary_result_line(c: OutcomeComparison) -> str:
+    """One line per primary outcome, e.g. "Spine BMD T-score: median change +0.3 SD (Hodges–Lehmann
+    estimate +0.25 SD, 93.75 % CI +0.1 to +0.4); exact Wilcoxon p = 0.0625, two-sided; Holm-adjusted
+    p = 0.125; n = 5 pairs". Plain text (escape it for HTML)."""
+    label, unit, w, hl = OUTCOMES[c.outcome].label, _unit(c.outcome), c.wilcoxon, c.hodges_lehmann
+    if c.n_pairs == 0:
+        return (f"{label}: no patient measured at both {_month(c.baseline_month)} and "
+                f"{_month(c.followup_month)}; nothing can be tested")
+    line = (f"{label}: median change {_num(c.median_change, sign=True)} {unit} (Hodges–Lehmann estimate "
+            f"{_num(hl.estimate, sign=True)} {unit}, {_percent(hl.ci_level)} CI {_num(hl.ci_low, sign=True)} to "
+            f"{_num(hl.ci_high, sign=True)}); {'exact' if w.method == 'exact' else 'normal-approximation'} "
+            f"Wilcoxon p = {format_p(w.p_value)}, {_ALTERNATIVE_WORDS[w.alternative]}")
+    if c.p_holm is not None:
+        line += f"; Holm-adjusted p = {format_p(c.p_holm)}"
+    return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
+
+
+# ------------------------------------------------------------------------------------- HTML helpers
+
+
+_SECTION_START = r'<section id="([a-z-]+)">\n<h2>(.*?)</h2>'
+
+
+def _section(anchor: str, title: str, *parts: str) -> str:
+    return f'<section id="{anchor}">\n<h2>{_text(title)}</h2>\n' + "\n".join(parts) + "\n</section>"
+
+
+def _h3(title: str) -> str:
+    return f"<h3>{_text(title)}</h3>"
+
+
+def _p(text: str, css: str | None = None) -> str:
+    return f'<p class="{css}">{_text(text)}</p>' if css else f"<p>{_text(text)}</p>"
+
+
+def _list(items: Iterable[str], css: str | None = None) -> str:
+    rows = "".join(f"<li>{_text(item)}</li>" for item in items)
+    return f'<ul class="{css}">{rows}</ul>' if css else f"<ul>{rows}</ul>"
+
+
+def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
+    """An HTML table, every cell escaped; ``data=True`` also neutralises text cells (they come from
+    the uploaded files); the report's own composed text (``data=False``) is only escaped."""
+    frame = neutralise_frame(df, index=index) if data else (df.reset_index() if index else df.copy())
+    for position in text_columns(frame):  # None would show as "None"
+        frame.isetitem(position, frame.iloc[:, position].astype(object).map(lambda v: "–" if v is None else v))
+    return frame.to_html(index=False, escape=True, na_rep="–", border=0,
+                         float_format=lambda x: f"{x:.4g}")
+
+
+def _key_values(pairs: Iterable[tuple[str, object]]) -> str:
+    rows = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in pairs)
+    return f'<dl class="key">{rows}</dl>'
+
+
+class _Charts:
+    """Renders plotly figures as divs (plotly.js itself goes once into <head>), each with a modebar
+    PNG download named by ``export.chart_filename``."""
+
+    def __init__(self, study: Study, when: dt.datetime):
+        self.study, self.when, self.count = study, when, 0
+
+    def __call__(self, fig, name: str) -> str:
+        self.count += 1
+        div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"chart-{slug(name)}",
+                          config=chart_config(self.study, name, self.when))
+        return f'<figure class="chart">{div}</figure>'
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+def _header(study: Study, generated: dt.datetime) -> str:
+    title = f"MedPath report — {study.label or 'study'}"
+    banner = ('<div class="banner">SYNTHETIC DATA — not real patients; for demonstration only</div>'
+              if study.synthetic else "")
+    meta = (f"Trial {PROTOCOL} · generated {generated:%Y-%m-%d %H:%M} UTC · MedPath {medpath.__version__}")
+    return f"{banner}<main>\n<h1>{_text(title)}</h1>\n{_p(meta, 'meta')}\n{_p(DISCLAIMER, 'disclaimer')}"
+
+
+def _nav(sections: list[str]) -> str:
+    """Links to the sections present (their titles are already escaped)."""
+    links = (re.match(_SECTION_START, s).groups() for s in sections)
+    return "<nav><ul>" + "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in links) + "</ul></nav>"
+
+
+def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, OutcomeComparison]) -> str:
+    errors, warnings = len(study.errors), len(study.warnings)
+    left_out = ", ".join(f"{n} {kind} row(s)" for kind, n in study.excluded_rows.items() if n) or "none"
+    pairs = [
+        ("Screened", steps.get("screened", "no screening log" if study.screening is None else "–")),
+        ("Enrolled", steps.get("enrolled", "–")),
+        (f"Completed {PRIMARY_MONTH:g} months", steps.get("completed_6_months", "–")),
+        ("Patients with visit data", len(study.patient_ids)),
+        ("Findings", f"{errors} error(s), {warnings} warning(s)"),
+        ("Rows left out of the analyses", left_out),
+    ]
+    parts = [_key_values(pairs)]
+    if results:
+        parts += [_h3("Primary results"), _list((primary_result_line(c) for c in results.values()), "results")]
+    elif len(study.visits):
+        parts.append(_p("No primary outcome (spine BMD T-score, VAS pain) has a value: nothing to test.", "notice"))
+    else:
+        parts.append(_p("No visit data could be read, so nothing can be analysed. The findings below say "
+                        "which file and which place to fix.", "notice"))
+    return _section("key-numbers", "Key numbers", *parts)
+
+
+def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
+    parts = []
+    if study.screening is None:
+        parts.append(_p("No screening log was supplied: the funnel starts at enrolment and eligibility "
+                        "is not assessed.", "notice"))
+    parts += [chart(funnel_figure(eligibility), "funnel"), _h3("Exclusion reasons (all candidates, "
+              "every criterion not met or unknown)"), _table(reasons_table(eligibility))]
+    if eligibility.deviations:
+        parts += [_h3("Protocol deviations and enrolment inconsistencies"), _list(eligibility.deviations)]
+    return _section("eligibility", "Eligibility", *parts)
+
+
+def _trajectories(study: Study, followup_month: float, chart: _Charts) -> str:
+    visits, present = study.visits, [k for k in PRIMARY_OUTCOMES if k in study.outcomes_present]
+    parts = [chart(spaghetti_figure(visits, key), f"spaghetti-{key}") for key in present]
+    parts.append(chart(small_multiples_figure(visits), "small-multiples"))
+    if "bmd_tscore" in present:
+        parts += [_h3(f"WHO class at baseline (rows) and month {followup_month:g} (columns), patients"),
+                  _table(who_shift_table(visits, followup_month), index=True)]
+    if "vas" in present:
+        parts += [_h3(f"VAS pain response at month {followup_month:g}"),
+                  _table(vas_response(visits, followup_month)), _p(VAS_RESPONSE_CONVENTION)]
+    return _section("trajectories", "Trajectories", *parts)
+
+
+def _comparison_table(c: OutcomeComparison) -> pd.DataFrame:
+    s, w, hl, sign = c.summary, c.wilcoxon, c.hodges_lehmann, c.sign_test
+    unit, after = _unit(c.outcome), _month(c.followup_month)
+    rows = [
+        ("Pairs analysed", f"{c.n_pairs}" + (f" ({len(c.unpaired)} patient(s) not paired)" if c.unpaired else "")),
+        ("Baseline, median (IQR)", _iqr(s.before)),
+        (f"{after.capitalize()}, median (IQR)", _iqr(s.after)),
+        ("Change, median (IQR)", f"{_iqr(s.change, sign=True)} {unit}"),
+        ("Hodges–Lehmann estimate", f"{_num(hl.estimate, True)} {unit}, {_percent(hl.ci_level)} CI "
+                                    f"{_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}"),
+        ("Mean change (t interval)", f"{_num(s.mean_change, True)} {unit}, {_percent(s.ci_level)} CI "
+                                     f"{_num(s.mean_ci_low, True)} to {_num(s.mean_ci_high, True)}"),
+        ("Wilcoxon signed-rank", f"W+ = {_num(w.statistic)}, p = {format_p(w.p_value)} ({w.method}, "
+                                 f"{_ALTERNATIVE_WORDS[w.alternative]}; {w.n_zero} zero change(s), "
+                                 f"zero method '{w.zero_method}')"),
+        ("Holm-adjusted p (primary outcomes)", format_p(c.p_holm)),
+        ("Smallest attainable p", format_p(c.min_attainable_p)),
+        ("Rank-biserial r", _num(c.rank_biserial, True)),
+        ("Sign test", f"{sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged; "
+                      f"p = {format_p(sign.p_value)} (two-sided)"),
+    ]
+    return pd.DataFrame(rows, columns=["Statistic", "Value"])
+
+
+def _outcome(c: OutcomeComparison, visits: pd.DataFrame, chart: _Charts) -> str:
+    label, after = OUTCOMES[c.outcome].label, _month(c.followup_month)
+    changes = c.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline",
+                                        "followup": after.capitalize(), "change": "Change"})
+    parts = [_h3(label), chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
+             _table(_comparison_table(c), data=False), _table(changes)]
+    if c.unpaired:
+        unpaired = pd.DataFrame(list(c.unpaired.items()), columns=["Patient", "Why not paired"])
+        parts.append(_table(unpaired))
+    return "\n".join([*parts, _list(plain_language(c))])
+
+
+def _findings(study: Study) -> str:
+    if not study.findings:
+        return _section("findings", "Findings", _p("No findings: every row passed validation."))
+    table = pd.DataFrame([f.as_dict() for f in study.findings])
+    return _section("findings", "Findings", _p("Every problem found in the files, with the place to open in "
+                                               "Excel (row numbers as Excel shows them, header included)."),
+                    _table(table))
+
+
+def _methods(study: Study, alternative: str, zero_method: str, followup_month: float) -> str:
+    settings = (f"Settings: baseline vs month {followup_month:g}; Wilcoxon alternative '{alternative}'; "
+                f"zero method '{zero_method}'.")
+    versions = pd.DataFrame([("medpath", medpath.__version__), ("python", platform.python_version()),
+                             ("scipy", scipy.__version__), ("statsmodels", statsmodels.__version__),
+                             ("pandas", pd.__version__), ("plotly", plotly.__version__)],
+                            columns=["Software", "Version"])
+    sources = pd.DataFrame([(s.name, s.size, s.sha256) for s in study.sources],
+                           columns=["Input file", "Size (bytes)", "SHA-256"])
+    return _section("methods", "Methods and provenance", _list(METHODS), _p(settings), _h3("Software"),
+                    _table(versions, data=False), _h3("Input files"), _table(sources))
+
+
+# ---------------------------------------------------------------------------------------- the report
+
+
+def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
+                 zero_method: str = "wilcox", generated_at: dt.datetime | None = None) -> str:
+    """The whole report as one HTML document (str). Never needs the network to open.
+
+    A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
+    a notice that nothing can be analysed, the findings and the provenance.
+    """
+    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    chart = _Charts(study, generated.astimezone())  # file names carry the local date
+    has_visits = len(study.visits) > 0
+    results = (primary_analysis(study.visits, followup_month, alternative, zero_method) if has_visits else {})
+    eligibility = evaluate(study.screening, study.visits) if has_visits or study.screening is not None else None
+    steps = {s.id: s.n for s in eligibility.steps} if eligibility else {}
+
+    sections = [_key_numbers(study, steps, results)]
+    if eligibility is not None:
+        sections.append(_eligibility(study, eligibility, chart))
+    if has_visits:
+        sections.append(_trajectories(study, followup_month, chart))
+        outcomes = [_outcome(c, study.visits, chart) for c in results.values()]
+        sections.append(_section("outcomes", f"Primary outcomes: baseline vs month {followup_month:g}",
+                                 *(outcomes or [_p("No primary outcome has a value.")])))
+    conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
+    conventions += [_h3("VAS pain response"), _p(VAS_RESPONSE_CONVENTION)]
+    sections += [_findings(study), _section("conventions", "Conventions", *conventions),
+                 _methods(study, alternative, zero_method, followup_month)]
+    body = [_header(study, generated), _nav(sections), *sections, "</main>"]
+
+    plotly_js = f'<script type="text/javascript">{get_plotlyjs()}</script>' if chart.count else ""
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_text('MedPath report — ' + (study.label or 'study'))}</title>\n"
+            f"<style>{CSS}</style>\n{plotly_js}\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def report_filename(study: Study, when: dt.date | dt.datetime | None = None) -> str:
+    """e.g. "medpath_report_synthetic-sample-study-not-real-patients_2025-01-31.html" (local date)."""
+    return f"medpath_report_{slug(study.label)}_{date_stamp(when)}.html"

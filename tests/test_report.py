@@ -1,0 +1,195 @@
+"""The one-file HTML report and ``python -m medpath report`` (issue 6, item 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import plotly
+import pytest
+import scipy
+import statsmodels
+from plotly.offline import get_plotlyjs
+
+import medpath
+from conftest import (ROOT, SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows,
+                      xlsx_bytes)
+from medpath.outcomes import plain_language, primary_analysis
+from medpath.report import build_report, format_p, primary_result_line, report_filename
+from medpath.study import load_study
+
+PLOTLY_SIGNATURE = get_plotlyjs()[:200]
+WHEN = dt.datetime(2025, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+
+
+def _without_plotly_js(report: str) -> str:
+    return report.replace(get_plotlyjs(), "")
+
+
+@pytest.fixture(scope="module")
+def sample_report(sample_study):
+    return build_report(sample_study, generated_at=WHEN)
+
+
+def test_report_names_the_input_files_sha256_and_the_software_versions(sample_report):
+    assert hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest() in sample_report
+    for name, version in [("medpath", medpath.__version__), ("scipy", scipy.__version__),
+                          ("statsmodels", statsmodels.__version__), ("pandas", pd.__version__),
+                          ("plotly", plotly.__version__)]:
+        assert f"<td>{name}</td>\n      <td>{version}</td>" in sample_report
+
+
+def test_report_numbers_are_the_cores(sample_study, sample_report):
+    assert "<dt>Screened</dt><dd>30</dd>" in sample_report
+    assert "<dt>Enrolled</dt><dd>5</dd>" in sample_report
+    assert "<dt>Completed 6 months</dt><dd>5</dd>" in sample_report
+    results = primary_analysis(sample_study.visits)
+    assert set(results) == {"bmd_tscore", "vas"}
+    for comparison in results.values():
+        assert html.escape(primary_result_line(comparison)) in sample_report
+        assert f"p = {format_p(comparison.wilcoxon.p_value)}" in sample_report
+        for sentence in plain_language(comparison):
+            assert html.escape(sentence) in sample_report
+    assert "Wilcoxon p = 0.0625, two-sided" in primary_result_line(results["bmd_tscore"])
+    assert "93.75 % CI" in primary_result_line(results["vas"])
+    assert "n = 5 pairs" in primary_result_line(results["vas"])
+
+
+def test_report_has_the_banner_sections_methods_and_disclaimer(sample_report):
+    assert "SYNTHETIC DATA" in sample_report
+    assert "generated 2025-03-04 05:06 UTC" in sample_report
+    assert "Exploratory analysis" in sample_report
+    for anchor in ("key-numbers", "eligibility", "trajectories", "outcomes", "findings", "conventions", "methods"):
+        assert f'<section id="{anchor}">' in sample_report and f'href="#{anchor}"' in sample_report
+    for method in ("Wilcoxon signed-rank", "dynamic programming", "Hodges–Lehmann", "rank-biserial", "Sign test",
+                   "Holm", "interquartile range", "Student t interval"):
+        assert html.escape(method) in sample_report, method
+    assert "IMMPACT" in sample_report and "older than 50" in sample_report
+
+
+def test_report_is_self_contained_with_plotly_js_once(sample_report):
+    assert sample_report.count(PLOTLY_SIGNATURE) == 1
+    assert sample_report.index(PLOTLY_SIGNATURE) < sample_report.index("</head>")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", sample_report, re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=", sample_report, re.I)
+    rest = _without_plotly_js(sample_report)
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", rest, re.I)
+    assert "cdn.plot.ly" not in rest
+    charts = re.findall(r'class="plotly-graph-div"', rest)
+    assert len(charts) == 6  # funnel, 2 spaghetti, small multiples, 2 before-after
+    assert rest.count('"scale": 2') == 6
+
+
+def test_chart_downloads_are_named_by_study_chart_and_local_date(sample_report):
+    day = WHEN.astimezone().date().isoformat()
+    assert f'"filename": "medpath_synthetic-sample-study-not-real-patients_funnel_{day}"' in sample_report
+
+
+def test_report_filename(sample_study):
+    assert report_filename(sample_study, dt.date(2025, 1, 31)) == \
+        "medpath_report_synthetic-sample-study-not-real-patients_2025-01-31.html"
+
+
+HOSTILE_IDS = ["<script>alert(1)</script>", '=HYPERLINK("http://x")', "P3"]
+
+
+def test_hostile_text_from_the_data_is_inert():
+    rows = [VISITS_HEADER]
+    for pid in HOSTILE_IDS:
+        rows += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 5]]
+    rows.append([HOSTILE_IDS[0], "month 6", -2.9, "<b>x</b>"])  # duplicate visit + bad VAS: findings
+    screening = xlsx_bytes({"screening": [SCREENING_HEADER, screening_row("<script>alert(1)</script>")]})
+    study = load_study([("<img src=x onerror=alert(1)>.csv", csv_bytes(rows)), ("s.xlsx", screening)])
+    assert study.patient_ids == HOSTILE_IDS and study.findings
+    report = build_report(study)
+    rest = _without_plotly_js(report)
+    assert "<script>alert" not in rest and "<img" not in rest and "<b>x</b>" not in rest
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in rest
+    # in the tables the id is neutralised like a spreadsheet export; in plotly's JSON, < is escaped
+    assert "<td>'=HYPERLINK(\"http://x\")</td>" in rest
+    assert "<td>=HYPERLINK" not in rest
+    assert "\\u003cscript\\u003ealert(1)" in rest
+    assert not re.search(r"<script[^>]*\bsrc\s*=", report, re.I)
+
+
+def test_visits_only_study_has_a_funnel_from_enrolment():
+    study = load_study([("visits.xlsx", xlsx_bytes({"visits": visits_rows(3)}))])
+    assert study.screening is None and not study.errors
+    report = build_report(study)
+    assert "<dt>Screened</dt><dd>no screening log</dd>" in report
+    assert "<dt>Enrolled</dt><dd>3</dd>" in report
+    assert "No screening log was supplied" in report
+    assert report.count(PLOTLY_SIGNATURE) == 1
+    assert "n = 3 pairs" in report
+
+
+def test_study_with_only_errors_shows_the_findings_and_analyses_nothing():
+    study = load_study([("broken.xlsx", b"not a workbook")])
+    assert study.errors and study.visits.empty
+    report = build_report(study)
+    assert "nothing can be analysed" in report
+    assert "broken.xlsx" in report and html.escape(study.errors[0].message) in report
+    assert PLOTLY_SIGNATURE not in report  # no chart, no 4 MB of plotly.js
+    assert '<section id="trajectories">' not in report and '<section id="outcomes">' not in report
+    assert "<dt>Enrolled</dt><dd>–</dd>" in report
+    assert hashlib.sha256(b"not a workbook").hexdigest() in report
+
+
+def test_visits_without_primary_outcome_values_say_so():
+    rows = [["patient_id", "visit", "bmd_tscore", "vas", "qol"], ["P1", "baseline", None, None, 50],
+            ["P1", "month 6", None, None, 60]]
+    report = build_report(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))]))
+    assert "nothing to test" in report
+
+
+def test_report_options_reach_the_tests(sample_study):
+    report = build_report(sample_study, alternative="expected", zero_method="pratt")
+    assert "one-sided (increase expected)" in report and "one-sided (decrease expected)" in report
+    assert "zero method &#x27;pratt&#x27;" in report
+
+
+def _cli(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "medpath", "report", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_writes_the_report_of_the_sample(tmp_path):
+    out = tmp_path / "r.html"
+    result = _cli(str(SAMPLE_XLSX), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    report = out.read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in report  # the bundled sample is recognised by its bytes
+    assert hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest() in report
+    assert str(out) in result.stdout
+
+
+def test_cli_bad_file_exits_2_without_traceback_and_still_writes_the_findings(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"this is not a spreadsheet")
+    out = tmp_path / "r.html"
+    result = _cli(str(bad), str(tmp_path / "missing.csv"), "-o", str(out))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    report = out.read_text(encoding="utf-8")
+    assert "bad.xlsx" in report and "missing.csv" in report and "nothing can be analysed" in report
+
+
+def test_cli_unwritable_output_exits_2_without_traceback(tmp_path):
+    result = _cli(str(SAMPLE_XLSX), "-o", str(tmp_path / "no" / "such" / "dir" / "r.html"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "cannot write the report" in result.stderr
+
+
+def test_cli_default_output_name(tmp_path):
+    result = _cli(str(SAMPLE_XLSX), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = list(tmp_path.glob("medpath_report_synthetic-sample-study-not-real-patients_*.html"))
+    assert len(written) == 1
