@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from medpath.model import Finding
+from medpath.model import Finding, Study
 from medpath.study import load_study
 
 EXIT_OK, EXIT_ERRORS = 0, 2
@@ -27,45 +28,43 @@ def _read_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Finding
     return files, problems
 
 
-def _study(args):
+def _study(args) -> Study:
+    """The study of the command's files; files that cannot be opened become error findings too."""
     files, problems = _read_files(args.files)
     study = load_study(files)
-    return study, problems + list(study.findings)
+    return replace(study, findings=(*problems, *study.findings))
+
+
+def _exit_code(study: Study) -> int:
+    return EXIT_ERRORS if study.errors else EXIT_OK
 
 
 def cmd_validate(args) -> int:
-    study, findings = _study(args)
-    for finding in findings:
+    study = _study(args)
+    for finding in study.findings:
         print(finding)
-    errors = sum(f.severity == "error" for f in findings)
     excluded = ", ".join(f"{n} {kind} row(s)" for kind, n in study.excluded_rows.items() if n)
-    print(f"{errors} error(s), {len(findings) - errors} warning(s)" + (f"; left out of analyses: {excluded}" if excluded else ""))
-    return EXIT_ERRORS if errors else EXIT_OK
+    print(f"{len(study.errors)} error(s), {len(study.warnings)} warning(s)"
+          + (f"; left out of analyses: {excluded}" if excluded else ""))
+    return _exit_code(study)
 
 
 def cmd_summary(args) -> int:
     from medpath.summary import summarise
 
-    study, findings = _study(args)
-    summary = summarise(study, alternative=args.alternative, zero_method=args.zero_method)
-    summary["findings"] = [f.as_dict() for f in findings]
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
-    return EXIT_ERRORS if any(f.severity == "error" for f in findings) else EXIT_OK
+    study = _study(args)
+    print(json.dumps(summarise(study, alternative=args.alternative, zero_method=args.zero_method),
+                     indent=2, ensure_ascii=False))
+    return _exit_code(study)
 
 
 def cmd_report(args) -> int:
     """Write the HTML report. It is written even when there are error findings -- also when no file
     could be read: it then shows the findings and says that nothing can be analysed -- so the problems
     can be shared; the exit code (2) still says there were errors."""
-    from dataclasses import replace
-
     from medpath.report import build_report, report_filename
-    from medpath.study import SAMPLE_LABEL, SAMPLE_WORKBOOK
 
-    files, problems = _read_files(args.files)
-    is_sample = len(files) == 1 and SAMPLE_WORKBOOK.is_file() and files[0][1] == SAMPLE_WORKBOOK.read_bytes()
-    study = load_study(files, label=SAMPLE_LABEL if is_sample else None, synthetic=is_sample)
-    study = replace(study, findings=(*problems, *study.findings))
+    study = _study(args)
     output = Path(args.output or report_filename(study))
     try:
         output.write_text(build_report(study, alternative=args.alternative, zero_method=args.zero_method),
@@ -73,13 +72,12 @@ def cmd_report(args) -> int:
     except OSError as exc:
         print(f"ERROR: cannot write the report to {output}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERRORS
-    errors = len(study.errors)
-    print(f"wrote {output} ({errors} error(s), {len(study.warnings)} warning(s))")
-    return EXIT_ERRORS if errors else EXIT_OK
+    print(f"wrote {output} ({len(study.errors)} error(s), {len(study.warnings)} warning(s))")
+    return _exit_code(study)
 
 
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
-    """The Wilcoxon options of ``summary``, for ``report``."""
+    """The Wilcoxon options of ``summary`` and ``report``."""
     parser.add_argument("--alternative", default="two-sided",
                         choices=["two-sided", "greater", "less", "expected"],
                         help="Wilcoxon alternative about after - before; "
@@ -96,9 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print the study summary")
     summary.add_argument("files", nargs="+", metavar="FILE")
     summary.add_argument("--json", action="store_true", help="print JSON (the only format)")
-    summary.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less", "expected"],
-                         help="Wilcoxon alternative about after - before; 'expected' = the protocol's direction per outcome")
-    summary.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
+    _add_test_options(summary)
     summary.set_defaults(run=cmd_summary)
     report = sub.add_parser("report", help="write the one-file HTML report (also when there are findings); "
                                            "exit 2 if there is an error")

@@ -80,12 +80,14 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
 
     Columns: patient_id, visit, month, value, baseline (the patient's month-0 value), change
     (value - baseline), percent_change (100 * change / |baseline|; NaN when the baseline is 0 or
-    missing) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit seen in
-    the study: a visit a patient missed is a row with NaN value (a gap), never an interpolation.
+    missing) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit at which
+    this outcome was measured in anyone (its schedule: spine BMD is not measured at month 1, so
+    month 1 is not a BMD time point): a scheduled visit a patient missed is a row with NaN value
+    (a gap), never an interpolation.
     Percent change of a T-score, a score centred on 0, is of little meaning; prefer change.
     """
     _check_outcome(visits, outcome)
-    schedule = visits[["visit", "month"]].drop_duplicates()
+    schedule = visits.loc[visits[outcome].notna(), ["visit", "month"]].drop_duplicates()
     grid = pd.DataFrame({"patient_id": patient_ids(visits)}).merge(schedule, how="cross")
     series = grid.merge(
         visits[["patient_id", "visit", "month", outcome]], on=["patient_id", "visit", "month"], how="left"
