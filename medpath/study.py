@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,12 @@ SAMPLE_LABEL = "Synthetic sample study (not real patients)"
 
 def source_file(name: str, data: bytes) -> SourceFile:
     return SourceFile(name, len(data), hashlib.sha256(data).hexdigest())
+
+
+@cache
+def _sample_hashes() -> frozenset[str]:
+    """SHA-256 of the bundled synthetic files, so that they are labelled synthetic however they arrive."""
+    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_DIR.glob("medpath_sample_*"))
 
 
 def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False) -> Study:
@@ -59,11 +66,14 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
     if screening is not None:
         findings.extend(_unscreened(visits, screening))
     names = [n for n, _ in files]
+    sources = tuple(source_file(n, d) for n, d in files)
+    if sources and all(s.sha256 in _sample_hashes() for s in sources):
+        label, synthetic = label or SAMPLE_LABEL, True
     return Study(
         screening=screening,
         visits=visits.reset_index(drop=True),
         findings=tuple(findings),
-        sources=tuple(source_file(n, d) for n, d in files),
+        sources=sources,
         excluded_rows=excluded,
         label=label or ", ".join(names),
         synthetic=synthetic,

@@ -93,7 +93,7 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
         visits[["patient_id", "visit", "month", outcome]], on=["patient_id", "visit", "month"], how="left"
     ).rename(columns={outcome: "value"})
     series["value"] = series["value"].astype(float)
-    series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0))
+    series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0)).astype(float)
     series["change"] = series["value"] - series["baseline"]
     series["percent_change"] = 100 * series["change"] / series["baseline"].abs().where(series["baseline"] != 0)
     if outcome == "bmd_tscore":

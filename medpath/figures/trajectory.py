@@ -208,6 +208,8 @@ def small_multiples_figure(
         block, col = divmod(i, ncols)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
             rows = series[outcome][series[outcome]["patient_id"] == pid]
+            if rows.empty:  # the outcome was never measured in this study
+                continue
             trace = _patient_trace(rows, outcome, colour[pid], showlegend=False)
             fig.add_trace(trace, row=2 * block + j + 1, col=col + 1)
 
