@@ -1,0 +1,106 @@
+"""The main flow in a real browser: ``streamlit run dashboard.py`` on a free port, driven through Debian's
+headless Chromium with Playwright. A workbook goes in through the real file input, every page is opened
+from the sidebar, the numbers on screen are the core's, no page shows an exception box, a chart's PNG and
+the HTML report download, and each page is screenshotted (into pytest's tmp_path).
+
+Needs /usr/bin/chromium (``scripts/test.sh`` installs it); skipped, saying so, where it is absent.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from browser_support import CHROMIUM, PAGES, VIEWPORT, chromium, full_page_screenshot, open_page, \
+    streamlit_url, wait_for_app, wait_for_charts  # noqa: F401 (streamlit_url is a fixture)
+from medpath.export import chart_filename
+from medpath.outcomes import headline, primary_analysis
+from medpath.study import load_study
+from medpath.summary import key_numbers
+from test_pages import trial_workbook
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)")
+
+EXCEPTION = '[data-testid="stException"]'
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+
+
+def assert_no_exception(page, where: str) -> None:
+    assert page.locator(EXCEPTION).count() == 0, f"exception box on {where}: {page.locator(EXCEPTION).first.inner_text()}"
+
+
+def test_upload_and_walk_every_page(streamlit_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    workbook = tmp_path / "trial.xlsx"
+    workbook.write_bytes(trial_workbook())
+    study = load_study([(workbook.name, workbook.read_bytes())])
+    numbers = key_numbers(study)
+
+    with sync_playwright() as p, chromium(p) as browser:
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(streamlit_url)
+        page.wait_for_selector("text=Primary results")
+        wait_for_app(page)
+        assert_no_exception(page, "the sample's Overview")
+        assert metric_value(page, "Enrolled") == "5"
+
+        # Upload through the real file input of the Data page.
+        open_page(page, "Data")
+        page.set_input_files('[data-testid="stFileUploader"] input[type=file]', str(workbook))
+        page.wait_for_selector('[data-testid="stAlertContentError"]:has-text("1 error(s)")')
+        wait_for_app(page)
+        assert "Data: trial.xlsx" in main_text(page)
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download findings (CSV)").click()
+        findings = download_info.value.path().read_text(encoding="utf-8-sig")
+        assert "trial.xlsx,visits,7,vas,11" in findings.replace(".0,", ",")
+
+        for title, name in PAGES.items():
+            open_page(page, title, "MedPath" if title == "Overview" else title)
+            wait_for_charts(page)
+            assert_no_exception(page, title)
+            text = main_text(page)
+            assert "Synthetic sample" not in text, f"{title} still shows the sample"
+            if title == "Overview":
+                assert metric_value(page, "Screened") == str(numbers.screened)
+                assert metric_value(page, "Enrolled") == str(numbers.enrolled)
+                assert metric_value(page, "Completed 6 months") == str(numbers.completed)
+                assert metric_value(page, "Errors") == "1"
+            if title == "Outcomes":
+                for comparison in primary_analysis(study.visits).values():
+                    assert headline(comparison) in text
+            full_page_screenshot(page, tmp_path / f"{name}.png")
+            assert (tmp_path / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
+
+        # On the Outcomes page: a chart's modebar PNG (2x, named study_chart_date) and the HTML report.
+        chart = page.locator('[data-testid="stPlotlyChart"]').first
+        chart.hover()
+        with page.expect_download() as download_info:
+            chart.locator('.modebar-btn[data-title="Download plot as a png" i]').click()
+        png = download_info.value
+        assert png.suggested_filename == f"{chart_filename(study, 'bmd_tscore_before_after')}.png"
+        assert png.path().read_bytes().startswith(PNG_MAGIC)
+
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Download report (HTML)").click()
+        report = download_info.value
+        assert report.suggested_filename.endswith(".html")
+        html = report.path().read_text(encoding="utf-8")
+        assert "<html" in html.lower() and "trial.xlsx" in html
+        context.close()
+    print(f"browser flow: {time.monotonic() - started:.1f} s")
