@@ -401,13 +401,23 @@ def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:
 
 
 def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd.DataFrame:
-    """The candidates for display, criterion ids replaced by their labels; with ``reasons`` (criterion
-    ids), only the candidates who fail or are unknown on at least one of them."""
+    """The candidates for display: criterion ids replaced by their labels, and for candidates who are
+    not eligible the follow-up steps (enrolled, completed) left out of "failed" as self-evident. With
+    ``reasons`` (criterion ids), only the candidates who fail or are unknown on one of them."""
     labels = {c.id: c.label for c in (*CRITERIA, *FOLLOW_UP)}
+    follow_up = {c.id for c in FOLLOW_UP}
     table = eligibility.candidates
     if reasons:
         wanted = set(reasons)
         hit = [bool(wanted & {*failed, *unknown}) for failed, unknown in zip(table["failed"], table["unknown"])]
         table = table[hit]
-    return table.assign(**{column: table[column].map(lambda ids: "; ".join(labels[i] for i in ids))
-                           for column in ("failed", "unknown")})
+    screen_failure = table["eligible"].eq(False).fillna(False).to_numpy()
+
+    def named(ids, drop_follow_up):
+        return "; ".join(labels[i] for i in ids if not (drop_follow_up and i in follow_up))
+
+    return table.assign(
+        failed=[named(ids, drop) for ids, drop in zip(table["failed"], screen_failure)],
+        unknown=[named(ids, drop) for ids, drop in zip(table["unknown"], screen_failure)],
+        first_exclusion=table["first_exclusion"].map(lambda i: labels.get(i, "") if isinstance(i, str) else ""),
+    )

@@ -172,6 +172,12 @@ def primary_analysis(
     return {key: replace(c, p_holm=float(p)) for (key, c), p in zip(comparisons.items(), adjusted)}
 
 
+def _num(x: float, sign: bool = False) -> str:
+    """3 significant digits with a true minus sign ("−2.5"); with ``sign``, "+" on positives; 0 as "0"."""
+    text = f"{x:{'+' if sign else ''}.3g}"
+    return "0" if float(text) == 0 else text.replace("-", "−")
+
+
 def _percent(level: float) -> str:
     return f"{100 * level:.4g} %"
 
@@ -229,9 +235,9 @@ def headline(comparison: OutcomeComparison) -> str:
         return f"{outcome.label}: no patient has values at both {_month_label(c.baseline_month)} and " \
                f"{_month_label(c.followup_month)}"
     return (f"{outcome.label} ({outcome.unit}), {_month_label(c.baseline_month)} → {_month_label(c.followup_month)}: "
-            f"median change {c.median_change:+.3g} (Hodges–Lehmann {hl.estimate:+.3g}, {_percent(hl.ci_level)} CI "
-            f"{hl.ci_low:+.3g} to {hl.ci_high:+.3g}), {w.method} Wilcoxon p = {w.p_value:.3g}, {w.alternative}; "
-            f"n = {c.n_pairs} pairs")
+            f"median change {_num(c.median_change, True)} (Hodges–Lehmann {_num(hl.estimate, True)}, "
+            f"{_percent(hl.ci_level)} CI {_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}), {w.method} Wilcoxon "
+            f"p\u00a0=\u00a0{w.p_value:.3g}, {w.alternative}; n\u00a0=\u00a0{c.n_pairs} pairs")
 
 
 def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
@@ -240,23 +246,23 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     start, end = _month_label(c.baseline_month), _month_label(c.followup_month)
 
     def quartiles(q: stats.Quartiles) -> str:
-        return f"{q.median:.3g} ({q.q1:.3g} to {q.q3:.3g})"
+        return f"{_num(q.median)} ({_num(q.q1)} to {_num(q.q3)})"
 
     rows = [
         ("Pairs (patients with both values)", f"{c.n_pairs}", "paired on patient"),
         (f"Median (IQR) at {start}", quartiles(s.before), "quartiles by linear interpolation"),
         (f"Median (IQR) at {end}", quartiles(s.after), "quartiles by linear interpolation"),
         ("Median (IQR) change", quartiles(s.change), f"{end} − {start}"),
-        ("Hodges–Lehmann estimate", f"{hl.estimate:+.3g}", "median of Walsh averages"),
-        (f"{_percent(hl.ci_level)} CI (achieved level)", f"{hl.ci_low:+.3g} to {hl.ci_high:+.3g}",
+        ("Hodges–Lehmann estimate", _num(hl.estimate, True), "median of Walsh averages"),
+        (f"{_percent(hl.ci_level)} CI (achieved level)", f"{_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}",
          f"distribution-free, {_percent(hl.requested_level)} requested"),
         ("Wilcoxon W+ (sum of positive ranks)", f"{w.statistic:g}", f"{w.n_used} non-zero change(s), zero method {w.zero_method}"),
         ("Wilcoxon p-value", f"{w.p_value:.4g}", f"{w.method}, {w.alternative}"),
         ("Smallest attainable p", f"{c.min_attainable_p:.4g}", f"for n = {w.n_used}, {w.alternative}"),
         ("Holm-adjusted p", "—" if c.p_holm is None else f"{c.p_holm:.4g}", "across the primary outcomes"),
-        ("Rank-biserial correlation", f"{c.rank_biserial:+.3g}", "matched pairs (Kerby 2014)"),
+        ("Rank-biserial correlation", _num(c.rank_biserial, True), "matched pairs (Kerby 2014)"),
         ("Sign test p-value", f"{sign.p_value:.4g}", f"{sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged"),
-        ("Mean change (t interval)", f"{s.mean_change:+.3g} ({s.mean_ci_low:+.3g} to {s.mean_ci_high:+.3g})",
+        ("Mean change (t interval)", f"{_num(s.mean_change, True)} ({_num(s.mean_ci_low, True)} to {_num(s.mean_ci_high, True)})",
          f"{_percent(s.ci_level)} t-based, for reference only"),
     ]
     return pd.DataFrame(rows, columns=["measure", "value", "method"])

@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from medpath.eligibility import evaluate
-from medpath.model import PRIMARY_MONTH, Study
+from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
 from medpath.outcomes import headline, primary_analysis
-from medpath.stats import minimum_attainable_p
 
 CAVEAT = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to "
-          "the treatment. With n = 5 pairs a two-sided Wilcoxon test cannot give p < {floor:g}, and a "
-          "non-significant result is not evidence of no effect.")
+          "the treatment. {floors} A non-significant result is not evidence of no effect.")
 
 
 @dataclass(frozen=True)
@@ -34,12 +32,16 @@ class KeyNumbers:
 def key_numbers(study: Study) -> KeyNumbers:
     steps = {step.id: step.n for step in evaluate(study.screening, study.visits).steps}
     comparisons = primary_analysis(study.visits) if len(study.visits) else {}
+    floors = " ".join(
+        f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
+        f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
+        for key, c in comparisons.items() if c.n_pairs)
     return KeyNumbers(
         screened=steps.get("screened"),
         enrolled=steps["enrolled"],
         completed=steps["completed_6_months"],
         results=[headline(c) for c in comparisons.values()],
-        caveat=CAVEAT.format(floor=minimum_attainable_p(5)),
+        caveat=CAVEAT.format(floors=floors),
     )
 
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from medpath.access import ALLOW_ENV, allow_list, is_allowed, login_required
 from medpath.export import chart_filename, to_csv_bytes
-from medpath.model import Study
+from medpath.model import OUTCOMES, Study
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
@@ -40,7 +40,7 @@ def require_sign_in() -> None:
     st.title("MedPath")
     if auth is None:
         st.error("Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
-                 "secrets.toml, so nobody can sign in. Ask the administrator.", icon="🔒")
+                 "secrets.toml, so nobody can sign in. Ask the administrator.", icon=":material/lock:")
         st.stop()
     if not st.user.get("is_logged_in", False):
         st.write("This dashboard shows patient data. Sign in with your hospital account to continue.")
@@ -49,7 +49,7 @@ def require_sign_in() -> None:
     email = st.user.get("email")
     settings = _secrets_section("medpath") or {}
     if not is_allowed(email, allow_list(os.environ.get(ALLOW_ENV) or settings.get("allowed_users"))):
-        st.error(f"The account {email or '(no e-mail)'} is not allowed to see this study.", icon="🔒")
+        st.error(f"The account {email or '(no e-mail)'} is not allowed to see this study.", icon=":material/lock:")
         st.button("Sign out", on_click=st.logout)
         st.stop()
     st.sidebar.caption(f"Signed in as {email}")
@@ -85,12 +85,27 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> None:
 def header(title: str, study: Study) -> None:
     """Page title plus a banner saying which data is shown (the sample is always labelled)."""
     st.title(title)
+    elsewhere = title != "Data"
     if study.synthetic:
-        st.info(f"**{study.label}.** Upload your own study on the **Data** page.", icon="🧪")
+        st.info(f"**{study.label}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
+                icon=":material/science:")
     else:
         errors = len(study.errors)
-        note = f" — {errors} error finding(s), see the **Data** page" if errors else ""
+        note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
         st.caption(f"Data: {study.label}{note}")
+
+
+def _column_label(name: str) -> str:
+    return OUTCOMES[name].axis_title if name in OUTCOMES else name.replace("_", " ").capitalize()
+
+
+def table(frame: pd.DataFrame, **column_config) -> None:
+    """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
+    short tables (screenshots show every row)."""
+    config = {c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
+              if pd.api.types.is_float_dtype(frame[c]) else _column_label(c) for c in frame.columns}
+    st.dataframe(frame, hide_index=True, width="stretch", height="content" if len(frame) <= 40 else "auto",
+                 column_config=config | column_config)
 
 
 def chart(fig: go.Figure, study: Study, name: str) -> None:
@@ -112,7 +127,7 @@ def no_data(study: Study, what: str) -> bool:
     if len(study.visits):
         return False
     st.warning(f"There is nothing to show for {what}: no usable visit rows were read. "
-               "The **Data** page lists what was wrong with the files.", icon="⚠️")
+               "The **Data** page lists what was wrong with the files.", icon=":material/warning:")
     return True
 
 

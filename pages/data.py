@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from medpath.study import SAMPLE_DIR
-from pages.common import FILES_KEY, current_study, header, table_download, use_files
+from pages.common import FILES_KEY, current_study, header, table, table_download, use_files
 
 UPLOADER_KEY = "uploader"
 
@@ -30,6 +30,7 @@ with upload:
         help="Files stay in this browser session's memory only: nothing is saved on the server or sent anywhere.",
     )
     if st.session_state.get(FILES_KEY):
+        st.markdown(f"**Current study:** {study.label}")
         st.button("Back to the sample study", on_click=_back_to_sample)
 with template:
     st.markdown("**Template**")
@@ -41,17 +42,15 @@ st.subheader("Findings")
 errors, warnings = len(study.errors), len(study.warnings)
 excluded = {kind: n for kind, n in study.excluded_rows.items() if n}
 if not study.findings:
-    st.success("No problems found: every row is used.", icon="✅")
+    st.success("No problems found: every row is used.", icon=":material/check_circle:")
 else:
     left_out = "; ".join(f"{n} {kind} row(s)" for kind, n in excluded.items())
     summary = f"{errors} error(s) and {warnings} warning(s)." + (f" Left out of every analysis: {left_out}." if left_out else "")
-    (st.error if errors else st.warning)(summary, icon="🚫" if errors else "⚠️")
+    (st.error if errors else st.warning)(summary, icon=":material/error:" if errors else ":material/warning:")
     findings = pd.DataFrame([f.as_dict() for f in study.findings])
     severity = st.segmented_control("Show", ["error", "warning"], default=["error", "warning"], selection_mode="multi")
     shown = findings[findings["severity"].isin(severity or [])]
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"row": st.column_config.NumberColumn("Excel row", format="%d"),
-                                "value": st.column_config.TextColumn("value")})
+    table(shown, row=st.column_config.NumberColumn("Excel row", format="%d"), value=st.column_config.TextColumn("Value"))
     table_download(findings, study, "findings", "Download findings (CSV)")
 
 st.subheader("Validated tables")
@@ -61,7 +60,7 @@ with screening_tab:
         st.info("No screening table was provided: the eligibility funnel starts at enrolment.")
     else:
         st.caption(f"{len(study.screening)} candidate(s); Excel row numbers in 'source_row'.")
-        st.dataframe(study.screening, hide_index=True, width="stretch")
+        table(study.screening)
 with visits_tab:
     st.caption(f"{len(study.visits)} visit row(s) of {len(study.patient_ids)} patient(s).")
-    st.dataframe(study.visits, hide_index=True, width="stretch")
+    table(study.visits)

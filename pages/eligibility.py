@@ -4,27 +4,29 @@ import streamlit as st
 
 from medpath.eligibility import candidate_table, evaluate, reasons_table
 from medpath.figures.funnel import funnel_figure
-from pages.common import chart, current_study, header, table_download
+from pages.common import chart, current_study, header, no_data, table, table_download
 
 study = current_study()
 header("Eligibility", study)
+if study.screening is None and no_data(study, "the eligibility funnel"):
+    st.stop()
 eligibility = evaluate(study.screening, study.visits)
 
 for deviation in eligibility.deviations:
-    st.warning(f"Protocol deviation: {deviation}", icon="⚠️")
+    st.warning(deviation, icon=":material/warning:")
 
 chart(funnel_figure(eligibility), study, "eligibility_funnel")
 
 reasons = reasons_table(eligibility)
 st.subheader("Reasons (over all candidates, not only the first reason)")
-st.dataframe(reasons, hide_index=True, width="stretch")
+table(reasons)
 labels = dict(zip(reasons["criterion"], reasons["label"]))
 
 st.subheader("Candidates")
 chosen = st.multiselect("Show candidates who fail or are unknown on", options=list(labels),
                         format_func=labels.get, placeholder="all candidates")
 shown = candidate_table(eligibility, chosen)
-st.dataframe(shown, hide_index=True, width="stretch")
+table(shown)
 table_download(shown, study, "candidates")
 
 with st.expander("Conventions used at the boundaries", expanded=True):

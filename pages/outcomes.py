@@ -5,7 +5,7 @@ import streamlit as st
 from medpath.figures.trajectory import before_after_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.outcomes import headline, plain_language, primary_analysis, summary_table
-from pages.common import chart, current_study, header, no_data, report_download, table_download
+from pages.common import chart, current_study, header, no_data, report_download, table, table_download
 
 ALTERNATIVES = {
     "two-sided": "Two-sided (default)",
@@ -42,12 +42,12 @@ for outcome, comparison in comparisons.items():
         st.markdown("**What these numbers can and cannot show**")
         for sentence in plain_language(comparison):
             st.markdown(f"- {sentence}")
-    table, changes = st.columns([3, 2], gap="large")
-    with table:
-        st.dataframe(summary_table(comparison), hide_index=True, width="stretch")
+    summary, changes = st.columns([3, 2], gap="large")
+    with summary:
+        table(summary_table(comparison))
     with changes:
         st.markdown("**Per-patient change**")
-        st.dataframe(comparison.changes, hide_index=True, width="stretch")
+        table(comparison.changes)
         table_download(comparison.changes, study, f"{outcome}_changes")
 
 st.divider()

@@ -9,35 +9,34 @@ study = current_study()
 header("MedPath — umbilical-cord MSC in osteoporosis", study)
 numbers = key_numbers(study)
 
+counts = st.columns(6)
+counts[0].metric("Screened", "—" if numbers.screened is None else numbers.screened)
+counts[1].metric("Enrolled", numbers.enrolled)
+counts[2].metric("Completed 6 months", numbers.completed, help="Enrolled with a month-6 value for a primary outcome")
+counts[3].metric("Errors", len(study.errors))
+counts[4].metric("Warnings", len(study.warnings))
+counts[5].metric("Rows left out", sum(study.excluded_rows.values()), help="Rows with an error finding")
+if study.errors:
+    st.error(f"{len(study.errors)} error finding(s): the rows concerned are left out of every analysis. "
+             "See the **Data** page.", icon=":material/error:")
+
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("Study")
-    st.markdown(
-        "**NCT04501354** · Phase 2 · single group · Cipto Mangunkusumo Hospital, Jakarta · target n = 5  \n"
-        "Allogeneic umbilical-cord mesenchymal stem cells in osteoporosis. Primary outcomes at 6 months: "
-        "spine BMD T-score (expected to rise) and VAS pain 0–10 (expected to fall)."
-    )
     st.subheader("Primary results")
     if numbers.results:
         for line in numbers.results:
             st.markdown(f"- {line}")
         st.caption(numbers.caveat)
     else:
-        st.warning("No primary outcome can be analysed with the data provided.")
+        st.warning("No primary outcome can be analysed with the data provided.", icon=":material/warning:")
 with right:
-    st.subheader("Data")
-    st.markdown(f"**Source:** {study.label}")
-    a, b, c = st.columns(3)
-    a.metric("Screened", "—" if numbers.screened is None else numbers.screened)
-    b.metric("Enrolled", numbers.enrolled)
-    c.metric("Completed 6 months", numbers.completed)
-    d, e, f = st.columns(3)
-    d.metric("Errors", len(study.errors))
-    e.metric("Warnings", len(study.warnings))
-    f.metric("Rows left out", sum(study.excluded_rows.values()))
-    if study.errors:
-        st.error(f"{len(study.errors)} error finding(s): the rows concerned are left out of every analysis. "
-                 "See the **Data** page.", icon="🚫")
+    st.subheader("Study")
+    st.markdown(
+        "**NCT04501354** · Phase 2 · single group · Cipto Mangunkusumo Hospital, Jakarta · target n = 5  \n"
+        "Allogeneic umbilical-cord mesenchymal stem cells in osteoporosis. Primary outcomes at 6 months: "
+        "spine BMD T-score (expected to rise) and VAS pain 0–10 (expected to fall).  \n"
+        f"**Data source:** {study.label}"
+    )
 
 st.divider()
 report_download(study)

@@ -5,7 +5,7 @@ import streamlit as st
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, completeness, patient_series, vas_response, who_shift_table
-from pages.common import chart, current_study, header, no_data, table_download
+from pages.common import chart, current_study, header, no_data, table, table_download
 
 study = current_study()
 header("Trajectories", study)
@@ -27,29 +27,25 @@ series = patient_series(study.visits, outcome)
 series = series[series["patient_id"].isin(patients)]
 st.subheader(f"{OUTCOMES[outcome].label}: values by patient and visit")
 st.caption("Missing visits are shown as gaps (empty cells), never interpolated.")
-st.dataframe(series, hide_index=True, width="stretch")
+table(series)
 table_download(series, study, f"{outcome}_values")
 
 incomplete = completeness(study.visits)
 incomplete = incomplete[incomplete["incomplete"]]
 if len(incomplete):
     st.warning(f"Incomplete follow-up (no month-{PRIMARY_MONTH:g} value for a primary outcome): "
-               + ", ".join(incomplete["patient_id"]), icon="⚠️")
+               + ", ".join(incomplete["patient_id"]), icon=":material/warning:")
 
-left, right = st.columns(2, gap="large")
 if "bmd_tscore" in study.outcomes_present:
-    with left:
-        st.subheader(f"WHO class: baseline (rows) → month {PRIMARY_MONTH:g} (columns)")
-        st.dataframe(who_shift_table(study.visits), width="stretch")
+    st.subheader(f"WHO class: baseline (rows) → month {PRIMARY_MONTH:g} (columns), patients")
+    st.dataframe(who_shift_table(study.visits), width="content")
 if "vas" in study.outcomes_present:
-    with right:
-        st.subheader(f"VAS response at month {PRIMARY_MONTH:g}")
-        points, percent = st.columns(2)
-        min_points = points.number_input("Reduction of at least (points)", 0.5, 10.0, 2.0, 0.5)
-        min_percent = percent.number_input("or at least (% of baseline)", 5.0, 100.0, 30.0, 5.0)
-        st.dataframe(vas_response(study.visits, min_points=min_points, min_percent=min_percent),
-                     hide_index=True, width="stretch")
-        st.caption(VAS_RESPONSE_CONVENTION)
+    st.subheader(f"VAS response at month {PRIMARY_MONTH:g}")
+    points, percent, _ = st.columns([1, 1, 2])
+    min_points = points.number_input("Reduction of at least (points)", 0.5, 10.0, 2.0, 0.5)
+    min_percent = percent.number_input("or at least (% of baseline)", 5.0, 100.0, 30.0, 5.0)
+    table(vas_response(study.visits, min_points=min_points, min_percent=min_percent))
+    st.caption(VAS_RESPONSE_CONVENTION)
 
 st.subheader("Each patient, both primary outcomes")
 chart(small_multiples_figure(study.visits, patients=patients), study, "small_multiples")

@@ -323,3 +323,13 @@ def test_candidate_table_filters_by_reason_and_names_criteria(sample_study):
     assert list(table["patient_id"]) == ["MSC-09", "MSC-20", "MSC-26", "MSC-27"]
     assert table.set_index("patient_id").loc["MSC-27", "unknown"].startswith("No active infection")
     assert len(candidate_table(eligibility)) == 30
+
+
+def test_candidate_table_leaves_follow_up_out_of_screen_failures_only(sample_study):
+    from medpath.eligibility import candidate_table, evaluate
+
+    table = candidate_table(evaluate(sample_study.screening, sample_study.visits)).set_index("patient_id")
+    assert table.loc["MSC-02", "failed"] == "Age: men > 50 y, women > 40 y"          # male aged 50
+    assert table.loc["MSC-02", "first_exclusion"] == "Age: men > 50 y, women > 40 y"
+    assert table.loc["MSC-28", "failed"] == "Enrolled; Completed 6 months"           # eligible, not enrolled
+    assert table.loc["MSC-01", "failed"] == "" and table.loc["MSC-01", "first_exclusion"] == ""

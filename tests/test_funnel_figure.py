@@ -29,8 +29,9 @@ def test_exclusion_boxes_list_reasons_with_counts():
     fig = funnel_figure(ELIGIBILITY)
     boxes = {a.y: a.text for a in fig.layout.annotations}
     assert boxes == {
-        "Age: men > 50 y, women > 40 y": "Excluded (n=7): male ≤ 50 y: 4; female ≤ 40 y: 3",
-        "Osteoporosis on BMD": "Excluded (n=2): T-score > −2.5: 1; unknown (missing data): 1",
+        # wrapped between reasons at LINE_CHARS = 44 characters
+        "Age: men > 50 y, women > 40 y": "Excluded (n=7): male ≤ 50 y: 4;<br>female ≤ 40 y: 3",
+        "Osteoporosis on BMD": "Excluded (n=2): T-score > −2.5: 1;<br>unknown (missing data): 1",
     }
     assert all(a.xref == "paper" and a.x > fig.layout.xaxis.domain[1] for a in fig.layout.annotations)
 

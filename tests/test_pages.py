@@ -172,14 +172,7 @@ def test_uploaded_workbook_runs_on_every_analysis_page(page):
 # --- designed states --------------------------------------------------------------------------------------
 
 
-NO_EMPTY_STATE = pytest.mark.xfail(strict=True, reason=(
-    "pages/eligibility.py has no empty state: with neither a screening table nor visits it draws an empty "
-    "funnel without a word. Fix: after header(), `if study.screening is None and no_data(study, "
-    "'the eligibility funnel'): st.stop()`; then remove this marker."))
-
-
-@pytest.mark.parametrize("page", [pytest.param(p, marks=NO_EMPTY_STATE) if p == "pages/eligibility.py" else p
-                                  for p in PAGES])
+@pytest.mark.parametrize("page", PAGES)
 def test_a_file_with_only_errors_shows_a_designed_state_on_every_page(page):
     at = run_page(page, ONLY_ERRORS)
     assert at.warning or at.error, "a page without usable data must say so"
@@ -204,9 +197,6 @@ def test_a_visits_only_file_starts_the_funnel_at_enrolment():
         run_page(page, VISITS_ONLY)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pages/eligibility.py prefixes 'Protocol deviation: ' to messages that already start with it "
-    "(medpath.eligibility._deviations). Fix: `st.warning(deviation, icon=...)`; then remove this marker."))
 def test_eligibility_shows_each_deviation_once():
     """An enrolled patient failing a criterion is a protocol deviation, shown once and not double-prefixed."""
     screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2", tscore=-1.0), screening_row("P3")]
@@ -220,10 +210,6 @@ def test_eligibility_shows_each_deviation_once():
     assert not any(w.count("Protocol deviation:") > 1 for w in warnings), warnings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "medpath.summary.key_numbers hard-codes n = 5 in the caveat (CAVEAT.format(floor=minimum_attainable_p(5))), "
-    "so an upload with 2 pairs reads 'With n = 5 pairs ... cannot give p < 0.0625'. Fix: take n from the "
-    "comparisons (e.g. the smallest wilcoxon.n_used) and format it into the text; then remove this marker."))
 def test_overview_caveat_uses_the_uploaded_studys_pairs():
     study = load_study(list(TRIAL))
     pairs = {c.n_pairs for c in primary_analysis(study.visits).values()}

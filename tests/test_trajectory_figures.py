@@ -166,15 +166,18 @@ def test_before_after_pairs_only():
     fig = before_after_figure(FIVE_PATIENTS, "bmd_tscore")
     assert [t.name for t in fig.data] == ["P01", "P02", "P03", "P05"]  # P04 has no month 6
     traces = _traces(fig)
-    assert list(traces["P02"].x) == ["Baseline", "Month 6"]
+    # four patients dodged by 0.03 around x = 0 and x = 1: P02 is second, at -0.015
+    assert list(traces["P02"].x) == pytest.approx([-0.015, 0.985])
+    assert [round(t.x[0], 3) for t in fig.data] == [-0.045, -0.015, 0.015, 0.045]
     assert list(traces["P02"].y) == [-2.0, -0.9]
     assert fig.layout.title.text == "Spine BMD T-score: baseline and month 6 — n = 4 pairs"
-    assert list(fig.layout.xaxis.categoryarray) == ["Baseline", "Month 6"]
+    assert list(fig.layout.xaxis.tickvals) == [0, 1] and list(fig.layout.xaxis.ticktext) == ["Baseline", "Month 6"]
 
 
 def test_before_after_vas_axis_and_other_month():
     fig = before_after_figure(FIVE_PATIENTS, "vas", followup_month=3.0)
     assert [t.name for t in fig.data] == ["P01", "P02", "P03"]
-    assert list(fig.data[0].x) == ["Baseline", "Month 3"]
+    assert list(fig.data[0].x) == pytest.approx([-0.03, 0.97])
+    assert list(fig.layout.xaxis.ticktext) == ["Baseline", "Month 3"]
     assert list(fig.layout.yaxis.range) == [0, 10]
     assert "n = 3 pairs" in fig.layout.title.text

@@ -12,10 +12,10 @@ from medpath.eligibility import PROTOCOL, Eligibility, FunnelStep
 from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, apply_layout
 
 #: The funnel uses the left part of the plot; exclusion boxes sit in the right part.
-FUNNEL_DOMAIN = (0.0, 0.55)
+FUNNEL_DOMAIN = (0.0, 0.42)
 BAR_COLOUR = OKABE_ITO[3]
 #: Exclusion boxes wrap after about this many characters, to stay inside a 1280 px wide page.
-LINE_CHARS = 64
+LINE_CHARS = 44
 
 
 def exclusion_text(step: FunnelStep) -> str:
@@ -70,7 +70,7 @@ def funnel_figure(eligibility: Eligibility, title: str | None = None) -> go.Figu
                 borderwidth=1,
                 borderpad=4,
             )
-    apply_layout(fig, title, height=max(480, 60 * len(steps) + 140))
+    apply_layout(fig, title, height=max(520, 72 * len(steps) + 140))
     fig.update_layout(showlegend=False)
     fig.update_xaxes(domain=FUNNEL_DOMAIN, visible=False)
     fig.update_yaxes(automargin=True)

@@ -15,7 +15,8 @@ import plotly.express as px
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 PALETTE = OKABE_ITO + tuple(px.colors.qualitative.Safe)
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
-BASE_FONT_SIZE = 14
+BASE_FONT_SIZE = 15
+TEXT_COLOUR = "#222222"  # near-black: axis text stays legible when projected
 
 
 def patient_colours(patient_ids: Iterable[str]) -> dict[str, str]:
@@ -29,7 +30,7 @@ def apply_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": BASE_FONT_SIZE + 4}},
         template="plotly_white",
-        font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE},
+        font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
         legend={"font": {"size": BASE_FONT_SIZE - 1}},
         hoverlabel={"font": {"size": BASE_FONT_SIZE - 1}},
         paper_bgcolor="white",
@@ -37,6 +38,8 @@ def apply_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
         height=height,
         margin={"l": 70, "r": 30, "t": 80, "b": 60},
     )
-    fig.update_xaxes(title_font={"size": BASE_FONT_SIZE}, tickfont={"size": BASE_FONT_SIZE - 1})
-    fig.update_yaxes(title_font={"size": BASE_FONT_SIZE}, tickfont={"size": BASE_FONT_SIZE - 1})
+    axis = {"title_font": {"size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
+            "tickfont": {"size": BASE_FONT_SIZE - 1, "color": TEXT_COLOUR}, "linecolor": "#888888", "showline": True}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
     return fig

@@ -29,6 +29,8 @@ WHO_BAND_LABELS = {
     "osteoporosis": "Osteoporosis<br>T ≤ −2.5",
 }
 SMALL_MULTIPLE_COLUMNS = 5
+#: Sideways step between patients in the before-after plot (x units; baseline and follow-up are 1 apart).
+DODGE = 0.03
 
 
 def _fmt(value: float, sign: bool = False) -> str:
@@ -243,23 +245,24 @@ def before_after_figure(
 ) -> go.Figure:
     """Paired plot as GraphPad Prism draws it: each patient's baseline and follow-up joined by a line.
 
-    Only patients measured at both visits are drawn; the title states the number of pairs.
+    Only patients measured at both visits are drawn; the title states the number of pairs. Baseline
+    sits at x = 0 and the follow-up at x = 1, each patient nudged sideways by ``DODGE`` so that
+    patients with equal values (common with integer VAS scores) do not hide one another.
     """
     series = patient_series(visits, outcome)
     series = series[series["month"].isin([0.0, followup_month])].dropna(subset=["value"])
-    labels = {0.0: "Baseline", followup_month: f"Month {followup_month:g}"}
+    labels = ["Baseline", f"Month {followup_month:g}"]
     colour = _colours(visits, colours)
 
+    paired = [(pid, rows) for pid, rows in series.groupby("patient_id", sort=True) if len(rows) == 2]
     fig = go.Figure()
-    pairs = 0
-    for pid, rows in series.groupby("patient_id", sort=True):
-        if len(rows) == 2:
-            pairs += 1
-            fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=rows["month"].map(labels).tolist()))
+    for i, (pid, rows) in enumerate(paired):
+        shift = (i - (len(paired) - 1) / 2) * DODGE
+        fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=[shift, 1 + shift]))
 
     o = OUTCOMES[outcome]
-    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {pairs} pairs")
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()))
+    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {len(paired)} pairs")
+    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, 1.5])
     fig.update_yaxes(title_text=_y_title(outcome))
     if o.axis_range is not None:
         fig.update_yaxes(range=list(o.axis_range))
