@@ -39,16 +39,12 @@ for outcome, comparison in comparisons.items():
     with left:
         chart(before_after_figure(study.visits, outcome, followup_month=followup), study, f"{outcome}_before_after")
     with right:
-        st.markdown("**What these numbers can and cannot show**")
-        for sentence in plain_language(comparison):
-            st.markdown(f"- {sentence}")
-    summary, changes = st.columns([3, 2], gap="large")
-    with summary:
-        table(summary_table(comparison))
-    with changes:
         st.markdown("**Per-patient change**")
         table(comparison.changes)
         table_download(comparison.changes, study, f"{outcome}_changes")
+    table(summary_table(comparison))
+    st.info("**What these numbers can and cannot show**\n\n" + "\n".join(f"- {s}" for s in plain_language(comparison)),
+            icon=":material/lightbulb:")
 
 st.divider()
 report_download(study, followup_month=followup, alternative=alternative, zero_method=zero_method)
