@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from medpath import stats
+from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, number, p_value, percent
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+from medpath.values import month_label
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,10 +84,6 @@ def _json_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def _month_label(month: float) -> str:
-    return "baseline" if month == 0 else f"month {month:g}"
-
-
 def expected_direction(outcome: str) -> str:
     """The protocol's expected direction of change as a one-sided alternative:
     "greater" where higher is better (BMD, range of motion, QoL), "less" where lower is (VAS pain)."""
@@ -101,7 +99,7 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
         values, problems = [], []
         for month in (baseline_month, followup_month):
             at = visits.loc[(visits["patient_id"] == pid).to_numpy() & np.isclose(months, month), outcome]
-            where = _month_label(month)
+            where = month_label(month)
             if at.empty:
                 problems.append(f"no {where} visit")
             elif len(at) > 1:
@@ -172,28 +170,18 @@ def primary_analysis(
     return {key: replace(c, p_holm=float(p)) for (key, c), p in zip(comparisons.items(), adjusted)}
 
 
-def _num(x: float, sign: bool = False) -> str:
-    """3 significant digits with a true minus sign ("−2.5"); with ``sign``, "+" on positives; 0 as "0"."""
-    text = f"{x:{'+' if sign else ''}.3g}"
-    return "0" if float(text) == 0 else text.replace("-", "−")
-
-
-def _percent(level: float) -> str:
-    return f"{100 * level:.4g} %"
-
-
 def plain_language(comparison: OutcomeComparison) -> list[str]:
     """Sentences for a principal investigator: what was done and what this sample size allows."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
     label = OUTCOMES[c.outcome].label
-    span = f"from {_month_label(c.baseline_month)} to {_month_label(c.followup_month)}"
+    span = f"from {month_label(c.baseline_month)} to {month_label(c.followup_month)}"
     sentences = []
     if c.unpaired:
         left_out = ", ".join(f"{pid} ({why})" for pid, why in c.unpaired.items())
         sentences.append(f"{len(c.unpaired)} patient(s) could not be paired: {left_out}.")
     if c.n_pairs == 0:
-        sentences.append(f"No patient has {label} at both {_month_label(c.baseline_month)} and "
-                         f"{_month_label(c.followup_month)}; nothing can be tested.")
+        sentences.append(f"No patient has {label} at both {month_label(c.baseline_month)} and "
+                         f"{month_label(c.followup_month)}; nothing can be tested.")
     else:
         sides = {"two-sided": "two-sided", "greater": "one-sided, expecting an increase",
                  "less": "one-sided, expecting a decrease"}[w.alternative]
@@ -212,14 +200,14 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
                  f"{c.min_attainable_p:g}")
         sentences.append(floor + (" — so p < 0.05 is impossible." if c.min_attainable_p >= 0.05 else "."))
         if hl.ci_level < hl.requested_level:  # only the widest interval falls short
-            sentences.append(f"The widest interval {hl.n} pairs allow has {_percent(hl.ci_level)} "
-                             f"confidence; it is reported as such, not as {_percent(hl.requested_level)}.")
+            sentences.append(f"The widest interval {hl.n} pairs allow has {percent(hl.ci_level)} "
+                             f"confidence; it is reported as such, not as {percent(hl.requested_level)}.")
         else:
-            sentences.append(f"The interval for the median change has {_percent(hl.ci_level)} "
+            sentences.append(f"The interval for the median change has {percent(hl.ci_level)} "
                              f"confidence, the nearest level {hl.n} pairs allow at or above the "
-                             f"requested {_percent(hl.requested_level)}.")
+                             f"requested {percent(hl.requested_level)}.")
     if c.p_holm is not None:
-        sentences.append(f"Holm-adjusted across the primary outcomes, p = {c.p_holm:.3g}.")
+        sentences.append(f"Holm-adjusted across the primary outcomes, p = {p_value(c.p_holm)}.")
     sentences.append("A non-significant result is not evidence of no effect.")
     sentences.append("These analyses are exploratory (single group, no control): a change from "
                      "baseline cannot be attributed to the treatment.")
@@ -227,42 +215,48 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
 
 
 def headline(comparison: OutcomeComparison) -> str:
-    """The result in one line, every number with the method that produced it, e.g. "VAS pain (0–10):
-    median change −2 (HL −2, 93.75 % CI −3.5 to 0), exact Wilcoxon p = 0.125, two-sided; n = 5 pairs"."""
+    """The result in one line, every number with the method that produced it, e.g. "Spine BMD T-score,
+    baseline → month 6: median change +0.3 SD (Hodges–Lehmann estimate +0.25 SD, 93.75 % CI +0.1 to
+    +0.4); exact Wilcoxon p = 0.0625, two-sided; Holm-adjusted p = 0.125; n = 5 pairs"."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
     outcome = OUTCOMES[c.outcome]
+    unit = UNIT_WORDS.get(outcome.unit, outcome.unit)
+    span = f"{month_label(c.baseline_month)} → {month_label(c.followup_month)}"
     if c.n_pairs == 0:
-        return f"{outcome.label}: no patient has values at both {_month_label(c.baseline_month)} and " \
-               f"{_month_label(c.followup_month)}"
-    return (f"{outcome.label} ({outcome.unit}), {_month_label(c.baseline_month)} → {_month_label(c.followup_month)}: "
-            f"median change {_num(c.median_change, True)} (Hodges–Lehmann {_num(hl.estimate, True)}, "
-            f"{_percent(hl.ci_level)} CI {_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}), {w.method} Wilcoxon "
-            f"p\u00a0=\u00a0{w.p_value:.3g}, {w.alternative}; n\u00a0=\u00a0{c.n_pairs} pairs")
+        return f"{outcome.label}, {span}: no patient has values at both visits; nothing can be tested"
+    line = (f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
+            f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
+            f"{number(hl.ci_high, True)}); {w.method} Wilcoxon p = {p_value(w.p_value)}, "
+            f"{ALTERNATIVE_WORDS[w.alternative]}")
+    if c.p_holm is not None:
+        line += f"; Holm-adjusted p = {p_value(c.p_holm)}"
+    return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
 
 
 def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     """The comparison as rows of (measure, value, method): what the Outcomes page and report show."""
     c, s, w, hl, sign = comparison, comparison.summary, comparison.wilcoxon, comparison.hodges_lehmann, comparison.sign_test
-    start, end = _month_label(c.baseline_month), _month_label(c.followup_month)
+    start, end = month_label(c.baseline_month), month_label(c.followup_month)
 
     def quartiles(q: stats.Quartiles) -> str:
-        return f"{_num(q.median)} ({_num(q.q1)} to {_num(q.q3)})"
+        return f"{number(q.median)} ({number(q.q1)} to {number(q.q3)})"
 
     rows = [
         ("Pairs (patients with both values)", f"{c.n_pairs}", "paired on patient"),
         (f"Median (IQR) at {start}", quartiles(s.before), "quartiles by linear interpolation"),
         (f"Median (IQR) at {end}", quartiles(s.after), "quartiles by linear interpolation"),
         ("Median (IQR) change", quartiles(s.change), f"{end} − {start}"),
-        ("Hodges–Lehmann estimate", _num(hl.estimate, True), "median of Walsh averages"),
-        (f"{_percent(hl.ci_level)} CI (achieved level)", f"{_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}",
-         f"distribution-free, {_percent(hl.requested_level)} requested"),
+        ("Hodges–Lehmann estimate", number(hl.estimate, True), "median of Walsh averages"),
+        (f"{percent(hl.ci_level)} CI (achieved level)", f"{number(hl.ci_low, True)} to {number(hl.ci_high, True)}",
+         f"distribution-free, {percent(hl.requested_level)} requested"),
         ("Wilcoxon W+ (sum of positive ranks)", f"{w.statistic:g}", f"{w.n_used} non-zero change(s), zero method {w.zero_method}"),
-        ("Wilcoxon p-value", f"{w.p_value:.4g}", f"{w.method}, {w.alternative}"),
-        ("Smallest attainable p", f"{c.min_attainable_p:.4g}", f"for n = {w.n_used}, {w.alternative}"),
-        ("Holm-adjusted p", "—" if c.p_holm is None else f"{c.p_holm:.4g}", "across the primary outcomes"),
-        ("Rank-biserial correlation", _num(c.rank_biserial, True), "matched pairs (Kerby 2014)"),
-        ("Sign test p-value", f"{sign.p_value:.4g}", f"{sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged"),
-        ("Mean change (t interval)", f"{_num(s.mean_change, True)} ({_num(s.mean_ci_low, True)} to {_num(s.mean_ci_high, True)})",
-         f"{_percent(s.ci_level)} t-based, for reference only"),
+        ("Wilcoxon p-value", p_value(w.p_value), f"{w.method}, {ALTERNATIVE_WORDS[w.alternative]}"),
+        ("Smallest attainable p", p_value(c.min_attainable_p), f"for n = {w.n_used}, {ALTERNATIVE_WORDS[w.alternative]}"),
+        ("Holm-adjusted p", p_value(c.p_holm), "across the primary outcomes"),
+        ("Rank-biserial correlation", number(c.rank_biserial, True), "matched pairs (Kerby 2014)"),
+        ("Sign test p-value", p_value(sign.p_value), f"two-sided; {sign.n_positive} up, {sign.n_negative} down, "
+                                                    f"{sign.n_zero} unchanged"),
+        ("Mean change (t interval)", f"{number(s.mean_change, True)} ({number(s.mean_ci_low, True)} to {number(s.mean_ci_high, True)})",
+         f"{percent(s.ci_level)} t-based, for reference only"),
     ]
     return pd.DataFrame(rows, columns=["measure", "value", "method"])

@@ -34,18 +34,15 @@ from medpath.export import chart_config, date_stamp, neutralise_frame, slug, tex
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
-from medpath.outcomes import OutcomeComparison, plain_language, primary_analysis
+from medpath.outcomes import OutcomeComparison, headline, plain_language, primary_analysis, summary_table
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, vas_response, who_shift_table
+from medpath.values import month_label
 
 DISCLAIMER = (
     "Exploratory analysis of a single-group, uncontrolled study with few patients. The results "
     "describe these patients only; they are not evidence that the treatment works or does not work, "
     "and they are no substitute for the trial's statistical analysis plan or for clinical judgement."
 )
-#: Words used for a change in an outcome measured on a score.
-_UNIT_WORDS = {"0–10": "points", "score": "points"}
-_ALTERNATIVE_WORDS = {"two-sided": "two-sided", "greater": "one-sided (increase expected)",
-                      "less": "one-sided (decrease expected)"}
 
 METHODS = (
     "Paired changes are follow-up minus baseline, in the patients measured at both visits; nothing is "
@@ -101,56 +98,6 @@ figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; }
 def _text(value: object) -> str:
     """HTML-escaped text of any value (quotes included)."""
     return html.escape(str(value), quote=True)
-
-
-def _num(x: float, sign: bool = False) -> str:
-    """3 significant digits, a true minus sign, "–" for a missing value."""
-    if x is None or pd.isna(x):
-        return "–"
-    if x == 0:
-        return "0"
-    return format(float(x), "+.3g" if sign else ".3g").replace("-", "−")
-
-
-def format_p(p: float | None) -> str:
-    """A p-value as the report shows it: 3 significant digits, "< 0.0001" below that."""
-    if p is None or pd.isna(p):
-        return "–"
-    return "< 0.0001" if p < 1e-4 else f"{p:.3g}"
-
-
-def _percent(level: float) -> str:
-    return f"{100 * level:.4g} %"
-
-
-def _unit(outcome: str) -> str:
-    unit = OUTCOMES[outcome].unit
-    return _UNIT_WORDS.get(unit, unit)
-
-
-def _iqr(q, sign: bool = False) -> str:
-    return f"{_num(q.median, sign)} ({_num(q.q1, sign)} to {_num(q.q3, sign)})"
-
-
-def _month(month: float) -> str:
-    return "baseline" if month == 0 else f"month {month:g}"
-
-
-def primary_result_line(c: OutcomeComparison) -> str:
-    """One line per primary outcome, e.g. "Spine BMD T-score: median change +0.3 SD (Hodges–Lehmann
-    estimate +0.25 SD, 93.75 % CI +0.1 to +0.4); exact Wilcoxon p = 0.0625, two-sided; Holm-adjusted
-    p = 0.125; n = 5 pairs". Plain text (escape it for HTML)."""
-    label, unit, w, hl = OUTCOMES[c.outcome].label, _unit(c.outcome), c.wilcoxon, c.hodges_lehmann
-    if c.n_pairs == 0:
-        return (f"{label}: no patient measured at both {_month(c.baseline_month)} and "
-                f"{_month(c.followup_month)}; nothing can be tested")
-    line = (f"{label}: median change {_num(c.median_change, sign=True)} {unit} (Hodges–Lehmann estimate "
-            f"{_num(hl.estimate, sign=True)} {unit}, {_percent(hl.ci_level)} CI {_num(hl.ci_low, sign=True)} to "
-            f"{_num(hl.ci_high, sign=True)}); {'exact' if w.method == 'exact' else 'normal-approximation'} "
-            f"Wilcoxon p = {format_p(w.p_value)}, {_ALTERNATIVE_WORDS[w.alternative]}")
-    if c.p_holm is not None:
-        line += f"; Holm-adjusted p = {format_p(c.p_holm)}"
-    return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
 
 
 # ------------------------------------------------------------------------------------- HTML helpers
@@ -235,7 +182,7 @@ def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, Outcome
     ]
     parts = [_key_values(pairs)]
     if results:
-        parts += [_h3("Primary results"), _list((primary_result_line(c) for c in results.values()), "results")]
+        parts += [_h3("Primary results"), _list((headline(c) for c in results.values()), "results")]
     elif len(study.visits):
         parts.append(_p("No primary outcome (spine BMD T-score, VAS pain) has a value: nothing to test.", "notice"))
     else:
@@ -269,36 +216,12 @@ def _trajectories(study: Study, followup_month: float, chart: _Charts) -> str:
     return _section("trajectories", "Trajectories", *parts)
 
 
-def _comparison_table(c: OutcomeComparison) -> pd.DataFrame:
-    s, w, hl, sign = c.summary, c.wilcoxon, c.hodges_lehmann, c.sign_test
-    unit, after = _unit(c.outcome), _month(c.followup_month)
-    rows = [
-        ("Pairs analysed", f"{c.n_pairs}" + (f" ({len(c.unpaired)} patient(s) not paired)" if c.unpaired else "")),
-        ("Baseline, median (IQR)", _iqr(s.before)),
-        (f"{after.capitalize()}, median (IQR)", _iqr(s.after)),
-        ("Change, median (IQR)", f"{_iqr(s.change, sign=True)} {unit}"),
-        ("Hodges–Lehmann estimate", f"{_num(hl.estimate, True)} {unit}, {_percent(hl.ci_level)} CI "
-                                    f"{_num(hl.ci_low, True)} to {_num(hl.ci_high, True)}"),
-        ("Mean change (t interval)", f"{_num(s.mean_change, True)} {unit}, {_percent(s.ci_level)} CI "
-                                     f"{_num(s.mean_ci_low, True)} to {_num(s.mean_ci_high, True)}"),
-        ("Wilcoxon signed-rank", f"W+ = {_num(w.statistic)}, p = {format_p(w.p_value)} ({w.method}, "
-                                 f"{_ALTERNATIVE_WORDS[w.alternative]}; {w.n_zero} zero change(s), "
-                                 f"zero method '{w.zero_method}')"),
-        ("Holm-adjusted p (primary outcomes)", format_p(c.p_holm)),
-        ("Smallest attainable p", format_p(c.min_attainable_p)),
-        ("Rank-biserial r", _num(c.rank_biserial, True)),
-        ("Sign test", f"{sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged; "
-                      f"p = {format_p(sign.p_value)} (two-sided)"),
-    ]
-    return pd.DataFrame(rows, columns=["Statistic", "Value"])
-
-
 def _outcome(c: OutcomeComparison, visits: pd.DataFrame, chart: _Charts) -> str:
-    label, after = OUTCOMES[c.outcome].label, _month(c.followup_month)
+    label, after = OUTCOMES[c.outcome].label, month_label(c.followup_month)
     changes = c.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline",
                                         "followup": after.capitalize(), "change": "Change"})
     parts = [_h3(label), chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
-             _table(_comparison_table(c), data=False), _table(changes)]
+             _table(summary_table(c), data=False), _table(changes)]
     if c.unpaired:
         unpaired = pd.DataFrame(list(c.unpaired.items()), columns=["Patient", "Why not paired"])
         parts.append(_table(unpaired))

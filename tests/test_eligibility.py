@@ -14,7 +14,6 @@ from medpath.model import (
     HISTORY_COLUMNS,
     INFECTION_COLUMNS,
     OUTCOMES,
-    PROVENANCE,
     SCREENING_COLUMNS,
     VISIT_COLUMNS,
 )

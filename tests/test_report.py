@@ -21,7 +21,9 @@ import medpath
 from conftest import (ROOT, SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows,
                       xlsx_bytes)
 from medpath.outcomes import plain_language, primary_analysis
-from medpath.report import build_report, format_p, primary_result_line, report_filename
+from medpath.formatting import p_value
+from medpath.outcomes import headline
+from medpath.report import build_report, report_filename
 from medpath.study import load_study
 
 PLOTLY_SIGNATURE = get_plotlyjs()[:200]
@@ -52,13 +54,13 @@ def test_report_numbers_are_the_cores(sample_study, sample_report):
     results = primary_analysis(sample_study.visits)
     assert set(results) == {"bmd_tscore", "vas"}
     for comparison in results.values():
-        assert html.escape(primary_result_line(comparison)) in sample_report
-        assert f"p = {format_p(comparison.wilcoxon.p_value)}" in sample_report
+        assert html.escape(headline(comparison)) in sample_report
+        assert f"p = {p_value(comparison.wilcoxon.p_value)}" in sample_report
         for sentence in plain_language(comparison):
             assert html.escape(sentence) in sample_report
-    assert "Wilcoxon p = 0.0625, two-sided" in primary_result_line(results["bmd_tscore"])
-    assert "93.75 % CI" in primary_result_line(results["vas"])
-    assert "n = 5 pairs" in primary_result_line(results["vas"])
+    assert "Wilcoxon p = 0.0625, two-sided" in headline(results["bmd_tscore"])
+    assert "93.75 % CI" in headline(results["vas"])
+    assert "n = 5 pairs" in headline(results["vas"])
 
 
 def test_report_has_the_banner_sections_methods_and_disclaimer(sample_report):
