@@ -5,7 +5,9 @@ the canonical table; the caller counts it (``Study.excluded_rows``), so nothing 
 Rules: required columns; numbers that are not numbers; VAS outside 0–10; T-score outside −7..+5;
 age outside 0..120; unreadable yes/no, sex or consent values; unknown visit labels; duplicate
 patients in screening; duplicate (patient, visit); visits of a patient missing from screening;
-columns that look like direct identifiers (names, record numbers, dates of birth, phone numbers).
+columns that look like direct identifiers (names, record numbers, dates of birth, phone numbers);
+patient ids that a spreadsheet would run as a formula (=, +, -, @, tab or carriage return first, as
+OWASP's "CSV injection" page lists): kept as ids, with a warning that exports neutralise them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ _IDENTIFIER_HINTS = ("name", "nama", "mrn", "medicalrecord", "norm", "rekammedis
                      "birthdate", "tanggallahir", "tgllahir", "phone", "telepon", "telp", "hp", "mobile",
                      "nik", "nationalid", "ktp", "address", "alamat", "email")
 
+
+#: First characters that make a spreadsheet treat a text cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Sheets that hold notes for people, skipped without a finding.
 _NOTE_SHEETS = frozenset({"about", "readme", "info", "instructions", "notes", "codebook", "dictionary",
@@ -164,20 +169,29 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
     columns = {c: [] for c in dict.fromkeys([*mapping, *placed])}
     rows_kept: list[int] = []
     excluded = 0
+    formula_ids: set[str] = set()
+    readers = [(canonical, index, rules[canonical]) for canonical, index in mapping.items()]
     for cells, excel_row in zip(table.rows, table.row_numbers):
         values, ok = {}, True
-        for canonical, index in mapping.items():
-            raw = cells[index] if index < len(cells) else None
-            value, problem = _read_cell(rules[canonical], raw)
+        width = len(cells)
+        for canonical, index, rule in readers:
+            raw = cells[index] if index < width else None
+            value, problem = _read_cell(rule, raw)
             if problem:
                 severity, message = problem
                 findings.append(_finding(table, severity, excel_row, table.header[index], raw, message))
                 ok = ok and severity != "error"
             values[canonical] = value
-        if values.get("patient_id") is None:
+        pid = values.get("patient_id")
+        if pid is None:
             findings.append(_finding(table, "error", excel_row, table.header[mapping["patient_id"]], None,
                                      "the patient id is missing"))
             ok = False
+        elif pid.startswith(FORMULA_PREFIXES) and pid not in formula_ids:
+            formula_ids.add(pid)
+            findings.append(_finding(table, "warning", excel_row, table.header[mapping["patient_id"]], pid,
+                                     "this patient id looks like a spreadsheet formula; it is kept as an id, and "
+                                     "exports write it as text so that Excel does not run it"))
         if kind == "visits" and ok:
             ok = _place_visit(table, excel_row, mapping, values, findings)
         if not ok:
@@ -195,11 +209,12 @@ def _read_cell(rule: _Rule, raw: object) -> tuple[object, tuple[str, str] | None
         value = rule.parse(raw)
     except BadValue as exc:
         return None, ("error", str(exc))
-    if rule.bounds and value is not None and not rule.bounds[0] <= value <= rule.bounds[1]:
-        low, high = rule.bounds
-        return (value if rule.bounds_severity == "warning" else None), (
-            rule.bounds_severity, f"{_fmt(value)} is outside the possible range for {rule.what}, {_fmt(low)} to {_fmt(high)}")
-    return value, None
+    bounds = rule.bounds
+    if bounds is None or value is None or bounds[0] <= value <= bounds[1]:
+        return value, None
+    low, high = bounds
+    return (value if rule.bounds_severity == "warning" else None), (
+        rule.bounds_severity, f"{_fmt(value)} is outside the possible range for {rule.what}, {_fmt(low)} to {_fmt(high)}")
 
 
 def _fmt(x: float) -> str:

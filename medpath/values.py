@@ -8,6 +8,7 @@ reason. Missing spellings: blank, "NA", "N/A", "n/a", "-", ".", "none", "null", 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 
@@ -21,6 +22,13 @@ class BadValue(ValueError):
 def is_missing(raw: object) -> bool:
     if raw is None:
         return True
+    kind = type(raw)  # fast paths for the types the readers return most (same results as below)
+    if kind is float:
+        return raw != raw
+    if kind is int:
+        return False
+    if kind is str:
+        return raw.strip().lower() in MISSING
     if isinstance(raw, float):
         return math.isnan(raw)
     return isinstance(raw, str) and raw.strip().lower() in MISSING
@@ -31,6 +39,15 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 def parse_number(raw: object) -> float | None:
     """A number; accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7")."""
+    kind = type(raw)  # fast paths for plain floats and ints (same results as the general path)
+    if kind is float:
+        if raw != raw:
+            return None
+        if raw in (math.inf, -math.inf):
+            raise BadValue("expected a finite number")
+        return raw
+    if kind is int:
+        return float(raw)
     if is_missing(raw):
         return None
     if isinstance(raw, bool):
@@ -126,6 +143,16 @@ _LABEL = re.compile(r"^(?P<unit>[a-z]+?)s?(?P<n>\d+(\.\d+)?)$|^(?P<n2>\d+(\.\d+)
 
 
 def parse_visit_label(raw: object) -> tuple[str, float] | None:
+    """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised
+    (see ``_parse_visit_label``; results are cached, as a sheet repeats the same few labels)."""
+    try:
+        return _parse_visit_label(raw)
+    except TypeError:  # an unhashable cell value
+        return _parse_visit_label.__wrapped__(raw)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _parse_visit_label(raw: object) -> tuple[str, float] | None:
     """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised.
 
     Understands "baseline", "Month 6", "M6", "6 months", "week 2", "day 14", "bulan 6" and REDCap

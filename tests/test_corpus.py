@@ -1,0 +1,105 @@
+"""The bad-input corpus of issue 7: every case through the app's parsing path and through the CLI.
+
+The corpus is generated once per session (``tests/corpus/make_corpus.py``) into a temporary folder.
+For each case: ``load_study`` never raises and gives exactly the expected findings (severity, sheet,
+row, column and a key phrase, naming the file); ``python -m medpath validate FILE`` exits 0 or 2 as
+expected, prints those findings, never a traceback, within 10 s and 1 GiB (peak RSS of the child
+process, from ``os.wait4``). The time and memory limits are the issue's; they are the only timing
+assertions in the suite. On Linux a child's ``ru_maxrss`` also keeps the peak of the process it was
+spawned from (pytest, here), so the memory figure is an upper bound: the assertion can only be stricter.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "corpus"))
+import make_corpus  # noqa: E402
+from make_corpus import ANY, Expect  # noqa: E402
+
+from medpath.model import Finding  # noqa: E402
+from medpath.study import load_study  # noqa: E402
+
+CASES = {case.name: case for case in make_corpus.cases()}
+LIMIT_SECONDS = 10
+LIMIT_BYTES = 2**30
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    return make_corpus.build(tmp_path_factory.mktemp("corpus"))
+
+
+def test_corpus_has_at_least_25_cases():
+    assert len(CASES) >= 25
+
+
+def _matches(finding: Finding, expect: Expect, file: str) -> bool:
+    return (finding.severity == expect.severity and file in finding.file
+            and (expect.sheet is ANY or finding.sheet == expect.sheet)
+            and (expect.row is ANY or finding.row == expect.row)
+            and (expect.column is ANY or finding.column == expect.column)
+            and expect.phrase in finding.message)
+
+
+def _assert_findings(findings, case) -> None:
+    for expect in case.expect:
+        assert any(_matches(f, expect, case.name) for f in findings), (expect, [str(f) for f in findings])
+    if case.exact:
+        assert len(findings) == len(case.expect), [str(f) for f in findings]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_app_parsing_path(corpus, name):
+    case = CASES[name]
+    study = load_study([(name, corpus[name].read_bytes())])  # must not raise
+    _assert_findings(study.findings, case)
+    assert bool(study.errors) == (case.exit_code == 2)
+    if case.check:
+        case.check(study)
+
+
+def _run_cli(path) -> tuple[int, str, str, float, int]:
+    """Run the CLI on one file; (exit code, stdout, stderr, seconds, peak RSS in bytes)."""
+    out_path, err_path = path.parent / f"{path.name}.out", path.parent / f"{path.name}.err"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.monotonic()
+        process = subprocess.Popen([sys.executable, "-m", "medpath", "validate", str(path)], cwd=ROOT,
+                                   stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        timer = threading.Timer(60, lambda: os.kill(process.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.monotonic() - start
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped above; keep Popen from waiting again
+    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return (process.returncode, out_path.read_text(encoding="utf-8", errors="replace"),
+            err_path.read_text(encoding="utf-8", errors="replace"), seconds, peak)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli(corpus, name):
+    case = CASES[name]
+    code, stdout, stderr, seconds, peak = _run_cli(corpus[name])
+    assert "Traceback" not in stderr, stderr
+    assert code == case.exit_code, stdout + stderr
+    lines = stdout.splitlines()
+    for expect in case.expect:
+        assert any(line.startswith(f"{expect.severity.upper()}: {name}") and expect.phrase in line
+                   and (expect.sheet in (ANY, None) or f"sheet '{expect.sheet}'" in line)
+                   and (expect.row in (ANY, None) or f"row {expect.row}" in line)
+                   and (expect.column in (ANY, None) or f"column '{expect.column}'" in line)
+                   for line in lines), (expect, stdout)
+    assert seconds <= LIMIT_SECONDS, f"{name}: {seconds:.1f} s"
+    assert peak <= LIMIT_BYTES, f"{name}: peak RSS {peak / 2**20:,.0f} MiB"
