@@ -94,25 +94,29 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
     label = OUTCOMES[outcome].label
     months = visits["month"].to_numpy(dtype=float)
-    rows, unpaired = [], {}
+    at = {}  # month -> (rows per patient, first value per patient)
+    for month in (baseline_month, followup_month):
+        rows = visits.loc[np.isclose(months, month), ["patient_id", outcome]].groupby("patient_id", sort=False)
+        at[month] = (rows.size(), rows[outcome].first())
+    pairs, unpaired = [], {}
     for pid in dict.fromkeys(visits["patient_id"]):
         values, problems = [], []
         for month in (baseline_month, followup_month):
-            at = visits.loc[(visits["patient_id"] == pid).to_numpy() & np.isclose(months, month), outcome]
+            count, value = at[month][0].get(pid, 0), at[month][1].get(pid)
             where = month_label(month)
-            if at.empty:
+            if count == 0:
                 problems.append(f"no {where} visit")
-            elif len(at) > 1:
-                problems.append(f"{len(at)} rows at {where} (ambiguous)")
-            elif pd.isna(at.iloc[0]):
+            elif count > 1:
+                problems.append(f"{count} rows at {where} (ambiguous)")
+            elif pd.isna(value):
                 problems.append(f"{label} not measured at {where}")
             else:
-                values.append(float(at.iloc[0]))
+                values.append(float(value))
         if problems:
             unpaired[pid] = "; ".join(problems)
         else:
-            rows.append((pid, *values))
-    changes = pd.DataFrame(rows, columns=["patient_id", "baseline", "followup"])
+            pairs.append((pid, *values))
+    changes = pd.DataFrame(pairs, columns=["patient_id", "baseline", "followup"])
     changes = changes.astype({"baseline": float, "followup": float})
     changes["change"] = stats.paired_differences(changes["baseline"], changes["followup"])
     return changes, unpaired

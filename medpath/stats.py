@@ -205,7 +205,9 @@ def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResu
     even the widest interval [min, max] (k = 1, confidence 1 − 2/2^n) falls short, that widest
     interval is returned. ``ci_level`` is always the confidence actually achieved — for n = 5 that
     is 0.9375, never 0.95. With ties in d the achieved level is that of the no-ties distribution.
-    n = 0 gives NaNs.
+    Above ``EXACT_MAX_N`` pairs the null distribution of W+ is replaced by its normal approximation
+    (mean n(n+1)/4, variance n(n+1)(2n+1)/24; Hollander, Wolfe & Chicken §3.2, large-sample
+    approximation). n = 0 gives NaNs.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (got {confidence}).")
@@ -217,8 +219,12 @@ def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResu
     walsh = np.sort((d[i] + d[j]) / 2)
     m = len(walsh)
     ks = np.arange(1, (m + 1) // 2 + 1)
-    cdf = np.cumsum(_sign_flip_pmf(np.arange(1, n + 1)))
-    levels = 1 - 2 * cdf[ks - 1]  # decreasing in k
+    if n <= EXACT_MAX_N:
+        cdf_at_k_minus_1 = np.cumsum(_sign_flip_pmf(np.arange(1, n + 1)))[ks - 1]
+    else:  # P(W+ <= k - 1) with continuity correction
+        mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+        cdf_at_k_minus_1 = sps.norm.cdf((ks - 1 + 0.5 - mean) / sd)
+    levels = 1 - 2 * cdf_at_k_minus_1  # decreasing in k
     chosen = max(int(np.sum(levels >= confidence - 1e-12)) - 1, 0)
     k = ks[chosen]
     return HodgesLehmannResult(float(np.median(walsh)), float(walsh[k - 1]), float(walsh[m - k]),
@@ -268,7 +274,7 @@ def minimum_attainable_p(n: int, alternative: Alternative = "two-sided") -> floa
     n = 5: 0.03125 one-sided, 0.0625 two-sided.
     """
     _check_choice(alternative, ALTERNATIVES, "alternative")
-    return min(1.0, (2.0 if alternative == "two-sided" else 1.0) / 2.0**n)
+    return min(1.0, math.ldexp(2.0 if alternative == "two-sided" else 1.0, -n))  # no overflow for large n
 
 
 def _quartiles(x: np.ndarray) -> Quartiles:

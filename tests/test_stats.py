@@ -248,3 +248,30 @@ def test_describe_paired_small_samples_give_nan():
     assert math.isnan(describe_paired([], []).change.median)
     one = describe_paired([1.0], [2.0])
     assert one.mean_change == 1.0 and math.isnan(one.mean_ci_low)
+
+
+def test_minimum_attainable_p_for_large_n_does_not_overflow():
+    from medpath.stats import minimum_attainable_p
+
+    assert minimum_attainable_p(2000) == 0.0 and minimum_attainable_p(1074, "greater") == 5e-324
+
+
+def test_hodges_lehmann_large_n_uses_the_normal_critical_value():
+    """n = 100 (above the exact limit): k from the normal approximation, cross-checked by hand:
+    mean 2525, sd = sqrt(100*101*201/24) = 290.84; the 95 % interval uses the largest k with
+    1 - 2*Phi((k - 1 + 0.5 - 2525)/290.84) >= 0.95, i.e. k <= 2525 - 1.95996*290.84 + 0.5 = 1955.47 -> k = 1955."""
+    import numpy as np
+    from scipy import stats as sps
+
+    from medpath.stats import hodges_lehmann
+
+    rng = np.random.default_rng(7)
+    d = rng.normal(0.3, 1.0, 100)
+    result = hodges_lehmann(np.zeros(100), d)
+    walsh = np.sort([(d[i] + d[j]) / 2 for i in range(100) for j in range(i, 100)])
+    # differences are rounded to 12 significant digits before use (floating-point guard)
+    assert result.ci_low == pytest.approx(walsh[1955 - 1], rel=1e-9)
+    assert result.ci_high == pytest.approx(walsh[len(walsh) - 1955], rel=1e-9)
+    sd = np.sqrt(100 * 101 * 201 / 24)
+    assert result.ci_level == pytest.approx(1 - 2 * sps.norm.cdf((1955 - 0.5 - 2525) / sd))
+    assert result.ci_level >= 0.95
