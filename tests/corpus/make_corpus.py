@@ -25,12 +25,15 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
 
 HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent.parent), str(HERE.parent)]  # the repository (medpath) and tests/ (workbooks)
+
+from workbooks import SCREENING_HEADER, VISITS_HEADER, screening_row, xlsx_bytes as xlsx  # noqa: E402
+from workbooks import visits_rows as visits  # noqa: E402
 ANY = object()
 
 
@@ -57,36 +60,6 @@ class Case:
 
 # --- small builders ------------------------------------------------------------------------------
 
-SCREENING_HEADER = ["patient_id", "sex", "age", "bmd_tscore", "autoimmune_disease", "osteoporosis_related_disease",
-                    "osteoporosis_drugs", "immunosuppressant", "anticoagulant", "corticosteroid",
-                    "paralysis_after_surgery", "hbsag", "hiv", "cmv", "rubella", "toxoplasma", "consent", "enrolled"]
-VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas"]
-
-
-def screening_row(pid: str) -> list:
-    return [pid, "F", 60, -3.0, *(["no"] * 7), *(["negative"] * 5), "signed", "yes"]
-
-
-def visits(n: int = 3) -> list[list]:
-    """Header, then baseline and month-6 rows of P1..Pn (P1 baseline is Excel row 2)."""
-    rows = [list(VISITS_HEADER)]
-    for i in range(1, n + 1):
-        rows += [[f"P{i}", "baseline", -3.0, 7], [f"P{i}", "month 6", -2.8, 5]]
-    return rows
-
-
-def xlsx(sheets: dict[str, list[list]], merge: dict[str, list[str]] | None = None) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for ref in (merge or {}).get(title, []):
-            sheet.merge_cells(ref)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def csv(rows: list[list], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
