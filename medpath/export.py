@@ -130,6 +130,16 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, index: bool = False) ->
     return buffer.getvalue()
 
 
+def study_workbook(study) -> bytes:
+    """The validated study as one XLSX workbook: screening (when present), visits and findings, each row
+    with its source file, sheet and Excel row, ready to share or re-open in Excel."""
+    sheets = {"screening": study.screening} if study.screening is not None else {}
+    sheets |= {"visits": study.visits,
+               "findings": pd.DataFrame([f.as_dict() for f in study.findings],
+                                        columns=["severity", "file", "sheet", "row", "column", "value", "message"])}
+    return to_xlsx_bytes(sheets)
+
+
 def slug(text: str, *, max_length: int = 40, default: str = "study") -> str:
     """A file-name-safe slug: ASCII letters and digits in lower case, joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()

@@ -77,7 +77,7 @@ _VISIT_RULES: dict[str, _Rule] = {
     "visit": _Rule(lambda raw: raw),
     "month": _Rule(parse_number, (0, 240), what="months since baseline"),
     "day": _Rule(parse_number, (0, 7300), what="days since baseline"),
-    **{k: _Rule(parse_number, o.valid_range, "error" if o.primary else "warning", f"{o.label} ({o.unit})")
+    **{k: _Rule(parse_number, o.valid_range, "error" if o.primary else "warning", o.label)
        for k, o in OUTCOMES.items()},
 }
 
@@ -214,7 +214,7 @@ def _read_cell(rule: _Rule, raw: object) -> tuple[object, tuple[str, str] | None
         return value, None
     low, high = bounds
     return (value if rule.bounds_severity == "warning" else None), (
-        rule.bounds_severity, f"{_fmt(value)} is outside the possible range for {rule.what}, {_fmt(low)} to {_fmt(high)}")
+        rule.bounds_severity, f"{_fmt(value)} is outside the possible range of {rule.what}: {_fmt(low)} to {_fmt(high)}")
 
 
 def _fmt(x: float) -> str:

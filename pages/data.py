@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
 from pages.common import FILES_KEY, current_study, header, table, table_download, use_files
 
@@ -54,6 +55,9 @@ else:
     table_download(findings, study, "findings", "Download findings (CSV)")
 
 st.subheader("Validated tables")
+st.download_button("Download validated tables and findings (XLSX)", lambda: study_workbook(study),
+                   file_name=f"{chart_filename(study, 'validated')}.xlsx", on_click="ignore",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
 with screening_tab:
     if study.screening is None:

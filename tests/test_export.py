@@ -125,3 +125,29 @@ def test_slug_falls_back_and_transliterates():
     assert slug("") == "study" and slug("!!!") == "study"
     assert slug("Études à Jakarta") == "etudes-a-jakarta"
     assert len(slug("a" * 100)) == 40
+
+
+def test_study_workbook_holds_the_validated_tables_and_findings_with_numbers_as_numbers():
+    import io
+
+    from openpyxl import load_workbook
+
+    from conftest import visits_rows, xlsx_bytes
+    from medpath.export import study_workbook
+    from medpath.study import load_study
+
+    rows = visits_rows(2)
+    rows[2][3] = 11  # Excel row 3: VAS 11
+    rows.append(["=HYPERLINK(1)", "baseline", -2.7, 5])
+    study = load_study([("t.csv", "\n".join(",".join(map(str, r)) for r in rows).encode())])
+    book = load_workbook(io.BytesIO(study_workbook(study)))
+    assert book.sheetnames == ["visits", "findings"]
+    visits = list(book["visits"].values)
+    header = visits[0]
+    tscores = [r[header.index("bmd_tscore")] for r in visits[1:]]
+    assert tscores == [-3.0, -3.0, -2.8, -2.7]  # the VAS-11 row is left out; negatives stay numbers
+    ids = [r[header.index("patient_id")] for r in visits[1:]]
+    assert ids[-1].startswith("'=HYPERLINK")
+    findings = list(book["findings"].values)
+    assert findings[0] == ("severity", "file", "sheet", "row", "column", "value", "message")
+    assert any(r[0] == "error" and r[3] == 3 and r[4] == "vas" for r in findings[1:])

@@ -161,3 +161,25 @@ def test_cli_summary_json_has_patients_and_findings():
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["patients"] == 5 and summary["findings"] == []
+
+
+def test_cli_summary_funnel_of_the_sample_matches_a_hand_count():
+    """Counted by hand from scripts/make_sample.py's candidate list (MSC-nn = row nn of CANDIDATES)."""
+    summary = json.loads(_cli("summary", str(SAMPLE_XLSX), "--json").stdout)
+    hand = [("screened", 30),
+            ("age_sex", 25),                    # out: MSC-02 (M 50), 05 (M 45), 07 (F 38), 14 (F 40), 17 (M 48)
+            ("bmd_confirmed", 22),              # out: 03 (-2.1), 10 (-1.8), 18 (-2.4); 15 at -2.5 stays
+            ("no_excluded_disease", 19),        # out: 11, 25 (autoimmune), 19 (osteoporosis-related)
+            ("no_excluded_medication", 14),     # out: 06 (steroid), 12 (anticoagulant), 16, 24 (drugs), 30 (immuno.)
+            ("no_active_infection", 10),        # out: 09, 26 (HBsAg), 20 (CMV), 27 (rubella unknown)
+            ("no_paralysis_after_surgery", 9),  # out: 21
+            ("consented", 6),                   # out: 13, 29 (declined), 22 (pending)
+            ("enrolled", 5),                    # out: 28 (eligible, target reached)
+            ("completed_6_months", 5)]
+    assert [(step["id"], step["n"]) for step in summary["funnel"]] == hand
+    candidates = {c["patient_id"]: c for c in summary["candidates"]}
+    assert candidates["MSC-17"]["failed"][:2] == ["age_sex", "no_excluded_medication"]  # both reasons listed
+    assert candidates["MSC-27"]["unknown"] == ["no_active_infection"]
+    assert summary["study"]["synthetic"] is True
+    assert set(summary["outcomes"]) == {"bmd_tscore", "vas"}
+    assert summary["outcomes"]["bmd_tscore"]["hodges_lehmann"]["ci_level"] == 0.9375
