@@ -63,7 +63,7 @@ with screening_tab:
     if study.screening is None:
         st.info("No screening table was provided: the eligibility funnel starts at enrolment.")
     else:
-        st.caption(f"{len(study.screening)} candidate(s); Excel row numbers in 'source_row'.")
+        st.caption(f"{len(study.screening)} candidate(s); the Excel row of each is in 'Source row'.")
         table(study.screening)
 with visits_tab:
     st.caption(f"{len(study.visits)} visit row(s) of {len(study.patient_ids)} patient(s).")
