@@ -8,6 +8,7 @@ with ``st.cache_data`` keyed on the files' bytes, in memory, never on disk.
 from __future__ import annotations
 
 import os
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -82,17 +83,28 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> None:
         st.session_state.pop(FILES_KEY, None)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#])")
+_AUTOLINK = re.compile(r"(?<=www)\.|:(?=//)", re.IGNORECASE)
+
+
+def literal(text: object) -> str:
+    """Text from the data (file names, patient ids) made inert for Streamlit's Markdown: the characters
+    that start emphasis, links, HTML, LaTeX or tables are backslash-escaped, and bare URLs are broken
+    up so they do not become links."""
+    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
+
+
 def header(title: str, study: Study) -> None:
     """Page title plus a banner saying which data is shown (the sample is always labelled)."""
     st.title(title)
     elsewhere = title != "Data"
     if study.synthetic:
-        st.info(f"**{study.label}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
+        st.info(f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
                 icon=":material/science:")
     else:
         errors = len(study.errors)
         note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
-        st.caption(f"Data: {study.label}{note}")
+        st.caption(f"Data: {literal(study.label)}{note}")
 
 
 def _column_label(name: str) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
-from pages.common import FILES_KEY, current_study, header, table, table_download, use_files
+from pages.common import FILES_KEY, current_study, header, literal, table, table_download, use_files
 
 UPLOADER_KEY = "uploader"
 
@@ -31,7 +31,7 @@ with upload:
         help="Files stay in this browser session's memory only: nothing is saved on the server or sent anywhere.",
     )
     if st.session_state.get(FILES_KEY):
-        st.markdown(f"**Current study:** {study.label}")
+        st.markdown(f"**Current study:** {literal(study.label)}")
         st.button("Back to the sample study", on_click=_back_to_sample)
 with template:
     st.markdown("**Template**")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from medpath.eligibility import candidate_table, evaluate, reasons_table
 from medpath.figures.funnel import funnel_figure
-from pages.common import chart, current_study, header, no_data, table, table_download
+from pages.common import chart, current_study, header, literal, no_data, table, table_download
 
 study = current_study()
 header("Eligibility", study)
@@ -13,7 +13,7 @@ if study.screening is None and no_data(study, "the eligibility funnel"):
 eligibility = evaluate(study.screening, study.visits)
 
 for deviation in eligibility.deviations:
-    st.warning(deviation, icon=":material/warning:")
+    st.warning(literal(deviation), icon=":material/warning:")
 
 chart(funnel_figure(eligibility), study, "eligibility_funnel")
 

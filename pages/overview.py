@@ -3,7 +3,7 @@
 import streamlit as st
 
 from medpath.summary import key_numbers
-from pages.common import current_study, header, report_download
+from pages.common import current_study, header, literal, report_download
 
 study = current_study()
 header("MedPath — umbilical-cord MSC in osteoporosis", study)
@@ -35,7 +35,7 @@ with right:
         "**NCT04501354** · Phase 2 · single group · Cipto Mangunkusumo Hospital, Jakarta · target n = 5  \n"
         "Allogeneic umbilical-cord mesenchymal stem cells in osteoporosis. Primary outcomes at 6 months: "
         "spine BMD T-score (expected to rise) and VAS pain 0–10 (expected to fall).  \n"
-        f"**Data source:** {study.label}"
+        f"**Data source:** {literal(study.label)}"
     )
 
 st.divider()

@@ -5,7 +5,7 @@ import streamlit as st
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, completeness, patient_series, vas_response, who_shift_table
-from pages.common import chart, current_study, header, no_data, table, table_download
+from pages.common import chart, current_study, header, literal, no_data, table, table_download
 
 study = current_study()
 header("Trajectories", study)
@@ -34,7 +34,7 @@ incomplete = completeness(study.visits)
 incomplete = incomplete[incomplete["incomplete"]]
 if len(incomplete):
     st.warning(f"Incomplete follow-up (no month-{PRIMARY_MONTH:g} value for a primary outcome): "
-               + ", ".join(incomplete["patient_id"]), icon=":material/warning:")
+               + ", ".join(map(literal, incomplete["patient_id"])), icon=":material/warning:")
 
 if "bmd_tscore" in study.outcomes_present:
     st.subheader(f"WHO class: baseline (rows) → month {PRIMARY_MONTH:g} (columns), patients")

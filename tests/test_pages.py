@@ -16,7 +16,7 @@ from medpath.eligibility import evaluate
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_sample_study, load_study
 from medpath.summary import key_numbers
-from pages.common import FILES_KEY
+from pages.common import FILES_KEY, literal
 
 APP = str(ROOT / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/data.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py"]
@@ -206,7 +206,7 @@ def test_eligibility_shows_each_deviation_once():
     assert len(deviations) == 1 and "P2" in deviations[0]
     at = run_page("pages/eligibility.py", files)
     warnings = [w.value for w in at.warning]
-    assert sum(deviations[0] in w for w in warnings) == 1
+    assert sum(literal(deviations[0]) in w for w in warnings) == 1  # shown as inert Markdown
     assert not any(w.count("Protocol deviation:") > 1 for w in warnings), warnings
 
 
@@ -216,3 +216,9 @@ def test_overview_caveat_uses_the_uploaded_studys_pairs():
     assert pairs == {2}
     at = run_page("pages/overview.py", TRIAL)
     assert "n = 2 pairs" in texts(at.caption) and "n = 5" not in texts(at.caption)
+
+
+def test_literal_makes_uploaded_text_inert_markdown():
+    assert literal("[x](http://evil.example)") == r"\[x\](http\://evil.example)"
+    assert literal("**P_1** <img src=x> $a$ | www.evil.org") == r"\*\*P\_1\*\* \<img src=x\> \$a\$ \| www\.evil.org"
+    assert literal("Synthetic sample study (not real patients)") == "Synthetic sample study (not real patients)"
