@@ -109,6 +109,7 @@ class _SheetScan:
     last_row: int = 0      # highest row number of a cell with content
     last_column: int = 0   # highest column number (1-based) of a cell with content
     uncached: list[str] = field(default_factory=list)  # cell references, e.g. "C2"
+    errors: list[str] = field(default_factory=list)    # cells holding an Excel error (#DIV/0!, #N/A, ...)
 
 
 def _check_zip(name: str, data: bytes) -> dict[str, _SheetScan]:
@@ -221,6 +222,7 @@ _CELL_WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d+"[^>]*?(?<!/)>')
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>')
 _CELL_BODY = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*?(?<!/)>(.*?)</c>', re.S)
 _CACHED = re.compile(rb"<v>[^<]+</v>")
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*?\bt="e"')
 
 
 def _scan_rows(name: str, sheet: str, text: bytes, scan: _SheetScan) -> None:
@@ -244,6 +246,8 @@ def _scan_rows(name: str, sheet: str, text: bytes, scan: _SheetScan) -> None:
         raise ReadError(name, _too_many_rows(max(scan.rows, scan.last_row)), sheet=sheet)
     if max(scan.rows, scan.last_row) * max(scan.last_column, 1) > MAX_CELLS:
         raise ReadError(name, _too_many_cells(max(scan.rows, scan.last_row), scan.last_column), sheet=sheet)
+    if b't="e"' in text and len(scan.errors) < 1000:
+        scan.errors.extend(ref.decode("ascii") for ref in _ERROR_CELL.findall(text))
     if (b"<f>" in text or b"<f " in text) and len(scan.uncached) < 1000:
         for ref, body in _CELL_BODY.findall(text):
             if (b"<f>" in body or b"<f " in body) and not _CACHED.search(body):
@@ -290,7 +294,12 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, _SheetScan] | None =
         notes = _fill_merged(name, sheet_name, rows, merged)
         scan = (scans or {}).get(sheet_name)
         if scan is not None and scan.uncached:
-            notes += (_uncached_note(name, sheet_name, scan.uncached),)
+            notes += (_cells_note(name, sheet_name, scan.uncached, "formula cell(s) have no saved result",
+                                  "The file was written by a program that does not calculate formulas; open it in "
+                                  "Excel and save it again, or paste the values"),)
+        if scan is not None and scan.errors:
+            notes += (_cells_note(name, sheet_name, scan.errors, "cell(s) hold an Excel error (#DIV/0!, #N/A, ...)",
+                                  "Correct the formulas or enter the values"),)
         table = _table(name, sheet_name, rows, notes)
         if table is not None:
             tables.append(table)
@@ -299,13 +308,12 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, _SheetScan] | None =
     return tables
 
 
-def _uncached_note(file: str, sheet: str, cells: list[str]) -> Finding:
+def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str) -> Finding:
+    """One warning for cells that were read as empty, naming them (the first 20)."""
     shown = ", ".join(cells[:20]) + (f" and {len(cells) - 20:,} more" if len(cells) > 20 else "")
     first_row = int(re.sub(r"^[A-Z]+", "", cells[0]))
     return Finding("warning", file, sheet, first_row, None, shown,
-                   f"{len(cells):,} formula cell(s) have no saved result and were read as empty: {shown}. The file was "
-                   "written by a program that does not calculate formulas; open it in Excel and save it again, "
-                   "or paste the values")
+                   f"{len(cells):,} {what} and were read as empty: {shown}. {advice}")
 
 
 def _reason(exc: Exception) -> str:
@@ -403,6 +411,12 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
     while header and header[-1] == "":
         header.pop()
     body = [(i + 1, row[: len(header)]) for i, row in enumerate(rows) if i > h and any(not _blank(c) for c in row[: len(header)])]
+    unnamed = sorted({c for row in rows[h + 1:] for c, cell in enumerate(row)
+                      if not _blank(cell) and (c >= len(header) or not header[c])})
+    if unnamed:
+        letters = ", ".join(_cell(h, c)[:-len(str(h + 1))] for c in unnamed[:20])
+        notes = (*notes, Finding("warning", file, sheet, h + 1, None, letters,
+                                 f"column(s) {letters} hold values but have no header; they were not read"))
     return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes))
 
 

@@ -50,6 +50,9 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
     screening = _single(parsed, "screening", findings)
     visits = _single(parsed, "visits", findings)
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
+    if visits is not None and visits.empty and not excluded["visits"]:
+        findings.append(Finding("error", ", ".join(n for n, _ in files), None, None, None, None,
+                                "no usable visit rows: the visits table has no data rows; nothing can be analysed"))
     if visits is None:
         if not any(f.severity == "error" and f.row is None for f in findings):
             findings.append(Finding("error", ", ".join(n for n, _ in files) or "(no file)", None, None, None, None,
@@ -58,9 +61,11 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         visits = pd.DataFrame({c: pd.Series(dtype="float64" if c not in ("patient_id", "visit") else "object")
                                for c in (*VISIT_COLUMNS, *PROVENANCE)})
     if screening is not None:
-        screening, dropped = _drop_duplicates(screening, ["patient_id"], findings, "patient {key} already appears in row {first}")
+        screening, dropped = _drop_duplicates(screening, ["patient_id"], "patient_id", findings,
+                                              "patient {key} already appears in row {first}")
         excluded["screening"] += dropped
-    visits, dropped = _drop_duplicates(visits, ["patient_id", "visit"], findings,
+    # one row per patient and time point: two labels for the same month ("week 2", "day 14") are a duplicate too
+    visits, dropped = _drop_duplicates(visits, ["patient_id", "month"], "visit", findings,
                                        "a second '{visit}' visit for patient {key} (first in row {first}); it was not used")
     excluded["visits"] += dropped
     if screening is not None:
@@ -98,8 +103,8 @@ def _single(parsed: list[Parsed], kind: str, findings: list[Finding]) -> pd.Data
     return frame[[*wanted, *PROVENANCE]]
 
 
-def _drop_duplicates(frame: pd.DataFrame, keys: list[str], findings: list[Finding], message: str):
-    """Keep the first row of each key; every later one becomes an error finding (and is counted)."""
+def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings: list[Finding], message: str):
+    """Keep the first row of each key; every later one becomes an error finding on ``column`` (and is counted)."""
     dup = frame.duplicated(keys, keep="first")
     if not dup.any():
         return frame, 0
@@ -107,9 +112,9 @@ def _drop_duplicates(frame: pd.DataFrame, keys: list[str], findings: list[Findin
     for _, row in frame.loc[dup].iterrows():
         key = tuple(row[k] for k in keys)
         first = first_rows.loc[key if len(keys) > 1 else key[0]]
-        findings.append(Finding("error", row["source_file"], row["source_sheet"], int(row["source_row"]), keys[-1],
-                                row[keys[-1]], message.format(key=row["patient_id"], first=int(first),
-                                                              visit=row.get("visit", ""))))
+        findings.append(Finding("error", row["source_file"], row["source_sheet"], int(row["source_row"]), column,
+                                row[column], message.format(key=row["patient_id"], first=int(first),
+                                                            visit=row.get("visit", ""))))
     return frame.loc[~dup], int(dup.sum())
 
 

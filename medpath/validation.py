@@ -84,12 +84,16 @@ _VISIT_RULES: dict[str, _Rule] = {
 
 @dataclass(frozen=True)
 class Parsed:
-    """The canonical rows read from one raw table, the findings, and how many rows had an error."""
+    """The canonical rows read from one raw table, the findings, and the Excel rows left out."""
 
     kind: str  # "screening", "visits" or "ignored"
     frame: pd.DataFrame | None
     findings: list[Finding]
-    excluded: int
+    excluded_rows: frozenset[int] = frozenset()  # Excel row numbers with an error
+
+    @property
+    def excluded(self) -> int:
+        return len(self.excluded_rows)
 
 
 def classify(table: RawTable) -> str | None:
@@ -112,21 +116,25 @@ def parse_table(table: RawTable) -> Parsed:
     """Validate one raw table into canonical rows (the kind is decided by ``classify``)."""
     kind = classify(table)
     if kind is None and normalise(table.sheet or "") in _NOTE_SHEETS:
-        return Parsed("ignored", None, [], 0)
+        return Parsed("ignored", None, [])
     if kind is None:
         return Parsed("ignored", None, [_finding(table, "warning", table.header_row, None, None,
-                      "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")], 0)
+                      "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")])
     if kind == "screening":
         return _parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES)
     wide = _wide_columns(table.header)
     has_time = any(VISIT_ALIASES.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
     if not wide or has_time:
         return _parse(table, "visits", VISIT_ALIASES, _VISIT_RULES)
-    parts = [_parse(sub, "visits", aliases, _VISIT_RULES) for sub, aliases in _wide_to_long(table, wide)]
+    subtables = _wide_to_long(table, wide)
+    parts = [_parse(sub, "visits", aliases, _VISIT_RULES) for sub, aliases in subtables]
     frames = [p.frame for p in parts if p.frame is not None]
     findings = list(table.notes) + [f for p in parts for f in p.findings]
+    used = {n for sub, _ in subtables for n in sub.row_numbers}
+    findings += [_finding(table, "warning", n, None, None, "this row has no outcome value at any visit; nothing "
+                          "from it can be analysed") for n in table.row_numbers if n not in used]
     frame = pd.concat(frames, ignore_index=True).sort_values(["source_row", "month"], kind="stable") if frames else None
-    return Parsed("visits", frame, list(dict.fromkeys(findings)), sum(p.excluded for p in parts))
+    return Parsed("visits", frame, list(dict.fromkeys(findings)), frozenset().union(*(p.excluded_rows for p in parts)))
 
 
 def _finding(table: RawTable, severity: str, row: int | None, column: str | None, value: object, message: str) -> Finding:
@@ -149,7 +157,7 @@ def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Findin
                                          "birth, phone or national id); share pseudonymised study ids instead"))
             continue
         if canonical in mapping:
-            findings.append(_finding(table, "error", table.header_row, name, None,
+            findings.append(_finding(table, "warning", table.header_row, name, None,
                                      f"a second column for '{canonical}' (first: '{table.header[mapping[canonical]]}'); "
                                      "only the first is read"))
             continue
@@ -164,11 +172,14 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
     findings: list[Finding] = list(table.notes)
     mapping = _map_columns(table, aliases, findings)
     if not _required_present(table, kind, mapping, findings):
-        return Parsed(kind, None, findings, len(table.rows))
+        return Parsed(kind, None, findings, frozenset(table.row_numbers))
+    if not table.rows:
+        findings.append(_finding(table, "warning", table.header_row, None, None,
+                                 f"this {kind} table has a header but no data rows"))
     placed = ("visit", "month", "day") if kind == "visits" else ()
     columns = {c: [] for c in dict.fromkeys([*mapping, *placed])}
     rows_kept: list[int] = []
-    excluded = 0
+    excluded: set[int] = set()
     formula_ids: set[str] = set()
     readers = [(canonical, index, rules[canonical]) for canonical, index in mapping.items()]
     for cells, excel_row in zip(table.rows, table.row_numbers):
@@ -195,13 +206,13 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
         if kind == "visits" and ok:
             ok = _place_visit(table, excel_row, mapping, values, findings)
         if not ok:
-            excluded += 1
+            excluded.add(excel_row)
             continue
         rows_kept.append(excel_row)
         for canonical in columns:
             columns[canonical].append(values[canonical])
     frame = _frame(kind, columns, rows_kept, table)
-    return Parsed(kind, frame, findings, excluded)
+    return Parsed(kind, frame, findings, frozenset(excluded))
 
 
 def _read_cell(rule: _Rule, raw: object) -> tuple[object, tuple[str, str] | None]:
@@ -238,30 +249,41 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
     return not missing
 
 
+#: A visit's offset may differ from its label's nominal month by this much (a visit window) unremarked.
+VISIT_WINDOW_MONTHS = 0.5
+
+
 def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], values: dict, findings: list[Finding]) -> bool:
-    """Fill the canonical visit label and month; an unplaceable visit is an error."""
+    """Fill the canonical visit label and nominal month; an unplaceable visit is an error.
+
+    A recognised label gives the nominal month (a "baseline" row is always month 0, even at study
+    day 1); a month or day offset places a visit without a usable label. When both are given and the
+    offset lies outside the label's visit window (± ``VISIT_WINDOW_MONTHS``), a warning names both.
+    """
     label_raw = values.get("visit")
     parsed = parse_visit_label(label_raw)
     month, day = values.get("month"), values.get("day")
-    if month is None and day is not None:
-        month = month_from_day(day)
-    if month is None and parsed is not None:
-        month = parsed[1]
-    if label_raw is not None and parsed is None:
-        column = table.header[mapping["visit"]]
-        if month is None:
-            findings.append(_finding(table, "error", excel_row, column, label_raw,
-                                     "unknown visit label (use e.g. baseline, month 1, month 3, month 6) and no "
-                                     "month or day offset to place it"))
-            return False
-        findings.append(_finding(table, "warning", excel_row, column, label_raw,
-                                 f"unknown visit label; placed at month {_fmt(month)} from the offset column"))
-    if month is None:
-        findings.append(_finding(table, "error", excel_row, None, None, "the visit has no label and no month/day offset"))
+    offset = month if month is not None else (month_from_day(day) if day is not None else None)
+    if parsed is not None:
+        if offset is not None and abs(offset - parsed[1]) > VISIT_WINDOW_MONTHS:
+            given = f"month {_fmt(month)}" if month is not None else f"day {_fmt(day)}"
+            findings.append(_finding(table, "warning", excel_row, table.header[mapping["visit"]], label_raw,
+                                     f"the visit label says {parsed[0]} but the offset says {given}; "
+                                     f"analysed as {parsed[0]} (the label)"))
+        values["visit"], values["month"], values["day"] = parsed[0], parsed[1], day
+        return True
+    if offset is None:
+        if label_raw is None:
+            findings.append(_finding(table, "error", excel_row, None, None, "the visit has no label and no month/day offset"))
+        else:
+            findings.append(_finding(table, "error", excel_row, table.header[mapping["visit"]], label_raw,
+                                     "unknown visit label (use e.g. baseline, month 1, month 3, month 6, or put "
+                                     "numbers in a 'month' column) and no month or day offset to place it"))
         return False
-    values["visit"] = parsed[0] if parsed is not None else month_label(month)
-    values["month"] = month
-    values["day"] = day
+    if label_raw is not None:
+        findings.append(_finding(table, "warning", excel_row, table.header[mapping["visit"]], label_raw,
+                                 f"unknown visit label; placed at month {_fmt(offset)} from the offset column"))
+    values["visit"], values["month"], values["day"] = month_label(offset), offset, day
     return True
 
 

@@ -63,7 +63,10 @@ def parse_number(raw: object) -> float | None:
         raise BadValue("expected a number")
     if "," in text and "." in text:
         raise BadValue("expected a number; it has both ',' and '.'")
-    return float(text.replace(",", "."))
+    value = float(text.replace(",", "."))
+    if math.isinf(value):  # e.g. "1e999"
+        raise BadValue("expected a finite number")
+    return value
 
 
 _YES = frozenset({"yes", "y", "true", "1", "ya", "iya", "positive", "pos", "+", "reactive", "reaktif", "x"})
@@ -119,15 +122,20 @@ def parse_consent(raw: object) -> str | None:
         raise BadValue("expected consent signed, declined or pending") from None
 
 
+_WHOLE_NUMBER_TEXT = re.compile(r"^\d+\.0+$")
+
+
 def parse_patient_id(raw: object) -> str | None:
-    """A patient id as text; whole numbers lose Excel's ".0" (1.0 -> "1")."""
+    """A patient id as text; whole numbers lose the ".0" that Excel or a float-written CSV adds
+    (1.0 and "1.0" -> "1"), so the same patient matches across sheets and files."""
     if is_missing(raw):
         return None
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, (dt.date, dt.time)):
         raise BadValue("expected a patient id, found a date (Excel may have re-formatted the cell)")
-    return str(raw).strip()
+    text = str(raw).strip()
+    return text.split(".", 1)[0] if _WHOLE_NUMBER_TEXT.match(text) else text
 
 
 # --- visit labels -------------------------------------------------------------------------------
@@ -156,11 +164,15 @@ def _parse_visit_label(raw: object) -> tuple[str, float] | None:
     """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised.
 
     Understands "baseline", "Month 6", "M6", "6 months", "week 2", "day 14", "bulan 6" and REDCap
-    event names such as "month_6_arm_1" or "6_month_followup_arm_1". Weeks and days convert with
-    365.25 / 12 days per month.
+    event names such as "month_6_arm_1" or "6_month_followup_arm_1". Days and weeks are placed as
+    ``month_from_day`` places a day offset: from day 15 on at the nearest whole month ("day 180" and
+    "week 26" are "month 6"), before that at the exact fraction ("week 2"). A bare number is not a
+    label (is it a visit number or a month?), except 0, read as baseline like the text "0".
     """
     if is_missing(raw):
         return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return ("baseline", 0.0) if raw == 0 else None
     text = str(raw).strip().lower()
     text = re.sub(r"[_\s]*arm[_\s]*\d+$", "", text)
     key = re.sub(r"[^0-9a-z.]", "", re.sub(r"follow[\s_-]*up|visit|kunjungan|\bke\b", "", text))
@@ -173,11 +185,15 @@ def _parse_visit_label(raw: object) -> tuple[str, float] | None:
     number = float(match.group("n") or match.group("n2"))
     if unit not in _UNITS:
         return None
-    months = number * _UNITS[unit]
-    if months == 0:
+    name = _UNIT_NAMES[_UNITS[unit]]
+    if number == 0:
         return "baseline", 0.0
+    if name == "month":
+        return month_label(number), number
+    days = number * _UNITS[unit] * DAYS_PER_MONTH
+    months = month_from_day(days)
     shown = int(number) if number.is_integer() else number
-    return f"{_UNIT_NAMES[_UNITS[unit]]} {shown}", months
+    return (f"{name} {shown}" if days < 15 else month_label(months)), months
 
 
 def month_label(month: float) -> str:
@@ -191,4 +207,4 @@ def month_from_day(day: float) -> float:
     """Nominal month of a visit known by its day offset: the nearest whole month from day 15 on
     (visit windows around a scheduled month), otherwise the exact fraction (two decimals)."""
     months = day / DAYS_PER_MONTH
-    return float(round(months)) if day >= 15 else round(months, 2)
+    return float(max(1, math.floor(months + 0.5))) if day >= 15 else round(months, 2)

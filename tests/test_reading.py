@@ -157,3 +157,40 @@ def test_screening_values_are_typed(sample_study):
     assert pd.isna(s.loc["MSC-27", "rubella"])
     assert s.loc["MSC-13", "consent"] == "declined"
     assert str(s["enrolled"].dtype) == "boolean"
+
+
+@pytest.mark.parametrize("day, month", [(0, 0.0), (14, 0.46), (15, 1.0), (16, 1.0), (45, 1.0), (46, 2.0), (182, 6.0)])
+def test_day_offsets_snap_to_whole_months_from_day_15_never_to_baseline(day, month):
+    from medpath.values import month_from_day
+
+    assert month_from_day(day) == month
+
+
+@pytest.mark.parametrize("label, expected", [("day 180", ("month 6", 6.0)), ("week 26", ("month 6", 6.0)),
+                                             ("week 2", ("week 2", 0.46)), ("day 15", ("month 1", 1.0)),
+                                             (0.0, ("baseline", 0.0)), (6.0, None)])
+def test_day_and_week_labels_reach_the_monthly_end_points(label, expected):
+    assert parse_visit_label(label) == expected
+
+
+def test_a_label_is_the_visit_and_a_conflicting_offset_is_reported():
+    rows = [["patient_id", "visit", "day", "bmd_tscore", "vas"],
+            ["P1", "baseline", 1, -3.0, 7],       # study day 1 = baseline: within the window, no finding
+            ["P1", "month 3", 183, -2.9, 6],      # offset says month 6: warned, analysed as month 3
+            ["P1", "month 6", 182, -2.8, 5]]
+    study = _load(**{"s.xlsx": xlsx_bytes({"visits": rows})})
+    assert list(study.visits["month"]) == [0.0, 3.0, 6.0]
+    assert list(study.visits["day"]) == [1.0, 183.0, 182.0]
+    (warning,) = study.findings
+    assert (warning.row, warning.value) == (3, "month 3") and "offset says day 183" in warning.message
+
+
+def test_float_written_ids_match_across_sheets():
+    rows = [["patient_id", "visit", "vas"], ["1.0", "baseline", 7], [2.0, "baseline", 6]]
+    study = _load(**{"v.csv": csv_bytes(rows)})
+    assert list(study.visits["patient_id"]) == ["1", "2"]
+
+
+def test_infinite_numbers_are_refused():
+    with pytest.raises(BadValue):
+        parse_number("1e999")

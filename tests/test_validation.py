@@ -115,11 +115,46 @@ def test_identifier_columns_are_warned_about():
     assert warned == {"Nama Pasien", "Date of birth"}
 
 
-def test_duplicate_columns_are_an_error_and_the_first_is_read():
-    visits = [["patient_id", "visit", "vas", "VAS (0-10)"], ["P1", "baseline", 7, 3]]
+def test_duplicate_columns_are_a_warning_and_the_first_is_read():
+    visits = [["patient_id", "visit", "bmd_tscore", "vas", "VAS (0-10)"], ["P1", "baseline", -3, 7, 3]]
     study = _study({"visits": visits})
-    error = _one(study.findings)
-    assert error.column == "VAS (0-10)" and study.visits["vas"].iloc[0] == 7
+    warning = _one(study.findings, "warning")
+    assert study.errors == () and warning.column == "VAS (0-10)" and study.visits["vas"].iloc[0] == 7
+
+
+def test_a_header_only_visits_table_is_an_error_and_a_header_only_screening_a_warning():
+    study = _study({"screening": [SCREENING_HEADER], "visits": [["patient_id", "visit", "bmd_tscore", "vas"]]})
+    assert [(f.severity, f.sheet, f.row) for f in study.warnings if "no data rows" in f.message] == [
+        ("warning", "screening", 1), ("warning", "visits", 1)]
+    (error,) = study.errors
+    assert "no usable visit rows" in error.message
+
+
+def test_wide_layout_counts_each_bad_excel_row_once_and_reports_rows_without_values():
+    rows = [["patient_id", "vas_baseline", "vas_m6"], [None, 7, 5], [None, 6, 4], ["P3", None, None], ["P4", 6, 5]]
+    study = _study({"visits": rows})
+    assert study.excluded_rows["visits"] == 2  # Excel rows 2 and 3, not once per visit
+    assert {(f.row, f.severity) for f in study.findings if "no outcome value" in f.message} == {(4, "warning")}
+    assert study.patient_ids == ["P4"]
+
+
+def test_excel_error_cells_and_values_without_a_header_are_reported():
+    from openpyxl import Workbook
+    import io
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "visits"
+    sheet.append(["patient_id", "visit", "bmd_tscore", "vas"])
+    sheet.append(["P1", "baseline", -3.0, 7, "stray note"])
+    sheet["C3"], sheet["A3"], sheet["B3"] = "#DIV/0!", "P1", "month 6"
+    sheet["C3"].data_type = "e"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    study = load_study([("e.xlsx", buffer.getvalue())])
+    messages = {f.message.split(":")[0] for f in study.warnings}
+    assert "1 cell(s) hold an Excel error (#DIV/0!, #N/A, ...) and were read as empty" in messages
+    assert any(f.value == "E" and "no header" in f.message for f in study.warnings)
 
 
 def _cli(*args):
