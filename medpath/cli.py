@@ -43,9 +43,8 @@ def cmd_validate(args) -> int:
     study = _study(args)
     for finding in study.findings:
         print(finding)
-    excluded = ", ".join(f"{n} {kind} row(s)" for kind, n in study.excluded_rows.items() if n)
     print(f"{len(study.errors)} error(s), {len(study.warnings)} warning(s)"
-          + (f"; left out of analyses: {excluded}" if excluded else ""))
+          + (f"; left out of analyses: {study.left_out}" if study.left_out else ""))
     return _exit_code(study)
 
 

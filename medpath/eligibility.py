@@ -107,8 +107,10 @@ def _age_sex(row: Row) -> bool | None:
         return None
     if age < MINIMUM_AGE:
         return False
-    if sex not in OLDER_THAN:  # missing sex: an age that fails for either sex still fails
-        return False if age <= min(OLDER_THAN.values()) else None
+    if sex not in OLDER_THAN:  # missing sex: decided when the age decides it for either sex
+        if age <= min(OLDER_THAN.values()):
+            return False
+        return True if age > max(OLDER_THAN.values()) else None
     return bool(age > OLDER_THAN[sex])
 
 
@@ -236,7 +238,7 @@ _SCREENING_CONVENTIONS = (
     "'older than 50' is read as age > 50, so a 50-year-old man is not eligible.",
     "'older than 40' is read as age > 40, so a 40-year-old woman is not eligible.",
     "'under 20 years old' is read as age < 20, so a 20-year-old is not excluded by that rule.",
-    "With sex missing, an age ≤ 40 fails for either sex (not met); an older age is unknown.",
+    "With sex missing, an age ≤ 40 fails and an age > 50 passes for either sex; 41–50 is unknown.",
     "T-score −2.5 counts as osteoporosis (≤ −2.5, WHO 1994 classes), although the protocol "
     "writes 'below −2.5'.",
     "A positive HBsAg, HIV, CMV, rubella or toxoplasma result is read as an active infection.",

@@ -8,6 +8,7 @@ import math
 UNIT_WORDS = {"0–10": "points", "score": "points"}
 ALTERNATIVE_WORDS = {"two-sided": "two-sided", "greater": "one-sided (increase expected)",
                      "less": "one-sided (decrease expected)"}
+ZERO_METHOD_WORDS = {"wilcox": "zero changes dropped (Wilcoxon)", "pratt": "zero changes ranked, then dropped (Pratt)"}
 
 
 def number(x: float | None, sign: bool = False) -> str:

@@ -157,6 +157,11 @@ class Study:
         return tuple(f for f in self.findings if f.severity == "warning")
 
     @property
+    def left_out(self) -> str:
+        """The rows left out of the analyses because of an error, in words ("" when none)."""
+        return ", ".join(f"{n} {kind} row(s)" for kind, n in self.excluded_rows.items() if n)
+
+    @property
     def patient_ids(self) -> list[str]:
         """Patients with at least one visit row, in first-seen order."""
         return list(dict.fromkeys(self.visits["patient_id"]))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from medpath import stats
-from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, number, p_value, percent
+from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
 from medpath.values import month_label
 
@@ -156,6 +156,13 @@ def compare_visits(
     )
 
 
+def followup_months(visits: pd.DataFrame) -> list[float]:
+    """The visit months after baseline at which a primary outcome was measured: what baseline can be
+    compared with, in order."""
+    measured = visits[list(PRIMARY_OUTCOMES)].notna().any(axis=1) if len(visits) else pd.Series(dtype=bool)
+    return sorted(float(m) for m in visits.loc[measured, "month"].unique() if m > 0)
+
+
 def primary_analysis(
     visits: pd.DataFrame,
     followup_month: float = PRIMARY_MONTH,
@@ -221,7 +228,8 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
 def headline(comparison: OutcomeComparison) -> str:
     """The result in one line, every number with the method that produced it, e.g. "Spine BMD T-score,
     baseline → month 6: median change +0.3 SD (Hodges–Lehmann estimate +0.25 SD, 93.75 % CI +0.1 to
-    +0.4); exact Wilcoxon p = 0.0625, two-sided; Holm-adjusted p = 0.125; n = 5 pairs"."""
+    +0.4); exact Wilcoxon p = 0.0625, two-sided, zero changes dropped (Wilcoxon); Holm-adjusted
+    p = 0.125; n = 5 pairs"."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
     outcome = OUTCOMES[c.outcome]
     unit = UNIT_WORDS.get(outcome.unit, outcome.unit)
@@ -231,7 +239,7 @@ def headline(comparison: OutcomeComparison) -> str:
     line = (f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
             f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
             f"{number(hl.ci_high, True)}); {w.method} Wilcoxon p = {p_value(w.p_value)}, "
-            f"{ALTERNATIVE_WORDS[w.alternative]}")
+            f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}")
     if c.p_holm is not None:
         line += f"; Holm-adjusted p = {p_value(c.p_holm)}"
     return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"

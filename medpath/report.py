@@ -171,7 +171,7 @@ def _nav(sections: list[str]) -> str:
 
 def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, OutcomeComparison]) -> str:
     errors, warnings = len(study.errors), len(study.warnings)
-    left_out = ", ".join(f"{n} {kind} row(s)" for kind, n in study.excluded_rows.items() if n) or "none"
+    left_out = study.left_out or "none"
     pairs = [
         ("Screened", steps.get("screened", "no screening log" if study.screening is None else "–")),
         ("Enrolled", steps.get("enrolled", "–")),

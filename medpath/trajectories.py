@@ -78,7 +78,8 @@ def value_at(visits: pd.DataFrame, outcome: str, month: float) -> pd.Series:
 def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """One row per (patient, study visit), sorted by patient and month.
 
-    Columns: patient_id, visit, month, value, baseline (the patient's month-0 value), change
+    Columns: patient_id, visit, month, day (the day offset when the file gives one), value, baseline
+    (the patient's month-0 value), change
     (value - baseline), percent_change (100 * change / |baseline|; NaN when the baseline is 0 or
     missing) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit at which
     this outcome was measured in anyone (its schedule: spine BMD is not measured at month 1, so
@@ -89,9 +90,11 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
     _check_outcome(visits, outcome)
     schedule = visits.loc[visits[outcome].notna(), ["visit", "month"]].drop_duplicates()
     grid = pd.DataFrame({"patient_id": patient_ids(visits)}).merge(schedule, how="cross")
+    day = visits["day"] if "day" in visits else float("nan")
     series = grid.merge(
-        visits[["patient_id", "visit", "month", outcome]], on=["patient_id", "visit", "month"], how="left"
-    ).rename(columns={outcome: "value"})
+        visits[["patient_id", "visit", "month"]].assign(day=day, value=visits[outcome]),
+        on=["patient_id", "visit", "month"], how="left",
+    )
     series["value"] = series["value"].astype(float)
     series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0)).astype(float)
     series["change"] = series["value"] - series["baseline"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, normalise, sheet_kind
+from medpath.export import FORMULA_TRIGGERS
 from medpath.model import (
     HISTORY_COLUMNS,
     INFECTION_COLUMNS,
@@ -45,9 +46,6 @@ _IDENTIFIER_HINTS = ("name", "nama", "mrn", "medicalrecord", "norm", "rekammedis
                      "birthdate", "tanggallahir", "tgllahir", "phone", "telepon", "telp", "hp", "mobile",
                      "nik", "nationalid", "ktp", "address", "alamat", "email")
 
-
-#: First characters that make a spreadsheet treat a text cell as a formula (OWASP, "CSV Injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Sheets that hold notes for people, skipped without a finding.
 _NOTE_SHEETS = frozenset({"about", "readme", "info", "instructions", "notes", "codebook", "dictionary",
@@ -198,7 +196,7 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
             findings.append(_finding(table, "error", excel_row, table.header[mapping["patient_id"]], None,
                                      "the patient id is missing"))
             ok = False
-        elif pid.startswith(FORMULA_PREFIXES) and pid not in formula_ids:
+        elif pid.startswith(FORMULA_TRIGGERS) and pid not in formula_ids:
             formula_ids.add(pid)
             findings.append(_finding(table, "warning", excel_row, table.header[mapping["patient_id"]], pid,
                                      "this patient id looks like a spreadsheet formula; it is kept as an id, and "

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.access import ALLOW_ENV, allow_list, is_allowed, login_required
-from medpath.export import chart_filename, to_csv_bytes
+from medpath.export import chart_config, chart_filename, to_csv_bytes
 from medpath.model import OUTCOMES, Study
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
@@ -47,13 +47,15 @@ def require_sign_in() -> None:
         st.write("This dashboard shows patient data. Sign in with your hospital account to continue.")
         st.button("Sign in", type="primary", on_click=st.login)
         st.stop()
-    email = st.user.get("email")
+    # an address the identity provider has not verified proves nothing: refuse it
+    email = None if st.user.get("email_verified") is False else st.user.get("email")
     settings = _secrets_section("medpath") or {}
     if not is_allowed(email, allow_list(os.environ.get(ALLOW_ENV) or settings.get("allowed_users"))):
-        st.error(f"The account {email or '(no e-mail)'} is not allowed to see this study.", icon=":material/lock:")
+        st.error(f"The account {literal(st.user.get('email') or '(no e-mail)')} is not allowed to see this study.",
+                 icon=":material/lock:")
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    st.sidebar.caption(f"Signed in as {email}")
+    st.sidebar.caption(f"Signed in as {literal(email)}")
     st.sidebar.button("Sign out", on_click=st.logout)
 
 
@@ -62,7 +64,7 @@ def _sample_study() -> Study:
     return load_sample_study()
 
 
-@st.cache_data(show_spinner="Reading and validating your files…", max_entries=32)
+@st.cache_data(show_spinner="Reading and validating your files…", max_entries=32, ttl="1h")
 def _uploaded_study(files: tuple[tuple[str, bytes], ...]) -> Study:
     return load_study(list(files))
 
@@ -122,10 +124,7 @@ def table(frame: pd.DataFrame, **column_config) -> None:
 
 def chart(fig: go.Figure, study: Study, name: str) -> None:
     """A plotly chart whose camera button saves a 2× PNG named after the study, chart and date."""
-    st.plotly_chart(fig, width="stretch", config={
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": chart_filename(study, name)},
-    })
+    st.plotly_chart(fig, width="stretch", config=chart_config(study, name))
 
 
 def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:

@@ -41,12 +41,11 @@ with template:
 
 st.subheader("Findings")
 errors, warnings = len(study.errors), len(study.warnings)
-excluded = {kind: n for kind, n in study.excluded_rows.items() if n}
 if not study.findings:
     st.success("No problems found: every row is used.", icon=":material/check_circle:")
 else:
-    left_out = "; ".join(f"{n} {kind} row(s)" for kind, n in excluded.items())
-    summary = f"{errors} error(s) and {warnings} warning(s)." + (f" Left out of every analysis: {left_out}." if left_out else "")
+    summary = f"{errors} error(s) and {warnings} warning(s)." + (
+        f" Left out of every analysis: {study.left_out}." if study.left_out else "")
     (st.error if errors else st.warning)(summary, icon=":material/error:" if errors else ":material/warning:")
     findings = pd.DataFrame([f.as_dict() for f in study.findings])
     severity = st.segmented_control("Show", ["error", "warning"], default=["error", "warning"], selection_mode="multi")

@@ -4,8 +4,9 @@ import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH
-from medpath.outcomes import headline, plain_language, primary_analysis, summary_table
-from pages.common import chart, current_study, header, no_data, report_download, table, table_download
+from medpath.outcomes import followup_months, headline, plain_language, primary_analysis, summary_table
+from medpath.values import month_label
+from pages.common import chart, current_study, header, literal, no_data, report_download, table, table_download
 
 ALTERNATIVES = {
     "two-sided": "Two-sided (default)",
@@ -19,10 +20,14 @@ header("Outcomes", study)
 if no_data(study, "outcome statistics"):
     st.stop()
 
-months = sorted(m for m in study.visits["month"].unique() if m > 0)
+months = followup_months(study.visits)
+if not months:
+    st.info("No primary outcome was measured after baseline yet, so there is nothing to compare with baseline. "
+            "The **Trajectories** page shows the values there are.", icon=":material/info:")
+    st.stop()
 controls = st.columns(3)
-followup = controls[0].selectbox("Compare baseline with", months, index=months.index(PRIMARY_MONTH) if PRIMARY_MONTH in months else len(months) - 1,
-                                 format_func=lambda m: f"month {m:g}")
+followup = controls[0].selectbox("Compare baseline with", months, format_func=month_label,
+                                 index=months.index(PRIMARY_MONTH) if PRIMARY_MONTH in months else len(months) - 1)
 alternative = controls[1].selectbox("Alternative", list(ALTERNATIVES), format_func=ALTERNATIVES.get)
 zero_method = controls[2].selectbox("Zero changes", ["wilcox", "pratt"],
                                     format_func={"wilcox": "Dropped (Wilcoxon)", "pratt": "Ranked, then dropped (Pratt)"}.get)
@@ -43,7 +48,7 @@ for outcome, comparison in comparisons.items():
         table(comparison.changes)
         table_download(comparison.changes, study, f"{outcome}_changes")
     table(summary_table(comparison))
-    st.info("**What these numbers can and cannot show**\n\n" + "\n".join(f"- {s}" for s in plain_language(comparison)),
+    st.info("**What these numbers can and cannot show**\n\n" + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)),
             icon=":material/lightbulb:")
 
 st.divider()

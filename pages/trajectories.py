@@ -12,6 +12,10 @@ header("Trajectories", study)
 if no_data(study, "trajectories"):
     st.stop()
 
+if not study.outcomes_present:
+    st.warning("The visit rows hold no outcome values (spine BMD T-score, VAS, ...): there is no trajectory to draw.",
+               icon=":material/warning:")
+    st.stop()
 controls = st.columns([2, 3, 2])
 outcome = controls[0].selectbox("Outcome", study.outcomes_present, format_func=lambda k: OUTCOMES[k].axis_title)
 patients = controls[1].multiselect("Patients", study.patient_ids, default=study.patient_ids)

@@ -84,7 +84,8 @@ def verdict(criterion_id: str, **values) -> bool | None:
         ("M", 20.0, False),
         ("F", 20.0, False),
         (None, 45.0, None),  # a woman would pass, a man would not
-        (None, 60.0, None),  # passing needs every value
+        (None, 50.0, None),  # a woman would pass, a man would not
+        (None, 51.0, True),  # older than 50: passes for either sex
         (None, 40.0, False),  # fails for either sex
         (None, 19.0, False),
         ("M", None, None),

@@ -222,3 +222,18 @@ def test_literal_makes_uploaded_text_inert_markdown():
     assert literal("[x](http://evil.example)") == r"\[x\](http\://evil.example)"
     assert literal("**P_1** <img src=x> $a$ | www.evil.org") == r"\*\*P\_1\*\* \<img src=x\> \$a\$ \| www\.evil.org"
     assert literal("Synthetic sample study (not real patients)") == "Synthetic sample study (not real patients)"
+
+
+BASELINE_ONLY = (("baseline.xlsx", xlsx_bytes({"visits": visits_rows(3)[:2] + [["P2", "baseline", -2.9, 6]]})),)
+NO_VALUES = (("empty.xlsx", xlsx_bytes({"visits": [["patient_id", "visit", "bmd_tscore", "vas"],
+                                                   ["P1", "baseline", None, None], ["P1", "month 6", None, None]]})),)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("files", [BASELINE_ONLY, NO_VALUES], ids=["baseline-only", "no-outcome-values"])
+def test_valid_files_with_nothing_to_compare_get_a_designed_state(page, files):
+    at = run_page(page, files)
+    if page == "pages/outcomes.py":
+        assert "nothing to compare with baseline" in texts(at.info)
+    if page == "pages/trajectories.py" and files is NO_VALUES:
+        assert "no trajectory to draw" in texts(at.warning)

@@ -114,10 +114,10 @@ def test_hostile_text_from_the_data_is_inert():
     assert "<script>alert" not in rest and "<img" not in rest and "<b>x</b>" not in rest
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in rest
-    # in the tables the id is neutralised like a spreadsheet export; in plotly's JSON, < is escaped
+    # in the tables the id is neutralised like a spreadsheet export; in the charts it is HTML-escaped text
     assert "<td>'=HYPERLINK(\"http://x\")</td>" in rest
     assert "<td>=HYPERLINK" not in rest
-    assert "\\u003cscript\\u003ealert(1)" in rest
+    assert '"name":"&lt;script&gt;alert(1)&lt;\\u002fscript&gt;"' in rest
     assert not re.search(r"<script[^>]*\bsrc\s*=", report, re.I)
 
 

@@ -181,3 +181,15 @@ def test_before_after_vas_axis_and_other_month():
     assert list(fig.layout.xaxis.ticktext) == ["Baseline", "Month 3"]
     assert list(fig.layout.yaxis.range) == [0, 10]
     assert "n = 3 pairs" in fig.layout.title.text
+
+
+def test_patient_ids_are_text_in_legends_hovers_and_panel_titles_and_hover_gives_the_day():
+    visits = FIVE_PATIENTS.assign(day=FIVE_PATIENTS["month"] * 30 + 1)
+    hostile = '<a href="https://evil.example">P01</a>'
+    visits["patient_id"] = visits["patient_id"].replace("P01", hostile)
+    fig = spaghetti_figure(visits, "vas")
+    trace = next(t for t in fig.data if "evil" in t.name)
+    assert trace.name == "&lt;a href=&quot;https://evil.example&quot;&gt;P01&lt;/a&gt;"
+    assert "<a " not in " ".join(trace.hovertext) and "day 91" in " ".join(trace.hovertext)
+    titles = [a.text for a in small_multiples_figure(visits).layout.annotations]
+    assert not any("<a " in t for t in titles)

@@ -7,6 +7,8 @@ without a value. Values come from ``medpath.trajectories.patient_series``.
 
 from __future__ import annotations
 
+import html
+
 import math
 from typing import Literal
 
@@ -73,9 +75,10 @@ def _selected(visits: pd.DataFrame, patients) -> list[str]:
 def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", **kwargs) -> go.Scatter:
     """One patient's line with markers; hover gives the exact value, visit label and month."""
     o = OUTCOMES[outcome]
-    pid = rows["patient_id"].iloc[0]
+    pid = html.escape(rows["patient_id"].iloc[0])  # plotly renders pseudo-HTML: an id must stay text
     hover = [
-        f"<b>{pid}</b> · {r.visit} (month {r.month:g})<br>{o.axis_title}: {_fmt(r.value)}"
+        f"<b>{pid}</b> · {r.visit} (month {r.month:g}{'' if math.isnan(r.day) else f', day {r.day:g}'})"
+        f"<br>{o.axis_title}: {_fmt(r.value)}"
         f"<br>Change from baseline: {_fmt(r.change, sign=True)}"
         for r in rows.itertuples()
     ]
@@ -195,7 +198,7 @@ def small_multiples_figure(
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     specs = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
-    titles = [title for block in blocks for title in [*block, *[""] * len(block)]]
+    titles = [html.escape(title) for block in blocks for title in [*block, *[""] * len(block)]]
     height = 130 + 470 * len(blocks)
     fig = make_subplots(
         rows=2 * len(blocks),
