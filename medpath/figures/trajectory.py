@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout, patient_colours
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+from medpath.values import month_label
 from medpath.trajectories import WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX, patient_ids, patient_series
 
 X_TITLE = "Months since baseline"
@@ -36,11 +37,8 @@ DODGE = 0.03
 
 
 def _fmt(value: float, sign: bool = False) -> str:
+    """Hover text: the exact value (6 significant digits), not the 3 of ``medpath.formatting``."""
     return "–" if pd.isna(value) else format(value, "+.6g" if sign else ".6g")
-
-
-def _point_label(month: float) -> str:
-    return "baseline" if month == 0 else f"month {month:g}"
 
 
 def _span(months) -> str:
@@ -48,7 +46,7 @@ def _span(months) -> str:
     months = sorted(set(months))
     if not months:
         return "no data"
-    first, last = _point_label(months[0]), _point_label(months[-1])
+    first, last = month_label(months[0]), month_label(months[-1])
     return first if first == last else f"{first} to {last}"
 
 
