@@ -34,6 +34,12 @@ PAGES = {"Overview": "overview", "Data": "data", "Eligibility": "eligibility", "
 STARTUP_TIMEOUT = 60.0
 
 
+def metric_value(page, label: str) -> str:
+    """The value shown by the st.metric whose label contains ``label``."""
+    metric = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

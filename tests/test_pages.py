@@ -79,7 +79,7 @@ def test_overview_numbers_are_the_cores(sample):
     shown = metrics(at)
     assert shown["Screened"] == str(numbers.screened)
     assert shown["Enrolled"] == str(numbers.enrolled)
-    assert shown["Completed 6 months"] == str(numbers.completed)
+    assert shown["Completed"] == str(numbers.completed)
     assert shown["Errors"] == str(len(sample.errors))
     markdown = texts(at.markdown)
     assert len(numbers.results) == 2
@@ -149,7 +149,7 @@ def test_uploaded_workbook_overview_numbers_are_the_cores():
     assert (numbers.screened, numbers.enrolled, numbers.completed) == (5, 3, 2)
     at = run_page("pages/overview.py", TRIAL)
     shown = metrics(at)
-    assert (shown["Screened"], shown["Enrolled"], shown["Completed 6 months"]) == tuple(
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == tuple(
         str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed))
     assert shown["Errors"] == "1" and shown["Rows left out"] == "1"
     markdown = texts(at.markdown)
@@ -188,7 +188,7 @@ def test_a_visits_only_file_starts_the_funnel_at_enrolment():
     assert [s.id for s in steps] == ["enrolled", "completed_6_months"]
     at = run_page("pages/overview.py", VISITS_ONLY)
     shown = metrics(at)
-    assert shown["Screened"] == "—" and shown["Enrolled"] == "3" and shown["Completed 6 months"] == "3"
+    assert shown["Screened"] == "—" and shown["Enrolled"] == "3" and shown["Completed"] == "3"
     at = run_page("pages/data.py", VISITS_ONLY)
     assert "funnel starts at enrolment" in texts(at.info)
     at = run_page("pages/eligibility.py", VISITS_ONLY)
