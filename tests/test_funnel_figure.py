@@ -70,4 +70,4 @@ def test_visits_only_funnel_figure():
     fig = funnel_figure(evaluate(None, seen))
     assert list(fig.data[0].x) == [2, 1]
     assert "2 enrolled" in fig.layout.title.text
-    assert [a.text for a in fig.layout.annotations] == ["Excluded (n=1): no month-6 primary outcome: 1"]
+    assert [a.text for a in fig.layout.annotations] == ["Excluded (n=1):<br>no month-6 primary outcome: 1"]

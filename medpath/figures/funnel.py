@@ -20,17 +20,19 @@ LINE_CHARS = 44
 
 def exclusion_text(step: FunnelStep) -> str:
     """For a step someone dropped out at, e.g. "Excluded (n=8): male ≤ 50 y: 4; female ≤ 40 y: 3;
-    unknown (missing data): 1", wrapped (``<br>``) between reasons after about LINE_CHARS."""
+    unknown (missing data): 1", wrapped (``<br>``) between reasons so that no line passes LINE_CHARS
+    where it can be helped (a single reason longer than that keeps its line)."""
     reasons = [f"{reason}: {count}" for reason, count in step.excluded.items()]
     if step.unknown:
         reasons.append(f"unknown (missing data): {step.unknown}")
-    lines = [f"Excluded (n={step.dropped}): {reasons[0]}"]
-    for reason in reasons[1:]:
+    lines = [f"Excluded (n={step.dropped}):"]
+    for i, reason in enumerate(reasons):
         if len(lines[-1]) + len(reason) + 2 > LINE_CHARS:
+            lines[-1] += ";" if i else ""
             lines.append(reason)
         else:
-            lines[-1] += f"; {reason}"
-    return ";<br>".join(lines)
+            lines[-1] += f"{'; ' if i else ' '}{reason}"
+    return "<br>".join(lines)
 
 
 def funnel_figure(eligibility: Eligibility, title: str | None = None) -> go.Figure:
