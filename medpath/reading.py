@@ -51,6 +51,7 @@ HEADER_SEARCH_ROWS = 30
 _INFLATE_STEP = 1024 * 1024
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_DAMAGED_ZIP = "the file looks like an .xlsx workbook but its zip structure is damaged"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _KNOWN_NAMES = set(SCREENING_ALIASES) | set(VISIT_ALIASES)
 
@@ -118,7 +119,7 @@ def _check_zip(name: str, data: bytes) -> dict[str, _SheetScan]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, struct.error, OSError):
-        raise ReadError(name, "the file looks like an .xlsx workbook but its zip structure is damaged") from None
+        raise ReadError(name, _DAMAGED_ZIP) from None
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ReadError(name, f"the workbook would unpack to {total / 2**20:,.0f} MiB, more than the "
@@ -137,7 +138,7 @@ def _check_zip(name: str, data: bytes) -> dict[str, _SheetScan]:
         except ReadError:
             raise
         except (zlib.error, struct.error, ValueError, OSError):
-            raise ReadError(name, "the file looks like an .xlsx workbook but its zip structure is damaged",
+            raise ReadError(name, _DAMAGED_ZIP,
                             value=info.filename) from None
         if scan is not None:
             scans[sheet] = scan
@@ -175,7 +176,7 @@ def _inflate_part(name: str, data: bytes, info: zipfile.ZipInfo, scan: _SheetSca
     """Inflate one part from the raw bytes, never past its declared size + 1 byte; scan it if it is a sheet."""
     start = info.header_offset
     if data[start:start + 4] != _ZIP_MAGIC:
-        raise ReadError(name, "the file looks like an .xlsx workbook but its zip structure is damaged", value=info.filename)
+        raise ReadError(name, _DAMAGED_ZIP, value=info.filename)
     name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
     begin = start + 30 + name_len + extra_len
     raw = memoryview(data)[begin:begin + info.compress_size]
