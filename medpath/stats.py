@@ -41,7 +41,6 @@ class WilcoxonResult:
     method: Literal["exact", "normal"]
     alternative: str
     zero_method: str
-    note: str
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def wilcoxon_signed_rank(
     n(n+1)/4 and n(n+1)(2n+1)/24 with the tie correction, and with Pratt's zero correction —
     with a continuity correction of 0.5 towards the mean (as R's wilcox.test).
 
-    No non-zero difference: p_value 1.0, method "exact", explained in ``note``.
+    No non-zero difference (the test has no information): p_value 1.0, method "exact".
     """
     _check_choice(alternative, ALTERNATIVES, "alternative")
     d = paired_differences(before, after)
@@ -175,23 +174,20 @@ def wilcoxon_signed_rank(
     w2 = int(ranks2[positive].sum())
 
     if n_used == 0:
-        return WilcoxonResult(0.0, 1.0, 0, len(d), "exact", alternative, zero_method,
-                              "No non-zero difference: the test has no information; p is 1.")
+        return WilcoxonResult(0.0, 1.0, 0, len(d), "exact", alternative, zero_method)
     if n_used <= EXACT_MAX_N:
         pmf = _sign_flip_pmf(ranks2)
         p_greater, p_less = pmf[w2:].sum(), pmf[: w2 + 1].sum()
         method = "exact"
-        note = "Exact permutation distribution of the observed midranks (ties and zeros allowed)."
     else:
         centred = (w2 - ranks2.sum() / 2) / 2
         sd = math.sqrt(float(np.sum(ranks2.astype(float) ** 2))) / 4
         p_greater = sps.norm.sf((centred - 0.5) / sd)
         p_less = sps.norm.cdf((centred + 0.5) / sd)
         method = "normal"
-        note = "Normal approximation with tie (and zero) correction and continuity correction 0.5."
     p_value = {"greater": p_greater, "less": p_less, "two-sided": 2 * min(p_greater, p_less)}
     return WilcoxonResult(w2 / 2, min(1.0, float(p_value[alternative])), n_used, len(d) - n_used,
-                          method, alternative, zero_method, note)
+                          method, alternative, zero_method)
 
 
 def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResult:
