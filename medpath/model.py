@@ -42,7 +42,6 @@ HISTORY_COLUMNS = (
     "paralysis_after_surgery",
 )
 INFECTION_COLUMNS = ("hbsag", "hiv", "cmv", "rubella", "toxoplasma")
-CONSENT_VALUES = ("signed", "declined", "pending")
 SCREENING_COLUMNS = (
     "patient_id",
     "sex",
