@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 import pandas as pd
 
@@ -18,7 +18,8 @@ from medpath.model import PROVENANCE, SCREENING_COLUMNS, VISIT_COLUMNS, Finding,
 from medpath.reading import ReadError, read_tables
 from medpath.validation import Parsed, parse_table
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+#: The bundled synthetic study and template.xlsx: package data (medpath/sample; data/sample links to it).
+SAMPLE_DIR = resources.files("medpath") / "sample"
 SAMPLE_WORKBOOK = SAMPLE_DIR / "medpath_sample_study.xlsx"
 SAMPLE_LABEL = "Synthetic sample study (not real patients)"
 
@@ -30,7 +31,8 @@ def source_file(name: str, data: bytes) -> SourceFile:
 @cache
 def _sample_hashes() -> frozenset[str]:
     """SHA-256 of the bundled synthetic files, so that they are labelled synthetic however they arrive."""
-    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_DIR.glob("medpath_sample_*"))
+    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest()
+                     for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_"))
 
 
 def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False) -> Study:
@@ -86,7 +88,7 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
 
 
 def load_sample_study() -> Study:
-    """The bundled synthetic study (``data/sample``), labelled as such."""
+    """The bundled synthetic study (``medpath/sample``, also seen as ``data/sample``), labelled as such."""
     return load_study([(SAMPLE_WORKBOOK.name, SAMPLE_WORKBOOK.read_bytes())], label=SAMPLE_LABEL, synthetic=True)
 
 

@@ -1,16 +1,16 @@
-"""Shared test set-up: the repository on sys.path, the workbook builders of ``workbooks``, the sample study."""
+"""Shared test set-up: the workbook builders of ``workbooks``, the sample study, the ``browser`` marker.
+
+medpath is imported from this checkout: pytest's ``pythonpath`` setting (pyproject.toml) puts the repository,
+``tests/`` and ``tests/corpus/`` on ``sys.path``, so no test patches it.
+"""
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from workbooks import (  # noqa: E402,F401  (re-exported for the tests)
+from workbooks import (  # noqa: F401  (re-exported for the tests)
     SCREENING_HEADER,
     VISITS_HEADER,
     csv_bytes,
@@ -20,7 +20,11 @@ from workbooks import (  # noqa: E402,F401  (re-exported for the tests)
     xlsx_bytes,
 )
 
-SAMPLE_XLSX = ROOT / "data" / "sample" / "medpath_sample_study.xlsx"
+from medpath.study import SAMPLE_WORKBOOK
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_XLSX = Path(str(SAMPLE_WORKBOOK))  # the package data (medpath/sample) on disk
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +32,22 @@ def sample_study():
     from medpath.study import load_sample_study
 
     return load_sample_study()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that serves the dashboard to a real browser (the ``streamlit_url`` fixture) is marked
+    ``browser`` and ``slow``, so ``pytest -m "not browser and not slow"`` leaves it out."""
+    for item in items:
+        if "streamlit_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In CI a selected browser test must run: without Chromium the session stops with an error instead of
+    skipping it (elsewhere it is skipped, saying so)."""
+    browser_tests = [item for item in session.items if item.get_closest_marker("browser")]
+    if browser_tests and os.environ.get("CI") and not CHROMIUM.exists():
+        raise pytest.UsageError(f"CI is set but {CHROMIUM} is missing: {len(browser_tests)} browser test(s) would "
+                                "be skipped (scripts/test.sh installs Debian's chromium)")
