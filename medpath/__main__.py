@@ -1,5 +1,5 @@
-import sys
+"""``python -m medpath``: the same as the ``medpath`` command (medpath.cli)."""
 
 from medpath.cli import main
 
-sys.exit(main())
+raise SystemExit(main())

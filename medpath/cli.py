@@ -1,7 +1,7 @@
-"""Command line: ``python -m medpath validate|summary|report FILE [FILE ...]``.
+"""Command line: ``medpath validate|summary|report (FILE [FILE ...] | --sample)``.
 
-Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot be read (a finding says
-which and why). A bad file never produces a traceback.
+Also ``python -m medpath ...``. Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot
+be read (a finding says which and why). A bad file never produces a traceback.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from medpath.model import Finding, Study
-from medpath.study import load_study
+from medpath.study import load_sample_study, load_study
 
 EXIT_OK, EXIT_ERRORS = 0, 2
 
@@ -28,8 +29,11 @@ def _read_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Finding
     return files, problems
 
 
-def _study(args) -> Study:
-    """The study of the command's files; files that cannot be opened become error findings too."""
+def _study(args: argparse.Namespace) -> Study:
+    """The study of the command's files (or the bundled sample); files that cannot be opened become error
+    findings too."""
+    if args.sample:
+        return load_sample_study()
     files, problems = _read_files(args.files)
     study = load_study(files)
     return replace(study, findings=(*problems, *study.findings))
@@ -39,25 +43,49 @@ def _exit_code(study: Study) -> int:
     return EXIT_ERRORS if study.errors else EXIT_OK
 
 
-def cmd_validate(args) -> int:
+def _counts(study: Study) -> str:
+    return f"{len(study.errors)} error(s), {len(study.warnings)} warning(s)" + (
+        f"; left out of analyses: {study.left_out}" if study.left_out else ""
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
     study = _study(args)
     for finding in study.findings:
         print(finding)
-    print(f"{len(study.errors)} error(s), {len(study.warnings)} warning(s)"
-          + (f"; left out of analyses: {study.left_out}" if study.left_out else ""))
+    print(_counts(study))
     return _exit_code(study)
 
 
-def cmd_summary(args) -> int:
-    from medpath.summary import summarise
+def cmd_summary(args: argparse.Namespace) -> int:
+    """The funnel and each primary result in one line each (``--json``: the whole summary, README keys)."""
+    from medpath.eligibility import evaluate
+    from medpath.model import OUTCOMES
+    from medpath.outcomes import headline, primary_analysis
+    from medpath.summary import CAVEAT, summarise
 
     study = _study(args)
-    print(json.dumps(summarise(study, alternative=args.alternative, zero_method=args.zero_method),
-                     indent=2, ensure_ascii=False))
+    if args.json:
+        summary = summarise(study, alternative=args.alternative, zero_method=args.zero_method)
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return _exit_code(study)
+    print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
+    for step in evaluate(study.screening, study.visits).steps:
+        print(f"{step.n:>6}  {step.label}")
+    comparisons = (primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method)
+                   if len(study.visits) else {})
+    for comparison in comparisons.values():
+        print(headline(comparison))
+    if comparisons:
+        print(CAVEAT.format(floors=" ".join(
+            f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
+            f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
+            for key, c in comparisons.items() if c.n_pairs)))
+    print(_counts(study) + ("  (`medpath validate` lists them)" if study.findings else ""))
     return _exit_code(study)
 
 
-def cmd_report(args) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report. It is written even when there are error findings -- also when no file
     could be read: it then shows the findings and says that nothing can be analysed -- so the problems
     can be shared; the exit code (2) still says there were errors."""
@@ -75,6 +103,11 @@ def cmd_report(args) -> int:
     return _exit_code(study)
 
 
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", help="one .xlsx workbook, or CSV files")
+    parser.add_argument("--sample", action="store_true", help="use the bundled synthetic sample study instead")
+
+
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
     """The Wilcoxon options of ``summary`` and ``report``."""
     parser.add_argument("--alternative", default="two-sided",
@@ -85,19 +118,20 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m medpath", description="MedPath: validate and summarise a trial's spreadsheets.")
+    parser = argparse.ArgumentParser(prog="medpath", description="MedPath: validate and summarise a trial's spreadsheets.")
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="print every finding; exit 2 if there is an error")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    _add_inputs(validate)
     validate.set_defaults(run=cmd_validate)
-    summary = sub.add_parser("summary", help="print the study summary")
-    summary.add_argument("files", nargs="+", metavar="FILE")
-    summary.add_argument("--json", action="store_true", help="print JSON (the only format)")
+    summary = sub.add_parser("summary", help="print the study's key numbers, or with --json the whole summary")
+    _add_inputs(summary)
+    summary.add_argument("--json", action="store_true",
+                         help="print the whole summary as one JSON object (keys: see the README)")
     _add_test_options(summary)
     summary.set_defaults(run=cmd_summary)
     report = sub.add_parser("report", help="write the one-file HTML report (also when there are findings); "
                                            "exit 2 if there is an error")
-    report.add_argument("files", nargs="+", metavar="FILE")
+    _add_inputs(report)
     report.add_argument("-o", "--output", metavar="REPORT.html",
                         help="where to write the report (default: medpath_report_<study>_<date>.html here)")
     _add_test_options(report)
@@ -105,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ``argv`` without the program name (default: ``sys.argv[1:]``). Returns the exit code
+    (argparse's usage errors exit with 2 through ``SystemExit``)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if bool(args.files) == args.sample:
+        parser.error(f"{args.command}: give FILE(s) or --sample (not both)")
+    return int(args.run(args))

@@ -1,14 +1,11 @@
-"""The one-file HTML report and ``python -m medpath report`` (issue 6, item 3)."""
+"""The one-file HTML report (issue 6, item 3; ``medpath report``: test_cli.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import html
-import os
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import plotly
@@ -18,7 +15,7 @@ import statsmodels
 from plotly.offline import get_plotlyjs
 
 import medpath
-from conftest import (ROOT, SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows,
+from conftest import (SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows,
                       xlsx_bytes)
 from medpath.outcomes import plain_language, primary_analysis
 from medpath.formatting import p_value
@@ -155,43 +152,3 @@ def test_report_options_reach_the_tests(sample_study):
     report = build_report(sample_study, alternative="expected", zero_method="pratt")
     assert "one-sided (increase expected)" in report and "one-sided (decrease expected)" in report
     assert "zero method &#x27;pratt&#x27;" in report
-
-
-def _cli(*args, cwd=ROOT):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "medpath", "report", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_cli_writes_the_report_of_the_sample(tmp_path):
-    out = tmp_path / "r.html"
-    result = _cli(str(SAMPLE_XLSX), "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    report = out.read_text(encoding="utf-8")
-    assert "SYNTHETIC DATA" in report  # the bundled sample is recognised by its bytes
-    assert hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest() in report
-    assert str(out) in result.stdout
-
-
-def test_cli_bad_file_exits_2_without_traceback_and_still_writes_the_findings(tmp_path):
-    bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(b"this is not a spreadsheet")
-    out = tmp_path / "r.html"
-    result = _cli(str(bad), str(tmp_path / "missing.csv"), "-o", str(out))
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr + result.stdout
-    report = out.read_text(encoding="utf-8")
-    assert "bad.xlsx" in report and "missing.csv" in report and "nothing can be analysed" in report
-
-
-def test_cli_unwritable_output_exits_2_without_traceback(tmp_path):
-    result = _cli(str(SAMPLE_XLSX), "-o", str(tmp_path / "no" / "such" / "dir" / "r.html"))
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "cannot write the report" in result.stderr
-
-
-def test_cli_default_output_name(tmp_path):
-    result = _cli(str(SAMPLE_XLSX), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    written = list(tmp_path.glob("medpath_report_synthetic-sample-study-not-real-patients_*.html"))
-    assert len(written) == 1

@@ -1,0 +1,224 @@
+"""The command line (``medpath validate|summary|report``): exit codes, what it prints, the report it writes.
+
+Every test but the two at the end calls ``medpath.cli.main(argv)`` in this process and reads what it printed
+(pytest's ``capsys``); those two start the real ``python -m medpath`` and ``medpath`` commands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE_XLSX, visits_rows, xlsx_bytes
+
+from medpath.cli import EXIT_ERRORS, EXIT_OK, main
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli("validate", path)`` runs the command in-process and returns its exit code and output."""
+
+    def run(*argv: str) -> Run:
+        capsys.readouterr()  # drop anything printed before
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+# --- validate ---------------------------------------------------------------------------------------------
+
+
+def test_validate_sample_exits_0(cli):
+    result = cli("validate", str(SAMPLE_XLSX))
+    assert result.code == EXIT_OK == 0, result.out
+    assert result.out == "0 error(s), 0 warning(s)\n"
+
+
+def test_validate_vas_11_exits_2_naming_the_place(cli, tmp_path):
+    visits = visits_rows(3)
+    visits[6][3] = 11
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(xlsx_bytes({"visits": visits}))
+    result = cli("validate", str(path))
+    assert result.code == EXIT_ERRORS == 2
+    assert "ERROR: bad.xlsx, sheet 'visits', row 7, column 'vas'" in result.out
+    assert result.out.endswith("1 error(s), 0 warning(s); left out of analyses: 1 visits row(s)\n")
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a workbook", b"PK\x03\x04broken"])
+def test_unreadable_file_exits_2_with_a_finding(cli, tmp_path, content):
+    path = tmp_path / "study.xlsx"
+    path.write_bytes(content)
+    result = cli("validate", str(path))  # an exception would fail the test: no traceback
+    assert result.code == 2
+    assert result.out.startswith("ERROR: study.xlsx")
+
+
+def test_missing_file_exits_2(cli, tmp_path):
+    result = cli("validate", str(tmp_path / "nope.xlsx"))
+    assert result.code == 2
+    assert "nope.xlsx" in result.out and "cannot open the file: No such file or directory" in result.out
+
+
+def test_sample_option_validates_the_bundled_study(cli):
+    assert cli("validate", "--sample") == Run(0, "0 error(s), 0 warning(s)\n", "")
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["summary", "--json"], ["report", "--sample", str(SAMPLE_XLSX)]])
+def test_files_or_sample_is_required_not_both(cli, capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "give FILE(s) or --sample (not both)" in capsys.readouterr().err
+
+
+# --- summary ----------------------------------------------------------------------------------------------
+
+
+def test_summary_json_has_patients_and_findings(cli):
+    result = cli("summary", str(SAMPLE_XLSX), "--json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["patients"] == 5 and summary["findings"] == []
+    assert summary["study"]["sources"] == [{"name": "medpath_sample_study.xlsx", "size": SAMPLE_XLSX.stat().st_size,
+                                            "sha256": hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest()}]
+
+
+def test_summary_funnel_of_the_sample_matches_a_hand_count(cli):
+    """Counted by hand from scripts/make_sample.py's candidate list (MSC-nn = row nn of CANDIDATES)."""
+    summary = json.loads(cli("summary", "--sample", "--json").out)
+    hand = [("screened", 30),
+            ("age_sex", 25),                    # out: MSC-02 (M 50), 05 (M 45), 07 (F 38), 14 (F 40), 17 (M 48)
+            ("bmd_confirmed", 22),              # out: 03 (-2.1), 10 (-1.8), 18 (-2.4); 15 at -2.5 stays
+            ("no_excluded_disease", 19),        # out: 11, 25 (autoimmune), 19 (osteoporosis-related)
+            ("no_excluded_medication", 14),     # out: 06 (steroid), 12 (anticoagulant), 16, 24 (drugs), 30 (immuno.)
+            ("no_active_infection", 10),        # out: 09, 26 (HBsAg), 20 (CMV), 27 (rubella unknown)
+            ("no_paralysis_after_surgery", 9),  # out: 21
+            ("consented", 6),                   # out: 13, 29 (declined), 22 (pending)
+            ("enrolled", 5),                    # out: 28 (eligible, target reached)
+            ("completed_6_months", 5)]
+    assert [(step["id"], step["n"]) for step in summary["funnel"]] == hand
+    candidates = {c["patient_id"]: c for c in summary["candidates"]}
+    assert candidates["MSC-17"]["failed"][:2] == ["age_sex", "no_excluded_medication"]  # both reasons listed
+    assert candidates["MSC-27"]["unknown"] == ["no_active_infection"]
+    assert summary["study"]["synthetic"] is True
+    assert set(summary["outcomes"]) == {"bmd_tscore", "vas"}
+    assert summary["outcomes"]["bmd_tscore"]["hodges_lehmann"]["ci_level"] == 0.9375
+
+
+def test_summary_json_options_reach_the_tests(cli):
+    summary = json.loads(cli("summary", "--sample", "--json", "--alternative", "expected",
+                             "--zero-method", "pratt").out)
+    wilcoxon = {key: outcome["wilcoxon"] for key, outcome in summary["outcomes"].items()}
+    assert wilcoxon["bmd_tscore"]["alternative"] == "greater" and wilcoxon["vas"]["alternative"] == "less"
+    assert {w["zero_method"] for w in wilcoxon.values()} == {"pratt"}
+
+
+def test_summary_text_shows_the_funnel_each_result_and_the_caveat(cli):
+    result = cli("summary", "--sample")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == "Synthetic sample study (not real patients)"
+    assert lines[1] == "    30  Screened" and lines[10] == "     5  Completed 6 months"
+    assert lines[11].startswith("Spine BMD T-score, baseline → month 6: median change +0.3 SD")
+    assert "exact Wilcoxon p = 0.0625, two-sided" in lines[11] and lines[11].endswith("n = 5 pairs")
+    assert lines[12].startswith("VAS pain, baseline → month 6: median change −2 points")
+    assert "a two-sided Wilcoxon test cannot give p < 0.0625" in lines[13]
+    assert lines[14:] == ["0 error(s), 0 warning(s)"]
+
+
+def test_summary_text_of_a_file_with_errors_exits_2(cli, tmp_path):
+    visits = visits_rows(3)
+    visits[6][3] = 11
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(xlsx_bytes({"visits": visits}))
+    result = cli("summary", str(path))
+    assert result.code == 2
+    assert result.out.splitlines()[0] == "bad.xlsx"
+    assert result.out.endswith("1 error(s), 0 warning(s); left out of analyses: 1 visits row(s)  "
+                               "(`medpath validate` lists them)\n")
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+
+def test_report_of_the_sample(cli, tmp_path):
+    out = tmp_path / "r.html"
+    result = cli("report", str(SAMPLE_XLSX), "-o", str(out))
+    assert result.code == 0, result.err
+    report = out.read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in report  # the bundled sample is recognised by its bytes
+    assert hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest() in report
+    assert result.out == f"wrote {out} (0 error(s), 0 warning(s))\n"
+
+
+def test_report_of_a_bad_file_exits_2_and_still_writes_the_findings(cli, tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"this is not a spreadsheet")
+    out = tmp_path / "r.html"
+    result = cli("report", str(bad), str(tmp_path / "missing.csv"), "-o", str(out))
+    assert result.code == 2
+    report = out.read_text(encoding="utf-8")
+    assert "bad.xlsx" in report and "missing.csv" in report and "nothing can be analysed" in report
+
+
+def test_report_to_an_unwritable_place_exits_2_with_a_message(cli, tmp_path):
+    target = tmp_path / "no" / "such" / "dir" / "r.html"
+    result = cli("report", "--sample", "-o", str(target))
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"ERROR: cannot write the report to {target}: No such file or directory\n"
+
+
+def test_report_default_output_name(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("report", "--sample")
+    assert result.code == 0, result.err
+    written = list(tmp_path.glob("medpath_report_synthetic-sample-study-not-real-patients_*.html"))
+    assert len(written) == 1 and result.out.startswith(f"wrote {written[0].name} ")
+
+
+# --- the real commands (subprocess smoke tests) -------------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_python_m_medpath_exit_code_and_output(tmp_path):
+    visits = visits_rows(3)
+    visits[6][3] = 11
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(xlsx_bytes({"visits": visits}))
+    result = _run([sys.executable, "-m", "medpath", "validate", str(path)], cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == ""
+    assert "ERROR: bad.xlsx, sheet 'visits', row 7, column 'vas'" in result.stdout
+
+
+def test_medpath_command_of_this_environment(tmp_path):
+    """The ``medpath`` console script (installed by ``pip install -e .`` in scripts/test.sh's virtualenv)."""
+    command = shutil.which("medpath", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                            os.environ.get("PATH", "")]))
+    if command is None:
+        if os.environ.get("CI") or os.environ.get("VIRTUAL_ENV"):
+            pytest.fail("no `medpath` command in this environment: install the project (pip install -e .)")
+        pytest.skip("no `medpath` command: the project is not installed in this Python (scripts/test.sh does)")
+    result = _run([command, "summary", "--sample", "--json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["patients"] == 5
