@@ -33,6 +33,7 @@ from medpath.eligibility import PROTOCOL, evaluate, reasons_table
 from medpath.export import chart_config, date_stamp, neutralise_frame, slug, text_columns
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
+from medpath.inert import reveal_controls
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
 from medpath.outcomes import OutcomeComparison, headline, plain_language, primary_analysis, summary_table
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, vas_response, who_shift_table
@@ -96,8 +97,8 @@ figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; }
 
 
 def _text(value: object) -> str:
-    """HTML-escaped text of any value (quotes included)."""
-    return html.escape(str(value), quote=True)
+    """HTML-escaped text of any value (quotes included), bidirectional and invisible controls shown."""
+    return html.escape(reveal_controls(value), quote=True)
 
 
 # ------------------------------------------------------------------------------------- HTML helpers
@@ -128,7 +129,8 @@ def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
     the uploaded files); the report's own composed text (``data=False``) is only escaped."""
     frame = neutralise_frame(df, index=index) if data else (df.reset_index() if index else df.copy())
     for position in text_columns(frame):  # None would show as "None"
-        frame.isetitem(position, frame.iloc[:, position].astype(object).map(lambda v: "–" if v is None else v))
+        frame.isetitem(position, frame.iloc[:, position].astype(object).map(
+            lambda v: "–" if v is None else reveal_controls(v) if isinstance(v, str) else v))
     return frame.to_html(index=False, escape=True, na_rep="–", border=0,
                          float_format=lambda x: f"{x:.4g}")
 
