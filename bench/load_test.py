@@ -14,9 +14,11 @@ The server runs with ``--server.fileWatcherType=none`` (as a deployed server sho
 watcher). Sessions run in batches of ``--batch`` at once (default: all N together). The server's RSS (VmRSS of the
 streamlit process and all its descendants, from /proc) is sampled every 100 ms throughout.
 
-    python bench/load_test.py                       # 20 sessions at once
-    python bench/load_test.py --sessions 20 --batch 5
-    python bench/load_test.py --markdown bench/load_results.md   # also write the report
+    PYTHONPATH=tests python bench/load_test.py                       # 20 sessions at once
+    PYTHONPATH=tests python bench/load_test.py --sessions 20 --batch 5
+    PYTHONPATH=tests python bench/load_test.py --markdown bench/load_results.md   # also write the report
+
+(in the project's virtualenv; ``PYTHONPATH=tests`` for the test suite's ``browser_support`` and ``workbooks``).
 
 Needs /usr/bin/chromium and the ``playwright`` Python package (Playwright's own browser download is not used).
 """
@@ -37,11 +39,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, healthy
+from workbooks import study_bytes
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, healthy  # noqa: E402
-from workbooks import study_bytes  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 STEP_TIMEOUT_MS = 180_000
 MAIN = '[data-testid="stMainBlockContainer"]'

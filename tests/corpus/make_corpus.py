@@ -1,7 +1,8 @@
 """Build the bad-input corpus of issue 7: every kind of file a study team might upload by mistake.
 
-``python tests/corpus/make_corpus.py [DIR]`` writes the files to DIR (default: tests/corpus/generated/,
-which git ignores); ``tests/test_corpus.py`` builds them once per test session in a temporary folder.
+``PYTHONPATH=tests python tests/corpus/make_corpus.py [DIR]`` (in the project's virtualenv, where medpath is
+installed) writes the files to DIR (default: tests/corpus/generated/, which git ignores);
+``tests/test_corpus.py`` builds them once per test session in a temporary folder.
 Nothing generated is committed.
 
 Each ``Case`` has the file's name and bytes and what MedPath must say about it: the CLI's exit code
@@ -12,7 +13,7 @@ ones (a 1,000,000-row sheet, a zip bomb, an archive that lies about its sizes) a
 sheet XML / raw zip records, which takes well under a second each.
 
 Test-only packages: ``xlwt`` (writes the legacy .xls) and ``msoffcrypto-tool`` (encrypts a workbook
-with a password), both in requirements-test.txt.
+with a password), both in pyproject.toml's ``test`` extra.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbooks import SCREENING_HEADER, VISITS_HEADER, screening_row
+from workbooks import visits_rows as visits
+from workbooks import xlsx_bytes as xlsx
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent.parent), str(HERE.parent)]  # the repository (medpath) and tests/ (workbooks)
-
-from workbooks import SCREENING_HEADER, VISITS_HEADER, screening_row, xlsx_bytes as xlsx  # noqa: E402
-from workbooks import visits_rows as visits  # noqa: E402
 ANY = object()
 
 
