@@ -1,15 +1,24 @@
-"""MedPath dashboard: ``streamlit run dashboard.py``. Thin: navigation only; pages live in ``pages/``
-(every page gets its data through ``pages.common.current_study``, which holds the sign-in gate)."""
+"""MedPath dashboard: ``streamlit run dashboard.py``. Thin: the sign-in gate, then navigation; pages live
+in ``pages/``. The gate runs before navigation: a visitor it does not admit gets its sign-in (or
+configuration error) page as the only page, so no page script runs for them
+(``pages.common.sign_in_gate``; the rules are in ``medpath.access``)."""
 
 import streamlit as st
 
-st.set_page_config(page_title="MedPath — NCT04501354", page_icon=":material/monitoring:", layout="wide")
+from pages.common import sign_in_gate  # imported first: it also keeps uploads in memory
 
-navigation = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
-    st.Page("pages/eligibility.py", title="Eligibility", icon=":material/filter_alt:"),
-    st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
-    st.Page("pages/outcomes.py", title="Outcomes", icon=":material/analytics:"),
-])
+# An emoji icon is drawn by the browser; a ":material/…:" page icon would be fetched from fonts.gstatic.com.
+st.set_page_config(page_title="MedPath — NCT04501354", page_icon="📈", layout="wide")
+
+locked = sign_in_gate()
+if locked is not None:
+    navigation = st.navigation([st.Page(locked, title="Sign in", url_path="sign-in")], position="hidden")
+else:
+    navigation = st.navigation([
+        st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page("pages/eligibility.py", title="Eligibility", icon=":material/filter_alt:"),
+        st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
+        st.Page("pages/outcomes.py", title="Outcomes", icon=":material/analytics:"),
+    ])
 navigation.run()

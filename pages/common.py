@@ -1,62 +1,114 @@
-"""What every page shares: the current study (kept in ``st.session_state``), its banner, and the
-chart and download widgets. All numbers come from ``medpath``; nothing here computes them.
+"""What every page shares: the sign-in gate, the current study (kept in ``st.session_state``), its
+banner, and the chart and download widgets. All numbers come from ``medpath``; nothing here computes them.
 
-Uploaded files live only in this session's memory (``st.session_state``); the parsed study is cached
-with ``st.cache_data`` keyed on the files' bytes, in memory, never on disk.
+What is kept where (README, "What is stored where"):
+
+- Uploaded files and the study parsed from them live only in this browser session's
+  ``st.session_state``: released when the session ends, never in a cache shared between sessions and
+  never on disk (``keep_uploads_in_memory`` stops Starlette from spooling large uploads to a temp file).
+- Generated files (report, validated XLSX, CSV tables) are built only when their button is clicked
+  and removed from Streamlit's media store within ``DOWNLOAD_LIFETIME`` seconds (``expire_downloads``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import re
+import threading
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from medpath.access import ALLOW_ENV, allow_list, is_allowed, login_required
+from medpath.access import ConfigurationError, access_settings, is_allowed, verified_email
 from medpath.export import chart_config, chart_filename, to_csv_bytes
+from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import OUTCOMES, Study
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
 FILES_KEY = "uploaded_files"
+STUDY_KEY = "uploaded_study"            # (digest of the files, parsed Study) of this session
+GATE_KEY = "sign_in_gate_passed"
+#: Upper bound of one session's uploads together (Streamlit's own limit is per file).
+MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
+#: A generated download is removed from the media store at most twice this many seconds after it was made.
+DOWNLOAD_LIFETIME = 10.0
+
+
+def keep_uploads_in_memory() -> None:
+    """Uploads never touch the disk: Starlette's multipart parser spools any file part over 1 MB to a
+    temporary file; a spool size of 0 keeps every part in memory (Streamlit's upload route already caps
+    the body at ``server.maxUploadSize`` + 1 MB while it streams, so memory stays bounded)."""
+    from starlette.formparsers import MultiPartParser
+
+    MultiPartParser.spool_max_size = 0
+
+
+keep_uploads_in_memory()
+
+
+# ------------------------------------------------------------------------------------------- sign-in
 
 
 def _secrets_section(name: str) -> dict | None:
     try:
         return dict(st.secrets[name]) if name in st.secrets else None
-    except FileNotFoundError:  # no secrets.toml at all: local use
+    except FileNotFoundError as error:
+        if getattr(error, "error_id", None) == "no-secrets-found":  # no secrets.toml at all: local use
+            return None
+        raise ConfigurationError("secrets.toml cannot be read (a syntax error?).") from error
+
+
+def _locked(message: str | None = None, *, sign_in: bool = False, sign_out: bool = False) -> Callable[[], None]:
+    """The page shown instead of the dashboard: a message and the one button that can help."""
+    def page() -> None:
+        st.title("MedPath")
+        if message:
+            st.error(message, icon=":material/lock:")
+        if sign_in:
+            st.write("This dashboard shows patient data. Sign in with your hospital account to continue.")
+            st.button("Sign in", type="primary", on_click=st.login)
+        if sign_out:
+            st.button("Sign out", on_click=st.logout)
+    return page
+
+
+def sign_in_gate() -> Callable[[], None] | None:
+    """None when the visitor may see data (sign-in off, or signed in with a verified e-mail on the
+    allow-list); otherwise the page to show instead of any other. ``dashboard.py`` calls it before
+    navigation, so no page script runs for a visitor it does not admit.
+
+    Sign-in is Streamlit's OpenID Connect login, switched on by an ``[auth]`` secrets section or
+    ``MEDPATH_REQUIRE_LOGIN=1``; the rules (all failing closed) are in ``medpath.access``."""
+    st.session_state.pop(GATE_KEY, None)
+    try:
+        auth = _secrets_section("auth")
+        settings = access_settings(auth is not None, os.environ, _secrets_section("medpath"))
+    except ConfigurationError as error:
+        return _locked(f"Configuration error: {error} MedPath shows no data until this is fixed.")
+    if not settings.required:
+        st.session_state[GATE_KEY] = True
         return None
-
-
-def require_sign_in() -> None:
-    """Stop the run before any page shows data unless sign-in is off or the user is signed in and
-    allowed. Sign-in is Streamlit's OpenID Connect login, switched on by an ``[auth]`` secrets section
-    (or ``MEDPATH_REQUIRE_LOGIN=1``); the allow-list comes from ``MEDPATH_ALLOWED_USERS`` or
-    ``[medpath] allowed_users`` in the secrets."""
-    auth = _secrets_section("auth")
-    if not login_required(auth is not None, os.environ):
-        return
-    st.title("MedPath")
-    if auth is None:
-        st.error("Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
-                 "secrets.toml, so nobody can sign in. Ask the administrator.", icon=":material/lock:")
-        st.stop()
+    if not settings.auth_configured:
+        return _locked("Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
+                       "secrets.toml, so nobody can sign in. Ask the administrator.")
     if not st.user.get("is_logged_in", False):
-        st.write("This dashboard shows patient data. Sign in with your hospital account to continue.")
-        st.button("Sign in", type="primary", on_click=st.login)
-        st.stop()
-    # an address the identity provider has not verified proves nothing: refuse it
-    email = None if st.user.get("email_verified") is False else st.user.get("email")
-    settings = _secrets_section("medpath") or {}
-    if not is_allowed(email, allow_list(os.environ.get(ALLOW_ENV) or settings.get("allowed_users"))):
-        st.error(f"The account {literal(st.user.get('email') or '(no e-mail)')} is not allowed to see this study.",
-                 icon=":material/lock:")
-        st.button("Sign out", on_click=st.logout)
-        st.stop()
+        return _locked(sign_in=True)
+    email = verified_email(st.user, settings.trust_unverified)
+    if not is_allowed(email, settings.allowed):
+        shown = literal(st.user.get("email") or "(no e-mail)")
+        reason = ("its e-mail address is not verified by the identity provider" if email is None and st.user.get("email")
+                  else "it is not on the allow-list" if settings.allowed else "no allow-list is configured")
+        return _locked(f"The account {shown} may not see this study: {reason}.", sign_out=True)
+    st.session_state[GATE_KEY] = True
     st.sidebar.caption(f"Signed in as {literal(email)}")
     st.sidebar.button("Sign out", on_click=st.logout)
+    return None
+
+
+# ------------------------------------------------------------------------------------------ the study
 
 
 @st.cache_data(show_spinner="Loading the sample study…")
@@ -64,36 +116,66 @@ def _sample_study() -> Study:
     return load_sample_study()
 
 
-@st.cache_data(show_spinner="Reading and validating your files…", max_entries=32, ttl="1h")
-def _uploaded_study(files: tuple[tuple[str, bytes], ...]) -> Study:
-    return load_study(list(files))
+def _digest(files: tuple[tuple[str, bytes], ...]) -> str:
+    sha = hashlib.sha256()
+    for name, data in files:
+        for part in (name.encode("utf-8", "surrogatepass"), data):
+            sha.update(len(part).to_bytes(8, "big") + part)
+    return sha.hexdigest()
 
 
 def current_study() -> Study:
     """The uploaded study of this session, or the synthetic sample when nothing was uploaded.
-    The only way a page gets data, so the sign-in gate stands here."""
-    require_sign_in()
+
+    The parsed study is kept in this session's state next to its files (parsed once per upload), so it
+    is released with the session and never shared. ``dashboard.py`` runs the sign-in gate before any
+    page; should a page ever run without it (the first run in a fresh server process follows Streamlit's
+    legacy ``pages/`` directory mode and can start a page script directly), the gate runs here."""
+    if not st.session_state.get(GATE_KEY) and (locked := sign_in_gate()) is not None:
+        locked()
+        st.stop()
     files = st.session_state.get(FILES_KEY)
-    return _uploaded_study(files) if files else _sample_study()
+    if not files:
+        return _sample_study()
+    digest = _digest(files)
+    kept = st.session_state.get(STUDY_KEY)
+    if kept is None or kept[0] != digest:
+        st.session_state.pop(STUDY_KEY, None)  # release the previous study before parsing the next
+        with st.spinner("Reading and validating your files…"):
+            kept = (digest, load_study(list(files)))
+        st.session_state[STUDY_KEY] = kept
+    return kept[1]
 
 
-def use_files(files: tuple[tuple[str, bytes], ...] | None) -> None:
-    """Make these uploaded files (or, with None, the sample study) the study every page shows."""
+def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
+    """Make these uploaded files (or, with None, the sample study) the study every page shows.
+    Returns a message instead when the files together exceed ``MAX_SESSION_UPLOAD_BYTES``."""
+    st.session_state.pop(STUDY_KEY, None)
+    if files and sum(len(data) for _, data in files) > MAX_SESSION_UPLOAD_BYTES:
+        st.session_state.pop(FILES_KEY, None)
+        return (f"These files are {sum(len(d) for _, d in files) / 2**20:.0f} MB together; MedPath reads at most "
+                f"{MAX_SESSION_UPLOAD_BYTES // 2**20} MB per study. Upload fewer or smaller files.")
     if files:
         st.session_state[FILES_KEY] = files
     else:
         st.session_state.pop(FILES_KEY, None)
+    return None
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#])")
-_AUTOLINK = re.compile(r"(?<=www)\.|:(?=//)", re.IGNORECASE)
+# ------------------------------------------------------------------------------------ text from data
 
 
 def literal(text: object) -> str:
-    """Text from the data (file names, patient ids) made inert for Streamlit's Markdown: the characters
-    that start emphasis, links, HTML, LaTeX or tables are backslash-escaped, and bare URLs are broken
-    up so they do not become links."""
-    return _AUTOLINK.sub(lambda m: "\\" + m.group(0), _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
+    """Text from the data (file names, sheet names, patient ids, labels, values) made inert for
+    Streamlit's Markdown: no link, emphasis, HTML, heading or list, and bidirectional or invisible
+    control characters shown as ⟨U+…⟩ (``medpath.inert``)."""
+    return inert_markdown(text)
+
+
+def plain(text: object) -> str:
+    """Text from the data for places that show plain text (widget options, grid cells): invisible
+    and bidirectional control characters shown as ⟨U+…⟩."""
+    return reveal_controls(text)
 
 
 def header(title: str, study: Study) -> None:
@@ -113,12 +195,24 @@ def _column_label(name: str) -> str:
     return OUTCOMES[name].axis_title if name in OUTCOMES else name.replace("_", " ").capitalize()
 
 
+def _revealed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell passed through ``plain`` (a bidirectional control in an id would
+    otherwise reorder the cell as the grid draws it)."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    if not text:
+        return frame
+    frame = frame.copy()
+    for c in text:
+        frame[c] = frame[c].map(lambda v: plain(v) if isinstance(v, str) else v)
+    return frame
+
+
 def table(frame: pd.DataFrame, **column_config) -> None:
     """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
     short tables (screenshots show every row)."""
     config = {c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
               if pd.api.types.is_float_dtype(frame[c]) else _column_label(c) for c in frame.columns}
-    st.dataframe(frame, hide_index=True, width="stretch", height="content" if len(frame) <= 40 else "auto",
+    st.dataframe(_revealed(frame), hide_index=True, width="stretch", height="content" if len(frame) <= 40 else "auto",
                  column_config=config | column_config)
 
 
@@ -127,9 +221,49 @@ def chart(fig: go.Figure, study: Study, name: str) -> None:
     st.plotly_chart(fig, width="stretch", config=chart_config(study, name))
 
 
+def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:
+    """Remove generated files from Streamlit's media store soon after they were served.
+
+    A file a deferred download button generates is referenced by no session, and Streamlit deletes
+    such a file on the second orphan sweep after it was made; sweeps otherwise happen only when some
+    script run ends or a session closes, so the file could stay (and its /media URL answer, to anyone)
+    for as long as the server is idle. Two timed sweeps, ``delay`` seconds apart, bound its life to
+    2 × ``delay`` seconds whatever the sessions do."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    manager = runtime.get_instance().media_file_mgr
+
+    def sweep(left: int) -> None:
+        manager.remove_orphaned_files()
+        if left > 1:
+            _timer(delay, sweep, left - 1)
+
+    _timer(delay, sweep, 2)
+
+
+def _timer(delay: float, function: Callable[[int], None], left: int) -> None:
+    timer = threading.Timer(delay, function, args=(left,))
+    timer.daemon = True
+    timer.start()
+
+
+def generated_download(label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str,
+                       **options) -> None:
+    """A download button whose file is built only when it is clicked (``build`` runs then, not on every
+    run), served from memory and removed again by ``expire_downloads``; a click does not rerun the page."""
+    def generate() -> bytes:
+        data = build()
+        expire_downloads()
+        return data
+
+    st.download_button(label, generate, file_name=file_name, mime=mime, on_click="ignore", key=key, **options)
+
+
 def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:
-    """A CSV download of a table; text cells are neutralised against formula injection."""
-    st.download_button(label, to_csv_bytes(frame), file_name=f"{chart_filename(study, name)}.csv",
+    """A CSV download of a table, built on click; text cells are neutralised against formula injection."""
+    generated_download(label, lambda: to_csv_bytes(frame), file_name=f"{chart_filename(study, name)}.csv",
                        mime="text/csv", key=f"download-{name}")
 
 
@@ -144,6 +278,5 @@ def no_data(study: Study, what: str) -> bool:
 
 def report_download(study: Study, **options) -> None:
     """One self-contained HTML report of everything shown, built only when the button is clicked."""
-    st.download_button("Download report (HTML)", lambda: build_report(study, **options).encode("utf-8"),
-                       file_name=report_filename(study), mime="text/html", on_click="ignore",
-                       type="primary", key="download-report")
+    generated_download("Download report (HTML)", lambda: build_report(study, **options).encode("utf-8"),
+                       file_name=report_filename(study), mime="text/html", type="primary", key="download-report")

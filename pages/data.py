@@ -5,14 +5,15 @@ import streamlit as st
 
 from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
-from pages.common import FILES_KEY, current_study, header, literal, table, table_download, use_files
+from pages.common import FILES_KEY, current_study, generated_download, header, literal, table, table_download, use_files
 
 UPLOADER_KEY = "uploader"
+UPLOAD_ERROR_KEY = "upload_error"
 
 
 def _on_upload() -> None:
     uploaded = st.session_state.get(UPLOADER_KEY) or []
-    use_files(tuple((f.name, f.getvalue()) for f in uploaded) or None)
+    st.session_state[UPLOAD_ERROR_KEY] = use_files(tuple((f.name, f.getvalue()) for f in uploaded) or None)
 
 
 def _back_to_sample() -> None:
@@ -30,6 +31,8 @@ with upload:
         type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=UPLOADER_KEY, on_change=_on_upload,
         help="Files stay in this browser session's memory only: nothing is saved on the server or sent anywhere.",
     )
+    if st.session_state.get(UPLOAD_ERROR_KEY):
+        st.error(st.session_state[UPLOAD_ERROR_KEY], icon=":material/error:")
     if st.session_state.get(FILES_KEY):
         st.markdown(f"**Current study:** {literal(study.label)}")
         st.button("Back to the sample study", on_click=_back_to_sample)
@@ -54,8 +57,8 @@ else:
     table_download(findings, study, "findings", "Download findings (CSV)")
 
 st.subheader("Validated tables")
-st.download_button("Download validated tables and findings (XLSX)", lambda: study_workbook(study),
-                   file_name=f"{chart_filename(study, 'validated')}.xlsx", on_click="ignore",
+generated_download("Download validated tables and findings (XLSX)", lambda: study_workbook(study),
+                   file_name=f"{chart_filename(study, 'validated')}.xlsx", key="download-validated",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
 with screening_tab:

@@ -5,7 +5,7 @@ import streamlit as st
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
 from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, completeness, patient_series, vas_response, who_shift_table
-from pages.common import chart, current_study, header, literal, no_data, table, table_download
+from pages.common import chart, current_study, header, literal, no_data, plain, table, table_download
 
 study = current_study()
 header("Trajectories", study)
@@ -18,7 +18,7 @@ if not study.outcomes_present:
     st.stop()
 controls = st.columns([2, 3, 2])
 outcome = controls[0].selectbox("Outcome", study.outcomes_present, format_func=lambda k: OUTCOMES[k].axis_title)
-patients = controls[1].multiselect("Patients", study.patient_ids, default=study.patient_ids)
+patients = controls[1].multiselect("Patients", study.patient_ids, default=study.patient_ids, format_func=plain)
 mode = controls[2].radio("Show", ["absolute", "change"], horizontal=True,
                          format_func={"absolute": "Values", "change": "Change from baseline"}.get)
 if not patients:

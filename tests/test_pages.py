@@ -218,12 +218,6 @@ def test_overview_caveat_uses_the_uploaded_studys_pairs():
     assert "n = 2 pairs" in texts(at.caption) and "n = 5" not in texts(at.caption)
 
 
-def test_literal_makes_uploaded_text_inert_markdown():
-    assert literal("[x](http://evil.example)") == r"\[x\](http\://evil.example)"
-    assert literal("**P_1** <img src=x> $a$ | www.evil.org") == r"\*\*P\_1\*\* \<img src=x\> \$a\$ \| www\.evil.org"
-    assert literal("Synthetic sample study (not real patients)") == "Synthetic sample study (not real patients)"
-
-
 BASELINE_ONLY = (("baseline.xlsx", xlsx_bytes({"visits": visits_rows(3)[:2] + [["P2", "baseline", -2.9, 6]]})),)
 NO_VALUES = (("empty.xlsx", xlsx_bytes({"visits": [["patient_id", "visit", "bmd_tscore", "vas"],
                                                    ["P1", "baseline", None, None], ["P1", "month 6", None, None]]})),)
