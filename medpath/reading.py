@@ -4,22 +4,13 @@ Workbooks (.xlsx, .xlsm, legacy .xls, .ods) are read with python-calamine, a Rus
 times faster than openpyxl; CSV files with the standard library's ``csv`` module. Everything happens
 in memory: nothing the user uploaded is written to disk.
 
-Guards (issue 7), so that no upload can crash the process, exhaust memory or take minutes:
+Guards, so that no upload can crash the process, exhaust memory or take minutes:
 
 * the file's size (``MAX_FILE_BYTES``, the same 25 MiB as the app's upload limit, so the CLI is covered);
-* an .xlsx's zip parts, before calamine sees the archive: their declared uncompressed sizes (a "zip
-  bomb" is refused), their compression method (stored or deflate only), and their *actual* size: each
-  part is inflated once, in 1 MiB steps, and a part that inflates past its declared size is refused.
-  calamine is therefore only handed an archive whose parts inflate to at most ``MAX_UNCOMPRESSED_BYTES``
-  in all; nothing has to be re-read with a cap later;
-* the same single pass scans each worksheet's XML for the rows and columns it uses, so a sheet over
-  ``MAX_ROWS`` rows, or whose used area (rows x columns) exceeds ``MAX_CELLS``, is refused before it is
-  parsed. This matters beyond speed: calamine allocates the used area densely, and a tiny file with one
-  cell in A1 and one in XFD1048576 makes it abort the whole process (a Rust allocation failure cannot
-  be caught). The scan also finds formula cells without a saved result (written by programs that do
-  not calculate, e.g. openpyxl): calamine reads them as empty, so each sheet gets a warning naming them;
-* legacy .xls and .ods files are checked after calamine has loaded the sheet (its height and width),
-  and every sheet is also capped while its rows are read.
+* before the reader sees a workbook, ``medpath.size_guards`` bounds what it will allocate from the file
+  itself (zip parts, sheet XML, shared strings, OpenDocument repeats, legacy BIFF records) and refuses
+  a file that is too large, damaged or crafted; see that module;
+* every sheet is also capped while its rows are read.
 
 A file that cannot be read raises ``ReadError`` carrying a ``Finding`` that names the file and, where
 known, the sheet. Nothing is logged and nothing is written to disk.
@@ -30,28 +21,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-import struct
-import xml.etree.ElementTree as ET
-import zipfile
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import python_calamine
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, normalise
 from medpath.model import Finding
+from medpath.size_guards import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Refused,
+    SheetScan,
+    check_xls,
+    check_zip,
+    too_many_cells,
+    too_many_rows,
+)
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
-MAX_ROWS = 200_000
-MAX_COLUMNS = 300
-#: Cells of a sheet's used area (rows x columns, empty ones included): about 0.2 GiB once read.
-MAX_CELLS = 6_000_000
-MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 HEADER_SEARCH_ROWS = 30
-_INFLATE_STEP = 1024 * 1024
 
 _ZIP_MAGIC = b"PK\x03\x04"
-_DAMAGED_ZIP = "the file looks like an .xlsx workbook but its zip structure is damaged"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _KNOWN_NAMES = set(SCREENING_ALIASES) | set(VISIT_ALIASES)
 
@@ -89,211 +80,57 @@ def read_tables(name: str, data: bytes) -> list[RawTable]:
         raise ReadError(name, f"the file is {len(data) / 2**20:,.1f} MiB, more than the {MAX_FILE_BYTES / 2**20:,.0f} MiB "
                               "MedPath accepts; remove unused sheets or rows, or split it")
     if data.startswith(_ZIP_MAGIC):
-        scans = _check_zip(name, data)
-        return _read_workbook(name, data, scans)
+        return _read_workbook(name, data, _guarded(name, check_zip, data))
     if data.startswith(_OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
             raise ReadError(name, "the workbook is password-protected (encrypted); save an unprotected copy "
                                   "in Excel (File > Info > Protect Workbook) and upload that")
-        return _read_workbook(name, data)
+        return _read_workbook(name, data, _guarded(name, check_xls, data))
     if name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         raise ReadError(name, "the file is named like a spreadsheet but is not an Excel workbook "
                               "(it may be damaged, or another kind of file renamed)")
     return [_read_csv(name, data)]
 
 
-@dataclass
-class _SheetScan:
-    """What one worksheet's XML says about its size, and its formula cells without a saved result."""
-
-    rows: int = 0          # <row> elements with content
-    last_row: int = 0      # highest row number of a cell with content
-    last_column: int = 0   # highest column number (1-based) of a cell with content
-    uncached: list[str] = field(default_factory=list)  # cell references, e.g. "C2"
-    errors: list[str] = field(default_factory=list)    # cells holding an Excel error (#DIV/0!, #N/A, ...)
-
-
-def _check_zip(name: str, data: bytes) -> dict[str, _SheetScan]:
-    """Refuse an archive that is a zip bomb or lies about its sizes; scan its worksheets (see module doc)."""
+def _guarded(name: str, check, data: bytes) -> dict[str, SheetScan]:
+    """Run a size guard of ``medpath.size_guards``; its refusal becomes a ``ReadError`` naming the file."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, struct.error, OSError):
-        raise ReadError(name, _DAMAGED_ZIP) from None
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ReadError(name, f"the workbook would unpack to {total / 2**20:,.0f} MiB, more than the "
-                              f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB MedPath accepts; it was not opened")
-    bad = [i.filename for i in infos if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)]
-    if bad:
-        raise ReadError(name, "the workbook uses a zip compression method that Excel does not write; it was not "
-                              "opened", value=bad[0])
-    sheets = _worksheet_parts(archive)
-    scans: dict[str, _SheetScan] = {}
-    for info in infos:
-        sheet = sheets.get(info.filename)
-        scan = _SheetScan() if sheet is not None else None
-        try:
-            _inflate_part(name, data, info, scan, sheet)
-        except ReadError:
-            raise
-        except (zlib.error, struct.error, ValueError, OSError):
-            raise ReadError(name, _DAMAGED_ZIP,
-                            value=info.filename) from None
-        if scan is not None:
-            scans[sheet] = scan
-    return scans
+        return check(data)
+    except Refused as exc:
+        raise ReadError(name, exc.message, sheet=exc.sheet, value=exc.value) from None
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (empty if unreadable).
-
-    Both parts were size-checked above (declared size); they are small, and ElementTree (expat) does not
-    fetch external entities and limits entity expansion."""
-    try:
-        names = set(archive.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return {}
-        if max(archive.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")) > 16 * 2**20:
-            return {}
-        targets = {}
-        for rel in ET.fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter():
-            if rel.tag.endswith("Relationship") and rel.get("Id") and rel.get("Target"):
-                target = rel.get("Target")
-                targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        parts = {}
-        for sheet in ET.fromstring(archive.read("xl/workbook.xml")).iter():
-            if sheet.tag.endswith("}sheet"):
-                rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-                if rid in targets and sheet.get("name") is not None:
-                    parts[targets[rid]] = sheet.get("name")
-        return parts
-    except Exception:  # a damaged workbook part: calamine will say so when it opens the file
-        return {}
+def _reader_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the reader's way of saying a file is broken: its own exceptions, or PyO3's
+    ``PanicException`` (a Rust panic), which derives from ``BaseException`` and is not importable."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _inflate_part(name: str, data: bytes, info: zipfile.ZipInfo, scan: _SheetScan | None, sheet: str | None) -> None:
-    """Inflate one part from the raw bytes, never past its declared size + 1 byte; scan it if it is a sheet."""
-    start = info.header_offset
-    if data[start:start + 4] != _ZIP_MAGIC:
-        raise ReadError(name, _DAMAGED_ZIP, value=info.filename)
-    name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
-    begin = start + 30 + name_len + extra_len
-    raw = memoryview(data)[begin:begin + info.compress_size]
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    produced = 0
-    carry = b""
-    pos = 0
-    while True:
-        if inflater is None:
-            chunk = bytes(raw[pos:pos + _INFLATE_STEP])
-            pos += len(chunk)
-            done = pos >= len(raw)
-        else:
-            if inflater.unconsumed_tail:
-                source = inflater.unconsumed_tail
-            else:
-                source = bytes(raw[pos:pos + _INFLATE_STEP])
-                pos += len(source)
-            chunk = inflater.decompress(source, _INFLATE_STEP)
-            done = inflater.eof or (not chunk and pos >= len(raw) and not inflater.unconsumed_tail)
-        produced += len(chunk)
-        if produced > info.file_size:
-            raise ReadError(name, f"a part of the workbook inflates to more than its declared size "
-                                  f"({info.file_size:,} bytes); the file is damaged or crafted and was not opened",
-                            value=info.filename)
-        if scan is not None:
-            text = carry + chunk
-            cut = text.rfind(b"</row>") + 6 if not done else len(text)
-            if cut < 6 and not done:
-                cut = 0
-            carry = text[cut:]
-            _scan_rows(name, sheet, text[:cut], scan)
-            if len(carry) > 64 * _INFLATE_STEP:  # one row of 64 MiB: far beyond any real sheet
-                raise ReadError(name, "a row of the sheet is too large to read", sheet=sheet)
-        if done:
-            break
-    if produced != info.file_size:
-        raise ReadError(name, f"a part of the workbook inflates to {produced:,} bytes, not the {info.file_size:,} it "
-                              "declares; the file is damaged and was not opened", value=info.filename)
-
-
-_ROW_EMPTY = re.compile(rb"<row\b[^>]*/>")
-_CELL_WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d+"[^>]*?(?<!/)>')
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>')
-_CELL_BODY = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*?(?<!/)>(.*?)</c>', re.S)
-_CACHED = re.compile(rb"<v>[^<]+</v>")
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*?\bt="e"')
-
-
-def _scan_rows(name: str, sheet: str, text: bytes, scan: _SheetScan) -> None:
-    """Update ``scan`` with whole rows of sheet XML; refuse as soon as the sheet is known to be too large."""
-    if not text:
-        return
-    scan.rows += text.count(b"<row ") + text.count(b"<row>") - len(_ROW_EMPTY.findall(text))
-    at = len(text)
-    while True:  # the last cell with content (cells come in row order)
-        at = text.rfind(b'<c r="', 0, at)
-        if at < 0:
-            break
-        match = _CELL_REF.match(text, at)
-        if match:
-            scan.last_row = max(scan.last_row, int(match.group(2)))
-            break
-    for letters in set(_CELL_WIDE.findall(text)):
-        scan.last_column = max(scan.last_column, _column_number(letters))
-    scan.last_column = max(scan.last_column, 1 if scan.last_row else 0)
-    if max(scan.rows, scan.last_row) > MAX_ROWS:
-        raise ReadError(name, _too_many_rows(max(scan.rows, scan.last_row)), sheet=sheet)
-    if max(scan.rows, scan.last_row) * max(scan.last_column, 1) > MAX_CELLS:
-        raise ReadError(name, _too_many_cells(max(scan.rows, scan.last_row), scan.last_column), sheet=sheet)
-    if b't="e"' in text and len(scan.errors) < 1000:
-        scan.errors.extend(ref.decode("ascii") for ref in _ERROR_CELL.findall(text))
-    if (b"<f>" in text or b"<f " in text) and len(scan.uncached) < 1000:
-        for ref, body in _CELL_BODY.findall(text):
-            if (b"<f>" in body or b"<f " in body) and not _CACHED.search(body):
-                scan.uncached.append(ref.decode("ascii"))
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for byte in letters:
-        number = number * 26 + byte - 64
-    return number
-
-
-def _too_many_rows(rows: int, exact: bool = False) -> str:
-    return (f"{'' if exact else 'at least '}{rows:,} rows, more than the {MAX_ROWS:,} rows MedPath reads in a sheet "
-            "(split the file or remove unused rows); the file was not read")
-
-
-def _too_many_cells(rows: int, columns: int) -> str:
-    return (f"the sheet's used area is {rows:,} rows x {columns:,} columns, more than the {MAX_CELLS:,} cells "
-            "MedPath reads in a sheet (delete unused rows and columns, or cells far from the table); "
-            "the file was not read")
-
-
-def _read_workbook(name: str, data: bytes, scans: dict[str, _SheetScan] | None = None) -> list[RawTable]:
+def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[RawTable]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises several exception types for unreadable files
+    except BaseException as exc:  # calamine raises several exception types for unreadable files
+        if not _reader_failure(exc):
+            raise
         raise ReadError(name, f"the workbook cannot be opened: {_reason(exc)}") from None
     tables = []
     for sheet_name in workbook.sheet_names:
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
             if sheet.height > MAX_ROWS:
-                raise ReadError(name, _too_many_rows(sheet.height, exact=True), sheet=sheet_name)
+                raise ReadError(name, too_many_rows(sheet.height, exact=True), sheet=sheet_name)
             if sheet.height * sheet.width > MAX_CELLS:
-                raise ReadError(name, _too_many_cells(sheet.height, sheet.width), sheet=sheet_name)
+                raise ReadError(name, too_many_cells(sheet.height, sheet.width), sheet=sheet_name)
             rows = _capped_rows(name, sheet_name, sheet.iter_rows())
             merged = sheet.merged_cell_ranges or []
         except ReadError:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not _reader_failure(exc):
+                raise
             raise ReadError(name, f"the sheet cannot be read: {_reason(exc)}", sheet=sheet_name) from None
         notes = _fill_merged(name, sheet_name, rows, merged)
-        scan = (scans or {}).get(sheet_name)
+        scan = scans.get(sheet_name)
         if scan is not None and scan.uncached:
             notes += (_cells_note(name, sheet_name, scan.uncached, "formula cell(s) have no saved result",
                                   "The file was written by a program that does not calculate formulas; open it in "
@@ -317,7 +154,7 @@ def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str)
                    f"{len(cells):,} {what} and were read as empty: {shown}. {advice}")
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 
@@ -326,7 +163,7 @@ def _capped_rows(file: str, sheet: str | None, rows) -> list[list[object]]:
     out = []
     for row in rows:
         if len(out) >= MAX_ROWS:
-            raise ReadError(file, _too_many_rows(MAX_ROWS + 1), sheet=sheet)
+            raise ReadError(file, too_many_rows(MAX_ROWS + 1), sheet=sheet)
         if len(row) > MAX_COLUMNS:
             row = _cap_columns(file, sheet, row)
         out.append(row)

@@ -1,0 +1,250 @@
+"""Crafted workbooks that once crashed or flooded the server (issue 18, item 1) are refused in time and memory.
+
+Each file is loaded in a child process (so an abort inside the Rust reader fails the test instead of
+killing pytest) that reports its findings and its own peak memory. The bounds are the issue's: every
+crafted file is refused with a finding within 10 s and 1 GiB. Before ``medpath.size_guards`` the
+reader was handed these files and tried to allocate the whole sheet area (up to 549 GB) and aborted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from medpath.reading import ReadError, read_tables
+from medpath.size_guards import MAX_CELLS
+from workbooks import VISITS_HEADER, xlsx_bytes
+
+_SHEET = "xl/worksheets/sheet1.xml"
+_CHILD = r"""
+import json, resource, sys
+from medpath.study import load_study
+name = sys.argv[1]
+data = sys.stdin.buffer.read()
+study = load_study([(name, data)])
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"findings": [f.as_dict() for f in study.findings], "peak_mib": peak_kib / 1024,
+                  "rows": len(study.visits)}))
+"""
+
+
+def _load_in_child(name: str, data: bytes) -> dict:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _CHILD, name], input=data, capture_output=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, f"the child died (code {done.returncode}): {done.stderr.decode()[-2000:]}"
+    result = json.loads(done.stdout)
+    result["seconds"] = elapsed
+    return result
+
+
+def _patched(replace) -> bytes:
+    """A small valid visits workbook whose first sheet's XML is passed through ``replace``."""
+    source = xlsx_bytes({"visits": [VISITS_HEADER, ["P1", "baseline", -3.0, 7], ["P1", "month 6", -2.8, 5]]})
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            body = old.read(info.filename)
+            if info.filename == _SHEET:
+                body = replace(body.decode()).encode()
+            new.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def _far_cell(cell_xml: str):
+    """Add a row holding ``cell_xml`` (a far cell written one way or another) at the end of sheetData."""
+    return lambda xml: xml.replace("</sheetData>", f'<row r="1048576">{cell_xml}</row></sheetData>')
+
+
+CRAFTED_XLSX = {
+    "attribute order": _far_cell('<c t="n" r="XFD1048576"><v>1</v></c>'),
+    "single quotes": _far_cell("<c r='XFD1048576'><v>1</v></c>"),
+    "two spaces": _far_cell('<c  r="XFD1048576"><v>1</v></c>'),
+    "newline in tag": _far_cell('<c\nr="XFD1048576"\n><v>1</v></c>'),
+    "lower-case reference": _far_cell('<c r="xfd1048576"><v>1</v></c>'),
+    "namespace prefix": lambda xml: xml.replace("<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats'
+                                                '.org/spreadsheetml/2006/main" ').replace(
+        "</sheetData>", '<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row></sheetData>'),
+    "cell without r in a far row": _far_cell("<c><v>1</v></c>"),
+    "far cell at 150,000 x 512": lambda xml: xml.replace(
+        "</sheetData>", '<row r="150000"><c r="SR150000"><v>1</v></c></row></sheetData>'),
+}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_XLSX))
+def test_far_cells_in_any_xml_form_are_refused_before_the_reader_allocates(case):
+    result = _load_in_child("crafted.xlsx", _patched(CRAFTED_XLSX[case]))
+    errors = [f for f in result["findings"] if f["severity"] == "error"]
+    assert any(re.search(r"rows|columns|used area", f["message"]) and f["sheet"] == "visits" for f in errors), errors
+    assert result["rows"] == 0
+    assert result["peak_mib"] < 1024 and result["seconds"] < 10, result
+
+
+def test_a_cell_tag_cut_by_the_inflate_step_is_still_seen():
+    """The XML is scanned in 1 MiB pieces; a '>' inside an attribute value must not hide a far cell that
+    straddles a piece boundary (pieces end before a '<', which XML forbids inside a tag)."""
+    filler = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{"x" * 40}</t></is></c></row>'
+                     for r in range(4, 40_000))
+
+    def replace(xml: str) -> str:
+        return xml.replace("</sheetData>", filler + '<row r="40000"><c note="a>b" r="XFD40000"><v>1</v></c></row>'
+                           "</sheetData>")
+
+    data = _patched(replace)
+    with pytest.raises(ReadError) as refused:
+        read_tables("cut.xlsx", data)
+    assert "columns" in refused.value.finding.message
+
+
+def test_huge_shared_string_count_is_refused():
+    """The reader reserves room for the declared ``uniqueCount`` of xl/sharedStrings.xml (read by path)."""
+    strings = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+               'uniqueCount="4000000000000"><si><t>P1</t></si></sst>')
+    out = io.BytesIO()
+    source = _patched(lambda xml: xml)
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info.filename))
+        new.writestr("xl/sharedStrings.xml", strings)
+    result = _load_in_child("strings.xlsx", out.getvalue())
+    assert any("4,000,000,000,000 distinct texts" in f["message"] for f in result["findings"]), result["findings"]
+    assert result["peak_mib"] < 1024 and result["seconds"] < 10
+
+
+def _ods(rows_xml: str) -> bytes:
+    """A minimal OpenDocument spreadsheet (named .xlsx by the caller, as in the audit) with one table."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="visits">'
+               f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+                         'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+                         'manifest:media-type="text/xml"/></manifest:manifest>')
+        archive.writestr("content.xml", content)
+    return out.getvalue()
+
+
+def _ods_cell(value: str) -> str:
+    return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def _ods_row(values: list[str], repeat: int = 1) -> str:
+    attribute = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{attribute}>{''.join(_ods_cell(v) for v in values)}</table:table-row>"
+
+
+def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
+    header = _ods_row(VISITS_HEADER)
+    wide_row = ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="float" '
+                'office:value="7" table:number-columns-repeated="64"/></table:table-row>')
+    crafted = _ods(header + wide_row)
+    assert len(crafted) < 1500
+    result = _load_in_child("renamed.xlsx", crafted)
+    assert any("rows" in f["message"] and f["sheet"] == "visits" for f in result["findings"]), result["findings"]
+    assert result["peak_mib"] < 1024 and result["seconds"] < 10
+
+
+def test_ods_repeated_columns_are_refused():
+    wide = ('<table:table-row><table:table-cell office:value-type="float" office:value="1" '
+            'table:number-columns-repeated="16000"/></table:table-row>')
+    result = _load_in_child("wide.ods", _ods(_ods_row(VISITS_HEADER) + wide))
+    assert any("columns" in f["message"] for f in result["findings"]), result["findings"]
+    assert result["peak_mib"] < 1024
+
+
+def test_a_real_ods_with_trailing_empty_repeats_is_read():
+    """LibreOffice writes trailing empty rows and columns as huge repeats; they are not content."""
+    empty_tail = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+                  'table:number-columns-repeated="1024"/></table:table-row>')
+    rows = [_ods_row(VISITS_HEADER), _ods_row(["P1", "baseline", "-3", "7"]), _ods_row(["P1", "month 6", "-2.5", "5"])]
+    tables = read_tables("real.ods", _ods("".join(rows) + empty_tail))
+    assert [t.header for t in tables] == [VISITS_HEADER]
+    assert tables[0].rows == [["P1", "baseline", "-3", "7"], ["P1", "month 6", "-2.5", "5"]]
+
+
+def test_ods_area_is_bounded_just_above_the_limit():
+    """Exactly MAX_CELLS cells of content pass the guard's arithmetic; one more row does not."""
+    from medpath.size_guards import Refused, check_zip
+
+    columns = 200
+    rows_allowed = MAX_CELLS // columns
+    ok = _ods(_ods_row(["x"] * columns, repeat=rows_allowed))
+    assert check_zip(ok)["visits"].last_row == rows_allowed
+    with pytest.raises(Refused):
+        check_zip(_ods(_ods_row(["x"] * columns, repeat=rows_allowed + 1)))
+
+
+def _xls_far_cell() -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("visits")
+    for column, name in enumerate(VISITS_HEADER):
+        sheet.write(0, column, name)
+    sheet.write(65535, 255, 1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_legacy_xls_with_one_far_cell_is_refused_before_the_reader():
+    data = _xls_far_cell()
+    assert len(data) < 10_000
+    result = _load_in_child("far.xls", data)
+    assert any("used area is 65,536 rows x 256 columns" in f["message"] for f in result["findings"]), result
+    assert result["peak_mib"] < 300, "refused before the reader allocates the 16.7 M-cell area"
+
+
+def test_legacy_xls_dimensions_record_is_bounded():
+    """The reader reserves the DIMENSIONS record's area; a crafted record is refused from the record alone."""
+    import xlwt
+
+    from medpath.size_guards import Refused, check_xls
+
+    book = xlwt.Workbook()
+    book.add_sheet("visits").write(0, 0, "patient_id")
+    out = io.BytesIO()
+    book.save(out)
+    data = bytearray(out.getvalue())
+    record = struct.pack("<HHIIHHH", 0x0200, 14, 0, 1, 0, 1, 0)
+    at = bytes(data).find(record)
+    assert at > 0, "xlwt writes a 14-byte DIMENSIONS record for one cell"
+    data[at:at + len(record)] = struct.pack("<HHIIHHH", 0x0200, 14, 0, 4_000_000_000, 0, 200, 0)
+    with pytest.raises(Refused, match="rows"):
+        check_xls(bytes(data))
+
+
+def test_xlsb_is_refused_with_the_fix():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
+    with pytest.raises(ReadError) as refused:
+        read_tables("book.xlsb", out.getvalue())
+    assert "Excel Workbook (.xlsx)" in refused.value.finding.message
+
+
+def test_cells_without_r_in_a_small_sheet_are_read():
+    """A writer that omits cell positions is still read when the conservative bound is small."""
+    def replace(xml: str) -> str:
+        return re.sub(r'<c r="[A-Z]+\d+"', "<c", xml)
+
+    tables = read_tables("no_r.xlsx", _patched(replace))
+    assert tables[0].header == VISITS_HEADER
+    assert tables[0].rows[0][:2] == ["P1", "baseline"]
