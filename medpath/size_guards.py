@@ -45,6 +45,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+import numpy
+
 MAX_ROWS = 200_000
 MAX_COLUMNS = 300
 #: Cells of a sheet's used area (rows x columns, empty ones included): about 0.2 GiB once read.
@@ -238,7 +240,8 @@ _ANY_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(c|row)(?=[\s/>])" + _QUOTE
 _ATTRIBUTE = re.compile(rb"""([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
 #: The form Excel, LibreOffice and openpyxl write: ``r`` first, double quotes, capital letters.
-_CANONICAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?=[\s/>])')
+_CANONICAL_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"(?=[\s/>])')
+_CANONICAL_CELL_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"(?=[\s/>])')
 _CANONICAL_ROW = re.compile(rb'<row r="([0-9]{1,7})"(?=[\s/>])')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row)[\s/>]")
 _TAG_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
@@ -275,18 +278,16 @@ class _XlsxSheetScanner(_PartScanner):
         self.widest_row = 0    # most cell tags in one row up to a cell without r
 
     def feed(self, piece: bytes) -> None:
-        cells = sum(piece.count(t) for t in _TAG_STARTS)
-        rows = sum(piece.count(t) for t in _ROW_STARTS)
-        canonical = _CANONICAL_CELL.findall(piece)
-        canonical_rows = _CANONICAL_ROW.findall(piece)
-        if len(canonical) == cells and len(canonical_rows) == rows and not _PREFIXED.search(piece):
-            self.cells += cells
-            self.rows += rows
-            if canonical:
-                self.max_row = max(self.max_row, max(int(d) for _, d in canonical))
-                self.max_column = max(self.max_column, max(_column_number(c) for c in {c for c, _ in canonical}))
-            if canonical_rows:
-                self.max_row = max(self.max_row, max(int(d) for d in canonical_rows))
+        digits = _CANONICAL_CELL_ROW.findall(piece)
+        row_digits = _CANONICAL_ROW.findall(piece)
+        if self._all_canonical(piece, len(digits), len(row_digits)):
+            self.cells += len(digits)
+            self.rows += len(row_digits)
+            if digits or row_digits:
+                self.max_row = max(self.max_row, int(numpy.array(digits + row_digits).astype(numpy.int64).max()))
+            if digits:
+                letters = set(_CANONICAL_CELL_LETTERS.findall(piece))
+                self.max_column = max(self.max_column, max(_column_number(c) for c in letters))
         else:
             self._feed_general(piece)
         self._check()
@@ -295,6 +296,21 @@ class _XlsxSheetScanner(_PartScanner):
         if len(self.scan.uncached) < 1000 and (b"<f>" in piece or b"<f " in piece):
             self.scan.uncached.extend(ref.decode("ascii") for ref, body in _CELL_BODY.findall(piece)
                                       if (b"<f>" in body or b"<f " in body) and not _CACHED.search(body))
+
+    @staticmethod
+    def _all_canonical(piece: bytes, cells: int, rows: int) -> bool:
+        """Whether the canonical matches account for every cell and row tag of the piece: one byte count
+        each when only cell and row tags start with "<c" / "<row" (the body of sheetData), an exact
+        count of the tags otherwise."""
+        if b":c" in piece or b":row" in piece:
+            if _PREFIXED.search(piece):
+                return False
+        starts_c, starts_row = piece.count(b"<c"), piece.count(b"<row")
+        if starts_c != cells:
+            starts_c = sum(piece.count(t) for t in _TAG_STARTS)
+        if starts_row != rows:
+            starts_row = sum(piece.count(t) for t in _ROW_STARTS)
+        return starts_c == cells and starts_row == rows
 
     def _feed_general(self, piece: bytes) -> None:
         for match in _ANY_TAG.finditer(piece):
