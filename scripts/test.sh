@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# Install everything the tests need (pip packages, and Debian's chromium for the browser tests when the
-# machine lacks it), then run the whole suite. pytest's own exit code is returned: 5 (no tests ran)
-# fails like any other non-zero code.
+# Install everything the checks need, then run them all: ruff (lint and format), mypy, and the whole pytest
+# suite, browser tests included. On first use this creates the project's virtualenv .venv/ (unless one is
+# active) and installs the project with its app, test and dev extras there; Debian's chromium (for the
+# browser tests) is installed with apt-get when the machine lacks it.
+#
+# Arguments go to pytest, e.g. bash scripts/test.sh -m "not browser and not slow" (the fast unit tests).
+# Every check runs even when an earlier one fails; the script fails if any did. pytest's exit code 5 (no tests
+# ran) fails like any other non-zero code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+source scripts/env.sh
+medpath_env
+medpath_install app,test,dev
+
 if ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "MedPath: installing Debian's chromium for the browser tests ..." >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-exec python3 -m pytest -q "$@"
+
+failed=()
+step() {
+  echo "==> $*" >&2
+  "$@" || failed+=("$*")
+}
+step ruff check .
+step ruff format --check .
+step mypy
+step python -m pytest -q "$@"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
