@@ -1,25 +1,36 @@
 # MedPath for a study team's server: docker compose up -d  (see README, "Run on a server").
-FROM python:3.11-slim
+#
+# The base image is pinned by digest through PYTHON_IMAGE: compose.yaml requires MEDPATH_PYTHON_IMAGE, e.g.
+#   MEDPATH_PYTHON_IMAGE=python:3.11-slim@sha256:<digest of the python:3.11-slim you reviewed>
+# (README: "Pinning the base image"). The default below is for a plain `docker build .` only.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STREAMLIT_SERVER_PORT=8501 \
+    STREAMLIT_SERVER_ADDRESS=0.0.0.0
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Exactly the locked versions of the runtime packages (pyproject.toml's dependencies and `app` extra), no resolver.
+COPY requirements.lock ./
+RUN pip install --no-deps -r requirements.lock
 
-RUN useradd --create-home --uid 10001 medpath
-COPY --chown=medpath:medpath dashboard.py ./
-COPY --chown=medpath:medpath pages ./pages
-COPY --chown=medpath:medpath medpath ./medpath
-COPY --chown=medpath:medpath data/sample ./data/sample
-COPY --chown=medpath:medpath .streamlit/config.toml ./.streamlit/config.toml
+RUN useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --uid 10001 medpath
+# The application, owned by root and read-only for the runtime user; medpath (with its sample study)
+# is imported from /app, the directory of dashboard.py.
+COPY dashboard.py ./
+COPY pages ./pages
+COPY medpath ./medpath
+COPY deploy/healthcheck.py ./deploy/healthcheck.py
+COPY .streamlit/config.toml ./.streamlit/config.toml
 USER medpath
 
 EXPOSE 8501
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok' else 1)"
+# Follows server.port and server.baseUrlPath (config.toml or STREAMLIT_SERVER_* in the environment).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "/app/deploy/healthcheck.py"]
 
-CMD ["python", "-m", "streamlit", "run", "dashboard.py", "--server.port=8501", "--server.address=0.0.0.0"]
+CMD ["python", "-m", "streamlit", "run", "dashboard.py"]
