@@ -202,14 +202,14 @@ async def run_session(browser, url: str, session: Session, path: Path) -> None:
         others = [f"S{k:02d}-" for k in range(100) if k != session.index and f"S{k:02d}-" in html]
         if others:
             session.notes.append(f"sees other sessions' ids {others}")
-    except Exception as exc:  # noqa: BLE001 -- a failed session is a result, reported, not a crash
+    except Exception as exc:
         session.error = f"{type(exc).__name__} at step '{session.step}': {str(exc).splitlines()[0][:120]}"
         try:  # what the page showed when it gave up
             shown = await page.locator(MAIN).inner_text(timeout=5_000)
             state = await page.evaluate("() => document.querySelector('[data-testid=stApp]')"
                                         "?.getAttribute('data-test-script-state')")
             session.error += f" [script state {state}; page: {' '.join(shown.split())[:160]!r}]"
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     finally:
         await context.close()
@@ -241,7 +241,6 @@ async def run_all(url: str, n: int, batch: int, directory: Path,
 # --- report -------------------------------------------------------------------------------------------------
 
 def machine() -> dict[str, str]:
-    import playwright
     import streamlit
 
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
@@ -347,7 +346,7 @@ def main() -> int:
     if args.markdown:
         with args.markdown.open("a", encoding="utf-8") as f:
             f.write("\n" + text)
-    print({k: v for k, v in machine().items()}, dt.datetime.now().isoformat(timespec="seconds"))
+    print(dict(machine()), dt.datetime.now().isoformat(timespec="seconds"))
     return 1 if failed else 0
 
 

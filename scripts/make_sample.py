@@ -81,8 +81,8 @@ def _pid(number: int) -> str:
 def screening_rows() -> list[list[object]]:
     rows = []
     for number, (sex, age, tscore, overrides) in enumerate(CANDIDATES, start=1):
-        row = {c: "no" for c in SCREENING_HEADER[4:11]}
-        row |= {c: "negative" for c in SCREENING_HEADER[11:16]}
+        row = dict.fromkeys(SCREENING_HEADER[4:11], "no")
+        row |= dict.fromkeys(SCREENING_HEADER[11:16], "negative")
         row |= {"consent": "signed", "enrolled": "no"}
         row |= overrides
         rows.append([_pid(number), sex, age, tscore, *(row[c] for c in SCREENING_HEADER[4:])])

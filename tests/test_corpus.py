@@ -78,8 +78,8 @@ def _child(argv: list[str], out_path, err_path) -> None:
             target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(target, fd)
             os.close(target)
-        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 (flushed below)
-        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
         try:
             code = main(argv)
         except SystemExit as exc:

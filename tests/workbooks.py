@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 
@@ -12,14 +13,17 @@ SCREENING_HEADER = list(SCREENING_COLUMNS)
 VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas"]
 
 
-def xlsx_bytes(sheets: dict[str, list[list[object]]], merge: dict[str, list[str]] | None = None) -> bytes:
+Rows = Sequence[Sequence[object]]
+
+
+def xlsx_bytes(sheets: Mapping[str, Rows], merge: dict[str, list[str]] | None = None) -> bytes:
     """An .xlsx workbook whose sheets hold the given rows, row 1 first; ``merge`` lists merged ranges per sheet."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            sheet.append(list(row))
         for ref in (merge or {}).get(title, []):
             sheet.merge_cells(ref)
     buffer = io.BytesIO()
@@ -27,20 +31,20 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]], merge: dict[str, list[str]
     return buffer.getvalue()
 
 
-def csv_bytes(rows: list[list[object]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+def csv_bytes(rows: Rows, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
     return "\n".join(delimiter.join("" if v is None else str(v) for v in row) for row in rows).encode(encoding)
 
 
 def screening_row(pid: str, sex="F", age=60, tscore=-3.0, consent="signed", enrolled="yes", **overrides) -> list:
     """An eligible, enrolled candidate unless ``overrides`` say otherwise (e.g. corticosteroid="yes")."""
-    values = {c: "no" for c in SCREENING_HEADER[4:11]} | {c: "negative" for c in SCREENING_HEADER[11:16]}
+    values = dict.fromkeys(SCREENING_HEADER[4:11], "no") | dict.fromkeys(SCREENING_HEADER[11:16], "negative")
     values |= {"consent": consent, "enrolled": enrolled} | overrides
     return [pid, sex, age, tscore, *(values[c] for c in SCREENING_HEADER[4:])]
 
 
 def visits_rows(n_patients: int = 3, prefix: str = "P") -> list[list]:
     """Header, then baseline and month-6 rows for <prefix>1..n (Excel rows 2, 3, ... follow the header)."""
-    rows = [list(VISITS_HEADER)]
+    rows: list[list] = [list(VISITS_HEADER)]
     for i in range(1, n_patients + 1):
         rows.append([f"{prefix}{i}", "baseline", -3.0, 7])
         rows.append([f"{prefix}{i}", "month 6", -2.8, 5])

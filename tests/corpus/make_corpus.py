@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from workbooks import SCREENING_HEADER, VISITS_HEADER, screening_row
 from workbooks import visits_rows as visits
@@ -272,9 +273,9 @@ _NO_VISITS = E("error", None, None, None, "no visits table found")
 
 
 def cases() -> list[Case]:
-    ident = [["Patient ID", "Name", "Medical record number", "Date of birth", "Phone", "NIK", "National ID",
+    ident: list[list[Any]] = [["Patient ID", "Name", "Medical record number", "Date of birth", "Phone", "NIK", "National ID",
               "visit", "vas"], ["P1", "Siti", "RM-001", "1960-01-01", "0812", "3171", "3171", "baseline", 7]]
-    injection = [list(VISITS_HEADER), ['=HYPERLINK("http://evil.example","P1")', "baseline", -3.0, 7],
+    injection: list[list[Any]] = [list(VISITS_HEADER), ['=HYPERLINK("http://evil.example","P1")', "baseline", -3.0, 7],
                  ["+cmd|' /C calc'!A0", "baseline", -3.0, 7], ["@SUM(1+1)", "baseline", -2.9, 6]]
     return [
         Case("not_a_spreadsheet.xlsx", lambda: b"%PDF-1.4\n% a PDF renamed to .xlsx\n" + bytes(range(256)), 2,
@@ -336,8 +337,8 @@ def cases() -> list[Case]:
         Case("formulas_with_cached_values.xlsx", formulas_cached, 0, (),
              check=_visits_equal(bmd_tscore=[-3.1, -2.8], vas=[7.0, 4.0])),
         Case("encrypted.xlsx", encrypted, 2, (E("error", None, None, None, "password-protected"),), check=_no_data),
-        Case("legacy.xls", legacy_xls, 2, (E("error", "visits", 4, "vas", "0 to 10"),),
-             check=_visits_equal(patient_id=["P1", "P1", "P2"])),
+        Case("legacy.xls", legacy_xls, 2, (E("error", "visits", 4, "vas", "0 to 10"),),  # the VAS only is left out
+             check=_visits_equal(patient_id=["P1", "P1", "P2", "P2"], bmd_tscore=[-3.0, -2.8, -3.0, -2.8])),
         Case("latin1.csv", lambda: csv([VISITS_HEADER + ["catatan"], ["PÉ-1", "baseline", "-3.0", "7", "nyeri à gauche"],
                                         ["PÉ-1", "month 6", "-2.8", "5", "été"]], encoding="latin-1"), 0,
              (E("warning", None, 1, None, "1 column(s) not recognised"),),
