@@ -4,6 +4,11 @@ Every function takes two equal-length 1-D arrays ``before`` and ``after`` withou
 (pair the observations and drop incomplete pairs first; ``medpath.outcomes`` does) and analyses
 the differences d = after − before, so a positive d is an increase.
 
+Scaling: nothing here holds more than a few arrays of length n, and the time is O(n log n) (the
+Hodges–Lehmann selection, ``_kth_walsh_average``, in expectation); the exact Wilcoxon distribution
+(at most ``EXACT_MAX_N`` differences) is O(EXACT_MAX_N³) time, O(EXACT_MAX_N²) memory. scipy is
+imported inside the functions that need it (``scipy.special`` only), so importing this module is cheap.
+
 Floating-point guard: before ranking, the operands and d are rounded to ``SIGNIFICANT_DIGITS`` (12)
 significant digits (``paired_differences``). Differences that are equal in exact decimal
 arithmetic then compare equal — (0.1 + 0.2) − 0 ties with 0.3 − 0, and 0.3 − (0.1 + 0.2) is 0 —
@@ -18,9 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats as sps
-from statsmodels.stats.descriptivestats import sign_test as _statsmodels_sign_test
-from statsmodels.stats.multitest import multipletests
 
 Alternative = Literal["two-sided", "greater", "less"]
 ZeroMethod = Literal["wilcox", "pratt"]
@@ -102,7 +104,31 @@ def paired_differences(before, after) -> np.ndarray:
 
 
 def _round_significant(x: np.ndarray) -> np.ndarray:
-    return np.array([float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in x], dtype=float)
+    """Each value rounded to 12 significant digits by Python's correctly rounded decimal formatting;
+    each distinct value is formatted once (measurements repeat), so the Python loop is over the
+    distinct values only."""
+    distinct, where = np.unique(x, return_inverse=True)
+    rounded = np.array([float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in distinct.tolist()], dtype=float)
+    return rounded[where.reshape(-1)]
+
+
+def _midranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``x``, tied values sharing the mean of their ranks (midranks: the "average"
+    method of scipy.stats.rankdata and R's rank)."""
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # first position of each tie group
+    ends = np.r_[starts[1:], len(x)]
+    ranks = np.empty(len(x))
+    ranks[order] = np.repeat((starts + ends + 1) / 2, ends - starts)
+    return ranks
+
+
+def _normal_cdf(z):
+    """Standard normal distribution function: scipy.special.ndtr, which scipy.stats.norm.cdf uses."""
+    from scipy.special import ndtr
+
+    return ndtr(z)
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
@@ -119,9 +145,9 @@ def _doubled_signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, 
     _check_choice(zero_method, ZERO_METHODS, "zero_method")
     nonzero = d != 0
     if zero_method == "wilcox":
-        ranks = sps.rankdata(np.abs(d[nonzero]))
+        ranks = _midranks(np.abs(d[nonzero]))
     else:
-        ranks = sps.rankdata(np.abs(d))[nonzero]
+        ranks = _midranks(np.abs(d))[nonzero]
     return np.rint(2 * ranks).astype(np.int64), d[nonzero] > 0
 
 
@@ -182,8 +208,8 @@ def wilcoxon_signed_rank(
     else:
         centred = (w2 - ranks2.sum() / 2) / 2
         sd = math.sqrt(float(np.sum(ranks2.astype(float) ** 2))) / 4
-        p_greater = sps.norm.sf((centred - 0.5) / sd)
-        p_less = sps.norm.cdf((centred + 0.5) / sd)
+        p_greater = _normal_cdf(-((centred - 0.5) / sd))  # upper tail, as scipy.stats.norm.sf
+        p_less = _normal_cdf((centred + 0.5) / sd)
         method = "normal"
     p_value = {"greater": p_greater, "less": p_less, "two-sided": 2 * min(p_greater, p_less)}
     return WilcoxonResult(w2 / 2, min(1.0, float(p_value[alternative])), n_used, len(d) - n_used,
@@ -194,7 +220,7 @@ def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResu
     """Hodges–Lehmann estimate of the median change and its distribution-free confidence interval.
 
     Source: Hollander, Wolfe & Chicken, "Nonparametric Statistical Methods", 3rd ed., §3.2–3.3.
-    The estimate is the median of the n(n+1)/2 Walsh averages (d_i + d_j)/2, i ≤ j (zeros kept).
+    The estimate is the median of the M = n(n+1)/2 Walsh averages (d_i + d_j)/2, i ≤ j (zeros kept).
     The interval is [W_(k), W_(M+1−k)] of the M sorted Walsh averages; its confidence is
     1 − 2 P(W+ ≤ k − 1) under the exact null distribution of W+ without ties. As in the book's
     rule (and R's wilcox.test), k is the largest whose confidence is at least ``confidence``; when
@@ -204,27 +230,141 @@ def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResu
     Above ``EXACT_MAX_N`` pairs the null distribution of W+ is replaced by its normal approximation
     (mean n(n+1)/4, variance n(n+1)(2n+1)/24; Hollander, Wolfe & Chicken §3.2, large-sample
     approximation). n = 0 gives NaNs.
+
+    The Walsh averages are never all formed: the order statistics W_(r) are selected from the
+    sorted differences (``_kth_walsh_average``), in O(n log n) expected time and O(n) memory, and
+    are the very floating-point values (d_i + d_j)/2 that sorting all M of them would give (a zero
+    is returned as +0.0, whichever sign the selected zero had).
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (got {confidence}).")
-    d = paired_differences(before, after)
+    d = np.sort(paired_differences(before, after))
     n = len(d)
     if n == 0:
         return HodgesLehmannResult(math.nan, math.nan, math.nan, math.nan, confidence, 0)
-    i, j = np.triu_indices(n)
-    walsh = np.sort((d[i] + d[j]) / 2)
-    m = len(walsh)
-    ks = np.arange(1, (m + 1) // 2 + 1)
+    m = n * (n + 1) // 2
+    k, level = _interval_rank(n, confidence)
+    middle = [(m + 1) // 2] if m % 2 else [m // 2, m // 2 + 1]
+    middle_values = [_kth_walsh_average(d, r) for r in middle]
+    estimate = middle_values[0] if m % 2 else (middle_values[0] + middle_values[1]) / 2  # as np.median
+    low, high = _kth_walsh_average(d, k), _kth_walsh_average(d, m + 1 - k)
+    return HodgesLehmannResult(estimate + 0.0, low + 0.0, high + 0.0, level, confidence, n)  # + 0.0: no -0.0
+
+
+def _interval_rank(n: int, confidence: float) -> tuple[int, float]:
+    """The k of the Hodges–Lehmann interval [W_(k), W_(M+1−k)] for n differences, and its
+    confidence 1 − 2 P(W+ ≤ k − 1): the largest k ≤ (M+1)/2 reaching ``confidence`` (to 1e-12),
+    else k = 1. Exact distribution up to ``EXACT_MAX_N``; above, the normal approximation with
+    continuity correction, whose level falls as k grows, so k is found by bisection (no array of
+    all M candidate ks)."""
+    m = n * (n + 1) // 2
+    last = (m + 1) // 2
+    target = confidence - 1e-12
     if n <= EXACT_MAX_N:
-        cdf_at_k_minus_1 = np.cumsum(_sign_flip_pmf(np.arange(1, n + 1)))[ks - 1]
-    else:  # P(W+ <= k - 1) with continuity correction
-        mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-        cdf_at_k_minus_1 = sps.norm.cdf((ks - 1 + 0.5 - mean) / sd)
-    levels = 1 - 2 * cdf_at_k_minus_1  # decreasing in k
-    chosen = max(int(np.sum(levels >= confidence - 1e-12)) - 1, 0)
-    k = ks[chosen]
-    return HodgesLehmannResult(float(np.median(walsh)), float(walsh[k - 1]), float(walsh[m - k]),
-                               float(levels[chosen]), confidence, n)
+        levels = 1 - 2 * np.cumsum(_sign_flip_pmf(np.arange(1, n + 1)))[:last]  # k = 1 .. last
+        k = max(int(np.sum(levels >= target)), 1)
+        return k, float(levels[k - 1])
+
+    mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+
+    def level(k: int) -> float:  # 1 − 2 P(W+ ≤ k − 1), continuity-corrected
+        return float(1 - 2 * _normal_cdf((k - 1 + 0.5 - mean) / sd))
+
+    low, high = 1, last  # invariant: the answer is in [low, high]
+    while low < high:
+        mid = (low + high + 1) // 2
+        if level(mid) >= target:
+            low = mid
+        else:
+            high = mid - 1
+    return low, level(low)
+
+
+#: ``_kth_walsh_average`` stops narrowing and sorts what is left once at most this many times n
+#: candidates remain.
+GATHER_FACTOR = 4
+
+
+def _kth_walsh_average(d: np.ndarray, k: int) -> float:
+    """The k-th smallest (1-based) of the Walsh averages (d_i + d_j)/2, i ≤ j, of the sorted ``d``,
+    without forming all n(n+1)/2 of them: O(n) memory, O(n log n) expected time.
+
+    Selection in X + Y after Johnson & Mizoguchi (SIAM J. Comput. 7 (1978) 147–153) and Monahan's
+    Hodges–Lehmann algorithm (ACM Trans. Math. Softw. 10 (1984) 265–270, Algorithm 616): the
+    averages form an implicit n × n upper-triangular matrix whose rows (fixed i, j = i … n−1) are
+    sorted, because floating-point addition is monotone. Each row keeps a window [lo_i, hi_i) of
+    columns still in play; everything left of it is known to come before the k-th, everything
+    right of it after. Each round draws a random sample of the candidates, takes two sample
+    quantiles that bracket the wanted rank (as Floyd & Rivest, Commun. ACM 18 (1975) 165–172) as
+    pivots, and moves every row's window to the pivots by bisection within the row. A pivot whose
+    rank range holds k is the answer; otherwise the candidates shrink by a factor of about
+    sqrt(sample size). When at most ``GATHER_FACTOR`` · n candidates remain they are gathered and
+    the answer picked with ``np.partition``. The pivots are random, the answer is not: it is the
+    same floating-point value as ``np.sort`` of all averages at index k − 1.
+    """
+    n = len(d)
+    rows = np.arange(n)
+    lo, hi = rows.copy(), np.full(n, n)
+    before = 0  # averages excluded on the left (all of them come before the k-th)
+    rng = np.random.default_rng(k)
+    while True:
+        width = hi - lo
+        remaining = int(width.sum())
+        if remaining <= GATHER_FACTOR * n:
+            row = np.repeat(rows, width)
+            col = lo[row] + np.arange(remaining) - np.repeat(np.cumsum(width) - width, width)
+            return float(np.partition((d[row] + d[col]) / 2, k - before - 1)[k - before - 1])
+        ends = np.cumsum(width)
+        draw = np.sort(rng.integers(0, remaining, size=min(n, remaining)))  # sorted: faster searchsorted
+        row = np.searchsorted(ends, draw, side="right")
+        sample = np.sort((d[row] + d[lo[row] + draw - (ends[row] - width[row])]) / 2)
+        at = (k - before - 0.5) / remaining * len(sample)
+        margin = 2.5 * math.sqrt(len(sample)) + 1
+        pivots = sample[[max(0, math.floor(at - margin)), min(len(sample) - 1, math.ceil(at + margin))]]
+        for pivot in pivots:  # ascending: first settle the left side, then the right side
+            below = _row_bounds(d, lo, hi, pivot, inclusive=False)  # first column with average >= pivot
+            n_below = before + int((below - lo).sum())
+            if k <= n_below:  # the k-th is smaller than the pivot
+                hi = below
+                break
+            upto = _row_bounds(d, lo, hi, pivot, inclusive=True)  # first column with average > pivot
+            n_upto = before + int((upto - lo).sum())
+            if k <= n_upto:
+                return float(pivot)
+            before, lo = n_upto, upto
+
+
+def _row_bounds(d: np.ndarray, lo: np.ndarray, hi: np.ndarray, pivot: float, inclusive: bool) -> np.ndarray:
+    """For every row i, the first column j in [lo_i, hi_i) whose Walsh average (d_i + d_j)/2 is
+    > ``pivot`` (``inclusive``: the averages ≤ pivot are counted) or ≥ ``pivot`` (not inclusive),
+    hi_i if there is none.
+
+    A binary search of 2·pivot − d_i in d (numpy's searchsorted) gives each row's bound up to
+    floating-point rounding; it is accepted where the computed averages on both sides of it confirm
+    it (rows are sorted, so that proves it), and the other rows are bisected on the computed
+    averages themselves. O(n log n)."""
+    side = "right" if inclusive else "left"
+    guess = np.searchsorted(d, (2 * pivot - d)[::-1], side=side)[::-1]  # ascending keys: faster
+    bound = np.clip(guess, lo, hi)
+
+    def in_range(average):  # the average is counted (left of the bound)
+        return average <= pivot if inclusive else average < pivot
+
+    rows = np.arange(len(d))
+    left_ok = (bound == lo) | in_range((d + d[np.maximum(bound - 1, 0)]) / 2)
+    right_ok = (bound == hi) | ~in_range((d + d[np.minimum(bound, len(d) - 1)]) / 2)
+    wrong = rows[~(left_ok & right_ok)]
+    first, last = lo[wrong], hi[wrong]  # bisection where the guess is not confirmed
+    while len(wrong):
+        open_rows = first < last
+        if not open_rows.any():
+            break
+        mid = (first + last) // 2
+        right = open_rows & in_range((d[wrong] + d[np.minimum(mid, len(d) - 1)]) / 2)
+        first = np.where(right, mid + 1, first)
+        last = np.where(open_rows & ~right, mid, last)
+    bound[wrong] = first
+    return bound
 
 
 def rank_biserial(before, after) -> float:
@@ -241,8 +381,9 @@ def rank_biserial(before, after) -> float:
 
 
 def sign_test(before, after) -> SignTestResult:
-    """Two-sided sign test on d = after − before (zeros dropped), via
-    ``statsmodels.stats.descriptivestats.sign_test``: M = (N+ − N−)/2, binomial p-value.
+    """Two-sided sign test on d = after − before, zeros dropped: M = (N+ − N−)/2 (the statistic of
+    statsmodels' ``sign_test``) and p = min(1, 2 P(B ≤ min(N+, N−))) with B ~ Binomial(N+ + N−, 1/2)
+    (Hollander, Wolfe & Chicken 2014, §3.4), the binomial tail from ``_binomial_half_cdf``.
     No non-zero difference: M = 0, p = 1.
     """
     d = paired_differences(before, after)
@@ -250,17 +391,35 @@ def sign_test(before, after) -> SignTestResult:
     if n_pos + n_neg == 0:
         statistic, p_value = 0.0, 1.0
     else:
-        statistic, p_value = _statsmodels_sign_test(d, mu0=0)
+        statistic = (n_pos - n_neg) / 2
+        p_value = min(1.0, 2 * _binomial_half_cdf(min(n_pos, n_neg), n_pos + n_neg))
     return SignTestResult(float(statistic), float(p_value), n_pos, n_neg, len(d) - n_pos - n_neg)
 
 
+def _binomial_half_cdf(k: int, n: int) -> float:
+    """P(B ≤ k) for B ~ Binomial(n, 1/2) and k ≤ n/2: Σ_{i ≤ k} C(n, i) / 2^n in exact integer
+    arithmetic, from i = k down; the sum stops once the terms left (each smaller than the last by
+    the factor i/(n − i + 1) < 1, so less than (n + 1) times the current term in all) are below
+    2^-64 of it, and is divided by 2^n once (Python's int / int is correctly rounded)."""
+    term = total = math.comb(n, k)
+    i = k
+    while i > 0 and term * (n + 1) << 64 >= total:
+        term = term * i // (n - i + 1)
+        total += term
+        i -= 1
+    return total / 2**n
+
+
 def holm(p_values) -> np.ndarray:
-    """Holm step-down adjusted p-values (Holm, Scand. J. Statist. 6 (1979) 65–70), via
-    ``statsmodels.stats.multitest.multipletests(method="holm")``."""
+    """Holm step-down adjusted p-values (Holm, "A simple sequentially rejective multiple test
+    procedure", Scand. J. Statist. 6 (1979) 65–70): with the m p-values sorted ascending,
+    p_adj(i) = min(1, max_{j ≤ i} (m − j + 1) · p_(j)), returned in the input order."""
     p = np.asarray(p_values, dtype=float)
-    if p.size == 0:
-        return p
-    return multipletests(p, method="holm")[1]
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
 
 
 def minimum_attainable_p(n: int, alternative: Alternative = "two-sided") -> float:
@@ -282,7 +441,7 @@ def _quartiles(x: np.ndarray) -> Quartiles:
 
 def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
     """Median and IQR of before, after and change (d = after − before), and, for reference, the
-    mean change with its t-based confidence interval (mean ± t_{n−1} · s/√n, scipy.stats.t).
+    mean change with its t-based confidence interval (mean ± t_{n−1} · s/√n).
 
     Quartiles are numpy's default percentiles (linear interpolation between order statistics,
     Hyndman & Fan type 7, as R's default). Empty input gives NaNs; n < 2 gives a NaN interval.
@@ -292,7 +451,9 @@ def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
     mean = float(d.mean()) if n else math.nan
     low = high = math.nan
     if n >= 2:
-        half = sps.t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / math.sqrt(n)
+        from scipy.special import stdtrit  # Student t quantile, as scipy.stats.t.ppf
+
+        half = stdtrit(n - 1, 0.5 + confidence / 2) * d.std(ddof=1) / math.sqrt(n)
         low, high = mean - half, mean + half
     return PairedSummary(n, _quartiles(np.asarray(before, dtype=float)),
                          _quartiles(np.asarray(after, dtype=float)), _quartiles(d),

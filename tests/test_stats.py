@@ -274,3 +274,133 @@ def test_hodges_lehmann_large_n_uses_the_normal_critical_value():
     sd = np.sqrt(100 * 101 * 201 / 24)
     assert result.ci_level == pytest.approx(1 - 2 * sps.norm.cdf((1955 - 0.5 - 2525) / sd))
     assert result.ci_level >= 0.95
+
+
+# --- Hodges–Lehmann without the n(n+1)/2 Walsh averages: against a brute force ------------------
+
+
+def _null_cdf_no_ties(n):
+    """P(W+ <= w), w = 0 .. n(n+1)/2, without ties: the coefficients of prod_i (1 + x^i) (the
+    generating function of the subset sums of 1..n, Hollander, Wolfe & Chicken §3.1), divided by 2^n."""
+    counts = np.array([1], dtype=np.int64)
+    for i in range(1, n + 1):
+        counts = np.polynomial.polynomial.polyadd(counts, np.r_[np.zeros(i, dtype=np.int64), counts]).astype(np.int64)
+    return np.cumsum(counts) / 2.0**n
+
+
+def _brute_force_hodges_lehmann(d, confidence):
+    """Every Walsh average formed and sorted; k from all candidate levels at once (the definition)."""
+    d = stats.paired_differences(np.zeros(len(d)), d)
+    n = len(d)
+    i, j = np.triu_indices(n)
+    walsh = np.sort((d[i] + d[j]) / 2)
+    m = len(walsh)
+    ks = np.arange(1, (m + 1) // 2 + 1)
+    if n <= stats.EXACT_MAX_N:
+        cdf = _null_cdf_no_ties(n)[ks - 1]
+    else:
+        mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+        cdf = ss.norm.cdf((ks - 1 + 0.5 - mean) / sd)
+    levels = 1 - 2 * cdf
+    chosen = max(int(np.sum(levels >= confidence - 1e-12)) - 1, 0)
+    k = ks[chosen]
+    return float(np.median(walsh)), float(walsh[k - 1]), float(walsh[m - k]), float(levels[chosen])
+
+
+def _random_differences(rng, n, kind):
+    if kind == "continuous":
+        return rng.normal(0.2, 1.0, n)
+    if kind == "tenths":  # many ties and zeros, as T-scores to one decimal
+        return np.round(rng.normal(0.1, 0.4, n), 1)
+    if kind == "integers":  # VAS changes: heavy ties, many zeros
+        return rng.integers(-3, 4, n).astype(float)
+    return np.round(rng.normal(0, 1, n) * 10 ** rng.uniform(-3, 3), 3)  # any scale
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9, 13, 31, 60, 61, 97, 250, 700])
+@pytest.mark.parametrize("kind", ["continuous", "tenths", "integers", "scaled"])
+def test_hodges_lehmann_equals_brute_force(n, kind):
+    rng = np.random.default_rng(1000 * n + len(kind))
+    for confidence in (0.95, 0.9, 0.99, 0.5):
+        d = _random_differences(rng, n, kind)
+        result = hodges_lehmann(np.zeros(n), d, confidence)
+        expected = _brute_force_hodges_lehmann(d, confidence)
+        # the same floating-point Walsh averages, not merely close ones
+        assert (result.estimate, result.ci_low, result.ci_high) == expected[:3]
+        assert result.ci_level == pytest.approx(expected[3], abs=1e-12)
+        assert result.n == n and result.requested_level == confidence
+
+
+@pytest.mark.parametrize("kind", ["continuous", "tenths", "integers"])
+def test_kth_walsh_average_every_rank(kind):
+    """Every order statistic of the Walsh averages, n = 40 (820 averages: the narrowing rounds run
+    before the last 4n = 160 candidates are sorted)."""
+    d = np.sort(stats.paired_differences(np.zeros(40), _random_differences(np.random.default_rng(5), 40, kind)))
+    i, j = np.triu_indices(40)
+    walsh = np.sort((d[i] + d[j]) / 2)
+    assert [stats._kth_walsh_average(d, k) for k in range(1, len(walsh) + 1)] == walsh.tolist()
+
+
+def test_hodges_lehmann_zero_is_positive_zero():
+    result = hodges_lehmann(np.zeros(4), [-0.0, 0.0, -0.0, 0.0])
+    assert (result.estimate, result.ci_low, result.ci_high) == (0.0, 0.0, 0.0)
+    assert all(math.copysign(1, v) == 1 for v in (result.estimate, result.ci_low, result.ci_high))
+
+
+@pytest.mark.parametrize("n", [61, 100, 999, 2000])
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.95, 0.99, 0.999999])
+def test_interval_rank_above_the_exact_limit_equals_checking_every_k(n, confidence):
+    m = n * (n + 1) // 2
+    ks = np.arange(1, (m + 1) // 2 + 1)
+    mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    levels = 1 - 2 * ss.norm.cdf((ks - 1 + 0.5 - mean) / sd)
+    chosen = max(int(np.sum(levels >= confidence - 1e-12)) - 1, 0)
+    assert stats._interval_rank(n, confidence) == (ks[chosen], levels[chosen])
+
+
+# --- replacements of scipy.stats / statsmodels calls, checked against them -----------------------
+
+
+@pytest.mark.parametrize(
+    "p",
+    [[0.01, 0.04, 0.03], [0.5, 0.9], [0.0625, 0.0625], [0.2], [0.001, 0.5, 0.02, 0.02, 0.9, 0.04],
+     [1.0, 0.3, 0.3, 0.0], np.random.default_rng(3).uniform(0, 0.2, 25)],
+)
+def test_holm_matches_statsmodels_multipletests(p):
+    from statsmodels.stats.multitest import multipletests
+
+    assert holm(p) == pytest.approx(multipletests(p, method="holm")[1], abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    "d",
+    [[1, 2, 3, 4, -1, 0], [1, -1], [1, 1, 1, 1, 1], [-2, -3, 0, 0, 4], [5] * 30 + [-5] * 9,
+     np.random.default_rng(4).integers(-1, 2, 5001)],
+)
+def test_sign_test_matches_statsmodels(d):
+    from statsmodels.stats.descriptivestats import sign_test as reference
+
+    statistic, p_value = reference(np.asarray(d, dtype=float), mu0=0)
+    result = sign_test(np.zeros(len(d)), d)
+    assert result.statistic == statistic
+    assert result.p_value == pytest.approx(p_value, rel=1e-12, abs=1e-15)
+
+
+def test_midranks_match_scipy_rankdata():
+    x = np.round(np.random.default_rng(6).normal(0, 1, 500), 1)
+    assert stats._midranks(x).tolist() == ss.rankdata(x).tolist()
+    assert stats._midranks(np.array([])).size == 0
+
+
+def test_t_interval_matches_scipy():
+    before, after = [1, 2, 3, 4, 5, 6], [1.5, 2.5, 2, 5, 6.5, 7]
+    d = np.subtract(after, before)
+    summary = describe_paired(before, after, confidence=0.9)
+    half = ss.t.ppf(0.95, 5) * d.std(ddof=1) / math.sqrt(6)
+    assert (summary.mean_ci_low, summary.mean_ci_high) == pytest.approx((d.mean() - half, d.mean() + half), abs=1e-12)
+
+
+def test_rounding_guard_formats_each_value_like_python():
+    x = np.random.default_rng(8).normal(0, 1, 300) * 10.0 ** np.random.default_rng(9).integers(-8, 8, 300)
+    x = np.r_[x, x[:50], 0.1 + 0.2, -0.0]
+    assert stats._round_significant(x).tolist() == [float(f"{v:.12g}") for v in x]
