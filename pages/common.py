@@ -116,6 +116,18 @@ def _sample_study() -> Study:
     return load_sample_study()
 
 
+def _leave_legacy_pages_mode() -> None:
+    """The first run in a fresh server process follows Streamlit's legacy ``pages/`` directory mode (a
+    sidebar listing every file in pages/, each run directly) until some run calls ``st.navigation``; a
+    page opened by URL in that run skips dashboard.py. Switch the mode off, as ``st.navigation`` does,
+    and rerun, so this and every later run goes through dashboard.py's gate and navigation."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def _digest(files: tuple[tuple[str, bytes], ...]) -> str:
     sha = hashlib.sha256()
     for name, data in files:
@@ -131,9 +143,11 @@ def current_study() -> Study:
     is released with the session and never shared. ``dashboard.py`` runs the sign-in gate before any
     page; should a page ever run without it (the first run in a fresh server process follows Streamlit's
     legacy ``pages/`` directory mode and can start a page script directly), the gate runs here."""
-    if not st.session_state.get(GATE_KEY) and (locked := sign_in_gate()) is not None:
-        locked()
-        st.stop()
+    if not st.session_state.get(GATE_KEY):
+        _leave_legacy_pages_mode()
+        if (locked := sign_in_gate()) is not None:
+            locked()
+            st.stop()
     files = st.session_state.get(FILES_KEY)
     if not files:
         return _sample_study()

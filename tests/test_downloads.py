@@ -100,7 +100,7 @@ OWN_TEXT = f"""() => {{
     return text;
 }}"""
 NASTY_NAME = "www.evil.example \u202excod.xlsx"
-NASTY_IDS = ["http://evil.example/S9", "evil@evil.example", "**P3**"]
+NASTY_IDS = ["http://evil.example/S9", "evil@evil.example", "P_3_ [P4](x)"]
 
 
 def test_uploaded_names_and_ids_show_inert(streamlit_url, tmp_path):
@@ -126,9 +126,9 @@ def test_uploaded_names_and_ids_show_inert(streamlit_url, tmp_path):
             texts[title] = page.evaluate(OWN_TEXT)
             links = page.eval_on_selector_all(f"{MAIN} a", "links => links.map(a => a.href)")
             assert not [link for link in links if "evil" in link or link.startswith("mailto:")], (title, links)
-            assert page.locator(f"{MAIN} strong:has-text('P3')").count() == 0
+            assert page.locator(f"{MAIN} em:has-text('3'), {MAIN} a:has-text('P4')").count() == 0
         for title, text in texts.items():
             assert "\u202e" not in text, f"{title}: a right-to-left override reached the page"
         assert "⟨U+202E⟩" in texts["Data"] and "www" in texts["Data"]
         trajectories = texts["Trajectories"].replace("\u2060", "")
-        assert "evil@evil.example" in trajectories and "**P3**" in trajectories  # shown as typed
+        assert "evil@evil.example" in trajectories and "P_3_ [P4](x)" in trajectories, trajectories  # as typed

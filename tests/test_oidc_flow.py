@@ -81,6 +81,8 @@ def test_sign_in_flow(site):
         text = page.locator(MAIN).inner_text()
         assert "Sign in" in text and "Upload" not in text
         assert page.locator('[data-testid="stMetric"], [data-testid="stFileUploader"]').count() == 0
+        # the fresh server's first run did not leave Streamlit's legacy pages/ sidebar (every file, run directly)
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
         context.close()
 
         # A listed user with a verified e-mail goes through the provider and sees the study.
