@@ -21,7 +21,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+import struct
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, replace
 
 import python_calamine
 
@@ -70,6 +73,13 @@ class RawTable:
     row_numbers: list[int]
     header_row: int
     notes: tuple[Finding, ...] = ()
+    #: the row just above the header, when it is not blank (a group row of a two-row header), else ()
+    above: tuple[object, ...] = ()
+    #: what Excel hides or strikes: the sheet itself, Excel row numbers, 0-based column indices
+    hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    struck_rows: frozenset[int] = frozenset()
 
 
 def read_tables(name: str, data: bytes) -> list[RawTable]:
@@ -114,6 +124,8 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
             raise
         raise ReadError(name, f"the workbook cannot be opened: {_reason(exc)}") from None
     tables = []
+    hidden_sheets = _hidden_sheets(workbook)
+    styles = _xlsx_styles(data) if data.startswith(_ZIP_MAGIC) else _xls_marks(data) if data.startswith(_OLE_MAGIC) else None
     for sheet_name in workbook.sheet_names:
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
@@ -139,11 +151,231 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
             notes += (_cells_note(name, sheet_name, scan.errors, "cell(s) hold an Excel error (#DIV/0!, #N/A, ...)",
                                   "Correct the formulas or enter the values"),)
         table = _table(name, sheet_name, rows, notes)
-        if table is not None:
-            tables.append(table)
+        if table is None:
+            continue
+        marks = styles.get(sheet_name) if styles is not None else None
+        if marks is not None:
+            table = replace(table, hidden_rows=marks.hidden_rows, hidden_columns=marks.hidden_columns,
+                            struck_rows=marks.struck_rows)
+            if marks.skipped:
+                table = replace(table, notes=(*table.notes, Finding("warning", name, sheet_name, None, None, None,
+                                                                    marks.skipped)))
+        tables.append(replace(table, hidden=sheet_name in hidden_sheets))
     if not tables:
         raise ReadError(name, "the workbook has no sheet with data")
     return tables
+
+
+def _hidden_sheets(workbook) -> set[str]:
+    """Names of the sheets Excel does not show (hidden or "very hidden")."""
+    try:
+        return {m.name for m in workbook.sheets_metadata if not str(m.visible).endswith(".Visible")}
+    except BaseException as exc:
+        if not _reader_failure(exc):
+            raise
+        return set()
+
+
+# --- what Excel hides or strikes through (.xlsx only) -----------------------------------------------
+
+#: Sheet XML above this size (uncompressed) is not scanned for hidden rows and struck-through rows; a
+#: finding says the check was skipped.
+STYLE_SCAN_MAX_BYTES = 8 * 2**20
+_SMALL_PART_BYTES = 4 * 2**20
+
+
+@dataclass(frozen=True)
+class SheetMarks:
+    """Hidden rows (Excel numbers), hidden columns (0-based) and struck-through rows of one sheet."""
+
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
+    struck_rows: frozenset[int] = frozenset()
+    skipped: str | None = None
+
+
+_P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_ROW = re.compile(rf"<{_P}row\b([^>]*?)(?:/>|>(.*?)</{_P}row>)", re.S)
+_CELL = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
+_COL = re.compile(rf"<{_P}col\b([^>]*?)/?>", re.S)
+_VALUE = re.compile(rf"<{_P}(?:v|t)\b[^>]*>\s*[^<\s]", re.S)
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    match = re.search(rf"(?:^|\s){name}\s*=\s*[\"']([^\"']*)[\"']", attrs)
+    return match.group(1) if match else None
+
+
+def _true(value: str | None) -> bool:
+    return value in ("1", "true")
+
+
+def _xlsx_styles(data: bytes) -> dict[str, SheetMarks]:
+    """Sheet name -> hidden rows, hidden columns and struck-through rows, read from the sheet XML and the
+    styles part (both inflated from the bytes with zipfile; size guards have already bounded them)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = _sheet_parts(archive)
+        struck_styles = _struck_styles(archive)
+    except Exception:
+        return {}
+    out = {}
+    for part, sheet in parts.items():
+        try:
+            info = archive.getinfo(part)
+        except KeyError:
+            continue
+        if info.file_size > STYLE_SCAN_MAX_BYTES:
+            out[sheet] = SheetMarks(skipped=f"the sheet is too large ({info.file_size / 2**20:,.0f} MiB of XML) to be "
+                                            "checked for hidden rows, hidden columns and struck-through rows; they "
+                                            "were read like any other row")
+            continue
+        try:
+            out[sheet] = _sheet_marks(archive.read(part).decode("utf-8", "replace"), struck_styles)
+        except Exception:
+            continue
+    return out
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (both small parts)."""
+    wanted = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if any(archive.getinfo(n).file_size > _SMALL_PART_BYTES for n in wanted):
+        return {}
+    targets = {}
+    for rel in ET.fromstring(archive.read(wanted[1])).iter():
+        target = rel.get("Target")
+        if rel.tag.endswith("Relationship") and rel.get("Id") and target:
+            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    parts = {}
+    for sheet in ET.fromstring(archive.read(wanted[0])).iter():
+        if sheet.tag.endswith("}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if rid in targets and sheet.get("name") is not None:
+                parts[targets[rid]] = sheet.get("name")
+    return parts
+
+
+def _struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Indices of the cell formats (cellXfs) whose font is struck through."""
+    name = "xl/styles.xml"
+    if name not in archive.namelist() or archive.getinfo(name).file_size > _SMALL_PART_BYTES:
+        return frozenset()
+    root = ET.fromstring(archive.read(name))
+    struck_fonts, xf_fonts = set(), []
+    for child in root:
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "fonts":
+            for i, font in enumerate(child):
+                strike = next((e for e in font if e.tag.rsplit("}", 1)[-1] == "strike"), None)
+                if strike is not None and strike.get("val", "1") not in ("0", "false"):
+                    struck_fonts.add(i)
+        elif tag == "cellXfs":
+            xf_fonts = [int(xf.get("fontId", "0")) for xf in child]
+    return frozenset(i for i, font in enumerate(xf_fonts) if font in struck_fonts)
+
+
+_XLS_SKIPPED = ("the legacy .xls workbook could not be checked for hidden rows, hidden columns and struck-through "
+                "rows; they were read like any other row (save it as .xlsx to have them checked)")
+
+
+def _xls_marks(data: bytes) -> dict[str, SheetMarks]:
+    """Hidden rows and columns and struck-through rows of a legacy .xls, from its BIFF8 records (MS-XLS:
+    ROW 2.4.221 fDyZero, COLINFO 2.4.53 fHidden, FONT 2.4.122 fStrikeOut, XF 2.4.353 ifnt, and the
+    cell records' ixfe). The size guard has already bounded the stream."""
+    try:
+        import olefile
+
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        stream = ole.openstream(stream_name).read() if stream_name else b""
+    except Exception:
+        return {}
+    try:
+        return _biff_marks(stream)
+    except Exception:
+        return {}
+
+
+def _biff_records(stream: bytes, offset: int):
+    while offset + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, offset)
+        yield kind, stream[offset + 4:offset + 4 + size]
+        offset += 4 + size
+
+
+_BIFF_CELLS = frozenset({0x00FD, 0x0203, 0x027E, 0x0204, 0x0205, 0x0006})  # LABELSST NUMBER RK LABEL BOOLERR FORMULA
+
+
+def _biff_marks(stream: bytes) -> dict[str, SheetMarks]:
+    fonts, xf_fonts, sheets = [], [], []
+    for kind, payload in _biff_records(stream, 0):
+        if kind == 0x000A:  # EOF of the globals
+            break
+        if kind == 0x0031 and len(payload) >= 4:  # FONT
+            fonts.append(bool(struct.unpack_from("<H", payload, 2)[0] & 0x0008))
+            if len(fonts) == 4:
+                fonts.append(False)  # font index 4 is never written (MS-XLS 2.5.129)
+        elif kind == 0x00E0 and len(payload) >= 2:  # XF
+            xf_fonts.append(struct.unpack_from("<H", payload)[0])
+        elif kind == 0x0085 and len(payload) >= 8:  # BOUNDSHEET8
+            offset = struct.unpack_from("<I", payload)[0]
+            length, flags = payload[6], payload[7]
+            raw = payload[8:8 + (length * 2 if flags & 1 else length)]
+            sheets.append((offset, raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")))
+    struck_xf = {i for i, f in enumerate(xf_fonts) if f < len(fonts) and fonts[f]}
+    out = {}
+    for offset, name in sheets:
+        hidden_rows, hidden_columns, styles = set(), set(), {}
+        depth = 0
+        for kind, payload in _biff_records(stream, offset):
+            if kind == 0x0809:  # BOF
+                depth += 1
+            elif kind == 0x000A:
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif depth != 1:
+                continue
+            elif kind == 0x0208 and len(payload) >= 14:  # ROW
+                if struct.unpack_from("<H", payload, 12)[0] & 0x0020:
+                    hidden_rows.add(struct.unpack_from("<H", payload)[0] + 1)
+            elif kind == 0x007D and len(payload) >= 10:  # COLINFO
+                first, last = struct.unpack_from("<HH", payload)
+                if struct.unpack_from("<H", payload, 8)[0] & 0x0001:
+                    hidden_columns.update(range(first, min(last, 16383) + 1))
+            elif kind in _BIFF_CELLS and len(payload) >= 6:
+                row, _, xf = struct.unpack_from("<HHH", payload)
+                styles.setdefault(row + 1, []).append(xf in struck_xf)
+            elif kind == 0x00BD and len(payload) >= 6:  # MULRK
+                row = struct.unpack_from("<H", payload)[0]
+                for k in range(4, len(payload) - 2, 6):
+                    styles.setdefault(row + 1, []).append(struct.unpack_from("<H", payload, k)[0] in struck_xf)
+        struck = {r for r, flags in styles.items() if flags and all(flags)}
+        out[name] = SheetMarks(frozenset(hidden_rows), frozenset(hidden_columns), frozenset(struck))
+    return out
+
+
+def _sheet_marks(xml: str, struck_styles: frozenset[int]) -> SheetMarks:
+    hidden_columns = set()
+    for match in _COL.finditer(xml):
+        attrs = match.group(1)
+        if _true(_attr(attrs, "hidden")):
+            low, high = int(_attr(attrs, "min") or 0), int(_attr(attrs, "max") or 0)
+            hidden_columns.update(range(max(low, 1) - 1, min(high, 16384)))
+    hidden_rows, struck_rows = set(), set()
+    number = 0
+    for match in _ROW.finditer(xml):
+        attrs, body = match.group(1), match.group(2) or ""
+        number = int(_attr(attrs, "r") or number + 1)
+        if _true(_attr(attrs, "hidden")):
+            hidden_rows.add(number)
+        if struck_styles and body:
+            styles = [int(_attr(c.group(1), "s") or 0) for c in _CELL.finditer(body)
+                      if c.group(2) and _VALUE.search(c.group(2))]
+            if styles and all(s in struck_styles for s in styles):
+                struck_rows.add(number)
+    return SheetMarks(frozenset(hidden_rows), frozenset(hidden_columns), frozenset(struck_rows))
 
 
 def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str) -> Finding:
@@ -255,7 +487,8 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
         letters = ", ".join(_cell(h, c)[:-len(str(h + 1))] for c in unnamed[:20])
         notes = (*notes, Finding("warning", file, sheet, h + 1, None, letters,
                                  f"column(s) {letters} hold values but have no header; they were not read"))
-    return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes))
+    above = tuple(rows[h - 1][: len(header)]) if h > 0 and any(not _blank(c) for c in rows[h - 1]) else ()
+    return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes), above)
 
 
 def _blank(cell: object) -> bool:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 
 import pandas as pd
 
+from medpath.layouts import arrange
 from medpath.model import PROVENANCE, SCREENING_COLUMNS, VISIT_COLUMNS, Finding, SourceFile, Study
 from medpath.reading import ReadError, read_tables
 from medpath.validation import Parsed, parse_table
@@ -39,19 +41,24 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
     """Validate the uploaded files into one ``Study``; problems become findings, never exceptions."""
     findings: list[Finding] = []
     parsed: list[Parsed] = []
+    groups: list[str | None] = []
     for name, data in files:
         try:
             tables = read_tables(name, data)
         except ReadError as exc:
             findings.append(exc.finding)
             continue
-        for table in tables:
-            result = parse_table(table)
+        arranged = arrange(tables)
+        findings.extend(_plain(f) for f in arranged.findings)
+        for k, table in enumerate(arranged.tables):
+            result = _plain_parsed(parse_table(table))
             findings.extend(result.findings)
             parsed.append(result)
-    screening = _single(parsed, "screening", findings)
-    visits = _single(parsed, "visits", findings)
+            group = arranged.groups.get(k)
+            groups.append(f"{name}:{group}" if group else None)
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
+    screening = _single(parsed, groups, "screening", findings, excluded)
+    visits = _single(parsed, groups, "visits", findings, excluded)
     if visits is not None and visits.empty and not excluded["visits"]:
         findings.append(Finding("error", ", ".join(n for n, _ in files), None, None, None, None,
                                 "no usable visit rows: the visits table has no data rows; nothing can be analysed"))
@@ -92,17 +99,70 @@ def load_sample_study() -> Study:
     return load_study([(SAMPLE_WORKBOOK.name, SAMPLE_WORKBOOK.read_bytes())], label=SAMPLE_LABEL, synthetic=True)
 
 
-def _single(parsed: list[Parsed], kind: str, findings: list[Finding]) -> pd.DataFrame | None:
-    frames = [p.frame for p in parsed if p.kind == kind and p.frame is not None]
-    if not frames:
+def _plain(finding: Finding) -> Finding:
+    """The finding with its sheet as a plain string (``medpath.layouts`` labels split sheets with their kind)."""
+    return finding if finding.sheet is None or type(finding.sheet) is str else replace(finding, sheet=str(finding.sheet))
+
+
+def _plain_parsed(result: Parsed) -> Parsed:
+    frame = result.frame
+    if frame is not None and len(frame):
+        frame = frame.assign(source_sheet=[None if s is None else str(s) for s in frame["source_sheet"]])
+    return replace(result, frame=frame, findings=[_plain(f) for f in result.findings])
+
+
+_KEYS = {"screening": ["patient_id"], "visits": ["patient_id", "month"]}
+
+
+def _single(parsed: list[Parsed], groups: list[str | None], kind: str, findings: list[Finding],
+            excluded: dict[str, int]) -> pd.DataFrame | None:
+    """The one table of ``kind``. Tables from several sheets or files are combined only when they hold
+    different rows (other patients, or other visits); two that hold the same patients (and visits) are
+    the same table twice: an error asks which to keep, and neither is read."""
+    tables = [(p.frame, g) for p, g in zip(parsed, groups) if p.kind == kind and p.frame is not None]
+    if not tables:
         return None
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if len(frames) > 1:
-        places = sorted({f"{f['source_file'].iat[0]}:{f['source_sheet'].iat[0] or ''}" for f in frames if len(f)})
-        findings.append(Finding("warning", frame["source_file"].iat[0] if len(frame) else "", None, None, None,
-                                "; ".join(places), f"{len(frames)} {kind} tables were found and combined"))
     wanted = SCREENING_COLUMNS if kind == "screening" else VISIT_COLUMNS
+    if len(tables) == 1:
+        return tables[0][0][[*wanted, *PROVENANCE]]
+    keys = _KEYS[kind]
+    dropped: set[int] = set()
+    for a in range(len(tables)):
+        for b in range(a + 1, len(tables)):
+            (one, g1), (two, g2) = tables[a], tables[b]
+            if not len(one) or not len(two) or (g1 is not None and g1 == g2):
+                continue
+            shared = one[keys].merge(two[keys].drop_duplicates(), on=keys)
+            if shared.empty:
+                continue
+            dropped |= {a, b}
+            example = shared.iloc[0]
+            what = f"patient {example['patient_id']}" + (f" at month {example['month']:g}" if kind == "visits" else "")
+            places = [_place(one), _place(two)]
+            findings.append(Finding(
+                "error", one["source_file"].iat[0], None, None, None, "; ".join(places),
+                f"the {kind} table appears twice: {places[0]} and {places[1]} both hold {what}"
+                f"{f' and {len(shared) - 1} more' if len(shared) > 1 else ''}. MedPath does not merge them: which one "
+                f"should be kept? Upload only that file, or delete the other sheet; neither was read"))
+    if dropped:
+        excluded[kind] += sum(len(tables[k][0]) for k in dropped)
+        empty = tables[0][0].iloc[0:0]
+        tables = [t for k, t in enumerate(tables) if k not in dropped]
+        if not tables:
+            return empty[[*wanted, *PROVENANCE]]
+    frames = [f for f, _ in tables]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len({g or id(f) for f, g in tables}) > 1:
+        places = sorted({_place(f) for f, _ in tables if len(f)})
+        findings.append(Finding("warning", frame["source_file"].iat[0] if len(frame) else "", None, None, None,
+                                "; ".join(places), f"{len(frames)} {kind} tables were found and combined "
+                                "(they hold different patients or visits)"))
     return frame[[*wanted, *PROVENANCE]]
+
+
+def _place(frame: pd.DataFrame) -> str:
+    sheet = frame["source_sheet"].iat[0]
+    return f"'{frame['source_file'].iat[0]}'" + (f" sheet '{sheet}'" if sheet else "")
 
 
 def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings: list[Finding], message: str):

@@ -111,11 +111,12 @@ def test_identifier_columns_are_warned_about():
     assert warned == {"Nama Pasien", "Date of birth"}
 
 
-def test_duplicate_columns_are_a_warning_and_the_first_is_read():
+def test_two_columns_for_one_field_are_an_error_naming_both_and_neither_is_read():
     visits = [["patient_id", "visit", "bmd_tscore", "vas", "VAS (0-10)"], ["P1", "baseline", -3, 7, 3]]
     study = _study({"visits": visits})
-    warning = _one(study.findings, "warning")
-    assert study.errors == () and warning.column == "VAS (0-10)" and study.visits["vas"].iloc[0] == 7
+    (error,) = study.errors
+    assert error.value == "vas, VAS (0-10)" and "2 columns could be the VAS pain" in error.message
+    assert study.visits["vas"].isna().all() and study.visits["bmd_tscore"].iloc[0] == -3
 
 
 def test_a_header_only_visits_table_is_an_error_and_a_header_only_screening_a_warning():

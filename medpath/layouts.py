@@ -1,0 +1,659 @@
+"""Between reading and validation: the layouts study teams really keep, turned into the tables
+``medpath.validation`` reads, and what is not data left out, each with a finding.
+
+``arrange(tables)`` takes the raw tables of one file (``medpath.reading.read_tables``) and returns
+raw tables in the shapes validation understands, plus findings naming what was recognised
+("read as: one sheet per visit") and what was left out. Nothing here guesses: when several columns
+could be one field and no rule a PI would agree with picks one, the result is an error listing the
+candidates and how to choose, and none of them is read.
+
+In order, per file:
+
+1. hidden sheets are left out (a warning names each);
+2. per sheet: hidden columns, hidden rows and struck-through rows are left out; a two-row header
+   (group cells, often merged, over repeated names such as a DXA report's regions over
+   BMD / T-score / Z-score) is flattened to names like "L1-L4 T-score"; rows whose id or label reads
+   as a summary (Total, Jumlah, Rata-rata, Mean, SD, n, ...), a note, a signature block
+   ("Mengetahui", "Tanda tangan": it and every row below it) or a test/dummy id (TEST, DUMMY, XXX,
+   coba) are left out;
+3. REDCap exports (raw: ``redcap_event_name``; labels: "Record ID", "Event Name"): the screening event
+   becomes the screening table, repeating instruments are kept apart, the data access group is
+   ignored, checkbox fields (``field___code``, "Label (choice=...)") are read when their option names
+   a known field;
+4. a screening log keyed by a screening number, with a subject id column linking the enrolled;
+5. columns that could be one field: a column marked as a correction (koreksi, corrected, revisi)
+   supersedes the original; the spine T-score (and spine BMD) is the L1-L4 total, never a single
+   vertebra, the femoral neck or the hip; columns holding the same values in every row are one;
+   anything else is an error;
+6. one sheet holding screening and visits is split into a screening table and a visits table;
+7. one sheet per visit (the visit from the sheet name: "Awal", "Baseline", "Bulan ke-3", "6 bulan",
+   "M6"); visit dates instead of labels (the month from the days since the patient's first visit,
+   placed with the visit windows of ``medpath.values.month_from_day``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from medpath.columns import (
+    OUTCOME_ALIASES,
+    SCREENING_ALIASES,
+    SCREENING_NUMBER,
+    VISIT_ALIASES,
+    VISIT_DATE,
+    SheetLabel,
+    is_correction,
+    normalise,
+)
+from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, Finding
+from medpath.reading import RawTable
+from medpath.values import is_missing, parse_visit_label
+
+_ALL_ALIASES = {**SCREENING_ALIASES, **VISIT_ALIASES}
+#: Fields only a screening table has (a sheet with two of them and visit data holds both tables).
+SCREENING_ONLY = frozenset({"sex", "age", *HISTORY_COLUMNS, *INFECTION_COLUMNS, "consent", "enrolled"})
+_TIME = frozenset({"visit", "month", "day"})
+_BMD_FIELDS = frozenset({"bmd_tscore", "bmd_g_cm2"})
+_LABELS = {"bmd_tscore": "spine BMD T-score", "bmd_g_cm2": "spine BMD (g/cm²)", "vas": "VAS pain",
+           "patient_id": "patient id"}
+
+
+@dataclass
+class Arranged:
+    """The tables to validate, findings about what was recognised or left out as a whole, and the
+    layout group of each table (tables of one group are one table kept over several sheets)."""
+
+    tables: list[RawTable]
+    findings: list[Finding] = field(default_factory=list)
+    groups: dict[int, str] = field(default_factory=dict)  # index into ``tables`` -> group name
+
+
+def arrange(tables: Sequence[RawTable]) -> Arranged:
+    """The raw tables of one file, rearranged for validation (see the module docstring)."""
+    out = Arranged([])
+    for table in tables:
+        if table.hidden:
+            out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
+                                        "this sheet is hidden in Excel; it was left out (unhide it, or delete it if it "
+                                        "is an old copy, to choose)"))
+            continue
+        table = _clean(table)
+        for part in _split_redcap(table):
+            part = _screening_log(part)
+            part = _resolve_columns(part)
+            out.tables.extend(_split_screening_and_visits(part))
+    _per_visit_sheets(out)
+    out.tables = [_visit_dates(t) for t in out.tables]
+    return out
+
+
+# --- small table operations ------------------------------------------------------------------------
+
+def _note(table: RawTable, *findings: Finding) -> RawTable:
+    return replace(table, notes=(*table.notes, *findings))
+
+
+def _finding(table: RawTable, severity: str, row: int | None, column: str | None, value: object,
+             message: str) -> Finding:
+    return Finding(severity, table.file, table.sheet, row, column, value, message)
+
+
+def _keep_columns(table: RawTable, keep: list[int], header: list[str] | None = None) -> RawTable:
+    """Only the columns ``keep`` (in that order); ``header`` renames them."""
+    rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
+    above = tuple(table.above[i] if i < len(table.above) else None for i in keep) if table.above else ()
+    return replace(table, header=header or [table.header[i] for i in keep], rows=rows, above=above,
+                   hidden_columns=frozenset())
+
+
+def _drop_columns(table: RawTable, drop: set[int]) -> RawTable:
+    return _keep_columns(table, [i for i in range(len(table.header)) if i not in drop]) if drop else table
+
+
+def _keep_rows(table: RawTable, keep: set[int]) -> RawTable:
+    pairs = [(cells, n) for cells, n in zip(table.rows, table.row_numbers) if n in keep]
+    return replace(table, rows=[c for c, _ in pairs], row_numbers=[n for _, n in pairs])
+
+
+def _add_column(table: RawTable, name: str, values: list[object]) -> RawTable:
+    width = len(table.header)
+    rows = [[*(cells[:width] + [None] * (width - len(cells))), value] for cells, value in zip(table.rows, values)]
+    return replace(table, header=[*table.header, name], rows=rows)
+
+
+def _cell(cells: list[object], index: int | None) -> object:
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _names(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+
+
+def _id_index(table: RawTable) -> int | None:
+    for i, name in enumerate(table.header):
+        key = normalise(name)
+        if _ALL_ALIASES.get(key) == "patient_id" or key in SCREENING_NUMBER:
+            return i
+    return None
+
+
+# --- 2. hidden columns and rows, two-row headers, rows that are not data -----------------------------
+
+def _clean(table: RawTable) -> RawTable:
+    if table.hidden_columns:
+        hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
+        if hidden:
+            names = [table.header[i] or _letters(i) for i in hidden]
+            table = _note(_drop_columns(table, set(hidden)), _finding(
+                table, "warning", table.header_row, None, ", ".join(names),
+                f"{len(hidden)} hidden column(s) left out: {_names(names)} (unhide them in Excel to have them read)"))
+    left_out: list[Finding] = []
+    keep = set(table.row_numbers)
+    for n in sorted(table.hidden_rows & keep):
+        keep.discard(n)
+        left_out.append(_finding(table, "warning", n, None, None,
+                                 "this row is hidden in Excel; it was left out (unhide it to have it read)"))
+    for n in sorted(table.struck_rows & keep):
+        keep.discard(n)
+        left_out.append(_finding(table, "warning", n, None, None,
+                                 "this row is struck through; it was left out as deleted (remove the strike-through "
+                                 "to have it read)"))
+    table = _flatten_header(table)
+    left_out += _non_data_rows(table, keep)
+    if len(keep) != len(table.row_numbers):
+        table = _keep_rows(table, keep)
+    return _note(table, *left_out) if left_out else table
+
+
+def _letters(col: int) -> str:
+    letters, col = "", col + 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _flatten_header(table: RawTable) -> RawTable:
+    """A group row above repeated names (regions over BMD / T-score / Z-score, or visits over the
+    outcomes) becomes one name per column: "L1-L4 T-score", or "T-score Bulan 6" for a visit group."""
+    if not table.above:
+        return table
+    keys = [normalise(h) for h in table.header]
+    repeated = {k for k in keys if k and keys.count(k) > 1}
+    if not repeated:
+        return table
+    groups: list[str] = []
+    current, seen = "", set()
+    for i, key in enumerate(keys):
+        above = table.above[i] if i < len(table.above) else None
+        if not _blank(above):
+            current, seen = str(above).strip(), set()
+        elif key not in repeated or key in seen:
+            current = ""
+        groups.append(current if key in repeated or not _blank(above) else "")
+        seen.add(key)
+    distinct = {g for g, k in zip(groups, keys) if k in repeated and g}
+    if len(distinct) < 2:
+        return table
+    header = []
+    for name, group in zip(table.header, groups):
+        if not group or normalise(group) == normalise(name) or not name:
+            header.append(name)
+        elif parse_visit_label(group) is not None:
+            header.append(f"{name} {group}")
+        else:
+            header.append(f"{group} {name}")
+    renamed = [h for h, old in zip(header, table.header) if h != old]
+    return _note(replace(table, header=header), _finding(
+        table, "warning", table.header_row, None, None,
+        f"read as: a two-row header (row {table.header_row - 1} groups the names in row {table.header_row}); "
+        f"columns named {_names(renamed, 8)}"))
+
+
+_SUMMARY = re.compile(r"^(total|jumlah|rata[\s-]*rata|rerata|mean|median|sd|sb|s\.d\.?|std\.?|stdev|std\.?\s*dev\w*|"
+                      r"standar\s+deviasi|simpangan\s+baku|n|min|max|minimum|maximum|maks|average|avg|range|iqr|"
+                      r"modus|sum|count|p[\s-]*value|nilai\s+p|subtotal)(?=$|[\s:=(±/.,;])", re.I)
+_NOTE = re.compile(r"^(catatan|keterangan|ket\.|note|notes|nb|n\.b\.|remarks?|komentar|\*+)(?=$|[\s:=(.,;*])", re.I)
+_SIGNATURE = re.compile(r"^(mengetahui|menyetujui|tanda\s*tangan|ttd|disetujui|dibuat\s+oleh|diperiksa\s+oleh|"
+                        r"peneliti\s+utama|principal\s+investigator|signature|signed\s+by|prepared\s+by|"
+                        r"approved\s+by|verified\s+by)(?=$|[\s:=(.,;])", re.I)
+_TEST_ID = re.compile(r"(?<![a-z])(test|tes|testing|dummy|coba|percobaan|contoh|xxx+)(?![a-z])", re.I)
+
+
+def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
+    """Summary, note, signature-block and test rows: removed from ``keep``, one warning each."""
+    id_index = _id_index(table)
+    findings: list[Finding] = []
+    signature_from = None
+    for cells, n in zip(table.rows, table.row_numbers):
+        if n not in keep:
+            continue
+        if signature_from is not None:
+            keep.discard(n)
+            continue
+        id_cell = _cell(cells, id_index)
+        label = id_cell if not _blank(id_cell) else next((c for c in cells if not _blank(c)), None)
+        if not isinstance(label, str):
+            continue
+        text = label.strip()
+        column = table.header[id_index] if id_index is not None and not _blank(id_cell) else None
+        if _SIGNATURE.match(text):
+            signature_from = n
+            keep.discard(n)
+            continue
+        why = ("reads as a summary row, not a patient" if _SUMMARY.match(text)
+               else "reads as a note, not a patient" if _NOTE.match(text)
+               else "is a test/dummy entry, not a patient" if column is not None and _TEST_ID.search(text)
+               else None)
+        if why:
+            keep.discard(n)
+            findings.append(_finding(table, "warning", n, column, text,
+                                     f"'{text[:40]}' {why}; the row was left out"))
+    if signature_from is not None:
+        rows = [n for n in table.row_numbers if n >= signature_from]
+        findings.append(_finding(table, "warning", signature_from, None, None,
+                                 f"a signature block starts here (rows {_rows_text(rows)}); left out, with every row "
+                                 "below it"))
+    return findings
+
+
+# --- 3. REDCap exports -----------------------------------------------------------------------------
+
+_REDCAP_ARM = re.compile(r"\s*\(\s*arm\s*\d+[^)]*\)\s*$", re.I)
+_CHECKBOX_RAW = re.compile(r"^(?P<base>.+?)___(?P<code>[A-Za-z0-9_]+)$")
+_CHECKBOX_LABEL = re.compile(r"^(?P<base>.*?)\s*\(\s*choice\s*=\s*(?P<code>[^)]+)\)\s*$", re.I)
+_SCREENING_EVENT = re.compile(r"screen|skrining|eligib|seleksi", re.I)
+
+
+def _split_redcap(table: RawTable) -> list[RawTable]:
+    keys = [normalise(h) for h in table.header]
+    raw = "redcapeventname" in keys
+    labels = not raw and "eventname" in keys and "recordid" in keys
+    if not raw and not labels:
+        return [table]
+    event = keys.index("redcapeventname" if raw else "eventname")
+    repeat = next((i for i, k in enumerate(keys) if k in ("redcaprepeatinstrument", "repeatinstrument")), None)
+    ignored = {i for i, k in enumerate(keys) if k in ("redcaprepeatinstance", "repeatinstance", "redcapdataaccessgroup",
+                                                       "dataaccessgroup", "redcapsurveyidentifier", "surveyidentifier")
+               or k.endswith("complete") or k.endswith("timestamp")}
+    said = [f"read as: a REDCap {'raw' if raw else 'labels'} export"]
+    header = list(table.header)
+    unread_checkboxes: list[str] = []
+    checkbox_values: dict[int, bool] = {}
+    for i, name in enumerate(table.header):
+        match = (_CHECKBOX_RAW if raw else _CHECKBOX_LABEL).match(name)
+        if not match:
+            continue
+        field_name = _ALL_ALIASES.get(normalise(match.group("code")))
+        if field_name in SCREENING_ONLY or field_name in OUTCOMES:
+            header[i] = match.group("code").strip()
+            checkbox_values[i] = labels
+        else:
+            ignored.add(i)
+            unread_checkboxes.append(name)
+    rows = [list(cells) for cells in table.rows]
+    for cells in rows:
+        if event < len(cells) and isinstance(cells[event], str):
+            cells[event] = _REDCAP_ARM.sub("", cells[event]).strip()
+        for i, is_label in checkbox_values.items():
+            if is_label and i < len(cells) and isinstance(cells[i], str):
+                cells[i] = {"checked": "yes", "unchecked": "no"}.get(cells[i].strip().lower(), cells[i])
+    table = replace(table, header=header, rows=rows)
+    notes: list[Finding] = []
+    if unread_checkboxes:
+        notes.append(_finding(table, "warning", table.header_row, None, ", ".join(unread_checkboxes[:20]),
+                              f"{len(unread_checkboxes)} REDCap checkbox column(s) whose option is not a field MedPath "
+                              f"knows were not used: {_names(unread_checkboxes, 8)} (the option meanings are in the "
+                              "REDCap data dictionary)"))
+    if any(k in ("redcapdataaccessgroup", "dataaccessgroup") for k in keys):
+        said.append("the data access group is ignored")
+    screening_rows, visit_rows, repeated = set(), set(), {}
+    for cells, n in zip(table.rows, table.row_numbers):
+        instrument = _cell(cells, repeat)
+        if not _blank(instrument):
+            repeated.setdefault(str(instrument), []).append(n)
+        elif _SCREENING_EVENT.search(str(_cell(cells, event) or "")):
+            screening_rows.add(n)
+        else:
+            visit_rows.add(n)
+    for instrument, numbers in repeated.items():
+        notes.append(_finding(table, "warning", numbers[0], table.header[repeat], instrument,
+                              f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
+                              f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
+                              "were not analysed"))
+    fields = {i: _ALL_ALIASES.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
+    id_index = next((i for i, f in fields.items() if f == "patient_id"), None)
+    parts = []
+    if screening_rows:
+        columns = [i for i, f in fields.items() if i != event and (f in SCREENING_ONLY or f == "bmd_tscore")]
+        part = _keep_columns(_keep_rows(table, screening_rows), [*([id_index] if id_index is not None else []), *columns])
+        parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "screening"), notes=()))
+        said.append(f"the screening event's {len(screening_rows)} row(s) → the screening table")
+    drop_from_visits = {i for i, f in fields.items() if f in SCREENING_ONLY}
+    visit_columns = [i for i in range(len(header)) if i not in ignored and i not in drop_from_visits]
+    if repeat is not None:
+        visit_columns = [i for i in visit_columns if i != repeat]
+    part = _keep_columns(_keep_rows(table, visit_rows), visit_columns)
+    parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "visits"), notes=()))
+    said.append(f"the other events' {len(visit_rows)} row(s) → the visits table")
+    notes.insert(0, _finding(table, "warning", table.header_row, None, None, "; ".join(said)))
+    parts[0] = replace(parts[0], notes=(*table.notes, *notes))
+    return parts
+
+
+# --- 4. a screening log keyed by screening number ----------------------------------------------------
+
+def _screening_log(table: RawTable) -> RawTable:
+    keys = [normalise(h) for h in table.header]
+    number = next((i for i, k in enumerate(keys) if k in SCREENING_NUMBER), None)
+    if number is None:
+        return table
+    subject = next((i for i, k in enumerate(keys) if _ALL_ALIASES.get(k) == "patient_id"), None)
+    if subject is None:
+        header = list(table.header)
+        header[number] = "Patient ID"
+        return _note(replace(table, header=header), _finding(
+            table, "warning", table.header_row, table.header[number], None,
+            f"read as: a screening log keyed by screening number; '{table.header[number]}' is read as the patient id "
+            "(no column links it to the subject ids of the visits: add one, e.g. 'ID Subjek')"))
+    rows, linked = [], 0
+    for cells in table.rows:
+        cells = list(cells)
+        while len(cells) <= max(number, subject):
+            cells.append(None)
+        if _blank(cells[subject]) or is_missing(cells[subject]):
+            cells[subject] = cells[number]
+        else:
+            linked += 1
+        rows.append(cells)
+    number_name, subject_name = table.header[number], table.header[subject]
+    table = _drop_columns(replace(table, rows=rows), {number})
+    return _note(table, _finding(
+        table, "warning", table.header_row, subject_name, None,
+        f"read as: a screening log keyed by screening number ('{number_name}'); '{subject_name}' links it to the "
+        f"visits: {linked} candidate(s) with a subject id are matched by it, the other {len(rows) - linked} keep "
+        "their screening number"))
+
+
+# --- 5. several columns that could be one field -----------------------------------------------------
+
+_REGIONS = (
+    ("total hip", re.compile(r"totalhip|hiptotal|hip|panggul|pinggul")),
+    ("femoral neck", re.compile(r"femoralneck|femurneck|neckfemur|neck|leherfemur|collumfemur|collum")),
+    ("forearm", re.compile(r"radius33|radius|forearm|lenganbawah")),
+    ("trochanter", re.compile(r"trochanter|troch")),
+    ("L1-L4", re.compile(r"l1l4|l14(?!\d)")),
+    ("vertebra", re.compile(r"l([1-5])(?:l?([1-5]))?")),
+)
+_SPINE_WORDS = re.compile(r"lumbalspine|lumbarspine|lumbal|lumbar|spine|vertebra|total")
+
+
+@dataclass(frozen=True)
+class _Column:
+    index: int
+    name: str
+    field: str
+    slot: str  # the visit of a wide column ("month 6"), "" in a long table
+    region: str | None  # "L1-L4", "L1", "L2-L4", "femoral neck", ... (T-score and BMD columns only)
+    corrected: bool
+
+
+def _region(key: str) -> tuple[str | None, str]:
+    for name, pattern in _REGIONS:
+        match = pattern.search(key)
+        if match:
+            if name == "vertebra":
+                a, b = match.group(1), match.group(2)
+                name = f"L{a}-L{b}" if b else f"L{a}"
+            return name, key[:match.start()] + key[match.end():]
+    return None, key
+
+
+def _column_field(index: int, name: str) -> _Column | None:
+    key = normalise(name)
+    if not key:
+        return None
+    region, rest = _region(key)
+    candidates = [key, rest, _SPINE_WORDS.sub("", rest)] if region else [key, _SPINE_WORDS.sub("", key)]
+    for candidate in candidates:
+        found = _ALL_ALIASES.get(candidate)
+        if found:
+            return _Column(index, name, found, "", region if found in _BMD_FIELDS else None, is_correction(name))
+    for candidate in candidates:
+        for prefix in _OUTCOME_PREFIXES:
+            tail = candidate[len(prefix):]
+            if candidate.startswith(prefix) and tail:
+                visit = parse_visit_label(tail)
+                if visit is not None:
+                    found = OUTCOME_ALIASES[prefix]
+                    return _Column(index, name, found, visit[0], region if found in _BMD_FIELDS else None,
+                                   is_correction(name))
+    return None
+
+
+_OUTCOME_PREFIXES = sorted((a for a in OUTCOME_ALIASES if len(a) > 2), key=len, reverse=True)
+
+
+def _resolve_columns(table: RawTable) -> RawTable:
+    columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
+    groups: dict[tuple[str, str], list[_Column]] = {}
+    for column in columns:
+        groups.setdefault((column.field, column.slot), []).append(column)
+    drop: set[int] = set()
+    notes: list[Finding] = []
+    for (field_name, slot), group in groups.items():
+        if len(group) == 1 and not (field_name in _BMD_FIELDS and group[0].region not in (None, "L1-L4")):
+            continue
+        drop |= _choose(table, field_name, slot, group, notes)
+    if not drop and not notes:
+        return table
+    return _note(_drop_columns(table, drop), *notes)
+
+
+def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], notes: list[Finding]) -> set[int]:
+    """The indices to leave out of ``group`` (all but the one chosen), with a finding saying why."""
+    what = _LABELS.get(field_name, field_name) + (f" at {slot}" if slot else "")
+    row = table.header_row
+    candidates = group
+    corrected = [c for c in candidates if c.corrected]
+    if corrected and len(corrected) < len(candidates):
+        originals = [c for c in candidates if not c.corrected]
+        notes.append(_finding(table, "warning", row, corrected[0].name if len(corrected) == 1 else None, None,
+                              f"{_names([c.name for c in corrected])} marked as a correction supersede(s) "
+                              f"{_names([c.name for c in originals])} for the {what}; the original was not read"))
+        candidates = corrected
+    if field_name in _BMD_FIELDS and any(c.region for c in candidates):
+        total = [c for c in candidates if c.region == "L1-L4"]
+        other_sites = [c for c in candidates if c.region in ("total hip", "femoral neck", "forearm", "trochanter")]
+        plain = [c for c in candidates if c.region is None]
+        vertebrae = [c for c in candidates if c not in total and c not in other_sites and c not in plain]
+        if len(total) == 1 or (not total and len(plain) == 1 and not vertebrae):
+            chosen = total[0] if total else plain[0]
+            others = [c for c in candidates if c is not chosen]
+            spine = "spine T-score" if field_name == "bmd_tscore" else "spine BMD"
+            reason = (f"the protocol's {spine} is the L1-L4 total" if chosen in total
+                      else "the other columns are other sites, not the spine")
+            if others:
+                notes.append(_finding(table, "warning", row, chosen.name, None,
+                                      f"the {what} is read from '{chosen.name}' ({reason}); not used: "
+                                      f"{_names([c.name for c in others])}"))
+            return {c.index for c in group if c is not chosen}
+        if total:
+            candidates = total
+        else:
+            site = [c for c in candidates if c not in plain]
+            if not plain:
+                notes.append(_finding(table, "error", row, None, ", ".join(c.name for c in candidates),
+                                      f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
+                                      "are single vertebrae or other sites, which MedPath does not analyse as the spine "
+                                      "value. If one of them is the value to analyse, rename it "
+                                      f"'{'T-score' if field_name == 'bmd_tscore' else 'BMD'} L1-L4'; none was read"))
+                return {c.index for c in group}
+            candidates = plain
+    if len(candidates) > 1 and _same_values(table, candidates):
+        notes.append(_finding(table, "warning", row, candidates[0].name, None,
+                              f"{_names([c.name for c in candidates])} hold the same values in every row; read once "
+                              f"as the {what}"))
+        return {c.index for c in group if c is not candidates[0]}
+    if len(candidates) == 1:
+        return {c.index for c in group if c is not candidates[0]}
+    notes.append(_finding(table, "error", row, None, ", ".join(c.name for c in candidates),
+                          f"{len(candidates)} columns could be the {what}: {_names([c.name for c in candidates])}; "
+                          "MedPath does not guess which to read. Keep the one to analyse and delete or rename the "
+                          "others (e.g. add 'old' to the name), or mark the right one as a correction "
+                          "('... (koreksi)'); none was read"))
+    return {c.index for c in group}
+
+
+def _same_values(table: RawTable, columns: list[_Column]) -> bool:
+    for cells in table.rows:
+        values = {_comparable(_cell(cells, c.index)) for c in columns}
+        if len(values) > 1:
+            return False
+    return True
+
+
+def _comparable(value: object) -> object:
+    if _blank(value) or is_missing(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return text.lower()
+
+
+# --- 6. one sheet holding screening and visits -----------------------------------------------------
+
+def _split_screening_and_visits(table: RawTable) -> list[RawTable]:
+    columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
+    screening = [c for c in columns if c.field in SCREENING_ONLY or (c.field == "bmd_tscore" and not c.slot)]
+    wide = [c for c in columns if c.slot]
+    time = [c for c in columns if c.field in _TIME]
+    if len([c for c in screening if c.field in SCREENING_ONLY]) < 2 or not (wide or time):
+        return [table]
+    id_index = next((c.index for c in columns if c.field == "patient_id"), None)
+    if id_index is None:
+        return [table]
+    if time:  # a long table: the screening T-score column is the visits' T-score
+        screening = [c for c in screening if c.field in SCREENING_ONLY]
+    visit_columns = [i for i in range(len(table.header)) if i != id_index and i not in {c.index for c in screening}]
+    head = [id_index, *(c.index for c in screening)]
+    screen = _keep_columns(table, head)
+    if time:
+        seen, keep = set(), set()
+        for cells, n in zip(screen.rows, screen.row_numbers):
+            key = tuple(map(_comparable, cells))
+            if key not in seen:
+                seen.add(key)
+                keep.add(n)
+        screen = _keep_rows(screen, keep)
+    visits = _keep_columns(table, [id_index, *visit_columns])
+    data_columns = [k for k, i in enumerate(visit_columns, start=1) if i not in {c.index for c in time}]
+    with_values = {n for cells, n in zip(visits.rows, visits.row_numbers)
+                   if any(not _blank(_cell(cells, k)) and not is_missing(_cell(cells, k)) for k in data_columns)}
+    visits = _keep_rows(visits, with_values)
+    message = (f"read as: one sheet holding screening and visits: {len(screening)} column(s) "
+               f"({_names([c.name for c in screening], 6)}) → the screening table ({len(screen.rows)} row(s)); "
+               f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)")
+    screen = replace(screen, sheet=SheetLabel(table.sheet or "", "screening"),
+                     notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)))
+    visits = replace(visits, sheet=SheetLabel(table.sheet or "", "visits"), notes=())
+    return [screen, visits]
+
+
+# --- 7. one sheet per visit; visit dates -------------------------------------------------------------
+
+def _per_visit_sheets(out: Arranged) -> None:
+    found = []
+    for k, table in enumerate(out.tables):
+        if table.sheet is None or getattr(table.sheet, "kind", None):
+            continue
+        visit = parse_visit_label(table.sheet)
+        if visit is None:
+            continue
+        fields = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
+        names = {c.field for c in fields if not c.slot}
+        if "patient_id" not in names or not names & set(OUTCOMES) or names & _TIME or any(c.slot for c in fields):
+            continue
+        out.tables[k] = replace(_add_column(table, "Visit", [str(table.sheet)] * len(table.rows)),
+                                sheet=SheetLabel(str(table.sheet), "visits"))
+        found.append((k, table, visit))
+    if not found:
+        return
+    for k, _, _ in found:
+        out.groups[k] = "per-visit sheets"
+    first = found[0][1]
+    out.findings.append(Finding("warning", first.file, None, None, None, None,
+                                "read as: one sheet per visit, the visit from the sheet name: " +
+                                ", ".join(f"'{t.sheet}' → {v[0]}" for _, t, v in found)))
+
+
+_DATE_TEXT = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_ISO_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+
+
+def parse_date(raw: object) -> dt.date | None:
+    """A visit date: an Excel date, "DD/MM/YYYY" (or with - or .), "YYYY-MM-DD", or an Excel serial
+    number; ``None`` when it is none of these."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 20000 <= raw <= 80000:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
+    if isinstance(raw, str):
+        try:
+            match = _DATE_TEXT.match(raw)
+            if match:
+                return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            match = _ISO_TEXT.match(raw)
+            if match:
+                return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+    return None
+
+
+def _visit_dates(table: RawTable) -> RawTable:
+    keys = [normalise(h) for h in table.header]
+    date_index = next((i for i, k in enumerate(keys) if k in VISIT_DATE), None)
+    if date_index is None:
+        return table
+    fields = {_ALL_ALIASES.get(k) for k in keys}
+    if "patient_id" not in fields or not fields & set(OUTCOMES) or fields & _TIME:
+        return table
+    id_index = keys.index(next(k for k in keys if _ALL_ALIASES.get(k) == "patient_id"))
+    dates = [parse_date(_cell(cells, date_index)) for cells in table.rows]
+    first: dict[object, dt.date] = {}
+    for cells, date in zip(table.rows, dates):
+        pid = _cell(cells, id_index)
+        if date is not None and not _blank(pid):
+            first[pid] = min(first.get(pid, date), date)
+    days, notes = [], []
+    for cells, n, date in zip(table.rows, table.row_numbers, dates):
+        pid = _cell(cells, id_index)
+        if date is None:
+            days.append(None)
+            notes.append(_finding(table, "error", n, table.header[date_index], _cell(cells, date_index),
+                                  "the visit date cannot be read (expected a date such as 15/01/2026)"))
+        else:
+            days.append(float((date - first[pid]).days) if pid in first else None)
+    message = (f"read as: visit dates in '{table.header[date_index]}': each visit's month is counted from the "
+               "patient's first visit (baseline), days 0-14 exact, from day 15 on the nearest whole month")
+    return _note(_drop_columns(_add_column(table, "days since baseline", days), {date_index}),
+                 _finding(table, "warning", table.header_row, table.header[date_index], None, message), *notes)
