@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from medpath.model import INFECTION_COLUMNS, OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
@@ -27,6 +28,10 @@ from medpath.model import INFECTION_COLUMNS, OUTCOMES, PRIMARY_MONTH, PRIMARY_OU
 PROTOCOL = "NCT04501354"
 
 Row = Mapping[str, object]
+
+#: Verdict codes of the vectorised rules (one int8 per candidate): met, not met, unknown.
+MET, NOT_MET, UNKNOWN = 1, 0, -1
+_VERDICT = {MET: True, NOT_MET: False, UNKNOWN: None}
 
 #: "Male patients older than 50", "Female patients older than 40": strictly older, in years.
 OLDER_THAN = {"M": 50, "F": 40}
@@ -58,17 +63,19 @@ FLAG_LABELS = {
 
 @dataclass(frozen=True)
 class Criterion:
-    """One funnel criterion: what it reads, the protocol text it comes from, and how it judges a row.
+    """One funnel criterion: what it reads, the protocol text it comes from, and how it judges rows.
 
-    ``rule(row)`` returns True (met), False (not met) or None (unknown); ``reason(row)`` names why a
-    row that is not met fails, as shown in the funnel's exclusion boxes (e.g. "male ≤ 50 y").
+    ``rule(table)`` judges every row of a table at once (column-wise, vectorised) and returns one
+    verdict code per row: ``MET``, ``NOT_MET`` or ``UNKNOWN``. ``reason(row)`` names why a row that is
+    not met fails, as shown in the funnel's exclusion boxes (e.g. "male ≤ 50 y"); it is asked only
+    for those rows.
     """
 
     id: str
     label: str
     protocol_text: str
     columns: tuple[str, ...]
-    rule: Callable[[Row], bool | None]
+    rule: Callable[[pd.DataFrame], np.ndarray]
     reason: Callable[[Row], str]
 
     def missing(self, row: Row) -> list[str]:
@@ -82,18 +89,44 @@ def _value(row: Row, column: str) -> object | None:
     return None if value is None or pd.isna(value) else value
 
 
-def _all(values: Sequence[bool | None]) -> bool | None:
-    """Three-valued AND: any False -> False; all True -> True; otherwise (something missing) None."""
-    if any(v is False for v in values):
-        return False
-    return None if None in values else True
+def _known(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row: the column has a value (False everywhere when the column is absent)."""
+    return table[column].notna().to_numpy() if column in table else np.zeros(len(table), dtype=bool)
+
+
+def _truth(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row: the value is true (a missing value or an absent column reads False here; combine
+    with ``_known``)."""
+    if column not in table:
+        return np.zeros(len(table), dtype=bool)
+    values = table[column]
+    return values.where(values.notna(), False).astype(bool).to_numpy()
+
+
+def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as floats, NaN where missing or absent."""
+    if column not in table:
+        return np.full(len(table), np.nan)
+    return pd.to_numeric(table[column]).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _verdict(known: np.ndarray, met: np.ndarray) -> np.ndarray:
+    return np.where(known, np.where(met, MET, NOT_MET), UNKNOWN).astype(np.int8)
+
+
+def _all(verdicts: Sequence[np.ndarray]) -> np.ndarray:
+    """Three-valued AND per row: any not met -> not met; all met -> met; otherwise (something
+    missing) unknown."""
+    stacked = np.vstack(verdicts)
+    return np.where((stacked == NOT_MET).any(axis=0), NOT_MET,
+                    np.where((stacked == MET).all(axis=0), MET, UNKNOWN)).astype(np.int8)
 
 
 def _flags(id: str, label: str, protocol_text: str, columns: tuple[str, ...]) -> Criterion:
     """A criterion failed by any yes/no column that is true (a history item, a positive test)."""
 
-    def rule(row: Row) -> bool | None:
-        return _all([None if (v := _value(row, c)) is None else not v for c in columns])
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        return _all([_verdict(_known(table, c), ~_truth(table, c)) for c in columns])
 
     def reason(row: Row) -> str:
         return " + ".join(FLAG_LABELS[c] for c in columns if _value(row, c) is True)
@@ -101,17 +134,16 @@ def _flags(id: str, label: str, protocol_text: str, columns: tuple[str, ...]) ->
     return Criterion(id, label, protocol_text, columns, rule, reason)
 
 
-def _age_sex(row: Row) -> bool | None:
-    age, sex = _value(row, "age"), _value(row, "sex")
-    if age is None:
-        return None
-    if age < MINIMUM_AGE:
-        return False
-    if sex not in OLDER_THAN:  # missing sex: decided when the age decides it for either sex
-        if age <= min(OLDER_THAN.values()):
-            return False
-        return True if age > max(OLDER_THAN.values()) else None
-    return bool(age > OLDER_THAN[sex])
+def _age_sex(table: pd.DataFrame) -> np.ndarray:
+    age = _numbers(table, "age")
+    sex = table["sex"].astype(object) if "sex" in table else pd.Series([None] * len(table), dtype=object)
+    threshold = sex.map(OLDER_THAN).to_numpy(dtype=float, na_value=np.nan)  # NaN: sex missing or other
+    known_sex = ~np.isnan(threshold)
+    return np.select(
+        [np.isnan(age), age < MINIMUM_AGE, known_sex, age <= min(OLDER_THAN.values()), age > max(OLDER_THAN.values())],
+        [UNKNOWN, NOT_MET, np.where(age > threshold, MET, NOT_MET), NOT_MET, MET],
+        UNKNOWN,  # missing sex and an age that does not decide it for either sex
+    ).astype(np.int8)
 
 
 def _age_sex_reason(row: Row) -> str:
@@ -123,18 +155,24 @@ def _age_sex_reason(row: Row) -> str:
     return f"age ≤ {min(OLDER_THAN.values())} y, sex missing"
 
 
-def _osteoporosis(row: Row) -> bool | None:
-    tscore = _value(row, "bmd_tscore")
-    return None if tscore is None else bool(tscore <= OSTEOPOROSIS_TSCORE)
+def _osteoporosis(table: pd.DataFrame) -> np.ndarray:
+    tscore = _numbers(table, "bmd_tscore")
+    return _verdict(~np.isnan(tscore), tscore <= OSTEOPOROSIS_TSCORE)
 
 
-def _consented(row: Row) -> bool | None:
-    consent = _value(row, "consent")
-    return None if consent is None else consent == "signed"
+def _consented(table: pd.DataFrame) -> np.ndarray:
+    known = _known(table, "consent")
+    signed = table["consent"].isin(["signed"]).to_numpy() if "consent" in table else known
+    return _verdict(known, signed)
 
 
-def _completed(row: Row) -> bool | None:
-    return _all([_value(row, "enrolled"), _value(row, PRIMARY_VISIT)])
+def _yes(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The rule "this yes/no column is yes"."""
+    return lambda table: _verdict(_known(table, column), _truth(table, column))
+
+
+def _completed(table: pd.DataFrame) -> np.ndarray:
+    return _all([_yes("enrolled")(table), _yes(PRIMARY_VISIT)(table)])
 
 
 def _completed_reason(row: Row) -> str:
@@ -209,7 +247,7 @@ FOLLOW_UP: tuple[Criterion, ...] = (
         "Enrolled",
         'Recruitment: "Target Recruitment 5"',
         ("enrolled",),
-        lambda row: _value(row, "enrolled"),
+        _yes("enrolled"),
         lambda row: "not enrolled",
     ),
     Criterion(
@@ -314,33 +352,42 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibilit
     else:
         table = screening
         criteria, steps = CRITERIA + FOLLOW_UP, [FunnelStep(*SCREENED, len(screening), {}, 0)]
-    completed = _completed_patients(visits)
-    rows = [{**r, PRIMARY_VISIT: r["patient_id"] in completed} for r in table.to_dict("records")]
-    verdicts = [{c.id: c.rule(row) for c in criteria} for row in rows]
+    table = table.reset_index(drop=True)
+    table[PRIMARY_VISIT] = _member(table, _completed_patients(visits))
+    verdicts = np.column_stack([c.rule(table) for c in criteria]) if len(table) else \
+        np.zeros((0, len(criteria)), dtype=np.int8)  # one row per candidate, one column per criterion
 
-    reached = list(range(len(rows)))
-    for c in criteria:
-        passed = [i for i in reached if verdicts[i][c.id] is True]
-        failed = Counter(c.reason(rows[i]) for i in reached if verdicts[i][c.id] is False)
-        unknown = sum(verdicts[i][c.id] is None for i in reached)
-        steps.append(FunnelStep(c.id, c.label, len(passed), dict(failed.most_common()), unknown))
+    reached = np.ones(len(table), dtype=bool)
+    for j, c in enumerate(criteria):
+        passed = reached & (verdicts[:, j] == MET)
+        failed = Counter(c.reason(row) for row in _rows(table, reached & (verdicts[:, j] == NOT_MET), c.columns))
+        unknown = int(np.sum(reached & (verdicts[:, j] == UNKNOWN)))
+        steps.append(FunnelStep(c.id, c.label, int(passed.sum()), dict(failed.most_common()), unknown))
         reached = passed
 
-    if screening is None:
-        eligible = [pd.NA] * len(rows)
-    else:
-        eligible = [all(v[c.id] is True for c in CRITERIA) for v in verdicts]
+    ids = [c.id for c in criteria]
+    eligible_ = (verdicts[:, : len(CRITERIA)] == MET).all(axis=1)
+    # Candidates share few verdict patterns: each pattern's id lists are made once.
+    patterns, pattern_of = np.unique(verdicts, axis=0, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+
+    def per_candidate(pick) -> list:
+        values = [pick(pattern) for pattern in patterns]
+        return [values[p] if not isinstance(values[p], list) else list(values[p]) for p in pattern_of]
+
+    enrolled = (pd.array(table["enrolled"].tolist(), dtype="boolean") if "enrolled" in table
+                else pd.array([pd.NA] * len(table), dtype="boolean"))
     candidates = pd.DataFrame(
         {
-            "patient_id": [row["patient_id"] for row in rows],
-            "eligible": pd.array(eligible, dtype="boolean"),
-            "failed": [[k for k, r in v.items() if r is False] for v in verdicts],
-            "unknown": [[k for k, r in v.items() if r is None] for v in verdicts],
-            "enrolled": pd.array([_value(row, "enrolled") for row in rows], dtype="boolean"),
-            "first_exclusion": [next((k for k in v if v[k] is not True), None) for v in verdicts],
+            "patient_id": table["patient_id"].tolist(),
+            "eligible": pd.array([pd.NA] * len(table) if screening is None else eligible_, dtype="boolean"),
+            "failed": per_candidate(lambda v: [k for k, r in zip(ids, v) if r == NOT_MET]),
+            "unknown": per_candidate(lambda v: [k for k, r in zip(ids, v) if r == UNKNOWN]),
+            "enrolled": enrolled,
+            "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(ids, v) if r != MET), None)),
         }
     )
-    deviations = [] if screening is None else _deviations(rows, verdicts, visit_ids)
+    deviations = [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids)
     extra = _VISITS_ONLY_CONVENTIONS if screening is None else _SCREENING_CONVENTIONS
     return Eligibility(steps, candidates, deviations, [*extra, *_CONVENTIONS])
 
@@ -368,24 +415,30 @@ def _completed_patients(visits: pd.DataFrame) -> set[str]:
     return set(at_end_point.loc[measured, "patient_id"])
 
 
-def _deviations(rows: list[dict], verdicts: list[dict], visit_ids: list[str]) -> list[str]:
-    """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies."""
+def _deviations(table: pd.DataFrame, verdicts: np.ndarray, eligible: np.ndarray, visit_ids: list[str]) -> list[str]:
+    """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies, in
+    screening order (``verdicts``: one row per candidate, the columns in ``CRITERIA`` order first).
+    Only the candidates concerned are looked at row by row; membership tests use sets."""
+    with_visits = _member(table, set(visit_ids))
+    known, enrolled = _known(table, "enrolled"), _truth(table, "enrolled")
+    concerned = (with_visits & ~(known & enrolled)) | (~eligible & ((known & enrolled) | with_visits))
+    columns = ["patient_id", "enrolled", *chain.from_iterable(c.columns for c in CRITERIA)]
     messages = []
-    for row, verdict in zip(rows, verdicts):
-        pid, enrolled = row["patient_id"], _value(row, "enrolled")
-        if pid in visit_ids and enrolled is not True:
-            state = "missing" if enrolled is None else "not enrolled"
+    for i, row in zip(np.flatnonzero(concerned), _rows(table, concerned, columns)):
+        pid, state = row["patient_id"], _value(row, "enrolled")
+        if with_visits[i] and state is not True:
             messages.append(
-                f"Patient {pid} has visit rows but the screening log says enrolled: {state}; "
-                "the visits are still analysed."
+                f"Patient {pid} has visit rows but the screening log says enrolled: "
+                f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
             )
-        problems = [_problem(c, row, verdict[c.id]) for c in CRITERIA if verdict[c.id] is not True]
-        if problems and (enrolled or pid in visit_ids):
+        problems = [_problem(c, row, _VERDICT[int(verdicts[i, j])])
+                    for j, c in enumerate(CRITERIA) if verdicts[i, j] != MET]
+        if problems and (state or with_visits[i]):
             messages.append(
                 f"Protocol deviation: patient {pid} is enrolled but does not meet "
                 f"{'; '.join(problems)}. The patient is still analysed."
             )
-    screened = {row["patient_id"] for row in rows}
+    screened = set(table["patient_id"])
     messages += [
         f"Patient {pid} has visit rows but no screening row, so eligibility cannot be checked; "
         "the visits are still analysed."
@@ -393,6 +446,18 @@ def _deviations(rows: list[dict], verdicts: list[dict], visit_ids: list[str]) ->
         if pid not in screened
     ]
     return messages
+
+
+def _member(table: pd.DataFrame, ids: set) -> np.ndarray:
+    """Per row: the patient id is in ``ids`` (a set: O(1) per row)."""
+    return np.array([pid in ids for pid in table["patient_id"].tolist()], dtype=bool)
+
+
+def _rows(table: pd.DataFrame, mask: np.ndarray, columns) -> list[dict]:
+    """The rows selected by ``mask`` as dicts of the ``columns`` the table has (what a criterion's
+    reason reads), for the few candidates that need words."""
+    present = [c for c in dict.fromkeys(columns) if c in table]
+    return table.loc[mask, present].to_dict("records")
 
 
 def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:

@@ -94,21 +94,22 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
     label = OUTCOMES[outcome].label
     months = visits["month"].to_numpy(dtype=float)
-    at = {}  # month -> (rows per patient, first value per patient)
+    ids = list(dict.fromkeys(visits["patient_id"]))  # order of first appearance
+    at = []  # per month: (label, rows per patient, first value per patient), aligned with ids
     for month in (baseline_month, followup_month):
         rows = visits.loc[np.isclose(months, month), ["patient_id", outcome]].groupby("patient_id", sort=False)
-        at[month] = (rows.size(), rows[outcome].first())
+        at.append((month_label(month), rows.size().reindex(ids, fill_value=0).to_numpy(),
+                   rows[outcome].first().reindex(ids).to_numpy(dtype=float)))
     pairs, unpaired = [], {}
-    for pid in dict.fromkeys(visits["patient_id"]):
+    for i, pid in enumerate(ids):
         values, problems = [], []
-        for month in (baseline_month, followup_month):
-            count, value = at[month][0].get(pid, 0), at[month][1].get(pid)
-            where = month_label(month)
+        for where, counts, firsts in at:
+            count, value = int(counts[i]), firsts[i]
             if count == 0:
                 problems.append(f"no {where} visit")
             elif count > 1:
                 problems.append(f"{count} rows at {where} (ambiguous)")
-            elif pd.isna(value):
+            elif math.isnan(value):
                 problems.append(f"{label} not measured at {where}")
             else:
                 values.append(float(value))
