@@ -19,8 +19,16 @@ Wickham, "Tidy Data", J. Stat. Softw. 59(10), 2014):
 
 Both tables carry provenance columns ``PROVENANCE`` = (source_file, source_sheet, source_row): the
 file name, the sheet (None for CSV) and the row number the user sees in Excel (1-based, header
-included). Rows with an error finding are *not* in these tables; they are counted in
-``Study.excluded_rows`` so that no row is dropped silently.
+included). A bad value costs that value only: it is missing (NaN / NA) in these tables, has an error finding,
+and is listed in ``Study.left_out_values``. Only rows that cannot be placed (no patient id, a visit that has no
+usable label or offset, a duplicate) are left out of these tables; they are counted in ``Study.excluded_rows``,
+so that no row is dropped silently.
+
+``Study.left_out_values``, one row per value left out of a row that was kept (columns ``LEFT_OUT_COLUMNS``):
+    table ("screening" / "visits"); patient_id; visit and month (the placed visit; None / NaN in screening);
+    field (the canonical column, e.g. "vas"); value (the cell as written, e.g. 11); reason (the finding's
+    message); source_file, source_sheet, source_row (Excel row), source_column (the user's column name).
+    ``Study.left_out_text("vas", month)`` says it in words: "MSC-01 baseline left out (11)".
 """
 
 from __future__ import annotations
@@ -31,6 +39,13 @@ from typing import Literal
 import pandas as pd
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
+LEFT_OUT_COLUMNS = ("table", "patient_id", "visit", "month", "field", "value", "reason", *PROVENANCE, "source_column")
+
+
+def empty_left_out() -> pd.DataFrame:
+    """A ``Study.left_out_values`` table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "month" else "int64" if c == "source_row" else "object")
+                         for c in LEFT_OUT_COLUMNS})
 
 HISTORY_COLUMNS = (
     "autoimmune_disease",
@@ -146,6 +161,7 @@ class Study:
     excluded_rows: dict[str, int] = field(default_factory=dict)
     label: str = ""
     synthetic: bool = False
+    left_out_values: pd.DataFrame = field(default_factory=empty_left_out)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -157,8 +173,27 @@ class Study:
 
     @property
     def left_out(self) -> str:
-        """The rows left out of the analyses because of an error, in words ("" when none)."""
-        return ", ".join(f"{n} {kind} row(s)" for kind, n in self.excluded_rows.items() if n)
+        """The rows and the single values left out of the analyses because of an error, in words ("" when none)."""
+        rows = [f"{n} {kind} row(s)" for kind, n in self.excluded_rows.items() if n]
+        counts = self.left_out_values["table"].value_counts()
+        values = [f"{counts[kind]} {kind} value(s)" for kind in ("screening", "visits") if kind in counts]
+        return ", ".join(rows + values)
+
+    def left_out_of(self, field_: str, month: float | None = None, table: str = "visits") -> pd.DataFrame:
+        """The values of one field (at one visit month, if given) left out because of an error."""
+        lo = self.left_out_values
+        selected = lo.loc[(lo["table"] == table) & (lo["field"] == field_)]
+        return selected if month is None else selected.loc[selected["month"] == month]
+
+    def left_out_text(self, field_: str, month: float | None = None, table: str = "visits") -> str:
+        """The values of one field left out, in words ("MSC-01 baseline left out (11)"; "" when none)."""
+        parts = []
+        for r in self.left_out_of(field_, month, table).itertuples():
+            visit = f" {r.visit}" if table == "visits" and r.visit else ""
+            value = r.value
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            parts.append(f"{r.patient_id}{visit} left out ({shown})")
+        return "; ".join(parts)
 
     @property
     def patient_ids(self) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 from medpath.layouts import arrange
 from medpath.model import PROVENANCE, SCREENING_COLUMNS, VISIT_COLUMNS, Finding, SourceFile, Study
 from medpath.reading import ReadError, read_tables
-from medpath.validation import Parsed, parse_table
+from medpath.validation import Parsed, left_out_table, parse_table
 
 #: The bundled synthetic study and template.xlsx: package data (medpath/sample; data/sample links to it).
 SAMPLE_DIR = resources.files("medpath") / "sample"
@@ -89,6 +89,7 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         findings=tuple(findings),
         sources=sources,
         excluded_rows=excluded,
+        left_out_values=left_out_table(parsed, screening, visits),
         label=label or ", ".join(names),
         synthetic=synthetic,
     )

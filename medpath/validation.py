@@ -12,8 +12,10 @@ OWASP's "CSV injection" page lists): kept as ids, with a warning that exports ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -22,6 +24,7 @@ from medpath.export import FORMULA_TRIGGERS
 from medpath.model import (
     HISTORY_COLUMNS,
     INFECTION_COLUMNS,
+    LEFT_OUT_COLUMNS,
     OUTCOMES,
     PRIMARY_OUTCOMES,
     PROVENANCE,
@@ -31,15 +34,20 @@ from medpath.model import (
 )
 from medpath.reading import RawTable
 from medpath.values import (
+    COLUMN_UNITS,
     BadValue,
+    Reading,
+    column_unit,
+    converts_unit,
     month_from_day,
     month_label,
-    parse_consent,
-    parse_number,
-    parse_patient_id,
+    number_reader,
     parse_sex,
     parse_visit_label,
-    parse_yes_no,
+    plain_reader,
+    read_as_is,
+    read_patient_id,
+    word_reader,
 )
 
 _IDENTIFIER_HINTS = ("name", "nama", "mrn", "medicalrecord", "norm", "rekammedis", "dateofbirth", "dob",
@@ -52,46 +60,100 @@ _NOTE_SHEETS = frozenset({"about", "readme", "info", "instructions", "notes", "c
                           "datadictionary", "petunjuk", "keterangan"})
 
 
+def _show_value(value: object) -> str:
+    if value is None:
+        return "unknown (missing)"
+    if isinstance(value, float):
+        return _fmt(value)
+    return str(value)
+
+
+def _show_yes_no(value: object) -> str:
+    return "unknown (missing)" if value is None else ("yes" if value else "no")
+
+
+def _show_test(value: object) -> str:
+    return "unknown (missing)" if value is None else ("positive" if value else "negative")
+
+
 @dataclass(frozen=True)
 class _Rule:
-    """How one canonical column is read and which values are impossible."""
+    """How one canonical column is read and which values are impossible.
 
-    parse: Callable[[object], object]
+    An error on a cell leaves out that value only (it becomes missing, with an error finding and a row in
+    ``Study.left_out_values``); only an error on an ``identity`` column (the patient id) leaves out the row."""
+
+    read: Callable[[object], Reading]
     bounds: tuple[float, float] | None = None
     bounds_severity: str = "error"
     what: str = ""
+    identity: bool = False
+    show: Callable[[object], str] = _show_value
 
 
 _SCREENING_RULES: dict[str, _Rule] = {
-    "patient_id": _Rule(parse_patient_id),
-    "sex": _Rule(parse_sex),
-    "age": _Rule(parse_number, (0, 120), what="age in years"),
-    "bmd_tscore": _Rule(parse_number, OUTCOMES["bmd_tscore"].valid_range, what="a spine T-score"),
-    **{c: _Rule(parse_yes_no) for c in (*HISTORY_COLUMNS, *INFECTION_COLUMNS, "enrolled")},
-    "consent": _Rule(parse_consent),
+    "patient_id": _Rule(read_patient_id, identity=True),
+    "sex": _Rule(plain_reader(parse_sex)),
+    "age": _Rule(number_reader("age"), (0, 120), what="age in years"),
+    "bmd_tscore": _Rule(number_reader("bmd_tscore"), OUTCOMES["bmd_tscore"].valid_range, what="a spine T-score"),
+    **{c: _Rule(word_reader("yes_no"), show=_show_yes_no) for c in (*HISTORY_COLUMNS, "enrolled")},
+    **{c: _Rule(word_reader("test"), show=_show_test) for c in INFECTION_COLUMNS},
+    "consent": _Rule(word_reader("consent")),
 }
 _VISIT_RULES: dict[str, _Rule] = {
-    "patient_id": _Rule(parse_patient_id),
-    "visit": _Rule(lambda raw: raw),
-    "month": _Rule(parse_number, (0, 240), what="months since baseline"),
-    "day": _Rule(parse_number, (0, 7300), what="days since baseline"),
-    **{k: _Rule(parse_number, o.valid_range, "error" if o.primary else "warning", o.label)
+    "patient_id": _Rule(read_patient_id, identity=True),
+    "visit": _Rule(read_as_is),
+    "month": _Rule(number_reader(None), (0, 240), what="months since baseline"),
+    "day": _Rule(number_reader(None), (0, 7300), what="days since baseline"),
+    **{k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
        for k, o in OUTCOMES.items()},
 }
+
+#: The same problem in at least this many cells of one sheet is reported once, listing the Excel rows.
+GROUP_MIN_CELLS = 3
+_UNIT_FIELDS = frozenset(u.field for u in COLUMN_UNITS)
+#: Excel rows listed in a grouped finding before "…".
+GROUP_ROWS_SHOWN = 10
+_LEFT_OUT = "; this value is left out (the row's other values are used)"
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """The canonical rows read from one raw table, the findings, and the Excel rows left out."""
+    """The canonical rows read from one raw table, the findings, the Excel rows left out, and the values left
+    out of rows that were kept (records with the fields of ``LEFT_OUT_COLUMNS``)."""
 
     kind: str  # "screening", "visits" or "ignored"
     frame: pd.DataFrame | None
     findings: list[Finding]
-    excluded_rows: frozenset[int] = frozenset()  # Excel row numbers with an error
+    excluded_rows: frozenset[int] = frozenset()  # Excel row numbers left out (no patient id, unplaceable visit)
+    left_out: tuple[dict, ...] = field(default=())
 
     @property
     def excluded(self) -> int:
         return len(self.excluded_rows)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A finding on one cell, before cells with the same problem are grouped into one finding."""
+
+    severity: Literal["error", "warning"]
+    row: int
+    column: str
+    raw: object
+    message: str  # for this cell alone
+    key: tuple  # cells with equal keys have the same problem
+    note: str | None = None  # how an unusual spelling was read (warnings)
+    shown: str = ""
+
+
+@dataclass(frozen=True)
+class _Part:
+    kind: str
+    frame: pd.DataFrame | None
+    entries: list  # Finding or _Cell, in order
+    excluded_rows: frozenset[int]
+    left_out: list[dict]
 
 
 def classify(table: RawTable) -> str | None:
@@ -119,20 +181,120 @@ def parse_table(table: RawTable) -> Parsed:
         return Parsed("ignored", None, [_finding(table, "warning", table.header_row, None, None,
                       "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")])
     if kind == "screening":
-        return _parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES)
+        return _resolve(table, [_parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES, {})])
     wide = _wide_columns(table.header)
     has_time = any(VISIT_ALIASES.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
     if not wide or has_time:
-        return _parse(table, "visits", VISIT_ALIASES, _VISIT_RULES)
+        columns: dict[str | None, list[int]] = {}
+        for index, name in enumerate(table.header):
+            columns.setdefault(VISIT_ALIASES.get(normalise(name)), [index])
+        scales, notes = _column_units(table, {k: v for k, v in columns.items() if k is not None and k in OUTCOMES})
+        part = _parse(table, "visits", VISIT_ALIASES, _VISIT_RULES, scales)
+        return _resolve(table, [part], notes)
+    by_field: dict[str, list[int]] = {}
+    for index, (outcome, _) in wide.items():
+        by_field.setdefault(outcome, []).append(index)
+    scales, notes = _column_units(table, by_field)
     subtables = _wide_to_long(table, wide)
-    parts = [_parse(sub, "visits", aliases, _VISIT_RULES) for sub, aliases in subtables]
-    frames = [p.frame for p in parts if p.frame is not None]
-    findings = list(table.notes) + [f for p in parts for f in p.findings]
+    parts = [_parse(sub, "visits", aliases, _VISIT_RULES, scales) for sub, aliases in subtables]
     used = {n for sub, _ in subtables for n in sub.row_numbers}
-    findings += [_finding(table, "warning", n, None, None, "this row has no outcome value at any visit; nothing "
-                          "from it can be analysed") for n in table.row_numbers if n not in used]
-    frame = pd.concat(frames, ignore_index=True).sort_values(["source_row", "month"], kind="stable") if frames else None
-    return Parsed("visits", frame, list(dict.fromkeys(findings)), frozenset().union(*(p.excluded_rows for p in parts)))
+    after = [_finding(table, "warning", n, None, None, "this row has no outcome value at any visit; nothing "
+                      "from it can be analysed") for n in table.row_numbers if n not in used]
+    return _resolve(table, parts, [*table.notes, *notes], after, wide=True)
+
+
+def _resolve(table: RawTable, parts: list[_Part], before: Sequence[Finding] = (), after: Sequence[Finding] = (),
+             wide: bool = False) -> Parsed:
+    """Combine the parts of one table: group cell findings (``GROUP_MIN_CELLS``), stack frames, union exclusions."""
+    entries = [*before, *(e for p in parts for e in p.entries), *after]
+    findings = list(dict.fromkeys(_group(table, entries)))
+    frames = [p.frame for p in parts if p.frame is not None]
+    if not frames:
+        frame = None
+    elif len(frames) == 1:
+        frame = frames[0]
+    else:
+        frame = pd.concat(frames, ignore_index=True)
+    if wide and frame is not None:
+        frame = frame.sort_values(["source_row", "month"], kind="stable").reset_index(drop=True)
+    return Parsed(parts[0].kind, frame, findings, frozenset().union(*(p.excluded_rows for p in parts)),
+                  tuple(r for p in parts for r in p.left_out))
+
+
+def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[str, float], list[Finding]]:
+    """Fields whose columns are in another unit as a whole (``values.COLUMN_UNITS``: VAS in millimetres), with
+    the factor that converts them and one warning naming the columns (all of a field's columns decide together)."""
+    scales, findings = {}, []
+    for name, indices in columns.items():
+        if name not in _UNIT_FIELDS:
+            continue
+        read = number_reader(name)
+        values, own_unit = [], False
+        for index in indices:
+            for raw in [cells[index] for cells in table.rows if index < len(cells)]:
+                if type(raw) is float:  # fast path (as read() gives)
+                    if raw == raw:
+                        values.append(raw)
+                    continue
+                try:
+                    value, note = read(raw)
+                except BadValue:
+                    continue
+                if value is not None:
+                    values.append(value)
+                    own_unit = own_unit or converts_unit(note)
+        rule = None if own_unit else column_unit(name, values)
+        if rule is None:
+            continue
+        scales[name] = rule.factor
+        above = [v for v in values if v > rule.above]
+        example = above[0]
+        findings.append(_finding(
+            table, "warning", table.header_row, ", ".join(str(table.header[i]) for i in indices), None,
+            f"{OUTCOMES[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
+            f"{len(above)} of {len(values)} are above {_fmt(rule.above)}, so each was multiplied by {_fmt(rule.factor)} "
+            f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
+            f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
+            "correct them"))
+    return scales, findings
+
+
+def _group(table: RawTable, entries: list) -> list[Finding]:
+    """Cell findings with the same problem in ``GROUP_MIN_CELLS`` or more cells become one finding (at the place of
+    the first), naming the columns and the first Excel rows; the others stay one finding per cell."""
+    groups: dict[tuple, list[_Cell]] = {}
+    for entry in entries:
+        if isinstance(entry, _Cell):
+            groups.setdefault(entry.key, []).append(entry)
+    out = []
+    for entry in entries:
+        if not isinstance(entry, _Cell):
+            out.append(entry)
+            continue
+        members = groups[entry.key]
+        if len(members) < GROUP_MIN_CELLS:
+            out.append(_finding(table, entry.severity, entry.row, entry.column, entry.raw, entry.message))
+        elif entry is members[0]:
+            out.append(_grouped(table, members))
+    return out
+
+
+def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
+    first = cells[0]
+    columns = list(dict.fromkeys(str(c.column) for c in cells))
+    column_text = ", ".join(columns[:5]) + (", …" if len(columns) > 5 else "")
+    rows = sorted({c.row for c in cells})
+    row_text = ", ".join(map(str, rows[:GROUP_ROWS_SHOWN])) + (", …" if len(rows) > GROUP_ROWS_SHOWN else "")
+    where = f"{len(cells)} cells of {column_text} (Excel rows {row_text})"
+    same = len({str(c.raw) for c in cells}) == 1
+    if first.note is None:  # an error or a range warning: the same value in every cell
+        message = first.message.replace(_LEFT_OUT, "; these values are left out (the rows' other values are used)")
+        text = f"{str(first.raw)!r} in {where}: {message}"
+    elif same:
+        text = f"{str(first.raw)!r} in {where}: read as {first.shown}: {first.note}"
+    else:
+        text = f"{where}: {first.note}; e.g. {str(first.raw)!r} read as {first.shown}"
+    return _finding(table, first.severity, first.row, column_text, first.raw, text)
 
 
 def _finding(table: RawTable, severity: str, row: int | None, column: str | None, value: object, message: str) -> Finding:
@@ -160,70 +322,131 @@ def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Findin
                                      "only the first is read"))
             continue
         mapping[canonical] = index
+    for name in ignored:
+        suggestion = _did_you_mean(normalise(name), aliases, mapping)
+        if suggestion:
+            findings.append(_finding(table, "warning", table.header_row, name, None,
+                                     f"column not recognised: did you mean '{suggestion}'? Rename it to "
+                                     f"'{suggestion}' (or another accepted name) to use it"))
     if ignored:
         findings.append(_finding(table, "warning", table.header_row, None, ", ".join(map(str, ignored[:20])),
                                  f"{len(ignored)} column(s) not recognised and not used"))
     return mapping
 
 
-def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str, _Rule]) -> Parsed:
-    findings: list[Finding] = list(table.notes)
+#: How close (difflib's ratio of the normalised names) an unrecognised column must be to an alias to be suggested.
+DID_YOU_MEAN_CUTOFF = 0.8
+
+
+def _did_you_mean(key: str, aliases: dict[str, str], mapping: dict[str, int]) -> str | None:
+    """The field whose alias is closest to an unrecognised column name, when close and not already read."""
+    if len(key) < 3 or any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
+        return None
+    for match in difflib.get_close_matches(key, list(aliases), n=3, cutoff=DID_YOU_MEAN_CUTOFF):
+        if aliases[match] not in mapping:
+            return aliases[match]
+    return None
+
+
+def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str, _Rule],
+           scales: dict[str, float]) -> _Part:
+    entries: list = list(table.notes)
+    findings: list[Finding] = []
     mapping = _map_columns(table, aliases, findings)
-    if not _required_present(table, kind, mapping, findings):
-        return Parsed(kind, None, findings, frozenset(table.row_numbers))
+    entries += findings
+    if not _required_present(table, kind, mapping, entries):
+        return _Part(kind, None, entries, frozenset(table.row_numbers), [])
     if not table.rows:
-        findings.append(_finding(table, "warning", table.header_row, None, None,
-                                 f"this {kind} table has a header but no data rows"))
+        entries.append(_finding(table, "warning", table.header_row, None, None,
+                                f"this {kind} table has a header but no data rows"))
     placed = ("visit", "month", "day") if kind == "visits" else ()
-    columns = {c: [] for c in dict.fromkeys([*mapping, *placed])}
+    columns: dict[str, list] = {c: [] for c in dict.fromkeys([*mapping, *placed])}
     rows_kept: list[int] = []
     excluded: set[int] = set()
+    left_out: list[dict] = []
     formula_ids: set[str] = set()
-    readers = [(canonical, index, rules[canonical]) for canonical, index in mapping.items()]
+    readers = [(canonical, index, rules[canonical], rules[canonical].read, rules[canonical].bounds,
+                scales.get(canonical)) for canonical, index in mapping.items()]
     for cells, excel_row in zip(table.rows, table.row_numbers):
-        values, ok = {}, True
+        values, ok, lost = {}, True, []
         width = len(cells)
-        for canonical, index, rule in readers:
+        for canonical, index, rule, read, bounds, scale in readers:
             raw = cells[index] if index < width else None
-            value, problem = _read_cell(rule, raw)
-            if problem:
-                severity, message = problem
-                findings.append(_finding(table, severity, excel_row, table.header[index], raw, message))
-                ok = ok and severity != "error"
+            try:  # fast path: a plain value within bounds (same result as _read_cell without a finding)
+                value, note = read(raw)
+                plain = note is None
+            except BadValue:
+                plain = False
+            if plain and scale is None and (value is None or bounds is None or bounds[0] <= value <= bounds[1]):
+                values[canonical] = value
+                continue
+            value, cell = _read_cell(rule, raw, scale, excel_row, table.header[index])
+            if cell is not None:
+                entries.append(cell)
+                if cell.severity == "error":
+                    if rule.identity:
+                        ok = False
+                    else:
+                        lost.append((canonical, raw, cell))
             values[canonical] = value
         pid = values.get("patient_id")
         if pid is None:
-            findings.append(_finding(table, "error", excel_row, table.header[mapping["patient_id"]], None,
-                                     "the patient id is missing"))
+            if ok:
+                entries.append(_finding(table, "error", excel_row, table.header[mapping["patient_id"]], None,
+                                        "the patient id is missing; this row is left out"))
             ok = False
         elif pid.startswith(FORMULA_TRIGGERS) and pid not in formula_ids:
             formula_ids.add(pid)
-            findings.append(_finding(table, "warning", excel_row, table.header[mapping["patient_id"]], pid,
-                                     "this patient id looks like a spreadsheet formula; it is kept as an id, and "
-                                     "exports write it as text so that Excel does not run it"))
+            entries.append(_finding(table, "warning", excel_row, table.header[mapping["patient_id"]], pid,
+                                    "this patient id looks like a spreadsheet formula; it is kept as an id, and "
+                                    "exports write it as text so that Excel does not run it"))
         if kind == "visits" and ok:
-            ok = _place_visit(table, excel_row, mapping, values, findings)
+            ok = _place_visit(table, excel_row, mapping, values, entries)
         if not ok:
             excluded.add(excel_row)
             continue
         rows_kept.append(excel_row)
         for canonical in columns:
             columns[canonical].append(values[canonical])
+        for canonical, raw, cell in lost:
+            left_out.append({"table": kind, "patient_id": pid, "visit": values.get("visit"),
+                             "month": values.get("month"), "field": canonical, "value": raw,
+                             "reason": cell.message.replace(_LEFT_OUT, ""), "source_file": table.file,
+                             "source_sheet": None if table.sheet is None else str(table.sheet), "source_row": excel_row, "source_column": cell.column})
     frame = _frame(kind, columns, rows_kept, table)
-    return Parsed(kind, frame, findings, frozenset(excluded))
+    return _Part(kind, frame, entries, frozenset(excluded), left_out)
 
 
-def _read_cell(rule: _Rule, raw: object) -> tuple[object, tuple[str, str] | None]:
+def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: str) -> tuple[object, _Cell | None]:
+    """The cell's value and its finding (``None`` for a plain, valid value). An error's value is ``None``."""
     try:
-        value = rule.parse(raw)
+        value, note = rule.read(raw)
     except BadValue as exc:
-        return None, ("error", str(exc))
+        message = str(exc) + ("; this row is left out" if rule.identity else _LEFT_OUT)
+        return None, _Cell("error", row, column, raw, message, ("error", message, _hashable(raw)))
+    if scale is not None and value is not None:
+        value = round(value * scale, 10)
     bounds = rule.bounds
-    if bounds is None or value is None or bounds[0] <= value <= bounds[1]:
+    if bounds is not None and value is not None and not bounds[0] <= value <= bounds[1]:
+        low, high = bounds
+        read_as = f"read as {_fmt(value)} ({note}); " if note else ""
+        message = f"{read_as}{_fmt(value)} is outside the possible range of {rule.what}: {_fmt(low)} to {_fmt(high)}"
+        if rule.bounds_severity == "warning":
+            return value, _Cell("warning", row, column, raw, message, ("warning", message, _hashable(raw)))
+        message += _LEFT_OUT
+        return None, _Cell("error", row, column, raw, message, ("error", message, _hashable(raw)))
+    if note is None:
         return value, None
-    low, high = bounds
-    return (value if rule.bounds_severity == "warning" else None), (
-        rule.bounds_severity, f"{_fmt(value)} is outside the possible range of {rule.what}: {_fmt(low)} to {_fmt(high)}")
+    shown = rule.show(value)
+    return value, _Cell("warning", row, column, raw, f"read as {shown}: {note}", ("note", note), note, shown)
+
+
+def _hashable(raw: object) -> object:
+    try:
+        hash(raw)
+    except TypeError:
+        return repr(raw)
+    return (type(raw).__name__, raw)
 
 
 def _fmt(x: float) -> str:
@@ -251,7 +474,7 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
 VISIT_WINDOW_MONTHS = 0.5
 
 
-def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], values: dict, findings: list[Finding]) -> bool:
+def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], values: dict, findings: list) -> bool:
     """Fill the canonical visit label and nominal month; an unplaceable visit is an error.
 
     A recognised label gives the nominal month (a "baseline" row is always month 0, even at study
@@ -339,3 +562,28 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
                 numbers.append(excel_row)
         out.append((RawTable(table.file, table.sheet, header, rows, numbers, table.header_row, ()), aliases))
     return out
+
+
+# --- values left out ----------------------------------------------------------------------------
+
+def left_out_table(parsed: list[Parsed], screening: pd.DataFrame | None, visits: pd.DataFrame) -> pd.DataFrame:
+    """``Study.left_out_values``: every value left out of a row that is in the final tables (a row dropped later,
+    e.g. as a duplicate visit, is counted in ``Study.excluded_rows`` instead)."""
+    from medpath.model import empty_left_out
+
+    records = [r for p in parsed for r in p.left_out]
+    if not records:
+        return empty_left_out()
+    kept: set[tuple] = set()
+    for frame, with_month in ((screening, False), (visits, True)):
+        if frame is not None and len(frame):
+            months = frame["month"] if with_month else [None] * len(frame)
+            kept.update(zip(frame["source_file"], frame["source_sheet"], frame["source_row"], months))
+    rows = [r for r in records
+            if (r["source_file"], r["source_sheet"], r["source_row"], r["month"] if r["table"] == "visits" else None) in kept]
+    if not rows:
+        return empty_left_out()
+    frame = pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))
+    frame["month"] = pd.to_numeric(frame["month"], errors="coerce").astype("float64")
+    frame["source_row"] = frame["source_row"].astype("int64")
+    return frame

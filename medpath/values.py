@@ -11,12 +11,29 @@ import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
+
+#: Dashes a team types for "nothing here". In a number column they mean missing, as "-" always did; in a yes/no,
+#: test or consent column they are ambiguous ("no"? "not tested"?) and read as unknown with a warning.
+DASHES = frozenset({"-", "--", "\u2013", "\u2014", "\u2012", "\u2015"})
 
 
 class BadValue(ValueError):
     """A cell whose content cannot be read as the column's type; the message says why."""
+
+
+#: What a reader returns: (typed value or None, note). The note is None for a plain value and otherwise a short
+#: explanation of how an unusual spelling was read (a warning); it never holds the cell's own number, so the same
+#: spelling in many cells gives the same note and one grouped finding.
+Reading = tuple[Any, "str | None"]
+_NOTHING: Reading = (None, None)
+
+#: How many distinct texts each reader remembers (a sheet repeats the same few spellings).
+_CACHE_SIZE = 50_000
 
 
 def is_missing(raw: object) -> bool:
@@ -34,31 +51,77 @@ def is_missing(raw: object) -> bool:
     return isinstance(raw, str) and raw.strip().lower() in MISSING
 
 
+class _TextCache:
+    """A text parser returning (value, note, error), with a cache: each distinct text is parsed once."""
+
+    def __init__(self, parse: Callable[[str], tuple[Any, str | None, str | None]]) -> None:
+        self.parse = parse
+        self.cache: dict[str, tuple[Any, str | None, str | None]] = {}
+
+    def __call__(self, text: str) -> Reading:
+        hit = self.cache.get(text)
+        if hit is None:
+            if len(self.cache) >= _CACHE_SIZE:
+                self.cache.clear()
+            hit = self.cache[text] = self.parse(text)
+        if hit[2] is not None:
+            raise BadValue(hit[2])
+        return hit[0], hit[1]
+
+
+_cached = _TextCache
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
-def parse_number(raw: object) -> float | None:
-    """A number; accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7")."""
-    kind = type(raw)  # fast paths for plain floats and ints (same results as the general path)
-    if kind is float:
-        if raw != raw:
-            return None
-        if raw in (math.inf, -math.inf):
-            raise BadValue("expected a finite number")
-        return raw
-    if kind is int:
-        return float(raw)
-    if is_missing(raw):
-        return None
-    if isinstance(raw, bool):
-        raise BadValue("expected a number, found TRUE/FALSE")
-    if isinstance(raw, (int, float)):
-        if math.isinf(raw):
-            raise BadValue("expected a finite number")
-        return float(raw)
-    if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
-        raise BadValue("expected a number, found a date or time (Excel may have re-formatted the cell)")
-    text = str(raw).strip().replace("\u2212", "-").replace(" ", "")
+@dataclass(frozen=True)
+class Decoration:
+    """Text written around a number in one kind of column, removed when the number is read (with a warning).
+
+    ``text`` is compared in lower case without spaces; ``factor`` converts the unit (millimetres of a 0–100 mm VAS
+    line to the 0–10 scale: 0.1)."""
+
+    where: Literal["before", "after"]
+    text: str
+    factor: float = 1.0
+    meaning: str = ""
+
+
+_CONVERTED = "converted: divided by 10"
+
+
+def _after(*texts: str, factor: float = 1.0, meaning: str = "") -> tuple[Decoration, ...]:
+    return tuple(Decoration("after", t, factor, meaning) for t in texts)
+
+
+#: Decorations accepted per field (the canonical column name). Anything else around a number is an error.
+NUMBER_DECORATIONS: dict[str, tuple[Decoration, ...]] = {
+    "age": _after("th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.",
+                  meaning="years"),
+    "bmd_tscore": _after("sd", meaning="standard deviations, the unit of a T-score"),
+    "vas": (Decoration("before", "vas"), Decoration("before", "vas:"), Decoration("before", "vas="),
+            *_after("/10", "dari10", "cm"),
+            *_after("mm", "/100", factor=0.1, meaning="millimetres of the 100 mm line, " + _CONVERTED)),
+    "bmd_g_cm2": _after("g/cm2", "g/cm\u00b2", "gr/cm2", "g/cm^2"),
+    "rom_deg": _after("\u00b0", "deg", "degrees", "derajat"),
+    "qol": (),
+}
+
+#: Fields in which a parenthesised word after the number ("8 (berat)", "3 (ringan)") is a comment, ignored.
+COMMENTED_FIELDS = frozenset({"vas"})
+
+_DECORATED = re.compile(r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
+                        r"\s*(?P<after>.*?)$")
+_DECORATION_SIGN = re.compile(r"[^\W\d_]|[/()\u00b0\u2013]")  # a letter, '/', '(', '°' or an en dash
+_COMMENT = re.compile(r"^(?P<rest>.*?)\s*\((?P<comment>[^()\d]*[^\W\d_][^()\d]*)\)$")
+
+
+def _plain_number(text: str) -> float:
+    """A bare number in text: comma decimals, the Unicode minus sign; raises BadValue otherwise."""
+    text = text.replace("\u2212", "-").replace(" ", "")
     if not _NUMBER.match(text):
         raise BadValue("expected a number")
     if "," in text and "." in text:
@@ -69,25 +132,202 @@ def parse_number(raw: object) -> float | None:
     return value
 
 
-_YES = frozenset({"yes", "y", "true", "1", "ya", "iya", "positive", "pos", "+", "reactive", "reaktif", "x"})
-_NO = frozenset({"no", "n", "false", "0", "tidak", "tdk", "negative", "neg", "nonreactive", "non-reactive",
-                 "non reactive", "negatif", "nonreaktif", "non-reaktif"})
+def _number_text(field: str | None, text: str) -> tuple[object, str | None, str | None]:
+    """(value, note, error) of a number written as text, with the decorations ``NUMBER_DECORATIONS`` allows."""
+    stripped = text.strip()
+    if stripped.lower() in MISSING or stripped in DASHES:
+        return None, None, None
+    try:
+        return _plain_number(stripped), None, None
+    except BadValue as exc:
+        plain_error = str(exc)
+    allowed = NUMBER_DECORATIONS.get(field or "", ())
+    match = _DECORATED.match(stripped) if _DECORATION_SIGN.search(stripped) else None
+    if match is None or (not allowed and field not in COMMENTED_FIELDS and "\u2013" not in stripped):
+        return None, None, plain_error
+    before, number, after = match.group("before").strip(), match.group("number"), match.group("after").strip()
+    notes, factor = [], 1.0
+    if after and field in COMMENTED_FIELDS and (comment := _COMMENT.match(after)):
+        notes.append(f"the comment '({comment.group('comment').strip()})' is ignored")
+        after = comment.group("rest").strip()
+    for where, written in (("before", before), ("after", after)):
+        if not written:
+            continue
+        key = written.lower().replace(" ", "")
+        decoration = next((d for d in allowed if d.where == where and d.text == key), None)
+        if decoration is None:
+            return None, None, plain_error + (f" (the text '{written}' {where} it is not a unit MedPath knows here)"
+                                              if allowed else "")
+        factor *= decoration.factor
+        notes.append(f"'{written}' {where} the number is " + (f"read as {decoration.meaning}" if decoration.meaning
+                                                              else "ignored"))
+    if number.lstrip().startswith("\u2013"):
+        notes.append("the dash '\u2013' is read as a minus sign")
+        number = "-" + number.lstrip()[1:]
+    try:
+        value = _plain_number(number.replace(" ", "")) * factor
+    except BadValue as exc:
+        return None, None, str(exc)
+    return (round(value, 10) if factor != 1.0 else value), "; ".join(notes) or None, None
+
+
+@functools.cache
+def number_reader(field: str | None = None) -> Callable[[object], Reading]:
+    """A reader of numbers in the column of ``field`` (its decorations; ``None``: bare numbers only).
+
+    Accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7") silently; decorated numbers ("-3,1 SD",
+    "62 th", "VAS 6", "7/10", "8 (berat)", "65 mm") are read with a note. A date or time is an error that says what
+    Excel probably did to the cell."""
+    read_text = _cached(functools.partial(_number_text, field))
+    cache = read_text.cache
+
+    def read(raw: Any) -> Reading:
+        kind = type(raw)  # fast paths for plain floats and ints
+        if kind is float:
+            if raw != raw:
+                return _NOTHING
+            if raw in (math.inf, -math.inf):
+                raise BadValue("expected a finite number")
+            return raw, None
+        if kind is int:
+            return float(raw), None
+        if raw is None:
+            return _NOTHING
+        if kind is str:
+            hit = cache.get(raw)
+            if hit is not None and hit[2] is None:
+                return hit[0], hit[1]
+            return read_text(raw)
+        if isinstance(raw, bool):
+            raise BadValue("expected a number, found TRUE/FALSE")
+        if isinstance(raw, (int, float)):
+            if math.isnan(raw):
+                return _NOTHING
+            if math.isinf(raw):
+                raise BadValue("expected a finite number")
+            return float(raw), None
+        if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+            raise BadValue(date_message(raw))
+        return read_text(str(raw))
+
+    return read
+
+
+def date_message(raw: object) -> str:
+    """Why a date in a number column is refused, naming the fraction Excel probably turned into it."""
+    if isinstance(raw, dt.date):
+        typed = f"'{raw.day}/{raw.month}' or '{raw.month}/{raw.day}'"
+        return (f"expected a number, found a date ({raw:%d %b %Y}): Excel turns a typed {typed} into a date. "
+                "Type the plain number (e.g. 6 for '6/10') or format the cell as Text")
+    return "expected a number, found a date or time (Excel may have re-formatted the cell); type the plain number"
+
+
+def parse_number(raw: object) -> float | None:
+    """A bare number; accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7")."""
+    return number_reader(None)(raw)[0]
+
+
+# --- words: yes/no, test results, consent -------------------------------------------------------
+
+def word_key(text: str) -> str:
+    """The comparison key of a word cell: lower case without spaces, hyphens, underscores or dots
+    ("Non-Reaktif", "non reaktif" -> "nonreaktif"); punctuation-only text stays itself ("+", "(-)")."""
+    key = re.sub(r"[\s\-_.]+", "", text.strip().lower())
+    return key or text.strip()
+
+
+def _words(table: dict[object, tuple[str, ...]], note: str | None = None) -> dict[str, tuple[object, str | None]]:
+    return {word_key(w): (value, note) for value, words in table.items() for w in words}
+
+
+_DASH_NOTE = ("'-' is not an answer and is read as unknown. If it means 'no' or 'negative', write that; "
+              "if it was not asked or not tested, leave the cell empty")
+
+#: Yes/no cells (history, enrolled): spelling (``word_key``) -> (value, note). The documented spellings need no note.
+YES_NO_WORDS: dict[str, tuple[object, str | None]] = {
+    **_words({True: ("yes", "y", "true", "1", "ya", "iya", "positive", "pos", "positif", "+", "x"),
+              False: ("no", "n", "false", "0", "tidak", "tdk", "negative", "neg", "negatif")}),
+    **_words({True: ("ada",), False: ("tidak ada", "tdk ada", "nihil")},
+             "Indonesian 'ada' / 'tidak ada' (present / absent)"),
+    **_words({True: ("reaktif", "reactive"), False: ("non reaktif", "non reactive", "nonreaktif")},
+             "a laboratory word (reactive = positive)"),
+}
+#: Infection-test cells: the yes/no spellings plus laboratory words (True = positive).
+TEST_WORDS: dict[str, tuple[object, str | None]] = {
+    **YES_NO_WORDS,
+    **_words({True: ("reaktif", "reactive", "(+)", "terdeteksi", "detected"),
+              False: ("non reaktif", "non reactive", "nonreaktif", "(-)", "tidak terdeteksi", "not detected",
+                      "undetected")}, "a laboratory word (reactive / detected = positive)"),
+    "nr": (False, "NR is read as non-reactive; if it means 'not recorded' here, clear these cells"),
+}
+#: Consent cells: spelling -> ("signed" / "declined" / "pending", note).
+CONSENT_WORDS: dict[str, tuple[object, str | None]] = {
+    **_words({"signed": ("signed", "agreed"), "declined": ("declined", "refused"),
+              "pending": ("pending", "not yet", "waiting")}),
+    **_words({"signed": ("yes", "y", "ya", "true", "1"), "declined": ("no", "n", "tidak", "false", "0")},
+             "a yes/no answer in the consent column (yes = signed, no = declined)"),
+    **_words({"signed": ("sudah ttd", "ttd", "sudah", "setuju", "bersedia", "sudah tanda tangan", "tanda tangan"),
+              "declined": ("menolak", "tolak", "ditolak", "tidak setuju", "tidak bersedia"),
+              "pending": ("belum", "belum ttd", "belum tanda tangan")},
+             "Indonesian consent wording (TTD = tanda tangan, signed; setuju = agreed; menolak = declined; "
+             "belum = not yet)"),
+}
+
+_WORD_HINTS = {"yes_no": "yes/no (yes, no, y, n, true, false, 1, 0, ya, tidak, positive, negative)",
+               "test": "a test result (positive, negative, reaktif, non-reaktif, NR, +, -)",
+               "consent": "consent signed, declined or pending (or TTD, setuju, menolak, belum)"}
+
+
+def _word_text(words: dict[str, tuple[object, str | None]], kind: str, text: str) -> tuple[object, str | None, str | None]:
+    stripped = text.strip()
+    if stripped in DASHES:
+        return None, _DASH_NOTE, None
+    if stripped.lower() in MISSING:
+        return None, None, None
+    hit = words.get(word_key(stripped))
+    if hit is None:
+        return None, None, "expected " + _WORD_HINTS[kind]
+    return hit[0], hit[1], None
+
+
+@functools.cache
+def word_reader(kind: Literal["yes_no", "test", "consent"]) -> Callable[[object], Reading]:
+    """A reader of yes/no, infection-test or consent cells, with the word lists above (each text parsed once)."""
+    words = {"yes_no": YES_NO_WORDS, "test": TEST_WORDS, "consent": CONSENT_WORDS}[kind]
+    read_text = _cached(functools.partial(_word_text, words, kind))
+    as_bool = kind != "consent"
+
+    cache = read_text.cache
+
+    def read(raw: Any) -> Reading:
+        if raw is None:
+            return _NOTHING
+        kind_ = type(raw)
+        if kind_ is str:
+            hit = cache.get(raw)  # inlined cache hit (the common case), same result as read_text(raw)
+            if hit is not None and hit[2] is None:
+                return hit[0], hit[1]
+            return read_text(raw)
+        if kind_ is bool:
+            return (raw, None) if as_bool else read_text("true" if raw else "false")
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            if raw != raw:
+                return _NOTHING
+            if raw in (0, 1):
+                return read_text(str(int(raw)))
+        return read_text(str(raw))
+
+    return read
 
 
 def parse_yes_no(raw: object) -> bool | None:
     """yes/no, y/n, true/false, 1/0, ya/tidak, positive/negative (and Indonesian positif/negatif)."""
-    if is_missing(raw):
-        return None
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, (int, float)) and raw in (0, 1):
-        return bool(raw)
-    text = str(raw).strip().lower()
-    if text in _YES or text == "positif":
-        return True
-    if text in _NO:
-        return False
-    raise BadValue("expected yes/no (yes, no, y, n, true, false, 1, 0, ya, tidak, positive, negative)")
+    return word_reader("yes_no")(raw)[0]
+
+
+def parse_test(raw: object) -> bool | None:
+    """An infection test: True = positive; the yes/no spellings and laboratory words ("Reaktif", "NR")."""
+    return word_reader("test")(raw)[0]
 
 
 _SEX = {"m": "M", "male": "M", "man": "M", "l": "M", "laki-laki": "M", "laki laki": "M", "lakilaki": "M",
@@ -105,21 +345,16 @@ def parse_sex(raw: object) -> str | None:
         raise BadValue("expected sex M/F (male/female, or L/P: laki-laki/perempuan)") from None
 
 
-_CONSENT = {"signed": "signed", "yes": "signed", "y": "signed", "ya": "signed", "agreed": "signed",
-            "true": "signed", "1": "signed", "declined": "declined", "refused": "declined", "no": "declined",
-            "n": "declined", "tidak": "declined", "menolak": "declined", "false": "declined", "0": "declined",
-            "pending": "pending", "not yet": "pending", "waiting": "pending", "belum": "pending"}
-
-
 def parse_consent(raw: object) -> str | None:
     """"signed", "declined" or "pending" (yes/no spellings map to signed/declined)."""
-    if is_missing(raw):
-        return None
-    key = str(int(raw)) if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw in (0, 1) else str(raw)
-    try:
-        return _CONSENT[key.strip().lower()]
-    except KeyError:
-        raise BadValue("expected consent signed, declined or pending") from None
+    return word_reader("consent")(raw)[0]
+
+
+def plain_reader(parse: Callable[[object], object]) -> Callable[[object], Reading]:
+    """A reader from a plain parser (value or BadValue), without notes."""
+    def read(raw: Any) -> Reading:
+        return parse(raw), None
+    return read
 
 
 _WHOLE_NUMBER_TEXT = re.compile(r"^\d+\.0+$")
@@ -136,6 +371,37 @@ def parse_patient_id(raw: object) -> str | None:
         raise BadValue("expected a patient id, found a date (Excel may have re-formatted the cell)")
     text = str(raw).strip()
     return text.split(".", 1)[0] if _WHOLE_NUMBER_TEXT.match(text) else text
+
+
+def _id_text(text: str) -> tuple[object, str | None, str | None]:
+    try:
+        return parse_patient_id(text), None, None
+    except BadValue as exc:
+        return None, None, str(exc)
+
+
+def _id_reader() -> Callable[[object], Reading]:
+    read_text = _cached(_id_text)
+    cache = read_text.cache
+
+    def read(raw: Any) -> Reading:
+        if type(raw) is str:
+            hit = cache.get(raw)
+            if hit is not None and hit[2] is None:
+                return hit[0], hit[1]
+            return read_text(raw)
+        return parse_patient_id(raw), None
+
+    return read
+
+
+#: A reader of patient ids (``parse_patient_id``; each distinct text parsed once).
+read_patient_id = _id_reader()
+
+
+def read_as_is(raw: object) -> Reading:
+    """The cell itself (visit labels are placed later, by ``parse_visit_label``)."""
+    return raw, None
 
 
 # --- visit labels -------------------------------------------------------------------------------
@@ -208,3 +474,45 @@ def month_from_day(day: float) -> float:
     (visit windows around a scheduled month), otherwise the exact fraction (two decimals)."""
     months = day / DAYS_PER_MONTH
     return float(max(1, math.floor(months + 0.5))) if day >= 15 else round(months, 2)
+
+
+# --- units of a whole column --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnUnit:
+    """A column written in another unit, recognised from all its values together and converted (with a warning).
+
+    The rule holds when every value is at most ``all_at_most``, more than ``majority_above`` of them are above
+    ``above``, and at least ``min_above`` are: a 0–100 mm VAS has most values above 10, while a typo such as 11 in
+    a 0–10 column (or two values, one of them 11) does not make the column millimetres: it stays an error."""
+
+    field: str
+    unit: str
+    all_at_most: float
+    above: float
+    majority_above: float
+    min_above: int
+    factor: float
+    scale: str
+
+
+COLUMN_UNITS: tuple[ColumnUnit, ...] = (
+    ColumnUnit("vas", "millimetres (a 0–100 mm line)", 100.0, 10.0, 0.5, 3, 0.1, "0–10"),
+)
+
+
+def column_unit(field: str, values: list[float]) -> ColumnUnit | None:
+    """The ``COLUMN_UNITS`` rule that the values of one field (all its columns in one table) satisfy, if any."""
+    for rule in COLUMN_UNITS:
+        if rule.field != field or not values:
+            continue
+        above = sum(v > rule.above for v in values)
+        if (above >= rule.min_above and above > rule.majority_above * len(values)
+                and all(v <= rule.all_at_most for v in values)):
+            return rule
+    return None
+
+
+def converts_unit(note: str | None) -> bool:
+    """Whether a reading's note says a cell's own unit was converted (e.g. "65 mm")."""
+    return note is not None and _CONVERTED in note

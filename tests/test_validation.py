@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+import math
 
+import pytest
 from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+
 from medpath.study import load_study
 
 
@@ -28,8 +30,11 @@ def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
     study = _study({"visits": visits})
     error = _one(study.findings)
     assert (error.file, error.sheet, error.row, error.column, error.value) == ("trial.xlsx", "visits", 7, "vas", 11)
-    assert "0 to 10" in error.message
-    assert study.excluded_rows["visits"] == 1 and len(study.visits) == 5
+    assert "0 to 10" in error.message and "left out" in error.message
+    # a bad value costs that value only: the row (P3 month 6) is kept with its T-score, VAS missing
+    assert study.excluded_rows["visits"] == 0 and len(study.visits) == 6
+    row = study.visits.iloc[5]
+    assert (row["patient_id"], row["visit"], row["bmd_tscore"]) == ("P3", "month 6", -2.8) and math.isnan(row["vas"])
 
 
 @pytest.mark.parametrize("column, value, text", [
@@ -50,7 +55,12 @@ def test_age_outside_0_120_and_non_numeric_age():
                     "visits": visits_rows(2)})
     rows = {(f.row, f.column, f.value) for f in study.errors}
     assert rows == {(2, "age", 130), (3, "age", "sixty")}
-    assert study.excluded_rows["screening"] == 2
+    # both candidates stay (their other criteria are still read); only the ages are left out
+    assert study.excluded_rows["screening"] == 0 and list(study.screening["patient_id"]) == ["P1", "P2"]
+    assert study.screening["age"].isna().all() and list(study.screening["bmd_tscore"]) == [-3.0, -3.0]
+    left = study.left_out_values
+    assert list(zip(left["table"], left["patient_id"], left["field"], left["value"], left["source_row"])) == [
+        ("screening", "P1", "age", 130, 2), ("screening", "P2", "age", "sixty", 3)]
 
 
 def test_required_columns_missing():
@@ -136,8 +146,9 @@ def test_wide_layout_counts_each_bad_excel_row_once_and_reports_rows_without_val
 
 
 def test_excel_error_cells_and_values_without_a_header_are_reported():
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
@@ -152,3 +163,164 @@ def test_excel_error_cells_and_values_without_a_header_are_reported():
     messages = {f.message.split(":")[0] for f in study.warnings}
     assert "1 cell(s) hold an Excel error (#DIV/0!, #N/A, ...) and were read as empty" in messages
     assert any(f.value == "E" and "no header" in f.message for f in study.warnings)
+
+
+# --- issue 11: a bad value costs that value only; values as teams write them; grouped findings -----------------
+
+def test_vas_11_at_baseline_leaves_out_that_vas_only_and_says_so():
+    visits = visits_rows(5, "MSC-0")  # MSC-01..05, baseline T -3.0 VAS 7, month 6 T -2.8 VAS 5
+    visits[1][3] = 11                 # MSC-01 baseline, Excel row 2
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert (error.row, error.column, error.value) == (2, "vas", 11) and "left out" in error.message
+    v = study.visits.set_index(["patient_id", "visit"])
+    assert v.loc[("MSC-01", "baseline"), "bmd_tscore"] == -3.0  # the T-score of that row is still analysed
+    assert math.isnan(v.loc[("MSC-01", "baseline"), "vas"])
+    assert v["bmd_tscore"].notna().sum() == 10 and v["vas"].notna().sum() == 9
+    assert study.excluded_rows == {"screening": 0, "visits": 0}
+    (left,) = study.left_out_values.itertuples()
+    assert (left.table, left.patient_id, left.visit, left.month, left.field, left.value, left.source_row,
+            left.source_column) == ("visits", "MSC-01", "baseline", 0.0, "vas", 11, 2, "vas")
+    assert "0 to 10" in left.reason
+    assert study.left_out_text("vas", 0.0) == "MSC-01 baseline left out (11)"
+    assert study.left_out_text("vas", 6.0) == "" and study.left_out_text("bmd_tscore") == ""
+
+
+def test_a_missing_patient_id_still_leaves_out_the_row():
+    visits = visits_rows(1) + [[None, "baseline", -3.0, 11]]
+    study = _study({"visits": visits})
+    assert study.excluded_rows["visits"] == 1 and len(study.visits) == 2
+    assert study.left_out_values.empty  # the row is counted, not its values
+
+
+def test_a_bad_value_in_a_duplicate_row_is_not_listed_as_a_left_out_value():
+    visits = visits_rows(1) + [["P1", "month 6", -2.9, 12]]  # a second month 6 for P1: the row is dropped
+    study = _study({"visits": visits})
+    assert study.excluded_rows["visits"] == 1 and study.left_out_values.empty
+
+
+def test_an_excel_date_in_an_outcome_cell_is_an_error_naming_the_cell_and_only_that_value_is_left_out():
+    import datetime as dt
+
+    visits = visits_rows(2)
+    visits[4][3] = dt.datetime(2026, 10, 6)  # a typed "6/10" that Excel made 6 October; Excel row 5
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert (error.row, error.column) == (5, "vas") and "found a date (06 Oct 2026)" in error.message
+    assert "'6/10'" in error.message
+    row = study.visits.iloc[3]
+    assert (row["patient_id"], row["bmd_tscore"]) == ("P2", -2.8) and math.isnan(row["vas"])
+
+
+def test_decorated_values_are_read_with_a_warning_showing_what_was_read():
+    visits = [["patient_id", "visit", "bmd_tscore", "vas"], ["P1", "baseline", "-3,1 SD", "VAS 6"],
+              ["P1", "month 6", "-2.7", "8 (berat)"]]
+    study = _study({"visits": visits})
+    assert study.errors == ()
+    assert list(study.visits["bmd_tscore"]) == [-3.1, -2.7] and list(study.visits["vas"]) == [6.0, 8.0]
+    shown = {(f.row, f.column, f.value, f.message.split(":")[0]) for f in study.warnings}
+    assert shown == {(2, "bmd_tscore", "-3,1 SD", "read as -3.1"), (2, "vas", "VAS 6", "read as 6"),
+                     (3, "vas", "8 (berat)", "read as 8")}
+
+
+def test_the_same_spelling_in_many_cells_is_one_grouped_finding():
+    rows = [screening_row(f"P{i}", hiv="NR", cmv="NR") for i in range(1, 6)]
+    study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
+    grouped = [f for f in study.warnings if "NR" in str(f.value)]
+    assert len(grouped) == 1
+    (finding,) = grouped
+    assert finding.row == 2 and finding.column == "hiv, cmv"
+    assert finding.message.startswith("'NR' in 10 cells of hiv, cmv (Excel rows 2, 3, 4, 5, 6): read as negative")
+    assert study.screening["hiv"].tolist() == [False] * 5 and study.screening["cmv"].tolist() == [False] * 5
+
+
+def test_two_cells_with_the_same_problem_stay_two_findings():
+    rows = [screening_row("P1", hiv="NR"), screening_row("P2", hiv="NR")]
+    study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
+    assert [(f.row, f.column) for f in study.warnings if f.value == "NR"] == [(2, "hiv"), (3, "hiv")]
+
+
+def test_same_error_in_many_cells_is_grouped_and_every_value_is_still_listed_as_left_out():
+    visits = visits_rows(2)
+    for r in (1, 2, 3):
+        visits[r][3] = "nyeri"
+    study = _study({"visits": visits})
+    error = _one(study.findings)
+    assert error.message.startswith("'nyeri' in 3 cells of vas (Excel rows 2, 3, 4): expected a number")
+    assert "these values are left out" in error.message
+    assert list(study.left_out_values["source_row"]) == [2, 3, 4] and len(study.visits) == 4
+
+
+def test_cells_that_differ_keep_one_finding_each():
+    visits = visits_rows(3)  # 3 of 6 VAS values above 10: not a majority, so not millimetres
+    visits[1][3], visits[2][3], visits[3][3] = 11, 12, 13
+    study = _study({"visits": visits})
+    assert [(f.row, f.value) for f in study.errors] == [(2, 11), (3, 12), (4, 13)]
+
+
+def test_a_dash_in_test_and_yes_no_columns_is_unknown_with_one_grouped_warning_naming_the_fix():
+    rows = [screening_row(f"P{i}", hiv="-", corticosteroid="-") for i in range(1, 4)]
+    study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
+    (warning,) = [f for f in study.warnings if f.value == "-"]
+    assert warning.column == "corticosteroid, hiv" and "6 cells" in warning.message
+    assert "read as unknown" in warning.message and "If it means 'no' or 'negative', write that" in warning.message
+    assert study.screening["hiv"].isna().all() and study.screening["corticosteroid"].isna().all()
+    assert study.errors == ()
+
+
+def test_indonesian_consent_and_lab_words():
+    rows = [screening_row("P1", consent="Sudah TTD", hbsag="Reaktif"), screening_row("P2", consent="Menolak",
+                                                                                       hbsag="Non Reaktif")]
+    study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
+    assert study.errors == ()
+    assert list(study.screening["consent"]) == ["signed", "declined"]
+    assert study.screening["hbsag"].tolist() == [True, False]
+    assert {(f.row, f.column, f.message.split(":")[0]) for f in study.warnings if f.column != "patient_id"} >= {
+        (2, "consent", "read as signed"), (2, "hbsag", "read as positive"), (3, "consent", "read as declined"),
+        (3, "hbsag", "read as negative")}
+
+
+def test_vas_in_millimetres_is_rescaled_with_one_warning_naming_the_column():
+    rows = [["patient_id", "visit", "bmd_tscore", "VAS (mm)"]]
+    for i, (before, after) in enumerate([(70, 40), (65, 30), (80, 55), (60, 8), (75, 35)], start=1):
+        rows += [[f"P{i}", "baseline", -3.0, before], [f"P{i}", "month 6", -2.8, after]]
+    rows[0][3] = "vas"
+    study = _study({"visits": rows})
+    assert study.errors == ()
+    assert list(study.visits["vas"]) == [7.0, 4.0, 6.5, 3.0, 8.0, 5.5, 6.0, 0.8, 7.5, 3.5]
+    (warning,) = study.warnings
+    assert (warning.row, warning.column) == (1, "vas")
+    assert "millimetres" in warning.message and "9 of 10 are above 10" in warning.message and "70 -> 7" in warning.message
+
+
+def test_vas_in_millimetres_in_a_wide_sheet_is_decided_over_all_its_vas_columns():
+    rows = [["patient_id", "vas_baseline", "vas_m6"], ["P1", 70, 8], ["P2", 65, 9], ["P3", 80, 30]]
+    study = _study({"visits": rows})
+    v = study.visits.set_index(["patient_id", "visit"])["vas"]
+    assert (v[("P1", "month 6")], v[("P3", "baseline")]) == (0.8, 8.0)  # month 6 alone has 2 of 3 <= 10
+    (warning,) = [f for f in study.warnings if "millimetres" in f.message]
+    assert warning.column == "vas_baseline, vas_m6" and "4 of 6 are above 10" in warning.message
+
+
+def test_one_vas_typo_does_not_make_the_column_millimetres():
+    visits = visits_rows(5)
+    visits[3][3] = 11
+    study = _study({"visits": visits})
+    assert _one(study.findings).value == 11 and study.visits["vas"].max() == 7.0
+
+
+def test_an_unrecognised_column_close_to_an_alias_gets_did_you_mean():
+    visits = [["patient_id", "visit", "bmd_tscore", "vas", "Umur (th)", "catatan"], ["P1", "baseline", -3.0, 7, 60, "x"]]
+    study = _study({"visits": visits, "screening": _screening(screening_row("P1"))})
+    hints = [(f.column, f.message) for f in study.warnings if "did you mean" in f.message]
+    assert hints == []  # "Umur (th)" is a screening field, not a visits one
+    screening = [[*SCREENING_HEADER[:2], "Umur (th)", *SCREENING_HEADER[3:]], screening_row("P1")]
+    study = _study({"screening": screening, "visits": visits_rows(1)})
+    (hint,) = [f for f in study.warnings if "did you mean" in f.message]
+    assert hint.column == "Umur (th)" and "did you mean 'age'?" in hint.message
+
+
+def test_no_did_you_mean_for_a_field_already_read_or_a_distant_name():
+    visits = [["patient_id", "visit", "bmd_tscore", "vas", "vas2", "keterangan"], ["P1", "baseline", -3.0, 7, 6, "x"]]
+    study = _study({"visits": visits})
+    assert not [f for f in study.warnings if "did you mean" in f.message]
