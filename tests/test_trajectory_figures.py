@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 
 from medpath.figures.style import patient_colours
@@ -193,3 +195,69 @@ def test_patient_ids_are_text_in_legends_hovers_and_panel_titles_and_hover_gives
     assert "<a " not in " ".join(trace.hovertext) and "day 91" in " ".join(trace.hovertext)
     titles = [a.text for a in small_multiples_figure(visits).layout.annotations]
     assert not any("<a " in t for t in titles)
+
+
+# --- many patients: bounded figures ----------------------------------------------------------------
+
+from medpath.figures.trajectory import MAX_PATIENT_TRACES, MAX_SMALL_MULTIPLES  # noqa: E402
+from test_trajectories import visits_table  # noqa: E402
+
+
+def _many(n: int):
+    """n patients P0000.. with baseline, month 3 and month 6; every third misses month 3's T-score."""
+    rows = []
+    for i in range(n):
+        pid = f"P{i:04d}"
+        rows += [(pid, "baseline", -3.0 + i / n, 8.0), (pid, "month 3", math.nan if i % 3 == 0 else -2.9, 6.0),
+                 (pid, "month 6", -2.5 + i / n, 4.0 + i % 2)]
+    return visits_table(rows)
+
+
+def test_small_multiples_are_capped_with_a_note():
+    visits = _many(MAX_SMALL_MULTIPLES + 7)
+    fig = small_multiples_figure(visits)
+    shown = [f"P{i:04d}" for i in range(MAX_SMALL_MULTIPLES)]
+    assert [a.text for a in fig.layout.annotations] == shown
+    assert {t.name for t in fig.data} == set(shown)
+    assert f"the first {MAX_SMALL_MULTIPLES} of {MAX_SMALL_MULTIPLES + 7} patients (by id) shown" in fig.layout.title.text
+    exact = small_multiples_figure(visits, patients=shown[:3])
+    assert "n = 3" in exact.layout.title.text and "shown" not in exact.layout.title.text
+
+
+def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
+    n = MAX_PATIENT_TRACES + 1
+    fig = spaghetti_figure(_many(n), "bmd_tscore")
+    assert [t.name for t in fig.data] == [f"Patients (n = {n}, one line each)", "Median"]
+    trace = fig.data[0]
+    assert len(trace.x) == len(trace.y) == 3 * n + (n - 1)  # three visits each, a gap between patients
+    assert list(trace.x[:3]) == [0.0, 3.0, 6.0] and _is_missing(trace.x[3]) and trace.x[4] == 0.0
+    assert _is_missing(trace.y[1]) and trace.y[0] == -3.0 and trace.y[2] == -2.5  # P0000's month-3 gap
+    assert _is_missing(trace.y[3])  # between P0000 and P0001
+    assert list(trace.customdata[4]) == ["P0001", "baseline"]
+    assert trace.connectgaps is False and "%{customdata[0]}" in trace.hovertemplate
+    median = fig.data[1]
+    assert list(median.x) == [0.0, 3.0, 6.0]
+    assert median.y[2] == pytest.approx(np.median([-2.5 + i / n for i in range(n)]))
+    # up to the limit: one trace per patient, as before
+    assert len(spaghetti_figure(_many(MAX_PATIENT_TRACES), "vas").data) == MAX_PATIENT_TRACES + 1
+
+
+def test_patient_ids_stay_text_in_the_many_patients_trace():
+    visits = _many(MAX_PATIENT_TRACES + 1)
+    visits["patient_id"] = visits["patient_id"].replace("P0000", "<b>P0000</b>")
+    trace = spaghetti_figure(visits, "vas").data[0]
+    assert "&lt;b&gt;P0000&lt;/b&gt;" in {row[0] for row in trace.customdata}
+    assert not any("<b>" in row[0] for row in trace.customdata)
+
+
+def test_before_after_of_many_pairs_is_one_trace_within_the_dodge_band():
+    n = MAX_PATIENT_TRACES + 10
+    fig = before_after_figure(_many(n), "vas")
+    [trace] = fig.data
+    assert fig.layout.title.text == f"VAS pain: baseline and month 6 — n = {n} pairs"
+    x = np.array(trace.x, dtype=float)
+    baseline, followup = x[0::3], x[1::3]  # pairs separated by gaps
+    assert np.isnan(x[2::3]).all()
+    assert baseline.min() == pytest.approx(-0.2) and baseline.max() == pytest.approx(0.2)
+    assert followup - baseline == pytest.approx(np.ones(n))
+    assert list(trace.y[:2]) == [8.0, 4.0]

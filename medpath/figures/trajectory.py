@@ -3,6 +3,11 @@
 Each patient keeps one colour on every chart (``style.patient_colours`` over all patients of the
 visits table). Missed visits are gaps (``connectgaps=False``): lines are never drawn across a visit
 without a value. Values come from ``medpath.trajectories.patient_series``.
+
+Many patients: beyond ``MAX_PATIENT_TRACES`` patients the spaghetti and before-after plots draw all
+patients as one grey trace (lines separated by gaps, each point's hover naming its patient), so a
+figure of thousands of patients stays a handful of traces; the small multiples show the first
+``MAX_SMALL_MULTIPLES`` patients (by id) and say so in the title.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import html
 import math
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -32,6 +38,12 @@ WHO_BAND_LABELS = {
     "osteoporosis": "Osteoporosis<br>T ≤ −2.5",
 }
 SMALL_MULTIPLE_COLUMNS = 5
+#: Small multiples: at most this many patients (panels per outcome), the first by id.
+MAX_SMALL_MULTIPLES = 25
+#: Up to this many patients, each patient is a trace of its own colour (a legend entry).
+MAX_PATIENT_TRACES = 50
+#: Beyond ``MAX_PATIENT_TRACES``: the single trace of all patients.
+ALL_PATIENTS_COLOUR = "rgba(80, 80, 80, 0.35)"
 #: Sideways step between patients in the before-after plot (x units; baseline and follow-up are 1 apart).
 DODGE = 0.03
 
@@ -95,6 +107,27 @@ def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "valu
     )
 
 
+def _all_patients_trace(series: pd.DataFrame, outcome: str, y: str = "value", x: str = "month") -> go.Scatter:
+    """Every patient of ``series`` (sorted by patient) in one trace: each patient's points joined,
+    patients separated by a gap (NaN), hover naming the patient and visit."""
+    pids = series["patient_id"].to_numpy()
+    starts = np.flatnonzero(pids[1:] != pids[:-1]) + 1  # where the next patient begins
+    names = pd.Series(pids).map({p: html.escape(str(p)) for p in dict.fromkeys(pids)}).to_numpy(dtype=object)
+    label = OUTCOMES[outcome].axis_title
+    return go.Scatter(
+        x=np.insert(series[x].to_numpy(dtype=float), starts, np.nan),
+        y=np.insert(series[y].to_numpy(dtype=float), starts, np.nan),
+        customdata=np.column_stack([np.insert(names, starts, ""),
+                                    np.insert(series["visit"].to_numpy(dtype=object), starts, "")]),
+        name=f"Patients (n = {len(starts) + 1 if len(pids) else 0:,}, one line each)",
+        mode="lines+markers",
+        line={"color": ALL_PATIENTS_COLOUR, "width": 1},
+        marker={"color": ALL_PATIENTS_COLOUR, "size": 4},
+        connectgaps=False,
+        hovertemplate=f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{label}: %{{y:.6g}}<extra></extra>",
+    )
+
+
 def _tscore_range(values: pd.Series) -> tuple[float, float]:
     """A y range that shows the data and a part of every WHO band."""
     low = min([*values.dropna(), WHO_OSTEOPOROSIS_MAX - 1.0])
@@ -144,8 +177,11 @@ def spaghetti_figure(
     colour = _colours(visits, colours)
 
     fig = go.Figure()
-    for pid, rows in series.groupby("patient_id", sort=True):
-        fig.add_trace(_patient_trace(rows, outcome, colour[pid], y))
+    if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
+        fig.add_trace(_all_patients_trace(series, outcome, y))
+    else:
+        for pid, rows in series.groupby("patient_id", sort=True):
+            fig.add_trace(_patient_trace(rows, outcome, colour[pid], y))
     by_month = series.groupby("month")[y]
     median, count = by_month.median(), by_month.count()
     fig.add_trace(
@@ -189,9 +225,12 @@ def small_multiples_figure(
 ) -> go.Figure:
     """One column per patient (wrapping after five): T-score on the upper row, VAS on the lower.
 
-    Every panel of a row has the same y axis, so patients can be compared at a glance.
+    Every panel of a row has the same y axis, so patients can be compared at a glance. At most
+    ``MAX_SMALL_MULTIPLES`` patients are drawn (the first by id); the title then says how many of
+    how many are shown.
     """
-    ids = _selected(visits, patients)
+    selected = _selected(visits, patients)
+    ids = selected[:MAX_SMALL_MULTIPLES]
     colour = _colours(visits, colours)
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
@@ -207,18 +246,22 @@ def small_multiples_figure(
         horizontal_spacing=0.03,
     )
     series = {outcome: patient_series(visits, outcome) for outcome in PRIMARY_OUTCOMES}
+    by_patient = {outcome: dict(tuple(s[s["patient_id"].isin(ids)].groupby("patient_id", sort=False)))
+                  for outcome, s in series.items()}
     for i, pid in enumerate(ids):
         block, col = divmod(i, ncols)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
-            rows = series[outcome][series[outcome]["patient_id"] == pid]
-            if rows.empty:  # the outcome was never measured in this study
+            rows = by_patient[outcome].get(pid)
+            if rows is None:  # the outcome was never measured in this study
                 continue
             trace = _patient_trace(rows, outcome, colour[pid], showlegend=False)
             fig.add_trace(trace, row=2 * block + j + 1, col=col + 1)
 
+    shown = (f"n = {len(ids)}" if len(ids) == len(selected)
+             else f"the first {len(ids)} of {len(selected):,} patients (by id) shown")
     apply_layout(
         fig,
-        f"Primary outcomes by patient — n = {len(ids)}: spine BMD T-score (upper row), VAS pain (lower row)",
+        f"Primary outcomes by patient — {shown}: spine BMD T-score (upper row), VAS pain (lower row)",
         height=height,
     )
     months = sorted(visits["month"].unique())
@@ -226,15 +269,13 @@ def small_multiples_figure(
         tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, max(months) + 0.5]
     )
     y_ranges = {"bmd_tscore": _tscore_range(series["bmd_tscore"]["value"]), "vas": OUTCOMES["vas"].axis_range}
-    for block in range(len(blocks)):
+    for b, block in enumerate(blocks):  # panel by panel (cheaper than row/col selectors over all axes)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
-            row = 2 * block + j + 1
-            fig.update_yaxes(range=list(y_ranges[outcome]), row=row)
-            for col in range(1, ncols + 1):
+            for col in range(1, len(block) + 1):
+                panel = fig.get_subplot(2 * b + j + 1, col)
                 labels = {"title_text": OUTCOMES[outcome].axis_title} if col == 1 else {"showticklabels": False}
-                fig.update_yaxes(**labels, row=row, col=col)
-        fig.update_xaxes(showticklabels=False, row=2 * block + 1)
-        fig.update_xaxes(title_text="Month", row=2 * block + 2)
+                panel.yaxis.update(range=list(y_ranges[outcome]), **labels)
+                panel.xaxis.update({"title_text": "Month"} if j else {"showticklabels": False})
     return fig
 
 
@@ -248,21 +289,29 @@ def before_after_figure(
 
     Only patients measured at both visits are drawn; the title states the number of pairs. Baseline
     sits at x = 0 and the follow-up at x = 1, each patient nudged sideways by ``DODGE`` so that
-    patients with equal values (common with integer VAS scores) do not hide one another.
+    patients with equal values (common with integer VAS scores) do not hide one another; with many
+    pairs the nudges shrink so that all stay within ±0.2. Beyond ``MAX_PATIENT_TRACES`` pairs all
+    patients are one grey trace.
     """
     series = patient_series(visits, outcome)
     series = series[series["month"].isin([0.0, followup_month])].dropna(subset=["value"])
     labels = ["Baseline", f"Month {followup_month:g}"]
     colour = _colours(visits, colours)
 
-    paired = [(pid, rows) for pid, rows in series.groupby("patient_id", sort=True) if len(rows) == 2]
+    series = series[series.groupby("patient_id")["patient_id"].transform("size") == 2]  # the pairs
+    n_pairs = len(series) // 2
+    step = min(DODGE, 0.4 / max(n_pairs - 1, 1))
+    shifts = np.repeat((np.arange(n_pairs) - (n_pairs - 1) / 2) * step, 2)
+    series = series.assign(x=(series["month"].to_numpy() != 0) + shifts)
     fig = go.Figure()
-    for i, (pid, rows) in enumerate(paired):
-        shift = (i - (len(paired) - 1) / 2) * DODGE
-        fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=[shift, 1 + shift]))
+    if n_pairs > MAX_PATIENT_TRACES:
+        fig.add_trace(_all_patients_trace(series, outcome, x="x"))
+    else:
+        for pid, rows in series.groupby("patient_id", sort=True):
+            fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=rows["x"].tolist()))
 
     o = OUTCOMES[outcome]
-    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {len(paired)} pairs")
+    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {n_pairs} pairs")
     fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, 1.5])
     fig.update_yaxes(title_text=_y_title(outcome))
     if o.axis_range is not None:
