@@ -180,7 +180,7 @@ def _hidden_sheets(workbook) -> set[str]:
 
 #: Sheet XML above this size (uncompressed) is not scanned for hidden rows and struck-through rows; a
 #: finding says the check was skipped.
-STYLE_SCAN_MAX_BYTES = 8 * 2**20
+STYLE_SCAN_MAX_BYTES = 32 * 2**20
 _SMALL_PART_BYTES = 4 * 2**20
 
 
@@ -195,9 +195,7 @@ class SheetMarks:
 
 
 _P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
-_ROW = re.compile(rf"<{_P}row\b([^>]*?)(?:/>|>(.*?)</{_P}row>)", re.S)
 _CELL = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
-_COL = re.compile(rf"<{_P}col\b([^>]*?)/?>", re.S)
 _VALUE = re.compile(rf"<{_P}(?:v|t)\b[^>]*>\s*[^<\s]", re.S)
 
 
@@ -357,25 +355,61 @@ def _biff_marks(stream: bytes) -> dict[str, SheetMarks]:
 
 
 def _sheet_marks(xml: str, struck_styles: frozenset[int]) -> SheetMarks:
+    """Hidden columns and rows and struck-through rows of one sheet's XML. Only the tags that can say
+    so are looked at, after a literal search for them, so a large sheet without marks costs little."""
+    prefix = "" if "<sheetData" in xml else _P  # Excel writes no namespace prefixes; other writers may
+    data_at = xml.find("sheetData")
+    head = xml[:data_at] if data_at >= 0 else xml
     hidden_columns = set()
-    for match in _COL.finditer(xml):
-        attrs = match.group(1)
-        if _true(_attr(attrs, "hidden")):
-            low, high = int(_attr(attrs, "min") or 0), int(_attr(attrs, "max") or 0)
-            hidden_columns.update(range(max(low, 1) - 1, min(high, 16384)))
-    hidden_rows, struck_rows = set(), set()
-    number = 0
-    for match in _ROW.finditer(xml):
-        attrs, body = match.group(1), match.group(2) or ""
-        number = int(_attr(attrs, "r") or number + 1)
-        if _true(_attr(attrs, "hidden")):
-            hidden_rows.add(number)
-        if struck_styles and body:
+    if "hidden" in head:
+        for match in re.finditer(rf"<{prefix}col\b([^>]*?)/?>", head):
+            attrs = match.group(1)
+            if _true(_attr(attrs, "hidden")):
+                low, high = int(_attr(attrs, "min") or 0), int(_attr(attrs, "max") or 0)
+                hidden_columns.update(range(max(low, 1) - 1, min(high, 16384)))
+    hidden_rows = set()
+    if re.search(r"hidden\s*=\s*[\"'](?:1|true)", xml[max(data_at, 0):]):
+        pattern = re.compile(rf"<{prefix}row\b[^>]*?\shidden\s*=\s*[\"'](?:1|true)[\"']")
+        hidden_rows = {_row_number(xml, m.start()) for m in pattern.finditer(xml)}
+    struck_rows = set()
+    if struck_styles:
+        styled = re.compile(rf"<{prefix}c\b[^>]*?\ss\s*=\s*[\"'](?:{'|'.join(map(str, sorted(struck_styles)))})[\"']")
+        checked = set()
+        for match in styled.finditer(xml):
+            start = _row_start(xml, match.start())
+            if start < 0 or start in checked:
+                continue
+            checked.add(start)
+            end = xml.find("row>", match.start())
+            body = xml[start:end if end >= 0 else len(xml)]
             styles = [int(_attr(c.group(1), "s") or 0) for c in _CELL.finditer(body)
                       if c.group(2) and _VALUE.search(c.group(2))]
-            if styles and all(s in struck_styles for s in styles):
-                struck_rows.add(number)
+            if styles and all(x in struck_styles for x in styles):
+                struck_rows.add(_row_number(xml, start))
     return SheetMarks(frozenset(hidden_rows), frozenset(hidden_columns), frozenset(struck_rows))
+
+
+_ROW_START = re.compile(rf"<{_P}row\b([^>]*)>")
+
+
+def _row_start(xml: str, pos: int) -> int:
+    """Where the row tag holding position ``pos`` starts (-1 if none), with or without a namespace prefix."""
+    plain = xml.rfind("<row", 0, pos)
+    colon = xml.rfind(":row", 0, pos)
+    if colon > plain:
+        opening = xml.rfind("<", 0, colon)
+        if opening >= 0 and re.fullmatch(r"<[A-Za-z_][\w.-]*", xml[opening:colon]):
+            return opening
+    return plain
+
+
+def _row_number(xml: str, start: int) -> int:
+    """The Excel number of the row whose tag starts at ``start`` (its r attribute, else by counting)."""
+    match = _ROW_START.match(xml, start)
+    number = _attr(match.group(1), "r") if match else None
+    if number is not None:
+        return int(number)
+    return len(_ROW_START.findall(xml, 0, start)) + 1
 
 
 def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str) -> Finding:
