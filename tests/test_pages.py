@@ -44,7 +44,8 @@ def texts(elements) -> str:
 
 
 def trial_workbook() -> bytes:
-    """Three enrolled patients (P1-P3) and two screened-out candidates; P3's month-6 VAS is 11 (Excel row 7)."""
+    """Three enrolled patients (P1-P3) and two screened-out candidates; P3's month-6 VAS is 11 (Excel row 7):
+    that VAS is left out, the row (and its T-score) is kept."""
     visits = visits_rows(3)
     visits[6][3] = 11  # P3, month 6: header is row 1, so this is Excel row 7
     visits[2][2], visits[4][2] = -2.5, -2.6  # different changes, so the two outcomes' results differ
@@ -146,12 +147,12 @@ def test_uploaded_workbook_data_page_shows_the_error_row():
 def test_uploaded_workbook_overview_numbers_are_the_cores():
     study = load_study(list(TRIAL))
     numbers = key_numbers(study)
-    assert (numbers.screened, numbers.enrolled, numbers.completed) == (5, 3, 2)
+    assert (numbers.screened, numbers.enrolled, numbers.completed) == (5, 3, 3)  # P3's month 6 row is kept
     at = run_page("pages/overview.py", TRIAL)
     shown = metrics(at)
     assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == tuple(
         str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed))
-    assert shown["Errors"] == "1" and shown["Rows left out"] == "1"
+    assert shown["Errors"] == "1" and shown["Rows left out"] == "0"  # only the VAS 11 value is left out
     markdown = texts(at.markdown)
     for line in numbers.results:
         assert line in markdown
@@ -213,9 +214,10 @@ def test_eligibility_shows_each_deviation_once():
 def test_overview_caveat_uses_the_uploaded_studys_pairs():
     study = load_study(list(TRIAL))
     pairs = {c.n_pairs for c in primary_analysis(study.visits).values()}
-    assert pairs == {2}
+    assert pairs == {2, 3}  # BMD: P1-P3; VAS: P3's month-6 VAS (11) is left out
     at = run_page("pages/overview.py", TRIAL)
-    assert "n = 2 pairs" in texts(at.caption) and "n = 5" not in texts(at.caption)
+    caption = texts(at.caption)
+    assert "T-score: with n = 3 pairs" in caption and "VAS pain: with n = 2 pairs" in caption and "n = 5" not in caption
 
 
 BASELINE_ONLY = (("baseline.xlsx", xlsx_bytes({"visits": visits_rows(3)[:2] + [["P2", "baseline", -2.9, 6]]})),)
