@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-
 from conftest import SAMPLE_XLSX, SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
+
 from medpath.study import load_study
 from medpath.values import BadValue, parse_consent, parse_number, parse_sex, parse_visit_label, parse_yes_no
 
@@ -194,3 +194,77 @@ def test_float_written_ids_match_across_sheets():
 def test_infinite_numbers_are_refused():
     with pytest.raises(BadValue):
         parse_number("1e999")
+
+
+# --- what Excel hides or strikes through (issue 11) ------------------------------------------------------
+
+def _styled_workbook() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "visits"
+    for row in [*visits_rows(2), ["P9", "baseline", -1.0, 1]]:
+        sheet.append(row)
+    for cell in sheet[3]:
+        cell.font = Font(strike=True)          # every cell of row 3 struck: a deleted row
+    sheet["A4"].font = Font(strike=True)       # one struck cell in row 4: not a deleted row
+    sheet.row_dimensions[6].hidden = True
+    sheet.column_dimensions["D"].hidden = True
+    old = workbook.create_sheet("old")
+    old.append(["patient_id", "visit", "vas"])
+    old.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_reader_marks_hidden_sheets_rows_columns_and_struck_rows():
+    from medpath.reading import read_tables
+
+    visits, old = read_tables("s.xlsx", _styled_workbook())
+    assert (visits.hidden, old.hidden) == (False, True)
+    assert visits.struck_rows == {3} and visits.hidden_rows == {6} and visits.hidden_columns == {3}
+
+
+def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each():
+    study = _load(**{"s.xlsx": _styled_workbook()})
+    assert list(study.visits["source_row"]) == [2, 4, 5]
+    assert study.visits["vas"].isna().all()  # column D (vas) is hidden
+    said = [(f.sheet, f.row, f.message) for f in study.findings]
+    for sheet, row, phrase in [("visits", 3, "struck through"), ("visits", 6, "hidden in Excel"),
+                               ("visits", 1, "hidden column(s) left out: 'vas'"), ("old", None, "this sheet is hidden")]:
+        assert any(s == sheet and r == row and phrase in m for s, r, m in said), (sheet, row, phrase, said)
+
+
+def test_a_sheet_too_large_for_the_style_check_says_it_was_skipped(monkeypatch):
+    import medpath.reading
+
+    monkeypatch.setattr(medpath.reading, "STYLE_SCAN_MAX_BYTES", 100)
+    study = _load(**{"s.xlsx": xlsx_bytes({"visits": visits_rows(1)})})
+    (warning,) = study.findings
+    assert warning.sheet == "visits" and "too large" in warning.message and "struck-through" in warning.message
+
+
+def test_legacy_xls_hidden_rows_and_struck_rows_are_found_in_the_biff_records():
+    import io
+
+    import xlwt
+
+    from medpath.reading import read_tables
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("visits")
+    strike = xlwt.easyxf("font: struck_out on")
+    for r, row in enumerate([*visits_rows(2), ["TEST", "baseline", -1.0, 1]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value, strike if r == 2 else xlwt.Style.default_style)
+    sheet.row(5).hidden = True
+    sheet.col(2).hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    (table,) = read_tables("old.xls", out.getvalue())
+    assert table.struck_rows == {3} and table.hidden_rows == {6} and table.hidden_columns == {2}
