@@ -7,18 +7,31 @@ from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
 from pages.common import FILES_KEY, current_study, generated_download, header, literal, table, table_download, use_files
 
-UPLOADER_KEY = "uploader"
+UPLOADER_GENERATION_KEY = "uploader_generation"
+ADD_FILES_KEY = "add_files"
 UPLOAD_ERROR_KEY = "upload_error"
 
 
-def _on_upload() -> None:
-    uploaded = st.session_state.get(UPLOADER_KEY) or []
-    st.session_state[UPLOAD_ERROR_KEY] = use_files(tuple((f.name, f.getvalue()) for f in uploaded) or None)
+def _uploader_key() -> str:
+    """The uploader's widget key. It changes after every upload, so the widget starts empty again and
+    the study is exactly what ``FILES_KEY`` holds: a new upload replaces the study (the uploader's own
+    list would otherwise keep the first file beside the corrected one)."""
+    return f"uploader_{st.session_state.get(UPLOADER_GENERATION_KEY, 0)}"
+
+
+def _on_upload(key: str) -> None:
+    uploaded = tuple((f.name, f.getvalue()) for f in st.session_state.get(key) or [])
+    if not uploaded:
+        return
+    if st.session_state.get(ADD_FILES_KEY) and st.session_state.get(FILES_KEY):
+        uploaded = (*st.session_state[FILES_KEY], *uploaded)
+    st.session_state[UPLOAD_ERROR_KEY] = use_files(uploaded)
+    st.session_state[UPLOADER_GENERATION_KEY] = st.session_state.get(UPLOADER_GENERATION_KEY, 0) + 1
 
 
 def _back_to_sample() -> None:
     use_files(None)
-    st.session_state.pop(UPLOADER_KEY, None)
+    st.session_state.pop(UPLOAD_ERROR_KEY, None)
 
 
 study = current_study()
@@ -26,15 +39,22 @@ header("Data", study)
 
 upload, template = st.columns([3, 1], gap="large")
 with upload:
+    key = _uploader_key()
     st.file_uploader(
         "Upload the study's Excel workbook (sheets 'screening' and 'visits'), or two CSV files, or a visits-only file",
-        type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=UPLOADER_KEY, on_change=_on_upload,
-        help="Files stay in this browser session's memory only: nothing is saved on the server or sent anywhere.",
+        type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=key, on_change=_on_upload, args=(key,),
+        help="A new upload replaces the current study (a corrected workbook is read on its own). Files stay in this "
+             "browser session's memory only: nothing is saved on the server or sent anywhere.",
     )
     if st.session_state.get(UPLOAD_ERROR_KEY):
         st.error(st.session_state[UPLOAD_ERROR_KEY], icon=":material/error:")
     if st.session_state.get(FILES_KEY):
-        st.markdown(f"**Current study:** {literal(study.label)}")
+        names = ", ".join(literal(name) for name, _ in st.session_state[FILES_KEY])
+        st.markdown(f"**Current study:** {names}")
+        st.checkbox("Add the next upload to these files instead of replacing them", key=ADD_FILES_KEY,
+                    help="For a study kept in several files (e.g. screening and visits as two CSV files). Two "
+                         "files holding the same table are reported as an error, never merged.")
+        st.caption("Refreshing or closing this tab clears the upload.")
         st.button("Back to the sample study", on_click=_back_to_sample)
 with template:
     st.markdown("**Template**")

@@ -19,6 +19,7 @@ from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_study
 from medpath.summary import key_numbers
 from test_pages import trial_workbook
+from workbooks import study_bytes
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)")
@@ -97,5 +98,18 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
         assert report.suggested_filename.endswith(".html")
         html = report.path().read_text(encoding="utf-8")
         assert "<html" in html.lower() and "trial.xlsx" in html
+
+        # A corrected workbook uploaded after the first one replaces it (issue 11: it used to be added, its
+        # rows rejected as duplicates, and the Overview kept the first file's numbers).
+        corrected = tmp_path / "corrected.xlsx"
+        corrected.write_bytes(study_bytes("C", n=4))
+        open_page(page, "Data")
+        page.set_input_files('[data-testid="stFileUploader"] input[type=file]', str(corrected))
+        page.wait_for_selector("text=No problems found")
+        wait_for_app(page)
+        assert "Current study: corrected.xlsx" in main_text(page)
+        open_page(page, "Overview", "MedPath")
+        assert metric_value(page, "Enrolled") == "4"
+        assert "trial.xlsx" not in main_text(page)
         context.close()
     print(f"browser flow: {time.monotonic() - started:.1f} s")
