@@ -50,6 +50,7 @@ from medpath.columns import (
 )
 from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, Finding
 from medpath.reading import RawTable
+from medpath.validation import classify
 from medpath.values import is_missing, parse_visit_label
 
 _ALL_ALIASES = {**SCREENING_ALIASES, **VISIT_ALIASES}
@@ -74,6 +75,7 @@ class Arranged:
 def arrange(tables: Sequence[RawTable]) -> Arranged:
     """The raw tables of one file, rearranged for validation (see the module docstring)."""
     out = Arranged([])
+    parts: list[RawTable] = []
     for table in tables:
         if table.hidden:
             out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
@@ -81,10 +83,11 @@ def arrange(tables: Sequence[RawTable]) -> Arranged:
                                         "is an old copy, to choose)"))
             continue
         table = _clean(table)
-        for part in _split_redcap(table):
-            part = _screening_log(part)
-            part = _resolve_columns(part)
-            out.tables.extend(_split_screening_and_visits(part))
+        parts.extend(_resolve_columns(_screening_log(part)) for part in _split_redcap(table))
+    # a sheet holding screening and visits feeds the screening table only when the file has no other one
+    has_screening = any(classify(p) == "screening" and _both_tables(p) is None for p in parts)
+    for part in parts:
+        out.tables.extend(_split_screening_and_visits(part, keep_screening=not has_screening))
     _per_visit_sheets(out)
     out.tables = [_visit_dates(t) for t in out.tables]
     return out
@@ -539,22 +542,39 @@ def _comparable(value: object) -> object:
 
 # --- 6. one sheet holding screening and visits -----------------------------------------------------
 
-def _split_screening_and_visits(table: RawTable) -> list[RawTable]:
+def _both_tables(table: RawTable) -> tuple[int, list[_Column], list[_Column]] | None:
+    """(id column, screening columns, time columns) when one sheet holds screening and visits, else None."""
     columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
     screening = [c for c in columns if c.field in SCREENING_ONLY or (c.field == "bmd_tscore" and not c.slot)]
     wide = [c for c in columns if c.slot]
     time = [c for c in columns if c.field in _TIME]
-    if len([c for c in screening if c.field in SCREENING_ONLY]) < 2 or not (wide or time):
-        return [table]
     id_index = next((c.index for c in columns if c.field == "patient_id"), None)
-    if id_index is None:
-        return [table]
-    if time:  # a long table: the screening T-score column is the visits' T-score
+    if len([c for c in screening if c.field in SCREENING_ONLY]) < 2 or not (wide or time) or id_index is None:
+        return None
+    if time:  # a long table: its unlabelled T-score column is the visits' T-score
         screening = [c for c in screening if c.field in SCREENING_ONLY]
+    return id_index, screening, time
+
+
+def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) -> list[RawTable]:
+    both = _both_tables(table)
+    if both is None:
+        return [table]
+    id_index, screening, time = both
     visit_columns = [i for i in range(len(table.header)) if i != id_index and i not in {c.index for c in screening}]
-    head = [id_index, *(c.index for c in screening)]
-    screen = _keep_columns(table, head)
-    if time:
+    visits = _keep_columns(table, [id_index, *visit_columns])
+    data_columns = [k for k, i in enumerate(visit_columns, start=1) if i not in {c.index for c in time}]
+    with_values = {n for cells, n in zip(visits.rows, visits.row_numbers)
+                   if any(not _blank(_cell(cells, k)) and not is_missing(_cell(cells, k)) for k in data_columns)}
+    visits = _keep_rows(visits, with_values)
+    names = _names([c.name for c in screening], 6)
+    if not keep_screening:
+        message = (f"the screening columns of this sheet ({names}) were not used: the file has a screening table; "
+                   f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)")
+        return [replace(visits, sheet=SheetLabel(table.sheet or "", "visits"),
+                        notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)))]
+    screen = _keep_columns(table, [id_index, *(c.index for c in screening)])
+    if time:  # screening cells repeated on each visit row: read once per patient when they are the same
         seen, keep = set(), set()
         for cells, n in zip(screen.rows, screen.row_numbers):
             key = tuple(map(_comparable, cells))
@@ -562,14 +582,9 @@ def _split_screening_and_visits(table: RawTable) -> list[RawTable]:
                 seen.add(key)
                 keep.add(n)
         screen = _keep_rows(screen, keep)
-    visits = _keep_columns(table, [id_index, *visit_columns])
-    data_columns = [k for k, i in enumerate(visit_columns, start=1) if i not in {c.index for c in time}]
-    with_values = {n for cells, n in zip(visits.rows, visits.row_numbers)
-                   if any(not _blank(_cell(cells, k)) and not is_missing(_cell(cells, k)) for k in data_columns)}
-    visits = _keep_rows(visits, with_values)
-    message = (f"read as: one sheet holding screening and visits: {len(screening)} column(s) "
-               f"({_names([c.name for c in screening], 6)}) → the screening table ({len(screen.rows)} row(s)); "
-               f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)")
+    message = (f"read as: one sheet holding screening and visits: {len(screening)} column(s) ({names}) → the "
+               f"screening table ({len(screen.rows)} row(s)); {len(visit_columns)} column(s) → the visits table "
+               f"({len(visits.rows)} row(s) with visit values)")
     screen = replace(screen, sheet=SheetLabel(table.sheet or "", "screening"),
                      notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)))
     visits = replace(visits, sheet=SheetLabel(table.sheet or "", "visits"), notes=())

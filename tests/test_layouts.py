@@ -228,3 +228,22 @@ def test_hidden_sheets_are_left_out_by_arrange():
 
     out = arrange([replace(table, hidden=True)])
     assert out.tables == [] and "hidden in Excel" in out.findings[0].message
+
+
+def test_screening_columns_repeated_in_the_visits_sheet_do_not_make_a_second_screening_table():
+    screening = [["patient_id", "Umur", "Jenis kelamin"], ["P1", 61, "P"], ["P2", 55, "P"]]
+    visits = [["patient_id", "Umur", "Jenis kelamin", "visit", "vas"], ["P1", 61, "P", "baseline", 7],
+              ["P1", 61, "P", "month 6", 4]]
+    study = load_study([("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
+    assert study.visits["vas"].tolist() == [7.0, 4.0]
+    assert any("the screening columns of this sheet ('Umur', 'Jenis kelamin') were not used" in f.message
+               for f in study.findings)
+
+
+def test_a_long_sheet_with_screening_columns_on_each_visit_row_gives_one_screening_row_per_patient():
+    rows = [["patient_id", "Umur", "Jenis kelamin", "visit", "vas"], ["P1", 61, "P", "baseline", 7],
+            ["P1", 61, "P", "month 6", 4], ["P2", 50, "P", "baseline", 5]]
+    study = _load(rows)
+    assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
+    assert len(study.visits) == 3
