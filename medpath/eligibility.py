@@ -345,7 +345,7 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibilit
     has the ``enrolled`` and ``completed_6_months`` steps only, every patient with a visit row counts
     as enrolled, ``eligible`` is missing (NA, not True) and there are no deviations to report.
     """
-    visit_ids = list(dict.fromkeys(visits["patient_id"]))
+    visit_ids = list(dict.fromkeys(visits["patient_id"].tolist()))  # tolist: fast for Arrow-backed strings
     if screening is None:
         table = pd.DataFrame({"patient_id": visit_ids, "enrolled": True})
         criteria, steps = FOLLOW_UP, []
@@ -457,7 +457,8 @@ def _rows(table: pd.DataFrame, mask: np.ndarray, columns) -> list[dict]:
     """The rows selected by ``mask`` as dicts of the ``columns`` the table has (what a criterion's
     reason reads), for the few candidates that need words."""
     present = [c for c in dict.fromkeys(columns) if c in table]
-    return table.loc[mask, present].to_dict("records")
+    selected = table.loc[mask, present]
+    return [dict(zip(present, values)) for values in zip(*(selected[c].tolist() for c in present))]
 
 
 def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:

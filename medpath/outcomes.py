@@ -94,7 +94,7 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
     label = OUTCOMES[outcome].label
     months = visits["month"].to_numpy(dtype=float)
-    ids = list(dict.fromkeys(visits["patient_id"]))  # order of first appearance
+    ids = list(dict.fromkeys(visits["patient_id"].tolist()))  # order of first appearance
     at = []  # per month: (label, rows per patient, first value per patient), aligned with ids
     for month in (baseline_month, followup_month):
         rows = visits.loc[np.isclose(months, month), ["patient_id", outcome]].groupby("patient_id", sort=False)
