@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import plotly.graph_objects as go
-import plotly.express as px
+from plotly.colors import qualitative  # not plotly.express, whose import costs about 0.5 s
 
 # Okabe-Ito without its yellow (#F0E442), which is too faint on the white background.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-PALETTE = OKABE_ITO + tuple(px.colors.qualitative.Safe)
+PALETTE = OKABE_ITO + tuple(qualitative.Safe)
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 15
 TEXT_COLOUR = "#222222"  # near-black: axis text stays legible when projected
