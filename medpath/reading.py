@@ -153,7 +153,7 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
         table = _table(name, sheet_name, rows, notes)
         if table is None:
             continue
-        marks = styles.get(sheet_name) if styles is not None else None
+        marks = styles.get(sheet_name, _ODS_SKIPPED if _ODS_KEY in styles else None) if styles is not None else None
         if marks is not None:
             table = replace(table, hidden_rows=marks.hidden_rows, hidden_columns=marks.hidden_columns,
                             struck_rows=marks.struck_rows)
@@ -208,11 +208,20 @@ def _true(value: str | None) -> bool:
     return value in ("1", "true")
 
 
-def _xlsx_styles(data: bytes) -> dict[str, SheetMarks]:
+_ODS_KEY = object()  # the key of ``_xlsx_styles``'s answer for an OpenDocument spreadsheet
+_ODS_SKIPPED = SheetMarks(skipped="hidden rows, hidden columns and struck-through rows cannot be detected in an "
+                                  "OpenDocument (.ods) spreadsheet; they were read like any other row (save it as "
+                                  ".xlsx to have them checked)")
+
+
+def _xlsx_styles(data: bytes) -> dict:
     """Sheet name -> hidden rows, hidden columns and struck-through rows, read from the sheet XML and the
     styles part (both inflated from the bytes with zipfile; size guards have already bounded them)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if "content.xml" in names and "xl/workbook.xml" not in names:
+            return {_ODS_KEY: _ODS_SKIPPED}
         parts = _sheet_parts(archive)
         struck_styles = _struck_styles(archive)
     except Exception:
