@@ -336,6 +336,14 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                               f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
                               f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
                               "were not analysed"))
+    record = next((i for i, k in enumerate(keys) if k == "recordid"), None)
+    other_ids = [i for i, h in enumerate(header) if i != record and i not in ignored
+                 and _ALL_ALIASES.get(normalise(h)) == "patient_id"]
+    if record is not None and other_ids:
+        ignored |= set(other_ids)
+        notes.append(_finding(table, "warning", table.header_row, table.header[record], None,
+                              f"the patient id is the REDCap record id ('{table.header[record]}', which links the "
+                              f"events); {_names([header[i] for i in other_ids])} not used as the id"))
     fields = {i: _ALL_ALIASES.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
     id_index = next((i for i, f in fields.items() if f == "patient_id"), None)
     parts = []
@@ -652,6 +660,8 @@ def _visit_dates(table: RawTable) -> RawTable:
     fields = {_ALL_ALIASES.get(k) for k in keys}
     if "patient_id" not in fields or not fields & set(OUTCOMES) or fields & _TIME:
         return table
+    if len(fields & SCREENING_ONLY) >= 2 or classify(table) == "screening":
+        return table  # a screening date, not a visit date
     id_index = keys.index(next(k for k in keys if _ALL_ALIASES.get(k) == "patient_id"))
     dates = [parse_date(_cell(cells, date_index)) for cells in table.rows]
     first: dict[object, dt.date] = {}

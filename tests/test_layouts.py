@@ -247,3 +247,17 @@ def test_a_long_sheet_with_screening_columns_on_each_visit_row_gives_one_screeni
     study = _load(rows)
     assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
     assert len(study.visits) == 3
+
+
+def test_in_a_redcap_export_the_record_id_is_the_patient_id():
+    rows = [["record_id", "redcap_event_name", "subject_id", "vas"], ["1", "baseline_arm_1", "MSC-01", 7],
+            ["1", "month_6_arm_1", "", 4]]
+    study = load_study([("r.csv", csv_bytes(rows))])
+    assert study.visits["patient_id"].tolist() == ["1", "1"] and study.errors == ()
+    assert any("'subject_id' not used as the id" in f.message for f in study.findings)
+
+
+def test_a_screening_date_does_not_make_a_screening_table_a_visits_table():
+    rows = [["patient_id", "Tanggal", "Umur", "Jenis kelamin", "T-score"], ["P1", "03/02/2025", 61, "P", -3.0]]
+    study = load_study([("f.xlsx", xlsx_bytes({"Pasien": rows, "visits": visits_rows(1, "P")}))])
+    assert study.screening["age"].tolist() == [61.0]
