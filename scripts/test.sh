@@ -4,7 +4,9 @@
 # active) and installs the project with its app, test and dev extras there; Debian's chromium (for the
 # browser tests) is installed with apt-get when the machine lacks it.
 #
-# Arguments go to pytest, e.g. bash scripts/test.sh -m "not browser and not slow" (the fast unit tests).
+# pytest runs twice: the tests without a browser spread over every core (pytest-xdist), then the real-browser
+# tests one at a time (each starts a Streamlit server and Chromium). Arguments, if any, go to one plain pytest
+# run instead, e.g. bash scripts/test.sh -m "not browser and not slow" (the fast unit tests).
 # Every check runs even when an earlier one fails; the script fails if any did. pytest's exit code 5 (no tests
 # ran) fails like any other non-zero code.
 set -euo pipefail
@@ -28,7 +30,12 @@ step() {
 step ruff check .
 step ruff format --check .
 step mypy
-step python -m pytest -q "$@"
+if [ $# -gt 0 ]; then
+  step python -m pytest -q "$@"
+else
+  step python -m pytest -q -n auto -m "not browser"
+  step python -m pytest -q -m browser
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'FAILED: %s\n' "${failed[@]}" >&2

@@ -179,19 +179,26 @@ def test_report_of_a_bad_file_exits_2_and_still_writes_the_findings(cli, tmp_pat
     assert "bad.xlsx" in report and "missing.csv" in report and "nothing can be analysed" in report
 
 
-def test_report_to_an_unwritable_place_exits_2_with_a_message(cli, tmp_path):
+@pytest.fixture
+def quick_report(monkeypatch):
+    """build_report replaced by a stub, for tests of where the CLI writes (the report itself: above)."""
+    monkeypatch.setattr("medpath.report.build_report", lambda study, **options: f"<html>{study.label}</html>")
+
+
+def test_report_to_an_unwritable_place_exits_2_with_a_message(cli, tmp_path, quick_report):
     target = tmp_path / "no" / "such" / "dir" / "r.html"
     result = cli("report", "--sample", "-o", str(target))
     assert result.code == 2 and result.out == ""
     assert result.err == f"ERROR: cannot write the report to {target}: No such file or directory\n"
 
 
-def test_report_default_output_name(cli, tmp_path, monkeypatch):
+def test_report_default_output_name(cli, tmp_path, monkeypatch, quick_report):
     monkeypatch.chdir(tmp_path)
     result = cli("report", "--sample")
     assert result.code == 0, result.err
     written = list(tmp_path.glob("medpath_report_synthetic-sample-study-not-real-patients_*.html"))
     assert len(written) == 1 and result.out.startswith(f"wrote {written[0].name} ")
+    assert written[0].read_text(encoding="utf-8") == "<html>Synthetic sample study (not real patients)</html>"
 
 
 # --- the real commands (subprocess smoke tests) -------------------------------------------------------------
