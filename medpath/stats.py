@@ -296,7 +296,7 @@ def _kth_walsh_average(d: np.ndarray, k: int) -> float:
     columns still in play; everything left of it is known to come before the k-th, everything
     right of it after. Each round draws a random sample of the candidates, takes two sample
     quantiles that bracket the wanted rank (as Floyd & Rivest, Commun. ACM 18 (1975) 165–172) as
-    pivots, and moves every row's window to the pivots by bisection within the row. A pivot whose
+    pivots, and moves every row's window to the pivots (a binary search per row, ``_row_bounds``). A pivot whose
     rank range holds k is the answer; otherwise the candidates shrink by a factor of about
     sqrt(sample size). When at most ``GATHER_FACTOR`` · n candidates remain they are gathered and
     the answer picked with ``np.partition``. The pivots are random, the answer is not: it is the
