@@ -134,6 +134,11 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
             if sheet.height * sheet.width > MAX_CELLS:
                 raise ReadError(name, too_many_cells(sheet.height, sheet.width), sheet=sheet_name)
             rows = _capped_rows(name, sheet_name, sheet.iter_rows())
+            # calamine starts each row at the first used column; pad back to column A so that column
+            # indices are the sheet's own (letters in findings, merged ranges, hidden columns)
+            first_column = sheet.start[1] if sheet.start else 0
+            if first_column:
+                rows = [[""] * first_column + row for row in rows]
             merged = sheet.merged_cell_ranges or []
         except ReadError:
             raise

@@ -297,3 +297,12 @@ def test_an_ods_spreadsheet_says_its_hidden_and_struck_rows_were_not_checked():
     assert study.visits["vas"].tolist() == [7.0]
     (note,) = [f for f in study.findings if "OpenDocument" in f.message]
     assert note.sheet == "visits" and "cannot be detected" in note.message
+
+
+def test_a_table_that_does_not_start_in_column_a_keeps_its_column_letters_and_merges():
+    rows = [[None, None, "patient_id", "visit", "bmd_tscore", "vas"], [None, None, "P1", "baseline", -3.0, 7],
+            [None, None, None, "month 6", -2.8, 5], [None, None, "P2", "baseline", -2.9, 6, None, "stray"]]
+    study = _load(**{"c.xlsx": xlsx_bytes({"visits": rows}, merge={"visits": ["C2:C3"]})})
+    assert study.visits["patient_id"].tolist() == ["P1", "P1", "P2"]
+    assert any("merged cells C2:C3" in f.message for f in study.findings)
+    assert any(f.value == "H" and "no header" in f.message for f in study.findings)
