@@ -72,15 +72,24 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
     for step in evaluate(study.screening, study.visits).steps:
         print(f"{step.n:>6}  {step.label}")
-    comparisons = (primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method)
-                   if len(study.visits) else {})
+    comparisons = (
+        primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method)
+        if len(study.visits)
+        else {}
+    )
     for comparison in comparisons.values():
         print(headline(comparison))
     if comparisons:
-        print(CAVEAT.format(floors=" ".join(
-            f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
-            f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
-            for key, c in comparisons.items() if c.n_pairs)))
+        print(
+            CAVEAT.format(
+                floors=" ".join(
+                    f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
+                    f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
+                    for key, c in comparisons.items()
+                    if c.n_pairs
+                )
+            )
+        )
     print(_counts(study) + ("  (`medpath validate` lists them)" if study.findings else ""))
     return _exit_code(study)
 
@@ -94,8 +103,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     study = _study(args)
     output = Path(args.output or report_filename(study))
     try:
-        output.write_text(build_report(study, alternative=args.alternative, zero_method=args.zero_method),
-                          encoding="utf-8")
+        output.write_text(
+            build_report(study, alternative=args.alternative, zero_method=args.zero_method), encoding="utf-8"
+        )
     except OSError as exc:
         print(f"ERROR: cannot write the report to {output}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERRORS
@@ -110,30 +120,40 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
     """The Wilcoxon options of ``summary`` and ``report``."""
-    parser.add_argument("--alternative", default="two-sided",
-                        choices=["two-sided", "greater", "less", "expected"],
-                        help="Wilcoxon alternative about after - before; "
-                             "'expected' = the protocol's direction per outcome")
+    parser.add_argument(
+        "--alternative",
+        default="two-sided",
+        choices=["two-sided", "greater", "less", "expected"],
+        help="Wilcoxon alternative about after - before; 'expected' = the protocol's direction per outcome",
+    )
     parser.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medpath", description="MedPath: validate and summarise a trial's spreadsheets.")
+    parser = argparse.ArgumentParser(
+        prog="medpath", description="MedPath: validate and summarise a trial's spreadsheets."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="print every finding; exit 2 if there is an error")
     _add_inputs(validate)
     validate.set_defaults(run=cmd_validate)
     summary = sub.add_parser("summary", help="print the study's key numbers, or with --json the whole summary")
     _add_inputs(summary)
-    summary.add_argument("--json", action="store_true",
-                         help="print the whole summary as one JSON object (keys: see the README)")
+    summary.add_argument(
+        "--json", action="store_true", help="print the whole summary as one JSON object (keys: see the README)"
+    )
     _add_test_options(summary)
     summary.set_defaults(run=cmd_summary)
-    report = sub.add_parser("report", help="write the one-file HTML report (also when there are findings); "
-                                           "exit 2 if there is an error")
+    report = sub.add_parser(
+        "report", help="write the one-file HTML report (also when there are findings); exit 2 if there is an error"
+    )
     _add_inputs(report)
-    report.add_argument("-o", "--output", metavar="REPORT.html",
-                        help="where to write the report (default: medpath_report_<study>_<date>.html here)")
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="REPORT.html",
+        help="where to write the report (default: medpath_report_<study>_<date>.html here)",
+    )
     _add_test_options(report)
     report.set_defaults(run=cmd_report)
     return parser

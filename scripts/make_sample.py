@@ -32,32 +32,32 @@ VISITS_HEADER = ["patient_id", "visit", "month", "bmd_tscore", "vas", "bmd_g_cm2
 # (sex, age, T-score, overrides) for each screened candidate; the default is an eligible candidate.
 CANDIDATES: list[tuple[str, int, float, dict]] = [
     ("F", 63, -3.1, {"consent": "signed", "enrolled": "yes"}),
-    ("M", 50, -2.9, {}),                                   # male exactly 50: not "older than 50"
-    ("F", 58, -2.1, {}),                                   # osteopenia, not osteoporosis
+    ("M", 50, -2.9, {}),  # male exactly 50: not "older than 50"
+    ("F", 58, -2.1, {}),  # osteopenia, not osteoporosis
     ("F", 71, -2.8, {"consent": "signed", "enrolled": "yes"}),
-    ("M", 45, -3.0, {}),                                   # male too young
+    ("M", 45, -3.0, {}),  # male too young
     ("F", 66, -3.3, {"corticosteroid": "yes"}),
-    ("F", 38, -2.7, {}),                                   # female too young
+    ("F", 38, -2.7, {}),  # female too young
     ("M", 67, -3.4, {"consent": "signed", "enrolled": "yes"}),
     ("F", 59, -2.6, {"hbsag": "positive"}),
-    ("F", 62, -1.8, {}),                                   # osteopenia
-    ("F", 55, -3.0, {"autoimmune_disease": "yes"}),        # SLE
+    ("F", 62, -1.8, {}),  # osteopenia
+    ("F", 55, -3.0, {"autoimmune_disease": "yes"}),  # SLE
     ("M", 73, -2.9, {"anticoagulant": "yes"}),
     ("F", 69, -3.2, {"consent": "declined"}),
-    ("F", 40, -2.8, {}),                                   # female exactly 40: not "older than 40"
+    ("F", 40, -2.8, {}),  # female exactly 40: not "older than 40"
     ("F", 64, -2.5, {"consent": "signed", "enrolled": "yes"}),  # T-score exactly -2.5 counts as osteoporosis
-    ("F", 61, -3.5, {"osteoporosis_drugs": "yes"}),        # bisphosphonate
-    ("M", 48, -2.7, {"corticosteroid": "yes"}),            # two reasons
-    ("F", 57, -2.4, {}),                                   # osteopenia at the boundary
+    ("F", 61, -3.5, {"osteoporosis_drugs": "yes"}),  # bisphosphonate
+    ("M", 48, -2.7, {"corticosteroid": "yes"}),  # two reasons
+    ("F", 57, -2.4, {}),  # osteopenia at the boundary
     ("F", 68, -2.9, {"osteoporosis_related_disease": "yes"}),  # hyperparathyroidism
     ("F", 60, -3.1, {"cmv": "positive"}),
     ("M", 70, -3.0, {"paralysis_after_surgery": "yes"}),
     ("F", 52, -2.6, {"consent": "pending"}),
     ("F", 65, -3.6, {"consent": "signed", "enrolled": "yes"}),
     ("F", 74, -2.8, {"osteoporosis_drugs": "yes"}),
-    ("F", 56, -2.7, {"autoimmune_disease": "yes"}),        # Crohn's disease
+    ("F", 56, -2.7, {"autoimmune_disease": "yes"}),  # Crohn's disease
     ("M", 64, -3.2, {"hbsag": "positive"}),
-    ("F", 67, -2.9, {"rubella": ""}),                      # rubella result missing: unknown
+    ("F", 67, -2.9, {"rubella": ""}),  # rubella result missing: unknown
     ("F", 58, -3.0, {"consent": "signed", "enrolled": "no"}),  # eligible, target n = 5 already reached
     ("F", 72, -2.6, {"consent": "declined"}),
     ("F", 62, -3.3, {"immunosuppressant": "yes"}),
@@ -67,9 +67,9 @@ CANDIDATES: list[tuple[str, int, float, dict]] = [
 # (T-score baseline, T-score month 6, VAS at baseline / month 1 / month 3 / month 6)
 OUTCOMES = {
     1: (-3.1, -2.8, (7, 6, 5, 4)),
-    4: (-2.8, -2.7, (6, 6, 6, 6)),     # unchanged VAS
+    4: (-2.8, -2.7, (6, 6, 6, 6)),  # unchanged VAS
     8: (-3.4, -3.0, (7, 6, 4, 3)),
-    15: (-2.5, -2.4, (6, 5, 5, 4)),    # T-score change +0.1 ties with patient 4
+    15: (-2.5, -2.4, (6, 5, 5, 4)),  # T-score change +0.1 ties with patient 4
     23: (-3.6, -3.3, (7, 7, None, 5)),  # missed the month-3 visit; VAS change -2 ties with patient 15
 }
 
@@ -100,8 +100,18 @@ def visit_rows(rng: np.random.Generator) -> list[list[object]]:
                 continue
             tscore = {0: t0, 3: t3, 6: t6}.get(month)
             bmd = None if tscore is None else round(g0 + 0.1 * (tscore - t0), 3)
-            rows.append([_pid(number), visit, month, tscore, vas[k], bmd,
-                         rom0 + 3 * k + int(rng.integers(0, 3)), qol0 + 4 * k + int(rng.integers(0, 4))])
+            rows.append(
+                [
+                    _pid(number),
+                    visit,
+                    month,
+                    tscore,
+                    vas[k],
+                    bmd,
+                    rom0 + 3 * k + int(rng.integers(0, 3)),
+                    qol0 + 4 * k + int(rng.integers(0, 4)),
+                ]
+            )
     return rows
 
 
@@ -139,22 +149,51 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     screening, visits = screening_rows(), visit_rows(rng)
     OUT.mkdir(parents=True, exist_ok=True)
-    write_workbook(OUT / "medpath_sample_study.xlsx", [
-        BANNER,
-        "Imitates NCT04501354: allogeneic umbilical-cord MSC in osteoporosis (single group, target n = 5).",
-        "Sheets: screening (one row per screened candidate), visits (one row per patient and visit).",
-    ], screening, visits)
+    write_workbook(
+        OUT / "medpath_sample_study.xlsx",
+        [
+            BANNER,
+            "Imitates NCT04501354: allogeneic umbilical-cord MSC in osteoporosis (single group, target n = 5).",
+            "Sheets: screening (one row per screened candidate), visits (one row per patient and visit).",
+        ],
+        screening,
+        visits,
+    )
     write_csv(OUT / "medpath_sample_screening.csv", SCREENING_HEADER, screening)
     write_csv(OUT / "medpath_sample_visits.csv", VISITS_HEADER, visits)
-    write_workbook(OUT / "template.xlsx", [
-        "MedPath template: replace the example rows with your study's data (keep the column names).",
-        "screening: sex M/F (or L/P), age in years, screening spine T-score, yes/no history columns,",
-        "infection tests positive/negative, consent signed/declined/pending, enrolled yes/no.",
-        "visits: visit = baseline, month 1, month 3, month 6 (or a month offset); bmd_tscore; vas 0-10;",
-        "optional bmd_g_cm2, rom_deg, qol. Missing values: leave blank. Use pseudonymised ids only.",
-    ], [["P01", "F", 60, -2.9, "no", "no", "no", "no", "no", "no", "no", "negative", "negative", "negative",
-         "negative", "negative", "signed", "yes"]],
-        [["P01", "baseline", 0, -2.9, 7, 0.79, 40, 45], ["P01", "month 6", 6, -2.7, 4, 0.81, 45, 55]])
+    write_workbook(
+        OUT / "template.xlsx",
+        [
+            "MedPath template: replace the example rows with your study's data (keep the column names).",
+            "screening: sex M/F (or L/P), age in years, screening spine T-score, yes/no history columns,",
+            "infection tests positive/negative, consent signed/declined/pending, enrolled yes/no.",
+            "visits: visit = baseline, month 1, month 3, month 6 (or a month offset); bmd_tscore; vas 0-10;",
+            "optional bmd_g_cm2, rom_deg, qol. Missing values: leave blank. Use pseudonymised ids only.",
+        ],
+        [
+            [
+                "P01",
+                "F",
+                60,
+                -2.9,
+                "no",
+                "no",
+                "no",
+                "no",
+                "no",
+                "no",
+                "no",
+                "negative",
+                "negative",
+                "negative",
+                "negative",
+                "negative",
+                "signed",
+                "yes",
+            ]
+        ],
+        [["P01", "baseline", 0, -2.9, 7, 0.79, 40, 45], ["P01", "month 6", 6, -2.7, 4, 0.81, 45, 55]],
+    )
 
 
 if __name__ == "__main__":

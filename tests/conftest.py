@@ -49,5 +49,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     skipping it (elsewhere it is skipped, saying so)."""
     browser_tests = [item for item in session.items if item.get_closest_marker("browser")]
     if browser_tests and os.environ.get("CI") and not CHROMIUM.exists():
-        raise pytest.UsageError(f"CI is set but {CHROMIUM} is missing: {len(browser_tests)} browser test(s) would "
-                                "be skipped (scripts/test.sh installs Debian's chromium)")
+        raise pytest.UsageError(
+            f"CI is set but {CHROMIUM} is missing: {len(browser_tests)} browser test(s) would "
+            "be skipped (scripts/test.sh installs Debian's chromium)"
+        )

@@ -97,23 +97,30 @@ def test_summary_json_has_patients_and_findings(cli):
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary["patients"] == 5 and summary["findings"] == []
-    assert summary["study"]["sources"] == [{"name": "medpath_sample_study.xlsx", "size": SAMPLE_XLSX.stat().st_size,
-                                            "sha256": hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest()}]
+    assert summary["study"]["sources"] == [
+        {
+            "name": "medpath_sample_study.xlsx",
+            "size": SAMPLE_XLSX.stat().st_size,
+            "sha256": hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest(),
+        }
+    ]
 
 
 def test_summary_funnel_of_the_sample_matches_a_hand_count(cli):
     """Counted by hand from scripts/make_sample.py's candidate list (MSC-nn = row nn of CANDIDATES)."""
     summary = json.loads(cli("summary", "--sample", "--json").out)
-    hand = [("screened", 30),
-            ("age_sex", 25),                    # out: MSC-02 (M 50), 05 (M 45), 07 (F 38), 14 (F 40), 17 (M 48)
-            ("bmd_confirmed", 22),              # out: 03 (-2.1), 10 (-1.8), 18 (-2.4); 15 at -2.5 stays
-            ("no_excluded_disease", 19),        # out: 11, 25 (autoimmune), 19 (osteoporosis-related)
-            ("no_excluded_medication", 14),     # out: 06 (steroid), 12 (anticoagulant), 16, 24 (drugs), 30 (immuno.)
-            ("no_active_infection", 10),        # out: 09, 26 (HBsAg), 20 (CMV), 27 (rubella unknown)
-            ("no_paralysis_after_surgery", 9),  # out: 21
-            ("consented", 6),                   # out: 13, 29 (declined), 22 (pending)
-            ("enrolled", 5),                    # out: 28 (eligible, target reached)
-            ("completed_6_months", 5)]
+    hand = [
+        ("screened", 30),
+        ("age_sex", 25),  # out: MSC-02 (M 50), 05 (M 45), 07 (F 38), 14 (F 40), 17 (M 48)
+        ("bmd_confirmed", 22),  # out: 03 (-2.1), 10 (-1.8), 18 (-2.4); 15 at -2.5 stays
+        ("no_excluded_disease", 19),  # out: 11, 25 (autoimmune), 19 (osteoporosis-related)
+        ("no_excluded_medication", 14),  # out: 06 (steroid), 12 (anticoagulant), 16, 24 (drugs), 30 (immuno.)
+        ("no_active_infection", 10),  # out: 09, 26 (HBsAg), 20 (CMV), 27 (rubella unknown)
+        ("no_paralysis_after_surgery", 9),  # out: 21
+        ("consented", 6),  # out: 13, 29 (declined), 22 (pending)
+        ("enrolled", 5),  # out: 28 (eligible, target reached)
+        ("completed_6_months", 5),
+    ]
     assert [(step["id"], step["n"]) for step in summary["funnel"]] == hand
     candidates = {c["patient_id"]: c for c in summary["candidates"]}
     assert candidates["MSC-17"]["failed"][:2] == ["age_sex", "no_excluded_medication"]  # both reasons listed
@@ -124,8 +131,9 @@ def test_summary_funnel_of_the_sample_matches_a_hand_count(cli):
 
 
 def test_summary_json_options_reach_the_tests(cli):
-    summary = json.loads(cli("summary", "--sample", "--json", "--alternative", "expected",
-                             "--zero-method", "pratt").out)
+    summary = json.loads(
+        cli("summary", "--sample", "--json", "--alternative", "expected", "--zero-method", "pratt").out
+    )
     wilcoxon = {key: outcome["wilcoxon"] for key, outcome in summary["outcomes"].items()}
     assert wilcoxon["bmd_tscore"]["alternative"] == "greater" and wilcoxon["vas"]["alternative"] == "less"
     assert {w["zero_method"] for w in wilcoxon.values()} == {"pratt"}
@@ -221,8 +229,9 @@ def test_python_m_medpath_exit_code_and_output(tmp_path):
 
 def test_medpath_command_of_this_environment(tmp_path):
     """The ``medpath`` console script (installed by ``pip install -e .`` in scripts/test.sh's virtualenv)."""
-    command = shutil.which("medpath", path=os.pathsep.join([str(Path(sys.executable).parent),
-                                                            os.environ.get("PATH", "")]))
+    command = shutil.which(
+        "medpath", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    )
     if command is None:
         if os.environ.get("CI") or os.environ.get("VIRTUAL_ENV"):
             pytest.fail("no `medpath` command in this environment: install the project (pip install -e .)")

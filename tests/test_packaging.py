@@ -21,8 +21,12 @@ from packaging.requirements import Requirement
 from medpath.study import SAMPLE_DIR
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-SAMPLE_FILES = {"medpath_sample_study.xlsx", "medpath_sample_screening.csv", "medpath_sample_visits.csv",
-                "template.xlsx"}
+SAMPLE_FILES = {
+    "medpath_sample_study.xlsx",
+    "medpath_sample_screening.csv",
+    "medpath_sample_visits.csv",
+    "template.xlsx",
+}
 
 
 def _runtime_requirements() -> list[Requirement]:
@@ -32,8 +36,9 @@ def _runtime_requirements() -> list[Requirement]:
 
 def test_requirements_txt_is_generated_from_pyproject():
     render = runpy.run_path(str(ROOT / "scripts" / "sync_requirements.py"))["render"]
-    assert (ROOT / "requirements.txt").read_text(encoding="utf-8") == render(), \
+    assert (ROOT / "requirements.txt").read_text(encoding="utf-8") == render(), (
         "requirements.txt is stale: run python scripts/sync_requirements.py"
+    )
 
 
 def test_requirements_txt_is_the_core_and_the_app_extra():
@@ -74,8 +79,16 @@ def test_sample_data_is_package_data_and_visible_in_data_sample():
 
 def _copy_of_the_source(target: Path) -> Path:
     """The files git would give a fresh clone (no .venv, caches or build output), symlinks kept as links."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if not source.exists() and not source.is_symlink():
@@ -95,8 +108,11 @@ def test_wheel_installs_and_runs_from_any_directory(tmp_path):
     environment's site-packages, so nothing is downloaded but the build backend)."""
     source = _copy_of_the_source(tmp_path / "src")
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
-                   check=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(source)],
+        check=True,
+        timeout=600,
+    )
     (wheel,) = wheels.glob("medpath-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {f"medpath/sample/{name}" for name in SAMPLE_FILES} <= set(names)
@@ -105,26 +121,50 @@ def test_wheel_installs_and_runs_from_any_directory(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # this environment's packages (pandas, ...) without its .pth files, so no editable medpath leaks in
     outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (Path(site) / "outer.pth").write_text("\n".join(sorted(outer)) + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    str(wheel)], check=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        timeout=600,
+    )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = subprocess.run([python, "-c", "import medpath; print(medpath.__file__)"], cwd=elsewhere, env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [python, "-c", "import medpath; print(medpath.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert Path(where).is_relative_to(venv), where
-    result = subprocess.run([venv / "bin" / "medpath", "summary", "--sample", "--json"], cwd=elsewhere, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [venv / "bin" / "medpath", "summary", "--sample", "--json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["study"]["synthetic"] is True and summary["patients"] == 5
-    template = subprocess.run([python, "-c", "from medpath.study import SAMPLE_DIR; "
-                               "print(len((SAMPLE_DIR / 'template.xlsx').read_bytes()))"],
-                              cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout
+    template = subprocess.run(
+        [python, "-c", "from medpath.study import SAMPLE_DIR; print(len((SAMPLE_DIR / 'template.xlsx').read_bytes()))"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert int(template) == (ROOT / "medpath" / "sample" / "template.xlsx").stat().st_size
