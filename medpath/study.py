@@ -102,13 +102,15 @@ def load_sample_study() -> Study:
 
 def _plain(finding: Finding) -> Finding:
     """The finding with its sheet as a plain string (``medpath.layouts`` labels split sheets with their kind)."""
-    return finding if finding.sheet is None or type(finding.sheet) is str else replace(finding, sheet=str(finding.sheet))
+    if finding.sheet is None or type(finding.sheet) is str:
+        return finding
+    return replace(finding, sheet=str(finding.sheet) or None)  # "" is a CSV file's split table: no sheet
 
 
 def _plain_parsed(result: Parsed) -> Parsed:
     frame = result.frame
     if frame is not None and len(frame):
-        frame = frame.assign(source_sheet=[None if s is None else str(s) for s in frame["source_sheet"]])
+        frame = frame.assign(source_sheet=[None if s is None else str(s) or None for s in frame["source_sheet"]])
     return replace(result, frame=frame, findings=[_plain(f) for f in result.findings])
 
 

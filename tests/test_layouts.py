@@ -261,3 +261,11 @@ def test_a_screening_date_does_not_make_a_screening_table_a_visits_table():
     rows = [["patient_id", "Tanggal", "Umur", "Jenis kelamin", "T-score"], ["P1", "03/02/2025", 61, "P", -3.0]]
     study = load_study([("f.xlsx", xlsx_bytes({"Pasien": rows, "visits": visits_rows(1, "P")}))])
     assert study.screening["age"].tolist() == [61.0]
+
+
+def test_tables_split_from_a_csv_file_have_no_sheet():
+    rows = [["record_id", "redcap_event_name", "umur", "jenis_kelamin", "vas"], ["1", "screening_arm_1", 60, "P", ""],
+            ["1", "baseline_arm_1", "", "", 7]]
+    study = load_study([("r.csv", csv_bytes(rows))])
+    assert study.screening["source_sheet"].tolist() == [None] and study.visits["source_sheet"].tolist() == [None]
+    assert {f.sheet for f in study.findings} == {None}
