@@ -187,6 +187,20 @@ def dxa_report(with_total: bool = True) -> bytes:
     return xlsx(build)
 
 
+def visits_as_header_groups() -> bytes:
+    """A CRF summary: visits as merged group cells over T-score / VAS, one row per patient."""
+    group = ["Kode Pasien", "Awal", None, "Bulan 3", None, "Bulan 6", None]
+    sub = ["Kode Pasien", "T-score", "VAS", "T-score", "VAS", "T-score", "VAS"]
+    rows = [[pid, *(v for k in range(3) for v in (TSCORE[pid][k], VAS[pid][k]))] for pid in IDS]
+
+    def build(wb):
+        ws = sheet(wb, "Rekap CRF", [group, sub, *rows])
+        ws.merge_cells("A1:A2")
+        for first in ("B1:C1", "D1:E1", "F1:G1"):
+            ws.merge_cells(first)
+    return xlsx(build)
+
+
 def koreksi_columns() -> bytes:
     header = ["Kode Pasien", "T-score Awal", "T-score M6", "T-score M6 (koreksi)", "VAS Awal", "VAS M6"]
     rows = [header]
@@ -419,6 +433,12 @@ def cases() -> list[Realistic]:
           {"bmd_tscore": 0, "vas": 5}, {"vas": STANDARD["vas"]}, None, 5,
           (("error", "no column holds the spine BMD T-score of the L1-L4 total"),),
           what="a DXA report without the L1-L4 total: no T-score is guessed"),
+        R("rekap_crf_kunjungan_bertingkat.xlsx",
+          lambda: [("rekap_crf_kunjungan_bertingkat.xlsx", visits_as_header_groups())], 0, N5, STANDARD, None, 5,
+          (("warning", "columns named 'T-score Awal', 'VAS Awal', 'T-score Bulan 3', 'VAS Bulan 3', 'T-score Bulan 6', "
+                       "'VAS Bulan 6'"),),
+          what="visits as merged group cells over the outcomes (two-row header, one row per patient)",
+          visits={("MSC-02", "month 3"): {"bmd_tscore": -2.7, "vas": 4.0}}),
         R("t_score_koreksi.xlsx", lambda: [("t_score_koreksi.xlsx", koreksi_columns())], 0, N5, STANDARD, None, 5,
           (("warning", "'T-score M6 (koreksi)' marked as a correction supersede(s) 'T-score M6'"),),
           what="a wide sheet with 'T-score M6' and 'T-score M6 (koreksi)'"),
