@@ -12,6 +12,12 @@ Guards, so that no upload can crash the process, exhaust memory or take minutes:
   a file that is too large, damaged or crafted; see that module;
 * every sheet is also capped while its rows are read.
 
+Each ``RawTable`` also says what Excel hides or strikes through: hidden sheets (calamine's sheet
+metadata), hidden rows and columns and struck-through rows (for .xlsx from the sheet XML's
+``<row hidden="1">`` / ``<col hidden="1">`` and the styles part's struck fonts, for legacy .xls from the
+BIFF ROW, COLINFO, FONT and XF records); ``medpath.layouts`` leaves them out with a finding. A sheet
+whose XML is larger than ``STYLE_SCAN_MAX_BYTES``, and any .ods, is not checked, and a finding says so.
+
 A file that cannot be read raises ``ReadError`` carrying a ``Finding`` that names the file and, where
 known, the sheet. Nothing is logged and nothing is written to disk.
 """
