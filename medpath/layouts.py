@@ -283,7 +283,7 @@ _SCREENING_EVENT = re.compile(r"screen|skrining|eligib|seleksi", re.I)
 def _split_redcap(table: RawTable) -> list[RawTable]:
     keys = [normalise(h) for h in table.header]
     raw = "redcapeventname" in keys
-    labels = not raw and "eventname" in keys and "recordid" in keys
+    labels = not raw and "eventname" in keys and any(_ALL_ALIASES.get(k) == "patient_id" for k in keys)
     if not raw and not labels:
         return [table]
     event = keys.index("redcapeventname" if raw else "eventname")

@@ -269,3 +269,12 @@ def test_tables_split_from_a_csv_file_have_no_sheet():
     study = load_study([("r.csv", csv_bytes(rows))])
     assert study.screening["source_sheet"].tolist() == [None] and study.visits["source_sheet"].tolist() == [None]
     assert {f.sheet for f in study.findings} == {None}
+
+
+def test_a_redcap_labels_export_whose_record_field_has_its_own_label():
+    rows = [["ID Pasien", "Event Name", "Umur", "Jenis kelamin", "VAS (0-10)"],
+            ["MSC-01", "Screening (Arm 1: Main)", 61, "Perempuan", ""], ["MSC-01", "Baseline (Arm 1: Main)", "", "", 7],
+            ["MSC-01", "Month 6 (Arm 1: Main)", "", "", 4]]
+    study = load_study([("labels.csv", csv_bytes(rows))])
+    assert study.screening["age"].tolist() == [61.0]
+    assert study.visits["visit"].tolist() == ["baseline", "month 6"] and study.visits["vas"].tolist() == [7.0, 4.0]
