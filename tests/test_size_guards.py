@@ -24,13 +24,15 @@ from medpath.size_guards import MAX_CELLS
 from workbooks import VISITS_HEADER, xlsx_bytes
 
 _SHEET = "xl/worksheets/sheet1.xml"
+# The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
 _CHILD = r"""
-import json, resource, sys
+import json, re, sys
 from medpath.study import load_study
 name = sys.argv[1]
 data = sys.stdin.buffer.read()
 study = load_study([(name, data)])
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/status") as status:
+    peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))
 print(json.dumps({"findings": [f.as_dict() for f in study.findings], "peak_mib": peak_kib / 1024,
                   "rows": len(study.visits)}))
 """
