@@ -15,6 +15,7 @@ earlier one. Eligibility never removes anything from the analysis: an enrolled p
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,7 +87,8 @@ class Criterion:
 def _value(row: Row, column: str) -> object | None:
     """The row's value, or None when the column is absent or the value is missing (NA / NaN)."""
     value = row.get(column)
-    return None if value is None or pd.isna(value) else value
+    missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return None if missing else value
 
 
 def _known(table: pd.DataFrame, column: str) -> np.ndarray:
@@ -324,16 +326,14 @@ class Eligibility:
     conventions: list[str]
 
     def as_json(self) -> dict:
+        table = self.candidates
         return {
             "funnel": [{"id": s.id, "label": s.label, "n": s.n} for s in self.steps],
             "candidates": [
-                {
-                    "patient_id": row["patient_id"],
-                    "eligible": None if pd.isna(row["eligible"]) else bool(row["eligible"]),
-                    "failed": list(row["failed"]),
-                    "unknown": list(row["unknown"]),
-                }
-                for row in self.candidates.to_dict("records")
+                {"patient_id": pid, "eligible": None if eligible is pd.NA else bool(eligible),
+                 "failed": list(failed), "unknown": list(unknown)}
+                for pid, eligible, failed, unknown in zip(table["patient_id"].tolist(), table["eligible"].tolist(),
+                                                          table["failed"], table["unknown"])
             ],
         }
 

@@ -94,12 +94,15 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
     label = OUTCOMES[outcome].label
     months = visits["month"].to_numpy(dtype=float)
-    ids = list(dict.fromkeys(visits["patient_id"].tolist()))  # order of first appearance
-    at = []  # per month: (label, rows per patient, first value per patient), aligned with ids
+    measured = visits[outcome].to_numpy(dtype=float, na_value=np.nan)
+    # ids in order of first appearance; codes: each row's patient
+    codes, ids = pd.factorize(np.asarray(visits["patient_id"].tolist(), dtype=object), use_na_sentinel=False)
+    at = []  # per month: (label, rows per patient, the value of a patient's only row there), aligned with ids
     for month in (baseline_month, followup_month):
-        rows = visits.loc[np.isclose(months, month), ["patient_id", outcome]].groupby("patient_id", sort=False)
-        at.append((month_label(month), rows.size().reindex(ids, fill_value=0).to_numpy(),
-                   rows[outcome].first().reindex(ids).to_numpy(dtype=float)))
+        rows = np.flatnonzero(np.isclose(months, month))
+        value = np.full(len(ids), np.nan)
+        value[codes[rows]] = measured[rows]  # used only where the patient has exactly one row
+        at.append((month_label(month), np.bincount(codes[rows], minlength=len(ids)), value))
     pairs, unpaired = [], {}
     for i, pid in enumerate(ids):
         values, problems = [], []
