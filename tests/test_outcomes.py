@@ -143,3 +143,13 @@ def test_plain_language_states_the_limits():
     vas = " ".join(plain_language(compare_visits(_visits(), "vas")))
     assert "With 3 non-zero change(s)" in vas and "P05 (no month 6 visit)" in vas
     assert "nothing can be tested" in " ".join(plain_language(compare_visits(_visits(), "rom_deg")))
+
+
+def test_two_rows_at_a_visit_are_ambiguous_and_reasons_follow_first_appearance():
+    visits = pd.concat([_visits().iloc[[9]], _visits(), _visits().iloc[[3]]], ignore_index=True)
+    visits.loc[len(visits)] = visits.loc[0].copy()  # P05's baseline a third time (still ambiguous)
+    result = compare_visits(visits, "bmd_tscore")
+    assert list(result.unpaired.items()) == [("P05", "3 rows at baseline (ambiguous); no month 6 visit"),
+                                             ("P02", "2 rows at baseline (ambiguous)")]
+    assert list(result.changes["patient_id"]) == ["P01", "P03", "P04"]
+    assert result.changes["change"].tolist() == [0.3, -0.1, 0.5]
