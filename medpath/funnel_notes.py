@@ -1,0 +1,33 @@
+"""Why the eligibility funnel stops where it does, in words, when the cause is missing data.
+
+A candidate whose value for a criterion is missing or unreadable is *unknown* on it and does not pass
+that funnel step (``medpath.eligibility``). When a whole screening column is missing, every candidate
+is unknown there and "Enrolled" becomes 0 — which reads like a result, not a data problem. These notes
+name the step, the columns it needs and how many candidates could not be checked, so the Overview can
+say why (issue 11, item 7).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from medpath.eligibility import CRITERIA, FOLLOW_UP, Eligibility
+
+
+def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> list[str]:
+    """One sentence per funnel step on which candidates were unknown, the step that emptied the funnel first."""
+    columns = {c.id: c.columns for c in (*CRITERIA, *FOLLOW_UP)}
+    notes = []
+    for step in eligibility.steps:
+        if not step.unknown or step.id not in columns:
+            continue
+        needed = [c for c in columns[step.id] if screening is not None and c in screening]
+        empty = [c for c in needed if screening is not None and screening[c].isna().all()]
+        what = (f"the screening column(s) {', '.join(empty)} are missing or hold no readable value" if empty else
+                f"a value it needs ({', '.join(needed) or 'visits'}) is missing or unreadable for them")
+        notes.append(f"{step.unknown} candidate(s) could not be checked on '{step.label}': {what}. "
+                     "They are counted as not passing this step; the Data page lists the cells.")
+    enrolled = next((s for s in eligibility.steps if s.id == "enrolled"), None)
+    if enrolled is not None and enrolled.n == 0 and notes:
+        notes[0] = "'Enrolled' is 0 because of missing data, not because candidates failed: " + notes[0]
+    return notes
