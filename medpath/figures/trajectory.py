@@ -112,13 +112,16 @@ def _all_patients_trace(series: pd.DataFrame, outcome: str, y: str = "value", x:
     patients separated by a gap (NaN), hover naming the patient and visit."""
     pids = series["patient_id"].to_numpy()
     starts = np.flatnonzero(pids[1:] != pids[:-1]) + 1  # where the next patient begins
-    names = pd.Series(pids).map({p: html.escape(str(p)) for p in dict.fromkeys(pids)}).to_numpy(dtype=object)
+
+    def text(column):  # plotly renders pseudo-HTML: ids and labels must stay text
+        values = series[column].astype(str)
+        return values.map({v: html.escape(v) for v in values.unique()}).to_numpy(dtype=object)
+
     label = OUTCOMES[outcome].axis_title
     return go.Scatter(
         x=np.insert(series[x].to_numpy(dtype=float), starts, np.nan),
         y=np.insert(series[y].to_numpy(dtype=float), starts, np.nan),
-        customdata=np.column_stack([np.insert(names, starts, ""),
-                                    np.insert(series["visit"].to_numpy(dtype=object), starts, "")]),
+        customdata=np.column_stack([np.insert(text("patient_id"), starts, ""), np.insert(text("visit"), starts, "")]),
         name=f"Patients (n = {len(starts) + 1 if len(pids) else 0:,}, one line each)",
         mode="lines+markers",
         line={"color": ALL_PATIENTS_COLOUR, "width": 1},
