@@ -65,7 +65,7 @@ METHODS = (
     "confidence level is reported (with 5 pairs at most 93.75 %, never 95 %).",
     "Effect size: matched-pairs rank-biserial correlation r = (W+ − W−) / (W+ + W−) (Kerby, "
     "Comprehensive Psychology 3 (2014) 11.IT.3.1).",
-    "Sign test, two-sided, exact binomial (Hollander, Wolfe & Chicken 2014, §3.4).",
+    "Sign test, two-sided, exact binomial (Hollander, Wolfe & Chicken 2014, ch. 3).",
     "Holm step-down adjustment of the Wilcoxon p-values across the two primary outcomes (Holm, Scand. J. "
     "Statist. 6 (1979) 65–70).",
     "Descriptive statistics: median (interquartile range, linear interpolation, Hyndman & Fan type 7, "

@@ -383,7 +383,7 @@ def rank_biserial(before, after) -> float:
 def sign_test(before, after) -> SignTestResult:
     """Two-sided sign test on d = after − before, zeros dropped: M = (N+ − N−)/2 (the statistic of
     statsmodels' ``sign_test``) and p = min(1, 2 P(B ≤ min(N+, N−))) with B ~ Binomial(N+ + N−, 1/2)
-    (Hollander, Wolfe & Chicken 2014, §3.4), the binomial tail from ``_binomial_half_cdf``.
+    (Hollander, Wolfe & Chicken 2014, ch. 3, the sign test), the binomial tail from ``_binomial_half_cdf``.
     No non-zero difference: M = 0, p = 1.
     """
     d = paired_differences(before, after)
