@@ -34,12 +34,23 @@ def sample_study():
     return load_sample_study()
 
 
+def _drives_a_browser(item: pytest.Item) -> bool:
+    """A test that serves the dashboard to a real browser (the ``streamlit_url`` fixture), or whose module
+    launches Chromium itself (imports browser_support's ``chromium``)."""
+    import browser_support
+
+    module = getattr(item, "module", None)
+    return "streamlit_url" in getattr(item, "fixturenames", ()) or (
+        getattr(module, "chromium", None) is browser_support.chromium
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test that serves the dashboard to a real browser (the ``streamlit_url`` fixture) is marked
-    ``browser`` and ``slow``, so ``pytest -m "not browser and not slow"`` leaves it out."""
+    """Every browser test is marked ``browser`` and ``slow``, so ``pytest -m "not browser and not slow"`` leaves
+    it out."""
     for item in items:
-        if "streamlit_url" in getattr(item, "fixturenames", ()):
+        if _drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
 
