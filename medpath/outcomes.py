@@ -17,6 +17,10 @@ from medpath import stats
 from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
 from medpath.values import month_label
+from medpath.wording import details_rows, direction_counts, plain_sentence
+
+__all__ = ["OutcomeComparison", "compare_visits", "details_table", "direction_counts", "expected_direction",
+           "followup_months", "headline", "plain_language", "plain_sentence", "primary_analysis", "summary_table"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +79,7 @@ class OutcomeComparison:
                 "ci_level": _json_float(hl.ci_level),
             },
             "rank_biserial": _json_float(self.rank_biserial),
+            "direction_counts": direction_counts(self.changes["change"]).as_json(),
             "p_holm": _json_float(self.p_holm),
             "min_attainable_p": _json_float(self.min_attainable_p),
         }
@@ -250,29 +255,27 @@ def headline(comparison: OutcomeComparison) -> str:
 
 
 def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
-    """The comparison as rows of (measure, value, method): what the Outcomes page and report show."""
-    c, s, w, hl, sign = comparison, comparison.summary, comparison.wilcoxon, comparison.hodges_lehmann, comparison.sign_test
+    """The main results table (measure, value), what a surgeon reads first: pairs, medians, the median
+    change with its range, how many went up, down or stayed, and the test's p-value next to the smallest
+    p-value these pairs allow. Everything else is in ``details_table``."""
+    c, s, w = comparison, comparison.summary, comparison.wilcoxon
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
-
-    def quartiles(q: stats.Quartiles) -> str:
-        return f"{number(q.median)} ({number(q.q1)} to {number(q.q3)})"
-
+    counts = direction_counts(c.changes["change"])
+    change = c.changes["change"]
     rows = [
-        ("Pairs (patients with both values)", f"{c.n_pairs}", "paired on patient"),
-        (f"Median (IQR) at {start}", quartiles(s.before), "quartiles by linear interpolation"),
-        (f"Median (IQR) at {end}", quartiles(s.after), "quartiles by linear interpolation"),
-        ("Median (IQR) change", quartiles(s.change), f"{end} − {start}"),
-        ("Hodges–Lehmann estimate", number(hl.estimate, True), "median of Walsh averages"),
-        (f"{percent(hl.ci_level)} CI (achieved level)", f"{number(hl.ci_low, True)} to {number(hl.ci_high, True)}",
-         f"distribution-free, {percent(hl.requested_level)} requested"),
-        ("Wilcoxon W+ (sum of positive ranks)", f"{w.statistic:g}", f"{w.n_used} non-zero change(s), zero method {w.zero_method}"),
-        ("Wilcoxon p-value", p_value(w.p_value), f"{w.method}, {ALTERNATIVE_WORDS[w.alternative]}"),
-        ("Smallest attainable p", p_value(c.min_attainable_p), f"for n = {w.n_used}, {ALTERNATIVE_WORDS[w.alternative]}"),
-        ("Holm-adjusted p", p_value(c.p_holm), "across the primary outcomes"),
-        ("Rank-biserial correlation", number(c.rank_biserial, True), "matched pairs (Kerby 2014)"),
-        ("Sign test p-value", p_value(sign.p_value), f"two-sided; {sign.n_positive} up, {sign.n_negative} down, "
-                                                    f"{sign.n_zero} unchanged"),
-        ("Mean change (t interval)", f"{number(s.mean_change, True)} ({number(s.mean_ci_low, True)} to {number(s.mean_ci_high, True)})",
-         f"{percent(s.ci_level)} t-based, for reference only"),
+        ("Patients with both values", f"{c.n_pairs}"),
+        (f"Median at {start}", number(s.before.median)),
+        (f"Median at {end}", number(s.after.median)),
+        ("Median change (range)", f"{number(c.median_change, True)} ({number(change.min(), True)} to "
+                                  f"{number(change.max(), True)})" if c.n_pairs else "–"),
+        ("Up / down / unchanged", f"{counts.up} / {counts.down} / {counts.unchanged}"),
+        ("Wilcoxon p-value", f"{p_value(w.p_value)} ({ALTERNATIVE_WORDS[w.alternative]}; smallest possible "
+                             f"{p_value(c.min_attainable_p)})"),
     ]
-    return pd.DataFrame(rows, columns=["measure", "value", "method"])
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def details_table(comparison: OutcomeComparison) -> pd.DataFrame:
+    """"Statistical details": every estimate, interval, test, effect size and adjustment as rows of
+    (measure, value, meaning) -- each with a one-line explanation of the term."""
+    return pd.DataFrame(details_rows(comparison), columns=["measure", "value", "meaning"])

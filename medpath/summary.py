@@ -8,11 +8,12 @@ outcome present, baseline vs month 6 by default).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from medpath.eligibility import evaluate
 from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
 from medpath.outcomes import headline, primary_analysis
+from medpath.wording import plain_sentence
 
 CAVEAT = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to "
           "the treatment. {floors} A non-significant result is not evidence of no effect.")
@@ -27,11 +28,15 @@ class KeyNumbers:
     completed: int
     results: list[str]
     caveat: str
+    sentences: dict[str, str] = field(default_factory=dict)  # outcome -> plain sentence (wording.plain_sentence)
 
 
-def key_numbers(study: Study) -> KeyNumbers:
+def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
+                zero_method: str = "wilcox") -> KeyNumbers:
+    """The numbers with the test options in force on the pages (the defaults are the protocol's)."""
     steps = {step.id: step.n for step in evaluate(study.screening, study.visits).steps}
-    comparisons = primary_analysis(study.visits) if len(study.visits) else {}
+    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method)  # type: ignore[arg-type]
+                   if len(study.visits) else {})
     floors = " ".join(
         f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
         f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
@@ -42,6 +47,7 @@ def key_numbers(study: Study) -> KeyNumbers:
         completed=steps["completed_6_months"],
         results=[headline(c) for c in comparisons.values()],
         caveat=CAVEAT.format(floors=floors),
+        sentences={key: plain_sentence(c) for key, c in comparisons.items()},
     )
 
 

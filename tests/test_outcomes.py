@@ -153,3 +153,58 @@ def test_two_rows_at_a_visit_are_ambiguous_and_reasons_follow_first_appearance()
                                              ("P02", "2 rows at baseline (ambiguous)")]
     assert list(result.changes["patient_id"]) == ["P01", "P03", "P04"]
     assert result.changes["change"].tolist() == [0.3, -0.1, 0.5]
+
+
+# --- plain results first (issue 14) ---------------------------------------------------------------------------
+
+from medpath.outcomes import details_table, plain_sentence, summary_table  # noqa: E402
+from medpath.study import load_sample_study  # noqa: E402
+
+
+def test_plain_sentence_of_the_sample_as_a_surgeon_says_it():
+    results = primary_analysis(load_sample_study().visits)
+    # T-score changes +0.3, +0.1, +0.4, +0.1, +0.3: all up; median +0.3; 5 pairs, two-sided floor 2/2^5
+    assert plain_sentence(results["bmd_tscore"]) == (
+        "Spine T-score rose in 5 of 5 patients from baseline to month 6, median change +0.3 (range +0.1 to +0.4). "
+        "With 5 patients no test can reach p < 0.05 (smallest possible p = 0.0625).")
+    # VAS changes -3, 0, -4, -2, -2: 4 down, 1 unchanged (dropped by Wilcoxon: floor 2/2^4)
+    assert plain_sentence(results["vas"]) == (
+        "VAS pain fell in 4 of 5 patients and did not change in 1 from baseline to month 6, median change "
+        "−2 points (range −4 to 0). With 5 patients (4 changed) no test can reach p < 0.05 "
+        "(smallest possible p = 0.125).")
+
+
+def test_plain_sentence_of_a_one_sided_test_names_the_conventional_alpha():
+    bmd = primary_analysis(load_sample_study().visits, alternative="expected")["bmd_tscore"]
+    assert ("no one-sided test can reach p < 0.025, the usual level for a pre-specified one-sided test "
+            "(smallest possible p = 0.03125)") in plain_sentence(bmd)
+
+
+def test_plain_sentence_counts_are_the_tested_pairs_and_name_the_unpaired():
+    result = compare_visits(_visits(), "bmd_tscore")  # changes +0.3, +0.3, -0.1, +0.5; P05 unpaired
+    sentence = plain_sentence(result)
+    assert sentence.startswith("Spine T-score rose in 3 of 4 patients and fell in 1 from baseline to month 6, "
+                               "median change +0.3 (range −0.1 to +0.5). 1 patient without both values is not counted.")
+    assert (result.sign_test.n_positive, result.sign_test.n_negative) == (3, 1)
+    assert plain_sentence(compare_visits(_visits(), "rom_deg")).startswith("No patient has Range of motion")
+
+
+def test_direction_counts_in_the_json():
+    result = compare_visits(_visits(), "vas")  # -3, 0, -2, -3
+    assert result.as_json()["direction_counts"] == {"up": 0, "down": 3, "unchanged": 1}
+    json.dumps(result.as_json())
+
+
+def test_main_table_has_one_median_and_no_t_interval_details_explain_every_term():
+    result = primary_analysis(load_sample_study().visits)["bmd_tscore"]
+    main = dict(zip(summary_table(result)["measure"], summary_table(result)["value"]))
+    assert main["Median change (range)"] == "+0.3 (+0.1 to +0.4)"
+    assert main["Up / down / unchanged"] == "5 / 0 / 0"
+    assert main["Wilcoxon p-value"] == "0.0625 (two-sided; smallest possible 0.0625)"
+    assert not any("Hodges" in m or "t interval" in m or "Mean" in m for m in main)
+    details = details_table(result)
+    assert list(details.columns) == ["measure", "value", "meaning"]
+    assert {"Hodges–Lehmann estimate", "93.75 % confidence interval", "Holm-adjusted p", "Rank-biserial correlation",
+            "Mean change (t interval)"} <= set(details["measure"])
+    assert details["meaning"].str.len().min() > 20  # every term explained
+    assert details.set_index("measure").at["Hodges–Lehmann estimate", "value"] == "+0.25"
