@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from medpath.inert import reveal_controls
+
 #: The characters OWASP lists as starting a formula (or hiding the start of one).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -159,10 +161,44 @@ def chart_filename(study, chart: str, when: dt.date | dt.datetime | None = None)
     return f"medpath_{slug(study.label)}_{slug(chart, default='chart')}_{date_stamp(when)}"
 
 
+#: The trial every chart and slide names (the protocol's registry id).
+TRIAL_ID = "NCT04501354"
+
+
+def provenance(study, when: dt.date | dt.datetime | None = None, *, max_files: int = 60) -> str:
+    """The footer every exported chart, slide and report figure carries: trial id, data file(s), date,
+    and "SYNTHETIC DATA" for the bundled sample, e.g. "NCT04501354 · medpath_sample_study.xlsx ·
+    2025-01-31 · SYNTHETIC DATA — not real patients". File names longer than ``max_files`` characters
+    together are cut with "…". Plain text (the caller escapes it for its medium)."""
+    names = ", ".join(source.name for source in study.sources) or "no file"
+    if len(names) > max_files:
+        names = names[: max_files - 1] + "…"
+    parts = [TRIAL_ID, names, date_stamp(when)]
+    if study.synthetic:
+        parts.append("SYNTHETIC DATA — not real patients")
+    return " · ".join(reveal_controls(part) for part in parts)
+
+
 def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -> dict:
-    """plotly config: the modebar's camera button saves a PNG at 2x scale named by
+    """plotly config: the modebar's camera button saves a PNG of one fixed 16:9 size whatever the window
+    (``EXPORT_WIDTH`` x ``EXPORT_HEIGHT`` layout pixels at ``EXPORT_SCALE``: 1600 x 900 pixels), named by
     ``chart_filename``; no plotly logo. (The file name is a slug, safe inside a <script>.)"""
+    from medpath.figures.style import EXPORT_HEIGHT, EXPORT_SCALE, EXPORT_WIDTH
+
     return {
-        "toImageButtonOptions": {"format": "png", "filename": chart_filename(study, chart, when), "scale": 2},
+        "toImageButtonOptions": {"format": "png", "filename": chart_filename(study, chart, when),
+                                 "width": EXPORT_WIDTH, "height": EXPORT_HEIGHT, "scale": EXPORT_SCALE},
         "displaylogo": False,
     }
+
+
+def stamped(fig, study, when: dt.date | dt.datetime | None = None):
+    """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it (escaped: plotly
+    renders pseudo-HTML), so the image the modebar saves names its trial, file and date."""
+    import html
+
+    import plotly.graph_objects as go
+
+    from medpath.figures.style import add_footer
+
+    return add_footer(go.Figure(fig), html.escape(provenance(study, when)))

@@ -117,8 +117,27 @@ def test_chart_filename_names_study_chart_and_date():
     assert chart_filename(_study('<script>"x"</script>'), "funnel", dt.datetime(2025, 2, 1, 23, 0)) == \
         "medpath_script-x-script_funnel_2025-02-01"
     config = chart_config(study, "funnel", dt.date(2025, 1, 31))
-    assert config["toImageButtonOptions"] == {"format": "png", "scale": 2,
+    # one fixed 16:9 size whatever the window: 800 x 450 layout pixels at 2x = a 1600 x 900 PNG
+    assert config["toImageButtonOptions"] == {"format": "png", "scale": 2, "width": 800, "height": 450,
                                               "filename": chart_filename(study, "funnel", dt.date(2025, 1, 31))}
+
+
+def test_provenance_names_trial_file_date_and_the_synthetic_mark():
+    import plotly.graph_objects as go
+
+    from medpath.export import provenance, stamped
+    from medpath.study import load_sample_study
+
+    sample = load_sample_study()
+    assert provenance(sample, dt.date(2025, 1, 31)) == (
+        "NCT04501354 · medpath_sample_study.xlsx · 2025-01-31 · SYNTHETIC DATA — not real patients")
+    uploaded = _study("trial")
+    uploaded = type(uploaded)(**{**uploaded.__dict__, "sources": (type(sample.sources[0])("<b>x</b>.xlsx", 1, "0"),)})
+    assert provenance(uploaded, dt.date(2025, 1, 31)) == "NCT04501354 · <b>x</b>.xlsx · 2025-01-31"
+    fig = stamped(go.Figure(), uploaded, dt.date(2025, 1, 31))
+    [footer] = [a for a in fig.layout.annotations if a.name == "provenance"]
+    assert footer.text == "NCT04501354 · &lt;b&gt;x&lt;/b&gt;.xlsx · 2025-01-31"  # plotly pseudo-HTML: escaped
+    assert footer.yref == "paper" and footer.y == 0 and footer.yanchor == "top"
 
 
 def test_slug_falls_back_and_transliterates():

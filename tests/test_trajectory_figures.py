@@ -3,12 +3,24 @@
 import math
 
 import numpy as np
-
 import pytest
-
-from medpath.figures.style import patient_colours
-from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
 from test_trajectories import FIVE_PATIENTS
+
+from medpath.figures.style import (
+    BAND_BORDER_COLOUR,
+    MEDIAN_COLOUR,
+    PALETTE,
+    contrast_ratio,
+    patient_colours,
+    patient_symbols,
+)
+from medpath.figures.trajectory import (
+    MISSED_LEGEND,
+    WHO_BAND_FILLS,
+    before_after_figure,
+    small_multiples_figure,
+    spaghetti_figure,
+)
 
 PATIENTS = ["P01", "P02", "P03", "P04", "P05"]
 
@@ -43,11 +55,18 @@ def _all_figures():
     ]
 
 
-def test_spaghetti_one_trace_per_patient_plus_median():
+#: The sideways step of five patients in the spaghetti plot (months): 0.1 apart, centred on the visit.
+OFFSETS = dict(zip(PATIENTS, [-0.2, -0.1, 0.0, 0.1, 0.2]))
+
+
+def test_spaghetti_one_trace_per_patient_median_beneath_and_missed_visits_bridged():
     fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
-    assert [t.name for t in fig.data] == [*PATIENTS, "Median"]
-    median = fig.data[-1]
-    assert median.line.dash == "dash" and median.line.color == "black"
+    # the median first (drawn beneath), a patient trace each, then the dotted bridges of P02 (a month-3 row
+    # without T-score) and P05 (no month-3 row), and the legend entry explaining the dotted line
+    assert [t.name for t in fig.data] == ["Median", *PATIENTS, "P02 · missed visit", "P05 · missed visit",
+                                          MISSED_LEGEND]
+    median = fig.data[0]
+    assert median.line.color == MEDIAN_COLOUR and median.line.width > 2 * fig.data[1].line.width
     assert list(median.x) == [0.0, 3.0, 6.0]
     # month 0: median of -2.8, -2.0, -1.0, -3.1, -2.6; month 3: of -2.6, -1.2; month 6: of -2.4, -0.9, -1.1, -2.5
     assert list(median.y) == pytest.approx([-2.6, -1.9, -1.75])
@@ -55,14 +74,51 @@ def test_spaghetti_one_trace_per_patient_plus_median():
 
 def test_spaghetti_values_and_gaps():
     traces = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))
-    assert list(traces["P01"].x) == [0.0, 3.0, 6.0] and list(traces["P01"].y) == [-2.8, -2.6, -2.4]
+    assert list(traces["P01"].x) == pytest.approx([-0.2, 2.8, 5.8]) and list(traces["P01"].y) == [-2.8, -2.6, -2.4]
     for patient in ("P02", "P05"):  # month-3 value missing / month-3 row absent
         trace = traces[patient]
         assert trace.connectgaps is False
-        assert list(trace.x) == [0.0, 3.0, 6.0]
+        assert list(trace.x) == pytest.approx([m + OFFSETS[patient] for m in (0.0, 3.0, 6.0)])
         assert _is_missing(trace.y[1])
         assert not _is_missing(trace.y[0]) and not _is_missing(trace.y[2])
     assert all(_is_missing(y) for y in traces["P04"].y[1:])
+    assert "P04 · missed visit" not in traces  # nothing after baseline: no bridge
+
+
+def test_missed_visit_is_a_dotted_bridge_with_a_hollow_marker_where_the_visit_was_due():
+    bridge = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))["P02 · missed visit"]
+    assert bridge.line.dash == "dot" and bridge.line.color == patient_colours(PATIENTS)["P02"]
+    # from baseline (-2.0) to month 6 (-0.9), the missed month 3 halfway in time: -2.0 + 0.5 * 1.1
+    assert list(bridge.x[:3]) == pytest.approx([-0.1, 2.9, 5.9]) and _is_missing(bridge.x[3])
+    assert list(bridge.y[:3]) == pytest.approx([-2.0, -1.45, -0.9])
+    assert list(bridge.marker.symbol[:3]) == ["circle", "circle-open", "circle"]
+    assert list(bridge.marker.size[:3]) == [0, 10, 0]  # only the missed visit is marked
+    assert "missed visit: month 3 (no value" in bridge.hovertext[1]
+    assert bridge.showlegend is False
+
+
+def test_each_patient_has_a_marker_shape_and_a_label_at_the_line_end():
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas")
+    traces = _traces(fig)
+    symbols = [traces[p].marker.symbol for p in PATIENTS]
+    assert len(set(symbols)) == 5 and symbols == [patient_symbols(PATIENTS)[p] for p in PATIENTS]
+    labels = {a.name.removeprefix("label "): a for a in fig.layout.annotations if (a.name or "").startswith("label")}
+    assert set(labels) == set(PATIENTS)
+    assert labels["P01"].x == pytest.approx(6.0 - 0.2) and labels["P01"].y == 5.0  # at its last value
+    assert labels["P04"].x == pytest.approx(0.0 + 0.1) and labels["P04"].y == 6.0  # seen only at baseline
+    assert labels["P01"].font.color == patient_colours(PATIENTS)["P01"]
+    assert fig.layout.showlegend is not False and all(traces[p].showlegend is False for p in PATIENTS)
+
+
+def test_labels_of_tied_line_ends_are_pushed_apart():
+    """P01 and P03 both end on VAS 6, P02 on 6 too: three labels at one height would overprint."""
+    visits = FIVE_PATIENTS.copy()
+    visits.loc[(visits["month"] == 6.0) & visits["patient_id"].isin(["P01", "P02", "P03"]), "vas"] = 6.0
+    fig = spaghetti_figure(visits, "vas")
+    ys = sorted(a.y for a in fig.layout.annotations if (a.name or "").startswith("label") and a.name[6:] in
+                ("P01", "P02", "P03"))
+    gap = 0.055 * 10  # of the 0-10 axis
+    assert ys == pytest.approx([6.0 - gap, 6.0, 6.0 + gap])  # re-centred on the tied value
 
 
 def test_spaghetti_hover_has_exact_value_visit_and_month():
@@ -195,12 +251,14 @@ def test_patient_ids_are_text_in_legends_hovers_and_panel_titles_and_hover_gives
     assert "<a " not in " ".join(trace.hovertext) and "day 91" in " ".join(trace.hovertext)
     titles = [a.text for a in small_multiples_figure(visits).layout.annotations]
     assert not any("<a " in t for t in titles)
+    assert not any("<a " in a.text for a in fig.layout.annotations)  # the line-end labels too
 
 
 # --- many patients: bounded figures ----------------------------------------------------------------
 
-from medpath.figures.trajectory import MAX_PATIENT_TRACES, MAX_SMALL_MULTIPLES  # noqa: E402
 from test_trajectories import visits_table  # noqa: E402
+
+from medpath.figures.trajectory import MAX_PATIENT_TRACES, MAX_SMALL_MULTIPLES  # noqa: E402
 
 
 def _many(n: int):
@@ -227,15 +285,15 @@ def test_small_multiples_are_capped_with_a_note():
 def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
     n = MAX_PATIENT_TRACES + 1
     fig = spaghetti_figure(_many(n), "bmd_tscore")
-    assert [t.name for t in fig.data] == [f"Patients (n = {n}, one line each)", "Median"]
-    trace = fig.data[0]
+    assert [t.name for t in fig.data] == ["Median", f"Patients (n = {n}, one line each)"]
+    trace = fig.data[1]
     assert len(trace.x) == len(trace.y) == 3 * n + (n - 1)  # three visits each, a gap between patients
     assert list(trace.x[:3]) == [0.0, 3.0, 6.0] and _is_missing(trace.x[3]) and trace.x[4] == 0.0
     assert _is_missing(trace.y[1]) and trace.y[0] == -3.0 and trace.y[2] == -2.5  # P0000's month-3 gap
     assert _is_missing(trace.y[3])  # between P0000 and P0001
     assert list(trace.customdata[4]) == ["P0001", "baseline"]
     assert trace.connectgaps is False and "%{customdata[0]}" in trace.hovertemplate
-    median = fig.data[1]
+    median = fig.data[0]
     assert list(median.x) == [0.0, 3.0, 6.0]
     assert median.y[2] == pytest.approx(np.median([-2.5 + i / n for i in range(n)]))
     # up to the limit: one trace per patient, as before
@@ -245,7 +303,7 @@ def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
 def test_patient_ids_stay_text_in_the_many_patients_trace():
     visits = _many(MAX_PATIENT_TRACES + 1)
     visits["patient_id"] = visits["patient_id"].replace("P0000", "<b>P0000</b>")
-    trace = spaghetti_figure(visits, "vas").data[0]
+    trace = spaghetti_figure(visits, "vas").data[1]
     assert "&lt;b&gt;P0000&lt;/b&gt;" in {row[0] for row in trace.customdata}
     assert not any("<b>" in row[0] for row in trace.customdata)
 
@@ -261,3 +319,30 @@ def test_before_after_of_many_pairs_is_one_trace_within_the_dodge_band():
     assert baseline.min() == pytest.approx(-0.2) and baseline.max() == pytest.approx(0.2)
     assert followup - baseline == pytest.approx(np.ones(n))
     assert list(trace.y[:2]) == [8.0, 4.0]
+
+
+# --- accessibility: contrast (WCAG 2.1, 1.4.11 non-text contrast: 3:1) ---------------------------------------
+
+
+def test_contrast_ratio_by_hand():
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#FFFFFF", "#FFFFFF") == pytest.approx(1.0)
+    # #767676: channel 118/255 = 0.4627 -> ((0.4627 + 0.055) / 1.055) ** 2.4 = 0.1812; (1.05) / (0.2312) = 4.54
+    assert contrast_ratio("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)
+    # the old Okabe-Ito orange on white: the 1.8-2.3:1 the issue measured
+    assert contrast_ratio("#E69F00", "#FFFFFF") == pytest.approx(2.25, abs=0.01)
+
+
+@pytest.mark.parametrize("colour", PALETTE)
+def test_patient_colours_reach_3_to_1_on_white_and_every_who_band(colour):
+    for background in ("#FFFFFF", *WHO_BAND_FILLS.values()):
+        assert contrast_ratio(colour, background) >= 3.0, (colour, background)
+
+
+def test_who_band_borders_are_dashed_at_the_two_boundaries_and_reach_3_to_1():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    borders = [s for s in fig.layout.shapes if s.type == "line"]
+    assert sorted(s.y0 for s in borders) == [-2.5, -1.0]
+    assert all(s.line.dash == "dash" and s.line.color == BAND_BORDER_COLOUR for s in borders)
+    for fill in WHO_BAND_FILLS.values():
+        assert contrast_ratio(BAND_BORDER_COLOUR, fill) >= 3.0

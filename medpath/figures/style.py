@@ -1,7 +1,10 @@
-"""Shared look of every MedPath chart: fonts, white background, one colour per patient.
+"""Shared look of every MedPath chart: fonts, white background, one colour and one marker shape per
+patient, the provenance footer every chart carries, and the contrast arithmetic behind the colours.
 
-Patient colours come from Okabe & Ito's colour-blind-safe palette ("Color Universal Design",
-2008), extended with plotly's "Safe" qualitative palette when a study has more patients.
+Patient colours follow the hues of Okabe & Ito's colour-blind-safe palette ("Color Universal Design",
+2008), darkened until each reaches WCAG 2.1's 3:1 contrast for graphics (success criterion 1.4.11)
+against the white background and against every WHO band fill (``tests/test_trajectory_figures.py``
+computes it); beyond nine patients colours repeat and the marker shape tells patients apart.
 """
 
 from __future__ import annotations
@@ -11,9 +14,25 @@ from collections.abc import Iterable
 import plotly.graph_objects as go
 from plotly.colors import qualitative  # not plotly.express, whose import costs about 0.5 s
 
-# Okabe-Ito without its yellow (#F0E442), which is too faint on the white background.
+# Okabe-Ito without its yellow (#F0E442), which is too faint on the white background (kept for the funnel's bars).
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-PALETTE = OKABE_ITO + tuple(qualitative.Safe)
+#: Patient colours: Okabe-Ito hues darkened to >= 3:1 against white and the WHO band fills (the original
+#: orange and sky blue reach only 1.8 and 1.9:1), then Paul Tol's dark "muted" tones.
+PALETTE = ("#0072B2", "#B34700", "#007A5A", "#A8467F", "#8C6100", "#000000", "#6A3D9A", "#882255", "#332288")
+#: One marker shape per patient (cycled with a different step from the colours, so that patients 1 and 10
+#: share neither).
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", "star", "cross", "hexagon",
+           "pentagon", "triangle-left")
+#: The WHO band borders (T = −1 and −2.5): dashed, dark enough for 3:1 against every band fill.
+BAND_BORDER_COLOUR = "#555555"
+#: The median line, drawn beneath the patients' lines: wide, mid grey (4.5:1 against white).
+MEDIAN_COLOUR = "#767676"
+#: Exported images (the modebar's camera, the report's static copies, slides): one fixed 16:9 layout
+#: size whatever the browser window, saved at EXPORT_SCALE (so 1600 x 900 pixels).
+EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 800, 450, 2
+#: Room at the bottom of every chart for the provenance footer (pixels).
+FOOTER_MARGIN = 34
+_ = qualitative  # the Safe palette is no longer used: its light tones fall below 3:1 on the WHO bands
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 15
 TEXT_COLOUR = "#222222"  # near-black: axis text stays legible when projected
@@ -23,6 +42,37 @@ def patient_colours(patient_ids: Iterable[str]) -> dict[str, str]:
     """Map each patient id (sorted, so the mapping is the same on every page) to a colour."""
     ids = sorted(dict.fromkeys(str(p) for p in patient_ids))
     return {pid: PALETTE[i % len(PALETTE)] for i, pid in enumerate(ids)}
+
+
+def patient_symbols(patient_ids: Iterable[str]) -> dict[str, str]:
+    """Map each patient id (sorted, as ``patient_colours``) to a marker shape."""
+    ids = sorted(dict.fromkeys(str(p) for p in patient_ids))
+    return {pid: SYMBOLS[i % len(SYMBOLS)] for i, pid in enumerate(ids)}
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a "#RRGGBB" colour (sRGB, linearised)."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio (L1 + 0.05) / (L2 + 0.05) of two "#RRGGBB" colours, 1 to 21."""
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def add_footer(fig: go.Figure, text: str) -> go.Figure:
+    """Write ``text`` (the provenance: trial, data file, date, "SYNTHETIC") inside the figure, at its
+    bottom left, below everything else, so that every exported image names where it came from. The
+    bottom margin grows by ``FOOTER_MARGIN``."""
+    bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 60
+    fig.update_layout(margin={"b": bottom + FOOTER_MARGIN})
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                       yshift=-(bottom + FOOTER_MARGIN - 22), showarrow=False, align="left",
+                       font={"size": BASE_FONT_SIZE - 3, "color": "#444444"}, name="provenance")
+    return fig
 
 
 def apply_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:

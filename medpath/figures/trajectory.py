@@ -1,8 +1,12 @@
 """Per-patient trajectory charts: spaghetti plot, small multiples and a before-after (paired) plot.
 
-Each patient keeps one colour on every chart (``style.patient_colours`` over all patients of the
-visits table). Missed visits are gaps (``connectgaps=False``): lines are never drawn across a visit
-without a value. Values come from ``medpath.trajectories.patient_series``.
+Each patient keeps one colour and one marker shape on every chart (``style.patient_colours``,
+``style.patient_symbols`` over all patients of the visits table). Patients stay distinguishable when
+their values tie (integer VAS scores): each is nudged sideways by a small fixed step, the median line is
+drawn beneath them, and each line is labelled with its patient at its end. A missed visit is a gap in
+the patient's solid line (``connectgaps=False``: no value is ever interpolated) bridged by a separate
+dotted line, named and hovered as a missed visit, with a hollow marker where the visit was due.
+Values come from ``medpath.trajectories.patient_series``.
 
 Many patients: beyond ``MAX_PATIENT_TRACES`` patients the spaghetti and before-after plots draw all
 patients as one grey trace (lines separated by gaps, each point's hover naming its patient), so a
@@ -13,7 +17,6 @@ figure of thousands of patients stays a handful of traces; the small multiples s
 from __future__ import annotations
 
 import html
-
 import math
 from typing import Literal
 
@@ -22,10 +25,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from medpath.figures.style import BASE_FONT_SIZE, apply_layout, patient_colours
+from medpath.figures.style import (
+    BAND_BORDER_COLOUR,
+    BASE_FONT_SIZE,
+    MEDIAN_COLOUR,
+    apply_layout,
+    patient_colours,
+    patient_symbols,
+)
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
-from medpath.values import month_label
 from medpath.trajectories import WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX, patient_ids, patient_series
+from medpath.values import month_label
 
 X_TITLE = "Months since baseline"
 MEDIAN_NAME = "Median"
@@ -46,6 +56,11 @@ MAX_PATIENT_TRACES = 50
 ALL_PATIENTS_COLOUR = "rgba(80, 80, 80, 0.35)"
 #: Sideways step between patients in the before-after plot (x units; baseline and follow-up are 1 apart).
 DODGE = 0.03
+#: Sideways step between patients in the spaghetti plot (months), shrunk so all stay within ±0.3 months.
+MONTH_DODGE = 0.1
+#: Suffix of the name of a patient's dotted missed-visit trace, and the legend entry explaining it.
+MISSED_SUFFIX = " · missed visit"
+MISSED_LEGEND = "Dotted: missed visit (no value)"
 
 
 def _fmt(value: float, sign: bool = False) -> str:
@@ -72,6 +87,74 @@ def _colours(visits: pd.DataFrame, colours: dict[str, str] | None) -> dict[str, 
     return {**patient_colours(visits["patient_id"]), **(colours or {})}
 
 
+def _shifts(n: int, step: float, half_width: float) -> np.ndarray:
+    """Sideways offsets of n patients, centred on 0, ``step`` apart or closer so all stay within
+    ±``half_width``."""
+    step = min(step, 2 * half_width / max(n - 1, 1))
+    return (np.arange(n) - (n - 1) / 2) * step
+
+
+def _missed_trace(rows: pd.DataFrame, colour: str, x: list[float], y: str) -> go.Scatter | None:
+    """The dotted lines bridging a patient's missed visits: from the last value before a run of
+    missing values to the first after it, with a hollow marker at each missed visit's month (on the
+    bridge; hover says there is no value). None when the patient missed nothing between values."""
+    values = rows[y].to_numpy(dtype=float)
+    months = rows["month"].to_numpy(dtype=float)
+    observed = np.flatnonzero(~np.isnan(values))
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    hover: list[str] = []
+    for a, b in zip(observed[:-1], observed[1:]):
+        if b - a < 2:
+            continue
+        missed = ", ".join(month_label(m) for m in months[a + 1 : b])
+        for i in (a, *range(a + 1, b), b):
+            fraction = (months[i] - months[a]) / (months[b] - months[a])
+            xs.append(x[i])
+            ys.append(float(values[a] + fraction * (values[b] - values[a])))
+            hover.append(f"missed visit: {missed} (no value; dotted line only joins the neighbours)")
+        xs.append(None)
+        ys.append(None)
+        hover.append("")
+    if not xs:
+        return None
+    pid = html.escape(rows["patient_id"].iloc[0])
+    symbols = ["circle-open" if 0 < k < len(xs) and xs[k - 1] is not None and k + 1 < len(xs)
+               and xs[k + 1] is not None else "circle" for k in range(len(xs))]
+    return go.Scatter(
+        x=xs, y=ys, name=pid + MISSED_SUFFIX, mode="lines+markers", showlegend=False,
+        line={"color": colour, "width": 2, "dash": "dot"},
+        marker={"color": colour, "size": [10 if sym == "circle-open" else 0 for sym in symbols], "symbol": symbols},
+        hovertext=hover, hovertemplate=f"<b>{pid}</b> · %{{hovertext}}<extra></extra>", connectgaps=False,
+    )
+
+
+def _end_labels(fig: go.Figure, ends: list[tuple[str, float, float, str]], y_span: float) -> None:
+    """Label each line with its patient just right of its last point; labels closer than a line's height
+    are pushed apart (then the group is re-centred on the points), so tied end values stay readable."""
+    if not ends:
+        return
+    gap = 0.055 * y_span
+    ends = sorted(ends, key=lambda e: (round(e[1]), e[2], e[0]))  # by end month (lines ending together), then y
+    placed: list[float] = []
+    runs: list[list[int]] = []  # labels that touch: pushed apart, then re-centred on their points
+    for i, (_, x, y, _) in enumerate(ends):
+        same_column = i > 0 and round(ends[i - 1][1]) == round(x)
+        if same_column and y < placed[-1] + gap:
+            placed.append(placed[-1] + gap)
+            runs[-1].append(i)
+        else:
+            placed.append(y)
+            runs.append([i])
+    for run in runs:
+        shift = float(np.mean([ends[i][2] for i in run]) - np.mean([placed[i] for i in run]))
+        for i in run:
+            placed[i] += shift
+    for (pid, x, _, colour), label_y in zip(ends, placed):
+        fig.add_annotation(x=x, y=label_y, ax=0, ay=0, text=f"<b>{pid}</b>", showarrow=False, xanchor="left",
+                           xshift=8, font={"size": BASE_FONT_SIZE - 2, "color": colour}, name=f"label {pid}")
+
+
 def _selected(visits: pd.DataFrame, patients) -> list[str]:
     ids = patient_ids(visits)
     if patients is None:
@@ -82,7 +165,8 @@ def _selected(visits: pd.DataFrame, patients) -> list[str]:
     return [p for p in ids if p in wanted]
 
 
-def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", **kwargs) -> go.Scatter:
+def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", symbol: str = "circle",
+                   **kwargs) -> go.Scatter:
     """One patient's line with markers; hover gives the exact value, visit label and month."""
     o = OUTCOMES[outcome]
     pid = html.escape(rows["patient_id"].iloc[0])  # plotly renders pseudo-HTML: an id must stay text
@@ -98,7 +182,7 @@ def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "valu
         name=pid,
         mode="lines+markers",
         line={"color": colour, "width": 2.5},
-        marker={"color": colour, "size": 9},
+        marker={"color": colour, "size": 9, "symbol": symbol},
         connectgaps=False,
         cliponaxis=False,
         hovertext=hover,
@@ -158,6 +242,9 @@ def _add_who_bands(fig: go.Figure, y_range: tuple[float, float]) -> None:
             align="left",
             font={"size": BASE_FONT_SIZE - 1, "color": "#444444"},
         )
+    for boundary in (WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX):  # dashed borders: the bands survive colour blindness
+        fig.add_hline(y=boundary, layer="below", name=f"WHO boundary {boundary:g}",
+                      line={"color": BAND_BORDER_COLOUR, "width": 1.5, "dash": "dash"})
 
 
 def spaghetti_figure(
@@ -180,25 +267,42 @@ def spaghetti_figure(
     colour = _colours(visits, colours)
 
     fig = go.Figure()
-    if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
-        fig.add_trace(_all_patients_trace(series, outcome, y))
-    else:
-        for pid, rows in series.groupby("patient_id", sort=True):
-            fig.add_trace(_patient_trace(rows, outcome, colour[pid], y))
     by_month = series.groupby("month")[y]
     median, count = by_month.median(), by_month.count()
-    fig.add_trace(
+    fig.add_trace(  # first, so that it is drawn beneath the patients' lines
         go.Scatter(
             x=median.index.tolist(),
             y=median.tolist(),
             name=MEDIAN_NAME,
             mode="lines",
-            line={"color": "black", "width": 3, "dash": "dash"},
+            line={"color": MEDIAN_COLOUR, "width": 7},
+            opacity=0.55,
             connectgaps=False,
             customdata=count.tolist(),
             hovertemplate=f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
         )
     )
+    ends: list[tuple[str, float, float, str]] = []
+    if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
+        fig.add_trace(_all_patients_trace(series, outcome, y))
+    else:
+        groups = list(series.groupby("patient_id", sort=True))
+        shifts = _shifts(len(groups), MONTH_DODGE, 0.3)
+        symbol = patient_symbols(visits["patient_id"])
+        missed = []
+        for (pid, rows), shift in zip(groups, shifts):
+            x = (rows["month"].to_numpy(dtype=float) + shift).tolist()
+            fig.add_trace(_patient_trace(rows, outcome, colour[pid], y, symbol=symbol[pid], x=x, showlegend=False))
+            if (bridge := _missed_trace(rows, colour[pid], x, y)) is not None:
+                missed.append(bridge)
+            last = rows[y].last_valid_index()
+            if last is not None:
+                ends.append((html.escape(pid), x[rows.index.get_loc(last)], float(rows.at[last, y]), colour[pid]))
+        for bridge in missed:
+            fig.add_trace(bridge)
+        if missed:  # one legend entry that explains the dotted lines
+            fig.add_trace(go.Scatter(x=[None], y=[None], name=MISSED_LEGEND, mode="lines",
+                                     line={"color": "#444444", "width": 2, "dash": "dot"}, hoverinfo="skip"))
 
     plotted = series.dropna(subset=[y])
     o = OUTCOMES[outcome]
@@ -206,18 +310,28 @@ def spaghetti_figure(
     title = f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}"
     apply_layout(fig, title)
     months = sorted(series["month"].unique())
-    fig.update_xaxes(title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months])
+    right = (max(months) if months else 0) + max(0.9, 0.16 * (max(months) if months else 0))  # room for labels
+    fig.update_xaxes(title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months],
+                     range=[-0.5, right])
     fig.update_yaxes(title_text=_y_title(outcome, mode))
-    fig.update_layout(legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"}, margin={"b": 110})
+    fig.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
+                              "font": {"size": BASE_FONT_SIZE - 2}},
+                      title={"y": 0.985, "yanchor": "top", "yref": "container"}, margin={"t": 90})
+    y_span = 1.0
     if mode == "change":
         fig.add_hline(y=0, line={"color": "#555555", "width": 1.5, "dash": "dot"})
+        finite = plotted[y].dropna()
+        y_span = float(finite.max() - finite.min()) if len(finite) else 1.0
     elif outcome == "bmd_tscore":
         y_range = _tscore_range(plotted[y])
         fig.update_yaxes(range=list(y_range))
         _add_who_bands(fig, y_range)
         fig.update_layout(margin={"r": 150})
+        y_span = y_range[1] - y_range[0]
     elif o.axis_range is not None:
         fig.update_yaxes(range=list(o.axis_range))
+        y_span = o.axis_range[1] - o.axis_range[0]
+    _end_labels(fig, ends, y_span or 1.0)
     return fig
 
 
@@ -235,6 +349,7 @@ def small_multiples_figure(
     selected = _selected(visits, patients)
     ids = selected[:MAX_SMALL_MULTIPLES]
     colour = _colours(visits, colours)
+    symbols = patient_symbols(visits["patient_id"])
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     specs = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
@@ -257,7 +372,7 @@ def small_multiples_figure(
             rows = by_patient[outcome].get(pid)
             if rows is None:  # the outcome was never measured in this study
                 continue
-            trace = _patient_trace(rows, outcome, colour[pid], showlegend=False)
+            trace = _patient_trace(rows, outcome, colour[pid], symbol=symbols[pid], showlegend=False)
             fig.add_trace(trace, row=2 * block + j + 1, col=col + 1)
 
     shown = (f"n = {len(ids)}" if len(ids) == len(selected)
@@ -310,13 +425,26 @@ def before_after_figure(
     if n_pairs > MAX_PATIENT_TRACES:
         fig.add_trace(_all_patients_trace(series, outcome, x="x"))
     else:
+        symbol = patient_symbols(visits["patient_id"])
         for pid, rows in series.groupby("patient_id", sort=True):
-            fig.add_trace(_patient_trace(rows, outcome, colour[pid], x=rows["x"].tolist()))
+            fig.add_trace(_patient_trace(rows, outcome, colour[pid], symbol=symbol[pid], x=rows["x"].tolist()))
 
     o = OUTCOMES[outcome]
     apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {n_pairs} pairs")
     fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, 1.5])
     fig.update_yaxes(title_text=_y_title(outcome))
+    fig.update_layout(showlegend=n_pairs > MAX_PATIENT_TRACES)  # patients are labelled at the line ends
     if o.axis_range is not None:
         fig.update_yaxes(range=list(o.axis_range))
+        y_span = o.axis_range[1] - o.axis_range[0]
+    else:
+        values = series["value"]
+        y_span = float(values.max() - values.min()) if len(values) else 1.0
+        padding = 0.1 * (y_span or 1.0)
+        fig.update_yaxes(range=[float(values.min()) - padding, float(values.max()) + padding] if len(values) else None)
+        y_span = y_span + 2 * padding
+    if n_pairs <= MAX_PATIENT_TRACES:
+        ends = [(html.escape(pid), float(rows["x"].iloc[-1]), float(rows["value"].iloc[-1]), colour[pid])
+                for pid, rows in series.groupby("patient_id", sort=True)]
+        _end_labels(fig, ends, y_span or 1.0)
     return fig
