@@ -162,6 +162,9 @@ class Study:
     label: str = ""
     synthetic: bool = False
     left_out_values: pd.DataFrame = field(default_factory=empty_left_out)
+    #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
+    adverse_events: pd.DataFrame | None = None
+    disposition: pd.DataFrame | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:

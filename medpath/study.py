@@ -15,6 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
+from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.layouts import arrange
 from medpath.model import PROVENANCE, SCREENING_COLUMNS, VISIT_COLUMNS, Finding, SourceFile, Study
 from medpath.reading import ReadError, read_tables
@@ -42,12 +43,17 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
     findings: list[Finding] = []
     parsed: list[Parsed] = []
     groups: list[str | None] = []
+    extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
     for name, data in files:
         try:
             tables = read_tables(name, data)
         except ReadError as exc:
             findings.append(exc.finding)
             continue
+        found, tables = split_extra_tables(tables)
+        extra.adverse_events += found.adverse_events
+        extra.disposition += found.disposition
+        extra.findings += found.findings
         arranged = arrange(tables)
         findings.extend(_plain(f) for f in arranged.findings)
         for k, table in enumerate(arranged.tables):
@@ -79,6 +85,9 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
     excluded["visits"] += dropped
     if screening is not None:
         findings.extend(_unscreened(visits, screening))
+    adverse_events, disposition, said, extra_excluded = parse_extra_tables(extra, screening, visits)
+    findings.extend(said)
+    excluded.update(extra_excluded)
     names = [n for n, _ in files]
     sources = tuple(source_file(n, d) for n, d in files)
     if sources and all(s.sha256 in _sample_hashes() for s in sources):
@@ -92,6 +101,8 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         left_out_values=left_out_table(parsed, screening, visits),
         label=label or ", ".join(names),
         synthetic=synthetic,
+        adverse_events=adverse_events,
+        disposition=disposition,
     )
 
 
