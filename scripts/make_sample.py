@@ -7,7 +7,9 @@ The study imitates NCT04501354 (single group, target n = 5): 30 screened candida
 mix of reasons for not being enrolled, 5 enrolled patients with visits at baseline and months 1, 3
 and 6 (spine BMD measured at baseline, month 3 and month 6; VAS at every visit). Baseline T-scores
 lie around −3 and VAS around 6–7. The month-6 changes include a tied pair and an unchanged VAS so
-the statistics meet real small-sample conditions; one patient missed the month-3 visit. The random
+the statistics meet real small-sample conditions; one patient missed the month-3 visit. Seven adverse
+events in four patients (one serious, unrelated) and every patient's disposition (all completed) fill the
+optional ``adverse_events`` and ``disposition`` sheets (and CSV files). The random
 generator has a fixed seed, so the files are the same on every run. Every file says "synthetic".
 """
 
@@ -74,6 +76,30 @@ OUTCOMES = {
 }
 
 
+# Adverse events of the enrolled patients (CTCAE v5.0 grades): the known signals of umbilical-cord MSC
+# infusion, transient fever and an infusion-site reaction on the day of infusion, and unrelated events.
+# (patient number, term, onset in months since baseline, grade, serious, relatedness, outcome)
+ADVERSE_EVENTS_HEADER = ["patient_id", "term", "onset_month", "grade", "serious", "relatedness", "outcome"]
+ADVERSE_EVENTS: list[tuple[int, str, float, int, str, str, str]] = [
+    (1, "Fever", 0, 1, "no", "probable", "recovered"),
+    (1, "Infusion site reaction", 0, 1, "no", "definite", "recovered"),
+    (8, "Fever", 0, 2, "no", "probable", "recovered"),
+    (8, "Back pain", 3, 2, "no", "unlikely", "recovered"),
+    (15, "Pneumonia", 4, 3, "yes", "unrelated", "recovered"),  # hospitalised: serious
+    (23, "Fever", 0, 1, "no", "probable", "recovered"),
+    (23, "Rash", 1, 1, "no", "possible", "recovered"),
+]
+# Disposition after enrolment: every enrolled patient completed the month-6 visit.
+DISPOSITION_HEADER = ["patient_id", "status", "reason", "date"]
+DISPOSITION: list[tuple[int, str, str, str]] = [
+    (1, "completed", "", "2021-03-02"),
+    (4, "completed", "", "2021-03-09"),
+    (8, "completed", "", "2021-03-16"),
+    (15, "completed", "", "2021-04-06"),
+    (23, "completed", "", "2021-04-20"),
+]
+
+
 def _pid(number: int) -> str:
     return f"MSC-{number:02d}"
 
@@ -115,6 +141,14 @@ def visit_rows(rng: np.random.Generator) -> list[list[object]]:
     return rows
 
 
+def adverse_event_rows() -> list[list[object]]:
+    return [[_pid(n), *rest] for n, *rest in ADVERSE_EVENTS]
+
+
+def disposition_rows() -> list[list[object]]:
+    return [[_pid(n), status, reason or None, date] for n, status, reason, date in DISPOSITION]
+
+
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
     sheet = workbook.create_sheet(title)
     sheet.append(header)
@@ -125,7 +159,8 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[ob
     sheet.freeze_panes = "A2"
 
 
-def write_workbook(path: Path, about: list[str], screening: list[list[object]], visits: list[list[object]]) -> None:
+def write_workbook(path: Path, about: list[str], screening: list[list[object]], visits: list[list[object]],
+                   adverse_events: list[list[object]], disposition: list[list[object]]) -> None:
     workbook = Workbook()
     info = workbook.active
     info.title = "About"
@@ -134,6 +169,8 @@ def write_workbook(path: Path, about: list[str], screening: list[list[object]], 
     info["A1"].font = Font(bold=True, size=14)
     _sheet(workbook, "screening", SCREENING_HEADER, screening)
     _sheet(workbook, "visits", VISITS_HEADER, visits)
+    _sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_events)
+    _sheet(workbook, "disposition", DISPOSITION_HEADER, disposition)
     workbook.save(path)
 
 
@@ -154,13 +191,18 @@ def main() -> None:
         [
             BANNER,
             "Imitates NCT04501354: allogeneic umbilical-cord MSC in osteoporosis (single group, target n = 5).",
-            "Sheets: screening (one row per screened candidate), visits (one row per patient and visit).",
+            "Sheets: screening (one row per screened candidate), visits (one row per patient and visit),",
+            "adverse_events (one row per event, CTCAE v5.0 grade), disposition (one row per enrolled patient).",
         ],
         screening,
         visits,
+        adverse_event_rows(),
+        disposition_rows(),
     )
     write_csv(OUT / "medpath_sample_screening.csv", SCREENING_HEADER, screening)
     write_csv(OUT / "medpath_sample_visits.csv", VISITS_HEADER, visits)
+    write_csv(OUT / "medpath_sample_adverse_events.csv", ADVERSE_EVENTS_HEADER, adverse_event_rows())
+    write_csv(OUT / "medpath_sample_disposition.csv", DISPOSITION_HEADER, disposition_rows())
     write_workbook(
         OUT / "template.xlsx",
         [
@@ -169,6 +211,11 @@ def main() -> None:
             "infection tests positive/negative, consent signed/declined/pending, enrolled yes/no.",
             "visits: visit = baseline, month 1, month 3, month 6 (or a month offset); bmd_tscore; vas 0-10;",
             "optional bmd_g_cm2, rom_deg, qol. Missing values: leave blank. Use pseudonymised ids only.",
+            "adverse_events (optional): one row per event: term, onset_month (or an onset date), CTCAE grade 1-5,",
+            "serious yes/no, relatedness unrelated/unlikely/possible/probable/definite, outcome recovered/recovering/",
+            "not recovered/recovered with sequelae/fatal/unknown.",
+            "disposition (optional): one row per enrolled patient: status completed/lost to follow-up/withdrew/died,",
+            "the reason (for every patient who did not complete) and the date.",
         ],
         [
             [
@@ -193,6 +240,8 @@ def main() -> None:
             ]
         ],
         [["P01", "baseline", 0, -2.9, 7, 0.79, 40, 45], ["P01", "month 6", 6, -2.7, 4, 0.81, 45, 55]],
+        [["P01", "Fever", 0, 1, "no", "probable", "recovered"]],
+        [["P01", "completed", None, "2021-03-02"]],
     )
 
 
