@@ -108,25 +108,20 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
         value = np.full(len(ids), np.nan)
         value[codes[rows]] = measured[rows]  # used only where the patient has exactly one row
         at.append((month_label(month), np.bincount(codes[rows], minlength=len(ids)), value))
-    pairs, unpaired = [], {}
-    for i, pid in enumerate(ids):
-        values, problems = [], []
-        for where, counts, firsts in at:
-            count, value = int(counts[i]), firsts[i]
-            if count == 0:
+    usable = np.logical_and.reduce([(counts == 1) & ~np.isnan(value) for _, counts, value in at])
+    unpaired = {}
+    for i in np.flatnonzero(~usable):  # words only for the patients without a pair
+        problems = []
+        for where, counts, value in at:
+            if counts[i] == 0:
                 problems.append(f"no {where} visit")
-            elif count > 1:
-                problems.append(f"{count} rows at {where} (ambiguous)")
-            elif math.isnan(value):
+            elif counts[i] > 1:
+                problems.append(f"{counts[i]} rows at {where} (ambiguous)")
+            elif math.isnan(value[i]):
                 problems.append(f"{label} not measured at {where}")
-            else:
-                values.append(float(value))
-        if problems:
-            unpaired[pid] = "; ".join(problems)
-        else:
-            pairs.append((pid, *values))
-    changes = pd.DataFrame(pairs, columns=["patient_id", "baseline", "followup"])
-    changes = changes.astype({"baseline": float, "followup": float})
+        unpaired[ids[i]] = "; ".join(problems)
+    changes = pd.DataFrame({"patient_id": ids[usable].tolist(), "baseline": at[0][2][usable],
+                            "followup": at[1][2][usable]})
     changes["change"] = stats.paired_differences(changes["baseline"], changes["followup"])
     return changes, unpaired
 
