@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 
-import pandas as pd
 import pytest
 
 from medpath.eligibility import CRITERIA, evaluate
