@@ -35,7 +35,19 @@ def _study(args: argparse.Namespace) -> Study:
     if args.sample:
         return load_sample_study()
     files, problems = _read_files(args.files)
-    study = load_study(files)
+    profile = None
+    if getattr(args, "mapping", None):
+        from medpath.mapping import ProfileError, parse_profile
+
+        try:
+            profile = parse_profile(Path(args.mapping).read_bytes(), Path(args.mapping).name)
+        except OSError as exc:
+            problems.append(Finding("error", args.mapping, None, None, None, None,
+                                    f"cannot open the mapping profile: {exc.strerror}"))
+        except ProfileError as exc:  # a broken profile is refused: nothing is read with half a mapping
+            empty = load_study([])
+            return replace(empty, findings=(*problems, *exc.findings()))
+    study = load_study(files, mapping=profile)
     return replace(study, findings=(*problems, *study.findings))
 
 
@@ -67,6 +79,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     study = _study(args)
     if args.json:
         summary = summarise(study, alternative=args.alternative, zero_method=args.zero_method)
+        summary.setdefault("mapping", study.mapping_json())  # the column -> field map used (README, Mapping profile)
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return _exit_code(study)
     print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
@@ -132,6 +145,8 @@ def cmd_slides(args: argparse.Namespace) -> int:
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="one .xlsx workbook, or CSV files")
     parser.add_argument("--sample", action="store_true", help="use the bundled synthetic sample study instead")
+    parser.add_argument("--mapping", metavar="PROFILE", help="a mapping profile (YAML or JSON: the study team's "
+                        "column names, values and sheets; README, 'Mapping profile')")
 
 
 def _add_test_options(parser: argparse.ArgumentParser) -> None:

@@ -20,7 +20,11 @@ _CORRECTION = re.compile(r"[\s_(\[-]*(?<![a-z])(koreksi|dikoreksi|corrected|corr
 
 
 def normalise(name: object) -> str:
-    """The comparison key of a header: lower case, letters and digits only, without a correction mark."""
+    """The comparison key of a header: lower case, letters and digits only, without a correction mark. A header
+    that a mapping profile assigned to a field (``FieldHeader``) compares as that field."""
+    assigned = getattr(name, "field", None)
+    if assigned is not None:
+        return _NOT_ALNUM.sub("", assigned.lower())
     text = str(name).lower()
     if "kor" in text or "cor" in text or "rev" in text or "perbai" in text:
         text = _CORRECTION.sub(" ", text)
@@ -137,3 +141,53 @@ def sheet_kind(sheet_name: str | None) -> str | None:
         if key in names or any(key.startswith(n) or key.endswith(n) for n in names if len(n) > 5):
             return kind
     return None
+
+
+class FieldHeader(str):
+    """A header as the user wrote it (shown as is, so every finding names the user's own column) that a mapping
+    profile (``medpath.mapping``) assigned to a field: ``normalise`` compares it as that field."""
+
+    field: str | None = None
+
+    def __new__(cls, name: str, field: str) -> FieldHeader:
+        header = super().__new__(cls, name)
+        header.field = field
+        return header
+
+    def __reduce__(self):
+        return (FieldHeader, (str(self), self.field))
+
+
+class AddedHeader(str):
+    """A column MedPath added (the visit of a per-visit sheet, the days computed from visit dates): not one of
+    the user's columns, so it is not listed among them."""
+
+
+#: How the Data page names each field ("T-score L1-L4 → spine BMD T-score").
+FIELD_LABELS: dict[str, str] = {
+    "patient_id": "patient id",
+    "sex": "sex",
+    "age": "age (years)",
+    "bmd_tscore": "spine BMD T-score",
+    "autoimmune_disease": "autoimmune disease (yes/no)",
+    "osteoporosis_related_disease": "osteoporosis-related disease (yes/no)",
+    "osteoporosis_drugs": "osteoporosis drugs (yes/no)",
+    "immunosuppressant": "immunosuppressant (yes/no)",
+    "anticoagulant": "anticoagulant (yes/no)",
+    "corticosteroid": "corticosteroid (yes/no)",
+    "paralysis_after_surgery": "paralysis after surgery (yes/no)",
+    "hbsag": "HBsAg test",
+    "hiv": "HIV test",
+    "cmv": "CMV test",
+    "rubella": "rubella test",
+    "toxoplasma": "toxoplasma test",
+    "consent": "informed consent",
+    "enrolled": "enrolled (yes/no)",
+    "visit": "visit",
+    "month": "month since baseline",
+    "day": "day since baseline",
+    "date": "visit date",
+    "screening_number": "screening number",
+    **{key: outcome.label + ("" if key == "bmd_tscore" else f" ({outcome.unit})") for key, outcome in OUTCOMES.items()
+       if key != "bmd_tscore"},
+}

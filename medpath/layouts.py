@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from medpath.columns import (
@@ -44,10 +45,12 @@ from medpath.columns import (
     SCREENING_NUMBER,
     VISIT_ALIASES,
     VISIT_DATE,
+    AddedHeader,
     SheetLabel,
     is_correction,
     normalise,
 )
+from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
 from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, Finding
 from medpath.reading import RawTable
 from medpath.validation import classify
@@ -70,27 +73,87 @@ class Arranged:
     tables: list[RawTable]
     findings: list[Finding] = field(default_factory=list)
     groups: dict[int, str] = field(default_factory=dict)  # index into ``tables`` -> group name
+    #: the columns decided here (left out, or used in another way than by name), as ``Study.columns`` rows
+    columns: list[dict] = field(default_factory=list)
+    #: (file, sheet, header) -> what a mapping profile translated in that column
+    value_notes: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
 
 
-def arrange(tables: Sequence[RawTable]) -> Arranged:
-    """The raw tables of one file, rearranged for validation (see the module docstring)."""
+#: The ``Arranged.columns`` of the ``arrange`` call running in this thread (the helpers below add to it).
+_RECORDS: ContextVar[list[dict] | None] = ContextVar("layout_column_records", default=None)
+
+
+def _record(table: RawTable, header: object, field_name: str | None, status: str, note: str,
+            kind: str | None = None) -> None:
+    records = _RECORDS.get()
+    if records is not None and str(header).strip() and not isinstance(header, AddedHeader):
+        records.append(column_record(table, str(header), field_name, status, note, kind))
+
+
+def arrange(tables: Sequence[RawTable], profile: Profile | None = None) -> Arranged:
+    """The raw tables of one file, rearranged for validation (see the module docstring); a mapping ``profile``
+    (``medpath.mapping``) is applied first: its sheet rules, then (after hidden rows and columns and two-row
+    headers) its column rules, and at the end its value translations."""
     out = Arranged([])
+    token = _RECORDS.set(out.columns)
+    try:
+        _arrange(tables, profile, out)
+    finally:
+        _RECORDS.reset(token)
+    return out
+
+
+def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged) -> None:
     parts: list[RawTable] = []
+    profile_visits: list[int] = []
     for table in tables:
-        if table.hidden:
+        rule = apply_sheet(profile, table)
+        if rule == IGNORE:
+            for name in table.header:
+                _record(table, name, None, "ignored", "the mapping profile says: ignore this sheet")
+            continue
+        if table.hidden and rule is None:
             out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
                                         "this sheet is hidden in Excel; it was left out (unhide it, or delete it if it "
                                         "is an old copy, to choose)"))
+            for name in table.header:
+                _record(table, name, None, "hidden", "the sheet is hidden in Excel")
             continue
+        if table.hidden:
+            out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
+                                        f"this sheet is hidden in Excel; it was read because the mapping profile "
+                                        f"marks it as {rule}"))
         table = _clean(table)
+        table, dropped = apply_columns(profile, table)
+        out.columns.extend(dropped)
+        if rule is not None:
+            table = mark_sheet(table, rule)
+            if rule not in ("screening", "visits"):
+                profile_visits.append(len(parts))
         parts.extend(_resolve_columns(_screening_log(part)) for part in _split_redcap(table))
     # a sheet holding screening and visits feeds the screening table only when the file has no other one
     has_screening = any(classify(p) == "screening" and _both_tables(p) is None for p in parts)
-    for part in parts:
+    for k, part in enumerate(parts):
+        if k in profile_visits:
+            out.groups[len(out.tables)] = "per-visit sheets"
         out.tables.extend(_split_screening_and_visits(part, keep_screening=not has_screening))
     _per_visit_sheets(out)
     out.tables = [_visit_dates(t) for t in out.tables]
-    return out
+    for k, table in enumerate(out.tables):
+        table, notes = apply_values(profile, table)
+        out.tables[k] = table
+        for header, note in notes.items():
+            out.value_notes[(table.file, None if table.sheet is None else str(table.sheet) or None, header)] = note
+
+
+def clean(table: RawTable) -> RawTable:
+    """Hidden columns and rows, struck-through rows, a two-row header and rows that are not data, handled as
+    ``arrange`` does (the mapping step shows the columns of the cleaned table)."""
+    token = _RECORDS.set(None)
+    try:
+        return _clean(table)
+    finally:
+        _RECORDS.reset(token)
 
 
 # --- small table operations ------------------------------------------------------------------------
@@ -159,6 +222,8 @@ def _clean(table: RawTable) -> RawTable:
         hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
         if hidden:
             names = [table.header[i] or _letters(i) for i in hidden]
+            for i in hidden:
+                _record(table, table.header[i], None, "hidden", "the column is hidden in Excel")
             table = _note(_drop_columns(table, set(hidden)), _finding(
                 table, "warning", table.header_row, None, ", ".join(names),
                 f"{len(hidden)} hidden column(s) left out: {_names(names)} (unhide them in Excel to have them read)"))
@@ -314,6 +379,15 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
             if is_label and i < len(cells) and isinstance(cells[i], str):
                 cells[i] = {"checked": "yes", "unchecked": "no"}.get(cells[i].strip().lower(), cells[i])
     table = replace(table, header=header, rows=rows)
+    for i in sorted(ignored):
+        if table.header[i] in unread_checkboxes:
+            _record(table, table.header[i], None, "unknown", "a REDCap checkbox whose option is not a field MedPath "
+                    "knows")
+        else:
+            _record(table, table.header[i], None, "ignored", "REDCap bookkeeping (instance, data access group, "
+                    "form status or time stamp)")
+    if repeat is not None:
+        _record(table, table.header[repeat], None, "ignored", "the REDCap repeating instrument: its rows are kept apart")
     notes: list[Finding] = []
     if unread_checkboxes:
         notes.append(_finding(table, "warning", table.header_row, None, ", ".join(unread_checkboxes[:20]),
@@ -341,6 +415,9 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                  and _ALL_ALIASES.get(normalise(h)) == "patient_id"]
     if record is not None and other_ids:
         ignored |= set(other_ids)
+        for i in other_ids:
+            _record(table, table.header[i], None, "not used", f"the patient id is the REDCap record id "
+                    f"('{table.header[record]}')")
         notes.append(_finding(table, "warning", table.header_row, table.header[record], None,
                               f"the patient id is the REDCap record id ('{table.header[record]}', which links the "
                               f"events); {_names([header[i] for i in other_ids])} not used as the id"))
@@ -390,6 +467,8 @@ def _screening_log(table: RawTable) -> RawTable:
             linked += 1
         rows.append(cells)
     number_name, subject_name = table.header[number], table.header[subject]
+    _record(table, number_name, "patient_id", "used", f"screening number: the id of candidates without a subject id "
+            f"in '{subject_name}'", "screening")
     table = _drop_columns(replace(table, rows=rows), {number})
     return _note(table, _finding(
         table, "warning", table.header_row, subject_name, None,
@@ -467,7 +546,21 @@ def _resolve_columns(table: RawTable) -> RawTable:
     for (field_name, slot), group in groups.items():
         if len(group) == 1 and not (field_name in _BMD_FIELDS and group[0].region not in (None, "L1-L4")):
             continue
-        drop |= _choose(table, field_name, slot, group, notes)
+        before = len(notes)
+        dropped = _choose(table, field_name, slot, group, notes)
+        drop |= dropped
+        said = notes[before:]
+        error = next((f.message for f in said if f.severity == "error"), None)
+        kept_corrected = any(c.corrected and c.index not in dropped for c in group)
+        for c in group:
+            if c.index not in dropped:
+                continue
+            if error:
+                _record(table, c.name, None, "ambiguous", error)
+            elif kept_corrected and not c.corrected:
+                _record(table, c.name, None, "superseded", said[0].message if said else "")
+            else:
+                _record(table, c.name, None, "not used", said[-1].message if said else "")
     if not drop and not notes:
         return table
     return _note(_drop_columns(table, drop), *notes)
@@ -577,6 +670,9 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
     visits = _keep_rows(visits, with_values)
     names = _names([c.name for c in screening], 6)
     if not keep_screening:
+        for c in screening:
+            _record(table, c.name, None, "not used", "a screening column of a sheet that also holds visits: the file "
+                    "has a screening table")
         message = (f"the screening columns of this sheet ({names}) were not used: the file has a screening table; "
                    f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)")
         return [replace(visits, sheet=SheetLabel(table.sheet or "", "visits"),
@@ -613,7 +709,7 @@ def _per_visit_sheets(out: Arranged) -> None:
         names = {c.field for c in fields if not c.slot}
         if "patient_id" not in names or not names & set(OUTCOMES) or names & _TIME or any(c.slot for c in fields):
             continue
-        out.tables[k] = replace(_add_column(table, "Visit", [str(table.sheet)] * len(table.rows)),
+        out.tables[k] = replace(_add_column(table, AddedHeader("Visit"), [str(table.sheet)] * len(table.rows)),
                                 sheet=SheetLabel(str(table.sheet), "visits"))
         found.append((k, table, visit))
     if not found:
@@ -680,5 +776,7 @@ def _visit_dates(table: RawTable) -> RawTable:
             days.append(float((date - first[pid]).days) if pid in first else None)
     message = (f"read as: visit dates in '{table.header[date_index]}': each visit's month is counted from the "
                "patient's first visit (baseline), days 0-14 exact, from day 15 on the nearest whole month")
-    return _note(_drop_columns(_add_column(table, "days since baseline", days), {date_index}),
+    _record(table, table.header[date_index], "date", "used", "visit dates: the month is counted from the patient's "
+            "first visit", "visits")
+    return _note(_drop_columns(_add_column(table, AddedHeader("days since baseline"), days), {date_index}),
                  _finding(table, "warning", table.header_row, table.header[date_index], None, message), *notes)

@@ -29,6 +29,15 @@ so that no row is dropped silently.
     field (the canonical column, e.g. "vas"); value (the cell as written, e.g. 11); reason (the finding's
     message); source_file, source_sheet, source_row (Excel row), source_column (the user's column name).
     ``Study.left_out_text("vas", month)`` says it in words: "MSC-01 baseline left out (11)".
+
+``Study.columns``, one row per column of every sheet of every file (columns ``COLUMN_FIELDS``):
+    file; sheet (None for CSV); header (as the user wrote it, or as a two-row header was flattened); field (the
+    canonical field it was read as, e.g. "bmd_tscore", or None); table ("screening" / "visits", or several joined
+    by ", "; None when not used); status: "used" (read by its name), "profile" (read as the mapping profile says),
+    or why it was not used: "unknown" (not a name MedPath knows), "second column", "superseded", "ambiguous",
+    "not used", "not read" (its sheet could not be used), "hidden", "ignored" (by the profile, or REDCap
+    bookkeeping); note: the reason or detail in words. ``Study.profile`` is the mapping profile applied (in its
+    own format, ``medpath.mapping``), or None.
 """
 
 from __future__ import annotations
@@ -40,6 +49,16 @@ import pandas as pd
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 LEFT_OUT_COLUMNS = ("table", "patient_id", "visit", "month", "field", "value", "reason", *PROVENANCE, "source_column")
+
+
+COLUMN_FIELDS = ("file", "sheet", "header", "field", "table", "status", "note")
+#: ``Study.columns`` statuses of a column that is read.
+USED_STATUSES = ("used", "profile")
+
+
+def empty_columns() -> pd.DataFrame:
+    """A ``Study.columns`` table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMN_FIELDS})
 
 
 def empty_left_out() -> pd.DataFrame:
@@ -162,6 +181,14 @@ class Study:
     label: str = ""
     synthetic: bool = False
     left_out_values: pd.DataFrame = field(default_factory=empty_left_out)
+    columns: pd.DataFrame = field(default_factory=empty_columns)
+    profile: dict | None = None
+
+    def mapping_json(self) -> dict:
+        """The ``mapping`` key of the summary JSON: the profile applied (or None) and every column with the field
+        it was read as, or why not, so a run can be reproduced from its output."""
+        rows = self.columns.astype(object).where(self.columns.notna(), None).to_dict("records")
+        return {"profile": self.profile, "columns": rows}
     #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
     adverse_events: pd.DataFrame | None = None
     disposition: pd.DataFrame | None = None

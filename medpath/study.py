@@ -15,10 +15,22 @@ from importlib import resources
 
 import pandas as pd
 
+from medpath.columns import normalise
 from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.layouts import arrange
-from medpath.model import PROVENANCE, SCREENING_COLUMNS, VISIT_COLUMNS, Finding, SourceFile, Study
-from medpath.reading import ReadError, read_tables
+from medpath.mapping import Profile
+from medpath.model import (
+    COLUMN_FIELDS,
+    PROVENANCE,
+    SCREENING_COLUMNS,
+    USED_STATUSES,
+    VISIT_COLUMNS,
+    Finding,
+    SourceFile,
+    Study,
+    empty_columns,
+)
+from medpath.reading import RawTable, ReadError, read_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
 #: The bundled synthetic study and template.xlsx: package data (medpath/sample; data/sample links to it).
@@ -38,11 +50,16 @@ def _sample_hashes() -> frozenset[str]:
                      for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_"))
 
 
-def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False) -> Study:
-    """Validate the uploaded files into one ``Study``; problems become findings, never exceptions."""
+def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False,
+               mapping: Profile | None = None) -> Study:
+    """Validate the uploaded files into one ``Study``; problems become findings, never exceptions. A mapping
+    profile (``medpath.mapping.parse_profile``) is applied to the raw tables before validation."""
     findings: list[Finding] = []
     parsed: list[Parsed] = []
     groups: list[str | None] = []
+    raw: list[RawTable] = []  # every table as read, for the order of Study.columns
+    records: list[dict] = []  # Study.columns rows from medpath.layouts and medpath.validation
+    value_notes: dict[tuple[str, str | None, str], str] = {}
     extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
     for name, data in files:
         try:
@@ -54,14 +71,20 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         extra.adverse_events += found.adverse_events
         extra.disposition += found.disposition
         extra.findings += found.findings
-        arranged = arrange(tables)
+        raw.extend(tables)
+        arranged = arrange(tables, mapping)
         findings.extend(_plain(f) for f in arranged.findings)
+        records.extend(arranged.columns)
+        value_notes.update(arranged.value_notes)
         for k, table in enumerate(arranged.tables):
             result = _plain_parsed(parse_table(table))
             findings.extend(result.findings)
+            records.extend(result.columns)
             parsed.append(result)
             group = arranged.groups.get(k)
             groups.append(f"{name}:{group}" if group else None)
+    if mapping:
+        findings.extend(_profile_unmatched(mapping, raw, records))
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
     screening = _single(parsed, groups, "screening", findings, excluded)
     visits = _single(parsed, groups, "visits", findings, excluded)
@@ -101,9 +124,71 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         left_out_values=left_out_table(parsed, screening, visits),
         label=label or ", ".join(names),
         synthetic=synthetic,
+        columns=_columns_table(raw, records, value_notes),
+        profile=mapping.as_dict() if mapping else None,
         adverse_events=adverse_events,
         disposition=disposition,
     )
+
+
+#: Which reason a column not used is listed with when several parts of the pipeline gave one (first wins).
+_NOT_USED_ORDER = ("ignored", "hidden", "superseded", "ambiguous", "not read", "second column", "not used", "unknown")
+
+
+def _columns_table(raw: list[RawTable], records: list[dict], value_notes: dict) -> pd.DataFrame:
+    """``Study.columns``: one row per (file, sheet, header), in the files' column order. A column read in one table
+    (e.g. the patient id of a sheet split into screening and visits) is used, whatever another part says."""
+    if not records:
+        return empty_columns()
+    order: dict[tuple, int] = {}
+    for t in raw:
+        for h in t.header:
+            order.setdefault((t.file, None if t.sheet is None else str(t.sheet) or None, str(h)), len(order))
+    merged: dict[tuple, list[dict]] = {}
+    for r in records:
+        merged.setdefault((r["file"], r["sheet"], r["header"]), []).append(r)
+    rows = []
+    for key, group in merged.items():
+        used = [r for r in group if r["status"] in USED_STATUSES]
+        if used:
+            row = dict(used[0])
+            row["field"] = ", ".join(dict.fromkeys(r["field"] for r in used if r["field"]))
+            row["table"] = ", ".join(dict.fromkeys(r["table"] for r in used if r["table"])) or None
+            row["status"] = "profile" if any(r["status"] == "profile" for r in used) else "used"
+            row["note"] = "; ".join(dict.fromkeys(r["note"] for r in used if r["note"]))
+        else:
+            row = dict(min(group, key=lambda r: _NOT_USED_ORDER.index(r["status"])
+                           if r["status"] in _NOT_USED_ORDER else len(_NOT_USED_ORDER)))
+            row["table"] = None
+        if key in value_notes:
+            row["note"] = "; ".join(n for n in (row["note"], value_notes[key]) if n)
+        rows.append(row)
+    rows.sort(key=lambda r: order.get((r["file"], r["sheet"], r["header"]), len(order)))
+    return pd.DataFrame(rows, columns=list(COLUMN_FIELDS))
+
+
+def _profile_unmatched(profile: Profile, raw: list[RawTable], records: list[dict]) -> list[Finding]:
+    """A warning for each column and sheet the profile names that no file has (next month's export may have
+    renamed it), naming the profile's line."""
+    headers = {(None if t.sheet is None else normalise(t.sheet), normalise(str(h))) for t in raw for h in t.header}
+    headers |= {(None if r["sheet"] is None else normalise(r["sheet"]), normalise(r["header"])) for r in records}
+    sheets = {normalise(t.sheet) for t in raw if t.sheet is not None}
+    out = []
+    for written in profile.columns:
+        place, _, header = written.rpartition("!")
+        found = any(h == normalise(header) and (not place or s == normalise(place)) for s, h in headers)
+        if not found and place:  # a header that holds '!' itself
+            found = any(h == normalise(written) for _, h in headers)
+        if not found:
+            out.append(Finding("warning", profile.name, None, profile.lines.get(("columns", written)), written, None,
+                               "the mapping profile names this column, but no file has it (its row is the "
+                               "profile's line)"))
+    for sheet in profile.sheets:
+        if normalise(sheet) not in sheets:
+            out.append(Finding("warning", profile.name, sheet, profile.lines.get(("sheets", sheet)), None, None,
+                               "the mapping profile names this sheet, but no file has it (its row is the profile's "
+                               "line)"))
+    return out
 
 
 def load_sample_study() -> Study:
@@ -112,7 +197,10 @@ def load_sample_study() -> Study:
 
 
 def _plain(finding: Finding) -> Finding:
-    """The finding with its sheet as a plain string (``medpath.layouts`` labels split sheets with their kind)."""
+    """The finding with its sheet and column as plain strings (``medpath.layouts`` labels split sheets with their
+    kind, a mapping profile labels the columns it assigns with their field)."""
+    if finding.column is not None and type(finding.column) is not str:
+        finding = replace(finding, column=str(finding.column))
     if finding.sheet is None or type(finding.sheet) is str:
         return finding
     return replace(finding, sheet=str(finding.sheet) or None)  # "" is a CSV file's split table: no sheet

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
 
-from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, normalise, sheet_kind
+from medpath.columns import (
+    FIELD_LABELS,
+    OUTCOME_ALIASES,
+    SCREENING_ALIASES,
+    VISIT_ALIASES,
+    AddedHeader,
+    normalise,
+    sheet_kind,
+)
 from medpath.export import FORMULA_TRIGGERS
 from medpath.model import (
     HISTORY_COLUMNS,
@@ -127,6 +135,8 @@ class Parsed:
     findings: list[Finding]
     excluded_rows: frozenset[int] = frozenset()  # Excel row numbers left out (no patient id, unplaceable visit)
     left_out: tuple[dict, ...] = field(default=())
+    #: every column of the table: which field it was read as, or why it was not used (``Study.columns`` rows)
+    columns: tuple[dict, ...] = field(default=())
 
     @property
     def excluded(self) -> int:
@@ -154,6 +164,19 @@ class _Part:
     entries: list  # Finding or _Cell, in order
     excluded_rows: frozenset[int]
     left_out: list[dict]
+    columns: list[dict] = field(default_factory=list)
+
+
+def _column(table: RawTable, header: object, field_name: str | None, status: str, note: str,
+            kind: str | None = None) -> dict:
+    """One ``Study.columns`` row (``medpath.model.COLUMN_FIELDS``)."""
+    return {"file": table.file, "sheet": None if table.sheet is None else str(table.sheet) or None,
+            "header": str(header), "field": field_name, "table": kind, "status": status, "note": note}
+
+
+def _unused_columns(table: RawTable, note: str) -> tuple[dict, ...]:
+    return tuple(_column(table, h, None, "not used", note) for h in table.header
+                 if str(h).strip() and not isinstance(h, AddedHeader))
 
 
 def classify(table: RawTable) -> str | None:
@@ -176,10 +199,12 @@ def parse_table(table: RawTable) -> Parsed:
     """Validate one raw table into canonical rows (the kind is decided by ``classify``)."""
     kind = classify(table)
     if kind is None and normalise(table.sheet or "") in _NOTE_SHEETS:
-        return Parsed("ignored", None, [])
+        return Parsed("ignored", None, [], columns=_unused_columns(table, "a sheet of notes"))
     if kind is None:
         return Parsed("ignored", None, [_finding(table, "warning", table.header_row, None, None,
-                      "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")])
+                      "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")],
+                      columns=_unused_columns(table, "the sheet is neither a screening nor a visits table (the "
+                                              "mapping step can say which it is)"))
     if kind == "screening":
         return _resolve(table, [_parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES, {})])
     wide = _wide_columns(table.header)
@@ -200,7 +225,22 @@ def parse_table(table: RawTable) -> Parsed:
     used = {n for sub, _ in subtables for n in sub.row_numbers}
     after = [_finding(table, "warning", n, None, None, "this row has no outcome value at any visit; nothing "
                       "from it can be analysed") for n in table.row_numbers if n not in used]
-    return _resolve(table, parts, [*table.notes, *notes], after, wide=True)
+    parsed = _resolve(table, parts, [*table.notes, *notes], after, wide=True)
+    readable = any(p.frame is not None for p in parts)
+    records = []
+    for index, name in enumerate(table.header):
+        if not str(name).strip() or isinstance(name, AddedHeader):
+            continue
+        found = VISIT_ALIASES.get(normalise(name))
+        if index in wide:
+            outcome, label = wide[index]
+            records.append(_column(table, name, outcome, "used" if readable else "not read",
+                                   f"at {(parse_visit_label(label) or (str(label),))[0]} (a wide sheet: one column per visit)", "visits"))
+        elif found == "patient_id":
+            records.append(_column(table, name, found, "used" if readable else "not read", "", "visits"))
+        else:
+            records.append(_column(table, name, None, "unknown", _unknown_note(name, VISIT_ALIASES, {})))
+    return replace(parsed, columns=tuple(records))
 
 
 def _resolve(table: RawTable, parts: list[_Part], before: Sequence[Finding] = (), after: Sequence[Finding] = (),
@@ -218,7 +258,7 @@ def _resolve(table: RawTable, parts: list[_Part], before: Sequence[Finding] = ()
     if wide and frame is not None:
         frame = frame.sort_values(["source_row", "month"], kind="stable").reset_index(drop=True)
     return Parsed(parts[0].kind, frame, findings, frozenset().union(*(p.excluded_rows for p in parts)),
-                  tuple(r for p in parts for r in p.left_out))
+                  tuple(r for p in parts for r in p.left_out), tuple(r for p in parts for r in p.columns))
 
 
 def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[str, float], list[Finding]]:
@@ -301,15 +341,17 @@ def _finding(table: RawTable, severity: str, row: int | None, column: str | None
     return Finding(severity, table.file, table.sheet, row, column, value, message)
 
 
-def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Finding]) -> dict[str, int]:
-    """canonical column -> index of its first header cell; duplicates and identifiers are reported."""
+def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Finding],
+                 records: list[dict] | None = None, kind: str | None = None) -> dict[str, int]:
+    """canonical column -> index of its first header cell; duplicates and identifiers are reported. ``records``
+    receives a ``Study.columns`` row per column: the field it is read as, or why it is not used."""
     mapping: dict[str, int] = {}
     ignored = []
     for index, name in enumerate(table.header):
         key = normalise(name)
         canonical = aliases.get(key)
         if canonical is None:
-            if key:
+            if key and not isinstance(name, AddedHeader):
                 ignored.append(name)
             if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
                 findings.append(_finding(table, "warning", table.header_row, name, None,
@@ -320,8 +362,19 @@ def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Findin
             findings.append(_finding(table, "warning", table.header_row, name, None,
                                      f"a second column for '{canonical}' (first: '{table.header[mapping[canonical]]}'); "
                                      "only the first is read"))
+            if records is not None:
+                records.append(_column(table, name, None, "second column", f"a second column for "
+                                       f"{FIELD_LABELS.get(canonical, canonical)}; only the first "
+                                       f"('{table.header[mapping[canonical]]}') is read"))
             continue
         mapping[canonical] = index
+        if records is not None and not isinstance(name, AddedHeader):
+            by_profile = getattr(name, "field", None) is not None
+            records.append(_column(table, name, canonical, "profile" if by_profile else "used",
+                                   "named in the mapping profile" if by_profile else "", kind))
+    if records is not None:
+        for name in ignored:
+            records.append(_column(table, name, None, "unknown", _unknown_note(name, aliases, mapping)))
     for name in ignored:
         suggestion = _did_you_mean(normalise(name), aliases, mapping)
         if suggestion:
@@ -332,6 +385,15 @@ def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Findin
         findings.append(_finding(table, "warning", table.header_row, None, ", ".join(map(str, ignored[:20])),
                                  f"{len(ignored)} column(s) not recognised and not used"))
     return mapping
+
+
+def _unknown_note(name: object, aliases: dict[str, str], mapping: dict[str, int]) -> str:
+    key = normalise(name)
+    if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
+        return "looks like a direct identifier; not read"
+    suggestion = _did_you_mean(key, aliases, mapping)
+    return (f"not a name MedPath knows (did you mean {FIELD_LABELS.get(suggestion, suggestion)}?)" if suggestion
+            else "not a name MedPath knows")
 
 
 #: How close (difflib's ratio of the normalised names) an unrecognised column must be to an alias to be suggested.
@@ -352,10 +414,13 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
            scales: dict[str, float]) -> _Part:
     entries: list = list(table.notes)
     findings: list[Finding] = []
-    mapping = _map_columns(table, aliases, findings)
+    records: list[dict] = []
+    mapping = _map_columns(table, aliases, findings, records, kind)
     entries += findings
     if not _required_present(table, kind, mapping, entries):
-        return _Part(kind, None, entries, frozenset(table.row_numbers), [])
+        unread = [r | {"status": "not read", "note": "a required column is missing, so none of this sheet's rows "
+                       "could be used"} if r["field"] else r for r in records]
+        return _Part(kind, None, entries, frozenset(table.row_numbers), [], unread)
     if not table.rows:
         entries.append(_finding(table, "warning", table.header_row, None, None,
                                 f"this {kind} table has a header but no data rows"))
@@ -414,7 +479,7 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
                              "reason": cell.message.replace(_LEFT_OUT, ""), "source_file": table.file,
                              "source_sheet": None if table.sheet is None else str(table.sheet), "source_row": excel_row, "source_column": cell.column})
     frame = _frame(kind, columns, rows_kept, table)
-    return _Part(kind, frame, entries, frozenset(excluded), left_out)
+    return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
 
 def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: str) -> tuple[object, _Cell | None]:
@@ -552,7 +617,7 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
     keep = [id_index] if id_index is not None else []
     out = []
     for visit, indices in by_visit.items():
-        header = ["Visit", *(table.header[i] for i in keep + indices)]
+        header = [AddedHeader("Visit"), *(table.header[i] for i in keep + indices)]
         aliases = {**VISIT_ALIASES, **{normalise(table.header[i]): wide[i][0] for i in indices}}
         rows, numbers = [], []
         for cells, excel_row in zip(table.rows, table.row_numbers):

@@ -1,0 +1,881 @@
+"""A mapping profile: the study team's own column names, values and sheets, told to MedPath once and kept as
+a small YAML (or JSON) file for next month's export.
+
+Format (README, "Mapping profile")::
+
+    columns:                         # header as written -> field, or ignore
+      Usia (tahun): age
+      No. Responden: patient_id
+      Catatan: ignore
+      Kunjungan!Nyeri: vas           # Sheet!Header: this header in that sheet only
+    values:                          # field -> {text as written -> value}
+      hiv: {Tidak Reaktif: negative}
+      consent: {Lengkap: signed}
+    sheets:                          # sheet -> screening, visits, ignore, or a visit label
+      Data Awal: screening
+      Bulan 3: month 3
+
+``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
+line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
+``apply_values``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
+finding still names the user's file, sheet, Excel row and column. ``best_guess`` proposes a mapping for the
+Data page's mapping step; ``Profile.to_yaml`` writes the file the user downloads. Nothing here touches disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import yaml
+
+from medpath.columns import (
+    FIELD_LABELS,
+    OUTCOME_ALIASES,
+    SCREENING_ALIASES,
+    SCREENING_NUMBER,
+    VISIT_ALIASES,
+    VISIT_DATE,
+    AddedHeader,
+    FieldHeader,
+    SheetLabel,
+    normalise,
+)
+from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, SCREENING_COLUMNS, Finding
+from medpath.reading import RawTable
+from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
+
+#: The fields of a screening table and of a visits table a profile (and the mapping step) can name.
+SCREENING_FIELDS = (*SCREENING_COLUMNS, "screening_number")
+VISIT_FIELDS = ("patient_id", "visit", "date", "month", "day", *OUTCOMES)
+FIELDS = tuple(dict.fromkeys((*SCREENING_FIELDS, *VISIT_FIELDS)))
+IGNORE = "ignore"
+SHEET_KINDS = ("screening", "visits", IGNORE)
+SECTIONS = ("columns", "values", "sheets")
+MAX_PROFILE_BYTES = 1024 * 1024
+
+#: What a ``values`` entry may translate a text to, per kind of field.
+_WORDS = {"yes_no": ("yes", "no"), "test": ("positive", "negative"), "consent": ("signed", "declined", "pending"),
+          "sex": ("M", "F")}
+MISSING_WORD = "missing"
+
+
+def value_kind(field_name: str) -> str | None:
+    """yes_no / test / consent / sex / visit / number / id, or None for a field whose values cannot be mapped."""
+    if field_name in (*HISTORY_COLUMNS, "enrolled"):
+        return "yes_no"
+    if field_name in INFECTION_COLUMNS:
+        return "test"
+    if field_name in ("consent", "sex", "visit"):
+        return field_name
+    if field_name in ("age", "month", "day") or field_name in OUTCOMES:
+        return "number"
+    if field_name in ("patient_id", "screening_number"):
+        return "id"
+    return None
+
+
+def value_choices(field_name: str) -> tuple[str, ...]:
+    """The values the mapping step offers for a text of this field (``missing`` last)."""
+    kind = value_kind(field_name)
+    if kind in _WORDS:
+        return (*_WORDS[kind], MISSING_WORD)
+    if kind == "visit":
+        return ("baseline", "month 1", "month 3", "month 6", "month 12", MISSING_WORD)
+    return (MISSING_WORD,)
+
+
+def label(field_name: str) -> str:
+    """The field as the Data page names it ("spine BMD T-score"), also for a wide column ("VAS pain at month 6")."""
+    if field_name in FIELD_LABELS:
+        return FIELD_LABELS[field_name]
+    wide = _wide_field(field_name)
+    if wide:
+        return f"{OUTCOMES[wide[0]].label} at {wide[1]}"
+    return field_name
+
+
+def _wide_field(name: str) -> tuple[str, str] | None:
+    """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
+    for key in sorted(OUTCOMES, key=len, reverse=True):
+        if name.startswith(key + " ") or name.startswith(key + "_"):
+            visit = parse_visit_label(name[len(key) + 1:])
+            if visit is not None:
+                return key, visit[0]
+    return None
+
+
+# --- the profile --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A parsed mapping profile. ``values`` holds the translated cell per text: "yes"/"no", "positive"/...,
+    "M"/"F", a canonical visit label, a float, a text id, or None (missing). ``lines``: key -> profile line."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, object]] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
+    name: str = "mapping profile"
+    lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.values or self.sheets)
+
+    def as_dict(self) -> dict:
+        """The profile in its own format (``missing`` for None), as written by ``to_yaml``."""
+        def shown(value: object) -> object:
+            if value is None:
+                return MISSING_WORD
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return value
+
+        out: dict = {}
+        if self.columns:
+            out["columns"] = dict(self.columns)
+        if self.values:
+            out["values"] = {f: {t: shown(v) for t, v in texts.items()} for f, texts in self.values.items()}
+        if self.sheets:
+            out["sheets"] = dict(self.sheets)
+        return out
+
+    def to_yaml(self) -> str:
+        """The profile as the small, human-readable YAML file the Data page offers for download."""
+        head = ("# MedPath mapping profile: upload it with next month's export (Data page), or\n"
+                "# python -m medpath summary FILE --mapping THIS_FILE. Format: README, 'Mapping profile'.\n")
+        body = yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False,
+                              width=120) if self else "{}\n"
+        return head + body
+
+    def column_rule(self, sheet: str | None, header: str) -> str | None:
+        """The field (or ``ignore``) this profile gives a header of a sheet: ``Sheet!Header`` first, then the
+        header alone; the header as written, else compared as MedPath compares names (case, spaces)."""
+        text = str(header).strip()
+        if sheet is not None and f"{sheet}!{text}" in self.columns:
+            return self.columns[f"{sheet}!{text}"]
+        if text in self.columns:
+            return self.columns[text]
+        key = normalise(text)
+        if not key:
+            return None
+        for written, rule in self.columns.items():
+            place, _, name = written.rpartition("!")
+            if place and sheet is not None and normalise(place) == normalise(sheet) and normalise(name) == key:
+                return rule
+            if normalise(written) == key:
+                return rule
+        return None
+
+    def sheet_rule(self, sheet: str | None) -> str | None:
+        if sheet is None:
+            return None
+        if str(sheet) in self.sheets:
+            return self.sheets[str(sheet)]
+        key = normalise(sheet)
+        return next((rule for name, rule in self.sheets.items() if normalise(name) == key), None)
+
+    def value_rule(self, field_name: str, raw: object) -> tuple[bool, object]:
+        """(True, translated cell) when this profile translates the cell of this field, else (False, raw)."""
+        texts = self.values.get(field_name)
+        if not texts or raw is None:
+            return False, raw
+        if isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        else:
+            text = str(raw).strip()
+        if text in texts:
+            return True, texts[text]
+        folded = _fold(text)
+        for written, value in texts.items():
+            if _fold(written) == folded:
+                return True, value
+        return False, raw
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@dataclass(frozen=True)
+class ProfileProblem:
+    line: int | None
+    message: str
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; ``problems`` lists each with the profile's line."""
+
+    def __init__(self, name: str, problems: Sequence[ProfileProblem]):
+        self.name = name
+        self.problems = list(problems)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
+
+    def findings(self) -> list[Finding]:
+        """One error finding per problem (the file is the profile, the row its line)."""
+        return [Finding("error", self.name, None, p.line, None, None, f"mapping profile: {p.message}")
+                for p in self.problems]
+
+
+def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
+    """The profile in ``data`` (YAML, or JSON); ``ProfileError`` names the line of every problem."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_PROFILE_BYTES:
+            raise ProfileError(name, [ProfileProblem(None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping "
+                                                           "profile is a small text file")])
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ProfileError(name, [ProfileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]) from None
+    else:
+        text = data
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(name, [ProfileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+        text = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(name, [ProfileProblem(mark.line + 1 if mark else None,
+                                                 f"not valid YAML: {problem}")]) from None
+    return _Builder(name).build(root)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Builder:
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[ProfileProblem] = []
+        self.lines: dict[tuple[str, str], int] = {}
+
+    def problem(self, node: yaml.Node | None, message: str) -> None:
+        self.problems.append(ProfileProblem(_line(node) if node is not None else None, message))
+
+    def pairs(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """The (key text, key node, value node) of a mapping node; problems for anything else, and for a key
+        given twice."""
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null") and node.tag.endswith("null"):
+            return []
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} must be a mapping of 'name: value' lines")
+            return []
+        out: list[tuple[str, yaml.Node, yaml.Node]] = []
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.problem(key, f"a key in {what} must be a plain text")
+                continue
+            text = key.value.strip()
+            if text in seen:
+                self.problem(key, f"'{text}' is given twice in {what} (first on line {seen[text]})")
+                continue
+            seen[text] = _line(key)
+            out.append((text, key, value))
+        return out
+
+    def scalar(self, node: yaml.Node, what: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode):
+            self.problem(node, f"{what} must be a single value, not a list or mapping")
+            return None
+        return node.value.strip()
+
+    def build(self, root: yaml.Node | None) -> Profile:
+        if root is None:
+            raise ProfileError(self.name, [ProfileProblem(None, "the profile is empty (expected the keys "
+                                                                 "columns, values and/or sheets)")])
+        columns: dict[str, str] = {}
+        values: dict[str, dict[str, object]] = {}
+        sheets: dict[str, str] = {}
+        for key, key_node, node in self.pairs(root, "the profile"):
+            if key == "columns":
+                columns = self.columns(node)
+            elif key == "values":
+                values = self.values(node)
+            elif key == "sheets":
+                sheets = self.sheets(node)
+            else:
+                self.problem(key_node, f"unknown key '{key}'{_did_you_mean(key, SECTIONS)}; a profile has the keys "
+                                       "columns, values and sheets")
+        if self.problems:
+            raise ProfileError(self.name, self.problems)
+        return Profile(columns, values, sheets, self.name, self.lines)
+
+    def columns(self, node: yaml.Node) -> dict[str, str]:
+        out = {}
+        for header, key_node, value in self.pairs(node, "columns"):
+            target = self.scalar(value, f"the field of column '{header}'")
+            if target is None:
+                continue
+            if not header or header.endswith("!"):
+                self.problem(key_node, "a column name is empty")
+                continue
+            checked = _field_name(target)
+            if checked is None:
+                self.problem(value, f"unknown field '{target}' for column '{header}'"
+                                    f"{_did_you_mean(target, (*FIELDS, IGNORE))}; a field is one of "
+                                    f"{', '.join(FIELDS)}, an outcome at a visit (e.g. 'vas month 6'), or ignore")
+                continue
+            out[header] = checked
+            self.lines[("columns", header)] = _line(key_node)
+        return out
+
+    def values(self, node: yaml.Node) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        for field_name, key_node, texts in self.pairs(node, "values"):
+            checked = _field_name(field_name)
+            kind = value_kind(checked) if checked and checked != IGNORE else None
+            if checked is None or checked == IGNORE:
+                self.problem(key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, FIELDS)}")
+                continue
+            if kind is None:
+                self.problem(key_node, f"the values of '{field_name}' cannot be translated (only yes/no, test, "
+                                       "consent, sex, visit, number and id fields can)")
+                continue
+            translated: dict[str, object] = {}
+            for text, text_node, value in self.pairs(texts, f"the values of '{field_name}'"):
+                written = self.scalar(value, f"the value of '{text}'")
+                if written is None:
+                    continue
+                ok, result = _translate(kind, written)
+                if not ok:
+                    self.problem(value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected "
+                                        f"{result}")
+                    continue
+                translated[text] = result
+                self.lines[("values", f"{field_name}:{text}")] = _line(text_node)
+            if translated:
+                out[checked] = translated
+        return out
+
+    def sheets(self, node: yaml.Node) -> dict[str, str]:
+        out = {}
+        for sheet, key_node, value in self.pairs(node, "sheets"):
+            written = self.scalar(value, f"the use of sheet '{sheet}'")
+            if written is None:
+                continue
+            if written.lower() in SHEET_KINDS:
+                out[sheet] = written.lower()
+            elif (visit := parse_visit_label(written)) is not None:
+                out[sheet] = visit[0]
+            else:
+                self.problem(value, f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
+                                    "ignore, or a visit label such as baseline or month 3")
+                continue
+            self.lines[("sheets", sheet)] = _line(key_node)
+        return out
+
+
+def _field_name(text: str) -> str | None:
+    """The canonical field (or ``ignore``) a profile names, or None: the field's own name ("bmd_tscore"), compared
+    case- and punctuation-insensitively, or an outcome at a visit ("vas month 6")."""
+    if text.lower() == IGNORE:
+        return IGNORE
+    key = normalise(text)
+    for name in FIELDS:
+        if normalise(name) == key:
+            return name
+    for name in OUTCOMES:
+        if key.startswith(normalise(name)):
+            rest = text.strip()[len(name):].strip(" _-") if text.lower().startswith(name) else None
+            visit = parse_visit_label(rest) if rest else None
+            if visit is not None:
+                return f"{name} {visit[0]}"
+    return None
+
+
+def _did_you_mean(text: str, choices: Sequence[str]) -> str:
+    match = difflib.get_close_matches(text.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _translate(kind: str, written: str) -> tuple[bool, object]:
+    """(True, the cell value) for a valid value of this kind of field, else (False, what is expected)."""
+    if written.lower() == MISSING_WORD:
+        return True, None
+    if kind in ("yes_no", "test", "consent"):
+        words = _WORDS[kind]
+        return (True, written.lower()) if written.lower() in words else (False, " / ".join((*words, MISSING_WORD)))
+    if kind == "sex":
+        try:
+            sex = parse_sex(written)
+        except BadValue:
+            sex = None
+        return (True, sex) if sex else (False, "M / F / missing")
+    if kind == "visit":
+        visit = parse_visit_label(written)
+        return (True, visit[0]) if visit else (False, "a visit label such as baseline, month 3, month 6, or missing")
+    if kind == "number":
+        try:
+            return True, float(written.replace(",", "."))
+        except ValueError:
+            return False, "a number or missing"
+    return (True, written) if written else (False, "a text")
+
+
+# --- applying a profile to raw tables (called by medpath.layouts.arrange) ---------------------------------
+
+
+def column_record(table: RawTable, header: str, field_name: str | None, status: str, note: str,
+                  kind: str | None = None) -> dict:
+    """One row of ``Study.columns`` (``model.COLUMN_FIELDS``)."""
+    return {"file": table.file, "sheet": None if table.sheet is None else str(table.sheet) or None,
+            "header": str(header), "field": field_name, "table": kind, "status": status, "note": note}
+
+
+def apply_sheet(profile: Profile | None, table: RawTable) -> str | None:
+    """What the profile says this sheet is: screening / visits / ignore / a canonical visit label, or None."""
+    return profile.sheet_rule(table.sheet) if profile else None
+
+
+def mark_sheet(table: RawTable, rule: str) -> RawTable:
+    """The table marked as the profile's sheet rule says (screening / visits / one visit: a Visit column)."""
+    if rule in ("screening", "visits"):
+        return replace(table, sheet=SheetLabel(str(table.sheet or ""), rule))
+    has_time = any(VISIT_ALIASES.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
+    if has_time:
+        return replace(table, sheet=SheetLabel(str(table.sheet or ""), "visits"))
+    width = len(table.header)
+    rows = [[*(cells[:width] + [None] * (width - len(cells))), rule] for cells in table.rows]
+    return replace(table, header=[*table.header, AddedHeader("Visit")], rows=rows,
+                   sheet=SheetLabel(str(table.sheet or ""), "visits"))
+
+
+def apply_columns(profile: Profile | None, table: RawTable) -> tuple[RawTable, list[dict]]:
+    """The table with the profile's column rules applied: a mapped header becomes a ``FieldHeader`` (its own text
+    kept), an ``ignore``d column is left out, and a column MedPath would read as a field the profile assigns to
+    another column is left out too (the profile decides). Returns the records of the columns left out."""
+    if not profile or not profile.columns:
+        return table, []
+    header = list(table.header)
+    drop: set[int] = set()
+    records: list[dict] = []
+    assigned: dict[str, int] = {}
+    for i, name in enumerate(table.header):
+        if isinstance(name, AddedHeader):
+            continue
+        rule = profile.column_rule(table.sheet, name)
+        if rule is None:
+            continue
+        if rule == IGNORE:
+            drop.add(i)
+            records.append(column_record(table, name, None, "ignored", "the mapping profile says: ignore"))
+        else:
+            header[i] = FieldHeader(str(name), rule)
+            assigned.setdefault(rule, i)
+    for i, name in enumerate(table.header):
+        if i in drop or isinstance(header[i], FieldHeader):
+            continue
+        key = normalise(name)
+        known = SCREENING_ALIASES.get(key) or VISIT_ALIASES.get(key) or ("date" if key in VISIT_DATE else None) \
+            or ("screening_number" if key in SCREENING_NUMBER else None)
+        if known in assigned:
+            drop.add(i)
+            records.append(column_record(table, name, None, "superseded",
+                                         f"the mapping profile reads {label(known)} from "
+                                         f"'{table.header[assigned[known]]}'"))
+    table = replace(table, header=header)
+    if drop:
+        keep = [i for i in range(len(header)) if i not in drop]
+        rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
+        above = tuple(table.above[i] if i < len(table.above) else None for i in keep) if table.above else ()
+        table = replace(table, header=[header[i] for i in keep], rows=rows, above=above, hidden_columns=frozenset())
+    return table, records
+
+
+def header_field(name: str) -> str | None:
+    """The field MedPath reads from a header (after a profile's ``FieldHeader``), or None."""
+    key = normalise(name)
+    found = SCREENING_ALIASES.get(key) or VISIT_ALIASES.get(key)
+    if found:
+        return found
+    if key in VISIT_DATE:
+        return "date"
+    if key in SCREENING_NUMBER:
+        return "screening_number"
+    for prefix in sorted(OUTCOME_ALIASES, key=len, reverse=True):
+        rest = key[len(prefix):]
+        if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
+            return OUTCOME_ALIASES[prefix]
+    return None
+
+
+def apply_values(profile: Profile | None, table: RawTable) -> tuple[RawTable, dict[str, str]]:
+    """The table with the profile's ``values`` translated in the columns of their field; returns per header a note
+    saying what was translated ("'Tidak Reaktif' → negative (4 cells)")."""
+    if not profile or not profile.values:
+        return table, {}
+    targets = {i: f for i, h in enumerate(table.header) if (f := header_field(h)) in profile.values}
+    if not targets:
+        return table, {}
+    counts: dict[int, dict[tuple[str, object], int]] = {}
+    rows = []
+    for cells in table.rows:
+        cells = list(cells)
+        for i, field_name in targets.items():
+            if i < len(cells):
+                hit, value = profile.value_rule(field_name, cells[i])
+                if hit:
+                    cell = cells[i]
+                    shown = int(cell) if isinstance(cell, float) and cell.is_integer() else cell
+                    counter = counts.setdefault(i, {})
+                    counter[(str(shown), value)] = counter.get((str(shown), value), 0) + 1
+                    cells[i] = value
+        rows.append(cells)
+    notes = {str(table.header[i]): "values translated by the mapping profile: " + ", ".join(
+        f"'{text}' → {MISSING_WORD if value is None else value} ({n} cell{'s' if n > 1 else ''})"
+        for (text, value), n in counter.items()) for i, counter in counts.items()}
+    return replace(table, rows=rows), notes
+
+
+# --- the mapping step's best guess ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One column that could hold a field: where it is, how well it matches, and three of its values."""
+
+    file: str
+    sheet: str | None
+    header: str
+    score: float  # 0..1: the header's similarity to the field's names, times the share of values that fit
+    samples: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The column as the mapping step names it: 'Sheet › Header' (the header alone in a CSV file)."""
+        return f"{self.sheet} › {self.header}" if self.sheet else f"{self.file} › {self.header}"
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The best column for one field (None: no column fits), every candidate, and whether several columns claim
+    it (then the mapping step shows them and asks)."""
+
+    table: str  # "screening" or "visits"
+    field: str
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]
+    recognised: bool  # the best column's header is one MedPath knows for this field (no profile entry needed)
+
+    @property
+    def ambiguous(self) -> bool:
+        if self.best is None or len(self.candidates) < 2:
+            return False
+        return self.candidates[1].score >= self.best.score - AMBIGUOUS_MARGIN and not self.recognised
+
+
+@dataclass(frozen=True)
+class SheetGuess:
+    file: str
+    sheet: str | None
+    kind: str | None  # "screening", "visits" or None (neither recognised)
+    headers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MappingGuess:
+    sheets: tuple[SheetGuess, ...]
+    fields: tuple[Guess, ...]
+    unknown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> texts not understood
+
+    def guess(self, table: str, field_name: str) -> Guess | None:
+        return next((g for g in self.fields if g.table == table and g.field == field_name), None)
+
+    @property
+    def needs_attention(self) -> list[str]:
+        """Why the mapping step should open by itself: required fields missing, fields claimed by several
+        columns, texts not understood (empty: nothing to ask)."""
+        out = []
+        for g in self.fields:
+            if g.field in REQUIRED.get(g.table, ()) and g.best is None:
+                out.append(f"no column for the {g.table} table's {label(g.field)}")
+            elif g.ambiguous:
+                out.append(f"several columns could be the {label(g.field)}")
+            elif g.best is not None and not g.recognised:
+                out.append(f"'{g.best.header}' is not a name MedPath knows (best guess: {label(g.field)})")
+        for f, texts in self.unknown_values.items():
+            out.append(f"{len(texts)} value(s) of {label(f)} not understood")
+        return out
+
+
+#: Fields without which a table cannot be read.
+REQUIRED = {"screening": ("patient_id",), "visits": ("patient_id", "visit", "bmd_tscore", "vas")}
+#: A column must match a field at least this well to be guessed for it.
+GUESS_CUTOFF = 0.55
+#: Two columns within this score of each other both claim a field.
+AMBIGUOUS_MARGIN = 0.1
+
+_TABLE_FIELDS = {"screening": SCREENING_FIELDS[:-1], "visits": ("patient_id", "visit", "date", *OUTCOMES)}
+_NAMES: dict[str, list[str]] = {}
+for _aliases in (SCREENING_ALIASES, VISIT_ALIASES):
+    for _alias, _field in _aliases.items():
+        _NAMES.setdefault(_field, []).append(_alias)
+_NAMES["date"] = sorted(VISIT_DATE)
+_NAMES.setdefault("visit", []).extend(["bulanke", "waktu", "jadwal"])
+_NAMES.setdefault("sex", []).extend(["lp", "sexlp", "jeniskelaminlp"])
+_NAMES.setdefault("vas", []).extend(["nyeri", "skornyeri"])
+
+
+def _header_score(key: str, field_name: str) -> float:
+    """How much a normalised header looks like one of the field's names (difflib ratio; a name contained in
+    the header, as in 'usiatahun' for 'usia', counts as a near match)."""
+    best = 0.0
+    for name in _NAMES.get(field_name, ()):
+        if not name:
+            continue
+        if name == key:
+            return 1.0
+        ratio = difflib.SequenceMatcher(None, key, name).ratio()
+        if len(name) >= 3 and (key.startswith(name) or name in key):
+            ratio = max(ratio, 0.75 + 0.2 * len(name) / max(len(key), 1))
+        best = max(best, ratio)
+    return min(best, 0.99)
+
+
+def _fits(field_name: str, values: list[object]) -> float:
+    """The share of a column's non-missing values that a field's reader accepts (in range)."""
+    present = [v for v in values if not is_missing(v)]
+    if not present:
+        return 0.5
+    kind = value_kind(field_name)
+    if field_name == "date":
+        from medpath.layouts import parse_date
+
+        ok = sum(parse_date(v) is not None for v in present)
+    elif kind == "number":
+        bounds = {"age": (0, 120), "month": (0, 240), "day": (0, 7300)}.get(
+            field_name, OUTCOMES[field_name].valid_range if field_name in OUTCOMES else (float("-inf"), float("inf")))
+        if field_name == "vas":
+            bounds = (0, 100)  # millimetres are rescaled
+        read = number_reader(field_name)
+        ok = 0
+        for v in present:
+            try:
+                value, _ = read(v)
+            except BadValue:
+                continue
+            ok += value is not None and bounds[0] <= value <= bounds[1]
+    elif kind in ("yes_no", "test", "consent"):
+        read = word_reader(kind)
+        ok = 0
+        for v in present:
+            try:
+                read(v)
+                ok += 1
+            except BadValue:
+                pass
+        # a column of unknown texts may still be this field (the value step translates them)
+        return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 6 else 0.0)
+    elif kind == "sex":
+        ok = 0
+        for v in present:
+            try:
+                ok += parse_sex(v) is not None
+            except BadValue:
+                pass
+        return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 3 else 0.0)
+    elif kind == "visit":
+        ok = sum(parse_visit_label(v) is not None for v in present)
+    elif kind == "id":
+        distinct = len({str(v) for v in present})
+        return 1.0 if distinct >= max(2, len(present) // 3) else 0.3
+    else:
+        ok = len(present)
+    return ok / len(present)
+
+
+def _samples(values: list[object], n: int = 3) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        if is_missing(v):
+            continue
+        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+        if text not in out:
+            out.append(text)
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+def _column(table: RawTable, index: int) -> list[object]:
+    return [cells[index] if index < len(cells) else None for cells in table.rows]
+
+
+def sheet_tables(files: Sequence[tuple[str, bytes]]) -> list[RawTable]:
+    """The raw tables of the files, as the mapping step sees them (unreadable files left out; hidden rows,
+    columns and two-row headers handled as ``medpath.layouts`` does)."""
+    from medpath.layouts import clean
+    from medpath.reading import ReadError, read_tables
+
+    out: list[RawTable] = []
+    for name, data in files:
+        try:
+            tables = read_tables(name, data)
+        except ReadError:
+            continue
+        out.extend(clean(t) for t in tables if not t.hidden)
+    return out
+
+
+def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = None) -> MappingGuess:
+    """Per field the analysis needs, the column that most likely holds it (fuzzy match on the header confirmed
+    by the column's values, with three sample values), every candidate above ``GUESS_CUTOFF``, and per category
+    field the texts its reader does not understand. A column the ``profile`` maps counts as that field."""
+    from medpath.validation import classify
+
+    tables = sheet_tables(files)
+    sheets = []
+    candidates: dict[tuple[str, str], list[Candidate]] = {}
+    recognised: dict[tuple[str, str], set[str]] = {}
+    for table in tables:
+        rule = apply_sheet(profile, table)
+        if rule == IGNORE:
+            sheets.append(SheetGuess(table.file, table.sheet, None, tuple(map(str, table.header))))
+            continue
+        mapped, _ = apply_columns(profile, table)
+        marked = mark_sheet(mapped, rule) if rule else mapped
+        kind = classify(marked)
+        if kind is None:  # decide by the columns' likely fields
+            votes = {k: sum(max((_header_score(normalise(h), f) for f in _TABLE_FIELDS[k] if f != "patient_id"),
+                                default=0) >= 0.75 for h in table.header) for k in _TABLE_FIELDS}
+            kind = max(votes, key=lambda k: votes[k]) if any(votes.values()) else None
+        sheets.append(SheetGuess(table.file, table.sheet, kind, tuple(map(str, table.header))))
+        if kind is None:
+            continue
+        for index, name in enumerate(marked.header):
+            if isinstance(name, AddedHeader) or not str(name).strip():
+                continue
+            values = _column(marked, index)
+            own = normalise(name)
+            known = header_field(name)
+            for f in _TABLE_FIELDS[kind]:
+                if known == f:
+                    score = 1.0
+                    recognised.setdefault((kind, f), set()).add(str(name))
+                elif known is not None:
+                    continue
+                else:
+                    score = _header_score(own, f) * _fits(f, values)
+                if score >= GUESS_CUTOFF:
+                    candidates.setdefault((kind, f), []).append(
+                        Candidate(table.file, None if table.sheet is None else str(table.sheet), str(name), score,
+                                  _samples(values)))
+    guesses = []
+    claimed: dict[str, str] = {}
+    for kind, fields in _TABLE_FIELDS.items():
+        for f in fields:
+            found = sorted(candidates.get((kind, f), []), key=lambda c: -c.score)
+            best = found[0] if found else None
+            guesses.append(Guess(kind, f, best, tuple(found), bool(best and best.header in recognised.get((kind, f), ()))))
+            if best is not None:
+                claimed.setdefault(best.key, f)
+    # one column is one field: a column best for two fields keeps the better match, the other moves on
+    final = []
+    for g in guesses:
+        if g.best is not None and claimed.get(g.best.key) not in (None, g.field):
+            other = next((x for x in guesses if x.table == g.table and x.field == claimed[g.best.key]), None)
+            if other is not None and other.best is not None and other.best.score >= g.best.score:
+                rest = tuple(c for c in g.candidates if c.key not in claimed or claimed[c.key] == g.field)
+                g = replace(g, best=rest[0] if rest else None, candidates=rest,
+                            recognised=bool(rest) and g.recognised)
+        final.append(g)
+    unknown = _unknown_values(tables, final, profile)
+    return MappingGuess(tuple(sheets), tuple(final), unknown)
+
+
+def _unknown_values(tables: list[RawTable], guesses: list[Guess], profile: Profile | None) -> dict[str, tuple[str, ...]]:
+    """Per category field, the distinct texts of its best column that its reader does not understand."""
+    out: dict[str, tuple[str, ...]] = {}
+    by_key = {(t.file, None if t.sheet is None else str(t.sheet)): t for t in tables}
+    for g in guesses:
+        kind = value_kind(g.field)
+        if g.best is None or kind not in ("yes_no", "test", "consent", "sex", "visit"):
+            continue
+        table = by_key.get((g.best.file, g.best.sheet))
+        if table is None or g.best.header not in map(str, table.header):
+            continue
+        index = [str(h) for h in table.header].index(g.best.header)
+        texts: list[str] = []
+        for raw in _column(table, index):
+            if is_missing(raw) or (profile and profile.value_rule(g.field, raw)[0]):
+                continue
+            if _understood(kind, raw):
+                continue
+            text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
+            if text not in texts:
+                texts.append(text)
+        if texts:
+            out[g.field] = tuple(texts)
+    return out
+
+
+def _understood(kind: str, raw: object) -> bool:
+    try:
+        if kind == "sex":
+            return parse_sex(raw) is not None
+        if kind == "visit":
+            return parse_visit_label(raw) is not None
+        word_reader(kind)(raw)  # type: ignore[arg-type,unused-ignore]
+        return True
+    except BadValue:
+        return False
+
+
+def profile_from_choices(choices: dict[tuple[str, str], Candidate | None], guess: MappingGuess,
+                         values: dict[str, dict[str, str]], sheets: dict[str, str],
+                         base: Profile | None = None) -> Profile:
+    """The profile the mapping step's choices make: a column entry for every chosen column MedPath would not read
+    as that field by itself (``Sheet!Header`` where the header is in several sheets), the value translations, and
+    the sheet rules. ``choices``: (table, field) -> the chosen column (None: not in the file)."""
+    headers_in: dict[str, set[str]] = {}
+    for s in guess.sheets:
+        for h in s.headers:
+            headers_in.setdefault(h, set()).add(str(s.sheet))
+    columns: dict[str, str] = dict(base.columns) if base else {}
+    for (kind, f), chosen in choices.items():
+        g = guess.guess(kind, f)
+        if chosen is None:
+            if g is not None and g.best is not None and g.recognised:
+                key = _column_key(g.best, headers_in)
+                columns[key] = IGNORE
+            continue
+        if header_field(chosen.header) == f and chosen.header not in columns:
+            continue  # MedPath reads it as this field by itself
+        columns[_column_key(chosen, headers_in)] = f
+    merged_values = {f: dict(texts) for f, texts in (base.values.items() if base else ())}
+    for f, texts in values.items():
+        for text, word in texts.items():
+            ok, value = _translate(value_kind(f) or "id", word)
+            if ok:
+                merged_values.setdefault(f, {})[text] = value
+    merged_sheets = dict(base.sheets) if base else {}
+    merged_sheets.update(sheets)
+    return Profile(columns, {f: t for f, t in merged_values.items() if t}, merged_sheets, "mapping profile")
+
+
+def _column_key(candidate: Candidate, headers_in: dict[str, set[str]]) -> str:
+    if candidate.sheet and len(headers_in.get(candidate.header, ())) > 1:
+        return f"{candidate.sheet}!{candidate.header}"
+    return candidate.header
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def profile_filename(study_label: str) -> str:
+    """``medpath_mapping_<study>.yaml``."""
+    stem = _SAFE.sub("_", study_label.rsplit(".", 1)[0])[:60].strip("_") or "study"
+    return f"medpath_mapping_{stem}.yaml"
