@@ -193,12 +193,13 @@ def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -
 
 
 def stamped(fig, study, when: dt.date | dt.datetime | None = None):
-    """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it (escaped: plotly
-    renders pseudo-HTML), so the image the modebar saves names its trial, file and date."""
+    """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it in two lines
+    (escaped: plotly renders pseudo-HTML), so the image the modebar saves names its trial, file and date."""
     import html
 
     import plotly.graph_objects as go
 
     from medpath.figures.style import add_footer
 
-    return add_footer(go.Figure(fig), html.escape(provenance(study, when)))
+    parts = html.escape(provenance(study, when)).split(" · ")  # two lines: trial and file; date and mark
+    return add_footer(go.Figure(fig), " · ".join(parts[:2]) + "<br>" + " · ".join(parts[2:]))

@@ -264,8 +264,8 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
         ("Median change (range)", f"{number(c.median_change, True)} ({number(change.min(), True)} to "
                                   f"{number(change.max(), True)})" if c.n_pairs else "–"),
         ("Up / down / unchanged", f"{counts.up} / {counts.down} / {counts.unchanged}"),
-        ("Wilcoxon p-value", f"{p_value(w.p_value)} ({ALTERNATIVE_WORDS[w.alternative]}; smallest possible "
-                             f"{p_value(c.min_attainable_p)})"),
+        (f"Wilcoxon p-value ({'two-sided' if w.alternative == 'two-sided' else 'one-sided'})", p_value(w.p_value)),
+        ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
     return pd.DataFrame(rows, columns=["measure", "value"])
 

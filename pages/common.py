@@ -22,15 +22,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.access import ConfigurationError, access_settings, is_allowed, verified_email
-from medpath.export import chart_config, chart_filename, to_csv_bytes
+from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.inert import inert_markdown, reveal_controls
-from medpath.model import OUTCOMES, Study
+from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
+from medpath.outcomes import followup_months
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
 FILES_KEY = "uploaded_files"
 STUDY_KEY = "uploaded_study"            # (digest of the files, parsed Study) of this session
 GATE_KEY = "sign_in_gate_passed"
+PROFILE_KEY = "mapping_profile"         # the mapping profile (medpath.mapping.Profile) applied to the uploads
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
@@ -151,12 +153,13 @@ def current_study() -> Study:
     files = st.session_state.get(FILES_KEY)
     if not files:
         return _sample_study()
-    digest = _digest(files)
+    profile = st.session_state.get(PROFILE_KEY)  # kept beside the files: parsed once per (files, profile)
+    digest = _digest(files) + (hashlib.sha256(profile.to_yaml().encode()).hexdigest() if profile else "")
     kept = st.session_state.get(STUDY_KEY)
     if kept is None or kept[0] != digest:
         st.session_state.pop(STUDY_KEY, None)  # release the previous study before parsing the next
         with st.spinner("Reading and validating your files…"):
-            kept = (digest, load_study(list(files)))
+            kept = (digest, load_study(list(files), mapping=profile))
         st.session_state[STUDY_KEY] = kept
     return kept[1]
 
@@ -176,6 +179,63 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------------------------------- choices
+
+#: The choices every page, the report and the slides follow, kept in ``st.session_state`` under
+#: "kept_<name>" (a widget's own state is dropped when a page without it runs; these are not).
+CHOICE_DEFAULTS: dict[str, object] = {"followup": PRIMARY_MONTH, "alternative": "two-sided", "zero_method": "wilcox",
+                                      "patients": None, "min_points": 2.0, "min_percent": 30.0}
+
+
+def kept(name: str) -> object:
+    """The value of a choice in this session (its default until a page changed it)."""
+    return st.session_state.get(f"kept_{name}", CHOICE_DEFAULTS[name])
+
+
+def _keep(name: str) -> None:
+    st.session_state[f"kept_{name}"] = st.session_state[f"widget_{name}"]
+
+
+def choice(name: str, widget: Callable, label: str, options=None, **kwargs):
+    """``widget`` (st.selectbox, st.multiselect, st.number_input, st.radio, ...) showing the kept value of
+    choice ``name`` and keeping every change, so the choice stays when the page changes. ``options``
+    (when the widget has them) guard the kept value: one no longer offered falls back to the first."""
+    key = f"widget_{name}"
+    value = kept(name)
+    if options is not None:
+        options = list(options)
+        if name == "patients":
+            value = [p for p in (options if value is None else value) if p in options]  # type: ignore[union-attr]
+        elif value not in options:
+            value = PRIMARY_MONTH if name == "followup" and PRIMARY_MONTH in options else options[-1 if name == "followup" else 0]
+    st.session_state[key] = value
+    args = (label, options) if options is not None else (label,)
+    return widget(*args, key=key, on_change=_keep, args=(name,), **kwargs)
+
+
+def test_options(study: Study) -> dict:
+    """The test options in force (``followup_month``, ``alternative``, ``zero_method``), as
+    ``medpath.outcomes.primary_analysis`` and ``build_report`` take them."""
+    months = followup_months(study.visits) if len(study.visits) else []
+    followup = kept("followup")
+    if followup not in months:
+        followup = PRIMARY_MONTH if PRIMARY_MONTH in months or not months else months[-1]
+    return {"followup_month": followup, "alternative": kept("alternative"), "zero_method": kept("zero_method")}
+
+
+def chosen_patients(study: Study) -> list[str]:
+    """The patients chosen on the Trajectories page that are in this study (all of them by default)."""
+    value = kept("patients")
+    return list(study.patient_ids) if value is None else [p for p in study.patient_ids if p in value]  # type: ignore[attr-defined]
+
+
+def report_options(study: Study) -> dict:
+    """Everything the report and the slides follow: the test options, the VAS response thresholds and the
+    patients drawn."""
+    return {**test_options(study), "min_points": float(kept("min_points")),  # type: ignore[arg-type]
+            "min_percent": float(kept("min_percent")), "patients": chosen_patients(study)}  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------------ text from data
 
 
@@ -192,17 +252,21 @@ def plain(text: object) -> str:
     return reveal_controls(text)
 
 
-def header(title: str, study: Study) -> None:
-    """Page title plus a banner saying which data is shown (the sample is always labelled)."""
+def header(title: str, study: Study, *, compact: bool = False) -> None:
+    """Page title plus a banner saying which data is shown (the sample is always labelled); ``compact``:
+    the sample's banner as one short line."""
     st.title(title)
     elsewhere = title != "Data"
-    if study.synthetic:
+    if study.synthetic and compact:
+        st.caption(f":orange-badge[SYNTHETIC] {literal(study.label)} — upload your own study on the **Data** page.")
+    elif study.synthetic:
         st.info(f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
                 icon=":material/science:")
     else:
         errors = len(study.errors)
         note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
-        st.caption(f"Data: {literal(study.label)}{note}")
+        st.caption(f"Data: {literal(study.label)}{note}. Your files live only in this browser tab: refreshing or "
+                   "closing the tab clears them (upload them again on the **Data** page).")
 
 
 def _column_label(name: str) -> str:
@@ -230,9 +294,16 @@ def table(frame: pd.DataFrame, **column_config) -> None:
                  column_config=config | column_config)
 
 
-def chart(fig: go.Figure, study: Study, name: str) -> None:
-    """A plotly chart whose camera button saves a 2× PNG named after the study, chart and date."""
-    st.plotly_chart(fig, width="stretch", config=chart_config(study, name))
+def chart(fig: go.Figure, study: Study, name: str, data: pd.DataFrame | None = None) -> None:
+    """A plotly chart with the provenance footer inside it, whose camera button saves a 1600 × 900 PNG
+    named after the study, chart and date whatever the window; its title as a caption (the chart's name
+    for a screen reader, which cannot read the plotly canvas) and, when ``data`` is given, the numbers
+    drawn as a table one click away."""
+    title = fig.layout.title.text or name
+    st.plotly_chart(stamped(fig, study), width="stretch", config=chart_config(study, name))
+    if data is not None:
+        with st.expander(f"Data of this chart (table): {plain(title)}"):
+            table(data)
 
 
 def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:
@@ -291,6 +362,27 @@ def no_data(study: Study, what: str) -> bool:
 
 
 def report_download(study: Study, **options) -> None:
-    """One self-contained HTML report of everything shown, built only when the button is clicked."""
+    """One self-contained HTML report of everything shown, built only when the button is clicked, with the
+    choices in force on the pages (``report_options``) unless ``options`` say otherwise."""
+    options = {**report_options(study), **options}
     generated_download("Download report (HTML)", lambda: build_report(study, **options).encode("utf-8"),
                        file_name=report_filename(study), mime="text/html", type="primary", key="download-report")
+
+
+def downloads_row(study: Study) -> None:
+    """The meeting downloads, side by side: the report (HTML), the slides (PowerPoint) and the results
+    tables (Word), all following the choices in force."""
+    from medpath.slides import build_deck, deck_filename, results_docx, tables_filename
+
+    options = report_options(study)
+    columns = st.columns(3)
+    with columns[0]:
+        report_download(study)
+    with columns[1]:
+        generated_download("Download slides (PowerPoint)", lambda: build_deck(study, **options),
+                           file_name=deck_filename(study), key="download-slides",
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    with columns[2]:
+        generated_download("Download results tables (Word)", lambda: results_docx(study, **options),
+                           file_name=tables_filename(study), key="download-docx",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -1,19 +1,25 @@
-"""Outcomes: baseline vs a follow-up visit, exact small-sample statistics, and what n = 5 can show."""
+"""Outcomes: baseline vs a follow-up visit. Each outcome leads with one plain sentence; the estimate,
+interval, test, effect size and Holm adjustment sit in "Statistical details", each term explained."""
 
 import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
-from medpath.model import OUTCOMES, PRIMARY_MONTH
-from medpath.outcomes import followup_months, headline, plain_language, primary_analysis, summary_table
+from medpath.model import OUTCOMES
+from medpath.outcomes import details_table, followup_months, headline, plain_language, primary_analysis, summary_table
 from medpath.values import month_label
-from pages.common import chart, current_study, header, literal, no_data, report_download, table, table_download
-
-ALTERNATIVES = {
-    "two-sided": "Two-sided (default)",
-    "expected": "One-sided, protocol direction (BMD up, VAS down)",
-    "greater": "One-sided: increase",
-    "less": "One-sided: decrease",
-}
+from medpath.wording import DIRECTION_OPTIONS, OPTION_HELP, ZERO_METHOD_OPTIONS, plain_sentence
+from pages.common import (
+    chart,
+    choice,
+    current_study,
+    downloads_row,
+    header,
+    literal,
+    no_data,
+    table,
+    table_download,
+    test_options,
+)
 
 study = current_study()
 header("Outcomes", study)
@@ -26,30 +32,44 @@ if not months:
             "The **Trajectories** page shows the values there are.", icon=":material/info:")
     st.stop()
 controls = st.columns(3)
-followup = controls[0].selectbox("Compare baseline with", months, format_func=month_label,
-                                 index=months.index(PRIMARY_MONTH) if PRIMARY_MONTH in months else len(months) - 1)
-alternative = controls[1].selectbox("Alternative", list(ALTERNATIVES), format_func=ALTERNATIVES.get)
-zero_method = controls[2].selectbox("Zero changes", ["wilcox", "pratt"],
-                                    format_func={"wilcox": "Dropped (Wilcoxon)", "pratt": "Ranked, then dropped (Pratt)"}.get)
+with controls[0]:
+    choice("followup", st.selectbox, "Compare baseline with", months, format_func=month_label,
+           help=OPTION_HELP["followup"])
+with controls[1]:
+    choice("alternative", st.selectbox, "Direction tested", list(DIRECTION_OPTIONS), format_func=DIRECTION_OPTIONS.get,
+           help=OPTION_HELP["direction"])
+with controls[2]:
+    choice("zero_method", st.selectbox, "Patients with no change", list(ZERO_METHOD_OPTIONS),
+           format_func=ZERO_METHOD_OPTIONS.get, help=OPTION_HELP["zero_method"])
+options = test_options(study)
+if options["alternative"] != "two-sided":
+    st.caption("One-sided: a pre-specified one-sided test conventionally uses α = 0.025, which five pairs cannot "
+               "reach (smallest one-sided p with 5 pairs = 0.03125).")
 
-comparisons = primary_analysis(study.visits, followup_month=followup, alternative=alternative, zero_method=zero_method)
+comparisons = primary_analysis(study.visits, **options)
 if not comparisons:
     st.warning("Neither primary outcome (spine BMD T-score, VAS) has any values.")
     st.stop()
 
 for outcome, comparison in comparisons.items():
     st.header(OUTCOMES[outcome].label)
-    st.markdown(f"**{headline(comparison)}**")
+    st.markdown(f"**{literal(plain_sentence(comparison))}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(before_after_figure(study.visits, outcome, followup_month=followup), study, f"{outcome}_before_after")
+        chart(before_after_figure(study.visits, outcome, followup_month=options["followup_month"]), study,
+              f"{outcome}_before_after", data=comparison.changes)
     with right:
+        st.markdown("**Result**")
+        table(summary_table(comparison))
         st.markdown("**Per-patient change**")
-        table(comparison.changes)
+        table(comparison.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline", "change": "Change",
+                                                 "followup": month_label(comparison.followup_month).capitalize()}))
         table_download(comparison.changes, study, f"{outcome}_changes")
-    table(summary_table(comparison))
-    st.info("**What these numbers can and cannot show**\n\n" + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)),
-            icon=":material/lightbulb:")
+    with st.expander("Statistical details"):
+        st.markdown(headline(comparison))
+        table(details_table(comparison))
+        st.markdown("**What these numbers can and cannot show**\n\n"
+                    + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)))
 
 st.divider()
-report_download(study, followup_month=followup, alternative=alternative, zero_method=zero_method)
+downloads_row(study)

@@ -136,7 +136,7 @@ def test_provenance_names_trial_file_date_and_the_synthetic_mark():
     assert provenance(uploaded, dt.date(2025, 1, 31)) == "NCT04501354 · <b>x</b>.xlsx · 2025-01-31"
     fig = stamped(go.Figure(), uploaded, dt.date(2025, 1, 31))
     [footer] = [a for a in fig.layout.annotations if a.name == "provenance"]
-    assert footer.text == "NCT04501354 · &lt;b&gt;x&lt;/b&gt;.xlsx · 2025-01-31"  # plotly pseudo-HTML: escaped
+    assert footer.text == "NCT04501354 · &lt;b&gt;x&lt;/b&gt;.xlsx<br>2025-01-31"  # plotly pseudo-HTML: escaped
     assert footer.yref == "paper" and footer.y == 0 and footer.yanchor == "top"
 
 

@@ -70,7 +70,10 @@ def sample():
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_on_the_sample_and_labels_it(page, sample):
     at = run_page(page)
-    assert sample.label in texts(at.info), "the synthetic sample must be labelled on every page"
+    shown = texts(at.caption) if page == "pages/overview.py" else texts(at.info)  # the Overview: one compact line
+    assert sample.label in shown, "the synthetic sample must be labelled on every page"
+    if page == "pages/overview.py":
+        assert "SYNTHETIC" in shown
 
 
 def test_overview_numbers_are_the_cores(sample):
@@ -81,12 +84,16 @@ def test_overview_numbers_are_the_cores(sample):
     assert shown["Screened"] == str(numbers.screened)
     assert shown["Enrolled"] == str(numbers.enrolled)
     assert shown["Completed"] == str(numbers.completed)
-    assert shown["Errors"] == str(len(sample.errors))
+    if not sample.findings:  # nothing wrong: one status badge instead of three zero counters
+        assert "Errors" not in shown and "Warnings" not in shown and "Rows left out" not in shown
+        assert "no problems found" in texts(at.get("badge")) or "no problems found" in texts(at.markdown)
     markdown = texts(at.markdown)
-    assert len(numbers.results) == 2
-    for line in numbers.results:
-        assert line in markdown
+    assert len(numbers.sentences) == 2
+    for sentence in numbers.sentences.values():
+        assert literal(sentence) in markdown
+    assert "Spine T-score rose in 5 of 5 patients" in markdown
     assert numbers.caveat in texts(at.caption)
+    assert len(at.get("plotly_chart")) == 2  # both before-after plots on the first screen
 
 
 def test_data_page_shows_no_findings_and_both_tables(sample):
@@ -118,7 +125,9 @@ def test_outcomes_headlines_follow_the_alternative(sample):
     for comparison in primary_analysis(sample.visits).values():
         assert headline(comparison) in texts(at.markdown)
 
-    alternative = next(s for s in at.selectbox if s.label == "Alternative")
+    alternative = next(s for s in at.selectbox if s.label == "Direction tested")
+    assert all(s.help for s in at.selectbox), "every option has help text"
+    assert "α = 0.025" in alternative.help
     alternative.set_value("expected").run()
     assert not at.exception
     markdown = texts(at.markdown)
@@ -154,8 +163,8 @@ def test_uploaded_workbook_overview_numbers_are_the_cores():
         str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed))
     assert shown["Errors"] == "1" and shown["Rows left out"] == "0"  # only the VAS 11 value is left out
     markdown = texts(at.markdown)
-    for line in numbers.results:
-        assert line in markdown
+    for sentence in numbers.sentences.values():
+        assert literal(sentence) in markdown
 
 
 @pytest.mark.parametrize("page", PAGES[2:])
@@ -233,3 +242,34 @@ def test_valid_files_with_nothing_to_compare_get_a_designed_state(page, files):
         assert "nothing to compare with baseline" in texts(at.info)
     if page == "pages/trajectories.py" and files is NO_VALUES:
         assert "no trajectory to draw" in texts(at.warning)
+
+
+def test_choices_stay_across_pages_and_the_overview_follows_them(sample):
+    """The direction tested on the Outcomes page stays when the page changes, and the Overview's sentences use it."""
+    at = run_page("pages/outcomes.py")
+    next(s for s in at.selectbox if s.label == "Direction tested").set_value("expected").run()
+    assert "α = 0.025" in texts(at.caption)
+    at.switch_page("pages/overview.py").run()
+    one_sided = key_numbers(sample, alternative="expected")
+    assert "no one-sided test can reach p < 0.025" in one_sided.sentences["bmd_tscore"]
+    for sentence in one_sided.sentences.values():
+        assert literal(sentence) in texts(at.markdown)
+    at.switch_page("pages/outcomes.py").run()
+    assert next(s for s in at.selectbox if s.label == "Direction tested").value == "expected"
+
+
+def test_patients_and_vas_thresholds_stay_across_pages():
+    at = run_page("pages/trajectories.py")
+    at.multiselect[0].set_value(["MSC-01", "MSC-04"]).run()
+    next(n for n in at.number_input if n.label.startswith("Reduction")).set_value(3.0).run()
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/trajectories.py").run()
+    assert not at.exception
+    assert at.multiselect[0].value == ["MSC-01", "MSC-04"]
+    assert next(n for n in at.number_input if n.label.startswith("Reduction")).value == 3.0
+    assert at.session_state["kept_min_points"] == 3.0
+
+
+def test_an_uploaded_study_says_that_refreshing_clears_it():
+    at = run_page("pages/outcomes.py", TRIAL)
+    assert "refreshing or closing the tab clears them" in texts(at.caption)

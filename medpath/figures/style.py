@@ -30,8 +30,8 @@ MEDIAN_COLOUR = "#767676"
 #: Exported images (the modebar's camera, the report's static copies, slides): one fixed 16:9 layout
 #: size whatever the browser window, saved at EXPORT_SCALE (so 1600 x 900 pixels).
 EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 800, 450, 2
-#: Room at the bottom of every chart for the provenance footer (pixels).
-FOOTER_MARGIN = 34
+#: Room at the bottom of every chart for the provenance footer (pixels): two lines.
+FOOTER_MARGIN = 44
 _ = qualitative  # the Safe palette is no longer used: its light tones fall below 3:1 on the WHO bands
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 15
@@ -68,9 +68,10 @@ def add_footer(fig: go.Figure, text: str) -> go.Figure:
     bottom left, below everything else, so that every exported image names where it came from. The
     bottom margin grows by ``FOOTER_MARGIN``."""
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 60
+    left = fig.layout.margin.l if fig.layout.margin.l is not None else 70
     fig.update_layout(margin={"b": bottom + FOOTER_MARGIN})
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                       yshift=-(bottom + FOOTER_MARGIN - 22), showarrow=False, align="left",
+                       xshift=-(left - 8), yshift=-(bottom + FOOTER_MARGIN - 40), showarrow=False, align="left",
                        font={"size": BASE_FONT_SIZE - 3, "color": "#444444"}, name="provenance")
     return fig
 
