@@ -489,3 +489,11 @@ def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd
         unknown=[named(ids, drop) for ids, drop in zip(table["unknown"], screen_failure)],
         first_exclusion=table["first_exclusion"].map(lambda i: labels.get(i, "") if isinstance(i, str) else ""),
     )
+
+
+def criteria_table(eligibility: Eligibility) -> pd.DataFrame:
+    """``reasons_table`` for the protocol's eligibility criteria only (``CRITERIA``): the study stages
+    (enrolled, completed 6 months) are not criteria and are counted by ``medpath.consort`` instead."""
+    ids = {c.id for c in CRITERIA}
+    table = reasons_table(eligibility)
+    return table[table["criterion"].isin(ids)].reset_index(drop=True)

@@ -1,26 +1,50 @@
-"""Eligibility: the protocol's criteria per candidate, as a CONSORT-style funnel."""
+"""Eligibility: the CONSORT 2025 participant flow, the sequential funnel, the protocol's criteria per
+candidate, and the baseline characteristics of the enrolled (Table 1)."""
 
 import streamlit as st
 
-from medpath.eligibility import candidate_table, evaluate, reasons_table
+from medpath.consort import consort_flow, stages_table
+from medpath.eligibility import candidate_table, criteria_table, evaluate
+from medpath.export import chart_filename
+from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import funnel_figure
-from pages.common import chart, current_study, header, literal, no_data, table, table_download
+from pages.common import chart, current_study, generated_download, header, literal, no_data, table, table_download
 
 study = current_study()
 header("Eligibility", study)
 if study.screening is None and no_data(study, "the eligibility funnel"):
     st.stop()
 eligibility = evaluate(study.screening, study.visits)
+flow = consort_flow(study, eligibility)
 
 for deviation in eligibility.deviations:
     st.warning(literal(deviation), icon=":material/warning:")
 
-chart(funnel_figure(eligibility), study, "eligibility_funnel")
+diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
+with diagram:
+    figure = consort_figure(flow)
+    name = chart_filename(study, "consort_flow")
+    st.plotly_chart(figure, width="content", config={
+        "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2,
+                                                       "width": figure.layout.width, "height": figure.layout.height}})
+    for note in flow.notes:
+        st.caption(literal(note))
+    generated_download("Download the diagram (SVG)", lambda: consort_svg(flow).encode("utf-8"),
+                       file_name=f"{name}.svg", mime="image/svg+xml", key="download-consort-svg",
+                       help="A vector drawing for a paper or a registry entry; a PNG: the camera button of the diagram")
+    st.subheader("Study stages")
+    stages = stages_table(flow)
+    table(stages)
+    table_download(stages, study, "study_stages")
+with funnel:
+    st.caption("Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
+               "others stopped there.")
+    chart(funnel_figure(eligibility), study, "eligibility_funnel")
 
-reasons = reasons_table(eligibility)
-st.subheader("Reasons (over all candidates, not only the first reason)")
-table(reasons)
-labels = dict(zip(reasons["criterion"], reasons["label"]))
+criteria = criteria_table(eligibility)
+st.subheader("Eligibility criteria: candidates not meeting each (over all candidates, not only the first reason)")
+table(criteria)
+labels = dict(zip(criteria["criterion"], criteria["label"]))
 
 st.subheader("Candidates")
 chosen = st.multiselect("Show candidates who fail or are unknown on", options=list(labels),
