@@ -590,6 +590,7 @@ class MappingGuess:
     sheets: tuple[SheetGuess, ...]
     fields: tuple[Guess, ...]
     unknown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> texts not understood
+    columns: dict[str, Candidate] = field(default_factory=dict)  # every column (score 0) by its key, file order
 
     def guess(self, table: str, field_name: str) -> Guess | None:
         return next((g for g in self.fields if g.table == table and g.field == field_name), None)
@@ -738,6 +739,7 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
 
     tables = sheet_tables(files)
     sheets = []
+    every: dict[str, Candidate] = {}
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     recognised: dict[tuple[str, str], set[str]] = {}
     for table in tables:
@@ -753,6 +755,11 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
                                 default=0) >= 0.75 for h in table.header) for k in _TABLE_FIELDS}
             kind = max(votes, key=lambda k: votes[k]) if any(votes.values()) else None
         sheets.append(SheetGuess(table.file, table.sheet, kind, tuple(map(str, table.header))))
+        for index, name in enumerate(marked.header):
+            if not isinstance(name, AddedHeader) and str(name).strip():
+                column = Candidate(table.file, None if table.sheet is None else str(table.sheet), str(name), 0.0,
+                                   _samples(_column(marked, index)))
+                every.setdefault(column.key, column)
         if kind is None:
             continue
         for index, name in enumerate(marked.header):
@@ -793,7 +800,7 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
                             recognised=bool(rest) and g.recognised)
         final.append(g)
     unknown = _unknown_values(tables, final, profile)
-    return MappingGuess(tuple(sheets), tuple(final), unknown)
+    return MappingGuess(tuple(sheets), tuple(final), unknown, every)
 
 
 def _unknown_values(tables: list[RawTable], guesses: list[Guess], profile: Profile | None) -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,5 @@
-"""Data: upload the study's files, see every finding, preview the validated tables, get the template."""
+"""Data: upload the study's files, map unknown columns, values and sheets (the mapping step), see every finding and
+every column, preview the validated tables, get the template."""
 
 import pandas as pd
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
 from pages.common import FILES_KEY, current_study, generated_download, header, literal, table, table_download, use_files
+from pages.mapping_step import columns_table, mapping_step
 
 UPLOADER_GENERATION_KEY = "uploader_generation"
 ADD_FILES_KEY = "add_files"
@@ -62,6 +64,8 @@ with template:
                        file_name="medpath_template.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+mapping_step(study)
+
 st.subheader("Findings")
 errors, warnings = len(study.errors), len(study.warnings)
 if not study.findings:
@@ -75,6 +79,8 @@ else:
     shown = findings[findings["severity"].isin(severity or [])]
     table(shown, row=st.column_config.NumberColumn("Excel row", format="%d"), value=st.column_config.TextColumn("Value"))
     table_download(findings, study, "findings", "Download findings (CSV)")
+
+columns_table(study)
 
 st.subheader("Validated tables")
 generated_download("Download validated tables and findings (XLSX)", lambda: study_workbook(study),

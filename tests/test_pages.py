@@ -19,7 +19,8 @@ from medpath.summary import key_numbers
 from pages.common import FILES_KEY, literal
 
 APP = str(ROOT / "dashboard.py")
-PAGES = ["pages/overview.py", "pages/data.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py"]
+PAGES = ["pages/overview.py", "pages/data.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py",
+         "pages/secondary.py", "pages/safety.py"]
 TIMEOUT = 60  # the first run imports plotly, scipy and statsmodels
 
 
@@ -99,7 +100,7 @@ def test_overview_numbers_are_the_cores(sample):
 def test_data_page_shows_no_findings_and_both_tables(sample):
     at = run_page("pages/data.py")
     assert "No problems found" in texts(at.success)
-    frames = [d.value for d in at.dataframe]
+    frames = [d.value for d in at.dataframe if "Read as" not in d.value.columns]  # not the columns table
     assert [len(f) for f in frames] == [len(sample.screening), len(sample.visits)]
 
 
@@ -273,3 +274,51 @@ def test_patients_and_vas_thresholds_stay_across_pages():
 def test_an_uploaded_study_says_that_refreshing_clears_it():
     at = run_page("pages/outcomes.py", TRIAL)
     assert "refreshing or closing the tab clears them" in texts(at.caption)
+
+
+# --- issue 13: CONSORT flow, Table 1, safety, secondary outcomes ------------------------------------------
+
+
+def test_eligibility_shows_the_consort_flow_stages_and_table_1(sample):
+    """The stages table: 30 assessed, 25 excluded, 5 enrolled, 5 received, 0 lost, 0 discontinued, 5 + 5 analysed
+    (hand count in tests/test_consort.py); Table 1 has the sample's age row 65 (64 to 67)."""
+    at = run_page("pages/eligibility.py")
+    frames = [d.value for d in at.dataframe]
+    stages = next(f for f in frames if "stage" in f.columns)
+    assert stages["n"].tolist() == [30, 25, 5, 5, 0, 0, 5, 5]
+    baseline = next(f for f in frames if "characteristic" in f.columns).set_index("characteristic")
+    assert baseline.loc["Age, years", "summary"] == "65 (64 to 67)"
+    criteria = next(f for f in frames if "criterion" in f.columns)
+    assert "enrolled" not in criteria["criterion"].tolist()  # stages are not criteria any more
+    assert [t.label for t in at.tabs] == ["CONSORT 2025 flow diagram", "Sequential funnel"]
+
+
+def test_safety_page_counts_and_serious_event(sample):
+    """7 events, 4 of 5 patients, 1 serious (MSC-15 pneumonia, grade 3, unrelated): see tests/test_adverse_events.py."""
+    at = run_page("pages/safety.py")
+    shown = metrics(at)
+    assert (shown["Adverse events"], shown["Patients with an event"], shown["Serious events"]) == ("7", "4 of 5", "1")
+    assert "MSC-15: Pneumonia, month 4, grade 3 (severe), unrelated, recovered" in texts(at.error)
+    matrix = next(d.value for d in at.dataframe if "CTCAE grade" in d.value.columns).set_index("CTCAE grade")
+    assert matrix.loc["1 (mild)", "any"] == "2 (4)"
+
+
+def test_safety_page_says_what_is_missing():
+    at = run_page("pages/safety.py", TRIAL)
+    assert "No adverse-event sheet was supplied" in texts(at.info)
+
+
+def test_secondary_page_lsc_follows_the_input(sample):
+    """Default LSC 0.0277: gain 3, stable 2, loss 0; an LSC of 0.05 makes all 5 stable (changes ≤ 0.04)."""
+    at = run_page("pages/secondary.py")
+    assert "gain 3, stable 2, loss 0" in texts(at.markdown)
+    assert "Secondary, exploratory" in texts(at.warning)
+    at.radio[0].set_value("LSC").run()
+    at.number_input[0].set_value(0.05).run()
+    assert not at.exception
+    assert "gain 0, stable 5, loss 0" in texts(at.markdown)
+
+
+def test_secondary_page_says_what_is_missing():
+    at = run_page("pages/secondary.py", TRIAL)
+    assert "No secondary outcome" in texts(at.info)
