@@ -20,5 +20,7 @@ else:
         st.Page("pages/eligibility.py", title="Eligibility", icon=":material/filter_alt:"),
         st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
         st.Page("pages/outcomes.py", title="Outcomes", icon=":material/analytics:"),
+        st.Page("pages/secondary.py", title="Secondary outcomes", icon=":material/stacked_line_chart:"),
+        st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
     ])
 navigation.run()

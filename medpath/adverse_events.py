@@ -284,7 +284,7 @@ def _onset_text(date, month) -> str:
 
     parts = []
     if month is not None and not (isinstance(month, float) and np.isnan(month)):
-        parts.append(month_label(float(month)))
+        parts.append("month 0 (infusion)" if float(month) == 0 else month_label(float(month)))
     if date is not None and not (isinstance(date, float)) and not pd.isna(date):
         parts.append(f"{date:%Y-%m-%d}")
     return " · ".join(parts) or "not recorded"

@@ -3,6 +3,7 @@ candidate, and the baseline characteristics of the enrolled (Table 1)."""
 
 import streamlit as st
 
+from medpath.baseline import baseline_table, who_class_notes
 from medpath.consort import consort_flow, stages_table
 from medpath.eligibility import candidate_table, criteria_table, evaluate
 from medpath.export import chart_filename
@@ -40,6 +41,15 @@ with funnel:
     st.caption("Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
                "others stopped there.")
     chart(funnel_figure(eligibility), study, "eligibility_funnel")
+
+st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {flow.enrolled})")
+st.caption("Median (IQR) or n (%) of the patients with a value, and every patient's value (at the baseline visit; age "
+           "and sex from the screening log).")
+baseline = baseline_table(study, list(flow.enrolled_ids))
+table(baseline, values=st.column_config.TextColumn("Values", width="large"))
+table_download(baseline, study, "baseline_characteristics")
+for note in who_class_notes(study, list(flow.enrolled_ids)):
+    st.warning(literal(note), icon=":material/info:")
 
 criteria = criteria_table(eligibility)
 st.subheader("Eligibility criteria: candidates not meeting each (over all candidates, not only the first reason)")

@@ -30,7 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 VIEWPORT = {"width": 1280, "height": 900}
 #: Page title in the sidebar navigation -> file name of its screenshot.
 PAGES = {"Overview": "overview", "Data": "data", "Eligibility": "eligibility", "Trajectories": "trajectories",
-         "Outcomes": "outcomes"}
+         "Outcomes": "outcomes", "Secondary outcomes": "secondary", "Safety": "safety"}
 STARTUP_TIMEOUT = 60.0
 
 

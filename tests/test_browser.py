@@ -80,10 +80,18 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
             if title == "Outcomes":
                 for comparison in primary_analysis(study.visits).values():
                     assert headline(comparison) in text
+            if title == "Eligibility":
+                assert "Assessed for eligibility" in text or page.locator("text=Assessed for eligibility").count()
+            if title == "Secondary outcomes":  # the workbook has no ROM, QoL or BMD g/cm²: the page says so
+                assert "No secondary outcome" in text
+            if title == "Safety":
+                assert "No adverse-event sheet was supplied" in text
             full_page_screenshot(page, tmp_path / f"{name}.png")
             assert (tmp_path / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
 
         # On the Outcomes page: a chart's modebar PNG (2x, named study_chart_date) and the HTML report.
+        open_page(page, "Outcomes")
+        wait_for_charts(page)
         chart = page.locator('[data-testid="stPlotlyChart"]').first
         chart.hover()
         with page.expect_download() as download_info:

@@ -1,0 +1,49 @@
+"""Per-patient timeline of adverse events against the visit schedule: one row per patient, the visits as
+grey ticks, each event a marker at its onset month coloured by CTCAE grade (1 light to 5 dark), serious
+events drawn as large diamonds with a black edge, the term written beside each marker."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from medpath.adverse_events import GRADE_WORDS
+from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+
+#: CTCAE grade colours: a sequential, colour-blind-safe ramp (ColorBrewer YlOrRd), dark = severe.
+GRADE_COLOURS = {1: "#FEB24C", 2: "#FD8D3C", 3: "#E31A1C", 4: "#BD0026", 5: "#4D0013", None: "#999999"}
+
+
+def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients: list[str]) -> go.Figure:
+    """Events with an onset month, on the patients' rows (``patients`` first, then any other with events)."""
+    events = adverse_events[adverse_events["onset_month"].notna()].copy()
+    # events of one patient in the same month are spread sideways, so that their markers and terms do not overlap
+    events["x"] = events["onset_month"] + 0.35 * events.groupby(["patient_id", "onset_month"]).cumcount()
+    rows = list(dict.fromkeys([*patients, *events["patient_id"].tolist()]))
+    fig = go.Figure()
+    schedule = visits[visits["patient_id"].isin(rows)]
+    fig.add_scatter(x=schedule["month"].tolist(), y=schedule["patient_id"].tolist(), mode="markers", name="visit",
+                    marker={"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
+                    customdata=schedule["visit"].tolist(), hovertemplate="%{y}: %{customdata}<extra></extra>")
+    for grade in (1, 2, 3, 4, 5, None):
+        part = events[events["grade"].isna()] if grade is None else events[events["grade"].eq(grade).fillna(False)]
+        if part.empty:
+            continue
+        serious = part["serious"].eq(True).fillna(False).to_numpy()
+        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+        fig.add_scatter(
+            x=part["x"].tolist(), y=part["patient_id"].tolist(), mode="markers+text", name=name,
+            text=[f"{t}{' (serious)' if s else ''}" for t, s in zip(part["term"].fillna("(no term)"), serious)],
+            textposition="top right", textfont={"size": BASE_FONT_SIZE - 2},
+            marker={"color": GRADE_COLOURS[grade], "size": [20 if s else 13 for s in serious],
+                    "symbol": ["diamond" if s else "circle" for s in serious],
+                    "line": {"color": ["#000000" if s else "#FFFFFF" for s in serious], "width": [2.5 if s else 1 for s in serious]}},
+            customdata=list(zip(part["relatedness"].fillna("not assessed"), ["yes" if s else "no" for s in serious])),
+            hovertemplate="%{y}: %{text}<br>" + name + ", %{customdata[0]}, serious %{customdata[1]}"
+                          "<extra></extra>")
+    apply_layout(fig, "Adverse events by onset, against each patient's visits", height=max(320, 70 * len(rows) + 170))
+    last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
+    fig.update_xaxes(title="Months since baseline (infusion)", range=[-0.4, last + 1.2], dtick=1)
+    fig.update_yaxes(title="", categoryorder="array", categoryarray=list(reversed(rows)), type="category")
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig

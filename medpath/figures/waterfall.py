@@ -1,0 +1,42 @@
+"""Waterfall plot of each patient's change in spine BMD (g/cm²) from baseline, against the densitometer's
+least significant change (ISCD: LSC = 2.77 x precision error; ``medpath.secondary``): bars sorted from the
+largest gain to the largest loss, the ±LSC band shaded, each bar coloured gain / stable / loss and labelled
+with its change and percent change."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.values import month_label
+
+COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-Ito green, grey, vermilion
+
+
+def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.0) -> go.Figure:
+    """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category)."""
+    ordered = table.sort_values("change", ascending=False, kind="stable")
+    fig = go.Figure()
+    for category, colour in COLOURS.items():
+        part = ordered[ordered["category"] == category]
+        fig.add_bar(
+            x=part["patient_id"].astype(str).tolist(), y=part["change"].tolist(), name=f"{category} ({len(part)})",
+            marker={"color": colour}, text=[f"{c:+.3f}<br>({p:+.1f} %)" for c, p in zip(part["change"], part["percent_change"])],
+            textposition="outside", textfont={"size": BASE_FONT_SIZE - 1}, cliponaxis=False,
+            hovertemplate="%{x}: %{y:+.3f} g/cm²<extra>" + category + "</extra>")
+    fig.add_hrect(y0=-lsc, y1=lsc, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
+    for sign in (1, -1):
+        fig.add_hline(y=sign * lsc, line={"dash": "dash", "color": "#555555", "width": 1.2},
+                      annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}", annotation_position="right",
+                      annotation_font_size=BASE_FONT_SIZE - 2)
+    fig.add_hline(y=0, line={"color": "#222222", "width": 1})
+    largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
+    apply_layout(fig, f"Spine BMD change, baseline → {month_label(followup_month)}, per patient, against the LSC",
+                 height=480)
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+                      margin={"r": 110, "t": 80})
+    fig.update_xaxes(title="Patient (largest gain first)", categoryorder="array",
+                     categoryarray=ordered["patient_id"].astype(str).tolist())
+    fig.update_yaxes(title="Change in spine BMD (g/cm²)", range=[-1.5 * largest, 1.6 * largest], zeroline=False)
+    return fig
