@@ -35,12 +35,22 @@ import plotly.io as pio
 
 import medpath
 from medpath.eligibility import PROTOCOL, evaluate, reasons_table
-from medpath.export import chart_config, date_stamp, neutralise_frame, slug, text_columns
+from medpath.export import chart_config, date_stamp, neutralise_frame, slug, stamped, text_columns
 from medpath.figures.funnel import funnel_figure
+from medpath.figures.svg import figure_svg
 from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
 from medpath.inert import reveal_controls
 from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
-from medpath.outcomes import OutcomeComparison, headline, plain_language, primary_analysis, summary_table
+from medpath.outcomes import (
+    OutcomeComparison,
+    details_table,
+    headline,
+    plain_language,
+    plain_sentence,
+    primary_analysis,
+    summary_table,
+)
+from medpath.paper import report_sections
 from medpath.trajectories import VAS_RESPONSE_CONVENTION, vas_response, who_shift_table
 from medpath.values import month_label
 
@@ -93,8 +103,23 @@ th { background: #EAF1F8; } td.num, td.hash { font-family: Consolas, Menlo, mono
 dl.key { display: grid; grid-template-columns: max-content auto; gap: 4px 18px; }
 dl.key dt { font-weight: bold; } dl.key dd { margin: 0; }
 ul.results li { margin-bottom: 6px; }
-figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; }
-@media print { figure.chart, table { break-inside: avoid; } nav { display: none; } }
+figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; max-width: 100%; }
+.static-chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
+figure.drawn .static-chart { display: none; }
+.plotly-graph-div:empty { display: none; }
+p.plain { font-size: 17px; font-weight: bold; }
+details summary { cursor: pointer; font-weight: bold; margin: 8px 0; }
+@media (max-width: 600px) { main { padding: 12px; } table { display: block; overflow-x: auto; } }
+@media print {
+  main { max-width: none; padding: 0; }
+  figure.chart, table, p.plain { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  nav { display: none; }
+  .plotly-graph-div { display: none !important; }
+  figure.drawn .static-chart { display: block; }
+  details > * { display: block; }
+  table { width: 100%; table-layout: fixed; word-wrap: break-word; font-size: 12px; }
+}
 """
 
 
@@ -129,14 +154,44 @@ def _list(items: Iterable[str], css: str | None = None) -> str:
     return f'<ul class="{css}">{rows}</ul>' if css else f"<ul>{rows}</ul>"
 
 
+#: Column labels a reader understands, instead of the tables' raw names.
+COLUMN_LABELS = {"patient_id": "Patient", "baseline": "Baseline", "followup": "Follow-up", "change": "Change",
+                 "measure": "Measure", "value": "Value", "meaning": "What it means", "method": "Method",
+                 "criterion": "Criterion", "label": "Criterion", "n_failed": "Not met", "n_unknown": "Unknown",
+                 "severity": "Severity", "file": "File", "sheet": "Sheet", "row": "Excel row", "column": "Column",
+                 "message": "Message", "percent_change": "Change (%)", "responder": "Responder",
+                 "who_class": "WHO class", "month": "Month", "visit": "Visit"}
+
+
+def _label(name: object) -> object:
+    if not isinstance(name, str):
+        return name
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    if name in OUTCOMES:
+        return OUTCOMES[name].axis_title
+    return name.replace("_", " ").capitalize() if name.islower() and "_" in name else name
+
+
+def _cell(value: object) -> object:
+    """Missing values as "—", never "None"; True/False as yes/no; text with its controls shown."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return reveal_controls(value) if isinstance(value, str) else value
+
+
 def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
-    """An HTML table, every cell escaped; ``data=True`` also neutralises text cells (they come from
-    the uploaded files); the report's own composed text (``data=False``) is only escaped."""
+    """An HTML table with readable column labels (``COLUMN_LABELS``), every cell escaped; ``data=True``
+    also neutralises text cells (they come from the uploaded files); the report's own composed text
+    (``data=False``) is only escaped. Missing values show as "—", booleans as yes/no."""
     frame = neutralise_frame(df, index=index) if data else (df.reset_index() if index else df.copy())
-    for position in text_columns(frame):  # None would show as "None"
-        frame.isetitem(position, frame.iloc[:, position].astype(object).map(
-            lambda v: "–" if v is None else reveal_controls(v) if isinstance(v, str) else v))
-    return frame.to_html(index=False, escape=True, na_rep="–", border=0,
+    frame.columns = [_label(c) for c in frame.columns]
+    for position, (_, column) in enumerate(frame.items()):
+        if pd.api.types.is_bool_dtype(column) or position in text_columns(frame):
+            frame.isetitem(position, column.astype(object).map(_cell))
+    return frame.to_html(index=False, escape=True, na_rep="—", border=0,
                          float_format=lambda x: f"{x:.4g}")
 
 
@@ -155,14 +210,18 @@ class _Charts:
         self.study, self.when, self.count = study, when, 0
 
     def __call__(self, fig, name: str) -> str:
+        """The chart's figure: a static SVG copy (``figures.svg``, shown where scripts do not run and on
+        paper) and the interactive plotly div the loader draws and then shows instead."""
         self.count += 1
         div_id = f"chart-{slug(name)}"
+        fig = stamped(fig, self.study, self.when)
         config = {**chart_config(self.study, name, self.when), "responsive": True}
         figure = pio.to_json(fig, validate=False)
         figure = figure[:-1] + ', "config": ' + json.dumps(config).replace("<", "\\u003c") + "}"
         height = fig.layout.height or 450
-        return (f'<figure class="chart"><div id="{div_id}" class="plotly-graph-div" '
-                f'style="height:{height}px; width:100%;"></div>\n'
+        title = " ".join(re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or name)).split())
+        return (f'<figure class="chart" aria-label="{_text(title)}"><div class="static-chart">{figure_svg(fig, title)}</div>'
+                f'<div id="{div_id}" class="plotly-graph-div" data-height="{height}" style="width:100%;"></div>\n'
                 f'<script type="application/json" class="chart-data" data-chart="{div_id}">{figure}</script></figure>')
 
 
@@ -221,8 +280,10 @@ _CHART_LOADER = """
     code.textContent = await new Response(stream).text();
     document.head.appendChild(code);
     for (const holder of holders) {
-      const figure = JSON.parse(holder.textContent);
-      await Plotly.newPlot(holder.dataset.chart, figure.data, figure.layout, figure.config);
+      const figure = JSON.parse(holder.textContent), div = document.getElementById(holder.dataset.chart);
+      div.style.height = div.dataset.height + "px";
+      await Plotly.newPlot(div, figure.data, figure.layout, figure.config);
+      div.closest("figure").classList.add("drawn");
     }
   } catch (error) {
     place("This interactive chart needs a current browser (Chrome 80, Firefox 113, Safari 16.4 or later): " + error);
@@ -261,7 +322,8 @@ def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, Outcome
     ]
     parts = [_key_values(pairs)]
     if results:
-        parts += [_h3("Primary results"), _list((headline(c) for c in results.values()), "results")]
+        parts += [_h3("Primary results"), *(_p(plain_sentence(c), "plain") for c in results.values()),
+                  _p("In statistical terms:"), _list((headline(c) for c in results.values()), "results")]
     elif len(study.visits):
         parts.append(_p("No primary outcome (spine BMD T-score, VAS pain) has a value: nothing to test.", "notice"))
     else:
@@ -282,16 +344,20 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
     return _section("eligibility", "Eligibility", *parts)
 
 
-def _trajectories(study: Study, followup_month: float, chart: _Charts) -> str:
+def _trajectories(study: Study, followup_month: float, chart: _Charts, patients: list[str] | None = None,
+                  min_points: float = 2.0, min_percent: float = 30.0) -> str:
     visits, present = study.visits, [k for k in PRIMARY_OUTCOMES if k in study.outcomes_present]
-    parts = [chart(spaghetti_figure(visits, key), f"spaghetti-{key}") for key in present]
-    parts.append(chart(small_multiples_figure(visits), "small-multiples"))
+    parts = [chart(spaghetti_figure(visits, key, patients=patients), f"spaghetti-{key}") for key in present]
+    parts.append(chart(small_multiples_figure(visits, patients=patients), "small-multiples"))
     if "bmd_tscore" in present:
         parts += [_h3(f"WHO class at baseline (rows) and month {followup_month:g} (columns), patients"),
                   _table(who_shift_table(visits, followup_month), index=True)]
     if "vas" in present:
         parts += [_h3(f"VAS pain response at month {followup_month:g}"),
-                  _table(vas_response(visits, followup_month)), _p(VAS_RESPONSE_CONVENTION)]
+                  _p(f"Responder: VAS pain fell by at least {min_points:g} points or {min_percent:g} % of "
+                     "baseline (the thresholds chosen on the dashboard)."),
+                  _table(vas_response(visits, followup_month, min_points=min_points, min_percent=min_percent)),
+                  _p(VAS_RESPONSE_CONVENTION)]
     return _section("trajectories", "Trajectories", *parts)
 
 
@@ -299,8 +365,10 @@ def _outcome(c: OutcomeComparison, visits: pd.DataFrame, chart: _Charts) -> str:
     label, after = OUTCOMES[c.outcome].label, month_label(c.followup_month)
     changes = c.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline",
                                         "followup": after.capitalize(), "change": "Change"})
-    parts = [_h3(label), chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
-             _table(summary_table(c), data=False), _table(changes)]
+    parts = [_h3(label), _p(plain_sentence(c), "plain"),
+             chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
+             _table(summary_table(c), data=False), _table(changes),
+             _h3(f"{label}: statistical details"), _p(headline(c)), _table(details_table(c), data=False)]
     if c.unpaired:
         unpaired = pd.DataFrame(list(c.unpaired.items()), columns=["Patient", "Why not paired"])
         parts.append(_table(unpaired))
@@ -316,9 +384,13 @@ def _findings(study: Study) -> str:
                     _table(table))
 
 
-def _methods(study: Study, alternative: str, zero_method: str, followup_month: float) -> str:
+def _methods(study: Study, alternative: str, zero_method: str, followup_month: float,
+             patients: list[str] | None = None, min_points: float = 2.0, min_percent: float = 30.0) -> str:
+    drawn = "all patients" if patients is None or set(patients) >= set(study.patient_ids) else (
+        f"{len(patients)} of {len(study.patient_ids)} patients ({', '.join(patients)})")
     settings = (f"Settings: baseline vs month {followup_month:g}; Wilcoxon alternative '{alternative}'; "
-                f"zero method '{zero_method}'.")
+                f"zero method '{zero_method}'; VAS response at least {min_points:g} points or {min_percent:g} %; "
+                f"trajectory charts of {drawn} (the tests always use every pair).")
     versions = pd.DataFrame([("medpath", medpath.__version__), ("python", platform.python_version()),
                              *((package, version(package)) for package in ("numpy", "scipy", "pandas", "plotly"))],
                             columns=["Software", "Version"])
@@ -332,13 +404,14 @@ def _methods(study: Study, alternative: str, zero_method: str, followup_month: f
 
 
 def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-                 zero_method: str = "wilcox", generated_at: dt.datetime | None = None) -> str:
+                 zero_method: str = "wilcox", generated_at: dt.datetime | None = None,
+                 patients: list[str] | None = None, min_points: float = 2.0, min_percent: float = 30.0) -> str:
     """The whole report as one HTML document (str). Never needs the network to open.
 
     A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
     a notice that nothing can be analysed, the findings and the provenance.
     """
-    generated = (generated_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    generated = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     chart = _Charts(study, generated.astimezone())  # file names carry the local date
     has_visits = len(study.visits) > 0
     results = (primary_analysis(study.visits, followup_month, alternative, zero_method) if has_visits else {})
@@ -349,14 +422,16 @@ def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     if eligibility is not None:
         sections.append(_eligibility(study, eligibility, chart))
     if has_visits:
-        sections.append(_trajectories(study, followup_month, chart))
+        sections.append(_trajectories(study, followup_month, chart, patients, min_points, min_percent))
         outcomes = [_outcome(c, study.visits, chart) for c in results.values()]
         sections.append(_section("outcomes", f"Primary outcomes: baseline vs month {followup_month:g}",
                                  *(outcomes or [_p("No primary outcome has a value.")])))
+    if has_visits or study.screening is not None:  # participant flow, Table 1, adverse events, secondary outcomes
+        sections += report_sections(study, chart, followup_month=followup_month)
     conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
     conventions += [_h3("VAS pain response"), _p(VAS_RESPONSE_CONVENTION)]
     sections += [_findings(study), _section("conventions", "Conventions", *conventions),
-                 _methods(study, alternative, zero_method, followup_month)]
+                 _methods(study, alternative, zero_method, followup_month, patients, min_points, min_percent)]
     body = [_header(study, generated), _nav(sections), *sections, "</main>"]
 
     if chart.count:  # the packed plotly.js once, and the script that unpacks it and draws the charts

@@ -242,7 +242,7 @@ def build_deck(study: Study, *, followup_month: float = PRIMARY_MONTH, alternati
     """The deck as .pptx bytes. ``patients`` limits the trajectory charts (the statistics use every pair);
     the VAS thresholds are accepted for symmetry with ``build_report`` (the deck shows no response table)."""
     del min_points, min_percent
-    when = (generated_at or dt.datetime.now(dt.timezone.utc)).astimezone()
+    when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
     deck = _Deck(study, when)
     title = deck.slide(f"{TRIAL_ID}: umbilical-cord MSC in osteoporosis",
                        "Exploratory summary for a study meeting. " + CAVEATS)
@@ -292,7 +292,7 @@ def results_docx(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
                  zero_method: str = "wilcox", generated_at: dt.datetime | None = None, **_: object) -> bytes:
     """The results tables as a Word document (python-docx): per primary outcome its plain sentence, the main
     table, the statistical details (each term explained) and the per-patient changes; provenance on top."""
-    when = (generated_at or dt.datetime.now(dt.timezone.utc)).astimezone()
+    when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
     document = Document()
     document.styles["Normal"].font.size = DocxPt(11)
     document.add_heading(f"{TRIAL_ID}: primary outcomes", level=1)

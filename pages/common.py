@@ -226,7 +226,9 @@ def test_options(study: Study) -> dict:
 def chosen_patients(study: Study) -> list[str]:
     """The patients chosen on the Trajectories page that are in this study (all of them by default)."""
     value = kept("patients")
-    return list(study.patient_ids) if value is None else [p for p in study.patient_ids if p in value]  # type: ignore[attr-defined]
+    if not isinstance(value, list):
+        return list(study.patient_ids)
+    return [p for p in study.patient_ids if p in value]
 
 
 def report_options(study: Study) -> dict:

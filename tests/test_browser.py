@@ -18,6 +18,7 @@ from medpath.export import chart_filename
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_study
 from medpath.summary import key_numbers
+from medpath.wording import plain_sentence
 from test_pages import trial_workbook
 from workbooks import study_bytes
 
@@ -77,9 +78,13 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
                 assert metric_value(page, "Enrolled") == str(numbers.enrolled)
                 assert metric_value(page, "Completed") == str(numbers.completed)
                 assert metric_value(page, "Errors") == "1"
-            if title == "Outcomes":
+            if title == "Outcomes":  # the plain sentence up front, the statistician's line one click away
                 for comparison in primary_analysis(study.visits).values():
-                    assert headline(comparison) in text
+                    assert plain_sentence(comparison) in text
+                    assert headline(comparison) not in text
+                page.get_by_text("Statistical details").first.click()
+                page.wait_for_timeout(300)
+                assert headline(primary_analysis(study.visits)["bmd_tscore"]) in main_text(page)
             if title == "Eligibility":
                 assert "Assessed for eligibility" in text or page.locator("text=Assessed for eligibility").count()
             if title == "Secondary outcomes":  # the workbook has no ROM, QoL or BMD g/cm²: the page says so
@@ -121,3 +126,37 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
         assert "trial.xlsx" not in main_text(page)
         context.close()
     print(f"browser flow: {time.monotonic() - started:.1f} s")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (bytes 16-24, big-endian)."""
+    assert data.startswith(PNG_MAGIC)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.browser
+def test_chart_png_is_1600_by_900_whatever_the_window(streamlit_url):
+    """The modebar's camera saves one fixed 16:9 size from a wide and from a phone-narrow window (issue 14:
+    it used to follow the window, 716 x 960 from a narrow one, title cut)."""
+    from playwright.sync_api import sync_playwright
+
+    sizes = {}
+    with sync_playwright() as p, chromium(p) as browser:
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(streamlit_url)
+            wait_for_app(page)
+            wait_for_charts(page)
+            chart = page.locator('[data-testid="stPlotlyChart"]').first
+            chart.scroll_into_view_if_needed()
+            chart.hover()
+            with page.expect_download() as download_info:
+                chart.locator('.modebar-btn[data-title="Download plot as a png" i]').click()
+            sizes[width] = _png_size(download_info.value.path().read_bytes())
+            overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] > div *')]
+                .filter(e => !e.closest('svg') && e.getBoundingClientRect().right > window.innerWidth + 1).length""")
+            assert overflow == 0, f"{overflow} element(s) wider than the {width} px window"
+            context.close()
+    assert sizes == {1280: (1600, 900), 390: (1600, 900)}

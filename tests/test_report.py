@@ -170,3 +170,52 @@ def test_base85_is_pythons_with_dot_for_less_than(length):
     data = bytes((7 * i + length) % 256 for i in range(length)) + b"\xff\xff\xff\xff" * (length > 4)
     assert _base85(data) == base64.b85encode(data).decode("ascii").replace("<", ".")
     assert "<" not in _base85(bytes(range(256)) * 4)
+
+
+# --- issue 14: plain sentences, static fallbacks, readable tables, the choices in force --------------------
+
+from medpath.wording import plain_sentence  # noqa: E402
+
+
+def test_report_leads_with_the_plain_sentences_and_keeps_the_details(sample_study, sample_report):
+    for comparison in primary_analysis(sample_study.visits).values():
+        assert f'<p class="plain">{html.escape(plain_sentence(comparison))}</p>' in sample_report
+    assert "<td>Hodges–Lehmann estimate</td>" in sample_report and "What it means" in sample_report
+
+
+def test_every_chart_has_a_static_svg_fallback_with_an_accessible_name(sample_report):
+    body = _without_plotly_js(sample_report)
+    charts = re.findall(r'<figure class="chart" aria-label="([^"]+)"><div class="static-chart">(<svg .*?</svg>)</div>',
+                        body, re.S)
+    assert len(charts) == body.count('class="plotly-graph-div"') == 6
+    for title, svg in charts:
+        assert 'role="img"' in svg and f"<title>{title}</title>" in svg
+        assert "NCT04501354 · medpath_sample_study.xlsx" in svg  # provenance footer inside the picture
+        assert "SYNTHETIC DATA" in svg
+    spaghetti = dict(charts)["Spine BMD T-score by patient — n = 5, baseline to month 6"]
+    assert spaghetti.count("<polyline") >= 5 and 'stroke-dasharray="2 4"' in spaghetti  # lines, the missed visit
+    assert "<script" not in "".join(svg for _, svg in charts)
+
+
+def test_report_tables_have_readable_labels_and_no_none(sample_report):
+    body = _without_plotly_js(sample_report)
+    assert "<th>patient_id</th>" not in body and "<th>Patient</th>" in body
+    assert ">None<" not in body and ">True<" not in body and ">False<" not in body
+    assert "<th>Responder</th>" in body or "<th>Responder" in body
+
+
+def test_report_follows_the_thresholds_and_patients_chosen(sample_study):
+    report = _without_plotly_js(build_report(sample_study, generated_at=WHEN, min_points=3.0, min_percent=50.0,
+                                             patients=["MSC-01", "MSC-08"], alternative="expected"))
+    assert "at least 3 points or 50 % of baseline" in report
+    assert "2 of 5 patients (MSC-01, MSC-08)" in report
+    assert "Spine BMD T-score by patient — n = 2" in report
+    assert "no one-sided test can reach p &lt; 0.025" in report
+
+
+def test_print_css_keeps_figures_in_the_page_and_headings_with_their_content(sample_report):
+    css = sample_report[sample_report.index("<style>"):sample_report.index("</style>")]
+    printing = css[css.index("@media print"):]
+    assert "h2, h3 { break-after: avoid; }" in printing
+    assert ".plotly-graph-div { display: none !important; }" in printing  # the static copy is printed
+    assert ".static-chart svg { display: block; width: 100%; height: auto; max-width: 100%; }" in css

@@ -41,3 +41,33 @@ def test_every_chart_of_the_report_is_drawn_offline(sample_study, tmp_path):
                                                 "chart-small-multiples", "chart-before-after-bmd-tscore",
                                                 "chart-before-after-vas"]
     assert all(on_screen == in_json > 0 for _, on_screen, in_json in drawn), drawn
+
+
+def test_report_without_scripts_shows_the_static_charts_and_prints_within_the_page(sample_study, tmp_path):
+    """Mail previews, Teams and SharePoint block scripts: every chart is then its static SVG copy. On paper
+    (print media, A4) no figure is wider than the page, and the PDF is made."""
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "report.html"
+    path.write_text(build_report(sample_study), encoding="utf-8")
+    with sync_playwright() as playwright, chromium(playwright) as browser:
+        context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(path.as_uri())
+        shown = page.evaluate("""[...document.querySelectorAll('figure.chart')].map(f => {
+            const svg = f.querySelector('.static-chart svg'), box = svg.getBoundingClientRect();
+            return [svg.getAttribute('aria-label'), Math.round(box.width), Math.round(box.height),
+                    svg.querySelectorAll('polyline, rect, circle, polygon, path').length]; })""")
+        assert len(shown) == 6
+        for label, width, height, marks in shown:
+            assert label and 0 < width <= 390 and height > 100 and marks > 5, (label, width, height, marks)
+        page.screenshot(path=str(tmp_path / "no-script-phone.png"), full_page=True)
+
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        widths = page.evaluate("""[...document.querySelectorAll('figure.chart, figure.chart svg, table')]
+            .map(e => Math.ceil(e.getBoundingClientRect().right))""")
+        assert widths and max(widths) <= 794
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF")
+        context.close()

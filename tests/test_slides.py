@@ -20,7 +20,7 @@ from medpath.slides import build_deck, results_docx
 from medpath.study import load_sample_study, load_study
 from medpath.wording import plain_sentence
 
-WHEN = dt.datetime(2025, 1, 31, 9, 0, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2025, 1, 31, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
