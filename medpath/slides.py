@@ -28,7 +28,7 @@ from docx.shared import Pt as DocxPt
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
@@ -116,6 +116,25 @@ def _style_series(series, colour: str, symbol: str) -> None:
     series.marker.format.line.color.rgb = _rgb(colour)
 
 
+def _value_range(chart, outcome: str, values) -> None:
+    """The value axis: the outcome's fixed range (VAS 0-10) or the data's, in whole half-units, with the
+    other axis (and its labels) at the bottom whatever the sign of the values."""
+    import math
+
+    o = OUTCOMES[outcome]
+    finite = [float(v) for v in values if v is not None and not pd.isna(v)]
+    if o.axis_range is not None:
+        low, high = o.axis_range
+    elif finite:
+        low, high = math.floor(min(finite) * 2) / 2 - 0.5, math.ceil(max(finite) * 2) / 2 + 0.5
+    else:
+        return
+    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+    chart.value_axis.crosses = XL_AXIS_CROSSES.MINIMUM
+    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    chart.has_title = False
+
+
 def _chart_area():
     return Inches(0.5), Inches(1.1), Inches(12.3), Inches(4.9)
 
@@ -134,6 +153,7 @@ def _flow_slide(deck: _Deck, study: Study) -> None:
     slide = deck.slide(f"Screening and enrolment flow — {TRIAL_ID}", notes + "\n\n" + CAVEATS)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *_chart_area(), data).chart
     chart.has_legend = False
+    chart.has_title = False
     plot = chart.plots[0]
     plot.has_data_labels = True
     plot.data_labels.font.size = Pt(14)
@@ -169,8 +189,7 @@ def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patie
         _style_series(line, colours[pid], symbols[pid])
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
-    if o.axis_range is not None:
-        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = o.axis_range
+    _value_range(chart, outcome, series["value"])
     _sentence(slide, plain_sentence(comparison))
 
 
@@ -195,13 +214,13 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
     chart.legend.font.size = Pt(14)
     for row, line in zip(pairs.itertuples(), chart.plots[0].series):
         _style_series(line, colours[row.patient_id], symbols[row.patient_id])
-    chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = -0.25, 1.25
-    chart.category_axis.major_unit = 1
+    chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = -0.5, 1.5
+    chart.category_axis.major_unit = 0.5
     chart.category_axis.has_major_gridlines = False
+    chart.category_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the value axis at the left edge
     _axis_title(chart.category_axis, f"0 = baseline, 1 = {after}")
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
-    if o.axis_range is not None:
-        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = o.axis_range
+    _value_range(chart, outcome, [*pairs["baseline"], *pairs["followup"]])
     _sentence(slide, plain_sentence(comparison))
 
 
