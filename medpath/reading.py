@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 import python_calamine
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, normalise
+from medpath.gc_paused import gc_paused
 from medpath.model import Finding
 from medpath.size_guards import (
     MAX_CELLS,
@@ -90,6 +91,11 @@ class RawTable:
 
 def read_tables(name: str, data: bytes) -> list[RawTable]:
     """Every table in one uploaded file. Raises ``ReadError`` when the file cannot be read at all."""
+    with gc_paused():
+        return _read_tables(name, data)
+
+
+def _read_tables(name: str, data: bytes) -> list[RawTable]:
     if not data:
         raise ReadError(name, "the file is empty (0 bytes)")
     if len(data) > MAX_FILE_BYTES:
@@ -524,7 +530,7 @@ def _is_wide_outcome(key: str) -> bool:
 
 def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> RawTable | None:
     """Find the header (the best-matching of the first rows: title rows above it are skipped)."""
-    nonblank = [i for i, row in enumerate(rows) if any(not _blank(c) for c in row)]
+    nonblank = [i for i, row in enumerate(rows) if _has_value(row)]
     if not nonblank:
         return None
     candidates = nonblank[:HEADER_SEARCH_ROWS]
@@ -534,15 +540,41 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
     header = [str(c).strip() if not _blank(c) else "" for c in rows[h]]
     while header and header[-1] == "":
         header.pop()
-    body = [(i + 1, row[: len(header)]) for i, row in enumerate(rows) if i > h and any(not _blank(c) for c in row[: len(header)])]
-    unnamed = sorted({c for row in rows[h + 1:] for c, cell in enumerate(row)
-                      if not _blank(cell) and (c >= len(header) or not header[c])})
+    width = len(header)
+    body = [(i + 1, row[:width]) for i, row in enumerate(rows) if i > h and _has_value(row[:width])]
+    unnamed = _unnamed_columns(header, rows[h + 1:])
     if unnamed:
         letters = ", ".join(_cell(h, c)[:-len(str(h + 1))] for c in unnamed[:20])
         notes = (*notes, Finding("warning", file, sheet, h + 1, None, letters,
                                  f"column(s) {letters} hold values but have no header; they were not read"))
-    above = tuple(rows[h - 1][: len(header)]) if h > 0 and any(not _blank(c) for c in rows[h - 1]) else ()
+    above = tuple(rows[h - 1][:width]) if h > 0 and _has_value(rows[h - 1]) else ()
     return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes), above)
+
+
+def _unnamed_columns(header: list[str], rows: list[list[object]]) -> list[int]:
+    """Indexes of columns with a value in some row but no header: only the cells right of the header and
+    under its blank cells are looked at (one slice per row), not every cell of the sheet."""
+    width = len(header)
+    gaps = [c for c, name in enumerate(header) if not name]
+    found = set()
+    for row in rows:
+        if len(row) > width:
+            found.update(width + c for c, cell in enumerate(row[width:]) if not _blank(cell))
+        found.update(c for c in gaps if c < len(row) and not _blank(row[c]))
+    return sorted(found)
+
+
+def _has_value(row: list[object]) -> bool:
+    """Whether any cell of the row is not blank (the same test as ``_blank``, without a call per cell)."""
+    for cell in row:
+        if cell is None:
+            continue
+        if cell.__class__ is str:
+            if cell and not cell.isspace():
+                return True
+            continue
+        return True
+    return False
 
 
 def _blank(cell: object) -> bool:
