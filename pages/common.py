@@ -271,8 +271,29 @@ def header(title: str, study: Study, *, compact: bool = False) -> None:
                    "closing the tab clears them (upload them again on the **Data** page).")
 
 
+_LABELS = {"patient_id": "Patient", "followup": "Follow-up", "who_class": "WHO class", "percent_change": "Change (%)"}
+
+
 def _column_label(name: str) -> str:
+    if name in _LABELS:
+        return _LABELS[name]
     return OUTCOMES[name].axis_title if name in OUTCOMES else name.replace("_", " ").capitalize()
+
+
+def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values shown as "—", never "None": a column with no value at all is dropped, a float column
+    with gaps becomes text (3 significant digits), text columns get "—" for None."""
+    frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and len(frame)])
+    for c in frame.columns:
+        column = frame[c]
+        if not column.isna().any():
+            continue
+        if pd.api.types.is_float_dtype(column):
+            frame[c] = column.map(lambda v: "—" if pd.isna(v) else f"{v:.3g}".replace("-", "−"))
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            frame[c] = column.astype(object).map(lambda v: "—" if v is None or v is pd.NA or
+                                                 (isinstance(v, float) and pd.isna(v)) else v)
+    return frame
 
 
 def _revealed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -290,6 +311,7 @@ def _revealed(frame: pd.DataFrame) -> pd.DataFrame:
 def table(frame: pd.DataFrame, **column_config) -> None:
     """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
     short tables (screenshots show every row)."""
+    frame = _missing_as_dash(frame)
     config = {c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
               if pd.api.types.is_float_dtype(frame[c]) else _column_label(c) for c in frame.columns}
     st.dataframe(_revealed(frame), hide_index=True, width="stretch", height="content" if len(frame) <= 40 else "auto",

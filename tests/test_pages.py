@@ -322,3 +322,12 @@ def test_secondary_page_lsc_follows_the_input(sample):
 def test_secondary_page_says_what_is_missing():
     at = run_page("pages/secondary.py", TRIAL)
     assert "No secondary outcome" in texts(at.info)
+
+
+def test_missing_values_show_as_a_dash_never_none():
+    at = run_page("pages/trajectories.py")
+    values = at.dataframe[0].value
+    assert "day" not in values.columns  # the sample has no day offsets: no column of blanks
+    missed = values[(values["patient_id"] == "MSC-23") & (values["visit"] == "month 3")]
+    assert list(missed["value"]) == ["—"] and list(missed["who_class"]) == ["—"]
+    assert not values.isna().any().any()
