@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from medpath.eligibility import evaluate
 from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
 from medpath.outcomes import headline, primary_analysis
+from medpath.paper import paper_json
 from medpath.wording import plain_sentence
 
 CAVEAT = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to "
@@ -65,4 +66,6 @@ def summarise(study: Study, *, followup_month: float = PRIMARY_MONTH, alternativ
         "findings": [f.as_dict() for f in study.findings],
         **eligibility.as_json(),
         "outcomes": {key: comparison.as_json() for key, comparison in outcomes.items()},
+        # consort, baseline, adverse_events, secondary (issue 13)
+        **paper_json(study, eligibility, followup_month=followup_month, alternative=alternative, zero_method=zero_method),
     }
