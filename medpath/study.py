@@ -15,6 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
+from medpath.gc_paused import gc_paused
 from medpath.columns import normalise
 from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.layouts import arrange
@@ -53,7 +54,14 @@ def _sample_hashes() -> frozenset[str]:
 def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False,
                mapping: Profile | None = None) -> Study:
     """Validate the uploaded files into one ``Study``; problems become findings, never exceptions. A mapping
-    profile (``medpath.mapping.parse_profile``) is applied to the raw tables before validation."""
+    profile (``medpath.mapping.parse_profile``) is applied to the raw tables before validation. The cyclic
+    garbage collector is paused meanwhile (``medpath.gc_paused``)."""
+    with gc_paused():
+        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping)
+
+
+def _load_study(files: Sequence[tuple[str, bytes]], *, label: str | None, synthetic: bool,
+                mapping: Profile | None) -> Study:
     findings: list[Finding] = []
     parsed: list[Parsed] = []
     groups: list[str | None] = []
