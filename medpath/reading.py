@@ -45,6 +45,7 @@ from medpath.size_guards import (
     SheetScan,
     check_xls,
     check_zip,
+    sheet_parts,
     too_many_cells,
     too_many_rows,
 )
@@ -239,7 +240,7 @@ def _xlsx_styles(data: bytes) -> dict:
         names = set(archive.namelist())
         if "content.xml" in names and "xl/workbook.xml" not in names:
             return {_ODS_KEY: _ODS_SKIPPED}
-        parts = _sheet_parts(archive)
+        parts = sheet_parts(archive, _SMALL_PART_BYTES)
         struck_styles = _struck_styles(archive)
     except Exception:
         return {}
@@ -259,25 +260,6 @@ def _xlsx_styles(data: bytes) -> dict:
         except Exception:
             continue
     return out
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (both small parts)."""
-    wanted = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-    if any(archive.getinfo(n).file_size > _SMALL_PART_BYTES for n in wanted):
-        return {}
-    targets = {}
-    for rel in ET.fromstring(archive.read(wanted[1])).iter():
-        target = rel.get("Target")
-        if rel.tag.endswith("Relationship") and rel.get("Id") and target:
-            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    parts = {}
-    for sheet in ET.fromstring(archive.read(wanted[0])).iter():
-        if sheet.tag.endswith("}sheet"):
-            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            if rid in targets and sheet.get("name") is not None:
-                parts[targets[rid]] = sheet.get("name")
-    return parts
 
 
 def _struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:

@@ -125,7 +125,7 @@ def check_zip(data: bytes) -> dict[str, SheetScan]:
     if any(i.filename.lower().endswith(".bin") and "sheet" in i.filename.lower() for i in infos):
         raise Refused("this is a binary Excel workbook (.xlsb), which MedPath does not read; save it in Excel as "
                       "'Excel Workbook (.xlsx)' and upload that")
-    names = _sheet_names(archive)
+    names = sheet_parts(archive)
     scans: dict[str, SheetScan] = {}
     for info in infos:
         lower = info.filename.lower()
@@ -149,16 +149,17 @@ def check_zip(data: bytes) -> dict[str, SheetScan]:
     return scans
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (empty if unreadable).
+def sheet_parts(archive: zipfile.ZipFile, limit: int = 16 * 2**20) -> dict[str, str]:
+    """Zip part name -> sheet name, from xl/workbook.xml and its relationships (empty if unreadable, or if
+    either part is over ``limit`` bytes).
 
-    Only used to name sheets in messages: every XML part under xl/ is scanned whether or not it is
-    named here. Both parts are small; ElementTree (expat) neither fetches external entities nor
-    expands entities without limit."""
+    The size guards use it only to name sheets in messages: every XML part under xl/ is scanned whether
+    or not it is named here. ElementTree (expat) neither fetches external entities nor expands entities
+    without limit."""
     try:
         names = set(archive.namelist())
         wanted = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-        if not all(n in names for n in wanted) or max(archive.getinfo(n).file_size for n in wanted) > 16 * 2**20:
+        if not all(n in names for n in wanted) or max(archive.getinfo(n).file_size for n in wanted) > limit:
             return {}
         targets = {}
         for rel in ET.fromstring(archive.read(wanted[1])).iter():

@@ -271,29 +271,10 @@ def test_legacy_xls_hidden_rows_and_struck_rows_are_found_in_the_biff_records():
 
 
 def test_an_ods_spreadsheet_says_its_hidden_and_struck_rows_were_not_checked():
-    import io
-    import zipfile
+    from workbooks import ods_bytes, ods_row
 
-    cells = "".join(
-        "<table:table-row>" + "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p>'
-                                      "</table:table-cell>" for v in row) + "</table:table-row>"
-        for row in [["patient_id", "visit", "vas"], ["P1", "baseline", "7"]])
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="visits">{cells}</table:table>'
-               "</office:spreadsheet></office:body></office:document-content>")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
-                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-                         'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
-                         'manifest:media-type="text/xml"/></manifest:manifest>')
-        archive.writestr("content.xml", content)
-    study = _load(**{"v.ods": out.getvalue()})
+    rows = ods_row(["patient_id", "visit", "vas"]) + ods_row(["P1", "baseline", "7"])
+    study = _load(**{"v.ods": ods_bytes(rows)})
     assert study.visits["vas"].tolist() == [7.0]
     (note,) = [f for f in study.findings if "OpenDocument" in f.message]
     assert note.sheet == "visits" and "cannot be detected" in note.message

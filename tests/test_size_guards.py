@@ -21,7 +21,7 @@ import pytest
 
 from medpath.reading import ReadError, read_tables
 from medpath.size_guards import MAX_CELLS
-from workbooks import VISITS_HEADER, xlsx_bytes
+from workbooks import VISITS_HEADER, ods_bytes, ods_row, xlsx_bytes
 
 _SHEET = "xl/worksheets/sheet1.xml"
 # The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
@@ -121,40 +121,11 @@ def test_huge_shared_string_count_is_refused():
     assert result["peak_mib"] < 1024 and result["seconds"] < 10
 
 
-def _ods(rows_xml: str) -> bytes:
-    """A minimal OpenDocument spreadsheet (named .xlsx by the caller, as in the audit) with one table."""
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               '<office:body><office:spreadsheet><table:table table:name="visits">'
-               f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
-                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-                         'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
-                         'manifest:media-type="text/xml"/></manifest:manifest>')
-        archive.writestr("content.xml", content)
-    return out.getvalue()
-
-
-def _ods_cell(value: str) -> str:
-    return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
-
-
-def _ods_row(values: list[str], repeat: int = 1) -> str:
-    attribute = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
-    return f"<table:table-row{attribute}>{''.join(_ods_cell(v) for v in values)}</table:table-row>"
-
-
 def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
-    header = _ods_row(VISITS_HEADER)
+    header = ods_row(VISITS_HEADER)
     wide_row = ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="float" '
                 'office:value="7" table:number-columns-repeated="64"/></table:table-row>')
-    crafted = _ods(header + wide_row)
+    crafted = ods_bytes(header + wide_row)
     assert len(crafted) < 1500
     result = _load_in_child("renamed.xlsx", crafted)
     assert any("rows" in f["message"] and f["sheet"] == "visits" for f in result["findings"]), result["findings"]
@@ -164,7 +135,7 @@ def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
 def test_ods_repeated_columns_are_refused():
     wide = ('<table:table-row><table:table-cell office:value-type="float" office:value="1" '
             'table:number-columns-repeated="16000"/></table:table-row>')
-    result = _load_in_child("wide.ods", _ods(_ods_row(VISITS_HEADER) + wide))
+    result = _load_in_child("wide.ods", ods_bytes(ods_row(VISITS_HEADER) + wide))
     assert any("columns" in f["message"] for f in result["findings"]), result["findings"]
     assert result["peak_mib"] < 1024
 
@@ -173,8 +144,8 @@ def test_a_real_ods_with_trailing_empty_repeats_is_read():
     """LibreOffice writes trailing empty rows and columns as huge repeats; they are not content."""
     empty_tail = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
                   'table:number-columns-repeated="1024"/></table:table-row>')
-    rows = [_ods_row(VISITS_HEADER), _ods_row(["P1", "baseline", "-3", "7"]), _ods_row(["P1", "month 6", "-2.5", "5"])]
-    tables = read_tables("real.ods", _ods("".join(rows) + empty_tail))
+    rows = [ods_row(VISITS_HEADER), ods_row(["P1", "baseline", "-3", "7"]), ods_row(["P1", "month 6", "-2.5", "5"])]
+    tables = read_tables("real.ods", ods_bytes("".join(rows) + empty_tail))
     assert [t.header for t in tables] == [VISITS_HEADER]
     assert tables[0].rows == [["P1", "baseline", "-3", "7"], ["P1", "month 6", "-2.5", "5"]]
 
@@ -185,10 +156,10 @@ def test_ods_area_is_bounded_just_above_the_limit():
 
     columns = 200
     rows_allowed = MAX_CELLS // columns
-    ok = _ods(_ods_row(["x"] * columns, repeat=rows_allowed))
+    ok = ods_bytes(ods_row(["x"] * columns, repeat=rows_allowed))
     assert check_zip(ok)["visits"].last_row == rows_allowed
     with pytest.raises(Refused):
-        check_zip(_ods(_ods_row(["x"] * columns, repeat=rows_allowed + 1)))
+        check_zip(ods_bytes(ods_row(["x"] * columns, repeat=rows_allowed + 1)))
 
 
 def _xls_far_cell() -> bytes:
