@@ -81,11 +81,13 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
     Columns: patient_id, visit, month, day (the day offset when the file gives one), value, baseline
     (the patient's month-0 value), change
     (value - baseline), percent_change (100 * change / |baseline|; NaN when the baseline is 0 or
-    missing) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit at which
+    missing; not for ``bmd_tscore``) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit at which
     this outcome was measured in anyone (its schedule: spine BMD is not measured at month 1, so
     month 1 is not a BMD time point): a scheduled visit a patient missed is a row with NaN value
     (a gap), never an interpolation.
-    Percent change of a T-score, a score centred on 0, is of little meaning; prefer change.
+    There is no percent_change for ``bmd_tscore``: a T-score is a score centred on 0, so its percent change is
+    meaningless (a change from −0.1 to +0.1 would be "+200 %"); bone researchers judge BMD change in g/cm²
+    against the least significant change instead (``medpath.secondary``).
     """
     _check_outcome(visits, outcome)
     schedule = visits.loc[visits[outcome].notna(), ["visit", "month"]].drop_duplicates()
@@ -98,7 +100,8 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
     series["value"] = series["value"].astype(float)
     series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0)).astype(float)
     series["change"] = series["value"] - series["baseline"]
-    series["percent_change"] = 100 * series["change"] / series["baseline"].abs().where(series["baseline"] != 0)
+    if outcome != "bmd_tscore":  # a T-score is centred on 0: its percent change means nothing (issue 13)
+        series["percent_change"] = 100 * series["change"] / series["baseline"].abs().where(series["baseline"] != 0)
     if outcome == "bmd_tscore":
         series["who_class"] = who_class(series["value"])
     return series.sort_values(["patient_id", "month"], kind="stable").reset_index(drop=True)

@@ -93,7 +93,7 @@ def test_patient_series_hand_values():
     assert p01["visit"].tolist() == ["baseline", "month 3", "month 6"]
     assert p01["value"].tolist() == [-2.8, -2.6, -2.4]
     assert p01["change"].tolist() == pytest.approx([0.0, 0.2, 0.4])
-    assert p01["percent_change"].tolist() == pytest.approx([0.0, 100 * 0.2 / 2.8, 100 * 0.4 / 2.8])
+    assert "percent_change" not in series  # a T-score's percent change means nothing (issue 13)
     assert p01["who_class"].tolist() == ["osteoporosis", "osteoporosis", "osteopenia"]
 
 
@@ -112,13 +112,13 @@ def test_missing_visits_stay_gaps():
         assert math.isnan(series.loc[(patient, 3.0), "change"])
         assert pd.isna(series.loc[(patient, 3.0), "who_class"])
     assert series.loc[("P02", 6.0), "change"] == pytest.approx(1.1)
-    assert series.loc[("P04", 6.0), ["value", "change", "percent_change"]].isna().all()
+    assert series.loc[("P04", 6.0), ["value", "change"]].isna().all()
 
 
 def test_change_is_nan_without_baseline_and_percent_nan_for_zero_baseline():
     visits = visits_table([("P01", "baseline", NAN, 0.0), ("P01", "month 6", -2.0, 4.0)])
     tscore = patient_series(visits, "bmd_tscore").set_index("month")
-    assert math.isnan(tscore.loc[6.0, "change"]) and math.isnan(tscore.loc[6.0, "percent_change"])
+    assert math.isnan(tscore.loc[6.0, "change"]) and "percent_change" not in tscore
     vas = patient_series(visits, "vas").set_index("month")
     assert vas.loc[6.0, "change"] == 4.0
     assert math.isnan(vas.loc[6.0, "percent_change"])
