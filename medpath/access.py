@@ -16,7 +16,7 @@ this module only holds the pure rules, and every one of them fails closed:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 REQUIRE_ENV = "MEDPATH_REQUIRE_LOGIN"
@@ -52,9 +52,10 @@ def login_required(auth_configured: bool, environ: Mapping[str, str]) -> bool:
     return switch(environ, REQUIRE_ENV) or auth_configured
 
 
-def allow_list(configured: str | Iterable[str] | None) -> tuple[str, ...]:
+def allow_list(configured: object) -> tuple[str, ...]:
     """Normalise an allow-list given as a comma-separated string or a list: lower case, no blanks.
-    A blank list is the empty tuple: not configured."""
+    A blank list is the empty tuple: not configured; anything else (a number, a list with a non-text
+    item) raises ``ConfigurationError``."""
     if configured is None:
         return ()
     if isinstance(configured, str):

@@ -170,8 +170,9 @@ def sheet_parts(archive: zipfile.ZipFile, limit: int = 16 * 2**20) -> dict[str, 
         for sheet in ET.fromstring(archive.read(wanted[0])).iter():
             if sheet.tag.endswith("}sheet"):
                 rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-                if rid in targets and sheet.get("name") is not None:
-                    parts[targets[rid]] = sheet.get("name")
+                sheet_name = sheet.get("name")
+                if rid in targets and sheet_name is not None:
+                    parts[targets[rid]] = sheet_name
         return parts
     except Exception:  # a damaged workbook part: the reader will say so when it opens the file
         return {}

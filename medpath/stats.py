@@ -201,6 +201,7 @@ def wilcoxon_signed_rank(
 
     if n_used == 0:
         return WilcoxonResult(0.0, 1.0, 0, len(d), "exact", alternative, zero_method)
+    method: Literal["exact", "normal"]
     if n_used <= EXACT_MAX_N:
         pmf = _sign_flip_pmf(ranks2)
         p_greater, p_less = pmf[w2:].sum(), pmf[: w2 + 1].sum()
@@ -343,7 +344,7 @@ def _row_bounds(d: np.ndarray, lo: np.ndarray, hi: np.ndarray, pivot: float, inc
     floating-point rounding; it is accepted where the computed averages on both sides of it confirm
     it (rows are sorted, so that proves it), and the other rows are bisected on the computed
     averages themselves. O(n log n)."""
-    side = "right" if inclusive else "left"
+    side: Literal["left", "right"] = "right" if inclusive else "left"
     guess = np.searchsorted(d, (2 * pivot - d)[::-1], side=side)[::-1]  # ascending keys: faster
     bound = np.clip(guess, lo, hi)
 

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
 
@@ -45,7 +45,7 @@ def is_missing(raw: object) -> bool:
     if kind is int:
         return False
     if kind is str:
-        return raw.strip().lower() in MISSING
+        return cast(str, raw).strip().lower() in MISSING
     if isinstance(raw, float):
         return math.isnan(raw)
     return isinstance(raw, str) and raw.strip().lower() in MISSING
