@@ -8,6 +8,7 @@ numbers can and cannot show.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,6 +40,9 @@ class OutcomeComparison:
     sign_test: stats.SignTestResult
     min_attainable_p: float  # for wilcoxon.n_used and wilcoxon.alternative
     p_holm: float | None = None  # set by primary_analysis
+    #: values of this outcome at the two compared visits left out because of an error, in words
+    #: ("MSC-01 baseline left out (11)"), set by primary_analysis; "" when none
+    left_out: str = ""
 
     @property
     def n_pairs(self) -> int:
@@ -62,6 +66,7 @@ class OutcomeComparison:
         return {
             "outcome": self.outcome,
             "n_pairs": self.n_pairs,
+            "left_out": self.left_out or None,
             "baseline_median": _json_float(self.baseline_median),
             "followup_median": _json_float(self.followup_median),
             "median_change": _json_float(self.median_change),
@@ -89,7 +94,7 @@ def _json_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def expected_direction(outcome: str) -> str:
+def expected_direction(outcome: str) -> stats.Alternative:
     """The protocol's expected direction of change as a one-sided alternative:
     "greater" where higher is better (BMD, range of motion, QoL), "less" where lower is (VAS pain)."""
     return "greater" if OUTCOMES[outcome].better == "higher" else "less"
@@ -144,7 +149,8 @@ def compare_visits(
         alternative = expected_direction(outcome)
     changes, unpaired = _pair(visits, outcome, baseline_month, followup_month)
     before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
-    wilcoxon = stats.wilcoxon_signed_rank(before, after, alternative, zero_method)
+    checked = stats.as_alternative(alternative)
+    wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, zero_method)
     return OutcomeComparison(
         outcome=outcome,
         baseline_month=baseline_month,
@@ -156,7 +162,7 @@ def compare_visits(
         hodges_lehmann=stats.hodges_lehmann(before, after, confidence),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
-        min_attainable_p=stats.minimum_attainable_p(wilcoxon.n_used, alternative),
+        min_attainable_p=stats.minimum_attainable_p(wilcoxon.n_used, checked),
     )
 
 
@@ -172,17 +178,26 @@ def primary_analysis(
     followup_month: float = PRIMARY_MONTH,
     alternative: str = "two-sided",
     zero_method: stats.ZeroMethod = "wilcox",
+    *,
+    lost: Callable[[str, float], str] | None = None,
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each primary outcome with at least one value, with the Wilcoxon
     p-values Holm-adjusted across them (``p_holm``). alternative="expected" tests each outcome in
-    its protocol direction."""
+    its protocol direction. ``lost(outcome, month)`` (``Study.left_out_text``) names the values left out
+    at the compared visits, so that every result says what it lost (``left_out``)."""
     comparisons = {
         key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)
         for key in PRIMARY_OUTCOMES
         if key in visits.columns and visits[key].notna().any()
     }
     adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
-    return {key: replace(c, p_holm=float(p)) for (key, c), p in zip(comparisons.items(), adjusted)}
+    def left_out(key: str, c: OutcomeComparison) -> str:
+        if lost is None:
+            return ""
+        return "; ".join(text for text in (lost(key, c.baseline_month), lost(key, c.followup_month)) if text)
+
+    return {key: replace(c, p_holm=float(p), left_out=left_out(key, c))
+            for (key, c), p in zip(comparisons.items(), adjusted)}
 
 
 def plain_language(comparison: OutcomeComparison) -> list[str]:
@@ -246,7 +261,8 @@ def headline(comparison: OutcomeComparison) -> str:
             f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}")
     if c.p_holm is not None:
         line += f"; Holm-adjusted p = {p_value(c.p_holm)}"
-    return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
+    lost = f" ({c.left_out})" if c.left_out else ""
+    return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}{lost}"
 
 
 def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:

@@ -53,6 +53,7 @@ page; here its numbers are a table). ``chart``: the report's chart renderer (not
         harms = [_p("No adverse-event sheet was supplied: harms are not reported here.", "notice")]
     else:
         summary = ae_summary(events)
+        assert summary is not None  # None only without an AE sheet
         harms = [_p(f"{summary['events']} adverse event(s) in {summary['patients']} of {flow.enrolled} enrolled "
                     f"patient(s); {summary['serious']} serious in {summary['serious_patients']} patient(s). CTCAE v5.0 "
                     "grades; relatedness to the intervention as assessed by the investigator."),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -134,6 +134,12 @@ def _normal_cdf(z):
 def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)} (got {value!r}).")
+
+
+def as_alternative(value: str) -> Alternative:
+    """``value`` as an ``Alternative``; the ValueError of ``wilcoxon_signed_rank`` if it is none."""
+    _check_choice(value, ALTERNATIVES, "alternative")
+    return cast(Alternative, value)
 
 
 def _doubled_signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, np.ndarray]:

@@ -337,7 +337,7 @@ def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
     return _finding(table, first.severity, first.row, column_text, first.raw, text)
 
 
-def _finding(table: RawTable, severity: str, row: int | None, column: str | None, value: object, message: str) -> Finding:
+def _finding(table: RawTable, severity: Literal["error", "warning"], row: int | None, column: str | None, value: object, message: str) -> Finding:
     return Finding(severity, table.file, table.sheet, row, column, value, message)
 
 
@@ -552,7 +552,11 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
     offset = month if month is not None else (month_from_day(day) if day is not None else None)
     if parsed is not None:
         if offset is not None and abs(offset - parsed[1]) > VISIT_WINDOW_MONTHS:
-            given = f"month {_fmt(month)}" if month is not None else f"day {_fmt(day)}"
+            if month is not None:
+                given = f"month {_fmt(month)}"
+            else:
+                assert day is not None  # the offset came from the day
+                given = f"day {_fmt(day)}"
             findings.append(_finding(table, "warning", excel_row, table.header[mapping["visit"]], label_raw,
                                      f"the visit label says {parsed[0]} but the offset says {given}; "
                                      f"analysed as {parsed[0]} (the label)"))
@@ -595,7 +599,7 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
 
 def _wide_columns(header: list[str]) -> dict[int, tuple[str, object]]:
     """Header index -> (outcome, visit label) for names like 'bmd_tscore_m6' or 'VAS baseline'."""
-    found = {}
+    found: dict[int, tuple[str, object]] = {}
     prefixes = sorted(OUTCOME_ALIASES, key=len, reverse=True)
     for index, name in enumerate(header):
         key = normalise(name)
@@ -613,7 +617,9 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
     id_index = next((i for i, h in enumerate(table.header) if VISIT_ALIASES.get(normalise(h)) == "patient_id"), None)
     by_visit: dict[str, list[int]] = {}
     for index, (_, label) in wide.items():
-        by_visit.setdefault(parse_visit_label(label)[0], []).append(index)
+        parsed = parse_visit_label(label)
+        assert parsed is not None  # _wide_columns keeps only the labels that parse
+        by_visit.setdefault(parsed[0], []).append(index)
     keep = [id_index] if id_index is not None else []
     out = []
     for visit, indices in by_visit.items():
