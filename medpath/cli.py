@@ -86,7 +86,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for step in evaluate(study.screening, study.visits).steps:
         print(f"{step.n:>6}  {step.label}")
     comparisons = (
-        primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method)
+        primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method,
+                         lost=study.left_out_text)
         if len(study.visits)
         else {}
     )

@@ -414,7 +414,7 @@ def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     generated = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     chart = _Charts(study, generated.astimezone())  # file names carry the local date
     has_visits = len(study.visits) > 0
-    results = (primary_analysis(study.visits, followup_month, alternative, zero_method) if has_visits else {})
+    results = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text) if has_visits else {})
     eligibility = evaluate(study.screening, study.visits) if has_visits or study.screening is not None else None
     steps = {s.id: s.n for s in eligibility.steps} if eligibility else {}
 

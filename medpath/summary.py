@@ -36,7 +36,7 @@ def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternat
                 zero_method: str = "wilcox") -> KeyNumbers:
     """The numbers with the test options in force on the pages (the defaults are the protocol's)."""
     steps = {step.id: step.n for step in evaluate(study.screening, study.visits).steps}
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method)  # type: ignore[arg-type]
+    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)  # type: ignore[arg-type]
                    if len(study.visits) else {})
     floors = " ".join(
         f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
@@ -57,7 +57,7 @@ def summarise(study: Study, *, followup_month: float = PRIMARY_MONTH, alternativ
     """One JSON-ready dict with everything the CLI prints."""
     eligibility = evaluate(study.screening, study.visits)
     outcomes = primary_analysis(study.visits, followup_month=followup_month, alternative=alternative,
-                                zero_method=zero_method)
+                                zero_method=zero_method, lost=study.left_out_text)
     return {
         "study": {"label": study.label, "synthetic": study.synthetic, "sources": [asdict(s) for s in study.sources]},
         "patients": len(study.patient_ids),

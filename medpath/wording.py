@@ -132,6 +132,8 @@ def plain_sentence(comparison) -> str:
     by = (f"median change {_with_unit(c.median_change, outcome.unit)} "
           f"(range {number(change.min(), True)} to {number(change.max(), True)})")
     sentence = f"{name} {_count_phrase(counts, first)} from {start} to {end}, {by}."
+    if c.left_out:
+        sentence += f" {c.left_out[0].upper()}{c.left_out[1:]} because of an error in the file (see the Data page)."
     if c.unpaired:
         k = len(c.unpaired)
         sentence += f" {k} patient{'s' if k != 1 else ''} without both values {'are' if k != 1 else 'is'} not counted."

@@ -46,7 +46,7 @@ if options["alternative"] != "two-sided":
     st.caption("One-sided: a pre-specified one-sided test conventionally uses α = 0.025, which five pairs cannot "
                "reach (smallest one-sided p with 5 pairs = 0.03125).")
 
-comparisons = primary_analysis(study.visits, **options)
+comparisons = primary_analysis(study.visits, **options, lost=study.left_out_text)
 if not comparisons:
     st.warning("Neither primary outcome (spine BMD T-score, VAS) has any values.")
     st.stop()

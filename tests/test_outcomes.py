@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from medpath.model import OUTCOMES, VISIT_COLUMNS
-from medpath.outcomes import compare_visits, expected_direction, plain_language, primary_analysis
+from medpath.outcomes import compare_visits, expected_direction, headline, plain_language, primary_analysis
 
 JSON_KEYS = {"n_pairs", "baseline_median", "followup_median", "median_change", "wilcoxon",
              "hodges_lehmann", "rank_biserial", "p_holm", "min_attainable_p"}
@@ -208,3 +208,25 @@ def test_main_table_has_one_median_and_no_t_interval_details_explain_every_term(
             "Mean change (t interval)"} <= set(details["measure"])
     assert details["meaning"].str.len().min() > 20  # every term explained
     assert details.set_index("measure").at["Hodges–Lehmann estimate", "value"] == "+0.25"
+
+
+def test_a_result_says_which_value_it_lost_and_its_n():
+    """Issue 11: one VAS typo (11) costs that value only; the VAS result names it beside its n, the T-score
+    result keeps all pairs. Hand count: P1..P3 with baseline and month 6; P3's month-6 VAS is left out,
+    so VAS has 2 pairs and the T-score 3."""
+    from medpath.study import load_study
+    from medpath.summary import key_numbers, summarise
+    from workbooks import visits_rows, xlsx_bytes
+
+    visits = visits_rows(3)
+    visits[6][3] = 11  # Excel row 7: P3, month 6, VAS
+    study = load_study([("trial.xlsx", xlsx_bytes({"visits": visits}))])
+    comparisons = primary_analysis(study.visits, lost=study.left_out_text)
+    assert comparisons["vas"].n_pairs == 2 and comparisons["bmd_tscore"].n_pairs == 3
+    assert comparisons["vas"].left_out == "P3 month 6 left out (11)"
+    assert comparisons["bmd_tscore"].left_out == ""
+    assert headline(comparisons["vas"]).endswith("; n = 2 pairs (P3 month 6 left out (11))")
+    assert "P3 month 6 left out (11) because of an error in the file" in plain_sentence(comparisons["vas"])
+    assert summarise(study)["outcomes"]["vas"]["left_out"] == "P3 month 6 left out (11)"
+    assert summarise(study)["outcomes"]["bmd_tscore"]["left_out"] is None
+    assert "P3 month 6 left out (11)" in key_numbers(study).sentences["vas"]
