@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from medpath.eligibility import evaluate
+from medpath.funnel_notes import funnel_notes
 from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
 from medpath.outcomes import headline, primary_analysis
 from medpath.paper import paper_json
@@ -30,12 +31,14 @@ class KeyNumbers:
     results: list[str]
     caveat: str
     sentences: dict[str, str] = field(default_factory=dict)  # outcome -> plain sentence (wording.plain_sentence)
+    funnel_notes: list[str] = field(default_factory=list)  # why candidates could not be checked (funnel_notes)
 
 
 def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
                 zero_method: str = "wilcox") -> KeyNumbers:
     """The numbers with the test options in force on the pages (the defaults are the protocol's)."""
-    steps = {step.id: step.n for step in evaluate(study.screening, study.visits).steps}
+    eligibility = evaluate(study.screening, study.visits)
+    steps = {step.id: step.n for step in eligibility.steps}
     comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)  # type: ignore[arg-type]
                    if len(study.visits) else {})
     floors = " ".join(
@@ -49,6 +52,7 @@ def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternat
         results=[headline(c) for c in comparisons.values()],
         caveat=CAVEAT.format(floors=floors),
         sentences={key: plain_sentence(c) for key, c in comparisons.items()},
+        funnel_notes=funnel_notes(eligibility, study.screening),
     )
 
 

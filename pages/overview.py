@@ -24,12 +24,15 @@ with counts[3]:
         problems = st.columns(3)
         problems[0].metric("Errors", len(study.errors))
         problems[1].metric("Warnings", len(study.warnings))
-        problems[2].metric("Rows left out", sum(study.excluded_rows.values()), help="Rows with an error finding")
+        problems[2].metric("Left out", sum(study.excluded_rows.values()) + len(study.left_out_values),
+                           help="Rows and single values left out of the analyses because of an error finding")
     else:
         st.badge("Data checked: no problems found", icon=":material/check_circle:", color="green")
 if study.errors:
-    st.error(f"{len(study.errors)} error finding(s): the rows concerned are left out of every analysis. "
-             "See the **Data** page.", icon=":material/error:")
+    st.error(f"{len(study.errors)} error finding(s): {study.left_out or 'nothing'} left out of the analyses; "
+             "each result below names the values it lost. See the **Data** page.", icon=":material/error:")
+for note in numbers.funnel_notes:
+    st.warning(literal(note), icon=":material/help:")
 
 st.subheader("Primary results")
 if numbers.sentences:

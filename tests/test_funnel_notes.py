@@ -38,3 +38,11 @@ def test_one_unreadable_value_is_named_without_claiming_the_funnel_is_empty():
 def test_complete_data_gives_no_note():
     study = _study()
     assert funnel_notes(evaluate(study.screening, study.visits), study.screening) == []
+
+
+def test_the_overview_numbers_carry_the_notes():
+    from medpath.summary import key_numbers
+
+    numbers = key_numbers(_study(drop="hiv"))
+    assert numbers.enrolled == 0
+    assert numbers.funnel_notes[0].startswith("'Enrolled' is 0 because of missing data")

@@ -86,7 +86,7 @@ def test_overview_numbers_are_the_cores(sample):
     assert shown["Enrolled"] == str(numbers.enrolled)
     assert shown["Completed"] == str(numbers.completed)
     if not sample.findings:  # nothing wrong: one status badge instead of three zero counters
-        assert "Errors" not in shown and "Warnings" not in shown and "Rows left out" not in shown
+        assert "Errors" not in shown and "Warnings" not in shown and "Left out" not in shown
         assert "no problems found" in texts(at.get("badge")) or "no problems found" in texts(at.markdown)
     markdown = texts(at.markdown)
     assert len(numbers.sentences) == 2
@@ -162,7 +162,7 @@ def test_uploaded_workbook_overview_numbers_are_the_cores():
     shown = metrics(at)
     assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == tuple(
         str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed))
-    assert shown["Errors"] == "1" and shown["Rows left out"] == "0"  # only the VAS 11 value is left out
+    assert shown["Errors"] == "1" and shown["Left out"] == "1"  # only the VAS 11 value is left out, not its row
     markdown = texts(at.markdown)
     for sentence in numbers.sentences.values():
         assert literal(sentence) in markdown
