@@ -23,7 +23,7 @@ from medpath.model import OUTCOMES
 
 WIDTH = 940
 FONT_SIZE = 14
-LINE = 19  # px per text line
+LINE = 18  # px per text line (plotly draws 14 px text about 18 px apart)
 PAD = 10
 STAGE_BAND = (0, 26)  # x range of the stage names
 MAIN = (40, 390)  # x range of the main column's boxes
@@ -134,7 +134,7 @@ def layout(flow: Flow) -> Diagram:
                   *_wrap("No disposition sheet. Without a month-6 primary value: "
                          + (", ".join(flow.no_primary_visit) or "none"), SIDE_CHARS)]
     row(None, follow, "Follow-up")
-    analysed = ["Analysed (primary outcomes, baseline vs month 6)"] + [
+    analysed = ["Analysed: primary outcomes, month 6"] + [
         f"{OUTCOMES[k].label}: n = {n}" for k, n in flow.analysed.items()] or ["Analysed: no primary outcome"]
     excluded = None
     if any(c.n for c in flow.excluded_from_analysis.values()):

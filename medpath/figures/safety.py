@@ -10,15 +10,18 @@ import plotly.graph_objects as go
 from medpath.adverse_events import GRADE_WORDS
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout
 
-#: CTCAE grade colours: a sequential, colour-blind-safe ramp (ColorBrewer YlOrRd), dark = severe.
-GRADE_COLOURS = {1: "#FEB24C", 2: "#FD8D3C", 3: "#E31A1C", 4: "#BD0026", 5: "#4D0013", None: "#999999"}
+#: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
+#: so that grades stay distinct for colour-blind readers and in greyscale.
+GRADE_COLOURS = {1: "#F2C14E", 2: "#E07A10", 3: "#C8102E", 4: "#7A0019", 5: "#111111", None: "#999999"}
 
 
 def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients: list[str]) -> go.Figure:
     """Events with an onset month, on the patients' rows (``patients`` first, then any other with events)."""
     events = adverse_events[adverse_events["onset_month"].notna()].copy()
     # events of one patient in the same month are spread sideways, so that their markers and terms do not overlap
-    events["x"] = events["onset_month"] + 0.35 * events.groupby(["patient_id", "onset_month"]).cumcount()
+    same = events.groupby(["patient_id", "onset_month"]).cumcount()
+    events["x"] = events["onset_month"] + 0.35 * same
+    events["where"] = ["top right" if k % 2 == 0 else "bottom right" for k in same]
     rows = list(dict.fromkeys([*patients, *events["patient_id"].tolist()]))
     fig = go.Figure()
     schedule = visits[visits["patient_id"].isin(rows)]
@@ -34,7 +37,7 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
         fig.add_scatter(
             x=part["x"].tolist(), y=part["patient_id"].tolist(), mode="markers+text", name=name,
             text=[f"{t}{' (serious)' if s else ''}" for t, s in zip(part["term"].fillna("(no term)"), serious)],
-            textposition="top right", textfont={"size": BASE_FONT_SIZE - 2},
+            textposition=part["where"].tolist(), textfont={"size": BASE_FONT_SIZE - 2},
             marker={"color": GRADE_COLOURS[grade], "size": [20 if s else 13 for s in serious],
                     "symbol": ["diamond" if s else "circle" for s in serious],
                     "line": {"color": ["#000000" if s else "#FFFFFF" for s in serious], "width": [2.5 if s else 1 for s in serious]}},
