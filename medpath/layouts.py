@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from medpath.columns import (
     OUTCOME_ALIASES,
@@ -162,7 +163,7 @@ def _note(table: RawTable, *findings: Finding) -> RawTable:
     return replace(table, notes=(*table.notes, *findings))
 
 
-def _finding(table: RawTable, severity: str, row: int | None, column: str | None, value: object,
+def _finding(table: RawTable, severity: Literal["error", "warning"], row: int | None, column: str | None, value: object,
              message: str) -> Finding:
     return Finding(severity, table.file, table.sheet, row, column, value, message)
 
@@ -184,7 +185,7 @@ def _keep_rows(table: RawTable, keep: set[int]) -> RawTable:
     return replace(table, rows=[c for c, _ in pairs], row_numbers=[n for _, n in pairs])
 
 
-def _add_column(table: RawTable, name: str, values: list[object]) -> RawTable:
+def _add_column(table: RawTable, name: str, values: Sequence[object]) -> RawTable:
     width = len(table.header)
     rows = [[*(cells[:width] + [None] * (width - len(cells))), value] for cells, value in zip(table.rows, values)]
     return replace(table, header=[*table.header, name], rows=rows)
@@ -263,6 +264,7 @@ def _flatten_header(table: RawTable) -> RawTable:
     if not repeated:
         return table
     groups: list[str] = []
+    seen: set[str]
     current, seen = "", set()
     for i, key in enumerate(keys):
         above = table.above[i] if i < len(table.above) else None
@@ -373,11 +375,11 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
             unread_checkboxes.append(name)
     rows = [list(cells) for cells in table.rows]
     for cells in rows:
-        if event < len(cells) and isinstance(cells[event], str):
-            cells[event] = _REDCAP_ARM.sub("", cells[event]).strip()
+        if event < len(cells) and isinstance(text := cells[event], str):
+            cells[event] = _REDCAP_ARM.sub("", text).strip()
         for i, is_label in checkbox_values.items():
-            if is_label and i < len(cells) and isinstance(cells[i], str):
-                cells[i] = {"checked": "yes", "unchecked": "no"}.get(cells[i].strip().lower(), cells[i])
+            if is_label and i < len(cells) and isinstance(text := cells[i], str):
+                cells[i] = {"checked": "yes", "unchecked": "no"}.get(text.strip().lower(), text)
     table = replace(table, header=header, rows=rows)
     for i in sorted(ignored):
         if table.header[i] in unread_checkboxes:
@@ -396,6 +398,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                               "REDCap data dictionary)"))
     if any(k in ("redcapdataaccessgroup", "dataaccessgroup") for k in keys):
         said.append("the data access group is ignored")
+    repeated: dict[str, list[int]]
     screening_rows, visit_rows, repeated = set(), set(), {}
     for cells, n in zip(table.rows, table.row_numbers):
         instrument = _cell(cells, repeat)
@@ -406,6 +409,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
         else:
             visit_rows.add(n)
     for instrument, numbers in repeated.items():
+        assert repeat is not None  # only a row with a repeating instrument is in ``repeated``
         notes.append(_finding(table, "warning", numbers[0], table.header[repeat], instrument,
                               f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
                               f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
@@ -765,7 +769,8 @@ def _visit_dates(table: RawTable) -> RawTable:
         pid = _cell(cells, id_index)
         if date is not None and not _blank(pid):
             first[pid] = min(first.get(pid, date), date)
-    days, notes = [], []
+    days: list[float | None] = []
+    notes: list[Finding] = []
     for cells, n, date in zip(table.rows, table.row_numbers, dates):
         pid = _cell(cells, id_index)
         if date is None:

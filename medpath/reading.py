@@ -332,6 +332,8 @@ def _biff_marks(stream: bytes) -> dict[str, SheetMarks]:
     struck_xf = {i for i, f in enumerate(xf_fonts) if f < len(fonts) and fonts[f]}
     out = {}
     for offset, name in sheets:
+        hidden_columns: set[int]
+        styles: dict[int, list[bool]]
         hidden_rows, hidden_columns, styles = set(), set(), {}
         depth = 0
         for kind, payload in _biff_records(stream, offset):
@@ -368,7 +370,7 @@ def _sheet_marks(xml: str, struck_styles: frozenset[int]) -> SheetMarks:
     prefix = "" if "<sheetData" in xml else _P  # Excel writes no namespace prefixes; other writers may
     data_at = xml.find("sheetData")
     head = xml[:data_at] if data_at >= 0 else xml
-    hidden_columns = set()
+    hidden_columns: set[int] = set()
     if "hidden" in head:
         for match in re.finditer(rf"<{prefix}col\b([^>]*?)/?>", head):
             attrs = match.group(1)
@@ -434,7 +436,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _capped_rows(file: str, sheet: str | None, rows) -> list[list[object]]:
-    out = []
+    out: list[list[object]] = []
     for row in rows:
         if len(out) >= MAX_ROWS:
             raise ReadError(file, too_many_rows(MAX_ROWS + 1), sheet=sheet)
@@ -538,7 +540,7 @@ def _unnamed_columns(header: list[str], rows: list[list[object]]) -> list[int]:
     under its blank cells are looked at (one slice per row), not every cell of the sheet."""
     width = len(header)
     gaps = [c for c, name in enumerate(header) if not name]
-    found = set()
+    found: set[int] = set()
     for row in rows:
         if len(row) > width:
             found.update(width + c for c, cell in enumerate(row[width:]) if not _blank(cell))
