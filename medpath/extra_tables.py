@@ -351,8 +351,8 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str,
             continue
         for cells, n in zip(table.rows, table.row_numbers):
             record: dict[str, object] = {f.name: None for f in fields}
-            record.update(source_file=table.file, source_sheet=str(table.sheet) if table.sheet else None,
-                          source_row=n)
+            source_sheet = str(table.sheet) if table.sheet else None
+            record.update(source_file=table.file, source_sheet=source_sheet, source_row=n)
             raw_values = {}
             for name, index in found.items():
                 raw = cells[index] if index < len(cells) else None
@@ -361,10 +361,10 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str,
                 try:
                     record[name] = f.read(raw)
                 except BadValue as exc:
-                    findings.append(Finding("error", table.file, record["source_sheet"], n, table.header[index],
+                    findings.append(Finding("error", table.file, source_sheet, n, table.header[index],
                                             raw, f"{exc}; this value is left out (the row's other values are used)"))
             if record.get("patient_id") is None:
-                findings.append(Finding("error", table.file, record["source_sheet"], n,
+                findings.append(Finding("error", table.file, source_sheet, n,
                                         table.header[found["patient_id"]], raw_values.get("patient_id"),
                                         f"no patient id: this {what} row was not used"))
                 excluded += 1

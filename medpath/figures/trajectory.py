@@ -352,7 +352,7 @@ def small_multiples_figure(
     symbols = patient_symbols(visits["patient_id"])
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
-    specs = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
+    specs: list[list[dict[str, object] | None]] = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
     titles = [html.escape(title) for block in blocks for title in [*block, *[""] * len(block)]]
     height = 130 + 470 * len(blocks)
     fig = make_subplots(
@@ -367,13 +367,13 @@ def small_multiples_figure(
     by_patient = {outcome: dict(tuple(s[s["patient_id"].isin(ids)].groupby("patient_id", sort=False)))
                   for outcome, s in series.items()}
     for i, pid in enumerate(ids):
-        block, col = divmod(i, ncols)
+        b, col = divmod(i, ncols)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
             rows = by_patient[outcome].get(pid)
             if rows is None:  # the outcome was never measured in this study
                 continue
             trace = _patient_trace(rows, outcome, colour[pid], symbol=symbols[pid], showlegend=False)
-            fig.add_trace(trace, row=2 * block + j + 1, col=col + 1)
+            fig.add_trace(trace, row=2 * b + j + 1, col=col + 1)
 
     shown = (f"n = {len(ids)}" if len(ids) == len(selected)
              else f"the first {len(ids)} of {len(selected):,} patients (by id) shown")
@@ -386,7 +386,9 @@ def small_multiples_figure(
     fig.update_xaxes(
         tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, max(months) + 0.5]
     )
-    y_ranges = {"bmd_tscore": _tscore_range(series["bmd_tscore"]["value"]), "vas": OUTCOMES["vas"].axis_range}
+    vas_range = OUTCOMES["vas"].axis_range
+    assert vas_range is not None  # VAS has a fixed scale (0-10)
+    y_ranges = {"bmd_tscore": _tscore_range(series["bmd_tscore"]["value"]), "vas": vas_range}
     for b, block in enumerate(blocks):  # panel by panel (cheaper than row/col selectors over all axes)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
             for col in range(1, len(block) + 1):
