@@ -1,5 +1,7 @@
 """Trajectories: every patient's course on each outcome, over the WHO bands, and the class shifts."""
 
+from typing import Literal
+
 import streamlit as st
 
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
@@ -23,7 +25,8 @@ outcome = controls[0].selectbox("Outcome", study.outcomes_present, format_func=l
 with controls[1]:
     patients = choice("patients", st.multiselect, "Patients", study.patient_ids, format_func=plain,
                       help=OPTION_HELP["patients"])
-mode = controls[2].radio("Show", ["absolute", "change"], horizontal=True, help=OPTION_HELP["show"],
+modes: list[Literal["absolute", "change"]] = ["absolute", "change"]
+mode = controls[2].radio("Show", modes, horizontal=True, help=OPTION_HELP["show"],
                          format_func={"absolute": "Values", "change": "Change from baseline"}.get)
 if not patients:
     st.info("Choose at least one patient.")
