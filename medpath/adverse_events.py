@@ -108,7 +108,8 @@ def parse_adverse_events(tables: Sequence[RawTable], screening: pd.DataFrame | N
     frame["onset_date"] = [d if d is not None else (o[0] if o else None) for d, o in zip(frame["onset_date"], onset)]
     frame["onset_month"] = [m if m is not None else (o[1] if o else None) for m, o in zip(frame["onset_month"], onset)]
     with_visits, enrolled = enrolled_patients(screening, visits)
-    keep, seen = [], {}
+    keep: list = []
+    seen: dict[tuple, int] = {}
     told_unknown: set[str] = set()
     for i, row in frame.iterrows():
         row = row.map(_none)
@@ -165,14 +166,6 @@ def _say(findings: list[Finding], row: pd.Series, severity: str, column: str | N
 def _none(value: object) -> object:
     """NaN / NA as None (a row read with ``iterrows`` turns None into NaN)."""
     return None if not isinstance(value, (dict, list, tuple)) and pd.isna(value) else value
-
-
-def _say(findings: list[Finding], row: pd.Series, severity: str, column: str | None, message: str,
-         value: object = None) -> None:
-    """A finding on ``row`` of a canonical table, at its file, sheet, Excel row and the user's column."""
-    file, sheet, excel_row, name = place(row, column)
-    findings.append(Finding(severity, file, sheet, excel_row, name,  # type: ignore[arg-type]
-                            row["_raw"].get(column, value) if column else value, message))
 
 
 def is_blank(raw: object) -> bool:

@@ -36,6 +36,7 @@ Conventions (where the flow is silent):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,7 +101,7 @@ class Flow:
     enrolled_ids: tuple[str, ...] = field(default=())
 
     def category_counts(self) -> list[tuple[str, int]]:
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for r in self.excluded.reasons:
             counts[r.category] += r.n
         return [(c, counts[c]) for c in CATEGORIES if counts[c]]
@@ -126,7 +127,7 @@ class Flow:
         }
 
 
-def _reasons(labels: list[tuple[str, str, str | None]]) -> tuple[Reason, ...]:
+def _reasons(labels: Sequence[tuple[str, str, str | None]]) -> tuple[Reason, ...]:
     """(category, label, detail) per person -> Reasons in category order, then by first appearance."""
     by: dict[tuple[str, str], Counter] = {}
     for category, label, detail in labels:

@@ -100,7 +100,8 @@ def parse_disposition(tables: Sequence[RawTable], screening: pd.DataFrame | None
     completed = completed_primary(visits)
     deaths = set() if adverse_events is None else set(
         adverse_events.loc[adverse_events["grade"].eq(5).fillna(False).to_numpy(), "patient_id"].tolist())
-    keep, first = [], {}
+    keep: list = []
+    first: dict[str, int] = {}
     for i, row in frame.iterrows():
         row = row.map(_none)
         excel_row, raw = int(row["source_row"]), row["_raw"]

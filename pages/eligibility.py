@@ -58,7 +58,7 @@ labels = dict(zip(criteria["criterion"], criteria["label"]))
 
 st.subheader("Candidates")
 chosen = st.multiselect("Show candidates who fail or are unknown on", options=list(labels),
-                        format_func=labels.get, placeholder="all candidates")
+                        format_func=lambda c: labels.get(c, c), placeholder="all candidates")
 shown = candidate_table(eligibility, chosen)
 table(shown)
 table_download(shown, study, "candidates")

@@ -22,6 +22,7 @@ if events is None:
     st.stop()
 
 summary = ae_summary(events)
+assert summary is not None  # events is not None here
 enrolled = consort_flow(study).enrolled_ids
 numbers = st.columns(4)
 numbers[0].metric("Adverse events", summary["events"])
