@@ -81,6 +81,7 @@ def run_process(args: list[str], stdout=subprocess.DEVNULL) -> tuple[float, floa
     process (exit status 0, or 2 = error findings)."""
     start = time.perf_counter()
     child = subprocess.Popen(args, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE)
+    assert child.stderr is not None  # stderr=PIPE
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -210,7 +211,7 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
             start = time.perf_counter()
             build()
             seconds.append(time.perf_counter() - start)
-        rows.append((n, *seconds))
+        rows.append((n, seconds[0], seconds[1], seconds[2]))
     return rows
 
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypedDict
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
@@ -27,6 +28,15 @@ CLIENT_ID = "medpath-test"
 CLIENT_SECRET = secrets.token_hex(16)
 
 
+class Grant(TypedDict):
+    """What an authorization code stands for until it is exchanged at /token."""
+
+    user: dict[str, object]
+    nonce: str | None
+    redirect_uri: str | None
+    challenge: str | None
+
+
 class Provider:
     """State of the stand-in provider: its key, the next user to sign in, issued codes and tokens."""
 
@@ -34,7 +44,7 @@ class Provider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig", "alg": "RS256"})
         self.issuer = ""
         self.user: dict[str, object] = {}
-        self.codes: dict[str, dict[str, object]] = {}
+        self.codes: dict[str, Grant] = {}
         self.tokens: dict[str, dict[str, object]] = {}
         self.log: list[str] = []     # "GET /authorize", "POST /token", ... in order
         self.lock = threading.Lock()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 
+from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
@@ -36,6 +37,7 @@ def _parse_upload(size: int) -> tuple[bool, int]:
         form = await Request(scope, receive).form()
         upload = form["file"]
         try:
+            assert isinstance(upload, UploadFile)  # a file part, not a text field
             return bool(getattr(upload.file, "_rolled", True)), len(await upload.read())
         finally:
             await form.close()
