@@ -18,9 +18,10 @@ import csv as _csv
 import datetime as dt
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -82,22 +83,22 @@ def xlsx(build: Callable[[Workbook], None]) -> bytes:
     return buffer.getvalue()
 
 
-def sheet(workbook: Workbook, title: str, rows: list[list[object]]):
+def sheet(workbook: Workbook, title: str, rows: Sequence[Sequence[object]]):
     ws = workbook.create_sheet(title)
     for row in rows:
         ws.append(row)
     return ws
 
 
-def csv(rows: list[list[object]], delimiter: str = ",") -> bytes:
+def csv(rows: Sequence[Sequence[object]], delimiter: str = ",") -> bytes:
     text = io.StringIO()
     _csv.writer(text, delimiter=delimiter).writerows([["" if v is None else v for v in r] for r in rows])
     return text.getvalue().encode("utf-8")
 
 
 def long_rows(header=("Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"), labels=("Baseline", "Bulan 6"),
-              months=(0, 2)) -> list[list[object]]:
-    rows = [list(header)]
+              months=(0, 2)) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(header)]
     for pid in IDS:
         for label, k in zip(labels, months):
             rows.append([pid, label, TSCORE[pid][k], VAS[pid][k]])
@@ -139,7 +140,7 @@ N5 = {"bmd_tscore": 5, "vas": 5}
 def summary_sheet() -> bytes:
     """A wide sheet with Indonesian headers, then Rata-rata / SD / n rows, a note and a signature block."""
     header = ["No", "Kode Pasien", "T-score awal", "T-score bulan 6", "VAS awal", "VAS bulan 6"]
-    rows = [header] + [[i + 1, pid, TSCORE[pid][0], TSCORE[pid][2], VAS[pid][0], VAS[pid][2]]
+    rows: list[Sequence[object]] = [header] + [[i + 1, pid, TSCORE[pid][0], TSCORE[pid][2], VAS[pid][0], VAS[pid][2]]
                        for i, pid in enumerate(IDS)]
     mean = ["Rata-rata", None, -3.14, -2.9, 6.6, 3.8]
     rows += [[], mean, ["SD", None, 0.35, 0.22, 1.14, 1.3], ["n", None, 5, 5, 5, 5],
@@ -154,7 +155,7 @@ def summary_sheet() -> bytes:
 def dxa_report(with_total: bool = True) -> bytes:
     """A DXA report pasted into Excel: regions over BMD g/cm² / T-score / Z-score (merged group cells)."""
     regions = ["L1", "L2", "L3", "L4", *(["L1-L4"] if with_total else []), "Femoral neck", "Total hip"]
-    group = ["No. Pasien", "Kunjungan"]
+    group: list[str | None] = ["No. Pasien", "Kunjungan"]
     sub = ["No. Pasien", "Kunjungan"]
     for region in regions:
         group += [region, None, None]
@@ -164,7 +165,7 @@ def dxa_report(with_total: bool = True) -> bytes:
     rows = []
     for pid in IDS:
         for k, label in ((0, "Baseline"), (1, "Bulan 6")):
-            cells = [pid, label]
+            cells: list[object] = [pid, label]
             for region in regions:
                 if region == "L1-L4":
                     t, bmd = TSCORE[pid][2 * k], BMD[pid][k]
@@ -203,7 +204,7 @@ def visits_as_header_groups() -> bytes:
 
 def koreksi_columns() -> bytes:
     header = ["Kode Pasien", "T-score Awal", "T-score M6", "T-score M6 (koreksi)", "VAS Awal", "VAS M6"]
-    rows = [header]
+    rows: list[Sequence[object]] = [header]
     for pid in IDS:
         wrong = -3.5 if pid == "MSC-03" else TSCORE[pid][2]
         rows.append([pid, TSCORE[pid][0], wrong, TSCORE[pid][2], VAS[pid][0], VAS[pid][2]])
@@ -212,7 +213,7 @@ def koreksi_columns() -> bytes:
 
 def two_vas_columns() -> bytes:
     header = ["Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS", "VAS (0-10)"]
-    rows = [header]
+    rows: list[Sequence[object]] = [header]
     for pid in IDS:
         for label, k in (("Baseline", 0), ("Bulan 6", 2)):
             rows.append([pid, label, TSCORE[pid][k], VAS[pid][k], min(10, VAS[pid][k] + 1)])
@@ -269,7 +270,7 @@ _DAYS = {"MSC-01": (0, 91, 182), "MSC-02": (0, 88, 179), "MSC-03": (0, 95, 186),
 
 
 def visit_dates() -> bytes:
-    rows = [["ID Pasien", "Tanggal kunjungan", "T-score", "VAS"]]
+    rows: list[Sequence[object]] = [["ID Pasien", "Tanggal kunjungan", "T-score", "VAS"]]
     for i, pid in enumerate(IDS):
         for k in range(3):
             date = _BASE_DATES[pid] + dt.timedelta(days=_DAYS[pid][k])
@@ -282,7 +283,7 @@ def visit_dates() -> bytes:
 def wide_screening_and_visits() -> bytes:
     header = ["Kode Pasien", *SCREENING_HEADER_ID, "T-score awal", "T-score bulan 6", "VAS awal",
               "VAS bulan 6"]
-    rows = [header]
+    rows: list[Sequence[object]] = [header]
     for candidate in CANDIDATES:
         subject = candidate[1]
         outcomes = ([TSCORE[subject][0], TSCORE[subject][2], VAS[subject][0], VAS[subject][2]] if subject
@@ -309,7 +310,7 @@ _REDCAP_FIELDS = ["jenis_kelamin", "umur", "bmd_tscore", *(f"riwayat___{c}" for 
 def redcap_raw() -> bytes:
     head = ["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
             "redcap_data_access_group", *_REDCAP_FIELDS, "screening_complete", "outcomes_complete"]
-    rows = [head]
+    rows: list[Sequence[object]] = [head]
     for candidate in CANDIDATES:
         record = candidate[1] or candidate[0]
         _, subject, sex, age, tscore, reason = candidate
@@ -336,7 +337,7 @@ def redcap_labels() -> bytes:
             "Umur", "T-score L1-L4", *(f"Riwayat (choice={c})" for c in _CHOICES), "Riwayat (choice=Lainnya)", "HBsAg",
             "Anti HIV", "CMV IgM", "Rubella IgM", "Toxoplasma IgM", "Informed consent", "Enrolled", "VAS (0-10)",
             "Complete?"]
-    rows = [head]
+    rows: list[Sequence[object]] = [head]
     for candidate in CANDIDATES:
         _, subject, sex, age, tscore, reason = candidate
         record = subject or candidate[0]
@@ -386,7 +387,7 @@ def visits_v2() -> bytes:
 
 
 def units_in_cells() -> bytes:
-    rows = [["Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"]]
+    rows: list[Sequence[object]] = [["Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"]]
     for pid in IDS:
         for label, k in (("Baseline", 0), ("Bulan 6", 2)):
             rows.append([pid, label, f"{TSCORE[pid][k]} SD".replace(".", ","), f"{VAS[pid][k]}/10"])
