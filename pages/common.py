@@ -318,6 +318,14 @@ def table(frame: pd.DataFrame, **column_config) -> None:
                  column_config=config | column_config)
 
 
+def text_table(frame: pd.DataFrame) -> None:
+    """A static table whose long texts wrap (findings' messages stay readable at 1280 px), with the same
+    readable column names, dashes for missing values and inert text as ``table``."""
+    frame = _revealed(_missing_as_dash(frame))
+    frame = frame.rename(columns={c: _column_label(c) for c in frame.columns})
+    st.table(frame.set_index(frame.columns[0]))
+
+
 def chart(fig: go.Figure, study: Study, name: str, data: pd.DataFrame | None = None) -> None:
     """A plotly chart with the provenance footer inside it, whose camera button saves a 1600 × 900 PNG
     named after the study, chart and date whatever the window; its title as a caption (the chart's name

@@ -6,12 +6,24 @@ import streamlit as st
 
 from medpath.export import chart_filename, study_workbook
 from medpath.study import SAMPLE_DIR
-from pages.common import FILES_KEY, current_study, generated_download, header, literal, table, table_download, use_files
+from pages.common import (
+    FILES_KEY,
+    current_study,
+    generated_download,
+    header,
+    literal,
+    table,
+    table_download,
+    text_table,
+    use_files,
+)
 from pages.mapping_step import columns_table, mapping_step
 
 UPLOADER_GENERATION_KEY = "uploader_generation"
 ADD_FILES_KEY = "add_files"
 UPLOAD_ERROR_KEY = "upload_error"
+#: Up to this many findings are shown as a static table whose messages wrap; more in a scrolling grid.
+MAX_WRAPPED_FINDINGS = 200
 
 
 def _uploader_key() -> str:
@@ -29,6 +41,13 @@ def _on_upload(key: str) -> None:
         uploaded = (*st.session_state[FILES_KEY], *uploaded)
     st.session_state[UPLOAD_ERROR_KEY] = use_files(uploaded)
     st.session_state[UPLOADER_GENERATION_KEY] = st.session_state.get(UPLOADER_GENERATION_KEY, 0) + 1
+
+
+def _shown_value(value: object) -> str:
+    """A finding's value as the cell shows it: 11, not 11.0; nothing for no value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _back_to_sample() -> None:
@@ -64,6 +83,13 @@ with template:
                        file_name="medpath_template.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+# A file (or sheet) refused as a whole: full width, with the next step, above everything else.
+for refusal in (f for f in study.errors if f.row is None and f.column is None):
+    place = literal(refusal.file) + (f" · sheet {literal(refusal.sheet)}" if refusal.sheet else "")
+    st.error(f"**{place}** — {literal(refusal.message)}.  \n**Next step:** correct the file as this says and "
+             "upload it again (a new upload replaces the study).",
+             icon=":material/block:")
+
 mapping_step(study)
 
 st.subheader("Findings")
@@ -77,7 +103,13 @@ else:
     findings = pd.DataFrame([f.as_dict() for f in study.findings])
     severity = st.segmented_control("Show", ["error", "warning"], default=["error", "warning"], selection_mode="multi")
     shown = findings[findings["severity"].isin(severity or [])]
-    table(shown, row=st.column_config.NumberColumn("Excel row", format="%d"), value=st.column_config.TextColumn("Value"))
+    shown = shown[["severity", "message", "file", "sheet", "row", "column", "value"]]
+    if len(shown) <= MAX_WRAPPED_FINDINGS:  # messages wrap: every word readable at 1280 px
+        text_table(shown.assign(row=shown["row"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
+                                value=shown["value"].map(_shown_value)).rename(columns={"row": "Excel row"}))
+    else:
+        table(shown, message=st.column_config.TextColumn("Message", width="large"),
+              row=st.column_config.NumberColumn("Excel row", format="%d", width="small"))
     table_download(findings, study, "findings", "Download findings (CSV)")
 
 columns_table(study)

@@ -75,7 +75,7 @@ def columns_table(study: Study) -> None:
         "Note": columns["note"].fillna(""),
     })
     table(shown, Note=st.column_config.TextColumn("Note", width="large"),
-          **{"Read as": st.column_config.TextColumn("Read as", width="medium")})
+          **{"Read as": st.column_config.TextColumn("Read as", width="large")})
 
 
 # ------------------------------------------------------------------------------------------ the mapping step
@@ -139,6 +139,8 @@ def mapping_step(study: Study) -> None:
     if not files:
         return
     guess = current_guess(files)
+    if not guess.columns:  # no table could be read (a refused file): nothing to map; the refusal says why
+        return
     attention = guess.needs_attention
     missing_required = any(f.message.startswith("required column missing") for f in study.errors)
     title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")

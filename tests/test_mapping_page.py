@@ -44,7 +44,7 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
     assert selectbox(at, "VAS pain (0–10)").value == "Kunjungan › Skor Nyeri"
     assert selectbox(at, "visit").value == "Kunjungan › Waktu"
     # before: nothing can be analysed
-    assert "required column missing" in "\n".join(at.dataframe[0].value["message"])
+    assert "required column missing" in "\n".join(at.table[0].value["Message"])
     # the value step: one select box per text not understood
     selectbox(at, "sex: 'Pr'").set_value("F")
     selectbox(at, "sex: 'Lk'").set_value("M")

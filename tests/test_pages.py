@@ -149,8 +149,10 @@ def test_uploaded_workbook_data_page_shows_the_error_row():
     assert "1 error(s)" in texts(at.error)
     assert "trial.xlsx" in texts(at.caption)  # the banner names the uploaded file, not the sample
     assert not at.info or study.label not in texts(at.info)
-    findings = at.dataframe[0].value
-    assert list(findings["row"]) == [7] and list(findings["column"]) == ["vas"]
+    findings = at.table[0].value  # a static table: the message wraps instead of being cut at 1280 px
+    assert list(findings["Excel row"]) == ["7"] and list(findings["Column"]) == ["vas"]
+    assert list(findings["Value"]) == ["11"]
+    assert "outside the possible range of VAS pain" in findings["Message"].iloc[0]
     assert "Back to the sample study" in [b.label for b in at.button]
 
 
@@ -188,7 +190,8 @@ def test_a_file_with_only_errors_shows_a_designed_state_on_every_page(page):
     at = run_page(page, ONLY_ERRORS)
     assert at.warning or at.error, "a page without usable data must say so"
     if page == "pages/data.py":
-        assert "not an Excel workbook" in "\n".join(at.dataframe[0].value["message"])
+        assert "not an Excel workbook" in "\n".join(at.table[0].value["Message"])
+        assert "Next step" in texts(at.error)  # the file-level refusal, full width, with what to do
     if page in ("pages/trajectories.py", "pages/outcomes.py"):
         assert "no usable visit rows" in texts(at.warning)
 
