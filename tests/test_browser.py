@@ -79,12 +79,14 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
                 assert metric_value(page, "Completed") == str(numbers.completed)
                 assert metric_value(page, "Errors") == "1"
             if title == "Outcomes":  # the plain sentence up front, the statistician's line one click away
-                for comparison in primary_analysis(study.visits).values():
+                results = primary_analysis(study.visits, lost=study.left_out_text)
+                assert "P3 month 6 left out (11)" in results["vas"].left_out  # said beside the VAS result
+                for comparison in results.values():
                     assert plain_sentence(comparison) in text
                     assert headline(comparison) not in text
                 page.get_by_text("Statistical details").first.click()
                 page.wait_for_timeout(300)
-                assert headline(primary_analysis(study.visits)["bmd_tscore"]) in main_text(page)
+                assert headline(results["bmd_tscore"]) in main_text(page)
             if title == "Eligibility":
                 assert "Assessed for eligibility" in text or page.locator("text=Assessed for eligibility").count()
             if title == "Secondary outcomes":  # the workbook has no ROM, QoL or BMD g/cm²: the page says so

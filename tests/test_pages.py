@@ -175,7 +175,7 @@ def test_uploaded_workbook_runs_on_every_analysis_page(page):
     study = load_study(list(TRIAL))
     at = run_page(page, TRIAL)
     if page == "pages/outcomes.py":
-        for comparison in primary_analysis(study.visits).values():
+        for comparison in primary_analysis(study.visits, lost=study.left_out_text).values():
             assert headline(comparison) in texts(at.markdown)
     if page == "pages/eligibility.py":
         candidates = [d.value for d in at.dataframe if "patient_id" in d.value.columns]
