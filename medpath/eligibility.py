@@ -150,6 +150,7 @@ def _age_sex(table: pd.DataFrame) -> np.ndarray:
 
 def _age_sex_reason(row: Row) -> str:
     age, sex = _value(row, "age"), _value(row, "sex")
+    assert isinstance(age, float | int), "a candidate who fails on age has an age"
     if age < MINIMUM_AGE:
         return f"under {MINIMUM_AGE} y"
     if sex in OLDER_THAN:

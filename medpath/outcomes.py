@@ -137,7 +137,7 @@ def compare_visits(
     followup_month: float = PRIMARY_MONTH,
     baseline_month: float = 0.0,
     alternative: str = "two-sided",
-    zero_method: stats.ZeroMethod = "wilcox",
+    zero_method: str = "wilcox",
     confidence: float = 0.95,
 ) -> OutcomeComparison:
     """Compare ``outcome`` at ``followup_month`` with ``baseline_month`` in the patients who have a
@@ -150,7 +150,7 @@ def compare_visits(
     changes, unpaired = _pair(visits, outcome, baseline_month, followup_month)
     before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
     checked = stats.as_alternative(alternative)
-    wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, zero_method)
+    wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
     return OutcomeComparison(
         outcome=outcome,
         baseline_month=baseline_month,
@@ -177,7 +177,7 @@ def primary_analysis(
     visits: pd.DataFrame,
     followup_month: float = PRIMARY_MONTH,
     alternative: str = "two-sided",
-    zero_method: stats.ZeroMethod = "wilcox",
+    zero_method: str = "wilcox",
     *,
     lost: Callable[[str, float], str] | None = None,
 ) -> dict[str, OutcomeComparison]:

@@ -305,7 +305,7 @@ def _header(study: Study, generated: dt.datetime) -> str:
 
 def _nav(sections: list[str]) -> str:
     """Links to the sections present (their titles are already escaped)."""
-    links = (re.match(_SECTION_START, s).groups() for s in sections)
+    links = (m.groups() for m in (re.match(_SECTION_START, s) for s in sections) if m is not None)
     return "<nav><ul>" + "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in links) + "</ul></nav>"
 
 

@@ -45,7 +45,7 @@ DEFAULT_LSC = lsc_from_precision(DEFAULT_PRECISION_G_CM2)
 def secondary_analysis(visits: pd.DataFrame, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
                        zero_method: str = "wilcox") -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each secondary outcome with a value (no Holm adjustment: ``p_holm`` stays None)."""
-    return {key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)  # type: ignore[arg-type]
+    return {key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)
             for key in SECONDARY_OUTCOMES if key in visits.columns and visits[key].notna().any()}
 
 

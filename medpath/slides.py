@@ -273,7 +273,7 @@ def build_deck(study: Study, *, followup_month: float = PRIMARY_MONTH, alternati
                  colour=RGBColor(0xB3, 0x47, 0x00), align=PP_ALIGN.LEFT)
     if len(study.visits) or study.screening is not None:
         _flow_slide(deck, study)
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)  # type: ignore[arg-type]
+    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
                    if len(study.visits) else {})
     chosen = list(study.patient_ids) if patients is None else [p for p in study.patient_ids if p in set(patients)]
     for outcome in PRIMARY_OUTCOMES:
@@ -316,7 +316,7 @@ def results_docx(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     document.styles["Normal"].font.size = DocxPt(11)
     document.add_heading(f"{TRIAL_ID}: primary outcomes", level=1)
     document.add_paragraph(_text(provenance(study, when)))
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)  # type: ignore[arg-type]
+    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
                    if len(study.visits) else {})
     if not comparisons:
         document.add_paragraph("No primary outcome could be analysed with the data provided.")

@@ -142,6 +142,12 @@ def as_alternative(value: str) -> Alternative:
     return cast(Alternative, value)
 
 
+def as_zero_method(value: str) -> ZeroMethod:
+    """``value`` as a ``ZeroMethod``; the ValueError of ``wilcoxon_signed_rank`` if it is none."""
+    _check_choice(value, ZERO_METHODS, "zero_method")
+    return cast(ZeroMethod, value)
+
+
 def _doubled_signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, np.ndarray]:
     """Doubled midranks of |d| (integers) for the non-zero d, and a mask of the positive ones.
 

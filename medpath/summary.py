@@ -39,7 +39,7 @@ def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternat
     """The numbers with the test options in force on the pages (the defaults are the protocol's)."""
     eligibility = evaluate(study.screening, study.visits)
     steps = {step.id: step.n for step in eligibility.steps}
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)  # type: ignore[arg-type]
+    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
                    if len(study.visits) else {})
     floors = " ".join(
         f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
