@@ -14,13 +14,15 @@ locked = sign_in_gate()
 if locked is not None:
     navigation = st.navigation([st.Page(locked, title="Sign in", url_path="sign-in")], position="hidden")
 else:
-    navigation = st.navigation([
-        st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-        st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
-        st.Page("pages/eligibility.py", title="Eligibility", icon=":material/filter_alt:"),
-        st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
-        st.Page("pages/outcomes.py", title="Outcomes", icon=":material/analytics:"),
-        st.Page("pages/secondary.py", title="Secondary outcomes", icon=":material/stacked_line_chart:"),
-        st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
-    ])
+    navigation = st.navigation(
+        [
+            st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+            st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+            st.Page("pages/eligibility.py", title="Eligibility", icon=":material/filter_alt:"),
+            st.Page("pages/trajectories.py", title="Trajectories", icon=":material/show_chart:"),
+            st.Page("pages/outcomes.py", title="Outcomes", icon=":material/analytics:"),
+            st.Page("pages/secondary.py", title="Secondary outcomes", icon=":material/stacked_line_chart:"),
+            st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:"),
+        ]
+    )
 navigation.run()

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -59,20 +60,54 @@ def make_workbook(path: Path, patients: int) -> None:
     rng = random.Random(17)
     workbook = Workbook(write_only=True)
     screening = workbook.create_sheet("screening")
-    screening.append(["patient_id", "sex", "age", "bmd_tscore", "autoimmune_disease", "osteoporosis_related_disease",
-                      "osteoporosis_drugs", "immunosuppressant", "anticoagulant", "corticosteroid",
-                      "paralysis_after_surgery", "hbsag", "hiv", "cmv", "rubella", "toxoplasma", "consent", "enrolled"])
+    screening.append(
+        [
+            "patient_id",
+            "sex",
+            "age",
+            "bmd_tscore",
+            "autoimmune_disease",
+            "osteoporosis_related_disease",
+            "osteoporosis_drugs",
+            "immunosuppressant",
+            "anticoagulant",
+            "corticosteroid",
+            "paralysis_after_surgery",
+            "hbsag",
+            "hiv",
+            "cmv",
+            "rubella",
+            "toxoplasma",
+            "consent",
+            "enrolled",
+        ]
+    )
     visits = workbook.create_sheet("visits")
     visits.append(["patient_id", "visit", "bmd_tscore", "vas"])
     for i in range(1, patients + 1):
         pid = f"MSC-{i:05d}"
-        screening.append([pid, rng.choice("MF"), rng.randint(45, 80), round(rng.uniform(-4.5, -2.0), 1),
-                          *(rng.choice(["no"] * 19 + ["yes"]) for _ in range(7)),
-                          *(rng.choice(["negative"] * 49 + ["positive"]) for _ in range(5)), "signed", "yes"])
+        screening.append(
+            [
+                pid,
+                rng.choice("MF"),
+                rng.randint(45, 80),
+                round(rng.uniform(-4.5, -2.0), 1),
+                *(rng.choice(["no"] * 19 + ["yes"]) for _ in range(7)),
+                *(rng.choice(["negative"] * 49 + ["positive"]) for _ in range(5)),
+                "signed",
+                "yes",
+            ]
+        )
         tscore, vas = rng.uniform(-4.0, -2.5), rng.randint(3, 9)
         for label, month in VISITS:
-            visits.append([pid, label, round(tscore + rng.gauss(0.05, 0.2) * month / 6, 1),
-                           max(0, min(10, vas - rng.randint(0, 3) * month // 3))])
+            visits.append(
+                [
+                    pid,
+                    label,
+                    round(tscore + rng.gauss(0.05, 0.2) * month / 6, 1),
+                    max(0, min(10, vas - rng.randint(0, 3) * month // 3)),
+                ]
+            )
     workbook.save(path)
 
 
@@ -102,10 +137,16 @@ def summary_vs_calamine(path: Path, folder: Path) -> dict:
             summary.append(run_process([sys.executable, "-m", "medpath", "summary", "--json", str(path)], handle))
         calamine.append(run_process([sys.executable, "-c", CALAMINE_READ, str(path)]))
     result = json.loads(out.read_text(encoding="utf-8"))
-    return {"summary_s": statistics.median(r[0] for r in summary), "summary_cpu": statistics.median(r[1] for r in summary),
-            "summary_rss": max(r[2] for r in summary), "calamine_s": statistics.median(r[0] for r in calamine),
-            "calamine_cpu": statistics.median(r[1] for r in calamine), "calamine_rss": max(r[2] for r in calamine),
-            "patients": result["patients"], "errors": sum(f["severity"] == "error" for f in result["findings"])}
+    return {
+        "summary_s": statistics.median(r[0] for r in summary),
+        "summary_cpu": statistics.median(r[1] for r in summary),
+        "summary_rss": max(r[2] for r in summary),
+        "calamine_s": statistics.median(r[0] for r in calamine),
+        "calamine_cpu": statistics.median(r[1] for r in calamine),
+        "calamine_rss": max(r[2] for r in calamine),
+        "patients": result["patients"],
+        "errors": sum(f["severity"] == "error" for f in result["findings"]),
+    }
 
 
 def child_stages(path: str) -> None:
@@ -129,10 +170,25 @@ def child_stages(path: str) -> None:
     marks.append(time.perf_counter())
     json.dumps(summary, ensure_ascii=False)
     marks.append(time.perf_counter())
-    stages = ("imports", "load + validate", "eligibility", "outcomes (both)", "summarise (eligibility + outcomes again)",
-              "json.dumps(indent=2), as the CLI", "json.dumps without indent (for comparison)")
-    print(json.dumps({**{name: b - a for name, a, b in zip(stages, marks, marks[1:])}, "json_mb": len(text) / MB,
-                      "deviations": len(eligibility.deviations), "pairs": {k: c.n_pairs for k, c in outcomes.items()}}))
+    stages = (
+        "imports",
+        "load + validate",
+        "eligibility",
+        "outcomes (both)",
+        "summarise (eligibility + outcomes again)",
+        "json.dumps(indent=2), as the CLI",
+        "json.dumps without indent (for comparison)",
+    )
+    print(
+        json.dumps(
+            {
+                **{name: b - a for name, a, b in zip(stages, marks, marks[1:])},
+                "json_mb": len(text) / MB,
+                "deviations": len(eligibility.deviations),
+                "pairs": {k: c.n_pairs for k, c in outcomes.items()},
+            }
+        )
+    )
 
 
 def hodges_lehmann_side_by_side() -> list[tuple[str, float, float]]:
@@ -149,11 +205,13 @@ def hodges_lehmann_side_by_side() -> list[tuple[str, float, float]]:
 
     rng = np.random.default_rng(17)
     rows = []
-    for label, n, function in (("brute force (all Walsh averages sorted)", 2_000, brute),
-                               ("selection (medpath.stats.hodges_lehmann)", 2_000, None),
-                               ("selection (medpath.stats.hodges_lehmann)", 37_500, None)):
+    for label, n, function in (
+        ("brute force (all Walsh averages sorted)", 2_000, brute),
+        ("selection (medpath.stats.hodges_lehmann)", 2_000, None),
+        ("selection (medpath.stats.hodges_lehmann)", 37_500, None),
+    ):
         d = np.round(rng.normal(0.1, 0.4, n), 1)
-        call = (lambda: function(d)) if function else (lambda: hodges_lehmann(np.zeros(n), d))
+        call = partial(function, d) if function else partial(hodges_lehmann, np.zeros(n), d)
         call()  # warm
         times = []
         for _ in range(REPEATS):
@@ -178,8 +236,10 @@ def holm_side_by_side(path: Path) -> tuple[float, float]:
 
     study = load_study([(path.name, path.read_bytes())])  # noqa: F841 (kept alive on purpose)
     timings = {}
-    for name, function in (("medpath", lambda: holm([0.0625, 0.125])),
-                           ("statsmodels", lambda: multipletests([0.0625, 0.125], method="holm")[1])):
+    for name, function in (
+        ("medpath", lambda: holm([0.0625, 0.125])),
+        ("statsmodels", lambda: multipletests([0.0625, 0.125], method="holm")[1]),
+    ):
         times = []
         for _ in range(11):
             start = time.perf_counter()
@@ -200,14 +260,27 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
         records = []
         for i in range(n):
             tscore, vas = rng.uniform(-4, -2.5), rng.randint(3, 9)
-            records += [{"patient_id": f"P{i:05d}", "visit": label, "month": float(month), "day": float("nan"),
-                         "bmd_tscore": round(tscore + 0.05 * month, 1), "vas": float(max(0, vas - month // 3)),
-                         "bmd_g_cm2": float("nan"), "rom_deg": float("nan"), "qol": float("nan")}
-                        for label, month in VISITS]
+            records += [
+                {
+                    "patient_id": f"P{i:05d}",
+                    "visit": label,
+                    "month": float(month),
+                    "day": float("nan"),
+                    "bmd_tscore": round(tscore + 0.05 * month, 1),
+                    "vas": float(max(0, vas - month // 3)),
+                    "bmd_g_cm2": float("nan"),
+                    "rom_deg": float("nan"),
+                    "qol": float("nan"),
+                }
+                for label, month in VISITS
+            ]
         visits = pd.DataFrame(records)
         seconds = []
-        for build in (lambda: small_multiples_figure(visits), lambda: spaghetti_figure(visits, "bmd_tscore"),
-                      lambda: before_after_figure(visits, "vas")):
+        for build in (
+            partial(small_multiples_figure, visits),
+            partial(spaghetti_figure, visits, "bmd_tscore"),
+            partial(before_after_figure, visits, "vas"),
+        ):
             start = time.perf_counter()
             build()
             seconds.append(time.perf_counter() - start)
@@ -219,9 +292,15 @@ def report_process(folder: Path) -> tuple[float, float, int, int]:
     """Median wall and CPU seconds and peak RSS of ``python -m medpath report`` on the sample, and the
     report's size."""
     out = folder / "report.html"
-    runs = [run_process([sys.executable, "-m", "medpath", "report", str(SAMPLE), "-o", str(out)]) for _ in range(REPEATS)]
-    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), max(r[2] for r in runs),
-            out.stat().st_size)
+    runs = [
+        run_process([sys.executable, "-m", "medpath", "report", str(SAMPLE), "-o", str(out)]) for _ in range(REPEATS)
+    ]
+    return (
+        statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs),
+        max(r[2] for r in runs),
+        out.stat().st_size,
+    )
 
 
 def load_vs_openpyxl(path: Path) -> tuple[float, float]:
@@ -264,8 +343,15 @@ def _machine() -> dict[str, str]:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    return {"CPU": cpu, "cores": str(os.cpu_count()), "RAM": ram, "load average at the start (1/5/15 min)": load,
-            "OS": f"{platform.system()} {platform.release()}", "Python": platform.python_version(), **versions}
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "RAM": ram,
+        "load average at the start (1/5/15 min)": load,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        **versions,
+    }
 
 
 def _met(ok: bool) -> str:
@@ -288,8 +374,13 @@ def main() -> None:
         for patients in SIZES:
             summaries[patients] = summary_vs_calamine(books[patients], folder)
             print(patients, summaries[patients], flush=True)
-            child = subprocess.run([sys.executable, __file__, "--child-stages", str(books[patients])],
-                                   capture_output=True, text=True, check=True, cwd=ROOT)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child-stages", str(books[patients])],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
             stages[patients] = json.loads(child.stdout.strip().splitlines()[-1])
             print(patients, stages[patients], flush=True)
 
@@ -323,7 +414,7 @@ def main() -> None:
         "",
         "Workbooks: N patients x 4 visits (baseline, months 1, 3, 6) in sheet `visits`, the same N in sheet "
         "`screening`; valid (0 error findings). Calamine read: `pandas.read_excel(FILE, sheet_name=None, "
-        "engine=\"calamine\")` in a fresh process. Peak RSS: each child's own `ru_maxrss` (`os.wait4`).",
+        'engine="calamine")` in a fresh process. Peak RSS: each child\'s own `ru_maxrss` (`os.wait4`).',
         "",
         "| visit rows | file | summary wall (CPU) | calamine read wall (CPU) | ratio wall (CPU) | goal | summary peak RSS "
         "| calamine peak RSS | goal | met |",
@@ -337,7 +428,8 @@ def main() -> None:
             f"{s['calamine_s']:.2f} s ({s['calamine_cpu']:.2f} s) | **{ratio:.2f}x** "
             f"({s['summary_cpu'] / s['calamine_cpu']:.2f}x) | <= {goal_ratio}x | **{s['summary_rss'] / MB:,.0f} MB** | "
             f"{s['calamine_rss'] / MB:,.0f} MB | < {goal_mb:,} MB | time {_met(ratio <= goal_ratio)}, "
-            f"memory {_met(s['summary_rss'] / MB < goal_mb)} |")
+            f"memory {_met(s['summary_rss'] / MB < goal_mb)} |"
+        )
     lines += [
         "",
         "Before this work (same machine, same workbooks, measured by hand with `/usr/bin/time -v` before the "
@@ -349,8 +441,15 @@ def main() -> None:
         "| stage | " + " | ".join(f"{4 * p:,} rows" for p in SIZES) + " |",
         "| --- | " + " | ".join("---" for _ in SIZES) + " |",
     ]
-    for key in ("imports", "load + validate", "eligibility", "outcomes (both)", "summarise (eligibility + outcomes again)",
-                "json.dumps(indent=2), as the CLI", "json.dumps without indent (for comparison)"):
+    for key in (
+        "imports",
+        "load + validate",
+        "eligibility",
+        "outcomes (both)",
+        "summarise (eligibility + outcomes again)",
+        "json.dumps(indent=2), as the CLI",
+        "json.dumps without indent (for comparison)",
+    ):
         lines.append(f"| {key} | " + " | ".join(f"{stages[p][key]:.2f} s" for p in SIZES) + " |")
     lines += [
         "| JSON printed | " + " | ".join(f"{stages[p]['json_mb']:.1f} MB" for p in SIZES) + " |",
@@ -373,7 +472,7 @@ def main() -> None:
         "| implementation | time per call |",
         "| --- | --- |",
         f"| `medpath.stats.holm` | {holm_s * 1e6:,.0f} µs |",
-        f"| `statsmodels.stats.multitest.multipletests(method=\"holm\")` (calls `gc.collect()`) | "
+        f'| `statsmodels.stats.multitest.multipletests(method="holm")` (calls `gc.collect()`) | '
         f"{multipletests_s * 1e3:,.1f} ms |",
         "",
         "## 5. Trajectory figures (building the plotly figure)",
@@ -403,7 +502,7 @@ def main() -> None:
         "| measurement | time | goal | met |",
         "| --- | --- | --- | --- |",
         f"| medpath `load_study` | {load_s:.2f} s | | |",
-        f"| `pandas.read_excel(engine=\"openpyxl\")`, both sheets | {openpyxl_s:.2f} s | | |",
+        f'| `pandas.read_excel(engine="openpyxl")`, both sheets | {openpyxl_s:.2f} s | | |',
         f"| ratio | **{load_s / openpyxl_s:.2f}x** | <= 0.35x | {_met(load_s / openpyxl_s <= 0.35)} |",
         "",
         "## Load test (issue 8)",

@@ -52,6 +52,7 @@ MAIN = '[data-testid="stMainBlockContainer"]'
 
 # --- the server and its memory ------------------------------------------------------------------------------
 
+
 def children(pid: int) -> list[int]:
     """``pid`` and all its descendants, from /proc."""
     parents: dict[int, list[int]] = {}
@@ -134,10 +135,22 @@ class Server:
         env |= {"PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", f"--server.port={self.port}",
-             "--server.address=127.0.0.1", "--server.headless=true",
-             *([] if watch else ["--server.fileWatcherType=none"])],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                f"--server.port={self.port}",
+                "--server.address=127.0.0.1",
+                "--server.headless=true",
+                *([] if watch else ["--server.fileWatcherType=none"]),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while not healthy(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -156,6 +169,7 @@ class Server:
 
 
 # --- one simulated session ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Session:
@@ -198,7 +212,7 @@ async def run_session(browser, url: str, session: Session, path: Path) -> None:
         await page.wait_for_function(IDLE, polling=50)
         session.upload_s = time.monotonic() - started
         # Under load, still only this session's study (a cheap isolation check, not a proof).
-        html = (await page.content())
+        html = await page.content()
         others = [f"S{k:02d}-" for k in range(100) if k != session.index and f"S{k:02d}-" in html]
         if others:
             session.notes.append(f"sees other sessions' ids {others}")
@@ -206,8 +220,9 @@ async def run_session(browser, url: str, session: Session, path: Path) -> None:
         session.error = f"{type(exc).__name__} at step '{session.step}': {str(exc).splitlines()[0][:120]}"
         try:  # what the page showed when it gave up
             shown = await page.locator(MAIN).inner_text(timeout=5_000)
-            state = await page.evaluate("() => document.querySelector('[data-testid=stApp]')"
-                                        "?.getAttribute('data-test-script-state')")
+            state = await page.evaluate(
+                "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+            )
             session.error += f" [script state {state}; page: {' '.join(shown.split())[:160]!r}]"
         except Exception:
             pass
@@ -215,8 +230,9 @@ async def run_session(browser, url: str, session: Session, path: Path) -> None:
         await context.close()
 
 
-async def run_all(url: str, n: int, batch: int, directory: Path,
-                  prefix: str = "S") -> tuple[list[Session], list[tuple[int, float]]]:
+async def run_all(
+    url: str, n: int, batch: int, directory: Path, prefix: str = "S"
+) -> tuple[list[Session], list[tuple[int, float]]]:
     from playwright.async_api import async_playwright
 
     sessions = [Session(k) for k in range(n)]
@@ -229,7 +245,7 @@ async def run_all(url: str, n: int, batch: int, directory: Path,
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             for first in range(0, n, batch):
-                group = sessions[first:first + batch]
+                group = sessions[first : first + batch]
                 started = time.monotonic()
                 await asyncio.gather(*(run_session(browser, url, s, paths[s.index]) for s in group))
                 walls.append((len(group), time.monotonic() - started))
@@ -240,23 +256,36 @@ async def run_all(url: str, n: int, batch: int, directory: Path,
 
 # --- report -------------------------------------------------------------------------------------------------
 
+
 def machine() -> dict[str, str]:
     import streamlit
 
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-                 platform.processor() or "?")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor() or "?",
+    )
     mem_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     try:
-        os_name = next(line.split("=", 1)[1].strip().strip('"') for line in open("/etc/os-release")
-                       if line.startswith("PRETTY_NAME="))
+        os_name = next(
+            line.split("=", 1)[1].strip().strip('"')
+            for line in open("/etc/os-release")
+            if line.startswith("PRETTY_NAME=")
+        )
     except (OSError, StopIteration):
         os_name = platform.platform()
     from importlib.metadata import version
-    return {"CPU": model, "cores": str(os.cpu_count()), "RAM": f"{mem_kib / 1024 / 1024:.1f} GiB",
-            "OS": f"{os_name}, Linux {platform.release()}", "Python": platform.python_version(),
-            "Streamlit": streamlit.__version__, "Playwright (Python)": version("playwright"),
-            "Browser": chromium}
+
+    return {
+        "CPU": model,
+        "cores": str(os.cpu_count()),
+        "RAM": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "OS": f"{os_name}, Linux {platform.release()}",
+        "Python": platform.python_version(),
+        "Streamlit": streamlit.__version__,
+        "Playwright (Python)": version("playwright"),
+        "Browser": chromium,
+    }
 
 
 def summary(values: list[float]) -> str:
@@ -269,11 +298,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--batch", type=int, default=None, help="sessions at once (default: all)")
-    parser.add_argument("--warmup", action="store_true",
-                        help="run one unmeasured session first (imports and the sample's cache are then warm)")
-    parser.add_argument("--watch", action="store_true",
-                        help="keep Streamlit's source file watcher on (default: off, as on a server; with it on, an "
-                             "edit of medpath/ during the run unloads modules other sessions are importing)")
+    parser.add_argument(
+        "--warmup",
+        action="store_true",
+        help="run one unmeasured session first (imports and the sample's cache are then warm)",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep Streamlit's source file watcher on (default: off, as on a server; with it on, an "
+        "edit of medpath/ during the run unloads modules other sessions are importing)",
+    )
     parser.add_argument("--server-log", type=Path, help="save the server's output (tracebacks included) here")
     parser.add_argument("--markdown", type=Path, help="append a markdown section with the results to this file")
     args = parser.parse_args()
@@ -339,8 +374,11 @@ def main() -> int:
     if any(s.notes for s in sessions):
         lines.append(f"- ISOLATION PROBLEM: {[(s.index, s.notes) for s in sessions if s.notes]}")
     lines += ["", "| session | overview (s) | upload (s) |", "|---:|---:|---:|"]
-    lines += [f"| {s.index} | {'—' if s.overview_s is None else f'{s.overview_s:.2f}'} | "
-              f"{'—' if s.upload_s is None else f'{s.upload_s:.2f}'} |" for s in sessions]
+    lines += [
+        f"| {s.index} | {'—' if s.overview_s is None else f'{s.overview_s:.2f}'} | "
+        f"{'—' if s.upload_s is None else f'{s.upload_s:.2f}'} |"
+        for s in sessions
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.markdown:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 REQUIRE_ENV = "MEDPATH_REQUIRE_LOGIN"
 ALLOW_ENV = "MEDPATH_ALLOWED_USERS"
 TRUST_ENV = "MEDPATH_TRUST_UNVERIFIED_EMAIL"
-ALLOW_KEY = "allowed_users"       # in the [medpath] secrets section
+ALLOW_KEY = "allowed_users"  # in the [medpath] secrets section
 TRUST_KEY = "trust_unverified_email"
 EVERYONE = "*"
 _TRUE = {"1", "true", "yes", "on"}
@@ -63,8 +63,7 @@ def allow_list(configured: object) -> tuple[str, ...]:
     elif isinstance(configured, (list, tuple)) and all(isinstance(item, str) for item in configured):
         items = list(configured)
     else:
-        raise ConfigurationError(f"{ALLOW_KEY} must be a list of e-mail addresses or @domains, "
-                                 f"not {configured!r}.")
+        raise ConfigurationError(f"{ALLOW_KEY} must be a list of e-mail addresses or @domains, not {configured!r}.")
     return tuple(item.strip().lower() for item in items if item.strip())
 
 
@@ -103,14 +102,15 @@ def verified_email(user: Mapping[str, object], trust_unverified: bool = False) -
 class AccessSettings:
     """Everything the sign-in gate needs, read once per run from the environment and the secrets."""
 
-    required: bool                 # sign-in is on
-    auth_configured: bool          # an [auth] section exists (without it nobody can sign in)
-    allowed: tuple[str, ...]       # empty: nobody is admitted
-    trust_unverified: bool         # admit an e-mail whose provider sends no email_verified claim
+    required: bool  # sign-in is on
+    auth_configured: bool  # an [auth] section exists (without it nobody can sign in)
+    allowed: tuple[str, ...]  # empty: nobody is admitted
+    trust_unverified: bool  # admit an e-mail whose provider sends no email_verified claim
 
 
-def access_settings(auth_configured: bool, environ: Mapping[str, str],
-                    medpath_secrets: Mapping[str, object] | None) -> AccessSettings:
+def access_settings(
+    auth_configured: bool, environ: Mapping[str, str], medpath_secrets: Mapping[str, object] | None
+) -> AccessSettings:
     """Read the sign-in settings; raises ``ConfigurationError`` for anything that is not clearly set.
 
     The allow-list comes from ``MEDPATH_ALLOWED_USERS`` when it is non-blank, else from
@@ -122,5 +122,9 @@ def access_settings(auth_configured: bool, environ: Mapping[str, str],
     trust = settings.get(TRUST_KEY, False)
     if not isinstance(trust, bool):
         raise ConfigurationError(f"[medpath] {TRUST_KEY} must be true or false, not {trust!r}.")
-    return AccessSettings(required=required, auth_configured=auth_configured, allowed=allowed,
-                          trust_unverified=trust or switch(environ, TRUST_ENV))
+    return AccessSettings(
+        required=required,
+        auth_configured=auth_configured,
+        allowed=allowed,
+        trust_unverified=trust or switch(environ, TRUST_ENV),
+    )

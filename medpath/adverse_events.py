@@ -31,9 +31,10 @@ from medpath.extra_tables import (
     AE_OUTCOMES,
     RELATEDNESS,
     Field,
+    add_finding,
     enrolled_patients,
+    none,
     parse_rows,
-    place,
     read_ae_outcome,
     read_date,
     read_grade,
@@ -46,28 +47,84 @@ from medpath.extra_tables import (
 from medpath.model import PROVENANCE, Finding
 from medpath.reading import RawTable
 
-__all__ = ["AE_COLUMNS", "AE_FIELDS", "AE_OUTCOMES", "RELATEDNESS", "GRADE_WORDS", "parse_adverse_events",
-           "ae_summary", "grade_relatedness_table", "grade_relatedness_matrix", "listing", "empty_adverse_events"]
+__all__ = [
+    "AE_COLUMNS",
+    "AE_FIELDS",
+    "AE_OUTCOMES",
+    "RELATEDNESS",
+    "GRADE_WORDS",
+    "parse_adverse_events",
+    "ae_summary",
+    "grade_relatedness_table",
+    "grade_relatedness_matrix",
+    "listing",
+    "empty_adverse_events",
+]
 
 AE_FIELDS: tuple[Field, ...] = (
     Field("patient_id", PATIENT_ALIASES, read_patient, required=True),
-    Field("term", ("adverse event", "event", "ae", "ae term", "event term", "reported term", "description",
-                   "kejadian", "efek samping", "nama kejadian"), lambda raw: None if raw is None or not str(raw).strip()
-          else str(raw).strip(), required=True),
+    Field(
+        "term",
+        (
+            "adverse event",
+            "event",
+            "ae",
+            "ae term",
+            "event term",
+            "reported term",
+            "description",
+            "kejadian",
+            "efek samping",
+            "nama kejadian",
+        ),
+        lambda raw: None if raw is None or not str(raw).strip() else str(raw).strip(),
+        required=True,
+    ),
     Field("onset", ("onset", "start", "kejadian mulai", "awitan"), read_onset),
-    Field("onset_date", ("onset date", "start date", "date of onset", "tanggal mulai", "tanggal kejadian",
-                         "date"), read_date),
-    Field("onset_month", ("onset month", "month", "months since baseline", "onset (month)", "bulan",
-                          "bulan ke", "onset visit"), read_month),
-    Field("grade", ("ctcae grade", "severity grade", "ctcae", "severity", "derajat", "grade (ctcae)"), read_grade,
-          required=True),
+    Field(
+        "onset_date",
+        ("onset date", "start date", "date of onset", "tanggal mulai", "tanggal kejadian", "date"),
+        read_date,
+    ),
+    Field(
+        "onset_month",
+        ("onset month", "month", "months since baseline", "onset (month)", "bulan", "bulan ke", "onset visit"),
+        read_month,
+    ),
+    Field(
+        "grade",
+        ("ctcae grade", "severity grade", "ctcae", "severity", "derajat", "grade (ctcae)"),
+        read_grade,
+        required=True,
+    ),
     Field("serious", ("sae", "serious ae", "serious adverse event", "is serious", "serius", "kts"), read_yes_no),
-    Field("relatedness", ("related", "relationship", "causality", "attribution", "relation to treatment",
-                          "relationship to study treatment", "hubungan", "keterkaitan"), read_relatedness),
+    Field(
+        "relatedness",
+        (
+            "related",
+            "relationship",
+            "causality",
+            "attribution",
+            "relation to treatment",
+            "relationship to study treatment",
+            "hubungan",
+            "keterkaitan",
+        ),
+        read_relatedness,
+    ),
     Field("outcome", ("ae outcome", "event outcome", "result", "hasil", "luaran"), read_ae_outcome),
 )
-AE_COLUMNS = ("patient_id", "term", "onset_date", "onset_month", "grade", "serious", "relatedness", "outcome",
-              *PROVENANCE)
+AE_COLUMNS = (
+    "patient_id",
+    "term",
+    "onset_date",
+    "onset_month",
+    "grade",
+    "serious",
+    "relatedness",
+    "outcome",
+    *PROVENANCE,
+)
 #: CTCAE v5.0 general grade descriptions.
 GRADE_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening", 5: "death"}
 NOT_ASSESSED = "not assessed"
@@ -78,12 +135,14 @@ def empty_adverse_events() -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype({"onset_month": "float64", "grade": "Int64", "serious": "boolean",
-                         "source_row": "int64"}).reset_index(drop=True)
+    return frame.astype(
+        {"onset_month": "float64", "grade": "Int64", "serious": "boolean", "source_row": "int64"}
+    ).reset_index(drop=True)
 
 
-def parse_adverse_events(tables: Sequence[RawTable], screening: pd.DataFrame | None,
-                         visits: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding], int]:
+def parse_adverse_events(
+    tables: Sequence[RawTable], screening: pd.DataFrame | None, visits: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Finding], int]:
     """The canonical adverse-event table of ``tables``, the findings and the number of rows left out."""
     parsed = parse_rows(tables, AE_FIELDS, "adverse events")
     findings, excluded = parsed.findings, parsed.excluded
@@ -91,16 +150,35 @@ def parse_adverse_events(tables: Sequence[RawTable], screening: pd.DataFrame | N
     for table in tables:  # optional columns the table lacks: said once per table
         keys = {f.name for f in AE_FIELDS if any(k in f.keys() for k in _header_keys(table))}
         if not any(f.name in ("patient_id", "term", "grade") and f.name not in keys for f in AE_FIELDS):
-            for name, why in (("serious", "seriousness is not reported (serious events cannot be highlighted)"),
-                              ("relatedness", "relatedness to the intervention is not reported"),
-                              ("outcome", "the outcome of each event is not reported")):
+            for name, why in (
+                ("serious", "seriousness is not reported (serious events cannot be highlighted)"),
+                ("relatedness", "relatedness to the intervention is not reported"),
+                ("outcome", "the outcome of each event is not reported"),
+            ):
                 if name not in keys:
-                    findings.append(Finding("warning", table.file, table.sheet, table.header_row, None, None,
-                                            f"the adverse events table has no '{name}' column: {why}"))
+                    findings.append(
+                        Finding(
+                            "warning",
+                            table.file,
+                            table.sheet,
+                            table.header_row,
+                            None,
+                            None,
+                            f"the adverse events table has no '{name}' column: {why}",
+                        )
+                    )
             if not keys & {"onset", "onset_date", "onset_month"}:
-                findings.append(Finding("warning", table.file, table.sheet, table.header_row, None, None,
-                                        "the adverse events table has no onset column: events cannot be placed "
-                                        "in time"))
+                findings.append(
+                    Finding(
+                        "warning",
+                        table.file,
+                        table.sheet,
+                        table.header_row,
+                        None,
+                        None,
+                        "the adverse events table has no onset column: events cannot be placed in time",
+                    )
+                )
     if frame.empty:
         return empty_adverse_events(), findings, excluded
     # an 'onset' cell fills the date or the month
@@ -112,17 +190,21 @@ def parse_adverse_events(tables: Sequence[RawTable], screening: pd.DataFrame | N
     seen: dict[tuple, int] = {}
     told_unknown: set[str] = set()
     for i, row in frame.iterrows():
-        row = row.map(_none)
+        row = row.map(none)
         excel_row, raw = int(row["source_row"]), row["_raw"]
 
         def say(severity, column, message, value=None, _row=row):
-            _say(findings, _row, severity, column, message, value)
+            add_finding(findings, _row, severity, column, message, value)
 
-        key = (row["patient_id"], row["term"], row["onset_date"], row["onset_month"], row["grade"],
-               row["relatedness"])
+        key = (row["patient_id"], row["term"], row["onset_date"], row["onset_month"], row["grade"], row["relatedness"])
         if key in seen:
-            say("error", "term", f"the same event as row {seen[key]} (patient, term, onset, grade and relatedness "
-                                 "all equal); this row was not counted a second time", row["term"])
+            say(
+                "error",
+                "term",
+                f"the same event as row {seen[key]} (patient, term, onset, grade and relatedness "
+                "all equal); this row was not counted a second time",
+                row["term"],
+            )
             excluded += 1
             continue
         seen[key] = excel_row
@@ -130,42 +212,46 @@ def parse_adverse_events(tables: Sequence[RawTable], screening: pd.DataFrame | N
         if row["term"] is None and raw.get("term") is None:
             say("error", "term", "no adverse-event term: the event is counted, but write what happened")
         if row["grade"] is None and is_blank(raw.get("grade")):
-            say("error", "grade", "no CTCAE grade: every adverse event needs one (CTCAE v5.0, 1-5); the event is "
-                                  "counted as 'not graded'")
+            say(
+                "error",
+                "grade",
+                "no CTCAE grade: every adverse event needs one (CTCAE v5.0, 1-5); the event is counted as 'not graded'",
+            )
         if "serious" in row["_columns"] and row["serious"] is None and is_blank(raw.get("serious")):
             say("warning", "serious", "seriousness not recorded (yes/no)")
         if row["grade"] == 5 and row["serious"] is False:
-            say("warning", "serious", "a grade 5 event (death) is serious by definition (ICH E2A), but is recorded "
-                                      "as not serious")
+            say(
+                "warning",
+                "serious",
+                "a grade 5 event (death) is serious by definition (ICH E2A), but is recorded as not serious",
+            )
         if "relatedness" in row["_columns"] and row["relatedness"] is None and is_blank(raw.get("relatedness")):
             say("warning", "relatedness", "relatedness not recorded: counted as 'not assessed'")
         if row["grade"] == 5 and row["outcome"] not in (None, "fatal"):
             say("warning", "outcome", f"a grade 5 event (death) has the outcome '{row['outcome']}', not fatal")
-        if (row["onset_date"] is None and row["onset_month"] is None
-                and any(c in row["_columns"] for c in ("onset", "onset_date", "onset_month"))
-                and all(is_blank(raw.get(c)) for c in ("onset", "onset_date", "onset_month"))):
-            say("warning", next(c for c in ("onset", "onset_month", "onset_date") if c in row["_columns"]),
-                "no onset: the event is listed and counted but not placed on the timeline")
+        if (
+            row["onset_date"] is None
+            and row["onset_month"] is None
+            and any(c in row["_columns"] for c in ("onset", "onset_date", "onset_month"))
+            and all(is_blank(raw.get(c)) for c in ("onset", "onset_date", "onset_month"))
+        ):
+            say(
+                "warning",
+                next(c for c in ("onset", "onset_month", "onset_date") if c in row["_columns"]),
+                "no onset: the event is listed and counted but not placed on the timeline",
+            )
         pid = row["patient_id"]
         if pid not in with_visits and pid not in enrolled and pid not in told_unknown:
             told_unknown.add(pid)
-            say("warning", "patient_id", f"patient {pid} has adverse events but no visit rows and is not marked "
-                                         "enrolled; the events are listed and counted", pid)
+            say(
+                "warning",
+                "patient_id",
+                f"patient {pid} has adverse events but no visit rows and is not marked "
+                "enrolled; the events are listed and counted",
+                pid,
+            )
     frame = frame.loc[keep, list(AE_COLUMNS)]
     return _typed(frame), findings, excluded
-
-
-def _say(findings: list[Finding], row: pd.Series, severity: str, column: str | None, message: str,
-         value: object = None) -> None:
-    """A finding on ``row`` of a canonical table, at its file, sheet, Excel row and the user's column."""
-    file, sheet, excel_row, name = place(row, column)
-    findings.append(Finding(severity, file, sheet, excel_row, name,  # type: ignore[arg-type]
-                            row["_raw"].get(column, value) if column else value, message))
-
-
-def _none(value: object) -> object:
-    """NaN / NA as None (a row read with ``iterrows`` turns None into NaN)."""
-    return None if not isinstance(value, (dict, list, tuple)) and pd.isna(value) else value
 
 
 def is_blank(raw: object) -> bool:
@@ -201,8 +287,14 @@ def grade_relatedness_table(adverse_events: pd.DataFrame) -> pd.DataFrame:
     AE tables, e.g. CTCAE-based tables in CONSORT Harms 2022), so within one relatedness the patients add up
     to the patients with any such event. The rows with relatedness "any" do the same over all events."""
     if adverse_events is None or adverse_events.empty:
-        return pd.DataFrame({"grade": pd.Series(dtype="Int64"), "relatedness": pd.Series(dtype=object),
-                             "patients": pd.Series(dtype="int64"), "events": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "grade": pd.Series(dtype="Int64"),
+                "relatedness": pd.Series(dtype=object),
+                "patients": pd.Series(dtype="int64"),
+                "events": pd.Series(dtype="int64"),
+            }
+        )
     frame = adverse_events.assign(relatedness=_relatedness(adverse_events))
     grades = frame["grade"].astype("float64").fillna(0)  # 0 = not graded, below grade 1
     frame = frame.assign(_grade=grades)
@@ -250,7 +342,8 @@ def ae_summary(adverse_events: pd.DataFrame | None) -> dict | None:
         "serious_patients": int(adverse_events.loc[serious.to_numpy(), "patient_id"].nunique()),
         "by_grade_relatedness": [
             {"grade": None if pd.isna(g) else int(g), "relatedness": r, "patients": int(p), "events": int(e)}
-            for g, r, p, e in table.itertuples(index=False)],
+            for g, r, p, e in table.itertuples(index=False)
+        ],
     }
 
 
@@ -258,18 +351,26 @@ def listing(adverse_events: pd.DataFrame) -> pd.DataFrame:
     """Every event for display, by patient and onset: patient_id, term, onset, grade, serious, relatedness,
     outcome, and where it is in the file (sheet, Excel row)."""
     if adverse_events is None or adverse_events.empty:
-        return pd.DataFrame(columns=["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome",
-                                     "sheet", "row"])
+        return pd.DataFrame(
+            columns=["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome", "sheet", "row"]
+        )
     frame = adverse_events.sort_values(["patient_id", "onset_month", "source_row"], kind="stable", na_position="last")
     onset = [_onset_text(d, m) for d, m in zip(frame["onset_date"], frame["onset_month"])]
     grade = [("not graded" if pd.isna(g) else f"{int(g)} ({GRADE_WORDS[int(g)]})") for g in frame["grade"]]
     serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
-    return pd.DataFrame({
-        "patient_id": frame["patient_id"].tolist(), "term": frame["term"].tolist(), "onset": onset, "grade": grade,
-        "serious": serious, "relatedness": _relatedness(frame).tolist(),
-        "outcome": [o if isinstance(o, str) else "–" for o in frame["outcome"]],
-        "sheet": frame["source_sheet"].tolist(), "row": frame["source_row"].astype(int).tolist(),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": frame["patient_id"].tolist(),
+            "term": frame["term"].tolist(),
+            "onset": onset,
+            "grade": grade,
+            "serious": serious,
+            "relatedness": _relatedness(frame).tolist(),
+            "outcome": [o if isinstance(o, str) else "–" for o in frame["outcome"]],
+            "sheet": frame["source_sheet"].tolist(),
+            "row": frame["source_row"].astype(int).tolist(),
+        }
+    )
 
 
 def _onset_text(date, month) -> str:

@@ -39,8 +39,12 @@ def _continuous(label: str, ids: list[str], values: dict[str, float]) -> dict:
     if not known:
         return {"characteristic": label, "n": 0, "summary": "not recorded", "values": ""}
     median, q1, q3 = _quartiles(np.array([v for _, v in known], dtype=float))
-    return {"characteristic": label, "n": len(known), "summary": f"{number(median)} ({number(q1)} to {number(q3)})",
-            "values": "; ".join(f"{pid}: {number(v)}" for pid, v in known)}
+    return {
+        "characteristic": label,
+        "n": len(known),
+        "summary": f"{number(median)} ({number(q1)} to {number(q3)})",
+        "values": "; ".join(f"{pid}: {number(v)}" for pid, v in known),
+    }
 
 
 def _categories(label: str, ids: list[str], values: dict[str, object], categories) -> list[dict]:
@@ -50,8 +54,14 @@ def _categories(label: str, ids: list[str], values: dict[str, object], categorie
     rows = []
     for category, word in categories:
         who = [pid for pid, v in known if v == category]
-        rows.append({"characteristic": f"{label}: {word}", "n": len(known),
-                     "summary": f"{len(who)} ({100 * len(who) / len(known):.0f} %)", "values": ", ".join(who)})
+        rows.append(
+            {
+                "characteristic": f"{label}: {word}",
+                "n": len(known),
+                "summary": f"{len(who)} ({100 * len(who) / len(known):.0f} %)",
+                "values": ", ".join(who),
+            }
+        )
     return rows
 
 
@@ -67,16 +77,20 @@ def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFr
         sex = dict(zip(screening["patient_id"].tolist(), screening["sex"].astype(object).tolist()))
     visits = study.visits
     base = visits[visits["month"] == 0].drop_duplicates("patient_id")
-    at_baseline = {key: dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist()))
-                   for key in OUTCOMES if key in base}
-    rows = [_continuous("Age, years", ids, age),
-            *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")))]
+    at_baseline = {
+        key: dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist())) for key in OUTCOMES if key in base
+    }
+    rows = [_continuous("Age, years", ids, age), *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")))]
     tscores = at_baseline.get("bmd_tscore", {})
     rows.append(_continuous("Spine BMD T-score at baseline, SD", ids, tscores))
     classes = {pid: who_class(t) for pid, t in tscores.items() if not pd.isna(t)}
     rows += _categories("WHO class at baseline", ids, classes, [(c, c) for c in WHO_CLASSES])
-    for key, label in (("bmd_g_cm2", "Spine BMD at baseline, g/cm²"), ("vas", "VAS pain at baseline, 0–10"),
-                       ("rom_deg", "Range of motion at baseline, degrees"), ("qol", "Quality of life at baseline, score")):
+    for key, label in (
+        ("bmd_g_cm2", "Spine BMD at baseline, g/cm²"),
+        ("vas", "VAS pain at baseline, 0–10"),
+        ("rom_deg", "Range of motion at baseline, degrees"),
+        ("qol", "Quality of life at baseline, score"),
+    ):
         rows.append(_continuous(label, ids, at_baseline.get(key, {})))
     table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
     return table.astype({"n": "int64"})
@@ -84,8 +98,10 @@ def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFr
 
 def baseline_json(study: Study) -> list[dict]:
     """The ``baseline`` key of ``summary --json``: [{characteristic, n, summary, values}]."""
-    return [{k: (int(v) if k == "n" else v) for k, v in row.items()}
-            for row in baseline_table(study).to_dict(orient="records")]
+    return [
+        {k: (int(v) if k == "n" else v) for k, v in row.items()}
+        for row in baseline_table(study).to_dict(orient="records")
+    ]
 
 
 def who_class_notes(study: Study, patients: list[str] | None = None) -> list[str]:
@@ -95,12 +111,20 @@ def who_class_notes(study: Study, patients: list[str] | None = None) -> list[str
         return []
     ids = set(patients if patients is not None else study.patient_ids)
     screening = study.screening
-    young = [(pid, s, a) for pid, s, a in zip(screening["patient_id"].tolist(), screening["sex"].astype(object).tolist(),
-                                              screening["age"].astype(float).tolist())
-             if pid in ids and not pd.isna(a) and a < ISCD_AGE and s in ("M", "F")]
+    young = [
+        (pid, s, a)
+        for pid, s, a in zip(
+            screening["patient_id"].tolist(),
+            screening["sex"].astype(object).tolist(),
+            screening["age"].astype(float).tolist(),
+        )
+        if pid in ids and not pd.isna(a) and a < ISCD_AGE and s in ("M", "F")
+    ]
     if not young:
         return []
     who = ", ".join(f"{pid} ({'man' if s == 'M' else 'woman'}, {a:g} y)" for pid, s, a in young)
-    return [f"WHO T-score classes are applied to {who}: for men under {ISCD_AGE} and premenopausal women the ISCD "
-            "prefers Z-scores (ISCD 2019 Adult Official Positions); menopausal status is not recorded, so women under "
-            f"{ISCD_AGE} are flagged as possibly premenopausal. Read their WHO class with care."]
+    return [
+        f"WHO T-score classes are applied to {who}: for men under {ISCD_AGE} and premenopausal women the ISCD "
+        "prefers Z-scores (ISCD 2019 Adult Official Positions); menopausal status is not recorded, so women under "
+        f"{ISCD_AGE} are flagged as possibly premenopausal. Read their WHO class with care."
+    ]

@@ -42,8 +42,11 @@ def _study(args: argparse.Namespace) -> Study:
         try:
             profile = parse_profile(Path(args.mapping).read_bytes(), Path(args.mapping).name)
         except OSError as exc:
-            problems.append(Finding("error", args.mapping, None, None, None, None,
-                                    f"cannot open the mapping profile: {exc.strerror}"))
+            problems.append(
+                Finding(
+                    "error", args.mapping, None, None, None, None, f"cannot open the mapping profile: {exc.strerror}"
+                )
+            )
         except ProfileError as exc:  # a broken profile is refused: nothing is read with half a mapping
             empty = load_study([])
             return replace(empty, findings=(*problems, *exc.findings()))
@@ -86,8 +89,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for step in evaluate(study.screening, study.visits).steps:
         print(f"{step.n:>6}  {step.label}")
     comparisons = (
-        primary_analysis(study.visits, alternative=args.alternative, zero_method=args.zero_method,
-                         lost=study.left_out_text)
+        primary_analysis(
+            study.visits, alternative=args.alternative, zero_method=args.zero_method, lost=study.left_out_text
+        )
         if len(study.visits)
         else {}
     )
@@ -146,8 +150,12 @@ def cmd_slides(args: argparse.Namespace) -> int:
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="one .xlsx workbook, or CSV files")
     parser.add_argument("--sample", action="store_true", help="use the bundled synthetic sample study instead")
-    parser.add_argument("--mapping", metavar="PROFILE", help="a mapping profile (YAML or JSON: the study team's "
-                        "column names, values and sheets; README, 'Mapping profile')")
+    parser.add_argument(
+        "--mapping",
+        metavar="PROFILE",
+        help="a mapping profile (YAML or JSON: the study team's "
+        "column names, values and sheets; README, 'Mapping profile')",
+    )
 
 
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
@@ -188,11 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_test_options(report)
     report.set_defaults(run=cmd_report)
-    slides = sub.add_parser("slides", help="write a 16:9 PowerPoint deck (native charts, results table, caveats in "
-                                           "the speaker notes); exit 2 if there is an error")
+    slides = sub.add_parser(
+        "slides",
+        help="write a 16:9 PowerPoint deck (native charts, results table, caveats in "
+        "the speaker notes); exit 2 if there is an error",
+    )
     _add_inputs(slides)
-    slides.add_argument("-o", "--output", metavar="DECK.pptx",
-                        help="where to write the deck (default: medpath_slides_<study>_<date>.pptx here)")
+    slides.add_argument(
+        "-o",
+        "--output",
+        metavar="DECK.pptx",
+        help="where to write the deck (default: medpath_slides_<study>_<date>.pptx here)",
+    )
     _add_test_options(slides)
     slides.set_defaults(run=cmd_slides)
     return parser

@@ -135,13 +135,13 @@ def _reasons(labels: Sequence[tuple[str, str, str | None]]) -> tuple[Reason, ...
     order = {c: i for i, c in enumerate(CATEGORIES)}
     criteria = {c.label: i for i, c in enumerate(CRITERIA)}  # criteria in the protocol's order
     items = sorted(by.items(), key=lambda kv: (order.get(kv[0][0], len(order)), criteria.get(kv[0][1], len(criteria))))
-    return tuple(Reason(label, sum(c.values()), category,
-                        tuple((d, k) for d, k in c.most_common() if d is not None))
-                 for (category, label), c in items)
+    return tuple(
+        Reason(label, sum(c.values()), category, tuple((d, k) for d, k in c.most_common() if d is not None))
+        for (category, label), c in items
+    )
 
 
-def consort_flow(study: Study, eligibility: Eligibility | None = None,
-                 followup_month: float = PRIMARY_MONTH) -> Flow:
+def consort_flow(study: Study, eligibility: Eligibility | None = None, followup_month: float = PRIMARY_MONTH) -> Flow:
     """The participant flow of ``study`` (counts as the module docstring defines them)."""
     visits = study.visits
     with_visits = list(dict.fromkeys(visits["patient_id"].tolist()))
@@ -158,12 +158,16 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None,
         screened = set(ids)
         unscreened = [pid for pid in with_visits if pid not in screened]
         if unscreened:
-            notes.append(f"{len(unscreened)} patient(s) with visits are not in the screening log and are counted as "
-                         f"enrolled: {', '.join(unscreened)}")
+            notes.append(
+                f"{len(unscreened)} patient(s) with visits are not in the screening log and are counted as "
+                f"enrolled: {', '.join(unscreened)}"
+            )
         late = [pid for pid, m, v in zip(ids, marked, has_visits) if v and not m]
         if late:
-            notes.append(f"{len(late)} candidate(s) with visit rows are not marked enrolled in the screening log and "
-                         f"are counted as enrolled: {', '.join(late)}")
+            notes.append(
+                f"{len(late)} candidate(s) with visit rows are not marked enrolled in the screening log and "
+                f"are counted as enrolled: {', '.join(late)}"
+            )
         enrolled_ids = [pid for pid, e in zip(ids, enrolled_mask) if e] + unscreened
         excluded = _excluded(screening.reset_index(drop=True), table, ~enrolled_mask)
         assessed: int | None = len(table)
@@ -176,9 +180,12 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None,
     disposition = study.disposition
     status: dict[str, tuple[str | None, str | None, object]] = {}
     if disposition is not None:
-        for pid, s, reason, received in zip(disposition["patient_id"].tolist(), disposition["status"].tolist(),
-                                            disposition["reason"].tolist(),
-                                            disposition["received_intervention"].tolist()):
+        for pid, s, reason, received in zip(
+            disposition["patient_id"].tolist(),
+            disposition["status"].tolist(),
+            disposition["reason"].tolist(),
+            disposition["received_intervention"].tolist(),
+        ):
             status[pid] = (s if isinstance(s, str) else None, reason if isinstance(reason, str) else None, received)
     not_received = []
     for pid in enrolled_ids:
@@ -188,17 +195,31 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None,
             not_received.append((OTHER, reason or "reason not recorded", None))
         elif pid not in with_visits_set:
             not_received.append((OTHER, "no visit data", None))
-    received_ids = [pid for pid in enrolled_ids if pid in with_visits_set and status.get(pid, (0, 0, None))[2] is not False]
+    received_ids = [
+        pid for pid in enrolled_ids if pid in with_visits_set and status.get(pid, (0, 0, None))[2] is not False
+    ]
 
     if disposition is not None:
-        lost = [(OTHER, status[p][1] or "reason not recorded", None) for p in enrolled_ids
-                if p in status and status[p][0] == "lost to follow-up"]
-        stopped = [(OTHER, f"{status[p][0]}: {status[p][1] or 'reason not recorded'}", None) for p in enrolled_ids
-                   if p in status and status[p][0] in ("withdrew", "died")]
-        lost_count = Count(len(lost), _plain(_reasons(lost)),
-                           tuple(p for p in enrolled_ids if p in status and status[p][0] == "lost to follow-up"))
-        stopped_count = Count(len(stopped), _plain(_reasons(stopped)),
-                              tuple(p for p in enrolled_ids if p in status and status[p][0] in ("withdrew", "died")))
+        lost = [
+            (OTHER, status[p][1] or "reason not recorded", None)
+            for p in enrolled_ids
+            if p in status and status[p][0] == "lost to follow-up"
+        ]
+        stopped = [
+            (OTHER, f"{status[p][0]}: {status[p][1] or 'reason not recorded'}", None)
+            for p in enrolled_ids
+            if p in status and status[p][0] in ("withdrew", "died")
+        ]
+        lost_count = Count(
+            len(lost),
+            _plain(_reasons(lost)),
+            tuple(p for p in enrolled_ids if p in status and status[p][0] == "lost to follow-up"),
+        )
+        stopped_count = Count(
+            len(stopped),
+            _plain(_reasons(stopped)),
+            tuple(p for p in enrolled_ids if p in status and status[p][0] in ("withdrew", "died")),
+        )
         unrecorded = [p for p in enrolled_ids if p not in status or status[p][0] is None]
         if unrecorded:
             notes.append(f"Disposition not recorded for {len(unrecorded)} enrolled patient(s): {', '.join(unrecorded)}")
@@ -216,15 +237,31 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None,
     for key, comparison in comparisons.items():
         paired = set(comparison.changes["patient_id"].tolist())
         analysed[key] = len(paired)
-        out = [(OTHER, comparison.unpaired.get(p, "no visit data"), None) for p in enrolled_ids
-               if p not in paired and (p in received_set or p in comparison.unpaired)]
-        excluded_analysis[key] = Count(len(out), _plain(_reasons(out)),
-                                       tuple(p for p in enrolled_ids if p not in paired
-                                             and (p in received_set or p in comparison.unpaired)))
-    return Flow(assessed, excluded, len(enrolled_ids), len(received_ids),
-                Count(len(not_received), _plain(_reasons(not_received))), lost_count, stopped_count,
-                disposition is not None, no_primary_visit, analysed, excluded_analysis, tuple(notes),
-                tuple(enrolled_ids))
+        out = [
+            (OTHER, comparison.unpaired.get(p, "no visit data"), None)
+            for p in enrolled_ids
+            if p not in paired and (p in received_set or p in comparison.unpaired)
+        ]
+        excluded_analysis[key] = Count(
+            len(out),
+            _plain(_reasons(out)),
+            tuple(p for p in enrolled_ids if p not in paired and (p in received_set or p in comparison.unpaired)),
+        )
+    return Flow(
+        assessed,
+        excluded,
+        len(enrolled_ids),
+        len(received_ids),
+        Count(len(not_received), _plain(_reasons(not_received))),
+        lost_count,
+        stopped_count,
+        disposition is not None,
+        no_primary_visit,
+        analysed,
+        excluded_analysis,
+        tuple(notes),
+        tuple(enrolled_ids),
+    )
 
 
 def _plain(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
@@ -240,9 +277,12 @@ def _excluded(screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarra
     selected = candidates.loc[mask]
     columns = list(rows.columns)
     # tolist gives Python values (True, not numpy.bool_), which the criteria's reasons compare with ``is``
-    for values, first, failed, position in zip(zip(*(rows[c].tolist() for c in columns)),
-                                               selected["first_exclusion"].tolist(), selected["failed"].tolist(),
-                                               np.flatnonzero(mask)):
+    for values, first, failed, position in zip(
+        zip(*(rows[c].tolist() for c in columns)),
+        selected["first_exclusion"].tolist(),
+        selected["failed"].tolist(),
+        np.flatnonzero(mask),
+    ):
         not_met = first in failed
         if first in labels and first != "consented":
             criterion = labels[first]
@@ -269,19 +309,32 @@ def _excluded(screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarra
 def stages_table(flow: Flow) -> pd.DataFrame:
     """The study stages (not criteria) as a tidy table: stage, n, of_whom (what the n is taken from) and
     reasons in words — what the Eligibility page shows beside the diagram."""
+
     def words(count: Count) -> str:
         if count.n is None:
             return "not recorded"
         return "; ".join(f"{r.label}: {r.n}" for r in count.reasons) or "–"
 
-    rows = [("Assessed for eligibility", flow.assessed, "screening log", "–"),
-            ("Excluded", flow.excluded.n, "assessed", words(flow.excluded)),
-            ("Enrolled", flow.enrolled, "assessed", "; ".join(flow.notes[:0]) or "–"),
-            ("Received the intervention", flow.received_intervention, "enrolled", words(flow.not_received)
-             if flow.not_received.n else "–"),
-            ("Lost to follow-up", flow.lost_to_follow_up.n, "enrolled", words(flow.lost_to_follow_up)),
-            ("Discontinued (withdrew, died)", flow.discontinued.n, "enrolled", words(flow.discontinued))]
+    rows = [
+        ("Assessed for eligibility", flow.assessed, "screening log", "–"),
+        ("Excluded", flow.excluded.n, "assessed", words(flow.excluded)),
+        ("Enrolled", flow.enrolled, "assessed", "; ".join(flow.notes[:0]) or "–"),
+        (
+            "Received the intervention",
+            flow.received_intervention,
+            "enrolled",
+            words(flow.not_received) if flow.not_received.n else "–",
+        ),
+        ("Lost to follow-up", flow.lost_to_follow_up.n, "enrolled", words(flow.lost_to_follow_up)),
+        ("Discontinued (withdrew, died)", flow.discontinued.n, "enrolled", words(flow.discontinued)),
+    ]
     for key, n in flow.analysed.items():
-        rows.append((f"Analysed: {OUTCOMES[key].label}", n, "received the intervention",
-                     words(flow.excluded_from_analysis[key]) if flow.excluded_from_analysis[key].n else "–"))
+        rows.append(
+            (
+                f"Analysed: {OUTCOMES[key].label}",
+                n,
+                "received the intervention",
+                words(flow.excluded_from_analysis[key]) if flow.excluded_from_analysis[key].n else "–",
+            )
+        )
     return pd.DataFrame(rows, columns=["stage", "n", "of", "reasons"]).astype({"n": "Int64"})

@@ -21,10 +21,11 @@ from medpath.columns import normalise
 from medpath.extra_tables import _PATIENT_ALIASES as PATIENT_ALIASES
 from medpath.extra_tables import (
     Field,
+    add_finding,
     completed_primary,
     enrolled_patients,
+    none,
     parse_rows,
-    place,
     read_date,
     read_patient,
     read_yes_no,
@@ -35,15 +36,34 @@ from medpath.values import BadValue, is_missing
 
 STATUSES = ("completed", "lost to follow-up", "withdrew", "died")
 _STATUS_WORDS = {
-    "completed": "completed", "complete": "completed", "finished": "completed", "selesai": "completed",
-    "completedstudy": "completed", "tamat": "completed",
-    "losttofollowup": "lost to follow-up", "ltfu": "lost to follow-up", "lost": "lost to follow-up",
-    "lostfollowup": "lost to follow-up", "lfu": "lost to follow-up", "hilang": "lost to follow-up",
-    "dropout": "lost to follow-up", "lostkontak": "lost to follow-up", "tidakkembali": "lost to follow-up",
-    "withdrew": "withdrew", "withdrawn": "withdrew", "withdrawal": "withdrew", "withdraw": "withdrew",
-    "consentwithdrawn": "withdrew", "withdrewconsent": "withdrew", "mengundurkandiri": "withdrew",
+    "completed": "completed",
+    "complete": "completed",
+    "finished": "completed",
+    "selesai": "completed",
+    "completedstudy": "completed",
+    "tamat": "completed",
+    "losttofollowup": "lost to follow-up",
+    "ltfu": "lost to follow-up",
+    "lost": "lost to follow-up",
+    "lostfollowup": "lost to follow-up",
+    "lfu": "lost to follow-up",
+    "hilang": "lost to follow-up",
+    "dropout": "lost to follow-up",
+    "lostkontak": "lost to follow-up",
+    "tidakkembali": "lost to follow-up",
+    "withdrew": "withdrew",
+    "withdrawn": "withdrew",
+    "withdrawal": "withdrew",
+    "withdraw": "withdrew",
+    "consentwithdrawn": "withdrew",
+    "withdrewconsent": "withdrew",
+    "mengundurkandiri": "withdrew",
     "discontinued": "withdrew",
-    "died": "died", "death": "died", "dead": "died", "deceased": "died", "meninggal": "died",
+    "died": "died",
+    "death": "died",
+    "dead": "died",
+    "deceased": "died",
+    "meninggal": "died",
     "meninggaldunia": "died",
 }
 
@@ -60,58 +80,92 @@ def read_status(raw: object) -> str | None:
 
 DISPOSITION_FIELDS: tuple[Field, ...] = (
     Field("patient_id", PATIENT_ALIASES, read_patient, required=True),
-    Field("status", ("disposition", "end of study status", "study status", "status akhir", "final status",
-                     "completion status"), read_status, required=True),
-    Field("reason", ("reason for discontinuation", "reason for withdrawal", "alasan", "keterangan alasan",
-                     "discontinuation reason"), lambda raw: None if is_missing(raw) else str(raw).strip()),
-    Field("date", ("disposition date", "date of completion", "date of last contact", "last contact",
-                   "tanggal", "tanggal akhir", "end date"), read_date),
-    Field("received_intervention", ("received intervention", "infused", "received msc", "treated",
-                                    "intervention received", "infusion given", "mendapat intervensi"), read_yes_no),
+    Field(
+        "status",
+        ("disposition", "end of study status", "study status", "status akhir", "final status", "completion status"),
+        read_status,
+        required=True,
+    ),
+    Field(
+        "reason",
+        (
+            "reason for discontinuation",
+            "reason for withdrawal",
+            "alasan",
+            "keterangan alasan",
+            "discontinuation reason",
+        ),
+        lambda raw: None if is_missing(raw) else str(raw).strip(),
+    ),
+    Field(
+        "date",
+        (
+            "disposition date",
+            "date of completion",
+            "date of last contact",
+            "last contact",
+            "tanggal",
+            "tanggal akhir",
+            "end date",
+        ),
+        read_date,
+    ),
+    Field(
+        "received_intervention",
+        (
+            "received intervention",
+            "infused",
+            "received msc",
+            "treated",
+            "intervention received",
+            "infusion given",
+            "mendapat intervensi",
+        ),
+        read_yes_no,
+    ),
 )
 DISPOSITION_COLUMNS = ("patient_id", "status", "reason", "date", "received_intervention", *PROVENANCE)
 
 
-def _say(findings: list[Finding], row: pd.Series, severity: str, column: str | None, message: str,
-         value: object = None) -> None:
-    """A finding on ``row`` of a canonical table, at its file, sheet, Excel row and the user's column."""
-    file, sheet, excel_row, name = place(row, column)
-    findings.append(Finding(severity, file, sheet, excel_row, name,  # type: ignore[arg-type]
-                            row["_raw"].get(column, value) if column else value, message))
-
-
-def _none(value: object) -> object:
-    """NaN / NA as None (a row read with ``iterrows`` turns None into NaN)."""
-    return None if not isinstance(value, (dict, list, tuple)) and pd.isna(value) else value
-
-
 def empty_disposition() -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in DISPOSITION_COLUMNS}).astype(
-        {"received_intervention": "boolean", "source_row": "int64"})
+        {"received_intervention": "boolean", "source_row": "int64"}
+    )
 
 
-def parse_disposition(tables: Sequence[RawTable], screening: pd.DataFrame | None, visits: pd.DataFrame,
-                      adverse_events: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Finding], int]:
+def parse_disposition(
+    tables: Sequence[RawTable],
+    screening: pd.DataFrame | None,
+    visits: pd.DataFrame,
+    adverse_events: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, list[Finding], int]:
     """The canonical disposition table, the findings and the number of rows left out (no patient id,
     a second row for a patient)."""
     parsed = parse_rows(tables, DISPOSITION_FIELDS, "disposition")
     findings, excluded, frame = parsed.findings, parsed.excluded, parsed.frame
     with_visits, enrolled = enrolled_patients(screening, visits)
     completed = completed_primary(visits)
-    deaths = set() if adverse_events is None else set(
-        adverse_events.loc[adverse_events["grade"].eq(5).fillna(False).to_numpy(), "patient_id"].tolist())
+    deaths = (
+        set()
+        if adverse_events is None
+        else set(adverse_events.loc[adverse_events["grade"].eq(5).fillna(False).to_numpy(), "patient_id"].tolist())
+    )
     keep: list = []
     first: dict[str, int] = {}
     for i, row in frame.iterrows():
-        row = row.map(_none)
+        row = row.map(none)
         excel_row, raw = int(row["source_row"]), row["_raw"]
         pid, status = row["patient_id"], row["status"]
+
         def say(severity, column, message, value=None, _row=row):
-            _say(findings, _row, severity, column, message, value)
+            add_finding(findings, _row, severity, column, message, value)
 
         if pid in first:
-            say("error", "patient_id", f"a second disposition row for patient {pid} (first in row {first[pid]}); "
-                                       "it was not used")
+            say(
+                "error",
+                "patient_id",
+                f"a second disposition row for patient {pid} (first in row {first[pid]}); it was not used",
+            )
             excluded += 1
             continue
         first[pid] = excel_row
@@ -119,24 +173,48 @@ def parse_disposition(tables: Sequence[RawTable], screening: pd.DataFrame | None
         if status is None and is_missing(raw.get("status")):
             say("error", "status", "no disposition: write completed, lost to follow-up, withdrew or died")
         if status not in (None, "completed") and row["reason"] is None:
-            say("warning", "reason" if "reason" in row["_columns"] else "status",
-                f"'{status}' without a reason: CONSORT asks for the reason of every loss")
+            say(
+                "warning",
+                "reason" if "reason" in row["_columns"] else "status",
+                f"'{status}' without a reason: CONSORT asks for the reason of every loss",
+            )
         if pid not in with_visits and pid not in enrolled:
-            say("warning", "patient_id", f"patient {pid} has a disposition row but no visit rows and is not marked "
-                                         "enrolled", pid)
+            say(
+                "warning",
+                "patient_id",
+                f"patient {pid} has a disposition row but no visit rows and is not marked enrolled",
+                pid,
+            )
         if status == "completed" and pid in with_visits and pid not in completed:
-            say("warning", "status", f"patient {pid} is recorded as completed but has no month-{PRIMARY_MONTH:g} "
-                                     "value of a primary outcome")
+            say(
+                "warning",
+                "status",
+                f"patient {pid} is recorded as completed but has no month-{PRIMARY_MONTH:g} value of a primary outcome",
+            )
         if status == "died" and adverse_events is not None and pid not in deaths:
-            say("warning", "status", f"patient {pid} died, but the adverse events list no grade 5 event for this "
-                                     "patient (CTCAE v5.0: death related to an adverse event is grade 5)")
-    frame = frame.loc[keep, list(DISPOSITION_COLUMNS)].astype({"received_intervention": "boolean",
-                                                               "source_row": "int64"})
+            say(
+                "warning",
+                "status",
+                f"patient {pid} died, but the adverse events list no grade 5 event for this "
+                "patient (CTCAE v5.0: death related to an adverse event is grade 5)",
+            )
+    frame = frame.loc[keep, list(DISPOSITION_COLUMNS)].astype(
+        {"received_intervention": "boolean", "source_row": "int64"}
+    )
     frame = frame.reset_index(drop=True)
     missing = sorted((with_visits | enrolled) - set(frame["patient_id"]))
     if missing and tables:
         table = tables[0]
-        findings.append(Finding("warning", table.file, table.sheet, None, None, ", ".join(missing),
-                                f"{len(missing)} enrolled patient(s) without a disposition row: "
-                                f"{', '.join(missing)}; their disposition is shown as not recorded"))
+        findings.append(
+            Finding(
+                "warning",
+                table.file,
+                table.sheet,
+                None,
+                None,
+                ", ".join(missing),
+                f"{len(missing)} enrolled patient(s) without a disposition row: "
+                f"{', '.join(missing)}; their disposition is shown as not recorded",
+            )
+        )
     return frame, findings, excluded

@@ -120,8 +120,9 @@ def _all(verdicts: Sequence[np.ndarray]) -> np.ndarray:
     """Three-valued AND per row: any not met -> not met; all met -> met; otherwise (something
     missing) unknown."""
     stacked = np.vstack(verdicts)
-    return np.where((stacked == NOT_MET).any(axis=0), NOT_MET,
-                    np.where((stacked == MET).all(axis=0), MET, UNKNOWN)).astype(np.int8)
+    return np.where(
+        (stacked == NOT_MET).any(axis=0), NOT_MET, np.where((stacked == MET).all(axis=0), MET, UNKNOWN)
+    ).astype(np.int8)
 
 
 def _flags(id: str, label: str, protocol_text: str, columns: tuple[str, ...]) -> Criterion:
@@ -222,8 +223,7 @@ CRITERIA: tuple[Criterion, ...] = (
     _flags(
         "no_active_infection",
         "No active infection",
-        'Inclusion 6: "No active infection confirmed by HbsAg, HIV, CMV, Rubella and Toxoplasma '
-        'examination."',
+        'Inclusion 6: "No active infection confirmed by HbsAg, HIV, CMV, Rubella and Toxoplasma examination."',
         INFECTION_COLUMNS,
     ),
     _flags(
@@ -256,8 +256,7 @@ FOLLOW_UP: tuple[Criterion, ...] = (
     Criterion(
         "completed_6_months",
         f"Completed {PRIMARY_MONTH:g} months",
-        'Primary outcome measures: "Bone Mass Density (BMD)" and "Visual Analog Scale (VAS)", '
-        'time frame "6 months"',
+        'Primary outcome measures: "Bone Mass Density (BMD)" and "Visual Analog Scale (VAS)", time frame "6 months"',
         ("enrolled", PRIMARY_VISIT),
         _completed,
         _completed_reason,
@@ -280,14 +279,12 @@ _SCREENING_CONVENTIONS = (
     "'older than 40' is read as age > 40, so a 40-year-old woman is not eligible.",
     "'under 20 years old' is read as age < 20, so a 20-year-old is not excluded by that rule.",
     "With sex missing, an age ≤ 40 fails and an age > 50 passes for either sex; 41–50 is unknown.",
-    "T-score −2.5 counts as osteoporosis (≤ −2.5, WHO 1994 classes), although the protocol "
-    "writes 'below −2.5'.",
+    "T-score −2.5 counts as osteoporosis (≤ −2.5, WHO 1994 classes), although the protocol writes 'below −2.5'.",
     "A positive HBsAg, HIV, CMV, rubella or toxoplasma result is read as an active infection.",
     "Only consent 'signed' passes; 'declined' and 'pending' fail.",
     "Every failed and unknown criterion is listed per candidate, but the funnel counts a candidate "
     "as excluded at the first step not passed only.",
-    "Enrolled patients who fail or are unknown on a criterion are reported as protocol deviations "
-    "and still analysed.",
+    "Enrolled patients who fail or are unknown on a criterion are reported as protocol deviations and still analysed.",
 )
 _VISITS_ONLY_CONVENTIONS = (
     "No screening log: the funnel starts at enrolment, every patient with a visit row counts as "
@@ -331,10 +328,15 @@ class Eligibility:
         return {
             "funnel": [{"id": s.id, "label": s.label, "n": s.n} for s in self.steps],
             "candidates": [
-                {"patient_id": pid, "eligible": None if eligible is pd.NA else bool(eligible),
-                 "failed": list(failed), "unknown": list(unknown)}
-                for pid, eligible, failed, unknown in zip(table["patient_id"].tolist(), table["eligible"].tolist(),
-                                                          table["failed"], table["unknown"])
+                {
+                    "patient_id": pid,
+                    "eligible": None if eligible is pd.NA else bool(eligible),
+                    "failed": list(failed),
+                    "unknown": list(unknown),
+                }
+                for pid, eligible, failed, unknown in zip(
+                    table["patient_id"].tolist(), table["eligible"].tolist(), table["failed"], table["unknown"]
+                )
             ],
         }
 
@@ -355,8 +357,11 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibilit
         criteria, steps = CRITERIA + FOLLOW_UP, [FunnelStep(*SCREENED, len(screening), {}, 0)]
     table = table.reset_index(drop=True)
     table[PRIMARY_VISIT] = _member(table, _completed_patients(visits))
-    verdicts = np.column_stack([c.rule(table) for c in criteria]) if len(table) else \
-        np.zeros((0, len(criteria)), dtype=np.int8)  # one row per candidate, one column per criterion
+    verdicts = (
+        np.column_stack([c.rule(table) for c in criteria])
+        if len(table)
+        else np.zeros((0, len(criteria)), dtype=np.int8)
+    )  # one row per candidate, one column per criterion
 
     reached = np.ones(len(table), dtype=bool)
     for j, c in enumerate(criteria):
@@ -376,8 +381,11 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibilit
         values = [pick(pattern) for pattern in patterns]
         return [values[p] if not isinstance(values[p], list) else list(values[p]) for p in pattern_of]
 
-    enrolled = (pd.array(table["enrolled"].tolist(), dtype="boolean") if "enrolled" in table
-                else pd.array([pd.NA] * len(table), dtype="boolean"))
+    enrolled = (
+        pd.array(table["enrolled"].tolist(), dtype="boolean")
+        if "enrolled" in table
+        else pd.array([pd.NA] * len(table), dtype="boolean")
+    )
     candidates = pd.DataFrame(
         {
             "patient_id": table["patient_id"].tolist(),
@@ -432,8 +440,9 @@ def _deviations(table: pd.DataFrame, verdicts: np.ndarray, eligible: np.ndarray,
                 f"Patient {pid} has visit rows but the screening log says enrolled: "
                 f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
             )
-        problems = [_problem(c, row, _VERDICT[int(verdicts[i, j])])
-                    for j, c in enumerate(CRITERIA) if verdicts[i, j] != MET]
+        problems = [
+            _problem(c, row, _VERDICT[int(verdicts[i, j])]) for j, c in enumerate(CRITERIA) if verdicts[i, j] != MET
+        ]
         if problems and (state or with_visits[i]):
             messages.append(
                 f"Protocol deviation: patient {pid} is enrolled but does not meet "

@@ -84,9 +84,16 @@ def neutralise_frame(df: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
 def text_columns(frame: pd.DataFrame) -> list[int]:
     """Positions of the columns that may hold text (neither numeric, boolean nor datetime)."""
     types = pd.api.types
-    return [i for i, (_, column) in enumerate(frame.items())
-            if not (types.is_numeric_dtype(column) or types.is_bool_dtype(column)
-                    or types.is_datetime64_any_dtype(column) or types.is_timedelta64_dtype(column))]
+    return [
+        i
+        for i, (_, column) in enumerate(frame.items())
+        if not (
+            types.is_numeric_dtype(column)
+            or types.is_bool_dtype(column)
+            or types.is_datetime64_any_dtype(column)
+            or types.is_timedelta64_dtype(column)
+        )
+    ]
 
 
 def to_csv_bytes(df: pd.DataFrame, *, index: bool = False) -> bytes:
@@ -136,9 +143,13 @@ def study_workbook(study) -> bytes:
     """The validated study as one XLSX workbook: screening (when present), visits and findings, each row
     with its source file, sheet and Excel row, ready to share or re-open in Excel."""
     sheets = {"screening": study.screening} if study.screening is not None else {}
-    sheets |= {"visits": study.visits,
-               "findings": pd.DataFrame([f.as_dict() for f in study.findings],
-                                        columns=["severity", "file", "sheet", "row", "column", "value", "message"])}
+    sheets |= {
+        "visits": study.visits,
+        "findings": pd.DataFrame(
+            [f.as_dict() for f in study.findings],
+            columns=["severity", "file", "sheet", "row", "column", "value", "message"],
+        ),
+    }
     return to_xlsx_bytes(sheets)
 
 
@@ -186,8 +197,13 @@ def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -
     from medpath.figures.style import EXPORT_HEIGHT, EXPORT_SCALE, EXPORT_WIDTH
 
     return {
-        "toImageButtonOptions": {"format": "png", "filename": chart_filename(study, chart, when),
-                                 "width": EXPORT_WIDTH, "height": EXPORT_HEIGHT, "scale": EXPORT_SCALE},
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": chart_filename(study, chart, when),
+            "width": EXPORT_WIDTH,
+            "height": EXPORT_HEIGHT,
+            "scale": EXPORT_SCALE,
+        },
         "displaylogo": False,
     }
 

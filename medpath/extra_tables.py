@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import pandas as pd
 
@@ -32,12 +33,36 @@ from medpath.model import PRIMARY_MONTH, PRIMARY_OUTCOMES, PROVENANCE, Finding
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, parse_number, parse_patient_id, parse_visit_label, word_reader
 
-AE_SHEETS = frozenset(normalise(n) for n in (
-    "adverse events", "adverse event", "adverse_events", "ae", "aes", "ae log", "safety", "harms",
-    "kejadian tidak diinginkan", "kti", "ktd", "efek samping"))
-DISPOSITION_SHEETS = frozenset(normalise(n) for n in (
-    "disposition", "dispositions", "patient disposition", "end of study", "study completion", "completion",
-    "status akhir", "disposisi"))
+AE_SHEETS = frozenset(
+    normalise(n)
+    for n in (
+        "adverse events",
+        "adverse event",
+        "adverse_events",
+        "ae",
+        "aes",
+        "ae log",
+        "safety",
+        "harms",
+        "kejadian tidak diinginkan",
+        "kti",
+        "ktd",
+        "efek samping",
+    )
+)
+DISPOSITION_SHEETS = frozenset(
+    normalise(n)
+    for n in (
+        "disposition",
+        "dispositions",
+        "patient disposition",
+        "end of study",
+        "study completion",
+        "completion",
+        "status akhir",
+        "disposisi",
+    )
+)
 
 # --- the fields of each table -------------------------------------------------------------------------
 
@@ -84,13 +109,29 @@ def read_grade(raw: object) -> int | None:
 
 RELATEDNESS = ("unrelated", "unlikely", "possible", "probable", "definite")
 _RELATED_WORDS = {
-    "unrelated": "unrelated", "notrelated": "unrelated", "none": "unrelated", "no": "unrelated",
-    "tidakberhubungan": "unrelated", "tidakterkait": "unrelated",
-    "unlikely": "unlikely", "unlikelyrelated": "unlikely", "unlikelytoberelated": "unlikely",
-    "possible": "possible", "possibly": "possible", "possiblyrelated": "possible", "mungkin": "possible",
-    "probable": "probable", "probably": "probable", "probablyrelated": "probable", "likely": "probable",
-    "likelyrelated": "probable", "kemungkinanbesar": "probable",
-    "definite": "definite", "definitely": "definite", "definitelyrelated": "definite", "certain": "definite",
+    "unrelated": "unrelated",
+    "notrelated": "unrelated",
+    "none": "unrelated",
+    "no": "unrelated",
+    "tidakberhubungan": "unrelated",
+    "tidakterkait": "unrelated",
+    "unlikely": "unlikely",
+    "unlikelyrelated": "unlikely",
+    "unlikelytoberelated": "unlikely",
+    "possible": "possible",
+    "possibly": "possible",
+    "possiblyrelated": "possible",
+    "mungkin": "possible",
+    "probable": "probable",
+    "probably": "probable",
+    "probablyrelated": "probable",
+    "likely": "probable",
+    "likelyrelated": "probable",
+    "kemungkinanbesar": "probable",
+    "definite": "definite",
+    "definitely": "definite",
+    "definitelyrelated": "definite",
+    "certain": "definite",
     "pasti": "definite",
 }
 
@@ -103,23 +144,39 @@ def read_relatedness(raw: object) -> str | None:
     if key in _RELATED_WORDS:
         return _RELATED_WORDS[key]
     if key in ("related", "yes", "ya", "terkait", "berhubungan"):
-        raise BadValue("'related' does not say how likely: write possible, probable or definite "
-                       "(or unrelated / unlikely)")
+        raise BadValue(
+            "'related' does not say how likely: write possible, probable or definite (or unrelated / unlikely)"
+        )
     raise BadValue("expected the relatedness: unrelated, unlikely, possible, probable or definite")
 
 
 AE_OUTCOMES = ("recovered", "recovering", "not recovered", "recovered with sequelae", "fatal", "unknown")
 _OUTCOME_WORDS = {
-    "recovered": "recovered", "resolved": "recovered", "recoveredresolved": "recovered", "sembuh": "recovered",
-    "recovering": "recovering", "resolving": "recovering", "recoveringresolving": "recovering",
-    "membaik": "recovering", "improving": "recovering", "ongoing": "not recovered",
-    "notrecovered": "not recovered", "notresolved": "not recovered", "notrecoverednotresolved": "not recovered",
+    "recovered": "recovered",
+    "resolved": "recovered",
+    "recoveredresolved": "recovered",
+    "sembuh": "recovered",
+    "recovering": "recovering",
+    "resolving": "recovering",
+    "recoveringresolving": "recovering",
+    "membaik": "recovering",
+    "improving": "recovering",
+    "ongoing": "not recovered",
+    "notrecovered": "not recovered",
+    "notresolved": "not recovered",
+    "notrecoverednotresolved": "not recovered",
     "belumsembuh": "not recovered",
-    "recoveredwithsequelae": "recovered with sequelae", "resolvedwithsequelae": "recovered with sequelae",
-    "recoveredresolvedwithsequelae": "recovered with sequelae", "sequelae": "recovered with sequelae",
+    "recoveredwithsequelae": "recovered with sequelae",
+    "resolvedwithsequelae": "recovered with sequelae",
+    "recoveredresolvedwithsequelae": "recovered with sequelae",
+    "sequelae": "recovered with sequelae",
     "sembuhdengangejalasisa": "recovered with sequelae",
-    "fatal": "fatal", "death": "fatal", "died": "fatal", "meninggal": "fatal",
-    "unknown": "unknown", "tidakdiketahui": "unknown",
+    "fatal": "fatal",
+    "death": "fatal",
+    "died": "fatal",
+    "meninggal": "fatal",
+    "unknown": "unknown",
+    "tidakdiketahui": "unknown",
 }
 
 
@@ -131,8 +188,9 @@ def read_ae_outcome(raw: object) -> str | None:
     try:
         return _OUTCOME_WORDS[normalise(raw)]
     except KeyError:
-        raise BadValue("expected the outcome: recovered, recovering, not recovered, recovered with sequelae, "
-                       "fatal or unknown") from None
+        raise BadValue(
+            "expected the outcome: recovered, recovering, not recovered, recovered with sequelae, fatal or unknown"
+        ) from None
 
 
 _YES_NO = word_reader("yes_no")
@@ -187,8 +245,9 @@ def read_onset(raw: object) -> tuple[dt.date | None, float | None]:
     try:
         return None, read_month(raw)
     except BadValue:
-        raise BadValue("expected the onset as a date (15/01/2026) or as months since baseline "
-                       "(a number, or 'month 3', 'day 1')") from None
+        raise BadValue(
+            "expected the onset as a date (15/01/2026) or as months since baseline (a number, or 'month 3', 'day 1')"
+        ) from None
 
 
 _PATIENT_ALIASES = tuple(k for k, v in SCREENING_ALIASES.items() if v == "patient_id")
@@ -227,7 +286,7 @@ def _name_kind(name: str) -> str | None:
 
 
 def table_kind(table: RawTable, ae_fields: Sequence[Field], disposition_fields: Sequence[Field]) -> str | None:
-    """"adverse_events" or "disposition" by the sheet (or CSV file) name, else by the columns."""
+    """ "adverse_events" or "disposition" by the sheet (or CSV file) name, else by the columns."""
     kind = _name_kind(table.sheet if table.sheet is not None else _stem(table.file))
     if kind:
         return kind
@@ -237,12 +296,15 @@ def table_kind(table: RawTable, ae_fields: Sequence[Field], disposition_fields: 
     outcomes = {VISIT_ALIASES.get(normalise(h)) for h in table.header} - {None, "patient_id", "visit", "month", "day"}
     if {"term", "grade"} <= named and not redcap and not outcomes:
         return "adverse_events"
-    others = {VISIT_ALIASES.get(normalise(h)) for h in table.header} | {SCREENING_ALIASES.get(normalise(h))
-                                                                        for h in table.header}
+    others = {VISIT_ALIASES.get(normalise(h)) for h in table.header} | {
+        SCREENING_ALIASES.get(normalise(h)) for h in table.header
+    }
     others -= {None, "patient_id"}
-    if "status" in {f.name for f in disposition_fields if f.keys() & {normalise(h) for h in table.header}} \
-            and not others and any(normalise(h) in ("disposition", "endofstudystatus", "studystatus", "statusakhir")
-                                   for h in table.header):
+    if (
+        "status" in {f.name for f in disposition_fields if f.keys() & {normalise(h) for h in table.header}}
+        and not others
+        and any(normalise(h) in ("disposition", "endofstudystatus", "studystatus", "statusakhir") for h in table.header)
+    ):
         return "disposition"
     return None
 
@@ -285,35 +347,74 @@ def _redcap_adverse_events(table: RawTable, ae_fields: Sequence[Field]):
     record = next((i for i, k in enumerate(keys) if k in ("recordid", "record")), None)
     if record is None:
         record = next((i for i, k in enumerate(keys) if VISIT_ALIASES.get(k) == "patient_id"), None)
-    rows = [(cells, n) for cells, n in zip(table.rows, table.row_numbers)
-            if repeat < len(cells) and not is_missing(cells[repeat]) and _name_kind(str(cells[repeat])) == "adverse_events"]
+    rows = [
+        (cells, n)
+        for cells, n in zip(table.rows, table.row_numbers)
+        if repeat < len(cells) and not is_missing(cells[repeat]) and _name_kind(str(cells[repeat])) == "adverse_events"
+    ]
     if not rows or record is None:
         return None, table, []
     field_keys = {k for f in ae_fields if f.name != "patient_id" for k in f.keys()}
-    columns = [i for i, k in enumerate(keys) if i != record and (k in field_keys or _strip_ae(k) in field_keys)
-               and VISIT_ALIASES.get(k) is None and SCREENING_ALIASES.get(k) is None]
+    columns = [
+        i
+        for i, k in enumerate(keys)
+        if i != record
+        and (k in field_keys or _strip_ae(k) in field_keys)
+        and VISIT_ALIASES.get(k) is None
+        and SCREENING_ALIASES.get(k) is None
+    ]
     instrument = str(rows[0][0][repeat])
     named = {f.name for f in ae_fields for i in columns if {keys[i], _strip_ae(keys[i])} & f.keys()}
     if not {"term", "grade"} <= named:
         lacking = " and ".join(f"'{n}'" for n in ("term", "grade") if n not in named)
-        return None, table, [Finding("warning", table.file, table.sheet, table.header_row, table.header[repeat],
-                                     instrument, f"the REDCap repeating instrument '{instrument}' has no {lacking} "
-                                     "field (e.g. ae_term, ae_grade), so it was not read as the adverse events table")]
+        return (
+            None,
+            table,
+            [
+                Finding(
+                    "warning",
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    table.header[repeat],
+                    instrument,
+                    f"the REDCap repeating instrument '{instrument}' has no {lacking} "
+                    "field (e.g. ae_term, ae_grade), so it was not read as the adverse events table",
+                )
+            ],
+        )
     taken = {n for _, n in rows}
-    part = RawTable(table.file, table.sheet, [table.header[record], *(table.header[i] for i in columns)],
-                    [[cells[i] if i < len(cells) else None for i in (record, *columns)] for cells, _ in rows],
-                    [n for _, n in rows], table.header_row)
+    part = RawTable(
+        table.file,
+        table.sheet,
+        [table.header[record], *(table.header[i] for i in columns)],
+        [[cells[i] if i < len(cells) else None for i in (record, *columns)] for cells, _ in rows],
+        [n for _, n in rows],
+        table.header_row,
+    )
     keep_columns = [i for i in range(len(table.header)) if i not in columns]
     remaining = replace(
-        table, header=[table.header[i] for i in keep_columns],
-        rows=[[cells[i] if i < len(cells) else None for i in keep_columns]
-              for cells, n in zip(table.rows, table.row_numbers) if n not in taken],
+        table,
+        header=[table.header[i] for i in keep_columns],
+        rows=[
+            [cells[i] if i < len(cells) else None for i in keep_columns]
+            for cells, n in zip(table.rows, table.row_numbers)
+            if n not in taken
+        ],
         row_numbers=[n for n in table.row_numbers if n not in taken],
         above=tuple(table.above[i] if i < len(table.above) else None for i in keep_columns) if table.above else (),
-        hidden_columns=frozenset())
-    said = Finding("warning", table.file, table.sheet, table.header_row, table.header[repeat], instrument,
-                   f"read as: the REDCap repeating instrument '{instrument}' ({len(rows)} row(s)) → the adverse "
-                   f"events table, with the columns {', '.join(repr(table.header[i]) for i in columns)}")
+        hidden_columns=frozenset(),
+    )
+    said = Finding(
+        "warning",
+        table.file,
+        table.sheet,
+        table.header_row,
+        table.header[repeat],
+        instrument,
+        f"read as: the REDCap repeating instrument '{instrument}' ({len(rows)} row(s)) → the adverse "
+        f"events table, with the columns {', '.join(repr(table.header[i]) for i in columns)}",
+    )
     return part, remaining, [said]
 
 
@@ -327,8 +428,7 @@ class Parsed:
     excluded: int
 
 
-def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str,
-               onset_split: bool = False) -> Parsed:
+def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, onset_split: bool = False) -> Parsed:
     """Read ``tables`` into one frame with the ``fields`` (and ``PROVENANCE``): a bad value becomes missing
     with an error finding; a row without a patient id is left out (error, counted)."""
     records, findings, excluded = [], [], 0
@@ -343,10 +443,19 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str,
         missing = [f for f in fields if f.required and f.name not in found]
         if missing:
             names = ", ".join(f"'{f.name}'" for f in missing)
-            findings.append(Finding("error", table.file, table.sheet, table.header_row, None, None,
-                                    f"the {what} table has no column {names} (accepted names: "
-                                    + "; ".join(f"{f.name}: " + ", ".join(f.aliases[:4]) for f in missing)
-                                    + "); the table was not read"))
+            findings.append(
+                Finding(
+                    "error",
+                    table.file,
+                    table.sheet,
+                    table.header_row,
+                    None,
+                    None,
+                    f"the {what} table has no column {names} (accepted names: "
+                    + "; ".join(f"{f.name}: " + ", ".join(f.aliases[:4]) for f in missing)
+                    + "); the table was not read",
+                )
+            )
             excluded += len(table.rows)
             continue
         for cells, n in zip(table.rows, table.row_numbers):
@@ -361,12 +470,29 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str,
                 try:
                     record[name] = f.read(raw)
                 except BadValue as exc:
-                    findings.append(Finding("error", table.file, source_sheet, n, table.header[index],
-                                            raw, f"{exc}; this value is left out (the row's other values are used)"))
+                    findings.append(
+                        Finding(
+                            "error",
+                            table.file,
+                            source_sheet,
+                            n,
+                            table.header[index],
+                            raw,
+                            f"{exc}; this value is left out (the row's other values are used)",
+                        )
+                    )
             if record.get("patient_id") is None:
-                findings.append(Finding("error", table.file, source_sheet, n,
-                                        table.header[found["patient_id"]], raw_values.get("patient_id"),
-                                        f"no patient id: this {what} row was not used"))
+                findings.append(
+                    Finding(
+                        "error",
+                        table.file,
+                        source_sheet,
+                        n,
+                        table.header[found["patient_id"]],
+                        raw_values.get("patient_id"),
+                        f"no patient id: this {what} row was not used",
+                    )
+                )
                 excluded += 1
                 continue
             record["_columns"] = {name: table.header[index] for name, index in found.items()}
@@ -411,7 +537,28 @@ def parse_extra_tables(extra: ExtraTables, screening: pd.DataFrame | None, visit
         adverse_events, said, excluded["adverse_events"] = parse_adverse_events(extra.adverse_events, screening, visits)
         findings += said
     if extra.disposition:
-        disposition, said, excluded["disposition"] = parse_disposition(extra.disposition, screening, visits,
-                                                                       adverse_events)
+        disposition, said, excluded["disposition"] = parse_disposition(
+            extra.disposition, screening, visits, adverse_events
+        )
         findings += said
     return adverse_events, disposition, findings, excluded
+
+
+def add_finding(
+    findings: list[Finding],
+    row: pd.Series,
+    severity: Literal["error", "warning"],
+    column: str | None,
+    message: str,
+    value: object = None,
+) -> None:
+    """A finding on ``row`` of a canonical table, at its file, sheet, Excel row and the user's column."""
+    file, sheet, excel_row, name = place(row, column)
+    findings.append(
+        Finding(severity, file, sheet, excel_row, name, row["_raw"].get(column, value) if column else value, message)
+    )
+
+
+def none(value: object) -> object:
+    """NaN / NA as None (a row read with ``iterrows`` turns None into NaN)."""
+    return None if not isinstance(value, (dict, list, tuple)) and pd.isna(value) else value

@@ -6,8 +6,11 @@ import math
 
 #: Units read better as words in running text ("−2 points" rather than "−2 0–10").
 UNIT_WORDS = {"0–10": "points", "score": "points"}
-ALTERNATIVE_WORDS = {"two-sided": "two-sided", "greater": "one-sided (increase expected)",
-                     "less": "one-sided (decrease expected)"}
+ALTERNATIVE_WORDS = {
+    "two-sided": "two-sided",
+    "greater": "one-sided (increase expected)",
+    "less": "one-sided (decrease expected)",
+}
 ZERO_METHOD_WORDS = {"wilcox": "zero changes dropped (Wilcoxon)", "pratt": "zero changes ranked, then dropped (Pratt)"}
 
 

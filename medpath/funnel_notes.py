@@ -23,10 +23,15 @@ def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> li
             continue
         needed = [c for c in columns[step.id] if screening is not None and c in screening]
         empty = [c for c in needed if screening is not None and screening[c].isna().all()]
-        what = (f"the screening column(s) {', '.join(empty)} are missing or hold no readable value" if empty else
-                f"a value it needs ({', '.join(needed) or 'visits'}) is missing or unreadable for them")
-        notes.append(f"{step.unknown} candidate(s) could not be checked on '{step.label}': {what}. "
-                     "They are counted as not passing this step; the Data page lists the cells.")
+        what = (
+            f"the screening column(s) {', '.join(empty)} are missing or hold no readable value"
+            if empty
+            else f"a value it needs ({', '.join(needed) or 'visits'}) is missing or unreadable for them"
+        )
+        notes.append(
+            f"{step.unknown} candidate(s) could not be checked on '{step.label}': {what}. "
+            "They are counted as not passing this step; the Data page lists the cells."
+        )
     enrolled = next((s for s in eligibility.steps if s.id == "enrolled"), None)
     if enrolled is not None and enrolled.n == 0 and notes:
         notes[0] = "'Enrolled' is 0 because of missing data, not because candidates failed: " + notes[0]

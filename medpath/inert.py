@@ -27,7 +27,7 @@ import unicodedata
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 LINE_BREAK_MARK = "⏎"
 WORD_JOINER = "\u2060"
-_KEEP = {"\t", "\n", "\r"}   # ordinary whitespace: harmless in HTML and grids, handled in Markdown below
+_KEEP = {"\t", "\n", "\r"}  # ordinary whitespace: harmless in HTML and grids, handled in Markdown below
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 # The characters that start Markdown anywhere in a line (emphasis, code, links and images, HTML,
 # entities, tables, strikethrough, LaTeX, headings, quotes); "(" or "!" act only next to "[" or "]".

@@ -62,8 +62,12 @@ _ALL_ALIASES = {**SCREENING_ALIASES, **VISIT_ALIASES}
 SCREENING_ONLY = frozenset({"sex", "age", *HISTORY_COLUMNS, *INFECTION_COLUMNS, "consent", "enrolled"})
 _TIME = frozenset({"visit", "month", "day"})
 _BMD_FIELDS = frozenset({"bmd_tscore", "bmd_g_cm2"})
-_LABELS = {"bmd_tscore": "spine BMD T-score", "bmd_g_cm2": "spine BMD (g/cm²)", "vas": "VAS pain",
-           "patient_id": "patient id"}
+_LABELS = {
+    "bmd_tscore": "spine BMD T-score",
+    "bmd_g_cm2": "spine BMD (g/cm²)",
+    "vas": "VAS pain",
+    "patient_id": "patient id",
+}
 
 
 @dataclass
@@ -84,8 +88,9 @@ class Arranged:
 _RECORDS: ContextVar[list[dict] | None] = ContextVar("layout_column_records", default=None)
 
 
-def _record(table: RawTable, header: object, field_name: str | None, status: str, note: str,
-            kind: str | None = None) -> None:
+def _record(
+    table: RawTable, header: object, field_name: str | None, status: str, note: str, kind: str | None = None
+) -> None:
     records = _RECORDS.get()
     if records is not None and str(header).strip() and not isinstance(header, AddedHeader):
         records.append(column_record(table, str(header), field_name, status, note, kind))
@@ -114,16 +119,33 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                 _record(table, name, None, "ignored", "the mapping profile says: ignore this sheet")
             continue
         if table.hidden and rule is None:
-            out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
-                                        "this sheet is hidden in Excel; it was left out (unhide it, or delete it if it "
-                                        "is an old copy, to choose)"))
+            out.findings.append(
+                Finding(
+                    "warning",
+                    table.file,
+                    table.sheet,
+                    None,
+                    None,
+                    None,
+                    "this sheet is hidden in Excel; it was left out (unhide it, or delete it if it "
+                    "is an old copy, to choose)",
+                )
+            )
             for name in table.header:
                 _record(table, name, None, "hidden", "the sheet is hidden in Excel")
             continue
         if table.hidden:
-            out.findings.append(Finding("warning", table.file, table.sheet, None, None, None,
-                                        f"this sheet is hidden in Excel; it was read because the mapping profile "
-                                        f"marks it as {rule}"))
+            out.findings.append(
+                Finding(
+                    "warning",
+                    table.file,
+                    table.sheet,
+                    None,
+                    None,
+                    None,
+                    f"this sheet is hidden in Excel; it was read because the mapping profile marks it as {rule}",
+                )
+            )
         table = _clean(table)
         table, dropped = apply_columns(profile, table)
         out.columns.extend(dropped)
@@ -159,12 +181,19 @@ def clean(table: RawTable) -> RawTable:
 
 # --- small table operations ------------------------------------------------------------------------
 
+
 def _note(table: RawTable, *findings: Finding) -> RawTable:
     return replace(table, notes=(*table.notes, *findings))
 
 
-def _finding(table: RawTable, severity: Literal["error", "warning"], row: int | None, column: str | None, value: object,
-             message: str) -> Finding:
+def _finding(
+    table: RawTable,
+    severity: Literal["error", "warning"],
+    row: int | None,
+    column: str | None,
+    value: object,
+    message: str,
+) -> Finding:
     return Finding(severity, table.file, table.sheet, row, column, value, message)
 
 
@@ -172,8 +201,9 @@ def _keep_columns(table: RawTable, keep: list[int], header: list[str] | None = N
     """Only the columns ``keep`` (in that order); ``header`` renames them."""
     rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
     above = tuple(table.above[i] if i < len(table.above) else None for i in keep) if table.above else ()
-    return replace(table, header=header or [table.header[i] for i in keep], rows=rows, above=above,
-                   hidden_columns=frozenset())
+    return replace(
+        table, header=header or [table.header[i] for i in keep], rows=rows, above=above, hidden_columns=frozenset()
+    )
 
 
 def _drop_columns(table: RawTable, drop: set[int]) -> RawTable:
@@ -218,6 +248,7 @@ def _id_index(table: RawTable) -> int | None:
 
 # --- 2. hidden columns and rows, two-row headers, rows that are not data -----------------------------
 
+
 def _clean(table: RawTable) -> RawTable:
     if table.hidden_columns:
         hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
@@ -225,20 +256,43 @@ def _clean(table: RawTable) -> RawTable:
             names = [table.header[i] or _letters(i) for i in hidden]
             for i in hidden:
                 _record(table, table.header[i], None, "hidden", "the column is hidden in Excel")
-            table = _note(_drop_columns(table, set(hidden)), _finding(
-                table, "warning", table.header_row, None, ", ".join(names),
-                f"{len(hidden)} hidden column(s) left out: {_names(names)} (unhide them in Excel to have them read)"))
+            table = _note(
+                _drop_columns(table, set(hidden)),
+                _finding(
+                    table,
+                    "warning",
+                    table.header_row,
+                    None,
+                    ", ".join(names),
+                    f"{len(hidden)} hidden column(s) left out: {_names(names)} (unhide them in Excel to have them read)",
+                ),
+            )
     left_out: list[Finding] = []
     keep = set(table.row_numbers)
     for n in sorted(table.hidden_rows & keep):
         keep.discard(n)
-        left_out.append(_finding(table, "warning", n, None, None,
-                                 "this row is hidden in Excel; it was left out (unhide it to have it read)"))
+        left_out.append(
+            _finding(
+                table,
+                "warning",
+                n,
+                None,
+                None,
+                "this row is hidden in Excel; it was left out (unhide it to have it read)",
+            )
+        )
     for n in sorted(table.struck_rows & keep):
         keep.discard(n)
-        left_out.append(_finding(table, "warning", n, None, None,
-                                 "this row is struck through; it was left out as deleted (remove the strike-through "
-                                 "to have it read)"))
+        left_out.append(
+            _finding(
+                table,
+                "warning",
+                n,
+                None,
+                None,
+                "this row is struck through; it was left out as deleted (remove the strike-through to have it read)",
+            )
+        )
     table = _flatten_header(table)
     left_out += _non_data_rows(table, keep)
     if len(keep) != len(table.row_numbers):
@@ -286,19 +340,33 @@ def _flatten_header(table: RawTable) -> RawTable:
         else:
             header.append(f"{group} {name}")
     renamed = [h for h, old in zip(header, table.header) if h != old]
-    return _note(replace(table, header=header), _finding(
-        table, "warning", table.header_row, None, None,
-        f"read as: a two-row header (row {table.header_row - 1} groups the names in row {table.header_row}); "
-        f"columns named {_names(renamed, 8)}"))
+    return _note(
+        replace(table, header=header),
+        _finding(
+            table,
+            "warning",
+            table.header_row,
+            None,
+            None,
+            f"read as: a two-row header (row {table.header_row - 1} groups the names in row {table.header_row}); "
+            f"columns named {_names(renamed, 8)}",
+        ),
+    )
 
 
-_SUMMARY = re.compile(r"^(total|jumlah|rata[\s-]*rata|rerata|mean|median|sd|sb|s\.d\.?|std\.?|stdev|std\.?\s*dev\w*|"
-                      r"standar\s+deviasi|simpangan\s+baku|n|min|max|minimum|maximum|maks|average|avg|range|iqr|"
-                      r"modus|sum|count|p[\s-]*value|nilai\s+p|subtotal)(?=$|[\s:=(±/.,;])", re.I)
+_SUMMARY = re.compile(
+    r"^(total|jumlah|rata[\s-]*rata|rerata|mean|median|sd|sb|s\.d\.?|std\.?|stdev|std\.?\s*dev\w*|"
+    r"standar\s+deviasi|simpangan\s+baku|n|min|max|minimum|maximum|maks|average|avg|range|iqr|"
+    r"modus|sum|count|p[\s-]*value|nilai\s+p|subtotal)(?=$|[\s:=(±/.,;])",
+    re.I,
+)
 _NOTE = re.compile(r"^(catatan|keterangan|ket\.|note|notes|nb|n\.b\.|remarks?|komentar|\*+)(?=$|[\s:=(.,;*])", re.I)
-_SIGNATURE = re.compile(r"^(mengetahui|menyetujui|tanda\s*tangan|ttd|disetujui|dibuat\s+oleh|diperiksa\s+oleh|"
-                        r"peneliti\s+utama|principal\s+investigator|signature|signed\s+by|prepared\s+by|"
-                        r"approved\s+by|verified\s+by)(?=$|[\s:=(.,;])", re.I)
+_SIGNATURE = re.compile(
+    r"^(mengetahui|menyetujui|tanda\s*tangan|ttd|disetujui|dibuat\s+oleh|diperiksa\s+oleh|"
+    r"peneliti\s+utama|principal\s+investigator|signature|signed\s+by|prepared\s+by|"
+    r"approved\s+by|verified\s+by)(?=$|[\s:=(.,;])",
+    re.I,
+)
 _TEST_ID = re.compile(r"(?<![a-z])(test|tes|testing|dummy|coba|percobaan|contoh|xxx+)(?![a-z])", re.I)
 
 
@@ -323,19 +391,30 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
             signature_from = n
             keep.discard(n)
             continue
-        why = ("reads as a summary row, not a patient" if _SUMMARY.match(text)
-               else "reads as a note, not a patient" if _NOTE.match(text)
-               else "is a test/dummy entry, not a patient" if column is not None and _TEST_ID.search(text)
-               else None)
+        why = (
+            "reads as a summary row, not a patient"
+            if _SUMMARY.match(text)
+            else "reads as a note, not a patient"
+            if _NOTE.match(text)
+            else "is a test/dummy entry, not a patient"
+            if column is not None and _TEST_ID.search(text)
+            else None
+        )
         if why:
             keep.discard(n)
-            findings.append(_finding(table, "warning", n, column, text,
-                                     f"'{text[:40]}' {why}; the row was left out"))
+            findings.append(_finding(table, "warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
     if signature_from is not None:
         rows = [n for n in table.row_numbers if n >= signature_from]
-        findings.append(_finding(table, "warning", signature_from, None, None,
-                                 f"a signature block starts here (rows {_rows_text(rows)}); left out, with every row "
-                                 "below it"))
+        findings.append(
+            _finding(
+                table,
+                "warning",
+                signature_from,
+                None,
+                None,
+                f"a signature block starts here (rows {_rows_text(rows)}); left out, with every row below it",
+            )
+        )
     return findings
 
 
@@ -355,9 +434,21 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
         return [table]
     event = keys.index("redcapeventname" if raw else "eventname")
     repeat = next((i for i, k in enumerate(keys) if k in ("redcaprepeatinstrument", "repeatinstrument")), None)
-    ignored = {i for i, k in enumerate(keys) if k in ("redcaprepeatinstance", "repeatinstance", "redcapdataaccessgroup",
-                                                       "dataaccessgroup", "redcapsurveyidentifier", "surveyidentifier")
-               or k.endswith("complete") or k.endswith("timestamp")}
+    ignored = {
+        i
+        for i, k in enumerate(keys)
+        if k
+        in (
+            "redcaprepeatinstance",
+            "repeatinstance",
+            "redcapdataaccessgroup",
+            "dataaccessgroup",
+            "redcapsurveyidentifier",
+            "surveyidentifier",
+        )
+        or k.endswith("complete")
+        or k.endswith("timestamp")
+    }
     said = [f"read as: a REDCap {'raw' if raw else 'labels'} export"]
     header = list(table.header)
     unread_checkboxes: list[str] = []
@@ -383,19 +474,35 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     table = replace(table, header=header, rows=rows)
     for i in sorted(ignored):
         if table.header[i] in unread_checkboxes:
-            _record(table, table.header[i], None, "unknown", "a REDCap checkbox whose option is not a field MedPath "
-                    "knows")
+            _record(
+                table, table.header[i], None, "unknown", "a REDCap checkbox whose option is not a field MedPath knows"
+            )
         else:
-            _record(table, table.header[i], None, "ignored", "REDCap bookkeeping (instance, data access group, "
-                    "form status or time stamp)")
+            _record(
+                table,
+                table.header[i],
+                None,
+                "ignored",
+                "REDCap bookkeeping (instance, data access group, form status or time stamp)",
+            )
     if repeat is not None:
-        _record(table, table.header[repeat], None, "ignored", "the REDCap repeating instrument: its rows are kept apart")
+        _record(
+            table, table.header[repeat], None, "ignored", "the REDCap repeating instrument: its rows are kept apart"
+        )
     notes: list[Finding] = []
     if unread_checkboxes:
-        notes.append(_finding(table, "warning", table.header_row, None, ", ".join(unread_checkboxes[:20]),
-                              f"{len(unread_checkboxes)} REDCap checkbox column(s) whose option is not a field MedPath "
-                              f"knows were not used: {_names(unread_checkboxes, 8)} (the option meanings are in the "
-                              "REDCap data dictionary)"))
+        notes.append(
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                None,
+                ", ".join(unread_checkboxes[:20]),
+                f"{len(unread_checkboxes)} REDCap checkbox column(s) whose option is not a field MedPath "
+                f"knows were not used: {_names(unread_checkboxes, 8)} (the option meanings are in the "
+                "REDCap data dictionary)",
+            )
+        )
     if any(k in ("redcapdataaccessgroup", "dataaccessgroup") for k in keys):
         said.append("the data access group is ignored")
     repeated: dict[str, list[int]]
@@ -410,27 +517,53 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
             visit_rows.add(n)
     for instrument, numbers in repeated.items():
         assert repeat is not None  # only a row with a repeating instrument is in ``repeated``
-        notes.append(_finding(table, "warning", numbers[0], table.header[repeat], instrument,
-                              f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
-                              f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
-                              "were not analysed"))
+        notes.append(
+            _finding(
+                table,
+                "warning",
+                numbers[0],
+                table.header[repeat],
+                instrument,
+                f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
+                f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
+                "were not analysed",
+            )
+        )
     record = next((i for i, k in enumerate(keys) if k == "recordid"), None)
-    other_ids = [i for i, h in enumerate(header) if i != record and i not in ignored
-                 and _ALL_ALIASES.get(normalise(h)) == "patient_id"]
+    other_ids = [
+        i
+        for i, h in enumerate(header)
+        if i != record and i not in ignored and _ALL_ALIASES.get(normalise(h)) == "patient_id"
+    ]
     if record is not None and other_ids:
         ignored |= set(other_ids)
         for i in other_ids:
-            _record(table, table.header[i], None, "not used", f"the patient id is the REDCap record id "
-                    f"('{table.header[record]}')")
-        notes.append(_finding(table, "warning", table.header_row, table.header[record], None,
-                              f"the patient id is the REDCap record id ('{table.header[record]}', which links the "
-                              f"events); {_names([header[i] for i in other_ids])} not used as the id"))
+            _record(
+                table,
+                table.header[i],
+                None,
+                "not used",
+                f"the patient id is the REDCap record id ('{table.header[record]}')",
+            )
+        notes.append(
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                table.header[record],
+                None,
+                f"the patient id is the REDCap record id ('{table.header[record]}', which links the "
+                f"events); {_names([header[i] for i in other_ids])} not used as the id",
+            )
+        )
     fields = {i: _ALL_ALIASES.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
     id_index = next((i for i, f in fields.items() if f == "patient_id"), None)
     parts = []
     if screening_rows:
         columns = [i for i, f in fields.items() if i != event and (f in SCREENING_ONLY or f == "bmd_tscore")]
-        part = _keep_columns(_keep_rows(table, screening_rows), [*([id_index] if id_index is not None else []), *columns])
+        part = _keep_columns(
+            _keep_rows(table, screening_rows), [*([id_index] if id_index is not None else []), *columns]
+        )
         parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "screening"), notes=()))
         said.append(f"the screening event's {len(screening_rows)} row(s) → the screening table")
     drop_from_visits = {i for i, f in fields.items() if f in SCREENING_ONLY}
@@ -447,6 +580,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
 
 # --- 4. a screening log keyed by screening number ----------------------------------------------------
 
+
 def _screening_log(table: RawTable) -> RawTable:
     keys = [normalise(h) for h in table.header]
     number = next((i for i, k in enumerate(keys) if k in SCREENING_NUMBER), None)
@@ -456,10 +590,18 @@ def _screening_log(table: RawTable) -> RawTable:
     if subject is None:
         header = list(table.header)
         header[number] = "Patient ID"
-        return _note(replace(table, header=header), _finding(
-            table, "warning", table.header_row, table.header[number], None,
-            f"read as: a screening log keyed by screening number; '{table.header[number]}' is read as the patient id "
-            "(no column links it to the subject ids of the visits: add one, e.g. 'ID Subjek')"))
+        return _note(
+            replace(table, header=header),
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                table.header[number],
+                None,
+                f"read as: a screening log keyed by screening number; '{table.header[number]}' is read as the patient id "
+                "(no column links it to the subject ids of the visits: add one, e.g. 'ID Subjek')",
+            ),
+        )
     rows, linked = [], 0
     for cells in table.rows:
         cells = list(cells)
@@ -471,14 +613,28 @@ def _screening_log(table: RawTable) -> RawTable:
             linked += 1
         rows.append(cells)
     number_name, subject_name = table.header[number], table.header[subject]
-    _record(table, number_name, "patient_id", "used", f"screening number: the id of candidates without a subject id "
-            f"in '{subject_name}'", "screening")
+    _record(
+        table,
+        number_name,
+        "patient_id",
+        "used",
+        f"screening number: the id of candidates without a subject id in '{subject_name}'",
+        "screening",
+    )
     table = _drop_columns(replace(table, rows=rows), {number})
-    return _note(table, _finding(
-        table, "warning", table.header_row, subject_name, None,
-        f"read as: a screening log keyed by screening number ('{number_name}'); '{subject_name}' links it to the "
-        f"visits: {linked} candidate(s) with a subject id are matched by it, the other {len(rows) - linked} keep "
-        "their screening number"))
+    return _note(
+        table,
+        _finding(
+            table,
+            "warning",
+            table.header_row,
+            subject_name,
+            None,
+            f"read as: a screening log keyed by screening number ('{number_name}'); '{subject_name}' links it to the "
+            f"visits: {linked} candidate(s) with a subject id are matched by it, the other {len(rows) - linked} keep "
+            "their screening number",
+        ),
+    )
 
 
 # --- 5. several columns that could be one field -----------------------------------------------------
@@ -511,7 +667,7 @@ def _region(key: str) -> tuple[str | None, str]:
             if name == "vertebra":
                 a, b = match.group(1), match.group(2)
                 name = f"L{a}-L{b}" if b else f"L{a}"
-            return name, key[:match.start()] + key[match.end():]
+            return name, key[: match.start()] + key[match.end() :]
     return None, key
 
 
@@ -527,13 +683,14 @@ def _column_field(index: int, name: str) -> _Column | None:
             return _Column(index, name, found, "", region if found in _BMD_FIELDS else None, is_correction(name))
     for candidate in candidates:
         for prefix in _OUTCOME_PREFIXES:
-            tail = candidate[len(prefix):]
+            tail = candidate[len(prefix) :]
             if candidate.startswith(prefix) and tail:
                 visit = parse_visit_label(tail)
                 if visit is not None:
                     found = OUTCOME_ALIASES[prefix]
-                    return _Column(index, name, found, visit[0], region if found in _BMD_FIELDS else None,
-                                   is_correction(name))
+                    return _Column(
+                        index, name, found, visit[0], region if found in _BMD_FIELDS else None, is_correction(name)
+                    )
     return None
 
 
@@ -578,9 +735,17 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
     corrected = [c for c in candidates if c.corrected]
     if corrected and len(corrected) < len(candidates):
         originals = [c for c in candidates if not c.corrected]
-        notes.append(_finding(table, "warning", row, corrected[0].name if len(corrected) == 1 else None, None,
-                              f"{_names([c.name for c in corrected])} marked as a correction supersede(s) "
-                              f"{_names([c.name for c in originals])} for the {what}; the original was not read"))
+        notes.append(
+            _finding(
+                table,
+                "warning",
+                row,
+                corrected[0].name if len(corrected) == 1 else None,
+                None,
+                f"{_names([c.name for c in corrected])} marked as a correction supersede(s) "
+                f"{_names([c.name for c in originals])} for the {what}; the original was not read",
+            )
+        )
         candidates = corrected
     if field_name in _BMD_FIELDS and any(c.region for c in candidates):
         total = [c for c in candidates if c.region == "L1-L4"]
@@ -591,37 +756,71 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             chosen = total[0] if total else plain[0]
             others = [c for c in candidates if c is not chosen]
             spine = "spine T-score" if field_name == "bmd_tscore" else "spine BMD"
-            reason = (f"the protocol's {spine} is the L1-L4 total" if chosen in total
-                      else "the other columns are other sites, not the spine")
+            reason = (
+                f"the protocol's {spine} is the L1-L4 total"
+                if chosen in total
+                else "the other columns are other sites, not the spine"
+            )
             if others:
-                notes.append(_finding(table, "warning", row, chosen.name, None,
-                                      f"the {what} is read from '{chosen.name}' ({reason}); not used: "
-                                      f"{_names([c.name for c in others])}"))
+                notes.append(
+                    _finding(
+                        table,
+                        "warning",
+                        row,
+                        chosen.name,
+                        None,
+                        f"the {what} is read from '{chosen.name}' ({reason}); not used: "
+                        f"{_names([c.name for c in others])}",
+                    )
+                )
             return {c.index for c in group if c is not chosen}
         if total:
             candidates = total
         else:
             site = [c for c in candidates if c not in plain]
             if not plain:
-                notes.append(_finding(table, "error", row, None, ", ".join(c.name for c in candidates),
-                                      f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
-                                      "are single vertebrae or other sites, which MedPath does not analyse as the spine "
-                                      "value. If one of them is the value to analyse, rename it "
-                                      f"'{'T-score' if field_name == 'bmd_tscore' else 'BMD'} L1-L4'; none was read"))
+                notes.append(
+                    _finding(
+                        table,
+                        "error",
+                        row,
+                        None,
+                        ", ".join(c.name for c in candidates),
+                        f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
+                        "are single vertebrae or other sites, which MedPath does not analyse as the spine "
+                        "value. If one of them is the value to analyse, rename it "
+                        f"'{'T-score' if field_name == 'bmd_tscore' else 'BMD'} L1-L4'; none was read",
+                    )
+                )
                 return {c.index for c in group}
             candidates = plain
     if len(candidates) > 1 and _same_values(table, candidates):
-        notes.append(_finding(table, "warning", row, candidates[0].name, None,
-                              f"{_names([c.name for c in candidates])} hold the same values in every row; read once "
-                              f"as the {what}"))
+        notes.append(
+            _finding(
+                table,
+                "warning",
+                row,
+                candidates[0].name,
+                None,
+                f"{_names([c.name for c in candidates])} hold the same values in every row; read once as the {what}",
+            )
+        )
         return {c.index for c in group if c is not candidates[0]}
     if len(candidates) == 1:
         return {c.index for c in group if c is not candidates[0]}
-    notes.append(_finding(table, "error", row, None, ", ".join(c.name for c in candidates),
-                          f"{len(candidates)} columns could be the {what}: {_names([c.name for c in candidates])}; "
-                          "MedPath does not guess which to read. Keep the one to analyse and delete or rename the "
-                          "others (e.g. add 'old' to the name), or mark the right one as a correction "
-                          "('... (koreksi)'); none was read"))
+    notes.append(
+        _finding(
+            table,
+            "error",
+            row,
+            None,
+            ", ".join(c.name for c in candidates),
+            f"{len(candidates)} columns could be the {what}: {_names([c.name for c in candidates])}; "
+            "MedPath does not guess which to read. Keep the one to analyse and delete or rename the "
+            "others (e.g. add 'old' to the name), or mark the right one as a correction "
+            "('... (koreksi)'); none was read",
+        )
+    )
     return {c.index for c in group}
 
 
@@ -647,6 +846,7 @@ def _comparable(value: object) -> object:
 
 # --- 6. one sheet holding screening and visits -----------------------------------------------------
 
+
 def _both_tables(table: RawTable) -> tuple[int, list[_Column], list[_Column]] | None:
     """(id column, screening columns, time columns) when one sheet holds screening and visits, else None."""
     columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
@@ -669,18 +869,33 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
     visit_columns = [i for i in range(len(table.header)) if i != id_index and i not in {c.index for c in screening}]
     visits = _keep_columns(table, [id_index, *visit_columns])
     data_columns = [k for k, i in enumerate(visit_columns, start=1) if i not in {c.index for c in time}]
-    with_values = {n for cells, n in zip(visits.rows, visits.row_numbers)
-                   if any(not _blank(_cell(cells, k)) and not is_missing(_cell(cells, k)) for k in data_columns)}
+    with_values = {
+        n
+        for cells, n in zip(visits.rows, visits.row_numbers)
+        if any(not _blank(_cell(cells, k)) and not is_missing(_cell(cells, k)) for k in data_columns)
+    }
     visits = _keep_rows(visits, with_values)
     names = _names([c.name for c in screening], 6)
     if not keep_screening:
         for c in screening:
-            _record(table, c.name, None, "not used", "a screening column of a sheet that also holds visits: the file "
-                    "has a screening table")
-        message = (f"the screening columns of this sheet ({names}) were not used: the file has a screening table; "
-                   f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)")
-        return [replace(visits, sheet=SheetLabel(table.sheet or "", "visits"),
-                        notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)))]
+            _record(
+                table,
+                c.name,
+                None,
+                "not used",
+                "a screening column of a sheet that also holds visits: the file has a screening table",
+            )
+        message = (
+            f"the screening columns of this sheet ({names}) were not used: the file has a screening table; "
+            f"{len(visit_columns)} column(s) → the visits table ({len(visits.rows)} row(s) with visit values)"
+        )
+        return [
+            replace(
+                visits,
+                sheet=SheetLabel(table.sheet or "", "visits"),
+                notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)),
+            )
+        ]
     screen = _keep_columns(table, [id_index, *(c.index for c in screening)])
     if time:  # screening cells repeated on each visit row: read once per patient when they are the same
         seen, keep = set(), set()
@@ -690,16 +905,22 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
                 seen.add(key)
                 keep.add(n)
         screen = _keep_rows(screen, keep)
-    message = (f"read as: one sheet holding screening and visits: {len(screening)} column(s) ({names}) → the "
-               f"screening table ({len(screen.rows)} row(s)); {len(visit_columns)} column(s) → the visits table "
-               f"({len(visits.rows)} row(s) with visit values)")
-    screen = replace(screen, sheet=SheetLabel(table.sheet or "", "screening"),
-                     notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)))
+    message = (
+        f"read as: one sheet holding screening and visits: {len(screening)} column(s) ({names}) → the "
+        f"screening table ({len(screen.rows)} row(s)); {len(visit_columns)} column(s) → the visits table "
+        f"({len(visits.rows)} row(s) with visit values)"
+    )
+    screen = replace(
+        screen,
+        sheet=SheetLabel(table.sheet or "", "screening"),
+        notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)),
+    )
     visits = replace(visits, sheet=SheetLabel(table.sheet or "", "visits"), notes=())
     return [screen, visits]
 
 
 # --- 7. one sheet per visit; visit dates -------------------------------------------------------------
+
 
 def _per_visit_sheets(out: Arranged) -> None:
     found = []
@@ -713,17 +934,28 @@ def _per_visit_sheets(out: Arranged) -> None:
         names = {c.field for c in fields if not c.slot}
         if "patient_id" not in names or not names & set(OUTCOMES) or names & _TIME or any(c.slot for c in fields):
             continue
-        out.tables[k] = replace(_add_column(table, AddedHeader("Visit"), [str(table.sheet)] * len(table.rows)),
-                                sheet=SheetLabel(str(table.sheet), "visits"))
+        out.tables[k] = replace(
+            _add_column(table, AddedHeader("Visit"), [str(table.sheet)] * len(table.rows)),
+            sheet=SheetLabel(str(table.sheet), "visits"),
+        )
         found.append((k, table, visit))
     if not found:
         return
     for k, _, _ in found:
         out.groups[k] = "per-visit sheets"
     first = found[0][1]
-    out.findings.append(Finding("warning", first.file, None, None, None, None,
-                                "read as: one sheet per visit, the visit from the sheet name: " +
-                                ", ".join(f"'{t.sheet}' → {v[0]}" for _, t, v in found)))
+    out.findings.append(
+        Finding(
+            "warning",
+            first.file,
+            None,
+            None,
+            None,
+            None,
+            "read as: one sheet per visit, the visit from the sheet name: "
+            + ", ".join(f"'{t.sheet}' → {v[0]}" for _, t, v in found),
+        )
+    )
 
 
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
@@ -775,13 +1007,32 @@ def _visit_dates(table: RawTable) -> RawTable:
         pid = _cell(cells, id_index)
         if date is None:
             days.append(None)
-            notes.append(_finding(table, "error", n, table.header[date_index], _cell(cells, date_index),
-                                  "the visit date cannot be read (expected a date such as 15/01/2026)"))
+            notes.append(
+                _finding(
+                    table,
+                    "error",
+                    n,
+                    table.header[date_index],
+                    _cell(cells, date_index),
+                    "the visit date cannot be read (expected a date such as 15/01/2026)",
+                )
+            )
         else:
             days.append(float((date - first[pid]).days) if pid in first else None)
-    message = (f"read as: visit dates in '{table.header[date_index]}': each visit's month is counted from the "
-               "patient's first visit (baseline), days 0-14 exact, from day 15 on the nearest whole month")
-    _record(table, table.header[date_index], "date", "used", "visit dates: the month is counted from the patient's "
-            "first visit", "visits")
-    return _note(_drop_columns(_add_column(table, AddedHeader("days since baseline"), days), {date_index}),
-                 _finding(table, "warning", table.header_row, table.header[date_index], None, message), *notes)
+    message = (
+        f"read as: visit dates in '{table.header[date_index]}': each visit's month is counted from the "
+        "patient's first visit (baseline), days 0-14 exact, from day 15 on the nearest whole month"
+    )
+    _record(
+        table,
+        table.header[date_index],
+        "date",
+        "used",
+        "visit dates: the month is counted from the patient's first visit",
+        "visits",
+    )
+    return _note(
+        _drop_columns(_add_column(table, AddedHeader("days since baseline"), days), {date_index}),
+        _finding(table, "warning", table.header_row, table.header[date_index], None, message),
+        *notes,
+    )

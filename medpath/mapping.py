@@ -58,8 +58,12 @@ SECTIONS = ("columns", "values", "sheets")
 MAX_PROFILE_BYTES = 1024 * 1024
 
 #: What a ``values`` entry may translate a text to, per kind of field.
-_WORDS = {"yes_no": ("yes", "no"), "test": ("positive", "negative"), "consent": ("signed", "declined", "pending"),
-          "sex": ("M", "F")}
+_WORDS = {
+    "yes_no": ("yes", "no"),
+    "test": ("positive", "negative"),
+    "consent": ("signed", "declined", "pending"),
+    "sex": ("M", "F"),
+}
 MISSING_WORD = "missing"
 
 
@@ -102,7 +106,7 @@ def _wide_field(name: str) -> tuple[str, str] | None:
     """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
     for key in sorted(OUTCOMES, key=len, reverse=True):
         if name.startswith(key + " ") or name.startswith(key + "_"):
-            visit = parse_visit_label(name[len(key) + 1:])
+            visit = parse_visit_label(name[len(key) + 1 :])
             if visit is not None:
                 return key, visit[0]
     return None
@@ -127,6 +131,7 @@ class Profile:
 
     def as_dict(self) -> dict:
         """The profile in its own format (``missing`` for None), as written by ``to_yaml``."""
+
         def shown(value: object) -> object:
             if value is None:
                 return MISSING_WORD
@@ -145,10 +150,15 @@ class Profile:
 
     def to_yaml(self) -> str:
         """The profile as the small, human-readable YAML file the Data page offers for download."""
-        head = ("# MedPath mapping profile: upload it with next month's export (Data page), or\n"
-                "# python -m medpath summary FILE --mapping THIS_FILE. Format: README, 'Mapping profile'.\n")
-        body = yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False,
-                              width=120) if self else "{}\n"
+        head = (
+            "# MedPath mapping profile: upload it with next month's export (Data page), or\n"
+            "# python -m medpath summary FILE --mapping THIS_FILE. Format: README, 'Mapping profile'.\n"
+        )
+        body = (
+            yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+            if self
+            else "{}\n"
+        )
         return head + body
 
     def column_rule(self, sheet: str | None, header: str) -> str | None:
@@ -219,20 +229,30 @@ class ProfileError(ValueError):
 
     def findings(self) -> list[Finding]:
         """One error finding per problem (the file is the profile, the row its line)."""
-        return [Finding("error", self.name, None, p.line, None, None, f"mapping profile: {p.message}")
-                for p in self.problems]
+        return [
+            Finding("error", self.name, None, p.line, None, None, f"mapping profile: {p.message}")
+            for p in self.problems
+        ]
 
 
 def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
     """The profile in ``data`` (YAML, or JSON); ``ProfileError`` names the line of every problem."""
     if isinstance(data, bytes):
         if len(data) > MAX_PROFILE_BYTES:
-            raise ProfileError(name, [ProfileProblem(None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping "
-                                                           "profile is a small text file")])
+            raise ProfileError(
+                name,
+                [
+                    ProfileProblem(
+                        None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping profile is a small text file"
+                    )
+                ],
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ProfileError(name, [ProfileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]) from None
+            raise ProfileError(
+                name, [ProfileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]
+            ) from None
     else:
         text = data
     if text.lstrip().startswith(("{", "[")):
@@ -246,8 +266,9 @@ def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(name, [ProfileProblem(mark.line + 1 if mark else None,
-                                                 f"not valid YAML: {problem}")]) from None
+        raise ProfileError(
+            name, [ProfileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+        ) from None
     return _Builder(name).build(root)
 
 
@@ -294,8 +315,10 @@ class _Builder:
 
     def build(self, root: yaml.Node | None) -> Profile:
         if root is None:
-            raise ProfileError(self.name, [ProfileProblem(None, "the profile is empty (expected the keys "
-                                                                 "columns, values and/or sheets)")])
+            raise ProfileError(
+                self.name,
+                [ProfileProblem(None, "the profile is empty (expected the keys columns, values and/or sheets)")],
+            )
         columns: dict[str, str] = {}
         values: dict[str, dict[str, object]] = {}
         sheets: dict[str, str] = {}
@@ -307,8 +330,11 @@ class _Builder:
             elif key == "sheets":
                 sheets = self.sheets(node)
             else:
-                self.problem(key_node, f"unknown key '{key}'{_did_you_mean(key, SECTIONS)}; a profile has the keys "
-                                       "columns, values and sheets")
+                self.problem(
+                    key_node,
+                    f"unknown key '{key}'{_did_you_mean(key, SECTIONS)}; a profile has the keys "
+                    "columns, values and sheets",
+                )
         if self.problems:
             raise ProfileError(self.name, self.problems)
         return Profile(columns, values, sheets, self.name, self.lines)
@@ -324,9 +350,12 @@ class _Builder:
                 continue
             checked = _field_name(target)
             if checked is None:
-                self.problem(value, f"unknown field '{target}' for column '{header}'"
-                                    f"{_did_you_mean(target, (*FIELDS, IGNORE))}; a field is one of "
-                                    f"{', '.join(FIELDS)}, an outcome at a visit (e.g. 'vas month 6'), or ignore")
+                self.problem(
+                    value,
+                    f"unknown field '{target}' for column '{header}'"
+                    f"{_did_you_mean(target, (*FIELDS, IGNORE))}; a field is one of "
+                    f"{', '.join(FIELDS)}, an outcome at a visit (e.g. 'vas month 6'), or ignore",
+                )
                 continue
             out[header] = checked
             self.lines[("columns", header)] = _line(key_node)
@@ -341,8 +370,11 @@ class _Builder:
                 self.problem(key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, FIELDS)}")
                 continue
             if kind is None:
-                self.problem(key_node, f"the values of '{field_name}' cannot be translated (only yes/no, test, "
-                                       "consent, sex, visit, number and id fields can)")
+                self.problem(
+                    key_node,
+                    f"the values of '{field_name}' cannot be translated (only yes/no, test, "
+                    "consent, sex, visit, number and id fields can)",
+                )
                 continue
             translated: dict[str, object] = {}
             for text, text_node, value in self.pairs(texts, f"the values of '{field_name}'"):
@@ -351,8 +383,9 @@ class _Builder:
                     continue
                 ok, result = _translate(kind, written)
                 if not ok:
-                    self.problem(value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected "
-                                        f"{result}")
+                    self.problem(
+                        value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected {result}"
+                    )
                     continue
                 translated[text] = result
                 self.lines[("values", f"{field_name}:{text}")] = _line(text_node)
@@ -371,8 +404,11 @@ class _Builder:
             elif (visit := parse_visit_label(written)) is not None:
                 out[sheet] = visit[0]
             else:
-                self.problem(value, f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
-                                    "ignore, or a visit label such as baseline or month 3")
+                self.problem(
+                    value,
+                    f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
+                    "ignore, or a visit label such as baseline or month 3",
+                )
                 continue
             self.lines[("sheets", sheet)] = _line(key_node)
         return out
@@ -389,7 +425,7 @@ def _field_name(text: str) -> str | None:
             return name
     for name in OUTCOMES:
         if key.startswith(normalise(name)):
-            rest = text.strip()[len(name):].strip(" _-") if text.lower().startswith(name) else None
+            rest = text.strip()[len(name) :].strip(" _-") if text.lower().startswith(name) else None
             visit = parse_visit_label(rest) if rest else None
             if visit is not None:
                 return f"{name} {visit[0]}"
@@ -428,11 +464,19 @@ def _translate(kind: str, written: str) -> tuple[bool, object]:
 # --- applying a profile to raw tables (called by medpath.layouts.arrange) ---------------------------------
 
 
-def column_record(table: RawTable, header: str, field_name: str | None, status: str, note: str,
-                  kind: str | None = None) -> dict:
+def column_record(
+    table: RawTable, header: str, field_name: str | None, status: str, note: str, kind: str | None = None
+) -> dict:
     """One row of ``Study.columns`` (``model.COLUMN_FIELDS``)."""
-    return {"file": table.file, "sheet": None if table.sheet is None else str(table.sheet) or None,
-            "header": str(header), "field": field_name, "table": kind, "status": status, "note": note}
+    return {
+        "file": table.file,
+        "sheet": None if table.sheet is None else str(table.sheet) or None,
+        "header": str(header),
+        "field": field_name,
+        "table": kind,
+        "status": status,
+        "note": note,
+    }
 
 
 def apply_sheet(profile: Profile | None, table: RawTable) -> str | None:
@@ -449,8 +493,12 @@ def mark_sheet(table: RawTable, rule: str) -> RawTable:
         return replace(table, sheet=SheetLabel(str(table.sheet or ""), "visits"))
     width = len(table.header)
     rows = [[*(cells[:width] + [None] * (width - len(cells))), rule] for cells in table.rows]
-    return replace(table, header=[*table.header, AddedHeader("Visit")], rows=rows,
-                   sheet=SheetLabel(str(table.sheet or ""), "visits"))
+    return replace(
+        table,
+        header=[*table.header, AddedHeader("Visit")],
+        rows=rows,
+        sheet=SheetLabel(str(table.sheet or ""), "visits"),
+    )
 
 
 def apply_columns(profile: Profile | None, table: RawTable) -> tuple[RawTable, list[dict]]:
@@ -479,13 +527,23 @@ def apply_columns(profile: Profile | None, table: RawTable) -> tuple[RawTable, l
         if i in drop or isinstance(header[i], FieldHeader):
             continue
         key = normalise(name)
-        known = SCREENING_ALIASES.get(key) or VISIT_ALIASES.get(key) or ("date" if key in VISIT_DATE else None) \
+        known = (
+            SCREENING_ALIASES.get(key)
+            or VISIT_ALIASES.get(key)
+            or ("date" if key in VISIT_DATE else None)
             or ("screening_number" if key in SCREENING_NUMBER else None)
+        )
         if known in assigned:
             drop.add(i)
-            records.append(column_record(table, name, None, "superseded",
-                                         f"the mapping profile reads {label(known)} from "
-                                         f"'{table.header[assigned[known]]}'"))
+            records.append(
+                column_record(
+                    table,
+                    name,
+                    None,
+                    "superseded",
+                    f"the mapping profile reads {label(known)} from '{table.header[assigned[known]]}'",
+                )
+            )
     table = replace(table, header=header)
     if drop:
         keep = [i for i in range(len(header)) if i not in drop]
@@ -506,7 +564,7 @@ def header_field(name: str) -> str | None:
     if key in SCREENING_NUMBER:
         return "screening_number"
     for prefix in sorted(OUTCOME_ALIASES, key=len, reverse=True):
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
             return OUTCOME_ALIASES[prefix]
     return None
@@ -534,9 +592,14 @@ def apply_values(profile: Profile | None, table: RawTable) -> tuple[RawTable, di
                     counter[(str(shown), value)] = counter.get((str(shown), value), 0) + 1
                     cells[i] = value
         rows.append(cells)
-    notes = {str(table.header[i]): "values translated by the mapping profile: " + ", ".join(
-        f"'{text}' → {MISSING_WORD if value is None else value} ({n} cell{'s' if n > 1 else ''})"
-        for (text, value), n in counter.items()) for i, counter in counts.items()}
+    notes = {
+        str(table.header[i]): "values translated by the mapping profile: "
+        + ", ".join(
+            f"'{text}' → {MISSING_WORD if value is None else value} ({n} cell{'s' if n > 1 else ''})"
+            for (text, value), n in counter.items()
+        )
+        for i, counter in counts.items()
+    }
     return replace(table, rows=rows), notes
 
 
@@ -658,7 +721,8 @@ def _fits(field_name: str, values: list[object]) -> float:
         ok = sum(parse_date(v) is not None for v in present)
     elif kind == "number":
         bounds = {"age": (0, 120), "month": (0, 240), "day": (0, 7300)}.get(
-            field_name, OUTCOMES[field_name].valid_range if field_name in OUTCOMES else (float("-inf"), float("inf")))
+            field_name, OUTCOMES[field_name].valid_range if field_name in OUTCOMES else (float("-inf"), float("inf"))
+        )
         if field_name == "vas":
             bounds = (0, 100)  # millimetres are rescaled
         read = number_reader(field_name)
@@ -751,14 +815,25 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
         marked = mark_sheet(mapped, rule) if rule else mapped
         kind = classify(marked)
         if kind is None:  # decide by the columns' likely fields
-            votes = {k: sum(max((_header_score(normalise(h), f) for f in _TABLE_FIELDS[k] if f != "patient_id"),
-                                default=0) >= 0.75 for h in table.header) for k in _TABLE_FIELDS}
+            votes = {
+                k: sum(
+                    max((_header_score(normalise(h), f) for f in _TABLE_FIELDS[k] if f != "patient_id"), default=0)
+                    >= 0.75
+                    for h in table.header
+                )
+                for k in _TABLE_FIELDS
+            }
             kind = max(votes, key=lambda k: votes[k]) if any(votes.values()) else None
         sheets.append(SheetGuess(table.file, table.sheet, kind, tuple(map(str, table.header))))
         for index, name in enumerate(marked.header):
             if not isinstance(name, AddedHeader) and str(name).strip():
-                column = Candidate(table.file, None if table.sheet is None else str(table.sheet), str(name), 0.0,
-                                   _samples(_column(marked, index)))
+                column = Candidate(
+                    table.file,
+                    None if table.sheet is None else str(table.sheet),
+                    str(name),
+                    0.0,
+                    _samples(_column(marked, index)),
+                )
                 every.setdefault(column.key, column)
         if kind is None:
             continue
@@ -778,15 +853,23 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
                     score = _header_score(own, f) * _fits(f, values)
                 if score >= GUESS_CUTOFF:
                     candidates.setdefault((kind, f), []).append(
-                        Candidate(table.file, None if table.sheet is None else str(table.sheet), str(name), score,
-                                  _samples(values)))
+                        Candidate(
+                            table.file,
+                            None if table.sheet is None else str(table.sheet),
+                            str(name),
+                            score,
+                            _samples(values),
+                        )
+                    )
     guesses = []
     claimed: dict[str, str] = {}
     for kind, fields in _TABLE_FIELDS.items():
         for f in fields:
             found = sorted(candidates.get((kind, f), []), key=lambda c: -c.score)
             best = found[0] if found else None
-            guesses.append(Guess(kind, f, best, tuple(found), bool(best and best.header in recognised.get((kind, f), ()))))
+            guesses.append(
+                Guess(kind, f, best, tuple(found), bool(best and best.header in recognised.get((kind, f), ())))
+            )
             if best is not None:
                 claimed.setdefault(best.key, f)
     # one column is one field: a column best for two fields keeps the better match, the other moves on
@@ -796,14 +879,15 @@ def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = Non
             other = next((x for x in guesses if x.table == g.table and x.field == claimed[g.best.key]), None)
             if other is not None and other.best is not None and other.best.score >= g.best.score:
                 rest = tuple(c for c in g.candidates if c.key not in claimed or claimed[c.key] == g.field)
-                g = replace(g, best=rest[0] if rest else None, candidates=rest,
-                            recognised=bool(rest) and g.recognised)
+                g = replace(g, best=rest[0] if rest else None, candidates=rest, recognised=bool(rest) and g.recognised)
         final.append(g)
     unknown = _unknown_values(tables, final, profile)
     return MappingGuess(tuple(sheets), tuple(final), unknown, every)
 
 
-def _unknown_values(tables: list[RawTable], guesses: list[Guess], profile: Profile | None) -> dict[str, tuple[str, ...]]:
+def _unknown_values(
+    tables: list[RawTable], guesses: list[Guess], profile: Profile | None
+) -> dict[str, tuple[str, ...]]:
     """Per category field, the distinct texts of its best column that its reader does not understand."""
     out: dict[str, tuple[str, ...]] = {}
     by_key = {(t.file, None if t.sheet is None else str(t.sheet)): t for t in tables}
@@ -841,9 +925,13 @@ def _understood(kind: str, raw: object) -> bool:
         return False
 
 
-def profile_from_choices(choices: dict[tuple[str, str], Candidate | None], guess: MappingGuess,
-                         values: dict[str, dict[str, str]], sheets: dict[str, str],
-                         base: Profile | None = None) -> Profile:
+def profile_from_choices(
+    choices: dict[tuple[str, str], Candidate | None],
+    guess: MappingGuess,
+    values: dict[str, dict[str, str]],
+    sheets: dict[str, str],
+    base: Profile | None = None,
+) -> Profile:
     """The profile the mapping step's choices make: a column entry for every chosen column MedPath would not read
     as that field by itself (``Sheet!Header`` where the header is in several sheets), the value translations, and
     the sheet rules. ``choices``: (table, field) -> the chosen column (None: not in the file)."""

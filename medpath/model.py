@@ -63,8 +63,13 @@ def empty_columns() -> pd.DataFrame:
 
 def empty_left_out() -> pd.DataFrame:
     """A ``Study.left_out_values`` table with no rows."""
-    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "month" else "int64" if c == "source_row" else "object")
-                         for c in LEFT_OUT_COLUMNS})
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="float64" if c == "month" else "int64" if c == "source_row" else "object")
+            for c in LEFT_OUT_COLUMNS
+        }
+    )
+
 
 HISTORY_COLUMNS = (
     "autoimmune_disease",
@@ -189,6 +194,7 @@ class Study:
         it was read as, or why not, so a run can be reproduced from its output."""
         rows = self.columns.astype(object).where(self.columns.notna(), None).to_dict("records")
         return {"profile": self.profile, "columns": rows}
+
     #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
     adverse_events: pd.DataFrame | None = None
     disposition: pd.DataFrame | None = None

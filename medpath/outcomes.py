@@ -20,8 +20,19 @@ from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
 from medpath.values import month_label
 from medpath.wording import details_rows, direction_counts, plain_sentence
 
-__all__ = ["OutcomeComparison", "compare_visits", "details_table", "direction_counts", "expected_direction",
-           "followup_months", "headline", "plain_language", "plain_sentence", "primary_analysis", "summary_table"]
+__all__ = [
+    "OutcomeComparison",
+    "compare_visits",
+    "details_table",
+    "direction_counts",
+    "expected_direction",
+    "followup_months",
+    "headline",
+    "plain_language",
+    "plain_sentence",
+    "primary_analysis",
+    "summary_table",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,8 +136,9 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
             elif math.isnan(value[i]):
                 problems.append(f"{label} not measured at {where}")
         unpaired[ids[i]] = "; ".join(problems)
-    changes = pd.DataFrame({"patient_id": ids[usable].tolist(), "baseline": at[0][2][usable],
-                            "followup": at[1][2][usable]})
+    changes = pd.DataFrame(
+        {"patient_id": ids[usable].tolist(), "baseline": at[0][2][usable], "followup": at[1][2][usable]}
+    )
     changes["change"] = stats.paired_differences(changes["baseline"], changes["followup"])
     return changes, unpaired
 
@@ -191,13 +203,16 @@ def primary_analysis(
         if key in visits.columns and visits[key].notna().any()
     }
     adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
+
     def left_out(key: str, c: OutcomeComparison) -> str:
         if lost is None:
             return ""
         return "; ".join(text for text in (lost(key, c.baseline_month), lost(key, c.followup_month)) if text)
 
-    return {key: replace(c, p_holm=float(p), left_out=left_out(key, c))
-            for (key, c), p in zip(comparisons.items(), adjusted)}
+    return {
+        key: replace(c, p_holm=float(p), left_out=left_out(key, c))
+        for (key, c), p in zip(comparisons.items(), adjusted)
+    }
 
 
 def plain_language(comparison: OutcomeComparison) -> list[str]:
@@ -210,15 +225,25 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
         left_out = ", ".join(f"{pid} ({why})" for pid, why in c.unpaired.items())
         sentences.append(f"{len(c.unpaired)} patient(s) could not be paired: {left_out}.")
     if c.n_pairs == 0:
-        sentences.append(f"No patient has {label} at both {month_label(c.baseline_month)} and "
-                         f"{month_label(c.followup_month)}; nothing can be tested.")
+        sentences.append(
+            f"No patient has {label} at both {month_label(c.baseline_month)} and "
+            f"{month_label(c.followup_month)}; nothing can be tested."
+        )
     else:
-        sides = {"two-sided": "two-sided", "greater": "one-sided, expecting an increase",
-                 "less": "one-sided, expecting a decrease"}[w.alternative]
-        handling = {"wilcox": "dropped before ranking (Wilcoxon)",
-                    "pratt": "ranked with the others, then their ranks dropped (Pratt)"}[w.zero_method]
-        how = ("exact (all sign assignments enumerated)" if w.method == "exact"
-               else "normal approximation with tie and continuity corrections")
+        sides = {
+            "two-sided": "two-sided",
+            "greater": "one-sided, expecting an increase",
+            "less": "one-sided, expecting a decrease",
+        }[w.alternative]
+        handling = {
+            "wilcox": "dropped before ranking (Wilcoxon)",
+            "pratt": "ranked with the others, then their ranks dropped (Pratt)",
+        }[w.zero_method]
+        how = (
+            "exact (all sign assignments enumerated)"
+            if w.method == "exact"
+            else "normal approximation with tie and continuity corrections"
+        )
         zeros = f"{w.n_zero} zero change(s) {handling}" if w.n_zero else "no zero changes"
         sentences.append(
             f"Change in {label} {span} in {c.n_pairs} paired patient(s): Wilcoxon signed-rank test, "
@@ -226,21 +251,26 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
         )
         pairs = f"{w.n_used} non-zero change(s)" if w.n_zero else f"{c.n_pairs} pair(s)"
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
-        floor = (f"With {pairs}, the smallest {side} p-value any result can reach is "
-                 f"{c.min_attainable_p:g}")
+        floor = f"With {pairs}, the smallest {side} p-value any result can reach is {c.min_attainable_p:g}"
         sentences.append(floor + (" — so p < 0.05 is impossible." if c.min_attainable_p >= 0.05 else "."))
         if hl.ci_level < hl.requested_level:  # only the widest interval falls short
-            sentences.append(f"The widest interval {hl.n} pairs allow has {percent(hl.ci_level)} "
-                             f"confidence; it is reported as such, not as {percent(hl.requested_level)}.")
+            sentences.append(
+                f"The widest interval {hl.n} pairs allow has {percent(hl.ci_level)} "
+                f"confidence; it is reported as such, not as {percent(hl.requested_level)}."
+            )
         else:
-            sentences.append(f"The interval for the median change has {percent(hl.ci_level)} "
-                             f"confidence, the nearest level {hl.n} pairs allow at or above the "
-                             f"requested {percent(hl.requested_level)}.")
+            sentences.append(
+                f"The interval for the median change has {percent(hl.ci_level)} "
+                f"confidence, the nearest level {hl.n} pairs allow at or above the "
+                f"requested {percent(hl.requested_level)}."
+            )
     if c.p_holm is not None:
         sentences.append(f"Holm-adjusted across the primary outcomes, p = {p_value(c.p_holm)}.")
     sentences.append("A non-significant result is not evidence of no effect.")
-    sentences.append("These analyses are exploratory (single group, no control): a change from "
-                     "baseline cannot be attributed to the treatment.")
+    sentences.append(
+        "These analyses are exploratory (single group, no control): a change from "
+        "baseline cannot be attributed to the treatment."
+    )
     return sentences
 
 
@@ -255,10 +285,12 @@ def headline(comparison: OutcomeComparison) -> str:
     span = f"{month_label(c.baseline_month)} → {month_label(c.followup_month)}"
     if c.n_pairs == 0:
         return f"{outcome.label}, {span}: no patient has values at both visits; nothing can be tested"
-    line = (f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
-            f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
-            f"{number(hl.ci_high, True)}); {w.method} Wilcoxon p = {p_value(w.p_value)}, "
-            f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}")
+    line = (
+        f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
+        f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
+        f"{number(hl.ci_high, True)}); {w.method} Wilcoxon p = {p_value(w.p_value)}, "
+        f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}"
+    )
     if c.p_holm is not None:
         line += f"; Holm-adjusted p = {p_value(c.p_holm)}"
     lost = f" ({c.left_out})" if c.left_out else ""
@@ -277,8 +309,12 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
         ("Patients with both values", f"{c.n_pairs}"),
         (f"Median at {start}", number(s.before.median)),
         (f"Median at {end}", number(s.after.median)),
-        ("Median change (range)", f"{number(c.median_change, True)} ({number(change.min(), True)} to "
-                                  f"{number(change.max(), True)})" if c.n_pairs else "–"),
+        (
+            "Median change (range)",
+            f"{number(c.median_change, True)} ({number(change.min(), True)} to {number(change.max(), True)})"
+            if c.n_pairs
+            else "–",
+        ),
         ("Up / down / unchanged", f"{counts.up} / {counts.down} / {counts.unchanged}"),
         (f"Wilcoxon p-value ({'two-sided' if w.alternative == 'two-sided' else 'one-sided'})", p_value(w.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),
@@ -287,6 +323,6 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
 
 
 def details_table(comparison: OutcomeComparison) -> pd.DataFrame:
-    """"Statistical details": every estimate, interval, test, effect size and adjustment as rows of
+    """ "Statistical details": every estimate, interval, test, effect size and adjustment as rows of
     (measure, value, meaning) -- each with a one-line explanation of the term."""
     return pd.DataFrame(details_rows(comparison), columns=["measure", "value", "meaning"])

@@ -16,8 +16,15 @@ from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
 from medpath.secondary import DEFAULT_LSC, LABEL, LSC_NOTE, lsc_counts, lsc_table, secondary_analysis, secondary_json
 
 
-def paper_json(study: Study, eligibility: Eligibility | None = None, *, followup_month: float = PRIMARY_MONTH,
-               alternative: str = "two-sided", zero_method: str = "wilcox", lsc: float = DEFAULT_LSC) -> dict:
+def paper_json(
+    study: Study,
+    eligibility: Eligibility | None = None,
+    *,
+    followup_month: float = PRIMARY_MONTH,
+    alternative: str = "two-sided",
+    zero_method: str = "wilcox",
+    lsc: float = DEFAULT_LSC,
+) -> dict:
     """The keys ``consort``, ``baseline``, ``adverse_events`` (None without an AE sheet) and ``secondary``."""
     flow = consort_flow(study, eligibility, followup_month)
     return {
@@ -25,14 +32,17 @@ def paper_json(study: Study, eligibility: Eligibility | None = None, *, followup
         "baseline": baseline_json(study),
         "adverse_events": ae_summary(study.adverse_events),
         "secondary": secondary_json(study.visits, followup_month, lsc, alternative, zero_method)
-        if len(study.visits) else {},
+        if len(study.visits)
+        else {},
     }
 
 
-def report_sections(study: Study, chart, *, followup_month: float = PRIMARY_MONTH, lsc: float = DEFAULT_LSC) -> list[str]:
+def report_sections(
+    study: Study, chart, *, followup_month: float = PRIMARY_MONTH, lsc: float = DEFAULT_LSC
+) -> list[str]:
     """The report's sections: participant flow (the diagram as an inline SVG, which needs no script and copies
-    into a paper), Table 1, adverse events, secondary outcomes (the BMD waterfall plot is on the Secondary outcomes
-page; here its numbers are a table). ``chart``: the report's chart renderer (not used yet)."""
+        into a paper), Table 1, adverse events, secondary outcomes (the BMD waterfall plot is on the Secondary outcomes
+    page; here its numbers are a table). ``chart``: the report's chart renderer (not used yet)."""
     from medpath.figures.consort import consort_svg
     from medpath.outcomes import headline, summary_table
     from medpath.report import _h3, _list, _p, _section, _table
@@ -43,8 +53,13 @@ page; here its numbers are a table). ``chart``: the report's chart renderer (not
         flow_parts.append(_list(flow.notes))
     sections = [_section("participant-flow", "Participant flow (CONSORT 2025)", *flow_parts)]
 
-    table1 = [_p(f"Enrolled patients (n = {flow.enrolled}): median (IQR) or n (%) of the patients with a value, "
-                 "and every patient's value."), _table(baseline_table(study, list(flow.enrolled_ids)))]
+    table1 = [
+        _p(
+            f"Enrolled patients (n = {flow.enrolled}): median (IQR) or n (%) of the patients with a value, "
+            "and every patient's value."
+        ),
+        _table(baseline_table(study, list(flow.enrolled_ids))),
+    ]
     table1 += [_p(note, "notice") for note in who_class_notes(study, list(flow.enrolled_ids))]
     sections.append(_section("baseline", "Baseline characteristics (Table 1)", *table1))
 
@@ -54,12 +69,17 @@ page; here its numbers are a table). ``chart``: the report's chart renderer (not
     else:
         summary = ae_summary(events)
         assert summary is not None  # None only without an AE sheet
-        harms = [_p(f"{summary['events']} adverse event(s) in {summary['patients']} of {flow.enrolled} enrolled "
-                    f"patient(s); {summary['serious']} serious in {summary['serious_patients']} patient(s). CTCAE v5.0 "
-                    "grades; relatedness to the intervention as assessed by the investigator."),
-                 _h3("Patients (events) by worst CTCAE grade and relatedness"),
-                 _table(grade_relatedness_matrix(events), data=False),
-                 _h3("Listing"), _table(listing(events))]
+        harms = [
+            _p(
+                f"{summary['events']} adverse event(s) in {summary['patients']} of {flow.enrolled} enrolled "
+                f"patient(s); {summary['serious']} serious in {summary['serious_patients']} patient(s). CTCAE v5.0 "
+                "grades; relatedness to the intervention as assessed by the investigator."
+            ),
+            _h3("Patients (events) by worst CTCAE grade and relatedness"),
+            _table(grade_relatedness_matrix(events), data=False),
+            _h3("Listing"),
+            _table(listing(events)),
+        ]
     sections.append(_section("adverse-events", "Adverse events", *harms))
 
     comparisons = secondary_analysis(study.visits, followup_month) if len(study.visits) else {}
@@ -71,9 +91,13 @@ page; here its numbers are a table). ``chart``: the report's chart renderer (not
         if key == "bmd_g_cm2":
             table = lsc_table(comparison, lsc)
             counts = lsc_counts(table)
-            secondary += [_p(f"{LSC_NOTE} LSC used: {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, "
-                             f"loss {counts['loss']}."),
-                          _table(table.assign(percent_change=table["percent_change"].round(2)))]
+            secondary += [
+                _p(
+                    f"{LSC_NOTE} LSC used: {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, "
+                    f"loss {counts['loss']}."
+                ),
+                _table(table.assign(percent_change=table["percent_change"].round(2))),
+            ]
     sections.append(_section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *secondary))
     return sections
 

@@ -100,18 +100,27 @@ def _read_tables(name: str, data: bytes) -> list[RawTable]:
     if not data:
         raise ReadError(name, "the file is empty (0 bytes)")
     if len(data) > MAX_FILE_BYTES:
-        raise ReadError(name, f"the file is {len(data) / 2**20:,.1f} MiB, more than the {MAX_FILE_BYTES / 2**20:,.0f} MiB "
-                              "MedPath accepts; remove unused sheets or rows, or split it")
+        raise ReadError(
+            name,
+            f"the file is {len(data) / 2**20:,.1f} MiB, more than the {MAX_FILE_BYTES / 2**20:,.0f} MiB "
+            "MedPath accepts; remove unused sheets or rows, or split it",
+        )
     if data.startswith(_ZIP_MAGIC):
         return _read_workbook(name, data, _guarded(name, check_zip, data))
     if data.startswith(_OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
-            raise ReadError(name, "the workbook is password-protected (encrypted); save an unprotected copy "
-                                  "in Excel (File > Info > Protect Workbook) and upload that")
+            raise ReadError(
+                name,
+                "the workbook is password-protected (encrypted); save an unprotected copy "
+                "in Excel (File > Info > Protect Workbook) and upload that",
+            )
         return _read_workbook(name, data, _guarded(name, check_xls, data))
     if name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
-        raise ReadError(name, "the file is named like a spreadsheet but is not an Excel workbook "
-                              "(it may be damaged, or another kind of file renamed)")
+        raise ReadError(
+            name,
+            "the file is named like a spreadsheet but is not an Excel workbook "
+            "(it may be damaged, or another kind of file renamed)",
+        )
     return [_read_csv(name, data)]
 
 
@@ -138,7 +147,9 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
         raise ReadError(name, f"the workbook cannot be opened: {_reason(exc)}") from None
     tables = []
     hidden_sheets = _hidden_sheets(workbook)
-    styles = _xlsx_styles(data) if data.startswith(_ZIP_MAGIC) else _xls_marks(data) if data.startswith(_OLE_MAGIC) else None
+    styles = (
+        _xlsx_styles(data) if data.startswith(_ZIP_MAGIC) else _xls_marks(data) if data.startswith(_OLE_MAGIC) else None
+    )
     for sheet_name in workbook.sheet_names:
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
@@ -162,22 +173,38 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
         notes = _fill_merged(name, sheet_name, rows, merged)
         scan = scans.get(sheet_name)
         if scan is not None and scan.uncached:
-            notes += (_cells_note(name, sheet_name, scan.uncached, "formula cell(s) have no saved result",
-                                  "The file was written by a program that does not calculate formulas; open it in "
-                                  "Excel and save it again, or paste the values"),)
+            notes += (
+                _cells_note(
+                    name,
+                    sheet_name,
+                    scan.uncached,
+                    "formula cell(s) have no saved result",
+                    "The file was written by a program that does not calculate formulas; open it in "
+                    "Excel and save it again, or paste the values",
+                ),
+            )
         if scan is not None and scan.errors:
-            notes += (_cells_note(name, sheet_name, scan.errors, "cell(s) hold an Excel error (#DIV/0!, #N/A, ...)",
-                                  "Correct the formulas or enter the values"),)
+            notes += (
+                _cells_note(
+                    name,
+                    sheet_name,
+                    scan.errors,
+                    "cell(s) hold an Excel error (#DIV/0!, #N/A, ...)",
+                    "Correct the formulas or enter the values",
+                ),
+            )
         table = _table(name, sheet_name, rows, notes)
         if table is None:
             continue
         marks = styles.get(sheet_name, _ODS_SKIPPED if _ODS_KEY in styles else None) if styles is not None else None
         if marks is not None:
-            table = replace(table, hidden_rows=marks.hidden_rows, hidden_columns=marks.hidden_columns,
-                            struck_rows=marks.struck_rows)
+            table = replace(
+                table, hidden_rows=marks.hidden_rows, hidden_columns=marks.hidden_columns, struck_rows=marks.struck_rows
+            )
             if marks.skipped:
-                table = replace(table, notes=(*table.notes, Finding("warning", name, sheet_name, None, None, None,
-                                                                    marks.skipped)))
+                table = replace(
+                    table, notes=(*table.notes, Finding("warning", name, sheet_name, None, None, None, marks.skipped))
+                )
         tables.append(replace(table, hidden=sheet_name in hidden_sheets))
     if not tables:
         raise ReadError(name, "the workbook has no sheet with data")
@@ -227,9 +254,11 @@ def _true(value: str | None) -> bool:
 
 
 _ODS_KEY = object()  # the key of ``_xlsx_styles``'s answer for an OpenDocument spreadsheet
-_ODS_SKIPPED = SheetMarks(skipped="hidden rows, hidden columns and struck-through rows cannot be detected in an "
-                                  "OpenDocument (.ods) spreadsheet; they were read like any other row (save it as "
-                                  ".xlsx to have them checked)")
+_ODS_SKIPPED = SheetMarks(
+    skipped="hidden rows, hidden columns and struck-through rows cannot be detected in an "
+    "OpenDocument (.ods) spreadsheet; they were read like any other row (save it as "
+    ".xlsx to have them checked)"
+)
 
 
 def _xlsx_styles(data: bytes) -> dict:
@@ -251,9 +280,11 @@ def _xlsx_styles(data: bytes) -> dict:
         except KeyError:
             continue
         if info.file_size > STYLE_SCAN_MAX_BYTES:
-            out[sheet] = SheetMarks(skipped=f"the sheet is too large ({info.file_size / 2**20:,.0f} MiB of XML) to be "
-                                            "checked for hidden rows, hidden columns and struck-through rows; they "
-                                            "were read like any other row")
+            out[sheet] = SheetMarks(
+                skipped=f"the sheet is too large ({info.file_size / 2**20:,.0f} MiB of XML) to be "
+                "checked for hidden rows, hidden columns and struck-through rows; they "
+                "were read like any other row"
+            )
             continue
         try:
             out[sheet] = _sheet_marks(archive.read(part).decode("utf-8", "replace"), struck_styles)
@@ -281,8 +312,10 @@ def _struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:
     return frozenset(i for i, font in enumerate(xf_fonts) if font in struck_fonts)
 
 
-_XLS_SKIPPED = ("the legacy .xls workbook could not be checked for hidden rows, hidden columns and struck-through "
-                "rows; they were read like any other row (save it as .xlsx to have them checked)")
+_XLS_SKIPPED = (
+    "the legacy .xls workbook could not be checked for hidden rows, hidden columns and struck-through "
+    "rows; they were read like any other row (save it as .xlsx to have them checked)"
+)
 
 
 def _xls_marks(data: bytes) -> dict[str, SheetMarks]:
@@ -306,7 +339,7 @@ def _xls_marks(data: bytes) -> dict[str, SheetMarks]:
 def _biff_records(stream: bytes, offset: int):
     while offset + 4 <= len(stream):
         kind, size = struct.unpack_from("<HH", stream, offset)
-        yield kind, stream[offset + 4:offset + 4 + size]
+        yield kind, stream[offset + 4 : offset + 4 + size]
         offset += 4 + size
 
 
@@ -327,7 +360,7 @@ def _biff_marks(stream: bytes) -> dict[str, SheetMarks]:
         elif kind == 0x0085 and len(payload) >= 8:  # BOUNDSHEET8
             offset = struct.unpack_from("<I", payload)[0]
             length, flags = payload[6], payload[7]
-            raw = payload[8:8 + (length * 2 if flags & 1 else length)]
+            raw = payload[8 : 8 + (length * 2 if flags & 1 else length)]
             sheets.append((offset, raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")))
     struck_xf = {i for i, f in enumerate(xf_fonts) if f < len(fonts) and fonts[f]}
     out = {}
@@ -378,7 +411,7 @@ def _sheet_marks(xml: str, struck_styles: frozenset[int]) -> SheetMarks:
                 low, high = int(_attr(attrs, "min") or 0), int(_attr(attrs, "max") or 0)
                 hidden_columns.update(range(max(low, 1) - 1, min(high, 16384)))
     hidden_rows = set()
-    if re.search(r"hidden\s*=\s*[\"'](?:1|true)", xml[max(data_at, 0):]):
+    if re.search(r"hidden\s*=\s*[\"'](?:1|true)", xml[max(data_at, 0) :]):
         pattern = re.compile(rf"<{prefix}row\b[^>]*?\shidden\s*=\s*[\"'](?:1|true)[\"']")
         hidden_rows = {_row_number(xml, m.start()) for m in pattern.finditer(xml)}
     struck_rows = set()
@@ -391,9 +424,12 @@ def _sheet_marks(xml: str, struck_styles: frozenset[int]) -> SheetMarks:
                 continue
             checked.add(start)
             end = xml.find("row>", match.start())
-            body = xml[start:end if end >= 0 else len(xml)]
-            styles = [int(_attr(c.group(1), "s") or 0) for c in _CELL.finditer(body)
-                      if c.group(2) and _VALUE.search(c.group(2))]
+            body = xml[start : end if end >= 0 else len(xml)]
+            styles = [
+                int(_attr(c.group(1), "s") or 0)
+                for c in _CELL.finditer(body)
+                if c.group(2) and _VALUE.search(c.group(2))
+            ]
             if styles and all(x in struck_styles for x in styles):
                 struck_rows.add(_row_number(xml, start))
     return SheetMarks(frozenset(hidden_rows), frozenset(hidden_columns), frozenset(struck_rows))
@@ -426,8 +462,15 @@ def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str)
     """One warning for cells that were read as empty, naming them (the first 20)."""
     shown = ", ".join(cells[:20]) + (f" and {len(cells) - 20:,} more" if len(cells) > 20 else "")
     first_row = int(re.sub(r"^[A-Z]+", "", cells[0]))
-    return Finding("warning", file, sheet, first_row, None, shown,
-                   f"{len(cells):,} {what} and were read as empty: {shown}. {advice}")
+    return Finding(
+        "warning",
+        file,
+        sheet,
+        first_row,
+        None,
+        shown,
+        f"{len(cells):,} {what} and were read as empty: {shown}. {advice}",
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -448,8 +491,9 @@ def _capped_rows(file: str, sheet: str | None, rows) -> list[list[object]]:
 
 def _cap_columns(file: str, sheet: str | None, row: list[object]) -> list[object]:
     if any(cell not in ("", None) for cell in row[MAX_COLUMNS:]):
-        raise ReadError(file, f"more than {MAX_COLUMNS} columns in use; MedPath reads at most {MAX_COLUMNS}",
-                        sheet=sheet)
+        raise ReadError(
+            file, f"more than {MAX_COLUMNS} columns in use; MedPath reads at most {MAX_COLUMNS}", sheet=sheet
+        )
     return row[:MAX_COLUMNS]
 
 
@@ -463,9 +507,17 @@ def _fill_merged(file: str, sheet: str, rows: list[list[object]], merged) -> tup
         for r in range(r0, min(r1, len(rows) - 1) + 1):
             for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
                 rows[r][c] = value
-        notes.append(Finding("warning", file, sheet, r0 + 1, None, value,
-                             f"merged cells {_cell(r0, c0)}:{_cell(r1, c1)} were read as each holding "
-                             f"the value of {_cell(r0, c0)}"))
+        notes.append(
+            Finding(
+                "warning",
+                file,
+                sheet,
+                r0 + 1,
+                None,
+                value,
+                f"merged cells {_cell(r0, c0)}:{_cell(r1, c1)} were read as each holding the value of {_cell(r0, c0)}",
+            )
+        )
     return tuple(notes)
 
 
@@ -526,11 +578,21 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
         header.pop()
     width = len(header)
     body = [(i + 1, row[:width]) for i, row in enumerate(rows) if i > h and _has_value(row[:width])]
-    unnamed = _unnamed_columns(header, rows[h + 1:])
+    unnamed = _unnamed_columns(header, rows[h + 1 :])
     if unnamed:
-        letters = ", ".join(_cell(h, c)[:-len(str(h + 1))] for c in unnamed[:20])
-        notes = (*notes, Finding("warning", file, sheet, h + 1, None, letters,
-                                 f"column(s) {letters} hold values but have no header; they were not read"))
+        letters = ", ".join(_cell(h, c)[: -len(str(h + 1))] for c in unnamed[:20])
+        notes = (
+            *notes,
+            Finding(
+                "warning",
+                file,
+                sheet,
+                h + 1,
+                None,
+                letters,
+                f"column(s) {letters} hold values but have no header; they were not read",
+            ),
+        )
     above = tuple(rows[h - 1][:width]) if h > 0 and _has_value(rows[h - 1]) else ()
     return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes), above)
 

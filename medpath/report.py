@@ -155,12 +155,31 @@ def _list(items: Iterable[str], css: str | None = None) -> str:
 
 
 #: Column labels a reader understands, instead of the tables' raw names.
-COLUMN_LABELS = {"patient_id": "Patient", "baseline": "Baseline", "followup": "Follow-up", "change": "Change",
-                 "measure": "Measure", "value": "Value", "meaning": "What it means", "method": "Method",
-                 "criterion": "Criterion", "label": "Criterion", "n_failed": "Not met", "n_unknown": "Unknown",
-                 "severity": "Severity", "file": "File", "sheet": "Sheet", "row": "Excel row", "column": "Column",
-                 "message": "Message", "percent_change": "Change (%)", "responder": "Responder",
-                 "who_class": "WHO class", "month": "Month", "visit": "Visit"}
+COLUMN_LABELS = {
+    "patient_id": "Patient",
+    "baseline": "Baseline",
+    "followup": "Follow-up",
+    "change": "Change",
+    "measure": "Measure",
+    "value": "Value",
+    "meaning": "What it means",
+    "method": "Method",
+    "criterion": "Criterion",
+    "label": "Criterion",
+    "n_failed": "Not met",
+    "n_unknown": "Unknown",
+    "severity": "Severity",
+    "file": "File",
+    "sheet": "Sheet",
+    "row": "Excel row",
+    "column": "Column",
+    "message": "Message",
+    "percent_change": "Change (%)",
+    "responder": "Responder",
+    "who_class": "WHO class",
+    "month": "Month",
+    "visit": "Visit",
+}
 
 
 def _label(name: object) -> object:
@@ -191,8 +210,7 @@ def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
     for position, (_, column) in enumerate(frame.items()):
         if pd.api.types.is_bool_dtype(column) or position in text_columns(frame):
             frame.isetitem(position, column.astype(object).map(_cell))
-    return frame.to_html(index=False, escape=True, na_rep="—", border=0,
-                         float_format=lambda x: f"{x:.4g}")
+    return frame.to_html(index=False, escape=True, na_rep="—", border=0, float_format=lambda x: f"{x:.4g}")
 
 
 def _key_values(pairs: Iterable[tuple[str, object]]) -> str:
@@ -220,15 +238,18 @@ class _Charts:
         figure = figure[:-1] + ', "config": ' + json.dumps(config).replace("<", "\\u003c") + "}"
         height = fig.layout.height or 450
         title = " ".join(re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or name)).split())
-        return (f'<figure class="chart" aria-label="{_text(title)}"><div class="static-chart">{figure_svg(fig, title)}</div>'
-                f'<div id="{div_id}" class="plotly-graph-div" data-height="{height}" style="width:100%;"></div>\n'
-                f'<script type="application/json" class="chart-data" data-chart="{div_id}">{figure}</script></figure>')
+        return (
+            f'<figure class="chart" aria-label="{_text(title)}"><div class="static-chart">{figure_svg(fig, title)}</div>'
+            f'<div id="{div_id}" class="plotly-graph-div" data-height="{height}" style="width:100%;"></div>\n'
+            f'<script type="application/json" class="chart-data" data-chart="{div_id}">{figure}</script></figure>'
+        )
 
 
 #: RFC 1924 base-85 digits (Python's base64.b85encode) with "<" written as ".", so that the encoded
 #: plotly.js can sit in a <script> element ("</script" and "<!--" cannot occur in it).
-_BASE85_DIGITS = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
-                  .replace("<", "."))
+_BASE85_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~".replace(
+    "<", "."
+)
 
 
 @functools.cache
@@ -256,7 +277,8 @@ def _base85(data: bytes) -> str:
 #: Decodes the packed plotly.js (base-85: five digits -> four bytes, a final group of k digits
 #: padded with the top digit to give k - 1 bytes, as Python's base64.b85decode), inflates it with
 #: DecompressionStream("gzip"), runs it, then draws every chart from its JSON.
-_CHART_LOADER = """
+_CHART_LOADER = (
+    """
 (async () => {
   const holders = document.querySelectorAll("script.chart-data");
   const place = (text) => holders.forEach((h) => { document.getElementById(h.dataset.chart).textContent = text; });
@@ -289,7 +311,9 @@ _CHART_LOADER = """
     place("This interactive chart needs a current browser (Chrome 80, Firefox 113, Safari 16.4 or later): " + error);
   }
 })();
-""" % _BASE85_DIGITS
+"""
+    % _BASE85_DIGITS
+)
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -297,9 +321,12 @@ _CHART_LOADER = """
 
 def _header(study: Study, generated: dt.datetime) -> str:
     title = f"MedPath report — {study.label or 'study'}"
-    banner = ('<div class="banner">SYNTHETIC DATA — not real patients; for demonstration only</div>'
-              if study.synthetic else "")
-    meta = (f"Trial {PROTOCOL} · generated {generated:%Y-%m-%d %H:%M} UTC · MedPath {medpath.__version__}")
+    banner = (
+        '<div class="banner">SYNTHETIC DATA — not real patients; for demonstration only</div>'
+        if study.synthetic
+        else ""
+    )
+    meta = f"Trial {PROTOCOL} · generated {generated:%Y-%m-%d %H:%M} UTC · MedPath {medpath.__version__}"
     return f"{banner}<main>\n<h1>{_text(title)}</h1>\n{_p(meta, 'meta')}\n{_p(DISCLAIMER, 'disclaimer')}"
 
 
@@ -322,53 +349,88 @@ def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, Outcome
     ]
     parts = [_key_values(pairs)]
     if results:
-        parts += [_h3("Primary results"), *(_p(plain_sentence(c), "plain") for c in results.values()),
-                  _p("In statistical terms:"), _list((headline(c) for c in results.values()), "results")]
+        parts += [
+            _h3("Primary results"),
+            *(_p(plain_sentence(c), "plain") for c in results.values()),
+            _p("In statistical terms:"),
+            _list((headline(c) for c in results.values()), "results"),
+        ]
     elif len(study.visits):
         parts.append(_p("No primary outcome (spine BMD T-score, VAS pain) has a value: nothing to test.", "notice"))
     else:
-        parts.append(_p("No visit data could be read, so nothing can be analysed. The findings below say "
-                        "which file and which place to fix.", "notice"))
+        parts.append(
+            _p(
+                "No visit data could be read, so nothing can be analysed. The findings below say "
+                "which file and which place to fix.",
+                "notice",
+            )
+        )
     return _section("key-numbers", "Key numbers", *parts)
 
 
 def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
     parts = []
     if study.screening is None:
-        parts.append(_p("No screening log was supplied: the funnel starts at enrolment and eligibility "
-                        "is not assessed.", "notice"))
-    parts += [chart(funnel_figure(eligibility), "funnel"), _h3("Exclusion reasons (all candidates, "
-              "every criterion not met or unknown)"), _table(reasons_table(eligibility))]
+        parts.append(
+            _p(
+                "No screening log was supplied: the funnel starts at enrolment and eligibility is not assessed.",
+                "notice",
+            )
+        )
+    parts += [
+        chart(funnel_figure(eligibility), "funnel"),
+        _h3("Exclusion reasons (all candidates, every criterion not met or unknown)"),
+        _table(reasons_table(eligibility)),
+    ]
     if eligibility.deviations:
         parts += [_h3("Protocol deviations and enrolment inconsistencies"), _list(eligibility.deviations)]
     return _section("eligibility", "Eligibility", *parts)
 
 
-def _trajectories(study: Study, followup_month: float, chart: _Charts, patients: list[str] | None = None,
-                  min_points: float = 2.0, min_percent: float = 30.0) -> str:
+def _trajectories(
+    study: Study,
+    followup_month: float,
+    chart: _Charts,
+    patients: list[str] | None = None,
+    min_points: float = 2.0,
+    min_percent: float = 30.0,
+) -> str:
     visits, present = study.visits, [k for k in PRIMARY_OUTCOMES if k in study.outcomes_present]
     parts = [chart(spaghetti_figure(visits, key, patients=patients), f"spaghetti-{key}") for key in present]
     parts.append(chart(small_multiples_figure(visits, patients=patients), "small-multiples"))
     if "bmd_tscore" in present:
-        parts += [_h3(f"WHO class at baseline (rows) and month {followup_month:g} (columns), patients"),
-                  _table(who_shift_table(visits, followup_month), index=True)]
+        parts += [
+            _h3(f"WHO class at baseline (rows) and month {followup_month:g} (columns), patients"),
+            _table(who_shift_table(visits, followup_month), index=True),
+        ]
     if "vas" in present:
-        parts += [_h3(f"VAS pain response at month {followup_month:g}"),
-                  _p(f"Responder: VAS pain fell by at least {min_points:g} points or {min_percent:g} % of "
-                     "baseline (the thresholds chosen on the dashboard)."),
-                  _table(vas_response(visits, followup_month, min_points=min_points, min_percent=min_percent)),
-                  _p(VAS_RESPONSE_CONVENTION)]
+        parts += [
+            _h3(f"VAS pain response at month {followup_month:g}"),
+            _p(
+                f"Responder: VAS pain fell by at least {min_points:g} points or {min_percent:g} % of "
+                "baseline (the thresholds chosen on the dashboard)."
+            ),
+            _table(vas_response(visits, followup_month, min_points=min_points, min_percent=min_percent)),
+            _p(VAS_RESPONSE_CONVENTION),
+        ]
     return _section("trajectories", "Trajectories", *parts)
 
 
 def _outcome(c: OutcomeComparison, visits: pd.DataFrame, chart: _Charts) -> str:
     label, after = OUTCOMES[c.outcome].label, month_label(c.followup_month)
-    changes = c.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline",
-                                        "followup": after.capitalize(), "change": "Change"})
-    parts = [_h3(label), _p(plain_sentence(c), "plain"),
-             chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
-             _table(summary_table(c), data=False), _table(changes),
-             _h3(f"{label}: statistical details"), _p(headline(c)), _table(details_table(c), data=False)]
+    changes = c.changes.rename(
+        columns={"patient_id": "Patient", "baseline": "Baseline", "followup": after.capitalize(), "change": "Change"}
+    )
+    parts = [
+        _h3(label),
+        _p(plain_sentence(c), "plain"),
+        chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
+        _table(summary_table(c), data=False),
+        _table(changes),
+        _h3(f"{label}: statistical details"),
+        _p(headline(c)),
+        _table(details_table(c), data=False),
+    ]
     if c.unpaired:
         unpaired = pd.DataFrame(list(c.unpaired.items()), columns=["Patient", "Why not paired"])
         parts.append(_table(unpaired))
@@ -379,33 +441,73 @@ def _findings(study: Study) -> str:
     if not study.findings:
         return _section("findings", "Findings", _p("No findings: every row passed validation."))
     table = pd.DataFrame([f.as_dict() for f in study.findings])
-    return _section("findings", "Findings", _p("Every problem found in the files, with the place to open in "
-                                               "Excel (row numbers as Excel shows them, header included)."),
-                    _table(table))
+    return _section(
+        "findings",
+        "Findings",
+        _p(
+            "Every problem found in the files, with the place to open in "
+            "Excel (row numbers as Excel shows them, header included)."
+        ),
+        _table(table),
+    )
 
 
-def _methods(study: Study, alternative: str, zero_method: str, followup_month: float,
-             patients: list[str] | None = None, min_points: float = 2.0, min_percent: float = 30.0) -> str:
-    drawn = "all patients" if patients is None or set(patients) >= set(study.patient_ids) else (
-        f"{len(patients)} of {len(study.patient_ids)} patients ({', '.join(patients)})")
-    settings = (f"Settings: baseline vs month {followup_month:g}; Wilcoxon alternative '{alternative}'; "
-                f"zero method '{zero_method}'; VAS response at least {min_points:g} points or {min_percent:g} %; "
-                f"trajectory charts of {drawn} (the tests always use every pair).")
-    versions = pd.DataFrame([("medpath", medpath.__version__), ("python", platform.python_version()),
-                             *((package, version(package)) for package in ("numpy", "scipy", "pandas", "plotly"))],
-                            columns=["Software", "Version"])
-    sources = pd.DataFrame([(s.name, s.size, s.sha256) for s in study.sources],
-                           columns=["Input file", "Size (bytes)", "SHA-256"])
-    return _section("methods", "Methods and provenance", _list(METHODS), _p(settings), _h3("Software"),
-                    _table(versions, data=False), _h3("Input files"), _table(sources))
+def _methods(
+    study: Study,
+    alternative: str,
+    zero_method: str,
+    followup_month: float,
+    patients: list[str] | None = None,
+    min_points: float = 2.0,
+    min_percent: float = 30.0,
+) -> str:
+    drawn = (
+        "all patients"
+        if patients is None or set(patients) >= set(study.patient_ids)
+        else (f"{len(patients)} of {len(study.patient_ids)} patients ({', '.join(patients)})")
+    )
+    settings = (
+        f"Settings: baseline vs month {followup_month:g}; Wilcoxon alternative '{alternative}'; "
+        f"zero method '{zero_method}'; VAS response at least {min_points:g} points or {min_percent:g} %; "
+        f"trajectory charts of {drawn} (the tests always use every pair)."
+    )
+    versions = pd.DataFrame(
+        [
+            ("medpath", medpath.__version__),
+            ("python", platform.python_version()),
+            *((package, version(package)) for package in ("numpy", "scipy", "pandas", "plotly")),
+        ],
+        columns=["Software", "Version"],
+    )
+    sources = pd.DataFrame(
+        [(s.name, s.size, s.sha256) for s in study.sources], columns=["Input file", "Size (bytes)", "SHA-256"]
+    )
+    return _section(
+        "methods",
+        "Methods and provenance",
+        _list(METHODS),
+        _p(settings),
+        _h3("Software"),
+        _table(versions, data=False),
+        _h3("Input files"),
+        _table(sources),
+    )
 
 
 # ---------------------------------------------------------------------------------------- the report
 
 
-def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-                 zero_method: str = "wilcox", generated_at: dt.datetime | None = None,
-                 patients: list[str] | None = None, min_points: float = 2.0, min_percent: float = 30.0) -> str:
+def build_report(
+    study: Study,
+    *,
+    followup_month: float = PRIMARY_MONTH,
+    alternative: str = "two-sided",
+    zero_method: str = "wilcox",
+    generated_at: dt.datetime | None = None,
+    patients: list[str] | None = None,
+    min_points: float = 2.0,
+    min_percent: float = 30.0,
+) -> str:
     """The whole report as one HTML document (str). Never needs the network to open.
 
     A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
@@ -414,7 +516,11 @@ def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     generated = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     chart = _Charts(study, generated.astimezone())  # file names carry the local date
     has_visits = len(study.visits) > 0
-    results = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text) if has_visits else {})
+    results = (
+        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
+        if has_visits
+        else {}
+    )
     eligibility = evaluate(study.screening, study.visits) if has_visits or study.screening is not None else None
     steps = {s.id: s.n for s in eligibility.steps} if eligibility else {}
 
@@ -424,23 +530,35 @@ def build_report(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     if has_visits:
         sections.append(_trajectories(study, followup_month, chart, patients, min_points, min_percent))
         outcomes = [_outcome(c, study.visits, chart) for c in results.values()]
-        sections.append(_section("outcomes", f"Primary outcomes: baseline vs month {followup_month:g}",
-                                 *(outcomes or [_p("No primary outcome has a value.")])))
+        sections.append(
+            _section(
+                "outcomes",
+                f"Primary outcomes: baseline vs month {followup_month:g}",
+                *(outcomes or [_p("No primary outcome has a value.")]),
+            )
+        )
     if has_visits or study.screening is not None:  # participant flow, Table 1, adverse events, secondary outcomes
         sections += report_sections(study, chart, followup_month=followup_month)
     conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
     conventions += [_h3("VAS pain response"), _p(VAS_RESPONSE_CONVENTION)]
-    sections += [_findings(study), _section("conventions", "Conventions", *conventions),
-                 _methods(study, alternative, zero_method, followup_month, patients, min_points, min_percent)]
+    sections += [
+        _findings(study),
+        _section("conventions", "Conventions", *conventions),
+        _methods(study, alternative, zero_method, followup_month, patients, min_points, min_percent),
+    ]
     body = [_header(study, generated), _nav(sections), *sections, "</main>"]
 
     if chart.count:  # the packed plotly.js once, and the script that unpacks it and draws the charts
-        body += [f'<script type="application/octet-stream" id="plotly-js">{packed_plotly_js()}</script>',
-                 f"<script>{_CHART_LOADER}</script>"]
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_text('MedPath report — ' + (study.label or 'study'))}</title>\n"
-            f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+        body += [
+            f'<script type="application/octet-stream" id="plotly-js">{packed_plotly_js()}</script>',
+            f"<script>{_CHART_LOADER}</script>",
+        ]
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_text('MedPath report — ' + (study.label or 'study'))}</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
 
 
 def report_filename(study: Study, when: dt.date | dt.datetime | None = None) -> str:

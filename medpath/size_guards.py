@@ -76,23 +76,29 @@ class SheetScan:
     last_row: int = 0
     last_column: int = 0
     uncached: list[str] = field(default_factory=list)  # formula cells without a saved result, e.g. "C2"
-    errors: list[str] = field(default_factory=list)    # cells holding an Excel error (#DIV/0!, #N/A, ...)
+    errors: list[str] = field(default_factory=list)  # cells holding an Excel error (#DIV/0!, #N/A, ...)
 
 
 def too_many_rows(rows: int, exact: bool = False) -> str:
-    return (f"{'' if exact else 'at least '}{rows:,} rows, more than the {MAX_ROWS:,} rows MedPath reads in a sheet "
-            "(split the file or remove unused rows); the file was not read")
+    return (
+        f"{'' if exact else 'at least '}{rows:,} rows, more than the {MAX_ROWS:,} rows MedPath reads in a sheet "
+        "(split the file or remove unused rows); the file was not read"
+    )
 
 
 def too_many_cells(rows: int, columns: int) -> str:
-    return (f"the sheet's used area is {rows:,} rows x {columns:,} columns, more than the {MAX_CELLS:,} cells "
-            "MedPath reads in a sheet (delete unused rows and columns, or cells far from the table); "
-            "the file was not read")
+    return (
+        f"the sheet's used area is {rows:,} rows x {columns:,} columns, more than the {MAX_CELLS:,} cells "
+        "MedPath reads in a sheet (delete unused rows and columns, or cells far from the table); "
+        "the file was not read"
+    )
 
 
 def too_many_columns(columns: int) -> str:
-    return (f"more than {MAX_COLUMNS} columns in use (a cell in column {columns:,}); MedPath reads at most "
-            f"{MAX_COLUMNS} columns in a sheet (delete cells far to the right of the table); the file was not read")
+    return (
+        f"more than {MAX_COLUMNS} columns in use (a cell in column {columns:,}); MedPath reads at most "
+        f"{MAX_COLUMNS} columns in a sheet (delete cells far to the right of the table); the file was not read"
+    )
 
 
 def check_area(rows: int, columns: int, sheet: str | None) -> None:
@@ -107,6 +113,7 @@ def check_area(rows: int, columns: int, sheet: str | None) -> None:
 
 # --- zip containers (.xlsx, .xlsm, .ods) ------------------------------------------------------------
 
+
 def check_zip(data: bytes) -> dict[str, SheetScan]:
     """Refuse a zip bomb, a part lying about its size, or a sheet too large; return each sheet's scan."""
     try:
@@ -116,15 +123,20 @@ def check_zip(data: bytes) -> dict[str, SheetScan]:
         raise Refused(DAMAGED_ZIP) from None
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise Refused(f"the workbook would unpack to {total / 2**20:,.0f} MiB, more than the "
-                      f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB MedPath accepts; it was not opened")
+        raise Refused(
+            f"the workbook would unpack to {total / 2**20:,.0f} MiB, more than the "
+            f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB MedPath accepts; it was not opened"
+        )
     bad = [i.filename for i in infos if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)]
     if bad:
-        raise Refused("the workbook uses a zip compression method that Excel does not write; it was not opened",
-                      value=bad[0])
+        raise Refused(
+            "the workbook uses a zip compression method that Excel does not write; it was not opened", value=bad[0]
+        )
     if any(i.filename.lower().endswith(".bin") and "sheet" in i.filename.lower() for i in infos):
-        raise Refused("this is a binary Excel workbook (.xlsb), which MedPath does not read; save it in Excel as "
-                      "'Excel Workbook (.xlsx)' and upload that")
+        raise Refused(
+            "this is a binary Excel workbook (.xlsb), which MedPath does not read; save it in Excel as "
+            "'Excel Workbook (.xlsx)' and upload that"
+        )
     names = sheet_parts(archive)
     scans: dict[str, SheetScan] = {}
     for info in infos:
@@ -192,44 +204,51 @@ class _PartScanner:
 def _inflate_part(data: bytes, info: zipfile.ZipInfo, scanner: _PartScanner | None) -> None:
     """Inflate one part from the raw bytes, never past its declared size + 1 byte, feeding ``scanner``."""
     start = info.header_offset
-    if data[start:start + 4] != _ZIP_MAGIC:
+    if data[start : start + 4] != _ZIP_MAGIC:
         raise Refused(DAMAGED_ZIP, value=info.filename)
-    name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
+    name_len, extra_len = struct.unpack("<HH", data[start + 26 : start + 30])
     begin = start + 30 + name_len + extra_len
-    raw = memoryview(data)[begin:begin + info.compress_size]
+    raw = memoryview(data)[begin : begin + info.compress_size]
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
     produced, pos, carry = 0, 0, b""
     while True:
         if inflater is None:
-            chunk = bytes(raw[pos:pos + _INFLATE_STEP])
+            chunk = bytes(raw[pos : pos + _INFLATE_STEP])
             pos += len(chunk)
             done = pos >= len(raw)
         else:
             if inflater.unconsumed_tail:
                 source = inflater.unconsumed_tail
             else:
-                source = bytes(raw[pos:pos + _INFLATE_STEP])
+                source = bytes(raw[pos : pos + _INFLATE_STEP])
                 pos += len(source)
             chunk = inflater.decompress(source, _INFLATE_STEP)
             done = inflater.eof or (not chunk and pos >= len(raw) and not inflater.unconsumed_tail)
         produced += len(chunk)
         if produced > info.file_size:
-            raise Refused(f"a part of the workbook inflates to more than its declared size ({info.file_size:,} "
-                          "bytes); the file is damaged or crafted and was not opened", value=info.filename)
+            raise Refused(
+                f"a part of the workbook inflates to more than its declared size ({info.file_size:,} "
+                "bytes); the file is damaged or crafted and was not opened",
+                value=info.filename,
+            )
         if scanner is not None:
             text = carry + chunk
             cut = len(text) if done else max(text.rfind(b"<"), 0)
             carry = text[cut:]
             if len(carry) > 16 * _INFLATE_STEP:  # 16 MiB without a tag: no real sheet part looks like this
-                raise Refused("a part of the workbook holds a tag too large to read; the file was not opened",
-                              value=info.filename)
+                raise Refused(
+                    "a part of the workbook holds a tag too large to read; the file was not opened", value=info.filename
+                )
             if cut:
                 scanner.feed(text[:cut])
         if done:
             break
     if produced != info.file_size:
-        raise Refused(f"a part of the workbook inflates to {produced:,} bytes, not the {info.file_size:,} it "
-                      "declares; the file is damaged and was not opened", value=info.filename)
+        raise Refused(
+            f"a part of the workbook inflates to {produced:,} bytes, not the {info.file_size:,} it "
+            "declares; the file is damaged and was not opened",
+            value=info.filename,
+        )
     if scanner is not None:
         scanner.finish()
 
@@ -271,13 +290,13 @@ class _XlsxSheetScanner(_PartScanner):
     def __init__(self, sheet: str):
         self.sheet = sheet
         self.scan = SheetScan()
-        self.max_row = 0       # highest explicit row number (cells and rows)
-        self.max_column = 0    # highest explicit column number
-        self.cells = 0         # cell start tags seen
-        self.rows = 0          # row tags seen (an upper bound on implicit row steps)
+        self.max_row = 0  # highest explicit row number (cells and rows)
+        self.max_column = 0  # highest explicit column number
+        self.cells = 0  # cell start tags seen
+        self.rows = 0  # row tags seen (an upper bound on implicit row steps)
         self.implicit = False  # a cell without an r attribute was seen
-        self.row_cells = 0     # cell tags in the current row (general parser only)
-        self.widest_row = 0    # most cell tags in one row up to a cell without r
+        self.row_cells = 0  # cell tags in the current row (general parser only)
+        self.widest_row = 0  # most cell tags in one row up to a cell without r
 
     def feed(self, piece: bytes) -> None:
         digits = _CANONICAL_CELL_ROW.findall(piece)
@@ -296,8 +315,11 @@ class _XlsxSheetScanner(_PartScanner):
         if len(self.scan.errors) < 1000 and b't="e"' in piece:
             self.scan.errors.extend(ref.decode("ascii") for ref in _ERROR_CELL.findall(piece))
         if len(self.scan.uncached) < 1000 and (b"<f>" in piece or b"<f " in piece):
-            self.scan.uncached.extend(ref.decode("ascii") for ref, body in _CELL_BODY.findall(piece)
-                                      if (b"<f>" in body or b"<f " in body) and not _CACHED.search(body))
+            self.scan.uncached.extend(
+                ref.decode("ascii")
+                for ref, body in _CELL_BODY.findall(piece)
+                if (b"<f>" in body or b"<f " in body) and not _CACHED.search(body)
+            )
 
     @staticmethod
     def _all_canonical(piece: bytes, cells: int, rows: int) -> bool:
@@ -327,8 +349,14 @@ class _XlsxSheetScanner(_PartScanner):
             else:
                 self.cells += 1
                 self.row_cells += 1
-            ref = next((m.group(2) if m.group(2) is not None else m.group(3)
-                        for m in _ATTRIBUTE.finditer(attributes) if m.group(1) == b"r"), None)
+            ref = next(
+                (
+                    m.group(2) if m.group(2) is not None else m.group(3)
+                    for m in _ATTRIBUTE.finditer(attributes)
+                    if m.group(1) == b"r"
+                ),
+                None,
+            )
             if ref is None:
                 if name == b"c":
                     self.implicit = True
@@ -352,9 +380,11 @@ class _XlsxSheetScanner(_PartScanner):
             check_area(rows, columns, self.sheet)
         except Refused as exc:
             if self.implicit:
-                exc.message += (" (some cells are written without their position, so their place was bounded "
-                                "from the rows and cells written; opening the file in Excel and saving it again "
-                                "writes the positions)")
+                exc.message += (
+                    " (some cells are written without their position, so their place was bounded "
+                    "from the rows and cells written; opening the file in Excel and saving it again "
+                    "writes the positions)"
+                )
                 exc.args = (exc.message,)
             raise
 
@@ -379,11 +409,17 @@ class _SharedStringsScanner(_PartScanner):
         self.seen = True
         for attribute in _ATTRIBUTE.finditer(match.group(1)):
             value = attribute.group(2) if attribute.group(2) is not None else attribute.group(3)
-            if attribute.group(1) in (b"uniqueCount", b"count") and value.strip().isdigit() \
-                    and int(value) > MAX_SHARED_STRINGS:
-                raise Refused(f"the workbook declares {int(value):,} distinct texts, more than the "
-                              f"{MAX_SHARED_STRINGS:,} MedPath reads; the file is damaged or crafted and was not "
-                              "opened", value=value.decode("ascii", "replace"))
+            if (
+                attribute.group(1) in (b"uniqueCount", b"count")
+                and value.strip().isdigit()
+                and int(value) > MAX_SHARED_STRINGS
+            ):
+                raise Refused(
+                    f"the workbook declares {int(value):,} distinct texts, more than the "
+                    f"{MAX_SHARED_STRINGS:,} MedPath reads; the file is damaged or crafted and was not "
+                    "opened",
+                    value=value.decode("ascii", "replace"),
+                )
 
 
 # --- .ods content --------------------------------------------------------------------------------
@@ -404,9 +440,9 @@ class _OdsScanner(_PartScanner):
         self.parser.EndElementHandler = self._end
         self.elements = 0
         self.table: str | None = None
-        self.row = 0            # rows before the current one (repeats included)
+        self.row = 0  # rows before the current one (repeats included)
         self.row_repeat = 1
-        self.column = 0         # columns before the current cell (repeats included)
+        self.column = 0  # columns before the current cell (repeats included)
         self.cell_repeat = 1
         self.cell_has_content = False
         self.depth_in_cell = 0
@@ -420,14 +456,17 @@ class _OdsScanner(_PartScanner):
         try:
             return max(int(value), 1)
         except ValueError:
-            raise Refused(f"an OpenDocument '{name}' attribute is not a whole number; the file is damaged",
-                          value=value) from None
+            raise Refused(
+                f"an OpenDocument '{name}' attribute is not a whole number; the file is damaged", value=value
+            ) from None
 
     def _start(self, name: str, attrs: dict) -> None:
         self.elements += 1
         if self.elements > MAX_ODS_ELEMENTS:
-            raise Refused("the spreadsheet's content is too large or too complex to read "
-                          f"(more than {MAX_ODS_ELEMENTS:,} XML elements); the file was not read")
+            raise Refused(
+                "the spreadsheet's content is too large or too complex to read "
+                f"(more than {MAX_ODS_ELEMENTS:,} XML elements); the file was not read"
+            )
         local = name.rsplit(" ", 1)[-1]
         if self.depth_in_cell:
             self.depth_in_cell += 1
@@ -441,8 +480,7 @@ class _OdsScanner(_PartScanner):
             self.column, self.row_content_end = 0, 0
         elif local in ("table-cell", "covered-table-cell"):
             self.cell_repeat = self._repeat(attrs, "number-columns-repeated")
-            self.cell_has_content = any(key.rsplit(" ", 1)[-1] in ("value-type", "value", "formula")
-                                        for key in attrs)
+            self.cell_has_content = any(key.rsplit(" ", 1)[-1] in ("value-type", "value", "formula") for key in attrs)
             self.depth_in_cell = 1
 
     def _end(self, name: str) -> None:
@@ -490,7 +528,7 @@ def check_xls(data: bytes) -> dict[str, SheetScan]:
     """Bound every sheet of a legacy .xls from its BIFF records (see module doc); return their scans.
 
     A file whose compound structure cannot be read is passed on: the reader will report it."""
-    import olefile  # noqa: PLC0415 - only legacy .xls uploads need it
+    import olefile
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
@@ -513,7 +551,7 @@ def _records(stream: bytes, offset: int):
     """(type, payload) of each BIFF record from ``offset`` on (MS-XLS 2.1.4: u16 type, u16 size)."""
     while offset + 4 <= len(stream):
         kind, size = struct.unpack_from("<HH", stream, offset)
-        yield kind, stream[offset + 4:offset + 4 + size]
+        yield kind, stream[offset + 4 : offset + 4 + size]
         offset += 4 + size
 
 
@@ -526,7 +564,7 @@ def _boundsheets(stream: bytes) -> list[tuple[int, str]]:
         if kind == _BIFF_BOUNDSHEET and len(payload) >= 8:
             offset = struct.unpack_from("<I", payload)[0]
             length, flags = payload[6], payload[7]
-            raw = payload[8:8 + (length * 2 if flags & 1 else length)]
+            raw = payload[8 : 8 + (length * 2 if flags & 1 else length)]
             name = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
             out.append((offset, name))
     return out

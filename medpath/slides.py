@@ -43,12 +43,23 @@ from medpath.values import month_label
 from medpath.wording import SPOKEN_LABELS, plain_sentence
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
-MARKERS = {"circle": XL_MARKER_STYLE.CIRCLE, "square": XL_MARKER_STYLE.SQUARE, "diamond": XL_MARKER_STYLE.DIAMOND,
-           "triangle-up": XL_MARKER_STYLE.TRIANGLE, "x": XL_MARKER_STYLE.X, "triangle-down": XL_MARKER_STYLE.TRIANGLE,
-           "star": XL_MARKER_STYLE.STAR, "cross": XL_MARKER_STYLE.PLUS, "hexagon": XL_MARKER_STYLE.DIAMOND,
-           "pentagon": XL_MARKER_STYLE.SQUARE, "triangle-left": XL_MARKER_STYLE.TRIANGLE}
-CAVEATS = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to the "
-           "treatment. A non-significant result is not evidence of no effect.")
+MARKERS = {
+    "circle": XL_MARKER_STYLE.CIRCLE,
+    "square": XL_MARKER_STYLE.SQUARE,
+    "diamond": XL_MARKER_STYLE.DIAMOND,
+    "triangle-up": XL_MARKER_STYLE.TRIANGLE,
+    "x": XL_MARKER_STYLE.X,
+    "triangle-down": XL_MARKER_STYLE.TRIANGLE,
+    "star": XL_MARKER_STYLE.STAR,
+    "cross": XL_MARKER_STYLE.PLUS,
+    "hexagon": XL_MARKER_STYLE.DIAMOND,
+    "pentagon": XL_MARKER_STYLE.SQUARE,
+    "triangle-left": XL_MARKER_STYLE.TRIANGLE,
+}
+CAVEATS = (
+    "Exploratory: a single group without control, so a change from baseline cannot be attributed to the "
+    "treatment. A non-significant result is not evidence of no effect."
+)
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x44, 0x44, 0x44)
@@ -63,8 +74,19 @@ def _rgb(colour: str) -> RGBColor:
     return RGBColor.from_string(colour.lstrip("#").upper())
 
 
-def _textbox(slide, text: str, left, top, width, height, *, size: int = 18, bold: bool = False,
-             colour: RGBColor = _DARK, align=None):
+def _textbox(
+    slide,
+    text: str,
+    left,
+    top,
+    width,
+    height,
+    *,
+    size: int = 18,
+    bold: bool = False,
+    colour: RGBColor = _DARK,
+    align=None,
+):
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
@@ -148,8 +170,15 @@ def _flow_slide(deck: _Deck, study: Study) -> None:
     data = CategoryChartData()
     data.categories = [_text(s.label) for s in reversed(steps)]  # the first step at the top
     data.add_series("Patients", [s.n for s in reversed(steps)])
-    notes = "\n".join(f"{s.label}: {s.n}" + (f" (excluded {s.dropped}: " + "; ".join(
-        f"{reason}: {count}" for reason, count in s.excluded.items()) + ")" if s.dropped else "") for s in steps)
+    notes = "\n".join(
+        f"{s.label}: {s.n}"
+        + (
+            f" (excluded {s.dropped}: " + "; ".join(f"{reason}: {count}" for reason, count in s.excluded.items()) + ")"
+            if s.dropped
+            else ""
+        )
+        for s in steps
+    )
     slide = deck.slide(f"Screening and enrolment flow — {TRIAL_ID}", notes + "\n\n" + CAVEATS)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *_chart_area(), data).chart
     chart.has_legend = False
@@ -177,8 +206,9 @@ def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patie
         data.add_series(_text(pid), [None if pd.isna(v) else float(v) for v in values])
     o = OUTCOMES[outcome]
     title = f"{SPOKEN_LABELS.get(outcome, o.label)}: each patient over time (n = {len(ids)})"
-    notes = ("Each line is one patient; a missed visit is a gap in the line (no value is interpolated).\n"
-             + "\n".join(plain_language(comparison)))
+    notes = "Each line is one patient; a missed visit is a gap in the line (no value is interpolated).\n" + "\n".join(
+        plain_language(comparison)
+    )
     slide = deck.slide(title, notes)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *_chart_area(), data).chart
     chart.has_legend = True
@@ -204,8 +234,9 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
     o = OUTCOMES[outcome]
     after = month_label(comparison.followup_month)
     title = f"{SPOKEN_LABELS.get(outcome, o.label)}: baseline and {after} (n = {len(pairs)} pairs)"
-    notes = (f"Left: baseline (x = 0); right: {after} (x = 1). One line per patient with both values.\n"
-             + "\n".join(plain_language(comparison)))
+    notes = f"Left: baseline (x = 0); right: {after} (x = 1). One line per patient with both values.\n" + "\n".join(
+        plain_language(comparison)
+    )
     slide = deck.slide(title, notes)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, *_chart_area(), data).chart
     chart.has_legend = True
@@ -227,10 +258,15 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
 def _results_slide(deck: _Deck, comparisons: dict) -> None:
     tables = {key: summary_table(c) for key, c in comparisons.items()}
     measures = list(next(iter(tables.values()))["measure"])  # the same rows for every outcome
-    notes = "\n\n".join(
-        f"{OUTCOMES[key].label}: " + "; ".join(f"{r.measure} {r.value} ({r.meaning})"
-                                              for r in details_table(c).itertuples())
-        for key, c in comparisons.items()) + "\n\n" + CAVEATS
+    notes = (
+        "\n\n".join(
+            f"{OUTCOMES[key].label}: "
+            + "; ".join(f"{r.measure} {r.value} ({r.meaning})" for r in details_table(c).itertuples())
+            for key, c in comparisons.items()
+        )
+        + "\n\n"
+        + CAVEATS
+    )
     after = month_label(next(iter(comparisons.values())).followup_month)
     slide = deck.slide(f"Primary outcomes: baseline vs {after}", notes)
     rows, cols = len(measures) + 1, len(tables) + 1
@@ -251,30 +287,67 @@ def _results_slide(deck: _Deck, comparisons: dict) -> None:
             for paragraph in grid.cell(i, j).text_frame.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(16)
-    _textbox(slide, "Estimates, intervals, effect sizes and the Holm adjustment: in the speaker notes and the report.",
-             Inches(0.5), Inches(6.2), Inches(12.3), Inches(0.6), size=14, colour=_GREY)
+    _textbox(
+        slide,
+        "Estimates, intervals, effect sizes and the Holm adjustment: in the speaker notes and the report.",
+        Inches(0.5),
+        Inches(6.2),
+        Inches(12.3),
+        Inches(0.6),
+        size=14,
+        colour=_GREY,
+    )
 
 
-def build_deck(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-               zero_method: str = "wilcox", patients: list[str] | None = None, min_points: float = 2.0,
-               min_percent: float = 30.0, generated_at: dt.datetime | None = None) -> bytes:
+def build_deck(
+    study: Study,
+    *,
+    followup_month: float = PRIMARY_MONTH,
+    alternative: str = "two-sided",
+    zero_method: str = "wilcox",
+    patients: list[str] | None = None,
+    min_points: float = 2.0,
+    min_percent: float = 30.0,
+    generated_at: dt.datetime | None = None,
+) -> bytes:
     """The deck as .pptx bytes. ``patients`` limits the trajectory charts (the statistics use every pair);
     the VAS thresholds are accepted for symmetry with ``build_report`` (the deck shows no response table)."""
     del min_points, min_percent
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
     deck = _Deck(study, when)
-    title = deck.slide(f"{TRIAL_ID}: umbilical-cord MSC in osteoporosis",
-                       "Exploratory summary for a study meeting. " + CAVEATS)
+    title = deck.slide(
+        f"{TRIAL_ID}: umbilical-cord MSC in osteoporosis", "Exploratory summary for a study meeting. " + CAVEATS
+    )
     files = ", ".join(s.name for s in study.sources) or "no file"
-    _textbox(title, f"Data: {files}\nPrepared {date_stamp(when)} with MedPath", Inches(0.5), Inches(1.4),
-             Inches(12.3), Inches(1.4), size=20)
+    _textbox(
+        title,
+        f"Data: {files}\nPrepared {date_stamp(when)} with MedPath",
+        Inches(0.5),
+        Inches(1.4),
+        Inches(12.3),
+        Inches(1.4),
+        size=20,
+    )
     if study.synthetic:
-        _textbox(title, SYNTHETIC_MARK, Inches(0.5), Inches(3.2), Inches(12.3), Inches(0.9), size=32, bold=True,
-                 colour=RGBColor(0xB3, 0x47, 0x00), align=PP_ALIGN.LEFT)
+        _textbox(
+            title,
+            SYNTHETIC_MARK,
+            Inches(0.5),
+            Inches(3.2),
+            Inches(12.3),
+            Inches(0.9),
+            size=32,
+            bold=True,
+            colour=RGBColor(0xB3, 0x47, 0x00),
+            align=PP_ALIGN.LEFT,
+        )
     if len(study.visits) or study.screening is not None:
         _flow_slide(deck, study)
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-                   if len(study.visits) else {})
+    comparisons = (
+        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
+        if len(study.visits)
+        else {}
+    )
     chosen = list(study.patient_ids) if patients is None else [p for p in study.patient_ids if p in set(patients)]
     for outcome in PRIMARY_OUTCOMES:
         if outcome in comparisons:
@@ -303,12 +376,22 @@ def _docx_table(document, frame: pd.DataFrame, header: list[str]) -> None:
     for row in frame.itertuples(index=False):
         cells = grid.add_row().cells
         for cell, value in zip(cells, row):
-            cell.text = "—" if value is None or (isinstance(value, float) and pd.isna(value)) else _text(
-                f"{value:g}" if isinstance(value, float) else value)
+            cell.text = (
+                "—"
+                if value is None or (isinstance(value, float) and pd.isna(value))
+                else _text(f"{value:g}" if isinstance(value, float) else value)
+            )
 
 
-def results_docx(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-                 zero_method: str = "wilcox", generated_at: dt.datetime | None = None, **_: object) -> bytes:
+def results_docx(
+    study: Study,
+    *,
+    followup_month: float = PRIMARY_MONTH,
+    alternative: str = "two-sided",
+    zero_method: str = "wilcox",
+    generated_at: dt.datetime | None = None,
+    **_: object,
+) -> bytes:
     """The results tables as a Word document (python-docx): per primary outcome its plain sentence, the main
     table, the statistical details (each term explained) and the per-patient changes; provenance on top."""
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
@@ -316,8 +399,11 @@ def results_docx(study: Study, *, followup_month: float = PRIMARY_MONTH, alterna
     document.styles["Normal"].font.size = DocxPt(11)
     document.add_heading(f"{TRIAL_ID}: primary outcomes", level=1)
     document.add_paragraph(_text(provenance(study, when)))
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-                   if len(study.visits) else {})
+    comparisons = (
+        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
+        if len(study.visits)
+        else {}
+    )
     if not comparisons:
         document.add_paragraph("No primary outcome could be analysed with the data provided.")
     for key, c in comparisons.items():

@@ -94,12 +94,12 @@ def paired_differences(before, after) -> np.ndarray:
         raise ValueError("before and after must be one-dimensional.")
     if len(b) != len(a):
         raise ValueError(
-            f"before and after must have the same length (got {len(b)} and {len(a)}); "
-            "pair the observations first."
+            f"before and after must have the same length (got {len(b)} and {len(a)}); pair the observations first."
         )
     if not (np.isfinite(b).all() and np.isfinite(a).all()):
-        raise ValueError("before and after must not contain missing (NaN) or infinite values; "
-                         "drop incomplete pairs first.")
+        raise ValueError(
+            "before and after must not contain missing (NaN) or infinite values; drop incomplete pairs first."
+        )
     return _round_significant(_round_significant(a) - _round_significant(b))
 
 
@@ -225,8 +225,9 @@ def wilcoxon_signed_rank(
         p_less = _normal_cdf((centred + 0.5) / sd)
         method = "normal"
     p_value = {"greater": p_greater, "less": p_less, "two-sided": 2 * min(p_greater, p_less)}
-    return WilcoxonResult(w2 / 2, min(1.0, float(p_value[alternative])), n_used, len(d) - n_used,
-                          method, alternative, zero_method)
+    return WilcoxonResult(
+        w2 / 2, min(1.0, float(p_value[alternative])), n_used, len(d) - n_used, method, alternative, zero_method
+    )
 
 
 def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResult:
@@ -468,6 +469,13 @@ def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
 
         half = stdtrit(n - 1, 0.5 + confidence / 2) * d.std(ddof=1) / math.sqrt(n)
         low, high = mean - half, mean + half
-    return PairedSummary(n, _quartiles(np.asarray(before, dtype=float)),
-                         _quartiles(np.asarray(after, dtype=float)), _quartiles(d),
-                         mean, float(low), float(high), confidence)
+    return PairedSummary(
+        n,
+        _quartiles(np.asarray(before, dtype=float)),
+        _quartiles(np.asarray(after, dtype=float)),
+        _quartiles(d),
+        mean,
+        float(low),
+        float(high),
+        confidence,
+    )

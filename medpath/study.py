@@ -15,9 +15,9 @@ from importlib import resources
 
 import pandas as pd
 
-from medpath.gc_paused import gc_paused
 from medpath.columns import normalise
 from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
+from medpath.gc_paused import gc_paused
 from medpath.layouts import arrange
 from medpath.mapping import Profile
 from medpath.model import (
@@ -47,12 +47,18 @@ def source_file(name: str, data: bytes) -> SourceFile:
 @cache
 def _sample_hashes() -> frozenset[str]:
     """SHA-256 of the bundled synthetic files, so that they are labelled synthetic however they arrive."""
-    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest()
-                     for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_"))
+    return frozenset(
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_")
+    )
 
 
-def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, synthetic: bool = False,
-               mapping: Profile | None = None) -> Study:
+def load_study(
+    files: Sequence[tuple[str, bytes]],
+    *,
+    label: str | None = None,
+    synthetic: bool = False,
+    mapping: Profile | None = None,
+) -> Study:
     """Validate the uploaded files into one ``Study``; problems become findings, never exceptions. A mapping
     profile (``medpath.mapping.parse_profile``) is applied to the raw tables before validation. The cyclic
     garbage collector is paused meanwhile (``medpath.gc_paused``)."""
@@ -60,8 +66,9 @@ def load_study(files: Sequence[tuple[str, bytes]], *, label: str | None = None, 
         return _load_study(files, label=label, synthetic=synthetic, mapping=mapping)
 
 
-def _load_study(files: Sequence[tuple[str, bytes]], *, label: str | None, synthetic: bool,
-                mapping: Profile | None) -> Study:
+def _load_study(
+    files: Sequence[tuple[str, bytes]], *, label: str | None, synthetic: bool, mapping: Profile | None
+) -> Study:
     findings: list[Finding] = []
     parsed: list[Parsed] = []
     groups: list[str | None] = []
@@ -97,22 +104,50 @@ def _load_study(files: Sequence[tuple[str, bytes]], *, label: str | None, synthe
     screening = _single(parsed, groups, "screening", findings, excluded)
     visits = _single(parsed, groups, "visits", findings, excluded)
     if visits is not None and visits.empty and not excluded["visits"]:
-        findings.append(Finding("error", ", ".join(n for n, _ in files), None, None, None, None,
-                                "no usable visit rows: the visits table has no data rows; nothing can be analysed"))
+        findings.append(
+            Finding(
+                "error",
+                ", ".join(n for n, _ in files),
+                None,
+                None,
+                None,
+                None,
+                "no usable visit rows: the visits table has no data rows; nothing can be analysed",
+            )
+        )
     if visits is None:
         if not any(f.severity == "error" and f.row is None for f in findings):
-            findings.append(Finding("error", ", ".join(n for n, _ in files) or "(no file)", None, None, None, None,
-                                    "no visits table found: MedPath needs a sheet or CSV file of visits with a patient "
-                                    "id, a visit label and the outcomes (see the template)"))
-        visits = pd.DataFrame({c: pd.Series(dtype="float64" if c not in ("patient_id", "visit") else "object")
-                               for c in (*VISIT_COLUMNS, *PROVENANCE)})
+            findings.append(
+                Finding(
+                    "error",
+                    ", ".join(n for n, _ in files) or "(no file)",
+                    None,
+                    None,
+                    None,
+                    None,
+                    "no visits table found: MedPath needs a sheet or CSV file of visits with a patient "
+                    "id, a visit label and the outcomes (see the template)",
+                )
+            )
+        visits = pd.DataFrame(
+            {
+                c: pd.Series(dtype="float64" if c not in ("patient_id", "visit") else "object")
+                for c in (*VISIT_COLUMNS, *PROVENANCE)
+            }
+        )
     if screening is not None:
-        screening, dropped = _drop_duplicates(screening, ["patient_id"], "patient_id", findings,
-                                              "patient {key} already appears in row {first}")
+        screening, dropped = _drop_duplicates(
+            screening, ["patient_id"], "patient_id", findings, "patient {key} already appears in row {first}"
+        )
         excluded["screening"] += dropped
     # one row per patient and time point: two labels for the same month ("week 2", "day 14") are a duplicate too
-    visits, dropped = _drop_duplicates(visits, ["patient_id", "month"], "visit", findings,
-                                       "a second '{visit}' visit for patient {key} (first in row {first}); it was not used")
+    visits, dropped = _drop_duplicates(
+        visits,
+        ["patient_id", "month"],
+        "visit",
+        findings,
+        "a second '{visit}' visit for patient {key} (first in row {first}); it was not used",
+    )
     excluded["visits"] += dropped
     if screening is not None:
         findings.extend(_unscreened(visits, screening))
@@ -165,8 +200,14 @@ def _columns_table(raw: list[RawTable], records: list[dict], value_notes: dict) 
             row["status"] = "profile" if any(r["status"] == "profile" for r in used) else "used"
             row["note"] = "; ".join(dict.fromkeys(r["note"] for r in used if r["note"]))
         else:
-            row = dict(min(group, key=lambda r: _NOT_USED_ORDER.index(r["status"])
-                           if r["status"] in _NOT_USED_ORDER else len(_NOT_USED_ORDER)))
+            row = dict(
+                min(
+                    group,
+                    key=lambda r: (
+                        _NOT_USED_ORDER.index(r["status"]) if r["status"] in _NOT_USED_ORDER else len(_NOT_USED_ORDER)
+                    ),
+                )
+            )
             row["table"] = None
         if key in value_notes:
             row["note"] = "; ".join(n for n in (row["note"], value_notes[key]) if n)
@@ -188,14 +229,30 @@ def _profile_unmatched(profile: Profile, raw: list[RawTable], records: list[dict
         if not found and place:  # a header that holds '!' itself
             found = any(h == normalise(written) for _, h in headers)
         if not found:
-            out.append(Finding("warning", profile.name, None, profile.lines.get(("columns", written)), written, None,
-                               "the mapping profile names this column, but no file has it (its row is the "
-                               "profile's line)"))
+            out.append(
+                Finding(
+                    "warning",
+                    profile.name,
+                    None,
+                    profile.lines.get(("columns", written)),
+                    written,
+                    None,
+                    "the mapping profile names this column, but no file has it (its row is the profile's line)",
+                )
+            )
     for sheet in profile.sheets:
         if normalise(sheet) not in sheets:
-            out.append(Finding("warning", profile.name, sheet, profile.lines.get(("sheets", sheet)), None, None,
-                               "the mapping profile names this sheet, but no file has it (its row is the profile's "
-                               "line)"))
+            out.append(
+                Finding(
+                    "warning",
+                    profile.name,
+                    sheet,
+                    profile.lines.get(("sheets", sheet)),
+                    None,
+                    None,
+                    "the mapping profile names this sheet, but no file has it (its row is the profile's line)",
+                )
+            )
     return out
 
 
@@ -224,8 +281,9 @@ def _plain_parsed(result: Parsed) -> Parsed:
 _KEYS = {"screening": ["patient_id"], "visits": ["patient_id", "month"]}
 
 
-def _single(parsed: list[Parsed], groups: list[str | None], kind: str, findings: list[Finding],
-            excluded: dict[str, int]) -> pd.DataFrame | None:
+def _single(
+    parsed: list[Parsed], groups: list[str | None], kind: str, findings: list[Finding], excluded: dict[str, int]
+) -> pd.DataFrame | None:
     """The one table of ``kind``. Tables from several sheets or files are combined only when they hold
     different rows (other patients, or other visits); two that hold the same patients (and visits) are
     the same table twice: an error asks which to keep, and neither is read."""
@@ -249,11 +307,19 @@ def _single(parsed: list[Parsed], groups: list[str | None], kind: str, findings:
             example = shared.iloc[0]
             what = f"patient {example['patient_id']}" + (f" at month {example['month']:g}" if kind == "visits" else "")
             places = [_place(one), _place(two)]
-            findings.append(Finding(
-                "error", one["source_file"].iat[0], None, None, None, "; ".join(places),
-                f"the {kind} table appears twice: {places[0]} and {places[1]} both hold {what}"
-                f"{f' and {len(shared) - 1} more' if len(shared) > 1 else ''}. MedPath does not merge them: which one "
-                f"should be kept? Upload only that file, or delete the other sheet; neither was read"))
+            findings.append(
+                Finding(
+                    "error",
+                    one["source_file"].iat[0],
+                    None,
+                    None,
+                    None,
+                    "; ".join(places),
+                    f"the {kind} table appears twice: {places[0]} and {places[1]} both hold {what}"
+                    f"{f' and {len(shared) - 1} more' if len(shared) > 1 else ''}. MedPath does not merge them: which one "
+                    f"should be kept? Upload only that file, or delete the other sheet; neither was read",
+                )
+            )
     if dropped:
         excluded[kind] += sum(len(tables[k][0]) for k in dropped)
         empty = tables[0][0].iloc[0:0]
@@ -264,9 +330,17 @@ def _single(parsed: list[Parsed], groups: list[str | None], kind: str, findings:
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if len({g or id(f) for f, g in tables}) > 1:
         places = sorted({_place(f) for f, _ in tables if len(f)})
-        findings.append(Finding("warning", frame["source_file"].iat[0] if len(frame) else "", None, None, None,
-                                "; ".join(places), f"{len(frames)} {kind} tables were found and combined "
-                                "(they hold different patients or visits)"))
+        findings.append(
+            Finding(
+                "warning",
+                frame["source_file"].iat[0] if len(frame) else "",
+                None,
+                None,
+                None,
+                "; ".join(places),
+                f"{len(frames)} {kind} tables were found and combined (they hold different patients or visits)",
+            )
+        )
     return frame[[*wanted, *PROVENANCE]]
 
 
@@ -284,9 +358,17 @@ def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings
     for _, row in frame.loc[dup].iterrows():
         key = tuple(row[k] for k in keys)
         first = first_rows.loc[key if len(keys) > 1 else key[0]]
-        findings.append(Finding("error", row["source_file"], row["source_sheet"], int(row["source_row"]), column,
-                                row[column], message.format(key=row["patient_id"], first=int(first),
-                                                            visit=row.get("visit", ""))))
+        findings.append(
+            Finding(
+                "error",
+                row["source_file"],
+                row["source_sheet"],
+                int(row["source_row"]),
+                column,
+                row[column],
+                message.format(key=row["patient_id"], first=int(first), visit=row.get("visit", "")),
+            )
+        )
     return frame.loc[~dup], int(dup.sum())
 
 
@@ -294,7 +376,16 @@ def _unscreened(visits: pd.DataFrame, screening: pd.DataFrame) -> list[Finding]:
     """One warning per patient with visits but no screening row (still analysed)."""
     known = set(screening["patient_id"])
     first = visits.loc[~visits["patient_id"].isin(known)].drop_duplicates("patient_id")
-    return [Finding("warning", r.source_file, r.source_sheet, int(r.source_row), "patient_id", r.patient_id,
-                    f"patient {r.patient_id} has visits but is not in the screening table; analysed, "
-                    "but not part of the eligibility funnel")
-            for r in first.itertuples()]
+    return [
+        Finding(
+            "warning",
+            r.source_file,
+            r.source_sheet,
+            int(r.source_row),
+            "patient_id",
+            r.patient_id,
+            f"patient {r.patient_id} has visits but is not in the screening table; analysed, "
+            "but not part of the eligibility funnel",
+        )
+        for r in first.itertuples()
+    ]

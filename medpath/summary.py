@@ -17,8 +17,10 @@ from medpath.outcomes import headline, primary_analysis
 from medpath.paper import paper_json
 from medpath.wording import plain_sentence
 
-CAVEAT = ("Exploratory: a single group without control, so a change from baseline cannot be attributed to "
-          "the treatment. {floors} A non-significant result is not evidence of no effect.")
+CAVEAT = (
+    "Exploratory: a single group without control, so a change from baseline cannot be attributed to "
+    "the treatment. {floors} A non-significant result is not evidence of no effect."
+)
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,23 @@ class KeyNumbers:
     funnel_notes: list[str] = field(default_factory=list)  # why candidates could not be checked (funnel_notes)
 
 
-def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-                zero_method: str = "wilcox") -> KeyNumbers:
+def key_numbers(
+    study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided", zero_method: str = "wilcox"
+) -> KeyNumbers:
     """The numbers with the test options in force on the pages (the defaults are the protocol's)."""
     eligibility = evaluate(study.screening, study.visits)
     steps = {step.id: step.n for step in eligibility.steps}
-    comparisons = (primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-                   if len(study.visits) else {})
+    comparisons = (
+        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
+        if len(study.visits)
+        else {}
+    )
     floors = " ".join(
         f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
         f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
-        for key, c in comparisons.items() if c.n_pairs)
+        for key, c in comparisons.items()
+        if c.n_pairs
+    )
     return KeyNumbers(
         screened=steps.get("screened"),
         enrolled=steps["enrolled"],
@@ -56,12 +64,18 @@ def key_numbers(study: Study, *, followup_month: float = PRIMARY_MONTH, alternat
     )
 
 
-def summarise(study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided",
-              zero_method: str = "wilcox") -> dict:
+def summarise(
+    study: Study, *, followup_month: float = PRIMARY_MONTH, alternative: str = "two-sided", zero_method: str = "wilcox"
+) -> dict:
     """One JSON-ready dict with everything the CLI prints."""
     eligibility = evaluate(study.screening, study.visits)
-    outcomes = primary_analysis(study.visits, followup_month=followup_month, alternative=alternative,
-                                zero_method=zero_method, lost=study.left_out_text)
+    outcomes = primary_analysis(
+        study.visits,
+        followup_month=followup_month,
+        alternative=alternative,
+        zero_method=zero_method,
+        lost=study.left_out_text,
+    )
     return {
         "study": {"label": study.label, "synthetic": study.synthetic, "sources": [asdict(s) for s in study.sources]},
         "patients": len(study.patient_ids),
@@ -71,5 +85,7 @@ def summarise(study: Study, *, followup_month: float = PRIMARY_MONTH, alternativ
         **eligibility.as_json(),
         "outcomes": {key: comparison.as_json() for key, comparison in outcomes.items()},
         # consort, baseline, adverse_events, secondary (issue 13)
-        **paper_json(study, eligibility, followup_month=followup_month, alternative=alternative, zero_method=zero_method),
+        **paper_json(
+            study, eligibility, followup_month=followup_month, alternative=alternative, zero_method=zero_method
+        ),
     }

@@ -95,7 +95,8 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
     day = visits["day"] if "day" in visits else float("nan")
     series = grid.merge(
         visits[["patient_id", "visit", "month"]].assign(day=day, value=visits[outcome]),
-        on=["patient_id", "visit", "month"], how="left",
+        on=["patient_id", "visit", "month"],
+        how="left",
     )
     series["value"] = series["value"].astype(float)
     series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0)).astype(float)

@@ -58,14 +58,47 @@ from medpath.values import (
     word_reader,
 )
 
-_IDENTIFIER_HINTS = ("name", "nama", "mrn", "medicalrecord", "norm", "rekammedis", "dateofbirth", "dob",
-                     "birthdate", "tanggallahir", "tgllahir", "phone", "telepon", "telp", "hp", "mobile",
-                     "nik", "nationalid", "ktp", "address", "alamat", "email")
+_IDENTIFIER_HINTS = (
+    "name",
+    "nama",
+    "mrn",
+    "medicalrecord",
+    "norm",
+    "rekammedis",
+    "dateofbirth",
+    "dob",
+    "birthdate",
+    "tanggallahir",
+    "tgllahir",
+    "phone",
+    "telepon",
+    "telp",
+    "hp",
+    "mobile",
+    "nik",
+    "nationalid",
+    "ktp",
+    "address",
+    "alamat",
+    "email",
+)
 
 
 #: Sheets that hold notes for people, skipped without a finding.
-_NOTE_SHEETS = frozenset({"about", "readme", "info", "instructions", "notes", "codebook", "dictionary",
-                          "datadictionary", "petunjuk", "keterangan"})
+_NOTE_SHEETS = frozenset(
+    {
+        "about",
+        "readme",
+        "info",
+        "instructions",
+        "notes",
+        "codebook",
+        "dictionary",
+        "datadictionary",
+        "petunjuk",
+        "keterangan",
+    }
+)
 
 
 def _show_value(value: object) -> str:
@@ -113,8 +146,10 @@ _VISIT_RULES: dict[str, _Rule] = {
     "visit": _Rule(read_as_is),
     "month": _Rule(number_reader(None), (0, 240), what="months since baseline"),
     "day": _Rule(number_reader(None), (0, 7300), what="days since baseline"),
-    **{k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
-       for k, o in OUTCOMES.items()},
+    **{
+        k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
+        for k, o in OUTCOMES.items()
+    },
 }
 
 #: The same problem in at least this many cells of one sheet is reported once, listing the Excel rows.
@@ -167,20 +202,31 @@ class _Part:
     columns: list[dict] = field(default_factory=list)
 
 
-def _column(table: RawTable, header: object, field_name: str | None, status: str, note: str,
-            kind: str | None = None) -> dict:
+def _column(
+    table: RawTable, header: object, field_name: str | None, status: str, note: str, kind: str | None = None
+) -> dict:
     """One ``Study.columns`` row (``medpath.model.COLUMN_FIELDS``)."""
-    return {"file": table.file, "sheet": None if table.sheet is None else str(table.sheet) or None,
-            "header": str(header), "field": field_name, "table": kind, "status": status, "note": note}
+    return {
+        "file": table.file,
+        "sheet": None if table.sheet is None else str(table.sheet) or None,
+        "header": str(header),
+        "field": field_name,
+        "table": kind,
+        "status": status,
+        "note": note,
+    }
 
 
 def _unused_columns(table: RawTable, note: str) -> tuple[dict, ...]:
-    return tuple(_column(table, h, None, "not used", note) for h in table.header
-                 if str(h).strip() and not isinstance(h, AddedHeader))
+    return tuple(
+        _column(table, h, None, "not used", note)
+        for h in table.header
+        if str(h).strip() and not isinstance(h, AddedHeader)
+    )
 
 
 def classify(table: RawTable) -> str | None:
-    """"screening" or "visits" from the sheet/file name, else from the columns; ``None`` if neither."""
+    """ "screening" or "visits" from the sheet/file name, else from the columns; ``None`` if neither."""
     keys = {normalise(h) for h in table.header}
     if sheet_kind(table.sheet) or sheet_kind(_stem(table.file) if table.sheet is None else None):
         return sheet_kind(table.sheet) or sheet_kind(_stem(table.file))
@@ -201,10 +247,23 @@ def parse_table(table: RawTable) -> Parsed:
     if kind is None and normalise(table.sheet or "") in _NOTE_SHEETS:
         return Parsed("ignored", None, [], columns=_unused_columns(table, "a sheet of notes"))
     if kind is None:
-        return Parsed("ignored", None, [_finding(table, "warning", table.header_row, None, None,
-                      "this sheet is neither a screening nor a visits table (no recognised columns); it was not used")],
-                      columns=_unused_columns(table, "the sheet is neither a screening nor a visits table (the "
-                                              "mapping step can say which it is)"))
+        return Parsed(
+            "ignored",
+            None,
+            [
+                _finding(
+                    table,
+                    "warning",
+                    table.header_row,
+                    None,
+                    None,
+                    "this sheet is neither a screening nor a visits table (no recognised columns); it was not used",
+                )
+            ],
+            columns=_unused_columns(
+                table, "the sheet is neither a screening nor a visits table (the mapping step can say which it is)"
+            ),
+        )
     if kind == "screening":
         return _resolve(table, [_parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES, {})])
     wide = _wide_columns(table.header)
@@ -223,8 +282,18 @@ def parse_table(table: RawTable) -> Parsed:
     subtables = _wide_to_long(table, wide)
     parts = [_parse(sub, "visits", aliases, _VISIT_RULES, scales) for sub, aliases in subtables]
     used = {n for sub, _ in subtables for n in sub.row_numbers}
-    after = [_finding(table, "warning", n, None, None, "this row has no outcome value at any visit; nothing "
-                      "from it can be analysed") for n in table.row_numbers if n not in used]
+    after = [
+        _finding(
+            table,
+            "warning",
+            n,
+            None,
+            None,
+            "this row has no outcome value at any visit; nothing from it can be analysed",
+        )
+        for n in table.row_numbers
+        if n not in used
+    ]
     parsed = _resolve(table, parts, [*table.notes, *notes], after, wide=True)
     readable = any(p.frame is not None for p in parts)
     records = []
@@ -234,8 +303,16 @@ def parse_table(table: RawTable) -> Parsed:
         found = VISIT_ALIASES.get(normalise(name))
         if index in wide:
             outcome, label = wide[index]
-            records.append(_column(table, name, outcome, "used" if readable else "not read",
-                                   f"at {(parse_visit_label(label) or (str(label),))[0]} (a wide sheet: one column per visit)", "visits"))
+            records.append(
+                _column(
+                    table,
+                    name,
+                    outcome,
+                    "used" if readable else "not read",
+                    f"at {(parse_visit_label(label) or (str(label),))[0]} (a wide sheet: one column per visit)",
+                    "visits",
+                )
+            )
         elif found == "patient_id":
             records.append(_column(table, name, found, "used" if readable else "not read", "", "visits"))
         else:
@@ -243,8 +320,13 @@ def parse_table(table: RawTable) -> Parsed:
     return replace(parsed, columns=tuple(records))
 
 
-def _resolve(table: RawTable, parts: list[_Part], before: Sequence[Finding] = (), after: Sequence[Finding] = (),
-             wide: bool = False) -> Parsed:
+def _resolve(
+    table: RawTable,
+    parts: list[_Part],
+    before: Sequence[Finding] = (),
+    after: Sequence[Finding] = (),
+    wide: bool = False,
+) -> Parsed:
     """Combine the parts of one table: group cell findings (``GROUP_MIN_CELLS``), stack frames, union exclusions."""
     entries = [*before, *(e for p in parts for e in p.entries), *after]
     findings = list(dict.fromkeys(_group(table, entries)))
@@ -257,8 +339,14 @@ def _resolve(table: RawTable, parts: list[_Part], before: Sequence[Finding] = ()
         frame = pd.concat(frames, ignore_index=True)
     if wide and frame is not None:
         frame = frame.sort_values(["source_row", "month"], kind="stable").reset_index(drop=True)
-    return Parsed(parts[0].kind, frame, findings, frozenset().union(*(p.excluded_rows for p in parts)),
-                  tuple(r for p in parts for r in p.left_out), tuple(r for p in parts for r in p.columns))
+    return Parsed(
+        parts[0].kind,
+        frame,
+        findings,
+        frozenset().union(*(p.excluded_rows for p in parts)),
+        tuple(r for p in parts for r in p.left_out),
+        tuple(r for p in parts for r in p.columns),
+    )
 
 
 def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[str, float], list[Finding]]:
@@ -289,13 +377,20 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
         scales[name] = rule.factor
         above = [v for v in values if v > rule.above]
         example = above[0]
-        findings.append(_finding(
-            table, "warning", table.header_row, ", ".join(str(table.header[i]) for i in indices), None,
-            f"{OUTCOMES[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
-            f"{len(above)} of {len(values)} are above {_fmt(rule.above)}, so each was multiplied by {_fmt(rule.factor)} "
-            f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
-            f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
-            "correct them"))
+        findings.append(
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                ", ".join(str(table.header[i]) for i in indices),
+                None,
+                f"{OUTCOMES[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
+                f"{len(above)} of {len(values)} are above {_fmt(rule.above)}, so each was multiplied by {_fmt(rule.factor)} "
+                f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
+                f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
+                "correct them",
+            )
+        )
     return scales, findings
 
 
@@ -337,12 +432,24 @@ def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
     return _finding(table, first.severity, first.row, column_text, first.raw, text)
 
 
-def _finding(table: RawTable, severity: Literal["error", "warning"], row: int | None, column: str | None, value: object, message: str) -> Finding:
+def _finding(
+    table: RawTable,
+    severity: Literal["error", "warning"],
+    row: int | None,
+    column: str | None,
+    value: object,
+    message: str,
+) -> Finding:
     return Finding(severity, table.file, table.sheet, row, column, value, message)
 
 
-def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Finding],
-                 records: list[dict] | None = None, kind: str | None = None) -> dict[str, int]:
+def _map_columns(
+    table: RawTable,
+    aliases: dict[str, str],
+    findings: list[Finding],
+    records: list[dict] | None = None,
+    kind: str | None = None,
+) -> dict[str, int]:
     """canonical column -> index of its first header cell; duplicates and identifiers are reported. ``records``
     receives a ``Study.columns`` row per column: the field it is read as, or why it is not used."""
     mapping: dict[str, int] = {}
@@ -354,36 +461,84 @@ def _map_columns(table: RawTable, aliases: dict[str, str], findings: list[Findin
             if key and not isinstance(name, AddedHeader):
                 ignored.append(name)
             if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
-                findings.append(_finding(table, "warning", table.header_row, name, None,
-                                         "this column looks like a direct identifier (name, record number, date of "
-                                         "birth, phone or national id); share pseudonymised study ids instead"))
+                findings.append(
+                    _finding(
+                        table,
+                        "warning",
+                        table.header_row,
+                        name,
+                        None,
+                        "this column looks like a direct identifier (name, record number, date of "
+                        "birth, phone or national id); share pseudonymised study ids instead",
+                    )
+                )
             continue
         if canonical in mapping:
-            findings.append(_finding(table, "warning", table.header_row, name, None,
-                                     f"a second column for '{canonical}' (first: '{table.header[mapping[canonical]]}'); "
-                                     "only the first is read"))
+            findings.append(
+                _finding(
+                    table,
+                    "warning",
+                    table.header_row,
+                    name,
+                    None,
+                    f"a second column for '{canonical}' (first: '{table.header[mapping[canonical]]}'); "
+                    "only the first is read",
+                )
+            )
             if records is not None:
-                records.append(_column(table, name, None, "second column", f"a second column for "
-                                       f"{FIELD_LABELS.get(canonical, canonical)}; only the first "
-                                       f"('{table.header[mapping[canonical]]}') is read"))
+                records.append(
+                    _column(
+                        table,
+                        name,
+                        None,
+                        "second column",
+                        f"a second column for "
+                        f"{FIELD_LABELS.get(canonical, canonical)}; only the first "
+                        f"('{table.header[mapping[canonical]]}') is read",
+                    )
+                )
             continue
         mapping[canonical] = index
         if records is not None and not isinstance(name, AddedHeader):
             by_profile = getattr(name, "field", None) is not None
-            records.append(_column(table, name, canonical, "profile" if by_profile else "used",
-                                   "named in the mapping profile" if by_profile else "", kind))
+            records.append(
+                _column(
+                    table,
+                    name,
+                    canonical,
+                    "profile" if by_profile else "used",
+                    "named in the mapping profile" if by_profile else "",
+                    kind,
+                )
+            )
     if records is not None:
         for name in ignored:
             records.append(_column(table, name, None, "unknown", _unknown_note(name, aliases, mapping)))
     for name in ignored:
         suggestion = _did_you_mean(normalise(name), aliases, mapping)
         if suggestion:
-            findings.append(_finding(table, "warning", table.header_row, name, None,
-                                     f"column not recognised: did you mean '{suggestion}'? Rename it to "
-                                     f"'{suggestion}' (or another accepted name) to use it"))
+            findings.append(
+                _finding(
+                    table,
+                    "warning",
+                    table.header_row,
+                    name,
+                    None,
+                    f"column not recognised: did you mean '{suggestion}'? Rename it to "
+                    f"'{suggestion}' (or another accepted name) to use it",
+                )
+            )
     if ignored:
-        findings.append(_finding(table, "warning", table.header_row, None, ", ".join(map(str, ignored[:20])),
-                                 f"{len(ignored)} column(s) not recognised and not used"))
+        findings.append(
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                None,
+                ", ".join(map(str, ignored[:20])),
+                f"{len(ignored)} column(s) not recognised and not used",
+            )
+        )
     return mapping
 
 
@@ -392,8 +547,11 @@ def _unknown_note(name: object, aliases: dict[str, str], mapping: dict[str, int]
     if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
         return "looks like a direct identifier; not read"
     suggestion = _did_you_mean(key, aliases, mapping)
-    return (f"not a name MedPath knows (did you mean {FIELD_LABELS.get(suggestion, suggestion)}?)" if suggestion
-            else "not a name MedPath knows")
+    return (
+        f"not a name MedPath knows (did you mean {FIELD_LABELS.get(suggestion, suggestion)}?)"
+        if suggestion
+        else "not a name MedPath knows"
+    )
 
 
 #: How close (difflib's ratio of the normalised names) an unrecognised column must be to an alias to be suggested.
@@ -410,28 +568,37 @@ def _did_you_mean(key: str, aliases: dict[str, str], mapping: dict[str, int]) ->
     return None
 
 
-def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str, _Rule],
-           scales: dict[str, float]) -> _Part:
+def _parse(
+    table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str, _Rule], scales: dict[str, float]
+) -> _Part:
     entries: list = list(table.notes)
     findings: list[Finding] = []
     records: list[dict] = []
     mapping = _map_columns(table, aliases, findings, records, kind)
     entries += findings
     if not _required_present(table, kind, mapping, entries):
-        unread = [r | {"status": "not read", "note": "a required column is missing, so none of this sheet's rows "
-                       "could be used"} if r["field"] else r for r in records]
+        unread = [
+            r
+            | {"status": "not read", "note": "a required column is missing, so none of this sheet's rows could be used"}
+            if r["field"]
+            else r
+            for r in records
+        ]
         return _Part(kind, None, entries, frozenset(table.row_numbers), [], unread)
     if not table.rows:
-        entries.append(_finding(table, "warning", table.header_row, None, None,
-                                f"this {kind} table has a header but no data rows"))
+        entries.append(
+            _finding(table, "warning", table.header_row, None, None, f"this {kind} table has a header but no data rows")
+        )
     placed = ("visit", "month", "day") if kind == "visits" else ()
     columns: dict[str, list] = {c: [] for c in dict.fromkeys([*mapping, *placed])}
     rows_kept: list[int] = []
     excluded: set[int] = set()
     left_out: list[dict] = []
     formula_ids: set[str] = set()
-    readers = [(canonical, index, rules[canonical], rules[canonical].read, rules[canonical].bounds,
-                scales.get(canonical)) for canonical, index in mapping.items()]
+    readers = [
+        (canonical, index, rules[canonical], rules[canonical].read, rules[canonical].bounds, scales.get(canonical))
+        for canonical, index in mapping.items()
+    ]
     for cells, excel_row in zip(table.rows, table.row_numbers):
         values, ok, lost = {}, True, []
         width = len(cells)
@@ -457,14 +624,30 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
         pid = values.get("patient_id")
         if pid is None:
             if ok:
-                entries.append(_finding(table, "error", excel_row, table.header[mapping["patient_id"]], None,
-                                        "the patient id is missing; this row is left out"))
+                entries.append(
+                    _finding(
+                        table,
+                        "error",
+                        excel_row,
+                        table.header[mapping["patient_id"]],
+                        None,
+                        "the patient id is missing; this row is left out",
+                    )
+                )
             ok = False
         elif pid.startswith(FORMULA_TRIGGERS) and pid not in formula_ids:
             formula_ids.add(pid)
-            entries.append(_finding(table, "warning", excel_row, table.header[mapping["patient_id"]], pid,
-                                    "this patient id looks like a spreadsheet formula; it is kept as an id, and "
-                                    "exports write it as text so that Excel does not run it"))
+            entries.append(
+                _finding(
+                    table,
+                    "warning",
+                    excel_row,
+                    table.header[mapping["patient_id"]],
+                    pid,
+                    "this patient id looks like a spreadsheet formula; it is kept as an id, and "
+                    "exports write it as text so that Excel does not run it",
+                )
+            )
         if kind == "visits" and ok:
             ok = _place_visit(table, excel_row, mapping, values, entries)
         if not ok:
@@ -474,10 +657,21 @@ def _parse(table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str,
         for canonical in columns:
             columns[canonical].append(values[canonical])
         for canonical, raw, cell in lost:
-            left_out.append({"table": kind, "patient_id": pid, "visit": values.get("visit"),
-                             "month": values.get("month"), "field": canonical, "value": raw,
-                             "reason": cell.message.replace(_LEFT_OUT, ""), "source_file": table.file,
-                             "source_sheet": None if table.sheet is None else str(table.sheet), "source_row": excel_row, "source_column": cell.column})
+            left_out.append(
+                {
+                    "table": kind,
+                    "patient_id": pid,
+                    "visit": values.get("visit"),
+                    "month": values.get("month"),
+                    "field": canonical,
+                    "value": raw,
+                    "reason": cell.message.replace(_LEFT_OUT, ""),
+                    "source_file": table.file,
+                    "source_sheet": None if table.sheet is None else str(table.sheet),
+                    "source_row": excel_row,
+                    "source_column": cell.column,
+                }
+            )
     frame = _frame(kind, columns, rows_kept, table)
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
@@ -526,12 +720,28 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
         if not set(PRIMARY_OUTCOMES) & set(mapping):
             missing.append("at least one primary outcome (spine BMD T-score or VAS)")
     for text in missing:
-        findings.append(_finding(table, "error", table.header_row, None, None,
-                                 f"required column missing: {text}; none of this sheet's rows can be used"))
+        findings.append(
+            _finding(
+                table,
+                "error",
+                table.header_row,
+                None,
+                None,
+                f"required column missing: {text}; none of this sheet's rows can be used",
+            )
+        )
     absent = [c for c in (SCREENING_COLUMNS if kind == "screening" else PRIMARY_OUTCOMES) if c not in mapping]
     if absent and not missing:
-        findings.append(_finding(table, "warning", table.header_row, None, ", ".join(absent),
-                                 "expected column(s) not found; what depends on them is shown as unknown"))
+        findings.append(
+            _finding(
+                table,
+                "warning",
+                table.header_row,
+                None,
+                ", ".join(absent),
+                "expected column(s) not found; what depends on them is shown as unknown",
+            )
+        )
     return not missing
 
 
@@ -557,22 +767,48 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
             else:
                 assert day is not None  # the offset came from the day
                 given = f"day {_fmt(day)}"
-            findings.append(_finding(table, "warning", excel_row, table.header[mapping["visit"]], label_raw,
-                                     f"the visit label says {parsed[0]} but the offset says {given}; "
-                                     f"analysed as {parsed[0]} (the label)"))
+            findings.append(
+                _finding(
+                    table,
+                    "warning",
+                    excel_row,
+                    table.header[mapping["visit"]],
+                    label_raw,
+                    f"the visit label says {parsed[0]} but the offset says {given}; "
+                    f"analysed as {parsed[0]} (the label)",
+                )
+            )
         values["visit"], values["month"], values["day"] = parsed[0], parsed[1], day
         return True
     if offset is None:
         if label_raw is None:
-            findings.append(_finding(table, "error", excel_row, None, None, "the visit has no label and no month/day offset"))
+            findings.append(
+                _finding(table, "error", excel_row, None, None, "the visit has no label and no month/day offset")
+            )
         else:
-            findings.append(_finding(table, "error", excel_row, table.header[mapping["visit"]], label_raw,
-                                     "unknown visit label (use e.g. baseline, month 1, month 3, month 6, or put "
-                                     "numbers in a 'month' column) and no month or day offset to place it"))
+            findings.append(
+                _finding(
+                    table,
+                    "error",
+                    excel_row,
+                    table.header[mapping["visit"]],
+                    label_raw,
+                    "unknown visit label (use e.g. baseline, month 1, month 3, month 6, or put "
+                    "numbers in a 'month' column) and no month or day offset to place it",
+                )
+            )
         return False
     if label_raw is not None:
-        findings.append(_finding(table, "warning", excel_row, table.header[mapping["visit"]], label_raw,
-                                 f"unknown visit label; placed at month {_fmt(offset)} from the offset column"))
+        findings.append(
+            _finding(
+                table,
+                "warning",
+                excel_row,
+                table.header[mapping["visit"]],
+                label_raw,
+                f"unknown visit label; placed at month {_fmt(offset)} from the offset column",
+            )
+        )
     values["visit"], values["month"], values["day"] = month_label(offset), offset, day
     return True
 
@@ -597,6 +833,7 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
 
 # --- wide visits layout -------------------------------------------------------------------------
 
+
 def _wide_columns(header: list[str]) -> dict[int, tuple[str, object]]:
     """Header index -> (outcome, visit label) for names like 'bmd_tscore_m6' or 'VAS baseline'."""
     found: dict[int, tuple[str, object]] = {}
@@ -604,7 +841,7 @@ def _wide_columns(header: list[str]) -> dict[int, tuple[str, object]]:
     for index, name in enumerate(header):
         key = normalise(name)
         for prefix in prefixes:
-            rest = key[len(prefix):]
+            rest = key[len(prefix) :]
             if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
                 found[index] = (OUTCOME_ALIASES[prefix], rest)
                 break
@@ -637,6 +874,7 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
 
 # --- values left out ----------------------------------------------------------------------------
 
+
 def left_out_table(parsed: list[Parsed], screening: pd.DataFrame | None, visits: pd.DataFrame) -> pd.DataFrame:
     """``Study.left_out_values``: every value left out of a row that is in the final tables (a row dropped later,
     e.g. as a duplicate visit, is counted in ``Study.excluded_rows`` instead)."""
@@ -650,8 +888,12 @@ def left_out_table(parsed: list[Parsed], screening: pd.DataFrame | None, visits:
         if frame is not None and len(frame):
             months = frame["month"] if with_month else [None] * len(frame)
             kept.update(zip(frame["source_file"], frame["source_sheet"], frame["source_row"], months))
-    rows = [r for r in records
-            if (r["source_file"], r["source_sheet"], r["source_row"], r["month"] if r["table"] == "visits" else None) in kept]
+    rows = [
+        r
+        for r in records
+        if (r["source_file"], r["source_sheet"], r["source_row"], r["month"] if r["table"] == "visits" else None)
+        in kept
+    ]
     if not rows:
         return empty_left_out()
     frame = pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))

@@ -99,12 +99,17 @@ def _after(*texts: str, factor: float = 1.0, meaning: str = "") -> tuple[Decorat
 
 #: Decorations accepted per field (the canonical column name). Anything else around a number is an error.
 NUMBER_DECORATIONS: dict[str, tuple[Decoration, ...]] = {
-    "age": _after("th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.",
-                  meaning="years"),
+    "age": _after(
+        "th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.", meaning="years"
+    ),
     "bmd_tscore": _after("sd", meaning="standard deviations, the unit of a T-score"),
-    "vas": (Decoration("before", "vas"), Decoration("before", "vas:"), Decoration("before", "vas="),
-            *_after("/10", "dari10", "cm"),
-            *_after("mm", "/100", factor=0.1, meaning="millimetres of the 100 mm line, " + _CONVERTED)),
+    "vas": (
+        Decoration("before", "vas"),
+        Decoration("before", "vas:"),
+        Decoration("before", "vas="),
+        *_after("/10", "dari10", "cm"),
+        *_after("mm", "/100", factor=0.1, meaning="millimetres of the 100 mm line, " + _CONVERTED),
+    ),
     "bmd_g_cm2": _after("g/cm2", "g/cm\u00b2", "gr/cm2", "g/cm^2"),
     "rom_deg": _after("\u00b0", "deg", "degrees", "derajat"),
     "qol": (),
@@ -113,8 +118,10 @@ NUMBER_DECORATIONS: dict[str, tuple[Decoration, ...]] = {
 #: Fields in which a parenthesised word after the number ("8 (berat)", "3 (ringan)") is a comment, ignored.
 COMMENTED_FIELDS = frozenset({"vas"})
 
-_DECORATED = re.compile(r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
-                        r"\s*(?P<after>.*?)$")
+_DECORATED = re.compile(
+    r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
+    r"\s*(?P<after>.*?)$"
+)
 _DECORATION_SIGN = re.compile(r"[^\W\d_]|[/()\u00b0\u2013]")  # a letter, '/', '(', '°' or an en dash
 _COMMENT = re.compile(r"^(?P<rest>.*?)\s*\((?P<comment>[^()\d]*[^\W\d_][^()\d]*)\)$")
 
@@ -156,11 +163,17 @@ def _number_text(field: str | None, text: str) -> tuple[object, str | None, str 
         key = written.lower().replace(" ", "")
         decoration = next((d for d in allowed if d.where == where and d.text == key), None)
         if decoration is None:
-            return None, None, plain_error + (f" (the text '{written}' {where} it is not a unit MedPath knows here)"
-                                              if allowed else "")
+            return (
+                None,
+                None,
+                plain_error
+                + (f" (the text '{written}' {where} it is not a unit MedPath knows here)" if allowed else ""),
+            )
         factor *= decoration.factor
-        notes.append(f"'{written}' {where} the number is " + (f"read as {decoration.meaning}" if decoration.meaning
-                                                              else "ignored"))
+        notes.append(
+            f"'{written}' {where} the number is "
+            + (f"read as {decoration.meaning}" if decoration.meaning else "ignored")
+        )
     if number.lstrip().startswith("\u2013"):
         notes.append("the dash '\u2013' is read as a minus sign")
         number = "-" + number.lstrip()[1:]
@@ -217,8 +230,10 @@ def date_message(raw: object) -> str:
     """Why a date in a number column is refused, naming the fraction Excel probably turned into it."""
     if isinstance(raw, dt.date):
         typed = f"'{raw.day}/{raw.month}' or '{raw.month}/{raw.day}'"
-        return (f"expected a number, found a date ({raw:%d %b %Y}): Excel turns a typed {typed} into a date. "
-                "Type the plain number (e.g. 6 for '6/10') or format the cell as Text")
+        return (
+            f"expected a number, found a date ({raw:%d %b %Y}): Excel turns a typed {typed} into a date. "
+            "Type the plain number (e.g. 6 for '6/10') or format the cell as Text"
+        )
     return "expected a number, found a date or time (Excel may have re-formatted the cell); type the plain number"
 
 
@@ -228,6 +243,7 @@ def parse_number(raw: object) -> float | None:
 
 
 # --- words: yes/no, test results, consent -------------------------------------------------------
+
 
 def word_key(text: str) -> str:
     """The comparison key of a word cell: lower case without spaces, hyphens, underscores or dots
@@ -240,45 +256,80 @@ def _words(table: dict[object, tuple[str, ...]], note: str | None = None) -> dic
     return {word_key(w): (value, note) for value, words in table.items() for w in words}
 
 
-_DASH_NOTE = ("'-' is not an answer and is read as unknown. If it means 'no' or 'negative', write that; "
-              "if it was not asked or not tested, leave the cell empty")
+_DASH_NOTE = (
+    "'-' is not an answer and is read as unknown. If it means 'no' or 'negative', write that; "
+    "if it was not asked or not tested, leave the cell empty"
+)
 
 #: Yes/no cells (history, enrolled): spelling (``word_key``) -> (value, note). The documented spellings need no note.
 YES_NO_WORDS: dict[str, tuple[object, str | None]] = {
-    **_words({True: ("yes", "y", "true", "1", "ya", "iya", "positive", "pos", "positif", "+", "x"),
-              False: ("no", "n", "false", "0", "tidak", "tdk", "negative", "neg", "negatif")}),
-    **_words({True: ("ada",), False: ("tidak ada", "tdk ada", "nihil")},
-             "Indonesian 'ada' / 'tidak ada' (present / absent)"),
-    **_words({True: ("reaktif", "reactive"), False: ("non reaktif", "non reactive", "nonreaktif")},
-             "a laboratory word (reactive = positive)"),
+    **_words(
+        {
+            True: ("yes", "y", "true", "1", "ya", "iya", "positive", "pos", "positif", "+", "x"),
+            False: ("no", "n", "false", "0", "tidak", "tdk", "negative", "neg", "negatif"),
+        }
+    ),
+    **_words(
+        {True: ("ada",), False: ("tidak ada", "tdk ada", "nihil")}, "Indonesian 'ada' / 'tidak ada' (present / absent)"
+    ),
+    **_words(
+        {True: ("reaktif", "reactive"), False: ("non reaktif", "non reactive", "nonreaktif")},
+        "a laboratory word (reactive = positive)",
+    ),
 }
 #: Infection-test cells: the yes/no spellings plus laboratory words (True = positive).
 TEST_WORDS: dict[str, tuple[object, str | None]] = {
     **YES_NO_WORDS,
-    **_words({True: ("reaktif", "reactive", "(+)", "terdeteksi", "detected"),
-              False: ("non reaktif", "non reactive", "nonreaktif", "(-)", "tidak terdeteksi", "not detected",
-                      "undetected")}, "a laboratory word (reactive / detected = positive)"),
+    **_words(
+        {
+            True: ("reaktif", "reactive", "(+)", "terdeteksi", "detected"),
+            False: (
+                "non reaktif",
+                "non reactive",
+                "nonreaktif",
+                "(-)",
+                "tidak terdeteksi",
+                "not detected",
+                "undetected",
+            ),
+        },
+        "a laboratory word (reactive / detected = positive)",
+    ),
     "nr": (False, "NR is read as non-reactive; if it means 'not recorded' here, clear these cells"),
 }
 #: Consent cells: spelling -> ("signed" / "declined" / "pending", note).
 CONSENT_WORDS: dict[str, tuple[object, str | None]] = {
-    **_words({"signed": ("signed", "agreed"), "declined": ("declined", "refused"),
-              "pending": ("pending", "not yet", "waiting")}),
-    **_words({"signed": ("yes", "y", "ya", "true", "1"), "declined": ("no", "n", "tidak", "false", "0")},
-             "a yes/no answer in the consent column (yes = signed, no = declined)"),
-    **_words({"signed": ("sudah ttd", "ttd", "sudah", "setuju", "bersedia", "sudah tanda tangan", "tanda tangan"),
-              "declined": ("menolak", "tolak", "ditolak", "tidak setuju", "tidak bersedia"),
-              "pending": ("belum", "belum ttd", "belum tanda tangan")},
-             "Indonesian consent wording (TTD = tanda tangan, signed; setuju = agreed; menolak = declined; "
-             "belum = not yet)"),
+    **_words(
+        {
+            "signed": ("signed", "agreed"),
+            "declined": ("declined", "refused"),
+            "pending": ("pending", "not yet", "waiting"),
+        }
+    ),
+    **_words(
+        {"signed": ("yes", "y", "ya", "true", "1"), "declined": ("no", "n", "tidak", "false", "0")},
+        "a yes/no answer in the consent column (yes = signed, no = declined)",
+    ),
+    **_words(
+        {
+            "signed": ("sudah ttd", "ttd", "sudah", "setuju", "bersedia", "sudah tanda tangan", "tanda tangan"),
+            "declined": ("menolak", "tolak", "ditolak", "tidak setuju", "tidak bersedia"),
+            "pending": ("belum", "belum ttd", "belum tanda tangan"),
+        },
+        "Indonesian consent wording (TTD = tanda tangan, signed; setuju = agreed; menolak = declined; belum = not yet)",
+    ),
 }
 
-_WORD_HINTS = {"yes_no": "yes/no (yes, no, y, n, true, false, 1, 0, ya, tidak, positive, negative)",
-               "test": "a test result (positive, negative, reaktif, non-reaktif, NR, +, -)",
-               "consent": "consent signed, declined or pending (or TTD, setuju, menolak, belum)"}
+_WORD_HINTS = {
+    "yes_no": "yes/no (yes, no, y, n, true, false, 1, 0, ya, tidak, positive, negative)",
+    "test": "a test result (positive, negative, reaktif, non-reaktif, NR, +, -)",
+    "consent": "consent signed, declined or pending (or TTD, setuju, menolak, belum)",
+}
 
 
-def _word_text(words: dict[str, tuple[object, str | None]], kind: str, text: str) -> tuple[object, str | None, str | None]:
+def _word_text(
+    words: dict[str, tuple[object, str | None]], kind: str, text: str
+) -> tuple[object, str | None, str | None]:
     stripped = text.strip()
     if stripped in DASHES:
         return None, _DASH_NOTE, None
@@ -330,13 +381,27 @@ def parse_test(raw: object) -> bool | None:
     return word_reader("test")(raw)[0]
 
 
-_SEX = {"m": "M", "male": "M", "man": "M", "l": "M", "laki-laki": "M", "laki laki": "M", "lakilaki": "M",
-        "pria": "M", "f": "F", "female": "F", "woman": "F", "p": "F", "perempuan": "F", "wanita": "F",
-        "w": "F"}
+_SEX = {
+    "m": "M",
+    "male": "M",
+    "man": "M",
+    "l": "M",
+    "laki-laki": "M",
+    "laki laki": "M",
+    "lakilaki": "M",
+    "pria": "M",
+    "f": "F",
+    "female": "F",
+    "woman": "F",
+    "p": "F",
+    "perempuan": "F",
+    "wanita": "F",
+    "w": "F",
+}
 
 
 def parse_sex(raw: object) -> str | None:
-    """"M" or "F" from M/F, male/female, or L/P (laki-laki/perempuan) as in Indonesian records."""
+    """ "M" or "F" from M/F, male/female, or L/P (laki-laki/perempuan) as in Indonesian records."""
     if is_missing(raw):
         return None
     try:
@@ -346,14 +411,16 @@ def parse_sex(raw: object) -> str | None:
 
 
 def parse_consent(raw: object) -> str | None:
-    """"signed", "declined" or "pending" (yes/no spellings map to signed/declined)."""
+    """ "signed", "declined" or "pending" (yes/no spellings map to signed/declined)."""
     return word_reader("consent")(raw)[0]
 
 
 def plain_reader(parse: Callable[[object], object]) -> Callable[[object], Reading]:
     """A reader from a plain parser (value or BadValue), without notes."""
+
     def read(raw: Any) -> Reading:
         return parse(raw), None
+
     return read
 
 
@@ -407,12 +474,37 @@ def read_as_is(raw: object) -> Reading:
 # --- visit labels -------------------------------------------------------------------------------
 
 DAYS_PER_MONTH = 365.25 / 12
-_UNITS = {"month": 1.0, "bulan": 1.0, "m": 1.0, "mo": 1.0, "week": 7 / DAYS_PER_MONTH, "minggu": 7 / DAYS_PER_MONTH,
-          "w": 7 / DAYS_PER_MONTH, "wk": 7 / DAYS_PER_MONTH, "day": 1 / DAYS_PER_MONTH, "hari": 1 / DAYS_PER_MONTH,
-          "d": 1 / DAYS_PER_MONTH}
+_UNITS = {
+    "month": 1.0,
+    "bulan": 1.0,
+    "m": 1.0,
+    "mo": 1.0,
+    "week": 7 / DAYS_PER_MONTH,
+    "minggu": 7 / DAYS_PER_MONTH,
+    "w": 7 / DAYS_PER_MONTH,
+    "wk": 7 / DAYS_PER_MONTH,
+    "day": 1 / DAYS_PER_MONTH,
+    "hari": 1 / DAYS_PER_MONTH,
+    "d": 1 / DAYS_PER_MONTH,
+}
 _UNIT_NAMES = {1.0: "month", 7 / DAYS_PER_MONTH: "week", 1 / DAYS_PER_MONTH: "day"}
-_BASELINE = frozenset({"baseline", "bl", "base", "pre", "pretreatment", "preimplantation", "m0", "month0",
-                       "week0", "day0", "visit0", "awal", "0"})
+_BASELINE = frozenset(
+    {
+        "baseline",
+        "bl",
+        "base",
+        "pre",
+        "pretreatment",
+        "preimplantation",
+        "m0",
+        "month0",
+        "week0",
+        "day0",
+        "visit0",
+        "awal",
+        "0",
+    }
+)
 _LABEL = re.compile(r"^(?P<unit>[a-z]+?)s?(?P<n>\d+(\.\d+)?)$|^(?P<n2>\d+(\.\d+)?)(?P<unit2>[a-z]+?)s?$")
 
 
@@ -478,6 +570,7 @@ def month_from_day(day: float) -> float:
 
 # --- units of a whole column --------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ColumnUnit:
     """A column written in another unit, recognised from all its values together and converted (with a warning).
@@ -507,8 +600,11 @@ def column_unit(field: str, values: list[float]) -> ColumnUnit | None:
         if rule.field != field or not values:
             continue
         above = sum(v > rule.above for v in values)
-        if (above >= rule.min_above and above > rule.majority_above * len(values)
-                and all(v <= rule.all_at_most for v in values)):
+        if (
+            above >= rule.min_above
+            and above > rule.majority_above * len(values)
+            and all(v <= rule.all_at_most for v in values)
+        ):
             return rule
     return None
 

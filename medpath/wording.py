@@ -36,12 +36,12 @@ TERMS = {
     "median_iqr": "Middle value, and the range holding the middle half of patients (IQR).",
     "median_change": "The middle of the per-patient changes: half changed more, half less.",
     "hodges_lehmann": "A second estimate of the typical change (median of all pairwise averages of changes); "
-                      "used for the interval.",
+    "used for the interval.",
     "ci": "Range of typical changes compatible with the data; with few patients the confidence level "
-          "that can be reached is below 95 %.",
+    "that can be reached is below 95 %.",
     "wilcoxon_w": "Sum of the ranks of the increases: large when most changes are increases.",
     "wilcoxon_p": "How often changes at least this consistent would arise by chance if there were no change "
-                  "on average; small is evidence of a change.",
+    "on average; small is evidence of a change.",
     "min_p": "The smallest p-value this number of patients can ever give.",
     "holm": "p-value corrected for testing two primary outcomes (Holm).",
     "rank_biserial": "Effect size from −1 (all fell) to +1 (all rose).",
@@ -53,11 +53,11 @@ TERMS = {
 OPTION_HELP = {
     "followup": "The visit compared with baseline. The protocol's primary time point is month 6.",
     "direction": "Two-sided asks whether the outcome changed in either direction (the default). One-sided "
-                 "asks only about the direction chosen in advance; a pre-specified one-sided test "
-                 "conventionally uses α = 0.025, which five pairs cannot reach (smallest one-sided p = 0.03125).",
+    "asks only about the direction chosen in advance; a pre-specified one-sided test "
+    "conventionally uses α = 0.025, which five pairs cannot reach (smallest one-sided p = 0.03125).",
     "zero_method": "What to do with patients whose value did not change. 'Dropped' (Wilcoxon's original "
-                   "rule) leaves them out of the test; 'Ranked, then dropped' (Pratt) lets them push the "
-                   "other ranks up before leaving them out.",
+    "rule) leaves them out of the test; 'Ranked, then dropped' (Pratt) lets them push the "
+    "other ranks up before leaving them out.",
     "patients": "The patients drawn in the charts (the statistics always use every paired patient).",
     "show": "Values: the measured values. Change from baseline: each value minus the patient's baseline.",
     "outcome": "The outcome drawn.",
@@ -96,13 +96,17 @@ def direction_counts(changes: pd.Series) -> DirectionCounts:
 
 
 def _count_phrase(counts: DirectionCounts, first: str) -> str:
-    """"rose in 5 of 5 patients", "fell in 4 of 5 patients and did not change in 1", ... ``first`` is the
+    """ "rose in 5 of 5 patients", "fell in 4 of 5 patients and did not change in 1", ... ``first`` is the
     direction said first (the protocol's expected one), then the other direction, then no change."""
     order = [first, "down" if first == "up" else "up", "unchanged"]
     parts = [(d, getattr(counts, d)) for d in order if getattr(counts, d)]
     noun = "patient" if counts.n == 1 else "patients"
-    phrases = [f"{DIRECTION_WORDS[d]['verb']} in {k} of {counts.n} {noun}" if i == 0
-               else f"{DIRECTION_WORDS[d]['verb']} in {k}" for i, (d, k) in enumerate(parts)]
+    phrases = [
+        f"{DIRECTION_WORDS[d]['verb']} in {k} of {counts.n} {noun}"
+        if i == 0
+        else f"{DIRECTION_WORDS[d]['verb']} in {k}"
+        for i, (d, k) in enumerate(parts)
+    ]
     if len(phrases) == 1:
         return phrases[0]
     return ", ".join(phrases[:-1]) + " and " + phrases[-1]
@@ -129,8 +133,10 @@ def plain_sentence(comparison) -> str:
     counts = direction_counts(c.changes["change"])
     first = "up" if outcome.better == "higher" else "down"
     change = c.changes["change"]
-    by = (f"median change {_with_unit(c.median_change, outcome.unit)} "
-          f"(range {number(change.min(), True)} to {number(change.max(), True)})")
+    by = (
+        f"median change {_with_unit(c.median_change, outcome.unit)} "
+        f"(range {number(change.min(), True)} to {number(change.max(), True)})"
+    )
     sentence = f"{name} {_count_phrase(counts, first)} from {start} to {end}, {by}."
     if c.left_out:
         sentence += f" {c.left_out[0].upper()}{c.left_out[1:]} because of an error in the file (see the Data page)."
@@ -145,8 +151,9 @@ def plain_sentence(comparison) -> str:
         size += f" ({w.n_used} changed)"
     if c.min_attainable_p >= alpha:
         conventional = "" if w.alternative == "two-sided" else ", the usual level for a pre-specified one-sided test"
-        sentence += (f" With {size} {test} can reach p < {alpha:g}{conventional} "
-                     f"(smallest possible p = {c.min_attainable_p:g}).")
+        sentence += (
+            f" With {size} {test} can reach p < {alpha:g}{conventional} (smallest possible p = {c.min_attainable_p:g})."
+        )
     else:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
         sentence += f" Wilcoxon test: p = {p_value(w.p_value)} ({side})."
@@ -158,7 +165,13 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
     from medpath.formatting import ALTERNATIVE_WORDS, percent
     from medpath.values import month_label
 
-    c, s, w, hl, sign = comparison, comparison.summary, comparison.wilcoxon, comparison.hodges_lehmann, comparison.sign_test
+    c, s, w, hl, sign = (
+        comparison,
+        comparison.summary,
+        comparison.wilcoxon,
+        comparison.hodges_lehmann,
+        comparison.sign_test,
+    )
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
 
     def quartiles(q) -> str:
@@ -170,16 +183,29 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         (f"Median (IQR) at {end}", quartiles(s.after), TERMS["median_iqr"]),
         ("Median (IQR) change", quartiles(s.change), TERMS["median_change"]),
         ("Hodges–Lehmann estimate", number(hl.estimate, True), TERMS["hodges_lehmann"]),
-        (f"{percent(hl.ci_level)} confidence interval", f"{number(hl.ci_low, True)} to {number(hl.ci_high, True)}",
-         TERMS["ci"] + f" ({percent(hl.requested_level)} requested.)"),
+        (
+            f"{percent(hl.ci_level)} confidence interval",
+            f"{number(hl.ci_low, True)} to {number(hl.ci_high, True)}",
+            TERMS["ci"] + f" ({percent(hl.requested_level)} requested.)",
+        ),
         ("Wilcoxon W+", f"{w.statistic:g}", TERMS["wilcoxon_w"] + f" {w.n_used} non-zero change(s)."),
-        ("Wilcoxon p-value", f"{p_value(w.p_value)} ({w.method}, {ALTERNATIVE_WORDS[w.alternative]})",
-         TERMS["wilcoxon_p"]),
+        (
+            "Wilcoxon p-value",
+            f"{p_value(w.p_value)} ({w.method}, {ALTERNATIVE_WORDS[w.alternative]})",
+            TERMS["wilcoxon_p"],
+        ),
         ("Smallest possible p", p_value(c.min_attainable_p), TERMS["min_p"]),
         ("Holm-adjusted p", p_value(c.p_holm), TERMS["holm"]),
         ("Rank-biserial correlation", number(c.rank_biserial, True), TERMS["rank_biserial"]),
-        ("Sign test p-value", f"{p_value(sign.p_value)} ({sign.n_positive} up, {sign.n_negative} down, "
-                              f"{sign.n_zero} unchanged)", TERMS["sign_test"]),
-        ("Mean change (t interval)", f"{number(s.mean_change, True)} ({number(s.mean_ci_low, True)} to "
-                                     f"{number(s.mean_ci_high, True)}, {percent(s.ci_level)})", TERMS["mean_t"]),
+        (
+            "Sign test p-value",
+            f"{p_value(sign.p_value)} ({sign.n_positive} up, {sign.n_negative} down, {sign.n_zero} unchanged)",
+            TERMS["sign_test"],
+        ),
+        (
+            "Mean change (t interval)",
+            f"{number(s.mean_change, True)} ({number(s.mean_ci_low, True)} to "
+            f"{number(s.mean_ci_high, True)}, {percent(s.ci_level)})",
+            TERMS["mean_t"],
+        ),
     ]

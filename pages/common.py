@@ -30,9 +30,9 @@ from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
 FILES_KEY = "uploaded_files"
-STUDY_KEY = "uploaded_study"            # (digest of the files, parsed Study) of this session
+STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study) of this session
 GATE_KEY = "sign_in_gate_passed"
-PROFILE_KEY = "mapping_profile"         # the mapping profile (medpath.mapping.Profile) applied to the uploads
+PROFILE_KEY = "mapping_profile"  # the mapping profile (medpath.mapping.Profile) applied to the uploads
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
@@ -65,6 +65,7 @@ def _secrets_section(name: str) -> dict | None:
 
 def _locked(message: str | None = None, *, sign_in: bool = False, sign_out: bool = False) -> Callable[[], None]:
     """The page shown instead of the dashboard: a message and the one button that can help."""
+
     def page() -> None:
         st.title("MedPath")
         if message:
@@ -74,6 +75,7 @@ def _locked(message: str | None = None, *, sign_in: bool = False, sign_out: bool
             st.button("Sign in", type="primary", on_click=st.login)
         if sign_out:
             st.button("Sign out", on_click=st.logout)
+
     return page
 
 
@@ -94,15 +96,22 @@ def sign_in_gate() -> Callable[[], None] | None:
         st.session_state[GATE_KEY] = True
         return None
     if not settings.auth_configured:
-        return _locked("Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
-                       "secrets.toml, so nobody can sign in. Ask the administrator.")
+        return _locked(
+            "Sign-in is required (MEDPATH_REQUIRE_LOGIN) but no [auth] section is configured in "
+            "secrets.toml, so nobody can sign in. Ask the administrator."
+        )
     if not st.user.get("is_logged_in", False):
         return _locked(sign_in=True)
     email = verified_email(st.user, settings.trust_unverified)
     if not is_allowed(email, settings.allowed):
         shown = literal(st.user.get("email") or "(no e-mail)")
-        reason = ("its e-mail address is not verified by the identity provider" if email is None and st.user.get("email")
-                  else "it is not on the allow-list" if settings.allowed else "no allow-list is configured")
+        reason = (
+            "its e-mail address is not verified by the identity provider"
+            if email is None and st.user.get("email")
+            else "it is not on the allow-list"
+            if settings.allowed
+            else "no allow-list is configured"
+        )
         return _locked(f"The account {shown} may not see this study: {reason}.", sign_out=True)
     st.session_state[GATE_KEY] = True
     st.sidebar.caption(f"Signed in as {literal(email)}")
@@ -170,8 +179,10 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
     st.session_state.pop(STUDY_KEY, None)
     if files and sum(len(data) for _, data in files) > MAX_SESSION_UPLOAD_BYTES:
         st.session_state.pop(FILES_KEY, None)
-        return (f"These files are {sum(len(d) for _, d in files) / 2**20:.0f} MB together; MedPath reads at most "
-                f"{MAX_SESSION_UPLOAD_BYTES // 2**20} MB per study. Upload fewer or smaller files.")
+        return (
+            f"These files are {sum(len(d) for _, d in files) / 2**20:.0f} MB together; MedPath reads at most "
+            f"{MAX_SESSION_UPLOAD_BYTES // 2**20} MB per study. Upload fewer or smaller files."
+        )
     if files:
         st.session_state[FILES_KEY] = files
     else:
@@ -183,13 +194,26 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
 
 #: The choices every page, the report and the slides follow, kept in ``st.session_state`` under
 #: "kept_<name>" (a widget's own state is dropped when a page without it runs; these are not).
-CHOICE_DEFAULTS: dict[str, object] = {"followup": PRIMARY_MONTH, "alternative": "two-sided", "zero_method": "wilcox",
-                                      "patients": None, "min_points": 2.0, "min_percent": 30.0}
+CHOICE_DEFAULTS: dict[str, object] = {
+    "followup": PRIMARY_MONTH,
+    "alternative": "two-sided",
+    "zero_method": "wilcox",
+    "patients": None,
+    "min_points": 2.0,
+    "min_percent": 30.0,
+}
 
 
 def kept(name: str) -> object:
     """The value of a choice in this session (its default until a page changed it)."""
     return st.session_state.get(f"kept_{name}", CHOICE_DEFAULTS[name])
+
+
+def kept_number(name: str) -> float:
+    """A numeric choice of this session (the number inputs only ever store numbers)."""
+    value = kept(name)
+    assert isinstance(value, int | float), (name, value)
+    return float(value)
 
 
 def _keep(name: str) -> None:
@@ -207,7 +231,11 @@ def choice(name: str, widget: Callable, label: str, options=None, **kwargs):
         if name == "patients":
             value = [p for p in (options if value is None else value) if p in options]  # type: ignore[union-attr]
         elif value not in options:
-            value = PRIMARY_MONTH if name == "followup" and PRIMARY_MONTH in options else options[-1 if name == "followup" else 0]
+            value = (
+                PRIMARY_MONTH
+                if name == "followup" and PRIMARY_MONTH in options
+                else options[-1 if name == "followup" else 0]
+            )
     st.session_state[key] = value
     args = (label, options) if options is not None else (label,)
     return widget(*args, key=key, on_change=_keep, args=(name,), **kwargs)
@@ -234,8 +262,12 @@ def chosen_patients(study: Study) -> list[str]:
 def report_options(study: Study) -> dict:
     """Everything the report and the slides follow: the test options, the VAS response thresholds and the
     patients drawn."""
-    return {**test_options(study), "min_points": float(kept("min_points")),  # type: ignore[arg-type]
-            "min_percent": float(kept("min_percent")), "patients": chosen_patients(study)}  # type: ignore[arg-type]
+    return {
+        **test_options(study),
+        "min_points": kept_number("min_points"),
+        "min_percent": kept_number("min_percent"),
+        "patients": chosen_patients(study),
+    }
 
 
 # ------------------------------------------------------------------------------------ text from data
@@ -262,13 +294,17 @@ def header(title: str, study: Study, *, compact: bool = False) -> None:
     if study.synthetic and compact:
         st.caption(f":orange-badge[SYNTHETIC] {literal(study.label)} — upload your own study on the **Data** page.")
     elif study.synthetic:
-        st.info(f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
-                icon=":material/science:")
+        st.info(
+            f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
+            icon=":material/science:",
+        )
     else:
         errors = len(study.errors)
         note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
-        st.caption(f"Data: {literal(study.label)}{note}. Your files live only in this browser tab: refreshing or "
-                   "closing the tab clears them (upload them again on the **Data** page).")
+        st.caption(
+            f"Data: {literal(study.label)}{note}. Your files live only in this browser tab: refreshing or "
+            "closing the tab clears them (upload them again on the **Data** page)."
+        )
 
 
 _LABELS = {"patient_id": "Patient", "followup": "Follow-up", "who_class": "WHO class", "percent_change": "Change (%)"}
@@ -291,8 +327,9 @@ def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(column):
             frame[c] = column.map(lambda v: "—" if pd.isna(v) else f"{v:.3g}".replace("-", "−"))
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            frame[c] = column.astype(object).map(lambda v: "—" if v is None or v is pd.NA or
-                                                 (isinstance(v, float) and pd.isna(v)) else v)
+            frame[c] = column.astype(object).map(
+                lambda v: "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
+            )
     return frame
 
 
@@ -312,10 +349,19 @@ def table(frame: pd.DataFrame, **column_config) -> None:
     """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
     short tables (screenshots show every row)."""
     frame = _missing_as_dash(frame)
-    config = {c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
-              if pd.api.types.is_float_dtype(frame[c]) else _column_label(c) for c in frame.columns}
-    st.dataframe(_revealed(frame), hide_index=True, width="stretch", height="content" if len(frame) <= 40 else "auto",
-                 column_config=config | column_config)
+    config = {
+        c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
+        if pd.api.types.is_float_dtype(frame[c])
+        else _column_label(c)
+        for c in frame.columns
+    }
+    st.dataframe(
+        _revealed(frame),
+        hide_index=True,
+        width="stretch",
+        height="content" if len(frame) <= 40 else "auto",
+        column_config=config | column_config,
+    )
 
 
 def text_table(frame: pd.DataFrame) -> None:
@@ -366,10 +412,12 @@ def _timer(delay: float, function: Callable[[int], None], left: int) -> None:
     timer.start()
 
 
-def generated_download(label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str,
-                       **options) -> None:
+def generated_download(
+    label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str, **options
+) -> None:
     """A download button whose file is built only when it is clicked (``build`` runs then, not on every
     run), served from memory and removed again by ``expire_downloads``; a click does not rerun the page."""
+
     def generate() -> bytes:
         data = build()
         expire_downloads()
@@ -380,16 +428,24 @@ def generated_download(label: str, build: Callable[[], bytes], *, file_name: str
 
 def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:
     """A CSV download of a table, built on click; text cells are neutralised against formula injection."""
-    generated_download(label, lambda: to_csv_bytes(frame), file_name=f"{chart_filename(study, name)}.csv",
-                       mime="text/csv", key=f"download-{name}")
+    generated_download(
+        label,
+        lambda: to_csv_bytes(frame),
+        file_name=f"{chart_filename(study, name)}.csv",
+        mime="text/csv",
+        key=f"download-{name}",
+    )
 
 
 def no_data(study: Study, what: str) -> bool:
     """Show a designed empty state when the study has no usable visits; True if so."""
     if len(study.visits):
         return False
-    st.warning(f"There is nothing to show for {what}: no usable visit rows were read. "
-               "The **Data** page lists what was wrong with the files.", icon=":material/warning:")
+    st.warning(
+        f"There is nothing to show for {what}: no usable visit rows were read. "
+        "The **Data** page lists what was wrong with the files.",
+        icon=":material/warning:",
+    )
     return True
 
 
@@ -397,8 +453,14 @@ def report_download(study: Study, **options) -> None:
     """One self-contained HTML report of everything shown, built only when the button is clicked, with the
     choices in force on the pages (``report_options``) unless ``options`` say otherwise."""
     options = {**report_options(study), **options}
-    generated_download("Download report (HTML)", lambda: build_report(study, **options).encode("utf-8"),
-                       file_name=report_filename(study), mime="text/html", type="primary", key="download-report")
+    generated_download(
+        "Download report (HTML)",
+        lambda: build_report(study, **options).encode("utf-8"),
+        file_name=report_filename(study),
+        mime="text/html",
+        type="primary",
+        key="download-report",
+    )
 
 
 def downloads_row(study: Study) -> None:
@@ -411,10 +473,18 @@ def downloads_row(study: Study) -> None:
     with columns[0]:
         report_download(study)
     with columns[1]:
-        generated_download("Download slides (PowerPoint)", lambda: build_deck(study, **options),
-                           file_name=deck_filename(study), key="download-slides",
-                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+        generated_download(
+            "Download slides (PowerPoint)",
+            lambda: build_deck(study, **options),
+            file_name=deck_filename(study),
+            key="download-slides",
+            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        )
     with columns[2]:
-        generated_download("Download results tables (Word)", lambda: results_docx(study, **options),
-                           file_name=tables_filename(study), key="download-docx",
-                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        generated_download(
+            "Download results tables (Word)",
+            lambda: results_docx(study, **options),
+            file_name=tables_filename(study),
+            key="download-docx",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )

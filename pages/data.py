@@ -63,32 +63,44 @@ with upload:
     key = _uploader_key()
     st.file_uploader(
         "Upload the study's Excel workbook (sheets 'screening' and 'visits'), or two CSV files, or a visits-only file",
-        type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key=key, on_change=_on_upload, args=(key,),
+        type=["xlsx", "xlsm", "xls", "csv"],
+        accept_multiple_files=True,
+        key=key,
+        on_change=_on_upload,
+        args=(key,),
         help="A new upload replaces the current study (a corrected workbook is read on its own). Files stay in this "
-             "browser session's memory only: nothing is saved on the server or sent anywhere.",
+        "browser session's memory only: nothing is saved on the server or sent anywhere.",
     )
     if st.session_state.get(UPLOAD_ERROR_KEY):
         st.error(st.session_state[UPLOAD_ERROR_KEY], icon=":material/error:")
     if st.session_state.get(FILES_KEY):
         names = ", ".join(literal(name) for name, _ in st.session_state[FILES_KEY])
         st.markdown(f"**Current study:** {names}")
-        st.checkbox("Add the next upload to these files instead of replacing them", key=ADD_FILES_KEY,
-                    help="For a study kept in several files (e.g. screening and visits as two CSV files). Two "
-                         "files holding the same table are reported as an error, never merged.")
+        st.checkbox(
+            "Add the next upload to these files instead of replacing them",
+            key=ADD_FILES_KEY,
+            help="For a study kept in several files (e.g. screening and visits as two CSV files). Two "
+            "files holding the same table are reported as an error, never merged.",
+        )
         st.caption("Refreshing or closing this tab clears the upload.")
         st.button("Back to the sample study", on_click=_back_to_sample)
 with template:
     st.markdown("**Template**")
-    st.download_button("Download template.xlsx", (SAMPLE_DIR / "template.xlsx").read_bytes(),
-                       file_name="medpath_template.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button(
+        "Download template.xlsx",
+        (SAMPLE_DIR / "template.xlsx").read_bytes(),
+        file_name="medpath_template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 # A file (or sheet) refused as a whole: full width, with the next step, above everything else.
 for refusal in (f for f in study.errors if f.row is None and f.column is None):
     place = literal(refusal.file) + (f" · sheet {literal(refusal.sheet)}" if refusal.sheet else "")
-    st.error(f"**{place}** — {literal(refusal.message)}.  \n**Next step:** correct the file as this says and "
-             "upload it again (a new upload replaces the study).",
-             icon=":material/block:")
+    st.error(
+        f"**{place}** — {literal(refusal.message)}.  \n**Next step:** correct the file as this says and "
+        "upload it again (a new upload replaces the study).",
+        icon=":material/block:",
+    )
 
 mapping_step(study)
 
@@ -98,26 +110,38 @@ if not study.findings:
     st.success("No problems found: every row is used.", icon=":material/check_circle:")
 else:
     summary = f"{errors} error(s) and {warnings} warning(s)." + (
-        f" Left out of every analysis: {study.left_out}." if study.left_out else "")
+        f" Left out of every analysis: {study.left_out}." if study.left_out else ""
+    )
     (st.error if errors else st.warning)(summary, icon=":material/error:" if errors else ":material/warning:")
     findings = pd.DataFrame([f.as_dict() for f in study.findings])
     severity = st.segmented_control("Show", ["error", "warning"], default=["error", "warning"], selection_mode="multi")
     shown = findings[findings["severity"].isin(severity or [])]
     shown = shown[["severity", "message", "file", "sheet", "row", "column", "value"]]
     if len(shown) <= MAX_WRAPPED_FINDINGS:  # messages wrap: every word readable at 1280 px
-        text_table(shown.assign(row=shown["row"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
-                                value=shown["value"].map(_shown_value)).rename(columns={"row": "Excel row"}))
+        text_table(
+            shown.assign(
+                row=shown["row"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
+                value=shown["value"].map(_shown_value),
+            ).rename(columns={"row": "Excel row"})
+        )
     else:
-        table(shown, message=st.column_config.TextColumn("Message", width="large"),
-              row=st.column_config.NumberColumn("Excel row", format="%d", width="small"))
+        table(
+            shown,
+            message=st.column_config.TextColumn("Message", width="large"),
+            row=st.column_config.NumberColumn("Excel row", format="%d", width="small"),
+        )
     table_download(findings, study, "findings", "Download findings (CSV)")
 
 columns_table(study)
 
 st.subheader("Validated tables")
-generated_download("Download validated tables and findings (XLSX)", lambda: study_workbook(study),
-                   file_name=f"{chart_filename(study, 'validated')}.xlsx", key="download-validated",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+generated_download(
+    "Download validated tables and findings (XLSX)",
+    lambda: study_workbook(study),
+    file_name=f"{chart_filename(study, 'validated')}.xlsx",
+    key="download-validated",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
 with screening_tab:
     if study.screening is None:

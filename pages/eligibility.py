@@ -25,26 +25,46 @@ diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
 with diagram:
     figure = consort_figure(flow)
     name = chart_filename(study, "consort_flow")
-    st.plotly_chart(figure, width="content", config={
-        "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2,
-                                                       "width": figure.layout.width, "height": figure.layout.height}})
+    st.plotly_chart(
+        figure,
+        width="content",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {
+                "format": "png",
+                "filename": name,
+                "scale": 2,
+                "width": figure.layout.width,
+                "height": figure.layout.height,
+            },
+        },
+    )
     for note in flow.notes:
         st.caption(literal(note))
-    generated_download("Download the diagram (SVG)", lambda: consort_svg(flow).encode("utf-8"),
-                       file_name=f"{name}.svg", mime="image/svg+xml", key="download-consort-svg",
-                       help="A vector drawing for a paper or a registry entry; a PNG: the camera button of the diagram")
+    generated_download(
+        "Download the diagram (SVG)",
+        lambda: consort_svg(flow).encode("utf-8"),
+        file_name=f"{name}.svg",
+        mime="image/svg+xml",
+        key="download-consort-svg",
+        help="A vector drawing for a paper or a registry entry; a PNG: the camera button of the diagram",
+    )
     st.subheader("Study stages")
     stages = stages_table(flow)
     table(stages)
     table_download(stages, study, "study_stages")
 with funnel:
-    st.caption("Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
-               "others stopped there.")
+    st.caption(
+        "Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
+        "others stopped there."
+    )
     chart(funnel_figure(eligibility), study, "eligibility_funnel")
 
 st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {flow.enrolled})")
-st.caption("Median (IQR) or n (%) of the patients with a value, and every patient's value (at the baseline visit; age "
-           "and sex from the screening log).")
+st.caption(
+    "Median (IQR) or n (%) of the patients with a value, and every patient's value (at the baseline visit; age "
+    "and sex from the screening log)."
+)
 baseline = baseline_table(study, list(flow.enrolled_ids))
 table(baseline, values=st.column_config.TextColumn("Values", width="large"))
 table_download(baseline, study, "baseline_characteristics")
@@ -57,8 +77,12 @@ table(criteria)
 labels = dict(zip(criteria["criterion"], criteria["label"]))
 
 st.subheader("Candidates")
-chosen = st.multiselect("Show candidates who fail or are unknown on", options=list(labels),
-                        format_func=lambda c: labels.get(c, c), placeholder="all candidates")
+chosen = st.multiselect(
+    "Show candidates who fail or are unknown on",
+    options=list(labels),
+    format_func=lambda c: labels.get(c, c),
+    placeholder="all candidates",
+)
 shown = candidate_table(eligibility, chosen)
 table(shown)
 table_download(shown, study, "candidates")

@@ -65,17 +65,26 @@ def columns_table(study: Study) -> None:
         return
     used = columns["status"].isin(["used", "profile"])
     st.subheader("Columns")
-    st.caption(f"{int(used.sum())} of {len(columns)} column(s) used. Every column of every sheet is listed: the field "
-               "it is read as, or why it is not used. Open **Mapping** below to change it.")
-    shown = pd.DataFrame({
-        "Sheet": [s if s is not None else f for f, s in zip(columns["file"], columns["sheet"])],
-        "Read as": [f"{h} → {', '.join(label(x.strip()) for x in f.split(','))}" if u else f"{h} → not used"
-                    for h, f, u in zip(columns["header"], columns["field"].fillna(""), used)],
-        "Status": columns["status"],
-        "Note": columns["note"].fillna(""),
-    })
-    table(shown, Note=st.column_config.TextColumn("Note", width="large"),
-          **{"Read as": st.column_config.TextColumn("Read as", width="large")})
+    st.caption(
+        f"{int(used.sum())} of {len(columns)} column(s) used. Every column of every sheet is listed: the field "
+        "it is read as, or why it is not used. Open **Mapping** below to change it."
+    )
+    shown = pd.DataFrame(
+        {
+            "Sheet": [s if s is not None else f for f, s in zip(columns["file"], columns["sheet"])],
+            "Read as": [
+                f"{h} → {', '.join(label(x.strip()) for x in f.split(','))}" if u else f"{h} → not used"
+                for h, f, u in zip(columns["header"], columns["field"].fillna(""), used)
+            ],
+            "Status": columns["status"],
+            "Note": columns["note"].fillna(""),
+        }
+    )
+    table(
+        shown,
+        Note=st.column_config.TextColumn("Note", width="large"),
+        **{"Read as": st.column_config.TextColumn("Read as", width="large")},
+    )
 
 
 # ------------------------------------------------------------------------------------------ the mapping step
@@ -106,19 +115,32 @@ def profile_controls(study: Study) -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         key = f"profile_upload_{st.session_state.get(PROFILE_UPLOAD_GENERATION, 0)}"
-        st.file_uploader("Use a mapping profile (YAML or JSON) with this and the next upload",
-                         type=["yaml", "yml", "json"], key=key, on_change=_on_profile_upload, args=(key,),
-                         help="A profile downloaded here last month: the team's column names, values and sheets. "
-                              "It stays for this browser session, also when you upload the next export.")
+        st.file_uploader(
+            "Use a mapping profile (YAML or JSON) with this and the next upload",
+            type=["yaml", "yml", "json"],
+            key=key,
+            on_change=_on_profile_upload,
+            args=(key,),
+            help="A profile downloaded here last month: the team's column names, values and sheets. "
+            "It stays for this browser session, also when you upload the next export.",
+        )
         for line in st.session_state.get(PROFILE_ERROR_KEY) or []:
             st.error(f"Profile refused: {literal(line)}", icon=":material/error:")
     with right:
         if profile:
-            st.markdown(f"**Mapping profile in use:** {literal(profile.name)} — {len(profile.columns)} column(s), "
-                        f"{sum(len(v) for v in profile.values.values())} value(s), {len(profile.sheets)} sheet(s)")
-            st.download_button("Download mapping profile (YAML)", profile.to_yaml().encode("utf-8"),
-                               file_name=profile_filename(study.label), mime="application/x-yaml",
-                               key="download-profile", on_click="ignore", type="primary")
+            st.markdown(
+                f"**Mapping profile in use:** {literal(profile.name)} — {len(profile.columns)} column(s), "
+                f"{sum(len(v) for v in profile.values.values())} value(s), {len(profile.sheets)} sheet(s)"
+            )
+            st.download_button(
+                "Download mapping profile (YAML)",
+                profile.to_yaml().encode("utf-8"),
+                file_name=profile_filename(study.label),
+                mime="application/x-yaml",
+                key="download-profile",
+                on_click="ignore",
+                type="primary",
+            )
             st.button("Stop using this profile", on_click=_remove_profile)
         else:
             st.caption("No mapping profile in use. Apply a mapping below to download it as a profile.")
@@ -146,10 +168,12 @@ def mapping_step(study: Study) -> None:
     title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")
     with st.expander(title, expanded=bool(attention or missing_required), icon=":material/table_edit:"):
         if attention:
-            st.warning("MedPath needs your answer (nothing below is read until you apply it):\n\n" +
-                       "\n".join(f"- {literal(why)}" for why in attention[:12]) +
-                       (f"\n- … and {len(attention) - 12} more" if len(attention) > 12 else ""),
-                       icon=":material/help:")
+            st.warning(
+                "MedPath needs your answer (nothing below is read until you apply it):\n\n"
+                + "\n".join(f"- {literal(why)}" for why in attention[:12])
+                + (f"\n- … and {len(attention) - 12} more" if len(attention) > 12 else ""),
+                icon=":material/help:",
+            )
         profile_controls(study)
         options = [None, *guess.columns]
         stamp = _digest(files, st.session_state.get(PROFILE_KEY))[:12]
@@ -163,13 +187,20 @@ def mapping_step(study: Study) -> None:
                     default = g.best.key if g.best else None
                     help_text = None
                     if g.ambiguous:
-                        help_text = "Several columns could be this field: " + "; ".join(
-                            c.key for c in g.candidates[:4]) + ". Choose the one to analyse."
+                        help_text = (
+                            "Several columns could be this field: "
+                            + "; ".join(c.key for c in g.candidates[:4])
+                            + ". Choose the one to analyse."
+                        )
                     with grid[n % 3]:
                         chosen = st.selectbox(
-                            ("⚠ " if g.ambiguous else "") + label(g.field), options,
-                            index=options.index(default), format_func=lambda k: _column_choice(guess, k),
-                            key=f"map_{stamp}_{kind}_{g.field}", help=help_text)
+                            ("⚠ " if g.ambiguous else "") + label(g.field),
+                            options,
+                            index=options.index(default),
+                            format_func=lambda k: _column_choice(guess, k),
+                            key=f"map_{stamp}_{kind}_{g.field}",
+                            help=help_text,
+                        )
                     choices[(kind, g.field)] = guess.columns.get(chosen) if chosen else None
             values: dict[str, dict[str, str]] = {}
             if guess.unknown_values:
@@ -179,9 +210,13 @@ def mapping_step(study: Study) -> None:
                 for field_name, texts in guess.unknown_values.items():
                     for text in texts:
                         with grid[n % 3]:
-                            answer = st.selectbox(plain(f"{label(field_name)}: '{text}'"), value_choices(field_name),
-                                                  index=None, placeholder="choose…",
-                                                  key=f"value_{stamp}_{field_name}_{text}")
+                            answer = st.selectbox(
+                                plain(f"{label(field_name)}: '{text}'"),
+                                value_choices(field_name),
+                                index=None,
+                                placeholder="choose…",
+                                key=f"value_{stamp}_{field_name}_{text}",
+                            )
                         n += 1
                         if answer:
                             values.setdefault(field_name, {})[text] = answer
@@ -191,8 +226,9 @@ def mapping_step(study: Study) -> None:
             for n, sheet in enumerate(s for s in guess.sheets if s.sheet is not None):
                 automatic = f"{AUTOMATIC} ({sheet.kind or 'not used'})"
                 with grid[n % 3]:
-                    use = st.selectbox(plain(f"Sheet '{sheet.sheet}'"), [automatic, *SHEET_USES],
-                                       key=f"sheet_{stamp}_{sheet.sheet}")
+                    use = st.selectbox(
+                        plain(f"Sheet '{sheet.sheet}'"), [automatic, *SHEET_USES], key=f"sheet_{stamp}_{sheet.sheet}"
+                    )
                 if use != automatic:
                     sheets[str(sheet.sheet)] = IGNORE if use == "not used" else use
             applied = st.form_submit_button("Apply", type="primary", icon=":material/check:")

@@ -28,23 +28,41 @@ if no_data(study, "outcome statistics"):
 
 months = followup_months(study.visits)
 if not months:
-    st.info("No primary outcome was measured after baseline yet, so there is nothing to compare with baseline. "
-            "The **Trajectories** page shows the values there are.", icon=":material/info:")
+    st.info(
+        "No primary outcome was measured after baseline yet, so there is nothing to compare with baseline. "
+        "The **Trajectories** page shows the values there are.",
+        icon=":material/info:",
+    )
     st.stop()
 controls = st.columns(3)
 with controls[0]:
-    choice("followup", st.selectbox, "Compare baseline with", months, format_func=month_label,
-           help=OPTION_HELP["followup"])
+    choice(
+        "followup", st.selectbox, "Compare baseline with", months, format_func=month_label, help=OPTION_HELP["followup"]
+    )
 with controls[1]:
-    choice("alternative", st.selectbox, "Direction tested", list(DIRECTION_OPTIONS), format_func=DIRECTION_OPTIONS.get,
-           help=OPTION_HELP["direction"])
+    choice(
+        "alternative",
+        st.selectbox,
+        "Direction tested",
+        list(DIRECTION_OPTIONS),
+        format_func=DIRECTION_OPTIONS.get,
+        help=OPTION_HELP["direction"],
+    )
 with controls[2]:
-    choice("zero_method", st.selectbox, "Patients with no change", list(ZERO_METHOD_OPTIONS),
-           format_func=ZERO_METHOD_OPTIONS.get, help=OPTION_HELP["zero_method"])
+    choice(
+        "zero_method",
+        st.selectbox,
+        "Patients with no change",
+        list(ZERO_METHOD_OPTIONS),
+        format_func=ZERO_METHOD_OPTIONS.get,
+        help=OPTION_HELP["zero_method"],
+    )
 options = test_options(study)
 if options["alternative"] != "two-sided":
-    st.caption("One-sided: a pre-specified one-sided test conventionally uses α = 0.025, which five pairs cannot "
-               "reach (smallest one-sided p with 5 pairs = 0.03125).")
+    st.caption(
+        "One-sided: a pre-specified one-sided test conventionally uses α = 0.025, which five pairs cannot "
+        "reach (smallest one-sided p with 5 pairs = 0.03125)."
+    )
 
 comparisons = primary_analysis(study.visits, **options, lost=study.left_out_text)
 if not comparisons:
@@ -56,20 +74,34 @@ for outcome, comparison in comparisons.items():
     st.markdown(f"**{literal(plain_sentence(comparison))}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(before_after_figure(study.visits, outcome, followup_month=options["followup_month"]), study,
-              f"{outcome}_before_after", data=comparison.changes)
+        chart(
+            before_after_figure(study.visits, outcome, followup_month=options["followup_month"]),
+            study,
+            f"{outcome}_before_after",
+            data=comparison.changes,
+        )
     with right:
         st.markdown("**Result**")
         table(summary_table(comparison))
         st.markdown("**Per-patient change**")
-        table(comparison.changes.rename(columns={"patient_id": "Patient", "baseline": "Baseline", "change": "Change",
-                                                 "followup": month_label(comparison.followup_month).capitalize()}))
+        table(
+            comparison.changes.rename(
+                columns={
+                    "patient_id": "Patient",
+                    "baseline": "Baseline",
+                    "change": "Change",
+                    "followup": month_label(comparison.followup_month).capitalize(),
+                }
+            )
+        )
         table_download(comparison.changes, study, f"{outcome}_changes")
     with st.expander("Statistical details"):
         st.markdown(headline(comparison))
         table(details_table(comparison))
-        st.markdown("**What these numbers can and cannot show**\n\n"
-                    + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)))
+        st.markdown(
+            "**What these numbers can and cannot show**\n\n"
+            + "\n".join(f"- {literal(s)}" for s in plain_language(comparison))
+        )
 
 st.divider()
 downloads_row(study)

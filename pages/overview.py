@@ -17,20 +17,27 @@ numbers = key_numbers(study, **options)
 counts = st.columns([1, 1, 1, 3], vertical_alignment="center")
 counts[0].metric("Screened", "—" if numbers.screened is None else numbers.screened)
 counts[1].metric("Enrolled", numbers.enrolled)
-counts[2].metric("Completed", numbers.completed,
-                 help="Completed 6 months: enrolled, with a month-6 value for a primary outcome")
+counts[2].metric(
+    "Completed", numbers.completed, help="Completed 6 months: enrolled, with a month-6 value for a primary outcome"
+)
 with counts[3]:
     if study.errors or study.warnings:
         problems = st.columns(3)
         problems[0].metric("Errors", len(study.errors))
         problems[1].metric("Warnings", len(study.warnings))
-        problems[2].metric("Left out", sum(study.excluded_rows.values()) + len(study.left_out_values),
-                           help="Rows and single values left out of the analyses because of an error finding")
+        problems[2].metric(
+            "Left out",
+            sum(study.excluded_rows.values()) + len(study.left_out_values),
+            help="Rows and single values left out of the analyses because of an error finding",
+        )
     else:
         st.badge("Data checked: no problems found", icon=":material/check_circle:", color="green")
 if study.errors:
-    st.error(f"{len(study.errors)} error finding(s): {study.left_out or 'nothing'} left out of the analyses; "
-             "each result below names the values it lost. See the **Data** page.", icon=":material/error:")
+    st.error(
+        f"{len(study.errors)} error finding(s): {study.left_out or 'nothing'} left out of the analyses; "
+        "each result below names the values it lost. See the **Data** page.",
+        icon=":material/error:",
+    )
 for note in numbers.funnel_notes:
     st.warning(literal(note), icon=":material/help:")
 

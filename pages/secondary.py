@@ -24,12 +24,18 @@ if no_data(study, "the secondary outcomes"):
     st.stop()
 comparisons = secondary_analysis(study.visits, PRIMARY_MONTH)
 if not comparisons:
-    st.info("No secondary outcome (range of motion `rom_deg`, quality of life `qol`, spine BMD in g/cm² `bmd_g_cm2`) "
-            "has a value in the visits table, so there is nothing to analyse. Add these columns to the visits sheet "
-            "(see the template).", icon=":material/info:")
+    st.info(
+        "No secondary outcome (range of motion `rom_deg`, quality of life `qol`, spine BMD in g/cm² `bmd_g_cm2`) "
+        "has a value in the visits table, so there is nothing to analyse. Add these columns to the visits sheet "
+        "(see the template).",
+        icon=":material/info:",
+    )
     st.stop()
-st.warning(f"**{LABEL}.** Baseline vs month {PRIMARY_MONTH:g}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
-           "estimate as for the primary outcomes; a single group without control.", icon=":material/science:")
+st.warning(
+    f"**{LABEL}.** Baseline vs month {PRIMARY_MONTH:g}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
+    "estimate as for the primary outcomes; a single group without control.",
+    icon=":material/science:",
+)
 missing = [OUTCOMES[k].label for k in ("bmd_g_cm2", "rom_deg", "qol") if k not in comparisons]
 if missing:
     st.caption("Not in the data: " + ", ".join(missing) + ".")
@@ -40,16 +46,30 @@ if "bmd_g_cm2" in comparisons:
     left, right = st.columns(2)
     mode = left.radio("Enter", ["precision error", "LSC"], horizontal=True)
     if mode == "precision error":
-        precision = right.number_input("Precision error (RMS-SD), g/cm²", min_value=0.001, max_value=0.1,
-                                       value=DEFAULT_PRECISION_G_CM2, step=0.001, format="%.3f")
+        precision = right.number_input(
+            "Precision error (RMS-SD), g/cm²",
+            min_value=0.001,
+            max_value=0.1,
+            value=DEFAULT_PRECISION_G_CM2,
+            step=0.001,
+            format="%.3f",
+        )
         lsc = LSC_FACTOR * precision
     else:
-        lsc = right.number_input("Least significant change, g/cm²", min_value=0.001, max_value=0.3,
-                                 value=round(LSC_FACTOR * DEFAULT_PRECISION_G_CM2, 4), step=0.001, format="%.4f")
+        lsc = right.number_input(
+            "Least significant change, g/cm²",
+            min_value=0.001,
+            max_value=0.3,
+            value=round(LSC_FACTOR * DEFAULT_PRECISION_G_CM2, 4),
+            step=0.001,
+            format="%.4f",
+        )
     bmd = lsc_table(comparisons["bmd_g_cm2"], lsc)
     counts = lsc_counts(bmd)
-    st.markdown(f"**LSC {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
-                f"(of {len(bmd)} patients with both values)")
+    st.markdown(
+        f"**LSC {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
+        f"(of {len(bmd)} patients with both values)"
+    )
     chart(waterfall_figure(bmd, lsc, PRIMARY_MONTH), study, "bmd_g_cm2_waterfall")
     table(bmd)
     table_download(bmd, study, "bmd_g_cm2_lsc")
@@ -59,10 +79,15 @@ for outcome, comparison in comparisons.items():
     st.markdown(f"**{headline(comparison)}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(before_after_figure(study.visits, outcome, followup_month=PRIMARY_MONTH), study, f"{outcome}_before_after")
+        chart(
+            before_after_figure(study.visits, outcome, followup_month=PRIMARY_MONTH), study, f"{outcome}_before_after"
+        )
     with right:
         st.markdown("**Per-patient change**")
         table(comparison.changes)
     table(summary_table(comparison))
-    st.info("**What these numbers can and cannot show**\n\n" + "\n".join(
-        f"- {literal(s)}" for s in plain_language(comparison)), icon=":material/lightbulb:")
+    st.info(
+        "**What these numbers can and cannot show**\n\n"
+        + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)),
+        icon=":material/lightbulb:",
+    )

@@ -29,8 +29,13 @@ def render() -> str:
         rows += [f"| {table} | `{field}` | {', '.join(f'`{n}`' for n in found)} |" for field, found in names.items()]
     for kind, sheet_names in SHEET_ALIASES.items():
         rows.append(f"| sheet name | {kind} | {', '.join(f'`{n}`' for n in sorted(sheet_names))} |")
-    return "\n".join(["| table | field | names read as this field (compared without case, spaces or punctuation) |",
-                      "| --- | --- | --- |", *rows])
+    return "\n".join(
+        [
+            "| table | field | names read as this field (compared without case, spaces or punctuation) |",
+            "| --- | --- | --- |",
+            *rows,
+        ]
+    )
 
 
 def updated(text: str) -> str:

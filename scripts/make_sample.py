@@ -159,8 +159,14 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[ob
     sheet.freeze_panes = "A2"
 
 
-def write_workbook(path: Path, about: list[str], screening: list[list[object]], visits: list[list[object]],
-                   adverse_events: list[list[object]], disposition: list[list[object]]) -> None:
+def write_workbook(
+    path: Path,
+    about: list[str],
+    screening: list[list[object]],
+    visits: list[list[object]],
+    adverse_events: list[list[object]],
+    disposition: list[list[object]],
+) -> None:
     workbook = Workbook()
     info = workbook.active
     info.title = "About"

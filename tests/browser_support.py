@@ -25,12 +25,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 #: Page title in the sidebar navigation -> file name of its screenshot.
-PAGES = {"Overview": "overview", "Data": "data", "Eligibility": "eligibility", "Trajectories": "trajectories",
-         "Outcomes": "outcomes", "Secondary outcomes": "secondary", "Safety": "safety"}
+PAGES = {
+    "Overview": "overview",
+    "Data": "data",
+    "Eligibility": "eligibility",
+    "Trajectories": "trajectories",
+    "Outcomes": "outcomes",
+    "Secondary outcomes": "secondary",
+    "Safety": "safety",
+}
 STARTUP_TIMEOUT = 60.0
 
 
@@ -64,9 +78,20 @@ def streamlit_server(timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
     env |= {"PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--server.headless=true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--server.headless=true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -113,8 +138,7 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
 def open_page(page, title: str, heading: str | None = None, timeout: float = 30_000) -> None:
     """Click ``title`` in the sidebar navigation and wait for the page to render (its h1 = ``heading``)."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-    page.wait_for_selector(f'[data-testid="stMainBlockContainer"] h1:has-text("{heading or title}")',
-                           timeout=timeout)
+    page.wait_for_selector(f'[data-testid="stMainBlockContainer"] h1:has-text("{heading or title}")', timeout=timeout)
     wait_for_app(page, timeout)
 
 
@@ -122,7 +146,9 @@ def wait_for_charts(page, timeout: float = 30_000) -> None:
     """Wait until every plotly chart on the page has drawn its SVG."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                 .every(c => c.querySelector('.main-svg'))""", timeout=timeout)
+                 .every(c => c.querySelector('.main-svg'))""",
+        timeout=timeout,
+    )
 
 
 def full_page_screenshot(page, path: Path) -> None:
@@ -131,7 +157,8 @@ def full_page_screenshot(page, path: Path) -> None:
     size = page.viewport_size
     height = page.evaluate(
         """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]', 'body']
-                 .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight))""")
+                 .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight))"""
+    )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
     page.wait_for_timeout(500)  # let the layout settle at the new height
     page.screenshot(path=str(path), full_page=True)

@@ -46,16 +46,23 @@ class Provider:
         self.user: dict[str, object] = {}
         self.codes: dict[str, Grant] = {}
         self.tokens: dict[str, dict[str, object]] = {}
-        self.log: list[str] = []     # "GET /authorize", "POST /token", ... in order
+        self.log: list[str] = []  # "GET /authorize", "POST /token", ... in order
         self.lock = threading.Lock()
 
     def metadata(self) -> dict[str, object]:
-        return {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
-                "userinfo_endpoint": f"{self.issuer}/userinfo", "response_types_supported": ["code"],
-                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
-                "scopes_supported": ["openid", "email", "profile"], "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]}
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{self.issuer}/authorize",
+            "token_endpoint": f"{self.issuer}/token",
+            "jwks_uri": f"{self.issuer}/jwks",
+            "userinfo_endpoint": f"{self.issuer}/userinfo",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        }
 
     def id_token(self, claims: dict[str, object], nonce: object) -> str:
         now = int(time.time())
@@ -88,7 +95,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             provider.log.append(f"GET {url.path}")
@@ -101,12 +108,16 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                     return self._json({"error": "invalid_request"}, 400)
                 code = secrets.token_urlsafe(16)
                 with provider.lock:
-                    provider.codes[code] = {"user": dict(provider.user), "nonce": query.get("nonce"),
-                                            "redirect_uri": query.get("redirect_uri"),
-                                            "challenge": query.get("code_challenge")}
+                    provider.codes[code] = {
+                        "user": dict(provider.user),
+                        "nonce": query.get("nonce"),
+                        "redirect_uri": query.get("redirect_uri"),
+                        "challenge": query.get("code_challenge"),
+                    }
                 self.send_response(302)
-                self.send_header("Location", f"{query['redirect_uri']}?"
-                                 + urlencode({"code": code, "state": query.get("state", "")}))
+                self.send_header(
+                    "Location", f"{query['redirect_uri']}?" + urlencode({"code": code, "state": query.get("state", "")})
+                )
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
@@ -116,7 +127,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 return self._json(user, 200) if user else self._json({"error": "invalid_token"}, 401)
             return self._json({"error": "not_found"}, 404)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             url = urlsplit(self.path)
             provider.log.append(f"POST {url.path}")
             length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
@@ -127,8 +138,11 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 return self._json({"error": "invalid_client"}, 401)
             with provider.lock:
                 grant = provider.codes.pop(form.get("code", ""), None)  # one use only
-            if (grant is None or form.get("grant_type") != "authorization_code"
-                    or form.get("redirect_uri") != grant["redirect_uri"]):
+            if (
+                grant is None
+                or form.get("grant_type") != "authorization_code"
+                or form.get("redirect_uri") != grant["redirect_uri"]
+            ):
                 return self._json({"error": "invalid_grant"}, 400)
             if grant["challenge"]:
                 verifier = form.get("code_verifier", "").encode()
@@ -137,9 +151,15 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                     return self._json({"error": "invalid_grant", "error_description": "PKCE"}, 400)
             access = secrets.token_urlsafe(16)
             provider.tokens[access] = grant["user"]
-            return self._json({"access_token": access, "token_type": "Bearer", "expires_in": 300,
-                               "scope": "openid email profile",
-                               "id_token": provider.id_token(grant["user"], grant["nonce"])})
+            return self._json(
+                {
+                    "access_token": access,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "scope": "openid email profile",
+                    "id_token": provider.id_token(grant["user"], grant["nonce"]),
+                }
+            )
 
     return Handler
 

@@ -25,8 +25,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def dashboard(*flags: str, env: dict[str, str] | None = None, port: int | None = None,
-              base_path: str = "", timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
+def dashboard(
+    *flags: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    base_path: str = "",
+    timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[str]:
     """Serve the dashboard on 127.0.0.1 with ``flags`` (``--section.option=value``) and ``env`` added to a
     clean environment (no STREAMLIT_* or MEDPATH_* of the caller); yields its URL (with the base path)."""
     port = port or free_port()
@@ -35,16 +40,31 @@ def dashboard(*flags: str, env: dict[str, str] | None = None, port: int | None =
     clean |= {"PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"} | (env or {})
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", f"--server.port={port}",
-         "--server.address=127.0.0.1", "--server.headless=true", *flags],
-        cwd=ROOT, env=clean, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--server.headless=true",
+            *flags,
+        ],
+        cwd=ROOT,
+        env=clean,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + timeout
         while not _healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                raise RuntimeError(f"streamlit did not become healthy at {url} (exit {process.poll()}):\n"
-                                   + log.read().decode(errors="replace")[-4000:])
+                raise RuntimeError(
+                    f"streamlit did not become healthy at {url} (exit {process.poll()}):\n"
+                    + log.read().decode(errors="replace")[-4000:]
+                )
             time.sleep(0.25)
         yield url
     finally:

@@ -25,8 +25,10 @@ AE_HEADER = ["patient_id", "term", "onset", "grade", "serious", "relatedness", "
 
 
 def _study(ae_rows=None, disposition_rows=None, n=3):
-    sheets = {"screening": [SCREENING_HEADER, *(screening_row(f"P{i}") for i in range(1, n + 1))],
-              "visits": visits_rows(n)}
+    sheets = {
+        "screening": [SCREENING_HEADER, *(screening_row(f"P{i}") for i in range(1, n + 1))],
+        "visits": visits_rows(n),
+    }
     if ae_rows is not None:
         sheets["Adverse events"] = [AE_HEADER, *ae_rows]
     if disposition_rows is not None:
@@ -60,9 +62,15 @@ def test_sample_summary_matches_a_hand_count(sample_study):
     assert (summary["events"], summary["patients"], summary["serious"], summary["serious_patients"]) == (7, 4, 1, 1)
     cells = {(c["grade"], c["relatedness"]): (c["patients"], c["events"]) for c in summary["by_grade_relatedness"]}
     assert cells == {
-        (1, "possible"): (1, 1), (1, "probable"): (2, 2), (2, "probable"): (1, 1), (1, "definite"): (1, 1),
-        (2, "unlikely"): (1, 1), (3, "unrelated"): (1, 1),
-        (1, "any"): (2, 4), (2, "any"): (1, 2), (3, "any"): (1, 1),
+        (1, "possible"): (1, 1),
+        (1, "probable"): (2, 2),
+        (2, "probable"): (1, 1),
+        (1, "definite"): (1, 1),
+        (2, "unlikely"): (1, 1),
+        (3, "unrelated"): (1, 1),
+        (1, "any"): (2, 4),
+        (2, "any"): (1, 2),
+        (3, "any"): (1, 1),
     }
     matrix = grade_relatedness_matrix(sample_study.adverse_events).set_index("CTCAE grade")
     assert matrix.loc["1 (mild)", "probable"] == "2 (2)" and matrix.loc["3 (severe)", "any"] == "1 (1)"
@@ -85,13 +93,15 @@ def test_no_sheet_means_none_not_zero():
 def test_bad_values_cost_the_value_with_a_finding_naming_the_place():
     """Excel rows: 2 good; 3 repeats row 2 (not counted again); 4 bad grade, seriousness, relatedness and outcome;
     5 no patient id (row left out); 6 grade 5 recorded as not serious."""
-    study = _study([
-        ["P1", "Fever", "day 1", 1, "no", "probable", "recovered"],
-        ["P1", "Fever", "day 1", 1, "no", "probable", "recovered"],
-        ["P2", "Rash", 2, 7, "maybe", "related", "gone"],
-        [None, "Headache", 1, 1, "no", "possible", "recovered"],
-        ["P3", "Sepsis", "month 5", "Grade 5", "no", "unrelated", "fatal"],
-    ])
+    study = _study(
+        [
+            ["P1", "Fever", "day 1", 1, "no", "probable", "recovered"],
+            ["P1", "Fever", "day 1", 1, "no", "probable", "recovered"],
+            ["P2", "Rash", 2, 7, "maybe", "related", "gone"],
+            [None, "Headache", 1, 1, "no", "possible", "recovered"],
+            ["P3", "Sepsis", "month 5", "Grade 5", "no", "unrelated", "fatal"],
+        ]
+    )
     assert _places(study) == [
         ("error", "Adverse events", 4, "grade", 7),
         ("error", "Adverse events", 4, "serious", "maybe"),
@@ -109,23 +119,45 @@ def test_bad_values_cost_the_value_with_a_finding_naming_the_place():
 
 
 def test_redcap_repeating_instrument_feeds_the_adverse_events():
-    rows = [["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance", "bmd_tscore", "vas",
-             "ae_term", "ae_grade", "ae_onset", "ae_serious", "ae_related", "ae_outcome"],
-            ["P1", "baseline_arm_1", "", "", -3, 7, "", "", "", "", "", ""],
-            ["P1", "month_6_arm_1", "", "", -2.8, 5, "", "", "", "", "", ""],
-            ["P1", "baseline_arm_1", "adverse_events", 1, "", "", "Fever", 1, "day 1", "no", "probable", "recovered"]]
+    rows = [
+        [
+            "record_id",
+            "redcap_event_name",
+            "redcap_repeat_instrument",
+            "redcap_repeat_instance",
+            "bmd_tscore",
+            "vas",
+            "ae_term",
+            "ae_grade",
+            "ae_onset",
+            "ae_serious",
+            "ae_related",
+            "ae_outcome",
+        ],
+        ["P1", "baseline_arm_1", "", "", -3, 7, "", "", "", "", "", ""],
+        ["P1", "month_6_arm_1", "", "", -2.8, 5, "", "", "", "", "", ""],
+        ["P1", "baseline_arm_1", "adverse_events", 1, "", "", "Fever", 1, "day 1", "no", "probable", "recovered"],
+    ]
     study = load_study([("redcap.csv", csv_bytes(rows))])
     assert not study.errors
     assert study.adverse_events["term"].tolist() == ["Fever"] and study.adverse_events["source_row"].tolist() == [4]
     assert len(study.visits) == 2  # the AE row is not a visit
-    assert any("repeating instrument 'adverse_events' (1 row(s)) → the adverse events table" in f.message
-               for f in study.warnings)
+    assert any(
+        "repeating instrument 'adverse_events' (1 row(s)) → the adverse events table" in f.message
+        for f in study.warnings
+    )
 
 
 def test_disposition_sample_and_checks(sample_study):
     assert sample_study.disposition["status"].tolist() == ["completed"] * 5
-    study = _study(disposition_rows=[["P1", "completed", None, "01/02/2021"], ["P2", "lost", None, None],
-                                     ["P2", "completed", None, None], ["P3", "bogus", "x", "xx"]])
+    study = _study(
+        disposition_rows=[
+            ["P1", "completed", None, "01/02/2021"],
+            ["P2", "lost", None, None],
+            ["P2", "completed", None, None],
+            ["P3", "bogus", "x", "xx"],
+        ]
+    )
     assert _places(study) == [
         ("error", "disposition", 5, "status", "bogus"),
         ("error", "disposition", 5, "date", "xx"),

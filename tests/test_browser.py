@@ -11,19 +11,29 @@ from __future__ import annotations
 import time
 
 import pytest
+from browser_support import (
+    CHROMIUM,
+    PAGES,
+    VIEWPORT,
+    chromium,
+    full_page_screenshot,
+    metric_value,
+    open_page,
+    wait_for_app,
+    wait_for_charts,
+)
+from test_pages import trial_workbook
+from workbooks import study_bytes
 
-from browser_support import CHROMIUM, metric_value, PAGES, VIEWPORT, chromium, full_page_screenshot, open_page, \
-    streamlit_url, wait_for_app, wait_for_charts  # noqa: F401 (streamlit_url is a fixture)
 from medpath.export import chart_filename
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_study
 from medpath.summary import key_numbers
 from medpath.wording import plain_sentence
-from test_pages import trial_workbook
-from workbooks import study_bytes
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)"
+)
 
 EXCEPTION = '[data-testid="stException"]'
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -34,7 +44,9 @@ def main_text(page) -> str:
 
 
 def assert_no_exception(page, where: str) -> None:
-    assert page.locator(EXCEPTION).count() == 0, f"exception box on {where}: {page.locator(EXCEPTION).first.inner_text()}"
+    assert page.locator(EXCEPTION).count() == 0, (
+        f"exception box on {where}: {page.locator(EXCEPTION).first.inner_text()}"
+    )
 
 
 def test_upload_and_walk_every_page(streamlit_url, tmp_path):

@@ -23,7 +23,10 @@ def test_summary_json_consort_baseline_adverse_events_secondary(capsys):
     assert (consort["assessed"], consort["enrolled"], consort["received_intervention"]) == (30, 5, 5)
     assert consort["excluded"]["n"] == 25 == sum(r["n"] for r in consort["excluded"]["reasons"])
     assert [(c["label"], c["n"]) for c in consort["excluded"]["categories"]] == [
-        ("Not meeting eligibility criteria", 20), ("Declined to participate", 2), ("Other reasons", 3)]
+        ("Not meeting eligibility criteria", 20),
+        ("Declined to participate", 2),
+        ("Other reasons", 3),
+    ]
     assert consort["lost_to_follow_up"]["n"] == 0 and consort["discontinued"]["n"] == 0
     assert consort["analysed"] == {"bmd_tscore": 5, "vas": 5}
     baseline = {row["characteristic"]: row for row in data["baseline"]}
@@ -44,8 +47,11 @@ def test_summary_json_without_the_optional_sheets(capsys, tmp_path):
     """No AE sheet: adverse_events is null; no disposition sheet: losses not recorded (null), never 0; no secondary
     columns: an empty secondary object."""
     path = tmp_path / "t.xlsx"
-    path.write_bytes(xlsx_bytes({"screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2")],
-                                 "visits": visits_rows(2)}))
+    path.write_bytes(
+        xlsx_bytes(
+            {"screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2")], "visits": visits_rows(2)}
+        )
+    )
     data = _json(capsys, str(path))
     assert data["adverse_events"] is None and data["secondary"] == {}
     assert data["consort"]["lost_to_follow_up"]["n"] is None and data["consort"]["enrolled"] == 2
@@ -55,7 +61,16 @@ def test_report_has_the_new_sections(capsys, tmp_path):
     out = tmp_path / "r.html"
     assert main(["report", "--sample", "-o", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    for text in ("Participant flow (CONSORT 2025)", "Assessed for eligibility (n = 30)", "Excluded (n = 25)",
-                 "Baseline characteristics (Table 1)", "65 (64 to 67)", "Adverse events", "Pneumonia",
-                 "Secondary outcomes", "gain 3, stable 2, loss 0", "<svg"):
+    for text in (
+        "Participant flow (CONSORT 2025)",
+        "Assessed for eligibility (n = 30)",
+        "Excluded (n = 25)",
+        "Baseline characteristics (Table 1)",
+        "65 (64 to 67)",
+        "Adverse events",
+        "Pneumonia",
+        "Secondary outcomes",
+        "gain 3, stable 2, loss 0",
+        "<svg",
+    ):
         assert text in html, text

@@ -30,16 +30,26 @@ def test_sample_flow_matches_a_hand_count(flow):
     assert flow.category_counts() == [(NOT_MEETING, 20), (DECLINED, 2), (OTHER, 3)]
     reasons = [(r.label, r.n) for r in flow.excluded.reasons]
     assert reasons == [
-        ("Age: men > 50 y, women > 40 y", 5), ("Osteoporosis on BMD (T-score ≤ −2.5)", 3),
-        ("No autoimmune / osteoporosis-related disease", 3), ("No excluded medication", 5),
-        ("No active infection", 3), ("No paralysis after surgery", 1), ("consent declined", 2),
-        ("consent pending", 1), ("eligibility not confirmed: No active infection (missing data)", 1),
-        ("eligible, not enrolled", 1)]
+        ("Age: men > 50 y, women > 40 y", 5),
+        ("Osteoporosis on BMD (T-score ≤ −2.5)", 3),
+        ("No autoimmune / osteoporosis-related disease", 3),
+        ("No excluded medication", 5),
+        ("No active infection", 3),
+        ("No paralysis after surgery", 1),
+        ("consent declined", 2),
+        ("consent pending", 1),
+        ("eligibility not confirmed: No active infection (missing data)", 1),
+        ("eligible, not enrolled", 1),
+    ]
     assert sum(n for _, n in reasons) == flow.excluded.n  # the reasons partition the excluded
     age = flow.excluded.reasons[0]
     assert age.details == (("male ≤ 50 y", 3), ("female ≤ 40 y", 2))
-    assert flow.excluded.reasons[3].details == (("osteoporosis-related drugs", 2), ("corticosteroid", 1),
-                                                ("anticoagulant", 1), ("immunosuppressant", 1))
+    assert flow.excluded.reasons[3].details == (
+        ("osteoporosis-related drugs", 2),
+        ("corticosteroid", 1),
+        ("anticoagulant", 1),
+        ("immunosuppressant", 1),
+    )
     assert (flow.lost_to_follow_up.n, flow.discontinued.n) == (0, 0)
     assert flow.analysed == {"bmd_tscore": 5, "vas": 5}
     assert flow.enrolled_ids == ("MSC-01", "MSC-04", "MSC-08", "MSC-15", "MSC-23")
@@ -48,8 +58,15 @@ def test_sample_flow_matches_a_hand_count(flow):
 def test_flow_json_keys(flow):
     data = flow.as_json()
     assert data["excluded"]["n"] == 25 and sum(r["n"] for r in data["excluded"]["reasons"]) == 25
-    assert {"assessed", "excluded", "enrolled", "received_intervention", "lost_to_follow_up", "discontinued",
-            "analysed"} <= set(data)
+    assert {
+        "assessed",
+        "excluded",
+        "enrolled",
+        "received_intervention",
+        "lost_to_follow_up",
+        "discontinued",
+        "analysed",
+    } <= set(data)
     assert data["lost_to_follow_up"] == {"n": 0, "reasons": [], "patients": []}
 
 
@@ -58,11 +75,18 @@ def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
     P3 lost (no reason), P4 died (stroke). Without the sheet the losses are not recorded (None), never 0."""
     visits = visits_rows(4)
     del visits[6]  # P3 month 6
-    screening = [SCREENING_HEADER, *(screening_row(f"P{i}") for i in range(1, 5)), screening_row("S5", tscore=-1.0,
-                                                                                                  enrolled="no")]
-    disposition = [["patient_id", "status", "reason", "date"], ["P1", "completed", None, None],
-                   ["P2", "withdrew", "moved away", None], ["P3", "lost to follow-up", None, None],
-                   ["P4", "died", "stroke", None]]
+    screening = [
+        SCREENING_HEADER,
+        *(screening_row(f"P{i}") for i in range(1, 5)),
+        screening_row("S5", tscore=-1.0, enrolled="no"),
+    ]
+    disposition = [
+        ["patient_id", "status", "reason", "date"],
+        ["P1", "completed", None, None],
+        ["P2", "withdrew", "moved away", None],
+        ["P3", "lost to follow-up", None, None],
+        ["P4", "died", "stroke", None],
+    ]
     study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits, "disposition": disposition}))])
     flow = consort_flow(study)
     assert (flow.assessed, flow.excluded.n, flow.enrolled) == (5, 1, 4)

@@ -46,11 +46,14 @@ def test_corpus_has_at_least_25_cases():
 
 
 def _matches(finding: Finding, expect: Expect, file: str) -> bool:
-    return (finding.severity == expect.severity and file in finding.file
-            and (expect.sheet is ANY or finding.sheet == expect.sheet)
-            and (expect.row is ANY or finding.row == expect.row)
-            and (expect.column is ANY or finding.column == expect.column)
-            and expect.phrase in finding.message)
+    return (
+        finding.severity == expect.severity
+        and file in finding.file
+        and (expect.sheet is ANY or finding.sheet == expect.sheet)
+        and (expect.row is ANY or finding.row == expect.row)
+        and (expect.column is ANY or finding.column == expect.column)
+        and expect.phrase in finding.message
+    )
 
 
 def _assert_findings(findings, case) -> None:
@@ -109,8 +112,13 @@ def _run_cli(path) -> tuple[int, str, str, float, int]:
         timer.cancel()
     seconds = time.monotonic() - start
     peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return (os.waitstatus_to_exitcode(status), out_path.read_text(encoding="utf-8", errors="replace"),
-            err_path.read_text(encoding="utf-8", errors="replace"), seconds, peak)
+    return (
+        os.waitstatus_to_exitcode(status),
+        out_path.read_text(encoding="utf-8", errors="replace"),
+        err_path.read_text(encoding="utf-8", errors="replace"),
+        seconds,
+        peak,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -121,10 +129,13 @@ def test_cli(corpus, name):
     assert code == case.exit_code, stdout + stderr
     lines = stdout.splitlines()
     for expect in case.expect:
-        assert any(line.startswith(f"{expect.severity.upper()}: {name}") and expect.phrase in line
-                   and (expect.sheet in (ANY, None) or f"sheet '{expect.sheet}'" in line)
-                   and (expect.row in (ANY, None) or re.search(rf", row {expect.row}[,:]", line))
-                   and (expect.column in (ANY, None) or f"column '{expect.column}'" in line)
-                   for line in lines), (expect, stdout)
+        assert any(
+            line.startswith(f"{expect.severity.upper()}: {name}")
+            and expect.phrase in line
+            and (expect.sheet in (ANY, None) or f"sheet '{expect.sheet}'" in line)
+            and (expect.row in (ANY, None) or re.search(rf", row {expect.row}[,:]", line))
+            and (expect.column in (ANY, None) or f"column '{expect.column}'" in line)
+            for line in lines
+        ), (expect, stdout)
     assert seconds <= LIMIT_SECONDS, f"{name}: {seconds:.1f} s"
     assert peak <= LIMIT_BYTES, f"{name}: peak RSS {peak / 2**20:,.0f} MiB"

@@ -17,11 +17,27 @@ import urllib.request
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
-DOCKER_INSTRUCTIONS = {"FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
-                       "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+DOCKER_INSTRUCTIONS = {
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+}
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -39,7 +55,11 @@ def test_dockerfile_parses_and_uses_the_pinned_base_a_non_root_user_and_exec_for
     steps = _instructions()
     assert all(word in DOCKER_INSTRUCTIONS for word, _ in steps), steps
     (arg, default), (word, base) = steps[0][1].split("=", 1), steps[1]
-    assert steps[0][0] == "ARG" and arg == "PYTHON_IMAGE" and re.match(r"python:3\.\d+-slim(@sha256:[0-9a-f]{64})?$", default)
+    assert (
+        steps[0][0] == "ARG"
+        and arg == "PYTHON_IMAGE"
+        and re.match(r"python:3\.\d+-slim(@sha256:[0-9a-f]{64})?$", default)
+    )
     assert word == "FROM" and base == "${PYTHON_IMAGE}"
     users = [i for i, (word, _) in enumerate(steps) if word == "USER"]
     assert users and steps[users[-1]][1] not in ("root", "0")
@@ -92,14 +112,21 @@ def test_compose_requires_a_base_image_pinned_by_the_administrator():
 
 def test_effective_streamlit_configuration_is_hardened():
     """Reads the configuration Streamlit itself resolves from .streamlit/config.toml in the repo."""
-    code = ("import json; from streamlit import config; config.get_config_options(force_reparse=True); "
-            "print(json.dumps({k: config.get_option(k) for k in ['server.enableXsrfProtection', 'server.enableCORS',"
-            " 'server.maxUploadSize', 'browser.gatherUsageStats', 'client.showErrorDetails']}))")
+    code = (
+        "import json; from streamlit import config; config.get_config_options(force_reparse=True); "
+        "print(json.dumps({k: config.get_option(k) for k in ['server.enableXsrfProtection', 'server.enableCORS',"
+        " 'server.maxUploadSize', 'browser.gatherUsageStats', 'client.showErrorDetails']}))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     options = json.loads(result.stdout.strip().splitlines()[-1])
-    assert options == {"server.enableXsrfProtection": True, "server.enableCORS": True, "server.maxUploadSize": 25,
-                       "browser.gatherUsageStats": False, "client.showErrorDetails": "none"}
+    assert options == {
+        "server.enableXsrfProtection": True,
+        "server.enableCORS": True,
+        "server.maxUploadSize": 25,
+        "browser.gatherUsageStats": False,
+        "client.showErrorDetails": "none",
+    }
 
 
 def _healthcheck(env: dict[str, str]) -> int:
@@ -127,5 +154,5 @@ def test_health_check_follows_the_base_url_path():
         assert _healthcheck(env) == 0
         # what the old check asked for (the health endpoint at the root) is not there under a base path
         assert _status(f"http://127.0.0.1:{port}/_stcore/health") != 200
-        assert _healthcheck({"STREAMLIT_SERVER_PORT": str(port)}) == 1   # the wrong path is unhealthy
+        assert _healthcheck({"STREAMLIT_SERVER_PORT": str(port)}) == 1  # the wrong path is unhealthy
     assert _healthcheck(env) == 1  # server gone

@@ -16,9 +16,9 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-
 from browser_support import CHROMIUM, VIEWPORT, chromium, open_page, streamlit_url, wait_for_app  # noqa: F401
 from conftest import SCREENING_HEADER, VISITS_HEADER, screening_row, xlsx_bytes
+
 from pages.common import DOWNLOAD_LIFETIME
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (scripts/test.sh installs it)")
@@ -83,8 +83,11 @@ def test_the_page_fetches_nothing_from_a_third_party(streamlit_url):
         for title in ["Data", "Eligibility", "Trajectories", "Outcomes", "Overview"]:
             open_page(page, title, "MedPath" if title == "Overview" else None)
         icons = page.eval_on_selector_all("link[rel~='icon']", "links => links.map(l => l.href)")
-    foreign = [u for u in requested + icons if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-               and urlsplit(u).netloc != origin]
+    foreign = [
+        u
+        for u in requested + icons
+        if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != origin
+    ]
     assert not foreign, f"third-party requests: {foreign}"
     assert icons and all(not icon.startswith("http") or urlsplit(icon).netloc == origin for icon in icons)
 

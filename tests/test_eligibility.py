@@ -26,7 +26,7 @@ PROTOCOL_FILE = Path(__file__).resolve().parent.parent / "docs" / "protocol" / "
 def candidate(pid: str, **values) -> dict:
     """An eligible, not (yet) enrolled woman of 60 with osteoporosis; ``values`` override."""
     row = {"patient_id": pid, "sex": "F", "age": 60.0, "bmd_tscore": -3.0}
-    row |= {c: False for c in FLAGS} | {"consent": "signed", "enrolled": False}
+    row |= dict.fromkeys(FLAGS, False) | {"consent": "signed", "enrolled": False}
     return row | values
 
 
@@ -145,9 +145,13 @@ def test_completed_needs_enrolment_and_a_month_6_primary_outcome():
         candidate("D", enrolled=False),
     )
     seen = visits(
-        ("A", 0, -3.0, 7.0), ("A", 6, None, 3.0),  # VAS alone is a primary outcome
-        ("B", 0, -3.0, 7.0), ("B", 3, -2.9, 5.0), ("B", 6, None, None),  # month 6 measured nothing
-        ("D", 0, -3.0, 7.0), ("D", 6, -2.9, 5.0),
+        ("A", 0, -3.0, 7.0),
+        ("A", 6, None, 3.0),  # VAS alone is a primary outcome
+        ("B", 0, -3.0, 7.0),
+        ("B", 3, -2.9, 5.0),
+        ("B", 6, None, None),  # month 6 measured nothing
+        ("D", 0, -3.0, 7.0),
+        ("D", 6, -2.9, 5.0),
     )
     candidates = evaluate(table, seen).candidates.set_index("patient_id")
     assert ["completed_6_months" in failed for failed in candidates["failed"]] == [False, True, True, True]
@@ -329,7 +333,7 @@ def test_candidate_table_leaves_follow_up_out_of_screen_failures_only(sample_stu
     from medpath.eligibility import candidate_table, evaluate
 
     table = candidate_table(evaluate(sample_study.screening, sample_study.visits)).set_index("patient_id")
-    assert table.loc["MSC-02", "failed"] == "Age: men > 50 y, women > 40 y"          # male aged 50
+    assert table.loc["MSC-02", "failed"] == "Age: men > 50 y, women > 40 y"  # male aged 50
     assert table.loc["MSC-02", "first_exclusion"] == "Age: men > 50 y, women > 40 y"
-    assert table.loc["MSC-28", "failed"] == "Enrolled; Completed 6 months"           # eligible, not enrolled
+    assert table.loc["MSC-28", "failed"] == "Enrolled; Completed 6 months"  # eligible, not enrolled
     assert table.loc["MSC-01", "failed"] == "" and table.loc["MSC-01", "first_exclusion"] == ""

@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from test_eligibility import followed, screening
 
 from medpath.eligibility import CRITERIA, evaluate
 from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, SCREENING_COLUMNS
-from test_eligibility import followed, screening
 
 FLAG_GROUPS = {c.id: c.columns for c in CRITERIA if set(c.columns) <= set(HISTORY_COLUMNS + INFECTION_COLUMNS)}
 
@@ -44,9 +44,14 @@ def random_candidate(rng: random.Random, pid: str) -> dict:
     def maybe(value):
         return None if rng.random() < 0.15 else value
 
-    row = {"patient_id": pid, "sex": maybe(rng.choice("MF")), "age": maybe(rng.choice([15, 20, 40, 41, 50, 51, 66])),
-           "bmd_tscore": maybe(rng.choice([-3.5, -2.5, -2.4, -1.0])), "consent": maybe(rng.choice(["signed", "declined", "pending"])),
-           "enrolled": maybe(rng.random() < 0.7)}
+    row = {
+        "patient_id": pid,
+        "sex": maybe(rng.choice("MF")),
+        "age": maybe(rng.choice([15, 20, 40, 41, 50, 51, 66])),
+        "bmd_tscore": maybe(rng.choice([-3.5, -2.5, -2.4, -1.0])),
+        "consent": maybe(rng.choice(["signed", "declined", "pending"])),
+        "enrolled": maybe(rng.random() < 0.7),
+    }
     return row | {c: maybe(rng.random() < 0.1) for c in HISTORY_COLUMNS + INFECTION_COLUMNS}
 
 
@@ -68,15 +73,19 @@ def test_column_wise_rules_equal_the_row_by_row_reading(seed):
         reached = [i for i in reached if expected_verdicts(rows[i], rows[i]["patient_id"] in seen)[step.id] is True]
         counts.append(len(reached))
     assert [s.n for s in result.steps[1:]] == counts
-    deviants = [row["patient_id"] for row in rows
-                if (row["enrolled"] or row["patient_id"] in seen)
-                and not all(expected_verdicts(row, row["patient_id"] in seen)[c.id] is True for c in CRITERIA)]
+    deviants = [
+        row["patient_id"]
+        for row in rows
+        if (row["enrolled"] or row["patient_id"] in seen)
+        and not all(expected_verdicts(row, row["patient_id"] in seen)[c.id] is True for c in CRITERIA)
+    ]
     assert [m.split()[3] for m in result.deviations if m.startswith("Protocol deviation")] == deviants
 
 
 def test_absent_columns_read_as_unknown():
-    table = screening({"patient_id": "C1", "sex": "F", "age": 60.0, "bmd_tscore": -3.0, "consent": "signed",
-                       "enrolled": True}).drop(columns=["hiv", "consent"])
+    table = screening(
+        {"patient_id": "C1", "sex": "F", "age": 60.0, "bmd_tscore": -3.0, "consent": "signed", "enrolled": True}
+    ).drop(columns=["hiv", "consent"])
     assert set(SCREENING_COLUMNS) - set(table) == {"hiv", "consent"}
     candidate = evaluate(table, followed("C1")).candidates.iloc[0]
     assert "no_active_infection" in candidate["unknown"] and "consented" in candidate["unknown"]

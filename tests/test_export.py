@@ -14,8 +14,16 @@ from openpyxl import load_workbook
 from medpath.export import chart_config, chart_filename, neutralise, neutralise_frame, slug, to_csv_bytes, to_xlsx_bytes
 from medpath.model import Study
 
-HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+cmd", "-cmd|' /C calc'!A0", "@SUM(1)", "\t=1",
-           "\r=1", "  =1+1", " \t@x"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd",
+    "-cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "\t=1",
+    "\r=1",
+    "  =1+1",
+    " \t@x",
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -23,8 +31,9 @@ def test_formula_like_text_gets_a_leading_quote(text):
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["MSC-01", "normal text", "", " spaced", "a=b", "2.5", "-2.7", "+3", " -1.5e-3",
-                                   "osteopenia"])
+@pytest.mark.parametrize(
+    "value", ["MSC-01", "normal text", "", " spaced", "a=b", "2.5", "-2.7", "+3", " -1.5e-3", "osteopenia"]
+)
 def test_ordinary_text_and_plain_number_text_are_unchanged(value):
     assert neutralise(value) == value
 
@@ -35,8 +44,22 @@ def test_anything_beyond_a_plain_number_after_a_sign_is_neutralised(value):
     assert neutralise(value) == expected
 
 
-@pytest.mark.parametrize("value", [-2.7, -3, np.float64(-2.5), np.int64(-1), True, np.bool_(False), None, np.nan,
-                                   pd.NA, pd.Timestamp("2024-01-01"), dt.date(2024, 1, 1)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        -2.7,
+        -3,
+        np.float64(-2.5),
+        np.int64(-1),
+        True,
+        np.bool_(False),
+        None,
+        np.nan,
+        pd.NA,
+        pd.Timestamp("2024-01-01"),
+        dt.date(2024, 1, 1),
+    ],
+)
 def test_non_text_values_are_returned_unchanged(value):
     assert neutralise(value) is value
 
@@ -47,12 +70,14 @@ def test_other_objects_are_checked_as_their_text():
 
 
 def _frame():
-    return pd.DataFrame({
-        "patient_id": [*HOSTILE[:5], "MSC-01"],
-        "bmd_tscore": [-2.7, -3.1, np.nan, 0.5, -1.0, -2.5],
-        "note": ["ok", None, "-2.7", "-2+3", "x", "y"],
-        "responder": pd.array([True, False, None, True, True, False], dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": [*HOSTILE[:5], "MSC-01"],
+            "bmd_tscore": [-2.7, -3.1, np.nan, 0.5, -1.0, -2.5],
+            "note": ["ok", None, "-2.7", "-2+3", "x", "y"],
+            "responder": pd.array([True, False, None, True, True, False], dtype="boolean"),
+        }
+    )
 
 
 def test_neutralise_frame_keeps_numeric_columns_and_labels_hostile_headers():
@@ -114,12 +139,19 @@ def test_chart_filename_names_study_chart_and_date():
     study = _study("Synthetic sample study (not real patients)")
     name = chart_filename(study, "Spaghetti bmd_tscore", dt.date(2025, 1, 31))
     assert name == "medpath_synthetic-sample-study-not-real-patients_spaghetti-bmd-tscore_2025-01-31"
-    assert chart_filename(_study('<script>"x"</script>'), "funnel", dt.datetime(2025, 2, 1, 23, 0)) == \
-        "medpath_script-x-script_funnel_2025-02-01"
+    assert (
+        chart_filename(_study('<script>"x"</script>'), "funnel", dt.datetime(2025, 2, 1, 23, 0))
+        == "medpath_script-x-script_funnel_2025-02-01"
+    )
     config = chart_config(study, "funnel", dt.date(2025, 1, 31))
     # one fixed 16:9 size whatever the window: 800 x 450 layout pixels at 2x = a 1600 x 900 PNG
-    assert config["toImageButtonOptions"] == {"format": "png", "scale": 2, "width": 800, "height": 450,
-                                              "filename": chart_filename(study, "funnel", dt.date(2025, 1, 31))}
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "scale": 2,
+        "width": 800,
+        "height": 450,
+        "filename": chart_filename(study, "funnel", dt.date(2025, 1, 31)),
+    }
 
 
 def test_provenance_names_trial_file_date_and_the_synthetic_mark():
@@ -130,7 +162,8 @@ def test_provenance_names_trial_file_date_and_the_synthetic_mark():
 
     sample = load_sample_study()
     assert provenance(sample, dt.date(2025, 1, 31)) == (
-        "NCT04501354 · medpath_sample_study.xlsx · 2025-01-31 · SYNTHETIC DATA — not real patients")
+        "NCT04501354 · medpath_sample_study.xlsx · 2025-01-31 · SYNTHETIC DATA — not real patients"
+    )
     uploaded = _study("trial")
     uploaded = type(uploaded)(**{**uploaded.__dict__, "sources": (type(sample.sources[0])("<b>x</b>.xlsx", 1, "0"),)})
     assert provenance(uploaded, dt.date(2025, 1, 31)) == "NCT04501354 · <b>x</b>.xlsx · 2025-01-31"
@@ -149,9 +182,9 @@ def test_slug_falls_back_and_transliterates():
 def test_study_workbook_holds_the_validated_tables_and_findings_with_numbers_as_numbers():
     import io
 
+    from conftest import visits_rows
     from openpyxl import load_workbook
 
-    from conftest import visits_rows, xlsx_bytes
     from medpath.export import study_workbook
     from medpath.study import load_study
 

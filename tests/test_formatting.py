@@ -5,9 +5,18 @@ import pytest
 from medpath.formatting import number, p_value, percent
 
 
-@pytest.mark.parametrize("x, sign, expected", [(-2.5, False, "−2.5"), (0.25, True, "+0.25"), (-0.0, True, "0"),
-                                               (0.0001, True, "+0.0001"), (1234.5, False, "1.23e+03"),
-                                               (math.nan, False, "–"), (None, True, "–")])
+@pytest.mark.parametrize(
+    "x, sign, expected",
+    [
+        (-2.5, False, "−2.5"),
+        (0.25, True, "+0.25"),
+        (-0.0, True, "0"),
+        (0.0001, True, "+0.0001"),
+        (1234.5, False, "1.23e+03"),
+        (math.nan, False, "–"),
+        (None, True, "–"),
+    ],
+)
 def test_number(x, sign, expected):
     assert number(x, sign) == expected
 

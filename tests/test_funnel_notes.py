@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from workbooks import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+
 from medpath.eligibility import evaluate
 from medpath.funnel_notes import funnel_notes
 from medpath.study import load_study
-from workbooks import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 
 
 def _study(drop: str | None = None, overrides: dict[int, dict] | None = None):
     header = [h for h in SCREENING_HEADER if h != drop]
-    rows = [[v for h, v in zip(SCREENING_HEADER, screening_row(f"P{i}", **(overrides or {}).get(i, {}))) if h != drop]
-            for i in range(1, 4)]
+    rows = [
+        [v for h, v in zip(SCREENING_HEADER, screening_row(f"P{i}", **(overrides or {}).get(i, {}))) if h != drop]
+        for i in range(1, 4)
+    ]
     return load_study([("trial.xlsx", xlsx_bytes({"screening": [header, *rows], "visits": visits_rows(3)}))])
 
 
@@ -22,7 +25,8 @@ def test_a_missing_criterion_column_explains_why_enrolled_is_zero():
     assert funnel_notes(eligibility, study.screening) == [
         "'Enrolled' is 0 because of missing data, not because candidates failed: 3 candidate(s) could not be "
         "checked on 'No active infection': the screening column(s) hiv are missing or hold no readable value. "
-        "They are counted as not passing this step; the Data page lists the cells."]
+        "They are counted as not passing this step; the Data page lists the cells."
+    ]
 
 
 def test_one_unreadable_value_is_named_without_claiming_the_funnel_is_empty():

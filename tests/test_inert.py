@@ -22,9 +22,19 @@ def rendered_text(markdown: str) -> str:
     return ESCAPE.sub(r"\1", markdown)
 
 
-@pytest.mark.parametrize("text", ["www.evil.example", "WWW.EVIL.EXAMPLE/x", "http://evil.example/S9",
-                                  "https://evil.example", "see www.evil.example now", "evil@evil.example",
-                                  "P1 (mail: a.b+c@evil.example)", "report www.evil.example.xlsx"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "www.evil.example",
+        "WWW.EVIL.EXAMPLE/x",
+        "http://evil.example/S9",
+        "https://evil.example",
+        "see www.evil.example now",
+        "evil@evil.example",
+        "P1 (mail: a.b+c@evil.example)",
+        "report www.evil.example.xlsx",
+    ],
+)
 def test_no_autolink_survives(text):
     shown = rendered_text(inert_markdown(text))
     assert not GFM_URL.search(shown) and not GFM_EMAIL.search(shown), shown
@@ -38,11 +48,19 @@ def test_the_gfm_patterns_do_find_the_raw_and_the_old_escaped_forms():
         assert GFM_URL.search(shown) or GFM_EMAIL.search(shown)
 
 
-@pytest.mark.parametrize("text, forbidden", [
-    ("**P_1** <img src=x> $a$ | ~~s~~ `c` [x](y) &amp;", r"(?<!\\)[*_<>$|~`\[\]&]"),
-    ("# heading", r"^#"), ("- item", r"^-"), ("+ item", r"^\+"), ("1. item", r"^1\."), ("12) item", r"^12\)"),
-    ("    indented code", r"^ "), (":smile: :material/home: :red[x]", r":(?!\u2060)"),
-])
+@pytest.mark.parametrize(
+    "text, forbidden",
+    [
+        ("**P_1** <img src=x> $a$ | ~~s~~ `c` [x](y) &amp;", r"(?<!\\)[*_<>$|~`\[\]&]"),
+        ("# heading", r"^#"),
+        ("- item", r"^-"),
+        ("+ item", r"^\+"),
+        ("1. item", r"^1\."),
+        ("12) item", r"^12\)"),
+        ("    indented code", r"^ "),
+        (":smile: :material/home: :red[x]", r":(?!\u2060)"),
+    ],
+)
 def test_no_markdown_structure(text, forbidden):
     assert not re.search(forbidden, inert_markdown(text)), inert_markdown(text)
 
@@ -54,8 +72,9 @@ def test_line_breaks_become_a_visible_mark_not_structure():
         assert shown == "P1⏎\\# Heading⏎- item"
 
 
-@pytest.mark.parametrize("char", sorted(BIDI_CONTROLS) + ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad",
-                                                          "\x00", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize(
+    "char", sorted(BIDI_CONTROLS) + ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "\x00", "\x1b", "\x7f", "\x85"]
+)
 def test_bidirectional_and_invisible_controls_are_shown(char):
     name = f"report{char}xslx.exe"
     for shown in (reveal_controls(name), inert_markdown(name)):
@@ -70,8 +89,14 @@ def test_right_to_left_override_cannot_reverse_a_caption():
 
 
 def test_ordinary_text_is_unchanged():
-    for text in ["Synthetic sample study (not real patients)", "MSC-01", "pasien 3 — kunjungan bulan 6",
-                 "Ünïcödé façade", "T-score −2.7 (L1–L4)", "a\tb"]:
+    for text in [
+        "Synthetic sample study (not real patients)",
+        "MSC-01",
+        "pasien 3 — kunjungan bulan 6",
+        "Ünïcödé façade",
+        "T-score −2.7 (L1–L4)",
+        "a\tb",
+    ]:
         assert reveal_controls(text) == text
     assert reveal_controls("a\nb\tc") == "a\nb\tc"  # HTML and grids keep ordinary whitespace
     assert inert_markdown("Synthetic sample study (not real patients)") == "Synthetic sample study (not real patients)"

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-
-from browser_support import CHROMIUM, metric_value, VIEWPORT, chromium, open_page, streamlit_url, \
-    wait_for_app  # noqa: F401 (streamlit_url is a fixture)
+from browser_support import CHROMIUM, VIEWPORT, chromium, metric_value, open_page, streamlit_url, wait_for_app  # noqa: F401 (streamlit_url is a fixture)
 from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+
 from medpath.study import SAMPLE_LABEL
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install Debian's chromium (scripts/test.sh does)"
+)
 
 FILE_INPUT = '[data-testid="stFileUploader"] input[type=file]'
 MAIN = '[data-testid="stMainBlockContainer"]'
@@ -47,7 +47,9 @@ def whole_page(page) -> str:
     return page.content().lower()
 
 
-GRID_CELLS = "() => [...document.querySelectorAll('[data-testid=stDataFrame] table td')].map(td => td.textContent.trim())"
+GRID_CELLS = (
+    "() => [...document.querySelectorAll('[data-testid=stDataFrame] table td')].map(td => td.textContent.trim())"
+)
 
 
 def grid_cells(page, prefix: str) -> set[str]:
@@ -58,7 +60,9 @@ def grid_cells(page, prefix: str) -> set[str]:
 
 
 def assert_no_exception(page, where: str) -> None:
-    assert page.locator(EXCEPTION).count() == 0, f"exception box on {where}: {page.locator(EXCEPTION).first.inner_text()}"
+    assert page.locator(EXCEPTION).count() == 0, (
+        f"exception box on {where}: {page.locator(EXCEPTION).first.inner_text()}"
+    )
 
 
 def assert_absent(page, others: list[str], where: str) -> None:

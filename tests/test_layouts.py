@@ -14,8 +14,9 @@ from medpath.study import load_study
 
 
 def _raw(header, rows, sheet="visits", above=()) -> RawTable:
-    return RawTable("f.xlsx", sheet, list(header), [list(r) for r in rows], list(range(2, 2 + len(rows))), 1,
-                    above=tuple(above))
+    return RawTable(
+        "f.xlsx", sheet, list(header), [list(r) for r in rows], list(range(2, 2 + len(rows))), 1, above=tuple(above)
+    )
 
 
 def _load(rows, sheet="visits"):
@@ -24,8 +25,26 @@ def _load(rows, sheet="visits"):
 
 # --- rows that are not data ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label", ["Total", "Jumlah", "Rata-rata", "rerata", "Mean ± SD", "Median", "SD", "SB",
-                                   "n", "N = 5", "Min", "Max", "Catatan: pasien pindah", "Keterangan"])
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Total",
+        "Jumlah",
+        "Rata-rata",
+        "rerata",
+        "Mean ± SD",
+        "Median",
+        "SD",
+        "SB",
+        "n",
+        "N = 5",
+        "Min",
+        "Max",
+        "Catatan: pasien pindah",
+        "Keterangan",
+    ],
+)
 def test_summary_and_note_rows_are_left_out_with_a_warning_naming_the_row(label):
     out = arrange([_raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7], [label, None, 5]])])
     (table,) = out.tables
@@ -56,13 +75,20 @@ def test_a_signature_block_leaves_out_itself_and_every_row_below():
 
 
 def test_summary_rows_no_longer_become_patients_in_the_analysis():
-    rows = [["Patient ID", "vas_baseline", "vas_m6"], ["P1", 7, 4], ["P2", 6, 3], ["Rata-rata", 6.5, 3.5],
-            ["SD", 0.7, 0.7], ["n", 2, 2]]
+    rows = [
+        ["Patient ID", "vas_baseline", "vas_m6"],
+        ["P1", 7, 4],
+        ["P2", 6, 3],
+        ["Rata-rata", 6.5, 3.5],
+        ["SD", 0.7, 0.7],
+        ["n", 2, 2],
+    ]
     study = _load(rows)
     assert study.patient_ids == ["P1", "P2"] and study.errors == ()
 
 
 # --- two-row headers -----------------------------------------------------------------------------------
+
 
 def test_a_visit_group_row_makes_wide_names():
     above = ["Kode Pasien", "Awal", None, "Bulan 6", None]
@@ -72,8 +98,12 @@ def test_a_visit_group_row_makes_wide_names():
 
 
 def test_a_two_row_header_is_read_to_values():
-    rows = [["ID", "Awal", None, "Bulan 6", None], ["ID", "T-score", "VAS", "T-score", "VAS"],
-            ["P1", -3.1, 7, -2.8, 4], ["P2", -2.6, 6, -2.5, 5]]
+    rows = [
+        ["ID", "Awal", None, "Bulan 6", None],
+        ["ID", "T-score", "VAS", "T-score", "VAS"],
+        ["P1", -3.1, 7, -2.8, 4],
+        ["P2", -2.6, 6, -2.5, 5],
+    ]
     study = _load(rows, sheet="Data")
     v = study.visits.set_index(["patient_id", "visit"])
     assert v.loc[("P2", "month 6"), "bmd_tscore"] == -2.5 and v.loc[("P1", "baseline"), "vas"] == 7
@@ -87,6 +117,7 @@ def test_a_header_without_repeated_names_is_left_alone():
 
 # --- columns that could be one field --------------------------------------------------------------------
 
+
 def test_a_correction_column_supersedes_the_original():
     rows = [["patient_id", "visit", "T-score", "T-score (koreksi)", "vas"], ["P1", "baseline", -3.5, -3.1, 7]]
     study = _load(rows)
@@ -96,15 +127,19 @@ def test_a_correction_column_supersedes_the_original():
 
 
 def test_the_l1_l4_total_is_the_spine_t_score_whatever_the_column_order():
-    rows = [["patient_id", "visit", "T-score L1", "T-score L2-L4", "T-score Femoral neck", "T-score L1-L4", "vas"],
-            ["P1", "baseline", -2.1, -2.4, -1.9, -3.0, 7]]
+    rows = [
+        ["patient_id", "visit", "T-score L1", "T-score L2-L4", "T-score Femoral neck", "T-score L1-L4", "vas"],
+        ["P1", "baseline", -2.1, -2.4, -1.9, -3.0, 7],
+    ]
     study = _load(rows)
     assert study.visits["bmd_tscore"].tolist() == [-3.0] and study.errors == ()
 
 
 def test_a_plain_t_score_next_to_hip_and_neck_is_the_spine():
-    rows = [["patient_id", "visit", "T-score", "Femoral neck T-score", "Total hip T-score", "vas"],
-            ["P1", "baseline", -3.0, -2.0, -1.5, 7]]
+    rows = [
+        ["patient_id", "visit", "T-score", "Femoral neck T-score", "Total hip T-score", "vas"],
+        ["P1", "baseline", -3.0, -2.0, -1.5, 7],
+    ]
     study = _load(rows)
     assert study.visits["bmd_tscore"].tolist() == [-3.0]
 
@@ -141,9 +176,14 @@ def test_two_wide_columns_for_one_visit_are_an_error_and_the_other_visit_is_stil
 
 # --- screening and visits in one sheet; screening log ----------------------------------------------------
 
+
 def test_one_sheet_with_screening_and_visits_is_split():
-    rows = [["ID", "Umur", "Jenis kelamin", "Terdaftar", "VAS awal", "VAS bulan 6"],
-            ["P1", 61, "P", "Ya", 7, 4], ["P2", 45, "L", "Tidak", None, None], ["P3", 70, "P", "Ya", 6, 2]]
+    rows = [
+        ["ID", "Umur", "Jenis kelamin", "Terdaftar", "VAS awal", "VAS bulan 6"],
+        ["P1", 61, "P", "Ya", 7, 4],
+        ["P2", 45, "L", "Tidak", None, None],
+        ["P3", 70, "P", "Ya", 6, 2],
+    ]
     study = _load(rows, sheet="Data")
     assert study.screening["patient_id"].tolist() == ["P1", "P2", "P3"]
     assert study.screening["age"].tolist() == [61.0, 45.0, 70.0]
@@ -163,37 +203,53 @@ def test_a_screening_log_keyed_by_screening_number_links_by_subject_id():
 
 # --- the same table twice --------------------------------------------------------------------------------
 
+
 def test_two_visits_tables_with_other_patients_are_combined_with_a_warning():
-    study = load_study([("a.xlsx", xlsx_bytes({"visits": visits_rows(1, "A")})),
-                        ("b.xlsx", xlsx_bytes({"visits": visits_rows(1, "B")}))])
+    study = load_study(
+        [
+            ("a.xlsx", xlsx_bytes({"visits": visits_rows(1, "A")})),
+            ("b.xlsx", xlsx_bytes({"visits": visits_rows(1, "B")})),
+        ]
+    )
     assert study.patient_ids == ["A1", "B1"] and study.errors == ()
     assert any("2 visits tables were found and combined" in f.message for f in study.findings)
 
 
 def test_the_same_visits_twice_is_an_error_and_neither_is_read():
-    study = load_study([("a.xlsx", xlsx_bytes({"visits": visits_rows(2)})),
-                        ("b.csv", csv_bytes(visits_rows(1)))])
+    study = load_study([("a.xlsx", xlsx_bytes({"visits": visits_rows(2)})), ("b.csv", csv_bytes(visits_rows(1)))])
     (error,) = study.errors
-    assert "appears twice: 'a.xlsx' sheet 'visits' and 'b.csv' both hold patient P1 at month 0 and 1 more" in error.message
+    assert (
+        "appears twice: 'a.xlsx' sheet 'visits' and 'b.csv' both hold patient P1 at month 0 and 1 more" in error.message
+    )
     assert len(study.visits) == 0 and study.excluded_rows["visits"] == 6
 
 
 # --- one sheet per visit; visit dates -------------------------------------------------------------------
 
+
 def test_sheets_named_after_visits_are_one_visits_table():
-    sheets = {name: [["Kode Pasien", "T-score", "VAS"], ["P1", -3.0, vas]]
-              for name, vas in (("Baseline", 7), ("3 bulan", 5), ("M6", 4))}
+    sheets = {
+        name: [["Kode Pasien", "T-score", "VAS"], ["P1", -3.0, vas]]
+        for name, vas in (("Baseline", 7), ("3 bulan", 5), ("M6", 4))
+    }
     study = load_study([("f.xlsx", xlsx_bytes(sheets))])
     assert study.visits["month"].tolist() == [0.0, 3.0, 6.0] and study.visits["vas"].tolist() == [7.0, 5.0, 4.0]
     assert study.visits["source_sheet"].tolist() == ["Baseline", "3 bulan", "M6"]
     assert [f.message for f in study.findings] == [
         "read as: one sheet per visit, the visit from the sheet name: 'Baseline' → baseline, '3 bulan' → month 3, "
-        "'M6' → month 6"]
+        "'M6' → month 6"
+    ]
 
 
 def test_visit_dates_place_visits_by_days_since_the_first():
-    rows = [["patient_id", "Tanggal", "vas"], ["P1", "03/02/2025", 7], ["P1", dt.datetime(2025, 5, 5), 5],
-            ["P1", "04/08/2025", 4], ["P2", "10/02/2025", 6], ["P2", "31/02/2025", 3]]
+    rows = [
+        ["patient_id", "Tanggal", "vas"],
+        ["P1", "03/02/2025", 7],
+        ["P1", dt.datetime(2025, 5, 5), 5],
+        ["P1", "04/08/2025", 4],
+        ["P2", "10/02/2025", 6],
+        ["P2", "31/02/2025", 3],
+    ]
     study = _load(rows)
     # P1: 3 Feb -> 5 May is 91 days (month 3), -> 4 Aug is 182 days (month 6)
     assert study.visits.loc[study.visits["patient_id"] == "P1", "month"].tolist() == [0.0, 3.0, 6.0]
@@ -202,21 +258,40 @@ def test_visit_dates_place_visits_by_days_since_the_first():
     assert (6, "Tanggal", "31/02/2025") in errors
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("15/01/2026", dt.date(2026, 1, 15)), ("5-3-2025", dt.date(2025, 3, 5)), ("2025-03-05", dt.date(2025, 3, 5)),
-    (dt.datetime(2025, 1, 2, 10, 0), dt.date(2025, 1, 2)), (45658.0, dt.date(2025, 1, 1)), ("31/02/2025", None),
-    ("kemarin", None), (7, None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("15/01/2026", dt.date(2026, 1, 15)),
+        ("5-3-2025", dt.date(2025, 3, 5)),
+        ("2025-03-05", dt.date(2025, 3, 5)),
+        (dt.datetime(2025, 1, 2, 10, 0), dt.date(2025, 1, 2)),
+        (45658.0, dt.date(2025, 1, 1)),
+        ("31/02/2025", None),
+        ("kemarin", None),
+        (7, None),
+    ],
+)
 def test_parse_date(raw, expected):
     assert parse_date(raw) == expected
 
 
 # --- REDCap ----------------------------------------------------------------------------------------------
 
+
 def test_redcap_repeating_instrument_rows_are_kept_apart_and_the_dag_ignored():
-    rows = [["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
-             "redcap_data_access_group", "vas"],
-            ["1", "baseline_arm_1", "", "", "site_a", 7], ["1", "month_6_arm_1", "", "", "site_a", 4],
-            ["1", "month_6_arm_1", "adverse_events", "1", "site_a", ""]]
+    rows = [
+        [
+            "record_id",
+            "redcap_event_name",
+            "redcap_repeat_instrument",
+            "redcap_repeat_instance",
+            "redcap_data_access_group",
+            "vas",
+        ],
+        ["1", "baseline_arm_1", "", "", "site_a", 7],
+        ["1", "month_6_arm_1", "", "", "site_a", 4],
+        ["1", "month_6_arm_1", "adverse_events", "1", "site_a", ""],
+    ]
     study = load_study([("r.csv", csv_bytes(rows))])
     assert study.visits["vas"].tolist() == [7.0, 4.0] and study.errors == ()
     assert any(f.row == 4 and "repeating instrument 'adverse_events'" in f.message for f in study.findings)
@@ -232,26 +307,38 @@ def test_hidden_sheets_are_left_out_by_arrange():
 
 def test_screening_columns_repeated_in_the_visits_sheet_do_not_make_a_second_screening_table():
     screening = [["patient_id", "Umur", "Jenis kelamin"], ["P1", 61, "P"], ["P2", 55, "P"]]
-    visits = [["patient_id", "Umur", "Jenis kelamin", "visit", "vas"], ["P1", 61, "P", "baseline", 7],
-              ["P1", 61, "P", "month 6", 4]]
+    visits = [
+        ["patient_id", "Umur", "Jenis kelamin", "visit", "vas"],
+        ["P1", 61, "P", "baseline", 7],
+        ["P1", 61, "P", "month 6", 4],
+    ]
     study = load_study([("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
     assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
     assert study.visits["vas"].tolist() == [7.0, 4.0]
-    assert any("the screening columns of this sheet ('Umur', 'Jenis kelamin') were not used" in f.message
-               for f in study.findings)
+    assert any(
+        "the screening columns of this sheet ('Umur', 'Jenis kelamin') were not used" in f.message
+        for f in study.findings
+    )
 
 
 def test_a_long_sheet_with_screening_columns_on_each_visit_row_gives_one_screening_row_per_patient():
-    rows = [["patient_id", "Umur", "Jenis kelamin", "visit", "vas"], ["P1", 61, "P", "baseline", 7],
-            ["P1", 61, "P", "month 6", 4], ["P2", 50, "P", "baseline", 5]]
+    rows = [
+        ["patient_id", "Umur", "Jenis kelamin", "visit", "vas"],
+        ["P1", 61, "P", "baseline", 7],
+        ["P1", 61, "P", "month 6", 4],
+        ["P2", 50, "P", "baseline", 5],
+    ]
     study = _load(rows)
     assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
     assert len(study.visits) == 3
 
 
 def test_in_a_redcap_export_the_record_id_is_the_patient_id():
-    rows = [["record_id", "redcap_event_name", "subject_id", "vas"], ["1", "baseline_arm_1", "MSC-01", 7],
-            ["1", "month_6_arm_1", "", 4]]
+    rows = [
+        ["record_id", "redcap_event_name", "subject_id", "vas"],
+        ["1", "baseline_arm_1", "MSC-01", 7],
+        ["1", "month_6_arm_1", "", 4],
+    ]
     study = load_study([("r.csv", csv_bytes(rows))])
     assert study.visits["patient_id"].tolist() == ["1", "1"] and study.errors == ()
     assert any("'subject_id' not used as the id" in f.message for f in study.findings)
@@ -264,17 +351,23 @@ def test_a_screening_date_does_not_make_a_screening_table_a_visits_table():
 
 
 def test_tables_split_from_a_csv_file_have_no_sheet():
-    rows = [["record_id", "redcap_event_name", "umur", "jenis_kelamin", "vas"], ["1", "screening_arm_1", 60, "P", ""],
-            ["1", "baseline_arm_1", "", "", 7]]
+    rows = [
+        ["record_id", "redcap_event_name", "umur", "jenis_kelamin", "vas"],
+        ["1", "screening_arm_1", 60, "P", ""],
+        ["1", "baseline_arm_1", "", "", 7],
+    ]
     study = load_study([("r.csv", csv_bytes(rows))])
     assert study.screening["source_sheet"].tolist() == [None] and study.visits["source_sheet"].tolist() == [None]
     assert {f.sheet for f in study.findings} == {None}
 
 
 def test_a_redcap_labels_export_whose_record_field_has_its_own_label():
-    rows = [["ID Pasien", "Event Name", "Umur", "Jenis kelamin", "VAS (0-10)"],
-            ["MSC-01", "Screening (Arm 1: Main)", 61, "Perempuan", ""], ["MSC-01", "Baseline (Arm 1: Main)", "", "", 7],
-            ["MSC-01", "Month 6 (Arm 1: Main)", "", "", 4]]
+    rows = [
+        ["ID Pasien", "Event Name", "Umur", "Jenis kelamin", "VAS (0-10)"],
+        ["MSC-01", "Screening (Arm 1: Main)", 61, "Perempuan", ""],
+        ["MSC-01", "Baseline (Arm 1: Main)", "", "", 7],
+        ["MSC-01", "Month 6 (Arm 1: Main)", "", "", 4],
+    ]
     study = load_study([("labels.csv", csv_bytes(rows))])
     assert study.screening["age"].tolist() == [61.0]
     assert study.visits["visit"].tolist() == ["baseline", "month 6"] and study.visits["vas"].tolist() == [7.0, 4.0]

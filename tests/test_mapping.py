@@ -17,7 +17,15 @@ from medpath.study import load_study
 # --- an export whose headers and values MedPath does not know ------------------------------------------------
 
 SCREENING: list[list[object]] = [
-    ["No. Responden", "L/P", "Usia (tahun)", "T-score Lumbal", "HIV", "Persetujuan (IC)", "Masuk Penelitian (Ya/Tidak)"],
+    [
+        "No. Responden",
+        "L/P",
+        "Usia (tahun)",
+        "T-score Lumbal",
+        "HIV",
+        "Persetujuan (IC)",
+        "Masuk Penelitian (Ya/Tidak)",
+    ],
     ["R01", "Pr", 61, -3.1, "Tidak Reaktif", "Lengkap", "Ya"],
     ["R02", "Pr", 58, -2.9, "Tidak Reaktif", "Lengkap", "Ya"],
     ["R03", "Lk", 66, -3.4, "Tidak Reaktif", "Lengkap", "Ya"],
@@ -25,9 +33,12 @@ SCREENING: list[list[object]] = [
 ]
 VISITS: list[list[object]] = [
     ["No. Responden", "Waktu", "T-score Lumbal", "Skor Nyeri"],
-    ["R01", "Awal", -3.1, 7], ["R01", "Bulan 6", -2.8, 4],
-    ["R02", "Awal", -2.9, 6], ["R02", "Bulan 6", -2.6, 5],
-    ["R03", "Awal", -3.4, 8], ["R03", "Bulan 6", -3.0, 3],
+    ["R01", "Awal", -3.1, 7],
+    ["R01", "Bulan 6", -2.8, 4],
+    ["R02", "Awal", -2.9, 6],
+    ["R02", "Bulan 6", -2.6, 5],
+    ["R03", "Awal", -3.4, 8],
+    ["R03", "Bulan 6", -3.0, 3],
 ]
 PROFILE = """\
 columns:
@@ -84,7 +95,13 @@ def test_the_profile_reads_the_export_to_its_own_numbers():
     assert _pairs(study, "vas") == {"R01": (7, 4), "R02": (6, 5), "R03": (8, 3)}
     # provenance and findings still name the user's own sheet, row and column
     assert list(study.visits["source_sheet"].unique()) == ["Kunjungan"] and study.visits["source_row"].tolist() == [
-        2, 3, 4, 5, 6, 7]
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+    ]
     menolak = [f for f in study.findings if f.value == "Menolak"]
     assert [(f.sheet, f.row, f.column) for f in menolak] == [("Skrining", 5, "Persetujuan (IC)")]
     assert all(type(f.column) is str for f in study.findings if f.column)
@@ -138,8 +155,11 @@ sheets:
 
 
 def test_a_profile_column_supersedes_the_column_medpath_would_have_read():
-    visits = [["Patient ID", "Visit", "VAS", "VAS koreksi final", "T-score"],
-              ["P1", "baseline", 7, 6, -3.0], ["P1", "month 6", 5, 4, -2.8]]
+    visits = [
+        ["Patient ID", "Visit", "VAS", "VAS koreksi final", "T-score"],
+        ["P1", "baseline", 7, 6, -3.0],
+        ["P1", "month 6", 5, 4, -2.8],
+    ]
     profile = parse_profile("columns:\n  VAS koreksi final: vas\n")
     study = load_study([("v.xlsx", xlsx_bytes({"visits": visits}))], mapping=profile)
     assert not study.errors
@@ -162,8 +182,11 @@ def test_every_column_of_a_realistic_export_is_accounted_for():
     about = study.columns[study.columns["sheet"] == "About"]
     assert set(about["status"]) == {"not used"} and set(about["note"]) == {"a sheet of notes"}
     assert study.columns.loc[study.columns["header"] == "vas", "field"].tolist() == ["vas"]
-    dxa = [["Patient ID", "Visit", "L1 T-score", "L1-L4 T-score", "Femoral neck T-score", "VAS", "Catatan"],
-           ["P1", "baseline", -3.5, -3.0, -2.0, 7, ""], ["P1", "month 6", -3.2, -2.8, -2.0, 5, ""]]
+    dxa = [
+        ["Patient ID", "Visit", "L1 T-score", "L1-L4 T-score", "Femoral neck T-score", "VAS", "Catatan"],
+        ["P1", "baseline", -3.5, -3.0, -2.0, 7, ""],
+        ["P1", "month 6", -3.2, -2.8, -2.0, 5, ""],
+    ]
     study = load_study([("d.xlsx", xlsx_bytes({"visits": dxa}))])
     c = study.columns.set_index("header")
     assert c.loc["L1-L4 T-score", ["field", "status"]].tolist() == ["bmd_tscore", "used"]
@@ -191,38 +214,51 @@ def test_a_valid_profile_in_yaml_and_in_json():
 
 
 def test_yaml_words_are_read_as_written_not_as_booleans():
-    profile = parse_profile("values:\n  enrolled: {No: no, Yes: yes, Y: yes}\n  sex: {1: M, 2: F}\n"
-                            "  vas: {'tidak nyeri': 0}\n")
+    profile = parse_profile(
+        "values:\n  enrolled: {No: no, Yes: yes, Y: yes}\n  sex: {1: M, 2: F}\n  vas: {'tidak nyeri': 0}\n"
+    )
     assert profile.values["enrolled"] == {"No": "no", "Yes": "yes", "Y": "yes"}
     assert profile.values["sex"] == {"1": "M", "2": "F"} and profile.values["vas"] == {"tidak nyeri": 0.0}
     assert "'No': 'no'" in repr(parse_profile(profile.to_yaml()).values)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("colums:\n  Usia: age\n", [(1, "unknown key 'colums' (did you mean 'columns'?)")]),
-    ("columns:\n  Usia: umur\n", [(2, "unknown field 'umur' for column 'Usia'")]),
-    ("columns:\n  A: patient_id\n  Usia: agee\n", [(3, "unknown field 'agee' for column 'Usia' (did you mean 'age'?)")]),
-    ("values:\n  hiv:\n    Tidak Reaktif: negatif\n", [(3, "'negatif' is not a valid value for hiv ('Tidak Reaktif'): "
-                                                           "expected positive / negative / missing")]),
-    ("values:\n  umur: {a: 1}\n", [(2, "unknown field 'umur' in values")]),
-    ("values:\n  age: {enam puluh: sixty}\n", [(2, "'sixty' is not a valid value for age ('enam puluh'): expected a "
-                                                   "number or missing")]),
-    ("values:\n  sex: {Pr: X}\n", [(2, "'X' is not a valid value for sex")]),
-    ("values:\n  consent: {Lengkap: yes}\n", [(2, "'yes' is not a valid value for consent ('Lengkap'): expected "
-                                                 "signed / declined / pending / missing")]),
-    ("values:\n  visit: {Kontrol X: later}\n", [(2, "'later' is not a valid value for visit")]),
-    ("values:\n  date: {x: y}\n", [(2, "the values of 'date' cannot be translated")]),
-    ("sheets:\n  Data: screning\n", [(2, "'screning' is not a use of sheet 'Data'")]),
-    ("columns:\n  Usia: age\n  Usia: sex\n", [(3, "'Usia' is given twice in columns (first on line 2)")]),
-    ("columns:\n  - Usia\n", [(2, "columns must be a mapping")]),
-    ("columns:\n  Usia: [age, sex]\n", [(2, "the field of column 'Usia' must be a single value")]),
-    ("values:\n  hiv: negative\n", [(2, "the values of 'hiv' must be a mapping")]),
-    ("- columns\n", [(1, "the profile must be a mapping")]),
-    ("columns:\n  Usia: age\n bad indent: x\n", [(3, "not valid YAML")]),
-    ('{"columns": {"Usia": "age",}}', [(1, "not valid JSON")]),
-    ("", [(None, "the profile is empty")]),
-    (b"\xff\xfe\x00garbage", [(None, "not a text file")]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("colums:\n  Usia: age\n", [(1, "unknown key 'colums' (did you mean 'columns'?)")]),
+        ("columns:\n  Usia: umur\n", [(2, "unknown field 'umur' for column 'Usia'")]),
+        (
+            "columns:\n  A: patient_id\n  Usia: agee\n",
+            [(3, "unknown field 'agee' for column 'Usia' (did you mean 'age'?)")],
+        ),
+        (
+            "values:\n  hiv:\n    Tidak Reaktif: negatif\n",
+            [(3, "'negatif' is not a valid value for hiv ('Tidak Reaktif'): expected positive / negative / missing")],
+        ),
+        ("values:\n  umur: {a: 1}\n", [(2, "unknown field 'umur' in values")]),
+        (
+            "values:\n  age: {enam puluh: sixty}\n",
+            [(2, "'sixty' is not a valid value for age ('enam puluh'): expected a number or missing")],
+        ),
+        ("values:\n  sex: {Pr: X}\n", [(2, "'X' is not a valid value for sex")]),
+        (
+            "values:\n  consent: {Lengkap: yes}\n",
+            [(2, "'yes' is not a valid value for consent ('Lengkap'): expected signed / declined / pending / missing")],
+        ),
+        ("values:\n  visit: {Kontrol X: later}\n", [(2, "'later' is not a valid value for visit")]),
+        ("values:\n  date: {x: y}\n", [(2, "the values of 'date' cannot be translated")]),
+        ("sheets:\n  Data: screning\n", [(2, "'screning' is not a use of sheet 'Data'")]),
+        ("columns:\n  Usia: age\n  Usia: sex\n", [(3, "'Usia' is given twice in columns (first on line 2)")]),
+        ("columns:\n  - Usia\n", [(2, "columns must be a mapping")]),
+        ("columns:\n  Usia: [age, sex]\n", [(2, "the field of column 'Usia' must be a single value")]),
+        ("values:\n  hiv: negative\n", [(2, "the values of 'hiv' must be a mapping")]),
+        ("- columns\n", [(1, "the profile must be a mapping")]),
+        ("columns:\n  Usia: age\n bad indent: x\n", [(3, "not valid YAML")]),
+        ('{"columns": {"Usia": "age",}}', [(1, "not valid JSON")]),
+        ("", [(None, "the profile is empty")]),
+        (b"\xff\xfe\x00garbage", [(None, "not a text file")]),
+    ],
+)
 def test_every_broken_profile_is_refused_naming_its_line(text, expected):
     found = problems(text)
     assert [line for line, _ in found] == [line for line, _ in expected]
@@ -251,9 +287,11 @@ def test_wide_outcome_fields_and_ignore():
 
 def test_best_guess_proposes_each_column_with_samples_and_the_texts_not_understood():
     guess = best_guess(indonesian())
+
     def best(table, field):
         g = guess.guess(table, field)
         return g.best and (g.best.sheet, g.best.header)
+
     assert best("screening", "patient_id") == ("Skrining", "No. Responden")
     assert best("screening", "age") == ("Skrining", "Usia (tahun)")
     assert best("screening", "sex") == ("Skrining", "L/P")
@@ -268,8 +306,11 @@ def test_best_guess_proposes_each_column_with_samples_and_the_texts_not_understo
 
 
 def test_two_columns_claiming_a_field_are_flagged_with_the_candidates():
-    visits = [["Kode", "Waktu", "Nyeri Pagi", "Nyeri Malam", "T-score"],
-              ["P1", "baseline", 7, 6, -3.0], ["P1", "month 6", 5, 4, -2.8]]
+    visits = [
+        ["Kode", "Waktu", "Nyeri Pagi", "Nyeri Malam", "T-score"],
+        ["P1", "baseline", 7, 6, -3.0],
+        ["P1", "month 6", 5, 4, -2.8],
+    ]
     guess = best_guess([("v.xlsx", xlsx_bytes({"visits": visits}))])
     vas = guess.guess("visits", "vas")
     assert vas.ambiguous and {c.header for c in vas.candidates} >= {"Nyeri Pagi", "Nyeri Malam"}
@@ -298,14 +339,25 @@ def run(capsys):
         capsys.readouterr()
         code = main(list(argv))
         return code, capsys.readouterr().out
+
     return call
 
 
 def test_cli_columns_key(run, tmp_path):
     data = tmp_path / "v.xlsx"
-    data.write_bytes(xlsx_bytes({"visits": [["Kode", "Waktu", "TS", "Nyeri"], ["P1", "baseline", -3.0, 7],
-                                            ["P1", "month 6", -2.8, 4], ["P2", "baseline", -2.5, 6],
-                                            ["P2", "month 6", -2.5, 6]]}))
+    data.write_bytes(
+        xlsx_bytes(
+            {
+                "visits": [
+                    ["Kode", "Waktu", "TS", "Nyeri"],
+                    ["P1", "baseline", -3.0, 7],
+                    ["P1", "month 6", -2.8, 4],
+                    ["P2", "baseline", -2.5, 6],
+                    ["P2", "month 6", -2.5, 6],
+                ]
+            }
+        )
+    )
     code, _ = run("validate", str(data))
     assert code == 2
     profile = tmp_path / "m.yaml"
@@ -316,8 +368,12 @@ def test_cli_columns_key(run, tmp_path):
     assert summary["outcomes"]["vas"]["n_pairs"] == 2 and summary["outcomes"]["vas"]["median_change"] == -1.5
     assert summary["mapping"]["profile"]["columns"]["Nyeri"] == "vas"
     rows = {r["header"]: (r["field"], r["status"]) for r in summary["mapping"]["columns"]}
-    assert rows == {"Kode": ("patient_id", "profile"), "Waktu": ("visit", "profile"), "TS": ("bmd_tscore", "profile"),
-                    "Nyeri": ("vas", "profile")}
+    assert rows == {
+        "Kode": ("patient_id", "profile"),
+        "Waktu": ("visit", "profile"),
+        "TS": ("bmd_tscore", "profile"),
+        "Nyeri": ("vas", "profile"),
+    }
 
 
 def test_cli_values_key(run, tmp_path):
@@ -339,8 +395,14 @@ def test_cli_values_key(run, tmp_path):
 
 def test_cli_sheets_key(run, tmp_path):
     data = tmp_path / "k.xlsx"
-    data.write_bytes(xlsx_bytes({"Awal": [["Patient ID", "T-score", "VAS"], ["P1", -3.0, 7], ["P2", -2.9, 6]],
-                                 "Kontrol": [["Patient ID", "T-score", "VAS"], ["P1", -2.7, 4], ["P2", -2.6, 5]]}))
+    data.write_bytes(
+        xlsx_bytes(
+            {
+                "Awal": [["Patient ID", "T-score", "VAS"], ["P1", -3.0, 7], ["P2", -2.9, 6]],
+                "Kontrol": [["Patient ID", "T-score", "VAS"], ["P1", -2.7, 4], ["P2", -2.6, 5]],
+            }
+        )
+    )
     profile = tmp_path / "m.json"
     profile.write_text(json.dumps({"sheets": {"Awal": "baseline", "Kontrol": "month 6"}}))
     code, out = run("summary", str(data), "--json", "--mapping", str(profile))
@@ -355,10 +417,13 @@ def test_cli_refuses_a_broken_profile_naming_its_line(run, tmp_path):
     profile.write_text("columns:\n  Usia: umur\n")
     code, out = run("validate", str(SAMPLE_XLSX), "--mapping", str(profile))
     assert code == 2
-    assert out.splitlines()[0] == ("ERROR: bad.yaml, row 2: mapping profile: unknown field 'umur' for column 'Usia'; "
-                                   "a field is one of " + out.splitlines()[0].split("a field is one of ")[1])
-    code, out = run("report", str(SAMPLE_XLSX), "--mapping", str(tmp_path / "missing.yaml"), "-o",
-                    str(tmp_path / "r.html"))
+    assert out.splitlines()[0] == (
+        "ERROR: bad.yaml, row 2: mapping profile: unknown field 'umur' for column 'Usia'; "
+        "a field is one of " + out.splitlines()[0].split("a field is one of ")[1]
+    )
+    code, out = run(
+        "report", str(SAMPLE_XLSX), "--mapping", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "r.html")
+    )
     assert code == 2
 
 

@@ -27,8 +27,10 @@ from workbooks import xlsx_bytes
 from medpath.mapping import parse_profile
 from medpath.study import load_study
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install Debian's chromium")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install Debian's chromium"),
+]
 
 UPLOADER = '[data-testid="stFileUploader"] input[type=file]'
 
@@ -79,8 +81,12 @@ def test_map_download_reload_and_upload_with_the_profile(streamlit_url, tmp_path
         page.wait_for_timeout(800)
         page.screenshot(path=str(screenshot_dir / "data_mapping_step.png"))  # the tall window shows the whole step
 
-        for label, option in (("sex: 'Pr'", "F"), ("sex: 'Lk'", "M"), ("HIV test: 'Tidak Reaktif'", "negative"),
-                              ("informed consent: 'Lengkap'", "signed")):
+        for label, option in (
+            ("sex: 'Pr'", "F"),
+            ("sex: 'Lk'", "M"),
+            ("HIV test: 'Tidak Reaktif'", "negative"),
+            ("informed consent: 'Lengkap'", "signed"),
+        ):
             choose(page, label, option)
         page.get_by_role("button", name="Apply").click()
         page.wait_for_selector("text=0 error(s)")

@@ -38,7 +38,9 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
     expander = next(e for e in at.expander if e.label.startswith("Mapping"))
     assert "needs your answer" in expander.label
     warning = texts(at.warning)
-    assert "Usia" in warning and "is not a name MedPath knows" in warning and "value(s) of sex not understood" in warning
+    assert (
+        "Usia" in warning and "is not a name MedPath knows" in warning and "value(s) of sex not understood" in warning
+    )
     assert selectbox(at, "age (years)").value == "Skrining › Usia (tahun)"
     assert "(e.g. 61, 58, 66)" in selectbox(at, "age (years)").format_func(selectbox(at, "age (years)").value)
     assert selectbox(at, "VAS pain (0–10)").value == "Kunjungan › Skor Nyeri"
@@ -67,7 +69,10 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
     numbers = key_numbers(expected)
     shown = metrics(at)
     assert (shown["Screened"], shown["Completed"], shown["Errors"]) == (
-        str(numbers.screened), str(numbers.completed), "0")
+        str(numbers.screened),
+        str(numbers.completed),
+        "0",
+    )
     assert numbers.screened == 4 and all(line.endswith("n = 3 pairs") for line in numbers.results)
     assert "indo.xlsx" in texts(at.markdown) + texts(at.caption)
 

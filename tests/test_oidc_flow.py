@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from browser_support import CHROMIUM, VIEWPORT, chromium, metric_value, wait_for_app
 from oidc_stub import CLIENT_ID, CLIENT_SECRET, identity_provider
 from server_support import dashboard
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (scripts/test.sh installs it)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (scripts/test.sh installs it)"),
+]
 
 LISTED = {"sub": "1", "email": "pi@hospital.example", "email_verified": True, "name": "Dr. PI"}
 UNLISTED = {"sub": "2", "email": "someone@elsewhere.example", "email_verified": True, "name": "Someone"}
@@ -45,9 +47,9 @@ def site(tmp_path_factory):
             f"client_secret = {_toml(CLIENT_SECRET)}\n"
             f"server_metadata_url = {_toml(provider.issuer + '/.well-known/openid-configuration')}\n"
             "[medpath]\n"
-            f"allowed_users = {_toml(['pi@hospital.example', '@hospital.example'])}\n")
-        with dashboard(f"--secrets.files={secrets_file}", port=port,
-                       env={"MEDPATH_REQUIRE_LOGIN": "1"}) as url:
+            f"allowed_users = {_toml(['pi@hospital.example', '@hospital.example'])}\n"
+        )
+        with dashboard(f"--secrets.files={secrets_file}", port=port, env={"MEDPATH_REQUIRE_LOGIN": "1"}) as url:
             yield provider, url
 
 

@@ -9,8 +9,17 @@ import pytest
 from medpath.model import OUTCOMES, VISIT_COLUMNS
 from medpath.outcomes import compare_visits, expected_direction, headline, plain_language, primary_analysis
 
-JSON_KEYS = {"n_pairs", "baseline_median", "followup_median", "median_change", "wilcoxon",
-             "hodges_lehmann", "rank_biserial", "p_holm", "min_attainable_p"}
+JSON_KEYS = {
+    "n_pairs",
+    "baseline_median",
+    "followup_median",
+    "median_change",
+    "wilcoxon",
+    "hodges_lehmann",
+    "rank_biserial",
+    "p_holm",
+    "min_attainable_p",
+}
 
 
 def _visits() -> pd.DataFrame:
@@ -85,7 +94,12 @@ def test_missing_followup_value_is_reported():
 
 def test_expected_direction():
     assert {k: expected_direction(k) for k in OUTCOMES} == {
-        "bmd_tscore": "greater", "vas": "less", "bmd_g_cm2": "greater", "rom_deg": "greater", "qol": "greater"}
+        "bmd_tscore": "greater",
+        "vas": "less",
+        "bmd_g_cm2": "greater",
+        "rom_deg": "greater",
+        "qol": "greater",
+    }
 
 
 def test_primary_analysis_holm_across_two_outcomes():
@@ -108,8 +122,12 @@ def test_as_json_keys_and_values():
     assert data["n_pairs"] == 4 and data["p_holm"] == 0.5 and data["min_attainable_p"] == 0.125
     assert data["wilcoxon"]["method"] == "exact" and data["wilcoxon"]["statistic"] == 9
     # n = 4: the widest interval [min, max of Walsh averages] has level 1 - 2/16
-    assert data["hodges_lehmann"] == {"estimate": pytest.approx(0.3), "ci_low": pytest.approx(-0.1),
-                                      "ci_high": pytest.approx(0.5), "ci_level": 0.875}
+    assert data["hodges_lehmann"] == {
+        "estimate": pytest.approx(0.3),
+        "ci_low": pytest.approx(-0.1),
+        "ci_high": pytest.approx(0.5),
+        "ci_level": 0.875,
+    }
     json.dumps(data, allow_nan=False)
 
 
@@ -131,8 +149,14 @@ def test_unknown_outcome_raises():
 
 def test_plain_language_states_the_limits():
     visits = _visits()
-    visits.loc[len(visits)] = {"patient_id": "P05", "visit": "month 6", "month": 6.0,
-                               "bmd_tscore": -2.7, "vas": 6.0, "qol": 45.0}
+    visits.loc[len(visits)] = {
+        "patient_id": "P05",
+        "visit": "month 6",
+        "month": 6.0,
+        "bmd_tscore": -2.7,
+        "vas": 6.0,
+        "qol": 45.0,
+    }
     text = " ".join(plain_language(primary_analysis(visits)["bmd_tscore"]))
     assert "With 5 pair(s), the smallest two-sided p-value any result can reach is 0.0625" in text
     assert "p < 0.05 is impossible" in text
@@ -149,8 +173,10 @@ def test_two_rows_at_a_visit_are_ambiguous_and_reasons_follow_first_appearance()
     visits = pd.concat([_visits().iloc[[9]], _visits(), _visits().iloc[[3]]], ignore_index=True)
     visits.loc[len(visits)] = visits.loc[0].copy()  # P05's baseline a third time (still ambiguous)
     result = compare_visits(visits, "bmd_tscore")
-    assert list(result.unpaired.items()) == [("P05", "3 rows at baseline (ambiguous); no month 6 visit"),
-                                             ("P02", "2 rows at baseline (ambiguous)")]
+    assert list(result.unpaired.items()) == [
+        ("P05", "3 rows at baseline (ambiguous); no month 6 visit"),
+        ("P02", "2 rows at baseline (ambiguous)"),
+    ]
     assert list(result.changes["patient_id"]) == ["P01", "P03", "P04"]
     assert result.changes["change"].tolist() == [0.3, -0.1, 0.5]
 
@@ -166,25 +192,31 @@ def test_plain_sentence_of_the_sample_as_a_surgeon_says_it():
     # T-score changes +0.3, +0.1, +0.4, +0.1, +0.3: all up; median +0.3; 5 pairs, two-sided floor 2/2^5
     assert plain_sentence(results["bmd_tscore"]) == (
         "Spine T-score rose in 5 of 5 patients from baseline to month 6, median change +0.3 (range +0.1 to +0.4). "
-        "With 5 patients no test can reach p < 0.05 (smallest possible p = 0.0625).")
+        "With 5 patients no test can reach p < 0.05 (smallest possible p = 0.0625)."
+    )
     # VAS changes -3, 0, -4, -2, -2: 4 down, 1 unchanged (dropped by Wilcoxon: floor 2/2^4)
     assert plain_sentence(results["vas"]) == (
         "VAS pain fell in 4 of 5 patients and did not change in 1 from baseline to month 6, median change "
         "−2 points (range −4 to 0). With 5 patients (4 changed) no test can reach p < 0.05 "
-        "(smallest possible p = 0.125).")
+        "(smallest possible p = 0.125)."
+    )
 
 
 def test_plain_sentence_of_a_one_sided_test_names_the_conventional_alpha():
     bmd = primary_analysis(load_sample_study().visits, alternative="expected")["bmd_tscore"]
-    assert ("no one-sided test can reach p < 0.025, the usual level for a pre-specified one-sided test "
-            "(smallest possible p = 0.03125)") in plain_sentence(bmd)
+    assert (
+        "no one-sided test can reach p < 0.025, the usual level for a pre-specified one-sided test "
+        "(smallest possible p = 0.03125)"
+    ) in plain_sentence(bmd)
 
 
 def test_plain_sentence_counts_are_the_tested_pairs_and_name_the_unpaired():
     result = compare_visits(_visits(), "bmd_tscore")  # changes +0.3, +0.3, -0.1, +0.5; P05 unpaired
     sentence = plain_sentence(result)
-    assert sentence.startswith("Spine T-score rose in 3 of 4 patients and fell in 1 from baseline to month 6, "
-                               "median change +0.3 (range −0.1 to +0.5). 1 patient without both values is not counted.")
+    assert sentence.startswith(
+        "Spine T-score rose in 3 of 4 patients and fell in 1 from baseline to month 6, "
+        "median change +0.3 (range −0.1 to +0.5). 1 patient without both values is not counted."
+    )
     assert (result.sign_test.n_positive, result.sign_test.n_negative) == (3, 1)
     assert plain_sentence(compare_visits(_visits(), "rom_deg")).startswith("No patient has Range of motion")
 
@@ -204,8 +236,13 @@ def test_main_table_has_one_median_and_no_t_interval_details_explain_every_term(
     assert not any("Hodges" in m or "t interval" in m or "Mean" in m for m in main)
     details = details_table(result)
     assert list(details.columns) == ["measure", "value", "meaning"]
-    assert {"Hodges–Lehmann estimate", "93.75 % confidence interval", "Holm-adjusted p", "Rank-biserial correlation",
-            "Mean change (t interval)"} <= set(details["measure"])
+    assert {
+        "Hodges–Lehmann estimate",
+        "93.75 % confidence interval",
+        "Holm-adjusted p",
+        "Rank-biserial correlation",
+        "Mean change (t interval)",
+    } <= set(details["measure"])
     assert details["meaning"].str.len().min() > 20  # every term explained
     assert details.set_index("measure").at["Hodges–Lehmann estimate", "value"] == "+0.25"
 
@@ -214,9 +251,10 @@ def test_a_result_says_which_value_it_lost_and_its_n():
     """Issue 11: one VAS typo (11) costs that value only; the VAS result names it beside its n, the T-score
     result keeps all pairs. Hand count: P1..P3 with baseline and month 6; P3's month-6 VAS is left out,
     so VAS has 2 pairs and the T-score 3."""
+    from workbooks import visits_rows, xlsx_bytes
+
     from medpath.study import load_study
     from medpath.summary import key_numbers, summarise
-    from workbooks import visits_rows, xlsx_bytes
 
     visits = visits_rows(3)
     visits[6][3] = 11  # Excel row 7: P3, month 6, VAS

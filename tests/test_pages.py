@@ -9,9 +9,9 @@ exercised by the browser test (``tests/test_browser.py``).
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT, SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 from medpath.eligibility import evaluate
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_sample_study, load_study
@@ -19,8 +19,15 @@ from medpath.summary import key_numbers
 from pages.common import FILES_KEY, literal
 
 APP = str(ROOT / "dashboard.py")
-PAGES = ["pages/overview.py", "pages/data.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py",
-         "pages/secondary.py", "pages/safety.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/data.py",
+    "pages/eligibility.py",
+    "pages/trajectories.py",
+    "pages/outcomes.py",
+    "pages/secondary.py",
+    "pages/safety.py",
+]
 TIMEOUT = 60  # the first run imports plotly, scipy and statsmodels
 
 
@@ -50,8 +57,12 @@ def trial_workbook() -> bytes:
     visits = visits_rows(3)
     visits[6][3] = 11  # P3, month 6: header is row 1, so this is Excel row 7
     visits[2][2], visits[4][2] = -2.5, -2.6  # different changes, so the two outcomes' results differ
-    screening = [SCREENING_HEADER, *(screening_row(f"P{i}") for i in (1, 2, 3)),
-                 screening_row("S4", tscore=-1.0, enrolled="no"), screening_row("S5", consent="declined", enrolled="no")]
+    screening = [
+        SCREENING_HEADER,
+        *(screening_row(f"P{i}") for i in (1, 2, 3)),
+        screening_row("S4", tscore=-1.0, enrolled="no"),
+        screening_row("S5", consent="declined", enrolled="no"),
+    ]
     return xlsx_bytes({"screening": screening, "visits": visits})
 
 
@@ -163,7 +174,8 @@ def test_uploaded_workbook_overview_numbers_are_the_cores():
     at = run_page("pages/overview.py", TRIAL)
     shown = metrics(at)
     assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == tuple(
-        str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed))
+        str(n) for n in (numbers.screened, numbers.enrolled, numbers.completed)
+    )
     assert shown["Errors"] == "1" and shown["Left out"] == "1"  # only the VAS 11 value is left out, not its row
     markdown = texts(at.markdown)
     for sentence in numbers.sentences.values():
@@ -234,8 +246,20 @@ def test_overview_caveat_uses_the_uploaded_studys_pairs():
 
 
 BASELINE_ONLY = (("baseline.xlsx", xlsx_bytes({"visits": visits_rows(3)[:2] + [["P2", "baseline", -2.9, 6]]})),)
-NO_VALUES = (("empty.xlsx", xlsx_bytes({"visits": [["patient_id", "visit", "bmd_tscore", "vas"],
-                                                   ["P1", "baseline", None, None], ["P1", "month 6", None, None]]})),)
+NO_VALUES = (
+    (
+        "empty.xlsx",
+        xlsx_bytes(
+            {
+                "visits": [
+                    ["patient_id", "visit", "bmd_tscore", "vas"],
+                    ["P1", "baseline", None, None],
+                    ["P1", "month 6", None, None],
+                ]
+            }
+        ),
+    ),
+)
 
 
 @pytest.mark.parametrize("page", PAGES)

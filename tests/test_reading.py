@@ -50,9 +50,11 @@ def test_sheet_names_match_case_insensitively_and_by_alias():
 
 
 def test_wide_layout_becomes_long_with_each_patients_row_number():
-    rows = [["Patient ID", "bmd_tscore_baseline", "bmd_tscore_m6", "vas_baseline", "vas_m6", "VAS month 3"],
-            ["P1", -3.1, -2.8, 7, 4, 5],
-            ["P2", -2.9, None, 6, 6, None]]
+    rows = [
+        ["Patient ID", "bmd_tscore_baseline", "bmd_tscore_m6", "vas_baseline", "vas_m6", "VAS month 3"],
+        ["P1", -3.1, -2.8, 7, 4, 5],
+        ["P2", -2.9, None, 6, 6, None],
+    ]
     study = _load(**{"wide.xlsx": xlsx_bytes({"visits": rows})})
     assert study.errors == ()
     v = study.visits.set_index(["patient_id", "visit"])
@@ -72,18 +74,27 @@ def test_wide_layout_error_names_the_users_column_and_row():
 
 
 def test_redcap_long_export():
-    rows = [["record_id", "redcap_event_name", "bmd_tscore", "vas"],
-            ["101", "baseline_arm_1", -3.0, 7], ["101", "month_6_arm_1", -2.7, 4],
-            ["102", "baseline_arm_1", -2.6, 6], ["102", "6_month_followup_arm_1", -2.5, 6]]
+    rows = [
+        ["record_id", "redcap_event_name", "bmd_tscore", "vas"],
+        ["101", "baseline_arm_1", -3.0, 7],
+        ["101", "month_6_arm_1", -2.7, 4],
+        ["102", "baseline_arm_1", -2.6, 6],
+        ["102", "6_month_followup_arm_1", -2.5, 6],
+    ]
     study = _load(**{"redcap.csv": csv_bytes(rows)})
     assert study.errors == ()
     assert list(study.visits["visit"]) == ["baseline", "month 6", "baseline", "month 6"]
     assert list(study.visits["month"]) == [0, 6, 0, 6]
 
 
-@pytest.mark.parametrize("header", [["Patient ID", "Visit", "T-score L1-L4", "VAS (0-10)"],
-                                    ["patient-id", "TIMEPOINT", "Spine BMD T-score", "vas pain"],
-                                    ["Subject", "visit_label", "t_score", "VAS"]])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["Patient ID", "Visit", "T-score L1-L4", "VAS (0-10)"],
+        ["patient-id", "TIMEPOINT", "Spine BMD T-score", "vas pain"],
+        ["Subject", "visit_label", "t_score", "VAS"],
+    ],
+)
 def test_column_aliases(header):
     study = _load(**{"v.csv": csv_bytes([header, ["P1", "baseline", "-2,7", "6"]], delimiter=";")})
     assert study.errors == ()
@@ -106,16 +117,39 @@ def test_month_and_day_offsets_place_visits():
     assert list(study.visits["day"]) == [0.0, 14.0, 183.0]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("yes", True), ("Y", True), ("TRUE", True), (1, True), ("1", True), ("ya", True), ("Positive", True),
-    (True, True), ("no", False), ("n", False), ("false", False), (0, False), ("0", False), ("tidak", False),
-    ("negative", False), ("", None), ("NA", None), ("n/a", None), ("-", None), (".", None), (None, None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("yes", True),
+        ("Y", True),
+        ("TRUE", True),
+        (1, True),
+        ("1", True),
+        ("ya", True),
+        ("Positive", True),
+        (True, True),
+        ("no", False),
+        ("n", False),
+        ("false", False),
+        (0, False),
+        ("0", False),
+        ("tidak", False),
+        ("negative", False),
+        ("", None),
+        ("NA", None),
+        ("n/a", None),
+        ("-", None),
+        (".", None),
+        (None, None),
+    ],
+)
 def test_yes_no_spellings(raw, expected):
     assert parse_yes_no(raw) is expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("-2,7", -2.7), ("−2.7", -2.7), (" 3 ", 3.0), (-2.5, -2.5), (7, 7.0), ("1e1", 10.0), (",5", 0.5)])
+@pytest.mark.parametrize(
+    "raw, expected", [("-2,7", -2.7), ("−2.7", -2.7), (" 3 ", 3.0), (-2.5, -2.5), (7, 7.0), ("1e1", 10.0), (",5", 0.5)]
+)
 def test_number_spellings(raw, expected):
     assert parse_number(raw) == expected
 
@@ -131,21 +165,50 @@ def test_missing_spellings(raw):
     assert parse_number(raw) is None
 
 
-@pytest.mark.parametrize("raw, expected", [("M", "M"), ("male", "M"), ("L", "M"), ("Laki-laki", "M"),
-                                           ("F", "F"), ("Female", "F"), ("P", "F"), ("perempuan", "F")])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("M", "M"),
+        ("male", "M"),
+        ("L", "M"),
+        ("Laki-laki", "M"),
+        ("F", "F"),
+        ("Female", "F"),
+        ("P", "F"),
+        ("perempuan", "F"),
+    ],
+)
 def test_sex_spellings(raw, expected):
     assert parse_sex(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [("signed", "signed"), ("Yes", "signed"), ("declined", "declined"),
-                                           ("refused", "declined"), ("pending", "pending"), ("", None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("signed", "signed"),
+        ("Yes", "signed"),
+        ("declined", "declined"),
+        ("refused", "declined"),
+        ("pending", "pending"),
+        ("", None),
+    ],
+)
 def test_consent_spellings(raw, expected):
     assert parse_consent(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [("Baseline", ("baseline", 0.0)), ("M6", ("month 6", 6.0)),
-                                           ("6 months", ("month 6", 6.0)), ("Month 3", ("month 3", 3.0)),
-                                           ("bulan ke-6", ("month 6", 6.0)), ("visit 3", None), ("later", None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Baseline", ("baseline", 0.0)),
+        ("M6", ("month 6", 6.0)),
+        ("6 months", ("month 6", 6.0)),
+        ("Month 3", ("month 3", 3.0)),
+        ("bulan ke-6", ("month 6", 6.0)),
+        ("visit 3", None),
+        ("later", None),
+    ],
+)
 def test_visit_labels(raw, expected):
     assert parse_visit_label(raw) == expected
 
@@ -166,18 +229,28 @@ def test_day_offsets_snap_to_whole_months_from_day_15_never_to_baseline(day, mon
     assert month_from_day(day) == month
 
 
-@pytest.mark.parametrize("label, expected", [("day 180", ("month 6", 6.0)), ("week 26", ("month 6", 6.0)),
-                                             ("week 2", ("week 2", 0.46)), ("day 15", ("month 1", 1.0)),
-                                             (0.0, ("baseline", 0.0)), (6.0, None)])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("day 180", ("month 6", 6.0)),
+        ("week 26", ("month 6", 6.0)),
+        ("week 2", ("week 2", 0.46)),
+        ("day 15", ("month 1", 1.0)),
+        (0.0, ("baseline", 0.0)),
+        (6.0, None),
+    ],
+)
 def test_day_and_week_labels_reach_the_monthly_end_points(label, expected):
     assert parse_visit_label(label) == expected
 
 
 def test_a_label_is_the_visit_and_a_conflicting_offset_is_reported():
-    rows = [["patient_id", "visit", "day", "bmd_tscore", "vas"],
-            ["P1", "baseline", 1, -3.0, 7],       # study day 1 = baseline: within the window, no finding
-            ["P1", "month 3", 183, -2.9, 6],      # offset says month 6: warned, analysed as month 3
-            ["P1", "month 6", 182, -2.8, 5]]
+    rows = [
+        ["patient_id", "visit", "day", "bmd_tscore", "vas"],
+        ["P1", "baseline", 1, -3.0, 7],  # study day 1 = baseline: within the window, no finding
+        ["P1", "month 3", 183, -2.9, 6],  # offset says month 6: warned, analysed as month 3
+        ["P1", "month 6", 182, -2.8, 5],
+    ]
     study = _load(**{"s.xlsx": xlsx_bytes({"visits": rows})})
     assert list(study.visits["month"]) == [0.0, 3.0, 6.0]
     assert list(study.visits["day"]) == [1.0, 183.0, 182.0]
@@ -198,6 +271,7 @@ def test_infinite_numbers_are_refused():
 
 # --- what Excel hides or strikes through (issue 11) ------------------------------------------------------
 
+
 def _styled_workbook() -> bytes:
     import io
 
@@ -210,8 +284,8 @@ def _styled_workbook() -> bytes:
     for row in [*visits_rows(2), ["P9", "baseline", -1.0, 1]]:
         sheet.append(row)
     for cell in sheet[3]:
-        cell.font = Font(strike=True)          # every cell of row 3 struck: a deleted row
-    sheet["A4"].font = Font(strike=True)       # one struck cell in row 4: not a deleted row
+        cell.font = Font(strike=True)  # every cell of row 3 struck: a deleted row
+    sheet["A4"].font = Font(strike=True)  # one struck cell in row 4: not a deleted row
     sheet.row_dimensions[6].hidden = True
     sheet.column_dimensions["D"].hidden = True
     old = workbook.create_sheet("old")
@@ -235,8 +309,12 @@ def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each(
     assert list(study.visits["source_row"]) == [2, 4, 5]
     assert study.visits["vas"].isna().all()  # column D (vas) is hidden
     said = [(f.sheet, f.row, f.message) for f in study.findings]
-    for sheet, row, phrase in [("visits", 3, "struck through"), ("visits", 6, "hidden in Excel"),
-                               ("visits", 1, "hidden column(s) left out: 'vas'"), ("old", None, "this sheet is hidden")]:
+    for sheet, row, phrase in [
+        ("visits", 3, "struck through"),
+        ("visits", 6, "hidden in Excel"),
+        ("visits", 1, "hidden column(s) left out: 'vas'"),
+        ("old", None, "this sheet is hidden"),
+    ]:
         assert any(s == sheet and r == row and phrase in m for s, r, m in said), (sheet, row, phrase, said)
 
 
@@ -281,8 +359,12 @@ def test_an_ods_spreadsheet_says_its_hidden_and_struck_rows_were_not_checked():
 
 
 def test_a_table_that_does_not_start_in_column_a_keeps_its_column_letters_and_merges():
-    rows = [[None, None, "patient_id", "visit", "bmd_tscore", "vas"], [None, None, "P1", "baseline", -3.0, 7],
-            [None, None, None, "month 6", -2.8, 5], [None, None, "P2", "baseline", -2.9, 6, None, "stray"]]
+    rows = [
+        [None, None, "patient_id", "visit", "bmd_tscore", "vas"],
+        [None, None, "P1", "baseline", -3.0, 7],
+        [None, None, None, "month 6", -2.8, 5],
+        [None, None, "P2", "baseline", -2.9, 6, None, "stray"],
+    ]
     study = _load(**{"c.xlsx": xlsx_bytes({"visits": rows}, merge={"visits": ["C2:C3"]})})
     assert study.visits["patient_id"].tolist() == ["P1", "P1", "P2"]
     assert any("merged cells C2:C3" in f.message for f in study.findings)

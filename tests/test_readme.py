@@ -18,8 +18,9 @@ def test_alias_table_in_readme_is_generated_from_the_code():
 
 def test_alias_table_lists_every_alias_under_its_field():
     table = runpy.run_path(str(ROOT / "scripts" / "alias_table.py"))["render"]()
-    rows = {(line.split(" | ")[0].lstrip("| "), line.split(" | ")[1].strip("`")): line
-            for line in table.splitlines()[2:]}
+    rows = {
+        (line.split(" | ")[0].lstrip("| "), line.split(" | ")[1].strip("`")): line for line in table.splitlines()[2:]
+    }
     for kind, aliases in (("screening", SCREENING_ALIASES), ("visits", VISIT_ALIASES)):
         for alias, field in aliases.items():
             assert f"`{alias}`" in rows[(kind, field)], (kind, field, alias)

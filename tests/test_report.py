@@ -14,25 +14,24 @@ import pandas as pd
 import plotly
 import pytest
 import scipy
+from conftest import SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
 from plotly.offline import get_plotlyjs
 
 import medpath
-from conftest import (SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, screening_row, visits_rows,
-                      xlsx_bytes)
-from medpath.outcomes import plain_language, primary_analysis
 from medpath.formatting import p_value
-from medpath.outcomes import headline
+from medpath.outcomes import headline, plain_language, primary_analysis
 from medpath.report import build_report, report_filename
 from medpath.study import load_study
 
-WHEN = dt.datetime(2025, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2025, 3, 4, 5, 6, tzinfo=dt.UTC)
 PACKED = re.compile(r'<script type="application/octet-stream" id="plotly-js">(.*?)</script>', re.S)
 
 
 def _plotly_js_blocks(report: str) -> list[str]:
     """The packed plotly.js blocks of a report, unpacked: base-85 with "." for "<", then gzip."""
-    return [gzip.decompress(base64.b85decode(block.replace(".", "<"))).decode("utf-8")
-            for block in PACKED.findall(report)]
+    return [
+        gzip.decompress(base64.b85decode(block.replace(".", "<"))).decode("utf-8") for block in PACKED.findall(report)
+    ]
 
 
 def _without_plotly_js(report: str) -> str:
@@ -46,9 +45,13 @@ def sample_report(sample_study):
 
 def test_report_names_the_input_files_sha256_and_the_software_versions(sample_report):
     assert hashlib.sha256(SAMPLE_XLSX.read_bytes()).hexdigest() in sample_report
-    for name, version in [("medpath", medpath.__version__), ("scipy", scipy.__version__),
-                          ("numpy", np.__version__), ("pandas", pd.__version__),
-                          ("plotly", plotly.__version__)]:
+    for name, version in [
+        ("medpath", medpath.__version__),
+        ("scipy", scipy.__version__),
+        ("numpy", np.__version__),
+        ("pandas", pd.__version__),
+        ("plotly", plotly.__version__),
+    ]:
         assert f"<td>{name}</td>\n      <td>{version}</td>" in sample_report
 
 
@@ -74,15 +77,25 @@ def test_report_has_the_banner_sections_methods_and_disclaimer(sample_report):
     assert "Exploratory analysis" in sample_report
     for anchor in ("key-numbers", "eligibility", "trajectories", "outcomes", "findings", "conventions", "methods"):
         assert f'<section id="{anchor}">' in sample_report and f'href="#{anchor}"' in sample_report
-    for method in ("Wilcoxon signed-rank", "dynamic programming", "Hodges–Lehmann", "rank-biserial", "Sign test",
-                   "Holm", "interquartile range", "Student t interval"):
+    for method in (
+        "Wilcoxon signed-rank",
+        "dynamic programming",
+        "Hodges–Lehmann",
+        "rank-biserial",
+        "Sign test",
+        "Holm",
+        "interquartile range",
+        "Student t interval",
+    ):
         assert html.escape(method) in sample_report, method
     assert "IMMPACT" in sample_report and "older than 50" in sample_report
 
 
 def test_report_is_self_contained_with_plotly_js_once_compressed(sample_report):
     assert _plotly_js_blocks(sample_report) == [get_plotlyjs()]  # the installed plotly.js, byte for byte
-    assert len(sample_report.encode("utf-8")) < 2_100_000  # plotly.js alone is 4.8 MB; issue 13 adds ~15 kB (flow SVG, tables)
+    assert (
+        len(sample_report.encode("utf-8")) < 2_100_000
+    )  # plotly.js alone is 4.8 MB; issue 13 adds ~15 kB (flow SVG, tables)
     assert "DecompressionStream" in sample_report
     assert not re.search(r"<script[^>]*\bsrc\s*=", sample_report, re.I)
     assert not re.search(r"<link[^>]*\bhref\s*=", sample_report, re.I)
@@ -100,8 +113,10 @@ def test_chart_downloads_are_named_by_study_chart_and_local_date(sample_report):
 
 
 def test_report_filename(sample_study):
-    assert report_filename(sample_study, dt.date(2025, 1, 31)) == \
-        "medpath_report_synthetic-sample-study-not-real-patients_2025-01-31.html"
+    assert (
+        report_filename(sample_study, dt.date(2025, 1, 31))
+        == "medpath_report_synthetic-sample-study-not-real-patients_2025-01-31.html"
+    )
 
 
 HOSTILE_IDS = ["<script>alert(1)</script>", '=HYPERLINK("http://x")', "P3"]
@@ -121,7 +136,7 @@ def test_hostile_text_from_the_data_is_inert():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest
     assert "&lt;img src=x onerror=alert(1)&gt;.csv" in rest
     # in the tables the id is neutralised like a spreadsheet export; in the charts it is HTML-escaped text
-    assert "<td>'=HYPERLINK(\"http://x\")</td>" in rest
+    assert '<td>\'=HYPERLINK("http://x")</td>' in rest
     assert "<td>=HYPERLINK" not in rest
     assert '"name":"&lt;script&gt;alert(1)&lt;\\u002fscript&gt;"' in rest
     assert not re.search(r"<script[^>]*\bsrc\s*=", report, re.I)
@@ -151,8 +166,11 @@ def test_study_with_only_errors_shows_the_findings_and_analyses_nothing():
 
 
 def test_visits_without_primary_outcome_values_say_so():
-    rows = [["patient_id", "visit", "bmd_tscore", "vas", "qol"], ["P1", "baseline", None, None, 50],
-            ["P1", "month 6", None, None, 60]]
+    rows = [
+        ["patient_id", "visit", "bmd_tscore", "vas", "qol"],
+        ["P1", "baseline", None, None, 50],
+        ["P1", "month 6", None, None, 60],
+    ]
     report = build_report(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))]))
     assert "nothing to test" in report
 
@@ -185,8 +203,9 @@ def test_report_leads_with_the_plain_sentences_and_keeps_the_details(sample_stud
 
 def test_every_chart_has_a_static_svg_fallback_with_an_accessible_name(sample_report):
     body = _without_plotly_js(sample_report)
-    charts = re.findall(r'<figure class="chart" aria-label="([^"]+)"><div class="static-chart">(<svg .*?</svg>)</div>',
-                        body, re.S)
+    charts = re.findall(
+        r'<figure class="chart" aria-label="([^"]+)"><div class="static-chart">(<svg .*?</svg>)</div>', body, re.S
+    )
     assert len(charts) == body.count('class="plotly-graph-div"') == 6
     for title, svg in charts:
         assert 'role="img"' in svg and f"<title>{title}</title>" in svg
@@ -205,8 +224,16 @@ def test_report_tables_have_readable_labels_and_no_none(sample_report):
 
 
 def test_report_follows_the_thresholds_and_patients_chosen(sample_study):
-    report = _without_plotly_js(build_report(sample_study, generated_at=WHEN, min_points=3.0, min_percent=50.0,
-                                             patients=["MSC-01", "MSC-08"], alternative="expected"))
+    report = _without_plotly_js(
+        build_report(
+            sample_study,
+            generated_at=WHEN,
+            min_points=3.0,
+            min_percent=50.0,
+            patients=["MSC-01", "MSC-08"],
+            alternative="expected",
+        )
+    )
     assert "at least 3 points or 50 % of baseline" in report
     assert "2 of 5 patients (MSC-01, MSC-08)" in report
     assert "Spine BMD T-score by patient — n = 2" in report
@@ -214,8 +241,8 @@ def test_report_follows_the_thresholds_and_patients_chosen(sample_study):
 
 
 def test_print_css_keeps_figures_in_the_page_and_headings_with_their_content(sample_report):
-    css = sample_report[sample_report.index("<style>"):sample_report.index("</style>")]
-    printing = css[css.index("@media print"):]
+    css = sample_report[sample_report.index("<style>") : sample_report.index("</style>")]
+    printing = css[css.index("@media print") :]
     assert "h2, h3 { break-after: avoid; }" in printing
     assert ".plotly-graph-div { display: none !important; }" in printing  # the static copy is printed
     assert ".static-chart svg { display: block; width: 100%; height: auto; max-width: 100%; }" in css

@@ -6,20 +6,24 @@ Connect flow is in ``test_oidc_flow.py``."""
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-
 PAGES = ["pages/overview.py", "pages/data.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py"]
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
-        "client_id": "medpath", "client_secret": "test-only",
-        "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-only",
+    "client_id": "medpath",
+    "client_secret": "test-only",
+    "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration",
+}
 ENV = ("MEDPATH_REQUIRE_LOGIN", "MEDPATH_ALLOWED_USERS", "MEDPATH_TRUST_UNVERIFIED_EMAIL")
 PI = {"is_logged_in": True, "email": "pi@rscm.co.id", "email_verified": True}
 
 
-def _app(monkeypatch, *, auth: bool, env: dict[str, str] | None = None, medpath: dict | None = None,
-         user: dict | None = None) -> AppTest:
+def _app(
+    monkeypatch, *, auth: bool, env: dict[str, str] | None = None, medpath: dict | None = None, user: dict | None = None
+) -> AppTest:
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     for name, value in (env or {}).items():
@@ -96,15 +100,23 @@ def test_misconfigured_medpath_secrets_stop_the_app(monkeypatch, medpath):
     assert "Configuration error" in _errors(app) and not _shows_data(app)
 
 
-@pytest.mark.parametrize("env, medpath, user, reason", [
-    ({}, None, PI, "no allow-list"),                                                   # compose's default
-    ({"MEDPATH_ALLOWED_USERS": " "}, None, PI, "no allow-list"),                        # blank is not configured
-    ({"MEDPATH_ALLOWED_USERS": "@ui.ac.id"}, None, PI, "not on the allow-list"),
-    ({}, {"allowed_users": ["*"]}, PI | {"email_verified": False}, "not verified"),
-    ({}, {"allowed_users": ["*"]}, {"is_logged_in": True, "email": "pi@rscm.co.id"}, "not verified"),
-    ({}, {"allowed_users": ["*"]}, PI | {"email_verified": "false"}, "not verified"),
-    ({"MEDPATH_TRUST_UNVERIFIED_EMAIL": "1"}, {"allowed_users": ["*"]}, PI | {"email_verified": "false"}, "not verified"),
-])
+@pytest.mark.parametrize(
+    "env, medpath, user, reason",
+    [
+        ({}, None, PI, "no allow-list"),  # compose's default
+        ({"MEDPATH_ALLOWED_USERS": " "}, None, PI, "no allow-list"),  # blank is not configured
+        ({"MEDPATH_ALLOWED_USERS": "@ui.ac.id"}, None, PI, "not on the allow-list"),
+        ({}, {"allowed_users": ["*"]}, PI | {"email_verified": False}, "not verified"),
+        ({}, {"allowed_users": ["*"]}, {"is_logged_in": True, "email": "pi@rscm.co.id"}, "not verified"),
+        ({}, {"allowed_users": ["*"]}, PI | {"email_verified": "false"}, "not verified"),
+        (
+            {"MEDPATH_TRUST_UNVERIFIED_EMAIL": "1"},
+            {"allowed_users": ["*"]},
+            PI | {"email_verified": "false"},
+            "not verified",
+        ),
+    ],
+)
 def test_signed_in_but_not_admitted(monkeypatch, env, medpath, user, reason):
     app = _app(monkeypatch, auth=True, env=env, medpath=medpath, user=user)
     app.run()
@@ -114,13 +126,24 @@ def test_signed_in_but_not_admitted(monkeypatch, env, medpath, user, reason):
     assert not _shows_data(app)
 
 
-@pytest.mark.parametrize("env, medpath, user", [
-    ({"MEDPATH_ALLOWED_USERS": "pi@rscm.co.id"}, None, PI),
-    ({}, {"allowed_users": ["@rscm.co.id"]}, PI),
-    ({}, {"allowed_users": ["*"]}, PI),
-    ({"MEDPATH_TRUST_UNVERIFIED_EMAIL": "1"}, {"allowed_users": ["*"]}, {"is_logged_in": True, "email": "pi@rscm.co.id"}),
-    ({}, {"allowed_users": ["*"], "trust_unverified_email": True}, {"is_logged_in": True, "email": "pi@rscm.co.id"}),
-])
+@pytest.mark.parametrize(
+    "env, medpath, user",
+    [
+        ({"MEDPATH_ALLOWED_USERS": "pi@rscm.co.id"}, None, PI),
+        ({}, {"allowed_users": ["@rscm.co.id"]}, PI),
+        ({}, {"allowed_users": ["*"]}, PI),
+        (
+            {"MEDPATH_TRUST_UNVERIFIED_EMAIL": "1"},
+            {"allowed_users": ["*"]},
+            {"is_logged_in": True, "email": "pi@rscm.co.id"},
+        ),
+        (
+            {},
+            {"allowed_users": ["*"], "trust_unverified_email": True},
+            {"is_logged_in": True, "email": "pi@rscm.co.id"},
+        ),
+    ],
+)
 def test_listed_and_verified_user_sees_data(monkeypatch, env, medpath, user):
     app = _app(monkeypatch, auth=True, env=env, medpath=medpath, user=user)
     app.run()

@@ -18,10 +18,10 @@ import time
 import zipfile
 
 import pytest
+from workbooks import VISITS_HEADER, ods_bytes, ods_row, xlsx_bytes
 
 from medpath.reading import ReadError, read_tables
 from medpath.size_guards import MAX_CELLS
-from workbooks import VISITS_HEADER, ods_bytes, ods_row, xlsx_bytes
 
 _SHEET = "xl/worksheets/sheet1.xml"
 # The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
@@ -72,12 +72,13 @@ CRAFTED_XLSX = {
     "two spaces": _far_cell('<c  r="XFD1048576"><v>1</v></c>'),
     "newline in tag": _far_cell('<c\nr="XFD1048576"\n><v>1</v></c>'),
     "lower-case reference": _far_cell('<c r="xfd1048576"><v>1</v></c>'),
-    "namespace prefix": lambda xml: xml.replace("<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats'
-                                                '.org/spreadsheetml/2006/main" ').replace(
-        "</sheetData>", '<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row></sheetData>'),
+    "namespace prefix": lambda xml: xml.replace(
+        "<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    ).replace("</sheetData>", '<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row></sheetData>'),
     "cell without r in a far row": _far_cell("<c><v>1</v></c>"),
     "far cell at 150,000 x 512": lambda xml: xml.replace(
-        "</sheetData>", '<row r="150000"><c r="SR150000"><v>1</v></c></row></sheetData>'),
+        "</sheetData>", '<row r="150000"><c r="SR150000"><v>1</v></c></row></sheetData>'
+    ),
 }
 
 
@@ -93,12 +94,14 @@ def test_far_cells_in_any_xml_form_are_refused_before_the_reader_allocates(case)
 def test_a_cell_tag_cut_by_the_inflate_step_is_still_seen():
     """The XML is scanned in 1 MiB pieces; a '>' inside an attribute value must not hide a far cell that
     straddles a piece boundary (pieces end before a '<', which XML forbids inside a tag)."""
-    filler = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{"x" * 40}</t></is></c></row>'
-                     for r in range(4, 40_000))
+    filler = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{"x" * 40}</t></is></c></row>' for r in range(4, 40_000)
+    )
 
     def replace(xml: str) -> str:
-        return xml.replace("</sheetData>", filler + '<row r="40000"><c note="a>b" r="XFD40000"><v>1</v></c></row>'
-                           "</sheetData>")
+        return xml.replace(
+            "</sheetData>", filler + '<row r="40000"><c note="a>b" r="XFD40000"><v>1</v></c></row></sheetData>'
+        )
 
     data = _patched(replace)
     with pytest.raises(ReadError) as refused:
@@ -108,8 +111,10 @@ def test_a_cell_tag_cut_by_the_inflate_step_is_still_seen():
 
 def test_huge_shared_string_count_is_refused():
     """The reader reserves room for the declared ``uniqueCount`` of xl/sharedStrings.xml (read by path)."""
-    strings = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-               'uniqueCount="4000000000000"><si><t>P1</t></si></sst>')
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        'uniqueCount="4000000000000"><si><t>P1</t></si></sst>'
+    )
     out = io.BytesIO()
     source = _patched(lambda xml: xml)
     with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
@@ -123,8 +128,10 @@ def test_huge_shared_string_count_is_refused():
 
 def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
     header = ods_row(VISITS_HEADER)
-    wide_row = ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="float" '
-                'office:value="7" table:number-columns-repeated="64"/></table:table-row>')
+    wide_row = (
+        '<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="float" '
+        'office:value="7" table:number-columns-repeated="64"/></table:table-row>'
+    )
     crafted = ods_bytes(header + wide_row)
     assert len(crafted) < 1500
     result = _load_in_child("renamed.xlsx", crafted)
@@ -133,8 +140,10 @@ def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
 
 
 def test_ods_repeated_columns_are_refused():
-    wide = ('<table:table-row><table:table-cell office:value-type="float" office:value="1" '
-            'table:number-columns-repeated="16000"/></table:table-row>')
+    wide = (
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1" '
+        'table:number-columns-repeated="16000"/></table:table-row>'
+    )
     result = _load_in_child("wide.ods", ods_bytes(ods_row(VISITS_HEADER) + wide))
     assert any("columns" in f["message"] for f in result["findings"]), result["findings"]
     assert result["peak_mib"] < 1024
@@ -142,8 +151,10 @@ def test_ods_repeated_columns_are_refused():
 
 def test_a_real_ods_with_trailing_empty_repeats_is_read():
     """LibreOffice writes trailing empty rows and columns as huge repeats; they are not content."""
-    empty_tail = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
-                  'table:number-columns-repeated="1024"/></table:table-row>')
+    empty_tail = (
+        '<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
     rows = [ods_row(VISITS_HEADER), ods_row(["P1", "baseline", "-3", "7"]), ods_row(["P1", "month 6", "-2.5", "5"])]
     tables = read_tables("real.ods", ods_bytes("".join(rows) + empty_tail))
     assert [t.header for t in tables] == [VISITS_HEADER]
@@ -197,7 +208,7 @@ def test_legacy_xls_dimensions_record_is_bounded():
     record = struct.pack("<HHIIHHH", 0x0200, 14, 0, 1, 0, 1, 0)
     at = bytes(data).find(record)
     assert at > 0, "xlwt writes a 14-byte DIMENSIONS record for one cell"
-    data[at:at + len(record)] = struct.pack("<HHIIHHH", 0x0200, 14, 0, 4_000_000_000, 0, 200, 0)
+    data[at : at + len(record)] = struct.pack("<HHIIHHH", 0x0200, 14, 0, 4_000_000_000, 0, 200, 0)
     with pytest.raises(Refused, match="rows"):
         check_xls(bytes(data))
 
@@ -215,6 +226,7 @@ def test_xlsb_is_refused_with_the_fix():
 
 def test_cells_without_r_in_a_small_sheet_are_read():
     """A writer that omits cell positions is still read when the conservative bound is small."""
+
     def replace(xml: str) -> str:
         return re.sub(r'<c r="[A-Z]+\d+"', "<c", xml)
 

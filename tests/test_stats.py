@@ -64,8 +64,7 @@ def test_wilcoxon_normal_approximation_matches_scipy_with_ties_and_zeros(zero_me
     d = np.round(rng.normal(0.2, 1, 90), 1)  # many ties, several zeros
     assert (d == 0).sum() > 0 and len(np.unique(np.abs(d))) < 60
     ours = wilcoxon_signed_rank(np.zeros_like(d), d, alternative, zero_method)
-    ref = ss.wilcoxon(d, zero_method=zero_method, correction=True, alternative=alternative,
-                      method="asymptotic")
+    ref = ss.wilcoxon(d, zero_method=zero_method, correction=True, alternative=alternative, method="asymptotic")
     assert ours.method == "normal" and ours.n_used > stats.EXACT_MAX_N
     assert ours.p_value == pytest.approx(ref.pvalue, abs=1e-12)
 
@@ -363,8 +362,15 @@ def test_interval_rank_above_the_exact_limit_equals_checking_every_k(n, confiden
 
 @pytest.mark.parametrize(
     "p",
-    [[0.01, 0.04, 0.03], [0.5, 0.9], [0.0625, 0.0625], [0.2], [0.001, 0.5, 0.02, 0.02, 0.9, 0.04],
-     [1.0, 0.3, 0.3, 0.0], np.random.default_rng(3).uniform(0, 0.2, 25)],
+    [
+        [0.01, 0.04, 0.03],
+        [0.5, 0.9],
+        [0.0625, 0.0625],
+        [0.2],
+        [0.001, 0.5, 0.02, 0.02, 0.9, 0.04],
+        [1.0, 0.3, 0.3, 0.0],
+        np.random.default_rng(3).uniform(0, 0.2, 25),
+    ],
 )
 def test_holm_matches_statsmodels_multipletests(p):
     from statsmodels.stats.multitest import multipletests
@@ -374,8 +380,14 @@ def test_holm_matches_statsmodels_multipletests(p):
 
 @pytest.mark.parametrize(
     "d",
-    [[1, 2, 3, 4, -1, 0], [1, -1], [1, 1, 1, 1, 1], [-2, -3, 0, 0, 4], [5] * 30 + [-5] * 9,
-     np.random.default_rng(4).integers(-1, 2, 5001)],
+    [
+        [1, 2, 3, 4, -1, 0],
+        [1, -1],
+        [1, 1, 1, 1, 1],
+        [-2, -3, 0, 0, 4],
+        [5] * 30 + [-5] * 9,
+        np.random.default_rng(4).integers(-1, 2, 5001),
+    ],
 )
 def test_sign_test_matches_statsmodels(d):
     from statsmodels.stats.descriptivestats import sign_test as reference

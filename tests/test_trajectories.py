@@ -233,9 +233,17 @@ def test_vas_convention_cites_sources():
 
 def test_a_visit_where_nobody_measured_the_outcome_is_not_one_of_its_time_points():
     # BMD is measured at baseline and month 6 only; VAS also at month 3. P2 missed the month-6 BMD.
-    visits = visits_table([("P1", "baseline", -3.0, 7), ("P1", "month 3", NAN, 6), ("P1", "month 6", -2.8, 4),
-                           ("P2", "baseline", -2.9, 6), ("P2", "month 3", NAN, 5), ("P2", "month 6", NAN, 5)])
+    visits = visits_table(
+        [
+            ("P1", "baseline", -3.0, 7),
+            ("P1", "month 3", NAN, 6),
+            ("P1", "month 6", -2.8, 4),
+            ("P2", "baseline", -2.9, 6),
+            ("P2", "month 3", NAN, 5),
+            ("P2", "month 6", NAN, 5),
+        ]
+    )
     bmd = patient_series(visits, "bmd_tscore")
-    assert list(bmd["month"]) == [0.0, 6.0, 0.0, 6.0]        # month 3 is not a BMD time point
-    assert math.isnan(bmd["value"].iloc[3])                   # P2's missed month 6 stays a gap
+    assert list(bmd["month"]) == [0.0, 6.0, 0.0, 6.0]  # month 3 is not a BMD time point
+    assert math.isnan(bmd["value"].iloc[3])  # P2's missed month 6 stays a gap
     assert list(patient_series(visits, "vas")["month"]) == [0.0, 3.0, 6.0, 0.0, 3.0, 6.0]

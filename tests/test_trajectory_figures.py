@@ -63,8 +63,13 @@ def test_spaghetti_one_trace_per_patient_median_beneath_and_missed_visits_bridge
     fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
     # the median first (drawn beneath), a patient trace each, then the dotted bridges of P02 (a month-3 row
     # without T-score) and P05 (no month-3 row), and the legend entry explaining the dotted line
-    assert [t.name for t in fig.data] == ["Median", *PATIENTS, "P02 · missed visit", "P05 · missed visit",
-                                          MISSED_LEGEND]
+    assert [t.name for t in fig.data] == [
+        "Median",
+        *PATIENTS,
+        "P02 · missed visit",
+        "P05 · missed visit",
+        MISSED_LEGEND,
+    ]
     median = fig.data[0]
     assert median.line.color == MEDIAN_COLOUR and median.line.width > 2 * fig.data[1].line.width
     assert list(median.x) == [0.0, 3.0, 6.0]
@@ -115,8 +120,11 @@ def test_labels_of_tied_line_ends_are_pushed_apart():
     visits = FIVE_PATIENTS.copy()
     visits.loc[(visits["month"] == 6.0) & visits["patient_id"].isin(["P01", "P02", "P03"]), "vas"] = 6.0
     fig = spaghetti_figure(visits, "vas")
-    ys = sorted(a.y for a in fig.layout.annotations if (a.name or "").startswith("label") and a.name[6:] in
-                ("P01", "P02", "P03"))
+    ys = sorted(
+        a.y
+        for a in fig.layout.annotations
+        if (a.name or "").startswith("label") and a.name[6:] in ("P01", "P02", "P03")
+    )
     gap = 0.055 * 10  # of the 0-10 axis
     assert ys == pytest.approx([6.0 - gap, 6.0, 6.0 + gap])  # re-centred on the tied value
 
@@ -266,8 +274,11 @@ def _many(n: int):
     rows = []
     for i in range(n):
         pid = f"P{i:04d}"
-        rows += [(pid, "baseline", -3.0 + i / n, 8.0), (pid, "month 3", math.nan if i % 3 == 0 else -2.9, 6.0),
-                 (pid, "month 6", -2.5 + i / n, 4.0 + i % 2)]
+        rows += [
+            (pid, "baseline", -3.0 + i / n, 8.0),
+            (pid, "month 3", math.nan if i % 3 == 0 else -2.9, 6.0),
+            (pid, "month 6", -2.5 + i / n, 4.0 + i % 2),
+        ]
     return visits_table(rows)
 
 
@@ -277,7 +288,9 @@ def test_small_multiples_are_capped_with_a_note():
     shown = [f"P{i:04d}" for i in range(MAX_SMALL_MULTIPLES)]
     assert [a.text for a in fig.layout.annotations] == shown
     assert {t.name for t in fig.data} == set(shown)
-    assert f"the first {MAX_SMALL_MULTIPLES} of {MAX_SMALL_MULTIPLES + 7} patients (by id) shown" in fig.layout.title.text
+    assert (
+        f"the first {MAX_SMALL_MULTIPLES} of {MAX_SMALL_MULTIPLES + 7} patients (by id) shown" in fig.layout.title.text
+    )
     exact = small_multiples_figure(visits, patients=shown[:3])
     assert "n = 3" in exact.layout.title.text and "shown" not in exact.layout.title.text
 

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
-import pages.common  # noqa: F401  (applies keep_uploads_in_memory)
+import pages.common
 from pages.common import keep_uploads_in_memory
 
 BOUNDARY = "medpathboundary"
@@ -23,17 +23,33 @@ SIZE = 3 * 1024 * 1024
 def _parse_upload(size: int) -> tuple[bool, int]:
     """Parse a multipart body carrying one ``size``-byte file the way Streamlit's upload route does;
     returns (whether the part was spooled to a temporary file, its size)."""
-    body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"study.xlsx\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + b"x" * size + f"\r\n--{BOUNDARY}--\r\n".encode()
-    chunks = [body[i:i + 65536] for i in range(0, len(body), 65536)]
+    body = (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="study.xlsx"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + b"x" * size
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
 
     async def run() -> tuple[bool, int]:
         async def receive():
-            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)} if chunks else \
-                {"type": "http.request", "body": b"", "more_body": False}
-        scope = {"type": "http", "method": "PUT", "path": "/", "headers": [
-            (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
-            (b"content-length", str(len(body)).encode())]}
+            return (
+                {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+                if chunks
+                else {"type": "http.request", "body": b"", "more_body": False}
+            )
+
+        scope = {
+            "type": "http",
+            "method": "PUT",
+            "path": "/",
+            "headers": [
+                (b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
         form = await Request(scope, receive).form()
         upload = form["file"]
         try:
@@ -61,7 +77,6 @@ def test_without_the_setting_starlette_would_spool_it_to_disk(monkeypatch, tmp_p
 def test_one_session_cannot_hold_more_than_the_study_limit(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-
     monkeypatch.setattr(pages.common, "MAX_SESSION_UPLOAD_BYTES", 1000)
     app = AppTest.from_string(
         "import streamlit as st\n"
@@ -69,7 +84,9 @@ def test_one_session_cannot_hold_more_than_the_study_limit(monkeypatch):
         "st.session_state['message'] = use_files((('a.csv', b'x' * 600), ('b.csv', b'y' * 600)))\n"
         "st.session_state['kept'] = FILES_KEY in st.session_state\n"
         "st.session_state['small'] = use_files((('a.csv', b'x' * 600),))\n"
-        "st.session_state['kept_small'] = FILES_KEY in st.session_state\n", default_timeout=30)
+        "st.session_state['kept_small'] = FILES_KEY in st.session_state\n",
+        default_timeout=30,
+    )
     app.run()
     assert not app.exception
     assert "at most" in app.session_state["message"] and app.session_state["kept"] is False

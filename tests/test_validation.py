@@ -25,8 +25,8 @@ def _screening(*rows):
 
 
 def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
-    visits = visits_rows(3)          # header in row 1, rows 2..7
-    visits[6][3] = 11                # list index 6 = Excel row 7
+    visits = visits_rows(3)  # header in row 1, rows 2..7
+    visits[6][3] = 11  # list index 6 = Excel row 7
     study = _study({"visits": visits})
     error = _one(study.findings)
     assert (error.file, error.sheet, error.row, error.column, error.value) == ("trial.xlsx", "visits", 7, "vas", 11)
@@ -37,11 +37,14 @@ def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
     assert (row["patient_id"], row["visit"], row["bmd_tscore"]) == ("P3", "month 6", -2.8) and math.isnan(row["vas"])
 
 
-@pytest.mark.parametrize("column, value, text", [
-    ("bmd_tscore", "abc", "expected a number"),
-    ("bmd_tscore", -12, "-7 to 5"),
-    ("vas", -1, "0 to 10"),
-])
+@pytest.mark.parametrize(
+    "column, value, text",
+    [
+        ("bmd_tscore", "abc", "expected a number"),
+        ("bmd_tscore", -12, "-7 to 5"),
+        ("vas", -1, "0 to 10"),
+    ],
+)
 def test_bad_visit_values(column, value, text):
     visits = visits_rows(2)
     visits[3][visits[0].index(column)] = value
@@ -51,8 +54,12 @@ def test_bad_visit_values(column, value, text):
 
 
 def test_age_outside_0_120_and_non_numeric_age():
-    study = _study({"screening": _screening(screening_row("P1", age=130), screening_row("P2", age="sixty")),
-                    "visits": visits_rows(2)})
+    study = _study(
+        {
+            "screening": _screening(screening_row("P1", age=130), screening_row("P2", age="sixty")),
+            "visits": visits_rows(2),
+        }
+    )
     rows = {(f.row, f.column, f.value) for f in study.errors}
     assert rows == {(2, "age", 130), (3, "age", "sixty")}
     # both candidates stay (their other criteria are still read); only the ages are left out
@@ -60,7 +67,9 @@ def test_age_outside_0_120_and_non_numeric_age():
     assert study.screening["age"].isna().all() and list(study.screening["bmd_tscore"]) == [-3.0, -3.0]
     left = study.left_out_values
     assert list(zip(left["table"], left["patient_id"], left["field"], left["value"], left["source_row"])) == [
-        ("screening", "P1", "age", 130, 2), ("screening", "P2", "age", "sixty", 3)]
+        ("screening", "P1", "age", 130, 2),
+        ("screening", "P2", "age", "sixty", 3),
+    ]
 
 
 def test_required_columns_missing():
@@ -75,8 +84,12 @@ def test_missing_patient_id_in_a_row():
 
 
 def test_duplicate_patient_in_screening_points_to_first_row():
-    study = _study({"screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1")),
-                    "visits": visits_rows(2)})
+    study = _study(
+        {
+            "screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1")),
+            "visits": visits_rows(2),
+        }
+    )
     error = _one(study.findings)
     assert (error.row, error.column, error.value) == (4, "patient_id", "P1")
     assert "row 2" in error.message
@@ -102,7 +115,11 @@ def test_unknown_visit_label_is_an_error_without_an_offset_and_a_warning_with_on
     visits = visits_rows(1) + [["P1", "follow-up?", -2.9, 6]]
     error = _one(_study({"visits": visits}).findings)
     assert (error.row, error.column, error.value) == (4, "visit", "follow-up?")
-    with_month = [["patient_id", "visit", "month", "bmd_tscore", "vas"], ["P1", "baseline", 0, -3, 7], ["P1", "V2", 2, -3, 6]]
+    with_month = [
+        ["patient_id", "visit", "month", "bmd_tscore", "vas"],
+        ["P1", "baseline", 0, -3, 7],
+        ["P1", "V2", 2, -3, 6],
+    ]
     study = _study({"visits": with_month})
     warning = _one(study.findings, "warning")
     assert (warning.row, warning.value) == (3, "V2")
@@ -110,13 +127,17 @@ def test_unknown_visit_label_is_an_error_without_an_offset_and_a_warning_with_on
 
 
 def test_bad_yes_no_sex_and_consent_are_reported():
-    study = _study({"screening": _screening(screening_row("P1", sex="X", hiv="maybe", consent="soon")),
-                    "visits": visits_rows(1)})
+    study = _study(
+        {"screening": _screening(screening_row("P1", sex="X", hiv="maybe", consent="soon")), "visits": visits_rows(1)}
+    )
     assert {(f.column, f.value) for f in study.errors} == {("sex", "X"), ("hiv", "maybe"), ("consent", "soon")}
 
 
 def test_identifier_columns_are_warned_about():
-    visits = [["Patient ID", "Nama Pasien", "Date of birth", "visit", "vas"], ["P1", "Siti", "1960-01-01", "baseline", 7]]
+    visits = [
+        ["Patient ID", "Nama Pasien", "Date of birth", "visit", "vas"],
+        ["P1", "Siti", "1960-01-01", "baseline", 7],
+    ]
     warned = {f.column for f in _study({"visits": visits}).warnings if "identifier" in f.message}
     assert warned == {"Nama Pasien", "Date of birth"}
 
@@ -132,7 +153,9 @@ def test_two_columns_for_one_field_are_an_error_naming_both_and_neither_is_read(
 def test_a_header_only_visits_table_is_an_error_and_a_header_only_screening_a_warning():
     study = _study({"screening": [SCREENING_HEADER], "visits": [["patient_id", "visit", "bmd_tscore", "vas"]]})
     assert [(f.severity, f.sheet, f.row) for f in study.warnings if "no data rows" in f.message] == [
-        ("warning", "screening", 1), ("warning", "visits", 1)]
+        ("warning", "screening", 1),
+        ("warning", "visits", 1),
+    ]
     (error,) = study.errors
     assert "no usable visit rows" in error.message
 
@@ -167,9 +190,10 @@ def test_excel_error_cells_and_values_without_a_header_are_reported():
 
 # --- issue 11: a bad value costs that value only; values as teams write them; grouped findings -----------------
 
+
 def test_vas_11_at_baseline_leaves_out_that_vas_only_and_says_so():
     visits = visits_rows(5, "MSC-0")  # MSC-01..05, baseline T -3.0 VAS 7, month 6 T -2.8 VAS 5
-    visits[1][3] = 11                 # MSC-01 baseline, Excel row 2
+    visits[1][3] = 11  # MSC-01 baseline, Excel row 2
     study = _study({"visits": visits})
     error = _one(study.findings)
     assert (error.row, error.column, error.value) == (2, "vas", 11) and "left out" in error.message
@@ -179,8 +203,16 @@ def test_vas_11_at_baseline_leaves_out_that_vas_only_and_says_so():
     assert v["bmd_tscore"].notna().sum() == 10 and v["vas"].notna().sum() == 9
     assert study.excluded_rows == {"screening": 0, "visits": 0}
     (left,) = study.left_out_values.itertuples()
-    assert (left.table, left.patient_id, left.visit, left.month, left.field, left.value, left.source_row,
-            left.source_column) == ("visits", "MSC-01", "baseline", 0.0, "vas", 11, 2, "vas")
+    assert (
+        left.table,
+        left.patient_id,
+        left.visit,
+        left.month,
+        left.field,
+        left.value,
+        left.source_row,
+        left.source_column,
+    ) == ("visits", "MSC-01", "baseline", 0.0, "vas", 11, 2, "vas")
     assert "0 to 10" in left.reason
     assert study.left_out_text("vas", 0.0) == "MSC-01 baseline left out (11)"
     assert study.left_out_text("vas", 6.0) == "" and study.left_out_text("bmd_tscore") == ""
@@ -213,14 +245,20 @@ def test_an_excel_date_in_an_outcome_cell_is_an_error_naming_the_cell_and_only_t
 
 
 def test_decorated_values_are_read_with_a_warning_showing_what_was_read():
-    visits = [["patient_id", "visit", "bmd_tscore", "vas"], ["P1", "baseline", "-3,1 SD", "VAS 6"],
-              ["P1", "month 6", "-2.7", "8 (berat)"]]
+    visits = [
+        ["patient_id", "visit", "bmd_tscore", "vas"],
+        ["P1", "baseline", "-3,1 SD", "VAS 6"],
+        ["P1", "month 6", "-2.7", "8 (berat)"],
+    ]
     study = _study({"visits": visits})
     assert study.errors == ()
     assert list(study.visits["bmd_tscore"]) == [-3.1, -2.7] and list(study.visits["vas"]) == [6.0, 8.0]
     shown = {(f.row, f.column, f.value, f.message.split(":")[0]) for f in study.warnings}
-    assert shown == {(2, "bmd_tscore", "-3,1 SD", "read as -3.1"), (2, "vas", "VAS 6", "read as 6"),
-                     (3, "vas", "8 (berat)", "read as 8")}
+    assert shown == {
+        (2, "bmd_tscore", "-3,1 SD", "read as -3.1"),
+        (2, "vas", "VAS 6", "read as 6"),
+        (3, "vas", "8 (berat)", "read as 8"),
+    }
 
 
 def test_the_same_spelling_in_many_cells_is_one_grouped_finding():
@@ -269,15 +307,20 @@ def test_a_dash_in_test_and_yes_no_columns_is_unknown_with_one_grouped_warning_n
 
 
 def test_indonesian_consent_and_lab_words():
-    rows = [screening_row("P1", consent="Sudah TTD", hbsag="Reaktif"), screening_row("P2", consent="Menolak",
-                                                                                       hbsag="Non Reaktif")]
+    rows = [
+        screening_row("P1", consent="Sudah TTD", hbsag="Reaktif"),
+        screening_row("P2", consent="Menolak", hbsag="Non Reaktif"),
+    ]
     study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
     assert study.errors == ()
     assert list(study.screening["consent"]) == ["signed", "declined"]
     assert study.screening["hbsag"].tolist() == [True, False]
     assert {(f.row, f.column, f.message.split(":")[0]) for f in study.warnings if f.column != "patient_id"} >= {
-        (2, "consent", "read as signed"), (2, "hbsag", "read as positive"), (3, "consent", "read as declined"),
-        (3, "hbsag", "read as negative")}
+        (2, "consent", "read as signed"),
+        (2, "hbsag", "read as positive"),
+        (3, "consent", "read as declined"),
+        (3, "hbsag", "read as negative"),
+    }
 
 
 def test_vas_in_millimetres_is_rescaled_with_one_warning_naming_the_column():
@@ -290,7 +333,9 @@ def test_vas_in_millimetres_is_rescaled_with_one_warning_naming_the_column():
     assert list(study.visits["vas"]) == [7.0, 4.0, 6.5, 3.0, 8.0, 5.5, 6.0, 0.8, 7.5, 3.5]
     (warning,) = study.warnings
     assert (warning.row, warning.column) == (1, "vas")
-    assert "millimetres" in warning.message and "9 of 10 are above 10" in warning.message and "70 -> 7" in warning.message
+    assert (
+        "millimetres" in warning.message and "9 of 10 are above 10" in warning.message and "70 -> 7" in warning.message
+    )
 
 
 def test_vas_in_millimetres_in_a_wide_sheet_is_decided_over_all_its_vas_columns():
@@ -310,7 +355,10 @@ def test_one_vas_typo_does_not_make_the_column_millimetres():
 
 
 def test_an_unrecognised_column_close_to_an_alias_gets_did_you_mean():
-    visits = [["patient_id", "visit", "bmd_tscore", "vas", "Umur (th)", "catatan"], ["P1", "baseline", -3.0, 7, 60, "x"]]
+    visits = [
+        ["patient_id", "visit", "bmd_tscore", "vas", "Umur (th)", "catatan"],
+        ["P1", "baseline", -3.0, 7, 60, "x"],
+    ]
     study = _study({"visits": visits, "screening": _screening(screening_row("P1"))})
     hints = [(f.column, f.message) for f in study.warnings if "did you mean" in f.message]
     assert hints == []  # "Umur (th)" is a screening field, not a visits one

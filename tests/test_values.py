@@ -18,38 +18,60 @@ from medpath.values import (
 )
 
 
-@pytest.mark.parametrize("field, raw, value, note", [
-    ("bmd_tscore", "-3,1 SD", -3.1, "'SD' after the number"),
-    ("bmd_tscore", "-2.4sd", -2.4, "'sd' after the number"),
-    ("age", "62 th", 62.0, "'th' after the number is read as years"),
-    ("age", "62 tahun", 62.0, "'tahun' after the number"),
-    ("age", "71 Thn", 71.0, "'Thn' after the number"),
-    ("vas", "7/10", 7.0, "'/10' after the number is ignored"),
-    ("vas", "VAS 6", 6.0, "'VAS' before the number is ignored"),
-    ("vas", "8 (berat)", 8.0, "the comment '(berat)' is ignored"),
-    ("vas", "65 mm", 6.5, "divided by 10"),
-    ("vas", "VAS: 7/10 (sedang)", 7.0, "'(sedang)'"),
-    ("bmd_tscore", "\u20132.7", -2.7, "the dash '\u2013' is read as a minus sign"),
-    ("rom_deg", "45\u00b0", 45.0, "'\u00b0' after the number"),
-])
+@pytest.mark.parametrize(
+    "field, raw, value, note",
+    [
+        ("bmd_tscore", "-3,1 SD", -3.1, "'SD' after the number"),
+        ("bmd_tscore", "-2.4sd", -2.4, "'sd' after the number"),
+        ("age", "62 th", 62.0, "'th' after the number is read as years"),
+        ("age", "62 tahun", 62.0, "'tahun' after the number"),
+        ("age", "71 Thn", 71.0, "'Thn' after the number"),
+        ("vas", "7/10", 7.0, "'/10' after the number is ignored"),
+        ("vas", "VAS 6", 6.0, "'VAS' before the number is ignored"),
+        ("vas", "8 (berat)", 8.0, "the comment '(berat)' is ignored"),
+        ("vas", "65 mm", 6.5, "divided by 10"),
+        ("vas", "VAS: 7/10 (sedang)", 7.0, "'(sedang)'"),
+        ("bmd_tscore", "\u20132.7", -2.7, "the dash '\u2013' is read as a minus sign"),
+        ("rom_deg", "45\u00b0", 45.0, "'\u00b0' after the number"),
+    ],
+)
 def test_decorated_numbers_are_read_with_a_note(field, raw, value, note):
     read, got_note = number_reader(field)(raw)
     assert read == value and note in got_note
 
 
-@pytest.mark.parametrize("field, raw, value", [
-    ("bmd_tscore", "\u22122.7", -2.7), ("bmd_tscore", "-2,7", -2.7), ("vas", 6, 6.0), ("vas", 6.5, 6.5),
-    ("vas", " 4 ", 4.0), ("age", "", None), ("vas", "-", None), ("vas", "\u2013", None), ("vas", None, None),
-    ("vas", float("nan"), None)])
+@pytest.mark.parametrize(
+    "field, raw, value",
+    [
+        ("bmd_tscore", "\u22122.7", -2.7),
+        ("bmd_tscore", "-2,7", -2.7),
+        ("vas", 6, 6.0),
+        ("vas", 6.5, 6.5),
+        ("vas", " 4 ", 4.0),
+        ("age", "", None),
+        ("vas", "-", None),
+        ("vas", "\u2013", None),
+        ("vas", None, None),
+        ("vas", float("nan"), None),
+    ],
+)
 def test_plain_numbers_and_missing_need_no_note(field, raw, value):
     assert number_reader(field)(raw) == (value, None)
 
 
-@pytest.mark.parametrize("field, raw", [
-    ("vas", "62 th"),            # a unit of another field
-    ("bmd_tscore", "8 (berat)"),  # comments only in VAS
-    ("bmd_tscore", "-2.7 (femoral neck)"),
-    ("age", "sixty"), ("vas", "1,234.5"), (None, "2.5 cm"), ("vas", "7/10/2026"), ("vas", True)])
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("vas", "62 th"),  # a unit of another field
+        ("bmd_tscore", "8 (berat)"),  # comments only in VAS
+        ("bmd_tscore", "-2.7 (femoral neck)"),
+        ("age", "sixty"),
+        ("vas", "1,234.5"),
+        (None, "2.5 cm"),
+        ("vas", "7/10/2026"),
+        ("vas", True),
+    ],
+)
 def test_other_text_around_a_number_is_refused(field, raw):
     with pytest.raises(BadValue):
         number_reader(field)(raw)
@@ -67,10 +89,23 @@ def test_parse_number_stays_strict():
         parse_number("-3,1 SD")  # no field: no decorations
 
 
-@pytest.mark.parametrize("raw, value, noted", [
-    ("Reaktif", True, True), ("reactive", True, True), ("(+)", True, True), ("Non Reaktif", False, True),
-    ("Non-reaktif", False, True), ("NON-REACTIVE", False, True), ("NR", False, True), ("(-)", False, True),
-    ("negative", False, False), ("Positif", True, False), ("neg", False, False), ("no", False, False)])
+@pytest.mark.parametrize(
+    "raw, value, noted",
+    [
+        ("Reaktif", True, True),
+        ("reactive", True, True),
+        ("(+)", True, True),
+        ("Non Reaktif", False, True),
+        ("Non-reaktif", False, True),
+        ("NON-REACTIVE", False, True),
+        ("NR", False, True),
+        ("(-)", False, True),
+        ("negative", False, False),
+        ("Positif", True, False),
+        ("neg", False, False),
+        ("no", False, False),
+    ],
+)
 def test_infection_test_words(raw, value, noted):
     read, note = word_reader("test")(raw)
     assert read is value and (note is not None) is noted
@@ -93,16 +128,27 @@ def test_nr_is_a_test_word_only():
     assert parse_test("NR") is False
 
 
-@pytest.mark.parametrize("raw, value, noted", [
-    ("Ya", True, False), ("Tidak", False, False), ("ada", True, True), ("Tidak ada", False, True)])
+@pytest.mark.parametrize(
+    "raw, value, noted", [("Ya", True, False), ("Tidak", False, False), ("ada", True, True), ("Tidak ada", False, True)]
+)
 def test_yes_no_words(raw, value, noted):
     read, note = word_reader("yes_no")(raw)
     assert read is value and (note is not None) is noted
 
 
-@pytest.mark.parametrize("raw, value", [
-    ("Sudah TTD", "signed"), ("TTD", "signed"), ("Setuju", "signed"), ("Menolak", "declined"), ("Tolak", "declined"),
-    ("Belum", "pending"), ("Ya", "signed"), ("Tidak", "declined")])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        ("Sudah TTD", "signed"),
+        ("TTD", "signed"),
+        ("Setuju", "signed"),
+        ("Menolak", "declined"),
+        ("Tolak", "declined"),
+        ("Belum", "pending"),
+        ("Ya", "signed"),
+        ("Tidak", "declined"),
+    ],
+)
 def test_indonesian_consent_words_are_read_with_a_note(raw, value):
     read, note = word_reader("consent")(raw)
     assert read == value and note
@@ -123,13 +169,16 @@ def test_words_are_read_once_per_distinct_text():
         read("maybe")
 
 
-@pytest.mark.parametrize("values, millimetres", [
-    ([70, 65, 80, 40, 55, 30, 20, 35, 15, 5], True),   # 9 of 10 above 10, all <= 100
-    ([7, 6, 8, 4, 5, 3, 2, 3, 11, 5], False),          # one typo 11: not millimetres
-    ([7, 11], False),                                  # too few values above 10
-    ([70, 65, 80, 4, 5, 3], False),                    # half above 10: not a majority
-    ([70, 65, 80, 120], False),                        # a value above 100
-])
+@pytest.mark.parametrize(
+    "values, millimetres",
+    [
+        ([70, 65, 80, 40, 55, 30, 20, 35, 15, 5], True),  # 9 of 10 above 10, all <= 100
+        ([7, 6, 8, 4, 5, 3, 2, 3, 11, 5], False),  # one typo 11: not millimetres
+        ([7, 11], False),  # too few values above 10
+        ([70, 65, 80, 4, 5, 3], False),  # half above 10: not a majority
+        ([70, 65, 80, 120], False),  # a value above 100
+    ],
+)
 def test_vas_in_millimetres_is_recognised_from_the_whole_column(values, millimetres):
     rule = column_unit("vas", [float(v) for v in values])
     assert (rule is not None) is millimetres

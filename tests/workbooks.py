@@ -54,26 +54,35 @@ def visits_rows(n_patients: int = 3, prefix: str = "P") -> list[list]:
 
 def study_bytes(prefix: str, n: int = 3) -> bytes:
     """A small valid study: ``n`` screened and enrolled patients <prefix>1..n, each with baseline and month 6."""
-    return xlsx_bytes({"screening": [SCREENING_HEADER, *(screening_row(f"{prefix}{i}") for i in range(1, n + 1))],
-                       "visits": visits_rows(n, prefix)})
+    return xlsx_bytes(
+        {
+            "screening": [SCREENING_HEADER, *(screening_row(f"{prefix}{i}") for i in range(1, n + 1))],
+            "visits": visits_rows(n, prefix),
+        }
+    )
 
 
 def ods_bytes(rows_xml: str, sheet: str = "visits") -> bytes:
     """A minimal OpenDocument spreadsheet with one table whose ``table:table-row`` elements are ``rows_xml``."""
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="{sheet}">'
-               f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>")
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{sheet}">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
-                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
-                         'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
-                         'manifest:media-type="text/xml"/></manifest:manifest>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+            'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+            'manifest:media-type="text/xml"/></manifest:manifest>',
+        )
         archive.writestr("content.xml", content)
     return out.getvalue()
 
@@ -81,6 +90,7 @@ def ods_bytes(rows_xml: str, sheet: str = "visits") -> bytes:
 def ods_row(values: list[str], repeat: int = 1) -> str:
     """One ``table:table-row`` of text cells (``number-rows-repeated`` when ``repeat`` > 1)."""
     attribute = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
-    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
-                    for v in values)
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in values
+    )
     return f"<table:table-row{attribute}>{cells}</table:table-row>"

@@ -114,28 +114,41 @@ def layout(flow: Flow) -> Diagram:
     previous = None
     if flow.assessed is not None:
         previous, _ = row([f"Assessed for eligibility ({_n(flow.assessed)})"], _excluded_lines(flow), "Enrolment")
-    enrolled_lines = [f"Enrolled ({_n(flow.enrolled)})"] + [line for note in flow.notes[:2]
-                                                          for line in _wrap(note, MAIN_CHARS)]
+    enrolled_lines = [f"Enrolled ({_n(flow.enrolled)})"] + [
+        line for note in flow.notes[:2] for line in _wrap(note, MAIN_CHARS)
+    ]
     main, _ = row(enrolled_lines, None, "Enrolment")
     if previous is not None:
         arrows.append((centre, previous.y1, centre, main.y0))
     previous = main
-    not_received = ([f"Did not receive the intervention ({_n(flow.not_received.n)})",
-                     *_count_lines(flow.not_received, SIDE_CHARS)] if flow.not_received.n else None)
+    not_received = (
+        [f"Did not receive the intervention ({_n(flow.not_received.n)})", *_count_lines(flow.not_received, SIDE_CHARS)]
+        if flow.not_received.n
+        else None
+    )
     main, _ = row([f"Received the intervention ({_n(flow.received_intervention)})"], not_received, "Intervention")
     arrows.append((centre, previous.y1, centre, main.y0))
     previous = main
     if flow.disposition_recorded:
-        follow = [f"Lost to follow-up ({_n(flow.lost_to_follow_up.n)})", *_count_lines(flow.lost_to_follow_up, SIDE_CHARS),
-                  f"Discontinued: withdrew or died ({_n(flow.discontinued.n)})",
-                  *_count_lines(flow.discontinued, SIDE_CHARS)]
+        follow = [
+            f"Lost to follow-up ({_n(flow.lost_to_follow_up.n)})",
+            *_count_lines(flow.lost_to_follow_up, SIDE_CHARS),
+            f"Discontinued: withdrew or died ({_n(flow.discontinued.n)})",
+            *_count_lines(flow.discontinued, SIDE_CHARS),
+        ]
     else:
-        follow = ["Lost to follow-up / discontinued: not recorded",
-                  *_wrap("No disposition sheet. Without a month-6 primary value: "
-                         + (", ".join(flow.no_primary_visit) or "none"), SIDE_CHARS)]
+        follow = [
+            "Lost to follow-up / discontinued: not recorded",
+            *_wrap(
+                "No disposition sheet. Without a month-6 primary value: "
+                + (", ".join(flow.no_primary_visit) or "none"),
+                SIDE_CHARS,
+            ),
+        ]
     row(None, follow, "Follow-up")
     analysed = ["Analysed: primary outcomes, month 6"] + [
-        f"{OUTCOMES[k].label}: n = {n}" for k, n in flow.analysed.items()] or ["Analysed: no primary outcome"]
+        f"{OUTCOMES[k].label}: n = {n}" for k, n in flow.analysed.items()
+    ] or ["Analysed: no primary outcome"]
     excluded = None
     if any(c.n for c in flow.excluded_from_analysis.values()):
         excluded = ["Excluded from the analysis"]
@@ -162,26 +175,73 @@ def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
     diagram = layout(flow)
     fig = go.Figure()
     for b in diagram.boxes:
-        fig.add_shape(type="rect", x0=b.x0, x1=b.x1, y0=b.y0, y1=b.y1, line={"color": BOX_LINE, "width": 1.2},
-                      fillcolor="white", layer="below")
+        fig.add_shape(
+            type="rect",
+            x0=b.x0,
+            x1=b.x1,
+            y0=b.y0,
+            y1=b.y1,
+            line={"color": BOX_LINE, "width": 1.2},
+            fillcolor="white",
+            layer="below",
+        )
         text = "<br>".join([f"<b>{html.escape(b.lines[0])}</b>", *(html.escape(line) for line in b.lines[1:])])
-        fig.add_annotation(x=b.x0 + PAD, y=b.y0 + PAD - 2, text=text, showarrow=False, xanchor="left",
-                           yanchor="top", align="left", font={"size": FONT_SIZE, "family": FONT_FAMILY,
-                                                              "color": TEXT_COLOUR})
+        fig.add_annotation(
+            x=b.x0 + PAD,
+            y=b.y0 + PAD - 2,
+            text=text,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            align="left",
+            font={"size": FONT_SIZE, "family": FONT_FAMILY, "color": TEXT_COLOUR},
+        )
     for x0, y0, x1, y1 in diagram.arrows:
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.4, arrowcolor=BOX_LINE)
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            text="",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.2,
+            arrowwidth=1.4,
+            arrowcolor=BOX_LINE,
+        )
     for name, y0, y1 in _merged_stages(diagram.stages):
-        fig.add_shape(type="rect", x0=STAGE_BAND[0], x1=STAGE_BAND[1], y0=y0, y1=y1, line={"width": 0},
-                      fillcolor=STAGE_FILL, layer="below")
-        fig.add_annotation(x=sum(STAGE_BAND) / 2, y=(y0 + y1) / 2, text=f"<b>{name}</b>", textangle=-90,
-                           showarrow=False, font={"size": FONT_SIZE - 1, "family": FONT_FAMILY, "color": TEXT_COLOUR})
+        fig.add_shape(
+            type="rect",
+            x0=STAGE_BAND[0],
+            x1=STAGE_BAND[1],
+            y0=y0,
+            y1=y1,
+            line={"width": 0},
+            fillcolor=STAGE_FILL,
+            layer="below",
+        )
+        fig.add_annotation(
+            x=sum(STAGE_BAND) / 2,
+            y=(y0 + y1) / 2,
+            text=f"<b>{name}</b>",
+            textangle=-90,
+            showarrow=False,
+            font={"size": FONT_SIZE - 1, "family": FONT_FAMILY, "color": TEXT_COLOUR},
+        )
     title = title or f"CONSORT 2025 flow diagram, {PROTOCOL} (single group)"
     top = 56
     fig.update_layout(
         title={"text": title, "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR}, "x": 0.01},
-        width=WIDTH, height=int(diagram.height) + top + 10, margin={"l": 0, "r": 0, "t": top, "b": 10},
-        paper_bgcolor="white", plot_bgcolor="white", showlegend=False,
+        width=WIDTH,
+        height=int(diagram.height) + top + 10,
+        margin={"l": 0, "r": 0, "t": top, "b": 10},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        showlegend=False,
         xaxis={"range": [0, WIDTH], "visible": False, "fixedrange": True},
         yaxis={"range": [diagram.height, 0], "visible": False, "fixedrange": True},
     )
@@ -194,31 +254,40 @@ def consort_svg(flow: Flow, title: str | None = None) -> str:
     top = 40
     height = diagram.height + top + 10
     esc = html.escape
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-             f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
-             '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
-             f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{BOX_LINE}"/></marker></defs>',
-             f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
-             f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">'
-             f'{esc(title or f"CONSORT 2025 flow diagram, {PROTOCOL} (single group)")}</text>',
-             f'<g transform="translate(0 {top})">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
+        '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{BOX_LINE}"/></marker></defs>',
+        f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
+        f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">'
+        f"{esc(title or f'CONSORT 2025 flow diagram, {PROTOCOL} (single group)')}</text>",
+        f'<g transform="translate(0 {top})">',
+    ]
     for name, y0, y1 in _merged_stages(diagram.stages):
         cx, cy = sum(STAGE_BAND) / 2, (y0 + y1) / 2
-        parts.append(f'<rect x="{STAGE_BAND[0]}" y="{y0:.1f}" width="{STAGE_BAND[1] - STAGE_BAND[0]}" '
-                     f'height="{y1 - y0:.1f}" fill="{STAGE_FILL}"/>'
-                     f'<text x="{cx}" y="{cy:.1f}" transform="rotate(-90 {cx} {cy:.1f})" text-anchor="middle" '
-                     f'dominant-baseline="middle" font-weight="bold" font-size="{FONT_SIZE - 1}" '
-                     f'fill="{TEXT_COLOUR}">{esc(name)}</text>')
+        parts.append(
+            f'<rect x="{STAGE_BAND[0]}" y="{y0:.1f}" width="{STAGE_BAND[1] - STAGE_BAND[0]}" '
+            f'height="{y1 - y0:.1f}" fill="{STAGE_FILL}"/>'
+            f'<text x="{cx}" y="{cy:.1f}" transform="rotate(-90 {cx} {cy:.1f})" text-anchor="middle" '
+            f'dominant-baseline="middle" font-weight="bold" font-size="{FONT_SIZE - 1}" '
+            f'fill="{TEXT_COLOUR}">{esc(name)}</text>'
+        )
     for b in diagram.boxes:
-        parts.append(f'<rect x="{b.x0}" y="{b.y0:.1f}" width="{b.x1 - b.x0}" height="{b.y1 - b.y0:.1f}" '
-                     f'fill="white" stroke="{BOX_LINE}" stroke-width="1.2"/>')
+        parts.append(
+            f'<rect x="{b.x0}" y="{b.y0:.1f}" width="{b.x1 - b.x0}" height="{b.y1 - b.y0:.1f}" '
+            f'fill="white" stroke="{BOX_LINE}" stroke-width="1.2"/>'
+        )
         spans = "".join(
             f'<tspan x="{b.x0 + PAD}" y="{b.y0 + PAD + LINE * (k + 1) - 5:.1f}"'
             f'{" font-weight=" + chr(34) + "bold" + chr(34) if k == 0 else ""} xml:space="preserve">{esc(line)}</tspan>'
-            for k, line in enumerate(b.lines))
+            for k, line in enumerate(b.lines)
+        )
         parts.append(f'<text fill="{TEXT_COLOUR}">{spans}</text>')
     for x0, y0, x1, y1 in diagram.arrows:
-        parts.append(f'<line x1="{x0}" y1="{y0:.1f}" x2="{x1}" y2="{y1:.1f}" stroke="{BOX_LINE}" stroke-width="1.4" '
-                     'marker-end="url(#head)"/>')
+        parts.append(
+            f'<line x1="{x0}" y1="{y0:.1f}" x2="{x1}" y2="{y1:.1f}" stroke="{BOX_LINE}" stroke-width="1.4" '
+            'marker-end="url(#head)"/>'
+        )
     parts.append("</g></svg>")
     return "\n".join(parts) + "\n"

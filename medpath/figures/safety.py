@@ -25,9 +25,15 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
     rows = list(dict.fromkeys([*patients, *events["patient_id"].tolist()]))
     fig = go.Figure()
     schedule = visits[visits["patient_id"].isin(rows)]
-    fig.add_scatter(x=schedule["month"].tolist(), y=schedule["patient_id"].tolist(), mode="markers", name="visit",
-                    marker={"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
-                    customdata=schedule["visit"].tolist(), hovertemplate="%{y}: %{customdata}<extra></extra>")
+    fig.add_scatter(
+        x=schedule["month"].tolist(),
+        y=schedule["patient_id"].tolist(),
+        mode="markers",
+        name="visit",
+        marker={"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
+        customdata=schedule["visit"].tolist(),
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
+    )
     for grade in (1, 2, 3, 4, 5, None):
         part = events[events["grade"].isna()] if grade is None else events[events["grade"].eq(grade).fillna(False)]
         if part.empty:
@@ -35,15 +41,25 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
         serious = part["serious"].eq(True).fillna(False).to_numpy()
         name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
         fig.add_scatter(
-            x=part["x"].tolist(), y=part["patient_id"].tolist(), mode="markers+text", name=name,
+            x=part["x"].tolist(),
+            y=part["patient_id"].tolist(),
+            mode="markers+text",
+            name=name,
             text=[f"{t}{' (serious)' if s else ''}" for t, s in zip(part["term"].fillna("(no term)"), serious)],
-            textposition=part["where"].tolist(), textfont={"size": BASE_FONT_SIZE - 2},
-            marker={"color": GRADE_COLOURS[grade], "size": [20 if s else 13 for s in serious],
-                    "symbol": ["diamond" if s else "circle" for s in serious],
-                    "line": {"color": ["#000000" if s else "#FFFFFF" for s in serious], "width": [2.5 if s else 1 for s in serious]}},
+            textposition=part["where"].tolist(),
+            textfont={"size": BASE_FONT_SIZE - 2},
+            marker={
+                "color": GRADE_COLOURS[grade],
+                "size": [20 if s else 13 for s in serious],
+                "symbol": ["diamond" if s else "circle" for s in serious],
+                "line": {
+                    "color": ["#000000" if s else "#FFFFFF" for s in serious],
+                    "width": [2.5 if s else 1 for s in serious],
+                },
+            },
             customdata=list(zip(part["relatedness"].fillna("not assessed"), ["yes" if s else "no" for s in serious])),
-            hovertemplate="%{y}: %{text}<br>" + name + ", %{customdata[0]}, serious %{customdata[1]}"
-                          "<extra></extra>")
+            hovertemplate="%{y}: %{text}<br>" + name + ", %{customdata[0]}, serious %{customdata[1]}<extra></extra>",
+        )
     apply_layout(fig, "Adverse events by onset, against each patient's visits", height=max(320, 70 * len(rows) + 170))
     last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
     fig.update_xaxes(title="Months since baseline (infusion)", range=[-0.4, last + 1.2], dtick=1)

@@ -21,8 +21,19 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "
 PALETTE = ("#0072B2", "#B34700", "#007A5A", "#A8467F", "#8C6100", "#000000", "#6A3D9A", "#882255", "#332288")
 #: One marker shape per patient (cycled with a different step from the colours, so that patients 1 and 10
 #: share neither).
-SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", "star", "cross", "hexagon",
-           "pentagon", "triangle-left")
+SYMBOLS = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "x",
+    "triangle-down",
+    "star",
+    "cross",
+    "hexagon",
+    "pentagon",
+    "triangle-left",
+)
 #: The WHO band borders (T = −1 and −2.5): dashed, dark enough for 3:1 against every band fill.
 BAND_BORDER_COLOUR = "#555555"
 #: The median line, drawn beneath the patients' lines: wide, mid grey (4.5:1 against white).
@@ -70,9 +81,21 @@ def add_footer(fig: go.Figure, text: str) -> go.Figure:
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 60
     left = fig.layout.margin.l if fig.layout.margin.l is not None else 70
     fig.update_layout(margin={"b": bottom + FOOTER_MARGIN})
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                       xshift=-(left - 8), yshift=-(bottom + FOOTER_MARGIN - 40), showarrow=False, align="left",
-                       font={"size": BASE_FONT_SIZE - 3, "color": "#444444"}, name="provenance")
+    fig.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        xshift=-(left - 8),
+        yshift=-(bottom + FOOTER_MARGIN - 40),
+        showarrow=False,
+        align="left",
+        font={"size": BASE_FONT_SIZE - 3, "color": "#444444"},
+        name="provenance",
+    )
     return fig
 
 
@@ -89,8 +112,12 @@ def apply_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
         height=height,
         margin={"l": 70, "r": 30, "t": 80, "b": 60},
     )
-    axis = {"title_font": {"size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
-            "tickfont": {"size": BASE_FONT_SIZE - 1, "color": TEXT_COLOUR}, "linecolor": "#888888", "showline": True}
+    axis = {
+        "title_font": {"size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
+        "tickfont": {"size": BASE_FONT_SIZE - 1, "color": TEXT_COLOUR},
+        "linecolor": "#888888",
+        "showline": True,
+    }
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     return fig

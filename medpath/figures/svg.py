@@ -65,15 +65,28 @@ class _Axes:
         return bottom - (v - self.yr[0]) / span * (bottom - top)
 
 
-def _text(x: float, y: float, text: object, *, size: float = BASE_FONT_SIZE, colour: str = TEXT_COLOUR,
-          anchor: str = "start", weight: str = "normal", rotate: bool = False, baseline: str = "middle") -> str:
+def _text(
+    x: float,
+    y: float,
+    text: object,
+    *,
+    size: float = BASE_FONT_SIZE,
+    colour: str = TEXT_COLOUR,
+    anchor: str = "start",
+    weight: str = "normal",
+    rotate: bool = False,
+    baseline: str = "middle",
+) -> str:
     lines = _lines(text)
     transform = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
     first = y - (len(lines) - 1) * size * 0.6 if baseline == "middle" else y
-    spans = "".join(f'<tspan x="{x:.1f}" y="{first + i * size * 1.2:.1f}">{_esc(line)}</tspan>'
-                    for i, line in enumerate(lines))
-    return (f'<text font-size="{size:.0f}" fill="{_esc(colour)}" text-anchor="{anchor}" font-weight="{weight}" '
-            f'dominant-baseline="middle"{transform}>{spans}</text>')
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{first + i * size * 1.2:.1f}">{_esc(line)}</tspan>' for i, line in enumerate(lines)
+    )
+    return (
+        f'<text font-size="{size:.0f}" fill="{_esc(colour)}" text-anchor="{anchor}" font-weight="{weight}" '
+        f'dominant-baseline="middle"{transform}>{spans}</text>'
+    )
 
 
 def _axis_name(ref: str, kind: str) -> str:
@@ -81,8 +94,9 @@ def _axis_name(ref: str, kind: str) -> str:
     return f"{kind}axis{suffix}"
 
 
-def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_WIDTH,
-               height: int | None = None) -> str:
+def figure_svg(
+    fig: go.Figure, title: str | None = None, *, width: int = EXPORT_WIDTH, height: int | None = None
+) -> str:
     """The figure as one standalone ``<svg>`` element (role="img", its title as the accessible name)."""
     layout = fig.layout
     height = int(height or layout.height or EXPORT_HEIGHT)
@@ -96,14 +110,19 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
 
     traces = list(fig.data)
     funnel = [t for t in traces if t.type == "funnel"]
-    refs = sorted({(getattr(t, "xaxis", None) or "x", getattr(t, "yaxis", None) or "y") for t in traces
-                   if t.type == "scatter"}) or [("x", "y")]
+    refs = sorted(
+        {(getattr(t, "xaxis", None) or "x", getattr(t, "yaxis", None) or "y") for t in traces if t.type == "scatter"}
+    ) or [("x", "y")]
     axes: dict[tuple[str, str], _Axes] = {}
     for xref, yref in refs:
         xa, ya = layout[_axis_name(xref, "x")], layout[_axis_name(yref, "y")]
         xd, yd = (xa.domain or (0, 1)), (ya.domain or (0, 1))
-        box = (plot[0] + xd[0] * (plot[2] - plot[0]), plot[3] - yd[1] * (plot[3] - plot[1]),
-               plot[0] + xd[1] * (plot[2] - plot[0]), plot[3] - yd[0] * (plot[3] - plot[1]))
+        box = (
+            plot[0] + xd[0] * (plot[2] - plot[0]),
+            plot[3] - yd[1] * (plot[3] - plot[1]),
+            plot[0] + xd[1] * (plot[2] - plot[0]),
+            plot[3] - yd[0] * (plot[3] - plot[1]),
+        )
         xs = [v for t in traces if t.type == "scatter" and (t.xaxis or "x") == xref for v in _num(t.x) if v is not None]
         ys = [v for t in traces if t.type == "scatter" and (t.yaxis or "y") == yref for v in _num(t.y) if v is not None]
         xr = tuple(xa.range) if xa.range else ((min(xs), max(xs)) if xs else (0.0, 1.0))
@@ -119,22 +138,30 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
         axes[(xref, yref)] = _Axes(box, (float(xr[0]), float(xr[1])), (float(yr[0]), float(yr[1])))
     main = axes.get(("x", "y")) or next(iter(axes.values()))
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-           f'height="{height}" role="img" aria-label="{_esc(name)}" font-family="{_esc(FONT_FAMILY)}">',
-           f"<title>{_esc(name)}</title>", f'<rect width="{width}" height="{height}" fill="white"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{_esc(name)}" font-family="{_esc(FONT_FAMILY)}">',
+        f"<title>{_esc(name)}</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     # shapes: bands and reference lines (y in data units of the main axes, x across the plot)
     for shape in layout.shapes:
         x0, x1 = main.box[0], main.box[2]
         if shape.type == "rect" and shape.y0 is not None:
-            y0, y1 = sorted((main.y(max(min(shape.y0, main.yr[1]), main.yr[0])),
-                             main.y(max(min(shape.y1, main.yr[1]), main.yr[0]))))
-            out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" '
-                       f'fill="{_esc(shape.fillcolor or "#eeeeee")}"/>')
+            y0, y1 = sorted(
+                (main.y(max(min(shape.y0, main.yr[1]), main.yr[0])), main.y(max(min(shape.y1, main.yr[1]), main.yr[0])))
+            )
+            out.append(
+                f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" '
+                f'fill="{_esc(shape.fillcolor or "#eeeeee")}"/>'
+            )
         elif shape.type == "line" and shape.y0 is not None and shape.y0 == shape.y1:
             y = main.y(shape.y0)
             dash = _DASH.get(shape.line.dash or "", "")
-            out.append(f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="{_esc(shape.line.color or "#555")}" '
-                       f'stroke-width="{shape.line.width or 1}"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+            out.append(
+                f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="{_esc(shape.line.color or "#555")}" '
+                f'stroke-width="{shape.line.width or 1}"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+            )
     # axes, ticks and titles
     for (xref, yref), ax in axes.items() if not funnel else []:
         x0, y0, x1, y1 = ax.box
@@ -148,13 +175,17 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
             step = _nice_step(high - low)
             v = math.ceil(low / step) * step
             while v <= high + 1e-9:
-                out.append(f'<line x1="{x0:.1f}" y1="{ax.y(v):.1f}" x2="{x1:.1f}" y2="{ax.y(v):.1f}" stroke="#eeeeee"/>')
+                out.append(
+                    f'<line x1="{x0:.1f}" y1="{ax.y(v):.1f}" x2="{x1:.1f}" y2="{ax.y(v):.1f}" stroke="#eeeeee"/>'
+                )
                 out.append(_text(x0 - 6, ax.y(v), f"{v:g}".replace("-", "−"), size=BASE_FONT_SIZE - 1, anchor="end"))
                 v += step
         if xa.title.text:
             out.append(_text((x0 + x1) / 2, y1 + 40, xa.title.text, anchor="middle"))
         if ya.title.text:
-            out.append(_text(x0 - 48, (y0 + y1) / 2, ya.title.text, anchor="middle", rotate=True, size=BASE_FONT_SIZE - 1))
+            out.append(
+                _text(x0 - 48, (y0 + y1) / 2, ya.title.text, anchor="middle", rotate=True, size=BASE_FONT_SIZE - 1)
+            )
     # traces
     for t in traces:
         if t.type == "funnel":
@@ -164,7 +195,11 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
             continue
         ax = axes.get((t.xaxis or "x", t.yaxis or "y"), main)
         points_x, points_y = _num(t.x), _num(t.y)
-        colour = (t.line.color if t.line and t.line.color else None) or (t.marker.color if isinstance(t.marker.color, str) else None) or "#444444"
+        colour = (
+            (t.line.color if t.line and t.line.color else None)
+            or (t.marker.color if isinstance(t.marker.color, str) else None)
+            or "#444444"
+        )
         mode = t.mode or "lines+markers"
         if "lines" in mode:
             segments: list[list[str]] = []
@@ -182,11 +217,19 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
             opacity = f' stroke-opacity="{t.opacity}"' if t.opacity is not None else ""
             for points in segments:
                 if len(points) > 1:
-                    out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{_esc(colour)}" '
-                               f'stroke-width="{t.line.width or 2}"{opacity}' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+                    out.append(
+                        f'<polyline points="{" ".join(points)}" fill="none" stroke="{_esc(colour)}" '
+                        f'stroke-width="{t.line.width or 2}"{opacity}'
+                        + (f' stroke-dasharray="{dash}"' if dash else "")
+                        + "/>"
+                    )
         if "markers" in mode:
             sizes = t.marker.size if isinstance(t.marker.size, (list, tuple)) else [t.marker.size or 8] * len(points_x)
-            symbols = t.marker.symbol if isinstance(t.marker.symbol, (list, tuple)) else [t.marker.symbol or "circle"] * len(points_x)
+            symbols = (
+                t.marker.symbol
+                if isinstance(t.marker.symbol, (list, tuple))
+                else [t.marker.symbol or "circle"] * len(points_x)
+            )
             for px, py, size, symbol in zip(points_x, points_y, sizes, symbols):
                 if px is None or py is None or not size:
                     continue
@@ -211,8 +254,8 @@ def figure_svg(fig: go.Figure, title: str | None = None, *, width: int = EXPORT_
         anchor = {"left": "start", "right": "end", "center": "middle"}.get(a.xanchor or "center", "middle")
         if a.xanchor is None and a.xref == "paper":
             anchor = "middle"
-        size = (a.font.size if a.font and a.font.size else BASE_FONT_SIZE - 1)
-        colour = (a.font.color if a.font and a.font.color else TEXT_COLOUR)
+        size = a.font.size if a.font and a.font.size else BASE_FONT_SIZE - 1
+        colour = a.font.color if a.font and a.font.color else TEXT_COLOUR
         bold = "bold" if "<b>" in str(a.text) else "normal"
         out.append(_text(x, y, a.text, size=size, colour=colour, anchor=anchor, weight=bold))
     out.append(_text(left, 28, layout.title.text or name, size=(layout.title.font.size or BASE_FONT_SIZE + 4)))
@@ -232,16 +275,35 @@ def _marker(x: float, y: float, size: float, symbol: str, colour: str) -> str:
     base = symbol.removesuffix("-open")
     if base == "square":
         return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{size:.1f}" height="{size:.1f}" fill="{fill}" stroke="{_esc(colour)}"/>'
-    if base in ("diamond", "triangle-up", "triangle-down", "x", "cross", "star", "hexagon", "pentagon", "triangle-left"):
-        shapes = {"diamond": [(0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)], "triangle-up": [(0, -1.2), (1.1, 0.8), (-1.1, 0.8)],
-                  "triangle-down": [(0, 1.2), (1.1, -0.8), (-1.1, -0.8)], "triangle-left": [(-1.2, 0), (0.8, -1.1), (0.8, 1.1)],
-                  "hexagon": [(math.cos(a) * 1.1, math.sin(a) * 1.1) for a in (k * math.pi / 3 for k in range(6))],
-                  "pentagon": [(math.sin(a) * 1.1, -math.cos(a) * 1.1) for a in (k * 2 * math.pi / 5 for k in range(5))],
-                  "star": [(math.sin(a) * (1.3 if k % 2 == 0 else 0.55), -math.cos(a) * (1.3 if k % 2 == 0 else 0.55))
-                           for k, a in enumerate(k * math.pi / 5 for k in range(10))]}
+    if base in (
+        "diamond",
+        "triangle-up",
+        "triangle-down",
+        "x",
+        "cross",
+        "star",
+        "hexagon",
+        "pentagon",
+        "triangle-left",
+    ):
+        shapes = {
+            "diamond": [(0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)],
+            "triangle-up": [(0, -1.2), (1.1, 0.8), (-1.1, 0.8)],
+            "triangle-down": [(0, 1.2), (1.1, -0.8), (-1.1, -0.8)],
+            "triangle-left": [(-1.2, 0), (0.8, -1.1), (0.8, 1.1)],
+            "hexagon": [(math.cos(a) * 1.1, math.sin(a) * 1.1) for a in (k * math.pi / 3 for k in range(6))],
+            "pentagon": [(math.sin(a) * 1.1, -math.cos(a) * 1.1) for a in (k * 2 * math.pi / 5 for k in range(5))],
+            "star": [
+                (math.sin(a) * (1.3 if k % 2 == 0 else 0.55), -math.cos(a) * (1.3 if k % 2 == 0 else 0.55))
+                for k, a in enumerate(k * math.pi / 5 for k in range(10))
+            ],
+        }
         if base in ("x", "cross"):
-            d = (f"M{x - r},{y - r} L{x + r},{y + r} M{x - r},{y + r} L{x + r},{y - r}" if base == "x"
-                 else f"M{x - r},{y} L{x + r},{y} M{x},{y - r} L{x},{y + r}")
+            d = (
+                f"M{x - r},{y - r} L{x + r},{y + r} M{x - r},{y + r} L{x + r},{y - r}"
+                if base == "x"
+                else f"M{x - r},{y} L{x + r},{y} M{x},{y - r} L{x},{y + r}"
+            )
             return f'<path d="{d}" stroke="{_esc(colour)}" stroke-width="3"/>'
         points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in shapes[base])
         return f'<polygon points="{points}" fill="{fill}" stroke="{_esc(colour)}"/>'
@@ -270,9 +332,20 @@ def _funnel(trace, plot: tuple[float, float, float, float]) -> list[str]:
     for i, (label, value) in enumerate(zip(labels, values)):
         w = (value or 0) / top * width
         y = plot[1] + i * band
-        out.append(f'<rect x="{centre - w / 2:.1f}" y="{y + band * 0.15:.1f}" width="{w:.1f}" height="{band * 0.7:.1f}" '
-                   f'fill="{_esc(colour)}"/>')
-        out.append(_text(centre, y + band / 2, f"{value:g}" if value is not None else "—", colour="white", anchor="middle",
-                         size=BASE_FONT_SIZE - 1, weight="bold"))
+        out.append(
+            f'<rect x="{centre - w / 2:.1f}" y="{y + band * 0.15:.1f}" width="{w:.1f}" height="{band * 0.7:.1f}" '
+            f'fill="{_esc(colour)}"/>'
+        )
+        out.append(
+            _text(
+                centre,
+                y + band / 2,
+                f"{value:g}" if value is not None else "—",
+                colour="white",
+                anchor="middle",
+                size=BASE_FONT_SIZE - 1,
+                weight="bold",
+            )
+        )
         out.append(_text(plot[0] - 8, y + band / 2, label, anchor="end", size=BASE_FONT_SIZE - 2))
     return out

@@ -119,13 +119,23 @@ def _missed_trace(rows: pd.DataFrame, colour: str, x: list[float], y: str) -> go
     if not xs:
         return None
     pid = html.escape(rows["patient_id"].iloc[0])
-    symbols = ["circle-open" if 0 < k < len(xs) and xs[k - 1] is not None and k + 1 < len(xs)
-               and xs[k + 1] is not None else "circle" for k in range(len(xs))]
+    symbols = [
+        "circle-open"
+        if 0 < k < len(xs) and xs[k - 1] is not None and k + 1 < len(xs) and xs[k + 1] is not None
+        else "circle"
+        for k in range(len(xs))
+    ]
     return go.Scatter(
-        x=xs, y=ys, name=pid + MISSED_SUFFIX, mode="lines+markers", showlegend=False,
+        x=xs,
+        y=ys,
+        name=pid + MISSED_SUFFIX,
+        mode="lines+markers",
+        showlegend=False,
         line={"color": colour, "width": 2, "dash": "dot"},
         marker={"color": colour, "size": [10 if sym == "circle-open" else 0 for sym in symbols], "symbol": symbols},
-        hovertext=hover, hovertemplate=f"<b>{pid}</b> · %{{hovertext}}<extra></extra>", connectgaps=False,
+        hovertext=hover,
+        hovertemplate=f"<b>{pid}</b> · %{{hovertext}}<extra></extra>",
+        connectgaps=False,
     )
 
 
@@ -151,8 +161,18 @@ def _end_labels(fig: go.Figure, ends: list[tuple[str, float, float, str]], y_spa
         for i in run:
             placed[i] += shift
     for (pid, x, _, colour), label_y in zip(ends, placed):
-        fig.add_annotation(x=x, y=label_y, ax=0, ay=0, text=f"<b>{pid}</b>", showarrow=False, xanchor="left",
-                           xshift=8, font={"size": BASE_FONT_SIZE - 2, "color": colour}, name=f"label {pid}")
+        fig.add_annotation(
+            x=x,
+            y=label_y,
+            ax=0,
+            ay=0,
+            text=f"<b>{pid}</b>",
+            showarrow=False,
+            xanchor="left",
+            xshift=8,
+            font={"size": BASE_FONT_SIZE - 2, "color": colour},
+            name=f"label {pid}",
+        )
 
 
 def _selected(visits: pd.DataFrame, patients) -> list[str]:
@@ -165,8 +185,9 @@ def _selected(visits: pd.DataFrame, patients) -> list[str]:
     return [p for p in ids if p in wanted]
 
 
-def _patient_trace(rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", symbol: str = "circle",
-                   **kwargs) -> go.Scatter:
+def _patient_trace(
+    rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", symbol: str = "circle", **kwargs
+) -> go.Scatter:
     """One patient's line with markers; hover gives the exact value, visit label and month."""
     o = OUTCOMES[outcome]
     pid = html.escape(rows["patient_id"].iloc[0])  # plotly renders pseudo-HTML: an id must stay text
@@ -243,8 +264,12 @@ def _add_who_bands(fig: go.Figure, y_range: tuple[float, float]) -> None:
             font={"size": BASE_FONT_SIZE - 1, "color": "#444444"},
         )
     for boundary in (WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX):  # dashed borders: the bands survive colour blindness
-        fig.add_hline(y=boundary, layer="below", name=f"WHO boundary {boundary:g}",
-                      line={"color": BAND_BORDER_COLOUR, "width": 1.5, "dash": "dash"})
+        fig.add_hline(
+            y=boundary,
+            layer="below",
+            name=f"WHO boundary {boundary:g}",
+            line={"color": BAND_BORDER_COLOUR, "width": 1.5, "dash": "dash"},
+        )
 
 
 def spaghetti_figure(
@@ -301,8 +326,16 @@ def spaghetti_figure(
         for bridge in missed:
             fig.add_trace(bridge)
         if missed:  # one legend entry that explains the dotted lines
-            fig.add_trace(go.Scatter(x=[None], y=[None], name=MISSED_LEGEND, mode="lines",
-                                     line={"color": "#444444", "width": 2, "dash": "dot"}, hoverinfo="skip"))
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    name=MISSED_LEGEND,
+                    mode="lines",
+                    line={"color": "#444444", "width": 2, "dash": "dot"},
+                    hoverinfo="skip",
+                )
+            )
 
     plotted = series.dropna(subset=[y])
     o = OUTCOMES[outcome]
@@ -311,12 +344,22 @@ def spaghetti_figure(
     apply_layout(fig, title)
     months = sorted(series["month"].unique())
     right = (max(months) if months else 0) + max(0.9, 0.16 * (max(months) if months else 0))  # room for labels
-    fig.update_xaxes(title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months],
-                     range=[-0.5, right])
+    fig.update_xaxes(
+        title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, right]
+    )
     fig.update_yaxes(title_text=_y_title(outcome, mode))
-    fig.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
-                              "font": {"size": BASE_FONT_SIZE - 2}},
-                      title={"y": 0.985, "yanchor": "top", "yref": "container"}, margin={"t": 90})
+    fig.update_layout(
+        legend={
+            "orientation": "h",
+            "x": 1,
+            "xanchor": "right",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": BASE_FONT_SIZE - 2},
+        },
+        title={"y": 0.985, "yanchor": "top", "yref": "container"},
+        margin={"t": 90},
+    )
     y_span = 1.0
     if mode == "change":
         fig.add_hline(y=0, line={"color": "#555555", "width": 1.5, "dash": "dot"})
@@ -352,7 +395,9 @@ def small_multiples_figure(
     symbols = patient_symbols(visits["patient_id"])
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
-    specs: list[list[dict[str, object] | None]] = [[{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES]
+    specs: list[list[dict[str, object] | None]] = [
+        [{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES
+    ]
     titles = [html.escape(title) for block in blocks for title in [*block, *[""] * len(block)]]
     height = 130 + 470 * len(blocks)
     fig = make_subplots(
@@ -364,8 +409,10 @@ def small_multiples_figure(
         horizontal_spacing=0.03,
     )
     series = {outcome: patient_series(visits, outcome) for outcome in PRIMARY_OUTCOMES}
-    by_patient = {outcome: dict(tuple(s[s["patient_id"].isin(ids)].groupby("patient_id", sort=False)))
-                  for outcome, s in series.items()}
+    by_patient = {
+        outcome: dict(tuple(s[s["patient_id"].isin(ids)].groupby("patient_id", sort=False)))
+        for outcome, s in series.items()
+    }
     for i, pid in enumerate(ids):
         b, col = divmod(i, ncols)
         for j, outcome in enumerate(PRIMARY_OUTCOMES):
@@ -375,8 +422,11 @@ def small_multiples_figure(
             trace = _patient_trace(rows, outcome, colour[pid], symbol=symbols[pid], showlegend=False)
             fig.add_trace(trace, row=2 * b + j + 1, col=col + 1)
 
-    shown = (f"n = {len(ids)}" if len(ids) == len(selected)
-             else f"the first {len(ids)} of {len(selected):,} patients (by id) shown")
+    shown = (
+        f"n = {len(ids)}"
+        if len(ids) == len(selected)
+        else f"the first {len(ids)} of {len(selected):,} patients (by id) shown"
+    )
     apply_layout(
         fig,
         f"Primary outcomes by patient — {shown}: spine BMD T-score (upper row), VAS pain (lower row)",
@@ -446,7 +496,9 @@ def before_after_figure(
         fig.update_yaxes(range=[float(values.min()) - padding, float(values.max()) + padding] if len(values) else None)
         y_span = y_span + 2 * padding
     if n_pairs <= MAX_PATIENT_TRACES:
-        ends = [(html.escape(pid), float(rows["x"].iloc[-1]), float(rows["value"].iloc[-1]), colour[pid])
-                for pid, rows in series.groupby("patient_id", sort=True)]
+        ends = [
+            (html.escape(pid), float(rows["x"].iloc[-1]), float(rows["value"].iloc[-1]), colour[pid])
+            for pid, rows in series.groupby("patient_id", sort=True)
+        ]
         _end_labels(fig, ends, y_span or 1.0)
     return fig

@@ -21,22 +21,39 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.
     for category, colour in COLOURS.items():
         part = ordered[ordered["category"] == category]
         fig.add_bar(
-            x=part["patient_id"].astype(str).tolist(), y=part["change"].tolist(), name=f"{category} ({len(part)})",
-            marker={"color": colour}, text=[f"{c:+.3f}<br>({p:+.1f} %)" for c, p in zip(part["change"], part["percent_change"])],
-            textposition="outside", textfont={"size": BASE_FONT_SIZE - 1}, cliponaxis=False,
-            hovertemplate="%{x}: %{y:+.3f} g/cm²<extra>" + category + "</extra>")
+            x=part["patient_id"].astype(str).tolist(),
+            y=part["change"].tolist(),
+            name=f"{category} ({len(part)})",
+            marker={"color": colour},
+            text=[f"{c:+.3f}<br>({p:+.1f} %)" for c, p in zip(part["change"], part["percent_change"])],
+            textposition="outside",
+            textfont={"size": BASE_FONT_SIZE - 1},
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:+.3f} g/cm²<extra>" + category + "</extra>",
+        )
     fig.add_hrect(y0=-lsc, y1=lsc, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
     for sign in (1, -1):
-        fig.add_hline(y=sign * lsc, line={"dash": "dash", "color": "#555555", "width": 1.2},
-                      annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}", annotation_position="right",
-                      annotation_font_size=BASE_FONT_SIZE - 2)
+        fig.add_hline(
+            y=sign * lsc,
+            line={"dash": "dash", "color": "#555555", "width": 1.2},
+            annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
+            annotation_position="right",
+            annotation_font_size=BASE_FONT_SIZE - 2,
+        )
     fig.add_hline(y=0, line={"color": "#222222", "width": 1})
     largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
-    apply_layout(fig, f"Spine BMD change, baseline → {month_label(followup_month)}, per patient, against the LSC",
-                 height=480)
-    fig.update_layout(barmode="relative", legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-                      margin={"r": 110, "t": 80})
-    fig.update_xaxes(title="Patient (largest gain first)", categoryorder="array",
-                     categoryarray=ordered["patient_id"].astype(str).tolist())
+    apply_layout(
+        fig, f"Spine BMD change, baseline → {month_label(followup_month)}, per patient, against the LSC", height=480
+    )
+    fig.update_layout(
+        barmode="relative",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        margin={"r": 110, "t": 80},
+    )
+    fig.update_xaxes(
+        title="Patient (largest gain first)",
+        categoryorder="array",
+        categoryarray=ordered["patient_id"].astype(str).tolist(),
+    )
     fig.update_yaxes(title="Change in spine BMD (g/cm²)", range=[-1.5 * largest, 1.6 * largest], zeroline=False)
     return fig

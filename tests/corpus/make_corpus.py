@@ -62,7 +62,6 @@ class Case:
 # --- small builders ------------------------------------------------------------------------------
 
 
-
 def csv(rows: list[list], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
     text = io.StringIO()
     _csv.writer(text, delimiter=delimiter).writerows(rows)
@@ -86,18 +85,38 @@ _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 def _package_parts(sheet_name: str) -> list[tuple[str, bytes]]:
     head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     return [
-        ("[Content_Types].xml", (head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-          'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-          'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>').encode()),
-        ("_rels/.rels", (head + f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_R}/officeDocument" '
-          'Target="xl/workbook.xml"/></Relationships>').encode()),
-        ("xl/workbook.xml", (head + f'<workbook {_NS} xmlns:r="{_R}"><sheets><sheet name="{sheet_name}" sheetId="1" '
-          'r:id="rId1"/></sheets></workbook>').encode()),
-        ("xl/_rels/workbook.xml.rels", (head + f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
-          f'Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>').encode()),
+        (
+            "[Content_Types].xml",
+            (
+                head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+            ).encode(),
+        ),
+        (
+            "_rels/.rels",
+            (
+                head + f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_R}/officeDocument" '
+                'Target="xl/workbook.xml"/></Relationships>'
+            ).encode(),
+        ),
+        (
+            "xl/workbook.xml",
+            (
+                head + f'<workbook {_NS} xmlns:r="{_R}"><sheets><sheet name="{sheet_name}" sheetId="1" '
+                'r:id="rId1"/></sheets></workbook>'
+            ).encode(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            (
+                head + f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+                f'Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+            ).encode(),
+        ),
     ]
 
 
@@ -142,8 +161,28 @@ def raw_zip(parts: list[tuple[str, bytes, int, int]]) -> bytes:
         out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(body), size, len(encoded), 0))
         out.write(encoded)
         out.write(body)
-        central.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(body), size,
-                                  len(encoded), 0, 0, 0, 0, 0, offset))
+        central.write(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc,
+                len(body),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+        )
         central.write(encoded)
     start, directory = out.tell(), central.getvalue()
     out.write(directory)
@@ -163,12 +202,16 @@ def _stored_parts(sheet_name: str, sheet_xml: bytes) -> list[tuple[str, bytes, i
 
 def million_rows() -> bytes:
     """1,000,000 visit rows (about 14 MB zipped), written as XML in 10,000-row chunks."""
+
     def chunks():
         yield _row(1, VISITS_HEADER)
         for start in range(2, 1_000_002, 10_000):
-            yield "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>P{r % 5}</t></is></c><c r="B{r}" '
-                          f'><v>{r}</v></c><c r="C{r}"><v>-2.5</v></c><c r="D{r}"><v>5</v></c></row>'
-                          for r in range(start, min(start + 10_000, 1_000_002)))
+            yield "".join(
+                f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>P{r % 5}</t></is></c><c r="B{r}" '
+                f'><v>{r}</v></c><c r="C{r}"><v>-2.5</v></c><c r="D{r}"><v>5</v></c></row>'
+                for r in range(start, min(start + 10_000, 1_000_002))
+            )
+
     return raw_xlsx("visits", chunks())
 
 
@@ -176,8 +219,9 @@ def far_apart_cells() -> bytes:
     """A 1 KB sheet with a table in A1:D3 and one stray cell in ZZ150000: its used area is 105 million
     cells, which calamine would allocate densely (one in XFD1048576 makes it abort the process)."""
     rows = visits(1)
-    return raw_xlsx("visits", [*(_row(i + 1, r) for i, r in enumerate(rows)),
-                               '<row r="150000"><c r="ZZ150000"><v>1</v></c></row>'])
+    return raw_xlsx(
+        "visits", [*(_row(i + 1, r) for i, r in enumerate(rows)), '<row r="150000"><c r="ZZ150000"><v>1</v></c></row>']
+    )
 
 
 def zip_bomb() -> bytes:
@@ -202,9 +246,11 @@ def zip_bomb() -> bytes:
 def lying_sizes() -> bytes:
     """A valid-looking .xlsx whose sheet declares 600 bytes but inflates to 40 MB: the declared size
     passes the zip-bomb check, so only inflating with a cap shows the lie."""
-    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>P{r}</t></is></c><c r="B{r}" t="inlineStr"><is>'
-                   f'<t>baseline</t></is></c><c r="C{r}"><v>-3.0</v></c><c r="D{r}"><v>7</v></c></row>'
-                   for r in range(2, 500_000))  # what _row writes, without its per-cell calls
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>P{r}</t></is></c><c r="B{r}" t="inlineStr"><is>'
+        f'<t>baseline</t></is></c><c r="C{r}"><v>-3.0</v></c><c r="D{r}"><v>7</v></c></row>'
+        for r in range(2, 500_000)
+    )  # what _row writes, without its per-cell calls
     sheet = _SHEET_HEAD + _row(1, VISITS_HEADER).encode() + rows.encode() + _SHEET_TAIL
     parts = _stored_parts("visits", sheet)
     name, body, _, _ = parts[-1]
@@ -214,13 +260,16 @@ def lying_sizes() -> bytes:
 
 def formulas_cached() -> bytes:
     """Formula cells saved with their results, as Excel writes them."""
-    return raw_xlsx("visits", [
-        _row(1, VISITS_HEADER),
-        '<row r="2"><c r="A2" t="inlineStr"><is><t>P1</t></is></c><c r="B2" t="inlineStr"><is><t>baseline</t></is>'
-        '</c><c r="C2"><f>-3.2+0.1</f><v>-3.1</v></c><c r="D2"><v>7</v></c></row>',
-        '<row r="3"><c r="A3" t="inlineStr"><is><t>P1</t></is></c><c r="B3" t="inlineStr"><is><t>month 6</t></is>'
-        '</c><c r="C3"><v>-2.8</v></c><c r="D3"><f>D2-3</f><v>4</v></c></row>',
-    ])
+    return raw_xlsx(
+        "visits",
+        [
+            _row(1, VISITS_HEADER),
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>P1</t></is></c><c r="B2" t="inlineStr"><is><t>baseline</t></is>'
+            '</c><c r="C2"><f>-3.2+0.1</f><v>-3.1</v></c><c r="D2"><v>7</v></c></row>',
+            '<row r="3"><c r="A3" t="inlineStr"><is><t>P1</t></is></c><c r="B3" t="inlineStr"><is><t>month 6</t></is>'
+            '</c><c r="C3"><v>-2.8</v></c><c r="D3"><f>D2-3</f><v>4</v></c></row>',
+        ],
+    )
 
 
 def encrypted() -> bytes:
@@ -252,10 +301,12 @@ def too_many_columns() -> bytes:
 
 # --- checks on the loaded study ----------------------------------------------------------------
 
+
 def _visits_equal(**expected):
     def check(study):
         for column, values in expected.items():
             assert list(study.visits[column]) == values, (column, list(study.visits[column]))
+
     return check
 
 
@@ -275,98 +326,259 @@ _NO_VISITS = E("error", None, None, None, "no visits table found")
 
 
 def cases() -> list[Case]:
-    ident: list[list[Any]] = [["Patient ID", "Name", "Medical record number", "Date of birth", "Phone", "NIK", "National ID",
-              "visit", "vas"], ["P1", "Siti", "RM-001", "1960-01-01", "0812", "3171", "3171", "baseline", 7]]
-    injection: list[list[Any]] = [list(VISITS_HEADER), ['=HYPERLINK("http://evil.example","P1")', "baseline", -3.0, 7],
-                 ["+cmd|' /C calc'!A0", "baseline", -3.0, 7], ["@SUM(1+1)", "baseline", -2.9, 6]]
+    ident: list[list[Any]] = [
+        ["Patient ID", "Name", "Medical record number", "Date of birth", "Phone", "NIK", "National ID", "visit", "vas"],
+        ["P1", "Siti", "RM-001", "1960-01-01", "0812", "3171", "3171", "baseline", 7],
+    ]
+    injection: list[list[Any]] = [
+        list(VISITS_HEADER),
+        ['=HYPERLINK("http://evil.example","P1")', "baseline", -3.0, 7],
+        ["+cmd|' /C calc'!A0", "baseline", -3.0, 7],
+        ["@SUM(1+1)", "baseline", -2.9, 6],
+    ]
     return [
-        Case("not_a_spreadsheet.xlsx", lambda: b"%PDF-1.4\n% a PDF renamed to .xlsx\n" + bytes(range(256)), 2,
-             (E("error", None, None, None, "not an Excel workbook"),), check=_no_data),
+        Case(
+            "not_a_spreadsheet.xlsx",
+            lambda: b"%PDF-1.4\n% a PDF renamed to .xlsx\n" + bytes(range(256)),
+            2,
+            (E("error", None, None, None, "not an Excel workbook"),),
+            check=_no_data,
+        ),
         Case("empty_file.xlsx", lambda: b"", 2, (E("error", None, None, None, "empty (0 bytes)"),), check=_no_data),
-        Case("empty_workbook.xlsx", lambda: xlsx({"Sheet1": []}), 2,
-             (E("error", None, None, None, "no sheet with data"),), check=_no_data),
-        Case("no_recognisable_sheet.xlsx", lambda: xlsx({"Sheet1": [["foo", "bar"], [1, 2]]}), 2,
-             (E("warning", "Sheet1", 1, None, "neither a screening nor a visits table"), _NO_VISITS)),
-        Case("missing_patient_id.xlsx", lambda: xlsx({"visits": [["visit", "vas"], ["baseline", 5]]}), 2,
-             (E("error", "visits", 1, None, "required column missing: patient_id"),), exact=False),
-        Case("duplicate_columns.xlsx", lambda: xlsx({"visits": [["patient_id", "visit", "vas", "VAS (0-10)"],
-                                                                 ["P1", "baseline", 7, 3]]}), 2,
-             (E("error", "visits", 1, None, "2 columns could be the VAS pain: 'vas', 'VAS (0-10)'"),), exact=False,
-             check=_no_data, why="two columns for one field with different values: no guess (issue 11)"),
-        Case("header_below_title_rows.xlsx",
-             lambda: xlsx({"visits": [["Trial NCT04501354 follow-up export"], [], ["exported 2026-11-01"], *visits(1)]}),
-             0, (), check=_visits_equal(source_row=[5, 6], patient_id=["P1", "P1"])),
-        Case("merged_cells.xlsx", lambda: xlsx({"visits": [VISITS_HEADER, ["P1", "baseline", -3.0, 7],
-                                                           [None, "month 6", -2.8, 5]]}, merge={"visits": ["A2:A3"]}),
-             0, (E("warning", "visits", 2, None, "merged cells A2:A3"),),
-             check=_visits_equal(patient_id=["P1", "P1"])),
-        Case("date_in_number_column.xlsx", lambda: xlsx({"visits": with_cell(visits(2), 3, "vas", dt.datetime(2026, 1, 5))}),
-             2, (E("error", "visits", 3, "vas", "found a date"),)),
-        Case("comma_decimals.xlsx", lambda: xlsx({"visits": [VISITS_HEADER, ["P1", "baseline", "-3,1", "7"],
-                                                             ["P1", "month 6", "-2,75", "4,5"]]}),
-             0, (), check=_visits_equal(bmd_tscore=[-3.1, -2.75], vas=[7.0, 4.5])),
-        Case("text_in_numeric_column.xlsx", lambda: xlsx({"visits": with_cell(visits(2), 5, "vas", "seven")}), 2,
-             (E("error", "visits", 5, "vas", "expected a number"),)),
-        Case("vas_11.xlsx", lambda: xlsx({"visits": with_cell(visits(3), 7, "vas", 11)}), 2,
-             (E("error", "visits", 7, "vas", "0 to 10"),)),
-        Case("vas_minus_1.xlsx", lambda: xlsx({"visits": with_cell(visits(3), 4, "vas", -1)}), 2,
-             (E("error", "visits", 4, "vas", "0 to 10"),)),
-        Case("tscore_abc.xlsx", lambda: xlsx({"visits": with_cell(visits(2), 2, "bmd_tscore", "abc")}), 2,
-             (E("error", "visits", 2, "bmd_tscore", "expected a number"),)),
-        Case("tscore_minus_12.xlsx", lambda: xlsx({"visits": with_cell(visits(2), 3, "bmd_tscore", -12)}), 2,
-             (E("error", "visits", 3, "bmd_tscore", "-7 to 5"),)),
-        Case("duplicate_patient_ids.xlsx",
-             lambda: xlsx({"screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("P1")],
-                           "visits": visits(2)}), 2,
-             (E("error", "screening", 4, "patient_id", "already appears in row 2"),)),
-        Case("visits_of_unknown_patient.xlsx",
-             lambda: xlsx({"screening": [SCREENING_HEADER, screening_row("P1")], "visits": visits(2)}), 0,
-             (E("warning", "visits", 4, "patient_id", "not in the screening table"),)),
-        Case("million_rows.xlsx", million_rows, 2,
-             (E("error", "visits", None, None, "more than the 200,000 rows"),), check=_no_data),
-        Case("far_apart_cells.xlsx", far_apart_cells, 2,
-             (E("error", "visits", None, None, "used area is 150,000 rows x 702 columns"),), check=_no_data),
-        Case("too_many_columns.xlsx", too_many_columns, 2,
-             (E("error", "visits", None, None, "more than 300 columns"),), check=_no_data),
-        Case("zip_bomb.xlsx", zip_bomb, 2, (E("error", None, None, None, "would unpack to 3,072 MiB"),),
-             check=_no_data),
-        Case("lying_sizes.xlsx", lying_sizes, 2,
-             (E("error", None, None, None, "inflates to more than its declared size"),), check=_no_data),
-        Case("formulas_without_cached_values.xlsx",
-             lambda: xlsx({"visits": [VISITS_HEADER, ["P1", "baseline", "=-3.2+0.1", 7], ["P1", "month 6", -2.8, "=D2-3"]]}),
-             0, (E("warning", "visits", 2, None, "2 formula cell(s) have no saved result and were read as empty: C2, D3"),),
-             check=_formulas_read_as_empty),
-        Case("formulas_with_cached_values.xlsx", formulas_cached, 0, (),
-             check=_visits_equal(bmd_tscore=[-3.1, -2.8], vas=[7.0, 4.0])),
+        Case(
+            "empty_workbook.xlsx",
+            lambda: xlsx({"Sheet1": []}),
+            2,
+            (E("error", None, None, None, "no sheet with data"),),
+            check=_no_data,
+        ),
+        Case(
+            "no_recognisable_sheet.xlsx",
+            lambda: xlsx({"Sheet1": [["foo", "bar"], [1, 2]]}),
+            2,
+            (E("warning", "Sheet1", 1, None, "neither a screening nor a visits table"), _NO_VISITS),
+        ),
+        Case(
+            "missing_patient_id.xlsx",
+            lambda: xlsx({"visits": [["visit", "vas"], ["baseline", 5]]}),
+            2,
+            (E("error", "visits", 1, None, "required column missing: patient_id"),),
+            exact=False,
+        ),
+        Case(
+            "duplicate_columns.xlsx",
+            lambda: xlsx({"visits": [["patient_id", "visit", "vas", "VAS (0-10)"], ["P1", "baseline", 7, 3]]}),
+            2,
+            (E("error", "visits", 1, None, "2 columns could be the VAS pain: 'vas', 'VAS (0-10)'"),),
+            exact=False,
+            check=_no_data,
+            why="two columns for one field with different values: no guess (issue 11)",
+        ),
+        Case(
+            "header_below_title_rows.xlsx",
+            lambda: xlsx({"visits": [["Trial NCT04501354 follow-up export"], [], ["exported 2026-11-01"], *visits(1)]}),
+            0,
+            (),
+            check=_visits_equal(source_row=[5, 6], patient_id=["P1", "P1"]),
+        ),
+        Case(
+            "merged_cells.xlsx",
+            lambda: xlsx(
+                {"visits": [VISITS_HEADER, ["P1", "baseline", -3.0, 7], [None, "month 6", -2.8, 5]]},
+                merge={"visits": ["A2:A3"]},
+            ),
+            0,
+            (E("warning", "visits", 2, None, "merged cells A2:A3"),),
+            check=_visits_equal(patient_id=["P1", "P1"]),
+        ),
+        Case(
+            "date_in_number_column.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(2), 3, "vas", dt.datetime(2026, 1, 5))}),
+            2,
+            (E("error", "visits", 3, "vas", "found a date"),),
+        ),
+        Case(
+            "comma_decimals.xlsx",
+            lambda: xlsx(
+                {"visits": [VISITS_HEADER, ["P1", "baseline", "-3,1", "7"], ["P1", "month 6", "-2,75", "4,5"]]}
+            ),
+            0,
+            (),
+            check=_visits_equal(bmd_tscore=[-3.1, -2.75], vas=[7.0, 4.5]),
+        ),
+        Case(
+            "text_in_numeric_column.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(2), 5, "vas", "seven")}),
+            2,
+            (E("error", "visits", 5, "vas", "expected a number"),),
+        ),
+        Case(
+            "vas_11.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(3), 7, "vas", 11)}),
+            2,
+            (E("error", "visits", 7, "vas", "0 to 10"),),
+        ),
+        Case(
+            "vas_minus_1.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(3), 4, "vas", -1)}),
+            2,
+            (E("error", "visits", 4, "vas", "0 to 10"),),
+        ),
+        Case(
+            "tscore_abc.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(2), 2, "bmd_tscore", "abc")}),
+            2,
+            (E("error", "visits", 2, "bmd_tscore", "expected a number"),),
+        ),
+        Case(
+            "tscore_minus_12.xlsx",
+            lambda: xlsx({"visits": with_cell(visits(2), 3, "bmd_tscore", -12)}),
+            2,
+            (E("error", "visits", 3, "bmd_tscore", "-7 to 5"),),
+        ),
+        Case(
+            "duplicate_patient_ids.xlsx",
+            lambda: xlsx(
+                {
+                    "screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("P1")],
+                    "visits": visits(2),
+                }
+            ),
+            2,
+            (E("error", "screening", 4, "patient_id", "already appears in row 2"),),
+        ),
+        Case(
+            "visits_of_unknown_patient.xlsx",
+            lambda: xlsx({"screening": [SCREENING_HEADER, screening_row("P1")], "visits": visits(2)}),
+            0,
+            (E("warning", "visits", 4, "patient_id", "not in the screening table"),),
+        ),
+        Case(
+            "million_rows.xlsx",
+            million_rows,
+            2,
+            (E("error", "visits", None, None, "more than the 200,000 rows"),),
+            check=_no_data,
+        ),
+        Case(
+            "far_apart_cells.xlsx",
+            far_apart_cells,
+            2,
+            (E("error", "visits", None, None, "used area is 150,000 rows x 702 columns"),),
+            check=_no_data,
+        ),
+        Case(
+            "too_many_columns.xlsx",
+            too_many_columns,
+            2,
+            (E("error", "visits", None, None, "more than 300 columns"),),
+            check=_no_data,
+        ),
+        Case(
+            "zip_bomb.xlsx", zip_bomb, 2, (E("error", None, None, None, "would unpack to 3,072 MiB"),), check=_no_data
+        ),
+        Case(
+            "lying_sizes.xlsx",
+            lying_sizes,
+            2,
+            (E("error", None, None, None, "inflates to more than its declared size"),),
+            check=_no_data,
+        ),
+        Case(
+            "formulas_without_cached_values.xlsx",
+            lambda: xlsx(
+                {"visits": [VISITS_HEADER, ["P1", "baseline", "=-3.2+0.1", 7], ["P1", "month 6", -2.8, "=D2-3"]]}
+            ),
+            0,
+            (E("warning", "visits", 2, None, "2 formula cell(s) have no saved result and were read as empty: C2, D3"),),
+            check=_formulas_read_as_empty,
+        ),
+        Case(
+            "formulas_with_cached_values.xlsx",
+            formulas_cached,
+            0,
+            (),
+            check=_visits_equal(bmd_tscore=[-3.1, -2.8], vas=[7.0, 4.0]),
+        ),
         Case("encrypted.xlsx", encrypted, 2, (E("error", None, None, None, "password-protected"),), check=_no_data),
-        Case("legacy.xls", legacy_xls, 2, (E("error", "visits", 4, "vas", "0 to 10"),),  # the VAS only is left out
-             check=_visits_equal(patient_id=["P1", "P1", "P2", "P2"], bmd_tscore=[-3.0, -2.8, -3.0, -2.8])),
-        Case("latin1.csv", lambda: csv([VISITS_HEADER + ["catatan"], ["PÉ-1", "baseline", "-3.0", "7", "nyeri à gauche"],
-                                        ["PÉ-1", "month 6", "-2.8", "5", "été"]], encoding="latin-1"), 0,
-             (E("warning", None, 1, None, "1 column(s) not recognised"),),
-             check=_visits_equal(patient_id=["PÉ-1", "PÉ-1"])),
-        Case("utf8_bom.csv", lambda: b"\xef\xbb\xbf" + csv(visits(1)), 0, (),
-             check=_visits_equal(patient_id=["P1", "P1"], source_row=[2, 3])),
-        Case("semicolon_comma_decimals.csv",
-             lambda: csv([VISITS_HEADER, ["P1", "baseline", "-3,1", "7"], ["P1", "month 6", "-2,75", "4,5"]], ";"), 0, (),
-             check=_visits_equal(bmd_tscore=[-3.1, -2.75], vas=[7.0, 4.5])),
-        Case("formula_injection_ids.csv", lambda: csv(injection), 0,
-             (E("warning", None, 2, "patient_id", "looks like a spreadsheet formula"),
-              E("warning", None, 3, "patient_id", "looks like a spreadsheet formula"),
-              E("warning", None, 4, "patient_id", "looks like a spreadsheet formula")),
-             check=_visits_equal(patient_id=[r[0] for r in injection[1:]])),
-        Case("formula_injection_ids.xlsx", lambda: raw_xlsx("visits", [_row(i + 1, r) for i, r in enumerate(injection)]), 0,
-             (E("warning", "visits", 2, "patient_id", "looks like a spreadsheet formula"),
-              E("warning", "visits", 3, "patient_id", "looks like a spreadsheet formula"),
-              E("warning", "visits", 4, "patient_id", "looks like a spreadsheet formula")),
-             check=_visits_equal(patient_id=[r[0] for r in injection[1:]])),
-        Case("identifier_columns.xlsx", lambda: xlsx({"visits": ident}), 0,
-             tuple(E("warning", "visits", 1, c, "looks like a direct identifier") for c in ident[0][1:7]),
-             exact=False),
-        Case("too_large.csv", lambda: b"patient_id,visit,vas\n" + b"P1,baseline,5\n" * 2_000_000, 2,
-             (E("error", None, None, None, "more than the 25 MiB MedPath accepts"),), check=_no_data),
-        Case("damaged_zip.xlsx", lambda: xlsx({"visits": visits(1)})[:700], 2,
-             (E("error", None, None, None, "zip structure is damaged"),), check=_no_data),
+        Case(
+            "legacy.xls",
+            legacy_xls,
+            2,
+            (E("error", "visits", 4, "vas", "0 to 10"),),  # the VAS only is left out
+            check=_visits_equal(patient_id=["P1", "P1", "P2", "P2"], bmd_tscore=[-3.0, -2.8, -3.0, -2.8]),
+        ),
+        Case(
+            "latin1.csv",
+            lambda: csv(
+                [
+                    VISITS_HEADER + ["catatan"],
+                    ["PÉ-1", "baseline", "-3.0", "7", "nyeri à gauche"],
+                    ["PÉ-1", "month 6", "-2.8", "5", "été"],
+                ],
+                encoding="latin-1",
+            ),
+            0,
+            (E("warning", None, 1, None, "1 column(s) not recognised"),),
+            check=_visits_equal(patient_id=["PÉ-1", "PÉ-1"]),
+        ),
+        Case(
+            "utf8_bom.csv",
+            lambda: b"\xef\xbb\xbf" + csv(visits(1)),
+            0,
+            (),
+            check=_visits_equal(patient_id=["P1", "P1"], source_row=[2, 3]),
+        ),
+        Case(
+            "semicolon_comma_decimals.csv",
+            lambda: csv([VISITS_HEADER, ["P1", "baseline", "-3,1", "7"], ["P1", "month 6", "-2,75", "4,5"]], ";"),
+            0,
+            (),
+            check=_visits_equal(bmd_tscore=[-3.1, -2.75], vas=[7.0, 4.5]),
+        ),
+        Case(
+            "formula_injection_ids.csv",
+            lambda: csv(injection),
+            0,
+            (
+                E("warning", None, 2, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", None, 3, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", None, 4, "patient_id", "looks like a spreadsheet formula"),
+            ),
+            check=_visits_equal(patient_id=[r[0] for r in injection[1:]]),
+        ),
+        Case(
+            "formula_injection_ids.xlsx",
+            lambda: raw_xlsx("visits", [_row(i + 1, r) for i, r in enumerate(injection)]),
+            0,
+            (
+                E("warning", "visits", 2, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", "visits", 3, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", "visits", 4, "patient_id", "looks like a spreadsheet formula"),
+            ),
+            check=_visits_equal(patient_id=[r[0] for r in injection[1:]]),
+        ),
+        Case(
+            "identifier_columns.xlsx",
+            lambda: xlsx({"visits": ident}),
+            0,
+            tuple(E("warning", "visits", 1, c, "looks like a direct identifier") for c in ident[0][1:7]),
+            exact=False,
+        ),
+        Case(
+            "too_large.csv",
+            lambda: b"patient_id,visit,vas\n" + b"P1,baseline,5\n" * 2_000_000,
+            2,
+            (E("error", None, None, None, "more than the 25 MiB MedPath accepts"),),
+            check=_no_data,
+        ),
+        Case(
+            "damaged_zip.xlsx",
+            lambda: xlsx({"visits": visits(1)})[:700],
+            2,
+            (E("error", None, None, None, "zip structure is damaged"),),
+            check=_no_data,
+        ),
     ]
 
 

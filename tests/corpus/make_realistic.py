@@ -32,15 +32,30 @@ HERE = Path(__file__).resolve().parent
 
 IDS = ["MSC-01", "MSC-02", "MSC-03", "MSC-04", "MSC-05"]
 #: spine (L1-L4) T-score and VAS at baseline, month 3 and month 6, as the DXA report and the CRF say
-TSCORE = {"MSC-01": (-3.1, -3.0, -2.8), "MSC-02": (-2.7, -2.7, -2.6), "MSC-03": (-3.4, -3.2, -3.0),
-          "MSC-04": (-2.9, -2.9, -2.9), "MSC-05": (-3.6, -3.4, -3.2)}
+TSCORE = {
+    "MSC-01": (-3.1, -3.0, -2.8),
+    "MSC-02": (-2.7, -2.7, -2.6),
+    "MSC-03": (-3.4, -3.2, -3.0),
+    "MSC-04": (-2.9, -2.9, -2.9),
+    "MSC-05": (-3.6, -3.4, -3.2),
+}
 VAS = {"MSC-01": (7, 5, 4), "MSC-02": (6, 4, 3), "MSC-03": (8, 6, 5), "MSC-04": (5, 5, 5), "MSC-05": (7, 4, 2)}
 #: the single-vertebra L1 T-scores of the DXA report: read as "the" T-score they would move MSC-01,
 #: MSC-02 and MSC-03 out of osteoporosis (> -2.5) at baseline
-L1_TSCORE = {"MSC-01": (-2.2, -2.1), "MSC-02": (-2.0, -1.9), "MSC-03": (-2.4, -2.2), "MSC-04": (-2.8, -2.8),
-             "MSC-05": (-3.0, -2.9)}
-BMD = {"MSC-01": (0.712, 0.731), "MSC-02": (0.760, 0.768), "MSC-03": (0.680, 0.702), "MSC-04": (0.735, 0.735),
-       "MSC-05": (0.650, 0.671)}
+L1_TSCORE = {
+    "MSC-01": (-2.2, -2.1),
+    "MSC-02": (-2.0, -1.9),
+    "MSC-03": (-2.4, -2.2),
+    "MSC-04": (-2.8, -2.8),
+    "MSC-05": (-3.0, -2.9),
+}
+BMD = {
+    "MSC-01": (0.712, 0.731),
+    "MSC-02": (0.760, 0.768),
+    "MSC-03": (0.680, 0.702),
+    "MSC-04": (0.735, 0.735),
+    "MSC-05": (0.650, 0.671),
+}
 
 #: (screening no, subject id or None, sex, age, screening T-score, reason not enrolled or None)
 CANDIDATES = [
@@ -56,11 +71,25 @@ CANDIDATES = [
     ("SKR-010", None, "P", 66, -3.2, "consent"),
 ]
 
-_HISTORY_ID = ["Riwayat autoimun", "Penyakit terkait osteoporosis", "Obat osteoporosis", "Imunosupresan",
-               "Antikoagulan", "Kortikosteroid", "Kelumpuhan pasca operasi"]
+_HISTORY_ID = [
+    "Riwayat autoimun",
+    "Penyakit terkait osteoporosis",
+    "Obat osteoporosis",
+    "Imunosupresan",
+    "Antikoagulan",
+    "Kortikosteroid",
+    "Kelumpuhan pasca operasi",
+]
 _TESTS_ID = ["HBsAg", "Anti HIV", "CMV IgM", "Rubella IgM", "Toksoplasma IgM"]
-SCREENING_HEADER_ID = ["Jenis kelamin", "Umur", "T-score skrining", *_HISTORY_ID, *_TESTS_ID, "Informed consent",
-                       "Terdaftar"]
+SCREENING_HEADER_ID = [
+    "Jenis kelamin",
+    "Umur",
+    "T-score skrining",
+    *_HISTORY_ID,
+    *_TESTS_ID,
+    "Informed consent",
+    "Terdaftar",
+]
 
 
 def screening_cells(candidate, *, negative="Negatif", no="Tidak") -> list[object]:
@@ -73,6 +102,7 @@ def screening_cells(candidate, *, negative="Negatif", no="Tidak") -> list[object
 
 
 # --- writing files -----------------------------------------------------------------------------------
+
 
 def xlsx(build: Callable[[Workbook], None]) -> bytes:
     workbook = Workbook()
@@ -96,8 +126,9 @@ def csv(rows: Sequence[Sequence[object]], delimiter: str = ",") -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def long_rows(header=("Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"), labels=("Baseline", "Bulan 6"),
-              months=(0, 2)) -> list[list[Any]]:
+def long_rows(
+    header=("Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"), labels=("Baseline", "Bulan 6"), months=(0, 2)
+) -> list[list[Any]]:
     rows: list[list[Any]] = [list(header)]
     for pid in IDS:
         for label, k in zip(labels, months):
@@ -106,6 +137,7 @@ def long_rows(header=("Kode Pasien", "Kunjungan", "T-score L1-L4", "VAS"), label
 
 
 # --- the cases ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Realistic:
@@ -140,15 +172,25 @@ N5 = {"bmd_tscore": 5, "vas": 5}
 def summary_sheet() -> bytes:
     """A wide sheet with Indonesian headers, then Rata-rata / SD / n rows, a note and a signature block."""
     header = ["No", "Kode Pasien", "T-score awal", "T-score bulan 6", "VAS awal", "VAS bulan 6"]
-    rows: list[Sequence[object]] = [header] + [[i + 1, pid, TSCORE[pid][0], TSCORE[pid][2], VAS[pid][0], VAS[pid][2]]
-                       for i, pid in enumerate(IDS)]
+    rows: list[Sequence[object]] = [header] + [
+        [i + 1, pid, TSCORE[pid][0], TSCORE[pid][2], VAS[pid][0], VAS[pid][2]] for i, pid in enumerate(IDS)
+    ]
     mean = ["Rata-rata", None, -3.14, -2.9, 6.6, 3.8]
-    rows += [[], mean, ["SD", None, 0.35, 0.22, 1.14, 1.3], ["n", None, 5, 5, 5, 5],
-             ["Catatan: MSC-04 nyeri punggung bawah sejak bulan 3"], [],
-             [None, "Mengetahui,"], [None, "Peneliti utama"], [None, "dr. Andi Pratama, SpOT(K)"]]
+    rows += [
+        [],
+        mean,
+        ["SD", None, 0.35, 0.22, 1.14, 1.3],
+        ["n", None, 5, 5, 5, 5],
+        ["Catatan: MSC-04 nyeri punggung bawah sejak bulan 3"],
+        [],
+        [None, "Mengetahui,"],
+        [None, "Peneliti utama"],
+        [None, "dr. Andi Pratama, SpOT(K)"],
+    ]
 
     def build(wb):
         sheet(wb, "Ringkasan", [["Rekap hasil penelitian NCT04501354"], [], *rows])
+
     return xlsx(build)
 
 
@@ -185,6 +227,7 @@ def dxa_report(with_total: bool = True) -> bytes:
         ws.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
         for k in range(len(regions)):
             ws.merge_cells(start_row=2, start_column=3 + 3 * k, end_row=2, end_column=5 + 3 * k)
+
     return xlsx(build)
 
 
@@ -199,6 +242,7 @@ def visits_as_header_groups() -> bytes:
         ws.merge_cells("A1:A2")
         for first in ("B1:C1", "D1:E1", "F1:G1"):
             ws.merge_cells(first)
+
     return xlsx(build)
 
 
@@ -228,6 +272,7 @@ def hidden_superseded_sheet() -> bytes:
         ws = sheet(wb, "visits lama", old)
         ws.sheet_state = "hidden"
         sheet(wb, "visits", long_rows())
+
     return xlsx(build)
 
 
@@ -241,6 +286,7 @@ def hidden_test_row() -> bytes:
         ws.column_dimensions["E"].hidden = True
         ws["E1"] = "Catatan petugas"
         ws["E2"] = "diinput ulang"
+
     return xlsx(build)
 
 
@@ -251,22 +297,33 @@ def struck_row() -> bytes:
         ws = sheet(wb, "visits", rows)
         for cell in ws[5]:
             cell.font = Font(strike=True)
+
     return xlsx(build)
 
 
 def one_sheet_per_visit() -> bytes:
     def build(wb):
         for title, k in (("Awal", 0), ("Bulan ke-3", 1), ("6 bulan", 2)):
-            sheet(wb, title, [["Kode Pasien", "T-score", "VAS"],
-                              *([pid, TSCORE[pid][k], VAS[pid][k]] for pid in IDS)])
+            sheet(wb, title, [["Kode Pasien", "T-score", "VAS"], *([pid, TSCORE[pid][k], VAS[pid][k]] for pid in IDS)])
+
     return xlsx(build)
 
 
 #: each patient's baseline date; month 3 and month 6 follow after the days given
-_BASE_DATES = {"MSC-01": dt.date(2025, 1, 14), "MSC-02": dt.date(2025, 2, 3), "MSC-03": dt.date(2025, 2, 20),
-               "MSC-04": dt.date(2025, 3, 11), "MSC-05": dt.date(2025, 4, 2)}
-_DAYS = {"MSC-01": (0, 91, 182), "MSC-02": (0, 88, 179), "MSC-03": (0, 95, 186), "MSC-04": (0, 90, 176),
-         "MSC-05": (0, 92, 184)}
+_BASE_DATES = {
+    "MSC-01": dt.date(2025, 1, 14),
+    "MSC-02": dt.date(2025, 2, 3),
+    "MSC-03": dt.date(2025, 2, 20),
+    "MSC-04": dt.date(2025, 3, 11),
+    "MSC-05": dt.date(2025, 4, 2),
+}
+_DAYS = {
+    "MSC-01": (0, 91, 182),
+    "MSC-02": (0, 88, 179),
+    "MSC-03": (0, 95, 186),
+    "MSC-04": (0, 90, 176),
+    "MSC-05": (0, 92, 184),
+}
 
 
 def visit_dates() -> bytes:
@@ -275,81 +332,197 @@ def visit_dates() -> bytes:
         for k in range(3):
             date = _BASE_DATES[pid] + dt.timedelta(days=_DAYS[pid][k])
             shown = date if i % 2 == 0 else date.strftime("%d/%m/%Y")  # real dates and DD/MM/YYYY text
-            rows.append([pid, dt.datetime.combine(shown, dt.time()) if isinstance(shown, dt.date) else shown,
-                         TSCORE[pid][k], VAS[pid][k]])
+            rows.append(
+                [
+                    pid,
+                    dt.datetime.combine(shown, dt.time()) if isinstance(shown, dt.date) else shown,
+                    TSCORE[pid][k],
+                    VAS[pid][k],
+                ]
+            )
     return xlsx(lambda wb: sheet(wb, "Kunjungan", rows))
 
 
 def wide_screening_and_visits() -> bytes:
-    header = ["Kode Pasien", *SCREENING_HEADER_ID, "T-score awal", "T-score bulan 6", "VAS awal",
-              "VAS bulan 6"]
+    header = ["Kode Pasien", *SCREENING_HEADER_ID, "T-score awal", "T-score bulan 6", "VAS awal", "VAS bulan 6"]
     rows: list[Sequence[object]] = [header]
     for candidate in CANDIDATES:
         subject = candidate[1]
-        outcomes = ([TSCORE[subject][0], TSCORE[subject][2], VAS[subject][0], VAS[subject][2]] if subject
-                    else [None] * 4)
+        outcomes = [TSCORE[subject][0], TSCORE[subject][2], VAS[subject][0], VAS[subject][2]] if subject else [None] * 4
         rows.append([subject or candidate[0], *screening_cells(candidate), *outcomes])
     return xlsx(lambda wb: sheet(wb, "Data", rows))
 
 
 def screening_log_by_number() -> bytes:
     def build(wb):
-        sheet(wb, "Skrining", [["No. Skrining", "ID Subjek", *SCREENING_HEADER_ID],
-                               *([c[0], c[1], *screening_cells(c)] for c in CANDIDATES)])
+        sheet(
+            wb,
+            "Skrining",
+            [
+                ["No. Skrining", "ID Subjek", *SCREENING_HEADER_ID],
+                *([c[0], c[1], *screening_cells(c)] for c in CANDIDATES),
+            ],
+        )
         sheet(wb, "Kunjungan", long_rows(header=("ID Subjek", "Kunjungan", "T-score", "VAS")))
+
     return xlsx(build)
 
 
-_CHECKBOX_CODES = ["autoimmune", "osteoporosis_related_disease", "osteoporosis_drugs", "immunosuppressant",
-                   "anticoagulant", "corticosteroid", "paralysis"]
-_REDCAP_FIELDS = ["jenis_kelamin", "umur", "bmd_tscore", *(f"riwayat___{c}" for c in _CHECKBOX_CODES),
-                  "riwayat___99", "hbsag", "hiv", "cmv", "rubella", "toxoplasma", "consent", "enrolled", "vas",
-                  "ae_description"]
+_CHECKBOX_CODES = [
+    "autoimmune",
+    "osteoporosis_related_disease",
+    "osteoporosis_drugs",
+    "immunosuppressant",
+    "anticoagulant",
+    "corticosteroid",
+    "paralysis",
+]
+_REDCAP_FIELDS = [
+    "jenis_kelamin",
+    "umur",
+    "bmd_tscore",
+    *(f"riwayat___{c}" for c in _CHECKBOX_CODES),
+    "riwayat___99",
+    "hbsag",
+    "hiv",
+    "cmv",
+    "rubella",
+    "toxoplasma",
+    "consent",
+    "enrolled",
+    "vas",
+    "ae_description",
+]
 
 
 def redcap_raw() -> bytes:
-    head = ["record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
-            "redcap_data_access_group", *_REDCAP_FIELDS, "screening_complete", "outcomes_complete"]
+    head = [
+        "record_id",
+        "redcap_event_name",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "redcap_data_access_group",
+        *_REDCAP_FIELDS,
+        "screening_complete",
+        "outcomes_complete",
+    ]
     rows: list[Sequence[object]] = [head]
     for candidate in CANDIDATES:
         record = candidate[1] or candidate[0]
         _, subject, sex, age, tscore, reason = candidate
-        rows.append([record, "screening_arm_1", "", "", "rscm", sex, age, tscore,
-                     *(1 if reason == "steroid" and c == "corticosteroid" else 0 for c in _CHECKBOX_CODES), 0,
-                     1 if reason == "hbsag" else 0, 0, 0, 0, 0,
-                     0 if reason == "consent" else 1, 1 if subject else 0, "", "", 2, ""])
+        rows.append(
+            [
+                record,
+                "screening_arm_1",
+                "",
+                "",
+                "rscm",
+                sex,
+                age,
+                tscore,
+                *(1 if reason == "steroid" and c == "corticosteroid" else 0 for c in _CHECKBOX_CODES),
+                0,
+                1 if reason == "hbsag" else 0,
+                0,
+                0,
+                0,
+                0,
+                0 if reason == "consent" else 1,
+                1 if subject else 0,
+                "",
+                "",
+                2,
+                "",
+            ]
+        )
         if subject:
             for event, k in (("baseline_arm_1", 0), ("month_3_arm_1", 1), ("month_6_arm_1", 2)):
-                rows.append([record, event, "", "", "rscm", *[""] * 2, TSCORE[subject][k], *[""] * 15,
-                             VAS[subject][k], "", "", 2])
+                rows.append(
+                    [
+                        record,
+                        event,
+                        "",
+                        "",
+                        "rscm",
+                        *[""] * 2,
+                        TSCORE[subject][k],
+                        *[""] * 15,
+                        VAS[subject][k],
+                        "",
+                        "",
+                        2,
+                    ]
+                )
             if subject == "MSC-03":
-                rows.append([record, "month_3_arm_1", "adverse_events", 1, "rscm", *[""] * 19, "nyeri lokal", "",
-                             ""])
+                rows.append([record, "month_3_arm_1", "adverse_events", 1, "rscm", *[""] * 19, "nyeri lokal", "", ""])
     return csv(rows)
 
 
-_CHOICES = ["Autoimmune", "Secondary osteoporosis", "Osteoporosis drugs", "Immunosuppressant", "Anticoagulant",
-            "Corticosteroid", "Paralysis"]
+_CHOICES = [
+    "Autoimmune",
+    "Secondary osteoporosis",
+    "Osteoporosis drugs",
+    "Immunosuppressant",
+    "Anticoagulant",
+    "Corticosteroid",
+    "Paralysis",
+]
 
 
 def redcap_labels() -> bytes:
-    head = ["Record ID", "Event Name", "Repeat Instrument", "Repeat Instance", "Data Access Group", "Jenis kelamin",
-            "Umur", "T-score L1-L4", *(f"Riwayat (choice={c})" for c in _CHOICES), "Riwayat (choice=Lainnya)", "HBsAg",
-            "Anti HIV", "CMV IgM", "Rubella IgM", "Toxoplasma IgM", "Informed consent", "Enrolled", "VAS (0-10)",
-            "Complete?"]
+    head = [
+        "Record ID",
+        "Event Name",
+        "Repeat Instrument",
+        "Repeat Instance",
+        "Data Access Group",
+        "Jenis kelamin",
+        "Umur",
+        "T-score L1-L4",
+        *(f"Riwayat (choice={c})" for c in _CHOICES),
+        "Riwayat (choice=Lainnya)",
+        "HBsAg",
+        "Anti HIV",
+        "CMV IgM",
+        "Rubella IgM",
+        "Toxoplasma IgM",
+        "Informed consent",
+        "Enrolled",
+        "VAS (0-10)",
+        "Complete?",
+    ]
     rows: list[Sequence[object]] = [head]
     for candidate in CANDIDATES:
         _, subject, sex, age, tscore, reason = candidate
         record = subject or candidate[0]
-        rows.append([record, "Screening (Arm 1: Main)", "", "", "RSCM", "Perempuan" if sex == "P" else "Laki-laki",
-                     age, tscore, *("Checked" if reason == "steroid" and c == "Corticosteroid" else "Unchecked"
-                                    for c in _CHOICES), "Unchecked",
-                     "Positive" if reason == "hbsag" else "Negative", "Negative", "Negative", "Negative", "Negative",
-                     "Declined" if reason == "consent" else "Signed", "Yes" if subject else "No", "", "Complete"])
+        rows.append(
+            [
+                record,
+                "Screening (Arm 1: Main)",
+                "",
+                "",
+                "RSCM",
+                "Perempuan" if sex == "P" else "Laki-laki",
+                age,
+                tscore,
+                *("Checked" if reason == "steroid" and c == "Corticosteroid" else "Unchecked" for c in _CHOICES),
+                "Unchecked",
+                "Positive" if reason == "hbsag" else "Negative",
+                "Negative",
+                "Negative",
+                "Negative",
+                "Negative",
+                "Declined" if reason == "consent" else "Signed",
+                "Yes" if subject else "No",
+                "",
+                "Complete",
+            ]
+        )
         if subject:
             for event, k in (("Baseline (Arm 1: Main)", 0), ("Month 6 (Arm 1: Main)", 2)):
-                rows.append([record, event, "", "", "RSCM", "", "", TSCORE[subject][k], *[""] * 15,
-                             VAS[subject][k], "Complete"])
+                rows.append(
+                    [record, event, "", "", "RSCM", "", "", TSCORE[subject][k], *[""] * 15, VAS[subject][k], "Complete"]
+                )
     return csv(rows)
 
 
@@ -360,8 +533,8 @@ def legacy_xls() -> bytes:
     ws = book.add_sheet("Kunjungan")
     strike = xlwt.easyxf("font: struck_out on")
     rows = long_rows()
-    rows.insert(2, ["TEST", "Baseline", -1.0, 1])          # Excel row 3, hidden
-    rows.insert(5, ["MSC-02", "Bulan 6", -3.5, 9])        # Excel row 6, struck through (an old entry)
+    rows.insert(2, ["TEST", "Baseline", -1.0, 1])  # Excel row 3, hidden
+    rows.insert(5, ["MSC-02", "Bulan 6", -3.5, 9])  # Excel row 6, struck through (an old entry)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             ws.write(r, c, value, strike if r == 5 else xlwt.Style.default_style)
@@ -377,6 +550,7 @@ def two_sheets_same_table() -> bytes:
         copy = long_rows()
         copy[4][2] = -2.5
         sheet(wb, "visits (2)", copy)
+
     return xlsx(build)
 
 
@@ -414,6 +588,7 @@ def dash_and_non_reaktif() -> bytes:
             rows.append([candidate[1] or candidate[0], *screening_cells(candidate, negative="Non Reaktif", no="-")])
         sheet(wb, "Skrining", rows)
         sheet(wb, "Kunjungan", long_rows())
+
     return xlsx(build)
 
 
@@ -421,94 +596,297 @@ def cases() -> list[Realistic]:
     R = Realistic
     vas_without_01 = {pid: v for pid, v in STANDARD["vas"].items() if pid != "MSC-01"}
     return [
-        R("ringkasan_rata_rata.xlsx", lambda: [("ringkasan_rata_rata.xlsx", summary_sheet())], 0, N5, STANDARD, None, 5,
-          (("warning", "'Rata-rata' reads as a summary row"), ("warning", "'SD' reads as a summary row"),
-           ("warning", "'n' reads as a summary row"), ("warning", "reads as a note"),
-           ("warning", "a signature block starts here")),
-          what="a summary sheet with Rata-rata / SD / n rows, a note and a signature block"),
-        R("laporan_dxa.xlsx", lambda: [("laporan_dxa.xlsx", dxa_report())], 0, N5, STANDARD, None, 5,
-          (("warning", "read as: a two-row header"), ("warning", "the protocol's spine T-score is the L1-L4 total"),
-           ("warning", "'L1-L4 T-score'")),
-          what="a DXA report pasted into Excel (two-row header, merged region cells)"),
-        R("laporan_dxa_tanpa_total.xlsx", lambda: [("laporan_dxa_tanpa_total.xlsx", dxa_report(False))], 2,
-          {"bmd_tscore": 0, "vas": 5}, {"vas": STANDARD["vas"]}, None, 5,
-          (("error", "no column holds the spine BMD T-score of the L1-L4 total"),),
-          what="a DXA report without the L1-L4 total: no T-score is guessed"),
-        R("rekap_crf_kunjungan_bertingkat.xlsx",
-          lambda: [("rekap_crf_kunjungan_bertingkat.xlsx", visits_as_header_groups())], 0, N5, STANDARD, None, 5,
-          (("warning", "columns named 'T-score Awal', 'VAS Awal', 'T-score Bulan 3', 'VAS Bulan 3', 'T-score Bulan 6', "
-                       "'VAS Bulan 6'"),),
-          what="visits as merged group cells over the outcomes (two-row header, one row per patient)",
-          visits={("MSC-02", "month 3"): {"bmd_tscore": -2.7, "vas": 4.0}}),
-        R("t_score_koreksi.xlsx", lambda: [("t_score_koreksi.xlsx", koreksi_columns())], 0, N5, STANDARD, None, 5,
-          (("warning", "'T-score M6 (koreksi)' marked as a correction supersede(s) 'T-score M6'"),),
-          what="a wide sheet with 'T-score M6' and 'T-score M6 (koreksi)'"),
-        R("dua_kolom_vas.xlsx", lambda: [("dua_kolom_vas.xlsx", two_vas_columns())], 2, {"bmd_tscore": 5, "vas": 0},
-          {"bmd_tscore": STANDARD["bmd_tscore"]}, None, 5,
-          (("error", "2 columns could be the VAS pain: 'VAS', 'VAS (0-10)'"),),
-          what="two VAS columns with different values: an error, neither is read"),
-        R("sheet_lama_tersembunyi.xlsx", lambda: [("sheet_lama_tersembunyi.xlsx", hidden_superseded_sheet())], 0, N5,
-          STANDARD, None, 5, (("warning", "this sheet is hidden in Excel; it was left out"),),
-          absent=("a second", "appears twice"), what="a hidden, superseded sheet before the corrected one"),
-        R("baris_test_tersembunyi.xlsx", lambda: [("baris_test_tersembunyi.xlsx", hidden_test_row())], 0, N5,
-          STANDARD, None, 5,
-          (("warning", "this row is hidden in Excel; it was left out"), ("warning", "'coba' is a test/dummy entry"),
-           ("warning", "1 hidden column(s) left out: 'Catatan petugas'")),
-          what="a hidden TEST row, a visible 'coba' row and a hidden column"),
-        R("baris_dicoret.xlsx", lambda: [("baris_dicoret.xlsx", struck_row())], 0, N5, STANDARD, None, 5,
-          (("warning", "this row is struck through; it was left out"),), absent=("a second",),
-          what="a struck-through old entry above its correction"),
-        R("satu_sheet_per_kunjungan.xlsx", lambda: [("satu_sheet_per_kunjungan.xlsx", one_sheet_per_visit())], 0, N5,
-          STANDARD, None, 5,
-          (("warning", "read as: one sheet per visit, the visit from the sheet name: 'Awal' → baseline, "
-                       "'Bulan ke-3' → month 3, '6 bulan' → month 6"),),
-          absent=("combined",), what="one sheet per visit (Awal, Bulan ke-3, 6 bulan)",
-          visits={("MSC-05", "month 3"): {"bmd_tscore": -3.4, "vas": 4.0}}),
-        R("tanggal_kunjungan.xlsx", lambda: [("tanggal_kunjungan.xlsx", visit_dates())], 0, N5, STANDARD, None, 5,
-          (("warning", "read as: visit dates in 'Tanggal kunjungan'"),),
-          what="visit dates instead of labels (Excel dates and DD/MM/YYYY text)",
-          visits={("MSC-04", "month 6"): {"day": 176.0}, ("MSC-02", "month 3"): {"day": 88.0, "vas": 4.0}}),
-        R("skrining_dan_kunjungan_satu_sheet.xlsx",
-          lambda: [("skrining_dan_kunjungan_satu_sheet.xlsx", wide_screening_and_visits())], 0, N5, STANDARD, 10, 5,
-          (("warning", "read as: one sheet holding screening and visits"),),
-          what="one wide sheet with the screening columns and the visits"),
-        R("log_skrining_no_skrining.xlsx", lambda: [("log_skrining_no_skrining.xlsx", screening_log_by_number())], 0,
-          N5, STANDARD, 10, 5,
-          (("warning", "read as: a screening log keyed by screening number ('No. Skrining')"),),
-          absent=("not in the screening table",), what="a screening log keyed by screening number"),
-        R("redcap_raw.csv", lambda: [("redcap_raw.csv", redcap_raw())], 0, N5, STANDARD, 10, 5,
-          (("warning", "read as: a REDCap raw export"), ("warning", "the data access group is ignored"),
-           ("warning", "repeating instrument 'adverse_events'"), ("warning", "riwayat___99")),
-          what="a REDCap raw export with a screening event, checkboxes, a repeating instrument and a DAG",
-          visits={("MSC-03", "month 3"): {"bmd_tscore": -3.2, "vas": 6.0}}),
-        R("redcap_labels.csv", lambda: [("redcap_labels.csv", redcap_labels())], 0, N5, STANDARD, 10, 5,
-          (("warning", "read as: a REDCap labels export"),),
-          what="a REDCap labels export ('Record ID', 'Event Name', '(Arm 1: Main)')"),
-        R("lama.xls", lambda: [("lama.xls", legacy_xls())], 0, N5, STANDARD, None, 5,
-          (("warning", "this row is hidden in Excel"), ("warning", "this row is struck through")),
-          absent=("a second",), what="a legacy .xls with a hidden TEST row and a struck-through row"),
-        R("dua_file_sama", lambda: [("kunjungan_v1.xlsx", xlsx(lambda wb: sheet(wb, "visits", long_rows()))),
-                                    ("kunjungan_v2.xlsx", visits_v2())], 2,
-          {"bmd_tscore": 0, "vas": 0}, {}, None, 0,
-          (("error", "the visits table appears twice"),),
-          what="two files holding the same visits: an error asking which to keep"),
-        R("dua_sheet_sama.xlsx", lambda: [("dua_sheet_sama.xlsx", two_sheets_same_table())], 2,
-          {"bmd_tscore": 0, "vas": 0}, {}, None, 0,
-          (("error", "the visits table appears twice: 'dua_sheet_sama.xlsx' sheet 'visits' and "
-                     "'dua_sheet_sama.xlsx' sheet 'visits (2)'"),),
-          what="two sheets holding the same visits"),
-        R("satuan_dalam_sel.xlsx", lambda: [("satuan_dalam_sel.xlsx", units_in_cells())], 0, N5, STANDARD, None, 5,
-          (("warning", "'-3,1 SD' read as -3.1"), ("warning", "'7/10' read as 7")),
-          what="units in cells: '-3,1 SD', '7/10'"),
-        R("vas_salah_ketik_11.xlsx", lambda: [("vas_salah_ketik_11.xlsx", vas_typo())], 2,
-          {"bmd_tscore": 5, "vas": 4}, {"bmd_tscore": STANDARD["bmd_tscore"], "vas": vas_without_01}, None, 5,
-          (("error", "outside the possible range of VAS"),),
-          what="a VAS typo (11) costs only that value"),
-        R("vas_mm.xlsx", lambda: [("vas_mm.xlsx", vas_mm())], 0, N5, STANDARD, None, 5,
-          (("warning", "VAS pain read as millimetres"),), what="VAS recorded in millimetres (all values <= 100, some > 10): rescaled to 0-10"),
-        R("strip_dan_non_reaktif.xlsx", lambda: [("strip_dan_non_reaktif.xlsx", dash_and_non_reaktif())], 0, N5,
-          STANDARD, 10, None, (("warning", "'-' in 69 cells"), ("warning", "'Non Reaktif' in 49 cells")),
-          what="'-' in yes/no columns and 'Non Reaktif' in the tests: each a finding, never silently missing"),
+        R(
+            "ringkasan_rata_rata.xlsx",
+            lambda: [("ringkasan_rata_rata.xlsx", summary_sheet())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (
+                ("warning", "'Rata-rata' reads as a summary row"),
+                ("warning", "'SD' reads as a summary row"),
+                ("warning", "'n' reads as a summary row"),
+                ("warning", "reads as a note"),
+                ("warning", "a signature block starts here"),
+            ),
+            what="a summary sheet with Rata-rata / SD / n rows, a note and a signature block",
+        ),
+        R(
+            "laporan_dxa.xlsx",
+            lambda: [("laporan_dxa.xlsx", dxa_report())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (
+                ("warning", "read as: a two-row header"),
+                ("warning", "the protocol's spine T-score is the L1-L4 total"),
+                ("warning", "'L1-L4 T-score'"),
+            ),
+            what="a DXA report pasted into Excel (two-row header, merged region cells)",
+        ),
+        R(
+            "laporan_dxa_tanpa_total.xlsx",
+            lambda: [("laporan_dxa_tanpa_total.xlsx", dxa_report(False))],
+            2,
+            {"bmd_tscore": 0, "vas": 5},
+            {"vas": STANDARD["vas"]},
+            None,
+            5,
+            (("error", "no column holds the spine BMD T-score of the L1-L4 total"),),
+            what="a DXA report without the L1-L4 total: no T-score is guessed",
+        ),
+        R(
+            "rekap_crf_kunjungan_bertingkat.xlsx",
+            lambda: [("rekap_crf_kunjungan_bertingkat.xlsx", visits_as_header_groups())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (
+                (
+                    "warning",
+                    "columns named 'T-score Awal', 'VAS Awal', 'T-score Bulan 3', 'VAS Bulan 3', 'T-score Bulan 6', "
+                    "'VAS Bulan 6'",
+                ),
+            ),
+            what="visits as merged group cells over the outcomes (two-row header, one row per patient)",
+            visits={("MSC-02", "month 3"): {"bmd_tscore": -2.7, "vas": 4.0}},
+        ),
+        R(
+            "t_score_koreksi.xlsx",
+            lambda: [("t_score_koreksi.xlsx", koreksi_columns())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "'T-score M6 (koreksi)' marked as a correction supersede(s) 'T-score M6'"),),
+            what="a wide sheet with 'T-score M6' and 'T-score M6 (koreksi)'",
+        ),
+        R(
+            "dua_kolom_vas.xlsx",
+            lambda: [("dua_kolom_vas.xlsx", two_vas_columns())],
+            2,
+            {"bmd_tscore": 5, "vas": 0},
+            {"bmd_tscore": STANDARD["bmd_tscore"]},
+            None,
+            5,
+            (("error", "2 columns could be the VAS pain: 'VAS', 'VAS (0-10)'"),),
+            what="two VAS columns with different values: an error, neither is read",
+        ),
+        R(
+            "sheet_lama_tersembunyi.xlsx",
+            lambda: [("sheet_lama_tersembunyi.xlsx", hidden_superseded_sheet())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "this sheet is hidden in Excel; it was left out"),),
+            absent=("a second", "appears twice"),
+            what="a hidden, superseded sheet before the corrected one",
+        ),
+        R(
+            "baris_test_tersembunyi.xlsx",
+            lambda: [("baris_test_tersembunyi.xlsx", hidden_test_row())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (
+                ("warning", "this row is hidden in Excel; it was left out"),
+                ("warning", "'coba' is a test/dummy entry"),
+                ("warning", "1 hidden column(s) left out: 'Catatan petugas'"),
+            ),
+            what="a hidden TEST row, a visible 'coba' row and a hidden column",
+        ),
+        R(
+            "baris_dicoret.xlsx",
+            lambda: [("baris_dicoret.xlsx", struck_row())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "this row is struck through; it was left out"),),
+            absent=("a second",),
+            what="a struck-through old entry above its correction",
+        ),
+        R(
+            "satu_sheet_per_kunjungan.xlsx",
+            lambda: [("satu_sheet_per_kunjungan.xlsx", one_sheet_per_visit())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (
+                (
+                    "warning",
+                    "read as: one sheet per visit, the visit from the sheet name: 'Awal' → baseline, "
+                    "'Bulan ke-3' → month 3, '6 bulan' → month 6",
+                ),
+            ),
+            absent=("combined",),
+            what="one sheet per visit (Awal, Bulan ke-3, 6 bulan)",
+            visits={("MSC-05", "month 3"): {"bmd_tscore": -3.4, "vas": 4.0}},
+        ),
+        R(
+            "tanggal_kunjungan.xlsx",
+            lambda: [("tanggal_kunjungan.xlsx", visit_dates())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "read as: visit dates in 'Tanggal kunjungan'"),),
+            what="visit dates instead of labels (Excel dates and DD/MM/YYYY text)",
+            visits={("MSC-04", "month 6"): {"day": 176.0}, ("MSC-02", "month 3"): {"day": 88.0, "vas": 4.0}},
+        ),
+        R(
+            "skrining_dan_kunjungan_satu_sheet.xlsx",
+            lambda: [("skrining_dan_kunjungan_satu_sheet.xlsx", wide_screening_and_visits())],
+            0,
+            N5,
+            STANDARD,
+            10,
+            5,
+            (("warning", "read as: one sheet holding screening and visits"),),
+            what="one wide sheet with the screening columns and the visits",
+        ),
+        R(
+            "log_skrining_no_skrining.xlsx",
+            lambda: [("log_skrining_no_skrining.xlsx", screening_log_by_number())],
+            0,
+            N5,
+            STANDARD,
+            10,
+            5,
+            (("warning", "read as: a screening log keyed by screening number ('No. Skrining')"),),
+            absent=("not in the screening table",),
+            what="a screening log keyed by screening number",
+        ),
+        R(
+            "redcap_raw.csv",
+            lambda: [("redcap_raw.csv", redcap_raw())],
+            0,
+            N5,
+            STANDARD,
+            10,
+            5,
+            (
+                ("warning", "read as: a REDCap raw export"),
+                ("warning", "the data access group is ignored"),
+                ("warning", "repeating instrument 'adverse_events'"),
+                ("warning", "riwayat___99"),
+            ),
+            what="a REDCap raw export with a screening event, checkboxes, a repeating instrument and a DAG",
+            visits={("MSC-03", "month 3"): {"bmd_tscore": -3.2, "vas": 6.0}},
+        ),
+        R(
+            "redcap_labels.csv",
+            lambda: [("redcap_labels.csv", redcap_labels())],
+            0,
+            N5,
+            STANDARD,
+            10,
+            5,
+            (("warning", "read as: a REDCap labels export"),),
+            what="a REDCap labels export ('Record ID', 'Event Name', '(Arm 1: Main)')",
+        ),
+        R(
+            "lama.xls",
+            lambda: [("lama.xls", legacy_xls())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "this row is hidden in Excel"), ("warning", "this row is struck through")),
+            absent=("a second",),
+            what="a legacy .xls with a hidden TEST row and a struck-through row",
+        ),
+        R(
+            "dua_file_sama",
+            lambda: [
+                ("kunjungan_v1.xlsx", xlsx(lambda wb: sheet(wb, "visits", long_rows()))),
+                ("kunjungan_v2.xlsx", visits_v2()),
+            ],
+            2,
+            {"bmd_tscore": 0, "vas": 0},
+            {},
+            None,
+            0,
+            (("error", "the visits table appears twice"),),
+            what="two files holding the same visits: an error asking which to keep",
+        ),
+        R(
+            "dua_sheet_sama.xlsx",
+            lambda: [("dua_sheet_sama.xlsx", two_sheets_same_table())],
+            2,
+            {"bmd_tscore": 0, "vas": 0},
+            {},
+            None,
+            0,
+            (
+                (
+                    "error",
+                    "the visits table appears twice: 'dua_sheet_sama.xlsx' sheet 'visits' and "
+                    "'dua_sheet_sama.xlsx' sheet 'visits (2)'",
+                ),
+            ),
+            what="two sheets holding the same visits",
+        ),
+        R(
+            "satuan_dalam_sel.xlsx",
+            lambda: [("satuan_dalam_sel.xlsx", units_in_cells())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "'-3,1 SD' read as -3.1"), ("warning", "'7/10' read as 7")),
+            what="units in cells: '-3,1 SD', '7/10'",
+        ),
+        R(
+            "vas_salah_ketik_11.xlsx",
+            lambda: [("vas_salah_ketik_11.xlsx", vas_typo())],
+            2,
+            {"bmd_tscore": 5, "vas": 4},
+            {"bmd_tscore": STANDARD["bmd_tscore"], "vas": vas_without_01},
+            None,
+            5,
+            (("error", "outside the possible range of VAS"),),
+            what="a VAS typo (11) costs only that value",
+        ),
+        R(
+            "vas_mm.xlsx",
+            lambda: [("vas_mm.xlsx", vas_mm())],
+            0,
+            N5,
+            STANDARD,
+            None,
+            5,
+            (("warning", "VAS pain read as millimetres"),),
+            what="VAS recorded in millimetres (all values <= 100, some > 10): rescaled to 0-10",
+        ),
+        R(
+            "strip_dan_non_reaktif.xlsx",
+            lambda: [("strip_dan_non_reaktif.xlsx", dash_and_non_reaktif())],
+            0,
+            N5,
+            STANDARD,
+            10,
+            None,
+            (("warning", "'-' in 69 cells"), ("warning", "'Non Reaktif' in 49 cells")),
+            what="'-' in yes/no columns and 'Non Reaktif' in the tests: each a finding, never silently missing",
+        ),
     ]
 
 
