@@ -31,7 +31,9 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.utils import PlotlyJSONEncoder
 
 import medpath
 from medpath.eligibility import PROTOCOL, evaluate, reasons_table
@@ -226,6 +228,8 @@ class _Charts:
 
     def __init__(self, study: Study, when: dt.datetime):
         self.study, self.when, self.count = study, when, 0
+        #: the layout template the charts share (7 kB each), written once by ``template_script``
+        self.template: str | None = None
 
     def __call__(self, fig, name: str) -> str:
         """The chart's figure: a static SVG copy (``figures.svg``, shown where scripts do not run and on
@@ -234,6 +238,11 @@ class _Charts:
         div_id = f"chart-{slug(name)}"
         fig = stamped(fig, self.study, self.when)
         config = {**chart_config(self.study, name, self.when), "responsive": True}
+        template = json.dumps(fig.layout.template.to_plotly_json(), cls=PlotlyJSONEncoder).replace("<", "\\u003c")
+        self.template = self.template or template
+        if template == self.template:  # the shared template is written once; the loader puts it back
+            fig = go.Figure(fig)
+            fig.layout.template = None
         figure = pio.to_json(fig, validate=False)
         figure = figure[:-1] + ', "config": ' + json.dumps(config).replace("<", "\\u003c") + "}"
         height = fig.layout.height or 450
@@ -301,8 +310,10 @@ _CHART_LOADER = (
     const code = document.createElement("script");
     code.textContent = await new Response(stream).text();
     document.head.appendChild(code);
+    const template = JSON.parse(document.getElementById("chart-template").textContent);
     for (const holder of holders) {
       const figure = JSON.parse(holder.textContent), div = document.getElementById(holder.dataset.chart);
+      figure.layout.template = figure.layout.template || template;
       div.style.height = div.dataset.height + "px";
       await Plotly.newPlot(div, figure.data, figure.layout, figure.config);
       div.closest("figure").classList.add("drawn");
@@ -551,6 +562,7 @@ def build_report(
     if chart.count:  # the packed plotly.js once, and the script that unpacks it and draws the charts
         body += [
             f'<script type="application/octet-stream" id="plotly-js">{packed_plotly_js()}</script>',
+            f'<script type="application/json" id="chart-template">{chart.template or "null"}</script>',
             f"<script>{_CHART_LOADER}</script>",
         ]
     return (
