@@ -189,15 +189,15 @@ class Study:
     columns: pd.DataFrame = field(default_factory=empty_columns)
     profile: dict | None = None
 
+    #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
+    adverse_events: pd.DataFrame | None = None
+    disposition: pd.DataFrame | None = None
+
     def mapping_json(self) -> dict:
         """The ``mapping`` key of the summary JSON: the profile applied (or None) and every column with the field
         it was read as, or why not, so a run can be reproduced from its output."""
         rows = self.columns.astype(object).where(self.columns.notna(), None).to_dict("records")
         return {"profile": self.profile, "columns": rows}
-
-    #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
-    adverse_events: pd.DataFrame | None = None
-    disposition: pd.DataFrame | None = None
 
     @property
     def errors(self) -> tuple[Finding, ...]:
