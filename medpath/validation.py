@@ -29,6 +29,7 @@ from medpath.columns import (
     sheet_kind,
 )
 from medpath.export import FORMULA_TRIGGERS
+from medpath.mapping import column_record
 from medpath.model import (
     HISTORY_COLUMNS,
     INFECTION_COLUMNS,
@@ -202,24 +203,9 @@ class _Part:
     columns: list[dict] = field(default_factory=list)
 
 
-def _column(
-    table: RawTable, header: object, field_name: str | None, status: str, note: str, kind: str | None = None
-) -> dict:
-    """One ``Study.columns`` row (``medpath.model.COLUMN_FIELDS``)."""
-    return {
-        "file": table.file,
-        "sheet": None if table.sheet is None else str(table.sheet) or None,
-        "header": str(header),
-        "field": field_name,
-        "table": kind,
-        "status": status,
-        "note": note,
-    }
-
-
 def _unused_columns(table: RawTable, note: str) -> tuple[dict, ...]:
     return tuple(
-        _column(table, h, None, "not used", note)
+        column_record(table, h, None, "not used", note)
         for h in table.header
         if str(h).strip() and not isinstance(h, AddedHeader)
     )
@@ -304,7 +290,7 @@ def parse_table(table: RawTable) -> Parsed:
         if index in wide:
             outcome, label = wide[index]
             records.append(
-                _column(
+                column_record(
                     table,
                     name,
                     outcome,
@@ -314,9 +300,9 @@ def parse_table(table: RawTable) -> Parsed:
                 )
             )
         elif found == "patient_id":
-            records.append(_column(table, name, found, "used" if readable else "not read", "", "visits"))
+            records.append(column_record(table, name, found, "used" if readable else "not read", "", "visits"))
         else:
-            records.append(_column(table, name, None, "unknown", _unknown_note(name, VISIT_ALIASES, {})))
+            records.append(column_record(table, name, None, "unknown", _unknown_note(name, VISIT_ALIASES, {})))
     return replace(parsed, columns=tuple(records))
 
 
@@ -487,7 +473,7 @@ def _map_columns(
             )
             if records is not None:
                 records.append(
-                    _column(
+                    column_record(
                         table,
                         name,
                         None,
@@ -502,7 +488,7 @@ def _map_columns(
         if records is not None and not isinstance(name, AddedHeader):
             by_profile = getattr(name, "field", None) is not None
             records.append(
-                _column(
+                column_record(
                     table,
                     name,
                     canonical,
@@ -513,7 +499,7 @@ def _map_columns(
             )
     if records is not None:
         for name in ignored:
-            records.append(_column(table, name, None, "unknown", _unknown_note(name, aliases, mapping)))
+            records.append(column_record(table, name, None, "unknown", _unknown_note(name, aliases, mapping)))
     for name in ignored:
         suggestion = _did_you_mean(normalise(name), aliases, mapping)
         if suggestion:
