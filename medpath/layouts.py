@@ -38,7 +38,6 @@ import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 from medpath.columns import (
     OUTCOME_ALIASES,
@@ -186,17 +185,6 @@ def _note(table: RawTable, *findings: Finding) -> RawTable:
     return replace(table, notes=(*table.notes, *findings))
 
 
-def _finding(
-    table: RawTable,
-    severity: Literal["error", "warning"],
-    row: int | None,
-    column: str | None,
-    value: object,
-    message: str,
-) -> Finding:
-    return Finding(severity, table.file, table.sheet, row, column, value, message)
-
-
 def _keep_columns(table: RawTable, keep: list[int], header: list[str] | None = None) -> RawTable:
     """Only the columns ``keep`` (in that order); ``header`` renames them."""
     rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
@@ -258,8 +246,7 @@ def _clean(table: RawTable) -> RawTable:
                 _record(table, table.header[i], None, "hidden", "the column is hidden in Excel")
             table = _note(
                 _drop_columns(table, set(hidden)),
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     table.header_row,
                     None,
@@ -272,8 +259,7 @@ def _clean(table: RawTable) -> RawTable:
     for n in sorted(table.hidden_rows & keep):
         keep.discard(n)
         left_out.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 n,
                 None,
@@ -284,8 +270,7 @@ def _clean(table: RawTable) -> RawTable:
     for n in sorted(table.struck_rows & keep):
         keep.discard(n)
         left_out.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 n,
                 None,
@@ -342,8 +327,7 @@ def _flatten_header(table: RawTable) -> RawTable:
     renamed = [h for h, old in zip(header, table.header) if h != old]
     return _note(
         replace(table, header=header),
-        _finding(
-            table,
+        table.finding(
             "warning",
             table.header_row,
             None,
@@ -402,12 +386,11 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
         )
         if why:
             keep.discard(n)
-            findings.append(_finding(table, "warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
+            findings.append(table.finding("warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
     if signature_from is not None:
         rows = [n for n in table.row_numbers if n >= signature_from]
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 signature_from,
                 None,
@@ -492,8 +475,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     notes: list[Finding] = []
     if unread_checkboxes:
         notes.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 None,
@@ -518,8 +500,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     for instrument, numbers in repeated.items():
         assert repeat is not None  # only a row with a repeating instrument is in ``repeated``
         notes.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 numbers[0],
                 table.header[repeat],
@@ -546,8 +527,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                 f"the patient id is the REDCap record id ('{table.header[record]}')",
             )
         notes.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 table.header[record],
@@ -573,7 +553,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     part = _keep_columns(_keep_rows(table, visit_rows), visit_columns)
     parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "visits"), notes=()))
     said.append(f"the other events' {len(visit_rows)} row(s) → the visits table")
-    notes.insert(0, _finding(table, "warning", table.header_row, None, None, "; ".join(said)))
+    notes.insert(0, table.finding("warning", table.header_row, None, None, "; ".join(said)))
     parts[0] = replace(parts[0], notes=(*table.notes, *notes))
     return parts
 
@@ -592,8 +572,7 @@ def _screening_log(table: RawTable) -> RawTable:
         header[number] = "Patient ID"
         return _note(
             replace(table, header=header),
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 table.header[number],
@@ -624,8 +603,7 @@ def _screening_log(table: RawTable) -> RawTable:
     table = _drop_columns(replace(table, rows=rows), {number})
     return _note(
         table,
-        _finding(
-            table,
+        table.finding(
             "warning",
             table.header_row,
             subject_name,
@@ -736,8 +714,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
     if corrected and len(corrected) < len(candidates):
         originals = [c for c in candidates if not c.corrected]
         notes.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 row,
                 corrected[0].name if len(corrected) == 1 else None,
@@ -763,8 +740,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             )
             if others:
                 notes.append(
-                    _finding(
-                        table,
+                    table.finding(
                         "warning",
                         row,
                         chosen.name,
@@ -780,8 +756,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             site = [c for c in candidates if c not in plain]
             if not plain:
                 notes.append(
-                    _finding(
-                        table,
+                    table.finding(
                         "error",
                         row,
                         None,
@@ -796,8 +771,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             candidates = plain
     if len(candidates) > 1 and _same_values(table, candidates):
         notes.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 row,
                 candidates[0].name,
@@ -809,8 +783,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
     if len(candidates) == 1:
         return {c.index for c in group if c is not candidates[0]}
     notes.append(
-        _finding(
-            table,
+        table.finding(
             "error",
             row,
             None,
@@ -893,7 +866,7 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
             replace(
                 visits,
                 sheet=SheetLabel(table.sheet or "", "visits"),
-                notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)),
+                notes=(*table.notes, table.finding("warning", table.header_row, None, None, message)),
             )
         ]
     screen = _keep_columns(table, [id_index, *(c.index for c in screening)])
@@ -913,7 +886,7 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
     screen = replace(
         screen,
         sheet=SheetLabel(table.sheet or "", "screening"),
-        notes=(*table.notes, _finding(table, "warning", table.header_row, None, None, message)),
+        notes=(*table.notes, table.finding("warning", table.header_row, None, None, message)),
     )
     visits = replace(visits, sheet=SheetLabel(table.sheet or "", "visits"), notes=())
     return [screen, visits]
@@ -1008,8 +981,7 @@ def _visit_dates(table: RawTable) -> RawTable:
         if date is None:
             days.append(None)
             notes.append(
-                _finding(
-                    table,
+                table.finding(
                     "error",
                     n,
                     table.header[date_index],
@@ -1033,6 +1005,6 @@ def _visit_dates(table: RawTable) -> RawTable:
     )
     return _note(
         _drop_columns(_add_column(table, AddedHeader("days since baseline"), days), {date_index}),
-        _finding(table, "warning", table.header_row, table.header[date_index], None, message),
+        table.finding("warning", table.header_row, table.header[date_index], None, message),
         *notes,
     )

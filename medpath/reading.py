@@ -31,6 +31,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import python_calamine
 
@@ -88,6 +89,17 @@ class RawTable:
     hidden_rows: frozenset[int] = frozenset()
     hidden_columns: frozenset[int] = frozenset()
     struck_rows: frozenset[int] = frozenset()
+
+    def finding(
+        self,
+        severity: Literal["error", "warning"],
+        row: int | None,
+        column: str | None,
+        value: object,
+        message: str,
+    ) -> Finding:
+        """A finding about this table: its file and sheet, an Excel row and the user's column."""
+        return Finding(severity, self.file, self.sheet, row, column, value, message)
 
 
 def read_tables(name: str, data: bytes) -> list[RawTable]:

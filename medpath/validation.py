@@ -237,8 +237,7 @@ def parse_table(table: RawTable) -> Parsed:
             "ignored",
             None,
             [
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     table.header_row,
                     None,
@@ -269,8 +268,7 @@ def parse_table(table: RawTable) -> Parsed:
     parts = [_parse(sub, "visits", aliases, _VISIT_RULES, scales) for sub, aliases in subtables]
     used = {n for sub, _ in subtables for n in sub.row_numbers}
     after = [
-        _finding(
-            table,
+        table.finding(
             "warning",
             n,
             None,
@@ -364,8 +362,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
         above = [v for v in values if v > rule.above]
         example = above[0]
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 ", ".join(str(table.header[i]) for i in indices),
@@ -394,7 +391,7 @@ def _group(table: RawTable, entries: list) -> list[Finding]:
             continue
         members = groups[entry.key]
         if len(members) < GROUP_MIN_CELLS:
-            out.append(_finding(table, entry.severity, entry.row, entry.column, entry.raw, entry.message))
+            out.append(table.finding(entry.severity, entry.row, entry.column, entry.raw, entry.message))
         elif entry is members[0]:
             out.append(_grouped(table, members))
     return out
@@ -415,18 +412,7 @@ def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
         text = f"{str(first.raw)!r} in {where}: read as {first.shown}: {first.note}"
     else:
         text = f"{where}: {first.note}; e.g. {str(first.raw)!r} read as {first.shown}"
-    return _finding(table, first.severity, first.row, column_text, first.raw, text)
-
-
-def _finding(
-    table: RawTable,
-    severity: Literal["error", "warning"],
-    row: int | None,
-    column: str | None,
-    value: object,
-    message: str,
-) -> Finding:
-    return Finding(severity, table.file, table.sheet, row, column, value, message)
+    return table.finding(first.severity, first.row, column_text, first.raw, text)
 
 
 def _map_columns(
@@ -448,8 +434,7 @@ def _map_columns(
                 ignored.append(name)
             if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
                 findings.append(
-                    _finding(
-                        table,
+                    table.finding(
                         "warning",
                         table.header_row,
                         name,
@@ -461,8 +446,7 @@ def _map_columns(
             continue
         if canonical in mapping:
             findings.append(
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     table.header_row,
                     name,
@@ -504,8 +488,7 @@ def _map_columns(
         suggestion = _did_you_mean(normalise(name), aliases, mapping)
         if suggestion:
             findings.append(
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     table.header_row,
                     name,
@@ -516,8 +499,7 @@ def _map_columns(
             )
     if ignored:
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 None,
@@ -573,7 +555,7 @@ def _parse(
         return _Part(kind, None, entries, frozenset(table.row_numbers), [], unread)
     if not table.rows:
         entries.append(
-            _finding(table, "warning", table.header_row, None, None, f"this {kind} table has a header but no data rows")
+            table.finding("warning", table.header_row, None, None, f"this {kind} table has a header but no data rows")
         )
     placed = ("visit", "month", "day") if kind == "visits" else ()
     columns: dict[str, list] = {c: [] for c in dict.fromkeys([*mapping, *placed])}
@@ -611,8 +593,7 @@ def _parse(
         if pid is None:
             if ok:
                 entries.append(
-                    _finding(
-                        table,
+                    table.finding(
                         "error",
                         excel_row,
                         table.header[mapping["patient_id"]],
@@ -624,8 +605,7 @@ def _parse(
         elif pid.startswith(FORMULA_TRIGGERS) and pid not in formula_ids:
             formula_ids.add(pid)
             entries.append(
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     excel_row,
                     table.header[mapping["patient_id"]],
@@ -707,8 +687,7 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
             missing.append("at least one primary outcome (spine BMD T-score or VAS)")
     for text in missing:
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "error",
                 table.header_row,
                 None,
@@ -719,8 +698,7 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
     absent = [c for c in (SCREENING_COLUMNS if kind == "screening" else PRIMARY_OUTCOMES) if c not in mapping]
     if absent and not missing:
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 table.header_row,
                 None,
@@ -754,8 +732,7 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
                 assert day is not None  # the offset came from the day
                 given = f"day {_fmt(day)}"
             findings.append(
-                _finding(
-                    table,
+                table.finding(
                     "warning",
                     excel_row,
                     table.header[mapping["visit"]],
@@ -769,12 +746,11 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
     if offset is None:
         if label_raw is None:
             findings.append(
-                _finding(table, "error", excel_row, None, None, "the visit has no label and no month/day offset")
+                table.finding("error", excel_row, None, None, "the visit has no label and no month/day offset")
             )
         else:
             findings.append(
-                _finding(
-                    table,
+                table.finding(
                     "error",
                     excel_row,
                     table.header[mapping["visit"]],
@@ -786,8 +762,7 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
         return False
     if label_raw is not None:
         findings.append(
-            _finding(
-                table,
+            table.finding(
                 "warning",
                 excel_row,
                 table.header[mapping["visit"]],
