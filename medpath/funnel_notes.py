@@ -23,11 +23,13 @@ def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> li
             continue
         needed = [c for c in columns[step.id] if screening is not None and c in screening]
         empty = [c for c in needed if screening is not None and screening[c].isna().all()]
-        what = (
-            f"the screening column(s) {', '.join(empty)} are missing or hold no readable value"
-            if empty
-            else f"a value it needs ({', '.join(needed) or 'visits'}) is missing or unreadable for them"
-        )
+        if empty:
+            what = f"the screening column(s) {', '.join(empty)} are missing or hold no readable value"
+        else:  # name only the columns that are blank for the candidates unknown on this step
+            unknown = eligibility.candidates["unknown"].map(lambda ids, step=step.id: step in ids).to_numpy()
+            rows = screening.loc[unknown] if screening is not None and len(unknown) == len(screening) else None
+            blank = [c for c in needed if rows is not None and rows[c].isna().any()] or needed
+            what = f"a value it needs ({', '.join(blank) or 'visits'}) is missing or unreadable for them"
         notes.append(
             f"{step.unknown} candidate(s) could not be checked on '{step.label}': {what}. "
             "They are counted as not passing this step; the Data page lists the cells."
