@@ -19,6 +19,7 @@ from browser_support import (
     full_page_screenshot,
     metric_value,
     open_page,
+    streamlit_url,  # noqa: F401 - a pytest fixture, used by name
     wait_for_app,
     wait_for_charts,
 )
