@@ -69,30 +69,25 @@ def healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = STARTUP_TIMEOUT) -> Iterator[str]:
-    """``streamlit run dashboard.py`` from the repository root on a free loopback port; yields its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    # A fresh environment: no STREAMLIT_* settings of the caller leak in; the app's .streamlit/config.toml applies.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
-    env |= {"PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+def streamlit_server(
+    *flags: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    base_path: str = "",
+    timeout: float = STARTUP_TIMEOUT,
+) -> Iterator[str]:
+    """``streamlit run dashboard.py`` from the repository root on 127.0.0.1 (a free port unless ``port``), with
+    ``flags`` (``--section.option=value``) and ``env`` added to a clean environment (no STREAMLIT_* or MEDPATH_*
+    of the caller: the app's .streamlit/config.toml applies); yields its URL, with the base path. Start-up
+    waits at most ``timeout`` seconds; the server is stopped on exit."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path.strip("/") else "")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMLIT_", "MEDPATH_"))}
+    clean |= {"PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"} | (env or {})
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard.py",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--server.headless=true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", f"--server.port={port}"]
+    command += ["--server.address=127.0.0.1", "--server.headless=true", *flags]
+    process = subprocess.Popen(command, cwd=ROOT, env=clean, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while not healthy(url):

@@ -144,12 +144,11 @@ def _status(url: str) -> int:
 
 @pytest.mark.slow
 def test_health_check_follows_the_base_url_path():
-    from browser_support import free_port
-    from server_support import dashboard
+    from browser_support import free_port, streamlit_server
 
     port = free_port()
     env = {"STREAMLIT_SERVER_PORT": str(port), "STREAMLIT_SERVER_BASE_URL_PATH": "medpath"}
-    with dashboard(env=env, port=port, base_path="medpath") as url:
+    with streamlit_server(env=env, port=port, base_path="medpath") as url:
         assert url.endswith("/medpath")
         assert _healthcheck(env) == 0
         # what the old check asked for (the health endpoint at the root) is not there under a base path

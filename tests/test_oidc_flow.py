@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_support import CHROMIUM, VIEWPORT, chromium, metric_value, wait_for_app
+from browser_support import CHROMIUM, VIEWPORT, chromium, metric_value, streamlit_server, wait_for_app
 from oidc_stub import CLIENT_ID, CLIENT_SECRET, identity_provider
-from server_support import dashboard
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,7 +48,7 @@ def site(tmp_path_factory):
             "[medpath]\n"
             f"allowed_users = {_toml(['pi@hospital.example', '@hospital.example'])}\n"
         )
-        with dashboard(f"--secrets.files={secrets_file}", port=port, env={"MEDPATH_REQUIRE_LOGIN": "1"}) as url:
+        with streamlit_server(f"--secrets.files={secrets_file}", port=port, env={"MEDPATH_REQUIRE_LOGIN": "1"}) as url:
             yield provider, url
 
 
