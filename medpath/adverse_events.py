@@ -157,10 +157,8 @@ def parse_adverse_events(
             ):
                 if name not in keys:
                     findings.append(
-                        Finding(
+                        table.finding(
                             "warning",
-                            table.file,
-                            table.sheet,
                             table.header_row,
                             None,
                             None,
@@ -168,17 +166,8 @@ def parse_adverse_events(
                         )
                     )
             if not keys & {"onset", "onset_date", "onset_month"}:
-                findings.append(
-                    Finding(
-                        "warning",
-                        table.file,
-                        table.sheet,
-                        table.header_row,
-                        None,
-                        None,
-                        "the adverse events table has no onset column: events cannot be placed in time",
-                    )
-                )
+                message = "the adverse events table has no onset column: events cannot be placed in time"
+                findings.append(table.finding("warning", table.header_row, None, None, message))
     if frame.empty:
         return empty_adverse_events(), findings, excluded
     # an 'onset' cell fills the date or the month
