@@ -206,10 +206,8 @@ def parse_disposition(
     if missing and tables:
         table = tables[0]
         findings.append(
-            Finding(
+            table.finding(
                 "warning",
-                table.file,
-                table.sheet,
                 None,
                 None,
                 ", ".join(missing),

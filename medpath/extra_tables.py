@@ -371,10 +371,8 @@ def _redcap_adverse_events(table: RawTable, ae_fields: Sequence[Field]):
             None,
             table,
             [
-                Finding(
+                table.finding(
                     "warning",
-                    table.file,
-                    table.sheet,
                     table.header_row,
                     table.header[repeat],
                     instrument,
@@ -405,10 +403,8 @@ def _redcap_adverse_events(table: RawTable, ae_fields: Sequence[Field]):
         above=tuple(table.above[i] if i < len(table.above) else None for i in keep_columns) if table.above else (),
         hidden_columns=frozenset(),
     )
-    said = Finding(
+    said = table.finding(
         "warning",
-        table.file,
-        table.sheet,
         table.header_row,
         table.header[repeat],
         instrument,
@@ -444,10 +440,8 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
         if missing:
             names = ", ".join(f"'{f.name}'" for f in missing)
             findings.append(
-                Finding(
+                table.finding(
                     "error",
-                    table.file,
-                    table.sheet,
                     table.header_row,
                     None,
                     None,

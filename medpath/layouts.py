@@ -119,10 +119,8 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
             continue
         if table.hidden and rule is None:
             out.findings.append(
-                Finding(
+                table.finding(
                     "warning",
-                    table.file,
-                    table.sheet,
                     None,
                     None,
                     None,
@@ -135,10 +133,8 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
             continue
         if table.hidden:
             out.findings.append(
-                Finding(
+                table.finding(
                     "warning",
-                    table.file,
-                    table.sheet,
                     None,
                     None,
                     None,
