@@ -57,31 +57,12 @@ def make_workbook(path: Path, patients: int) -> None:
     each with 4 visits; T-scores to one decimal and integer VAS, so changes tie and some are zero."""
     from openpyxl import Workbook
 
+    from medpath.model import SCREENING_COLUMNS
+
     rng = random.Random(17)
     workbook = Workbook(write_only=True)
     screening = workbook.create_sheet("screening")
-    screening.append(
-        [
-            "patient_id",
-            "sex",
-            "age",
-            "bmd_tscore",
-            "autoimmune_disease",
-            "osteoporosis_related_disease",
-            "osteoporosis_drugs",
-            "immunosuppressant",
-            "anticoagulant",
-            "corticosteroid",
-            "paralysis_after_surgery",
-            "hbsag",
-            "hiv",
-            "cmv",
-            "rubella",
-            "toxoplasma",
-            "consent",
-            "enrolled",
-        ]
-    )
+    screening.append(list(SCREENING_COLUMNS))
     visits = workbook.create_sheet("visits")
     visits.append(["patient_id", "visit", "bmd_tscore", "vas"])
     for i in range(1, patients + 1):
