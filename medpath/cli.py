@@ -119,16 +119,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from medpath.report import build_report, report_filename
 
     study = _study(args)
-    output = Path(args.output or report_filename(study))
-    try:
-        output.write_text(
-            build_report(study, alternative=args.alternative, zero_method=args.zero_method), encoding="utf-8"
-        )
-    except OSError as exc:
-        print(f"ERROR: cannot write the report to {output}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERRORS
-    print(f"wrote {output} ({len(study.errors)} error(s), {len(study.warnings)} warning(s))")
-    return _exit_code(study)
+    report = build_report(study, alternative=args.alternative, zero_method=args.zero_method).encode("utf-8")
+    return _write(study, Path(args.output or report_filename(study)), report, "the report")
 
 
 def cmd_slides(args: argparse.Namespace) -> int:
@@ -137,11 +129,16 @@ def cmd_slides(args: argparse.Namespace) -> int:
     from medpath.slides import build_deck, deck_filename
 
     study = _study(args)
-    output = Path(args.output or deck_filename(study))
+    deck = build_deck(study, alternative=args.alternative, zero_method=args.zero_method)
+    return _write(study, Path(args.output or deck_filename(study)), deck, "the slides")
+
+
+def _write(study: Study, output: Path, content: bytes, what: str) -> int:
+    """Write a generated file (also when the study has error findings: exit code 2 then)."""
     try:
-        output.write_bytes(build_deck(study, alternative=args.alternative, zero_method=args.zero_method))
+        output.write_bytes(content)
     except OSError as exc:
-        print(f"ERROR: cannot write the slides to {output}: {exc.strerror}", file=sys.stderr)
+        print(f"ERROR: cannot write {what} to {output}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERRORS
     print(f"wrote {output} ({len(study.errors)} error(s), {len(study.warnings)} warning(s))")
     return _exit_code(study)

@@ -211,16 +211,21 @@ def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patie
     )
     slide = deck.slide(title, notes)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *_chart_area(), data).chart
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.RIGHT
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(14)
+    _legend_right(chart)
     for pid, line in zip(ids, chart.plots[0].series):
         _style_series(line, colours[pid], symbols[pid])
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
     _value_range(chart, outcome, series["value"])
     _sentence(slide, plain_sentence(comparison))
+
+
+def _legend_right(chart) -> None:
+    """A legend of the patients at the chart's right, outside the plot, at a size legible on a projector."""
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.RIGHT
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(14)
 
 
 def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> None:
@@ -239,10 +244,7 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
     )
     slide = deck.slide(title, notes)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, *_chart_area(), data).chart
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.RIGHT
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(14)
+    _legend_right(chart)
     for row, line in zip(pairs.itertuples(), chart.plots[0].series):
         _style_series(line, colours[row.patient_id], symbols[row.patient_id])
     chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = -0.5, 1.5
