@@ -8,7 +8,7 @@ import streamlit as st
 from pages.common import sign_in_gate  # imported first: it also keeps uploads in memory
 
 # An emoji icon is drawn by the browser; a ":material/…:" page icon would be fetched from fonts.gstatic.com.
-st.set_page_config(page_title="MedPath — NCT04501354", page_icon="📈", layout="wide")
+st.set_page_config(page_title="MedPath", page_icon="📈", layout="wide")
 
 locked = sign_in_gate()
 if locked is not None:

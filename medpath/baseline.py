@@ -1,16 +1,14 @@
 """Baseline characteristics of the enrolled patients (CONSORT 2025 item 25, "Table 1").
 
-One row per characteristic: age and sex (screening log), the spine T-score and its WHO class, spine BMD
-in g/cm², VAS pain, range of motion and quality of life at the baseline visit (month 0). A continuous
-characteristic is summarised as median (IQR: quartiles by linear interpolation, Hyndman & Fan type 7, as
-``medpath.stats``), a category as n (%) of the patients with a value; with five patients every
-individual value is listed beside the summary. Patients are those ``medpath.consort`` counts as enrolled.
+One row per characteristic: age and sex (screening log), then each outcome of the protocol at the baseline
+visit (month 0), followed by its class where the protocol defines classes (``Outcome.bands``, e.g. the WHO
+T-score classes). A continuous characteristic is summarised as median (IQR: quartiles by linear
+interpolation, Hyndman & Fan type 7, as ``medpath.stats``), a category as n (%) of the patients with a value;
+with few patients every individual value is listed beside the summary. Patients are those
+``medpath.consort`` counts as enrolled.
 
-WHO T-score classes (WHO Technical Report Series 843, 1994) are defined for postmenopausal women and men
-aged 50 and older; for men under 50 and premenopausal women the ISCD prefers Z-scores (ISCD 2019 Adult
-Official Positions: "In females prior to menopause transition and males younger than age 50, Z-scores,
-not T-scores, are preferred"). Menopausal status is not recorded here, so every woman under 50 is
-flagged as possibly premenopausal (``who_class_notes``).
+Where the protocol says its classes are not defined below an age (``Bands.caution_age``, e.g. the WHO T-score
+classes for men under 50 and premenopausal women), ``band_notes`` names the patients concerned.
 """
 
 from __future__ import annotations
@@ -20,12 +18,9 @@ import pandas as pd
 
 from medpath.consort import consort_flow
 from medpath.formatting import number
-from medpath.model import OUTCOMES, Study
-from medpath.trajectories import who_class
+from medpath.model import Study
+from medpath.trajectories import band_class
 
-#: Age below which the WHO T-score classes are not the ISCD's choice (men; women: premenopausal).
-ISCD_AGE = 50
-WHO_CLASSES = ("osteoporosis", "osteopenia", "normal")
 BASELINE_COLUMNS = ["characteristic", "n", "summary", "values"]
 
 
@@ -78,53 +73,52 @@ def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFr
     visits = study.visits
     base = visits[visits["month"] == 0].drop_duplicates("patient_id")
     at_baseline = {
-        key: dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist())) for key in OUTCOMES if key in base
+        key: dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist()))
+        for key in study.protocol.outcomes
+        if key in base
     }
     rows = [_continuous("Age, years", ids, age), *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")))]
-    tscores = at_baseline.get("bmd_tscore", {})
-    rows.append(_continuous("Spine BMD T-score at baseline, SD", ids, tscores))
-    classes = {pid: who_class(t) for pid, t in tscores.items() if not pd.isna(t)}
-    rows += _categories("WHO class at baseline", ids, classes, [(c, c) for c in WHO_CLASSES])
-    for key, label in (
-        ("bmd_g_cm2", "Spine BMD at baseline, g/cm²"),
-        ("vas", "VAS pain at baseline, 0–10"),
-        ("rom_deg", "Range of motion at baseline, degrees"),
-        ("qol", "Quality of life at baseline, score"),
-    ):
-        rows.append(_continuous(label, ids, at_baseline.get(key, {})))
+    for key, outcome in study.protocol.outcomes.items():
+        values = at_baseline.get(key, {})
+        rows.append(_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values))
+        if outcome.bands is not None:
+            classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}
+            labels = [(c, c) for c in outcome.bands.labels]
+            rows += _categories(f"{outcome.bands.name} at baseline", ids, classes, labels)
     table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
     return table.astype({"n": "int64"})
 
 
-def baseline_json(study: Study) -> list[dict]:
+def baseline_json(study: Study, enrolled: list[str] | None = None) -> list[dict]:
     """The ``baseline`` key of ``summary --json``: [{characteristic, n, summary, values}]."""
     return [
         {k: (int(v) if k == "n" else v) for k, v in row.items()}
-        for row in baseline_table(study).to_dict(orient="records")
+        for row in baseline_table(study, enrolled).to_dict(orient="records")
     ]
 
 
-def who_class_notes(study: Study, patients: list[str] | None = None) -> list[str]:
-    """Where WHO T-score classes are applied to men under 50 or to women under 50 (possibly premenopausal:
-    menopausal status is not recorded), one sentence naming them; [] otherwise."""
+def band_notes(study: Study, patients: list[str] | None = None) -> list[str]:
+    """Per outcome whose classes carry a caution below an age (``Bands.caution_age``): one sentence naming the
+    patients (men, and women possibly premenopausal) younger than that age; [] when none."""
     if study.screening is None:
         return []
     ids = set(patients if patients is not None else study.patient_ids)
     screening = study.screening
-    young = [
-        (pid, s, a)
-        for pid, s, a in zip(
-            screening["patient_id"].tolist(),
-            screening["sex"].astype(object).tolist(),
-            screening["age"].astype(float).tolist(),
-        )
-        if pid in ids and not pd.isna(a) and a < ISCD_AGE and s in ("M", "F")
-    ]
-    if not young:
-        return []
-    who = ", ".join(f"{pid} ({'man' if s == 'M' else 'woman'}, {a:g} y)" for pid, s, a in young)
-    return [
-        f"WHO T-score classes are applied to {who}: for men under {ISCD_AGE} and premenopausal women the ISCD "
-        "prefers Z-scores (ISCD 2019 Adult Official Positions); menopausal status is not recorded, so women under "
-        f"{ISCD_AGE} are flagged as possibly premenopausal. Read their WHO class with care."
-    ]
+    notes = []
+    for outcome in study.protocol.outcomes.values():
+        bands = outcome.bands
+        if bands is None or bands.caution_age is None:
+            continue
+        young = [
+            (pid, s, a)
+            for pid, s, a in zip(
+                screening["patient_id"].tolist(),
+                screening["sex"].astype(object).tolist(),
+                screening["age"].astype(float).tolist(),
+            )
+            if pid in ids and not pd.isna(a) and a < bands.caution_age and s in ("M", "F")
+        ]
+        if young:
+            who = ", ".join(f"{pid} ({'man' if s == 'M' else 'woman'}, {a:g} y)" for pid, s, a in young)
+            notes.append(f"{bands.name} ({outcome.label}) is applied to {who}: {bands.caution}")
+    return notes

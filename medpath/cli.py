@@ -1,4 +1,5 @@
-"""Command line: ``medpath validate|summary|report (FILE [FILE ...] | --sample)``.
+"""Command line: ``medpath validate|summary|report|slides (FILE [FILE ...] | --sample) [--protocol ID|FILE]`` and
+``medpath protocols [--json]``.
 
 Also ``python -m medpath ...``. Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot
 be read (a finding says which and why). A bad file never produces a traceback.
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from medpath.model import Finding, Study
+from medpath.protocol import Protocol, ProtocolError, bundled, default_protocol, find_protocol
 from medpath.study import load_sample_study, load_study
 
 EXIT_OK, EXIT_ERRORS = 0, 2
@@ -32,8 +34,9 @@ def _read_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Finding
 def _study(args: argparse.Namespace) -> Study:
     """The study of the command's files (or the bundled sample); files that cannot be opened become error
     findings too."""
+    protocol = args.protocol_object
     if args.sample:
-        return load_sample_study()
+        return load_sample_study(protocol)
     files, problems = _read_files(args.files)
     profile = None
     if getattr(args, "mapping", None):
@@ -48,9 +51,9 @@ def _study(args: argparse.Namespace) -> Study:
                 )
             )
         except ProfileError as exc:  # a broken profile is refused: nothing is read with half a mapping
-            empty = load_study([])
+            empty = load_study([], protocol=protocol)
             return replace(empty, findings=(*problems, *exc.findings()))
-    study = load_study(files, mapping=profile)
+    study = load_study(files, mapping=profile, protocol=protocol)
     return replace(study, findings=(*problems, *study.findings))
 
 
@@ -72,42 +75,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return _exit_code(study)
 
 
+def _analysis(args: argparse.Namespace, study: Study):
+    """The one analysis of the study with the command's options."""
+    from medpath.analysis import Settings, analyse
+
+    return analyse(study, Settings(alternative=args.alternative, zero_method=args.zero_method, hl_zeros=args.hl_zeros))
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     """The funnel and each primary result in one line each (``--json``: the whole summary, README keys)."""
-    from medpath.eligibility import evaluate
-    from medpath.model import OUTCOMES
-    from medpath.outcomes import headline, primary_analysis
-    from medpath.summary import CAVEAT, summarise
+    from medpath.summary import key_numbers, summarise
 
     study = _study(args)
+    analysis = _analysis(args, study)
     if args.json:
-        summary = summarise(study, alternative=args.alternative, zero_method=args.zero_method)
+        summary = summarise(analysis)
         summary.setdefault("mapping", study.mapping_json())  # the column -> field map used (README, Mapping profile)
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return _exit_code(study)
     print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
-    for step in evaluate(study.screening, study.visits).steps:
+    print(f"Protocol {study.protocol.id}")
+    for step in analysis.eligibility.steps:
         print(f"{step.n:>6}  {step.label}")
-    comparisons = (
-        primary_analysis(
-            study.visits, alternative=args.alternative, zero_method=args.zero_method, lost=study.left_out_text
-        )
-        if len(study.visits)
-        else {}
-    )
-    for comparison in comparisons.values():
-        print(headline(comparison))
-    if comparisons:
-        print(
-            CAVEAT.format(
-                floors=" ".join(
-                    f"{OUTCOMES[key].label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
-                    f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
-                    for key, c in comparisons.items()
-                    if c.n_pairs
-                )
-            )
-        )
+    numbers = key_numbers(analysis)
+    for line in numbers.results:
+        print(line)
+    if analysis.primary:
+        print(numbers.caveat)
     print(_counts(study) + ("  (`medpath validate` lists them)" if study.findings else ""))
     return _exit_code(study)
 
@@ -119,7 +113,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from medpath.report import build_report, report_filename
 
     study = _study(args)
-    report = build_report(study, alternative=args.alternative, zero_method=args.zero_method).encode("utf-8")
+    report = build_report(_analysis(args, study)).encode("utf-8")
     return _write(study, Path(args.output or report_filename(study)), report, "the report")
 
 
@@ -129,8 +123,19 @@ def cmd_slides(args: argparse.Namespace) -> int:
     from medpath.slides import build_deck, deck_filename
 
     study = _study(args)
-    deck = build_deck(study, alternative=args.alternative, zero_method=args.zero_method)
+    deck = build_deck(_analysis(args, study))
     return _write(study, Path(args.output or deck_filename(study)), deck, "the slides")
+
+
+def cmd_protocols(args: argparse.Namespace) -> int:
+    """List the bundled protocols (``--json``: id, title, criteria ids, outcomes, sample path)."""
+    protocols = list(bundled().values())
+    if args.json:
+        print(json.dumps([p.as_json() for p in protocols], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for p in protocols:
+        print(f"{p.id}{' (default)' if p.default else ''}: {p.title}")
+    return EXIT_OK
 
 
 def _write(study: Study, output: Path, content: bytes, what: str) -> int:
@@ -146,7 +151,16 @@ def _write(study: Study, output: Path, content: bytes, what: str) -> int:
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="one .xlsx workbook, or CSV files")
-    parser.add_argument("--sample", action="store_true", help="use the bundled synthetic sample study instead")
+    parser.add_argument(
+        "--sample", action="store_true", help="use the protocol's bundled synthetic sample study instead"
+    )
+    parser.add_argument(
+        "--protocol",
+        metavar="ID|FILE",
+        default=None,
+        help=f"the trial's protocol: a bundled id ({', '.join(bundled())}; `medpath protocols`) or a protocol "
+        f".yaml file (default: {default_protocol().id})",
+    )
     parser.add_argument(
         "--mapping",
         metavar="PROFILE",
@@ -164,6 +178,13 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
         help="Wilcoxon alternative about after - before; 'expected' = the protocol's direction per outcome",
     )
     parser.add_argument("--zero-method", default="wilcox", choices=["wilcox", "pratt"])
+    parser.add_argument(
+        "--hl-zeros",
+        default="keep",
+        choices=["keep", "drop"],
+        help="zero changes in the Hodges-Lehmann estimate and interval: keep (Hollander-Wolfe-Chicken, default) "
+        "or drop (as R and StatXact)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_test_options(slides)
     slides.set_defaults(run=cmd_slides)
+    protocols = sub.add_parser("protocols", help="list the bundled protocols (--json: id, title, criteria, outcomes)")
+    protocols.add_argument("--json", action="store_true", help="print the list as JSON")
+    protocols.set_defaults(run=cmd_protocols)
     return parser
 
 
@@ -215,6 +239,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     (argparse's usage errors exit with 2 through ``SystemExit``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "protocols":
+        return int(args.run(args))
     if bool(args.files) == args.sample:
         parser.error(f"{args.command}: give FILE(s) or --sample (not both)")
+    try:
+        args.protocol_object = _protocol(args.protocol)
+    except (KeyError, ProtocolError, OSError) as exc:
+        print(f"ERROR: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return EXIT_ERRORS
     return int(args.run(args))
+
+
+def _protocol(name: str | None) -> Protocol:
+    """The protocol a ``--protocol`` names (a bundled id or a .yaml file), or the default."""
+    return default_protocol() if name is None else find_protocol(name)

@@ -2,15 +2,54 @@
 
 Names are compared after ``normalise``: lower case with every character that is not a letter or a
 digit removed, so "Patient ID", "patient_id" and "PATIENT-ID" are the same name, as are
-"T-score L1-L4" and "tscore_l1_l4". Each canonical column has a short list of aliases, including the
-Indonesian names used at Cipto Mangunkusumo Hospital (umur, jenis kelamin, ...).
+"T-score L1-L4" and "tscore_l1_l4". Each canonical column has a short list of aliases, including
+Indonesian names (umur, jenis kelamin, ...). The built-in fields (patient id, sex, age, consent, enrolled,
+visit, month, day) have their aliases here; the trial's own fields and outcomes take theirs from the protocol
+file (``medpath.protocol``).
+
+The alias tables that depend on the protocol (``SCREENING_ALIASES``, ``OUTCOME_ALIASES``, ``VISIT_ALIASES``,
+``FIELD_LABELS``) are ``ProtocolView``s: read-only mappings built from the active protocol
+(``medpath.protocol.current``; ``load_study`` makes the study's protocol active while it reads), once per
+protocol.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Generic, TypeVar
 
-from medpath.model import OUTCOMES
+from medpath.protocol import Protocol, current
+
+V = TypeVar("V")
+
+
+class ProtocolView(Mapping[str, V], Generic[V]):
+    """A read-only mapping built by ``build(protocol)`` from the active protocol, cached per protocol."""
+
+    def __init__(self, build: Callable[[Protocol], Mapping[str, V]]):
+        self._build = build
+        self._cache: dict[Protocol, Mapping[str, V]] = {}
+
+    def _data(self) -> Mapping[str, V]:
+        protocol = current()
+        data = self._cache.get(protocol)
+        if data is None:
+            data = self._cache[protocol] = self._build(protocol)
+        return data
+
+    def __getitem__(self, key: str) -> V:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data()
+
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 #: Words that mark a column as a correction of another one ("T-score M6 (koreksi)"); they do not change
@@ -65,144 +104,50 @@ _PATIENT_ID = (
     "no pasien",
     "nomor pasien",
 )
-_TSCORE = (
-    "t-score",
-    "t score",
-    "spine t-score",
-    "spine bmd t-score",
-    "bmd t-score",
-    "t-score l1-l4",
-    "lumbar t-score",
-    "lumbar spine t-score",
-    "bmd spine t-score",
-    "l1-l4 t-score",
-    "t-score (l1-l4)",
-    "total l1-l4 t-score",
-    "l1-l4 total t-score",
-    "lumbar spine l1-l4 t-score",
-    "spine l1-l4 t-score",
-    "t-score lumbal",
-    "t-score lumbal l1-l4",
-    "lumbal l1-l4 t-score",
-    "t-skor",
-)
-
-SCREENING_ALIASES = _aliases(
-    {
-        "patient_id": _PATIENT_ID,
-        "sex": ("gender", "jenis kelamin", "jk", "kelamin"),
-        "age": ("age years", "age (years)", "age yrs", "umur", "usia", "age at screening"),
-        "bmd_tscore": (
-            *_TSCORE,
-            "screening t-score",
-            "bmd t-score screening",
-            "t-score screening",
-            "screening bmd t-score",
-            "t-score skrining",
-            "skrining t-score",
-        ),
-        "autoimmune_disease": (
-            "autoimmune",
-            "autoimmune history",
-            "history of autoimmune disease",
-            "autoimun",
-            "riwayat autoimun",
-            "penyakit autoimun",
-        ),
-        "osteoporosis_related_disease": (
-            "other osteoporosis related disease",
-            "osteoporosis related diseases",
-            "secondary osteoporosis",
-            "penyakit terkait osteoporosis",
-            "osteoporosis sekunder",
-        ),
-        "osteoporosis_drugs": (
-            "osteoporosis drug",
-            "osteoporosis related drugs",
-            "osteoporosis medication",
-            "osteoporosis medications",
-            "obat osteoporosis",
-        ),
-        "immunosuppressant": (
-            "immunosuppressive",
-            "immunosuppressants",
-            "immunosuppressive treatment",
-            "imunosupresan",
-            "obat imunosupresan",
-        ),
-        "anticoagulant": ("anticoagulants", "anticoagulant treatment", "antikoagulan"),
-        "corticosteroid": ("corticosteroids", "steroid", "steroids", "corticosteroid treatment", "kortikosteroid"),
-        "paralysis_after_surgery": (
-            "paralysis",
-            "post surgical paralysis",
-            "paralysis after surgical treatment",
-            "kelumpuhan",
-            "kelumpuhan pasca operasi",
-            "lumpuh pasca operasi",
-        ),
-        "hbsag": ("hbs ag", "hepatitis b", "hbsag test"),
-        "hiv": ("anti hiv", "hiv test"),
-        "cmv": ("cmv igm", "cmv test", "cytomegalovirus"),
-        "rubella": ("rubella igm", "rubella test"),
-        "toxoplasma": ("toxo", "toxoplasma igm", "toxoplasma test", "toksoplasma", "toksoplasma igm"),
-        "consent": ("informed consent", "consent status", "ic", "persetujuan", "status ic", "informed consent ttd"),
-        "enrolled": (
-            "enrollment",
-            "enrolment",
-            "included",
-            "enrolled in study",
-            "terdaftar",
-            "inklusi",
-            "masuk penelitian",
-            "diikutsertakan",
-        ),
-    }
-)
-
-_OUTCOME_ALIASES: dict[str, tuple[str, ...]] = {
-    "bmd_tscore": _TSCORE,
-    "vas": (
-        "vas (0-10)",
-        "vas pain",
-        "pain vas",
-        "vas score",
-        "pain",
-        "vas (mm)",
-        "vas mm",
-        "vas (0-100)",
-        "vas 0-100 mm",
-        "vas nyeri",
-        "skala nyeri",
-        "nyeri vas",
+_GENERIC_SCREENING: dict[str, tuple[str, ...]] = {
+    "patient_id": _PATIENT_ID,
+    "sex": ("gender", "jenis kelamin", "jk", "kelamin"),
+    "age": ("age years", "age (years)", "age yrs", "umur", "usia", "age at screening"),
+    "consent": ("informed consent", "consent status", "ic", "persetujuan", "status ic", "informed consent ttd"),
+    "enrolled": (
+        "enrollment",
+        "enrolment",
+        "included",
+        "enrolled in study",
+        "terdaftar",
+        "inklusi",
+        "masuk penelitian",
+        "diikutsertakan",
     ),
-    "bmd_g_cm2": (
-        "bmd",
-        "bmd g/cm2",
-        "spine bmd",
-        "bmd (g/cm2)",
-        "bmd g cm2",
-        "bmd l1-l4",
-        "bmd g/cm²",
-        "l1-l4 bmd",
-        "l1-l4 bmd g/cm²",
-        "l1-l4 bmd g/cm2",
-        "bmd l1-l4 g/cm²",
-    ),
-    "rom_deg": ("rom", "range of motion", "rom (deg)", "rom degrees"),
-    "qol": ("quality of life", "qol score"),
 }
-assert set(_OUTCOME_ALIASES) == set(OUTCOMES)
-OUTCOME_ALIASES = _aliases(_OUTCOME_ALIASES)
+_GENERIC_VISITS: dict[str, tuple[str, ...]] = {
+    "patient_id": _PATIENT_ID,
+    "visit": ("visit label", "timepoint", "time point", "event", "redcap event name", "kunjungan", "event name"),
+    "month": ("months", "month offset", "months since baseline", "bulan"),
+    "day": ("days", "day offset", "study day", "days since baseline", "hari"),
+}
 
-VISIT_ALIASES = _aliases(
-    {
-        "patient_id": _PATIENT_ID,
-        "visit": ("visit label", "timepoint", "time point", "event", "redcap event name", "kunjungan", "event name"),
-        "month": ("months", "month offset", "months since baseline", "bulan"),
-        "day": ("days", "day offset", "study day", "days since baseline", "hari"),
-        **_OUTCOME_ALIASES,
-    }
-)
+
+def _screening_aliases(protocol: Protocol) -> dict[str, str]:
+    """A screening field's names: its own, and those of the outcome it is a baseline reading of."""
+    table: dict[str, tuple[str, ...]] = {}
+    for f in protocol.screening:
+        outcome = protocol.outcomes.get(f.outcome)
+        table[f.key] = (*(outcome.aliases if outcome else ()), *f.aliases)
+    return _aliases({**_GENERIC_SCREENING, **table})
+
+
+def _outcome_aliases(protocol: Protocol) -> dict[str, str]:
+    return _aliases({key: o.aliases for key, o in protocol.outcomes.items()})
+
+
+def _visit_aliases(protocol: Protocol) -> dict[str, str]:
+    return _aliases({**_GENERIC_VISITS, **{key: o.aliases for key, o in protocol.outcomes.items()}})
+
+
+SCREENING_ALIASES: ProtocolView[str] = ProtocolView(_screening_aliases)
+OUTCOME_ALIASES: ProtocolView[str] = ProtocolView(_outcome_aliases)
+VISIT_ALIASES: ProtocolView[str] = ProtocolView(_visit_aliases)
 
 #: A screening number: the key of a screening log whose enrolled candidates get a subject id later.
 SCREENING_NUMBER = frozenset(
@@ -295,24 +240,10 @@ class AddedHeader(str):
     the user's columns, so it is not listed among them."""
 
 
-#: How the Data page names each field ("T-score L1-L4 → spine BMD T-score").
-FIELD_LABELS: dict[str, str] = {
+_GENERIC_LABELS = {
     "patient_id": "patient id",
     "sex": "sex",
     "age": "age (years)",
-    "bmd_tscore": "spine BMD T-score",
-    "autoimmune_disease": "autoimmune disease (yes/no)",
-    "osteoporosis_related_disease": "osteoporosis-related disease (yes/no)",
-    "osteoporosis_drugs": "osteoporosis drugs (yes/no)",
-    "immunosuppressant": "immunosuppressant (yes/no)",
-    "anticoagulant": "anticoagulant (yes/no)",
-    "corticosteroid": "corticosteroid (yes/no)",
-    "paralysis_after_surgery": "paralysis after surgery (yes/no)",
-    "hbsag": "HBsAg test",
-    "hiv": "HIV test",
-    "cmv": "CMV test",
-    "rubella": "rubella test",
-    "toxoplasma": "toxoplasma test",
     "consent": "informed consent",
     "enrolled": "enrolled (yes/no)",
     "visit": "visit",
@@ -320,9 +251,16 @@ FIELD_LABELS: dict[str, str] = {
     "day": "day since baseline",
     "date": "visit date",
     "screening_number": "screening number",
-    **{
-        key: outcome.label + ("" if key == "bmd_tscore" else f" ({outcome.unit})")
-        for key, outcome in OUTCOMES.items()
-        if key != "bmd_tscore"
-    },
 }
+
+
+def _field_labels(protocol: Protocol) -> dict[str, str]:
+    return {
+        **_GENERIC_LABELS,
+        **{key: o.field_label or f"{o.label} ({o.unit})" for key, o in protocol.outcomes.items()},
+        **{f.key: f.label for f in protocol.screening},
+    }
+
+
+#: How the Data page names each field ("T-score L1-L4 → spine BMD T-score").
+FIELD_LABELS: ProtocolView[str] = ProtocolView(_field_labels)

@@ -19,7 +19,7 @@ Conventions (where the flow is silent):
   inconsistency), plus patients with visits who are not in the screening log (named in ``notes``; then
   enrolled = assessed - excluded + those patients).
 * Each candidate not enrolled is excluded for the first step of the protocol's order
-  (``medpath.eligibility.CRITERIA``, then enrolment) not passed: a criterion not met -> "Not meeting
+  (the protocol's criteria, ``medpath.eligibility.criteria``, then enrolment) not passed: a criterion not met -> "Not meeting
   eligibility criteria" (the criterion, and within it the protocol reason, e.g. "male ≤ 50 y"); a
   criterion that cannot be checked (missing value) -> "Other reasons: eligibility not confirmed"; consent
   declined -> "Declined to participate"; consent pending or not recorded, eligible but not enrolled ->
@@ -27,9 +27,9 @@ Conventions (where the flow is silent):
 * Received the intervention = enrolled patients with visit rows, unless the disposition sheet says
   ``received_intervention`` no.
 * Lost to follow-up and discontinued (withdrew, died) come from the disposition sheet only; without one
-  they are not recorded (``None``), never guessed as 0, and the enrolled patients without a month-6
+  they are not recorded (``None``), never guessed as 0, and the enrolled patients without a primary-month
   primary value are named instead.
-* Analysed = the pairs of each primary analysis (baseline and month 6 both measured); the others are
+* Analysed = the pairs of each primary analysis (baseline and the primary month both measured); the others are
   excluded from that analysis with the reason ``medpath.outcomes`` gives.
 """
 
@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from medpath.eligibility import CRITERIA, Eligibility, evaluate
-from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
-from medpath.outcomes import primary_analysis
+from medpath.eligibility import Criterion, Eligibility, evaluate
+from medpath.model import Study
+from medpath.outcomes import OutcomeComparison, primary_analysis
 
 NOT_MEETING = "Not meeting eligibility criteria"
 DECLINED = "Declined to participate"
@@ -94,11 +94,15 @@ class Flow:
     lost_to_follow_up: Count
     discontinued: Count
     disposition_recorded: bool
-    no_primary_visit: tuple[str, ...]  # enrolled patients without a month-6 primary value
+    no_primary_visit: tuple[str, ...]  # enrolled patients without a primary-month primary value
     analysed: dict[str, int]
     excluded_from_analysis: dict[str, Count]
     notes: tuple[str, ...] = field(default=())
     enrolled_ids: tuple[str, ...] = field(default=())
+    #: outcome key -> label, for the "Analysed" boxes
+    labels: dict[str, str] = field(default_factory=dict)
+    trial: str = ""  # the protocol's id, in the diagram's title
+    followup_month: float | None = None  # the month of the primary end point compared
 
     def category_counts(self) -> list[tuple[str, int]]:
         counts: Counter[str] = Counter()
@@ -127,13 +131,14 @@ class Flow:
         }
 
 
-def _reasons(labels: Sequence[tuple[str, str, str | None]]) -> tuple[Reason, ...]:
-    """(category, label, detail) per person -> Reasons in category order, then by first appearance."""
+def _reasons(labels: Sequence[tuple[str, str, str | None]], judged: Sequence[Criterion] = ()) -> tuple[Reason, ...]:
+    """(category, label, detail) per person -> Reasons in category order, then the criteria's order (``judged``),
+    then by first appearance."""
     by: dict[tuple[str, str], Counter] = {}
     for category, label, detail in labels:
         by.setdefault((category, label), Counter())[detail] += 1
     order = {c: i for i, c in enumerate(CATEGORIES)}
-    criteria = {c.label: i for i, c in enumerate(CRITERIA)}  # criteria in the protocol's order
+    criteria = {c.label: i for i, c in enumerate(judged)}  # criteria in the protocol's order
     items = sorted(by.items(), key=lambda kv: (order.get(kv[0][0], len(order)), criteria.get(kv[0][1], len(criteria))))
     return tuple(
         Reason(label, sum(c.values()), category, tuple((d, k) for d, k in c.most_common() if d is not None))
@@ -141,15 +146,24 @@ def _reasons(labels: Sequence[tuple[str, str, str | None]]) -> tuple[Reason, ...
     )
 
 
-def consort_flow(study: Study, eligibility: Eligibility | None = None, followup_month: float = PRIMARY_MONTH) -> Flow:
-    """The participant flow of ``study`` (counts as the module docstring defines them)."""
+def consort_flow(
+    study: Study,
+    eligibility: Eligibility | None = None,
+    followup_month: float | None = None,
+    comparisons: dict[str, OutcomeComparison] | None = None,
+) -> Flow:
+    """The participant flow of ``study`` (counts as the module docstring defines them): ``eligibility`` and the
+    primary ``comparisons`` as ``medpath.analysis.analyse`` computed them (evaluated here when not given);
+    ``followup_month``: the protocol's primary month by default."""
+    protocol = study.protocol
+    followup_month = protocol.primary_month if followup_month is None else followup_month
     visits = study.visits
     with_visits = list(dict.fromkeys(visits["patient_id"].tolist()))
     with_visits_set = set(with_visits)
     notes: list[str] = []
     screening = study.screening
     if screening is not None:
-        eligibility = eligibility or evaluate(screening, visits)
+        eligibility = eligibility or evaluate(screening, visits, protocol)
         table = eligibility.candidates
         ids = table["patient_id"].tolist()
         marked = table["enrolled"].fillna(False).astype(bool).to_numpy()
@@ -169,7 +183,7 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None, followup_
                 f"are counted as enrolled: {', '.join(late)}"
             )
         enrolled_ids = [pid for pid, e in zip(ids, enrolled_mask) if e] + unscreened
-        excluded = _excluded(screening.reset_index(drop=True), table, ~enrolled_mask)
+        excluded = _excluded(screening.reset_index(drop=True), table, ~enrolled_mask, eligibility.criteria)
         assessed: int | None = len(table)
     else:
         enrolled_ids = with_visits
@@ -227,12 +241,13 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None, followup_
         lost_count = stopped_count = Count(None)
 
     at_end = visits[np.isclose(visits["month"].to_numpy(dtype=float), followup_month)]
-    primary = [k for k in OUTCOMES if OUTCOMES[k].primary and k in visits]
+    primary = [k for k in protocol.primary_outcomes if k in visits]
     measured = set(at_end.loc[at_end[primary].notna().any(axis=1), "patient_id"].tolist()) if primary else set()
     no_primary_visit = tuple(p for p in enrolled_ids if p not in measured)
 
     analysed, excluded_analysis = {}, {}
-    comparisons = primary_analysis(visits, followup_month=followup_month) if len(visits) else {}
+    if comparisons is None:
+        comparisons = primary_analysis(visits, followup_month=followup_month, protocol=protocol) if len(visits) else {}
     received_set = set(received_ids)
     for key, comparison in comparisons.items():
         paired = set(comparison.changes["patient_id"].tolist())
@@ -261,6 +276,9 @@ def consort_flow(study: Study, eligibility: Eligibility | None = None, followup_
         excluded_analysis,
         tuple(notes),
         tuple(enrolled_ids),
+        {key: protocol.outcomes[key].label for key in analysed},
+        protocol.id,
+        followup_month,
     )
 
 
@@ -269,8 +287,11 @@ def _plain(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
     return tuple(Reason(r.label, r.n, "", r.details) for r in reasons)
 
 
-def _excluded(screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarray) -> Count:
-    labels = {c.id: c for c in CRITERIA}
+def _excluded(
+    screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarray, judged: Sequence[Criterion]
+) -> Count:
+    labels = {c.id: c for c in judged}
+    consent_step = next((c.id for c in judged if c.columns == ("consent",)), None)
     people: list[tuple[str, str, str | None]] = []
     consent = screening["consent"].tolist() if "consent" in screening else [None] * len(screening)
     rows = screening.loc[mask]
@@ -284,14 +305,14 @@ def _excluded(screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarra
         np.flatnonzero(mask),
     ):
         not_met = first in failed
-        if first in labels and first != "consented":
+        if first in labels and first != consent_step:
             criterion = labels[first]
             if not_met:
                 row = dict(zip(columns, values))
                 people.append((NOT_MEETING, criterion.label, criterion.reason(row)))
             else:
                 people.append((OTHER, f"eligibility not confirmed: {criterion.label} (missing data)", None))
-        elif first == "consented":
+        elif first == consent_step:
             value = consent[position]
             if value == "declined":
                 people.append((DECLINED, "consent declined", None))
@@ -303,7 +324,7 @@ def _excluded(screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarra
             people.append((OTHER, "eligible, not enrolled" if not_met else "eligible, enrolment not recorded", None))
         else:
             people.append((OTHER, "not enrolled", None))
-    return Count(len(people), _reasons(people), tuple(candidates.loc[mask, "patient_id"].tolist()))
+    return Count(len(people), _reasons(people, judged), tuple(candidates.loc[mask, "patient_id"].tolist()))
 
 
 def stages_table(flow: Flow) -> pd.DataFrame:
@@ -331,7 +352,7 @@ def stages_table(flow: Flow) -> pd.DataFrame:
     for key, n in flow.analysed.items():
         rows.append(
             (
-                f"Analysed: {OUTCOMES[key].label}",
+                f"Analysed: {flow.labels.get(key, key)}",
                 n,
                 "received the intervention",
                 words(flow.excluded_from_analysis[key]) if flow.excluded_from_analysis[key].n else "–",

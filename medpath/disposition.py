@@ -30,7 +30,8 @@ from medpath.extra_tables import (
     read_patient,
     read_yes_no,
 )
-from medpath.model import PRIMARY_MONTH, PROVENANCE, Finding
+from medpath.model import PROVENANCE, Finding
+from medpath.protocol import current
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing
 
@@ -189,7 +190,8 @@ def parse_disposition(
             say(
                 "warning",
                 "status",
-                f"patient {pid} is recorded as completed but has no month-{PRIMARY_MONTH:g} value of a primary outcome",
+                f"patient {pid} is recorded as completed but has no month-{current().primary_month:g} value of a primary "
+                "outcome",
             )
         if status == "died" and adverse_events is not None and pid not in deaths:
             say(

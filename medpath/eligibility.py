@@ -1,12 +1,14 @@
-"""Eligibility criteria of trial NCT04501354 as data, and the CONSORT-style screening funnel.
+"""Eligibility criteria of a trial's protocol as data, and the CONSORT-style screening funnel.
 
-Each ``Criterion`` quotes the protocol sentence it comes from (ClinicalTrials.gov NCT04501354,
-"Recruitment & Eligibility" and "Primary Outcome Measures") and judges one screened candidate with
-three outcomes: ``True`` (met), ``False`` (not met) or ``None`` (unknown: a value it needs is
-missing). Unknown never counts as passing and is reported apart from "not met".
+The criteria are declared in the protocol file (``medpath.protocol``, ``Protocol.criteria``) as a few rule kinds,
+each quoting the protocol sentence it comes from; ``criteria(protocol)`` turns each into a ``Criterion`` that
+judges every screened candidate with three outcomes: ``True`` (met), ``False`` (not met) or ``None`` (unknown: a
+value it needs is missing). Unknown never counts as passing and is reported apart from "not met". Rule kinds:
 
-Osteoporosis follows the WHO 1994 T-score classes (WHO Technical Report Series 843): normal
-T >= -1, osteopenia -2.5 < T < -1, osteoporosis T <= -2.5.
+* ``flags_absent``: not met when any of its yes/no fields (a history item, a positive test) is true;
+* ``at_most`` / ``at_least``: the field's value is at most / at least ``value`` (inclusive);
+* ``equals``: the field's value is ``value`` (e.g. consent "signed");
+* ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
 
 The funnel is sequential: the n of a step counts the candidates who meet that criterion and every
 earlier one. Eligibility never removes anything from the analysis: an enrolled patient who fails
@@ -15,6 +17,7 @@ earlier one. Eligibility never removes anything from the analysis: an enrolled p
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +27,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from medpath.model import INFECTION_COLUMNS, OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
-
-PROTOCOL = "NCT04501354"
+from medpath.protocol import CriterionSpec, Protocol, current
 
 Row = Mapping[str, object]
 
@@ -34,32 +35,12 @@ Row = Mapping[str, object]
 MET, NOT_MET, UNKNOWN = 1, 0, -1
 _VERDICT = {MET: True, NOT_MET: False, UNKNOWN: None}
 
-#: "Male patients older than 50", "Female patients older than 40": strictly older, in years.
-OLDER_THAN = {"M": 50, "F": 40}
 SEX_WORD = {"M": "male", "F": "female"}
-#: "Patients under 20 years old" are excluded.
-MINIMUM_AGE = 20
-#: WHO 1994: osteoporosis is a T-score at or below -2.5.
-OSTEOPOROSIS_TSCORE = -2.5
 
-#: Derived column: the candidate has a PRIMARY_MONTH visit with at least one primary outcome.
+#: Derived column: the candidate has a primary-month visit with at least one primary outcome.
 PRIMARY_VISIT = "has_primary_visit"
-
-#: How a true yes/no screening value is named in exclusion reasons.
-FLAG_LABELS = {
-    "autoimmune_disease": "autoimmune disease",
-    "osteoporosis_related_disease": "osteoporosis-related disease",
-    "osteoporosis_drugs": "osteoporosis-related drugs",
-    "immunosuppressant": "immunosuppressant",
-    "anticoagulant": "anticoagulant",
-    "corticosteroid": "corticosteroid",
-    "paralysis_after_surgery": "paralysis after surgery",
-    "hbsag": "HBsAg positive",
-    "hiv": "HIV positive",
-    "cmv": "CMV positive",
-    "rubella": "rubella positive",
-    "toxoplasma": "toxoplasma positive",
-}
+#: The id of the funnel's last step: enrolled and measured at the primary month.
+COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -125,49 +106,75 @@ def _all(verdicts: Sequence[np.ndarray]) -> np.ndarray:
     ).astype(np.int8)
 
 
-def _flags(id: str, label: str, protocol_text: str, columns: tuple[str, ...]) -> Criterion:
-    """A criterion failed by any yes/no column that is true (a history item, a positive test)."""
+def _flags(spec: CriterionSpec, reasons: dict[str, str]) -> Criterion:
+    """Not met when any yes/no field (a history item, a positive test) is true."""
+    columns = spec.fields
 
     def rule(table: pd.DataFrame) -> np.ndarray:
         return _all([_verdict(_known(table, c), ~_truth(table, c)) for c in columns])
 
     def reason(row: Row) -> str:
-        return " + ".join(FLAG_LABELS[c] for c in columns if _value(row, c) is True)
+        return " + ".join(reasons[c] for c in columns if _value(row, c) is True)
 
-    return Criterion(id, label, protocol_text, columns, rule, reason)
-
-
-def _age_sex(table: pd.DataFrame) -> np.ndarray:
-    age = _numbers(table, "age")
-    sex = table["sex"].astype(object) if "sex" in table else pd.Series([None] * len(table), dtype=object)
-    threshold = sex.map(OLDER_THAN).to_numpy(dtype=float, na_value=np.nan)  # NaN: sex missing or other
-    known_sex = ~np.isnan(threshold)
-    return np.select(
-        [np.isnan(age), age < MINIMUM_AGE, known_sex, age <= min(OLDER_THAN.values()), age > max(OLDER_THAN.values())],
-        [UNKNOWN, NOT_MET, np.where(age > threshold, MET, NOT_MET), NOT_MET, MET],
-        UNKNOWN,  # missing sex and an age that does not decide it for either sex
-    ).astype(np.int8)
+    return Criterion(spec.id, spec.label, spec.text, columns, rule, reason)
 
 
-def _age_sex_reason(row: Row) -> str:
-    age, sex = _value(row, "age"), _value(row, "sex")
-    assert isinstance(age, float | int), "a candidate who fails on age has an age"
-    if age < MINIMUM_AGE:
-        return f"under {MINIMUM_AGE} y"
-    if sex in OLDER_THAN:
-        return f"{SEX_WORD[sex]} ≤ {OLDER_THAN[sex]} y"
-    return f"age ≤ {min(OLDER_THAN.values())} y, sex missing"
+def _bound(spec: CriterionSpec) -> Criterion:
+    """``at_most`` / ``at_least``: the value is at most / at least the bound (inclusive)."""
+    (column,) = spec.fields
+    bound = float(spec.value)
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        values = _numbers(table, column)
+        return _verdict(~np.isnan(values), values <= bound if spec.kind == "at_most" else values >= bound)
+
+    def reason(row: Row) -> str:
+        return spec.reason or f"{column} {'>' if spec.kind == 'at_most' else '<'} {bound:g}"
+
+    return Criterion(spec.id, spec.label, spec.text, spec.fields, rule, reason)
 
 
-def _osteoporosis(table: pd.DataFrame) -> np.ndarray:
-    tscore = _numbers(table, "bmd_tscore")
-    return _verdict(~np.isnan(tscore), tscore <= OSTEOPOROSIS_TSCORE)
+def _equals(spec: CriterionSpec) -> Criterion:
+    """The value is ``spec.value`` (e.g. consent "signed"); any other known value fails."""
+    (column,) = spec.fields
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        known = _known(table, column)
+        return _verdict(known, table[column].isin([spec.value]).to_numpy() if column in table else known)
+
+    def reason(row: Row) -> str:
+        return spec.reason or f"{column.replace('_', ' ')} {_value(row, column)}"
+
+    return Criterion(spec.id, spec.label, spec.text, spec.fields, rule, reason)
 
 
-def _consented(table: pd.DataFrame) -> np.ndarray:
-    known = _known(table, "consent")
-    signed = table["consent"].isin(["signed"]).to_numpy() if "consent" in table else known
-    return _verdict(known, signed)
+def _older_than_by_sex(spec: CriterionSpec) -> Criterion:
+    """Age strictly above the threshold of the candidate's sex and not under ``minimum_age``; with sex missing,
+    an age at or below every threshold fails and one above every threshold passes."""
+    older_than = dict(spec.older_than)
+    minimum = -math.inf if spec.minimum_age is None else spec.minimum_age
+    lowest, highest = min(older_than.values()), max(older_than.values())
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        age = _numbers(table, "age")
+        sex = table["sex"].astype(object) if "sex" in table else pd.Series([None] * len(table), dtype=object)
+        threshold = sex.map(older_than).to_numpy(dtype=float, na_value=np.nan)  # NaN: sex missing or other
+        return np.select(
+            [np.isnan(age), age < minimum, ~np.isnan(threshold), age <= lowest, age > highest],
+            [UNKNOWN, NOT_MET, np.where(age > threshold, MET, NOT_MET), NOT_MET, MET],
+            UNKNOWN,  # missing sex and an age that does not decide it for either sex
+        ).astype(np.int8)
+
+    def reason(row: Row) -> str:
+        age, sex = _value(row, "age"), _value(row, "sex")
+        assert isinstance(age, float | int), "a candidate who fails on age has an age"
+        if age < minimum:
+            return f"under {minimum:g} y"
+        if sex in older_than:
+            return f"{SEX_WORD.get(str(sex), sex)} ≤ {older_than[str(sex)]:g} y"
+        return f"age ≤ {lowest:g} y, sex missing"
+
+    return Criterion(spec.id, spec.label, spec.text, ("sex", "age"), rule, reason)
 
 
 def _yes(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -175,121 +182,73 @@ def _yes(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
     return lambda table: _verdict(_known(table, column), _truth(table, column))
 
 
-def _completed(table: pd.DataFrame) -> np.ndarray:
-    return _all([_yes("enrolled")(table), _yes(PRIMARY_VISIT)(table)])
+@functools.cache
+def criteria(protocol: Protocol) -> tuple[Criterion, ...]:
+    """The protocol's inclusion and exclusion criteria, in funnel order."""
+    reasons = {f.key: f.reason or f.label for f in protocol.screening}
+    build = {
+        "flags_absent": lambda spec: _flags(spec, reasons),
+        "at_most": _bound,
+        "at_least": _bound,
+        "equals": _equals,
+        "older_than_by_sex": _older_than_by_sex,
+    }
+    return tuple(build[spec.kind](spec) for spec in protocol.criteria)
 
 
-def _completed_reason(row: Row) -> str:
-    if _value(row, "enrolled") is False:
-        return "not enrolled"
-    return f"no month-{PRIMARY_MONTH:g} primary outcome"
+@functools.cache
+def follow_up(protocol: Protocol) -> tuple[Criterion, ...]:
+    """The steps after eligibility: enrolment and the primary end point."""
+    month = protocol.primary_month
 
+    def completed(table: pd.DataFrame) -> np.ndarray:
+        return _all([_yes("enrolled")(table), _yes(PRIMARY_VISIT)(table)])
 
-#: The protocol's inclusion and exclusion criteria, in funnel order.
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion(
-        "age_sex",
-        f"Age: men > {OLDER_THAN['M']} y, women > {OLDER_THAN['F']} y",
-        'Inclusion 1: "Male patients older than 50 yrs old." Inclusion 2: "Female patients older '
-        'than 40 years old." Exclusion 4: "Patients under 20 years old"',
-        ("sex", "age"),
-        _age_sex,
-        _age_sex_reason,
-    ),
-    Criterion(
-        "bmd_confirmed",
-        "Osteoporosis on BMD (T-score ≤ −2.5)",
-        'Inclusion 3: "Patients enrolled in Cipto Mangunkusumo Hospital with osteoporosis confirmed '
-        'by BMD test." Primary outcome: "Below SD (-2.5) is categorized as osteoporosis."',
-        ("bmd_tscore",),
-        _osteoporosis,
-        lambda row: "T-score > −2.5",
-    ),
-    _flags(
-        "no_excluded_disease",
-        "No autoimmune / osteoporosis-related disease",
-        "Inclusion 4: \"Patients with no history of autoimun disease (SLE, Addison's disease, Chron's "
-        'disease) and other diseases related to osteoporosis." Exclusion 1: "Patients with autoimun '
-        "diesasde (SLE, Addison's diesase, Chron's disease and other osteoporosis related disease.\"",
-        ("autoimmune_disease", "osteoporosis_related_disease"),
-    ),
-    _flags(
-        "no_excluded_medication",
-        "No excluded medication",
-        'Inclusion 5: "Patients with no history of consuming drug related osteoporosis." Exclusion 2: '
-        '"Patients under immunosuppressive, anticoagulant or corticosteroid treatment."',
-        ("osteoporosis_drugs", "immunosuppressant", "anticoagulant", "corticosteroid"),
-    ),
-    _flags(
-        "no_active_infection",
-        "No active infection",
-        'Inclusion 6: "No active infection confirmed by HbsAg, HIV, CMV, Rubella and Toxoplasma examination."',
-        INFECTION_COLUMNS,
-    ),
-    _flags(
-        "no_paralysis_after_surgery",
-        "No paralysis after surgery",
-        'Exclusion 3: "Paralysis patients after surgical treatment"',
-        ("paralysis_after_surgery",),
-    ),
-    Criterion(
-        "consented",
-        "Informed consent signed",
-        'Inclusion 7: "Agree to participate the study by signing informed consent form." '
-        'Exclusion 5: "Declined to participate in the study"',
-        ("consent",),
-        _consented,
-        lambda row: f"consent {_value(row, 'consent')}",
-    ),
-)
+    def completed_reason(row: Row) -> str:
+        return "not enrolled" if _value(row, "enrolled") is False else f"no month-{month:g} primary outcome"
 
-#: Steps after eligibility: enrolment and the primary end point.
-FOLLOW_UP: tuple[Criterion, ...] = (
-    Criterion(
-        "enrolled",
-        "Enrolled",
-        'Recruitment: "Target Recruitment 5"',
-        ("enrolled",),
-        _yes("enrolled"),
-        lambda row: "not enrolled",
-    ),
-    Criterion(
-        "completed_6_months",
-        f"Completed {PRIMARY_MONTH:g} months",
-        'Primary outcome measures: "Bone Mass Density (BMD)" and "Visual Analog Scale (VAS)", time frame "6 months"',
-        ("enrolled", PRIMARY_VISIT),
-        _completed,
-        _completed_reason,
-    ),
-)
+    return (
+        Criterion(
+            "enrolled", "Enrolled", protocol.enrolment_text, ("enrolled",), _yes("enrolled"), lambda row: "not enrolled"
+        ),
+        Criterion(
+            COMPLETED,
+            f"Completed {month:g} months",
+            protocol.primary_text,
+            ("enrolled", PRIMARY_VISIT),
+            completed,
+            completed_reason,
+        ),
+    )
+
 
 SCREENED = ("screened", "Screened")
 
-_CONVENTIONS = (
-    "Unknown (missing) never counts as passing; it is counted apart from 'not met'. A criterion "
-    "that a recorded value already fails is 'not met' even if its other values are missing.",
-    "The funnel is sequential: each step counts the candidates who passed it and every earlier "
-    f"step; the primary end point is a month-{PRIMARY_MONTH:g} visit with at least one of "
-    + " / ".join(OUTCOMES[k].label for k in PRIMARY_OUTCOMES)
-    + ".",
-    "Eligibility never removes a patient's visits from the analysis.",
-)
-_SCREENING_CONVENTIONS = (
-    "'older than 50' is read as age > 50, so a 50-year-old man is not eligible.",
-    "'older than 40' is read as age > 40, so a 40-year-old woman is not eligible.",
-    "'under 20 years old' is read as age < 20, so a 20-year-old is not excluded by that rule.",
-    "With sex missing, an age ≤ 40 fails and an age > 50 passes for either sex; 41–50 is unknown.",
-    "T-score −2.5 counts as osteoporosis (≤ −2.5, WHO 1994 classes), although the protocol writes 'below −2.5'.",
-    "A positive HBsAg, HIV, CMV, rubella or toxoplasma result is read as an active infection.",
-    "Only consent 'signed' passes; 'declined' and 'pending' fail.",
-    "Every failed and unknown criterion is listed per candidate, but the funnel counts a candidate "
-    "as excluded at the first step not passed only.",
-    "Enrolled patients who fail or are unknown on a criterion are reported as protocol deviations and still analysed.",
-)
-_VISITS_ONLY_CONVENTIONS = (
-    "No screening log: the funnel starts at enrolment, every patient with a visit row counts as "
-    "enrolled, and eligibility is not assessed (eligible is missing, never assumed).",
-)
+
+def _conventions(protocol: Protocol, screened: bool) -> list[str]:
+    """How the protocol's words and missing values were read: the protocol's own conventions, then MedPath's."""
+    primary = " / ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
+    general = [
+        "Unknown (missing) never counts as passing; it is counted apart from 'not met'. A criterion "
+        "that a recorded value already fails is 'not met' even if its other values are missing.",
+        "The funnel is sequential: each step counts the candidates who passed it and every earlier "
+        f"step; the primary end point is a month-{protocol.primary_month:g} visit with at least one of {primary}.",
+        "Eligibility never removes a patient's visits from the analysis.",
+    ]
+    if not screened:
+        return [
+            "No screening log: the funnel starts at enrolment, every patient with a visit row counts as "
+            "enrolled, and eligibility is not assessed (eligible is missing, never assumed).",
+            *general,
+        ]
+    return [
+        *protocol.conventions,
+        "Every failed and unknown criterion is listed per candidate, but the funnel counts a candidate "
+        "as excluded at the first step not passed only.",
+        "Enrolled patients who fail or are unknown on a criterion are reported as protocol deviations and still "
+        "analysed.",
+        *general,
+    ]
 
 
 @dataclass(frozen=True)
@@ -322,6 +281,9 @@ class Eligibility:
     candidates: pd.DataFrame
     deviations: list[str]
     conventions: list[str]
+    #: the protocol's criteria judged (``criteria(protocol)``) and the follow-up steps (``follow_up(protocol)``)
+    criteria: tuple[Criterion, ...] = ()
+    follow_up: tuple[Criterion, ...] = ()
 
     def as_json(self) -> dict:
         table = self.candidates
@@ -341,38 +303,39 @@ class Eligibility:
         }
 
 
-def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibility:
-    """Judge every screened candidate against ``CRITERIA`` and ``FOLLOW_UP`` and build the funnel.
+def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Protocol | None = None) -> Eligibility:
+    """Judge every screened candidate against the protocol's ``criteria`` and ``follow_up`` steps and build the
+    funnel (``protocol``: by default the active one, ``medpath.protocol.current``).
 
     With ``screening`` None (only visits were supplied) eligibility cannot be judged: the funnel
-    has the ``enrolled`` and ``completed_6_months`` steps only, every patient with a visit row counts
+    has the ``enrolled`` and ``completed`` steps only, every patient with a visit row counts
     as enrolled, ``eligible`` is missing (NA, not True) and there are no deviations to report.
     """
+    protocol = protocol or current()
+    eligibility_criteria = criteria(protocol)
     visit_ids = list(dict.fromkeys(visits["patient_id"].tolist()))  # tolist: fast for Arrow-backed strings
     if screening is None:
         table = pd.DataFrame({"patient_id": visit_ids, "enrolled": True})
-        criteria, steps = FOLLOW_UP, []
+        judged, steps = follow_up(protocol), []
     else:
         table = screening
-        criteria, steps = CRITERIA + FOLLOW_UP, [FunnelStep(*SCREENED, len(screening), {}, 0)]
+        judged, steps = criteria(protocol) + follow_up(protocol), [FunnelStep(*SCREENED, len(screening), {}, 0)]
     table = table.reset_index(drop=True)
-    table[PRIMARY_VISIT] = _member(table, _completed_patients(visits))
+    table[PRIMARY_VISIT] = _member(table, _completed_patients(visits, protocol))
     verdicts = (
-        np.column_stack([c.rule(table) for c in criteria])
-        if len(table)
-        else np.zeros((0, len(criteria)), dtype=np.int8)
+        np.column_stack([c.rule(table) for c in judged]) if len(table) else np.zeros((0, len(judged)), dtype=np.int8)
     )  # one row per candidate, one column per criterion
 
     reached = np.ones(len(table), dtype=bool)
-    for j, c in enumerate(criteria):
+    for j, c in enumerate(judged):
         passed = reached & (verdicts[:, j] == MET)
         failed = Counter(c.reason(row) for row in _rows(table, reached & (verdicts[:, j] == NOT_MET), c.columns))
         unknown = int(np.sum(reached & (verdicts[:, j] == UNKNOWN)))
         steps.append(FunnelStep(c.id, c.label, int(passed.sum()), dict(failed.most_common()), unknown))
         reached = passed
 
-    ids = [c.id for c in criteria]
-    eligible_ = (verdicts[:, : len(CRITERIA)] == MET).all(axis=1)
+    ids = [c.id for c in judged]
+    eligible_ = (verdicts[:, : len(eligibility_criteria)] == MET).all(axis=1)
     # Candidates share few verdict patterns: each pattern's id lists are made once.
     patterns, pattern_of = np.unique(verdicts, axis=0, return_inverse=True)
     pattern_of = pattern_of.reshape(-1)
@@ -396,9 +359,15 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame) -> Eligibilit
             "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(ids, v) if r != MET), None)),
         }
     )
-    deviations = [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids)
-    extra = _VISITS_ONLY_CONVENTIONS if screening is None else _SCREENING_CONVENTIONS
-    return Eligibility(steps, candidates, deviations, [*extra, *_CONVENTIONS])
+    deviations = [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria)
+    return Eligibility(
+        steps,
+        candidates,
+        deviations,
+        _conventions(protocol, screening is not None),
+        eligibility_criteria,
+        follow_up(protocol),
+    )
 
 
 def reasons_table(eligibility: Eligibility) -> pd.DataFrame:
@@ -417,21 +386,27 @@ def reasons_table(eligibility: Eligibility) -> pd.DataFrame:
     )
 
 
-def _completed_patients(visits: pd.DataFrame) -> set[str]:
-    """Patients with a PRIMARY_MONTH visit holding at least one primary outcome value."""
-    at_end_point = visits[visits["month"] == PRIMARY_MONTH]
-    measured = at_end_point[[k for k in PRIMARY_OUTCOMES if k in visits]].notna().any(axis=1)
+def _completed_patients(visits: pd.DataFrame, protocol: Protocol) -> set[str]:
+    """Patients with a primary-month visit holding at least one primary outcome value."""
+    at_end_point = visits[visits["month"] == protocol.primary_month]
+    measured = at_end_point[[k for k in protocol.primary_outcomes if k in visits]].notna().any(axis=1)
     return set(at_end_point.loc[measured, "patient_id"])
 
 
-def _deviations(table: pd.DataFrame, verdicts: np.ndarray, eligible: np.ndarray, visit_ids: list[str]) -> list[str]:
+def _deviations(
+    table: pd.DataFrame,
+    verdicts: np.ndarray,
+    eligible: np.ndarray,
+    visit_ids: list[str],
+    judged: tuple[Criterion, ...],
+) -> list[str]:
     """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies, in
-    screening order (``verdicts``: one row per candidate, the columns in ``CRITERIA`` order first).
+    screening order (``verdicts``: one row per candidate, the columns in ``judged`` order first).
     Only the candidates concerned are looked at row by row; membership tests use sets."""
     with_visits = _member(table, set(visit_ids))
     known, enrolled = _known(table, "enrolled"), _truth(table, "enrolled")
     concerned = (with_visits & ~(known & enrolled)) | (~eligible & ((known & enrolled) | with_visits))
-    columns = ["patient_id", "enrolled", *chain.from_iterable(c.columns for c in CRITERIA)]
+    columns = ["patient_id", "enrolled", *chain.from_iterable(c.columns for c in judged)]
     messages = []
     for i, row in zip(np.flatnonzero(concerned), _rows(table, concerned, columns)):
         pid, state = row["patient_id"], _value(row, "enrolled")
@@ -441,7 +416,7 @@ def _deviations(table: pd.DataFrame, verdicts: np.ndarray, eligible: np.ndarray,
                 f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
             )
         problems = [
-            _problem(c, row, _VERDICT[int(verdicts[i, j])]) for j, c in enumerate(CRITERIA) if verdicts[i, j] != MET
+            _problem(c, row, _VERDICT[int(verdicts[i, j])]) for j, c in enumerate(judged) if verdicts[i, j] != MET
         ]
         if problems and (state or with_visits[i]):
             messages.append(
@@ -472,7 +447,7 @@ def _rows(table: pd.DataFrame, mask: np.ndarray, columns) -> list[dict]:
 
 
 def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:
-    """e.g. "no_excluded_medication (corticosteroid)", "bmd_confirmed (unknown: bmd_tscore missing)"."""
+    """e.g. "no_excluded_medication (corticosteroid)", "consented (unknown: consent missing)"."""
     if verdict is False:
         return f"{criterion.id} ({criterion.reason(row)})"
     return f"{criterion.id} (unknown: {', '.join(criterion.missing(row))} missing)"
@@ -482,8 +457,8 @@ def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd
     """The candidates for display: criterion ids replaced by their labels, and for candidates who are
     not eligible the follow-up steps (enrolled, completed) left out of "failed" as self-evident. With
     ``reasons`` (criterion ids), only the candidates who fail or are unknown on one of them."""
-    labels = {c.id: c.label for c in (*CRITERIA, *FOLLOW_UP)}
-    follow_up = {c.id for c in FOLLOW_UP}
+    labels = {c.id: c.label for c in (*eligibility.criteria, *eligibility.follow_up)}
+    later_steps = {c.id for c in eligibility.follow_up}
     table = eligibility.candidates
     if reasons:
         wanted = set(reasons)
@@ -492,7 +467,7 @@ def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd
     screen_failure = table["eligible"].eq(False).fillna(False).to_numpy()
 
     def named(ids, drop_follow_up):
-        return "; ".join(labels[i] for i in ids if not (drop_follow_up and i in follow_up))
+        return "; ".join(labels[i] for i in ids if not (drop_follow_up and i in later_steps))
 
     return table.assign(
         failed=[named(ids, drop) for ids, drop in zip(table["failed"], screen_failure)],
@@ -502,8 +477,8 @@ def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd
 
 
 def criteria_table(eligibility: Eligibility) -> pd.DataFrame:
-    """``reasons_table`` for the protocol's eligibility criteria only (``CRITERIA``): the study stages
-    (enrolled, completed 6 months) are not criteria and are counted by ``medpath.consort`` instead."""
-    ids = {c.id for c in CRITERIA}
+    """``reasons_table`` for the protocol's eligibility criteria only: the study stages (enrolled, completed)
+    are not criteria and are counted by ``medpath.consort`` instead."""
+    ids = {c.id for c in eligibility.criteria}
     table = reasons_table(eligibility)
     return table[table["criterion"].isin(ids)].reset_index(drop=True)

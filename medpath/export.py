@@ -172,19 +172,15 @@ def chart_filename(study, chart: str, when: dt.date | dt.datetime | None = None)
     return f"medpath_{slug(study.label)}_{slug(chart, default='chart')}_{date_stamp(when)}"
 
 
-#: The trial every chart and slide names (the protocol's registry id).
-TRIAL_ID = "NCT04501354"
-
-
 def provenance(study, when: dt.date | dt.datetime | None = None, *, max_files: int = 60) -> str:
-    """The footer every exported chart, slide and report figure carries: trial id, data file(s), date,
-    and "SYNTHETIC DATA" for the bundled sample, e.g. "NCT04501354 · medpath_sample_study.xlsx ·
+    """The footer every exported chart, slide and report figure carries: trial id (the study's protocol), data
+    file(s), date, and "SYNTHETIC DATA" for the bundled sample, e.g. "NCT… · medpath_sample_study.xlsx ·
     2025-01-31 · SYNTHETIC DATA — not real patients". File names longer than ``max_files`` characters
     together are cut with "…". Plain text (the caller escapes it for its medium)."""
     names = ", ".join(source.name for source in study.sources) or "no file"
     if len(names) > max_files:
         names = names[: max_files - 1] + "…"
-    parts = [TRIAL_ID, names, date_stamp(when)]
+    parts = [study.protocol.id, names, date_stamp(when)]
     if study.synthetic:
         parts.append("SYNTHETIC DATA — not real patients")
     return " · ".join(reveal_controls(part) for part in parts)

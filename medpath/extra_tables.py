@@ -29,7 +29,8 @@ from typing import Literal
 import pandas as pd
 
 from medpath.columns import SCREENING_ALIASES, VISIT_ALIASES, normalise
-from medpath.model import PRIMARY_MONTH, PRIMARY_OUTCOMES, PROVENANCE, Finding
+from medpath.model import PROVENANCE, Finding
+from medpath.protocol import current
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, parse_number, parse_patient_id, parse_visit_label, word_reader
 
@@ -513,9 +514,10 @@ def enrolled_patients(screening: pd.DataFrame | None, visits: pd.DataFrame) -> t
 
 
 def completed_primary(visits: pd.DataFrame) -> set[str]:
-    """Patients with a month-6 visit holding a primary outcome value."""
-    at = visits[visits["month"] == PRIMARY_MONTH]
-    measured = at[[k for k in PRIMARY_OUTCOMES if k in at]].notna().any(axis=1)
+    """Patients with a primary-month visit holding a primary outcome value (the active protocol's)."""
+    protocol = current()
+    at = visits[visits["month"] == protocol.primary_month]
+    measured = at[[k for k in protocol.primary_outcomes if k in at]].notna().any(axis=1)
     return set(at.loc[measured, "patient_id"].tolist())
 
 

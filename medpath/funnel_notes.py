@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from medpath.eligibility import CRITERIA, FOLLOW_UP, Eligibility
+from medpath.eligibility import Eligibility
 
 
 def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> list[str]:
     """One sentence per funnel step on which candidates were unknown, the step that emptied the funnel first."""
-    columns = {c.id: c.columns for c in (*CRITERIA, *FOLLOW_UP)}
+    columns = {c.id: c.columns for c in (*eligibility.criteria, *eligibility.follow_up)}
     notes = []
     for step in eligibility.steps:
         if not step.unknown or step.id not in columns:

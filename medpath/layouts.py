@@ -40,33 +40,37 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from medpath.columns import (
+    FIELD_LABELS,
     OUTCOME_ALIASES,
     SCREENING_ALIASES,
     SCREENING_NUMBER,
     VISIT_ALIASES,
     VISIT_DATE,
     AddedHeader,
+    ProtocolView,
     SheetLabel,
     is_correction,
     normalise,
 )
 from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
-from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, Finding
+from medpath.model import Finding
+from medpath.protocol import current
 from medpath.reading import RawTable
 from medpath.validation import classify
 from medpath.values import is_missing, parse_visit_label
 
-_ALL_ALIASES = {**SCREENING_ALIASES, **VISIT_ALIASES}
-#: Fields only a screening table has (a sheet with two of them and visit data holds both tables).
-SCREENING_ONLY = frozenset({"sex", "age", *HISTORY_COLUMNS, *INFECTION_COLUMNS, "consent", "enrolled"})
+_ALL_ALIASES: ProtocolView[str] = ProtocolView(lambda p: {**SCREENING_ALIASES, **VISIT_ALIASES})
+#: Fields only a screening table has (a sheet with two of them and visit data holds both tables): the built-in
+#: screening fields and the protocol's own that are not an outcome's baseline reading.
+SCREENING_ONLY: ProtocolView[bool] = ProtocolView(
+    lambda p: dict.fromkeys(("sex", "age", "consent", "enrolled", *(f.key for f in p.screening if not f.outcome)), True)
+)
+#: Screening fields that are an outcome read at screening (a baseline T-score): in a screening table when the
+#: column carries no visit.
+SCREENING_OUTCOMES: ProtocolView[bool] = ProtocolView(lambda p: {f.key: True for f in p.screening if f.outcome})
 _TIME = frozenset({"visit", "month", "day"})
-_BMD_FIELDS = frozenset({"bmd_tscore", "bmd_g_cm2"})
-_LABELS = {
-    "bmd_tscore": "spine BMD T-score",
-    "bmd_g_cm2": "spine BMD (g/cm²)",
-    "vas": "VAS pain",
-    "patient_id": "patient id",
-}
+#: Densitometry fields (``Outcome.dxa``: "T-score", "BMD"): a DXA report gives them per region.
+_DXA_FIELDS: ProtocolView[str] = ProtocolView(lambda p: {k: o.dxa for k, o in p.outcomes.items() if o.dxa})
 
 
 @dataclass
@@ -437,7 +441,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
         if not match:
             continue
         field_name = _ALL_ALIASES.get(normalise(match.group("code")))
-        if field_name in SCREENING_ONLY or field_name in OUTCOMES:
+        if field_name in SCREENING_ONLY or field_name in current().outcomes:
             header[i] = match.group("code").strip()
             checkbox_values[i] = labels
         else:
@@ -536,7 +540,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     id_index = next((i for i, f in fields.items() if f == "patient_id"), None)
     parts = []
     if screening_rows:
-        columns = [i for i, f in fields.items() if i != event and (f in SCREENING_ONLY or f == "bmd_tscore")]
+        columns = [i for i, f in fields.items() if i != event and (f in SCREENING_ONLY or f in SCREENING_OUTCOMES)]
         part = _keep_columns(
             _keep_rows(table, screening_rows), [*([id_index] if id_index is not None else []), *columns]
         )
@@ -654,7 +658,7 @@ def _column_field(index: int, name: str) -> _Column | None:
     for candidate in candidates:
         found = _ALL_ALIASES.get(candidate)
         if found:
-            return _Column(index, name, found, "", region if found in _BMD_FIELDS else None, is_correction(name))
+            return _Column(index, name, found, "", region if found in _DXA_FIELDS else None, is_correction(name))
     for candidate in candidates:
         for prefix in _OUTCOME_PREFIXES:
             tail = candidate[len(prefix) :]
@@ -663,12 +667,14 @@ def _column_field(index: int, name: str) -> _Column | None:
                 if visit is not None:
                     found = OUTCOME_ALIASES[prefix]
                     return _Column(
-                        index, name, found, visit[0], region if found in _BMD_FIELDS else None, is_correction(name)
+                        index, name, found, visit[0], region if found in _DXA_FIELDS else None, is_correction(name)
                     )
     return None
 
 
-_OUTCOME_PREFIXES = sorted((a for a in OUTCOME_ALIASES if len(a) > 2), key=len, reverse=True)
+_OUTCOME_PREFIXES: ProtocolView[bool] = ProtocolView(
+    lambda p: dict.fromkeys(sorted((a for a in OUTCOME_ALIASES if len(a) > 2), key=len, reverse=True), True)
+)
 
 
 def _resolve_columns(table: RawTable) -> RawTable:
@@ -679,7 +685,7 @@ def _resolve_columns(table: RawTable) -> RawTable:
     drop: set[int] = set()
     notes: list[Finding] = []
     for (field_name, slot), group in groups.items():
-        if len(group) == 1 and not (field_name in _BMD_FIELDS and group[0].region not in (None, "L1-L4")):
+        if len(group) == 1 and not (field_name in _DXA_FIELDS and group[0].region not in (None, "L1-L4")):
             continue
         before = len(notes)
         dropped = _choose(table, field_name, slot, group, notes)
@@ -703,7 +709,7 @@ def _resolve_columns(table: RawTable) -> RawTable:
 
 def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], notes: list[Finding]) -> set[int]:
     """The indices to leave out of ``group`` (all but the one chosen), with a finding saying why."""
-    what = _LABELS.get(field_name, field_name) + (f" at {slot}" if slot else "")
+    what = FIELD_LABELS.get(field_name, field_name) + (f" at {slot}" if slot else "")
     row = table.header_row
     candidates = group
     corrected = [c for c in candidates if c.corrected]
@@ -720,7 +726,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             )
         )
         candidates = corrected
-    if field_name in _BMD_FIELDS and any(c.region for c in candidates):
+    if field_name in _DXA_FIELDS and any(c.region for c in candidates):
         total = [c for c in candidates if c.region == "L1-L4"]
         other_sites = [c for c in candidates if c.region in ("total hip", "femoral neck", "forearm", "trochanter")]
         plain = [c for c in candidates if c.region is None]
@@ -728,7 +734,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
         if len(total) == 1 or (not total and len(plain) == 1 and not vertebrae):
             chosen = total[0] if total else plain[0]
             others = [c for c in candidates if c is not chosen]
-            spine = "spine T-score" if field_name == "bmd_tscore" else "spine BMD"
+            spine = f"spine {_DXA_FIELDS[field_name]}"
             reason = (
                 f"the protocol's {spine} is the L1-L4 total"
                 if chosen in total
@@ -760,7 +766,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                         f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
                         "are single vertebrae or other sites, which MedPath does not analyse as the spine "
                         "value. If one of them is the value to analyse, rename it "
-                        f"'{'T-score' if field_name == 'bmd_tscore' else 'BMD'} L1-L4'; none was read",
+                        f"'{_DXA_FIELDS[field_name]} L1-L4'; none was read",
                     )
                 )
                 return {c.index for c in group}
@@ -819,7 +825,7 @@ def _comparable(value: object) -> object:
 def _both_tables(table: RawTable) -> tuple[int, list[_Column], list[_Column]] | None:
     """(id column, screening columns, time columns) when one sheet holds screening and visits, else None."""
     columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
-    screening = [c for c in columns if c.field in SCREENING_ONLY or (c.field == "bmd_tscore" and not c.slot)]
+    screening = [c for c in columns if c.field in SCREENING_ONLY or (c.field in SCREENING_OUTCOMES and not c.slot)]
     wide = [c for c in columns if c.slot]
     time = [c for c in columns if c.field in _TIME]
     id_index = next((c.index for c in columns if c.field == "patient_id"), None)
@@ -901,7 +907,12 @@ def _per_visit_sheets(out: Arranged) -> None:
             continue
         fields = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
         names = {c.field for c in fields if not c.slot}
-        if "patient_id" not in names or not names & set(OUTCOMES) or names & _TIME or any(c.slot for c in fields):
+        if (
+            "patient_id" not in names
+            or not names & set(current().outcomes)
+            or names & _TIME
+            or any(c.slot for c in fields)
+        ):
             continue
         out.tables[k] = replace(
             _add_column(table, AddedHeader("Visit"), [str(table.sheet)] * len(table.rows)),
@@ -959,9 +970,9 @@ def _visit_dates(table: RawTable) -> RawTable:
     if date_index is None:
         return table
     fields = {_ALL_ALIASES.get(k) for k in keys}
-    if "patient_id" not in fields or not fields & set(OUTCOMES) or fields & _TIME:
+    if "patient_id" not in fields or not fields & set(current().outcomes) or fields & _TIME:
         return table
-    if len(fields & SCREENING_ONLY) >= 2 or classify(table) == "screening":
+    if len(fields & set(SCREENING_ONLY)) >= 2 or classify(table) == "screening":
         return table  # a screening date, not a visit date
     id_index = keys.index(next(k for k in keys if _ALL_ALIASES.get(k) == "patient_id"))
     dates = [parse_date(_cell(cells, date_index)) for cells in table.rows]

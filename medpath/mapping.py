@@ -41,17 +41,24 @@ from medpath.columns import (
     VISIT_DATE,
     AddedHeader,
     FieldHeader,
+    ProtocolView,
     SheetLabel,
     normalise,
 )
-from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, OUTCOMES, SCREENING_COLUMNS, Finding
+from medpath.model import Finding
+from medpath.protocol import Protocol, current
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
 
-#: The fields of a screening table and of a visits table a profile (and the mapping step) can name.
-SCREENING_FIELDS = (*SCREENING_COLUMNS, "screening_number")
-VISIT_FIELDS = ("patient_id", "visit", "date", "month", "day", *OUTCOMES)
-FIELDS = tuple(dict.fromkeys((*SCREENING_FIELDS, *VISIT_FIELDS)))
+#: The fields of a screening table and of a visits table a profile (and the mapping step) can name (the active
+#: protocol's; ``ProtocolView`` mappings whose keys are the fields, in order).
+SCREENING_FIELDS: ProtocolView[bool] = ProtocolView(
+    lambda p: dict.fromkeys((*p.screening_columns, "screening_number"), True)
+)
+VISIT_FIELDS: ProtocolView[bool] = ProtocolView(
+    lambda p: dict.fromkeys(("patient_id", "visit", "date", "month", "day", *p.outcomes), True)
+)
+FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {**SCREENING_FIELDS, **VISIT_FIELDS})
 IGNORE = "ignore"
 SHEET_KINDS = ("screening", "visits", IGNORE)
 SECTIONS = ("columns", "values", "sheets")
@@ -69,13 +76,14 @@ MISSING_WORD = "missing"
 
 def value_kind(field_name: str) -> str | None:
     """yes_no / test / consent / sex / visit / number / id, or None for a field whose values cannot be mapped."""
-    if field_name in (*HISTORY_COLUMNS, "enrolled"):
+    protocol = current()
+    if field_name in (*protocol.fields_of_kind("yes_no"), "enrolled"):
         return "yes_no"
-    if field_name in INFECTION_COLUMNS:
+    if field_name in protocol.fields_of_kind("test"):
         return "test"
     if field_name in ("consent", "sex", "visit"):
         return field_name
-    if field_name in ("age", "month", "day") or field_name in OUTCOMES:
+    if field_name in ("age", "month", "day", *protocol.fields_of_kind("number")) or field_name in protocol.outcomes:
         return "number"
     if field_name in ("patient_id", "screening_number"):
         return "id"
@@ -88,7 +96,7 @@ def value_choices(field_name: str) -> tuple[str, ...]:
     if kind in _WORDS:
         return (*_WORDS[kind], MISSING_WORD)
     if kind == "visit":
-        return ("baseline", "month 1", "month 3", "month 6", "month 12", MISSING_WORD)
+        return (*current().visit_labels, MISSING_WORD)
     return (MISSING_WORD,)
 
 
@@ -98,13 +106,13 @@ def label(field_name: str) -> str:
         return FIELD_LABELS[field_name]
     wide = _wide_field(field_name)
     if wide:
-        return f"{OUTCOMES[wide[0]].label} at {wide[1]}"
+        return f"{current().outcomes[wide[0]].label} at {wide[1]}"
     return field_name
 
 
 def _wide_field(name: str) -> tuple[str, str] | None:
     """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
-    for key in sorted(OUTCOMES, key=len, reverse=True):
+    for key in sorted(current().outcomes, key=len, reverse=True):
         if name.startswith(key + " ") or name.startswith(key + "_"):
             visit = parse_visit_label(name[len(key) + 1 :])
             if visit is not None:
@@ -415,7 +423,7 @@ class _Builder:
 
 
 def _field_name(text: str) -> str | None:
-    """The canonical field (or ``ignore``) a profile names, or None: the field's own name ("bmd_tscore"), compared
+    """The canonical field (or ``ignore``) a profile names, or None: the field's own name ("patient_id"), compared
     case- and punctuation-insensitively, or an outcome at a visit ("vas month 6")."""
     if text.lower() == IGNORE:
         return IGNORE
@@ -423,7 +431,7 @@ def _field_name(text: str) -> str | None:
     for name in FIELDS:
         if normalise(name) == key:
             return name
-    for name in OUTCOMES:
+    for name in current().outcomes:
         if key.startswith(normalise(name)):
             rest = text.strip()[len(name) :].strip(" _-") if text.lower().startswith(name) else None
             visit = parse_visit_label(rest) if rest else None
@@ -676,21 +684,35 @@ class MappingGuess:
 
 
 #: Fields without which a table cannot be read.
-REQUIRED = {"screening": ("patient_id",), "visits": ("patient_id", "visit", "bmd_tscore", "vas")}
+REQUIRED: ProtocolView[tuple[str, ...]] = ProtocolView(
+    lambda p: {"screening": ("patient_id",), "visits": ("patient_id", "visit", *p.primary_outcomes)}
+)
 #: A column must match a field at least this well to be guessed for it.
 GUESS_CUTOFF = 0.55
 #: Two columns within this score of each other both claim a field.
 AMBIGUOUS_MARGIN = 0.1
 
-_TABLE_FIELDS = {"screening": SCREENING_FIELDS[:-1], "visits": ("patient_id", "visit", "date", *OUTCOMES)}
-_NAMES: dict[str, list[str]] = {}
-for _aliases in (SCREENING_ALIASES, VISIT_ALIASES):
-    for _alias, _field in _aliases.items():
-        _NAMES.setdefault(_field, []).append(_alias)
-_NAMES["date"] = sorted(VISIT_DATE)
-_NAMES.setdefault("visit", []).extend(["bulanke", "waktu", "jadwal"])
-_NAMES.setdefault("sex", []).extend(["lp", "sexlp", "jeniskelaminlp"])
-_NAMES.setdefault("vas", []).extend(["nyeri", "skornyeri"])
+_TABLE_FIELDS: ProtocolView[tuple[str, ...]] = ProtocolView(
+    lambda p: {"screening": p.screening_columns, "visits": ("patient_id", "visit", "date", *p.outcomes)}
+)
+
+
+def _names(protocol: Protocol) -> dict[str, list[str]]:
+    """Every name that suggests a field to the mapping step: its aliases, and a few words that only hint at it
+    (an outcome's ``hints``)."""
+    names: dict[str, list[str]] = {}
+    for aliases in (SCREENING_ALIASES, VISIT_ALIASES):
+        for alias, field_name in aliases.items():
+            names.setdefault(field_name, []).append(alias)
+    names["date"] = sorted(VISIT_DATE)
+    names.setdefault("visit", []).extend(["bulanke", "waktu", "jadwal"])
+    names.setdefault("sex", []).extend(["lp", "sexlp", "jeniskelaminlp"])
+    for key, outcome in protocol.outcomes.items():
+        names.setdefault(key, []).extend(normalise(h) for h in outcome.hints)
+    return names
+
+
+_NAMES: ProtocolView[list[str]] = ProtocolView(_names)
 
 
 def _header_score(key: str, field_name: str) -> float:
@@ -720,11 +742,19 @@ def _fits(field_name: str, values: list[object]) -> float:
 
         ok = sum(parse_date(v) is not None for v in present)
     elif kind == "number":
+        protocol = current()
+        outcome = protocol.outcomes.get(field_name)
+        screening = protocol.screening_fields.get(field_name)
         bounds = {"age": (0, 120), "month": (0, 240), "day": (0, 7300)}.get(
-            field_name, OUTCOMES[field_name].valid_range if field_name in OUTCOMES else (float("-inf"), float("inf"))
+            field_name,
+            outcome.valid_range
+            if outcome
+            else screening.bounds
+            if screening and screening.bounds
+            else (float("-inf"), float("inf")),
         )
-        if field_name == "vas":
-            bounds = (0, 100)  # millimetres are rescaled
+        if outcome is not None and outcome.column_unit is not None:  # a column in another unit is rescaled
+            bounds = (bounds[0], outcome.column_unit.all_at_most)
         read = number_reader(field_name)
         ok = 0
         for v in present:

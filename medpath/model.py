@@ -6,16 +6,16 @@ Data flows one way: file bytes -> parsed tables (``medpath.reading``) -> validat
 Canonical tables (pandas DataFrames, one row per observation, in the tidy sense of
 Wickham, "Tidy Data", J. Stat. Softw. 59(10), 2014):
 
-``Study.screening`` (``None`` when only visits were supplied), one row per screened candidate:
-    patient_id (str); sex ("M" / "F" / NA); age (float, years); bmd_tscore (float, spine T-score at
-    screening); the yes/no history columns in ``HISTORY_COLUMNS`` and the infection tests in
-    ``INFECTION_COLUMNS`` (pandas "boolean" dtype, NA = unknown; for infections True = positive);
-    consent ("signed" / "declined" / "pending" / NA); enrolled ("boolean").
+``Study.screening`` (``None`` when only visits were supplied), one row per screened candidate, columns
+``Protocol.screening_columns``: patient_id (str); sex ("M" / "F" / NA); age (float, years); the protocol's own
+screening fields (``medpath.protocol``: numbers as float; yes/no history items and infection tests as pandas
+"boolean", NA = unknown, for a test True = positive); consent ("signed" / "declined" / "pending" / NA);
+enrolled ("boolean").
 
 ``Study.visits``, one row per (patient, visit):
     patient_id (str); visit (canonical label, e.g. "baseline", "month 6"); month (float, nominal months
     since baseline, baseline = 0); day (float, the day offset when the file gives one, else NaN); the
-    outcome columns in ``OUTCOMES`` (float, NaN = not measured).
+    protocol's outcome columns (``Protocol.outcomes``; float, NaN = not measured).
 
 Both tables carry provenance columns ``PROVENANCE`` = (source_file, source_sheet, source_row): the
 file name, the sheet (None for CSV) and the row number the user sees in Excel (1-based, header
@@ -26,13 +26,13 @@ so that no row is dropped silently.
 
 ``Study.left_out_values``, one row per value left out of a row that was kept (columns ``LEFT_OUT_COLUMNS``):
     table ("screening" / "visits"); patient_id; visit and month (the placed visit; None / NaN in screening);
-    field (the canonical column, e.g. "vas"); value (the cell as written, e.g. 11); reason (the finding's
+    field (the canonical column); value (the cell as written, e.g. 11); reason (the finding's
     message); source_file, source_sheet, source_row (Excel row), source_column (the user's column name).
-    ``Study.left_out_text("vas", month)`` says it in words: "MSC-01 baseline left out (11)".
+    ``Study.left_out_text(field, month)`` says it in words: "MSC-01 baseline left out (11)".
 
 ``Study.columns``, one row per column of every sheet of every file (columns ``COLUMN_FIELDS``):
     file; sheet (None for CSV); header (as the user wrote it, or as a two-row header was flattened); field (the
-    canonical field it was read as, e.g. "bmd_tscore", or None); table ("screening" / "visits", or several joined
+    canonical field it was read as, or None); table ("screening" / "visits", or several joined
     by ", "; None when not used); status: "used" (read by its name), "profile" (read as the mapping profile says),
     or why it was not used: "unknown" (not a name MedPath knows), "second column", "superseded", "ambiguous",
     "not used", "not read" (its sheet could not be used), "hidden", "ignored" (by the profile, or REDCap
@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+
+from medpath.protocol import Protocol, current
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 LEFT_OUT_COLUMNS = ("table", "patient_id", "visit", "month", "field", "value", "reason", *PROVENANCE, "source_column")
@@ -69,62 +71,6 @@ def empty_left_out() -> pd.DataFrame:
             for c in LEFT_OUT_COLUMNS
         }
     )
-
-
-HISTORY_COLUMNS = (
-    "autoimmune_disease",
-    "osteoporosis_related_disease",
-    "osteoporosis_drugs",
-    "immunosuppressant",
-    "anticoagulant",
-    "corticosteroid",
-    "paralysis_after_surgery",
-)
-INFECTION_COLUMNS = ("hbsag", "hiv", "cmv", "rubella", "toxoplasma")
-SCREENING_COLUMNS = (
-    "patient_id",
-    "sex",
-    "age",
-    "bmd_tscore",
-    *HISTORY_COLUMNS,
-    *INFECTION_COLUMNS,
-    "consent",
-    "enrolled",
-)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Metadata of one outcome column of ``Study.visits``."""
-
-    key: str
-    label: str
-    unit: str
-    better: Literal["higher", "lower"]
-    primary: bool
-    valid_range: tuple[float, float]
-    axis_range: tuple[float, float] | None = None
-
-    @property
-    def axis_title(self) -> str:
-        return f"{self.label} ({self.unit})"
-
-
-OUTCOMES: dict[str, Outcome] = {
-    o.key: o
-    for o in (
-        Outcome("bmd_tscore", "Spine BMD T-score", "SD", "higher", True, (-7.0, 5.0)),
-        Outcome("vas", "VAS pain", "0–10", "lower", True, (0.0, 10.0), (0.0, 10.0)),
-        Outcome("bmd_g_cm2", "Spine BMD", "g/cm²", "higher", False, (0.1, 3.0)),
-        Outcome("rom_deg", "Range of motion", "degrees", "higher", False, (0.0, 360.0)),
-        Outcome("qol", "Quality of life", "score", "higher", False, (0.0, 100.0)),
-    )
-}
-PRIMARY_OUTCOMES = tuple(k for k, o in OUTCOMES.items() if o.primary)
-VISIT_COLUMNS = ("patient_id", "visit", "month", "day", *OUTCOMES)
-
-#: Month of the protocol's primary end point ("6 months").
-PRIMARY_MONTH = 6.0
 
 
 @dataclass(frozen=True)
@@ -192,6 +138,8 @@ class Study:
     #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
     adverse_events: pd.DataFrame | None = None
     disposition: pd.DataFrame | None = None
+    #: the trial's protocol (``medpath.protocol``): its outcomes, criteria, schedule and wording
+    protocol: Protocol = field(default_factory=current)
 
     def mapping_json(self) -> dict:
         """The ``mapping`` key of the summary JSON: the profile applied (or None) and every column with the field
@@ -239,4 +187,4 @@ class Study:
     @property
     def outcomes_present(self) -> list[str]:
         """Outcome keys with at least one value, primary outcomes first."""
-        return [k for k in OUTCOMES if k in self.visits and self.visits[k].notna().any()]
+        return [k for k in self.protocol.outcomes if k in self.visits and self.visits[k].notna().any()]

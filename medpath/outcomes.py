@@ -16,7 +16,7 @@ import pandas as pd
 
 from medpath import stats
 from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
-from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+from medpath.protocol import Outcome, Protocol, current
 from medpath.values import month_label
 from medpath.wording import details_rows, direction_counts, plain_sentence
 
@@ -40,6 +40,7 @@ class OutcomeComparison:
     """Baseline vs follow-up for one outcome: the pairs, who was left out and why, and the tests."""
 
     outcome: str
+    meta: Outcome  # the protocol's description of the outcome (label, unit, expected direction)
     baseline_month: float
     followup_month: float
     changes: pd.DataFrame  # patient_id, baseline, followup, change (= followup − baseline)
@@ -105,15 +106,14 @@ def _json_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-def expected_direction(outcome: str) -> stats.Alternative:
-    """The protocol's expected direction of change as a one-sided alternative:
-    "greater" where higher is better (BMD, range of motion, QoL), "less" where lower is (VAS pain)."""
-    return "greater" if OUTCOMES[outcome].better == "higher" else "less"
+def expected_direction(outcome: Outcome) -> stats.Alternative:
+    """The protocol's expected direction of change as a one-sided alternative: "greater" where higher is
+    better, "less" where lower is (``Outcome.better``)."""
+    return "greater" if outcome.better == "higher" else "less"
 
 
-def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_month: float):
+def _pair(visits: pd.DataFrame, outcome: str, label: str, baseline_month: float, followup_month: float):
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
-    label = OUTCOMES[outcome].label
     months = visits["month"].to_numpy(dtype=float)
     measured = visits[outcome].to_numpy(dtype=float, na_value=np.nan)
     # ids in order of first appearance; codes: each row's patient
@@ -146,60 +146,82 @@ def _pair(visits: pd.DataFrame, outcome: str, baseline_month: float, followup_mo
 def compare_visits(
     visits: pd.DataFrame,
     outcome: str,
-    followup_month: float = PRIMARY_MONTH,
+    followup_month: float | None = None,
     baseline_month: float = 0.0,
     alternative: str = "two-sided",
     zero_method: str = "wilcox",
     confidence: float = 0.95,
+    *,
+    hl_zeros: str = "keep",
+    protocol: Protocol | None = None,
 ) -> OutcomeComparison:
-    """Compare ``outcome`` at ``followup_month`` with ``baseline_month`` in the patients who have a
-    non-missing value at both. ``alternative`` is "two-sided", "greater", "less", or "expected"
-    (the protocol's direction for this outcome, see ``expected_direction``)."""
-    if outcome not in OUTCOMES or outcome not in visits.columns:
+    """Compare ``outcome`` at ``followup_month`` (the protocol's primary month by default) with ``baseline_month``
+    in the patients who have a non-missing value at both. ``alternative`` is "two-sided", "greater", "less", or
+    "expected" (the protocol's direction for this outcome, see ``expected_direction``). ``hl_zeros``: whether zero
+    changes are kept in the Hodges–Lehmann estimate and interval ("keep", Hollander–Wolfe–Chicken) or dropped
+    first ("drop", as R and StatXact; ``stats.HL_ZERO_CONVENTIONS``). ``protocol``: by default the active one
+    (``medpath.protocol.current``)."""
+    protocol = protocol or current()
+    if outcome not in protocol.outcomes or outcome not in visits.columns:
         raise ValueError(f"{outcome!r} is not an outcome column of the visits table.")
+    meta = protocol.outcomes[outcome]
+    followup_month = protocol.primary_month if followup_month is None else followup_month
     if alternative == "expected":
-        alternative = expected_direction(outcome)
-    changes, unpaired = _pair(visits, outcome, baseline_month, followup_month)
+        alternative = expected_direction(meta)
+    changes, unpaired = _pair(visits, outcome, meta.label, baseline_month, followup_month)
     before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
     checked = stats.as_alternative(alternative)
     wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
     return OutcomeComparison(
         outcome=outcome,
+        meta=meta,
         baseline_month=baseline_month,
         followup_month=followup_month,
         changes=changes,
         unpaired=unpaired,
         summary=stats.describe_paired(before, after),
         wilcoxon=wilcoxon,
-        hodges_lehmann=stats.hodges_lehmann(before, after, confidence),
+        hodges_lehmann=stats.hodges_lehmann(before, after, confidence, zeros=stats.as_hl_zeros(hl_zeros)),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
         min_attainable_p=stats.minimum_attainable_p(wilcoxon.n_used, checked),
     )
 
 
-def followup_months(visits: pd.DataFrame) -> list[float]:
+def followup_months(visits: pd.DataFrame, protocol: Protocol | None = None) -> list[float]:
     """The visit months after baseline at which a primary outcome was measured: what baseline can be
     compared with, in order."""
-    measured = visits[list(PRIMARY_OUTCOMES)].notna().any(axis=1) if len(visits) else pd.Series(dtype=bool)
+    primary = [k for k in (protocol or current()).primary_outcomes if k in visits]
+    measured = visits[primary].notna().any(axis=1) if len(visits) else pd.Series(dtype=bool)
     return sorted(float(m) for m in visits.loc[measured, "month"].unique() if m > 0)
 
 
 def primary_analysis(
     visits: pd.DataFrame,
-    followup_month: float = PRIMARY_MONTH,
+    followup_month: float | None = None,
     alternative: str = "two-sided",
     zero_method: str = "wilcox",
     *,
+    hl_zeros: str = "keep",
     lost: Callable[[str, float], str] | None = None,
+    protocol: Protocol | None = None,
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each primary outcome with at least one value, with the Wilcoxon
     p-values Holm-adjusted across them (``p_holm``). alternative="expected" tests each outcome in
     its protocol direction. ``lost(outcome, month)`` (``Study.left_out_text``) names the values left out
     at the compared visits, so that every result says what it lost (``left_out``)."""
+    protocol = protocol or current()
     comparisons = {
-        key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)
-        for key in PRIMARY_OUTCOMES
+        key: compare_visits(
+            visits,
+            key,
+            followup_month,
+            alternative=alternative,
+            zero_method=zero_method,
+            hl_zeros=hl_zeros,
+            protocol=protocol,
+        )
+        for key in protocol.primary_outcomes
         if key in visits.columns and visits[key].notna().any()
     }
     adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
@@ -218,7 +240,7 @@ def primary_analysis(
 def plain_language(comparison: OutcomeComparison) -> list[str]:
     """Sentences for a principal investigator: what was done and what this sample size allows."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
-    label = OUTCOMES[c.outcome].label
+    label = c.meta.label
     span = f"from {month_label(c.baseline_month)} to {month_label(c.followup_month)}"
     sentences = []
     if c.unpaired:
@@ -280,7 +302,7 @@ def headline(comparison: OutcomeComparison) -> str:
     +0.4); exact Wilcoxon p = 0.0625, two-sided, zero changes dropped (Wilcoxon); Holm-adjusted
     p = 0.125; n = 5 pairs"."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
-    outcome = OUTCOMES[c.outcome]
+    outcome = c.meta
     unit = UNIT_WORDS.get(outcome.unit, outcome.unit)
     span = f"{month_label(c.baseline_month)} → {month_label(c.followup_month)}"
     if c.n_pairs == 0:

@@ -6,48 +6,34 @@ CONSORT 2025 participant flow (``medpath.consort``), Table 1 (``medpath.baseline
 
 from __future__ import annotations
 
-import pandas as pd
-
 from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
-from medpath.baseline import baseline_json, baseline_table, who_class_notes
-from medpath.consort import consort_flow, stages_table
-from medpath.eligibility import Eligibility
-from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
-from medpath.secondary import DEFAULT_LSC, LABEL, LSC_NOTE, lsc_counts, lsc_table, secondary_analysis, secondary_json
+from medpath.analysis import Analysis
+from medpath.baseline import band_notes, baseline_json, baseline_table
+from medpath.consort import stages_table
+from medpath.secondary import LABEL, lsc_counts, lsc_table, secondary_json
 
 
-def paper_json(
-    study: Study,
-    eligibility: Eligibility | None = None,
-    *,
-    followup_month: float = PRIMARY_MONTH,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
-    lsc: float = DEFAULT_LSC,
-) -> dict:
+def paper_json(analysis: Analysis) -> dict:
     """The keys ``consort``, ``baseline``, ``adverse_events`` (None without an AE sheet) and ``secondary``."""
-    flow = consort_flow(study, eligibility, followup_month)
+    study = analysis.study
     return {
-        "consort": flow.as_json(),
-        "baseline": baseline_json(study),
+        "consort": analysis.flow.as_json(),
+        "baseline": baseline_json(study, list(analysis.flow.enrolled_ids)),
         "adverse_events": ae_summary(study.adverse_events),
-        "secondary": secondary_json(study.visits, followup_month, lsc, alternative, zero_method)
-        if len(study.visits)
-        else {},
+        "secondary": secondary_json(analysis.secondary, analysis.settings.lsc),
     }
 
 
-def report_sections(
-    study: Study, chart, *, followup_month: float = PRIMARY_MONTH, lsc: float = DEFAULT_LSC
-) -> list[str]:
+def report_sections(analysis: Analysis) -> list[str]:
     """The report's sections: participant flow (the diagram as an inline SVG, which needs no script and copies
-        into a paper), Table 1, adverse events, secondary outcomes (the BMD waterfall plot is on the Secondary outcomes
-    page; here its numbers are a table). ``chart``: the report's chart renderer (not used yet)."""
+    into a paper), Table 1, adverse events, secondary outcomes (a waterfall of the changes against the LSC is on
+    the Secondary outcomes page; here its numbers are a table)."""
     from medpath.figures.consort import consort_svg
     from medpath.outcomes import headline, summary_table
     from medpath.report import _h3, _list, _p, _section, _table
 
-    flow = consort_flow(study, None, followup_month)
+    study, flow = analysis.study, analysis.flow
+    followup_month, lsc = analysis.followup_month, analysis.settings.lsc
     flow_parts = [f'<figure class="consort">{consort_svg(flow)}</figure>', _table(stages_table(flow), data=True)]
     if flow.notes:
         flow_parts.append(_list(flow.notes))
@@ -60,9 +46,8 @@ def report_sections(
         ),
         _table(baseline_table(study, list(flow.enrolled_ids))),
     ]
-    table1 += [_p(note, "notice") for note in who_class_notes(study, list(flow.enrolled_ids))]
+    table1 += [_p(note, "notice") for note in band_notes(study, list(flow.enrolled_ids))]
     sections.append(_section("baseline", "Baseline characteristics (Table 1)", *table1))
-
     events = study.adverse_events
     if events is None:
         harms = [_p("No adverse-event sheet was supplied: harms are not reported here.", "notice")]
@@ -82,24 +67,24 @@ def report_sections(
         ]
     sections.append(_section("adverse-events", "Adverse events", *harms))
 
-    comparisons = secondary_analysis(study.visits, followup_month) if len(study.visits) else {}
+    comparisons = analysis.secondary
     secondary = [_p(LABEL + ".", "notice")]
     if not comparisons:
-        secondary.append(_p("No secondary outcome (range of motion, quality of life, spine BMD in g/cm²) has a value."))
-    for key, comparison in comparisons.items():
-        secondary += [_h3(OUTCOMES[key].label), _p(headline(comparison)), _table(summary_table(comparison), data=False)]
-        if key == "bmd_g_cm2":
-            table = lsc_table(comparison, lsc)
+        names = ", ".join(study.protocol.outcomes[k].label for k in study.protocol.secondary_outcomes)
+        secondary.append(_p(f"No secondary outcome ({names}) has a value."))
+    for comparison in comparisons.values():
+        meta = comparison.meta
+        secondary += [_h3(meta.label), _p(headline(comparison)), _table(summary_table(comparison), data=False)]
+        if meta.lsc is not None:
+            used = meta.lsc.value if lsc is None else lsc
+            table = lsc_table(comparison, used)
             counts = lsc_counts(table)
             secondary += [
                 _p(
-                    f"{LSC_NOTE} LSC used: {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, "
-                    f"loss {counts['loss']}."
+                    f"{meta.lsc.note} LSC used: {used:.4f} {meta.unit}: gain {counts['gain']}, "
+                    f"stable {counts['stable']}, loss {counts['loss']}."
                 ),
                 _table(table.assign(percent_change=table["percent_change"].round(2))),
             ]
     sections.append(_section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *secondary))
     return sections
-
-
-__all__ = ["paper_json", "report_sections", "pd"]

@@ -35,7 +35,7 @@ from typing import Literal
 
 import python_calamine
 
-from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, normalise
+from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, ProtocolView, normalise
 from medpath.gc_paused import gc_paused
 from medpath.model import Finding
 from medpath.size_guards import (
@@ -56,7 +56,7 @@ HEADER_SEARCH_ROWS = 30
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_KNOWN_NAMES = set(SCREENING_ALIASES) | set(VISIT_ALIASES)
+_KNOWN_NAMES: ProtocolView[bool] = ProtocolView(lambda p: dict.fromkeys([*SCREENING_ALIASES, *VISIT_ALIASES], True))
 
 
 class ReadError(Exception):

@@ -36,24 +36,18 @@ import plotly.io as pio
 from plotly.utils import PlotlyJSONEncoder
 
 import medpath
-from medpath.eligibility import PROTOCOL, evaluate, reasons_table
+from medpath.analysis import Analysis
+from medpath.eligibility import COMPLETED, reasons_table
 from medpath.export import chart_config, date_stamp, neutralise_frame, slug, stamped, text_columns
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.svg import figure_svg
 from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
 from medpath.inert import reveal_controls
-from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
-from medpath.outcomes import (
-    OutcomeComparison,
-    details_table,
-    headline,
-    plain_language,
-    plain_sentence,
-    primary_analysis,
-    summary_table,
-)
+from medpath.model import Study
+from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
 from medpath.paper import report_sections
-from medpath.trajectories import VAS_RESPONSE_CONVENTION, vas_response, who_shift_table
+from medpath.protocol import current, using
+from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
 from medpath.values import month_label
 
 DISCLAIMER = (
@@ -62,31 +56,42 @@ DISCLAIMER = (
     "and they are no substitute for the trial's statistical analysis plan or for clinical judgement."
 )
 
-METHODS = (
-    "Paired changes are follow-up minus baseline, in the patients measured at both visits; nothing is "
-    "imputed, interpolated or carried forward.",
-    "Wilcoxon signed-rank test (Wilcoxon, Biometrics Bulletin 1 (1945) 80–83), exact and conditional: the "
-    "p-value comes from the permutation distribution of W+ over all 2^n sign assignments of the observed "
-    "midranks, computed by dynamic programming over the doubled midranks, so it stays exact with ties "
-    "(Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., Wiley 2014, §3.1). Zero "
-    "changes are dropped (Wilcoxon) or ranked and then dropped (Pratt, J. Amer. Statist. Assoc. 54 (1959) "
-    "655–667). Above 60 non-zero changes a normal approximation with tie and continuity corrections is used.",
-    "Hodges–Lehmann estimator of the median change (Hodges & Lehmann, Ann. Math. Statist. 34 (1963) "
-    "598–611): the median of the Walsh averages, with the distribution-free confidence interval from "
-    "their order statistics (Hollander, Wolfe & Chicken 2014, §3.2–3.3). The interval's achieved "
-    "confidence level is reported (with 5 pairs at most 93.75 %, never 95 %).",
-    "Effect size: matched-pairs rank-biserial correlation r = (W+ − W−) / (W+ + W−) (Kerby, "
-    "Comprehensive Psychology 3 (2014) 11.IT.3.1).",
-    "Sign test, two-sided, exact binomial (Hollander, Wolfe & Chicken 2014, ch. 3).",
-    "Holm step-down adjustment of the Wilcoxon p-values across the two primary outcomes (Holm, Scand. J. "
-    "Statist. 6 (1979) 65–70).",
-    "Descriptive statistics: median (interquartile range, linear interpolation, Hyndman & Fan type 7, "
-    "Amer. Statist. 50 (1996) 361–365) of baseline, follow-up and change; for reference the mean change "
-    "with its Student t interval (t quantile from scipy.special.stdtrit).",
-    "Bone density classes: WHO Technical Report Series 843 (1994): normal T ≥ −1, osteopenia −2.5 < T < −1, "
-    "osteoporosis T ≤ −2.5. Screening flow drawn after the CONSORT 2010 flow diagram (Schulz et al., BMJ "
-    "2010;340:c332).",
-)
+
+def methods(analysis: Analysis) -> list[str]:
+    """The methods text, with the numbers of this analysis (pairs, levels, the outcomes in the Holm family) and
+    the protocol's sources (classes, responder rules)."""
+    protocol, settings = analysis.study.protocol, analysis.settings
+    primary = [protocol.outcomes[k].label for k in protocol.primary_outcomes]
+    pairs = min((c.n_pairs for c in analysis.primary.values() if c.n_pairs), default=0)
+    levels = [c.hodges_lehmann.ci_level for c in analysis.primary.values() if c.n_pairs == pairs and pairs]
+    level = f" (with {pairs} pairs at most {100 * levels[0]:.4g} %, never 95 %)" if levels and levels[0] < 0.95 else ""
+    texts = [
+        "Paired changes are follow-up minus baseline, in the patients measured at both visits; nothing is "
+        "imputed, interpolated or carried forward.",
+        "Wilcoxon signed-rank test (Wilcoxon, Biometrics Bulletin 1 (1945) 80–83), exact and conditional: the "
+        "p-value comes from the permutation distribution of W+ over all 2^n sign assignments of the observed "
+        "midranks, computed by dynamic programming over the doubled midranks, so it stays exact with ties "
+        "(Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., Wiley 2014, §3.1). Zero "
+        "changes are dropped (Wilcoxon) or ranked and then dropped (Pratt, J. Amer. Statist. Assoc. 54 (1959) "
+        "655–667). Above 60 non-zero changes a normal approximation with tie and continuity corrections is used."
+        + (f" With {pairs} pairs the smallest two-sided p-value is {minimum_attainable_p(pairs):g}." if pairs else ""),
+        "Hodges–Lehmann estimator of the median change (Hodges & Lehmann, Ann. Math. Statist. 34 (1963) "
+        "598–611): the median of the Walsh averages, with the distribution-free confidence interval from "
+        "their order statistics (Hollander, Wolfe & Chicken 2014, §3.2–3.3). The interval's achieved "
+        f"confidence level is reported{level}. {HL_ZERO_CONVENTIONS[settings.hl_zeros]}",
+        "Effect size: matched-pairs rank-biserial correlation r = (W+ − W−) / (W+ + W−) (Kerby, "
+        "Comprehensive Psychology 3 (2014) 11.IT.3.1).",
+        "Sign test, two-sided, exact binomial (Hollander, Wolfe & Chicken 2014, ch. 3).",
+        f"Holm step-down adjustment of the Wilcoxon p-values across the {len(primary)} primary outcome(s) "
+        f"({', '.join(primary)}; Holm, Scand. J. Statist. 6 (1979) 65–70).",
+        "Descriptive statistics: median (interquartile range, linear interpolation, Hyndman & Fan type 7, "
+        "Amer. Statist. 50 (1996) 361–365) of baseline, follow-up and change; for reference the mean change "
+        "with its Student t interval (t quantile from scipy.special.stdtrit).",
+    ]
+    texts += [f"{o.label} classes: {o.bands.source}." for o in protocol.outcomes.values() if o.bands]
+    texts.append("Screening flow drawn after the CONSORT 2010 flow diagram (Schulz et al., BMJ 2010;340:c332).")
+    return texts
+
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; font-size: 15px; color: #1a1a1a; margin: 0; }
@@ -178,7 +183,7 @@ COLUMN_LABELS = {
     "message": "Message",
     "percent_change": "Change (%)",
     "responder": "Responder",
-    "who_class": "WHO class",
+    "band": "Class",
     "month": "Month",
     "visit": "Visit",
 }
@@ -189,8 +194,9 @@ def _label(name: object) -> object:
         return name
     if name in COLUMN_LABELS:
         return COLUMN_LABELS[name]
-    if name in OUTCOMES:
-        return OUTCOMES[name].axis_title
+    outcomes = current().outcomes  # build_report makes the study's protocol the active one
+    if name in outcomes:
+        return outcomes[name].axis_title
     return name.replace("_", " ").capitalize() if name.islower() and "_" in name else name
 
 
@@ -337,7 +343,7 @@ def _header(study: Study, generated: dt.datetime) -> str:
         if study.synthetic
         else ""
     )
-    meta = f"Trial {PROTOCOL} · generated {generated:%Y-%m-%d %H:%M} UTC · MedPath {medpath.__version__}"
+    meta = f"Trial {study.protocol.id} · generated {generated:%Y-%m-%d %H:%M} UTC · MedPath {medpath.__version__}"
     return f"{banner}<main>\n<h1>{_text(title)}</h1>\n{_p(meta, 'meta')}\n{_p(DISCLAIMER, 'disclaimer')}"
 
 
@@ -353,7 +359,7 @@ def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, Outcome
     pairs = [
         ("Screened", steps.get("screened", "no screening log" if study.screening is None else "–")),
         ("Enrolled", steps.get("enrolled", "–")),
-        (f"Completed {PRIMARY_MONTH:g} months", steps.get("completed_6_months", "–")),
+        (f"Completed {study.protocol.primary_month:g} months", steps.get(COMPLETED, "–")),
         ("Patients with visit data", len(study.patient_ids)),
         ("Findings", f"{errors} error(s), {warnings} warning(s)"),
         ("Rows left out of the analyses", left_out),
@@ -367,7 +373,8 @@ def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, Outcome
             _list((headline(c) for c in results.values()), "results"),
         ]
     elif len(study.visits):
-        parts.append(_p("No primary outcome (spine BMD T-score, VAS pain) has a value: nothing to test.", "notice"))
+        names = ", ".join(study.protocol.outcomes[k].label for k in study.protocol.primary_outcomes)
+        parts.append(_p(f"No primary outcome ({names}) has a value: nothing to test.", "notice"))
     else:
         parts.append(
             _p(
@@ -389,7 +396,7 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
             )
         )
     parts += [
-        chart(funnel_figure(eligibility), "funnel"),
+        chart(funnel_figure(eligibility, trial=study.protocol.id), "funnel"),
         _h3("Exclusion reasons (all candidates, every criterion not met or unknown)"),
         _table(reasons_table(eligibility)),
     ]
@@ -398,44 +405,48 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
     return _section("eligibility", "Eligibility", *parts)
 
 
-def _trajectories(
-    study: Study,
-    followup_month: float,
-    chart: _Charts,
-    patients: list[str] | None = None,
-    min_points: float = 2.0,
-    min_percent: float = 30.0,
-) -> str:
-    visits, present = study.visits, [k for k in PRIMARY_OUTCOMES if k in study.outcomes_present]
-    parts = [chart(spaghetti_figure(visits, key, patients=patients), f"spaghetti-{key}") for key in present]
-    parts.append(chart(small_multiples_figure(visits, patients=patients), "small-multiples"))
-    if "bmd_tscore" in present:
+def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None = None) -> str:
+    study, protocol = analysis.study, analysis.study.protocol
+    visits, month = study.visits, analysis.followup_month
+    present = [k for k in protocol.primary_outcomes if k in study.outcomes_present]
+    parts = [
+        chart(spaghetti_figure(visits, key, patients=patients, protocol=protocol), f"spaghetti-{key}")
+        for key in present
+    ]
+    parts.append(chart(small_multiples_figure(visits, patients=patients, protocol=protocol), "small-multiples"))
+    for key, table in analysis.shifts.items():
+        o = protocol.outcomes[key]
+        assert o.bands is not None  # shifts exist for outcomes with classes only
         parts += [
-            _h3(f"WHO class at baseline (rows) and month {followup_month:g} (columns), patients"),
-            _table(who_shift_table(visits, followup_month), index=True),
+            _h3(f"{o.bands.name} of {o.label} at baseline (rows) and month {month:g} (columns), patients"),
+            _table(table, index=True),
         ]
-    if "vas" in present:
+    for key, table in analysis.responders.items():
+        o = protocol.outcomes[key]
+        assert o.responder is not None  # responders exist for outcomes with a rule only
+        verb = "fell" if o.better == "lower" else "rose"
+        settings = analysis.settings
         parts += [
-            _h3(f"VAS pain response at month {followup_month:g}"),
+            _h3(f"{o.label} response at month {month:g}"),
             _p(
-                f"Responder: VAS pain fell by at least {min_points:g} points or {min_percent:g} % of "
-                "baseline (the thresholds chosen on the dashboard)."
+                f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
+                "of baseline (the thresholds chosen on the dashboard)."
             ),
-            _table(vas_response(visits, followup_month, min_points=min_points, min_percent=min_percent)),
-            _p(VAS_RESPONSE_CONVENTION),
+            _table(table),
+            _p(o.responder.convention),
         ]
     return _section("trajectories", "Trajectories", *parts)
 
 
-def _outcome(c: OutcomeComparison, visits: pd.DataFrame, chart: _Charts) -> str:
-    label, after = OUTCOMES[c.outcome].label, month_label(c.followup_month)
+def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
+    label, after = c.meta.label, month_label(c.followup_month)
     changes = c.changes.rename(
         columns={"patient_id": "Patient", "baseline": "Baseline", "followup": after.capitalize(), "change": "Change"}
     )
     parts = [
         _h3(label),
         _p(plain_sentence(c), "plain"),
-        chart(before_after_figure(visits, c.outcome, c.followup_month), f"before-after-{c.outcome}"),
+        chart(before_after_figure(c, all_patients=study.patient_ids), f"before-after-{c.outcome}"),
         _table(summary_table(c), data=False),
         _table(changes),
         _h3(f"{label}: statistical details"),
@@ -463,24 +474,22 @@ def _findings(study: Study) -> str:
     )
 
 
-def _methods(
-    study: Study,
-    alternative: str,
-    zero_method: str,
-    followup_month: float,
-    patients: list[str] | None = None,
-    min_points: float = 2.0,
-    min_percent: float = 30.0,
-) -> str:
+def _methods(analysis: Analysis, patients: list[str] | None = None) -> str:
+    study, settings = analysis.study, analysis.settings
     drawn = (
         "all patients"
         if patients is None or set(patients) >= set(study.patient_ids)
         else (f"{len(patients)} of {len(study.patient_ids)} patients ({', '.join(patients)})")
     )
-    settings = (
-        f"Settings: baseline vs month {followup_month:g}; Wilcoxon alternative '{alternative}'; "
-        f"zero method '{zero_method}'; VAS response at least {min_points:g} points or {min_percent:g} %; "
-        f"trajectory charts of {drawn} (the tests always use every pair)."
+    responder = (
+        f"responders at least {settings.min_points:g} points or {settings.min_percent:g} %; "
+        if analysis.responders
+        else ""
+    )
+    chosen = (
+        f"Settings: protocol {study.protocol.id}; baseline vs month {analysis.followup_month:g}; Wilcoxon alternative "
+        f"'{settings.alternative}'; zero method '{settings.zero_method}'; Hodges–Lehmann zero changes "
+        f"'{settings.hl_zeros}'; {responder}trajectory charts of {drawn} (the tests always use every pair)."
     )
     versions = pd.DataFrame(
         [
@@ -496,8 +505,8 @@ def _methods(
     return _section(
         "methods",
         "Methods and provenance",
-        _list(METHODS),
-        _p(settings),
+        _list(methods(analysis)),
+        _p(chosen),
         _h3("Software"),
         _table(versions, data=False),
         _h3("Input files"),
@@ -509,53 +518,51 @@ def _methods(
 
 
 def build_report(
-    study: Study,
-    *,
-    followup_month: float = PRIMARY_MONTH,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
-    generated_at: dt.datetime | None = None,
-    patients: list[str] | None = None,
-    min_points: float = 2.0,
-    min_percent: float = 30.0,
+    analysis: Analysis, *, generated_at: dt.datetime | None = None, patients: list[str] | None = None
 ) -> str:
-    """The whole report as one HTML document (str). Never needs the network to open.
+    """The whole report of one analysis (``medpath.analysis.analyse``: the study and the choices in force) as one
+    HTML document (str). Never needs the network to open. ``patients``: the patients drawn in the trajectory
+    charts (every patient by default; the statistics always use every pair).
 
     A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
     a notice that nothing can be analysed, the findings and the provenance.
     """
+    with using(analysis.study.protocol):
+        return _build(analysis, generated_at, patients)
+
+
+def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[str] | None) -> str:
+    study = analysis.study
     generated = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     chart = _Charts(study, generated.astimezone())  # file names carry the local date
     has_visits = len(study.visits) > 0
-    results = (
-        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-        if has_visits
-        else {}
-    )
-    eligibility = evaluate(study.screening, study.visits) if has_visits or study.screening is not None else None
+    results = analysis.primary
+    eligibility = analysis.eligibility if has_visits or study.screening is not None else None
     steps = {s.id: s.n for s in eligibility.steps} if eligibility else {}
 
     sections = [_key_numbers(study, steps, results)]
     if eligibility is not None:
         sections.append(_eligibility(study, eligibility, chart))
     if has_visits:
-        sections.append(_trajectories(study, followup_month, chart, patients, min_points, min_percent))
-        outcomes = [_outcome(c, study.visits, chart) for c in results.values()]
+        sections.append(_trajectories(analysis, chart, patients))
+        outcomes = [_outcome(c, study, chart) for c in results.values()]
         sections.append(
             _section(
                 "outcomes",
-                f"Primary outcomes: baseline vs month {followup_month:g}",
+                f"Primary outcomes: baseline vs month {analysis.followup_month:g}",
                 *(outcomes or [_p("No primary outcome has a value.")]),
             )
         )
     if has_visits or study.screening is not None:  # participant flow, Table 1, adverse events, secondary outcomes
-        sections += report_sections(study, chart, followup_month=followup_month)
+        sections += report_sections(analysis)
     conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
-    conventions += [_h3("VAS pain response"), _p(VAS_RESPONSE_CONVENTION)]
+    for o in study.protocol.outcomes.values():
+        if o.responder is not None:
+            conventions += [_h3(f"{o.label} response"), _p(o.responder.convention)]
     sections += [
         _findings(study),
         _section("conventions", "Conventions", *conventions),
-        _methods(study, alternative, zero_method, followup_month, patients, min_points, min_percent),
+        _methods(analysis, patients),
     ]
     body = [_header(study, generated), _nav(sections), *sections, "</main>"]
 

@@ -1,17 +1,12 @@
-"""Secondary outcomes of NCT04501354: range of motion, quality of life and spine BMD in g/cm², with the
-same exact paired analysis as the primary outcomes (``medpath.outcomes.compare_visits``: exact Wilcoxon
-signed-rank test, Hodges-Lehmann estimate and interval), labelled secondary and exploratory. They are
-outside the Holm family of the two primary outcomes: their p-values are not adjusted and carry no
-confirmatory weight.
+"""Secondary outcomes of a protocol (``Protocol.secondary_outcomes``), with the same exact paired analysis as the
+primary outcomes (``medpath.outcomes.compare_visits``: exact Wilcoxon signed-rank test, Hodges-Lehmann estimate and
+interval), labelled secondary and exploratory. They are outside the Holm family of the primary outcomes: their
+p-values are not adjusted and carry no confirmatory weight.
 
-BMD change is also judged against the densitometer's least significant change (LSC). The ISCD (2019 Adult
-Official Positions; Baim et al., J Clin Densitom 2005;8:371-378) defines LSC = 2.77 x the site's precision
-error (RMS-SD of repeated scans, in g/cm²), the change that is real with 95 % confidence; each facility
-should measure its own. MedPath's default precision error is 0.010 g/cm² at the lumbar spine
-(``DEFAULT_PRECISION_G_CM2``, about 1 % at a spine BMD near 1.0 g/cm², within the ISCD's minimum
-acceptable precision of 1.9 % for the spine), so LSC = 0.0277 g/cm². A patient whose change is at least
-+LSC is "gain", at most -LSC "loss", otherwise "stable". Percent change is computed on g/cm² (a ratio
-scale) only, never on a T-score (a score centred on 0).
+Where the protocol gives an outcome a least significant change (``Outcome.lsc``, e.g. spine BMD in g/cm²: the
+ISCD's LSC = 2.77 x the site's precision error, 2019 Adult Official Positions; Baim et al., J Clin Densitom
+2005;8:371-378), each patient's change is also judged against it: at least +LSC is "gain", at most -LSC "loss",
+otherwise "stable". The protocol's precision error is a documented default; the site should enter its own.
 """
 
 from __future__ import annotations
@@ -20,47 +15,44 @@ import math
 
 import pandas as pd
 
-from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.outcomes import OutcomeComparison, compare_visits
+from medpath.protocol import Protocol, current
 
-SECONDARY_OUTCOMES = ("bmd_g_cm2", "rom_deg", "qol")
-#: ISCD: LSC = 2.77 x precision error (95 % confidence).
-LSC_FACTOR = 2.77
-#: Documented default precision error (RMS-SD) of a spine DXA scan, g/cm²; the site should enter its own.
-DEFAULT_PRECISION_G_CM2 = 0.010
-LSC_NOTE = (
-    "LSC = 2.77 × precision error (ISCD 2019 Adult Official Positions). Default precision error "
-    f"{DEFAULT_PRECISION_G_CM2:.3f} g/cm² at the lumbar spine → LSC {LSC_FACTOR * DEFAULT_PRECISION_G_CM2:.4f} "
-    "g/cm²; enter your densitometer's own precision error or LSC."
-)
 LABEL = "Secondary, exploratory (not adjusted for multiplicity; outside the Holm family of the primary outcomes)"
-
-
-def lsc_from_precision(precision_error: float) -> float:
-    """ISCD: LSC = 2.77 x precision error."""
-    return LSC_FACTOR * precision_error
-
-
-DEFAULT_LSC = lsc_from_precision(DEFAULT_PRECISION_G_CM2)
 
 
 def secondary_analysis(
     visits: pd.DataFrame,
-    followup_month: float = PRIMARY_MONTH,
+    followup_month: float | None = None,
     alternative: str = "two-sided",
     zero_method: str = "wilcox",
+    protocol: Protocol | None = None,
+    hl_zeros: str = "keep",
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each secondary outcome with a value (no Holm adjustment: ``p_holm`` stays None)."""
+    protocol = protocol or current()
     return {
-        key: compare_visits(visits, key, followup_month, alternative=alternative, zero_method=zero_method)
-        for key in SECONDARY_OUTCOMES
+        key: compare_visits(
+            visits,
+            key,
+            followup_month,
+            alternative=alternative,
+            zero_method=zero_method,
+            hl_zeros=hl_zeros,
+            protocol=protocol,
+        )
+        for key in protocol.secondary_outcomes
         if key in visits.columns and visits[key].notna().any()
     }
 
 
-def lsc_table(comparison: OutcomeComparison, lsc: float = DEFAULT_LSC) -> pd.DataFrame:
-    """Per patient with both values: patient_id, baseline, followup, change (g/cm²), percent_change (100 x
-    change / baseline), category ("gain": change >= LSC, "loss": change <= -LSC, else "stable")."""
+def lsc_table(comparison: OutcomeComparison, lsc: float | None = None) -> pd.DataFrame:
+    """Per patient with both values: patient_id, baseline, followup, change (the outcome's unit), percent_change
+    (100 x change / baseline), category ("gain": change >= LSC, "loss": change <= -LSC, else "stable"); ``lsc``:
+    the protocol's default (``Outcome.lsc``) when None."""
+    if lsc is None:
+        assert comparison.meta.lsc is not None, "an LSC is given or the outcome has one"
+        lsc = comparison.meta.lsc.value
     changes = comparison.changes
     change = changes["change"].astype(float)
     tolerance = 1e-9  # a change equal to the LSC as typed counts as reaching it
@@ -81,24 +73,20 @@ def lsc_counts(table: pd.DataFrame) -> dict[str, int]:
     return {c: int((table["category"] == c).sum()) for c in ("gain", "stable", "loss")}
 
 
-def secondary_json(
-    visits: pd.DataFrame,
-    followup_month: float = PRIMARY_MONTH,
-    lsc: float = DEFAULT_LSC,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
-) -> dict:
+def secondary_json(comparisons: dict[str, OutcomeComparison], lsc: float | None = None) -> dict:
     """The ``secondary`` key of ``summary --json``: per outcome the shape of ``outcomes`` (``as_json``) plus
-    role "secondary" and exploratory true; for bmd_g_cm2 also lsc, precision_error, gain, stable, loss and the
-    per-patient table."""
+    role "secondary" and exploratory true; for an outcome with an LSC also lsc, precision_error, gain, stable,
+    loss and the per-patient table (``lsc``: the LSC in force, the protocol's when None)."""
     out = {}
-    for key, comparison in secondary_analysis(visits, followup_month, alternative, zero_method).items():
-        entry = comparison.as_json() | {"role": "secondary", "exploratory": True, "unit": OUTCOMES[key].unit}
-        if key == "bmd_g_cm2":
-            table = lsc_table(comparison, lsc)
+    for key, comparison in comparisons.items():
+        entry = comparison.as_json() | {"role": "secondary", "exploratory": True, "unit": comparison.meta.unit}
+        rule = comparison.meta.lsc
+        if rule is not None:
+            used = rule.value if lsc is None else lsc
+            table = lsc_table(comparison, used)
             entry |= {
-                "lsc": round(lsc, 10),
-                "precision_error": round(lsc / LSC_FACTOR, 10),
+                "lsc": round(used, 10),
+                "precision_error": round(used / rule.factor, 10),
                 **lsc_counts(table),
                 "patients": [
                     {

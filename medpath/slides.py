@@ -32,15 +32,15 @@ from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, 
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from medpath.eligibility import evaluate
-from medpath.export import TRIAL_ID, _xml_safe, date_stamp, provenance, slug
+from medpath.analysis import Analysis
+from medpath.export import _xml_safe, date_stamp, provenance, slug
 from medpath.figures.style import patient_colours, patient_symbols
 from medpath.inert import reveal_controls
-from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES, Study
-from medpath.outcomes import details_table, plain_language, primary_analysis, summary_table
-from medpath.trajectories import patient_series
+from medpath.model import Study
+from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
+from medpath.protocol import Outcome
 from medpath.values import month_label
-from medpath.wording import SPOKEN_LABELS, plain_sentence
+from medpath.wording import plain_sentence
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARKERS = {
@@ -138,12 +138,11 @@ def _style_series(series, colour: str, symbol: str) -> None:
     series.marker.format.line.color.rgb = _rgb(colour)
 
 
-def _value_range(chart, outcome: str, values) -> None:
+def _value_range(chart, o: Outcome, values) -> None:
     """The value axis: the outcome's fixed range (VAS 0-10) or the data's, in whole half-units, with the
     other axis (and its labels) at the bottom whatever the sign of the values."""
     import math
 
-    o = OUTCOMES[outcome]
     finite = [float(v) for v in values if v is not None and not pd.isna(v)]
     if o.axis_range is not None:
         low, high = o.axis_range
@@ -165,8 +164,8 @@ def _sentence(slide, sentence: str) -> None:
     _textbox(slide, sentence, Inches(0.5), Inches(6.05), Inches(12.3), Inches(0.9), size=18)
 
 
-def _flow_slide(deck: _Deck, study: Study) -> None:
-    steps = evaluate(study.screening, study.visits).steps
+def _flow_slide(deck: _Deck, analysis: Analysis) -> None:
+    steps = analysis.eligibility.steps
     data = CategoryChartData()
     data.categories = [_text(s.label) for s in reversed(steps)]  # the first step at the top
     data.add_series("Patients", [s.n for s in reversed(steps)])
@@ -179,7 +178,7 @@ def _flow_slide(deck: _Deck, study: Study) -> None:
         )
         for s in steps
     )
-    slide = deck.slide(f"Screening and enrolment flow — {TRIAL_ID}", notes + "\n\n" + CAVEATS)
+    slide = deck.slide(f"Screening and enrolment flow — {analysis.study.protocol.id}", notes + "\n\n" + CAVEATS)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *_chart_area(), data).chart
     chart.has_legend = False
     chart.has_title = False
@@ -193,8 +192,9 @@ def _flow_slide(deck: _Deck, study: Study) -> None:
     chart.value_axis.has_major_gridlines = False
 
 
-def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patients: list[str]) -> None:
-    series = patient_series(study.visits, outcome)
+def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeComparison, patients: list[str]) -> None:
+    study = analysis.study
+    series = analysis.series[comparison.outcome]
     series = series[series["patient_id"].isin(patients)]
     months = sorted(series["month"].unique())
     data = CategoryChartData()
@@ -204,8 +204,8 @@ def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patie
     for pid in ids:
         values = series[series["patient_id"] == pid].set_index("month")["value"].reindex(months)
         data.add_series(_text(pid), [None if pd.isna(v) else float(v) for v in values])
-    o = OUTCOMES[outcome]
-    title = f"{SPOKEN_LABELS.get(outcome, o.label)}: each patient over time (n = {len(ids)})"
+    o = comparison.meta
+    title = f"{o.name}: each patient over time (n = {len(ids)})"
     notes = "Each line is one patient; a missed visit is a gap in the line (no value is interpolated).\n" + "\n".join(
         plain_language(comparison)
     )
@@ -216,7 +216,7 @@ def _trajectory_slide(deck: _Deck, study: Study, outcome: str, comparison, patie
         _style_series(line, colours[pid], symbols[pid])
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
-    _value_range(chart, outcome, series["value"])
+    _value_range(chart, o, series["value"])
     _sentence(slide, plain_sentence(comparison))
 
 
@@ -228,7 +228,7 @@ def _legend_right(chart) -> None:
     chart.legend.font.size = Pt(14)
 
 
-def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> None:
+def _before_after_slide(deck: _Deck, study: Study, comparison: OutcomeComparison) -> None:
     data = XyChartData()
     colours, symbols = patient_colours(study.visits["patient_id"]), patient_symbols(study.visits["patient_id"])
     pairs = comparison.changes
@@ -236,9 +236,9 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
         line = data.add_series(_text(row.patient_id))
         line.add_data_point(0.0, float(row.baseline))
         line.add_data_point(1.0, float(row.followup))
-    o = OUTCOMES[outcome]
+    o = comparison.meta
     after = month_label(comparison.followup_month)
-    title = f"{SPOKEN_LABELS.get(outcome, o.label)}: baseline and {after} (n = {len(pairs)} pairs)"
+    title = f"{o.name}: baseline and {after} (n = {len(pairs)} pairs)"
     notes = f"Left: baseline (x = 0); right: {after} (x = 1). One line per patient with both values.\n" + "\n".join(
         plain_language(comparison)
     )
@@ -253,7 +253,7 @@ def _before_after_slide(deck: _Deck, study: Study, outcome: str, comparison) -> 
     chart.category_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the value axis at the left edge
     _axis_title(chart.category_axis, f"0 = baseline, 1 = {after}")
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
-    _value_range(chart, outcome, [*pairs["baseline"], *pairs["followup"]])
+    _value_range(chart, o, [*pairs["baseline"], *pairs["followup"]])
     _sentence(slide, plain_sentence(comparison))
 
 
@@ -262,9 +262,9 @@ def _results_slide(deck: _Deck, comparisons: dict) -> None:
     measures = list(next(iter(tables.values()))["measure"])  # the same rows for every outcome
     notes = (
         "\n\n".join(
-            f"{OUTCOMES[key].label}: "
+            f"{c.meta.label}: "
             + "; ".join(f"{r.measure} {r.value} ({r.meaning})" for r in details_table(c).itertuples())
-            for key, c in comparisons.items()
+            for c in comparisons.values()
         )
         + "\n\n"
         + CAVEATS
@@ -277,7 +277,7 @@ def _results_slide(deck: _Deck, comparisons: dict) -> None:
     grid.columns[0].width = Inches(4.3)
     for j in range(1, cols):
         grid.columns[j].width = Emu(int(Inches(8.0) / (cols - 1)))
-    header = ["Measure", *(SPOKEN_LABELS.get(k, OUTCOMES[k].label) for k in tables)]
+    header = ["Measure", *(comparisons[k].meta.name for k in tables)]
     for j, text in enumerate(header):
         grid.cell(0, j).text = _text(text)
     for i, measure in enumerate(measures, start=1):
@@ -302,24 +302,15 @@ def _results_slide(deck: _Deck, comparisons: dict) -> None:
 
 
 def build_deck(
-    study: Study,
-    *,
-    followup_month: float = PRIMARY_MONTH,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
-    patients: list[str] | None = None,
-    min_points: float = 2.0,
-    min_percent: float = 30.0,
-    generated_at: dt.datetime | None = None,
+    analysis: Analysis, *, patients: list[str] | None = None, generated_at: dt.datetime | None = None
 ) -> bytes:
-    """The deck as .pptx bytes. ``patients`` limits the trajectory charts (the statistics use every pair);
-    the VAS thresholds are accepted for symmetry with ``build_report`` (the deck shows no response table)."""
-    del min_points, min_percent
+    """The deck of one analysis (``medpath.analysis.analyse``) as .pptx bytes. ``patients`` limits the trajectory
+    charts (the statistics use every pair)."""
+    study, protocol = analysis.study, analysis.study.protocol
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
     deck = _Deck(study, when)
-    title = deck.slide(
-        f"{TRIAL_ID}: umbilical-cord MSC in osteoporosis", "Exploratory summary for a study meeting. " + CAVEATS
-    )
+    subtitle = f": {protocol.short_title}" if protocol.short_title else ""
+    title = deck.slide(f"{protocol.id}{subtitle}", "Exploratory summary for a study meeting. " + CAVEATS)
     files = ", ".join(s.name for s in study.sources) or "no file"
     _textbox(
         title,
@@ -344,17 +335,12 @@ def build_deck(
             align=PP_ALIGN.LEFT,
         )
     if len(study.visits) or study.screening is not None:
-        _flow_slide(deck, study)
-    comparisons = (
-        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-        if len(study.visits)
-        else {}
-    )
+        _flow_slide(deck, analysis)
+    comparisons = analysis.primary
     chosen = list(study.patient_ids) if patients is None else [p for p in study.patient_ids if p in set(patients)]
-    for outcome in PRIMARY_OUTCOMES:
-        if outcome in comparisons:
-            _trajectory_slide(deck, study, outcome, comparisons[outcome], chosen)
-            _before_after_slide(deck, study, outcome, comparisons[outcome])
+    for comparison in comparisons.values():
+        _trajectory_slide(deck, analysis, comparison, chosen)
+        _before_after_slide(deck, study, comparison)
     if comparisons:
         _results_slide(deck, comparisons)
     return deck.save()
@@ -385,31 +371,21 @@ def _docx_table(document, frame: pd.DataFrame, header: list[str]) -> None:
             )
 
 
-def results_docx(
-    study: Study,
-    *,
-    followup_month: float = PRIMARY_MONTH,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
-    generated_at: dt.datetime | None = None,
-    **_: object,
-) -> bytes:
-    """The results tables as a Word document (python-docx): per primary outcome its plain sentence, the main
-    table, the statistical details (each term explained) and the per-patient changes; provenance on top."""
+def results_docx(analysis: Analysis, *, generated_at: dt.datetime | None = None) -> bytes:
+    """The results tables of one analysis as a Word document (python-docx): per primary outcome its plain
+    sentence, the main table, the statistical details (each term explained) and the per-patient changes;
+    provenance on top."""
+    study = analysis.study
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
     document = Document()
     document.styles["Normal"].font.size = DocxPt(11)
-    document.add_heading(f"{TRIAL_ID}: primary outcomes", level=1)
+    document.add_heading(f"{study.protocol.id}: primary outcomes", level=1)
     document.add_paragraph(_text(provenance(study, when)))
-    comparisons = (
-        primary_analysis(study.visits, followup_month, alternative, zero_method, lost=study.left_out_text)
-        if len(study.visits)
-        else {}
-    )
+    comparisons = analysis.primary
     if not comparisons:
         document.add_paragraph("No primary outcome could be analysed with the data provided.")
-    for key, c in comparisons.items():
-        document.add_heading(OUTCOMES[key].label, level=2)
+    for c in comparisons.values():
+        document.add_heading(c.meta.label, level=2)
         document.add_paragraph(_text(plain_sentence(c)))
         _docx_table(document, summary_table(c), ["Measure", "Value"])
         document.add_heading("Statistical details", level=3)

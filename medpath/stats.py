@@ -4,13 +4,20 @@ Every function takes two equal-length 1-D arrays ``before`` and ``after`` withou
 (pair the observations and drop incomplete pairs first; ``medpath.outcomes`` does) and analyses
 the differences d = after − before, so a positive d is an increase.
 
+Structure after scipy's ``scipy/stats/_wilcoxon.py``: one input-validation function,
+``validate_paired`` (scipy's ``_wilcoxon_iv``), computes d once and checks the options; every
+public function goes through it. The exact null distribution of the signed-rank statistic is a
+class, ``SignedRankDistribution`` (scipy's ``WilcoxonDistribution``), with ``pmf``, ``cdf`` and
+``sf``; the exact test and the Hodges–Lehmann interval both use it.
+
 Scaling: nothing here holds more than a few arrays of length n, and the time is O(n log n) (the
 Hodges–Lehmann selection, ``_kth_walsh_average``, in expectation); the exact Wilcoxon distribution
-(at most ``EXACT_MAX_N`` differences) is O(EXACT_MAX_N³) time, O(EXACT_MAX_N²) memory. scipy is
-imported inside the functions that need it (``scipy.special`` only), so importing this module is cheap.
+(at most ``EXACT_MAX_N`` differences) is O(EXACT_MAX_N³) time, O(EXACT_MAX_N²) memory. scipy and
+pandas are imported inside the functions that need them (``scipy.special`` only; pandas for
+``wilcoxon_frame``), so importing this module is cheap.
 
 Floating-point guard: before ranking, the operands and d are rounded to ``SIGNIFICANT_DIGITS`` (12)
-significant digits (``paired_differences``). Differences that are equal in exact decimal
+significant digits (``validate_paired``). Differences that are equal in exact decimal
 arithmetic then compare equal — (0.1 + 0.2) − 0 ties with 0.3 − 0, and 0.3 − (0.1 + 0.2) is 0 —
 instead of being ranked apart by rounding noise (the hazard scipy's ``wilcoxon`` documentation
 warns about). Clinical measurements never carry 12 significant digits, so nothing real is lost.
@@ -18,16 +25,37 @@ warns about). Clinical measurements never carry 12 significant digits, so nothin
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 Alternative = Literal["two-sided", "greater", "less"]
 ZeroMethod = Literal["wilcox", "pratt"]
+HLZeros = Literal["keep", "drop"]
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
 ZERO_METHODS: tuple[str, ...] = ("wilcox", "pratt")
+HL_ZEROS: tuple[str, ...] = ("keep", "drop")
+
+#: Methods text for each ``zeros`` convention of ``hodges_lehmann`` (one sentence, with its source).
+HL_ZERO_CONVENTIONS: dict[str, str] = {
+    "keep": (
+        "Zero differences were kept: the Hodges–Lehmann estimate is the median of the Walsh averages of all "
+        "n differences, zeros included, and its confidence interval is formed from their order statistics "
+        "(Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., Wiley 2014, §3.2–3.3; "
+        "Bauer, J. Amer. Statist. Assoc. 67 (1972) 687–690)."
+    ),
+    "drop": (
+        "Zero differences were dropped before the Hodges–Lehmann estimate and its confidence interval were "
+        "computed, so both rest on the Walsh averages of the non-zero differences only, as in R's "
+        "wilcox.test(conf.int = TRUE) and StatXact (interval: Bauer, J. Amer. Statist. Assoc. 67 (1972) 687–690)."
+    ),
+}
 
 #: Up to this many non-zero differences the Wilcoxon p-value is exact; beyond, normal approximation.
 EXACT_MAX_N = 60
@@ -52,7 +80,8 @@ class HodgesLehmannResult:
     ci_high: float
     ci_level: float  # the confidence the interval actually has
     requested_level: float
-    n: int
+    n: int  # the differences the Walsh averages are formed from ("drop": the non-zero ones)
+    zeros: HLZeros = "keep"  # the zero convention; HL_ZERO_CONVENTIONS[zeros] describes it
 
 
 @dataclass(frozen=True)
@@ -83,13 +112,35 @@ class PairedSummary:
     ci_level: float
 
 
-def paired_differences(before, after) -> np.ndarray:
-    """d = after − before, validated, with operands and d rounded to 12 significant digits.
+@dataclass(frozen=True, eq=False)
+class PairedDifferences:
+    """Validated paired input (``validate_paired``); the arrays are read-only."""
 
-    Raises ValueError when the arrays are not 1-D, differ in length, or hold NaN / infinity.
+    before: np.ndarray  # as given, as floats
+    after: np.ndarray
+    d: np.ndarray  # after − before, operands and d rounded to SIGNIFICANT_DIGITS significant digits
+    n: int  # pairs
+    n_zero: int
+    n_positive: int
+    n_negative: int
+    alternative: Alternative
+    zero_method: ZeroMethod
+
+
+def validate_paired(
+    before,
+    after,
+    alternative: Alternative = "two-sided",
+    zero_method: ZeroMethod = "wilcox",
+) -> PairedDifferences:
+    """Check the paired input and the options once and compute d = after − before (the role of
+    ``_wilcoxon_iv`` in scipy's ``_wilcoxon.py``).
+
+    Raises ValueError when the arrays are not 1-D, differ in length, or hold NaN / infinity, or when
+    ``alternative`` or ``zero_method`` is not one of ``ALTERNATIVES`` / ``ZERO_METHODS``.
     """
-    b = np.asarray(before, dtype=float)
-    a = np.asarray(after, dtype=float)
+    b = np.array(before, dtype=float)
+    a = np.array(after, dtype=float)
     if b.ndim != 1 or a.ndim != 1:
         raise ValueError("before and after must be one-dimensional.")
     if len(b) != len(a):
@@ -100,7 +151,31 @@ def paired_differences(before, after) -> np.ndarray:
         raise ValueError(
             "before and after must not contain missing (NaN) or infinite values; drop incomplete pairs first."
         )
-    return _round_significant(_round_significant(a) - _round_significant(b))
+    checked_alternative, checked_zero_method = as_alternative(alternative), as_zero_method(zero_method)
+    d = _round_significant(_round_significant(a) - _round_significant(b))
+    for array in (b, a, d):
+        array.setflags(write=False)
+    n_positive, n_negative = int(np.sum(d > 0)), int(np.sum(d < 0))
+    return PairedDifferences(
+        before=b,
+        after=a,
+        d=d,
+        n=len(d),
+        n_zero=len(d) - n_positive - n_negative,
+        n_positive=n_positive,
+        n_negative=n_negative,
+        alternative=checked_alternative,
+        zero_method=checked_zero_method,
+    )
+
+
+def paired_differences(before, after) -> np.ndarray:
+    """d = after − before, validated, with operands and d rounded to 12 significant digits (a
+    writable copy of ``validate_paired(before, after).d``).
+
+    Raises ValueError when the arrays are not 1-D, differ in length, or hold NaN / infinity.
+    """
+    return validate_paired(before, after).d.copy()
 
 
 def _round_significant(x: np.ndarray) -> np.ndarray:
@@ -148,13 +223,18 @@ def as_zero_method(value: str) -> ZeroMethod:
     return cast(ZeroMethod, value)
 
 
-def _doubled_signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, np.ndarray]:
+def as_hl_zeros(value: str) -> HLZeros:
+    """``value`` as an ``HLZeros``; the ValueError of ``hodges_lehmann`` if it is none."""
+    _check_choice(value, HL_ZEROS, "zeros")
+    return cast(HLZeros, value)
+
+
+def _doubled_signed_ranks(d: np.ndarray, zero_method: ZeroMethod) -> tuple[np.ndarray, np.ndarray]:
     """Doubled midranks of |d| (integers) for the non-zero d, and a mask of the positive ones.
 
     "wilcox" ranks the non-zero |d| only; "pratt" (Pratt 1959) ranks all |d|, zeros included,
     then drops the zeros' ranks.
     """
-    _check_choice(zero_method, ZERO_METHODS, "zero_method")
     nonzero = d != 0
     if zero_method == "wilcox":
         ranks = _midranks(np.abs(d[nonzero]))
@@ -163,20 +243,63 @@ def _doubled_signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, 
     return np.rint(2 * ranks).astype(np.int64), d[nonzero] > 0
 
 
-def _sign_flip_pmf(ranks: np.ndarray) -> np.ndarray:
-    """P(S = s), s = 0 … sum(ranks), of S = sum of the positive integer ``ranks`` that get a
-    + sign when each sign is + or − with probability 1/2 independently (all 2^n assignments).
+class SignedRankDistribution:
+    """Exact null distribution of the signed-rank statistic W+ = sum of the ranks that get a + sign,
+    when each of the n signs is + or − with probability 1/2 independently (all 2^n assignments):
+    the conditional permutation distribution given the (mid)ranks, so valid with ties and zeros
+    (Hollander, Wolfe & Chicken, "Nonparametric Statistical Methods", 3rd ed., Wiley 2014, §3.1).
+    Shaped like ``WilcoxonDistribution`` in scipy's ``_wilcoxon.py``, but built from the observed
+    ranks rather than from n alone.
 
-    Dynamic programming, adding one rank at a time: O(n · sum(ranks)).
+    Built from the doubled midranks (positive integers, so W+ lives on the half-integers 0, ½, 1, …)
+    by dynamic programming, adding one rank at a time: O(n · Σ ranks). ``without_ties(n)`` — ranks
+    1 … n — is cached per n. ``pmf``, ``cdf`` and ``sf`` take W+ itself (not doubled); the tails are
+    summed from the probabilities on their own side, so a small tail keeps its relative accuracy.
     """
-    pmf = np.zeros(int(ranks.sum()) + 1)
-    pmf[0] = 1.0
-    top = 0
-    for r in ranks:
-        pmf[r : top + r + 1] += pmf[: top + 1].copy()
-        pmf[: top + r + 1] *= 0.5
-        top += r
-    return pmf
+
+    def __init__(self, doubled_ranks: np.ndarray) -> None:
+        ranks = np.asarray(doubled_ranks, dtype=np.int64)
+        pmf = np.zeros(int(ranks.sum()) + 1)  # pmf[i] = P(2 W+ = i)
+        pmf[0] = 1.0
+        top = 0
+        for r in ranks:
+            pmf[r : top + r + 1] += pmf[: top + 1].copy()
+            pmf[: top + r + 1] *= 0.5
+            top += r
+        pmf.setflags(write=False)  # shared through the cache
+        self.n = len(ranks)
+        self.max_statistic = top / 2  # the largest W+ (all signs +)
+        self._pmf = pmf
+
+    @classmethod
+    @functools.cache
+    def without_ties(cls, n: int) -> SignedRankDistribution:
+        """The distribution for the ranks 1 … n (no ties, no zeros), built once per n."""
+        return cls(2 * np.arange(1, n + 1))
+
+    @classmethod
+    def for_ranks(cls, doubled_ranks: np.ndarray) -> SignedRankDistribution:
+        """The distribution for these doubled midranks; the cached ``without_ties(n)`` when they are
+        2, 4, …, 2n in some order. (Up to n = 60 without ties every probability is a count below 2^53
+        over a power of 2, so the order in which the ranks are added does not change a single bit.)"""
+        n = len(doubled_ranks)
+        if np.array_equal(np.sort(doubled_ranks), 2 * np.arange(1, n + 1)):
+            return cls.without_ties(n)
+        return cls(doubled_ranks)
+
+    def pmf(self, w: float) -> float:
+        """P(W+ = w)."""
+        i = 2 * w
+        return float(self._pmf[int(i)]) if i == int(i) and 0 <= i < len(self._pmf) else 0.0
+
+    def cdf(self, w: float) -> float:
+        """P(W+ ≤ w)."""
+        i = math.floor(2 * w)
+        return float(self._pmf[: i + 1].sum()) if i >= 0 else 0.0
+
+    def sf(self, w: float) -> float:
+        """P(W+ > w) (the survival function of scipy.stats; P(W+ ≥ w) is ``sf(w − 1/2)``)."""
+        return float(self._pmf[max(math.floor(2 * w), -1) + 1 :].sum())
 
 
 def wilcoxon_signed_rank(
@@ -195,8 +318,7 @@ def wilcoxon_signed_rank(
 
     method "exact" (up to ``EXACT_MAX_N`` non-zero differences): the conditional permutation
     distribution of W+ given the observed midranks, over all 2^n sign assignments — valid with
-    ties and zeros — by dynamic programming over the doubled midranks (integers). Two-sided
-    p = min(1, 2 · min(P(W+ ≤ w), P(W+ ≥ w))).
+    ties and zeros — ``SignedRankDistribution``. Two-sided p = min(1, 2 · min(P(W+ ≤ w), P(W+ ≥ w))).
 
     method "normal" (more differences): W+ is referred to a normal distribution with the
     conditional mean Σr/2 and variance Σr²/4 over the ranks r actually used — the usual
@@ -205,18 +327,21 @@ def wilcoxon_signed_rank(
 
     No non-zero difference (the test has no information): p_value 1.0, method "exact".
     """
-    _check_choice(alternative, ALTERNATIVES, "alternative")
-    d = paired_differences(before, after)
-    ranks2, positive = _doubled_signed_ranks(d, zero_method)
+    return _wilcoxon(validate_paired(before, after, alternative, zero_method))
+
+
+def _wilcoxon(data: PairedDifferences) -> WilcoxonResult:
+    """``wilcoxon_signed_rank`` on validated input."""
+    ranks2, positive = _doubled_signed_ranks(data.d, data.zero_method)
     n_used = len(ranks2)
     w2 = int(ranks2[positive].sum())
 
     if n_used == 0:
-        return WilcoxonResult(0.0, 1.0, 0, len(d), "exact", alternative, zero_method)
+        return WilcoxonResult(0.0, 1.0, 0, data.n, "exact", data.alternative, data.zero_method)
     method: Literal["exact", "normal"]
     if n_used <= EXACT_MAX_N:
-        pmf = _sign_flip_pmf(ranks2)
-        p_greater, p_less = pmf[w2:].sum(), pmf[: w2 + 1].sum()
+        null = SignedRankDistribution.for_ranks(ranks2)
+        p_greater, p_less = null.sf((w2 - 1) / 2), null.cdf(w2 / 2)  # P(W+ ≥ w), P(W+ ≤ w)
         method = "exact"
     else:
         centred = (w2 - ranks2.sum() / 2) / 2
@@ -226,24 +351,70 @@ def wilcoxon_signed_rank(
         method = "normal"
     p_value = {"greater": p_greater, "less": p_less, "two-sided": 2 * min(p_greater, p_less)}
     return WilcoxonResult(
-        w2 / 2, min(1.0, float(p_value[alternative])), n_used, len(d) - n_used, method, alternative, zero_method
+        w2 / 2,
+        min(1.0, float(p_value[data.alternative])),
+        n_used,
+        data.n_zero,
+        method,
+        data.alternative,
+        data.zero_method,
     )
 
 
-def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResult:
+def wilcoxon_frame(
+    before,
+    after,
+    alternative: Alternative = "two-sided",
+    zero_method: ZeroMethod = "wilcox",
+    name: str = "Wilcoxon",
+) -> pd.DataFrame:
+    """The Wilcoxon signed-rank test as a one-row tidy table, shaped like pingouin's ``wilcoxon``
+    (index ``name``, e.g. the outcome; ``pd.concat`` of several gives one row per outcome).
+
+    Columns: ``W-val`` (W+ of ``wilcoxon_signed_rank``; pingouin reports min(W+, W−) two-sided),
+    ``alternative``, ``p-val``, ``RBC`` (``rank_biserial``), ``n`` (pairs), ``n_zero``, ``method``,
+    ``zero_method``.
+    """
+    import pandas as pd
+
+    data = validate_paired(before, after, alternative, zero_method)
+    result = _wilcoxon(data)
+    row = {
+        "W-val": result.statistic,
+        "alternative": result.alternative,
+        "p-val": result.p_value,
+        "RBC": _rank_biserial(data),
+        "n": data.n,
+        "n_zero": result.n_zero,
+        "method": result.method,
+        "zero_method": result.zero_method,
+    }
+    return pd.DataFrame(row, index=[name])
+
+
+def hodges_lehmann(before, after, confidence: float = 0.95, zeros: HLZeros = "keep") -> HodgesLehmannResult:
     """Hodges–Lehmann estimate of the median change and its distribution-free confidence interval.
 
-    Source: Hollander, Wolfe & Chicken, "Nonparametric Statistical Methods", 3rd ed., §3.2–3.3.
-    The estimate is the median of the M = n(n+1)/2 Walsh averages (d_i + d_j)/2, i ≤ j (zeros kept).
+    Source: Hollander, Wolfe & Chicken, "Nonparametric Statistical Methods", 3rd ed., §3.2–3.3;
+    the interval from the order statistics of the Walsh averages: Bauer, "Constructing confidence
+    sets using rank statistics", J. Amer. Statist. Assoc. 67 (1972) 687–690.
+    The estimate is the median of the M = n(n+1)/2 Walsh averages (d_i + d_j)/2, i ≤ j.
     The interval is [W_(k), W_(M+1−k)] of the M sorted Walsh averages; its confidence is
     1 − 2 P(W+ ≤ k − 1) under the exact null distribution of W+ without ties. As in the book's
     rule (and R's wilcox.test), k is the largest whose confidence is at least ``confidence``; when
     even the widest interval [min, max] (k = 1, confidence 1 − 2/2^n) falls short, that widest
     interval is returned. ``ci_level`` is always the confidence actually achieved — for n = 5 that
     is 0.9375, never 0.95. With ties in d the achieved level is that of the no-ties distribution.
-    Above ``EXACT_MAX_N`` pairs the null distribution of W+ is replaced by its normal approximation
+    Above ``EXACT_MAX_N`` differences the null distribution of W+ is replaced by its normal approximation
     (mean n(n+1)/4, variance n(n+1)(2n+1)/24; Hollander, Wolfe & Chicken §3.2, large-sample
     approximation). n = 0 gives NaNs.
+
+    ``zeros`` (``HL_ZERO_CONVENTIONS`` has the methods text): "keep" (the default) forms the Walsh
+    averages of all n differences, zeros included, as Hollander, Wolfe & Chicken §3.2; "drop"
+    removes the zero differences first, as R's wilcox.test(conf.int = TRUE) and StatXact, so n is
+    the number of non-zero differences and k comes from the distribution for that n. (R itself,
+    once it has dropped zeros, gives up the exact interval for a normal-approximation one, so with
+    zeros its interval differs from this exact one.)
 
     The Walsh averages are never all formed: the order statistics W_(r) are selected from the
     sorted differences (``_kth_walsh_average``), in O(n log n) expected time and O(n) memory, and
@@ -252,39 +423,42 @@ def hodges_lehmann(before, after, confidence: float = 0.95) -> HodgesLehmannResu
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (got {confidence}).")
-    d = np.sort(paired_differences(before, after))
+    zeros = as_hl_zeros(zeros)
+    data = validate_paired(before, after)
+    d = np.sort(data.d if zeros == "keep" else data.d[data.d != 0])
     n = len(d)
     if n == 0:
-        return HodgesLehmannResult(math.nan, math.nan, math.nan, math.nan, confidence, 0)
+        return HodgesLehmannResult(math.nan, math.nan, math.nan, math.nan, confidence, 0, zeros)
     m = n * (n + 1) // 2
     k, level = _interval_rank(n, confidence)
     middle = [(m + 1) // 2] if m % 2 else [m // 2, m // 2 + 1]
     middle_values = [_kth_walsh_average(d, r) for r in middle]
     estimate = middle_values[0] if m % 2 else (middle_values[0] + middle_values[1]) / 2  # as np.median
     low, high = _kth_walsh_average(d, k), _kth_walsh_average(d, m + 1 - k)
-    return HodgesLehmannResult(estimate + 0.0, low + 0.0, high + 0.0, level, confidence, n)  # + 0.0: no -0.0
+    return HodgesLehmannResult(estimate + 0.0, low + 0.0, high + 0.0, level, confidence, n, zeros)  # no -0.0
 
 
 def _interval_rank(n: int, confidence: float) -> tuple[int, float]:
     """The k of the Hodges–Lehmann interval [W_(k), W_(M+1−k)] for n differences, and its
     confidence 1 − 2 P(W+ ≤ k − 1): the largest k ≤ (M+1)/2 reaching ``confidence`` (to 1e-12),
-    else k = 1. Exact distribution up to ``EXACT_MAX_N``; above, the normal approximation with
-    continuity correction, whose level falls as k grows, so k is found by bisection (no array of
-    all M candidate ks)."""
+    else k = 1. P from ``SignedRankDistribution.without_ties(n)`` up to ``EXACT_MAX_N``; above, the
+    normal approximation with continuity correction. Either way the level falls as k grows, so k is
+    found by bisection (no array of all M candidate ks)."""
     m = n * (n + 1) // 2
-    last = (m + 1) // 2
     target = confidence - 1e-12
     if n <= EXACT_MAX_N:
-        levels = 1 - 2 * np.cumsum(_sign_flip_pmf(np.arange(1, n + 1)))[:last]  # k = 1 .. last
-        k = max(int(np.sum(levels >= target)), 1)
-        return k, float(levels[k - 1])
+        null = SignedRankDistribution.without_ties(n)
 
-    mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+        def level(k: int) -> float:  # 1 − 2 P(W+ ≤ k − 1)
+            return 1 - 2 * null.cdf(k - 1)
 
-    def level(k: int) -> float:  # 1 − 2 P(W+ ≤ k − 1), continuity-corrected
-        return float(1 - 2 * _normal_cdf((k - 1 + 0.5 - mean) / sd))
+    else:
+        mean, sd = n * (n + 1) / 4, math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
 
-    low, high = 1, last  # invariant: the answer is in [low, high]
+        def level(k: int) -> float:  # 1 − 2 P(W+ ≤ k − 1), continuity-corrected
+            return float(1 - 2 * _normal_cdf((k - 1 + 0.5 - mean) / sd))
+
+    low, high = 1, (m + 1) // 2  # invariant: the answer is in [low, high]
     while low < high:
         mid = (low + high + 1) // 2
         if level(mid) >= target:
@@ -387,7 +561,12 @@ def rank_biserial(before, after) -> float:
     Source: Kerby, "The simple difference formula", Comprehensive Psychology 3 (2014) 11.IT.3.1.
     NaN when every difference is zero.
     """
-    ranks2, positive = _doubled_signed_ranks(paired_differences(before, after), "wilcox")
+    return _rank_biserial(validate_paired(before, after))
+
+
+def _rank_biserial(data: PairedDifferences) -> float:
+    """``rank_biserial`` on validated input (always the "wilcox" ranking: zeros dropped)."""
+    ranks2, positive = _doubled_signed_ranks(data.d, "wilcox")
     total = ranks2.sum()
     if total == 0:
         return math.nan
@@ -400,14 +579,14 @@ def sign_test(before, after) -> SignTestResult:
     (Hollander, Wolfe & Chicken 2014, ch. 3, the sign test), the binomial tail from ``_binomial_half_cdf``.
     No non-zero difference: M = 0, p = 1.
     """
-    d = paired_differences(before, after)
-    n_pos, n_neg = int(np.sum(d > 0)), int(np.sum(d < 0))
+    data = validate_paired(before, after)
+    n_pos, n_neg = data.n_positive, data.n_negative
     if n_pos + n_neg == 0:
         statistic, p_value = 0.0, 1.0
     else:
         statistic = (n_pos - n_neg) / 2
         p_value = min(1.0, 2 * _binomial_half_cdf(min(n_pos, n_neg), n_pos + n_neg))
-    return SignTestResult(float(statistic), float(p_value), n_pos, n_neg, len(d) - n_pos - n_neg)
+    return SignTestResult(float(statistic), float(p_value), n_pos, n_neg, data.n_zero)
 
 
 def _binomial_half_cdf(k: int, n: int) -> float:
@@ -460,8 +639,8 @@ def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
     Quartiles are numpy's default percentiles (linear interpolation between order statistics,
     Hyndman & Fan type 7, as R's default). Empty input gives NaNs; n < 2 gives a NaN interval.
     """
-    d = paired_differences(before, after)
-    n = len(d)
+    data = validate_paired(before, after)
+    d, n = data.d, data.n
     mean = float(d.mean()) if n else math.nan
     low = high = math.nan
     if n >= 2:
@@ -471,8 +650,8 @@ def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
         low, high = mean - half, mean + half
     return PairedSummary(
         n,
-        _quartiles(np.asarray(before, dtype=float)),
-        _quartiles(np.asarray(after, dtype=float)),
+        _quartiles(data.before),
+        _quartiles(data.after),
         _quartiles(d),
         mean,
         float(low),

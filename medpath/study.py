@@ -23,20 +23,18 @@ from medpath.mapping import Profile
 from medpath.model import (
     COLUMN_FIELDS,
     PROVENANCE,
-    SCREENING_COLUMNS,
     USED_STATUSES,
-    VISIT_COLUMNS,
     Finding,
     SourceFile,
     Study,
     empty_columns,
 )
+from medpath.protocol import Protocol, bundled, current, default_protocol, using
 from medpath.reading import RawTable, ReadError, read_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
-#: The bundled synthetic study and template.xlsx: package data (medpath/sample; data/sample links to it).
+#: The bundled synthetic studies and template.xlsx: package data (medpath/sample; data/sample links to it).
 SAMPLE_DIR = resources.files("medpath") / "sample"
-SAMPLE_WORKBOOK = SAMPLE_DIR / "medpath_sample_study.xlsx"
 SAMPLE_LABEL = "Synthetic sample study (not real patients)"
 
 
@@ -46,10 +44,11 @@ def source_file(name: str, data: bytes) -> SourceFile:
 
 @cache
 def _sample_hashes() -> frozenset[str]:
-    """SHA-256 of the bundled synthetic files, so that they are labelled synthetic however they arrive."""
-    return frozenset(
-        hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_")
-    )
+    """SHA-256 of the bundled synthetic files (every protocol's sample and the CSV copies of the default one), so
+    that they are labelled synthetic however they arrive."""
+    samples = [p.sample for p in bundled().values() if p.sample is not None]
+    csvs = [p for p in SAMPLE_DIR.iterdir() if p.name.startswith("medpath_sample_")]
+    return frozenset(hashlib.sha256(p.read_bytes()).hexdigest() for p in [*samples, *csvs])
 
 
 def load_study(
@@ -58,16 +57,25 @@ def load_study(
     label: str | None = None,
     synthetic: bool = False,
     mapping: Profile | None = None,
+    protocol: Protocol | None = None,
 ) -> Study:
-    """Validate the uploaded files into one ``Study``; problems become findings, never exceptions. A mapping
-    profile (``medpath.mapping.parse_profile``) is applied to the raw tables before validation. The cyclic
-    garbage collector is paused meanwhile (``medpath.gc_paused``)."""
-    with gc_paused():
-        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping)
+    """Validate the uploaded files into one ``Study`` of ``protocol`` (the active one when None, by default the
+    bundled default protocol); problems become findings, never exceptions. A mapping profile
+    (``medpath.mapping.parse_profile``) is applied to the raw tables before validation. The protocol is made
+    active while the files are read (``medpath.protocol.using``), and the cyclic garbage collector is paused
+    meanwhile (``medpath.gc_paused``)."""
+    protocol = protocol or current()
+    with gc_paused(), using(protocol):
+        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping, protocol=protocol)
 
 
 def _load_study(
-    files: Sequence[tuple[str, bytes]], *, label: str | None, synthetic: bool, mapping: Profile | None
+    files: Sequence[tuple[str, bytes]],
+    *,
+    label: str | None,
+    synthetic: bool,
+    mapping: Profile | None,
+    protocol: Protocol,
 ) -> Study:
     findings: list[Finding] = []
     parsed: list[Parsed] = []
@@ -132,7 +140,7 @@ def _load_study(
         visits = pd.DataFrame(
             {
                 c: pd.Series(dtype="float64" if c not in ("patient_id", "visit") else "object")
-                for c in (*VISIT_COLUMNS, *PROVENANCE)
+                for c in (*protocol.visit_columns, *PROVENANCE)
             }
         )
     if screening is not None:
@@ -171,6 +179,7 @@ def _load_study(
         profile=mapping.as_dict() if mapping else None,
         adverse_events=adverse_events,
         disposition=disposition,
+        protocol=protocol,
     )
 
 
@@ -256,9 +265,14 @@ def _profile_unmatched(profile: Profile, raw: list[RawTable], records: list[dict
     return out
 
 
-def load_sample_study() -> Study:
-    """The bundled synthetic study (``medpath/sample``, also seen as ``data/sample``), labelled as such."""
-    return load_study([(SAMPLE_WORKBOOK.name, SAMPLE_WORKBOOK.read_bytes())], label=SAMPLE_LABEL, synthetic=True)
+def load_sample_study(protocol: Protocol | None = None) -> Study:
+    """The bundled synthetic study of ``protocol`` (the default protocol when None; ``medpath/sample``, also seen
+    as ``data/sample``), labelled as such."""
+    protocol = protocol or default_protocol()
+    if protocol.sample is None:
+        raise ValueError(f"protocol {protocol.id} has no bundled sample")
+    data = protocol.sample.read_bytes()
+    return load_study([(protocol.sample.name, data)], label=SAMPLE_LABEL, synthetic=True, protocol=protocol)
 
 
 def _plain(finding: Finding) -> Finding:
@@ -290,7 +304,8 @@ def _single(
     tables = [(p.frame, g) for p, g in zip(parsed, groups) if p.kind == kind and p.frame is not None]
     if not tables:
         return None
-    wanted = SCREENING_COLUMNS if kind == "screening" else VISIT_COLUMNS
+    protocol = current()
+    wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
     if len(tables) == 1:
         return tables[0][0][[*wanted, *PROVENANCE]]
     keys = _KEYS[kind]

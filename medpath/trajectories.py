@@ -1,66 +1,46 @@
-"""Per-patient trajectories of the trial outcomes: series over time, completeness, WHO class shifts
-and VAS pain response.
+"""Per-patient trajectories of the trial outcomes: series over time, completeness, class shifts (an outcome's
+``bands``, e.g. the WHO T-score classes) and responders (an outcome's ``responder`` rule).
 
-Every function reads the canonical ``Study.visits`` table (``medpath.model``). Baseline is the visit
-at month 0. A value that was not measured stays NaN: nothing is interpolated or carried forward, so a
-missing visit is a gap, never an estimate.
+Every function reads the canonical ``Study.visits`` table (``medpath.model``) and takes what is specific to the
+trial (which outcomes exist, their classes, their responder rule, the primary month) from the ``protocol``
+(``medpath.protocol``; by default the active one). Baseline is the visit at month 0. A value that was not
+measured stays NaN: nothing is interpolated or carried forward, so a missing visit is a gap, never an estimate.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
+from medpath.protocol import Bands, Outcome, Protocol, current
 
-#: WHO diagnostic categories of bone density, least to most severe.
-WHO_CLASSES = ("normal", "osteopenia", "osteoporosis")
-WHO_CLASS_DTYPE = pd.CategoricalDtype(WHO_CLASSES, ordered=True)
-WHO_NORMAL_MIN = -1.0  # T >= -1.0 is normal
-WHO_OSTEOPOROSIS_MAX = -2.5  # T <= -2.5 is osteoporosis
-#: Row / column of ``who_shift_table`` for patients without a T-score at that visit.
+#: Row / column of ``shift_table`` for patients without a value at that visit.
 MISSING = "missing"
 
-#: T-scores and VAS changes are rounded to this many decimals before being compared with a
-#: threshold, so that float noise (-2.5000000000000004, 7.3 - 5.3 = 1.9999999999999996) cannot flip
-#: a value that is exactly on the boundary. Nine decimals, not six, so that a genuine difference
-#: such as -1.0000001 still counts (T-scores are reported to one decimal; noise is ~1e-15).
+#: Values and changes are rounded to this many decimals before being compared with a threshold, so that
+#: float noise (-1.0000000000000002, 7.3 - 5.3 = 1.9999999999999996) cannot flip a value that is exactly on
+#: the boundary. Nine decimals, not six, so that a genuine difference such as -1.0000001 still counts
+#: (measurements are reported to one or two decimals; noise is ~1e-15).
 DECIMALS = 9
 
-VAS_RESPONSE_CONVENTION = (
-    "Responder: VAS pain (0–10) reduced from baseline to month 6 by at least 2 points OR by at "
-    "least 30 % of the baseline score. IMMPACT (Dworkin et al., J Pain 2008;9:105–121) regards a "
-    "reduction of at least 30 % as moderately important and of at least 2 points (2 cm on a 10-cm "
-    "scale) as clinically important; Farrar et al. (Pain 2001;94:149–158) found that reductions of "
-    "about 2 points or 30 % on a 0–10 pain scale matched patients' rating of 'much improved'. A "
-    "baseline of 0 leaves the percentage undefined, so such a patient is judged on points only. A "
-    "patient without a baseline or month-6 score is not classified (NA)."
-)
 
-
-def who_class(tscore):
-    """WHO diagnostic class of a T-score: a string (pd.NA if missing) or, for a Series, a categorical.
-
-    WHO Study Group, "Assessment of fracture risk and its application to screening for postmenopausal
-    osteoporosis", WHO Technical Report Series 843, Geneva 1994: normal T >= -1.0; osteopenia (low
-    bone mass) -2.5 < T < -1.0; osteoporosis T <= -2.5. The T-score is rounded to ``DECIMALS``
-    decimals first, so -2.5000000000000004 is osteoporosis. (WHO defined the classes for
-    postmenopausal women; here they describe the spine T-score of every trial patient.)
-    """
-    if isinstance(tscore, pd.Series):
-        return tscore.map(who_class).astype(WHO_CLASS_DTYPE)
-    if pd.isna(tscore):
+def band_class(values, bands: Bands):
+    """The class of a value under ``bands`` (a string, pd.NA if missing) or, for a Series, an ordered
+    categorical in the bands' order. The value is rounded to ``DECIMALS`` decimals first, so
+    -1.0000000000000002 is in a band "at least -1"."""
+    if isinstance(values, pd.Series):
+        return values.map(lambda v: band_class(v, bands)).astype(pd.CategoricalDtype(bands.labels, ordered=True))
+    if pd.isna(values):
         return pd.NA
-    t = round(float(tscore), DECIMALS)
-    if t >= WHO_NORMAL_MIN:
-        return "normal"
-    return "osteopenia" if t > WHO_OSTEOPOROSIS_MAX else "osteoporosis"
+    return bands.classify(round(float(values), DECIMALS))
 
 
-def _check_outcome(visits: pd.DataFrame, outcome: str) -> None:
-    if outcome not in OUTCOMES:
-        raise ValueError(f"Unknown outcome {outcome!r}; expected one of {list(OUTCOMES)}.")
+def _outcome(visits: pd.DataFrame, outcome: str, protocol: Protocol | None) -> Outcome:
+    outcomes = (protocol or current()).outcomes
+    if outcome not in outcomes:
+        raise ValueError(f"Unknown outcome {outcome!r}; expected one of {list(outcomes)}.")
     if outcome not in visits.columns:
         raise ValueError(f"The visits table has no {outcome!r} column.")
+    return outcomes[outcome]
 
 
 def patient_ids(visits: pd.DataFrame) -> list[str]:
@@ -68,28 +48,26 @@ def patient_ids(visits: pd.DataFrame) -> list[str]:
     return sorted(dict.fromkeys(visits["patient_id"]))
 
 
-def value_at(visits: pd.DataFrame, outcome: str, month: float) -> pd.Series:
+def value_at(visits: pd.DataFrame, outcome: str, month: float, protocol: Protocol | None = None) -> pd.Series:
     """Each patient's ``outcome`` at ``month``, indexed by patient id (NaN when not measured)."""
-    _check_outcome(visits, outcome)
+    _outcome(visits, outcome, protocol)
     at_month = visits[visits["month"] == month]
     return at_month.groupby("patient_id")[outcome].first().reindex(patient_ids(visits)).astype(float)
 
 
-def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def patient_series(visits: pd.DataFrame, outcome: str, protocol: Protocol | None = None) -> pd.DataFrame:
     """One row per (patient, study visit), sorted by patient and month.
 
     Columns: patient_id, visit, month, day (the day offset when the file gives one), value, baseline
-    (the patient's month-0 value), change
-    (value - baseline), percent_change (100 * change / |baseline|; NaN when the baseline is 0 or
-    missing; not for ``bmd_tscore``) and, for ``bmd_tscore``, who_class. The grid is every patient x every visit at which
-    this outcome was measured in anyone (its schedule: spine BMD is not measured at month 1, so
-    month 1 is not a BMD time point): a scheduled visit a patient missed is a row with NaN value
-    (a gap), never an interpolation.
-    There is no percent_change for ``bmd_tscore``: a T-score is a score centred on 0, so its percent change is
-    meaningless (a change from −0.1 to +0.1 would be "+200 %"); bone researchers judge BMD change in g/cm²
-    against the least significant change instead (``medpath.secondary``).
+    (the patient's month-0 value), change (value - baseline), percent_change (100 * change / |baseline|;
+    NaN when the baseline is 0 or missing; only for outcomes with ``percent_change``) and, for an outcome with
+    ``bands``, band (its class). The grid is every patient x every visit at which this outcome was measured in
+    anyone (its schedule: an outcome not measured at month 1 has no month-1 time point): a scheduled visit a
+    patient missed is a row with NaN value (a gap), never an interpolation.
+    There is no percent_change for a score centred on 0 (a T-score): a change from −0.1 to +0.1 would be
+    "+200 %".
     """
-    _check_outcome(visits, outcome)
+    meta = _outcome(visits, outcome, protocol)
     schedule = visits.loc[visits[outcome].notna(), ["visit", "month"]].drop_duplicates()
     grid = pd.DataFrame({"patient_id": patient_ids(visits)}).merge(schedule, how="cross")
     day = visits["day"] if "day" in visits else float("nan")
@@ -99,46 +77,59 @@ def patient_series(visits: pd.DataFrame, outcome: str) -> pd.DataFrame:
         how="left",
     )
     series["value"] = series["value"].astype(float)
-    series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0)).astype(float)
+    series["baseline"] = series["patient_id"].map(value_at(visits, outcome, 0.0, protocol)).astype(float)
     series["change"] = series["value"] - series["baseline"]
-    if outcome != "bmd_tscore":  # a T-score is centred on 0: its percent change means nothing (issue 13)
+    if meta.percent_change:
         series["percent_change"] = 100 * series["change"] / series["baseline"].abs().where(series["baseline"] != 0)
-    if outcome == "bmd_tscore":
-        series["who_class"] = who_class(series["value"])
+    if meta.bands is not None:
+        series["band"] = band_class(series["value"], meta.bands)
     return series.sort_values(["patient_id", "month"], kind="stable").reset_index(drop=True)
 
 
-def completeness(visits: pd.DataFrame, followup_month: float = PRIMARY_MONTH) -> pd.DataFrame:
+def completeness(
+    visits: pd.DataFrame, followup_month: float | None = None, protocol: Protocol | None = None
+) -> pd.DataFrame:
     """Per patient, the visits with a value for each primary outcome and an ``incomplete`` flag.
 
     Columns: patient_id; ``<outcome>_visits`` (visit labels with a value, comma-separated);
-    ``<outcome>_at_month_<m>`` (True when measured at the follow-up month); incomplete (a primary
-    outcome lacks its follow-up value). A patient seen only at baseline is listed, as incomplete.
+    ``<outcome>_at_month_<m>`` (True when measured at the follow-up month, the primary month by default);
+    incomplete (a primary outcome lacks its follow-up value). A patient seen only at baseline is listed, as
+    incomplete.
     """
+    protocol = protocol or current()
+    followup_month = protocol.primary_month if followup_month is None else followup_month
     table = pd.DataFrame({"patient_id": patient_ids(visits)})
     at_followup = []
-    for outcome in PRIMARY_OUTCOMES:
-        series = patient_series(visits, outcome).dropna(subset=["value"])
+    for outcome in protocol.primary_outcomes:
+        series = patient_series(visits, outcome, protocol).dropna(subset=["value"])
         measured = series.groupby("patient_id")["visit"].agg(", ".join)
         table[f"{outcome}_visits"] = table["patient_id"].map(measured).fillna("")
         column = f"{outcome}_at_month_{followup_month:g}"
-        table[column] = value_at(visits, outcome, followup_month).notna().to_numpy()
+        table[column] = value_at(visits, outcome, followup_month, protocol).notna().to_numpy()
         at_followup.append(column)
     table["incomplete"] = ~table[at_followup].all(axis=1)
     return table
 
 
-def who_shift_table(visits: pd.DataFrame, followup_month: float = PRIMARY_MONTH) -> pd.DataFrame:
-    """Patients counted by WHO class at baseline (rows) and at ``followup_month`` (columns).
+def shift_table(
+    visits: pd.DataFrame, outcome: str, followup_month: float | None = None, protocol: Protocol | None = None
+) -> pd.DataFrame:
+    """Patients counted by the outcome's class (``Outcome.bands``) at baseline (rows) and at ``followup_month``
+    (columns; the primary month by default).
 
-    Rows and columns are always normal, osteopenia, osteoporosis and ``MISSING`` (no T-score at that
-    visit), so every patient is counted exactly once and the table sums to the number of patients;
-    ``table.loc[WHO_CLASSES, WHO_CLASSES]`` is the 3 x 3 table of classifiable patients.
+    Rows and columns are always the classes in the bands' order and ``MISSING`` (no value at that visit), so
+    every patient is counted exactly once and the table sums to the number of patients.
     """
-    categories = [*WHO_CLASSES, MISSING]
+    protocol = protocol or current()
+    bands = _outcome(visits, outcome, protocol).bands
+    if bands is None:
+        raise ValueError(f"{outcome!r} has no classes (bands) in the protocol.")
+    followup_month = protocol.primary_month if followup_month is None else followup_month
+    categories = [*bands.labels, MISSING]
 
     def classes(month: float) -> pd.Series:
-        return who_class(value_at(visits, "bmd_tscore", month)).cat.add_categories(MISSING).fillna(MISSING)
+        values = value_at(visits, outcome, month, protocol)
+        return band_class(values, bands).cat.add_categories(MISSING).fillna(MISSING)
 
     table = pd.crosstab(classes(0.0), classes(followup_month))
     table = table.reindex(index=categories, columns=categories, fill_value=0).astype(int)
@@ -147,25 +138,37 @@ def who_shift_table(visits: pd.DataFrame, followup_month: float = PRIMARY_MONTH)
     return table
 
 
-def vas_response(
+def responder_table(
     visits: pd.DataFrame,
-    followup_month: float = PRIMARY_MONTH,
-    min_points: float = 2.0,
-    min_percent: float = 30.0,
+    outcome: str,
+    followup_month: float | None = None,
+    min_points: float | None = None,
+    min_percent: float | None = None,
+    protocol: Protocol | None = None,
 ) -> pd.DataFrame:
-    """Per patient VAS pain at baseline and follow-up, and whether the patient responded.
+    """Per patient the outcome at baseline and follow-up, and whether the patient responded.
 
-    Columns: patient_id, baseline, followup, change (followup - baseline; negative = less pain),
-    percent_change (100 * change / baseline; NaN for a baseline of 0) and responder (boolean, NA
-    without both scores): a reduction of at least ``min_points`` OR at least ``min_percent`` % of
-    baseline. Defaults follow ``VAS_RESPONSE_CONVENTION`` (IMMPACT, Dworkin et al. 2008; Farrar
-    et al. 2001). Reductions are rounded to ``DECIMALS`` decimals before comparison.
+    Columns: patient_id, baseline, followup, change (followup - baseline), percent_change (100 * change /
+    baseline; NaN for a baseline of 0) and responder (boolean, NA without both values): an improvement, in the
+    outcome's ``better`` direction, of at least ``min_points`` OR at least ``min_percent`` % of baseline. The
+    defaults are the protocol's responder rule (``Outcome.responder``, which cites its source); the follow-up
+    month defaults to the primary month. Improvements are rounded to ``DECIMALS`` decimals before comparison.
     """
-    baseline = value_at(visits, "vas", 0.0)
-    followup = value_at(visits, "vas", followup_month)
+    protocol = protocol or current()
+    meta = _outcome(visits, outcome, protocol)
+    if meta.responder is None and (min_points is None or min_percent is None):
+        raise ValueError(f"{outcome!r} has no responder rule in the protocol; give min_points and min_percent.")
+    rule = meta.responder
+    min_points = rule.points if min_points is None and rule else min_points
+    min_percent = rule.percent if min_percent is None and rule else min_percent
+    followup_month = protocol.primary_month if followup_month is None else followup_month
+    baseline = value_at(visits, outcome, 0.0, protocol)
+    followup = value_at(visits, outcome, followup_month, protocol)
     change = followup - baseline
     percent_change = 100 * change / baseline.where(baseline != 0)
-    responder = ((-change).round(DECIMALS) >= min_points) | ((-percent_change).round(DECIMALS) >= min_percent)
+    sign = -1 if meta.better == "lower" else 1
+    improved, improved_percent = (sign * change).round(DECIMALS), (sign * percent_change).round(DECIMALS)
+    responder = (improved >= min_points) | (improved_percent >= min_percent)
     table = pd.DataFrame(
         {
             "baseline": baseline,

@@ -13,7 +13,7 @@ OWASP's "CSV injection" page lists): kept as ids, with a warning that exports ne
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -25,22 +25,18 @@ from medpath.columns import (
     SCREENING_ALIASES,
     VISIT_ALIASES,
     AddedHeader,
+    ProtocolView,
     normalise,
     sheet_kind,
 )
 from medpath.export import FORMULA_TRIGGERS
 from medpath.mapping import column_record
 from medpath.model import (
-    HISTORY_COLUMNS,
-    INFECTION_COLUMNS,
     LEFT_OUT_COLUMNS,
-    OUTCOMES,
-    PRIMARY_OUTCOMES,
     PROVENANCE,
-    SCREENING_COLUMNS,
-    VISIT_COLUMNS,
     Finding,
 )
+from medpath.protocol import Protocol, current
 from medpath.reading import RawTable
 from medpath.values import (
     COLUMN_UNITS,
@@ -133,29 +129,45 @@ class _Rule:
     show: Callable[[object], str] = _show_value
 
 
-_SCREENING_RULES: dict[str, _Rule] = {
-    "patient_id": _Rule(read_patient_id, identity=True),
-    "sex": _Rule(plain_reader(parse_sex)),
-    "age": _Rule(number_reader("age"), (0, 120), what="age in years"),
-    "bmd_tscore": _Rule(number_reader("bmd_tscore"), OUTCOMES["bmd_tscore"].valid_range, what="a spine T-score"),
-    **{c: _Rule(word_reader("yes_no"), show=_show_yes_no) for c in (*HISTORY_COLUMNS, "enrolled")},
-    **{c: _Rule(word_reader("test"), show=_show_test) for c in INFECTION_COLUMNS},
-    "consent": _Rule(word_reader("consent")),
-}
-_VISIT_RULES: dict[str, _Rule] = {
-    "patient_id": _Rule(read_patient_id, identity=True),
-    "visit": _Rule(read_as_is),
-    "month": _Rule(number_reader(None), (0, 240), what="months since baseline"),
-    "day": _Rule(number_reader(None), (0, 7300), what="days since baseline"),
-    **{
-        k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
-        for k, o in OUTCOMES.items()
-    },
-}
+def _screening_rules(protocol: Protocol) -> dict[str, _Rule]:
+    """The built-in screening fields, then the protocol's own (numbers with bounds, yes/no items, tests)."""
+    rules = {
+        "patient_id": _Rule(read_patient_id, identity=True),
+        "sex": _Rule(plain_reader(parse_sex)),
+        "age": _Rule(number_reader("age"), (0, 120), what="age in years"),
+        "consent": _Rule(word_reader("consent")),
+        "enrolled": _Rule(word_reader("yes_no"), show=_show_yes_no),
+    }
+    for f in protocol.screening:
+        if f.kind == "number":
+            rules[f.key] = _Rule(number_reader(f.key), f.bounds, what=f.what or f.label)
+        elif f.kind == "yes_no":
+            rules[f.key] = _Rule(word_reader("yes_no"), show=_show_yes_no)
+        else:
+            rules[f.key] = _Rule(word_reader("test"), show=_show_test)
+    return rules
+
+
+def _visit_rules(protocol: Protocol) -> dict[str, _Rule]:
+    """The built-in visit fields, then the outcomes (a value outside the range: an error for a primary outcome,
+    a warning for a secondary one)."""
+    return {
+        "patient_id": _Rule(read_patient_id, identity=True),
+        "visit": _Rule(read_as_is),
+        "month": _Rule(number_reader(None), (0, 240), what="months since baseline"),
+        "day": _Rule(number_reader(None), (0, 7300), what="days since baseline"),
+        **{
+            k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
+            for k, o in protocol.outcomes.items()
+        },
+    }
+
+
+_SCREENING_RULES: ProtocolView[_Rule] = ProtocolView(_screening_rules)
+_VISIT_RULES: ProtocolView[_Rule] = ProtocolView(_visit_rules)
 
 #: The same problem in at least this many cells of one sheet is reported once, listing the Excel rows.
 GROUP_MIN_CELLS = 3
-_UNIT_FIELDS = frozenset(u.field for u in COLUMN_UNITS)
 #: Excel rows listed in a grouped finding before "…".
 GROUP_ROWS_SHOWN = 10
 _LEFT_OUT = "; this value is left out (the row's other values are used)"
@@ -218,7 +230,13 @@ def classify(table: RawTable) -> str | None:
         return sheet_kind(table.sheet) or sheet_kind(_stem(table.file))
     if {VISIT_ALIASES.get(k) for k in keys} & {"visit", "month", "day"} or _wide_columns(table.header):
         return "visits"
-    if {SCREENING_ALIASES.get(k) for k in keys} & {"sex", "age", "consent", "enrolled", *INFECTION_COLUMNS}:
+    if {SCREENING_ALIASES.get(k) for k in keys} & {
+        "sex",
+        "age",
+        "consent",
+        "enrolled",
+        *current().fields_of_kind("test"),
+    }:
         return "screening"
     return None
 
@@ -257,7 +275,8 @@ def parse_table(table: RawTable) -> Parsed:
         columns: dict[str | None, list[int]] = {}
         for index, name in enumerate(table.header):
             columns.setdefault(VISIT_ALIASES.get(normalise(name)), [index])
-        scales, notes = _column_units(table, {k: v for k, v in columns.items() if k is not None and k in OUTCOMES})
+        outcomes = current().outcomes
+        scales, notes = _column_units(table, {k: v for k, v in columns.items() if k is not None and k in outcomes})
         part = _parse(table, "visits", VISIT_ALIASES, _VISIT_RULES, scales)
         return _resolve(table, [part], notes)
     by_field: dict[str, list[int]] = {}
@@ -338,7 +357,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
     the factor that converts them and one warning naming the columns (all of a field's columns decide together)."""
     scales, findings = {}, []
     for name, indices in columns.items():
-        if name not in _UNIT_FIELDS:
+        if name not in COLUMN_UNITS:
             continue
         read = number_reader(name)
         values, own_unit = [], False
@@ -367,7 +386,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
                 table.header_row,
                 ", ".join(str(table.header[i]) for i in indices),
                 None,
-                f"{OUTCOMES[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
+                f"{current().outcomes[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
                 f"{len(above)} of {len(values)} are above {_fmt(rule.above)}, so each was multiplied by {_fmt(rule.factor)} "
                 f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
                 f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
@@ -537,7 +556,7 @@ def _did_you_mean(key: str, aliases: dict[str, str], mapping: dict[str, int]) ->
 
 
 def _parse(
-    table: RawTable, kind: str, aliases: dict[str, str], rules: dict[str, _Rule], scales: dict[str, float]
+    table: RawTable, kind: str, aliases: Mapping[str, str], rules: Mapping[str, _Rule], scales: dict[str, float]
 ) -> _Part:
     entries: list = list(table.notes)
     findings: list[Finding] = []
@@ -683,8 +702,10 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
     if kind == "visits":
         if not {"visit", "month", "day"} & set(mapping):
             missing.append("a visit label or a month/day offset (e.g. 'Visit': baseline, month 6)")
-        if not set(PRIMARY_OUTCOMES) & set(mapping):
-            missing.append("at least one primary outcome (spine BMD T-score or VAS)")
+        protocol = current()
+        if not set(protocol.primary_outcomes) & set(mapping):
+            names = " or ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
+            missing.append(f"at least one primary outcome ({names})")
     for text in missing:
         findings.append(
             table.finding(
@@ -695,7 +716,9 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
                 f"required column missing: {text}; none of this sheet's rows can be used",
             )
         )
-    absent = [c for c in (SCREENING_COLUMNS if kind == "screening" else PRIMARY_OUTCOMES) if c not in mapping]
+    protocol = current()
+    expected = protocol.screening_columns if kind == "screening" else protocol.primary_outcomes
+    absent = [c for c in expected if c not in mapping]
     if absent and not missing:
         findings.append(
             table.finding(
@@ -775,13 +798,16 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
 
 
 def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable) -> pd.DataFrame:
-    wanted = SCREENING_COLUMNS if kind == "screening" else VISIT_COLUMNS
+    protocol = current()
+    wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
+    flags = {"enrolled", *protocol.fields_of_kind("yes_no"), *protocol.fields_of_kind("test")}
+    numbers = {"age", "month", "day", *protocol.fields_of_kind("number"), *protocol.outcomes}
     data = {}
     for c in wanted:
         values = columns.get(c, [None] * len(rows))
-        if c in HISTORY_COLUMNS or c in INFECTION_COLUMNS or c == "enrolled":
+        if c in flags:
             data[c] = pd.array(values, dtype="boolean")
-        elif c in ("age", "bmd_tscore", "month", "day") or c in OUTCOMES:
+        elif c in numbers:
             data[c] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
         else:
             data[c] = pd.array(values, dtype="object")
@@ -796,7 +822,7 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
 
 
 def _wide_columns(header: list[str]) -> dict[int, tuple[str, object]]:
-    """Header index -> (outcome, visit label) for names like 'bmd_tscore_m6' or 'VAS baseline'."""
+    """Header index -> (outcome, visit label) for names like '<outcome>_m6' or 'VAS baseline'."""
     found: dict[int, tuple[str, object]] = {}
     prefixes = sorted(OUTCOME_ALIASES, key=len, reverse=True)
     for index, name in enumerate(header):

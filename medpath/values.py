@@ -12,8 +12,10 @@ import functools
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, cast
+
+from medpath.columns import ProtocolView
+from medpath.protocol import ColumnUnit, Decoration, Protocol
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
 
@@ -77,46 +79,27 @@ _cached = _TextCache
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
-@dataclass(frozen=True)
-class Decoration:
-    """Text written around a number in one kind of column, removed when the number is read (with a warning).
-
-    ``text`` is compared in lower case without spaces; ``factor`` converts the unit (millimetres of a 0–100 mm VAS
-    line to the 0–10 scale: 0.1)."""
-
-    where: Literal["before", "after"]
-    text: str
-    factor: float = 1.0
-    meaning: str = ""
+#: Marks a reading whose unit was converted (a decoration with a factor, e.g. "65 mm"; ``converts_unit``).
+_CONVERTED = "converted:"
 
 
-_CONVERTED = "converted: divided by 10"
+def _number_decorations(protocol: Protocol) -> dict[str, tuple[Decoration, ...]]:
+    """Text accepted around a number, per field: "years" after an age, and each outcome's own units (the
+    protocol's ``decorations``; a screening field that reads an outcome takes the outcome's). Anything else
+    around a number is an error."""
+    age = tuple(
+        Decoration("after", t, 1.0, "years")
+        for t in ("th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.")
+    )
+    own = {key: o.decorations for key, o in protocol.outcomes.items()}
+    read_as = {f.key: own[f.outcome] for f in protocol.screening if f.outcome in own}
+    return {"age": age, **own, **read_as}
 
 
-def _after(*texts: str, factor: float = 1.0, meaning: str = "") -> tuple[Decoration, ...]:
-    return tuple(Decoration("after", t, factor, meaning) for t in texts)
-
-
-#: Decorations accepted per field (the canonical column name). Anything else around a number is an error.
-NUMBER_DECORATIONS: dict[str, tuple[Decoration, ...]] = {
-    "age": _after(
-        "th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.", meaning="years"
-    ),
-    "bmd_tscore": _after("sd", meaning="standard deviations, the unit of a T-score"),
-    "vas": (
-        Decoration("before", "vas"),
-        Decoration("before", "vas:"),
-        Decoration("before", "vas="),
-        *_after("/10", "dari10", "cm"),
-        *_after("mm", "/100", factor=0.1, meaning="millimetres of the 100 mm line, " + _CONVERTED),
-    ),
-    "bmd_g_cm2": _after("g/cm2", "g/cm\u00b2", "gr/cm2", "g/cm^2"),
-    "rom_deg": _after("\u00b0", "deg", "degrees", "derajat"),
-    "qol": (),
-}
-
+#: Decorations accepted per field (the canonical column name), from the active protocol.
+NUMBER_DECORATIONS: ProtocolView[tuple[Decoration, ...]] = ProtocolView(_number_decorations)
 #: Fields in which a parenthesised word after the number ("8 (berat)", "3 (ringan)") is a comment, ignored.
-COMMENTED_FIELDS = frozenset({"vas"})
+COMMENTED_FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {k: True for k, o in p.outcomes.items() if o.comments})
 
 _DECORATED = re.compile(
     r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
@@ -571,41 +554,27 @@ def month_from_day(day: float) -> float:
 # --- units of a whole column --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ColumnUnit:
-    """A column written in another unit, recognised from all its values together and converted (with a warning).
-
-    The rule holds when every value is at most ``all_at_most``, more than ``majority_above`` of them are above
-    ``above``, and at least ``min_above`` are: a 0–100 mm VAS has most values above 10, while a typo such as 11 in
-    a 0–10 column (or two values, one of them 11) does not make the column millimetres: it stays an error."""
-
-    field: str
-    unit: str
-    all_at_most: float
-    above: float
-    majority_above: float
-    min_above: int
-    factor: float
-    scale: str
-
-
-COLUMN_UNITS: tuple[ColumnUnit, ...] = (
-    ColumnUnit("vas", "millimetres (a 0–100 mm line)", 100.0, 10.0, 0.5, 3, 0.1, "0–10"),
+#: Fields whose whole column may be written in another unit (``Outcome.column_unit``), from the active protocol.
+COLUMN_UNITS: ProtocolView[ColumnUnit] = ProtocolView(
+    lambda p: {k: o.column_unit for k, o in p.outcomes.items() if o.column_unit is not None}
 )
 
 
 def column_unit(field: str, values: list[float]) -> ColumnUnit | None:
-    """The ``COLUMN_UNITS`` rule that the values of one field (all its columns in one table) satisfy, if any."""
-    for rule in COLUMN_UNITS:
-        if rule.field != field or not values:
-            continue
-        above = sum(v > rule.above for v in values)
-        if (
-            above >= rule.min_above
-            and above > rule.majority_above * len(values)
-            and all(v <= rule.all_at_most for v in values)
-        ):
-            return rule
+    """The unit rule of one field (``COLUMN_UNITS``) if all its values together (all its columns in one table)
+    satisfy it: every value at most ``all_at_most``, more than ``majority_above`` of them above ``above``, and at
+    least ``min_above`` are. A 0–100 mm VAS has most values above 10, while a typo such as 11 in a 0–10 column
+    (or two values, one of them 11) does not make the column millimetres: it stays an error."""
+    rule = COLUMN_UNITS.get(field)
+    if rule is None or not values:
+        return None
+    above = sum(v > rule.above for v in values)
+    if (
+        above >= rule.min_above
+        and above > rule.majority_above * len(values)
+        and all(v <= rule.all_at_most for v in values)
+    ):
+        return rule
     return None
 
 

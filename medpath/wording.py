@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from medpath.formatting import UNIT_WORDS, number, p_value
+from medpath.protocol import Protocol
 
 #: How a direction of change is said: verb (after the outcome: "rose in 5 of 5 patients"), and the
 #: short word of a table ("up"). One table for every sentence, table and chart.
@@ -22,9 +23,6 @@ DIRECTION_WORDS = {
     "down": {"verb": "fell", "short": "down"},
     "unchanged": {"verb": "did not change", "short": "unchanged"},
 }
-
-#: Shorter outcome names for spoken sentences ("Spine T-score rose ...").
-SPOKEN_LABELS = {"bmd_tscore": "Spine T-score", "vas": "VAS pain"}
 
 #: The conventional significance level of a pre-specified one-sided test (half the two-sided 0.05).
 ONE_SIDED_ALPHA = 0.025
@@ -49,28 +47,59 @@ TERMS = {
     "mean_t": "Average change with a t-based interval; assumes normal data, for reference only.",
 }
 
-#: Help text of the pages' options (also the CLI's help, where it has the option).
-OPTION_HELP = {
-    "followup": "The visit compared with baseline. The protocol's primary time point is month 6.",
-    "direction": "Two-sided asks whether the outcome changed in either direction (the default). One-sided "
-    "asks only about the direction chosen in advance; a pre-specified one-sided test "
-    "conventionally uses α = 0.025, which five pairs cannot reach (smallest one-sided p = 0.03125).",
-    "zero_method": "What to do with patients whose value did not change. 'Dropped' (Wilcoxon's original "
-    "rule) leaves them out of the test; 'Ranked, then dropped' (Pratt) lets them push the "
-    "other ranks up before leaving them out.",
-    "patients": "The patients drawn in the charts (the statistics always use every paired patient).",
-    "show": "Values: the measured values. Change from baseline: each value minus the patient's baseline.",
-    "outcome": "The outcome drawn.",
-    "min_points": "A patient responds when VAS pain fell by at least this many points (IMMPACT: 2).",
-    "min_percent": "… or by at least this percentage of the patient's baseline (IMMPACT: 30 %).",
-}
 
-DIRECTION_OPTIONS = {
-    "two-sided": "Either direction (two-sided, default)",
-    "expected": "Protocol direction (one-sided: BMD up, VAS down)",
-    "greater": "Increase only (one-sided)",
-    "less": "Decrease only (one-sided)",
-}
+def option_help(protocol: Protocol) -> dict[str, str]:
+    """Help text of the pages' options (also the CLI's help, where it has the option), in the protocol's terms."""
+    from medpath.stats import minimum_attainable_p
+
+    n = protocol.target_n
+    responder = next((o for o in protocol.outcomes.values() if o.responder), None)
+    helps = {
+        "followup": f"The visit compared with baseline. The protocol's primary time point is month "
+        f"{protocol.primary_month:g}.",
+        "direction": "Two-sided asks whether the outcome changed in either direction (the default). One-sided "
+        "asks only about the direction chosen in advance; a pre-specified one-sided test conventionally uses "
+        f"α = {ONE_SIDED_ALPHA}"
+        + (
+            f", which {n} pairs cannot reach (smallest one-sided p = {minimum_attainable_p(n, 'greater'):g})."
+            if minimum_attainable_p(n, "greater") > ONE_SIDED_ALPHA
+            else "."
+        ),
+        "zero_method": "What to do with patients whose value did not change. 'Dropped' (Wilcoxon's original "
+        "rule) leaves them out of the test; 'Ranked, then dropped' (Pratt) lets them push the "
+        "other ranks up before leaving them out.",
+        "hl_zeros": "Patients whose value did not change: 'Kept' counts them in the median change's estimate and "
+        "interval (Hollander, Wolfe & Chicken); 'Dropped' leaves them out first, as R and StatXact do.",
+        "patients": "The patients drawn in the charts (the statistics always use every paired patient).",
+        "show": "Values: the measured values. Change from baseline: each value minus the patient's baseline.",
+        "outcome": "The outcome drawn.",
+    }
+    if responder is not None and responder.responder is not None:
+        verb = "fell" if responder.better == "lower" else "rose"
+        helps["min_points"] = (
+            f"A patient responds when {responder.name} {verb} by at least this many points "
+            f"(protocol: {responder.responder.points:g})."
+        )
+        helps["min_percent"] = (
+            f"… or by at least this percentage of the patient's baseline (protocol: {responder.responder.percent:g} %)."
+        )
+    return helps
+
+
+def direction_options(protocol: Protocol) -> dict[str, str]:
+    """The "Direction tested" choices; "expected" names each primary outcome's protocol direction."""
+    expected = ", ".join(
+        f"{protocol.outcomes[k].name} {'up' if protocol.outcomes[k].better == 'higher' else 'down'}"
+        for k in protocol.primary_outcomes
+    )
+    return {
+        "two-sided": "Either direction (two-sided, default)",
+        "expected": f"Protocol direction (one-sided: {expected})",
+        "greater": "Increase only (one-sided)",
+        "less": "Decrease only (one-sided)",
+    }
+
+
 ZERO_METHOD_OPTIONS = {"wilcox": "Dropped (Wilcoxon)", "pratt": "Ranked, then dropped (Pratt)"}
 
 
@@ -121,12 +150,11 @@ def plain_sentence(comparison) -> str:
     """The result as a surgeon can say it aloud, e.g. "Spine T-score rose in 5 of 5 patients, median
     change +0.3 (range +0.1 to +0.4). With 5 patients no test can reach p < 0.05 (smallest possible
     p = 0.0625)." Counts, median and range come from the tested pairs."""
-    from medpath.model import OUTCOMES
     from medpath.values import month_label
 
     c = comparison
-    outcome = OUTCOMES[c.outcome]
-    name = SPOKEN_LABELS.get(c.outcome, outcome.label)
+    outcome = c.meta
+    name = outcome.name
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
     if c.n_pairs == 0:
         return f"No patient has {outcome.label} at both {start} and {end}: nothing can be compared."

@@ -22,10 +22,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.access import ConfigurationError, access_settings, is_allowed, verified_email
+from medpath.analysis import Analysis, Settings, analyse
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.inert import inert_markdown, reveal_controls
-from medpath.model import OUTCOMES, PRIMARY_MONTH, Study
+from medpath.model import Study
 from medpath.outcomes import followup_months
+from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
@@ -33,6 +35,8 @@ FILES_KEY = "uploaded_files"
 STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study) of this session
 GATE_KEY = "sign_in_gate_passed"
 PROFILE_KEY = "mapping_profile"  # the mapping profile (medpath.mapping.Profile) applied to the uploads
+PROTOCOL_KEY = "protocol_id"  # the id of the bundled protocol the study is read with
+ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
@@ -122,9 +126,27 @@ def sign_in_gate() -> Callable[[], None] | None:
 # ------------------------------------------------------------------------------------------ the study
 
 
-@st.cache_data(show_spinner="Loading the sample study…")
-def _sample_study() -> Study:
-    return load_sample_study()
+def current_protocol() -> Protocol:
+    """The protocol chosen in this session (on the Data page), by default the bundled default protocol."""
+    return bundled().get(st.session_state.get(PROTOCOL_KEY, ""), default_protocol())
+
+
+def use_protocol(protocol_id: str) -> None:
+    """Read the study with another bundled protocol (the uploads stay; they are read again)."""
+    st.session_state[PROTOCOL_KEY] = protocol_id
+    st.session_state.pop(STUDY_KEY, None)
+
+
+@st.cache_resource(show_spinner="Loading the sample study…")
+def _sample_study(protocol_id: str) -> Study:
+    """The bundled sample of a protocol, read once per server (it is no user's data; a Study is never changed)."""
+    return load_sample_study(bundled()[protocol_id])
+
+
+@st.cache_resource(show_spinner="Analysing the sample study…", max_entries=64)
+def _sample_analysis(protocol_id: str, settings: Settings) -> Analysis:
+    """The analysis of a bundled sample, once per server and settings."""
+    return analyse(_sample_study(protocol_id), settings)
 
 
 def _leave_legacy_pages_mode() -> None:
@@ -160,15 +182,17 @@ def current_study() -> Study:
             locked()
             st.stop()
     files = st.session_state.get(FILES_KEY)
+    protocol = current_protocol()
     if not files:
-        return _sample_study()
+        return _sample_study(protocol.id)
     profile = st.session_state.get(PROFILE_KEY)  # kept beside the files: parsed once per (files, profile)
     digest = _digest(files) + (hashlib.sha256(profile.to_yaml().encode()).hexdigest() if profile else "")
+    digest += ":" + protocol.id
     kept = st.session_state.get(STUDY_KEY)
     if kept is None or kept[0] != digest:
         st.session_state.pop(STUDY_KEY, None)  # release the previous study before parsing the next
         with st.spinner("Reading and validating your files…"):
-            kept = (digest, load_study(list(files), mapping=profile))
+            kept = (digest, load_study(list(files), mapping=profile, protocol=protocol))
         st.session_state[STUDY_KEY] = kept
     return kept[1]
 
@@ -195,12 +219,14 @@ def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
 #: The choices every page, the report and the slides follow, kept in ``st.session_state`` under
 #: "kept_<name>" (a widget's own state is dropped when a page without it runs; these are not).
 CHOICE_DEFAULTS: dict[str, object] = {
-    "followup": PRIMARY_MONTH,
+    "followup": None,  # the protocol's primary month
     "alternative": "two-sided",
     "zero_method": "wilcox",
+    "hl_zeros": "keep",
     "patients": None,
-    "min_points": 2.0,
-    "min_percent": 30.0,
+    "min_points": None,  # the protocol's responder rule
+    "min_percent": None,
+    "lsc": None,  # the protocol's least significant change
 }
 
 
@@ -209,9 +235,11 @@ def kept(name: str) -> object:
     return st.session_state.get(f"kept_{name}", CHOICE_DEFAULTS[name])
 
 
-def kept_number(name: str) -> float:
-    """A numeric choice of this session (the number inputs only ever store numbers)."""
+def kept_number(name: str, default: float) -> float:
+    """A numeric choice of this session, ``default`` (the protocol's value) until a page changed it."""
     value = kept(name)
+    if value is None:
+        return default
     assert isinstance(value, int | float), (name, value)
     return float(value)
 
@@ -220,35 +248,60 @@ def _keep(name: str) -> None:
     st.session_state[f"kept_{name}"] = st.session_state[f"widget_{name}"]
 
 
-def choice(name: str, widget: Callable, label: str, options=None, **kwargs):
+def choice(name: str, widget: Callable, label: str, options=None, *, default: object = None, **kwargs):
     """``widget`` (st.selectbox, st.multiselect, st.number_input, st.radio, ...) showing the kept value of
     choice ``name`` and keeping every change, so the choice stays when the page changes. ``options``
-    (when the widget has them) guard the kept value: one no longer offered falls back to the first."""
+    (when the widget has them) guard the kept value: one no longer offered falls back to the first. ``default``:
+    the value shown while the choice is the protocol's (kept as None)."""
     key = f"widget_{name}"
     value = kept(name)
+    if value is None and default is not None:
+        value = default
     if options is not None:
         options = list(options)
         if name == "patients":
             value = [p for p in (options if value is None else value) if p in options]  # type: ignore[union-attr]
         elif value not in options:
-            value = (
-                PRIMARY_MONTH
-                if name == "followup" and PRIMARY_MONTH in options
-                else options[-1 if name == "followup" else 0]
-            )
+            primary = current_protocol().primary_month
+            value = primary if name == "followup" and primary in options else options[-1 if name == "followup" else 0]
     st.session_state[key] = value
     args = (label, options) if options is not None else (label,)
     return widget(*args, key=key, on_change=_keep, args=(name,), **kwargs)
 
 
-def test_options(study: Study) -> dict:
-    """The test options in force (``followup_month``, ``alternative``, ``zero_method``), as
-    ``medpath.outcomes.primary_analysis`` and ``build_report`` take them."""
-    months = followup_months(study.visits) if len(study.visits) else []
+def settings(study: Study) -> Settings:
+    """The analysis choices in force in this session (``medpath.analysis.Settings``; None = the protocol's)."""
+    months = followup_months(study.visits, study.protocol) if len(study.visits) else []
+    primary = study.protocol.primary_month
     followup = kept("followup")
     if followup not in months:
-        followup = PRIMARY_MONTH if PRIMARY_MONTH in months or not months else months[-1]
-    return {"followup_month": followup, "alternative": kept("alternative"), "zero_method": kept("zero_method")}
+        followup = primary if primary in months or not months else months[-1]
+    numbers = {
+        name: (None if kept(name) is None else float(kept(name))) for name in ("min_points", "min_percent", "lsc")
+    }  # type: ignore[arg-type]
+    return Settings(
+        followup_month=followup,  # type: ignore[arg-type]
+        alternative=str(kept("alternative")),
+        zero_method=kept("zero_method"),  # type: ignore[arg-type]
+        hl_zeros=kept("hl_zeros"),  # type: ignore[arg-type]
+        **numbers,
+    )
+
+
+def current_analysis(study: Study) -> Analysis:
+    """The one analysis of the study with the choices in force, computed once per study and settings: the
+    sample's once per server (``st.cache_resource``), an upload's once in this session (kept beside the study,
+    never shared). Every page, the report and the slides display it."""
+    chosen = settings(study)
+    if study.synthetic and study.label and not st.session_state.get(FILES_KEY):
+        return _sample_analysis(study.protocol.id, chosen)
+    key = (id(study), chosen)
+    kept_analysis = st.session_state.get(ANALYSIS_KEY)
+    if kept_analysis is None or kept_analysis[0] != key:
+        st.session_state.pop(ANALYSIS_KEY, None)
+        kept_analysis = (key, analyse(study, chosen))
+        st.session_state[ANALYSIS_KEY] = kept_analysis
+    return kept_analysis[1]
 
 
 def chosen_patients(study: Study) -> list[str]:
@@ -257,17 +310,6 @@ def chosen_patients(study: Study) -> list[str]:
     if not isinstance(value, list):
         return list(study.patient_ids)
     return [p for p in study.patient_ids if p in value]
-
-
-def report_options(study: Study) -> dict:
-    """Everything the report and the slides follow: the test options, the VAS response thresholds and the
-    patients drawn."""
-    return {
-        **test_options(study),
-        "min_points": kept_number("min_points"),
-        "min_percent": kept_number("min_percent"),
-        "patients": chosen_patients(study),
-    }
 
 
 # ------------------------------------------------------------------------------------ text from data
@@ -286,11 +328,11 @@ def plain(text: object) -> str:
     return reveal_controls(text)
 
 
-def header(title: str, study: Study, *, compact: bool = False) -> None:
+def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool = True) -> None:
     """Page title plus a banner saying which data is shown (the sample is always labelled); ``compact``:
-    the sample's banner as one short line."""
+    the sample's banner as one short line; ``upload_hint``: say where to upload (not on the Data page itself)."""
     st.title(title)
-    elsewhere = title != "Data"
+    elsewhere = upload_hint
     if study.synthetic and compact:
         st.caption(f":orange-badge[SYNTHETIC] {literal(study.label)} — upload your own study on the **Data** page.")
     elif study.synthetic:
@@ -313,7 +355,8 @@ _LABELS = {"patient_id": "Patient", "followup": "Follow-up", "who_class": "WHO c
 def _column_label(name: str) -> str:
     if name in _LABELS:
         return _LABELS[name]
-    return OUTCOMES[name].axis_title if name in OUTCOMES else name.replace("_", " ").capitalize()
+    outcomes = current_protocol().outcomes
+    return outcomes[name].axis_title if name in outcomes else name.replace("_", " ").capitalize()
 
 
 def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
@@ -449,13 +492,13 @@ def no_data(study: Study, what: str) -> bool:
     return True
 
 
-def report_download(study: Study, **options) -> None:
-    """One self-contained HTML report of everything shown, built only when the button is clicked, with the
-    choices in force on the pages (``report_options``) unless ``options`` say otherwise."""
-    options = {**report_options(study), **options}
+def report_download(study: Study) -> None:
+    """One self-contained HTML report of everything shown, built only when the button is clicked, from the
+    analysis in force on the pages (``current_analysis``) and the patients drawn."""
+    analysis, patients = current_analysis(study), chosen_patients(study)
     generated_download(
         "Download report (HTML)",
-        lambda: build_report(study, **options).encode("utf-8"),
+        lambda: build_report(analysis, patients=patients).encode("utf-8"),
         file_name=report_filename(study),
         mime="text/html",
         type="primary",
@@ -468,14 +511,14 @@ def downloads_row(study: Study) -> None:
     tables (Word), all following the choices in force."""
     from medpath.slides import build_deck, deck_filename, results_docx, tables_filename
 
-    options = report_options(study)
+    analysis, patients = current_analysis(study), chosen_patients(study)
     columns = st.columns(3)
     with columns[0]:
         report_download(study)
     with columns[1]:
         generated_download(
             "Download slides (PowerPoint)",
-            lambda: build_deck(study, **options),
+            lambda: build_deck(analysis, patients=patients),
             file_name=deck_filename(study),
             key="download-slides",
             mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -483,7 +526,7 @@ def downloads_row(study: Study) -> None:
     with columns[2]:
         generated_download(
             "Download results tables (Word)",
-            lambda: results_docx(study, **options),
+            lambda: results_docx(analysis),
             file_name=tables_filename(study),
             key="download-docx",
             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

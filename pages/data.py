@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from medpath.export import chart_filename, study_workbook
+from medpath.protocol import bundled
 from medpath.study import SAMPLE_DIR
 from pages.common import (
     FILES_KEY,
@@ -16,6 +17,7 @@ from pages.common import (
     table_download,
     text_table,
     use_files,
+    use_protocol,
 )
 from pages.mapping_step import columns_table, mapping_step
 
@@ -56,7 +58,19 @@ def _back_to_sample() -> None:
 
 
 study = current_study()
-header("Data", study)
+header("Data", study, upload_hint=False)
+
+protocols = bundled()
+st.selectbox(
+    "Trial protocol",
+    list(protocols),
+    index=list(protocols).index(study.protocol.id) if study.protocol.id in protocols else 0,
+    format_func=lambda pid: f"{pid} — {protocols[pid].title}",
+    key="protocol_choice",
+    on_change=lambda: use_protocol(st.session_state["protocol_choice"]),
+    help="The protocol names the trial's criteria, outcomes, schedule and wording (medpath/protocols). Changing it "
+    "reads the same files again under the other protocol; without an upload it shows that protocol's sample.",
+)
 
 upload, template = st.columns([3, 1], gap="large")
 with upload:

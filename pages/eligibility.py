@@ -3,20 +3,30 @@ candidate, and the baseline characteristics of the enrolled (Table 1)."""
 
 import streamlit as st
 
-from medpath.baseline import baseline_table, who_class_notes
-from medpath.consort import consort_flow, stages_table
-from medpath.eligibility import candidate_table, criteria_table, evaluate
+from medpath.baseline import band_notes, baseline_table
+from medpath.consort import stages_table
+from medpath.eligibility import candidate_table, criteria_table
 from medpath.export import chart_filename
 from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import funnel_figure
-from pages.common import chart, current_study, generated_download, header, literal, no_data, table, table_download
+from pages.common import (
+    chart,
+    current_analysis,
+    current_study,
+    generated_download,
+    header,
+    literal,
+    no_data,
+    table,
+    table_download,
+)
 
 study = current_study()
 header("Eligibility", study)
 if study.screening is None and no_data(study, "the eligibility funnel"):
     st.stop()
-eligibility = evaluate(study.screening, study.visits)
-flow = consort_flow(study, eligibility)
+analysis = current_analysis(study)
+eligibility, flow = analysis.eligibility, analysis.flow
 
 for deviation in eligibility.deviations:
     st.warning(literal(deviation), icon=":material/warning:")
@@ -58,7 +68,7 @@ with funnel:
         "Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
         "others stopped there."
     )
-    chart(funnel_figure(eligibility), study, "eligibility_funnel")
+    chart(funnel_figure(eligibility, trial=study.protocol.id), study, "eligibility_funnel")
 
 st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {flow.enrolled})")
 st.caption(
@@ -68,7 +78,7 @@ st.caption(
 baseline = baseline_table(study, list(flow.enrolled_ids))
 table(baseline, values=st.column_config.TextColumn("Values", width="large"))
 table_download(baseline, study, "baseline_characteristics")
-for note in who_class_notes(study, list(flow.enrolled_ids)):
+for note in band_notes(study, list(flow.enrolled_ids)):
     st.warning(literal(note), icon=":material/info:")
 
 criteria = criteria_table(eligibility)

@@ -32,7 +32,6 @@ PROFILE_ERROR_KEY = "mapping_profile_error"
 PROFILE_UPLOAD_GENERATION = "mapping_profile_generation"
 NOT_IN_FILE = "— not in the file —"
 AUTOMATIC = "automatic"
-SHEET_USES = ("screening", "visits", "baseline", "month 1", "month 3", "month 6", "month 12", "not used")
 TABLE_TITLES = {"screening": "Screening table (one row per candidate)", "visits": "Visits table (one row per visit)"}
 
 
@@ -227,7 +226,9 @@ def mapping_step(study: Study) -> None:
                 automatic = f"{AUTOMATIC} ({sheet.kind or 'not used'})"
                 with grid[n % 3]:
                     use = st.selectbox(
-                        plain(f"Sheet '{sheet.sheet}'"), [automatic, *SHEET_USES], key=f"sheet_{stamp}_{sheet.sheet}"
+                        plain(f"Sheet '{sheet.sheet}'"),
+                        [automatic, "screening", "visits", *study.protocol.visit_labels, "not used"],
+                        key=f"sheet_{stamp}_{sheet.sheet}",
                     )
                 if use != automatic:
                     sheets[str(sheet.sheet)] = IGNORE if use == "not used" else use

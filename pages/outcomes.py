@@ -4,13 +4,14 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
-from medpath.model import OUTCOMES
-from medpath.outcomes import details_table, followup_months, headline, plain_language, primary_analysis, summary_table
+from medpath.outcomes import details_table, followup_months, headline, plain_language, summary_table
+from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
-from medpath.wording import DIRECTION_OPTIONS, OPTION_HELP, ZERO_METHOD_OPTIONS, plain_sentence
+from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
 from pages.common import (
     chart,
     choice,
+    current_analysis,
     current_study,
     downloads_row,
     header,
@@ -18,15 +19,17 @@ from pages.common import (
     no_data,
     table,
     table_download,
-    test_options,
 )
 
 study = current_study()
+protocol = study.protocol
+OPTION_HELP, DIRECTION_OPTIONS = option_help(protocol), direction_options(protocol)
+HL_ZEROS_OPTIONS = {"keep": "Kept (Hollander–Wolfe–Chicken)", "drop": "Dropped first (R, StatXact)"}
 header("Outcomes", study)
 if no_data(study, "outcome statistics"):
     st.stop()
 
-months = followup_months(study.visits)
+months = followup_months(study.visits, protocol)
 if not months:
     st.info(
         "No primary outcome was measured after baseline yet, so there is nothing to compare with baseline. "
@@ -34,7 +37,7 @@ if not months:
         icon=":material/info:",
     )
     st.stop()
-controls = st.columns(3)
+controls = st.columns(4)
 with controls[0]:
     choice(
         "followup", st.selectbox, "Compare baseline with", months, format_func=month_label, help=OPTION_HELP["followup"]
@@ -57,25 +60,41 @@ with controls[2]:
         format_func=ZERO_METHOD_OPTIONS.get,
         help=OPTION_HELP["zero_method"],
     )
-options = test_options(study)
-if options["alternative"] != "two-sided":
+with controls[3]:
+    choice(
+        "hl_zeros",
+        st.selectbox,
+        "No change, in the median change",
+        list(HL_ZEROS_OPTIONS),
+        format_func=HL_ZEROS_OPTIONS.get,
+        help=OPTION_HELP["hl_zeros"],
+    )
+analysis = current_analysis(study)
+comparisons = analysis.primary
+if analysis.settings.alternative != "two-sided" and comparisons:
+    pairs = min(c.n_pairs for c in comparisons.values())
+    floor = minimum_attainable_p(pairs, "greater")
     st.caption(
-        "One-sided: a pre-specified one-sided test conventionally uses α = 0.025, which five pairs cannot "
-        "reach (smallest one-sided p with 5 pairs = 0.03125)."
+        f"One-sided: a pre-specified one-sided test conventionally uses α = {ONE_SIDED_ALPHA}"
+        + (
+            f", which {pairs} pairs cannot reach (smallest one-sided p = {floor:g})."
+            if floor > ONE_SIDED_ALPHA
+            else "."
+        )
     )
 
-comparisons = primary_analysis(study.visits, **options, lost=study.left_out_text)
 if not comparisons:
-    st.warning("Neither primary outcome (spine BMD T-score, VAS) has any values.")
+    names = ", ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
+    st.warning(f"No primary outcome ({names}) has any values.")
     st.stop()
 
 for outcome, comparison in comparisons.items():
-    st.header(OUTCOMES[outcome].label)
+    st.header(comparison.meta.label)
     st.markdown(f"**{literal(plain_sentence(comparison))}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
         chart(
-            before_after_figure(study.visits, outcome, followup_month=options["followup_month"]),
+            before_after_figure(comparison, all_patients=study.patient_ids),
             study,
             f"{outcome}_before_after",
             data=comparison.changes,

@@ -5,20 +5,23 @@ and the meeting downloads. Follows the choices made on the other pages (follow-u
 import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
-from medpath.model import OUTCOMES
 from medpath.summary import key_numbers
-from pages.common import chart, current_study, downloads_row, header, literal, test_options
+from pages.common import chart, current_analysis, current_study, downloads_row, header, literal
 
 study = current_study()
-header("MedPath — NCT04501354", study, compact=True)
-options = test_options(study)
-numbers = key_numbers(study, **options)
+protocol = study.protocol
+header(f"MedPath — {protocol.id}", study, compact=True)
+analysis = current_analysis(study)
+numbers = key_numbers(analysis)
 
 counts = st.columns([1, 1, 1, 3], vertical_alignment="center")
 counts[0].metric("Screened", "—" if numbers.screened is None else numbers.screened)
 counts[1].metric("Enrolled", numbers.enrolled)
 counts[2].metric(
-    "Completed", numbers.completed, help="Completed 6 months: enrolled, with a month-6 value for a primary outcome"
+    "Completed",
+    numbers.completed,
+    help=f"Completed {protocol.primary_month:g} months: enrolled, with a month-{protocol.primary_month:g} value for a "
+    "primary outcome",
 )
 with counts[3]:
     if study.errors or study.warnings:
@@ -45,9 +48,10 @@ st.subheader("Primary results")
 if numbers.sentences:
     plots = st.columns(len(numbers.sentences), gap="large")
     for column, (outcome, sentence) in zip(plots, numbers.sentences.items()):
+        comparison = analysis.primary[outcome]
         with column:
-            st.markdown(f"**{OUTCOMES[outcome].label}.** {literal(sentence)}")
-            fig = before_after_figure(study.visits, outcome, followup_month=options["followup_month"])
+            st.markdown(f"**{comparison.meta.label}.** {literal(sentence)}")
+            fig = before_after_figure(comparison, all_patients=study.patient_ids)
             fig.update_layout(height=400, title_font_size=15, margin={"r": 10, "t": 60})
             chart(fig, study, f"{outcome}_before_after_overview")
     st.caption(numbers.caveat + " Statistical details: **Outcomes** page.")
@@ -55,11 +59,13 @@ else:
     st.warning("No primary outcome can be analysed with the data provided.", icon=":material/warning:")
 
 with st.expander("About the study"):
+    expected = "; ".join(
+        f"{protocol.outcomes[k].label} (expected to {'rise' if protocol.outcomes[k].better == 'higher' else 'fall'})"
+        for k in protocol.primary_outcomes
+    )
     st.markdown(
-        "**NCT04501354** · Phase 2 · single group · Cipto Mangunkusumo Hospital, Jakarta · target n = 5  \n"
-        "Allogeneic umbilical-cord mesenchymal stem cells in osteoporosis. Primary outcomes at 6 months: "
-        "spine BMD T-score (expected to rise) and VAS pain 0–10 (expected to fall).  \n"
-        f"**Data source:** {literal(study.label)}"
+        f"**{literal(protocol.headline)}**  \n{literal(protocol.title)}. Primary outcomes at month "
+        f"{protocol.primary_month:g}: {literal(expected)}.  \n**Data source:** {literal(study.label)}"
     )
 
 st.divider()

@@ -1,87 +1,73 @@
-"""Secondary outcomes (range of motion, quality of life, spine BMD in g/cm²): the same exact paired analysis as
-the primary outcomes, labelled secondary and exploratory, and BMD change against the least significant change."""
+"""Secondary outcomes (the protocol's non-primary outcomes): the same exact paired analysis as the primary
+outcomes, labelled secondary and exploratory, and each change against the least significant change where the
+protocol gives one (``Outcome.lsc``)."""
 
 import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
 from medpath.figures.waterfall import waterfall_figure
-from medpath.model import OUTCOMES, PRIMARY_MONTH
 from medpath.outcomes import headline, plain_language, summary_table
-from medpath.secondary import (
-    DEFAULT_PRECISION_G_CM2,
-    LABEL,
-    LSC_FACTOR,
-    LSC_NOTE,
-    lsc_counts,
-    lsc_table,
-    secondary_analysis,
-)
-from pages.common import chart, current_study, header, literal, no_data, table, table_download
+from medpath.secondary import LABEL, lsc_counts, lsc_table
+from pages.common import chart, choice, current_analysis, current_study, header, literal, no_data, table, table_download
 
 study = current_study()
+protocol = study.protocol
 header("Secondary outcomes", study)
 if no_data(study, "the secondary outcomes"):
     st.stop()
-comparisons = secondary_analysis(study.visits, PRIMARY_MONTH)
+analysis = current_analysis(study)
+comparisons = analysis.secondary
+month = analysis.followup_month
 if not comparisons:
+    names = ", ".join(f"{protocol.outcomes[k].label} `{k}`" for k in protocol.secondary_outcomes)
     st.info(
-        "No secondary outcome (range of motion `rom_deg`, quality of life `qol`, spine BMD in g/cm² `bmd_g_cm2`) "
-        "has a value in the visits table, so there is nothing to analyse. Add these columns to the visits sheet "
-        "(see the template).",
+        f"No secondary outcome ({names}) has a value in the visits table, so there is nothing to analyse. Add these "
+        "columns to the visits sheet (see the template).",
         icon=":material/info:",
     )
     st.stop()
 st.warning(
-    f"**{LABEL}.** Baseline vs month {PRIMARY_MONTH:g}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
+    f"**{LABEL}.** Baseline vs month {month:g}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
     "estimate as for the primary outcomes; a single group without control.",
     icon=":material/science:",
 )
-missing = [OUTCOMES[k].label for k in ("bmd_g_cm2", "rom_deg", "qol") if k not in comparisons]
+missing = [protocol.outcomes[k].label for k in protocol.secondary_outcomes if k not in comparisons]
 if missing:
     st.caption("Not in the data: " + ", ".join(missing) + ".")
 
-if "bmd_g_cm2" in comparisons:
-    st.header("Spine BMD (g/cm²) against the least significant change")
-    st.caption(LSC_NOTE)
-    left, right = st.columns(2)
-    mode = left.radio("Enter", ["precision error", "LSC"], horizontal=True)
-    if mode == "precision error":
-        precision = right.number_input(
-            "Precision error (RMS-SD), g/cm²",
-            min_value=0.001,
-            max_value=0.1,
-            value=DEFAULT_PRECISION_G_CM2,
-            step=0.001,
-            format="%.3f",
-        )
-        lsc = LSC_FACTOR * precision
-    else:
-        lsc = right.number_input(
-            "Least significant change, g/cm²",
-            min_value=0.001,
-            max_value=0.3,
-            value=round(LSC_FACTOR * DEFAULT_PRECISION_G_CM2, 4),
-            step=0.001,
-            format="%.4f",
-        )
-    bmd = lsc_table(comparisons["bmd_g_cm2"], lsc)
-    counts = lsc_counts(bmd)
-    st.markdown(
-        f"**LSC {lsc:.4f} g/cm²: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
-        f"(of {len(bmd)} patients with both values)"
+for outcome, comparison in comparisons.items():
+    rule = comparison.meta.lsc
+    if rule is None:
+        continue
+    unit = comparison.meta.unit
+    st.header(f"{comparison.meta.label} ({unit}) against the least significant change")
+    st.caption(rule.note)
+    lsc = choice(
+        "lsc",
+        st.number_input,
+        f"Least significant change, {unit} (= {rule.factor:g} × your densitometer's precision error)",
+        default=round(rule.value, 4),
+        min_value=0.0001,
+        max_value=10 * rule.value,
+        step=0.001,
+        format="%.4f",
     )
-    chart(waterfall_figure(bmd, lsc, PRIMARY_MONTH), study, "bmd_g_cm2_waterfall")
-    table(bmd)
-    table_download(bmd, study, "bmd_g_cm2_lsc")
+    changes = lsc_table(comparison, lsc)
+    counts = lsc_counts(changes)
+    st.markdown(
+        f"**LSC {lsc:.4f} {unit}: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
+        f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
+    )
+    chart(waterfall_figure(changes, lsc, month), study, f"{outcome}_waterfall")
+    table(changes)
+    table_download(changes, study, f"{outcome}_lsc")
 
 for outcome, comparison in comparisons.items():
-    st.header(f"{OUTCOMES[outcome].label} (secondary)")
+    st.header(f"{comparison.meta.label} (secondary)")
     st.markdown(f"**{headline(comparison)}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(
-            before_after_figure(study.visits, outcome, followup_month=PRIMARY_MONTH), study, f"{outcome}_before_after"
-        )
+        chart(before_after_figure(comparison, all_patients=study.patient_ids), study, f"{outcome}_before_after")
     with right:
         st.markdown("**Per-patient change**")
         table(comparison.changes)

@@ -1,29 +1,47 @@
-"""Trajectories: every patient's course on each outcome, over the WHO bands, and the class shifts."""
+"""Trajectories: every patient's course on each outcome (over its classes, where the protocol defines them), the
+class shifts and the responders."""
 
 from typing import Literal
 
 import streamlit as st
 
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
-from medpath.model import OUTCOMES, PRIMARY_MONTH
-from medpath.trajectories import VAS_RESPONSE_CONVENTION, completeness, patient_series, vas_response, who_shift_table
-from medpath.wording import OPTION_HELP
-from pages.common import chart, choice, current_study, header, literal, no_data, plain, table, table_download
+from medpath.trajectories import completeness
+from medpath.wording import option_help
+from pages.common import (
+    chart,
+    choice,
+    current_analysis,
+    current_study,
+    header,
+    literal,
+    no_data,
+    plain,
+    table,
+    table_download,
+)
 
 study = current_study()
+protocol = study.protocol
+OPTION_HELP = option_help(protocol)
 header("Trajectories", study)
 if no_data(study, "trajectories"):
     st.stop()
 
 if not study.outcomes_present:
     st.warning(
-        "The visit rows hold no outcome values (spine BMD T-score, VAS, ...): there is no trajectory to draw.",
+        "The visit rows hold no outcome values ("
+        + ", ".join(o.label for o in protocol.outcomes.values())
+        + "): there is no trajectory to draw.",
         icon=":material/warning:",
     )
     st.stop()
 controls = st.columns([2, 3, 2])
 outcome = controls[0].selectbox(
-    "Outcome", study.outcomes_present, format_func=lambda k: OUTCOMES[k].axis_title, help=OPTION_HELP["outcome"]
+    "Outcome",
+    study.outcomes_present,
+    format_func=lambda k: protocol.outcomes[k].axis_title,
+    help=OPTION_HELP["outcome"],
 )
 with controls[1]:
     patients = choice(
@@ -41,52 +59,67 @@ if not patients:
     st.info("Choose at least one patient.")
     st.stop()
 
-series = patient_series(study.visits, outcome)
+analysis = current_analysis(study)
+series = analysis.series[outcome]
 series = series[series["patient_id"].isin(patients)]
-chart(spaghetti_figure(study.visits, outcome, patients=patients, mode=mode), study, f"{outcome}_{mode}_by_patient")
+chart(
+    spaghetti_figure(study.visits, outcome, patients=patients, mode=mode, protocol=protocol),
+    study,
+    f"{outcome}_{mode}_by_patient",
+)
 
-st.subheader(f"{OUTCOMES[outcome].label}: values by patient and visit")
+st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
 st.caption("Missed visits are empty cells here and dotted lines in the chart; no value is ever interpolated.")
 table(series)
 table_download(series, study, f"{outcome}_values")
 
-incomplete = completeness(study.visits)
+month = analysis.followup_month
+incomplete = completeness(study.visits, protocol.primary_month, protocol)
 incomplete = incomplete[incomplete["incomplete"]]
 if len(incomplete):
     st.warning(
-        f"Incomplete follow-up (no month-{PRIMARY_MONTH:g} value for a primary outcome): "
+        f"Incomplete follow-up (no month-{protocol.primary_month:g} value for a primary outcome): "
         + ", ".join(map(literal, incomplete["patient_id"])),
         icon=":material/warning:",
     )
 
-if "bmd_tscore" in study.outcomes_present:
-    st.subheader(f"WHO class: baseline (rows) → month {PRIMARY_MONTH:g} (columns), patients")
-    st.dataframe(who_shift_table(study.visits), width="content")
-if "vas" in study.outcomes_present:
-    st.subheader(f"VAS response at month {PRIMARY_MONTH:g}")
+for key, shifts in analysis.shifts.items():
+    bands = protocol.outcomes[key].bands
+    assert bands is not None  # shifts exist for outcomes with classes
+    st.subheader(
+        f"{bands.name} of {protocol.outcomes[key].label}: baseline (rows) → month {month:g} (columns), patients"
+    )
+    st.dataframe(shifts, width="content")
+for key in analysis.responders:
+    o = protocol.outcomes[key]
+    assert o.responder is not None  # responders exist for outcomes with a rule
+    verb = "Reduction" if o.better == "lower" else "Increase"
+    st.subheader(f"{o.label} response at month {month:g}")
     points, percent, _ = st.columns([1, 1, 2])
     with points:
-        min_points = choice(
+        choice(
             "min_points",
             st.number_input,
-            "Reduction of at least (points)",
+            f"{verb} of at least (points)",
+            default=o.responder.points,
             min_value=0.5,
-            max_value=10.0,
+            max_value=float(o.valid_range[1] - o.valid_range[0]),
             step=0.5,
-            help=OPTION_HELP["min_points"],
+            help=OPTION_HELP.get("min_points"),
         )
     with percent:
-        min_percent = choice(
+        choice(
             "min_percent",
             st.number_input,
             "or at least (% of baseline)",
+            default=o.responder.percent,
             min_value=5.0,
             max_value=100.0,
             step=5.0,
-            help=OPTION_HELP["min_percent"],
+            help=OPTION_HELP.get("min_percent"),
         )
-    table(vas_response(study.visits, min_points=min_points, min_percent=min_percent))
-    st.caption(VAS_RESPONSE_CONVENTION)
+    table(current_analysis(study).responders[key])  # the thresholds just chosen
+    st.caption(o.responder.convention)
 
-st.subheader("Each patient, both primary outcomes")
-chart(small_multiples_figure(study.visits, patients=patients), study, "small_multiples")
+st.subheader("Each patient, every primary outcome")
+chart(small_multiples_figure(study.visits, patients=patients, protocol=protocol), study, "small_multiples")

@@ -22,7 +22,9 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from medpath.model import SCREENING_COLUMNS
+from medpath.protocol import default_protocol
+
+SCREENING_COLUMNS = default_protocol().screening_columns
 
 OUT = Path(__file__).resolve().parent.parent / "medpath" / "sample"
 SEED = 20200805  # the trial's registration date

@@ -20,10 +20,10 @@ from workbooks import (  # noqa: F401  (re-exported for the tests)
     xlsx_bytes,
 )
 
-from medpath.study import SAMPLE_WORKBOOK
+from medpath.protocol import default_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_XLSX = Path(str(SAMPLE_WORKBOOK))  # the package data (medpath/sample) on disk
+SAMPLE_XLSX = Path(str(default_protocol().sample))  # the package data (medpath/sample) on disk
 CHROMIUM = Path("/usr/bin/chromium")
 
 

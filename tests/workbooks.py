@@ -8,7 +8,9 @@ from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 
-from medpath.model import SCREENING_COLUMNS
+from medpath.protocol import default_protocol
+
+SCREENING_COLUMNS = default_protocol().screening_columns
 
 SCREENING_HEADER = list(SCREENING_COLUMNS)
 VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas"]

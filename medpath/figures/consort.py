@@ -17,9 +17,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from medpath.consort import Count, Flow
-from medpath.eligibility import PROTOCOL
 from medpath.figures.style import FONT_FAMILY, TEXT_COLOUR
-from medpath.model import OUTCOMES
 
 WIDTH = 940
 FONT_SIZE = 14
@@ -140,20 +138,20 @@ def layout(flow: Flow) -> Diagram:
         follow = [
             "Lost to follow-up / discontinued: not recorded",
             *_wrap(
-                "No disposition sheet. Without a month-6 primary value: "
+                f"No disposition sheet. Without a month-{flow.followup_month or 0:g} primary value: "
                 + (", ".join(flow.no_primary_visit) or "none"),
                 SIDE_CHARS,
             ),
         ]
     row(None, follow, "Follow-up")
-    analysed = ["Analysed: primary outcomes, month 6"] + [
-        f"{OUTCOMES[k].label}: n = {n}" for k, n in flow.analysed.items()
+    analysed = [f"Analysed: primary outcomes, month {flow.followup_month or 0:g}"] + [
+        f"{flow.labels.get(k, k)}: n = {n}" for k, n in flow.analysed.items()
     ] or ["Analysed: no primary outcome"]
     excluded = None
     if any(c.n for c in flow.excluded_from_analysis.values()):
         excluded = ["Excluded from the analysis"]
         for key, count in flow.excluded_from_analysis.items():
-            excluded.append(f"{OUTCOMES[key].label} (n = {count.n})")
+            excluded.append(f"{flow.labels.get(key, key)} (n = {count.n})")
             excluded += [line for r in count.reasons for line in _wrap(f"• {r.label}: {r.n}", SIDE_CHARS, "  ")]
     main, _ = row(analysed, excluded, "Analysis")
     arrows.append((centre, previous.y1, centre, main.y0))
@@ -232,7 +230,7 @@ def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
             showarrow=False,
             font={"size": FONT_SIZE - 1, "family": FONT_FAMILY, "color": TEXT_COLOUR},
         )
-    title = title or f"CONSORT 2025 flow diagram, {PROTOCOL} (single group)"
+    title = title or _title(flow)
     top = 56
     fig.update_layout(
         title={"text": title, "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR}, "x": 0.01},
@@ -248,6 +246,10 @@ def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
     return fig
 
 
+def _title(flow: Flow) -> str:
+    return f"CONSORT 2025 flow diagram{', ' + flow.trial if flow.trial else ''} (single group)"
+
+
 def consort_svg(flow: Flow, title: str | None = None) -> str:
     """The same diagram as a standalone SVG document (vector: scales for a paper or a poster)."""
     diagram = layout(flow)
@@ -260,8 +262,7 @@ def consort_svg(flow: Flow, title: str | None = None) -> str:
         '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{BOX_LINE}"/></marker></defs>',
         f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
-        f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">'
-        f"{esc(title or f'CONSORT 2025 flow diagram, {PROTOCOL} (single group)')}</text>",
+        f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">{esc(title or _title(flow))}</text>',
         f'<g transform="translate(0 {top})">',
     ]
     for name, y0, y1 in _merged_stages(diagram.stages):

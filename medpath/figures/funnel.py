@@ -1,4 +1,4 @@
-"""CONSORT-style eligibility funnel (Schulz et al., CONSORT 2010 flow diagram) for NCT04501354.
+"""CONSORT-style eligibility funnel (Schulz et al., CONSORT 2010 flow diagram) of a study's screening.
 
 Bars show how many candidates passed each step and every earlier one, with the percentage of the
 first step; a box beside each step lists why the others dropped out there.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from medpath.eligibility import PROTOCOL, Eligibility, FunnelStep
+from medpath.eligibility import Eligibility, FunnelStep
 from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, apply_layout
 
 #: The funnel uses the left part of the plot; exclusion boxes sit in the right part.
@@ -35,14 +35,14 @@ def exclusion_text(step: FunnelStep) -> str:
     return "<br>".join(lines)
 
 
-def funnel_figure(eligibility: Eligibility, title: str | None = None) -> go.Figure:
+def funnel_figure(eligibility: Eligibility, title: str | None = None, trial: str = "") -> go.Figure:
     """The funnel of ``eligibility.steps``; the default title names the study and the n screened
     (or the n enrolled when there was no screening log)."""
     steps = eligibility.steps
     labels = [s.label for s in steps]
     if title is None:
         first = steps[0]
-        title = f"Eligibility funnel, {PROTOCOL}: {first.n} {first.label.lower()}"
+        title = f"Eligibility funnel{', ' + trial if trial else ''}: {first.n} {first.label.lower()}"
     fig = go.Figure(
         go.Funnel(
             y=labels,

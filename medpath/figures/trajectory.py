@@ -33,20 +33,16 @@ from medpath.figures.style import (
     patient_colours,
     patient_symbols,
 )
-from medpath.model import OUTCOMES, PRIMARY_MONTH, PRIMARY_OUTCOMES
-from medpath.trajectories import WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX, patient_ids, patient_series
+from medpath.outcomes import OutcomeComparison
+from medpath.protocol import Bands, Outcome, Protocol, current
+from medpath.trajectories import patient_ids, patient_series
 from medpath.values import month_label
 
 X_TITLE = "Months since baseline"
 MEDIAN_NAME = "Median"
-#: Pale fills of the WHO bands (WHO Technical Report Series 843, 1994), kept light so that the
+#: Pale fills of an outcome's classes (``Outcome.bands``, best first: green, amber, red), kept light so that the
 #: saturated patient colours stay readable on top of them.
-WHO_BAND_FILLS = {"normal": "#E3F2E6", "osteopenia": "#FFF3D6", "osteoporosis": "#FBE1DC"}
-WHO_BAND_LABELS = {
-    "normal": "Normal<br>T ≥ −1",
-    "osteopenia": "Osteopenia<br>−2.5 < T < −1",
-    "osteoporosis": "Osteoporosis<br>T ≤ −2.5",
-}
+BAND_FILLS = ("#E3F2E6", "#FFF3D6", "#FBE1DC")
 SMALL_MULTIPLE_COLUMNS = 5
 #: Small multiples: at most this many patients (panels per outcome), the first by id.
 MAX_SMALL_MULTIPLES = 25
@@ -77,8 +73,7 @@ def _span(months) -> str:
     return first if first == last else f"{first} to {last}"
 
 
-def _y_title(outcome: str, mode: str = "absolute") -> str:
-    o = OUTCOMES[outcome]
+def _y_title(o: Outcome, mode: str = "absolute") -> str:
     title = o.axis_title if mode == "absolute" else f"Change from baseline ({o.unit})"
     return f"{title} — {o.better} is better"
 
@@ -186,10 +181,9 @@ def _selected(visits: pd.DataFrame, patients) -> list[str]:
 
 
 def _patient_trace(
-    rows: pd.DataFrame, outcome: str, colour: str, y: str = "value", symbol: str = "circle", **kwargs
+    rows: pd.DataFrame, o: Outcome, colour: str, y: str = "value", symbol: str = "circle", **kwargs
 ) -> go.Scatter:
     """One patient's line with markers; hover gives the exact value, visit label and month."""
-    o = OUTCOMES[outcome]
     pid = html.escape(rows["patient_id"].iloc[0])  # plotly renders pseudo-HTML: an id must stay text
     hover = [
         f"<b>{pid}</b> · {r.visit} (month {r.month:g}{'' if math.isnan(r.day) else f', day {r.day:g}'})"
@@ -212,7 +206,7 @@ def _patient_trace(
     )
 
 
-def _all_patients_trace(series: pd.DataFrame, outcome: str, y: str = "value", x: str = "month") -> go.Scatter:
+def _all_patients_trace(series: pd.DataFrame, o: Outcome, y: str = "value", x: str = "month") -> go.Scatter:
     """Every patient of ``series`` (sorted by patient) in one trace: each patient's points joined,
     patients separated by a gap (NaN), hover naming the patient and visit."""
     pids = series["patient_id"].to_numpy()
@@ -222,7 +216,7 @@ def _all_patients_trace(series: pd.DataFrame, outcome: str, y: str = "value", x:
         values = series[column].astype(str)
         return values.map({v: html.escape(v) for v in values.unique()}).to_numpy(dtype=object)
 
-    label = OUTCOMES[outcome].axis_title
+    label = o.axis_title
     return go.Scatter(
         x=np.insert(series[x].to_numpy(dtype=float), starts, np.nan),
         y=np.insert(series[y].to_numpy(dtype=float), starts, np.nan),
@@ -236,24 +230,43 @@ def _all_patients_trace(series: pd.DataFrame, outcome: str, y: str = "value", x:
     )
 
 
-def _tscore_range(values: pd.Series) -> tuple[float, float]:
-    """A y range that shows the data and a part of every WHO band."""
-    low = min([*values.dropna(), WHO_OSTEOPOROSIS_MAX - 1.0])
-    high = max([*values.dropna(), WHO_NORMAL_MIN + 0.5])
+def _band_range(values: pd.Series, bands: Bands) -> tuple[float, float]:
+    """A y range that shows the data and a part of every class."""
+    low = min([*values.dropna(), bands.thresholds[0] - 1.0])
+    high = max([*values.dropna(), bands.thresholds[-1] + 0.5])
     return math.floor(low * 2) / 2 - 0.25, math.ceil(high * 2) / 2 + 0.25
 
 
-def _add_who_bands(fig: go.Figure, y_range: tuple[float, float]) -> None:
-    """Shade the WHO classes behind the traces and label them in the right margin."""
-    bounds = {
-        "osteoporosis": (y_range[0], WHO_OSTEOPOROSIS_MAX),
-        "osteopenia": (WHO_OSTEOPOROSIS_MAX, WHO_NORMAL_MIN),
-        "normal": (WHO_NORMAL_MIN, y_range[1]),
-    }
-    for name, (y0, y1) in bounds.items():
-        fig.add_hrect(y0=y0, y1=y1, fillcolor=WHO_BAND_FILLS[name], line_width=0, layer="below", name=name)
+def _band_label(bands: Bands, index: int) -> str:
+    """ "Osteoporosis<br>T ≤ −2.5": the class and its bounds (``Bands.symbol`` names the value)."""
+    band, v = bands.classes[index], bands.symbol
+
+    def num(x: float) -> str:
+        return f"{x:g}".replace("-", "−")
+
+    if band.at_least is not None:
+        bound = f"{v} ≥ {num(band.at_least)}"
+    elif band.at_most is not None:
+        bound = f"{v} ≤ {num(band.at_most)}"
+    else:
+        low, high = bands.thresholds[0], bands.thresholds[-1]
+        bound = f"{num(low)} < {v} < {num(high)}"
+    return f"{band.label.capitalize()}<br>{bound}"
+
+
+def _add_bands(fig: go.Figure, bands: Bands, y_range: tuple[float, float]) -> None:
+    """Shade the outcome's classes behind the traces and label them in the right margin; dashed borders at the
+    thresholds, so that the classes survive colour blindness."""
+    for index, band in enumerate(bands.classes):
+        y0 = band.at_least if band.at_least is not None else y_range[0] if band.at_most is not None else None
+        y1 = band.at_most if band.at_most is not None else y_range[1] if band.at_least is not None else None
+        if y0 is None or y1 is None:  # the class between the others
+            y0, y1 = bands.thresholds[0], bands.thresholds[-1]
+        fig.add_hrect(
+            y0=y0, y1=y1, fillcolor=BAND_FILLS[index % len(BAND_FILLS)], line_width=0, layer="below", name=band.label
+        )
         fig.add_annotation(
-            text=WHO_BAND_LABELS[name],
+            text=_band_label(bands, index),
             xref="paper",
             x=1.01,
             xanchor="left",
@@ -263,13 +276,26 @@ def _add_who_bands(fig: go.Figure, y_range: tuple[float, float]) -> None:
             align="left",
             font={"size": BASE_FONT_SIZE - 1, "color": "#444444"},
         )
-    for boundary in (WHO_NORMAL_MIN, WHO_OSTEOPOROSIS_MAX):  # dashed borders: the bands survive colour blindness
+    for boundary in bands.thresholds:
         fig.add_hline(
             y=boundary,
             layer="below",
-            name=f"WHO boundary {boundary:g}",
+            name=f"{bands.name} boundary {boundary:g}",
             line={"color": BAND_BORDER_COLOUR, "width": 1.5, "dash": "dash"},
         )
+
+
+def _y_range(o: Outcome, values: pd.Series) -> tuple[float, float]:
+    """The outcome's y range: its classes' range, its fixed scale, or the data's with 10 % padding."""
+    if o.bands is not None:
+        return _band_range(values, o.bands)
+    if o.axis_range is not None:
+        return o.axis_range
+    finite = values.dropna()
+    if not len(finite):
+        return (0.0, 1.0)
+    padding = 0.1 * (float(finite.max() - finite.min()) or 1.0)
+    return float(finite.min()) - padding, float(finite.max()) + padding
 
 
 def spaghetti_figure(
@@ -278,16 +304,20 @@ def spaghetti_figure(
     patients: list[str] | None = None,
     mode: Literal["absolute", "change"] = "absolute",
     colours: dict[str, str] | None = None,
+    protocol: Protocol | None = None,
 ) -> go.Figure:
     """One line per patient over months since baseline, plus the median of the available values.
 
     ``mode="change"`` plots the change from each patient's baseline, with a zero reference line.
-    In absolute mode the T-score chart shades the WHO classes and the VAS axis is fixed to 0–10.
+    In absolute mode an outcome with classes (``Outcome.bands``, e.g. the WHO T-score classes) shades them, and
+    an outcome with a fixed scale (``Outcome.axis_range``) uses it.
     """
     if mode not in ("absolute", "change"):
         raise ValueError(f"mode must be 'absolute' or 'change', not {mode!r}.")
+    protocol = protocol or current()
+    o = protocol.outcomes[outcome]
     y = "value" if mode == "absolute" else "change"
-    series = patient_series(visits, outcome)
+    series = patient_series(visits, outcome, protocol)
     series = series[series["patient_id"].isin(_selected(visits, patients))]
     colour = _colours(visits, colours)
 
@@ -309,7 +339,7 @@ def spaghetti_figure(
     )
     ends: list[tuple[str, float, float, str]] = []
     if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
-        fig.add_trace(_all_patients_trace(series, outcome, y))
+        fig.add_trace(_all_patients_trace(series, o, y))
     else:
         groups = list(series.groupby("patient_id", sort=True))
         shifts = _shifts(len(groups), MONTH_DODGE, 0.3)
@@ -317,7 +347,7 @@ def spaghetti_figure(
         missed = []
         for (pid, rows), shift in zip(groups, shifts):
             x = (rows["month"].to_numpy(dtype=float) + shift).tolist()
-            fig.add_trace(_patient_trace(rows, outcome, colour[pid], y, symbol=symbol[pid], x=x, showlegend=False))
+            fig.add_trace(_patient_trace(rows, o, colour[pid], y, symbol=symbol[pid], x=x, showlegend=False))
             if (bridge := _missed_trace(rows, colour[pid], x, y)) is not None:
                 missed.append(bridge)
             last = rows[y].last_valid_index()
@@ -338,7 +368,6 @@ def spaghetti_figure(
             )
 
     plotted = series.dropna(subset=[y])
-    o = OUTCOMES[outcome]
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
     title = f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}"
     apply_layout(fig, title)
@@ -347,7 +376,7 @@ def spaghetti_figure(
     fig.update_xaxes(
         title_text=X_TITLE, tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, right]
     )
-    fig.update_yaxes(title_text=_y_title(outcome, mode))
+    fig.update_yaxes(title_text=_y_title(o, mode))
     fig.update_layout(
         legend={
             "orientation": "h",
@@ -365,10 +394,10 @@ def spaghetti_figure(
         fig.add_hline(y=0, line={"color": "#555555", "width": 1.5, "dash": "dot"})
         finite = plotted[y].dropna()
         y_span = float(finite.max() - finite.min()) if len(finite) else 1.0
-    elif outcome == "bmd_tscore":
-        y_range = _tscore_range(plotted[y])
+    elif o.bands is not None:
+        y_range = _band_range(plotted[y], o.bands)
         fig.update_yaxes(range=list(y_range))
-        _add_who_bands(fig, y_range)
+        _add_bands(fig, o.bands, y_range)
         fig.update_layout(margin={"r": 150})
         y_span = y_range[1] - y_range[0]
     elif o.axis_range is not None:
@@ -382,13 +411,17 @@ def small_multiples_figure(
     visits: pd.DataFrame,
     patients: list[str] | None = None,
     colours: dict[str, str] | None = None,
+    protocol: Protocol | None = None,
 ) -> go.Figure:
-    """One column per patient (wrapping after five): T-score on the upper row, VAS on the lower.
+    """One column per patient (wrapping after five), one row per primary outcome of the protocol.
 
     Every panel of a row has the same y axis, so patients can be compared at a glance. At most
     ``MAX_SMALL_MULTIPLES`` patients are drawn (the first by id); the title then says how many of
     how many are shown.
     """
+    protocol = protocol or current()
+    primary = [k for k in protocol.primary_outcomes if k in visits]
+    outcomes = [protocol.outcomes[k] for k in primary]
     selected = _selected(visits, patients)
     ids = selected[:MAX_SMALL_MULTIPLES]
     colour = _colours(visits, colours)
@@ -396,95 +429,100 @@ def small_multiples_figure(
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     specs: list[list[dict[str, object] | None]] = [
-        [{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in PRIMARY_OUTCOMES
+        [{} if c < len(block) else None for c in range(ncols)] for block in blocks for _ in primary
     ]
-    titles = [html.escape(title) for block in blocks for title in [*block, *[""] * len(block)]]
-    height = 130 + 470 * len(blocks)
+    per_block = max(1, len(primary))
+    titles = [html.escape(title) for block in blocks for title in [*block, *[""] * (len(block) * (per_block - 1))]]
+    height = 130 + 235 * per_block * len(blocks)
     fig = make_subplots(
-        rows=2 * len(blocks),
+        rows=per_block * len(blocks),
         cols=ncols,
         specs=specs,
         subplot_titles=titles,
         vertical_spacing=105 / height,  # room for "Month" and the next block's panel titles
         horizontal_spacing=0.03,
     )
-    series = {outcome: patient_series(visits, outcome) for outcome in PRIMARY_OUTCOMES}
+    series = {outcome: patient_series(visits, outcome, protocol) for outcome in primary}
     by_patient = {
         outcome: dict(tuple(s[s["patient_id"].isin(ids)].groupby("patient_id", sort=False)))
         for outcome, s in series.items()
     }
     for i, pid in enumerate(ids):
         b, col = divmod(i, ncols)
-        for j, outcome in enumerate(PRIMARY_OUTCOMES):
+        for j, (outcome, o) in enumerate(zip(primary, outcomes)):
             rows = by_patient[outcome].get(pid)
             if rows is None:  # the outcome was never measured in this study
                 continue
-            trace = _patient_trace(rows, outcome, colour[pid], symbol=symbols[pid], showlegend=False)
-            fig.add_trace(trace, row=2 * b + j + 1, col=col + 1)
+            trace = _patient_trace(rows, o, colour[pid], symbol=symbols[pid], showlegend=False)
+            fig.add_trace(trace, row=per_block * b + j + 1, col=col + 1)
 
     shown = (
         f"n = {len(ids)}"
         if len(ids) == len(selected)
         else f"the first {len(ids)} of {len(selected):,} patients (by id) shown"
     )
-    apply_layout(
-        fig,
-        f"Primary outcomes by patient — {shown}: spine BMD T-score (upper row), VAS pain (lower row)",
-        height=height,
-    )
+    rows_named = ", ".join(f"{o.label} (row {j + 1})" for j, o in enumerate(outcomes))
+    apply_layout(fig, f"Primary outcomes by patient — {shown}: {rows_named}", height=height)
     months = sorted(visits["month"].unique())
     fig.update_xaxes(
         tickmode="array", tickvals=months, ticktext=[f"{m:g}" for m in months], range=[-0.5, max(months) + 0.5]
     )
-    vas_range = OUTCOMES["vas"].axis_range
-    assert vas_range is not None  # VAS has a fixed scale (0-10)
-    y_ranges = {"bmd_tscore": _tscore_range(series["bmd_tscore"]["value"]), "vas": vas_range}
+    y_ranges = {k: _y_range(o, series[k]["value"]) for k, o in zip(primary, outcomes)}
     for b, block in enumerate(blocks):  # panel by panel (cheaper than row/col selectors over all axes)
-        for j, outcome in enumerate(PRIMARY_OUTCOMES):
+        for j, (outcome, o) in enumerate(zip(primary, outcomes)):
             for col in range(1, len(block) + 1):
-                panel = fig.get_subplot(2 * b + j + 1, col)
-                labels = {"title_text": OUTCOMES[outcome].axis_title} if col == 1 else {"showticklabels": False}
+                panel = fig.get_subplot(per_block * b + j + 1, col)
+                labels = {"title_text": o.axis_title} if col == 1 else {"showticklabels": False}
                 panel.yaxis.update(range=list(y_ranges[outcome]), **labels)
-                panel.xaxis.update({"title_text": "Month"} if j else {"showticklabels": False})
+                last = j == len(primary) - 1
+                panel.xaxis.update({"title_text": "Month"} if last else {"showticklabels": False})
     return fig
 
 
 def before_after_figure(
-    visits: pd.DataFrame,
-    outcome: str,
-    followup_month: float = PRIMARY_MONTH,
+    comparison: OutcomeComparison,
     colours: dict[str, str] | None = None,
+    all_patients: list[str] | None = None,
 ) -> go.Figure:
     """Paired plot as GraphPad Prism draws it: each patient's baseline and follow-up joined by a line.
 
-    Only patients measured at both visits are drawn; the title states the number of pairs. Baseline
-    sits at x = 0 and the follow-up at x = 1, each patient nudged sideways by ``DODGE`` so that
-    patients with equal values (common with integer VAS scores) do not hide one another; with many
-    pairs the nudges shrink so that all stay within ±0.2. Beyond ``MAX_PATIENT_TRACES`` pairs all
-    patients are one grey trace.
+    Exactly the pairs that were tested are drawn (``OutcomeComparison.changes``); the title states their
+    number. Baseline sits at x = 0 and the follow-up at x = 1, each patient nudged sideways by ``DODGE`` so
+    that patients with equal values (common with integer scores) do not hide one another; with many pairs the
+    nudges shrink so that all stay within ±0.2. Beyond ``MAX_PATIENT_TRACES`` pairs all patients are one grey
+    trace. ``all_patients``: every patient of the study, so that colours and markers match the other charts.
     """
-    series = patient_series(visits, outcome)
-    series = series[series["month"].isin([0.0, followup_month])].dropna(subset=["value"])
-    labels = ["Baseline", f"Month {followup_month:g}"]
-    colour = _colours(visits, colours)
+    o, followup_month = comparison.meta, comparison.followup_month
+    changes = comparison.changes.sort_values("patient_id", kind="stable")
+    labels = [month_label(comparison.baseline_month).capitalize(), month_label(followup_month).capitalize()]
+    everyone = pd.DataFrame({"patient_id": all_patients if all_patients is not None else changes["patient_id"]})
+    colour = _colours(everyone, colours)
 
-    series = series[series.groupby("patient_id")["patient_id"].transform("size") == 2]  # the pairs
-    n_pairs = len(series) // 2
+    n_pairs = len(changes)
     step = min(DODGE, 0.4 / max(n_pairs - 1, 1))
-    shifts = np.repeat((np.arange(n_pairs) - (n_pairs - 1) / 2) * step, 2)
-    series = series.assign(x=(series["month"].to_numpy() != 0) + shifts)
+    shift = (np.arange(n_pairs) - (n_pairs - 1) / 2) * step
+    series = pd.DataFrame(
+        {
+            "patient_id": np.repeat(changes["patient_id"].to_numpy(dtype=object), 2),
+            "visit": labels * n_pairs,
+            "month": [comparison.baseline_month, followup_month] * n_pairs,
+            "day": np.nan,
+            "value": np.column_stack([changes["baseline"], changes["followup"]]).reshape(-1),
+            "change": np.column_stack([np.zeros(n_pairs), changes["change"]]).reshape(-1),
+            "x": np.column_stack([shift, 1 + shift]).reshape(-1),
+        }
+    )
     fig = go.Figure()
     if n_pairs > MAX_PATIENT_TRACES:
-        fig.add_trace(_all_patients_trace(series, outcome, x="x"))
+        fig.add_trace(_all_patients_trace(series, o, x="x"))
     else:
-        symbol = patient_symbols(visits["patient_id"])
+        symbol = patient_symbols(everyone["patient_id"])
         for pid, rows in series.groupby("patient_id", sort=True):
-            fig.add_trace(_patient_trace(rows, outcome, colour[pid], symbol=symbol[pid], x=rows["x"].tolist()))
+            fig.add_trace(_patient_trace(rows, o, colour[pid], symbol=symbol[pid], x=rows["x"].tolist()))
 
-    o = OUTCOMES[outcome]
-    apply_layout(fig, f"{o.label}: baseline and month {followup_month:g} — n = {n_pairs} pairs")
+    apply_layout(fig, f"{o.label}: {labels[0].lower()} and {labels[1].lower()} — n = {n_pairs} pairs")
     fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, 1.5])
-    fig.update_yaxes(title_text=_y_title(outcome))
+    fig.update_yaxes(title_text=_y_title(o))
     fig.update_layout(showlegend=n_pairs > MAX_PATIENT_TRACES)  # patients are labelled at the line ends
     if o.axis_range is not None:
         fig.update_yaxes(range=list(o.axis_range))

@@ -1,0 +1,106 @@
+"""The analysis of a study, run once: eligibility, the primary and secondary comparisons, the trajectories, class
+shifts, responders and the participant flow, for one set of choices (``Settings``).
+
+``analyse(study, settings)`` is the single place where the statistics are computed; the summary JSON
+(``medpath.summary``), the HTML report (``medpath.report``), the slides (``medpath.slides``) and every dashboard
+page only display its result, so a number cannot differ between them and figures plot exactly the pairs that
+were tested (``OutcomeComparison.changes``). The pages cache the result per study digest and settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from medpath import stats
+from medpath.consort import Flow, consort_flow
+from medpath.eligibility import Eligibility, evaluate
+from medpath.model import Study
+from medpath.outcomes import OutcomeComparison, primary_analysis
+from medpath.secondary import secondary_analysis
+from medpath.trajectories import patient_series, responder_table, shift_table
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The user's choices; None means the protocol's value (primary month, responder thresholds, LSC)."""
+
+    followup_month: float | None = None
+    alternative: str = "two-sided"  # "two-sided", "greater", "less" or "expected" (the protocol's direction)
+    zero_method: stats.ZeroMethod = "wilcox"
+    hl_zeros: stats.HLZeros = "keep"
+    min_points: float | None = None
+    min_percent: float | None = None
+    lsc: float | None = None
+
+    def resolved(self, study: Study) -> Settings:
+        """The settings with every None replaced by the protocol's value (where the protocol has one)."""
+        protocol = study.protocol
+        responder = next((o.responder for o in protocol.outcomes.values() if o.responder), None)
+        lsc = next((o.lsc for o in protocol.outcomes.values() if o.lsc), None)
+        return replace(
+            self,
+            followup_month=protocol.primary_month if self.followup_month is None else self.followup_month,
+            min_points=self.min_points if self.min_points is not None or responder is None else responder.points,
+            min_percent=self.min_percent if self.min_percent is not None or responder is None else responder.percent,
+            lsc=self.lsc if self.lsc is not None or lsc is None else lsc.value,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything computed from one study with one set of settings (``settings`` resolved: no None left where
+    the protocol has a value)."""
+
+    study: Study
+    settings: Settings
+    eligibility: Eligibility
+    primary: dict[str, OutcomeComparison]
+    secondary: dict[str, OutcomeComparison]
+    flow: Flow
+    #: outcome -> ``trajectories.patient_series`` for every outcome with a value
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: outcome -> ``trajectories.shift_table`` for the outcomes with classes (bands)
+    shifts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: outcome -> ``trajectories.responder_table`` for the outcomes with a responder rule
+    responders: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def followup_month(self) -> float:
+        assert self.settings.followup_month is not None  # resolved
+        return self.settings.followup_month
+
+    @property
+    def comparisons(self) -> dict[str, OutcomeComparison]:
+        """Primary then secondary comparisons."""
+        return self.primary | self.secondary
+
+
+def analyse(study: Study, settings: Settings | None = None) -> Analysis:
+    """Run every analysis of ``study`` once with ``settings`` (the protocol's defaults when None)."""
+    settings = (settings or Settings()).resolved(study)
+    protocol, visits = study.protocol, study.visits
+    month = settings.followup_month
+    eligibility = evaluate(study.screening, visits, protocol)
+    options = {"alternative": settings.alternative, "zero_method": settings.zero_method, "hl_zeros": settings.hl_zeros}
+    primary = (
+        primary_analysis(visits, month, lost=study.left_out_text, protocol=protocol, **options) if len(visits) else {}
+    )
+    secondary = secondary_analysis(visits, month, protocol=protocol, **options) if len(visits) else {}
+    present = study.outcomes_present
+    return Analysis(
+        study=study,
+        settings=settings,
+        eligibility=eligibility,
+        primary=primary,
+        secondary=secondary,
+        flow=consort_flow(study, eligibility, month, primary),
+        series={key: patient_series(visits, key, protocol) for key in present},
+        shifts={key: shift_table(visits, key, month, protocol) for key in present if protocol.outcomes[key].bands},
+        responders={
+            key: responder_table(visits, key, month, settings.min_points, settings.min_percent, protocol)
+            for key in present
+            if protocol.outcomes[key].responder
+        },
+    )

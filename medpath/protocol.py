@@ -1,0 +1,742 @@
+"""A trial's protocol as data: everything that is specific to one trial, read from one YAML file.
+
+Generic code (reading, validation, eligibility, analyses, figures, report) holds no trial literal: it reads the
+``Protocol`` of the study (``Study.protocol``), or, while a file is being read, the protocol made active by
+``using`` (a context variable, so that two sessions reading different trials at once do not meet). The bundled
+protocols live in ``medpath/protocols/*.yaml`` (``bundled``); one of them says ``default: true``.
+
+A protocol file names:
+
+* ``id``, ``title``, ``short_title``, ``site``, ``phase``, ``design``, ``target_n``, ``text`` (the protocol's
+  public record, a file beside it), ``sample`` (its synthetic sample workbook, relative to the package);
+* ``schedule``: the visit labels with their nominal month, and the ``primary_month``;
+* ``screening``: the trial's own screening fields (``number``, ``yes_no`` or ``test``), with their bounds and
+  the names the study team writes; the generic fields (patient id, sex, age, consent, enrolled) are built in;
+* ``outcomes``: label, unit, the direction expected (``better: higher / lower``), the plausible range,
+  ``primary`` or not, and where they apply: classes (``bands``, e.g. the WHO T-score classes), a responder rule,
+  a least significant change, units written in the cells, and the column names;
+* ``criteria``: the eligibility criteria in funnel order, each one of a few declarative kinds (``flags_absent``,
+  ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes;
+* ``conventions``: how the protocol's words were read, shown to the user beside the funnel.
+
+A file with an error is refused with ``ProtocolError``, naming the line of every problem (YAML is read with
+PyYAML's composer, which keeps each node's position).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+#: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
+GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
+FIELD_KINDS = ("number", "yes_no", "test")
+CRITERION_KINDS = ("flags_absent", "at_most", "at_least", "older_than_by_sex", "equals")
+
+
+@dataclass(frozen=True)
+class Band:
+    """One class of an outcome's value (e.g. WHO "osteoporosis": at most −2.5). ``at_least`` / ``at_most`` are
+    inclusive; a band with neither is the one between the others (WHO "osteopenia")."""
+
+    label: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Classes of an outcome, in the order they are shown (best first); ``name`` ("WHO class"), ``source``: who
+    defined them; ``caution``: a sentence shown where the classes are applied to patients younger than
+    ``caution_age`` (for whom the source does not define them), "" when none."""
+
+    classes: tuple[Band, ...]
+    source: str
+    name: str = "class"
+    caution: str = ""
+    caution_age: float | None = None
+    symbol: str = "value"  # how the value is named in a class's bounds ("T ≤ −2.5")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(b.label for b in self.classes)
+
+    @property
+    def thresholds(self) -> tuple[float, ...]:
+        """The boundary values between classes, lowest first (e.g. −2.5, −1.0)."""
+        return tuple(sorted({v for b in self.classes for v in (b.at_least, b.at_most) if v is not None}))
+
+    def classify(self, value: float) -> str:
+        """The class of one value (rounded by the caller): the bounded band that holds it, else the band between."""
+        for band in self.classes:
+            if (band.at_least is not None or band.at_most is not None) and (
+                (band.at_least is None or value >= band.at_least) and (band.at_most is None or value <= band.at_most)
+            ):
+                return band.label
+        return next(b.label for b in self.classes if b.at_least is None and b.at_most is None)
+
+
+@dataclass(frozen=True)
+class Responder:
+    """A responder: the outcome improved (in its ``better`` direction) by at least ``points`` or at least
+    ``percent`` % of baseline. ``convention`` says where the thresholds come from."""
+
+    points: float
+    percent: float
+    convention: str
+
+
+@dataclass(frozen=True)
+class LeastSignificantChange:
+    """LSC = ``factor`` × the site's precision error (``precision``, in the outcome's unit)."""
+
+    factor: float
+    precision: float
+    note: str
+
+    @property
+    def value(self) -> float:
+        return self.factor * self.precision
+
+
+@dataclass(frozen=True)
+class Decoration:
+    """Text written around a number in a cell of this field ("3.5 SD", "65 mm"); ``factor`` converts the unit."""
+
+    where: Literal["before", "after"]
+    text: str
+    factor: float = 1.0
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class ColumnUnit:
+    """A whole column written in another unit, recognised from all its values together (``medpath.values``)."""
+
+    unit: str
+    all_at_most: float
+    above: float
+    majority_above: float
+    min_above: int
+    factor: float
+    scale: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome column of ``Study.visits``."""
+
+    key: str
+    label: str
+    unit: str
+    better: Literal["higher", "lower"]
+    primary: bool
+    valid_range: tuple[float, float]
+    axis_range: tuple[float, float] | None = None
+    spoken: str = ""  # the name in a spoken sentence ("Spine T-score")
+    field_label: str = ""  # the name on the Data page ("spine BMD T-score")
+    #: percent change is meaningless for a score centred on 0 (a T-score)
+    percent_change: bool = True
+    #: a densitometry value: DXA reports give it per region (L1-L4 is the spine); ``dxa`` names it there
+    dxa: str = ""
+    bands: Bands | None = None
+    responder: Responder | None = None
+    lsc: LeastSignificantChange | None = None
+    decorations: tuple[Decoration, ...] = ()
+    column_unit: ColumnUnit | None = None
+    #: a parenthesised word after the number ("8 (berat)") is a comment
+    comments: bool = False
+    aliases: tuple[str, ...] = ()
+    #: words that only suggest this outcome in the mapping step ("nyeri"), never read as it unasked
+    hints: tuple[str, ...] = ()
+
+    @property
+    def axis_title(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+    @property
+    def name(self) -> str:
+        """The name in a sentence."""
+        return self.spoken or self.label
+
+
+@dataclass(frozen=True)
+class ScreeningField:
+    """A trial-specific screening column: a number (bounds), a yes/no history item, or an infection test."""
+
+    key: str
+    kind: Literal["number", "yes_no", "test"]
+    label: str  # on the Data page
+    reason: str = ""  # how a true value is named in an exclusion reason ("HIV positive")
+    bounds: tuple[float, float] | None = None
+    what: str = ""  # "a spine T-score", in a finding
+    #: the outcome this screening value is a baseline reading of (its units and aliases apply)
+    outcome: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One eligibility criterion, declared: ``kind`` with its ``fields`` and parameters, the protocol text it
+    quotes, its label in the funnel and the reason shown when a candidate fails it."""
+
+    id: str
+    kind: str
+    label: str
+    text: str
+    fields: tuple[str, ...]
+    value: Any = None  # at_most / at_least / equals
+    older_than: tuple[tuple[str, float], ...] = ()  # older_than_by_sex: (("M", 50), ("F", 40))
+    minimum_age: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Protocol:
+    """One trial's protocol (see the module docstring). Compared and hashed by identity: each file is read once."""
+
+    id: str
+    title: str
+    short_title: str
+    site: str
+    phase: str
+    design: str
+    target_n: int
+    visits: tuple[tuple[str, float], ...]
+    primary_month: float
+    screening: tuple[ScreeningField, ...]
+    outcomes: dict[str, Outcome]
+    criteria: tuple[CriterionSpec, ...]
+    conventions: tuple[str, ...]
+    enrolment_text: str
+    primary_text: str
+    text_file: str = ""
+    sample_file: str = ""
+    default: bool = False
+    path: Path | None = None
+
+    @property
+    def primary_outcomes(self) -> tuple[str, ...]:
+        return tuple(k for k, o in self.outcomes.items() if o.primary)
+
+    @property
+    def secondary_outcomes(self) -> tuple[str, ...]:
+        return tuple(k for k, o in self.outcomes.items() if not o.primary)
+
+    @property
+    def screening_fields(self) -> dict[str, ScreeningField]:
+        return {f.key: f for f in self.screening}
+
+    @property
+    def screening_columns(self) -> tuple[str, ...]:
+        """The canonical columns of ``Study.screening``, in order."""
+        return ("patient_id", "sex", "age", *(f.key for f in self.screening), "consent", "enrolled")
+
+    @property
+    def visit_columns(self) -> tuple[str, ...]:
+        """The canonical columns of ``Study.visits``, in order."""
+        return ("patient_id", "visit", "month", "day", *self.outcomes)
+
+    def fields_of_kind(self, kind: str) -> tuple[str, ...]:
+        return tuple(f.key for f in self.screening if f.kind == kind)
+
+    @property
+    def visit_labels(self) -> tuple[str, ...]:
+        return tuple(label for label, _ in self.visits)
+
+    @property
+    def text(self) -> str:
+        """The protocol's public record, as committed beside the file ("" when it names none)."""
+        if not self.text_file or self.path is None:
+            return ""
+        return (self.path.parent / self.text_file).read_text(encoding="utf-8")
+
+    @property
+    def sample(self) -> Path | None:
+        """The bundled synthetic sample workbook of this protocol."""
+        if not self.sample_file or self.path is None:
+            return None
+        return (self.path.parent / self.sample_file).resolve()
+
+    @property
+    def headline(self) -> str:
+        """ "NCT… · Phase 2 · single group · site · target n = 5"."""
+        return f"{self.id} · {self.phase} · {self.design} · {self.site} · target n = {self.target_n}"
+
+    def as_json(self) -> dict:
+        """The ``protocols --json`` entry."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "criteria": [c.id for c in self.criteria],
+            "outcomes": list(self.outcomes),
+            "primary_outcomes": list(self.primary_outcomes),
+            "primary_month": self.primary_month,
+            "sample": None if self.sample is None else str(self.sample),
+            "default": self.default,
+            "file": None if self.path is None else str(self.path),
+        }
+
+
+# --- reading a protocol file ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolProblem:
+    line: int | None
+    message: str
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used; each problem names its line."""
+
+    def __init__(self, name: str, problems: list[ProtocolProblem]):
+        self.name, self.problems = name, problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
+
+
+class _Node:
+    """A YAML value with its line, as the schema checks read it."""
+
+    def __init__(self, node: yaml.Node, reader: _Reader, where: str):
+        self.node, self.reader, self.where = node, reader, where
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1
+
+    def problem(self, message: str) -> None:
+        self.reader.problems.append(ProtocolProblem(self.line, f"{self.where}: {message}"))
+
+    def mapping(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, _Node]:
+        if not isinstance(self.node, yaml.MappingNode):
+            self.problem("must be a mapping of 'name: value' lines")
+            return {}
+        out: dict[str, _Node] = {}
+        for key, value in self.node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+            child = _Node(value, self.reader, f"{self.where}.{name}" if self.where else name)
+            if name in out:
+                child.problem("is given twice")
+            elif name not in required + optional:
+                child.problem(f"unknown key (expected one of: {', '.join(required + optional)})")
+            out[name] = child
+        for name in required:
+            if name not in out:
+                self.problem(f"'{name}' is missing")
+        return out
+
+    def items(self) -> list[_Node]:
+        if not isinstance(self.node, yaml.SequenceNode):
+            self.problem("must be a list ('- ' lines)")
+            return []
+        return [_Node(v, self.reader, f"{self.where}[{i + 1}]") for i, v in enumerate(self.node.value)]
+
+    def _scalar(self) -> object:
+        if not isinstance(self.node, yaml.ScalarNode):
+            self.problem("must be a single value")
+            return None
+        return yaml.safe_load(yaml.serialize(self.node))
+
+    def text(self) -> str:
+        value = self._scalar()
+        if not isinstance(value, str) or not value.strip():
+            self.problem(f"must be text (got {value!r})")
+            return ""
+        return value.strip()
+
+    def number(self) -> float:
+        value = self._scalar()
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.problem(f"must be a number (got {value!r})")
+            return math.nan
+        return float(value)
+
+    def flag(self) -> bool:
+        value = self._scalar()
+        if not isinstance(value, bool):
+            self.problem(f"must be true or false (got {value!r})")
+            return False
+        return value
+
+    def choice(self, allowed: tuple[str, ...]) -> str:
+        value = self.text()
+        if value and value not in allowed:
+            self.problem(f"must be one of {', '.join(allowed)} (got {value!r})")
+        return value
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(item.text() for item in self.items())
+
+    def pair(self) -> tuple[float, float]:
+        items = self.items()
+        if len(items) != 2:
+            self.problem("must be a list of two numbers [low, high]")
+            return (math.nan, math.nan)
+        low, high = items[0].number(), items[1].number()
+        if low >= high:
+            self.problem(f"the low end {low:g} must be below the high end {high:g}")
+        return (low, high)
+
+
+class _Reader:
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[ProtocolProblem] = []
+
+
+def _get(nodes: dict[str, _Node], key: str, read, default=None):
+    return read(nodes[key]) if key in nodes else default
+
+
+def _bands(node: _Node) -> Bands:
+    n = node.mapping(("source", "classes"), ("name", "caution", "caution_age", "symbol"))
+    classes = []
+    for item in n["classes"].items() if "classes" in n else []:
+        b = item.mapping(("label",), ("at_least", "at_most"))
+        classes.append(
+            Band(
+                _get(b, "label", _Node.text, ""),
+                _get(b, "at_least", _Node.number),
+                _get(b, "at_most", _Node.number),
+            )
+        )
+    if "classes" in n and len(classes) < 2:
+        n["classes"].problem("needs at least two classes, best first")
+    elif "classes" in n and sum(b.at_least is None and b.at_most is None for b in classes) != 1:
+        n["classes"].problem("exactly one class (the one between the others) has neither at_least nor at_most")
+    return Bands(
+        tuple(classes),
+        _get(n, "source", _Node.text, ""),
+        _get(n, "name", _Node.text, "class"),
+        _get(n, "caution", _Node.text, ""),
+        _get(n, "caution_age", _Node.number),
+        _get(n, "symbol", _Node.text, "value"),
+    )
+
+
+def _decorations(node: _Node) -> tuple[Decoration, ...]:
+    out = []
+    for item in node.items():
+        d = item.mapping((), ("before", "after", "factor", "meaning"))
+        where = "before" if "before" in d else "after"
+        if ("before" in d) == ("after" in d):
+            item.problem("give exactly one of 'before' or 'after'")
+            continue
+        out.append(
+            Decoration(where, d[where].text(), _get(d, "factor", _Node.number, 1.0), _get(d, "meaning", _Node.text, ""))
+        )
+    return tuple(out)
+
+
+def _outcome(node: _Node) -> Outcome:
+    n = node.mapping(
+        ("key", "label", "unit", "better", "primary", "valid_range"),
+        (
+            "axis_range",
+            "spoken",
+            "field_label",
+            "percent_change",
+            "dxa",
+            "bands",
+            "responder",
+            "lsc",
+            "decorations",
+            "column_unit",
+            "comments",
+            "aliases",
+            "hints",
+        ),
+    )
+    responder = None
+    if "responder" in n:
+        r = n["responder"].mapping(("points", "percent", "convention"))
+        responder = Responder(
+            _get(r, "points", _Node.number, 0.0),
+            _get(r, "percent", _Node.number, 0.0),
+            _get(r, "convention", _Node.text, ""),
+        )
+    lsc = None
+    if "lsc" in n:
+        s = n["lsc"].mapping(("factor", "precision", "note"))
+        lsc = LeastSignificantChange(
+            _get(s, "factor", _Node.number, 0.0),
+            _get(s, "precision", _Node.number, 0.0),
+            _get(s, "note", _Node.text, ""),
+        )
+    unit = None
+    if "column_unit" in n:
+        u = n["column_unit"].mapping(("unit", "all_at_most", "above", "majority_above", "min_above", "factor", "scale"))
+        unit = ColumnUnit(
+            _get(u, "unit", _Node.text, ""),
+            _get(u, "all_at_most", _Node.number, 0.0),
+            _get(u, "above", _Node.number, 0.0),
+            _get(u, "majority_above", _Node.number, 0.0),
+            int(_get(u, "min_above", _Node.number, 0.0)),
+            _get(u, "factor", _Node.number, 1.0),
+            _get(u, "scale", _Node.text, ""),
+        )
+    label = _get(n, "label", _Node.text, "")
+    return Outcome(
+        key=_get(n, "key", _Node.text, ""),
+        label=label,
+        unit=_get(n, "unit", _Node.text, ""),
+        better=_get(n, "better", lambda x: x.choice(("higher", "lower")), "higher"),
+        primary=_get(n, "primary", _Node.flag, False),
+        valid_range=_get(n, "valid_range", _Node.pair, (math.nan, math.nan)),
+        axis_range=_get(n, "axis_range", _Node.pair),
+        spoken=_get(n, "spoken", _Node.text, ""),
+        field_label=_get(n, "field_label", _Node.text, ""),
+        percent_change=_get(n, "percent_change", _Node.flag, True),
+        dxa=_get(n, "dxa", _Node.text, ""),
+        bands=_get(n, "bands", _bands),
+        responder=responder,
+        lsc=lsc,
+        decorations=_get(n, "decorations", _decorations, ()),
+        column_unit=unit,
+        comments=_get(n, "comments", _Node.flag, False),
+        aliases=_get(n, "aliases", _Node.texts, ()),
+        hints=_get(n, "hints", _Node.texts, ()),
+    )
+
+
+def _screening_field(node: _Node) -> ScreeningField:
+    n = node.mapping(("key", "kind", "label"), ("reason", "bounds", "what", "outcome", "aliases"))
+    return ScreeningField(
+        key=_get(n, "key", _Node.text, ""),
+        kind=_get(n, "kind", lambda x: x.choice(FIELD_KINDS), "number"),
+        label=_get(n, "label", _Node.text, ""),
+        reason=_get(n, "reason", _Node.text, ""),
+        bounds=_get(n, "bounds", _Node.pair),
+        what=_get(n, "what", _Node.text, ""),
+        outcome=_get(n, "outcome", _Node.text, ""),
+        aliases=_get(n, "aliases", _Node.texts, ()),
+    )
+
+
+def _criterion(node: _Node) -> CriterionSpec:
+    n = node.mapping(
+        ("id", "kind", "label", "text"), ("fields", "field", "value", "older_than", "minimum_age", "reason")
+    )
+    kind = _get(n, "kind", lambda x: x.choice(CRITERION_KINDS), "")
+    fields = _get(n, "fields", _Node.texts, ()) if "fields" in n else ((n["field"].text(),) if "field" in n else ())
+    older: tuple[tuple[str, float], ...] = ()
+    if "older_than" in n:
+        o = n["older_than"].mapping((), ("M", "F"))
+        older = tuple((sex, o[sex].number()) for sex in ("M", "F") if sex in o)
+    value = None
+    if "value" in n:
+        value = n["value"].text() if kind == "equals" else n["value"].number()
+    spec = CriterionSpec(
+        id=_get(n, "id", _Node.text, ""),
+        kind=kind,
+        label=_get(n, "label", _Node.text, ""),
+        text=_get(n, "text", _Node.text, ""),
+        fields=fields,
+        value=value,
+        older_than=older,
+        minimum_age=_get(n, "minimum_age", _Node.number),
+        reason=_get(n, "reason", _Node.text, ""),
+    )
+    needs = {
+        "flags_absent": ("fields", bool(fields)),
+        "at_most": ("field and value", len(fields) == 1 and value is not None),
+        "at_least": ("field and value", len(fields) == 1 and value is not None),
+        "equals": ("field and value", len(fields) == 1 and value is not None),
+        "older_than_by_sex": ("older_than", bool(older)),
+    }
+    if kind in needs and not needs[kind][1]:
+        node.problem(f"a '{kind}' criterion needs {needs[kind][0]}")
+    return spec
+
+
+def _schedule(node: _Node) -> tuple[tuple[tuple[str, float], ...], float]:
+    """The visits (label, month) in order and the primary month."""
+    n = node.mapping(("visits", "primary_month"))
+    visits = []
+    if "visits" in n and isinstance(n["visits"].node, yaml.MappingNode):
+        for key, value in n["visits"].node.value:
+            visits.append((str(key.value), _Node(value, node.reader, f"schedule.visits.{key.value}").number()))
+    elif "visits" in n:
+        n["visits"].problem("must map each visit label to its month ('month 6: 6')")
+    return tuple(visits), _get(n, "primary_month", _Node.number, math.nan)
+
+
+def _check_references(protocol: Protocol, root: dict[str, _Node], reader: _Reader) -> None:
+    """Names that must refer to something declared elsewhere in the file."""
+    known = {*GENERIC_SCREENING, *(f.key for f in protocol.screening), *protocol.outcomes}
+    kinds = {f.key: f.kind for f in protocol.screening}
+    items = root["criteria"].items() if "criteria" in root else []
+    for spec, item in zip(protocol.criteria, items):
+        for name in spec.fields:
+            if name not in known:
+                item.problem(f"field '{name}' is not declared under screening or outcomes")
+            elif spec.kind == "flags_absent" and kinds.get(name) not in ("yes_no", "test"):
+                item.problem(f"field '{name}' of a flags_absent criterion must be a yes_no or test screening field")
+    if not protocol.primary_outcomes and "outcomes" in root:
+        root["outcomes"].problem("at least one outcome must be primary")
+    months = dict(protocol.visits)
+    if "schedule" in root and protocol.primary_month not in months.values():
+        root["schedule"].problem(f"primary_month {protocol.primary_month:g} is not the month of a visit")
+    if "schedule" in root and months and min(months.values()) != 0:
+        root["schedule"].problem("the schedule needs a baseline visit at month 0")
+    for item, outcome in zip(root["outcomes"].items() if "outcomes" in root else [], protocol.outcomes.values()):
+        if outcome.key in GENERIC_SCREENING or outcome.key in ("visit", "month", "day"):
+            item.problem(f"'{outcome.key}' is a built-in field, not an outcome")
+    for f, item in zip(protocol.screening, root["screening"].items() if "screening" in root else []):
+        if f.outcome and f.outcome not in protocol.outcomes:
+            item.problem(f"outcome '{f.outcome}' is not declared under outcomes")
+        if f.key in GENERIC_SCREENING:
+            item.problem(f"'{f.key}' is a built-in screening field")
+
+
+def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) -> Protocol:
+    """The protocol in ``text`` (YAML). Raises ``ProtocolError`` naming the line of each problem."""
+    reader = _Reader(name)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProtocolError(
+            name, [ProtocolProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+        ) from None
+    if node is None:
+        raise ProtocolError(name, [ProtocolProblem(None, "the file is empty")])
+    root = _Node(node, reader, "").mapping(
+        (
+            "id",
+            "title",
+            "site",
+            "target_n",
+            "schedule",
+            "screening",
+            "outcomes",
+            "criteria",
+            "enrolment_text",
+            "primary_text",
+        ),
+        ("short_title", "phase", "design", "conventions", "text", "sample", "default"),
+    )
+    outcomes = [_outcome(item) for item in root["outcomes"].items()] if "outcomes" in root else []
+    by_key: dict[str, Outcome] = {}
+    for item, outcome in zip(root["outcomes"].items() if "outcomes" in root else [], outcomes):
+        if outcome.key in by_key:
+            item.problem(f"outcome '{outcome.key}' is declared twice")
+        by_key[outcome.key] = outcome
+    visits, primary_month = _schedule(root["schedule"]) if "schedule" in root else ((), math.nan)
+    target = _get(root, "target_n", _Node.number, 0.0)
+    protocol = Protocol(
+        id=_get(root, "id", _Node.text, ""),
+        title=_get(root, "title", _Node.text, ""),
+        short_title=_get(root, "short_title", _Node.text, ""),
+        site=_get(root, "site", _Node.text, ""),
+        phase=_get(root, "phase", _Node.text, ""),
+        design=_get(root, "design", _Node.text, "single group"),
+        target_n=int(target) if math.isfinite(target) else 0,
+        visits=visits,
+        primary_month=primary_month,
+        screening=tuple(_screening_field(i) for i in root["screening"].items()) if "screening" in root else (),
+        outcomes=by_key,
+        criteria=tuple(_criterion(i) for i in root["criteria"].items()) if "criteria" in root else (),
+        conventions=_get(root, "conventions", _Node.texts, ()),
+        enrolment_text=_get(root, "enrolment_text", _Node.text, ""),
+        primary_text=_get(root, "primary_text", _Node.text, ""),
+        text_file=_get(root, "text", _Node.text, ""),
+        sample_file=_get(root, "sample", _Node.text, ""),
+        default=_get(root, "default", _Node.flag, False),
+        path=path,
+    )
+    _check_references(protocol, root, reader)
+    if reader.problems:
+        problems = sorted(dict.fromkeys((p.line, p.message) for p in reader.problems), key=lambda p: p[0] or 0)
+        raise ProtocolError(name, [ProtocolProblem(*p) for p in problems])
+    return protocol
+
+
+def load_protocol(path: str | Path) -> Protocol:
+    """The protocol in a YAML file (``ProtocolError`` names the file and line of each problem)."""
+    path = Path(path)
+    return parse_protocol(path.read_text(encoding="utf-8"), path.name, path.resolve())
+
+
+# --- the bundled protocols and the active one ---------------------------------------------------------------------
+
+
+def _folder() -> Path:
+    return Path(str(resources.files("medpath") / "protocols"))
+
+
+@functools.cache
+def bundled() -> dict[str, Protocol]:
+    """The bundled protocols by id, the default first."""
+    found = [load_protocol(p) for p in sorted(_folder().glob("*.yaml"))]
+    found.sort(key=lambda p: not p.default)
+    return {p.id: p for p in found}
+
+
+def default_protocol() -> Protocol:
+    """The bundled protocol marked ``default: true``."""
+    return next(iter(bundled().values()))
+
+
+def find_protocol(name: str) -> Protocol:
+    """A bundled protocol by id (case-insensitive), or a protocol file by path. ``KeyError`` lists the ids."""
+    for pid, protocol in bundled().items():
+        if pid.lower() == name.strip().lower():
+            return protocol
+    if name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        return load_protocol(name)
+    raise KeyError(f"no protocol '{name}'; bundled protocols: {', '.join(bundled())} (or give a .yaml file)")
+
+
+_ACTIVE: contextvars.ContextVar[Protocol | None] = contextvars.ContextVar("medpath_protocol", default=None)
+
+
+def current() -> Protocol:
+    """The protocol made active by ``using`` (the default protocol outside any ``using``)."""
+    return _ACTIVE.get() or default_protocol()
+
+
+@contextlib.contextmanager
+def using(protocol: Protocol) -> Iterator[Protocol]:
+    """Make ``protocol`` the active one for the duration of a ``with`` block (file reading reads it)."""
+    token = _ACTIVE.set(protocol)
+    try:
+        yield protocol
+    finally:
+        _ACTIVE.reset(token)
+
+
+__all__ = [
+    "Band",
+    "Bands",
+    "ColumnUnit",
+    "CriterionSpec",
+    "Decoration",
+    "LeastSignificantChange",
+    "Outcome",
+    "Protocol",
+    "ProtocolError",
+    "Responder",
+    "ScreeningField",
+    "bundled",
+    "current",
+    "default_protocol",
+    "find_protocol",
+    "load_protocol",
+    "parse_protocol",
+    "using",
+]
