@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 
-from medpath.baseline import baseline_table, who_class_notes
+from medpath.baseline import band_notes, baseline_table
 from medpath.consort import DECLINED, NOT_MEETING, OTHER, consort_flow, stages_table
 from medpath.figures.consort import consort_figure, consort_svg
-from medpath.secondary import DEFAULT_LSC, lsc_counts, lsc_table, secondary_analysis, secondary_json
+from medpath.protocol import default_protocol
+from medpath.secondary import lsc_counts, lsc_table, secondary_analysis, secondary_json
 from medpath.study import load_study
 
 
@@ -117,6 +118,19 @@ def test_baseline_table_of_the_sample(sample_study):
     0.72 -> 0.77 (0.74 to 0.8). VAS 7 6 7 6 7 -> 7 (6 to 7). ROM and QoL from the generated visits sheet:
     ROM 40 38 35 38 38 -> 38 (38 to 38); QoL 48 47 56 50 52 -> 50 (48 to 52)."""
     table = baseline_table(sample_study).set_index("characteristic")
+    assert list(table.index) == [
+        "Age, years",
+        "Sex: female",
+        "Sex: male",
+        "Spine BMD T-score at baseline, SD",
+        "WHO class at baseline: normal",
+        "WHO class at baseline: osteopenia",
+        "WHO class at baseline: osteoporosis",
+        "VAS pain at baseline, 0–10",
+        "Spine BMD at baseline, g/cm²",
+        "Range of motion at baseline, degrees",
+        "Quality of life at baseline, score",
+    ]  # age, sex, then each outcome in protocol order, each followed by its classes
     assert table.loc["Age, years", "summary"] == "65 (64 to 67)" and table.loc["Age, years", "n"] == 5
     assert table.loc["Sex: female", "summary"] == "4 (80 %)"
     assert table.loc["Sex: male", "values"] == "MSC-08"
@@ -127,14 +141,15 @@ def test_baseline_table_of_the_sample(sample_study):
     assert table.loc["Range of motion at baseline, degrees", "summary"] == "38 (38 to 38)"
     assert table.loc["Quality of life at baseline, score", "summary"] == "50 (48 to 52)"
     assert table.loc["Age, years", "values"].startswith("MSC-01: 63; MSC-04: 71")
-    assert who_class_notes(sample_study) == []  # every enrolled patient is 63 or older
+    assert band_notes(sample_study) == []  # every enrolled patient is 63 or older
 
 
 def test_who_note_for_men_and_women_under_50():
     screening = [SCREENING_HEADER, screening_row("P1", sex="F", age=45), screening_row("P2", sex="M", age=55)]
     study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(2)}))])
-    notes = who_class_notes(study)
+    notes = band_notes(study)
     assert len(notes) == 1 and "P1 (woman, 45 y)" in notes[0] and "P2" not in notes[0] and "Z-scores" in notes[0]
+    assert notes[0].startswith("WHO class (Spine BMD T-score) is applied to P1 (woman, 45 y): for men under 50")
 
 
 def test_secondary_outcomes_and_lsc(sample_study):
@@ -146,12 +161,15 @@ def test_secondary_outcomes_and_lsc(sample_study):
     assert all(c.p_holm is None for c in comparisons.values())  # outside the Holm family
     assert comparisons["rom_deg"].changes["change"].tolist() == [9, 11, 11, 9, 10]
     assert comparisons["qol"].wilcoxon.p_value == pytest.approx(0.0625)
-    table = lsc_table(comparisons["bmd_g_cm2"], DEFAULT_LSC)
-    assert DEFAULT_LSC == pytest.approx(0.0277)
+    lsc = default_protocol().outcomes["bmd_g_cm2"].lsc
+    assert default_protocol().secondary_outcomes == ("bmd_g_cm2", "rom_deg", "qol")
+    assert (lsc.factor, lsc.value) == (2.77, pytest.approx(0.0277)) and "2.77 × precision error" in lsc.note
+    table = lsc_table(comparisons["bmd_g_cm2"], lsc.value)
+    assert lsc_counts(lsc_table(comparisons["bmd_g_cm2"])) == {"gain": 3, "stable": 2, "loss": 0}  # default LSC
     assert table["category"].tolist() == ["gain", "stable", "gain", "stable", "gain"]
     assert lsc_counts(table) == {"gain": 3, "stable": 2, "loss": 0}
     assert table["percent_change"].tolist()[0] == pytest.approx(100 * 0.03 / 0.77)
     assert lsc_counts(lsc_table(comparisons["bmd_g_cm2"], 0.05)) == {"gain": 0, "stable": 5, "loss": 0}
-    data = secondary_json(sample_study.visits)
+    data = secondary_json(comparisons)
     assert (data["bmd_g_cm2"]["gain"], data["bmd_g_cm2"]["stable"], data["bmd_g_cm2"]["loss"]) == (3, 2, 0)
     assert data["bmd_g_cm2"]["lsc"] == pytest.approx(0.0277) and data["rom_deg"]["role"] == "secondary"

@@ -9,18 +9,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from medpath.eligibility import CRITERIA, FOLLOW_UP, PRIMARY_VISIT, evaluate, reasons_table
-from medpath.model import (
-    HISTORY_COLUMNS,
-    INFECTION_COLUMNS,
-    OUTCOMES,
-    SCREENING_COLUMNS,
-    VISIT_COLUMNS,
-)
+from medpath.eligibility import COMPLETED, PRIMARY_VISIT, criteria, evaluate, follow_up, reasons_table
+from medpath.protocol import bundled, default_protocol
+
+PROTOCOL = default_protocol()
+CRITERIA = criteria(PROTOCOL)
+FOLLOW_UP = follow_up(PROTOCOL)
+OUTCOMES = PROTOCOL.outcomes
+SCREENING_COLUMNS = PROTOCOL.screening_columns
+VISIT_COLUMNS = PROTOCOL.visit_columns
+HISTORY_COLUMNS = PROTOCOL.fields_of_kind("yes_no")
+INFECTION_COLUMNS = PROTOCOL.fields_of_kind("test")
 
 FLAGS = HISTORY_COLUMNS + INFECTION_COLUMNS
-#: The trial's registry record (ClinicalTrials.gov NCT04501354), kept in the repository.
-PROTOCOL_FILE = Path(__file__).resolve().parent.parent / "docs" / "protocol" / "NCT04501354.txt"
+#: The trial's registry record (ClinicalTrials.gov NCT04501354), kept beside the protocol file.
+PROTOCOL_FILE = Path(__file__).resolve().parent.parent / "medpath" / "protocols" / "NCT04501354.txt"
 
 
 def candidate(pid: str, **values) -> dict:
@@ -154,7 +157,7 @@ def test_completed_needs_enrolment_and_a_month_6_primary_outcome():
         ("D", 6, -2.9, 5.0),
     )
     candidates = evaluate(table, seen).candidates.set_index("patient_id")
-    assert ["completed_6_months" in failed for failed in candidates["failed"]] == [False, True, True, True]
+    assert [COMPLETED in failed for failed in candidates["failed"]] == [False, True, True, True]
 
 
 # --- the whole funnel on a hand-counted table ---------------------------------------------------
@@ -193,7 +196,7 @@ def test_funnel_order_and_sequential_counts(result):
         ("no_paralysis_after_surgery", 6),
         ("consented", 4),
         ("enrolled", 3),
-        ("completed_6_months", 2),
+        (COMPLETED, 2),
     ]
 
 
@@ -205,7 +208,7 @@ def test_exclusions_count_only_those_dropping_out_at_the_step(result):
     assert (steps["no_active_infection"].excluded, steps["no_active_infection"].unknown) == ({}, 1)
     assert steps["consented"].excluded == {"consent declined": 1, "consent pending": 1}
     assert steps["enrolled"].excluded == {"not enrolled": 1}
-    assert steps["completed_6_months"].excluded == {"no month-6 primary outcome": 1}
+    assert steps[COMPLETED].excluded == {"no month-6 primary outcome": 1}
     for before, step in zip(result.steps, result.steps[1:]):
         assert before.n - step.n == step.dropped
 
@@ -213,7 +216,7 @@ def test_exclusions_count_only_those_dropping_out_at_the_step(result):
 def test_every_failed_criterion_is_listed(result):
     c05 = result.candidates.set_index("patient_id").loc["C05"]
     three = ["age_sex", "no_excluded_medication", "no_active_infection"]
-    assert c05["failed"] == [*three, "enrolled", "completed_6_months"]  # C05 is not enrolled either
+    assert c05["failed"] == [*three, "enrolled", COMPLETED]  # C05 is not enrolled either
     assert c05["unknown"] == []
     assert c05["first_exclusion"] == "age_sex"
 
@@ -227,7 +230,7 @@ def test_candidate_table(result):
     assert table.loc["C09", "unknown"] == ["no_active_infection"]
     assert not table.loc["C07", "eligible"]  # unknown never counts as passing
     assert table.loc["C12", "first_exclusion"] == "enrolled"
-    assert table.loc["C02", "first_exclusion"] == "completed_6_months"
+    assert table.loc["C02", "first_exclusion"] == COMPLETED
     assert pd.isna(table.loc["C01", "first_exclusion"])
 
 
@@ -275,7 +278,7 @@ def test_enrolled_patient_on_corticosteroid_is_a_deviation_and_still_analysed():
     assert "bmd_confirmed (unknown: bmd_tscore missing)" in message
     assert "still analysed" in message
     pd.testing.assert_frame_equal(seen, before)
-    assert [s.n for s in result.steps if s.id in ("enrolled", "completed_6_months")] == [1, 1]
+    assert [s.n for s in result.steps if s.id in ("enrolled", COMPLETED)] == [1, 1]
 
 
 def test_visits_without_enrolment_in_the_screening_log_are_reported():
@@ -290,14 +293,14 @@ def test_visits_without_enrolment_in_the_screening_log_are_reported():
 
 def test_visits_only_funnel_starts_at_enrolment():
     result = evaluate(None, pd.concat([followed("P1", "P2"), visits(("P3", 0, -3.0, 8.0))]))
-    assert [(s.id, s.n) for s in result.steps] == [("enrolled", 3), ("completed_6_months", 2)]
+    assert [(s.id, s.n) for s in result.steps] == [("enrolled", 3), (COMPLETED, 2)]
     assert result.candidates["eligible"].isna().all()
     assert result.candidates["enrolled"].all()
-    assert result.candidates.set_index("patient_id").loc["P3", "failed"] == ["completed_6_months"]
+    assert result.candidates.set_index("patient_id").loc["P3", "failed"] == [COMPLETED]
     assert [c["eligible"] for c in result.as_json()["candidates"]] == [None, None, None]
     assert result.deviations == []
     assert any("No screening log" in c for c in result.conventions)
-    assert list(reasons_table(result)["criterion"]) == ["enrolled", "completed_6_months"]
+    assert list(reasons_table(result)["criterion"]) == ["enrolled", COMPLETED]
 
 
 # --- the criteria as data -----------------------------------------------------------------------
@@ -316,6 +319,19 @@ def test_quoted_protocol_text_is_verbatim():
         assert quotes, criterion.id
         for quote in quotes:
             assert " ".join(quote.split()) in protocol, (criterion.id, quote)
+
+
+def test_every_bundled_protocol_quotes_its_own_record_verbatim():
+    protocols = bundled()
+    assert PROTOCOL.id in protocols and len(protocols) >= 2
+    for pid, protocol in protocols.items():
+        record = " ".join(protocol.text.split())
+        assert record, pid  # every bundled protocol commits its public record
+        for criterion in criteria(protocol) + follow_up(protocol):
+            quotes = re.findall(r'"([^"]+)"', criterion.protocol_text)
+            assert quotes, (pid, criterion.id)
+            for quote in quotes:
+                assert " ".join(quote.split()) in record, (pid, criterion.id, quote)
 
 
 def test_candidate_table_filters_by_reason_and_names_criteria(sample_study):

@@ -8,8 +8,14 @@ import random
 import pytest
 from test_eligibility import followed, screening
 
-from medpath.eligibility import CRITERIA, evaluate
-from medpath.model import HISTORY_COLUMNS, INFECTION_COLUMNS, SCREENING_COLUMNS
+from medpath.eligibility import COMPLETED, criteria, evaluate
+from medpath.protocol import default_protocol
+
+PROTOCOL = default_protocol()
+CRITERIA = criteria(PROTOCOL)
+HISTORY_COLUMNS = PROTOCOL.fields_of_kind("yes_no")
+INFECTION_COLUMNS = PROTOCOL.fields_of_kind("test")
+SCREENING_COLUMNS = PROTOCOL.screening_columns
 
 FLAG_GROUPS = {c.id: c.columns for c in CRITERIA if set(c.columns) <= set(HISTORY_COLUMNS + INFECTION_COLUMNS)}
 
@@ -36,7 +42,7 @@ def expected_verdicts(row: dict, has_primary_visit: bool) -> dict:
         verdicts[criterion] = _and([None if row[c] is None else not row[c] for c in columns])
     verdicts["consented"] = None if row["consent"] is None else row["consent"] == "signed"
     verdicts["enrolled"] = row["enrolled"]
-    verdicts["completed_6_months"] = _and([row["enrolled"], has_primary_visit])
+    verdicts[COMPLETED] = _and([row["enrolled"], has_primary_visit])
     return verdicts
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from medpath.eligibility import Eligibility, FunnelStep, evaluate
 from medpath.figures.funnel import LINE_CHARS, exclusion_text, funnel_figure
+from medpath.protocol import default_protocol
 
 STEPS = [
     FunnelStep("screened", "Screened", 10, {}, 0),
@@ -48,7 +49,7 @@ def test_long_reason_lists_wrap_between_reasons():
 
 
 def test_title_and_legibility():
-    fig = funnel_figure(ELIGIBILITY)
+    fig = funnel_figure(ELIGIBILITY, trial=default_protocol().id)
     assert "NCT04501354" in fig.layout.title.text and "10 screened" in fig.layout.title.text
     assert fig.layout.paper_bgcolor == "white" and fig.layout.plot_bgcolor == "white"
     sizes = [fig.layout.font.size, fig.layout.title.font.size, fig.data[0].textfont.size]

@@ -45,8 +45,9 @@ def test_complete_data_gives_no_note():
 
 
 def test_the_overview_numbers_carry_the_notes():
+    from medpath.analysis import analyse
     from medpath.summary import key_numbers
 
-    numbers = key_numbers(_study(drop="hiv"))
+    numbers = key_numbers(analyse(_study(drop="hiv")))
     assert numbers.enrolled == 0
     assert numbers.funnel_notes[0].startswith("'Enrolled' is 0 because of missing data")
