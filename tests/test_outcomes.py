@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from medpath.model import OUTCOMES, VISIT_COLUMNS
 from medpath.outcomes import compare_visits, expected_direction, headline, plain_language, primary_analysis
+from medpath.protocol import default_protocol
+
+OUTCOMES = default_protocol().outcomes
+VISIT_COLUMNS = default_protocol().visit_columns
 
 JSON_KEYS = {
     "n_pairs",
@@ -93,7 +96,7 @@ def test_missing_followup_value_is_reported():
 
 
 def test_expected_direction():
-    assert {k: expected_direction(k) for k in OUTCOMES} == {
+    assert {k: expected_direction(meta) for k, meta in OUTCOMES.items()} == {
         "bmd_tscore": "greater",
         "vas": "less",
         "bmd_g_cm2": "greater",
@@ -253,6 +256,7 @@ def test_a_result_says_which_value_it_lost_and_its_n():
     so VAS has 2 pairs and the T-score 3."""
     from workbooks import visits_rows, xlsx_bytes
 
+    from medpath.analysis import Settings, analyse
     from medpath.study import load_study
     from medpath.summary import key_numbers, summarise
 
@@ -265,6 +269,7 @@ def test_a_result_says_which_value_it_lost_and_its_n():
     assert comparisons["bmd_tscore"].left_out == ""
     assert headline(comparisons["vas"]).endswith("; n = 2 pairs (P3 month 6 left out (11))")
     assert "P3 month 6 left out (11) because of an error in the file" in plain_sentence(comparisons["vas"])
-    assert summarise(study)["outcomes"]["vas"]["left_out"] == "P3 month 6 left out (11)"
-    assert summarise(study)["outcomes"]["bmd_tscore"]["left_out"] is None
-    assert "P3 month 6 left out (11)" in key_numbers(study).sentences["vas"]
+    analysis = analyse(study, Settings())
+    assert summarise(analysis)["outcomes"]["vas"]["left_out"] == "P3 month 6 left out (11)"
+    assert summarise(analysis)["outcomes"]["bmd_tscore"]["left_out"] is None
+    assert "P3 month 6 left out (11)" in key_numbers(analysis).sentences["vas"]

@@ -1,4 +1,4 @@
-"""Per-patient trajectories: hand-computed series, WHO classes, completeness, shift table, VAS response."""
+"""Per-patient trajectories: hand-computed series, WHO classes (bands), completeness, shift table, responders."""
 
 import math
 
@@ -6,16 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from medpath.protocol import default_protocol, parse_protocol
 from medpath.trajectories import (
     MISSING,
-    VAS_RESPONSE_CONVENTION,
-    WHO_CLASSES,
+    band_class,
     completeness,
     patient_series,
-    vas_response,
-    who_class,
-    who_shift_table,
+    responder_table,
+    shift_table,
 )
+
+WHO_BANDS = default_protocol().outcomes["bmd_tscore"].bands
+VAS_RESPONSE_CONVENTION = default_protocol().outcomes["vas"].responder.convention
+
 
 MONTHS = {"baseline": 0.0, "month 3": 3.0, "month 6": 6.0}
 
@@ -70,17 +73,18 @@ FIVE_PATIENTS = visits_table(
     ],
 )
 def test_who_class_boundaries(tscore, expected):
-    assert who_class(tscore) == expected
+    assert band_class(tscore, WHO_BANDS) == expected
 
 
 @pytest.mark.parametrize("missing", [None, NAN, pd.NA])
 def test_who_class_missing_is_na(missing):
-    assert who_class(missing) is pd.NA
+    assert band_class(missing, WHO_BANDS) is pd.NA
 
 
 def test_who_class_vectorised():
-    classes = who_class(pd.Series([-1.0, -1.0000001, NAN, -2.5000000000000004], index=[10, 11, 12, 13]))
-    assert list(classes.cat.categories) == list(WHO_CLASSES)
+    classes = band_class(pd.Series([-1.0, -1.0000001, NAN, -2.5000000000000004], index=[10, 11, 12, 13]), WHO_BANDS)
+    assert list(classes.cat.categories) == list(WHO_BANDS.labels) == ["normal", "osteopenia", "osteoporosis"]
+    assert WHO_BANDS.thresholds == (-2.5, -1.0)
     assert classes.index.tolist() == [10, 11, 12, 13]
     assert classes.iloc[[0, 1, 3]].tolist() == ["normal", "osteopenia", "osteoporosis"]
     assert pd.isna(classes.iloc[2])
@@ -94,14 +98,14 @@ def test_patient_series_hand_values():
     assert p01["value"].tolist() == [-2.8, -2.6, -2.4]
     assert p01["change"].tolist() == pytest.approx([0.0, 0.2, 0.4])
     assert "percent_change" not in series  # a T-score's percent change means nothing (issue 13)
-    assert p01["who_class"].tolist() == ["osteoporosis", "osteoporosis", "osteopenia"]
+    assert p01["band"].tolist() == ["osteoporosis", "osteoporosis", "osteopenia"]
 
 
 def test_patient_series_every_patient_every_visit():
     series = patient_series(FIVE_PATIENTS, "vas")
     assert len(series) == 5 * 3
     assert series["patient_id"].tolist() == [p for p in ["P01", "P02", "P03", "P04", "P05"] for _ in range(3)]
-    assert "who_class" not in series
+    assert "band" not in series
 
 
 def test_missing_visits_stay_gaps():
@@ -110,7 +114,7 @@ def test_missing_visits_stay_gaps():
     for patient in ("P02", "P05"):
         assert math.isnan(series.loc[(patient, 3.0), "value"])
         assert math.isnan(series.loc[(patient, 3.0), "change"])
-        assert pd.isna(series.loc[(patient, 3.0), "who_class"])
+        assert pd.isna(series.loc[(patient, 3.0), "band"])
     assert series.loc[("P02", 6.0), "change"] == pytest.approx(1.1)
     assert series.loc[("P04", 6.0), ["value", "change"]].isna().all()
 
@@ -154,8 +158,8 @@ def test_completeness_flags_one_missing_primary_outcome():
 
 
 def test_who_shift_table_five_patients():
-    table = who_shift_table(FIVE_PATIENTS)
-    categories = [*WHO_CLASSES, MISSING]
+    table = shift_table(FIVE_PATIENTS, "bmd_tscore")
+    categories = [*WHO_BANDS.labels, MISSING]
     assert table.index.tolist() == categories and table.columns.tolist() == categories
     assert table.index.name == "baseline" and table.columns.name == "month 6"
     expected = pd.DataFrame(0, index=categories, columns=categories)
@@ -170,7 +174,7 @@ def test_who_shift_table_five_patients():
 
 def test_who_shift_table_keeps_all_categories_when_empty_and_other_month():
     visits = visits_table([("P01", "baseline", NAN, 5.0), ("P01", "month 3", -0.5, 4.0)])
-    table = who_shift_table(visits, followup_month=3.0)
+    table = shift_table(visits, "bmd_tscore", followup_month=3.0)
     assert table.shape == (4, 4)
     assert table.loc[MISSING, "normal"] == 1
     assert table.columns.name == "month 3"
@@ -178,7 +182,7 @@ def test_who_shift_table_keeps_all_categories_when_empty_and_other_month():
 
 def _response(baseline, followup, **kwargs) -> pd.Series:
     visits = visits_table([("P01", "baseline", -2.0, baseline), ("P01", "month 6", -2.0, followup)])
-    return vas_response(visits, **kwargs).iloc[0]
+    return responder_table(visits, "vas", **kwargs).iloc[0]
 
 
 @pytest.mark.parametrize(
@@ -211,7 +215,7 @@ def test_vas_baseline_zero_is_judged_on_points_only():
 
 
 def test_vas_response_missing_scores_are_not_classified():
-    table = vas_response(FIVE_PATIENTS).set_index("patient_id")
+    table = responder_table(FIVE_PATIENTS, "vas").set_index("patient_id")
     assert table.index.tolist() == ["P01", "P02", "P03", "P04", "P05"]
     assert table["responder"].dtype == "boolean"
     assert pd.isna(table.loc["P04", "responder"])
@@ -221,7 +225,7 @@ def test_vas_response_missing_scores_are_not_classified():
 def test_vas_response_custom_thresholds_and_month():
     assert not _response(8.2, 6.2, min_points=3.0)["responder"]
     assert _response(10.0, 8.0, min_points=3.0, min_percent=20.0)["responder"]
-    table = vas_response(FIVE_PATIENTS, followup_month=3.0).set_index("patient_id")
+    table = responder_table(FIVE_PATIENTS, "vas", followup_month=3.0).set_index("patient_id")
     assert table.loc["P01", "responder"] and not table.loc["P02", "responder"]
     assert pd.isna(table.loc["P05", "responder"])
 
@@ -247,3 +251,62 @@ def test_a_visit_where_nobody_measured_the_outcome_is_not_one_of_its_time_points
     assert list(bmd["month"]) == [0.0, 6.0, 0.0, 6.0]  # month 3 is not a BMD time point
     assert math.isnan(bmd["value"].iloc[3])  # P2's missed month 6 stays a gap
     assert list(patient_series(visits, "vas")["month"]) == [0.0, 3.0, 6.0, 0.0, 3.0, 6.0]
+
+
+#: A minimal protocol with one outcome where higher is better (a score out of 100) and a responder rule of
+#: +10 points or +25 % of baseline by month 3.
+HIGHER_IS_BETTER = """
+id: TEST-HIGHER
+title: A test protocol whose outcome improves upwards
+site: nowhere
+target_n: 6
+schedule:
+  visits: {baseline: 0, month 3: 3}
+  primary_month: 3
+screening: []
+outcomes:
+  - key: score
+    label: Function score
+    unit: 0–100
+    better: BETTER
+    primary: true
+    valid_range: [0, 100]
+    responder:
+      points: 10
+      percent: 25
+      convention: An increase of at least 10 points or at least 25 % of baseline.
+criteria: []
+enrolment_text: everyone
+primary_text: score at month 3
+"""
+
+
+def test_responder_of_an_outcome_where_higher_is_better_counts_an_increase():
+    protocol = parse_protocol(HIGHER_IS_BETTER.replace("BETTER", "higher"))
+    assert protocol.outcomes["score"].better == "higher"
+    # (patient, baseline, month 3); by hand with the rule "+10 points OR +25 %":
+    pairs = [
+        ("A", 40.0, 50.0),  # +10 points, +25 %: both exactly on the threshold -> responder
+        ("B", 100.0, 109.0),  # +9 points, +9 % -> not
+        ("C", 20.0, 26.0),  # +6 points but +30 % -> responder
+        ("D", 80.0, 92.0),  # +12 points, only +15 % -> responder
+        ("E", 50.0, 30.0),  # -20 points, -40 %: worse where higher is better -> not
+        ("F", 60.0, NAN),  # no month-3 score -> not classified
+    ]
+    visits = pd.DataFrame(
+        [
+            (pid, visit, month, value)
+            for pid, b, f in pairs
+            for visit, month, value in (("baseline", 0.0, b), ("month 3", 3.0, f))
+        ],
+        columns=["patient_id", "visit", "month", "score"],
+    )
+    table = responder_table(visits, "score", protocol=protocol).set_index("patient_id")
+    assert table["change"].iloc[:5].tolist() == pytest.approx([10.0, 9.0, 6.0, 12.0, -20.0])
+    assert table["percent_change"].iloc[:5].tolist() == pytest.approx([25.0, 9.0, 30.0, 15.0, -40.0])
+    assert table.loc[["A", "B", "C", "D", "E"], "responder"].tolist() == [True, False, True, True, False]
+    assert pd.isna(table.loc["F", "responder"])
+    # the same changes where lower is better: only the decrease (E: 20 points, 40 %) is a response
+    lower = parse_protocol(HIGHER_IS_BETTER.replace("BETTER", "lower"))
+    flipped = responder_table(visits, "score", protocol=lower).set_index("patient_id")
+    assert flipped.loc[["A", "B", "C", "D", "E"], "responder"].tolist() == [False, False, False, False, True]

@@ -15,12 +15,13 @@ from medpath.figures.style import (
     patient_symbols,
 )
 from medpath.figures.trajectory import (
+    BAND_FILLS,
     MISSED_LEGEND,
-    WHO_BAND_FILLS,
     before_after_figure,
     small_multiples_figure,
     spaghetti_figure,
 )
+from medpath.outcomes import compare_visits
 
 PATIENTS = ["P01", "P02", "P03", "P04", "P05"]
 
@@ -51,7 +52,7 @@ def _all_figures():
         spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"),
         spaghetti_figure(FIVE_PATIENTS, "vas", mode="change"),
         small_multiples_figure(FIVE_PATIENTS),
-        before_after_figure(FIVE_PATIENTS, "vas"),
+        before_after_figure(compare_visits(FIVE_PATIENTS, "vas"), all_patients=PATIENTS),
     ]
 
 
@@ -229,7 +230,7 @@ def test_small_multiples_wraps_and_filters():
 
 
 def test_before_after_pairs_only():
-    fig = before_after_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "bmd_tscore"))
     assert [t.name for t in fig.data] == ["P01", "P02", "P03", "P05"]  # P04 has no month 6
     traces = _traces(fig)
     # four patients dodged by 0.03 around x = 0 and x = 1: P02 is second, at -0.015
@@ -241,7 +242,7 @@ def test_before_after_pairs_only():
 
 
 def test_before_after_vas_axis_and_other_month():
-    fig = before_after_figure(FIVE_PATIENTS, "vas", followup_month=3.0)
+    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "vas", followup_month=3.0))
     assert [t.name for t in fig.data] == ["P01", "P02", "P03"]
     assert list(fig.data[0].x) == pytest.approx([-0.03, 0.97])
     assert list(fig.layout.xaxis.ticktext) == ["Baseline", "Month 3"]
@@ -323,7 +324,7 @@ def test_patient_ids_stay_text_in_the_many_patients_trace():
 
 def test_before_after_of_many_pairs_is_one_trace_within_the_dodge_band():
     n = MAX_PATIENT_TRACES + 10
-    fig = before_after_figure(_many(n), "vas")
+    fig = before_after_figure(compare_visits(_many(n), "vas"))
     [trace] = fig.data
     assert fig.layout.title.text == f"VAS pain: baseline and month 6 — n = {n} pairs"
     x = np.array(trace.x, dtype=float)
@@ -348,7 +349,7 @@ def test_contrast_ratio_by_hand():
 
 @pytest.mark.parametrize("colour", PALETTE)
 def test_patient_colours_reach_3_to_1_on_white_and_every_who_band(colour):
-    for background in ("#FFFFFF", *WHO_BAND_FILLS.values()):
+    for background in ("#FFFFFF", *BAND_FILLS):
         assert contrast_ratio(colour, background) >= 3.0, (colour, background)
 
 
@@ -357,5 +358,5 @@ def test_who_band_borders_are_dashed_at_the_two_boundaries_and_reach_3_to_1():
     borders = [s for s in fig.layout.shapes if s.type == "line"]
     assert sorted(s.y0 for s in borders) == [-2.5, -1.0]
     assert all(s.line.dash == "dash" and s.line.color == BAND_BORDER_COLOUR for s in borders)
-    for fill in WHO_BAND_FILLS.values():
+    for fill in BAND_FILLS:
         assert contrast_ratio(BAND_BORDER_COLOUR, fill) >= 3.0
