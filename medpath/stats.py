@@ -69,8 +69,8 @@ class WilcoxonResult:
     n_used: int  # non-zero differences that carry a rank
     n_zero: int
     method: Literal["exact", "normal"]
-    alternative: str
-    zero_method: str
+    alternative: Alternative
+    zero_method: ZeroMethod
 
 
 @dataclass(frozen=True)

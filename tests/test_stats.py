@@ -3,6 +3,7 @@ hand computation and Hollander & Wolfe's order-statistic rule."""
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -11,13 +12,18 @@ import scipy.stats as ss
 from medpath import stats
 from medpath.stats import (
     ALTERNATIVES,
+    HL_ZERO_CONVENTIONS,
+    HL_ZEROS,
     ZERO_METHODS,
+    SignedRankDistribution,
     describe_paired,
     hodges_lehmann,
     holm,
     minimum_attainable_p,
     rank_biserial,
     sign_test,
+    validate_paired,
+    wilcoxon_frame,
     wilcoxon_signed_rank,
 )
 
@@ -416,3 +422,245 @@ def test_rounding_guard_formats_each_value_like_python():
     x = np.random.default_rng(8).normal(0, 1, 300) * 10.0 ** np.random.default_rng(9).integers(-8, 8, 300)
     x = np.r_[x, x[:50], 0.1 + 0.2, -0.0]
     assert stats._round_significant(x).tolist() == [float(f"{v:.12g}") for v in x]
+
+
+# --- input validation: one function, d computed once ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "before, after, message",
+    [
+        ([[1, 2]], [[1, 2]], "before and after must be one-dimensional."),
+        ([1, 2, 3], [1, 2], "before and after must have the same length (got 3 and 2); pair the observations first."),
+        (
+            [1, np.nan],
+            [1, 2],
+            "before and after must not contain missing (NaN) or infinite values; drop incomplete pairs first.",
+        ),
+        ([1, 2], [1, -np.inf], "before and after must not contain missing (NaN)"),
+    ],
+)
+def test_validate_paired_messages_for_bad_arrays(before, after, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_paired(before, after)
+
+
+def test_validate_paired_messages_for_bad_options():
+    with pytest.raises(
+        ValueError, match=re.escape("alternative must be one of two-sided, greater, less (got 'bigger').")
+    ):
+        validate_paired([0], [1], alternative="bigger")
+    with pytest.raises(ValueError, match=re.escape("zero_method must be one of wilcox, pratt (got 'zsplit').")):
+        validate_paired([0], [1], zero_method="zsplit")
+    with pytest.raises(ValueError, match=re.escape("zeros must be one of keep, drop (got 'omit').")):
+        hodges_lehmann([0], [1], zeros="omit")
+    with pytest.raises(ValueError, match=re.escape("zeros must be one of keep, drop (got 'omit').")):
+        stats.as_hl_zeros("omit")
+    assert [stats.as_hl_zeros(z) for z in HL_ZEROS] == ["keep", "drop"]
+
+
+def test_validate_paired_fields():
+    before = np.array([1.0, 2.0, 3.0, 4.0, 0.1 + 0.2])
+    after = [2, 2, 1, 4.5, 0.3]
+    data = validate_paired(before, after, "less", "pratt")
+    # by hand: d = 1, 0, -2, 0.5, and 0.3 - (0.1 + 0.2) is a zero after the 12-digit rounding
+    assert data.d.tolist() == [1.0, 0.0, -2.0, 0.5, 0.0]
+    assert (data.n, data.n_zero, data.n_positive, data.n_negative) == (5, 2, 2, 1)
+    assert (data.alternative, data.zero_method) == ("less", "pratt")
+    assert data.before.tolist() == before.tolist() and data.after.tolist() == after
+    assert not (data.d.flags.writeable or data.before.flags.writeable or data.after.flags.writeable)
+    assert before.flags.writeable  # the caller's array is copied, not frozen
+    copy = stats.paired_differences(before, after)
+    assert copy.tolist() == data.d.tolist() and copy.flags.writeable
+
+
+@pytest.mark.parametrize(
+    "function",
+    [wilcoxon_signed_rank, wilcoxon_frame, hodges_lehmann, sign_test, rank_biserial, describe_paired],
+)
+def test_every_function_validates_once(function, monkeypatch):
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return validate_paired(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "validate_paired", counting)
+    function([1.0, 2.0, 3.0], [2.0, 2.0, 5.0])
+    assert len(calls) == 1
+
+
+# --- the exact null distribution -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed, n", [(10, 5), (11, 9), (12, 16), (13, 25)])
+def test_signed_rank_distribution_matches_scipy_exact(seed, n):
+    """P(W+ <= w) and P(W+ >= w) of the no-ties distribution are scipy's exact one-sided p-values."""
+    null = SignedRankDistribution.without_ties(n)
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        d = rng.permutation(np.arange(1, n + 1)) * rng.choice([-1.0, 1.0], n) * 0.37
+        w = ss.wilcoxon(d, alternative="greater", method="exact").statistic  # W+ one-sided
+        assert null.cdf(w) == pytest.approx(ss.wilcoxon(d, alternative="less", method="exact").pvalue, abs=1e-15)
+        assert null.sf(w - 0.5) == pytest.approx(
+            ss.wilcoxon(d, alternative="greater", method="exact").pvalue, abs=1e-15
+        )
+
+
+@pytest.mark.parametrize("n", [1, 4, 10, 30, 60])
+def test_signed_rank_distribution_without_ties_is_the_generating_function(n):
+    null = SignedRankDistribution.without_ties(n)
+    m = n * (n + 1) // 2
+    assert null.max_statistic == m
+    reference = _null_cdf_no_ties(n)
+    assert [null.cdf(w) for w in range(m + 1)] == pytest.approx(reference, rel=1e-14, abs=0)
+    assert sum(null.pmf(w) for w in range(m + 1)) == pytest.approx(1, abs=1e-14)
+    assert null.pmf(0.5) == null.pmf(-1) == null.pmf(m + 1) == 0.0  # no ties: integers 0 .. M only
+    assert (null.cdf(-0.5), null.cdf(m), null.sf(m), null.sf(-1)) == (0.0, 1.0, 0.0, 1.0)
+
+
+def _doubled_reference_ranks(d, zero_method):
+    d = np.asarray(d, dtype=float)
+    nonzero = d != 0
+    ranks = ss.rankdata(np.abs(d[nonzero])) if zero_method == "wilcox" else ss.rankdata(np.abs(d))[nonzero]
+    return np.rint(2 * ranks).astype(int)
+
+
+@pytest.mark.parametrize("d", TIED_AND_ZERO_DATA + [[1, 2, 3, 4, 5, -6, 7]])
+@pytest.mark.parametrize("zero_method", ZERO_METHODS)
+def test_signed_rank_distribution_equals_enumerating_sign_flips(d, zero_method):
+    """pmf, cdf and sf against all 2^n sign assignments of scipy's midranks (ties and Pratt ranks)."""
+    ranks2 = _doubled_reference_ranks(d, zero_method)
+    n = len(ranks2)
+    sums = np.array([ranks2[np.array(signs, dtype=bool)].sum() for signs in itertools.product((0, 1), repeat=n)])
+    null = SignedRankDistribution(ranks2)
+    assert null.n == n and null.max_statistic == ranks2.sum() / 2
+    support = np.arange(ranks2.sum() + 1) / 2
+    assert [null.pmf(w) for w in support] == [np.mean(sums == 2 * w) for w in support]  # exact: n is small
+    assert sum(null.pmf(w) for w in support) == 1.0
+    assert [null.cdf(w) for w in support] == [np.mean(sums <= 2 * w) for w in support]
+    assert [null.sf(w) for w in support] == [np.mean(sums > 2 * w) for w in support]
+    assert null.cdf(0.2) == null.cdf(0) and null.sf(0.2) == null.sf(0)  # between half-integers
+
+
+def test_signed_rank_distribution_is_cached_per_n_without_ties():
+    assert SignedRankDistribution.without_ties(7) is SignedRankDistribution.without_ties(7)
+    permuted = np.random.default_rng(1).permutation(2 * np.arange(1, 8))
+    assert SignedRankDistribution.for_ranks(permuted) is SignedRankDistribution.without_ties(7)
+    assert SignedRankDistribution.for_ranks(np.array([3, 3, 6])) is not SignedRankDistribution.without_ties(3)
+    # without ties, the order the ranks are added in does not change a bit (up to EXACT_MAX_N)
+    n = stats.EXACT_MAX_N
+    fresh = SignedRankDistribution(np.random.default_rng(2).permutation(2 * np.arange(1, n + 1)))
+    cached = SignedRankDistribution.without_ties(n)
+    support = range(n * (n + 1) // 2 + 1)
+    assert [fresh.pmf(w) for w in support] == [cached.pmf(w) for w in support]
+
+
+# --- the tidy one-row table -------------------------------------------------------------------------
+
+
+FRAME_COLUMNS = ["W-val", "alternative", "p-val", "RBC", "n", "n_zero", "method", "zero_method"]
+
+
+def test_wilcoxon_frame_r_documented_example():
+    x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+    y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+    frame = wilcoxon_frame(y, x, "greater", name="HDRS")
+    assert frame.columns.tolist() == FRAME_COLUMNS and frame.index.tolist() == ["HDRS"]
+    row = frame.loc["HDRS"]
+    assert row["W-val"] == 40  # R: V = 40
+    assert row["p-val"] == pytest.approx(ss.wilcoxon(x, y, alternative="greater", method="exact").pvalue, abs=1e-15)
+    assert row["RBC"] == pytest.approx((40 - 5) / 45)  # W+ = 40, W- = 9*10/2 - 40 = 5 (Kerby 2014)
+    assert (row["alternative"], row["n"], row["n_zero"], row["method"], row["zero_method"]) == (
+        "greater",
+        9,
+        0,
+        "exact",
+        "wilcox",
+    )
+
+
+@pytest.mark.parametrize("zero_method", ZERO_METHODS)
+def test_wilcoxon_frame_with_ties_and_zeros_against_brute_force(zero_method):
+    d = TIED_AND_ZERO_DATA[4]
+    expected_p, expected_w = _brute_force_p(d, "two-sided", zero_method)
+    frame = wilcoxon_frame(np.zeros(len(d)), d, zero_method=zero_method)
+    assert frame.index.tolist() == ["Wilcoxon"]
+    row = frame.iloc[0]
+    assert row["W-val"] == pytest.approx(expected_w, abs=1e-12)
+    assert row["p-val"] == pytest.approx(expected_p, abs=1e-12)
+    assert (row["n"], row["n_zero"], row["zero_method"], row["alternative"]) == (
+        12,
+        2,
+        zero_method,
+        "two-sided",
+    )  # two zeros
+    nonzero = np.array([v for v in d if v != 0])
+    ranks = ss.rankdata(np.abs(nonzero))  # RBC always drops zeros (Kerby's simple difference formula)
+    assert row["RBC"] == pytest.approx((ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()) / ranks.sum())
+
+
+def test_wilcoxon_frame_rows_stack_per_outcome():
+    import pandas as pd
+
+    frames = [wilcoxon_frame([0, 0, 0], [1, 2, -3], name=name) for name in ("pain", "function")]
+    table = pd.concat(frames)
+    assert table.index.tolist() == ["pain", "function"] and table.columns.tolist() == FRAME_COLUMNS
+
+
+# --- Hodges–Lehmann: the zero conventions ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [3, 8, 13, 40, 75, 200])
+@pytest.mark.parametrize("kind", ["tenths", "integers"])
+def test_hodges_lehmann_drop_zeros_equals_brute_force(n, kind):
+    """ "drop": zeros removed, then every Walsh average of the rest, their median, and the interval
+    from their order statistics with k for the number of non-zero differences."""
+    rng = np.random.default_rng(50 * n + len(kind))
+    for confidence in (0.95, 0.9, 0.5):
+        d = _random_differences(rng, n, kind)
+        rounded = stats.paired_differences(np.zeros(n), d)
+        nonzero = rounded[rounded != 0]
+        result = hodges_lehmann(np.zeros(n), d, confidence, zeros="drop")
+        assert (result.n, result.zeros, result.requested_level) == (len(nonzero), "drop", confidence)
+        if len(nonzero) == 0:
+            assert math.isnan(result.estimate)
+            continue
+        expected = _brute_force_hodges_lehmann(nonzero, confidence)
+        assert (result.estimate, result.ci_low, result.ci_high) == expected[:3]
+        assert result.ci_level == pytest.approx(expected[3], abs=1e-12)
+
+
+def test_hodges_lehmann_drop_zeros_by_hand_and_as_r():
+    # R drops zeros first (wilcox.test.default: ZEROES <- any(x == 0); if(ZEROES) x <- x[x != 0]);
+    # A. Akinshin, "Unobvious problems of using the R's implementation of the Hodges-Lehmann
+    # estimator" (2023, aakinshin.net) shows wilcox.test(c(0, 1, 2), conf.int = TRUE)$estimate = 1.5.
+    dropped = hodges_lehmann([0, 0, 0], [0, 1, 2], zeros="drop")
+    assert dropped.estimate == 1.5 and dropped.n == 2  # Walsh averages of 1, 2: 1, 1.5, 2
+    assert (dropped.ci_low, dropped.ci_high, dropped.ci_level) == (1, 2, 1 - 2 / 4)  # n = 2: widest, 1 - 2/2^2
+    kept = hodges_lehmann([0, 0, 0], [0, 1, 2])  # Walsh averages 0, .5, 1, 1, 1.5, 2 -> median 1
+    assert kept.estimate == 1 and kept.n == 3 and kept.zeros == "keep"
+    assert (kept.ci_low, kept.ci_high, kept.ci_level) == (0, 2, 1 - 2 / 8)
+
+
+def test_hodges_lehmann_zero_conventions_agree_without_zeros_and_default_is_keep():
+    d = [-0.7, 0.3, 1.1, 1.9, 2.2, 2.8, 3.5, 4.6, 5.2, 6.4]
+    keep, drop = hodges_lehmann(np.zeros(10), d, zeros="keep"), hodges_lehmann(np.zeros(10), d, zeros="drop")
+    assert (keep.estimate, keep.ci_low, keep.ci_high, keep.ci_level, keep.n) == (
+        drop.estimate,
+        drop.ci_low,
+        drop.ci_high,
+        drop.ci_level,
+        drop.n,
+    )
+    with_zeros = [0, 0, 1, 2, 2, 3, -1]
+    assert hodges_lehmann(np.zeros(7), with_zeros) == hodges_lehmann(np.zeros(7), with_zeros, 0.95, "keep")
+    all_zero = hodges_lehmann([1, 2], [1, 2], zeros="drop")
+    assert all_zero.n == 0 and math.isnan(all_zero.estimate) and math.isnan(all_zero.ci_level)
+
+
+def test_hl_zero_conventions_text():
+    assert set(HL_ZERO_CONVENTIONS) == set(HL_ZEROS)
+    assert "Hollander, Wolfe & Chicken" in HL_ZERO_CONVENTIONS["keep"] and "2014" in HL_ZERO_CONVENTIONS["keep"]
+    assert "wilcox.test" in HL_ZERO_CONVENTIONS["drop"] and "StatXact" in HL_ZERO_CONVENTIONS["drop"]
+    assert all("Bauer" in text and text.endswith(".") for text in HL_ZERO_CONVENTIONS.values())
