@@ -709,7 +709,9 @@ def _resolve_columns(table: RawTable) -> RawTable:
 
 def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], notes: list[Finding]) -> set[int]:
     """The indices to leave out of ``group`` (all but the one chosen), with a finding saying why."""
-    what = FIELD_LABELS.get(field_name, field_name) + (f" at {slot}" if slot else "")
+    outcome = current().outcomes.get(field_name)
+    name = (outcome.field_label or outcome.label) if outcome else FIELD_LABELS.get(field_name, field_name)
+    what = name + (f" at {slot}" if slot else "")
     row = table.header_row
     candidates = group
     corrected = [c for c in candidates if c.corrected]

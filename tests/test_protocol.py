@@ -1,0 +1,137 @@
+"""The protocol as data (issue 15): one YAML file per trial, refused with its line when wrong; generic code holds
+no trial literal; a second (fictional) protocol runs end to end on its own sample; one analysis feeds all."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from medpath.analysis import Settings, analyse
+from medpath.columns import VISIT_ALIASES, normalise
+from medpath.protocol import ProtocolError, bundled, default_protocol, parse_protocol, using
+from medpath.report import build_report
+from medpath.slides import build_deck
+from medpath.study import load_sample_study
+from medpath.summary import summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_YAML = (ROOT / "medpath" / "protocols" / "nct04501354.yaml").read_text(encoding="utf-8")
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(text, "p.yaml")
+    return caught.value.lines()
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_bundled_protocols_default_first_with_their_samples_and_texts():
+    protocols = bundled()
+    assert list(protocols)[:1] == ["NCT04501354"] and "DEMO-KOA-PRP" in protocols
+    assert default_protocol().id == "NCT04501354"
+    for protocol in protocols.values():
+        assert protocol.sample is not None and protocol.sample.is_file()
+        assert protocol.text  # the committed record the criteria quote
+        assert protocol.primary_month in dict(protocol.visits).values()
+
+
+def test_who_classes_come_from_the_protocol_file():
+    """WHO Technical Report Series 843 (1994): normal T >= -1, osteopenia -2.5 < T < -1, osteoporosis T <= -2.5."""
+    bands = default_protocol().outcomes["bmd_tscore"].bands
+    assert bands is not None and bands.thresholds == (-2.5, -1.0)
+    expected = {-3.0: "osteoporosis", -2.5: "osteoporosis", -2.4: "osteopenia", -1.01: "osteopenia", -1.0: "normal"}
+    assert {t: bands.classify(t) for t in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "needle", "message"),
+    [
+        (
+            (
+                "better: higher\n    primary: true\n    valid_range: [-7, 5]",
+                "better: upward\n    primary: true\n    valid_range: [-7, 5]",
+            ),
+            "better: upward",
+            "must be one of higher, lower",
+        ),
+        (
+            ("kind: at_most\n    field: bmd_tscore", "kind: at_most\n    field: bmd_score"),
+            "field: bmd_score",
+            "field 'bmd_score' is not declared",
+        ),
+        (
+            ("  primary_month: 6", "  primary_month: 5"),
+            "primary_month: 5",
+            "primary_month 5 is not the month of a visit",
+        ),
+        (("target_n: 5", "target_n: 5\ncolour: blue"), "colour: blue", "unknown key"),
+    ],
+)
+def test_a_protocol_file_with_an_error_is_refused_naming_its_line(change, needle, message):
+    old, new = change
+    assert old in DEFAULT_YAML
+    text = DEFAULT_YAML.replace(old, new, 1)
+    problems = _problems(text)
+    hit = [p for p in problems if message in p]
+    assert hit, problems
+    line = int(re.search(r"line (\d+)", hit[0]).group(1))
+    # the problem names the line of the offending node, or the line of the list item / mapping that holds it
+    assert line <= _line_of(text, needle) and _line_of(text, needle) - line < 40
+
+
+def test_a_yaml_syntax_error_names_its_line():
+    problems = _problems("id: X\ntitle: [unclosed\nsite: y\n")
+    assert problems and "not valid YAML" in problems[0] and re.search(r"line [23]\b", problems[0])
+
+
+def test_generic_code_holds_no_trial_literal():
+    """The issue's check: grep -rn "NCT04501354\\|bmd_tscore\\|-2\\.5" medpath/ pages/ finds only protocol files."""
+    hits = []
+    for folder in ("medpath", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if re.search(r"NCT04501354|bmd_tscore|-2\.5", line):
+                    hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert hits == []
+
+
+def test_aliases_follow_the_active_protocol():
+    demo = bundled()["DEMO-KOA-PRP"]
+    assert VISIT_ALIASES.get(normalise("VAS pain")) == "vas"
+    with using(demo):
+        assert VISIT_ALIASES.get(normalise("VAS pain")) is None
+        assert VISIT_ALIASES.get(normalise("WOMAC pain")) == "womac_pain"
+    assert VISIT_ALIASES.get(normalise("VAS pain")) == "vas"
+
+
+def test_the_second_protocol_runs_end_to_end_on_its_sample():
+    demo = bundled()["DEMO-KOA-PRP"]
+    study = load_sample_study(demo)
+    assert study.protocol is demo and study.synthetic and not study.errors
+    analysis = analyse(study)
+    assert analysis.followup_month == 3.0 and list(analysis.primary) == ["womac_pain"]
+    womac = analysis.primary["womac_pain"]
+    # hand count from scripts/make_demo_sample.py: month-3 changes -4, -2, 0, -4, -3, -5, -6
+    assert sorted(womac.changes["change"]) == [-6, -5, -4, -4, -3, -2, 0]
+    assert womac.median_change == -4
+    steps = {s.id: s.n for s in analysis.eligibility.steps}
+    assert (steps["screened"], steps["enrolled"], steps["completed"]) == (17, 8, 7)
+    assert "womac_pain" in analysis.responders and not analysis.shifts  # no classes in this protocol
+    report = build_report(analysis)
+    assert "Trial DEMO-KOA-PRP" in report and "WOMAC pain" in report and "T-score" not in report
+    assert build_deck(analysis)[:2] == b"PK"
+
+
+def test_one_analysis_feeds_the_summary():
+    study = load_sample_study()
+    analysis = analyse(study, Settings(alternative="greater"))
+    summary = summarise(analysis)
+    for key, comparison in analysis.primary.items():
+        assert summary["outcomes"][key]["wilcoxon"]["p_value"] == comparison.wilcoxon.p_value
+        assert summary["outcomes"][key]["wilcoxon"]["alternative"] == "greater"
+    assert summary["study"]["protocol"] == "NCT04501354"
