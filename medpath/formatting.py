@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 #: Units read better as words in running text ("−2 points" rather than "−2 0–10").
-UNIT_WORDS = {"0–10": "points", "score": "points"}
+#: How a unit is said after a number: a score range ("0–10", "0–20") or "score" is "points".
+UNIT_WORDS = {"score": "points", **{f"0–{top}": "points" for top in (4, 5, 10, 20, 24, 50, 68, 96, 100)}}
 ALTERNATIVE_WORDS = {
     "two-sided": "two-sided",
     "greater": "one-sided (increase expected)",

@@ -375,7 +375,9 @@ class _Builder:
             checked = _field_name(field_name)
             kind = value_kind(checked) if checked and checked != IGNORE else None
             if checked is None or checked == IGNORE:
-                self.problem(key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, FIELDS)}")
+                self.problem(
+                    key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, list(FIELDS))}"
+                )
                 continue
             if kind is None:
                 self.problem(

@@ -94,6 +94,7 @@ class OutcomeComparison:
                 "ci_low": _json_float(hl.ci_low),
                 "ci_high": _json_float(hl.ci_high),
                 "ci_level": _json_float(hl.ci_level),
+                "zeros": hl.zeros,
             },
             "rank_biserial": _json_float(self.rank_biserial),
             "direction_counts": direction_counts(self.changes["change"]).as_json(),
@@ -275,15 +276,16 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
         floor = f"With {pairs}, the smallest {side} p-value any result can reach is {c.min_attainable_p:g}"
         sentences.append(floor + (" — so p < 0.05 is impossible." if c.min_attainable_p >= 0.05 else "."))
+        used = "pairs" if hl.zeros == "keep" else "non-zero changes"  # what the interval is computed from
         if hl.ci_level < hl.requested_level:  # only the widest interval falls short
             sentences.append(
-                f"The widest interval {hl.n} pairs allow has {percent(hl.ci_level)} "
+                f"The widest interval {hl.n} {used} allow has {percent(hl.ci_level)} "
                 f"confidence; it is reported as such, not as {percent(hl.requested_level)}."
             )
         else:
             sentences.append(
                 f"The interval for the median change has {percent(hl.ci_level)} "
-                f"confidence, the nearest level {hl.n} pairs allow at or above the "
+                f"confidence, the nearest level {hl.n} {used} allow at or above the "
                 f"requested {percent(hl.requested_level)}."
             )
     if c.p_holm is not None:

@@ -431,7 +431,7 @@ def _decorations(node: _Node) -> tuple[Decoration, ...]:
     out = []
     for item in node.items():
         d = item.mapping((), ("before", "after", "factor", "meaning"))
-        where = "before" if "before" in d else "after"
+        where: Literal["before", "after"] = "before" if "before" in d else "after"
         if ("before" in d) == ("after" in d):
             item.problem("give exactly one of 'before' or 'after'")
             continue

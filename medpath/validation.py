@@ -436,7 +436,7 @@ def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
 
 def _map_columns(
     table: RawTable,
-    aliases: dict[str, str],
+    aliases: Mapping[str, str],
     findings: list[Finding],
     records: list[dict] | None = None,
     kind: str | None = None,
@@ -529,7 +529,7 @@ def _map_columns(
     return mapping
 
 
-def _unknown_note(name: object, aliases: dict[str, str], mapping: dict[str, int]) -> str:
+def _unknown_note(name: object, aliases: Mapping[str, str], mapping: dict[str, int]) -> str:
     key = normalise(name)
     if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
         return "looks like a direct identifier; not read"
@@ -545,7 +545,7 @@ def _unknown_note(name: object, aliases: dict[str, str], mapping: dict[str, int]
 DID_YOU_MEAN_CUTOFF = 0.8
 
 
-def _did_you_mean(key: str, aliases: dict[str, str], mapping: dict[str, int]) -> str | None:
+def _did_you_mean(key: str, aliases: Mapping[str, str], mapping: dict[str, int]) -> str | None:
     """The field whose alias is closest to an unrecognised column name, when close and not already read."""
     if len(key) < 3 or any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
         return None

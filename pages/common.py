@@ -235,7 +235,7 @@ def kept(name: str) -> object:
     return st.session_state.get(f"kept_{name}", CHOICE_DEFAULTS[name])
 
 
-def kept_number(name: str, default: float) -> float:
+def kept_number(name: str, default: float | None) -> float | None:
     """A numeric choice of this session, ``default`` (the protocol's value) until a page changed it."""
     value = kept(name)
     if value is None:
@@ -276,11 +276,9 @@ def settings(study: Study) -> Settings:
     followup = kept("followup")
     if followup not in months:
         followup = primary if primary in months or not months else months[-1]
-    numbers = {
-        name: (None if kept(name) is None else float(kept(name))) for name in ("min_points", "min_percent", "lsc")
-    }  # type: ignore[arg-type]
+    numbers = {name: kept_number(name, None) for name in ("min_points", "min_percent", "lsc")}
     return Settings(
-        followup_month=followup,  # type: ignore[arg-type]
+        followup_month=followup,
         alternative=str(kept("alternative")),
         zero_method=kept("zero_method"),  # type: ignore[arg-type]
         hl_zeros=kept("hl_zeros"),  # type: ignore[arg-type]
