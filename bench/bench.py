@@ -22,6 +22,8 @@ every comparison against its baseline in the same run (ratios):
    to the size of plotly.js alone. Goals: under 2 MB and 1.5 s.
 7. Issue 7: ``medpath.study.load_study`` against ``pandas.read_excel(engine="openpyxl")`` of the 50,000-row
    workbook (goal: <= 0.35x).
+8. Page settle and interaction latency of the dashboard on the sample against a bare Streamlit app with the
+   same widgets (``bench/page_settle.py``, ``bench/bare_app.py``), in headless Chromium. Goal: within 1.5x.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def make_workbook(path: Path, patients: int) -> None:
     each with 4 visits; T-scores to one decimal and integer VAS, so changes tie and some are zero."""
     from openpyxl import Workbook
 
-    from medpath.model import SCREENING_COLUMNS
+    from medpath.protocol import default_protocol
+
+    SCREENING_COLUMNS = default_protocol().screening_columns
 
     rng = random.Random(17)
     workbook = Workbook(write_only=True)
@@ -335,6 +339,21 @@ def _machine() -> dict[str, str]:
     }
 
 
+def page_settle_lines(number: int) -> list[str]:
+    """Section ``number``: ``bench/page_settle.py`` (both Streamlit servers and headless Chromium), or why it
+    could not run."""
+    import page_settle  # bench/ is this script's directory
+
+    try:
+        results = page_settle.measure(ROOT, REPEATS)
+    except Exception as error:  # no Chromium, no Playwright, a server that did not start: say so, keep the rest
+        print(f"page settle not measured: {error}", file=sys.stderr, flush=True)
+        return [f"## {number}. Page settle and interaction latency", "", f"Not measured: {str(error).splitlines()[0]}"]
+    lines = page_settle.section_lines(results, number)
+    print("\n".join(lines), flush=True)
+    return lines
+
+
 def _met(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -376,6 +395,8 @@ def main() -> None:
         load_s, openpyxl_s = load_vs_openpyxl(books[SIZES[0]])
         print(load_s, openpyxl_s, flush=True)
         book_sizes = {p: books[p].stat().st_size for p in SIZES}
+
+    settle_lines = page_settle_lines(8)
 
     lines = [
         "# MedPath benchmark (issue 17; issue 7's load comparison at the end)",
@@ -485,6 +506,8 @@ def main() -> None:
         f"| medpath `load_study` | {load_s:.2f} s | | |",
         f'| `pandas.read_excel(engine="openpyxl")`, both sheets | {openpyxl_s:.2f} s | | |',
         f"| ratio | **{load_s / openpyxl_s:.2f}x** | <= 0.35x | {_met(load_s / openpyxl_s <= 0.35)} |",
+        "",
+        *settle_lines,
         "",
         "## Load test (issue 8)",
         "",
