@@ -121,7 +121,7 @@ def test_as_json_keys_and_values():
     data = primary_analysis(_visits())["bmd_tscore"].as_json()
     assert JSON_KEYS <= set(data)
     assert set(data["wilcoxon"]) == {"statistic", "p_value", "alternative", "method", "zero_method"}
-    assert set(data["hodges_lehmann"]) == {"estimate", "ci_low", "ci_high", "ci_level"}
+    assert set(data["hodges_lehmann"]) == {"estimate", "ci_low", "ci_high", "ci_level", "zeros"}
     assert data["n_pairs"] == 4 and data["p_holm"] == 0.5 and data["min_attainable_p"] == 0.125
     assert data["wilcoxon"]["method"] == "exact" and data["wilcoxon"]["statistic"] == 9
     # n = 4: the widest interval [min, max of Walsh averages] has level 1 - 2/16
@@ -130,6 +130,7 @@ def test_as_json_keys_and_values():
         "ci_low": pytest.approx(-0.1),
         "ci_high": pytest.approx(0.5),
         "ci_level": 0.875,
+        "zeros": "keep",  # Hollander, Wolfe & Chicken: zero changes kept in the Walsh averages (the default)
     }
     json.dumps(data, allow_nan=False)
 
