@@ -119,13 +119,14 @@ def test_summary_funnel_of_the_sample_matches_a_hand_count(cli):
         ("no_paralysis_after_surgery", 9),  # out: 21
         ("consented", 6),  # out: 13, 29 (declined), 22 (pending)
         ("enrolled", 5),  # out: 28 (eligible, target reached)
-        ("completed_6_months", 5),
+        ("completed", 5),  # the protocol's primary month (6); the step id is "completed" for every protocol
     ]
     assert [(step["id"], step["n"]) for step in summary["funnel"]] == hand
     candidates = {c["patient_id"]: c for c in summary["candidates"]}
     assert candidates["MSC-17"]["failed"][:2] == ["age_sex", "no_excluded_medication"]  # both reasons listed
     assert candidates["MSC-27"]["unknown"] == ["no_active_infection"]
-    assert summary["study"]["synthetic"] is True
+    assert summary["study"]["synthetic"] is True and summary["study"]["protocol"] == "NCT04501354"
+    assert summary["funnel"][-1]["label"] == "Completed 6 months"
     assert set(summary["outcomes"]) == {"bmd_tscore", "vas"}
     assert summary["outcomes"]["bmd_tscore"]["hodges_lehmann"]["ci_level"] == 0.9375
 
@@ -144,12 +145,13 @@ def test_summary_text_shows_the_funnel_each_result_and_the_caveat(cli):
     assert result.code == 0
     lines = result.out.splitlines()
     assert lines[0] == "Synthetic sample study (not real patients)"
-    assert lines[1] == "    30  Screened" and lines[10] == "     5  Completed 6 months"
-    assert lines[11].startswith("Spine BMD T-score, baseline → month 6: median change +0.3 SD")
-    assert "exact Wilcoxon p = 0.0625, two-sided" in lines[11] and lines[11].endswith("n = 5 pairs")
-    assert lines[12].startswith("VAS pain, baseline → month 6: median change −2 points")
-    assert "a two-sided Wilcoxon test cannot give p < 0.0625" in lines[13]
-    assert lines[14:] == ["0 error(s), 0 warning(s)"]
+    assert lines[1] == "Protocol NCT04501354"
+    assert lines[2] == "    30  Screened" and lines[11] == "     5  Completed 6 months"
+    assert lines[12].startswith("Spine BMD T-score, baseline → month 6: median change +0.3 SD")
+    assert "exact Wilcoxon p = 0.0625, two-sided" in lines[12] and lines[12].endswith("n = 5 pairs")
+    assert lines[13].startswith("VAS pain, baseline → month 6: median change −2 points")
+    assert "a two-sided Wilcoxon test cannot give p < 0.0625" in lines[14]
+    assert lines[15:] == ["0 error(s), 0 warning(s)"]
 
 
 def test_summary_text_of_a_file_with_errors_exits_2(cli, tmp_path):
@@ -160,8 +162,77 @@ def test_summary_text_of_a_file_with_errors_exits_2(cli, tmp_path):
     result = cli("summary", str(path))
     assert result.code == 2
     lines = result.out.splitlines()
-    assert lines[0] == "bad.xlsx" and lines[1] == "     3  Enrolled"  # visits only: the funnel starts there
+    assert lines[0] == "bad.xlsx" and lines[1] == "Protocol NCT04501354"
+    assert lines[2] == "     3  Enrolled"  # visits only: the funnel starts there
     assert lines[-1].startswith("1 error(s), 0 warning(s)") and lines[-1].endswith("(`medpath validate` lists them)")
+
+
+def test_summary_json_hl_zeros_reaches_the_estimate(cli):
+    summary = json.loads(cli("summary", "--sample", "--json", "--hl-zeros", "drop").out)
+    assert {o["hodges_lehmann"]["zeros"] for o in summary["outcomes"].values()} == {"drop"}
+
+
+# --- protocols --------------------------------------------------------------------------------------------
+
+
+def test_protocols_json_lists_the_bundled_protocols(cli):
+    result = cli("protocols", "--json")
+    assert result.code == 0 and result.err == ""
+    protocols = {p["id"]: p for p in json.loads(result.out)}
+    assert set(protocols) == {"NCT04501354", "DEMO-KOA-PRP"}
+    osteoporosis, knee = protocols["NCT04501354"], protocols["DEMO-KOA-PRP"]
+    assert osteoporosis["criteria"] == [
+        "age_sex",
+        "bmd_confirmed",
+        "no_excluded_disease",
+        "no_excluded_medication",
+        "no_active_infection",
+        "no_paralysis_after_surgery",
+        "consented",
+    ]
+    assert osteoporosis["primary_outcomes"] == ["bmd_tscore", "vas"] and osteoporosis["primary_month"] == 6
+    assert set(osteoporosis["outcomes"]) >= {"bmd_tscore", "vas", "bmd_g_cm2", "qol"}
+    assert osteoporosis["default"] is True and knee["default"] is False
+    assert knee["criteria"][-1] == "consented" and "kl_grade_2_or_more" in knee["criteria"]
+    assert knee["primary_outcomes"] == ["womac_pain"] and knee["primary_month"] == 3
+    assert "womac_pain" in knee["outcomes"]
+    assert Path(osteoporosis["sample"]) == SAMPLE_XLSX
+    for p in protocols.values():
+        assert Path(p["sample"]).is_file(), p["sample"]
+
+
+def test_protocols_text_lists_one_line_each(cli):
+    result = cli("protocols")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("NCT04501354 (default): ") and lines[1].startswith("DEMO-KOA-PRP: ")
+
+
+def test_summary_of_the_demo_protocol_matches_a_hand_count(cli):
+    """DEMO-KOA-PRP's synthetic sample (scripts/make_demo_sample.py): 17 screened, 8 enrolled, 7 with month 3;
+    WOMAC pain changes (month 3 minus baseline) by hand: −4, −2, 0, −4, −3, −5, −6 -> median −4."""
+    result = cli("summary", "--sample", "--protocol", "DEMO-KOA-PRP", "--json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["study"]["protocol"] == "DEMO-KOA-PRP"
+    steps = {step["id"]: step["n"] for step in summary["funnel"]}
+    assert (steps["screened"], steps["enrolled"], steps["completed"]) == (17, 8, 7)
+    assert summary["funnel"][-1]["label"] == "Completed 3 months"
+    assert set(summary["outcomes"]) == {"womac_pain"}
+    womac = summary["outcomes"]["womac_pain"]
+    assert womac["n_pairs"] == 7 and womac["median_change"] == -4
+    assert womac["direction_counts"] == {"up": 0, "down": 6, "unchanged": 1}
+    text = cli("summary", "--sample", "--protocol", "DEMO-KOA-PRP").out.splitlines()
+    assert text[1] == "Protocol DEMO-KOA-PRP"
+    assert any(line.startswith("WOMAC pain, baseline → month 3: median change −4 points") for line in text)
+
+
+def test_unknown_protocol_exits_2_naming_the_bundled_ones(cli):
+    result = cli("summary", "--sample", "--protocol", "X")
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("ERROR: ") and "'X'" in result.err
+    assert "NCT04501354" in result.err and "DEMO-KOA-PRP" in result.err
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -190,7 +261,9 @@ def test_report_of_a_bad_file_exits_2_and_still_writes_the_findings(cli, tmp_pat
 @pytest.fixture
 def quick_report(monkeypatch):
     """build_report replaced by a stub, for tests of where the CLI writes (the report itself: above)."""
-    monkeypatch.setattr("medpath.report.build_report", lambda study, **options: f"<html>{study.label}</html>")
+    monkeypatch.setattr(
+        "medpath.report.build_report", lambda analysis, **options: f"<html>{analysis.study.label}</html>"
+    )
 
 
 def test_report_to_an_unwritable_place_exits_2_with_a_message(cli, tmp_path, quick_report):

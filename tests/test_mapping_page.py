@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from test_mapping import PROFILE, indonesian
 from test_pages import APP, TIMEOUT, metrics, texts
 
+from medpath.analysis import analyse
 from medpath.mapping import parse_profile
 from medpath.study import load_study
 from medpath.summary import key_numbers
@@ -66,7 +67,7 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
     assert "Download mapping profile (YAML)" in [b.label for b in at.get("download_button")]
 
     at.switch_page("pages/overview.py").run()  # the profile is kept beside the files: every page reads with it
-    numbers = key_numbers(expected)
+    numbers = key_numbers(analyse(expected))
     shown = metrics(at)
     assert (shown["Screened"], shown["Completed"], shown["Errors"]) == (
         str(numbers.screened),

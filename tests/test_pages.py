@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
+from medpath.analysis import Settings, analyse
 from medpath.eligibility import evaluate
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_sample_study, load_study
@@ -90,7 +91,7 @@ def test_every_page_runs_on_the_sample_and_labels_it(page, sample):
 
 def test_overview_numbers_are_the_cores(sample):
     at = run_page("pages/overview.py")
-    numbers = key_numbers(sample)
+    numbers = key_numbers(analyse(sample))
     assert (numbers.screened, numbers.enrolled, numbers.completed) == (30, 5, 5)
     shown = metrics(at)
     assert shown["Screened"] == str(numbers.screened)
@@ -169,7 +170,7 @@ def test_uploaded_workbook_data_page_shows_the_error_row():
 
 def test_uploaded_workbook_overview_numbers_are_the_cores():
     study = load_study(list(TRIAL))
-    numbers = key_numbers(study)
+    numbers = key_numbers(analyse(study))
     assert (numbers.screened, numbers.enrolled, numbers.completed) == (5, 3, 3)  # P3's month 6 row is kept
     at = run_page("pages/overview.py", TRIAL)
     shown = metrics(at)
@@ -211,7 +212,7 @@ def test_a_file_with_only_errors_shows_a_designed_state_on_every_page(page):
 def test_a_visits_only_file_starts_the_funnel_at_enrolment():
     study = load_study(list(VISITS_ONLY))
     steps = evaluate(study.screening, study.visits).steps
-    assert [s.id for s in steps] == ["enrolled", "completed_6_months"]
+    assert [s.id for s in steps] == ["enrolled", "completed"]
     at = run_page("pages/overview.py", VISITS_ONLY)
     shown = metrics(at)
     assert shown["Screened"] == "—" and shown["Enrolled"] == "3" and shown["Completed"] == "3"
@@ -278,12 +279,47 @@ def test_choices_stay_across_pages_and_the_overview_follows_them(sample):
     next(s for s in at.selectbox if s.label == "Direction tested").set_value("expected").run()
     assert "α = 0.025" in texts(at.caption)
     at.switch_page("pages/overview.py").run()
-    one_sided = key_numbers(sample, alternative="expected")
+    one_sided = key_numbers(analyse(sample, Settings(alternative="expected")))
     assert "no one-sided test can reach p < 0.025" in one_sided.sentences["bmd_tscore"]
     for sentence in one_sided.sentences.values():
         assert literal(sentence) in texts(at.markdown)
     at.switch_page("pages/outcomes.py").run()
     assert next(s for s in at.selectbox if s.label == "Direction tested").value == "expected"
+
+
+def test_outcomes_page_hl_zeros_reaches_the_estimate(sample):
+    at = run_page("pages/outcomes.py")
+    labels = [s.label for s in at.selectbox]
+    assert labels[:4] == [
+        "Compare baseline with",
+        "Direction tested",
+        "Patients with no change",
+        "No change, in the median change",
+    ]
+    hl_zeros = at.selectbox[3]
+    assert hl_zeros.value == "keep" and hl_zeros.help
+    hl_zeros.set_value("drop").run()
+    assert not at.exception
+    assert at.session_state["kept_hl_zeros"] == "drop"
+    dropped = analyse(sample, Settings(hl_zeros="drop")).primary
+    assert dropped["vas"].hodges_lehmann.zeros == "drop"
+    for comparison in dropped.values():
+        assert headline(comparison) in texts(at.markdown)
+    assert "Hodges–Lehmann estimate −2.75 points, 87.5 % CI −4 to −2" in headline(dropped["vas"])  # 4 non-zero
+    assert headline(analyse(sample).primary["vas"]) not in texts(at.markdown)  # it did change
+
+
+def test_data_page_chooses_the_protocol_first():
+    at = run_page("pages/data.py")
+    chooser = at.selectbox[0]
+    assert chooser.label == "Trial protocol" and chooser.value == "NCT04501354"
+    assert set(chooser.options) >= {"NCT04501354 — " + load_sample_study().protocol.title}
+    chooser.set_value("DEMO-KOA-PRP").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = metrics(at)
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("17", "8", "7")
 
 
 def test_patients_and_vas_thresholds_stay_across_pages():
@@ -340,9 +376,15 @@ def test_secondary_page_lsc_follows_the_input(sample):
     at = run_page("pages/secondary.py")
     assert "gain 3, stable 2, loss 0" in texts(at.markdown)
     assert "Secondary, exploratory" in texts(at.warning)
-    at.radio[0].set_value("LSC").run()
-    at.number_input[0].set_value(0.05).run()
+    lsc = next(n for n in at.number_input if n.label.startswith("Least significant change, g/cm²"))
+    assert lsc.value == 0.0277  # the protocol's LSC until the input is changed
+    assert "kept_lsc" not in at.session_state  # None in CHOICE_DEFAULTS: the protocol's value
+    lsc.set_value(0.05).run()
     assert not at.exception
+    assert "gain 0, stable 5, loss 0" in texts(at.markdown)
+    assert at.session_state["kept_lsc"] == 0.05  # kept as the choice "lsc": it stays when the page changes
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/secondary.py").run()
     assert "gain 0, stable 5, loss 0" in texts(at.markdown)
 
 
@@ -356,5 +398,5 @@ def test_missing_values_show_as_a_dash_never_none():
     values = at.dataframe[0].value
     assert "day" not in values.columns  # the sample has no day offsets: no column of blanks
     missed = values[(values["patient_id"] == "MSC-23") & (values["visit"] == "month 3")]
-    assert list(missed["value"]) == ["—"] and list(missed["who_class"]) == ["—"]
+    assert list(missed["value"]) == ["—"] and list(missed["band"]) == ["—"]  # the WHO class (protocol bands)
     assert not values.isna().any().any()

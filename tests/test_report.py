@@ -18,6 +18,7 @@ from conftest import SAMPLE_XLSX, SCREENING_HEADER, VISITS_HEADER, csv_bytes, sc
 from plotly.offline import get_plotlyjs
 
 import medpath
+from medpath.analysis import Settings, analyse
 from medpath.formatting import p_value
 from medpath.outcomes import headline, plain_language, primary_analysis
 from medpath.report import build_report, report_filename
@@ -40,7 +41,7 @@ def _without_plotly_js(report: str) -> str:
 
 @pytest.fixture(scope="module")
 def sample_report(sample_study):
-    return build_report(sample_study, generated_at=WHEN)
+    return build_report(analyse(sample_study), generated_at=WHEN)
 
 
 def test_report_names_the_input_files_sha256_and_the_software_versions(sample_report):
@@ -89,6 +90,14 @@ def test_report_has_the_banner_sections_methods_and_disclaimer(sample_report):
     ):
         assert html.escape(method) in sample_report, method
     assert "IMMPACT" in sample_report and "older than 50" in sample_report
+    # medpath.report.methods: the Holm family and the achieved interval level of this analysis
+    assert "across the 2 primary outcome(s) (Spine BMD T-score, VAS pain;" in sample_report
+    assert "with 5 pairs at most 93.75 %" in sample_report
+    for title in (
+        "WHO class of Spine BMD T-score at baseline (rows) and month 6 (columns), patients",
+        "VAS pain response at month 6",
+    ):
+        assert f"<h3>{html.escape(title)}</h3>" in sample_report, title
 
 
 def test_report_is_self_contained_with_plotly_js_once_compressed(sample_report):
@@ -130,7 +139,7 @@ def test_hostile_text_from_the_data_is_inert():
     screening = xlsx_bytes({"screening": [SCREENING_HEADER, screening_row("<script>alert(1)</script>")]})
     study = load_study([("<img src=x onerror=alert(1)>.csv", csv_bytes(rows)), ("s.xlsx", screening)])
     assert study.patient_ids == HOSTILE_IDS and study.findings
-    report = build_report(study)
+    report = build_report(analyse(study))
     rest = _without_plotly_js(report)
     assert "<script>alert" not in rest and "<img" not in rest and "<b>x</b>" not in rest
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rest
@@ -145,7 +154,7 @@ def test_hostile_text_from_the_data_is_inert():
 def test_visits_only_study_has_a_funnel_from_enrolment():
     study = load_study([("visits.xlsx", xlsx_bytes({"visits": visits_rows(3)}))])
     assert study.screening is None and not study.errors
-    report = build_report(study)
+    report = build_report(analyse(study))
     assert "<dt>Screened</dt><dd>no screening log</dd>" in report
     assert "<dt>Enrolled</dt><dd>3</dd>" in report
     assert "No screening log was supplied" in report
@@ -156,7 +165,7 @@ def test_visits_only_study_has_a_funnel_from_enrolment():
 def test_study_with_only_errors_shows_the_findings_and_analyses_nothing():
     study = load_study([("broken.xlsx", b"not a workbook")])
     assert study.errors and study.visits.empty
-    report = build_report(study)
+    report = build_report(analyse(study))
     assert "nothing can be analysed" in report
     assert "broken.xlsx" in report and html.escape(study.errors[0].message) in report
     assert _plotly_js_blocks(report) == [] and "DecompressionStream" not in report  # no chart, no plotly.js
@@ -171,12 +180,12 @@ def test_visits_without_primary_outcome_values_say_so():
         ["P1", "baseline", None, None, 50],
         ["P1", "month 6", None, None, 60],
     ]
-    report = build_report(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))]))
+    report = build_report(analyse(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))])))
     assert "nothing to test" in report
 
 
 def test_report_options_reach_the_tests(sample_study):
-    report = build_report(sample_study, alternative="expected", zero_method="pratt")
+    report = build_report(analyse(sample_study, Settings(alternative="expected", zero_method="pratt")))
     assert "one-sided (increase expected)" in report and "one-sided (decrease expected)" in report
     assert "zero method &#x27;pratt&#x27;" in report
 
@@ -226,12 +235,9 @@ def test_report_tables_have_readable_labels_and_no_none(sample_report):
 def test_report_follows_the_thresholds_and_patients_chosen(sample_study):
     report = _without_plotly_js(
         build_report(
-            sample_study,
+            analyse(sample_study, Settings(min_points=3.0, min_percent=50.0, alternative="expected")),
             generated_at=WHEN,
-            min_points=3.0,
-            min_percent=50.0,
             patients=["MSC-01", "MSC-08"],
-            alternative="expected",
         )
     )
     assert "at least 3 points or 50 % of baseline" in report

@@ -13,6 +13,7 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
+from medpath.analysis import Settings, analyse
 from medpath.cli import main
 from medpath.figures.style import patient_colours
 from medpath.outcomes import primary_analysis, summary_table
@@ -30,7 +31,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def deck(sample):
-    return Presentation(io.BytesIO(build_deck(sample, generated_at=WHEN)))
+    return Presentation(io.BytesIO(build_deck(analyse(sample), generated_at=WHEN)))
 
 
 def _texts(slide) -> str:
@@ -106,7 +107,9 @@ def test_results_table_is_a_real_table(deck, sample):
 
 
 def test_deck_follows_the_chosen_direction_and_patients(sample):
-    deck = Presentation(io.BytesIO(build_deck(sample, alternative="expected", patients=["MSC-04", "MSC-15"])))
+    deck = Presentation(
+        io.BytesIO(build_deck(analyse(sample, Settings(alternative="expected")), patients=["MSC-04", "MSC-15"]))
+    )
     [lines] = _charts(deck.slides[2])
     assert [s.name for s in lines.series] == ["MSC-04", "MSC-15"]
     assert "no one-sided test can reach p < 0.025" in _texts(deck.slides[2])
@@ -120,15 +123,15 @@ def test_patient_ids_stay_text_and_a_study_without_visits_still_gets_a_deck():
         row[0] = {"P1": "P1\u202e", "P2": "<b>P2</b>"}[row[0]]
     screening = [SCREENING_HEADER, screening_row("P1\u202e"), screening_row("<b>P2</b>")]
     study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
-    deck = Presentation(io.BytesIO(build_deck(study)))
+    deck = Presentation(io.BytesIO(build_deck(analyse(study))))
     names = {s.name for s in _charts(deck.slides[2])[0].series}
     assert names == {"P1⟨U+202E⟩", "<b>P2</b>"}
     empty = load_study([("broken.xlsx", b"not a workbook")])
-    assert len(Presentation(io.BytesIO(build_deck(empty))).slides) == 1
+    assert len(Presentation(io.BytesIO(build_deck(analyse(empty)))).slides) == 1
 
 
 def test_word_tables_open_with_python_docx(sample):
-    document = Document(io.BytesIO(results_docx(sample, generated_at=WHEN)))
+    document = Document(io.BytesIO(results_docx(analyse(sample), generated_at=WHEN)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert plain_sentence(primary_analysis(sample.visits)["bmd_tscore"]) in text
     assert "SYNTHETIC DATA" in text
