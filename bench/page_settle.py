@@ -14,7 +14,7 @@ MedPath and bare alternated view by view (the order flipping each round); the ta
 - A page view: ``page.goto(<app>/<url path>)`` (a new session) until settled.
 - An interaction: from the input event until settled again after the rerun it caused: remove the last
   patient from the Trajectories multiselect (Backspace in its input), then "Show: Change from baseline"
-  (radio); on Outcomes, "Direction tested" set to the protocol direction (selectbox option).
+  (radio); on Outcomes, "Direction tested" set to its second option, the protocol direction (selectbox).
 
 Settled (one definition, both apps; checked in the page at every animation frame): the script run has ended
 (``stApp`` has ``data-test-script-state="notRunning"``; for an interaction, after a run was seen to start),
@@ -219,7 +219,8 @@ def _interactions(app: App, view: Page) -> list[tuple[str, Callable[[], None], C
         ]
     if view.title == "Outcomes":
         select = page.locator('[data-testid="stSelectbox"]', has_text="Direction tested")  # type: ignore[attr-defined]
-        option = page.get_by_role("option", name="Protocol direction (one-sided: BMD up, VAS down)")  # type: ignore[attr-defined]
+        # The second option, the protocol's direction (its label names the protocol's outcomes).
+        option = page.get_by_role("option").nth(1)  # type: ignore[attr-defined]
         return [("Outcomes: Direction tested (selectbox)", lambda: (select.click(), option.wait_for()), option.click)]
     return []
 
