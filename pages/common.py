@@ -347,7 +347,7 @@ def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool
         )
 
 
-_LABELS = {"patient_id": "Patient", "followup": "Follow-up", "who_class": "WHO class", "percent_change": "Change (%)"}
+_LABELS = {"patient_id": "Patient", "followup": "Follow-up", "band": "Class", "percent_change": "Change (%)"}
 
 
 def _column_label(name: str) -> str:

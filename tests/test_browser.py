@@ -26,6 +26,7 @@ from browser_support import (
 from test_pages import trial_workbook
 from workbooks import study_bytes
 
+from medpath.analysis import analyse
 from medpath.export import chart_filename
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_study
@@ -57,7 +58,7 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
     workbook = tmp_path / "trial.xlsx"
     workbook.write_bytes(trial_workbook())
     study = load_study([(workbook.name, workbook.read_bytes())])
-    numbers = key_numbers(study)
+    numbers = key_numbers(analyse(study))
 
     with sync_playwright() as p, chromium(p) as browser:
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from browser_support import CHROMIUM, chromium
 
+from medpath.analysis import analyse
 from medpath.report import build_report
 
 pytestmark = pytest.mark.skipif(
@@ -20,7 +21,7 @@ def test_every_chart_of_the_report_is_drawn_offline(sample_study, tmp_path):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "report.html"
-    path.write_text(build_report(sample_study), encoding="utf-8")
+    path.write_text(build_report(analyse(sample_study)), encoding="utf-8")
     with sync_playwright() as playwright, chromium(playwright) as browser:
         context = browser.new_context(offline=True)
         page = context.new_page()
@@ -54,7 +55,7 @@ def test_report_without_scripts_shows_the_static_charts_and_prints_within_the_pa
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "report.html"
-    path.write_text(build_report(sample_study), encoding="utf-8")
+    path.write_text(build_report(analyse(sample_study)), encoding="utf-8")
     with sync_playwright() as playwright, chromium(playwright) as browser:
         context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
         page = context.new_page()
