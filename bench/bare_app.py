@@ -226,7 +226,7 @@ def eligibility() -> None:
 def trajectories() -> None:
     banner("Trajectories")
     controls = st.columns([2, 3, 2])
-    outcome = controls[0].selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, help="Outcome")
+    outcome = controls[0].selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.__getitem__, help="Outcome")
     with controls[1]:
         patients = st.multiselect("Patients", PATIENTS, default=PATIENTS, help="Patients")
     mode = controls[2].radio("Show", ["Values", "Change from baseline"], horizontal=True, help="Show")
@@ -257,8 +257,12 @@ def outcomes() -> None:
     banner("Outcomes")
     controls = st.columns(3)
     controls[0].selectbox("Compare baseline with", ["Month 1", "Month 3", "Month 6"], index=2, help="Follow-up")
-    direction = controls[1].selectbox("Direction tested", list(DIRECTIONS), format_func=DIRECTIONS.get, help="Test")
-    controls[2].selectbox("Patients with no change", list(ZERO_METHODS), format_func=ZERO_METHODS.get, help="Zeros")
+    direction = controls[1].selectbox(
+        "Direction tested", list(DIRECTIONS), format_func=DIRECTIONS.__getitem__, help="Test"
+    )
+    controls[2].selectbox(
+        "Patients with no change", list(ZERO_METHODS), format_func=ZERO_METHODS.__getitem__, help="Zeros"
+    )
     if direction != "two-sided":
         st.caption("One-sided: a pre-specified one-sided test conventionally uses α = 0.025.")
     frame = visits()

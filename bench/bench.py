@@ -12,7 +12,7 @@ every comparison against its baseline in the same run (ratios):
    alternated, median of ``REPEATS``; peak RSS of each process from ``os.wait4`` (that child's own
    ru_maxrss). Goals: 50,000 rows within 2x and under 600 MB; 150,000 rows within 2.5x and under 1.5 GB.
 2. Where the summary's time goes: one child process timing its stages (imports, load + validate,
-   eligibility, outcomes, JSON) at each size.
+   analyse, summarise, JSON) at each size.
 3. The Hodges-Lehmann estimate and interval at n = 2,000 by brute force (all Walsh averages sorted)
    and by selection (``medpath.stats``), with tracemalloc peaks; selection alone at n = 37,500.
 4. The Holm adjustment of two p-values: ``medpath.stats.holm`` vs statsmodels' ``multipletests`` in a
@@ -137,19 +137,16 @@ def summary_vs_calamine(path: Path, folder: Path) -> dict:
 def child_stages(path: str) -> None:
     """Run in a fresh process: the summary's stages, timed one by one (what ``summary --json`` does)."""
     marks = [time.perf_counter()]
-    from medpath.eligibility import evaluate
-    from medpath.outcomes import primary_analysis
+    from medpath.analysis import analyse
     from medpath.study import load_study
     from medpath.summary import summarise
 
     marks.append(time.perf_counter())
     study = load_study([(Path(path).name, Path(path).read_bytes())])
     marks.append(time.perf_counter())
-    eligibility = evaluate(study.screening, study.visits)
+    analysis = analyse(study)
     marks.append(time.perf_counter())
-    outcomes = primary_analysis(study.visits)
-    marks.append(time.perf_counter())
-    summary = summarise(study)
+    summary = summarise(analysis)
     marks.append(time.perf_counter())
     text = json.dumps(summary, indent=2, ensure_ascii=False)  # as the CLI prints it
     marks.append(time.perf_counter())
@@ -158,9 +155,8 @@ def child_stages(path: str) -> None:
     stages = (
         "imports",
         "load + validate",
-        "eligibility",
-        "outcomes (both)",
-        "summarise (eligibility + outcomes again)",
+        "analyse (eligibility, comparisons, trajectories, flow: once)",
+        "summarise (display of the analysis)",
         "json.dumps(indent=2), as the CLI",
         "json.dumps without indent (for comparison)",
     )
@@ -169,8 +165,8 @@ def child_stages(path: str) -> None:
             {
                 **{name: b - a for name, a, b in zip(stages, marks, marks[1:])},
                 "json_mb": len(text) / MB,
-                "deviations": len(eligibility.deviations),
-                "pairs": {k: c.n_pairs for k, c in outcomes.items()},
+                "deviations": len(analysis.eligibility.deviations),
+                "pairs": {k: c.n_pairs for k, c in analysis.primary.items()},
             }
         )
     )
@@ -238,6 +234,7 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
     import pandas as pd
 
     from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
+    from medpath.outcomes import compare_visits
 
     rows = []
     for n in (100, 1_000, 5_000):
@@ -264,7 +261,7 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
         for build in (
             partial(small_multiples_figure, visits),
             partial(spaghetti_figure, visits, "bmd_tscore"),
-            partial(before_after_figure, visits, "vas"),
+            partial(before_after_figure, compare_visits(visits, "vas")),  # the figure only: pairs tested before
         ):
             start = time.perf_counter()
             build()
@@ -446,9 +443,8 @@ def main() -> None:
     for key in (
         "imports",
         "load + validate",
-        "eligibility",
-        "outcomes (both)",
-        "summarise (eligibility + outcomes again)",
+        "analyse (eligibility, comparisons, trajectories, flow: once)",
+        "summarise (display of the analysis)",
         "json.dumps(indent=2), as the CLI",
         "json.dumps without indent (for comparison)",
     ):
@@ -457,8 +453,7 @@ def main() -> None:
         "| JSON printed | " + " | ".join(f"{stages[p]['json_mb']:.1f} MB" for p in SIZES) + " |",
         "| protocol deviations listed | " + " | ".join(f"{stages[p]['deviations']:,}" for p in SIZES) + " |",
         "",
-        "The CLI runs imports, load + validate, summarise and json.dumps(indent=2); the eligibility and outcome "
-        "lines show what summarise spends.",
+        "The CLI runs imports, load + validate, analyse (once), summarise and json.dumps(indent=2).",
         "",
         "## 3. Hodges-Lehmann estimate and interval",
         "",

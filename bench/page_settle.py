@@ -221,7 +221,12 @@ def _interactions(app: App, view: Page) -> list[tuple[str, Callable[[], None], C
         select = page.locator('[data-testid="stSelectbox"]', has_text="Direction tested")  # type: ignore[attr-defined]
         # The second option, the protocol's direction (its label names the protocol's outcomes).
         option = page.get_by_role("option").nth(1)  # type: ignore[attr-defined]
-        return [("Outcomes: Direction tested (selectbox)", lambda: (select.click(), option.wait_for()), option.click)]
+
+        def open_options() -> None:
+            select.click()
+            option.wait_for()
+
+        return [("Outcomes: Direction tested (selectbox)", open_options, option.click)]
     return []
 
 
@@ -266,7 +271,9 @@ def measure(app_dir: Path = ROOT, repeats: int = REPEATS, log: Callable[[str], N
         try:
             apps = []
             for name, server in (("MedPath", real_server), ("bare", bare_server)):
-                page = browser.new_context(viewport=VIEWPORT).new_page()
+                page = browser.new_context(
+                    viewport={"width": VIEWPORT["width"], "height": VIEWPORT["height"]}
+                ).new_page()
                 page.set_default_timeout(TIMEOUT_MS)
                 apps.append(App(name, server, page))
             records: dict[str, dict[str, list[tuple[float, float]]]] = {app.name: {} for app in apps}

@@ -17,7 +17,9 @@ from medpath.trajectories import (
 )
 
 WHO_BANDS = default_protocol().outcomes["bmd_tscore"].bands
-VAS_RESPONSE_CONVENTION = default_protocol().outcomes["vas"].responder.convention
+_VAS_RULE = default_protocol().outcomes["vas"].responder
+assert _VAS_RULE is not None  # the protocol gives VAS pain a responder rule
+VAS_RESPONSE_CONVENTION = _VAS_RULE.convention
 
 
 MONTHS = {"baseline": 0.0, "month 3": 3.0, "month 6": 6.0}
