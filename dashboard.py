@@ -1,11 +1,11 @@
 """MedPath dashboard: ``streamlit run dashboard.py``. Thin: the sign-in gate, then navigation; pages live
 in ``pages/``. The gate runs before navigation: a visitor it does not admit gets its sign-in (or
 configuration error) page as the only page, so no page script runs for them
-(``pages.common.sign_in_gate``; the rules are in ``medpath.access``)."""
+(``pages.session.sign_in_gate``; the rules are in ``medpath.access``)."""
 
 import streamlit as st
 
-from pages.common import sign_in_gate  # imported first: it also keeps uploads in memory
+from pages.session import sign_in_gate
 
 # An emoji icon is drawn by the browser; a ":material/…:" page icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="MedPath", page_icon="📈", layout="wide")

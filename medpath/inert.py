@@ -15,7 +15,7 @@ Two dangers, two functions:
   autolinks and Streamlit's shortcodes hinge ("www.", ":", "@") get an invisible U+2060 WORD JOINER
   after them, because autolinks are found in the text *after* backslash escapes are undone.
 
-Pure: no Streamlit here; ``pages.common.literal`` and ``medpath.report`` call these.
+Pure: no Streamlit here; ``pages.components.literal`` and ``medpath.report`` call these.
 """
 
 from __future__ import annotations

@@ -7,19 +7,9 @@ import streamlit as st
 from medpath.export import chart_filename, study_workbook
 from medpath.protocol import bundled
 from medpath.study import SAMPLE_DIR
-from pages.common import (
-    FILES_KEY,
-    current_study,
-    generated_download,
-    header,
-    literal,
-    table,
-    table_download,
-    text_table,
-    use_files,
-    use_protocol,
-)
+from pages.components import generated_download, header, literal, table, table_download, text_table
 from pages.mapping_step import columns_table, mapping_step
+from pages.session import FILES_KEY, current_study, use_files, use_protocol
 
 UPLOADER_GENERATION_KEY = "uploader_generation"
 ADD_FILES_KEY = "add_files"

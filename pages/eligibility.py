@@ -9,17 +9,8 @@ from medpath.eligibility import candidate_table, criteria_table
 from medpath.export import chart_filename
 from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import funnel_figure
-from pages.common import (
-    chart,
-    current_analysis,
-    current_study,
-    generated_download,
-    header,
-    literal,
-    no_data,
-    table,
-    table_download,
-)
+from pages.components import chart, generated_download, header, literal, no_data, table, table_download
+from pages.session import current_analysis, current_study
 
 study = current_study()
 header("Eligibility", study)

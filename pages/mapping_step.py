@@ -2,7 +2,7 @@
 
 Everything it shows comes from ``medpath.mapping`` (the best guess, the profile) and ``Study.columns``; the profile
 the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the uploaded files, so the
-study is parsed once per (files, profile) by ``pages.common.current_study``. Nothing is written to disk.
+study is parsed once per (files, profile) by ``pages.session.current_study``. Nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from medpath.mapping import (
     value_choices,
 )
 from medpath.model import Study
-from pages.common import FILES_KEY, PROFILE_KEY, literal, plain, table
+from pages.components import literal, plain, table
+from pages.session import FILES_KEY, PROFILE_KEY
 
 GUESS_KEY = "mapping_guess"  # (digest of files and profile, MappingGuess)
 PROFILE_ERROR_KEY = "mapping_profile_error"

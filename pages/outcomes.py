@@ -8,18 +8,8 @@ from medpath.outcomes import details_table, followup_months, headline, plain_lan
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
-from pages.common import (
-    chart,
-    choice,
-    current_analysis,
-    current_study,
-    downloads_row,
-    header,
-    literal,
-    no_data,
-    table,
-    table_download,
-)
+from pages.components import chart, downloads_row, header, literal, no_data, table, table_download
+from pages.session import choice, current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol

@@ -6,7 +6,8 @@ import streamlit as st
 
 from medpath.figures.trajectory import before_after_figure
 from medpath.summary import key_numbers
-from pages.common import chart, current_analysis, current_study, downloads_row, header, literal
+from pages.components import chart, downloads_row, header, literal
+from pages.session import current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol

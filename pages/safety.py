@@ -6,7 +6,8 @@ import streamlit as st
 from medpath.adverse_events import ae_summary, grade_relatedness_matrix, grade_relatedness_table, listing
 from medpath.consort import consort_flow
 from medpath.figures.safety import timeline_figure
-from pages.common import chart, current_study, header, literal, no_data, table, table_download
+from pages.components import chart, header, literal, no_data, table, table_download
+from pages.session import current_study
 
 study = current_study()
 header("Safety", study)

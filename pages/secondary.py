@@ -8,7 +8,8 @@ from medpath.figures.trajectory import before_after_figure
 from medpath.figures.waterfall import waterfall_figure
 from medpath.outcomes import headline, plain_language, summary_table
 from medpath.secondary import LABEL, lsc_counts, lsc_table
-from pages.common import chart, choice, current_analysis, current_study, header, literal, no_data, table, table_download
+from pages.components import chart, header, literal, no_data, table, table_download
+from pages.session import choice, current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol

@@ -8,18 +8,8 @@ import streamlit as st
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
 from medpath.trajectories import completeness
 from medpath.wording import option_help
-from pages.common import (
-    chart,
-    choice,
-    current_analysis,
-    current_study,
-    header,
-    literal,
-    no_data,
-    plain,
-    table,
-    table_download,
-)
+from pages.components import chart, header, literal, no_data, plain, table, table_download
+from pages.session import choice, current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol

@@ -19,7 +19,7 @@ import pytest
 from browser_support import CHROMIUM, VIEWPORT, chromium, open_page, streamlit_url, wait_for_app  # noqa: F401
 from conftest import SCREENING_HEADER, VISITS_HEADER, screening_row, xlsx_bytes
 
-from pages.common import DOWNLOAD_LIFETIME
+from pages.components import DOWNLOAD_LIFETIME
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (scripts/test.sh installs it)")
 

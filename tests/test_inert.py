@@ -103,7 +103,7 @@ def test_ordinary_text_is_unchanged():
 
 
 def test_pages_literal_and_grid_cells_use_the_sanitiser():
-    from pages.common import _revealed, literal, plain
+    from pages.components import _revealed, literal, plain
 
     assert literal("[x](http://evil.example)") == "\\[x\\](http:\u2060//evil.example)"
     assert plain("P\u202e1") == "P⟨U+202E⟩1"

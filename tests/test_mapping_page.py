@@ -16,7 +16,7 @@ from medpath.analysis import analyse
 from medpath.mapping import parse_profile
 from medpath.study import load_study
 from medpath.summary import key_numbers
-from pages.common import FILES_KEY, PROFILE_KEY
+from pages.session import FILES_KEY, PROFILE_KEY
 
 
 def data_page(files, profile=None) -> AppTest:

@@ -17,7 +17,8 @@ from medpath.eligibility import evaluate
 from medpath.outcomes import headline, primary_analysis
 from medpath.study import load_sample_study, load_study
 from medpath.summary import key_numbers
-from pages.common import FILES_KEY, literal
+from pages.components import literal
+from pages.session import FILES_KEY
 
 APP = str(ROOT / "dashboard.py")
 PAGES = [

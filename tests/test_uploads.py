@@ -1,7 +1,7 @@
 """Nothing uploaded reaches the disk, and one session's uploads are bounded (issue 18, break 6).
 
 Streamlit's upload route parses the multipart body with Starlette, whose parser spools any file part over
-1 MB to a temporary file. ``pages.common`` (imported by dashboard.py before anything else runs) sets the
+1 MB to a temporary file. ``pages.session`` (imported by dashboard.py before anything else runs) sets the
 spool size so parts stay in memory; here the same Starlette code parses a 3 MB upload."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 
-import pages.common
-from pages.common import keep_uploads_in_memory
+import pages.session
+from pages.session import keep_uploads_in_memory
 
 BOUNDARY = "medpathboundary"
 SIZE = 3 * 1024 * 1024
@@ -77,10 +77,10 @@ def test_without_the_setting_starlette_would_spool_it_to_disk(monkeypatch, tmp_p
 def test_one_session_cannot_hold_more_than_the_study_limit(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setattr(pages.common, "MAX_SESSION_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(pages.session, "MAX_SESSION_UPLOAD_BYTES", 1000)
     app = AppTest.from_string(
         "import streamlit as st\n"
-        "from pages.common import FILES_KEY, use_files\n"
+        "from pages.session import FILES_KEY, use_files\n"
         "st.session_state['message'] = use_files((('a.csv', b'x' * 600), ('b.csv', b'y' * 600)))\n"
         "st.session_state['kept'] = FILES_KEY in st.session_state\n"
         "st.session_state['small'] = use_files((('a.csv', b'x' * 600),))\n"

@@ -1,34 +1,27 @@
-"""What every page shares: the sign-in gate, the current study (kept in ``st.session_state``), its
-banner, and the chart and download widgets. All numbers come from ``medpath``; nothing here computes them.
+"""This browser session's state: the sign-in gate, the uploaded files and the study read from them, the protocol
+chosen, the choices every page follows, and the one analysis of the study with those choices. All numbers come from
+``medpath``; nothing here computes them.
 
-What is kept where (README, "What is stored where"):
-
-- Uploaded files and the study parsed from them live only in this browser session's
-  ``st.session_state``: released when the session ends, never in a cache shared between sessions and
-  never on disk (``keep_uploads_in_memory`` stops Starlette from spooling large uploads to a temp file).
-- Generated files (report, validated XLSX, CSV tables) are built only when their button is clicked
-  and removed from Streamlit's media store within ``DOWNLOAD_LIFETIME`` seconds (``expire_downloads``).
+What is kept where (README, "What is stored where"): uploaded files and the study parsed from them live only in
+this session's ``st.session_state`` -- released when the session ends, never in a cache shared between sessions and
+never on disk (``keep_uploads_in_memory`` stops Starlette from spooling large uploads to a temporary file). The
+bundled samples (no user's data) and their analyses are cached once per server.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from collections.abc import Callable
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.access import ConfigurationError, access_settings, is_allowed, verified_email
 from medpath.analysis import Analysis, Settings, analyse
-from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
-from medpath.inert import inert_markdown, reveal_controls
+from medpath.inert import inert_markdown
 from medpath.model import Study
 from medpath.outcomes import followup_months
 from medpath.protocol import Protocol, bundled, default_protocol
-from medpath.report import build_report, report_filename
 from medpath.study import load_sample_study, load_study
 
 FILES_KEY = "uploaded_files"
@@ -39,8 +32,6 @@ PROTOCOL_KEY = "protocol_id"  # the id of the bundled protocol the study is read
 ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
-#: A generated download is removed from the media store at most twice this many seconds after it was made.
-DOWNLOAD_LIFETIME = 10.0
 
 
 def keep_uploads_in_memory() -> None:
@@ -108,7 +99,7 @@ def sign_in_gate() -> Callable[[], None] | None:
         return _locked(sign_in=True)
     email = verified_email(st.user, settings.trust_unverified)
     if not is_allowed(email, settings.allowed):
-        shown = literal(st.user.get("email") or "(no e-mail)")
+        shown = inert_markdown(st.user.get("email") or "(no e-mail)")
         reason = (
             "its e-mail address is not verified by the identity provider"
             if email is None and st.user.get("email")
@@ -118,7 +109,7 @@ def sign_in_gate() -> Callable[[], None] | None:
         )
         return _locked(f"The account {shown} may not see this study: {reason}.", sign_out=True)
     st.session_state[GATE_KEY] = True
-    st.sidebar.caption(f"Signed in as {literal(email)}")
+    st.sidebar.caption(f"Signed in as {inert_markdown(email)}")
     st.sidebar.button("Sign out", on_click=st.logout)
     return None
 
@@ -308,224 +299,3 @@ def chosen_patients(study: Study) -> list[str]:
     if not isinstance(value, list):
         return list(study.patient_ids)
     return [p for p in study.patient_ids if p in value]
-
-
-# ------------------------------------------------------------------------------------ text from data
-
-
-def literal(text: object) -> str:
-    """Text from the data (file names, sheet names, patient ids, labels, values) made inert for
-    Streamlit's Markdown: no link, emphasis, HTML, heading or list, and bidirectional or invisible
-    control characters shown as ⟨U+…⟩ (``medpath.inert``)."""
-    return inert_markdown(text)
-
-
-def plain(text: object) -> str:
-    """Text from the data for places that show plain text (widget options, grid cells): invisible
-    and bidirectional control characters shown as ⟨U+…⟩."""
-    return reveal_controls(text)
-
-
-def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool = True) -> None:
-    """Page title plus a banner saying which data is shown (the sample is always labelled); ``compact``:
-    the sample's banner as one short line; ``upload_hint``: say where to upload (not on the Data page itself)."""
-    st.title(title)
-    elsewhere = upload_hint
-    if study.synthetic and compact:
-        st.caption(f":orange-badge[SYNTHETIC] {literal(study.label)} — upload your own study on the **Data** page.")
-    elif study.synthetic:
-        st.info(
-            f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
-            icon=":material/science:",
-        )
-    else:
-        errors = len(study.errors)
-        note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
-        st.caption(
-            f"Data: {literal(study.label)}{note}. Your files live only in this browser tab: refreshing or "
-            "closing the tab clears them (upload them again on the **Data** page)."
-        )
-
-
-_LABELS = {"patient_id": "Patient", "followup": "Follow-up", "band": "Class", "percent_change": "Change (%)"}
-
-
-def _column_label(name: str) -> str:
-    if name in _LABELS:
-        return _LABELS[name]
-    outcomes = current_protocol().outcomes
-    return outcomes[name].axis_title if name in outcomes else name.replace("_", " ").capitalize()
-
-
-def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values shown as "—", never "None": a column with no value at all is dropped, a float column
-    with gaps becomes text (3 significant digits), text columns get "—" for None."""
-    frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and len(frame)])
-    for c in frame.columns:
-        column = frame[c]
-        if not column.isna().any():
-            continue
-        if pd.api.types.is_float_dtype(column):
-            frame[c] = column.map(lambda v: "—" if pd.isna(v) else f"{v:.3g}".replace("-", "−"))
-        elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            frame[c] = column.astype(object).map(
-                lambda v: "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
-            )
-    return frame
-
-
-def _revealed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell passed through ``plain`` (a bidirectional control in an id would
-    otherwise reorder the cell as the grid draws it)."""
-    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    if not text:
-        return frame
-    frame = frame.copy()
-    for c in text:
-        frame[c] = frame[c].map(lambda v: plain(v) if isinstance(v, str) else v)
-    return frame
-
-
-def table(frame: pd.DataFrame, **column_config) -> None:
-    """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
-    short tables (screenshots show every row)."""
-    frame = _missing_as_dash(frame)
-    config = {
-        c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
-        if pd.api.types.is_float_dtype(frame[c])
-        else _column_label(c)
-        for c in frame.columns
-    }
-    st.dataframe(
-        _revealed(frame),
-        hide_index=True,
-        width="stretch",
-        height="content" if len(frame) <= 40 else "auto",
-        column_config=config | column_config,
-    )
-
-
-def text_table(frame: pd.DataFrame) -> None:
-    """A static table whose long texts wrap (findings' messages stay readable at 1280 px), with the same
-    readable column names, dashes for missing values and inert text as ``table``."""
-    frame = _revealed(_missing_as_dash(frame))
-    frame = frame.rename(columns={c: _column_label(c) for c in frame.columns})
-    st.table(frame.set_index(frame.columns[0]))
-
-
-def chart(fig: go.Figure, study: Study, name: str, data: pd.DataFrame | None = None) -> None:
-    """A plotly chart with the provenance footer inside it, whose camera button saves a 1600 × 900 PNG
-    named after the study, chart and date whatever the window; its title as a caption (the chart's name
-    for a screen reader, which cannot read the plotly canvas) and, when ``data`` is given, the numbers
-    drawn as a table one click away."""
-    title = fig.layout.title.text or name
-    st.plotly_chart(stamped(fig, study), width="stretch", config=chart_config(study, name))
-    if data is not None:
-        with st.expander(f"Data of this chart (table): {plain(title)}"):
-            table(data)
-
-
-def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:
-    """Remove generated files from Streamlit's media store soon after they were served.
-
-    A file a deferred download button generates is referenced by no session, and Streamlit deletes
-    such a file on the second orphan sweep after it was made; sweeps otherwise happen only when some
-    script run ends or a session closes, so the file could stay (and its /media URL answer, to anyone)
-    for as long as the server is idle. Two timed sweeps, ``delay`` seconds apart, bound its life to
-    2 × ``delay`` seconds whatever the sessions do."""
-    from streamlit import runtime
-
-    if not runtime.exists():
-        return
-    manager = runtime.get_instance().media_file_mgr
-
-    def sweep(left: int) -> None:
-        manager.remove_orphaned_files()
-        if left > 1:
-            _timer(delay, sweep, left - 1)
-
-    _timer(delay, sweep, 2)
-
-
-def _timer(delay: float, function: Callable[[int], None], left: int) -> None:
-    timer = threading.Timer(delay, function, args=(left,))
-    timer.daemon = True
-    timer.start()
-
-
-def generated_download(
-    label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str, **options
-) -> None:
-    """A download button whose file is built only when it is clicked (``build`` runs then, not on every
-    run), served from memory and removed again by ``expire_downloads``; a click does not rerun the page."""
-
-    def generate() -> bytes:
-        data = build()
-        expire_downloads()
-        return data
-
-    st.download_button(label, generate, file_name=file_name, mime=mime, on_click="ignore", key=key, **options)
-
-
-def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:
-    """A CSV download of a table, built on click; text cells are neutralised against formula injection."""
-    generated_download(
-        label,
-        lambda: to_csv_bytes(frame),
-        file_name=f"{chart_filename(study, name)}.csv",
-        mime="text/csv",
-        key=f"download-{name}",
-    )
-
-
-def no_data(study: Study, what: str) -> bool:
-    """Show a designed empty state when the study has no usable visits; True if so."""
-    if len(study.visits):
-        return False
-    st.warning(
-        f"There is nothing to show for {what}: no usable visit rows were read. "
-        "The **Data** page lists what was wrong with the files.",
-        icon=":material/warning:",
-    )
-    return True
-
-
-def report_download(study: Study) -> None:
-    """One self-contained HTML report of everything shown, built only when the button is clicked, from the
-    analysis in force on the pages (``current_analysis``) and the patients drawn."""
-    analysis, patients = current_analysis(study), chosen_patients(study)
-    generated_download(
-        "Download report (HTML)",
-        lambda: build_report(analysis, patients=patients).encode("utf-8"),
-        file_name=report_filename(study),
-        mime="text/html",
-        type="primary",
-        key="download-report",
-    )
-
-
-def downloads_row(study: Study) -> None:
-    """The meeting downloads, side by side: the report (HTML), the slides (PowerPoint) and the results
-    tables (Word), all following the choices in force."""
-    from medpath.slides import build_deck, deck_filename, results_docx, tables_filename
-
-    analysis, patients = current_analysis(study), chosen_patients(study)
-    columns = st.columns(3)
-    with columns[0]:
-        report_download(study)
-    with columns[1]:
-        generated_download(
-            "Download slides (PowerPoint)",
-            lambda: build_deck(analysis, patients=patients),
-            file_name=deck_filename(study),
-            key="download-slides",
-            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        )
-    with columns[2]:
-        generated_download(
-            "Download results tables (Word)",
-            lambda: results_docx(analysis),
-            file_name=tables_filename(study),
-            key="download-docx",
-            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
