@@ -203,3 +203,28 @@ def test_study_workbook_holds_the_validated_tables_and_findings_with_numbers_as_
     findings = list(book["findings"].values)
     assert findings[0] == ("severity", "file", "sheet", "row", "column", "value", "message")
     assert any(r[0] == "error" and r[3] == 3 and r[4] == "vas" for r in findings[1:])
+
+
+def test_xml_illegal_characters_are_openpyxls():
+    """The class written in medpath.export (so that importing it does not import openpyxl) is openpyxl's own."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as openpyxl_pattern
+
+    from medpath.export import ILLEGAL_CHARACTERS_RE
+
+    assert ILLEGAL_CHARACTERS_RE.pattern == openpyxl_pattern.pattern
+    every = "".join(map(chr, range(0x20)))
+    assert ILLEGAL_CHARACTERS_RE.sub("", every) == openpyxl_pattern.sub("", every) == "\t\n\r"
+
+
+def test_the_cli_starts_without_the_heavy_libraries():
+    """Issue 17: the CLI's start-up imports neither openpyxl, scipy, plotly nor python-pptx; each command imports
+    what it needs (a fresh interpreter, so nothing is imported already)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, medpath.cli; "
+        "print(sorted(m for m in ('openpyxl', 'scipy', 'plotly', 'pptx', 'docx', 'streamlit') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
