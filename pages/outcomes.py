@@ -9,12 +9,11 @@ from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
 from pages.components import chart, downloads_row, header, literal, no_data, table, table_download
-from pages.session import choice, current_analysis, current_study
+from pages.session import HL_ZEROS_OPTIONS, choice, current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol
 OPTION_HELP, DIRECTION_OPTIONS = option_help(protocol), direction_options(protocol)
-HL_ZEROS_OPTIONS = {"keep": "Kept (Hollander–Wolfe–Chicken)", "drop": "Dropped first (R, StatXact)"}
 header("Outcomes", study)
 if no_data(study, "outcome statistics"):
     st.stop()

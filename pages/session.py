@@ -23,6 +23,7 @@ from medpath.model import Study
 from medpath.outcomes import followup_months
 from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.study import load_sample_study, load_study
+from medpath.wording import ZERO_METHOD_OPTIONS, direction_options
 
 FILES_KEY = "uploaded_files"
 STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study) of this session
@@ -30,6 +31,8 @@ GATE_KEY = "sign_in_gate_passed"
 PROFILE_KEY = "mapping_profile"  # the mapping profile (medpath.mapping.Profile) applied to the uploads
 PROTOCOL_KEY = "protocol_id"  # the id of the bundled protocol the study is read with
 ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
+ADDRESS_READ_KEY = "address_read"  # the page address's choices were read (once, on the session's first run)
+ADDRESS_NOTE_KEY = "address_note"  # what the address asked for that is not offered (shown once by the header)
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -161,7 +164,8 @@ def _digest(files: tuple[tuple[str, bytes], ...]) -> str:
 
 
 def current_study() -> Study:
-    """The uploaded study of this session, or the synthetic sample when nothing was uploaded.
+    """The uploaded study of this session, or the synthetic sample when nothing was uploaded; the page address
+    follows the choices in force (``address_params``), and on the session's first run they follow it.
 
     The parsed study is kept in this session's state next to its files (parsed once per upload), so it
     is released with the session and never shared. ``dashboard.py`` runs the sign-in gate before any
@@ -172,6 +176,26 @@ def current_study() -> Study:
         if (locked := sign_in_gate()) is not None:
             locked()
             st.stop()
+    first = not st.session_state.get(ADDRESS_READ_KEY)
+    ignored = _read_protocol_from_address() if first else []
+    study = _study()
+    if first:
+        ignored += _read_choices_from_address(study)
+        st.session_state[ADDRESS_READ_KEY] = True
+        if ignored:
+            st.session_state[ADDRESS_NOTE_KEY] = (
+                "The page address asked for "
+                + ", ".join(f"{name} = {value[:40]!r}" for name, value in ignored)
+                + ", which this study does not offer; "
+                + ("it was" if len(ignored) == 1 else "they were")
+                + " ignored."
+            )
+    _write_address(study)
+    return study
+
+
+def _study() -> Study:
+    """The uploaded study of this session (parsed once per upload and kept beside its files), or the sample."""
     files = st.session_state.get(FILES_KEY)
     protocol = current_protocol()
     if not files:
@@ -258,6 +282,108 @@ def choice(name: str, widget: Callable, label: str, options=None, *, default: ob
     st.session_state[key] = value
     args = (label, options) if options is not None else (label,)
     return widget(*args, key=key, on_change=_keep, args=(name,), **kwargs)
+
+
+# ------------------------------------------------------------------------------------ the page address
+
+#: How unchanged patients enter the Hodges-Lehmann estimate (the "No change, in the median change" choice).
+HL_ZEROS_OPTIONS = {"keep": "Kept (Hollander–Wolfe–Chicken)", "drop": "Dropped first (R, StatXact)"}
+#: The choices written to the page address (``st.query_params``), so a refreshed or shared link shows the same
+#: view. Only choices: never a file, a value or a patient id (patients are their 1-based positions in the study).
+ADDRESS_PARAMS = ("protocol", "followup", "alternative", "zero_method", "hl_zeros", "patients")
+
+
+def _address_options(study: Study) -> dict[str, dict[str, object]]:
+    """Per choice in the address: each text the address may hold -> the value of the choice it stands for."""
+    months = followup_months(study.visits, study.protocol) if len(study.visits) else []
+    return {
+        "followup": {f"{month:g}": month for month in months},
+        "alternative": {key: key for key in direction_options(study.protocol)},
+        "zero_method": {key: key for key in ZERO_METHOD_OPTIONS},
+        "hl_zeros": {key: key for key in HL_ZEROS_OPTIONS},
+    }
+
+
+def _patients_from_address(text: str, study: Study) -> list[str] | None:
+    """Patients from their 1-based positions ("1,4"; "" for none), None if any position is not in the study."""
+    ids = list(study.patient_ids)
+    parts = [part.strip() for part in text.split(",")] if text.strip() else []
+    if not all(part.isdigit() and 1 <= int(part) <= len(ids) for part in parts):
+        return None
+    chosen = {ids[int(part) - 1] for part in parts}
+    return [p for p in ids if p in chosen]
+
+
+def _read_protocol_from_address() -> list[tuple[str, str]]:
+    """The protocol named in the address, if bundled (before the study is read); returns what was ignored."""
+    value = st.query_params.get("protocol")
+    if value is None:
+        return []
+    if value not in bundled():
+        return [("protocol", value)]
+    st.session_state[PROTOCOL_KEY] = value
+    return []
+
+
+def _read_choices_from_address(study: Study) -> list[tuple[str, str]]:
+    """The choices named in the address that this study offers become the session's (``kept``); returns the
+    (name, value) pairs it does not offer, which are left alone (and removed from the address)."""
+    ignored = []
+    for name, options in _address_options(study).items():
+        value = st.query_params.get(name)
+        if value is None:
+            continue
+        if value in options:
+            st.session_state[f"kept_{name}"] = options[value]
+        else:
+            ignored.append((name, value))
+    value = st.query_params.get("patients")
+    if value is not None:
+        patients = _patients_from_address(value, study)
+        if patients is None:
+            ignored.append(("patients", value))
+        else:
+            st.session_state["kept_patients"] = patients
+    return ignored
+
+
+def address_params(study: Study) -> dict[str, str]:
+    """The choices in force that differ from the defaults, as the page address holds them."""
+    params: dict[str, str] = {}
+    protocol = st.session_state.get(PROTOCOL_KEY)
+    if protocol in bundled() and protocol != default_protocol().id:
+        params["protocol"] = str(protocol)
+    options = _address_options(study)
+    for name, offered in options.items():
+        value = kept(name)
+        if value is None or (value == CHOICE_DEFAULTS[name] and name != "followup"):
+            continue
+        text = f"{value:g}" if isinstance(value, float | int) else str(value)
+        if text in offered:
+            params[name] = text
+    patients = kept("patients")
+    if isinstance(patients, list):
+        positions = [str(i) for i, p in enumerate(study.patient_ids, start=1) if p in patients]
+        if len(positions) != len(study.patient_ids):
+            params["patients"] = ",".join(positions)
+    return params
+
+
+def _write_address(study: Study) -> None:
+    """The page address follows the choices in force (Streamlit drops it when the page changes; it is written
+    again here). Only what differs is written: an unchanged address is not touched."""
+    wanted = address_params(study)
+    shown = st.query_params.to_dict()
+    for name in ADDRESS_PARAMS:
+        if name in wanted and shown.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in shown:
+            del st.query_params[name]
+
+
+def address_note() -> str | None:
+    """Once: what the page address asked for that is not offered (for a small caption)."""
+    return st.session_state.pop(ADDRESS_NOTE_KEY, None)
 
 
 def settings(study: Study) -> Settings:
