@@ -4,18 +4,22 @@ Streamlit's media store within ``DOWNLOAD_LIFETIME`` seconds (``expire_downloads
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from collections.abc import Callable
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
+from medpath.figures.svg import figure_svg
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
 from medpath.report import build_report, report_filename
-from pages.session import chosen_patients, current_analysis, current_protocol
+from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
 DOWNLOAD_LIFETIME = 10.0
@@ -41,6 +45,8 @@ def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool
     """Page title plus a banner saying which data is shown (the sample is always labelled); ``compact``:
     the sample's banner as one short line; ``upload_hint``: say where to upload (not on the Data page itself)."""
     st.title(title)
+    if note := address_note():
+        st.caption(literal(note))
     elsewhere = upload_hint
     if study.synthetic and compact:
         st.caption(f":orange-badge[SYNTHETIC] {literal(study.label)} — upload your own study on the **Data** page.")
@@ -124,15 +130,62 @@ def text_table(frame: pd.DataFrame) -> None:
     st.table(frame.set_index(frame.columns[0]))
 
 
-def chart(fig: go.Figure, study: Study, name: str, data: pd.DataFrame | None = None) -> None:
+def chart_title(fig: go.Figure, name: str) -> str:
+    """The chart's title as plain text (plotly's pseudo-HTML line breaks, tags and entities removed)."""
+    text = re.sub(r"<br\s*/?>", " ", str(fig.layout.title.text or ""), flags=re.IGNORECASE)
+    text = " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
+    return text or name.replace("_", " ").capitalize()
+
+
+def static_svg_draws(fig: go.Figure) -> bool:
+    """Whether ``figure_svg`` draws every trace of ``fig``: it draws scatter traces on numeric axes and funnels,
+    not bars (the waterfall) nor categorical axes (the safety timeline), whose SVG would be an empty frame."""
+    for trace in fig.data:
+        if trace.type == "funnel":
+            continue
+        if trace.type != "scatter":
+            return False
+        if any(isinstance(v, str) for values in (trace.x, trace.y) if values is not None for v in values):
+            return False
+    return True
+
+
+def chart(
+    fig: go.Figure,
+    study: Study,
+    name: str,
+    data: pd.DataFrame | None = None,
+    *,
+    svg: Callable[[], str] | None = None,
+    width: Literal["stretch", "content"] = "stretch",
+    config: dict | None = None,
+) -> None:
     """A plotly chart with the provenance footer inside it, whose camera button saves a 1600 × 900 PNG
-    named after the study, chart and date whatever the window; its title as a caption (the chart's name
-    for a screen reader, which cannot read the plotly canvas) and, when ``data`` is given, the numbers
-    drawn as a table one click away."""
-    title = fig.layout.title.text or name
-    st.plotly_chart(stamped(fig, study), width="stretch", config=chart_config(study, name))
+    named after the study, chart and date whatever the window (``config``: another camera setting); under it
+    its title as a caption (the chart's name for a screen reader, which cannot read the plotly canvas) beside a
+    "Download SVG" button (the static SVG with the footer, ``figure_svg``, or ``svg()``, built only when
+    clicked, named like the PNG; none where the static SVG cannot draw the chart: ``static_svg_draws``) and, when
+    ``data`` is given, the numbers drawn as a table one click away."""
+    title = chart_title(fig, name)
+    shown = stamped(fig, study)
+    st.plotly_chart(shown, width=width, config=config or chart_config(study, name))
+    name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
+    name_column.caption(f"Chart: {literal(title)}")
+    with button_column:
+        if svg is not None or static_svg_draws(fig):
+            generated_download(
+                "Download SVG",
+                lambda: (svg() if svg is not None else figure_svg(shown, title)).encode("utf-8"),
+                file_name=f"{chart_filename(study, name)}.svg",
+                mime="image/svg+xml",
+                key=f"download-svg-{name}",
+                type="tertiary",
+                icon=":material/download:",
+                help="A vector picture of this chart (for a paper, a poster or slides); the camera button above "
+                "the chart saves a 1600 × 900 PNG.",
+            )
     if data is not None:
-        with st.expander(f"Data of this chart (table): {plain(title)}"):
+        with st.expander(f"Data of this chart (table): {literal(title)}"):
             table(data)
 
 

@@ -1,6 +1,7 @@
 """Eligibility: the CONSORT 2025 participant flow, the sequential funnel, the protocol's criteria per
 candidate, and the baseline characteristics of the enrolled (Table 1)."""
 
+import pandas as pd
 import streamlit as st
 
 from medpath.baseline import band_notes, baseline_table
@@ -8,8 +9,9 @@ from medpath.consort import stages_table
 from medpath.eligibility import candidate_table, criteria_table
 from medpath.export import chart_filename
 from medpath.figures.consort import consort_figure, consort_svg
-from medpath.figures.funnel import funnel_figure
-from pages.components import chart, generated_download, header, literal, no_data, table, table_download
+from medpath.figures.funnel import exclusion_text, funnel_figure
+from medpath.figures.style import FOOTER_MARGIN
+from pages.components import chart, header, literal, no_data, table, table_download
 from pages.session import current_analysis, current_study
 
 study = current_study()
@@ -25,15 +27,20 @@ for deviation in eligibility.deviations:
 diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
 with diagram:
     figure = consort_figure(flow)
-    name = chart_filename(study, "consort_flow")
-    st.plotly_chart(
+    figure.update_layout(height=figure.layout.height + FOOTER_MARGIN)  # room for the provenance footer
+    stages = stages_table(flow)
+    chart(
         figure,
+        study,
+        "consort_flow",
+        data=stages,
+        svg=lambda: consort_svg(flow),  # the diagram's own vector drawing, for a paper or a registry entry
         width="content",
         config={
             "displaylogo": False,
             "toImageButtonOptions": {
                 "format": "png",
-                "filename": name,
+                "filename": chart_filename(study, "consort_flow"),
                 "scale": 2,
                 "width": figure.layout.width,
                 "height": figure.layout.height,
@@ -42,24 +49,20 @@ with diagram:
     )
     for note in flow.notes:
         st.caption(literal(note))
-    generated_download(
-        "Download the diagram (SVG)",
-        lambda: consort_svg(flow).encode("utf-8"),
-        file_name=f"{name}.svg",
-        mime="image/svg+xml",
-        key="download-consort-svg",
-        help="A vector drawing for a paper or a registry entry; a PNG: the camera button of the diagram",
-    )
-    st.subheader("Study stages")
-    stages = stages_table(flow)
-    table(stages)
-    table_download(stages, study, "study_stages")
+    table_download(stages, study, "study_stages", label="Download the study stages (CSV)")
 with funnel:
     st.caption(
         "Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
         "others stopped there."
     )
-    chart(funnel_figure(eligibility, trial=study.protocol.id), study, "eligibility_funnel")
+    steps = pd.DataFrame(
+        {
+            "step": [s.label for s in eligibility.steps],
+            "n": [s.n for s in eligibility.steps],
+            "excluded": [exclusion_text(s).replace("<br>", " ") if s.dropped else "" for s in eligibility.steps],
+        }
+    )
+    chart(funnel_figure(eligibility, trial=study.protocol.id), study, "eligibility_funnel", data=steps)
 
 st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {flow.enrolled})")
 st.caption(

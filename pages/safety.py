@@ -67,7 +67,12 @@ table_download(
 )
 
 st.subheader("Timeline")
-chart(timeline_figure(events, study.visits, list(enrolled)), study, "adverse_events_timeline")
+chart(
+    timeline_figure(events, study.visits, list(enrolled)),
+    study,
+    "adverse_events_timeline",
+    data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
+)
 unplaced = int(events["onset_month"].isna().sum())
 if unplaced:
     st.caption(

@@ -59,7 +59,7 @@ for outcome, comparison in comparisons.items():
         f"**LSC {lsc:.4f} {unit}: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
         f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
     )
-    chart(waterfall_figure(changes, lsc, month), study, f"{outcome}_waterfall")
+    chart(waterfall_figure(changes, lsc, month), study, f"{outcome}_waterfall", data=changes)
     table(changes)
     table_download(changes, study, f"{outcome}_lsc")
 
@@ -68,7 +68,12 @@ for outcome, comparison in comparisons.items():
     st.markdown(f"**{headline(comparison)}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(before_after_figure(comparison, all_patients=study.patient_ids), study, f"{outcome}_before_after")
+        chart(
+            before_after_figure(comparison, all_patients=study.patient_ids),
+            study,
+            f"{outcome}_before_after",
+            data=comparison.changes,
+        )
     with right:
         st.markdown("**Per-patient change**")
         table(comparison.changes)

@@ -3,6 +3,7 @@ class shifts and the responders."""
 
 from typing import Literal
 
+import pandas as pd
 import streamlit as st
 
 from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
@@ -56,6 +57,7 @@ chart(
     spaghetti_figure(study.visits, outcome, patients=patients, mode=mode, protocol=protocol),
     study,
     f"{outcome}_{mode}_by_patient",
+    data=series,
 )
 
 st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
@@ -112,4 +114,17 @@ for key in analysis.responders:
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")
-chart(small_multiples_figure(study.visits, patients=patients, protocol=protocol), study, "small_multiples")
+multiples = pd.concat(
+    [
+        analysis.series[k][analysis.series[k]["patient_id"].isin(patients)].assign(outcome=protocol.outcomes[k].label)
+        for k in protocol.primary_outcomes
+        if k in analysis.series
+    ],
+    ignore_index=True,
+)
+chart(
+    small_multiples_figure(study.visits, patients=patients, protocol=protocol),
+    study,
+    "small_multiples",
+    data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,
+)
