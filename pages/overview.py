@@ -1,13 +1,72 @@
 """Overview: a compact header, screened / enrolled / completed, one status badge for the data (the
-counts only when something is wrong), each primary outcome's plain sentence beside its before-after plot,
-and the meeting downloads. Follows the choices made on the other pages (follow-up, direction tested)."""
+counts only when something is wrong), a compact participant flow (CONSORT), each primary outcome's plain sentence
+beside its before-after plot, and the meeting downloads. Follows the choices made on the other pages (follow-up,
+direction tested)."""
+
+import html
 
 import streamlit as st
 
+from medpath.consort import Count, Flow
 from medpath.figures.trajectory import before_after_figure
 from medpath.summary import key_numbers
 from pages.components import chart, downloads_row, header, literal
 from pages.session import current_analysis, current_study
+
+#: The compact flow: boxes side by side, wrapping, stacked with downward arrows on a narrow screen. Scoped by class.
+FLOW_CSS = """
+<style>
+ol.medpath-flow {display: flex; flex-wrap: wrap; align-items: stretch; gap: .35rem; margin: 0 !important;
+  padding: 0 !important; list-style: none; font-size: .9rem; line-height: 1.3}
+ol.medpath-flow li {margin: 0 !important; padding-left: 0}
+ol.medpath-flow li.box {flex: 1 1 9rem; min-width: 0; padding: .4rem .6rem; border-radius: .4rem;
+  border: 1px solid rgba(49, 51, 63, .25); overflow-wrap: anywhere}
+.medpath-flow .n {font-size: 1.35rem; font-weight: 600; display: block}
+.medpath-flow .exit {display: block; color: rgba(49, 51, 63, .75); font-size: .8rem; margin-top: .2rem}
+.medpath-flow .arrow {align-self: center; color: rgba(49, 51, 63, .6); font-size: 1.1rem}
+@media (max-width: 640px) {
+  ol.medpath-flow {flex-direction: column}
+  ol.medpath-flow li.box {flex: none; padding: .25rem .6rem}
+  ol.medpath-flow .n {display: inline; font-size: 1.1rem}
+  ol.medpath-flow li.arrow {transform: rotate(90deg); align-self: flex-start; margin-left: 1.2rem}
+}
+</style>
+"""
+
+
+def _n(count: Count) -> str:
+    return "not recorded" if count.n is None else str(count.n)
+
+
+def flow_html(flow: Flow) -> str:
+    """The CONSORT participant flow in one line of boxes (assessed -> enrolled -> received -> analysed), each exit
+    beneath its box; plain HTML text, so a screen reader reads it and it wraps at any width."""
+    esc = html.escape
+    boxes: list[tuple[str, str, str]] = []  # (number, what, exits)
+    if flow.assessed is not None:
+        reasons = "; ".join(f"{label[0].lower()}{label[1:]}: {n}" for label, n in flow.category_counts())
+        boxes.append((str(flow.assessed), "assessed for eligibility", f"Excluded {_n(flow.excluded)}: {reasons}"))
+    not_received = f"Did not receive it: {_n(flow.not_received)}" if flow.not_received.n else ""
+    boxes.append((str(flow.enrolled), "enrolled", ""))
+    exits = f"Lost to follow-up {_n(flow.lost_to_follow_up)}; discontinued {_n(flow.discontinued)}"
+    boxes.append(
+        (str(flow.received_intervention), "received the intervention", "; ".join(filter(None, [not_received, exits])))
+    )
+    month = f", month {flow.followup_month:g}" if flow.followup_month is not None else ""
+    analysed = "; ".join(f"{flow.labels.get(k, k)}: {n}" for k, n in flow.analysed.items())
+    numbers = sorted(set(flow.analysed.values()))
+    shown = (
+        "–".join(str(n) for n in (numbers[0], numbers[-1])) if len(numbers) > 1 else str(numbers[0]) if numbers else "0"
+    )
+    boxes.append((shown, f"analysed{month}", analysed))
+    items = []
+    for i, (number, what, exit_text) in enumerate(boxes):
+        if i:
+            items.append('<li class="arrow" aria-hidden="true">→</li>')
+        exit_html = f'<span class="exit">{esc(exit_text)}</span>' if exit_text else ""
+        items.append(f'<li class="box"><span class="n">{esc(number)}</span> {esc(what)}{exit_html}</li>')
+    return f'{FLOW_CSS}<ol class="medpath-flow" aria-label="Participant flow (CONSORT)">{"".join(items)}</ol>'
+
 
 study = current_study()
 protocol = study.protocol
@@ -44,6 +103,8 @@ if study.errors:
     )
 for note in numbers.funnel_notes:
     st.warning(literal(note), icon=":material/help:")
+st.html(flow_html(analysis.flow))
+st.caption("Participant flow (CONSORT 2025). Every reason and the full diagram: the **Eligibility** page.")
 
 st.subheader("Primary results")
 if numbers.sentences:
@@ -54,7 +115,7 @@ if numbers.sentences:
             st.markdown(f"**{comparison.meta.label}.** {literal(sentence)}")
             fig = before_after_figure(comparison, all_patients=study.patient_ids)
             fig.update_layout(height=400, title_font_size=15, margin={"r": 10, "t": 60})
-            chart(fig, study, f"{outcome}_before_after_overview")
+            chart(fig, study, f"{outcome}_before_after_overview", data=comparison.changes)
     st.caption(numbers.caveat + " Statistical details: **Outcomes** page.")
 else:
     st.warning("No primary outcome can be analysed with the data provided.", icon=":material/warning:")

@@ -401,3 +401,152 @@ def test_missing_values_show_as_a_dash_never_none():
     missed = values[(values["patient_id"] == "MSC-23") & (values["visit"] == "month 3")]
     assert list(missed["value"]) == ["—"] and list(missed["band"]) == ["—"]  # the WHO class (protocol bands)
     assert not values.isna().any().any()
+
+
+# --- issue 14: meeting-ready (chart names and tables, SVG, the page address, the Overview's flow) -----------
+
+
+def _expander_labels(at: AppTest) -> list[str]:
+    return [e.label.replace("\u2060", "") for e in at.expander]
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "pages/data.py"])
+def test_every_chart_is_named_and_has_its_data_table(page):
+    """Each plotly chart: its title as a caption ("Chart: …") and a data-table expander naming it."""
+    at = run_page(page)
+    charts = at.get("plotly_chart")
+    assert charts, f"{page} draws no chart"
+    named = [label for label in _expander_labels(at) if label.startswith("Data of this chart (table): ")]
+    captions = [str(c.value).replace("\u2060", "") for c in at.caption if str(c.value).startswith("Chart: ")]
+    assert len(named) == len(captions) == len(charts), (page, named, captions)
+    titles = [label.removeprefix("Data of this chart (table): ") for label in named]
+    assert [c.removeprefix("Chart: ") for c in captions] == titles
+    assert all(title.strip() for title in titles)
+
+
+def test_svg_download_under_every_chart_the_static_svg_can_draw():
+    """Overview: one "Download SVG" per before-after plot; Secondary: none under the waterfall (bars, which the
+    static SVG does not draw: an empty frame would be worse than no button), one under each before-after plot."""
+    at = run_page("pages/overview.py")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("Download SVG") == len(at.get("plotly_chart")) == 2
+    at = run_page("pages/secondary.py")
+    charts = len(at.get("plotly_chart"))
+    waterfalls = sum("waterfall" in b.proto.id for b in at.get("download_button"))
+    assert waterfalls == 0
+    assert [b.proto.label for b in at.get("download_button")].count("Download SVG") == charts - 1
+
+
+def test_static_svg_draws_only_what_figure_svg_can(sample):
+    from medpath.figures.safety import timeline_figure
+    from medpath.figures.trajectory import before_after_figure
+    from medpath.figures.waterfall import waterfall_figure
+    from medpath.secondary import lsc_table
+    from pages.components import static_svg_draws
+
+    analysis = analyse(sample)
+    assert static_svg_draws(before_after_figure(analysis.primary["vas"], all_patients=sample.patient_ids))
+    bmd = analysis.secondary["bmd_g_cm2"]
+    assert bmd.meta.lsc is not None
+    assert not static_svg_draws(waterfall_figure(lsc_table(bmd, bmd.meta.lsc.value), bmd.meta.lsc.value))
+    assert not static_svg_draws(timeline_figure(sample.adverse_events, sample.visits, list(sample.patient_ids)))
+
+
+def test_the_overview_reads_its_choices_from_the_address(sample):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["followup"] = "3"
+    at.query_params["alternative"] = "greater"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    numbers = key_numbers(analyse(sample, Settings(followup_month=3.0, alternative="greater")))
+    for sentence in numbers.sentences.values():
+        assert "month 3" in sentence
+        assert literal(sentence) in texts(at.markdown)
+    assert at.query_params == {"followup": "3", "alternative": "greater"}  # kept in the address
+    at.switch_page("pages/outcomes.py").run()
+    shown = {s.label: s.value for s in at.selectbox}
+    assert shown["Compare baseline with"] == 3.0 and shown["Direction tested"] == "greater"
+
+
+def test_bad_address_values_are_ignored_with_a_caption(sample):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in {"followup": "99", "zero_method": "<b>x</b>", "patients": "1,9", "hl_zeros": "drop"}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    note = next(str(c.value) for c in at.caption if str(c.value).startswith("The page address asked for"))
+    assert "followup" in note and "99" in note and "patients" in note and "ignored" in note
+    assert "<b>" not in note  # inert text: what the address says is never markup
+    assert at.query_params == {"hl_zeros": "drop"}  # the bad values leave the address, the good one stays
+    assert at.session_state["kept_hl_zeros"] == "drop"
+    assert "kept_followup" not in at.session_state and "kept_patients" not in at.session_state
+    numbers = key_numbers(analyse(sample, Settings(hl_zeros="drop")))
+    for sentence in numbers.sentences.values():
+        assert literal(sentence) in texts(at.markdown)
+    at.run()  # the note is said once
+    assert not any(str(c.value).startswith("The page address asked for") for c in at.caption)
+
+
+def test_choices_are_written_to_the_address_and_stay_there_across_pages(sample):
+    at = run_page("pages/outcomes.py")
+    assert at.query_params == {}  # the defaults: a clean address
+    next(s for s in at.selectbox if s.label == "Direction tested").set_value("expected").run()
+    next(s for s in at.selectbox if s.label == "Patients with no change").set_value("pratt").run()
+    assert at.query_params == {"alternative": "expected", "zero_method": "pratt"}
+    at.switch_page("pages/trajectories.py").run()
+    at.multiselect[0].set_value(["MSC-08", "MSC-01"]).run()
+    positions = ",".join(str(sample.patient_ids.index(p) + 1) for p in ("MSC-01", "MSC-08"))
+    assert at.query_params["patients"] == positions  # positions in the study, never the patients' ids
+    assert "MSC" not in "".join(at.query_params.values())
+    at.switch_page("pages/overview.py").run()
+    assert at.query_params == {"alternative": "expected", "zero_method": "pratt", "patients": positions}
+    next(s for s in at.switch_page("pages/outcomes.py").run().selectbox if s.label == "Direction tested").set_value(
+        "two-sided"
+    ).run()
+    assert "alternative" not in at.query_params  # back to the default: out of the address
+
+
+def test_patients_from_the_address_are_positions_in_the_study(sample):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["patients"] = "2,4"
+    at.run()
+    at.switch_page("pages/trajectories.py").run()
+    assert not at.exception
+    assert at.multiselect[0].value == [sample.patient_ids[1], sample.patient_ids[3]]
+
+
+def test_the_protocol_comes_from_the_address():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["protocol"] = "DEMO-KOA-PRP"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = metrics(at)
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("17", "8", "7")
+    assert at.query_params == {"protocol": "DEMO-KOA-PRP"}
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["protocol"] = "NO-SUCH-TRIAL"
+    at.run()
+    assert metrics(at)["Enrolled"] == "5" and at.query_params == {}
+    assert "NO-SUCH-TRIAL" in texts(at.caption)
+
+
+def test_an_upload_is_never_in_the_address():
+    at = run_page("pages/trajectories.py", TRIAL)
+    at.multiselect[0].set_value(["P2"]).run()
+    assert at.query_params == {"patients": "2"}
+    assert "trial" not in str(at.query_params).lower() and "P2" not in str(at.query_params)
+
+
+def test_the_overview_shows_the_participant_flow(sample):
+    at = run_page("pages/overview.py")
+    flow = analyse(sample).flow
+    (html,) = at.get("html")
+    body = html.proto.body
+    assert f'<span class="n">{flow.assessed}</span> assessed for eligibility' in body
+    assert f"Excluded {flow.excluded.n}: not meeting eligibility criteria: 20" in body
+    assert f'<span class="n">{flow.enrolled}</span> enrolled' in body
+    assert "analysed, month 6" in body and "Spine BMD T-score: 5; VAS pain: 5" in body
+    assert 'aria-label="Participant flow (CONSORT)"' in body
+    at = run_page("pages/overview.py", VISITS_ONLY)  # no screening log: the flow starts at enrolment
+    body = at.get("html")[0].proto.body
+    assert "assessed for eligibility" not in body and '<span class="n">3</span> enrolled' in body
