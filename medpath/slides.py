@@ -5,7 +5,8 @@ The deck: a title slide (trial, data file, date, the SYNTHETIC mark for the samp
 for each primary outcome its trajectories and its before-after plot, each with its plain sentence
 (``medpath.wording.plain_sentence``); the results as a real table. Every chart is a native PowerPoint
 chart, editable in PowerPoint (its data sheet travels with it): the trajectories a line chart with
-markers (one series per patient, a missed visit an empty point: a gap, never interpolated), the
+markers (one series per patient; a missed visit an empty point, never interpolated, the line across it dotted:
+``_bridge_missed_visits``), the
 before-after plot an XY scatter with lines (baseline at x = 0, follow-up at x = 1), the flow a bar chart.
 Each patient keeps the colour and marker of the dashboard's charts. Every slide carries the provenance
 footer (``medpath.export.provenance``); the speaker notes carry the caveats.
@@ -27,9 +28,12 @@ from docx import Document
 from docx.shared import Pt as DocxPt
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.series import LineSeries
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from medpath.analysis import Analysis
@@ -201,23 +205,52 @@ def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeCompar
     data.categories = [month_label(m).capitalize() for m in months]
     colours, symbols = patient_colours(study.visits["patient_id"]), patient_symbols(study.visits["patient_id"])
     ids = [pid for pid in patients if pid in set(series["patient_id"])]
+    rows: dict[str, list[float | None]] = {}
     for pid in ids:
         values = series[series["patient_id"] == pid].set_index("month")["value"].reindex(months)
-        data.add_series(_text(pid), [None if pd.isna(v) else float(v) for v in values])
+        rows[pid] = [None if pd.isna(v) else float(v) for v in values]
+        data.add_series(_text(pid), rows[pid])
     o = comparison.meta
     title = f"{o.name}: each patient over time (n = {len(ids)})"
-    notes = "Each line is one patient; a missed visit is a gap in the line (no value is interpolated).\n" + "\n".join(
-        plain_language(comparison)
+    notes = (
+        "Each line is one patient. A dotted stretch of a line bridges a missed visit: it only joins the visits "
+        "either side, and the missed visit has no value and no marker (no value is interpolated).\n"
+        + "\n".join(plain_language(comparison))
     )
     slide = deck.slide(title, notes)
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *_chart_area(), data).chart
     _legend_right(chart)
     for pid, line in zip(ids, chart.plots[0].series):
         _style_series(line, colours[pid], symbols[pid])
+    _bridge_missed_visits(chart, [(line, rows[pid], colours[pid]) for pid, line in zip(ids, chart.plots[0].series)])
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
     _value_range(chart, o, series["value"])
     _sentence(slide, plain_sentence(comparison))
+
+
+def _bridge_missed_visits(chart, lines: list[tuple[LineSeries, list[float | None], str]]) -> None:
+    """Make each missed visit visible as a dotted bridge, as on the dashboard's charts.
+
+    A line chart's empty points are drawn as gaps, spanned, or as zero, for the whole chart
+    (``c:dispBlanksAs``); a second series holding only the two values around a gap would itself be a
+    gap, so nothing would be drawn. Instead the chart spans empty points, and in each patient's series the
+    segment that crosses a run of missed visits (PowerPoint formats a line chart's segment with the point it
+    leads to: the first value after the run) is dotted, in the patient's colour. The data sheet keeps the
+    missed visit as an empty cell and it gets no marker: no value is interpolated. Empty points before the
+    first value or after the last are not spanned (nothing is drawn there).
+
+    ``lines``: (series, its values, colour) for every series of the chart."""
+    blanks = chart._chartSpace.chart.find(qn("c:dispBlanksAs"))  # no python-pptx API: its line charts write "gap"
+    blanks.set("val", "span")
+    for series, values, colour in lines:
+        observed = [i for i, v in enumerate(values) if v is not None]
+        for before, after in zip(observed, observed[1:]):
+            if after - before > 1:
+                line = series.points[after].format.line
+                line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT
+                line.color.rgb = _rgb(colour)
+                line.width = Pt(2.5)
 
 
 def _legend_right(chart) -> None:

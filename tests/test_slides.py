@@ -148,3 +148,45 @@ def test_cli_writes_the_deck(tmp_path, capsys):
     assert main(["slides", "--sample", "-o", str(output)]) == 0
     assert "wrote" in capsys.readouterr().out
     assert len(Presentation(str(output)).slides) == 7
+
+
+def _dotted_points(series) -> dict[int, object]:
+    """Index -> dash style of the points formatted on their own (read from the XML, without adding any)."""
+    from pptx.oxml.ns import qn
+
+    return {
+        int(dpt.find(qn("c:idx")).get("val")): series.points[
+            int(dpt.find(qn("c:idx")).get("val"))
+        ].format.line.dash_style
+        for dpt in series._element.findall(qn("c:dPt"))
+    }
+
+
+def test_a_missed_visit_is_bridged_by_a_dotted_segment_and_no_value(deck, sample):
+    """MSC-23 missed month 3 (VAS and T-score): its series keeps the empty point (no value, no marker), the chart
+    spans empty points, and the one segment that crosses the missed visit (formatted by the point it leads to:
+    month 6) is dotted in MSC-23's colour; every other segment and patient stays solid."""
+    from pptx.enum.dml import MSO_LINE_DASH_STYLE
+    from pptx.oxml.ns import qn
+
+    colour = patient_colours(sample.patient_ids)["MSC-23"].lstrip("#")
+    for index, values, month_6 in ((4, (7.0, 7.0, None, 5.0), 3), (2, (-3.6, None, -3.3), 2)):
+        [lines] = _charts(deck.slides[index])
+        assert lines._chartSpace.chart.find(qn("c:dispBlanksAs")).get("val") == "span"
+        series = {s.name: s for s in lines.series}
+        assert len(series) == 5  # no extra series: the data sheet holds only the values measured
+        assert series["MSC-23"].values == values
+        assert _dotted_points(series["MSC-23"]) == {month_6: MSO_LINE_DASH_STYLE.ROUND_DOT}
+        dotted = series["MSC-23"].points[month_6].format.line
+        assert str(dotted.color.rgb) == colour and dotted.width == series["MSC-23"].format.line.width
+        assert series["MSC-23"].format.line.dash_style is None  # the rest of its line is solid
+        assert all(not _dotted_points(s) for name, s in series.items() if name != "MSC-23")
+    notes = deck.slides[4].notes_slide.notes_text_frame.text
+    assert "dotted stretch of a line bridges a missed visit" in notes and "no value is interpolated" in notes
+
+
+def test_a_patient_who_missed_nothing_gets_no_dotted_segment(sample):
+    deck = Presentation(io.BytesIO(build_deck(analyse(sample), patients=["MSC-01", "MSC-08"])))
+    [lines] = _charts(deck.slides[4])
+    assert [s.values for s in lines.series] == [(7.0, 6.0, 5.0, 4.0), (7.0, 6.0, 4.0, 3.0)]
+    assert all(not _dotted_points(s) for s in lines.series)

@@ -17,6 +17,7 @@ from medpath.figures.style import (
 from medpath.figures.trajectory import (
     BAND_FILLS,
     MISSED_LEGEND,
+    MISSED_SUFFIX,
     before_after_figure,
     small_multiples_figure,
     spaghetti_figure,
@@ -209,9 +210,13 @@ def test_fonts_are_legible_and_background_white(fig):
     assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "white"
 
 
+def _patient_traces(fig) -> list:
+    return [t for t in fig.data if not t.name.endswith(MISSED_SUFFIX)]
+
+
 def test_small_multiples_one_panel_per_patient():
     fig = small_multiples_figure(FIVE_PATIENTS)
-    assert len(fig.data) == 2 * len(PATIENTS)
+    assert len(_patient_traces(fig)) == 2 * len(PATIENTS)
     titles = [a.text for a in fig.layout.annotations]
     assert titles == PATIENTS
     assert "n = 5" in fig.layout.title.text
@@ -223,10 +228,44 @@ def test_small_multiples_one_panel_per_patient():
     assert fig.layout.yaxis.range == fig.layout.yaxis5.range
 
 
+def test_small_multiples_bridge_a_missed_visit_with_a_dotted_line_in_its_panel():
+    """The sample's MSC-23 missed month 3: in its VAS panel (row 2, column 5: axes x10/y10) the solid line has a
+    gap at month 3 and a dotted line of its colour joins month 1 (7) to month 6 (5), hollow marker at month 3."""
+    from medpath.study import load_sample_study
+
+    study = load_sample_study()
+    fig = small_multiples_figure(study.visits, protocol=study.protocol)
+    colour = patient_colours(study.patient_ids)["MSC-23"]
+    line = next(t for t in fig.data if t.name == "MSC-23" and t.xaxis == "x10")
+    assert list(line.x) == [0.0, 1.0, 3.0, 6.0] and _is_missing(line.y[2]) and line.connectgaps is False
+    assert [line.y[i] for i in (0, 1, 3)] == [7.0, 7.0, 5.0]
+    bridges = {t.xaxis: t for t in fig.data if t.name == "MSC-23" + MISSED_SUFFIX}
+    assert set(bridges) == {"x5", "x10"}  # its T-score panel (month 3 missed too) and its VAS panel
+    vas = bridges["x10"]
+    assert (vas.yaxis, vas.line.dash, vas.line.color) == ("y10", "dot", colour)
+    # month 1 (7) to month 6 (5); month 3 lies 2/5 of the way: 7 - 0.4 * 2 = 6.2
+    assert list(vas.x[:3]) == [1.0, 3.0, 6.0] and _is_missing(vas.x[3])
+    assert list(vas.y[:3]) == pytest.approx([7.0, 6.2, 5.0])
+    assert list(vas.marker.symbol[:3]) == ["circle", "circle-open", "circle"] and list(vas.marker.size[:3]) == [
+        0,
+        10,
+        0,
+    ]
+    assert "missed visit: month 3 (no value" in vas.hovertext[1]
+    assert [t.name for t in fig.data].count("MSC-23" + MISSED_SUFFIX) == 2 and vas.showlegend is False
+    assert fig.layout.title.text.endswith(f"<br><sup>{MISSED_LEGEND}</sup>")  # the caption explains the dots
+    # a patient who missed nothing has no bridge, and without any missed visit there is no caption
+    assert not [t for t in fig.data if t.name == "MSC-01" + MISSED_SUFFIX]
+    complete = small_multiples_figure(study.visits, patients=["MSC-01", "MSC-04"], protocol=study.protocol)
+    assert not [t for t in complete.data if t.name.endswith(MISSED_SUFFIX)]
+    assert MISSED_LEGEND not in complete.layout.title.text
+
+
 def test_small_multiples_wraps_and_filters():
     fig = small_multiples_figure(FIVE_PATIENTS, patients=["P02", "P04"])
     assert [a.text for a in fig.layout.annotations] == ["P02", "P04"]
-    assert {t.name for t in fig.data} == {"P02", "P04"}
+    assert {t.name for t in _patient_traces(fig)} == {"P02", "P04"}
+    assert [t.name for t in fig.data if t not in _patient_traces(fig)] == ["P02 · missed visit"]
 
 
 def test_before_after_pairs_only():
@@ -288,7 +327,9 @@ def test_small_multiples_are_capped_with_a_note():
     fig = small_multiples_figure(visits)
     shown = [f"P{i:04d}" for i in range(MAX_SMALL_MULTIPLES)]
     assert [a.text for a in fig.layout.annotations] == shown
-    assert {t.name for t in fig.data} == set(shown)
+    assert {t.name for t in _patient_traces(fig)} == set(shown)
+    # every third patient misses month 3's T-score: a dotted bridge in its T-score panel (row 1 of its block)
+    assert [t.name.removesuffix(MISSED_SUFFIX) for t in fig.data if t.name.endswith(MISSED_SUFFIX)] == shown[::3]
     assert (
         f"the first {MAX_SMALL_MULTIPLES} of {MAX_SMALL_MULTIPLES + 7} patients (by id) shown" in fig.layout.title.text
     )
