@@ -15,8 +15,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from medpath.columns import (
@@ -44,6 +46,7 @@ from medpath.values import (
     Reading,
     column_unit,
     converts_unit,
+    is_number_reader,
     month_from_day,
     month_label,
     number_reader,
@@ -577,47 +580,54 @@ def _parse(
             table.finding("warning", table.header_row, None, None, f"this {kind} table has a header but no data rows")
         )
     placed = ("visit", "month", "day") if kind == "visits" else ()
-    columns: dict[str, list] = {c: [] for c in dict.fromkeys([*mapping, *placed])}
+    n = len(table.rows)
+    # column by column: each cell's value, and its finding where it has one (``_read_cell``); a row is then
+    # only visited for what involves several of its cells (the patient id, the visit's place)
+    raws: dict[str, list] = {}
+    vals: dict[str, list] = {}
+    notes: dict[str, dict[int, _Cell]] = {}
+    for canonical, index in mapping.items():
+        rule = rules[canonical]
+        raws[canonical] = column = _column(table.rows, index)
+        vals[canonical], notes[canonical] = _read_column(
+            rule, column, scales.get(canonical), table.row_numbers, table.header[index]
+        )
+    noted = set().union(*(cells.keys() for cells in notes.values())) if notes else set()
+    checked = [(canonical, rules[canonical].identity, notes[canonical]) for canonical in mapping]
+    ids = vals["patient_id"]
+    id_column = table.header[mapping["patient_id"]]
+    kept: list[int] = []  # positions of the rows kept
     rows_kept: list[int] = []
     excluded: set[int] = set()
     left_out: list[dict] = []
     formula_ids: set[str] = set()
-    readers = [
-        (canonical, index, rules[canonical], rules[canonical].read, rules[canonical].bounds, scales.get(canonical))
-        for canonical, index in mapping.items()
-    ]
-    for cells, excel_row in zip(table.rows, table.row_numbers):
-        values, ok, lost = {}, True, []
-        width = len(cells)
-        for canonical, index, rule, read, bounds, scale in readers:
-            raw = cells[index] if index < width else None
-            try:  # fast path: a plain value within bounds (same result as _read_cell without a finding)
-                value, note = read(raw)
-                plain = note is None
-            except BadValue:
-                plain = False
-            if plain and scale is None and (value is None or bounds is None or bounds[0] <= value <= bounds[1]):
-                values[canonical] = value
-                continue
-            value, cell = _read_cell(rule, raw, scale, excel_row, table.header[index])
-            if cell is not None:
+    if kind == "visits":
+        empty = [None] * n
+        labels, months, days = (vals.get(c, empty) for c in ("visit", "month", "day"))
+        placed_visit: list = [None] * n
+        placed_month: list = [None] * n
+        placed_day: list = [None] * n
+        places: dict[tuple, tuple[str, float]] = {}  # a label alone (no month, no day) placed without a finding
+    for pos, excel_row in enumerate(table.row_numbers):
+        ok = True
+        lost = []
+        if pos in noted:
+            for canonical, identity, cells in checked:
+                cell = cells.get(pos)
+                if cell is None:
+                    continue
                 entries.append(cell)
                 if cell.severity == "error":
-                    if rule.identity:
+                    if identity:
                         ok = False
                     else:
-                        lost.append((canonical, raw, cell))
-            values[canonical] = value
-        pid = values.get("patient_id")
+                        lost.append((canonical, raws[canonical][pos], cell))
+        pid = ids[pos]
         if pid is None:
             if ok:
                 entries.append(
                     table.finding(
-                        "error",
-                        excel_row,
-                        table.header[mapping["patient_id"]],
-                        None,
-                        "the patient id is missing; this row is left out",
+                        "error", excel_row, id_column, None, "the patient id is missing; this row is left out"
                     )
                 )
             ok = False
@@ -627,27 +637,45 @@ def _parse(
                 table.finding(
                     "warning",
                     excel_row,
-                    table.header[mapping["patient_id"]],
+                    id_column,
                     pid,
                     "this patient id looks like a spreadsheet formula; it is kept as an id, and "
                     "exports write it as text so that Excel does not run it",
                 )
             )
         if kind == "visits" and ok:
-            ok = _place_visit(table, excel_row, mapping, values, entries)
+            label, month, day = labels[pos], months[pos], days[pos]
+            key = (label.__class__, label) if month is None and day is None else None
+            try:
+                hit = places.get(key) if key is not None else None
+            except TypeError:  # an unhashable cell value
+                key = hit = None
+            if hit is not None:
+                placed_visit[pos], placed_month[pos] = hit
+            else:
+                values = {"visit": label, "month": month, "day": day}
+                before = len(entries)
+                ok = _place_visit(table, excel_row, mapping, values, entries)
+                if ok:
+                    placed_visit[pos], placed_month[pos], placed_day[pos] = (
+                        values["visit"],
+                        values["month"],
+                        values["day"],
+                    )
+                    if key is not None and len(entries) == before and values["day"] is None:
+                        places[key] = (values["visit"], values["month"])
         if not ok:
             excluded.add(excel_row)
             continue
+        kept.append(pos)
         rows_kept.append(excel_row)
-        for canonical in columns:
-            columns[canonical].append(values[canonical])
         for canonical, raw, cell in lost:
             left_out.append(
                 {
                     "table": kind,
                     "patient_id": pid,
-                    "visit": values.get("visit"),
-                    "month": values.get("month"),
+                    "visit": placed_visit[pos] if kind == "visits" else None,
+                    "month": placed_month[pos] if kind == "visits" else None,
                     "field": canonical,
                     "value": raw,
                     "reason": cell.message.replace(_LEFT_OUT, ""),
@@ -657,8 +685,82 @@ def _parse(
                     "source_column": cell.column,
                 }
             )
+    full = {**vals}
+    if kind == "visits":
+        full.update(visit=placed_visit, month=placed_month, day=placed_day)
+    every = len(kept) == n
+    columns = {c: full[c] if every else [full[c][p] for p in kept] for c in dict.fromkeys([*mapping, *placed])}
     frame = _frame(kind, columns, rows_kept, table)
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
+
+
+def _column(rows: list[list[object]], index: int) -> list[object]:
+    """The cells of column ``index`` (``None`` where a row is shorter)."""
+    try:
+        return list(map(itemgetter(index), rows))
+    except IndexError:
+        return [cells[index] if index < len(cells) else None for cells in rows]
+
+
+_PLAIN_NUMBERS = frozenset({float, int, type(None)})
+
+
+def _read_column(
+    rule: _Rule, column: list[object], scale: float | None, row_numbers: list[int], header: str
+) -> tuple[list, dict[int, _Cell]]:
+    """The values of one column's cells and the findings of those that have one (by position), as
+    ``_read_cell`` gives them cell by cell. A plain value (read without a note, within bounds, no unit to
+    convert) takes no call of ``_read_cell``; a number column whose cells are all floats, ints or empty takes
+    no call per cell at all, and each distinct text is read once."""
+    read, bounds = rule.read, rule.bounds
+    notes: dict[int, _Cell] = {}
+    if scale is None and is_number_reader(read) and set(map(type, column)) <= _PLAIN_NUMBERS:
+        try:
+            numbers = np.array(column, dtype="float64")  # None -> NaN; an int as float(int)
+        except (OverflowError, ValueError, TypeError):
+            numbers = None
+        if numbers is not None:
+            values = numbers.tolist()  # a float cell as itself (-0.0 kept), an int as float(int)
+            missing = np.isnan(numbers)
+            odd = np.isinf(numbers)
+            if bounds is not None:
+                with np.errstate(invalid="ignore"):
+                    odd |= (numbers < bounds[0]) | (numbers > bounds[1])
+            for pos in np.flatnonzero(missing).tolist():
+                values[pos] = None
+            for pos in np.flatnonzero(odd).tolist():
+                values[pos], cell = _read_cell(rule, column[pos], scale, row_numbers[pos], header)
+                if cell is not None:
+                    notes[pos] = cell
+            return values, notes
+    slow = object()
+    seen: dict[str, object] = {}
+    values = []
+    append = values.append
+    for pos, raw in enumerate(column):
+        if raw.__class__ is str:
+            value = seen.get(raw, seen)
+            if value is seen:
+                value = seen[raw] = _plain_value(read, bounds, scale, raw, slow)
+        else:
+            value = _plain_value(read, bounds, scale, raw, slow)
+        if value is slow:
+            value, cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
+            if cell is not None:
+                notes[pos] = cell
+        append(value)
+    return values, notes
+
+
+def _plain_value(read, bounds, scale, raw: object, slow: object) -> object:
+    """The value of a plain cell (read without a note, within bounds, no unit to convert), else ``slow``."""
+    try:
+        value, note = read(raw)
+    except BadValue:
+        return slow
+    if note is None and scale is None and (value is None or bounds is None or bounds[0] <= value <= bounds[1]):
+        return value
+    return slow
 
 
 def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: str) -> tuple[object, _Cell | None]:
