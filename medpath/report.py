@@ -409,11 +409,13 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
     study, protocol = analysis.study, analysis.study.protocol
     visits, month = study.visits, analysis.followup_month
     present = [k for k in protocol.primary_outcomes if k in study.outcomes_present]
+    series = analysis.series  # computed once by analyse
     parts = [
-        chart(spaghetti_figure(visits, key, patients=patients, protocol=protocol), f"spaghetti-{key}")
+        chart(spaghetti_figure(visits, key, patients, protocol=protocol, series=series[key]), f"spaghetti-{key}")
         for key in present
     ]
-    parts.append(chart(small_multiples_figure(visits, patients=patients, protocol=protocol), "small-multiples"))
+    small = small_multiples_figure(visits, patients=patients, protocol=protocol, series=series)
+    parts.append(chart(small, "small-multiples"))
     for key, table in analysis.shifts.items():
         o = protocol.outcomes[key]
         assert o.bands is not None  # shifts exist for outcomes with classes only

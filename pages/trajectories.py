@@ -27,7 +27,7 @@ if not study.outcomes_present:
         icon=":material/warning:",
     )
     st.stop()
-controls = st.columns([2, 3, 2])
+controls = st.columns([2, 5, 2])
 outcome = controls[0].selectbox(
     "Outcome",
     study.outcomes_present,
@@ -54,7 +54,9 @@ analysis = current_analysis(study)
 series = analysis.series[outcome]
 series = series[series["patient_id"].isin(patients)]
 chart(
-    spaghetti_figure(study.visits, outcome, patients=patients, mode=mode, protocol=protocol),
+    spaghetti_figure(
+        study.visits, outcome, patients=patients, mode=mode, protocol=protocol, series=analysis.series[outcome]
+    ),
     study,
     f"{outcome}_{mode}_by_patient",
     data=series,
@@ -123,7 +125,7 @@ multiples = pd.concat(
     ignore_index=True,
 )
 chart(
-    small_multiples_figure(study.visits, patients=patients, protocol=protocol),
+    small_multiples_figure(study.visits, patients=patients, protocol=protocol, series=analysis.series),
     study,
     "small_multiples",
     data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,

@@ -401,3 +401,16 @@ def test_who_band_borders_are_dashed_at_the_two_boundaries_and_reach_3_to_1():
     assert all(s.line.dash == "dash" and s.line.color == BAND_BORDER_COLOUR for s in borders)
     for fill in BAND_FILLS:
         assert contrast_ratio(BAND_BORDER_COLOUR, fill) >= 3.0
+
+
+def test_figures_drawn_from_the_analysis_series_are_the_same_figures(sample_study):
+    """The pages and the report pass the series the analysis computed once; the figures must not change."""
+    from medpath.analysis import analyse
+
+    analysis = analyse(sample_study)
+    visits = sample_study.visits
+    for key in ("bmd_tscore", "vas"):
+        own = spaghetti_figure(visits, key, mode="change")
+        given = spaghetti_figure(visits, key, mode="change", series=analysis.series[key])
+        assert given.to_json() == own.to_json()
+    assert small_multiples_figure(visits, series=analysis.series).to_json() == small_multiples_figure(visits).to_json()

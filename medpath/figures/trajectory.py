@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import html
 import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -405,6 +406,7 @@ def spaghetti_figure(
     mode: Literal["absolute", "change"] = "absolute",
     colours: dict[str, str] | None = None,
     protocol: Protocol | None = None,
+    series: pd.DataFrame | None = None,
 ) -> go.Figure:
     """One line per patient over months since baseline, plus the median of the available values.
 
@@ -417,7 +419,8 @@ def spaghetti_figure(
     protocol = protocol or current()
     o = protocol.outcomes[outcome]
     y = "value" if mode == "absolute" else "change"
-    series = patient_series(visits, outcome, protocol)
+    if series is None:  # ``series``: the analysis's ``patient_series`` of this outcome, when the caller has it
+        series = patient_series(visits, outcome, protocol)
     series = series[series["patient_id"].isin(_selected(visits, patients))]
     colour = _colours(visits, colours)
 
@@ -527,6 +530,7 @@ def small_multiples_figure(
     patients: list[str] | None = None,
     colours: dict[str, str] | None = None,
     protocol: Protocol | None = None,
+    series: Mapping[str, pd.DataFrame] | None = None,
 ) -> go.Figure:
     """One column per patient (wrapping after five), one row per primary outcome of the protocol.
 
@@ -551,7 +555,8 @@ def small_multiples_figure(
     months = sorted(visits["month"].unique())
     x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{m:g}" for m in months]}
     x_range = [-0.5, max(months) + 0.5]
-    series = {outcome: patient_series(visits, outcome, protocol) for outcome in primary}
+    known = series or {}  # the analysis's ``patient_series`` per outcome, when the caller has them
+    series = {k: known[k] if k in known else patient_series(visits, k, protocol) for k in primary}
     by_patient = {
         outcome: dict(_by_patient(s[s["patient_id"].isin(ids)], TRACE_COLUMNS)) for outcome, s in series.items()
     }
