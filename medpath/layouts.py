@@ -359,34 +359,42 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
     id_index = _id_index(table)
     findings: list[Finding] = []
     signature_from = None
+    verdicts: dict[tuple[str, bool], str | None] = {}  # each distinct label judged once
     for cells, n in zip(table.rows, table.row_numbers):
         if n not in keep:
             continue
         if signature_from is not None:
             keep.discard(n)
             continue
-        id_cell = _cell(cells, id_index)
-        label = id_cell if not _blank(id_cell) else next((c for c in cells if not _blank(c)), None)
-        if not isinstance(label, str):
+        id_cell = cells[id_index] if id_index is not None and id_index < len(cells) else None
+        if id_cell.__class__ is str and id_cell and not id_cell.isspace():  # the common case: an id (not blank)
+            label: object = id_cell
+            in_id = True
+        elif not _blank(id_cell):
+            if not isinstance(id_cell, str):
+                continue  # a number or date in the id column: not a label
+            label, in_id = id_cell, True
+        else:
+            label = next((c for c in cells if not _blank(c)), None)
+            in_id = False
+            if not isinstance(label, str):
+                continue
+        assert isinstance(label, str)
+        key = (label, in_id)
+        if key in verdicts:
+            why = verdicts[key]
+        else:
+            why = verdicts[key] = _verdict(label.strip(), in_id)
+        if why is None:
             continue
-        text = label.strip()
-        column = table.header[id_index] if id_index is not None and not _blank(id_cell) else None
-        if _SIGNATURE.match(text):
+        if why is _SIGNATURE_ROW:
             signature_from = n
             keep.discard(n)
             continue
-        why = (
-            "reads as a summary row, not a patient"
-            if _SUMMARY.match(text)
-            else "reads as a note, not a patient"
-            if _NOTE.match(text)
-            else "is a test/dummy entry, not a patient"
-            if column is not None and _TEST_ID.search(text)
-            else None
-        )
-        if why:
-            keep.discard(n)
-            findings.append(table.finding("warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
+        text = label.strip()
+        keep.discard(n)
+        column = table.header[id_index] if in_id and id_index is not None else None
+        findings.append(table.finding("warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
     if signature_from is not None:
         rows = [n for n in table.row_numbers if n >= signature_from]
         findings.append(
@@ -399,6 +407,23 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
             )
         )
     return findings
+
+
+_SIGNATURE_ROW = "a signature block"
+
+
+def _verdict(text: str, in_id: bool) -> str | None:
+    """Why a row whose label (its id, or its first cell when the id is blank) is ``text`` is not data:
+    ``_SIGNATURE_ROW``, or the reason of a summary, note or test row; ``None`` for a patient's row."""
+    if _SIGNATURE.match(text):
+        return _SIGNATURE_ROW
+    if _SUMMARY.match(text):
+        return "reads as a summary row, not a patient"
+    if _NOTE.match(text):
+        return "reads as a note, not a patient"
+    if in_id and _TEST_ID.search(text):
+        return "is a test/dummy entry, not a patient"
+    return None
 
 
 # --- 3. REDCap exports -----------------------------------------------------------------------------

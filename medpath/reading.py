@@ -44,6 +44,7 @@ from medpath.size_guards import (
     MAX_ROWS,
     Refused,
     SheetScan,
+    area_cells,
     check_xls,
     check_zip,
     sheet_parts,
@@ -102,13 +103,38 @@ class RawTable:
         return Finding(severity, self.file, self.sheet, row, column, value, message)
 
 
-def read_tables(name: str, data: bytes) -> list[RawTable]:
-    """Every table in one uploaded file. Raises ``ReadError`` when the file cannot be read at all."""
+@dataclass(frozen=True)
+class Measured:
+    """What the size guards found in one file before it is read: each workbook sheet's used area and special
+    cells (``scans``; ``None`` for a CSV file) and the cells the file holds (``size_guards.area_cells``; for a
+    CSV file its lines x the fields of its first line)."""
+
+    scans: dict[str, SheetScan] | None
+    cells: int
+
+
+def measure(name: str, data: bytes) -> Measured:
+    """The size guards' verdict on one file (``medpath.size_guards``), before anything is read: raises
+    ``ReadError`` for a file that is empty, too large, damaged, crafted or not a workbook it claims to be."""
     with gc_paused():
-        return _read_tables(name, data)
+        return _measure(name, data)
 
 
-def _read_tables(name: str, data: bytes) -> list[RawTable]:
+def read_tables(name: str, data: bytes, measured: Measured | None = None) -> list[RawTable]:
+    """Every table in one uploaded file (``measured``: the file's ``measure``, when already taken). Raises
+    ``ReadError`` when the file cannot be read at all."""
+    with gc_paused():
+        return _read_tables(name, data, measured)
+
+
+def _read_tables(name: str, data: bytes, measured: Measured | None) -> list[RawTable]:
+    measured = measured or _measure(name, data)
+    if measured.scans is not None:
+        return _read_workbook(name, data, measured.scans)
+    return [_read_csv(name, data)]
+
+
+def _measure(name: str, data: bytes) -> Measured:
     if not data:
         raise ReadError(name, "the file is empty (0 bytes)")
     if len(data) > MAX_FILE_BYTES:
@@ -118,7 +144,8 @@ def _read_tables(name: str, data: bytes) -> list[RawTable]:
             "MedPath accepts; remove unused sheets or rows, or split it",
         )
     if data.startswith(_ZIP_MAGIC):
-        return _read_workbook(name, data, _guarded(name, check_zip, data))
+        scans = _guarded(name, check_zip, data)
+        return Measured(scans, area_cells(scans))
     if data.startswith(_OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
             raise ReadError(
@@ -126,14 +153,22 @@ def _read_tables(name: str, data: bytes) -> list[RawTable]:
                 "the workbook is password-protected (encrypted); save an unprotected copy "
                 "in Excel (File > Info > Protect Workbook) and upload that",
             )
-        return _read_workbook(name, data, _guarded(name, check_xls, data))
+        scans = _guarded(name, check_xls, data)
+        return Measured(scans, area_cells(scans))
     if name.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         raise ReadError(
             name,
             "the file is named like a spreadsheet but is not an Excel workbook "
             "(it may be damaged, or another kind of file renamed)",
         )
-    return [_read_csv(name, data)]
+    return Measured(None, _csv_cells(data))
+
+
+def _csv_cells(data: bytes) -> int:
+    """A text file's cells, estimated without parsing it: its lines x (1 + the most frequent field separator
+    among , ; tab | in its first line)."""
+    first = data[: data.find(b"\n")] if b"\n" in data else data
+    return (data.count(b"\n") + 1) * (1 + max(first.count(d) for d in (b",", b";", b"\t", b"|")))
 
 
 def _guarded(name: str, check, data: bytes) -> dict[str, SheetScan]:
@@ -578,7 +613,12 @@ def _is_wide_outcome(key: str) -> bool:
 
 def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> RawTable | None:
     """Find the header (the best-matching of the first rows: title rows above it are skipped)."""
-    nonblank = [i for i, row in enumerate(rows) if _has_value(row)]
+    nonblank = []  # the first rows with a value: where the header is looked for
+    for i, row in enumerate(rows):
+        if _has_value(row):
+            nonblank.append(i)
+            if len(nonblank) == HEADER_SEARCH_ROWS:
+                break
     if not nonblank:
         return None
     candidates = nonblank[:HEADER_SEARCH_ROWS]
@@ -589,7 +629,10 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    body = [(i + 1, row[:width]) for i, row in enumerate(rows) if i > h and _has_value(row[:width])]
+    # (Excel row number, cells under the header) of every row below the header with a value
+    body = [
+        (n, cells) for n, cells in enumerate((row[:width] for row in rows[h + 1 :]), start=h + 2) if _has_value(cells)
+    ]
     unnamed = _unnamed_columns(header, rows[h + 1 :])
     if unnamed:
         letters = ", ".join(_cell(h, c)[: -len(str(h + 1))] for c in unnamed[:20])

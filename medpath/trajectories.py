@@ -28,7 +28,11 @@ def band_class(values, bands: Bands):
     categorical in the bands' order. The value is rounded to ``DECIMALS`` decimals first, so
     -1.0000000000000002 is in a band "at least -1"."""
     if isinstance(values, pd.Series):
-        return values.map(lambda v: band_class(v, bands)).astype(pd.CategoricalDtype(bands.labels, ordered=True))
+        dtype = pd.CategoricalDtype(bands.labels, ordered=True)
+        if values.dtype == "float64":  # each distinct value classified once (NaN: no class)
+            classes = {v: band_class(v, bands) for v in values.unique().tolist() if v == v}
+            return values.map(classes).astype(dtype)
+        return values.map(lambda v: band_class(v, bands)).astype(dtype)
     if pd.isna(values):
         return pd.NA
     return bands.classify(round(float(values), DECIMALS))
@@ -45,7 +49,7 @@ def _outcome(visits: pd.DataFrame, outcome: str, protocol: Protocol | None) -> O
 
 def patient_ids(visits: pd.DataFrame) -> list[str]:
     """Every patient of the visits table, sorted (the order of ``style.patient_colours``)."""
-    return sorted(dict.fromkeys(visits["patient_id"]))
+    return sorted(visits["patient_id"].unique().tolist())
 
 
 def value_at(visits: pd.DataFrame, outcome: str, month: float, protocol: Protocol | None = None) -> pd.Series:
