@@ -61,6 +61,48 @@ _ZIP_MAGIC = b"PK\x03\x04"
 DAMAGED_ZIP = "the file looks like an .xlsx workbook but its zip structure is damaged"
 
 
+#: Memory one upload (all its files together) may take to be read, validated and analysed: an upload whose
+#: estimate (``upload_memory``) is larger is refused before any of its files is read. Chosen from bench/bench.py:
+#: the whole ``summary --json`` process peaks at ~230 MB at 50,000 visit rows (0.43 M cells) and ~380 MB at
+#: 150,000 (1.28 M cells), i.e. ~180 bytes per cell of the sheets' used areas above a ~160 MB process; so one
+#: plausible upload stays well inside it, and a server can hold a few uploads at once.
+UPLOAD_MEMORY_BUDGET = 1_500_000_000
+#: The estimate per cell of a sheet's used area (empty cells included: the reader lays sheets out densely) and
+#: for the process itself, with a margin over the measured ~180 bytes and ~160 MB (text cells cost more).
+BYTES_PER_CELL = 250
+BASE_BYTES = 200_000_000
+
+
+def upload_memory(cells: int) -> int:
+    """The estimated peak memory (bytes) of reading, validating and analysing an upload of ``cells`` cells."""
+    return BASE_BYTES + cells * BYTES_PER_CELL
+
+
+def over_budget(cells: dict[str, int]) -> str | None:
+    """Why an upload whose files have these used areas (file name -> cells of all its sheets) is refused, or
+    ``None`` when its estimated memory is within ``UPLOAD_MEMORY_BUDGET``."""
+    total = sum(cells.values())
+    need = upload_memory(total)
+    if need <= UPLOAD_MEMORY_BUDGET:
+        return None
+    largest = sorted(cells.items(), key=lambda item: -item[1])
+    each = "; ".join(f"'{name}': {n:,} cells" for name, n in largest[:5]) + (
+        f"; and {len(largest) - 5} more file(s)" if len(largest) > 5 else ""
+    )
+    return (
+        f"the upload is too large to analyse: its sheets' used areas hold {total:,} cells ({each}), which would "
+        f"take about {need / 1e9:,.1f} GB of memory, more than the {UPLOAD_MEMORY_BUDGET / 1e9:,.1f} GB MedPath "
+        f"allows one upload (about {(UPLOAD_MEMORY_BUDGET - BASE_BYTES) // BYTES_PER_CELL:,} cells); nothing was "
+        "read. Upload fewer files, delete unused sheets, rows and columns (and stray cells far from the tables), "
+        "or split the study into smaller uploads"
+    )
+
+
+def area_cells(scans: dict[str, SheetScan]) -> int:
+    """Cells of the used areas of a workbook's sheets (rows x columns, as the reader allocates them)."""
+    return sum(scan.last_row * scan.last_column for scan in scans.values())
+
+
 class Refused(Exception):
     """The file would be too large or is damaged; ``sheet`` and ``value`` say where, if known."""
 

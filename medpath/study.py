@@ -30,7 +30,8 @@ from medpath.model import (
     empty_columns,
 )
 from medpath.protocol import Protocol, bundled, current, default_protocol, using
-from medpath.reading import RawTable, ReadError, read_tables
+from medpath.reading import Measured, RawTable, ReadError, measure, read_tables
+from medpath.size_guards import over_budget
 from medpath.validation import Parsed, left_out_table, parse_table
 
 #: The bundled synthetic studies and template.xlsx: package data (medpath/sample; data/sample links to it).
@@ -84,9 +85,22 @@ def _load_study(
     records: list[dict] = []  # Study.columns rows from medpath.layouts and medpath.validation
     value_notes: dict[tuple[str, str | None, str], str] = {}
     extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
+    # the size guards first, for every file: an upload over the memory budget is refused before anything is read
+    measured: list[Measured | ReadError] = []
     for name, data in files:
         try:
-            tables = read_tables(name, data)
+            measured.append(measure(name, data))
+        except ReadError as exc:
+            measured.append(exc)
+    refusal = over_budget({name: m.cells for (name, _), m in zip(files, measured) if isinstance(m, Measured)})
+    if refusal is not None:
+        findings.extend(m.finding for m in measured if isinstance(m, ReadError))
+        findings.append(Finding("error", ", ".join(n for n, _ in files), None, None, None, None, refusal))
+    for (name, data), m in zip(files, [] if refusal is not None else measured):
+        try:
+            if isinstance(m, ReadError):
+                raise m
+            tables = read_tables(name, data, m)
         except ReadError as exc:
             findings.append(exc.finding)
             continue

@@ -233,3 +233,50 @@ def test_cells_without_r_in_a_small_sheet_are_read():
     tables = read_tables("no_r.xlsx", _patched(replace))
     assert tables[0].header == VISITS_HEADER
     assert tables[0].rows[0][:2] == ["P1", "baseline"]
+
+
+# --- the memory budget of one upload (issue 17) ------------------------------------------------------
+
+
+def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
+    """One stray cell at AM150000 makes a 150,000 x 39 used area: 5.85 M cells, under the per-sheet limits
+    (MAX_ROWS, MAX_CELLS) but, with the estimate of ``size_guards.upload_memory``, over the budget of one
+    upload; the refusal names the file, the cells, the memory and the limit, and comes before the reader
+    lays out the area."""
+    from medpath.size_guards import UPLOAD_MEMORY_BUDGET, upload_memory
+
+    assert 150_000 * 39 < MAX_CELLS and upload_memory(150_000 * 39) > UPLOAD_MEMORY_BUDGET
+    data = _patched(
+        lambda xml: xml.replace("</sheetData>", '<row r="150000"><c r="AM150000"><v>1</v></c></row></sheetData>')
+    )
+    assert len(data) < 10_000
+    result = _load_in_child("stray cell.xlsx", data)
+    errors = [f for f in result["findings"] if f["severity"] == "error"]
+    assert len(errors) == 1, result["findings"]
+    message = errors[0]["message"]
+    assert errors[0]["file"] == "stray cell.xlsx"
+    assert "'stray cell.xlsx': 5,850,000 cells" in message
+    assert f"more than the {UPLOAD_MEMORY_BUDGET / 1e9:,.1f} GB MedPath allows one upload" in message
+    assert "nothing was read" in message and "delete unused sheets, rows and columns" in message
+    assert result["rows"] == 0
+    assert result["peak_mib"] < 300 and result["seconds"] < 10, result
+
+
+def test_the_budget_is_for_the_upload_as_a_whole(monkeypatch):
+    """Files that each fit can be refused together: the budget sums the cells of every file and sheet, names each
+    file, and nothing of any file is read; within the budget the same files are read as before."""
+    from medpath import size_guards
+    from medpath.study import load_study
+
+    data = xlsx_bytes({"visits": [VISITS_HEADER, ["P1", "baseline", -3.0, 7], ["P1", "month 6", -2.8, 5]]})
+    files = [("a.xlsx", data), ("b.xlsx", data[:])]
+    one = size_guards.upload_memory(3 * len(VISITS_HEADER))  # one file: 3 rows x the header's columns
+    monkeypatch.setattr(size_guards, "UPLOAD_MEMORY_BUDGET", one)
+    assert not [f for f in load_study(files[:1]).findings if "too large to analyse" in f.message]
+    study = load_study(files)
+    refused = [f for f in study.findings if "too large to analyse" in f.message]
+    assert len(refused) == 1 and refused[0].severity == "error"
+    assert refused[0].file == "a.xlsx, b.xlsx"
+    assert "'a.xlsx': 12 cells; 'b.xlsx': 12 cells" in refused[0].message
+    assert len(study.visits) == 0 and study.sources  # nothing read, both files still listed as sources
+    assert [f for f in study.findings if f.severity == "error"] == refused  # no other error (e.g. "no visits table")
