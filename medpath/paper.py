@@ -24,11 +24,12 @@ def paper_json(analysis: Analysis) -> dict:
     }
 
 
-def report_sections(analysis: Analysis) -> list[str]:
+def report_sections(analysis: Analysis, chart) -> list[str]:
     """The report's sections: participant flow (the diagram as an inline SVG, which needs no script and copies
-    into a paper), Table 1, adverse events, secondary outcomes (a waterfall of the changes against the LSC is on
-    the Secondary outcomes page; here its numbers are a table)."""
+    into a paper), Table 1, adverse events, secondary outcomes (with a waterfall of the changes against the LSC
+    where the protocol gives one). ``chart``: the report's chart renderer (``medpath.report._Charts``)."""
     from medpath.figures.consort import consort_svg
+    from medpath.figures.waterfall import waterfall_figure
     from medpath.outcomes import headline, summary_table
     from medpath.report import _h3, _list, _p, _section, _table
 
@@ -84,6 +85,7 @@ def report_sections(analysis: Analysis) -> list[str]:
                     f"{meta.lsc.note} LSC used: {used:.4f} {meta.unit}: gain {counts['gain']}, "
                     f"stable {counts['stable']}, loss {counts['loss']}."
                 ),
+                chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
                 _table(table.assign(percent_change=table["percent_change"].round(2))),
             ]
     sections.append(_section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *secondary))

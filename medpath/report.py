@@ -556,7 +556,7 @@ def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[
             )
         )
     if has_visits or study.screening is not None:  # participant flow, Table 1, adverse events, secondary outcomes
-        sections += report_sections(analysis)
+        sections += report_sections(analysis, chart)
     conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
     for o in study.protocol.outcomes.values():
         if o.responder is not None:

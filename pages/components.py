@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
-from medpath.figures.svg import figure_svg
+from medpath.figures.svg import can_draw, figure_svg
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
 from medpath.report import build_report, report_filename
@@ -137,19 +137,6 @@ def chart_title(fig: go.Figure, name: str) -> str:
     return text or name.replace("_", " ").capitalize()
 
 
-def static_svg_draws(fig: go.Figure) -> bool:
-    """Whether ``figure_svg`` draws every trace of ``fig``: it draws scatter traces on numeric axes and funnels,
-    not bars (the waterfall) nor categorical axes (the safety timeline), whose SVG would be an empty frame."""
-    for trace in fig.data:
-        if trace.type == "funnel":
-            continue
-        if trace.type != "scatter":
-            return False
-        if any(isinstance(v, str) for values in (trace.x, trace.y) if values is not None for v in values):
-            return False
-    return True
-
-
 def chart(
     fig: go.Figure,
     study: Study,
@@ -164,7 +151,7 @@ def chart(
     named after the study, chart and date whatever the window (``config``: another camera setting); under it
     its title as a caption (the chart's name for a screen reader, which cannot read the plotly canvas) beside a
     "Download SVG" button (the static SVG with the footer, ``figure_svg``, or ``svg()``, built only when
-    clicked, named like the PNG; none where the static SVG cannot draw the chart: ``static_svg_draws``) and, when
+    clicked, named like the PNG; none where the static SVG cannot draw the chart: ``medpath.figures.svg.can_draw``) and, when
     ``data`` is given, the numbers drawn as a table one click away."""
     title = chart_title(fig, name)
     shown = stamped(fig, study)
@@ -172,7 +159,7 @@ def chart(
     name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
     name_column.caption(f"Chart: {literal(title)}")
     with button_column:
-        if svg is not None or static_svg_draws(fig):
+        if svg is not None or can_draw(fig):
             generated_download(
                 "Download SVG",
                 lambda: (svg() if svg is not None else figure_svg(shown, title)).encode("utf-8"),

@@ -59,7 +59,7 @@ for outcome, comparison in comparisons.items():
         f"**LSC {lsc:.4f} {unit}: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
         f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
     )
-    chart(waterfall_figure(changes, lsc, month), study, f"{outcome}_waterfall", data=changes)
+    chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
     table(changes)
     table_download(changes, study, f"{outcome}_lsc")
 

@@ -424,32 +424,32 @@ def test_every_chart_is_named_and_has_its_data_table(page):
     assert all(title.strip() for title in titles)
 
 
-def test_svg_download_under_every_chart_the_static_svg_can_draw():
-    """Overview: one "Download SVG" per before-after plot; Secondary: none under the waterfall (bars, which the
-    static SVG does not draw: an empty frame would be worse than no button), one under each before-after plot."""
+def test_svg_download_under_every_chart():
+    """One "Download SVG" per chart: the before-after plots of the Overview, and on the Secondary page the
+    waterfall (bars) too, and the safety timeline (a categorical axis), which the static SVG now draws."""
     at = run_page("pages/overview.py")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("Download SVG") == len(at.get("plotly_chart")) == 2
-    at = run_page("pages/secondary.py")
-    charts = len(at.get("plotly_chart"))
-    waterfalls = sum("waterfall" in b.proto.id for b in at.get("download_button"))
-    assert waterfalls == 0
-    assert [b.proto.label for b in at.get("download_button")].count("Download SVG") == charts - 1
+    for page in ("pages/secondary.py", "pages/safety.py"):
+        at = run_page(page)
+        charts = len(at.get("plotly_chart"))
+        assert charts and [b.proto.label for b in at.get("download_button")].count("Download SVG") == charts
 
 
-def test_static_svg_draws_only_what_figure_svg_can(sample):
+def test_the_static_svg_draws_every_chart_of_the_pages(sample):
     from medpath.figures.safety import timeline_figure
+    from medpath.figures.svg import can_draw
     from medpath.figures.trajectory import before_after_figure
     from medpath.figures.waterfall import waterfall_figure
     from medpath.secondary import lsc_table
-    from pages.components import static_svg_draws
 
     analysis = analyse(sample)
-    assert static_svg_draws(before_after_figure(analysis.primary["vas"], all_patients=sample.patient_ids))
+    assert can_draw(before_after_figure(analysis.primary["vas"], all_patients=sample.patient_ids))
     bmd = analysis.secondary["bmd_g_cm2"]
     assert bmd.meta.lsc is not None
-    assert not static_svg_draws(waterfall_figure(lsc_table(bmd, bmd.meta.lsc.value), bmd.meta.lsc.value))
-    assert not static_svg_draws(timeline_figure(sample.adverse_events, sample.visits, list(sample.patient_ids)))
+    lsc = bmd.meta.lsc.value
+    assert can_draw(waterfall_figure(lsc_table(bmd, lsc), lsc, bmd.meta, analysis.followup_month))
+    assert can_draw(timeline_figure(sample.adverse_events, sample.visits, list(sample.patient_ids)))
 
 
 def test_the_overview_reads_its_choices_from_the_address(sample):

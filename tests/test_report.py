@@ -112,8 +112,8 @@ def test_report_is_self_contained_with_plotly_js_once_compressed(sample_report):
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", rest, re.I)
     assert "cdn.plot.ly" not in rest
     charts = re.findall(r'class="plotly-graph-div"', rest)
-    assert len(charts) == 6  # funnel, 2 spaghetti, small multiples, 2 before-after
-    assert rest.count('"scale": 2') == 6
+    assert len(charts) == 7  # funnel, 2 spaghetti, small multiples, 2 before-after, the BMD waterfall
+    assert rest.count('"scale": 2') == 7
 
 
 def test_chart_downloads_are_named_by_study_chart_and_local_date(sample_report):
@@ -215,7 +215,7 @@ def test_every_chart_has_a_static_svg_fallback_with_an_accessible_name(sample_re
     charts = re.findall(
         r'<figure class="chart" aria-label="([^"]+)"><div class="static-chart">(<svg .*?</svg>)</div>', body, re.S
     )
-    assert len(charts) == body.count('class="plotly-graph-div"') == 6
+    assert len(charts) == body.count('class="plotly-graph-div"') == 7
     for title, svg in charts:
         assert 'role="img"' in svg and f"<title>{title}</title>" in svg
         assert "NCT04501354 · medpath_sample_study.xlsx" in svg  # provenance footer inside the picture
@@ -223,6 +223,8 @@ def test_every_chart_has_a_static_svg_fallback_with_an_accessible_name(sample_re
     spaghetti = dict(charts)["Spine BMD T-score by patient — n = 5, baseline to month 6"]
     assert spaghetti.count("<polyline") >= 5 and 'stroke-dasharray="2 4"' in spaghetti  # lines, the missed visit
     assert "<script" not in "".join(svg for _, svg in charts)
+    waterfall = dict(charts)["Spine BMD change, baseline → month 6, per patient, against the LSC"]
+    assert waterfall.count("<rect") >= 5 + 2 and "+LSC 0.0277" in waterfall  # 5 bars, the band, its labels
 
 
 def test_report_tables_have_readable_labels_and_no_none(sample_report):

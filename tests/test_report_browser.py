@@ -30,11 +30,13 @@ def test_every_chart_of_the_report_is_drawn_offline(sample_study, tmp_path):
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("request", lambda request: requests.append(request.url))
         page.goto(path.as_uri())
-        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 6", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 7", timeout=60_000)
         # per chart: traces drawn on screen, and traces in the chart's embedded figure JSON
-        drawn = page.evaluate("""[...document.querySelectorAll('script.chart-data')].map(h => [h.dataset.chart,
-            document.getElementById(h.dataset.chart).querySelectorAll('.scatterlayer .trace, .funnellayer .trace').length,
-            JSON.parse(h.textContent).data.length])""")
+        drawn = (
+            page.evaluate("""[...document.querySelectorAll('script.chart-data')].map(h => [h.dataset.chart,
+            document.getElementById(h.dataset.chart).querySelectorAll('.scatterlayer .trace, .funnellayer .trace, .barlayer .trace').length,
+            JSON.parse(h.textContent).data.filter(t => (t.y || t.x || [1]).length > 0).length])""")
+        )  # empty traces draw nothing
         context.close()
     assert errors == []
     assert requests == [path.as_uri()]  # nothing else is fetched
@@ -45,6 +47,7 @@ def test_every_chart_of_the_report_is_drawn_offline(sample_study, tmp_path):
         "chart-small-multiples",
         "chart-before-after-bmd-tscore",
         "chart-before-after-vas",
+        "chart-waterfall-bmd-g-cm2",
     ]
     assert all(on_screen == in_json > 0 for _, on_screen, in_json in drawn), drawn
 
@@ -64,7 +67,7 @@ def test_report_without_scripts_shows_the_static_charts_and_prints_within_the_pa
             const svg = f.querySelector('.static-chart svg'), box = svg.getBoundingClientRect();
             return [svg.getAttribute('aria-label'), Math.round(box.width), Math.round(box.height),
                     svg.querySelectorAll('polyline, rect, circle, polygon, path').length]; })""")
-        assert len(shown) == 6
+        assert len(shown) == 7
         for label, width, height, marks in shown:
             assert label and 0 < width <= 390 and height > 100 and marks > 5, (label, width, height, marks)
         page.screenshot(path=str(tmp_path / "no-script-phone.png"), full_page=True)

@@ -1,10 +1,12 @@
 """A static SVG copy of a MedPath plotly figure, drawn by the core without JavaScript: what the report shows
 where scripts do not run (mail previews, Teams, SharePoint) and what it prints.
 
-It draws what MedPath's figures use: scatter traces (lines, dotted/dashed lines, markers; gaps at missing
-values), funnel traces (as horizontal bars with their values), horizontal bands and lines (``add_hrect``,
-``add_hline``), annotations (patient labels, WHO band labels, exclusion boxes, the provenance footer),
-the title, axis titles and tick labels, on one or several subplots (each trace on its own axes' domain).
+It draws what MedPath's figures use: scatter traces (lines, dotted/dashed lines, markers, text beside them;
+gaps at missing values), vertical bar traces (with their text at the bar's end), funnel traces (as horizontal
+bars with their values), numeric and categorical axes (categories in the axis's ``categoryarray`` order, or
+as they first appear), horizontal bands and lines (``add_hrect``, ``add_hline``), annotations (patient labels,
+class labels, exclusion boxes, the provenance footer), the title, axis titles and tick labels, on one or
+several subplots (each trace on its own axes' domain). ``can_draw`` says whether a figure holds only these.
 Not a general plotly renderer: hover, legends and plotly's automatic margins are left out; the picture is
 a faithful, simple copy of the data, at the fixed export size (``style.EXPORT_WIDTH`` x ``EXPORT_HEIGHT``),
 scaled to the page by its viewBox.
@@ -35,6 +37,39 @@ def _lines(text: object) -> list[str]:
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+#: Trace types ``figure_svg`` draws.
+DRAWN_TRACES = ("scatter", "bar", "funnel")
+
+
+def can_draw(fig: go.Figure) -> bool:
+    """Whether ``figure_svg`` draws every trace of ``fig`` (scatter, vertical bar and funnel traces)."""
+    return all(t.type in DRAWN_TRACES and not (t.type == "bar" and t.orientation == "h") for t in fig.data)
+
+
+def _categories(fig: go.Figure, ref: str, kind: str) -> list[str] | None:
+    """The categories of a categorical axis in the order plotly draws them (the axis's ``categoryarray`` when its
+    ``categoryorder`` is "array", else as they first appear in the traces), or None for a numeric axis."""
+    axis = fig.layout[_axis_name(ref, kind)]
+    values = [
+        v
+        for t in fig.data
+        if t.type in ("scatter", "bar") and (getattr(t, f"{kind}axis") or kind) == ref
+        for v in (getattr(t, kind) if getattr(t, kind) is not None else ())
+    ]
+    if axis.type != "category" and not any(isinstance(v, str) for v in values):
+        return None
+    order = list(axis.categoryarray) if axis.categoryorder == "array" and axis.categoryarray is not None else []
+    return [str(c) for c in dict.fromkeys([*order, *map(str, values)])]
+
+
+def _coords(values, categories: list[str] | None) -> list[float | None]:
+    """Data values as positions on their axis: numbers, or a category's index."""
+    if categories is None:
+        return _num(values)
+    index = {c: float(i) for i, c in enumerate(categories)}
+    return [index.get(str(v)) if v is not None else None for v in (values if values is not None else [])]
 
 
 def _num(values) -> list[float | None]:
@@ -110,32 +145,63 @@ def figure_svg(
 
     traces = list(fig.data)
     funnel = [t for t in traces if t.type == "funnel"]
-    refs = sorted(
-        {(getattr(t, "xaxis", None) or "x", getattr(t, "yaxis", None) or "y") for t in traces if t.type == "scatter"}
-    ) or [("x", "y")]
-    axes: dict[tuple[str, str], _Axes] = {}
-    for xref, yref in refs:
-        xa, ya = layout[_axis_name(xref, "x")], layout[_axis_name(yref, "y")]
-        xd, yd = (xa.domain or (0, 1)), (ya.domain or (0, 1))
-        box = (
-            plot[0] + xd[0] * (plot[2] - plot[0]),
-            plot[3] - yd[1] * (plot[3] - plot[1]),
-            plot[0] + xd[1] * (plot[2] - plot[0]),
-            plot[3] - yd[0] * (plot[3] - plot[1]),
-        )
-        xs = [v for t in traces if t.type == "scatter" and (t.xaxis or "x") == xref for v in _num(t.x) if v is not None]
-        ys = [v for t in traces if t.type == "scatter" and (t.yaxis or "y") == yref for v in _num(t.y) if v is not None]
-        xr = tuple(xa.range) if xa.range else ((min(xs), max(xs)) if xs else (0.0, 1.0))
-        if ya.range:
-            yr = tuple(ya.range)
-        elif ys:
-            pad = 0.08 * ((max(ys) - min(ys)) or 1.0)
-            yr = (min(ys) - pad, max(ys) + pad)
-        else:
-            yr = (0.0, 1.0)
-        if xr[0] == xr[1]:
-            xr = (xr[0] - 0.5, xr[1] + 0.5)
-        axes[(xref, yref)] = _Axes(box, (float(xr[0]), float(xr[1])), (float(yr[0]), float(yr[1])))
+    placed = [t for t in traces if t.type in ("scatter", "bar")]
+    refs = sorted({(t.xaxis or "x", t.yaxis or "y") for t in placed}) or [("x", "y")]
+    categories = {(ref, kind): _categories(fig, ref, kind) for pair in refs for ref, kind in zip(pair, ("x", "y"))}
+    coords = {  # each placed trace's (x, y) positions: numbers, or category indices
+        id(t): (_coords(t.x, categories[(t.xaxis or "x", "x")]), _coords(t.y, categories[(t.yaxis or "y", "y")]))
+        for t in placed
+    }
+
+    def place(plot: tuple[float, float, float, float]) -> dict[tuple[str, str], _Axes]:
+        """Each subplot's pixel box (its domain of ``plot``) and data ranges."""
+        axes: dict[tuple[str, str], _Axes] = {}
+        for xref, yref in refs:
+            xa, ya = layout[_axis_name(xref, "x")], layout[_axis_name(yref, "y")]
+            xd, yd = (xa.domain or (0, 1)), (ya.domain or (0, 1))
+            box = (
+                plot[0] + xd[0] * (plot[2] - plot[0]),
+                plot[3] - yd[1] * (plot[3] - plot[1]),
+                plot[0] + xd[1] * (plot[2] - plot[0]),
+                plot[3] - yd[0] * (plot[3] - plot[1]),
+            )
+            mine = [t for t in placed if (t.xaxis or "x") == xref and (t.yaxis or "y") == yref]
+            xs = [v for t in mine for v in coords[id(t)][0] if v is not None]
+            ys = [v for t in mine for v in coords[id(t)][1] if v is not None]
+            ys += [0.0 for t in mine if t.type == "bar"]  # a bar starts at 0
+            xcats, ycats = categories[(xref, "x")], categories[(yref, "y")]
+            if xcats is not None:
+                xr: tuple = (-0.5, len(xcats) - 0.5)
+            else:
+                xr = tuple(xa.range) if xa.range else ((min(xs), max(xs)) if xs else (0.0, 1.0))
+            if ycats is not None:
+                yr: tuple = (-0.5, len(ycats) - 0.5)
+            elif ya.range:
+                yr = tuple(ya.range)
+            elif ys:
+                pad = 0.08 * ((max(ys) - min(ys)) or 1.0)
+                yr = (min(ys) - pad, max(ys) + pad)
+            else:
+                yr = (0.0, 1.0)
+            if xr[0] == xr[1]:
+                xr = (xr[0] - 0.5, xr[1] + 0.5)
+            axes[(xref, yref)] = _Axes(box, (float(xr[0]), float(xr[1])), (float(yr[0]), float(yr[1])))
+        return axes
+
+    axes = place(plot)
+    # room for the longest y tick label and the y title left of it (plotly's automargin does this on screen)
+    needed = max(
+        (
+            26
+            + 0.55 * (BASE_FONT_SIZE - 1) * max((len(t) for _, t in _y_ticks(ax, categories[(yref, "y")])), default=2)
+            for (_, yref), ax in axes.items()
+            if layout[_axis_name(yref, "y")].title.text and ax.box[0] <= plot[0] + 1
+        ),
+        default=0.0,
+    )
+    if needed + 12 > plot[0] and not funnel:
+        plot = (needed + 12, plot[1], plot[2], plot[3])
+        axes = place(plot)
     main = axes.get(("x", "y")) or next(iter(axes.values()))
 
     out = [
@@ -167,34 +233,47 @@ def figure_svg(
         x0, y0, x1, y1 = ax.box
         out.append(f'<path d="M{x0:.1f},{y0:.1f} V{y1:.1f} H{x1:.1f}" fill="none" stroke="#888888"/>')
         xa, ya = layout[_axis_name(xref, "x")], layout[_axis_name(yref, "y")]
-        if xa.tickvals is not None and xa.showticklabels is not False:
+        xcats, ycats = categories[(xref, "x")], categories[(yref, "y")]
+        if xcats is not None and xa.showticklabels is not False:
+            for i, label in enumerate(xcats):
+                out.append(_text(ax.x(float(i)), y1 + 16, label, size=BASE_FONT_SIZE - 1, anchor="middle"))
+        elif xa.tickvals is not None and xa.showticklabels is not False:
             for v, label in zip(xa.tickvals, xa.ticktext or [f"{v:g}" for v in xa.tickvals]):
                 out.append(_text(ax.x(float(v)), y1 + 16, label, size=BASE_FONT_SIZE - 1, anchor="middle"))
-        if ya.showticklabels is not False:
-            low, high = ax.yr
-            step = _nice_step(high - low)
-            v = math.ceil(low / step) * step
-            while v <= high + 1e-9:
+        elif xa.showticklabels is not False:
+            step = float(xa.dtick) if isinstance(xa.dtick, (int, float)) else _nice_step(ax.xr[1] - ax.xr[0])
+            v = math.ceil(ax.xr[0] / step) * step
+            while v <= ax.xr[1] + 1e-9:
                 out.append(
-                    f'<line x1="{x0:.1f}" y1="{ax.y(v):.1f}" x2="{x1:.1f}" y2="{ax.y(v):.1f}" stroke="#eeeeee"/>'
+                    _text(ax.x(v), y1 + 16, f"{v:g}".replace("-", "−"), size=BASE_FONT_SIZE - 1, anchor="middle")
                 )
-                out.append(_text(x0 - 6, ax.y(v), f"{v:g}".replace("-", "−"), size=BASE_FONT_SIZE - 1, anchor="end"))
                 v += step
+        labels = _y_ticks(ax, ycats) if ya.showticklabels is not False else []
+        if ycats is None:  # light grid lines at the numeric ticks
+            out += [
+                f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x1:.1f}" y2="{y:.1f}" stroke="#eeeeee"/>' for y, _ in labels
+            ]
+        out += [_text(x0 - 6, y, label, size=BASE_FONT_SIZE - 1, anchor="end") for y, label in labels]
+        #: the y title left of the longest tick label (about 0.55 em per character)
+        title_x = x0 - 20 - 0.55 * (BASE_FONT_SIZE - 1) * max((len(label) for _, label in labels), default=2)
         if xa.title.text:
             out.append(_text((x0 + x1) / 2, y1 + 40, xa.title.text, anchor="middle"))
         if ya.title.text:
             out.append(
-                _text(x0 - 48, (y0 + y1) / 2, ya.title.text, anchor="middle", rotate=True, size=BASE_FONT_SIZE - 1)
+                _text(title_x, (y0 + y1) / 2, ya.title.text, anchor="middle", rotate=True, size=BASE_FONT_SIZE - 1)
             )
     # traces
     for t in traces:
         if t.type == "funnel":
             out += _funnel(t, plot)
             continue
+        if t.type == "bar":
+            out += _bars(t, axes.get((t.xaxis or "x", t.yaxis or "y"), main), *coords[id(t)])
+            continue
         if t.type != "scatter":
             continue
         ax = axes.get((t.xaxis or "x", t.yaxis or "y"), main)
-        points_x, points_y = _num(t.x), _num(t.y)
+        points_x, points_y = coords[id(t)]
         colour = (
             (t.line.color if t.line and t.line.color else None)
             or (t.marker.color if isinstance(t.marker.color, str) else None)
@@ -234,6 +313,14 @@ def figure_svg(
                 if px is None or py is None or not size:
                     continue
                 out.append(_marker(ax.x(px), ax.y(py), float(size), str(symbol), colour))
+        if "text" in mode and t.text is not None and not isinstance(t.text, str):
+            where = t.textposition if isinstance(t.textposition, (list, tuple)) else [t.textposition] * len(t.text)
+            size = t.textfont.size if t.textfont and t.textfont.size else BASE_FONT_SIZE - 2
+            for px, py, label, position in zip(points_x, points_y, t.text, where):
+                if px is None or py is None or label is None:
+                    continue
+                dy = 14 if position and str(position).startswith("bottom") else -8
+                out.append(_text(ax.x(px) + 8, ax.y(py) + dy, label, size=size, anchor="start"))
     # annotations
     for a in layout.annotations:
         if a.name == "provenance":
@@ -241,6 +328,9 @@ def figure_svg(
             continue
         if a.xref == "paper":
             x = plot[0] + (a.x or 0) * (plot[2] - plot[0])
+        elif a.xref and a.xref.endswith(" domain"):  # e.g. add_hline's annotation: a fraction of the axes' width
+            ax = axes.get((a.xref.removesuffix(" domain"), (a.yref or "y").removesuffix(" domain")), main)
+            x = ax.box[0] + (a.x or 0) * (ax.box[2] - ax.box[0])
         else:
             ax = axes.get((a.xref or "x", a.yref or "y"), main)
             x = ax.x(a.x) if isinstance(a.x, (int, float)) else plot[0]
@@ -273,6 +363,9 @@ def _marker(x: float, y: float, size: float, symbol: str, colour: str) -> str:
     r = size / 2
     fill = "none" if symbol.endswith("-open") else _esc(colour)
     base = symbol.removesuffix("-open")
+    if base == "line-ns":  # a vertical tick (the safety timeline's scheduled visits)
+        return f'<line x1="{x:.1f}" y1="{y - r:.1f}" x2="{x:.1f}" y2="{y + r:.1f}" stroke="{_esc(colour)}" stroke-width="2"/>'
+
     if base == "square":
         return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{size:.1f}" height="{size:.1f}" fill="{fill}" stroke="{_esc(colour)}"/>'
     if base in (
@@ -308,6 +401,42 @@ def _marker(x: float, y: float, size: float, symbol: str, colour: str) -> str:
         points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in shapes[base])
         return f'<polygon points="{points}" fill="{fill}" stroke="{_esc(colour)}"/>'
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}" stroke="{_esc(colour)}"/>'
+
+
+def _y_ticks(ax: _Axes, categories: list[str] | None) -> list[tuple[float, str]]:
+    """(pixel y, label) of a y axis's ticks: every category, or round numbers across the range."""
+    if categories is not None:
+        return [(ax.y(float(i)), label) for i, label in enumerate(categories)]
+    low, high = ax.yr
+    step = _nice_step(high - low)
+    ticks, v = [], math.ceil(low / step) * step
+    while v <= high + 1e-9:
+        ticks.append((ax.y(v), f"{v:g}".replace("-", "−")))
+        v += step
+    return ticks
+
+
+def _bars(trace, ax: _Axes, xs: list[float | None], ys: list[float | None]) -> list[str]:
+    """Vertical bars from 0 to each value, 60 % of a category wide, with the trace's text at the bar's end."""
+    colour = trace.marker.color if isinstance(trace.marker.color, str) else "#0072B2"
+    texts = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) else [None] * len(xs)
+    half = 0.3 * abs(ax.x(1.0) - ax.x(0.0))
+    out = []
+    for x, y, label in zip(xs, ys, texts):
+        if x is None or y is None:
+            continue
+        top, bottom = sorted((ax.y(y), ax.y(0.0)))
+        out.append(
+            f'<rect x="{ax.x(x) - half:.1f}" y="{top:.1f}" width="{2 * half:.1f}" height="{bottom - top:.1f}" '
+            f'fill="{_esc(colour)}"/>'
+        )
+        if label is not None:  # outside the bar's end, the lines centred there
+            size, lines = BASE_FONT_SIZE - 2, len(_lines(label))
+            offset = 8 + 0.6 * size * lines
+            out.append(
+                _text(ax.x(x), ax.y(y) - offset if y >= 0 else ax.y(y) + offset, label, size=size, anchor="middle")
+            )
+    return out
 
 
 def _category_y(funnel: list, label: object, plot: tuple[float, float, float, float]) -> float:

@@ -1,7 +1,7 @@
-"""Waterfall plot of each patient's change in spine BMD (g/cm²) from baseline, against the densitometer's
-least significant change (ISCD: LSC = 2.77 x precision error; ``medpath.secondary``): bars sorted from the
-largest gain to the largest loss, the ±LSC band shaded, each bar coloured gain / stable / loss and labelled
-with its change and percent change."""
+"""Waterfall plot of each patient's change from baseline in an outcome with a least significant change (the
+protocol's ``Outcome.lsc``, e.g. spine BMD in g/cm²: ISCD, LSC = 2.77 x precision error; ``medpath.secondary``):
+bars sorted from the largest gain to the largest loss, the ±LSC band shaded, each bar coloured gain / stable /
+loss and labelled with its change and percent change."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.protocol import Outcome
 from medpath.values import month_label
 
 COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-Ito green, grey, vermilion
 
 
-def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.0) -> go.Figure:
-    """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category)."""
+def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_month: float) -> go.Figure:
+    """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category) of ``outcome``."""
     ordered = table.sort_values("change", ascending=False, kind="stable")
     fig = go.Figure()
     for category, colour in COLOURS.items():
@@ -29,7 +30,7 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.
             textposition="outside",
             textfont={"size": BASE_FONT_SIZE - 1},
             cliponaxis=False,
-            hovertemplate="%{x}: %{y:+.3f} g/cm²<extra>" + category + "</extra>",
+            hovertemplate="%{x}: %{y:+.3f} " + outcome.unit + "<extra>" + category + "</extra>",
         )
     fig.add_hrect(y0=-lsc, y1=lsc, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
     for sign in (1, -1):
@@ -43,7 +44,9 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.
     fig.add_hline(y=0, line={"color": "#222222", "width": 1})
     largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
     apply_layout(
-        fig, f"Spine BMD change, baseline → {month_label(followup_month)}, per patient, against the LSC", height=480
+        fig,
+        f"{outcome.label} change, baseline → {month_label(followup_month)}, per patient, against the LSC",
+        height=480,
     )
     fig.update_layout(
         barmode="relative",
@@ -55,5 +58,7 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, followup_month: float = 6.
         categoryorder="array",
         categoryarray=ordered["patient_id"].astype(str).tolist(),
     )
-    fig.update_yaxes(title="Change in spine BMD (g/cm²)", range=[-1.5 * largest, 1.6 * largest], zeroline=False)
+    fig.update_yaxes(
+        title=f"Change in {outcome.label} ({outcome.unit})", range=[-1.5 * largest, 1.6 * largest], zeroline=False
+    )
     return fig
