@@ -194,6 +194,7 @@ def figure_svg(
         (
             26
             + 0.55 * (BASE_FONT_SIZE - 1) * max((len(t) for _, t in _y_ticks(ax, categories[(yref, "y")])), default=2)
+            + 1.2 * (BASE_FONT_SIZE - 1) * (len(_lines(layout[_axis_name(yref, "y")].title.text)) - 1)
             for (_, yref), ax in axes.items()
             if layout[_axis_name(yref, "y")].title.text and ax.box[0] <= plot[0] + 1
         ),
@@ -255,7 +256,13 @@ def figure_svg(
             ]
         out += [_text(x0 - 6, y, label, size=BASE_FONT_SIZE - 1, anchor="end") for y, label in labels]
         #: the y title left of the longest tick label (about 0.55 em per character)
-        title_x = x0 - 20 - 0.55 * (BASE_FONT_SIZE - 1) * max((len(label) for _, label in labels), default=2)
+        title_lines = len(_lines(ya.title.text))  # a title of several lines is centred on title_x
+        title_x = (
+            x0
+            - 20
+            - 0.55 * (BASE_FONT_SIZE - 1) * max((len(label) for _, label in labels), default=2)
+            - 0.6 * (BASE_FONT_SIZE - 1) * (title_lines - 1)
+        )
         if xa.title.text:
             out.append(_text((x0 + x1) / 2, y1 + 40, xa.title.text, anchor="middle"))
         if ya.title.text:

@@ -81,7 +81,7 @@ def _span(months) -> str:
 
 def _y_title(o: Outcome, mode: str = "absolute") -> str:
     title = o.axis_title if mode == "absolute" else f"Change from baseline ({o.unit})"
-    return f"{title} — {o.better} is better"
+    return f"{title}<br>{o.better} is better"  # two lines: the title fits a short plot (a phone)
 
 
 def _colours(visits: pd.DataFrame, colours: dict[str, str] | None) -> dict[str, str]:
