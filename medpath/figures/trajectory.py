@@ -50,6 +50,9 @@ MEDIAN_NAME = "Median"
 #: saturated patient colours stay readable on top of them.
 BAND_FILLS = ("#E3F2E6", "#FFF3D6", "#FBE1DC")
 SMALL_MULTIPLE_COLUMNS = 5
+#: Small multiples, in pixels: a panel's height, the gap between rows, and the figure's margins above and below the
+#: panels (top 80 + a caption line 20, bottom 60 + the provenance footer 44; ``style.FOOTER_MARGIN``).
+PANEL_HEIGHT, PANEL_GAP, SMALL_MULTIPLE_MARGINS = 200, 105, 204
 #: Small multiples: at most this many patients (panels per outcome), the first by id.
 MAX_SMALL_MULTIPLES = 25
 #: Up to this many patients, each patient is a trace of its own colour (a legend entry).
@@ -549,9 +552,11 @@ def small_multiples_figure(
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     per_block = max(1, len(primary))
-    height = 130 + 235 * per_block * len(blocks)
-    # room for "Month" and the next block's panel titles
-    grid = _grid(per_block * len(blocks), ncols, h_spacing=0.03, v_spacing=105 / height)
+    rows = per_block * len(blocks)
+    # Pixels: each panel PANEL_HEIGHT tall, PANEL_GAP between rows (room for "Month" and the next block's panel
+    # titles), and the margins around the panels (title and caption, axis labels, the provenance footer).
+    height = SMALL_MULTIPLE_MARGINS + rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP
+    grid = _grid(rows, ncols, h_spacing=0.03, v_spacing=PANEL_GAP / (height - SMALL_MULTIPLE_MARGINS))
     months = sorted(visits["month"].unique())
     x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{m:g}" for m in months]}
     x_range = [-0.5, max(months) + 0.5]
