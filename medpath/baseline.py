@@ -29,21 +29,28 @@ def _quartiles(values: np.ndarray) -> tuple[float, float, float]:
     return float(median), float(q1), float(q3)
 
 
+def _known(ids: list[str], values: dict) -> pd.Series:
+    """The values of the patients ``ids`` that have one (missing and absent left out), in ``ids`` order."""
+    series = pd.Series(values, dtype=object).reindex(pd.Index(ids, dtype=object))
+    return series[series.notna()]
+
+
 def _continuous(label: str, ids: list[str], values: dict[str, float]) -> dict:
-    known = [(pid, values[pid]) for pid in ids if pid in values and not pd.isna(values[pid])]
-    if not known:
+    known = _known(ids, values).astype(float)
+    if known.empty:
         return {"characteristic": label, "n": 0, "summary": "not recorded", "values": ""}
-    median, q1, q3 = _quartiles(np.array([v for _, v in known], dtype=float))
+    median, q1, q3 = _quartiles(known.to_numpy())
+    shown = known.map({v: number(v) for v in known.unique()})  # each distinct value formatted once
     return {
         "characteristic": label,
         "n": len(known),
         "summary": f"{number(median)} ({number(q1)} to {number(q3)})",
-        "values": "; ".join(f"{pid}: {number(v)}" for pid, v in known),
+        "values": "; ".join(f"{pid}: {text}" for pid, text in zip(known.index, shown)),
     }
 
 
 def _categories(label: str, ids: list[str], values: dict[str, object], categories) -> list[dict]:
-    known = [(pid, values[pid]) for pid in ids if pid in values and not pd.isna(values[pid])]
+    known = list(_known(ids, values).items())
     if not known:
         return [{"characteristic": label, "n": 0, "summary": "not recorded", "values": ""}]
     rows = []
