@@ -27,7 +27,7 @@ class Settings:
     """The user's choices; None means the protocol's value (primary month, responder thresholds, LSC)."""
 
     followup_month: float | None = None
-    alternative: str = "two-sided"  # "two-sided", "greater", "less" or "expected" (the protocol's direction)
+    alternative: stats.AlternativeChoice = "two-sided"  # or "expected": each outcome's protocol direction
     zero_method: stats.ZeroMethod = "wilcox"
     hl_zeros: stats.HLZeros = "keep"
     min_points: float | None = None
@@ -83,11 +83,19 @@ def analyse(study: Study, settings: Settings | None = None) -> Analysis:
     protocol, visits = study.protocol, study.visits
     month = settings.followup_month
     eligibility = evaluate(study.screening, visits, protocol)
-    options = {"alternative": settings.alternative, "zero_method": settings.zero_method, "hl_zeros": settings.hl_zeros}
+    alternative, zero_method, hl_zeros = settings.alternative, settings.zero_method, settings.hl_zeros
     primary = (
-        primary_analysis(visits, month, lost=study.left_out_text, protocol=protocol, **options) if len(visits) else {}
+        primary_analysis(
+            visits, month, alternative, zero_method, hl_zeros=hl_zeros, lost=study.left_out_text, protocol=protocol
+        )
+        if len(visits)
+        else {}
     )
-    secondary = secondary_analysis(visits, month, protocol=protocol, **options) if len(visits) else {}
+    secondary = (
+        secondary_analysis(visits, month, alternative, zero_method, protocol=protocol, hl_zeros=hl_zeros)
+        if len(visits)
+        else {}
+    )
     present = study.outcomes_present
     return Analysis(
         study=study,

@@ -149,11 +149,11 @@ def compare_visits(
     outcome: str,
     followup_month: float | None = None,
     baseline_month: float = 0.0,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
+    alternative: stats.AlternativeChoice = "two-sided",
+    zero_method: stats.ZeroMethod = "wilcox",
     confidence: float = 0.95,
     *,
-    hl_zeros: str = "keep",
+    hl_zeros: stats.HLZeros = "keep",
     protocol: Protocol | None = None,
 ) -> OutcomeComparison:
     """Compare ``outcome`` at ``followup_month`` (the protocol's primary month by default) with ``baseline_month``
@@ -200,10 +200,10 @@ def followup_months(visits: pd.DataFrame, protocol: Protocol | None = None) -> l
 def primary_analysis(
     visits: pd.DataFrame,
     followup_month: float | None = None,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
+    alternative: stats.AlternativeChoice = "two-sided",
+    zero_method: stats.ZeroMethod = "wilcox",
     *,
-    hl_zeros: str = "keep",
+    hl_zeros: stats.HLZeros = "keep",
     lost: Callable[[str, float], str] | None = None,
     protocol: Protocol | None = None,
 ) -> dict[str, OutcomeComparison]:

@@ -15,6 +15,7 @@ import math
 
 import pandas as pd
 
+from medpath import stats
 from medpath.outcomes import OutcomeComparison, compare_visits
 from medpath.protocol import Protocol, current
 
@@ -24,10 +25,10 @@ LABEL = "Secondary, exploratory (not adjusted for multiplicity; outside the Holm
 def secondary_analysis(
     visits: pd.DataFrame,
     followup_month: float | None = None,
-    alternative: str = "two-sided",
-    zero_method: str = "wilcox",
+    alternative: stats.AlternativeChoice = "two-sided",
+    zero_method: stats.ZeroMethod = "wilcox",
     protocol: Protocol | None = None,
-    hl_zeros: str = "keep",
+    hl_zeros: stats.HLZeros = "keep",
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each secondary outcome with a value (no Holm adjustment: ``p_holm`` stays None)."""
     protocol = protocol or current()

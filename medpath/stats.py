@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 Alternative = Literal["two-sided", "greater", "less"]
 ZeroMethod = Literal["wilcox", "pratt"]
 HLZeros = Literal["keep", "drop"]
+#: What callers may ask for: an alternative, or "expected" (each outcome's direction in the protocol,
+#: ``medpath.outcomes.expected_direction``).
+AlternativeChoice = Literal["two-sided", "greater", "less", "expected"]
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
 ZERO_METHODS: tuple[str, ...] = ("wilcox", "pratt")
 HL_ZEROS: tuple[str, ...] = ("keep", "drop")

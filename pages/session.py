@@ -396,7 +396,7 @@ def settings(study: Study) -> Settings:
     numbers = {name: kept_number(name, None) for name in ("min_points", "min_percent", "lsc")}
     return Settings(
         followup_month=followup,
-        alternative=str(kept("alternative")),
+        alternative=kept("alternative"),  # type: ignore[arg-type]  # kept choices: only values the widgets offer
         zero_method=kept("zero_method"),  # type: ignore[arg-type]
         hl_zeros=kept("hl_zeros"),  # type: ignore[arg-type]
         **numbers,

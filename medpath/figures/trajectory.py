@@ -552,11 +552,11 @@ def small_multiples_figure(
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     per_block = max(1, len(primary))
-    rows = per_block * len(blocks)
+    n_rows = per_block * len(blocks)
     # Pixels: each panel PANEL_HEIGHT tall, PANEL_GAP between rows (room for "Month" and the next block's panel
     # titles), and the margins around the panels (title and caption, axis labels, the provenance footer).
-    height = SMALL_MULTIPLE_MARGINS + rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP
-    grid = _grid(rows, ncols, h_spacing=0.03, v_spacing=PANEL_GAP / (height - SMALL_MULTIPLE_MARGINS))
+    height = SMALL_MULTIPLE_MARGINS + n_rows * PANEL_HEIGHT + (n_rows - 1) * PANEL_GAP
+    grid = _grid(n_rows, ncols, h_spacing=0.03, v_spacing=PANEL_GAP / (height - SMALL_MULTIPLE_MARGINS))
     months = sorted(visits["month"].unique())
     x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{m:g}" for m in months]}
     x_range = [-0.5, max(months) + 0.5]
