@@ -30,7 +30,8 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass, replace
+import zlib
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import python_calamine
@@ -111,6 +112,9 @@ class Measured:
 
     scans: dict[str, SheetScan] | None
     cells: int
+    #: an .xlsx workbook's hidden and struck-through rows and hidden columns (``_xlsx_styles``), taken from the
+    #: sheet XML the size guard inflated (so that it is inflated once); ``None``: not taken yet
+    marks: dict | None = field(default=None, compare=False, repr=False)
 
 
 def measure(name: str, data: bytes) -> Measured:
@@ -130,7 +134,7 @@ def read_tables(name: str, data: bytes, measured: Measured | None = None) -> lis
 def _read_tables(name: str, data: bytes, measured: Measured | None) -> list[RawTable]:
     measured = measured or _measure(name, data)
     if measured.scans is not None:
-        return _read_workbook(name, data, measured.scans)
+        return _read_workbook(name, data, measured.scans, measured.marks)
     return [_read_csv(name, data)]
 
 
@@ -144,8 +148,9 @@ def _measure(name: str, data: bytes) -> Measured:
             "MedPath accepts; remove unused sheets or rows, or split it",
         )
     if data.startswith(_ZIP_MAGIC):
-        scans = _guarded(name, check_zip, data)
-        return Measured(scans, area_cells(scans))
+        inflated: dict[tuple[str, int], bytes] = {}
+        scans = _guarded(name, lambda d: check_zip(d, inflated, STYLE_SCAN_MAX_BYTES), data)
+        return Measured(scans, area_cells(scans), _xlsx_styles(data, inflated))
     if data.startswith(_OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
             raise ReadError(
@@ -185,7 +190,7 @@ def _reader_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[RawTable]:
+def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_marks: dict | None) -> list[RawTable]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # calamine raises several exception types for unreadable files
@@ -195,7 +200,11 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan]) -> list[
     tables = []
     hidden_sheets = _hidden_sheets(workbook)
     styles = (
-        _xlsx_styles(data) if data.startswith(_ZIP_MAGIC) else _xls_marks(data) if data.startswith(_OLE_MAGIC) else None
+        (xlsx_marks if xlsx_marks is not None else _xlsx_styles(data))
+        if data.startswith(_ZIP_MAGIC)
+        else _xls_marks(data)
+        if data.startswith(_OLE_MAGIC)
+        else None
     )
     for sheet_name in workbook.sheet_names:
         try:
@@ -308,9 +317,13 @@ _ODS_SKIPPED = SheetMarks(
 )
 
 
-def _xlsx_styles(data: bytes) -> dict:
+def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], bytes] | None = None) -> dict:
     """Sheet name -> hidden rows, hidden columns and struck-through rows, read from the sheet XML and the
-    styles part (both inflated from the bytes with zipfile; size guards have already bounded them)."""
+    styles part (both inflated from the bytes with zipfile; size guards have already bounded them).
+
+    ``inflated``: sheet parts the size guard has already inflated (``check_zip``'s ``keep``), used instead of
+    inflating them again once zipfile has checked the part's header and the bytes match its CRC-32 (what
+    ``ZipFile.read`` checks)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -334,10 +347,26 @@ def _xlsx_styles(data: bytes) -> dict:
             )
             continue
         try:
-            out[sheet] = _sheet_marks(archive.read(part).decode("utf-8", "replace"), struck_styles)
+            out[sheet] = _sheet_marks(_part_bytes(archive, info, inflated).decode("utf-8", "replace"), struck_styles)
         except Exception:
             continue
     return out
+
+
+def _part_bytes(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, inflated: dict[tuple[str, int], bytes] | None
+) -> bytes:
+    """A part's bytes: the size guard's copy when it has one (after zipfile's own checks of the part's local
+    header, encryption flag and CRC-32, so that whatever ``ZipFile.read`` refuses is refused alike), else
+    ``ZipFile.read``."""
+    raw = inflated.get((info.filename, info.header_offset)) if inflated else None
+    if raw is None or len(raw) != info.file_size:
+        return archive.read(info)
+    with archive.open(info):  # checks the local header (name, encryption) as read() does
+        pass
+    if zlib.crc32(raw) != info.CRC:
+        return archive.read(info)  # raises as zipfile does
+    return raw
 
 
 def _struck_styles(archive: zipfile.ZipFile) -> frozenset[int]:

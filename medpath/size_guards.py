@@ -44,6 +44,7 @@ import xml.parsers.expat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy
 
@@ -156,8 +157,13 @@ def check_area(rows: int, columns: int, sheet: str | None) -> None:
 # --- zip containers (.xlsx, .xlsm, .ods) ------------------------------------------------------------
 
 
-def check_zip(data: bytes) -> dict[str, SheetScan]:
-    """Refuse a zip bomb, a part lying about its size, or a sheet too large; return each sheet's scan."""
+def check_zip(data: bytes, keep: dict[tuple[str, int], bytes] | None = None, keep_max: int = 0) -> dict[str, SheetScan]:
+    """Refuse a zip bomb, a part lying about its size, or a sheet too large; return each sheet's scan.
+
+    ``keep``: when given, the inflated bytes of every worksheet part named in the workbook and of at most
+    ``keep_max`` bytes are stored in it, keyed by (part name, offset of its local header), so that a later
+    reader of the same parts (``medpath.reading``'s hidden and struck-through rows) need not inflate them
+    again."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -192,10 +198,15 @@ def check_zip(data: bytes) -> dict[str, SheetScan]:
             scanner = _XlsxSheetScanner(sheet)
         else:
             scanner = None
+        kept: list[bytes] | None = (
+            [] if keep is not None and info.filename in names and info.file_size <= keep_max else None
+        )
         try:
-            _inflate_part(data, info, scanner)
+            _inflate_part(data, info, scanner, kept)
         except (zlib.error, struct.error, ValueError, OSError):
             raise Refused(DAMAGED_ZIP, value=info.filename) from None
+        if kept is not None and keep is not None:
+            keep[info.filename, info.header_offset] = b"".join(kept)
         if isinstance(scanner, _XlsxSheetScanner) and (scanner.scan.last_row or scanner.scan.uncached):
             scans[sheet] = scanner.scan
         elif isinstance(scanner, _OdsScanner):
@@ -243,8 +254,11 @@ class _PartScanner:
         """Called once after the last piece."""
 
 
-def _inflate_part(data: bytes, info: zipfile.ZipInfo, scanner: _PartScanner | None) -> None:
-    """Inflate one part from the raw bytes, never past its declared size + 1 byte, feeding ``scanner``."""
+def _inflate_part(
+    data: bytes, info: zipfile.ZipInfo, scanner: _PartScanner | None, kept: list[bytes] | None = None
+) -> None:
+    """Inflate one part from the raw bytes, never past its declared size + 1 byte, feeding ``scanner`` (and
+    appending the inflated pieces to ``kept``, if given)."""
     start = info.header_offset
     if data[start : start + 4] != _ZIP_MAGIC:
         raise Refused(DAMAGED_ZIP, value=info.filename)
@@ -273,6 +287,8 @@ def _inflate_part(data: bytes, info: zipfile.ZipInfo, scanner: _PartScanner | No
                 "bytes); the file is damaged or crafted and was not opened",
                 value=info.filename,
             )
+        if kept is not None:
+            kept.append(chunk)
         if scanner is not None:
             text = carry + chunk
             cut = len(text) if done else max(text.rfind(b"<"), 0)
@@ -314,6 +330,110 @@ _CACHED = re.compile(rb"<v>[^<]+</v>")
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?\bt="e"')
 
 
+_SPACE_SLASH_GT = numpy.zeros(256, dtype=bool)
+_SPACE_SLASH_GT[list(b" \t\n\r\f\v/>")] = True
+
+
+class PieceTags(NamedTuple):
+    """What ``piece_tags`` finds in a piece of sheet XML."""
+
+    cells: int  # cell tags matching ``_CANONICAL_CELL_ROW``
+    rows: int  # row tags matching ``_CANONICAL_ROW``
+    max_row: int  # the highest row number of both (0: none)
+    max_column: int  # the highest column number of those cells (0: none)
+    starts_c: int  # piece.count(b"<c")
+    starts_row: int  # piece.count(b"<row")
+    prefixed: bool  # b":c" in piece or b":row" in piece
+    formulas: bool  # b"<f>" in piece or b"<f " in piece
+
+
+def piece_tags(piece: bytes) -> PieceTags:
+    """The canonical cell and row tags of ``piece`` and the counts that say whether they are all of its tags.
+
+    The same answer as the patterns' matches and the byte searches named in ``PieceTags``, computed with
+    array operations on the bytes (no Python object per cell): every '<' is looked at, the ones starting
+    ``<c r="`` / ``<row r="`` are kept, and the 12 bytes after the opening quote are checked the way the
+    pattern checks them (1-3 capitals, then 1-7 digits, a closing quote and white space, '/' or '>'), so a
+    tag that is not exactly canonical is not counted and the caller's tag count sends its piece to the
+    general parser."""
+    size = len(piece)
+    padded = numpy.zeros(size + 24, dtype=numpy.uint8)  # zeros after the end: no pattern byte matches them
+    padded[:size] = numpy.frombuffer(piece, dtype=numpy.uint8)
+    text = padded[:size]
+    opening = numpy.flatnonzero(text == 60)  # '<'
+    after, second = padded[opening + 1], padded[opening + 2]
+    c_tag = after == 99  # c
+    row_tag = (after == 114) & (second == 111) & (padded[opening + 3] == 119)  # r o w
+    cells = opening[
+        c_tag
+        & (second == 32)
+        & (padded[opening + 3] == 114)  # r
+        & (padded[opening + 4] == 61)  # =
+        & (padded[opening + 5] == 34)  # "
+    ]
+    rows = opening[
+        row_tag
+        & (padded[opening + 4] == 32)
+        & (padded[opening + 5] == 114)  # r
+        & (padded[opening + 6] == 61)  # =
+        & (padded[opening + 7] == 34)  # "
+    ]
+    colon = numpy.flatnonzero(text == 58)  # ':'
+    prefixed = bool(
+        (
+            (padded[colon + 1] == 99)
+            | ((padded[colon + 1] == 114) & (padded[colon + 2] == 111) & (padded[colon + 3] == 119))
+        ).any()
+    )
+    formulas = bool(((after == 102) & ((second == 62) | (second == 32))).any())  # <f> or <f
+    cell_count, cell_max_row, max_column = _refs(padded, cells + 6, letters=True)
+    row_count, row_max_row, _ = _refs(padded, rows + 8, letters=False)
+    return PieceTags(
+        cell_count,
+        row_count,
+        max(cell_max_row, row_max_row),
+        max_column,
+        int(c_tag.sum()),
+        int(row_tag.sum()),
+        prefixed,
+        formulas,
+    )
+
+
+def _refs(padded: numpy.ndarray, starts: numpy.ndarray, letters: bool) -> tuple[int, int, int]:
+    """(matches, highest row, highest column) of ``[A-Z]{1,3}`` (when ``letters``) ``([0-9]{1,7})"(?=[\\s/>])``
+    at each of ``starts`` in ``padded``: one vector operation per byte position, never one per cell."""
+    if not len(starts):
+        return 0, 0, 0
+    window = [padded[starts + j] for j in range(12)]  # 3 letters + 7 digits + quote + the byte after
+    ok = numpy.zeros(len(starts), dtype=bool)
+    best_row = best_column = 0
+    for capitals in (1, 2, 3) if letters else (0,):
+        lead = numpy.ones(len(starts), dtype=bool)
+        for j in range(capitals):
+            lead &= (window[j] >= 65) & (window[j] <= 90)
+        if letters and capitals < 3:  # exactly this many capitals: a digit follows (checked below), not a capital
+            lead &= (window[capitals] < 65) | (window[capitals] > 90)
+        if not lead.any():
+            continue
+        row = numpy.zeros(len(starts), dtype=numpy.int64)
+        running = lead.copy()  # still inside the digits
+        for length in range(1, 8):
+            byte = window[capitals + length - 1]
+            running &= (byte >= 48) & (byte <= 57)
+            row = numpy.where(running, row * 10 + byte.astype(numpy.int64) - 48, row)
+            closed = running & (window[capitals + length] == 34) & _SPACE_SLASH_GT[window[capitals + length + 1]]
+            ok |= closed
+            if closed.any():
+                best_row = max(best_row, int(row[closed].max()))
+                if letters:
+                    column = numpy.zeros(int(closed.sum()), dtype=numpy.int64)
+                    for j in range(capitals):
+                        column = column * 26 + window[j][closed].astype(numpy.int64) - 64
+                    best_column = max(best_column, int(column.max()))
+    return int(ok.sum()), best_row, best_column
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for byte in letters.upper():
@@ -341,22 +461,18 @@ class _XlsxSheetScanner(_PartScanner):
         self.widest_row = 0  # most cell tags in one row up to a cell without r
 
     def feed(self, piece: bytes) -> None:
-        digits = _CANONICAL_CELL_ROW.findall(piece)
-        row_digits = _CANONICAL_ROW.findall(piece)
-        if self._all_canonical(piece, len(digits), len(row_digits)):
-            self.cells += len(digits)
-            self.rows += len(row_digits)
-            if digits or row_digits:
-                self.max_row = max(self.max_row, int(numpy.array(digits + row_digits).astype(numpy.int64).max()))
-            if digits:
-                letters = set(_CANONICAL_CELL_LETTERS.findall(piece))
-                self.max_column = max(self.max_column, max(_column_number(c) for c in letters))
+        tags = piece_tags(piece)
+        if self._all_canonical(piece, tags):
+            self.cells += tags.cells
+            self.rows += tags.rows
+            self.max_row = max(self.max_row, tags.max_row)
+            self.max_column = max(self.max_column, tags.max_column)
         else:
             self._feed_general(piece)
         self._check()
         if len(self.scan.errors) < 1000 and b't="e"' in piece:
             self.scan.errors.extend(ref.decode("ascii") for ref in _ERROR_CELL.findall(piece))
-        if len(self.scan.uncached) < 1000 and (b"<f>" in piece or b"<f " in piece):
+        if len(self.scan.uncached) < 1000 and tags.formulas:
             self.scan.uncached.extend(
                 ref.decode("ascii")
                 for ref, body in _CELL_BODY.findall(piece)
@@ -364,14 +480,15 @@ class _XlsxSheetScanner(_PartScanner):
             )
 
     @staticmethod
-    def _all_canonical(piece: bytes, cells: int, rows: int) -> bool:
+    def _all_canonical(piece: bytes, tags: PieceTags) -> bool:
         """Whether the canonical matches account for every cell and row tag of the piece: one byte count
         each when only cell and row tags start with "<c" / "<row" (the body of sheetData), an exact
         count of the tags otherwise."""
-        if b":c" in piece or b":row" in piece:
+        if tags.prefixed:
             if _PREFIXED.search(piece):
                 return False
-        starts_c, starts_row = piece.count(b"<c"), piece.count(b"<row")
+        cells, rows = tags.cells, tags.rows
+        starts_c, starts_row = tags.starts_c, tags.starts_row
         if starts_c != cells:
             starts_c = sum(piece.count(t) for t in _TAG_STARTS)
         if starts_row != rows:

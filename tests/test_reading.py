@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
@@ -302,6 +303,23 @@ def test_reader_marks_hidden_sheets_rows_columns_and_struck_rows():
     visits, old = read_tables("s.xlsx", _styled_workbook())
     assert (visits.hidden, old.hidden) == (False, True)
     assert visits.struck_rows == {3} and visits.hidden_rows == {6} and visits.hidden_columns == {3}
+
+
+def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read():
+    """The size guard keeps the sheet XML it inflated so that the hidden / struck marks need no second
+    inflation; the marks are the same as from zipfile, and a part whose bytes fail its CRC-32 is not used."""
+    import zipfile
+
+    from medpath.reading import _xlsx_styles, measure
+
+    data = _styled_workbook()
+    measured = measure("s.xlsx", data)
+    assert measured.marks == _xlsx_styles(data) and measured.marks["visits"].struck_rows == {3}
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    info = archive.getinfo("xl/worksheets/sheet1.xml")
+    raw = archive.read(info)
+    wrong = {(info.filename, info.header_offset): raw.replace(b'hidden="1"', b'hidden="0"')}
+    assert _xlsx_styles(data, wrong) == _xlsx_styles(data)
 
 
 def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each():

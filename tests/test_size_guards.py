@@ -280,3 +280,49 @@ def test_the_budget_is_for_the_upload_as_a_whole(monkeypatch):
     assert "'a.xlsx': 12 cells; 'b.xlsx': 12 cells" in refused[0].message
     assert len(study.visits) == 0 and study.sources  # nothing read, both files still listed as sources
     assert [f for f in study.findings if f.severity == "error"] == refused  # no other error (e.g. "no visits table")
+
+
+def test_piece_tags_matches_the_patterns_and_byte_searches():
+    """``piece_tags`` (array operations) gives exactly what the canonical patterns and the byte searches give,
+    on random pieces built from canonical tags and near misses (case, quoting, lengths, white space, prefixes,
+    cut tags), so a piece it calls canonical is one the patterns call canonical."""
+    import random
+
+    from medpath.size_guards import (
+        _CANONICAL_CELL_LETTERS,
+        _CANONICAL_CELL_ROW,
+        _CANONICAL_ROW,
+        _column_number,
+        piece_tags,
+    )
+
+    def expected(piece: bytes) -> tuple:
+        cells, rows = _CANONICAL_CELL_ROW.findall(piece), _CANONICAL_ROW.findall(piece)
+        letters = set(_CANONICAL_CELL_LETTERS.findall(piece))
+        return (
+            len(cells),
+            len(rows),
+            max([int(d) for d in cells + rows], default=0),
+            max([_column_number(c) for c in letters], default=0),
+            piece.count(b"<c"),
+            piece.count(b"<row"),
+            b":c" in piece or b":row" in piece,
+            b"<f>" in piece or b"<f " in piece,
+        )
+
+    def tag(rng: random.Random) -> bytes:
+        letters = bytes(rng.choice(b"ABZaz@[") for _ in range(rng.choice([0, 1, 2, 3, 4])))
+        digits = bytes(rng.choice(b"0123456789:") for _ in range(rng.choice([0, 1, 2, 6, 7, 8])))
+        quote = rng.choice([b'"', b'"', b"'", b""])
+        end = rng.choice([b" ", b"/", b">", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"x", b"", b"\xa0"])
+        start = rng.choice(
+            [b'<c r="', b'<c r="', b'<c  r="', b"<c r='", b'<C r="', b'<row r="', b'<rows r="', b'<x:c r="']
+        )
+        return start + letters + digits + quote + end
+
+    rng = random.Random(17)
+    fillers = [b"", b"<v>1</v></c>", b"</row>", b"<f>A1</f>", b"<f ", b":ro", b"w", b"<", b":"]
+    for _ in range(20_000):
+        piece = b"".join(tag(rng) + rng.choice(fillers) for _ in range(rng.randint(1, 10)))
+        piece = piece[: rng.randint(1, len(piece))]
+        assert tuple(piece_tags(piece)) == expected(piece), piece
