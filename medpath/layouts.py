@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from medpath.columns import (
     FIELD_LABELS,
@@ -360,11 +361,10 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
     findings: list[Finding] = []
     signature_from = None
     verdicts: dict[tuple[str, bool], str | None] = {}  # each distinct label judged once
-    for cells, n in zip(table.rows, table.row_numbers):
+    table_rows, numbers = table.rows, table.row_numbers
+    for pos in _labelled_rows(table_rows, id_index, verdicts):
+        cells, n = table_rows[pos], numbers[pos]
         if n not in keep:
-            continue
-        if signature_from is not None:
-            keep.discard(n)
             continue
         id_cell = cells[id_index] if id_index is not None and id_index < len(cells) else None
         if id_cell.__class__ is str and id_cell and not id_cell.isspace():  # the common case: an id (not blank)
@@ -389,8 +389,8 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
             continue
         if why is _SIGNATURE_ROW:
             signature_from = n
-            keep.discard(n)
-            continue
+            keep.difference_update(numbers[pos:])  # this row and every row below it
+            break
         text = label.strip()
         keep.discard(n)
         column = table.header[id_index] if in_id and id_index is not None else None
@@ -410,6 +410,30 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
 
 
 _SIGNATURE_ROW = "a signature block"
+
+
+def _labelled_rows(rows: list[list[object]], id_index: int | None, verdicts: dict[tuple[str, bool], str | None]):
+    """Positions of the rows ``_non_data_rows`` must look at, in order: all but those whose id cell is a text
+    judged a patient's (each distinct id judged once, into ``verdicts``), which it would pass over."""
+    if id_index is None:
+        return range(len(rows))
+    try:
+        ids = list(map(itemgetter(id_index), rows))
+    except IndexError:
+        ids = [cells[id_index] if id_index < len(cells) else None for cells in rows]
+    try:
+        distinct = set(ids)
+    except TypeError:  # an unhashable cell: every row is looked at
+        return range(len(rows))
+    patients = set()
+    for label in distinct:
+        if label.__class__ is str and label and not label.isspace():
+            key = (label, True)
+            if key not in verdicts:
+                verdicts[key] = _verdict(label.strip(), True)
+            if verdicts[key] is None:
+                patients.add(label)
+    return [pos for pos, label in enumerate(ids) if label not in patients]
 
 
 def _verdict(text: str, in_id: bool) -> str | None:

@@ -703,6 +703,7 @@ def _column(rows: list[list[object]], index: int) -> list[object]:
 
 
 _PLAIN_NUMBERS = frozenset({float, int, type(None)})
+_TEXT_OR_EMPTY = frozenset({str, type(None)})
 
 
 def _read_column(
@@ -714,7 +715,8 @@ def _read_column(
     no call per cell at all, and each distinct text is read once."""
     read, bounds = rule.read, rule.bounds
     notes: dict[int, _Cell] = {}
-    if scale is None and is_number_reader(read) and set(map(type, column)) <= _PLAIN_NUMBERS:
+    types = set(map(type, column))
+    if scale is None and is_number_reader(read) and types <= _PLAIN_NUMBERS:
         try:
             numbers = np.array(column, dtype="float64")  # None -> NaN; an int as float(int)
         except (OverflowError, ValueError, TypeError):
@@ -734,6 +736,16 @@ def _read_column(
                     notes[pos] = cell
             return values, notes
     slow = object()
+    if types <= _TEXT_OR_EMPTY:  # texts and empty cells: each distinct one read once, then looked up
+        plain = {raw: _plain_value(read, bounds, scale, raw, slow) for raw in dict.fromkeys(column)}
+        values = list(map(plain.__getitem__, column))
+        if any(value is slow for value in plain.values()):
+            for pos, raw in enumerate(column):
+                if plain[raw] is slow:
+                    values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
+                    if cell is not None:
+                        notes[pos] = cell
+        return values, notes
     seen: dict[str, object] = {}
     values = []
     append = values.append
