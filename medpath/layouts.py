@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from operator import itemgetter
 
 from medpath.columns import (
@@ -362,7 +363,7 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
     signature_from = None
     verdicts: dict[tuple[str, bool], str | None] = {}  # each distinct label judged once
     table_rows, numbers = table.rows, table.row_numbers
-    for pos in _labelled_rows(table_rows, id_index, verdicts):
+    for pos in _labelled_rows(table_rows, id_index):
         cells, n = table_rows[pos], numbers[pos]
         if n not in keep:
             continue
@@ -412,9 +413,9 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
 _SIGNATURE_ROW = "a signature block"
 
 
-def _labelled_rows(rows: list[list[object]], id_index: int | None, verdicts: dict[tuple[str, bool], str | None]):
+def _labelled_rows(rows: list[list[object]], id_index: int | None):
     """Positions of the rows ``_non_data_rows`` must look at, in order: all but those whose id cell is a text
-    judged a patient's (each distinct id judged once, into ``verdicts``), which it would pass over."""
+    judged a patient's (each distinct id judged once), which it would pass over."""
     if id_index is None:
         return range(len(rows))
     try:
@@ -425,17 +426,17 @@ def _labelled_rows(rows: list[list[object]], id_index: int | None, verdicts: dic
         distinct = set(ids)
     except TypeError:  # an unhashable cell: every row is looked at
         return range(len(rows))
-    patients = set()
-    for label in distinct:
-        if label.__class__ is str and label and not label.isspace():
-            key = (label, True)
-            if key not in verdicts:
-                verdicts[key] = _verdict(label.strip(), True)
-            if verdicts[key] is None:
-                patients.add(label)
+    patients = {
+        label
+        for label in distinct
+        if label.__class__ is str and label and not label.isspace() and _verdict(label.strip(), True) is None
+    }
+    if len(patients) == len(distinct):
+        return []
     return [pos for pos, label in enumerate(ids) if label not in patients]
 
 
+@lru_cache(maxsize=2**16)  # a pure function of module constants: ids seen again (screening, then visits) judged once
 def _verdict(text: str, in_id: bool) -> str | None:
     """Why a row whose label (its id, or its first cell when the id is blank) is ``text`` is not data:
     ``_SIGNATURE_ROW``, or the reason of a summary, note or test row; ``None`` for a patient's row."""

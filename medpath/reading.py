@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Literal
 
 import python_calamine
@@ -213,7 +215,7 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_mar
                 raise ReadError(name, too_many_rows(sheet.height, exact=True), sheet=sheet_name)
             if sheet.height * sheet.width > MAX_CELLS:
                 raise ReadError(name, too_many_cells(sheet.height, sheet.width), sheet=sheet_name)
-            rows = _capped_rows(name, sheet_name, sheet.iter_rows())
+            rows = _capped_sheet_rows(name, sheet_name, sheet.iter_rows())
             # calamine starts each row at the first used column; pad back to column A so that column
             # indices are the sheet's own (letters in findings, merged ranges, hidden columns)
             first_column = sheet.start[1] if sheet.start else 0
@@ -347,7 +349,11 @@ def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], bytes] | None = No
             )
             continue
         try:
-            out[sheet] = _sheet_marks(_part_bytes(archive, info, inflated).decode("utf-8", "replace"), struck_styles)
+            raw = _part_bytes(archive, info, inflated)
+            if not struck_styles and b"hidden" not in raw:  # nothing hidden, nothing struck: no text to read
+                out[sheet] = SheetMarks()
+                continue
+            out[sheet] = _sheet_marks(raw.decode("utf-8", "replace"), struck_styles)
         except Exception:
             continue
     return out
@@ -554,7 +560,21 @@ def _reason(exc: BaseException) -> str:
     return text[:200]
 
 
+def _capped_sheet_rows(file: str, sheet: str | None, rows) -> list[list[object]]:
+    """A read sheet's rows as ``_capped_rows`` gives them: taken in one go (at most ``MAX_ROWS`` + 1), then
+    looked at row by row only when some row is wider than ``MAX_COLUMNS``."""
+    rows = iter(rows)
+    out = list(itertools.islice(rows, MAX_ROWS + 1))
+    if not out or max(map(len, out)) <= MAX_COLUMNS:
+        if len(out) > MAX_ROWS:
+            raise ReadError(file, too_many_rows(MAX_ROWS + 1), sheet=sheet)
+        return out
+    return _capped_rows(file, sheet, itertools.chain(out, rows))
+
+
 def _capped_rows(file: str, sheet: str | None, rows) -> list[list[object]]:
+    """The rows, at most ``MAX_ROWS`` of them, each cut to ``MAX_COLUMNS`` cells (a row with a value beyond
+    them refused)."""
     out: list[list[object]] = []
     for row in rows:
         if len(out) >= MAX_ROWS:
@@ -658,10 +678,7 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    # (Excel row number, cells under the header) of every row below the header with a value
-    body = [
-        (n, cells) for n, cells in enumerate((row[:width] for row in rows[h + 1 :]), start=h + 2) if _has_value(cells)
-    ]
+    body_rows, body_numbers = _body(rows, h, width)
     unnamed = _unnamed_columns(header, rows[h + 1 :])
     if unnamed:
         letters = ", ".join(_cell(h, c)[: -len(str(h + 1))] for c in unnamed[:20])
@@ -678,7 +695,28 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
             ),
         )
     above = tuple(rows[h - 1][:width]) if h > 0 and _has_value(rows[h - 1]) else ()
-    return RawTable(file, sheet, header, [r for _, r in body], [n for n, _ in body], h + 1, tuple(notes), above)
+    return RawTable(file, sheet, header, body_rows, body_numbers, h + 1, tuple(notes), above)
+
+
+def _body(rows: list[list[object]], h: int, width: int) -> tuple[list[list[object]], list[int]]:
+    """The cells under the header (the first ``width`` of each row) and the Excel row numbers of the rows below
+    the header ``rows[h]`` that have a value. A row whose first cell is not blank has one: the first cells are
+    judged once per distinct value, and only the other rows are looked at cell by cell."""
+    below = rows[h + 1 :]
+    if max(map(len, below), default=0) > width:  # cut to the header's width (else each row is kept as it is)
+        below = [row[:width] for row in below]
+    numbers = range(h + 2, h + 2 + len(below))
+    try:
+        firsts = list(map(itemgetter(0), below))
+        filled = {cell for cell in set(firsts) if not _blank(cell)}
+    except (IndexError, TypeError):  # an empty row, or an unhashable cell
+        kept = [(n, cells) for n, cells in zip(numbers, below) if _has_value(cells)]
+        return [cells for _, cells in kept], [n for n, _ in kept]
+    flags = list(map(filled.__contains__, firsts))
+    for pos, first_filled in enumerate(flags):
+        if not first_filled:
+            flags[pos] = _has_value(below[pos])
+    return list(itertools.compress(below, flags)), list(itertools.compress(numbers, flags))
 
 
 def _unnamed_columns(header: list[str], rows: list[list[object]]) -> list[int]:
@@ -686,6 +724,8 @@ def _unnamed_columns(header: list[str], rows: list[list[object]]) -> list[int]:
     under its blank cells are looked at (one slice per row), not every cell of the sheet."""
     width = len(header)
     gaps = [c for c, name in enumerate(header) if not name]
+    if not gaps and (not rows or max(map(len, rows)) <= width):
+        return []  # no cell right of the header or under a blank header cell
     found: set[int] = set()
     for row in rows:
         if len(row) > width:

@@ -357,35 +357,35 @@ def piece_tags(piece: bytes) -> PieceTags:
     tag that is not exactly canonical is not counted and the caller's tag count sends its piece to the
     general parser."""
     size = len(piece)
-    padded = numpy.zeros(size + 24, dtype=numpy.uint8)  # zeros after the end: no pattern byte matches them
-    padded[:size] = numpy.frombuffer(piece, dtype=numpy.uint8)
-    text = padded[:size]
-    opening = numpy.flatnonzero(text == 60)  # '<'
-    after, second = padded[opening + 1], padded[opening + 2]
-    c_tag = after == 99  # c
-    row_tag = (after == 114) & (second == 111) & (padded[opening + 3] == 119)  # r o w
-    cells = opening[
-        c_tag
-        & (second == 32)
-        & (padded[opening + 3] == 114)  # r
-        & (padded[opening + 4] == 61)  # =
-        & (padded[opening + 5] == 34)  # "
+    padded = numpy.frombuffer(piece + bytes(24), dtype=numpy.uint8)  # zeros after the end: no pattern byte matches
+    opening = numpy.flatnonzero(padded[:size] == 60)  # '<'
+    after = padded[opening + 1]
+    c_at = opening[after == 99]  # <c
+    r_at = opening[after == 114]  # <r
+    row_at = r_at[(padded[r_at + 2] == 111) & (padded[r_at + 3] == 119)]  # <row
+    cells = c_at[
+        (padded[c_at + 2] == 32)
+        & (padded[c_at + 3] == 114)  # r
+        & (padded[c_at + 4] == 61)  # =
+        & (padded[c_at + 5] == 34)  # "
     ]
-    rows = opening[
-        row_tag
-        & (padded[opening + 4] == 32)
-        & (padded[opening + 5] == 114)  # r
-        & (padded[opening + 6] == 61)  # =
-        & (padded[opening + 7] == 34)  # "
+    rows = row_at[
+        (padded[row_at + 4] == 32)
+        & (padded[row_at + 5] == 114)  # r
+        & (padded[row_at + 6] == 61)  # =
+        & (padded[row_at + 7] == 34)  # "
     ]
-    colon = numpy.flatnonzero(text == 58)  # ':'
-    prefixed = bool(
-        (
-            (padded[colon + 1] == 99)
-            | ((padded[colon + 1] == 114) & (padded[colon + 2] == 111) & (padded[colon + 3] == 119))
-        ).any()
-    )
-    formulas = bool(((after == 102) & ((second == 62) | (second == 32))).any())  # <f> or <f
+    prefixed = False
+    if b":" in piece:
+        colon = numpy.flatnonzero(padded[:size] == 58)  # ':'
+        prefixed = bool(
+            (
+                (padded[colon + 1] == 99)
+                | ((padded[colon + 1] == 114) & (padded[colon + 2] == 111) & (padded[colon + 3] == 119))
+            ).any()
+        )
+    f_at = opening[after == 102]  # <f
+    formulas = bool(((padded[f_at + 2] == 62) | (padded[f_at + 2] == 32)).any())  # <f> or <f + space
     cell_count, cell_max_row, max_column = _refs(padded, cells + 6, letters=True)
     row_count, row_max_row, _ = _refs(padded, rows + 8, letters=False)
     return PieceTags(
@@ -393,8 +393,8 @@ def piece_tags(piece: bytes) -> PieceTags:
         row_count,
         max(cell_max_row, row_max_row),
         max_column,
-        int(c_tag.sum()),
-        int(row_tag.sum()),
+        len(c_at),
+        len(row_at),
         prefixed,
         formulas,
     )

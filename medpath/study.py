@@ -13,6 +13,7 @@ from dataclasses import replace
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from medpath.columns import normalise
@@ -302,7 +303,17 @@ def _plain(finding: Finding) -> Finding:
 def _plain_parsed(result: Parsed) -> Parsed:
     frame = result.frame
     if frame is not None and len(frame):
-        frame = frame.assign(source_sheet=[None if s is None else str(s) or None for s in frame["source_sheet"]])
+        sheets = frame["source_sheet"]
+        distinct = sheets.unique()
+        plain = {s: None if s is None else str(s) or None for s in distinct}
+        unchanged = (  # one sheet name, already a non-empty text in the column's dtype: nothing to convert
+            len(distinct) == 1
+            and type(distinct[0]) is str
+            and plain[distinct[0]] == distinct[0]
+            and pd.Series(distinct[:1].tolist()).dtype == sheets.dtype
+        )
+        if not unchanged:
+            frame = frame.assign(source_sheet=[None if s is None else str(s) or None for s in sheets])
     return replace(result, frame=frame, findings=[_plain(f) for f in result.findings])
 
 
@@ -401,10 +412,23 @@ def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings
     return frame.loc[~dup], int(dup.sum())
 
 
+def _isin(ids: pd.Series, known: pd.Series) -> pd.Series:
+    """``ids.isin(set(known))``; for two text columns held by pyarrow, as pandas computes it (``pyarrow.compute.
+    is_in`` against the distinct known values, missing ones matching missing ones) without making a pyarrow
+    scalar of each known value."""
+    if ids.dtype == known.dtype and getattr(ids.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa  # type: ignore[import-untyped]  # installed: pandas holds the column with it
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        values = pa.chunked_array([pa.array(known)]).combine_chunks()
+        found = pc.is_in(pa.array(ids), value_set=values.unique().cast(pa.array(ids).type))
+        return pd.Series(np.array(found, dtype=np.bool_), index=ids.index, name=ids.name)
+    return ids.isin(set(known))
+
+
 def _unscreened(visits: pd.DataFrame, screening: pd.DataFrame) -> list[Finding]:
     """One warning per patient with visits but no screening row (still analysed)."""
-    known = set(screening["patient_id"])
-    first = visits.loc[~visits["patient_id"].isin(known)].drop_duplicates("patient_id")
+    first = visits.loc[~_isin(visits["patient_id"], screening["patient_id"])].drop_duplicates("patient_id")
     return [
         Finding(
             "warning",

@@ -365,7 +365,15 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
         read = number_reader(name)
         values, own_unit = [], False
         for index in indices:
-            for raw in [cells[index] for cells in table.rows if index < len(cells)]:
+            try:
+                column = list(map(itemgetter(index), table.rows))
+            except IndexError:  # a short row: only the rows that reach the column
+                column = [cells[index] for cells in table.rows if index < len(cells)]
+            if set(map(type, column)) <= _FLOAT_OR_NONE:  # the fast path below for every cell, at once
+                numbers = np.array(column, dtype="float64")  # None -> NaN: left out as read() leaves it
+                values.extend(numbers[~np.isnan(numbers)].tolist())
+                continue
+            for raw in column:
                 if type(raw) is float:  # fast path (as read() gives)
                     if raw == raw:
                         values.append(raw)
@@ -704,6 +712,8 @@ def _column(rows: list[list[object]], index: int) -> list[object]:
 
 _PLAIN_NUMBERS = frozenset({float, int, type(None)})
 _TEXT_OR_EMPTY = frozenset({str, type(None)})
+_FLOAT_OR_NONE = frozenset({float, type(None)})
+_NONE = frozenset({type(None)})
 
 
 def _read_column(
@@ -922,7 +932,13 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
         if c in flags:
             data[c] = pd.array(values, dtype="boolean")
         elif c in numbers:
-            data[c] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+            types = set(map(type, values))
+            if types <= _NONE:  # an empty (or absent) column
+                data[c] = pd.array(np.full(len(values), np.nan), dtype="float64")
+            elif types <= _FLOAT_OR_NONE:  # None -> NaN, as numpy converts it
+                data[c] = pd.array(np.array(values, dtype="float64"), dtype="float64")
+            else:
+                data[c] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
         else:
             data[c] = pd.array(values, dtype="object")
     frame = pd.DataFrame(data)

@@ -74,7 +74,6 @@ def test_a_signature_block_leaves_out_itself_and_every_row_below():
     assert note.row == 3 and "rows 3, 4, 5" in note.message
 
 
-
 def test_rows_with_patient_ids_below_a_signature_block_are_left_out_too():
     """Rows with ordinary ids are passed over without a look at each (each distinct id judged once), but
     below a signature block they are left out like every other row, and test rows above it still say so."""
@@ -91,6 +90,7 @@ def test_rows_with_patient_ids_below_a_signature_block_are_left_out_too():
     assert table.row_numbers == [2, 4]
     assert [(n.row, "test/dummy" in n.message) for n in table.notes] == [(3, True), (5, False)]
     assert "rows 5, 6, 7, 8" in table.notes[1].message
+
 
 def test_summary_rows_no_longer_become_patients_in_the_analysis():
     rows = [

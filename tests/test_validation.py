@@ -372,3 +372,20 @@ def test_no_did_you_mean_for_a_field_already_read_or_a_distant_name():
     visits = [["patient_id", "visit", "bmd_tscore", "vas", "vas2", "keterangan"], ["P1", "baseline", -3.0, 7, 6, "x"]]
     study = _study({"visits": visits})
     assert not [f for f in study.warnings if "did you mean" in f.message]
+
+
+@pytest.mark.parametrize(
+    ("ids", "known"),
+    [(["a", "b", None, "c"], ["b", None]), (["a", "b"], []), (["a", None], ["x"]), (["a", "a", "b"], ["a", "a"])],
+)
+def test_unscreened_patients_are_found_as_pandas_isin_finds_them(ids, known):
+    """``study._isin`` (pyarrow's is_in on two text columns) answers as ``Series.isin(set(...))``, missing ids
+    included."""
+    import pandas as pd
+
+    from medpath.study import _isin
+
+    visits, screening = pd.Series(ids, dtype="str"), pd.Series(known, dtype="str")
+    assert _isin(visits, screening).equals(visits.isin(set(screening)))
+    mixed = pd.Series(["a", 1, None], dtype=object)
+    assert _isin(mixed, pd.Series([1, None], dtype=object)).equals(mixed.isin({1, None}))
