@@ -86,7 +86,8 @@ def methods(analysis: Analysis) -> list[str]:
         f"({', '.join(primary)}; Holm, Scand. J. Statist. 6 (1979) 65–70).",
         "Descriptive statistics: median (interquartile range, linear interpolation, Hyndman & Fan type 7, "
         "Amer. Statist. 50 (1996) 361–365) of baseline, follow-up and change; for reference the mean change "
-        "with its Student t interval (t quantile from scipy.special.stdtrit).",
+        "with its Student t interval (t quantile from the exact series of Abramowitz & Stegun 26.7.3–26.7.4, "
+        "Cornish–Fisher 26.7.5 above 1,000 degrees of freedom).",
     ]
     texts += [f"{o.label} classes: {o.bands.source}." for o in protocol.outcomes.values() if o.bands]
     texts.append("Screening flow drawn after the CONSORT 2010 flow diagram (Schulz et al., BMJ 2010;340:c332).")

@@ -12,9 +12,10 @@ class, ``SignedRankDistribution`` (scipy's ``WilcoxonDistribution``), with ``pmf
 
 Scaling: nothing here holds more than a few arrays of length n, and the time is O(n log n) (the
 Hodges–Lehmann selection, ``_kth_walsh_average``, in expectation); the exact Wilcoxon distribution
-(at most ``EXACT_MAX_N`` differences) is O(EXACT_MAX_N³) time, O(EXACT_MAX_N²) memory. scipy and
-pandas are imported inside the functions that need them (``scipy.special`` only; pandas for
-``wilcoxon_frame``), so importing this module is cheap.
+(at most ``EXACT_MAX_N`` differences) is O(EXACT_MAX_N³) time, O(EXACT_MAX_N²) memory. No scipy: the
+normal distribution function comes from ``math.erfc`` and the t quantile from the exact series of Abramowitz &
+Stegun (``_t_quantile``), both checked against scipy in the tests; importing scipy.special would cost about
+0.2 s of every summary. pandas is imported inside ``wilcoxon_frame`` only, so importing this module is cheap.
 
 Floating-point guard: before ranking, the operands and d are rounded to ``SIGNIFICANT_DIGITS`` (12)
 significant digits (``validate_paired``). Differences that are equal in exact decimal
@@ -202,11 +203,63 @@ def _midranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _normal_cdf(z):
-    """Standard normal distribution function: scipy.special.ndtr, which scipy.stats.norm.cdf uses."""
-    from scipy.special import ndtr
+def _normal_cdf(z: float) -> float:
+    """Standard normal distribution function Φ(z) = erfc(−z/√2)/2 (what scipy.special.ndtr computes), from the
+    standard library, so that the statistics need no scipy import (about 0.2 s)."""
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
-    return ndtr(z)
+
+#: Above this many degrees of freedom the t quantile is the Cornish-Fisher series (error below 1e-13).
+_T_SERIES_MAX_DF = 1000
+
+
+def _t_cdf(t: float, df: int) -> float:
+    """P(T ≤ t) for Student's t with an integer ``df`` ≥ 1: the finite series of Abramowitz & Stegun 26.7.3 (odd
+    df) and 26.7.4 (even df) in θ = atan(t/√df), exact up to rounding; CDF = (1 + A(t|df)) / 2."""
+    theta = math.atan(t / math.sqrt(df))
+    sin, cos2 = math.sin(theta), math.cos(theta) ** 2
+    if df % 2:  # A = (2/π)[θ + sinθ (cosθ + (2/3)cos³θ + … + (2·4⋯(df−3))/(1·3⋯(df−2)) cos^(df−2)θ)]
+        term = total = math.cos(theta) if df > 1 else 0.0
+        for k in range(1, (df - 1) // 2):
+            term *= cos2 * (2 * k) / (2 * k + 1)
+            total += term
+        a = 2 / math.pi * (theta + sin * total)
+    else:  # A = sinθ [1 + (1/2)cos²θ + (1·3)/(2·4)cos⁴θ + … + (1·3⋯(df−3))/(2·4⋯(df−2)) cos^(df−2)θ]
+        term = total = 1.0
+        for k in range(df // 2 - 1):
+            term *= cos2 * (2 * k + 1) / (2 * k + 2)
+            total += term
+        a = sin * total
+    return 0.5 + 0.5 * a
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """The p-quantile of Student's t with an integer ``df`` ≥ 1 (what scipy.special.stdtrit / scipy.stats.t.ppf
+    give), without scipy. Closed forms for df = 1 and 2; up to ``_T_SERIES_MAX_DF`` Newton steps on the exact
+    ``_t_cdf`` from the Cornish-Fisher start; above, the Cornish-Fisher series to df⁻⁴ (Abramowitz & Stegun
+    26.7.5), whose next term is below 1e-13 there."""
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    t = z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+    if df > _T_SERIES_MAX_DF:
+        return t
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    for _ in range(50):
+        density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+        step = (_t_cdf(t, df) - p) / density
+        t -= step
+        if abs(step) <= 1e-15 * max(1.0, abs(t)):
+            break
+    return t
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], name: str) -> None:
@@ -647,9 +700,7 @@ def describe_paired(before, after, confidence: float = 0.95) -> PairedSummary:
     mean = float(d.mean()) if n else math.nan
     low = high = math.nan
     if n >= 2:
-        from scipy.special import stdtrit  # Student t quantile, as scipy.stats.t.ppf
-
-        half = stdtrit(n - 1, 0.5 + confidence / 2) * d.std(ddof=1) / math.sqrt(n)
+        half = _t_quantile(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / math.sqrt(n)
         low, high = mean - half, mean + half
     return PairedSummary(
         n,
