@@ -208,9 +208,11 @@ def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -
     }
 
 
-def stamped(fig, study, when: dt.date | dt.datetime | None = None):
+def stamped(fig, study, when: dt.date | dt.datetime | None = None, *, copy: bool = True):
     """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it in two lines
-    (escaped: plotly renders pseudo-HTML), so the image the modebar saves names its trial, file and date."""
+    (escaped: plotly renders pseudo-HTML), so the image the modebar saves names its trial, file and date.
+    ``copy=False`` writes it into ``fig`` itself (for a caller that made the figure only to show it: a copy
+    validates the whole figure again)."""
     import html
 
     import plotly.graph_objects as go
@@ -218,4 +220,4 @@ def stamped(fig, study, when: dt.date | dt.datetime | None = None):
     from medpath.figures.style import add_footer
 
     parts = html.escape(provenance(study, when)).split(" · ")  # two lines: trial and file; date and mark
-    return add_footer(go.Figure(fig), " · ".join(parts[:2]) + "<br>" + " · ".join(parts[2:]))
+    return add_footer(go.Figure(fig) if copy else fig, " · ".join(parts[:2]) + "<br>" + " · ".join(parts[2:]))

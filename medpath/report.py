@@ -31,7 +31,6 @@ from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.utils import PlotlyJSONEncoder
 
@@ -243,12 +242,11 @@ class _Charts:
         paper) and the interactive plotly div the loader draws and then shows instead."""
         self.count += 1
         div_id = f"chart-{slug(name)}"
-        fig = stamped(fig, self.study, self.when)
+        fig = stamped(fig, self.study, self.when, copy=False)  # made for this report only: no copy needed
         config = {**chart_config(self.study, name, self.when), "responsive": True}
         template = json.dumps(fig.layout.template.to_plotly_json(), cls=PlotlyJSONEncoder).replace("<", "\\u003c")
         self.template = self.template or template
         if template == self.template:  # the shared template is written once; the loader puts it back
-            fig = go.Figure(fig)
             fig.layout.template = None
         figure = pio.to_json(fig, validate=False)
         figure = figure[:-1] + ', "config": ' + json.dumps(config).replace("<", "\\u003c") + "}"
