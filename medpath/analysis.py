@@ -24,7 +24,9 @@ from medpath.trajectories import patient_series, responder_table, shift_table
 
 @dataclass(frozen=True)
 class Settings:
-    """The user's choices; None means the protocol's value (primary month, responder thresholds, LSC)."""
+    """The user's choices; None means the protocol's value (primary month, responder thresholds, LSC). One set of
+    responder thresholds and one LSC serve every outcome with a responder rule / an LSC: those chosen, or those
+    of the protocol's first such outcome (each bundled protocol has at most one of each)."""
 
     followup_month: float | None = None
     alternative: stats.AlternativeChoice = "two-sided"  # or "expected": each outcome's protocol direction
