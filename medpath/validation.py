@@ -604,8 +604,8 @@ def _parse(
     checked = [(canonical, rules[canonical].identity, notes[canonical]) for canonical in mapping]
     ids = vals["patient_id"]
     id_column = table.header[mapping["patient_id"]]
-    kept: list[int] = []  # positions of the rows kept
-    rows_kept: list[int] = []
+    kept: list[int] = []  # positions of the rows kept (when some are not)
+    rows_kept: list[int]
     excluded: set[int] = set()
     left_out: list[dict] = []
     formula_ids: set[str] = set()
@@ -616,7 +616,25 @@ def _parse(
         placed_month: list = [None] * n
         placed_day: list = [None] * n
         places: dict[tuple, tuple[str, float]] = {}  # a label alone (no month, no day) placed without a finding
-    for pos, excel_row in enumerate(table.row_numbers):
+    # the rows that need a look of their own (a cell with a finding, a missing or formula-like patient id, a visit
+    # not placed by a recognised label alone); every other row is kept, placed in bulk by its label
+    looked_at = _special_rows(kind, n, noted, ids, vals)
+    special: Sequence[int] = range(n) if looked_at is None else looked_at
+    if looked_at is not None and kind == "visits":
+        for label in dict.fromkeys(labels):  # every label here is hashable (``_special_rows``)
+            if label.__class__ is str:
+                parsed = parse_visit_label(label)
+                if parsed is not None:
+                    places[(str, label)] = parsed
+        if places:
+            visit_of = {label: place[0] for (_, label), place in places.items()}
+            month_of = {label: place[1] for (_, label), place in places.items()}
+            placed_visit = list(map(visit_of.get, labels))
+            placed_month = list(map(month_of.get, labels))
+    dropped: list[int] = []
+    row_numbers = table.row_numbers
+    for pos in special:
+        excel_row = row_numbers[pos]
         ok = True
         lost = []
         if pos in noted:
@@ -674,9 +692,8 @@ def _parse(
                         places[key] = (values["visit"], values["month"])
         if not ok:
             excluded.add(excel_row)
+            dropped.append(pos)
             continue
-        kept.append(pos)
-        rows_kept.append(excel_row)
         for canonical, raw, cell in lost:
             left_out.append(
                 {
@@ -696,10 +713,43 @@ def _parse(
     full = {**vals}
     if kind == "visits":
         full.update(visit=placed_visit, month=placed_month, day=placed_day)
-    every = len(kept) == n
+    every = not dropped
+    if every:
+        rows_kept = list(row_numbers)
+    else:
+        out = set(dropped)
+        kept = [pos for pos in range(n) if pos not in out]
+        rows_kept = [row_numbers[pos] for pos in kept]
     columns = {c: full[c] if every else [full[c][p] for p in kept] for c in dict.fromkeys([*mapping, *placed])}
     frame = _frame(kind, columns, rows_kept, table)
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
+
+
+def _special_rows(kind: str, n: int, noted: set[int], ids: list, vals: dict[str, list]) -> list[int] | None:
+    """The positions, in order, of the rows ``_parse`` must look at one by one: a cell with a finding, a patient
+    id missing or looking like a formula, and (visits) a month or day given, or a label that is not a text
+    recognised by ``parse_visit_label``. ``None``: every row (an unhashable cell)."""
+    special = set(noted)
+    try:
+        odd_ids = {pid for pid in set(ids) if pid is None or pid.startswith(FORMULA_TRIGGERS)}
+        if odd_ids:
+            special.update(pos for pos, pid in enumerate(ids) if pid in odd_ids)
+        if kind == "visits":
+            for offsets in (vals.get("month"), vals.get("day")):
+                if offsets is not None and offsets.count(None) != n:
+                    special.update(pos for pos, offset in enumerate(offsets) if offset is not None)
+            labels = vals.get("visit")
+            if labels is None:
+                return None if n else []
+            distinct = set(labels)
+            unplaced = {
+                label for label in distinct if label.__class__ is not str or parse_visit_label(label) is None
+            }
+            if unplaced:
+                special.update(pos for pos, label in enumerate(labels) if label in unplaced)
+    except (TypeError, AttributeError):  # an unhashable cell, an id that is not a text
+        return None
+    return sorted(special)
 
 
 def _column(rows: list[list[object]], index: int) -> list[object]:
