@@ -713,6 +713,8 @@ def _body(rows: list[list[object]], h: int, width: int) -> tuple[list[list[objec
         kept = [(n, cells) for n, cells in zip(numbers, below) if _has_value(cells)]
         return [cells for _, cells in kept], [n for n, _ in kept]
     flags = list(map(filled.__contains__, firsts))
+    if all(flags):
+        return below, list(numbers)
     for pos, first_filled in enumerate(flags):
         if not first_filled:
             flags[pos] = _has_value(below[pos])

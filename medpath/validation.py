@@ -742,9 +742,7 @@ def _special_rows(kind: str, n: int, noted: set[int], ids: list, vals: dict[str,
             if labels is None:
                 return None if n else []
             distinct = set(labels)
-            unplaced = {
-                label for label in distinct if label.__class__ is not str or parse_visit_label(label) is None
-            }
+            unplaced = {label for label in distinct if label.__class__ is not str or parse_visit_label(label) is None}
             if unplaced:
                 special.update(pos for pos, label in enumerate(labels) if label in unplaced)
     except (TypeError, AttributeError):  # an unhashable cell, an id that is not a text
@@ -764,6 +762,7 @@ _PLAIN_NUMBERS = frozenset({float, int, type(None)})
 _TEXT_OR_EMPTY = frozenset({str, type(None)})
 _FLOAT_OR_NONE = frozenset({float, type(None)})
 _NONE = frozenset({type(None)})
+_BOOL = frozenset({bool})
 
 
 def _read_column(
@@ -796,6 +795,28 @@ def _read_column(
                     notes[pos] = cell
             return values, notes
     slow = object()
+    if types <= _TEXT_OR_EMPTY and read is read_patient_id and scale is None and bounds is None:
+        # patient ids: each distinct one read once for every sheet of the load (screening, then visits)
+        global _READ_IDS
+        slow = _SLOW_ID
+        distinct = set(column)
+        plain, slow_ids = _READ_IDS  # this call's own reference: another thread may start new ones meanwhile
+        new = distinct.difference(plain)
+        if len(plain) + len(new) > _READ_IDS_SIZE:
+            plain, slow_ids = _READ_IDS = ({}, set())
+            new = distinct
+        for raw in new:
+            value = plain[raw] = _plain_value(read, None, None, raw, slow)
+            if value is slow:
+                slow_ids.add(raw)
+        values = list(map(plain.__getitem__, column))
+        if not slow_ids.isdisjoint(distinct):
+            for pos, raw in enumerate(column):
+                if plain[raw] is slow:
+                    values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
+                    if cell is not None:
+                        notes[pos] = cell
+        return values, notes
     if types <= _TEXT_OR_EMPTY:  # texts and empty cells: each distinct one read once, then looked up
         plain = {raw: _plain_value(read, bounds, scale, raw, slow) for raw in dict.fromkeys(column)}
         values = list(map(plain.__getitem__, column))
@@ -822,6 +843,13 @@ def _read_column(
                 notes[pos] = cell
         append(value)
     return values, notes
+
+
+#: The plain value of each patient id text or empty cell read lately (``read_patient_id`` is a pure function of
+#: the cell), else ``_SLOW_ID``, and the set of those read as ``_SLOW_ID``; at most ``_READ_IDS_SIZE``.
+_READ_IDS: tuple[dict[object, object], set[object]] = ({}, set())
+_SLOW_ID = object()
+_READ_IDS_SIZE = 2**16
 
 
 def _plain_value(read, bounds, scale, raw: object, slow: object) -> object:
@@ -980,7 +1008,10 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
     for c in wanted:
         values = columns.get(c, [None] * len(rows))
         if c in flags:
-            data[c] = pd.array(values, dtype="boolean")
+            if set(map(type, values)) <= _BOOL:  # as pd.array(values, dtype="boolean") makes it, without its checks
+                data[c] = pd.arrays.BooleanArray(np.array(values, dtype=bool), np.zeros(len(values), dtype=bool))
+            else:
+                data[c] = pd.array(values, dtype="boolean")
         elif c in numbers:
             types = set(map(type, values))
             if types <= _NONE:  # an empty (or absent) column
