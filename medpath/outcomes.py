@@ -22,6 +22,7 @@ from medpath.wording import details_rows, direction_counts, plain_sentence
 
 __all__ = [
     "OutcomeComparison",
+    "compare_outcomes",
     "compare_visits",
     "details_table",
     "direction_counts",
@@ -197,6 +198,31 @@ def followup_months(visits: pd.DataFrame, protocol: Protocol | None = None) -> l
     return sorted(float(m) for m in visits.loc[measured, "month"].unique() if m > 0)
 
 
+def compare_outcomes(
+    visits: pd.DataFrame,
+    outcomes: tuple[str, ...],
+    followup_month: float | None,
+    alternative: stats.AlternativeChoice,
+    zero_method: stats.ZeroMethod,
+    hl_zeros: stats.HLZeros,
+    protocol: Protocol,
+) -> dict[str, OutcomeComparison]:
+    """``compare_visits`` for each of ``outcomes`` that has a column with at least one value."""
+    return {
+        key: compare_visits(
+            visits,
+            key,
+            followup_month,
+            alternative=alternative,
+            zero_method=zero_method,
+            hl_zeros=hl_zeros,
+            protocol=protocol,
+        )
+        for key in outcomes
+        if key in visits.columns and visits[key].notna().any()
+    }
+
+
 def primary_analysis(
     visits: pd.DataFrame,
     followup_month: float | None = None,
@@ -212,19 +238,9 @@ def primary_analysis(
     its protocol direction. ``lost(outcome, month)`` (``Study.left_out_text``) names the values left out
     at the compared visits, so that every result says what it lost (``left_out``)."""
     protocol = protocol or current()
-    comparisons = {
-        key: compare_visits(
-            visits,
-            key,
-            followup_month,
-            alternative=alternative,
-            zero_method=zero_method,
-            hl_zeros=hl_zeros,
-            protocol=protocol,
-        )
-        for key in protocol.primary_outcomes
-        if key in visits.columns and visits[key].notna().any()
-    }
+    comparisons = compare_outcomes(
+        visits, protocol.primary_outcomes, followup_month, alternative, zero_method, hl_zeros, protocol
+    )
     adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
 
     def left_out(key: str, c: OutcomeComparison) -> str:

@@ -16,7 +16,7 @@ import math
 import pandas as pd
 
 from medpath import stats
-from medpath.outcomes import OutcomeComparison, compare_visits
+from medpath.outcomes import OutcomeComparison, compare_outcomes
 from medpath.protocol import Protocol, current
 
 LABEL = "Secondary, exploratory (not adjusted for multiplicity; outside the Holm family of the primary outcomes)"
@@ -32,19 +32,9 @@ def secondary_analysis(
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each secondary outcome with a value (no Holm adjustment: ``p_holm`` stays None)."""
     protocol = protocol or current()
-    return {
-        key: compare_visits(
-            visits,
-            key,
-            followup_month,
-            alternative=alternative,
-            zero_method=zero_method,
-            hl_zeros=hl_zeros,
-            protocol=protocol,
-        )
-        for key in protocol.secondary_outcomes
-        if key in visits.columns and visits[key].notna().any()
-    }
+    return compare_outcomes(
+        visits, protocol.secondary_outcomes, followup_month, alternative, zero_method, hl_zeros, protocol
+    )
 
 
 def lsc_table(comparison: OutcomeComparison, lsc: float | None = None) -> pd.DataFrame:
