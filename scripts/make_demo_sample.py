@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from make_sample import write_sheet  # scripts/ (the directory of this script) is on sys.path
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -152,16 +153,6 @@ def disposition_rows() -> list[list[object]]:
     return [[_pid(n), status, reason or None, date] for n, status, reason, date in DISPOSITION]
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-
-
 def main() -> None:
     rng = np.random.default_rng(SEED)
     assert VISITS_HEADER[3:] == ["womac_pain", "walk_6min", "koos_qol"], VISITS_HEADER
@@ -178,10 +169,10 @@ def main() -> None:
     ):
         info.append([line])
     info["A1"].font = Font(bold=True, size=14)
-    _sheet(workbook, "screening", SCREENING_HEADER, screening_rows())
-    _sheet(workbook, "visits", VISITS_HEADER, visit_rows(rng))
-    _sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_event_rows())
-    _sheet(workbook, "disposition", DISPOSITION_HEADER, disposition_rows())
+    write_sheet(workbook, "screening", SCREENING_HEADER, screening_rows())
+    write_sheet(workbook, "visits", VISITS_HEADER, visit_rows(rng))
+    write_sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_event_rows())
+    write_sheet(workbook, "disposition", DISPOSITION_HEADER, disposition_rows())
     OUT.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(OUT)
 

@@ -151,7 +151,7 @@ def disposition_rows() -> list[list[object]]:
     return [[_pid(n), status, reason or None, date] for n, status, reason, date in DISPOSITION]
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
+def write_sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[object]]) -> None:
     sheet = workbook.create_sheet(title)
     sheet.append(header)
     for cell in sheet[1]:
@@ -175,10 +175,10 @@ def write_workbook(
     for line in about:
         info.append([line])
     info["A1"].font = Font(bold=True, size=14)
-    _sheet(workbook, "screening", SCREENING_HEADER, screening)
-    _sheet(workbook, "visits", VISITS_HEADER, visits)
-    _sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_events)
-    _sheet(workbook, "disposition", DISPOSITION_HEADER, disposition)
+    write_sheet(workbook, "screening", SCREENING_HEADER, screening)
+    write_sheet(workbook, "visits", VISITS_HEADER, visits)
+    write_sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_events)
+    write_sheet(workbook, "disposition", DISPOSITION_HEADER, disposition)
     workbook.save(path)
 
 
