@@ -46,7 +46,7 @@ from medpath.columns import (
     normalise,
 )
 from medpath.model import Finding
-from medpath.protocol import Protocol, current
+from medpath.protocol import FileError, FileProblem, Protocol, current
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
 
@@ -218,22 +218,8 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-@dataclass(frozen=True)
-class ProfileProblem:
-    line: int | None
-    message: str
-
-
-class ProfileError(ValueError):
+class ProfileError(FileError):
     """A profile that cannot be used; ``problems`` lists each with the profile's line."""
-
-    def __init__(self, name: str, problems: Sequence[ProfileProblem]):
-        self.name = name
-        self.problems = list(problems)
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
 
     def findings(self) -> list[Finding]:
         """One error finding per problem (the file is the profile, the row its line)."""
@@ -249,34 +235,26 @@ def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
         if len(data) > MAX_PROFILE_BYTES:
             raise ProfileError(
                 name,
-                [
-                    ProfileProblem(
-                        None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping profile is a small text file"
-                    )
-                ],
+                [FileProblem(None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping profile is a small text file")],
             )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ProfileError(
-                name, [ProfileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]
-            ) from None
+            raise ProfileError(name, [FileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]) from None
     else:
         text = data
     if text.lstrip().startswith(("{", "[")):
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProfileError(name, [ProfileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+            raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
         text = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(
-            name, [ProfileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
-        ) from None
+        raise ProfileError(name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]) from None
     return _Builder(name).build(root)
 
 
@@ -287,11 +265,11 @@ def _line(node: yaml.Node) -> int:
 class _Builder:
     def __init__(self, name: str):
         self.name = name
-        self.problems: list[ProfileProblem] = []
+        self.problems: list[FileProblem] = []
         self.lines: dict[tuple[str, str], int] = {}
 
     def problem(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(ProfileProblem(_line(node) if node is not None else None, message))
+        self.problems.append(FileProblem(_line(node) if node is not None else None, message))
 
     def pairs(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
         """The (key text, key node, value node) of a mapping node; problems for anything else, and for a key
@@ -325,7 +303,7 @@ class _Builder:
         if root is None:
             raise ProfileError(
                 self.name,
-                [ProfileProblem(None, "the profile is empty (expected the keys columns, values and/or sheets)")],
+                [FileProblem(None, "the profile is empty (expected the keys columns, values and/or sheets)")],
             )
         columns: dict[str, str] = {}
         values: dict[str, dict[str, object]] = {}

@@ -294,20 +294,26 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
-class ProtocolProblem:
+class FileProblem:
+    """One problem of a YAML file MedPath reads (a protocol here, a mapping profile in ``medpath.mapping``)."""
+
     line: int | None
     message: str
 
 
-class ProtocolError(ValueError):
-    """A protocol file that cannot be used; each problem names its line."""
+class FileError(ValueError):
+    """A YAML file that cannot be used; ``problems`` lists each with its line."""
 
-    def __init__(self, name: str, problems: list[ProtocolProblem]):
-        self.name, self.problems = name, problems
+    def __init__(self, name: str, problems: list[FileProblem]):
+        self.name, self.problems = name, list(problems)
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
         return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
+
+
+class ProtocolError(FileError):
+    """A protocol file that cannot be used; each problem names its line."""
 
 
 class _Node:
@@ -321,7 +327,7 @@ class _Node:
         return self.node.start_mark.line + 1
 
     def problem(self, message: str) -> None:
-        self.reader.problems.append(ProtocolProblem(self.line, f"{self.where}: {message}"))
+        self.reader.problems.append(FileProblem(self.line, f"{self.where}: {message}"))
 
     def mapping(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, _Node]:
         if not isinstance(self.node, yaml.MappingNode):
@@ -397,7 +403,7 @@ class _Node:
 class _Reader:
     def __init__(self, name: str):
         self.name = name
-        self.problems: list[ProtocolProblem] = []
+        self.problems: list[FileProblem] = []
         #: turns a scalar node into its value by the tag the composer resolved (int, float, bool, str, null)
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -616,10 +622,10 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ProtocolError(
-            name, [ProtocolProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+            name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
         ) from None
     if node is None:
-        raise ProtocolError(name, [ProtocolProblem(None, "the file is empty")])
+        raise ProtocolError(name, [FileProblem(None, "the file is empty")])
     root = _Node(node, reader, "").mapping(
         (
             "id",
@@ -667,7 +673,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
     _check_references(protocol, root, reader)
     if reader.problems:
         problems = sorted(dict.fromkeys((p.line, p.message) for p in reader.problems), key=lambda p: p[0] or 0)
-        raise ProtocolError(name, [ProtocolProblem(*p) for p in problems])
+        raise ProtocolError(name, [FileProblem(*p) for p in problems])
     return protocol
 
 
