@@ -4,18 +4,21 @@ shifts, responders and the participant flow, for one set of choices (``Settings`
 ``analyse(study, settings)`` is the single place where the statistics are computed; the summary JSON
 (``medpath.summary``), the HTML report (``medpath.report``), the slides (``medpath.slides``) and every dashboard
 page only display its result, so a number cannot differ between them and figures plot exactly the pairs that
-were tested (``OutcomeComparison.changes``). The pages cache the result per study digest and settings.
+were tested (``OutcomeComparison.changes``). The pages cache the result per study digest and settings. The
+per-patient trajectory tables (series, class shifts, responders) are made on first use and then kept with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import pandas as pd
 
 from medpath import stats
 from medpath.consort import Flow, consort_flow
 from medpath.eligibility import Eligibility, evaluate
+from medpath.gc_paused import gc_paused
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, primary_analysis
 from medpath.secondary import secondary_analysis
@@ -61,12 +64,36 @@ class Analysis:
     primary: dict[str, OutcomeComparison]
     secondary: dict[str, OutcomeComparison]
     flow: Flow
-    #: outcome -> ``trajectories.patient_series`` for every outcome with a value
-    series: dict[str, pd.DataFrame] = field(default_factory=dict)
-    #: outcome -> ``trajectories.shift_table`` for the outcomes with classes (bands)
-    shifts: dict[str, pd.DataFrame] = field(default_factory=dict)
-    #: outcome -> ``trajectories.responder_table`` for the outcomes with a responder rule
-    responders: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    # The per-patient tables below are computed on first use and kept (``cached_property`` stores them on the
+    # instance, frozen or not): once per analysis like the rest, but not by a caller that shows none of them
+    # (``summary --json``).
+
+    @cached_property
+    def series(self) -> dict[str, pd.DataFrame]:
+        """outcome -> ``trajectories.patient_series`` for every outcome with a value."""
+        visits, protocol = self.study.visits, self.study.protocol
+        return {key: patient_series(visits, key, protocol) for key in self.study.outcomes_present}
+
+    @cached_property
+    def shifts(self) -> dict[str, pd.DataFrame]:
+        """outcome -> ``trajectories.shift_table`` for the outcomes with classes (bands)."""
+        visits, protocol = self.study.visits, self.study.protocol
+        return {
+            key: shift_table(visits, key, self.followup_month, protocol)
+            for key in self.study.outcomes_present
+            if protocol.outcomes[key].bands
+        }
+
+    @cached_property
+    def responders(self) -> dict[str, pd.DataFrame]:
+        """outcome -> ``trajectories.responder_table`` for the outcomes with a responder rule."""
+        visits, protocol, settings = self.study.visits, self.study.protocol, self.settings
+        return {
+            key: responder_table(visits, key, self.followup_month, settings.min_points, settings.min_percent, protocol)
+            for key in self.study.outcomes_present
+            if protocol.outcomes[key].responder
+        }
 
     @property
     def followup_month(self) -> float:
@@ -80,7 +107,15 @@ class Analysis:
 
 
 def analyse(study: Study, settings: Settings | None = None) -> Analysis:
-    """Run every analysis of ``study`` once with ``settings`` (the protocol's defaults when None)."""
+    """Run every analysis of ``study`` once with ``settings`` (the protocol's defaults when None).
+
+    The cyclic garbage collector is paused meanwhile (``medpath.gc_paused``): the per-patient rows, words and
+    lists made here would otherwise trigger collections that walk every object of the loaded study."""
+    with gc_paused():
+        return _analyse(study, settings)
+
+
+def _analyse(study: Study, settings: Settings | None) -> Analysis:
     settings = (settings or Settings()).resolved(study)
     protocol, visits = study.protocol, study.visits
     month = settings.followup_month
@@ -98,7 +133,6 @@ def analyse(study: Study, settings: Settings | None = None) -> Analysis:
         if len(visits)
         else {}
     )
-    present = study.outcomes_present
     return Analysis(
         study=study,
         settings=settings,
@@ -106,11 +140,4 @@ def analyse(study: Study, settings: Settings | None = None) -> Analysis:
         primary=primary,
         secondary=secondary,
         flow=consort_flow(study, eligibility, month, primary),
-        series={key: patient_series(visits, key, protocol) for key in present},
-        shifts={key: shift_table(visits, key, month, protocol) for key in present if protocol.outcomes[key].bands},
-        responders={
-            key: responder_table(visits, key, month, settings.min_points, settings.min_percent, protocol)
-            for key in present
-            if protocol.outcomes[key].responder
-        },
     )

@@ -45,7 +45,7 @@ def _continuous(label: str, ids: list[str], values: dict[str, float]) -> dict:
         "characteristic": label,
         "n": len(known),
         "summary": f"{number(median)} ({number(q1)} to {number(q3)})",
-        "values": "; ".join(f"{pid}: {text}" for pid, text in zip(known.index, shown)),
+        "values": "; ".join(f"{pid}: {text}" for pid, text in zip(known.index.tolist(), shown.tolist())),
     }
 
 

@@ -297,7 +297,10 @@ class Eligibility:
                     "unknown": list(unknown),
                 }
                 for pid, eligible, failed, unknown in zip(
-                    table["patient_id"].tolist(), table["eligible"].tolist(), table["failed"], table["unknown"]
+                    table["patient_id"].tolist(),
+                    table["eligible"].tolist(),
+                    table["failed"].tolist(),
+                    table["unknown"].tolist(),
                 )
             ],
         }

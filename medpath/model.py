@@ -182,7 +182,7 @@ class Study:
     @property
     def patient_ids(self) -> list[str]:
         """Patients with at least one visit row, in first-seen order."""
-        return list(dict.fromkeys(self.visits["patient_id"]))
+        return self.visits["patient_id"].unique().tolist()  # pandas keeps the order of appearance
 
     @property
     def outcomes_present(self) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from medpath.analysis import Analysis
 from medpath.eligibility import COMPLETED
 from medpath.funnel_notes import funnel_notes
+from medpath.gc_paused import gc_paused
 from medpath.outcomes import headline
 from medpath.paper import paper_json
 from medpath.wording import plain_sentence
@@ -58,7 +59,13 @@ def key_numbers(analysis: Analysis) -> KeyNumbers:
 
 
 def summarise(analysis: Analysis) -> dict:
-    """One JSON-ready dict with everything the CLI prints."""
+    """One JSON-ready dict with everything the CLI prints (made with the cyclic collector paused, as
+    ``analyse``: one dict per candidate and finding)."""
+    with gc_paused():
+        return _summarise(analysis)
+
+
+def _summarise(analysis: Analysis) -> dict:
     study = analysis.study
     return {
         "study": {
