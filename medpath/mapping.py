@@ -45,8 +45,9 @@ from medpath.columns import (
     SheetLabel,
     normalise,
 )
+from medpath.located_yaml import FileError, FileProblem, YamlFile, line_of
 from medpath.model import Finding
-from medpath.protocol import FileError, FileProblem, Protocol, current
+from medpath.protocol import Protocol, current
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
 
@@ -249,66 +250,26 @@ def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
         except json.JSONDecodeError as exc:
             raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
         text = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]) from None
-    return _Builder(name).build(root)
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
+    # PyYAML's own parser, not libyaml: its messages name what it found ("found character '\t' that cannot start
+    # any token"), which helps whoever wrote the profile by hand; a profile is read once, so its speed does not matter
+    file = YamlFile(name, ProfileError, loader=yaml.SafeLoader)
+    return _Builder(file).build(
+        file.compose(text, "the profile is empty (expected the keys columns, values and/or sheets)")
+    )
 
 
 class _Builder:
-    def __init__(self, name: str):
-        self.name = name
-        self.problems: list[FileProblem] = []
+    """Reads the sections of a profile's root node, noting the line of each entry."""
+
+    def __init__(self, file: YamlFile):
+        self.file = file
         self.lines: dict[tuple[str, str], int] = {}
 
-    def problem(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(FileProblem(_line(node) if node is not None else None, message))
-
-    def pairs(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
-        """The (key text, key node, value node) of a mapping node; problems for anything else, and for a key
-        given twice."""
-        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null") and node.tag.endswith("null"):
-            return []
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{what} must be a mapping of 'name: value' lines")
-            return []
-        out: list[tuple[str, yaml.Node, yaml.Node]] = []
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                self.problem(key, f"a key in {what} must be a plain text")
-                continue
-            text = key.value.strip()
-            if text in seen:
-                self.problem(key, f"'{text}' is given twice in {what} (first on line {seen[text]})")
-                continue
-            seen[text] = _line(key)
-            out.append((text, key, value))
-        return out
-
-    def scalar(self, node: yaml.Node, what: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode):
-            self.problem(node, f"{what} must be a single value, not a list or mapping")
-            return None
-        return node.value.strip()
-
-    def build(self, root: yaml.Node | None) -> Profile:
-        if root is None:
-            raise ProfileError(
-                self.name,
-                [FileProblem(None, "the profile is empty (expected the keys columns, values and/or sheets)")],
-            )
+    def build(self, root: yaml.Node) -> Profile:
         columns: dict[str, str] = {}
         values: dict[str, dict[str, object]] = {}
         sheets: dict[str, str] = {}
-        for key, key_node, node in self.pairs(root, "the profile"):
+        for key, key_node, node in self.file.pairs(root, "the profile"):
             if key == "columns":
                 columns = self.columns(node)
             elif key == "values":
@@ -316,27 +277,27 @@ class _Builder:
             elif key == "sheets":
                 sheets = self.sheets(node)
             else:
-                self.problem(
+                self.file.problem(
                     key_node,
                     f"unknown key '{key}'{_did_you_mean(key, SECTIONS)}; a profile has the keys "
                     "columns, values and sheets",
                 )
-        if self.problems:
-            raise ProfileError(self.name, self.problems)
-        return Profile(columns, values, sheets, self.name, self.lines)
+        if self.file.problems:
+            raise ProfileError(self.file.name, self.file.problems)
+        return Profile(columns, values, sheets, self.file.name, self.lines)
 
     def columns(self, node: yaml.Node) -> dict[str, str]:
         out = {}
-        for header, key_node, value in self.pairs(node, "columns"):
-            target = self.scalar(value, f"the field of column '{header}'")
+        for header, key_node, value in self.file.pairs(node, "columns"):
+            target = self.file.written(value, f"the field of column '{header}'")
             if target is None:
                 continue
             if not header or header.endswith("!"):
-                self.problem(key_node, "a column name is empty")
+                self.file.problem(key_node, "a column name is empty")
                 continue
             checked = _field_name(target)
             if checked is None:
-                self.problem(
+                self.file.problem(
                     value,
                     f"unknown field '{target}' for column '{header}'"
                     f"{_did_you_mean(target, (*FIELDS, IGNORE))}; a field is one of "
@@ -344,47 +305,47 @@ class _Builder:
                 )
                 continue
             out[header] = checked
-            self.lines[("columns", header)] = _line(key_node)
+            self.lines[("columns", header)] = line_of(key_node)
         return out
 
     def values(self, node: yaml.Node) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        for field_name, key_node, texts in self.pairs(node, "values"):
+        for field_name, key_node, texts in self.file.pairs(node, "values"):
             checked = _field_name(field_name)
             kind = value_kind(checked) if checked and checked != IGNORE else None
             if checked is None or checked == IGNORE:
-                self.problem(
+                self.file.problem(
                     key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, list(FIELDS))}"
                 )
                 continue
             if kind is None:
-                self.problem(
+                self.file.problem(
                     key_node,
                     f"the values of '{field_name}' cannot be translated (only yes/no, test, "
                     "consent, sex, visit, number and id fields can)",
                 )
                 continue
             translated: dict[str, object] = {}
-            for text, text_node, value in self.pairs(texts, f"the values of '{field_name}'"):
-                written = self.scalar(value, f"the value of '{text}'")
+            for text, text_node, value in self.file.pairs(texts, f"the values of '{field_name}'"):
+                written = self.file.written(value, f"the value of '{text}'")
                 if written is None:
                     continue
                 ok, result = _translate(kind, written)
                 if not ok:
-                    self.problem(
+                    self.file.problem(
                         value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected {result}"
                     )
                     continue
                 translated[text] = result
-                self.lines[("values", f"{field_name}:{text}")] = _line(text_node)
+                self.lines[("values", f"{field_name}:{text}")] = line_of(text_node)
             if translated:
                 out[checked] = translated
         return out
 
     def sheets(self, node: yaml.Node) -> dict[str, str]:
         out = {}
-        for sheet, key_node, value in self.pairs(node, "sheets"):
-            written = self.scalar(value, f"the use of sheet '{sheet}'")
+        for sheet, key_node, value in self.file.pairs(node, "sheets"):
+            written = self.file.written(value, f"the use of sheet '{sheet}'")
             if written is None:
                 continue
             if written.lower() in SHEET_KINDS:
@@ -392,13 +353,13 @@ class _Builder:
             elif (visit := parse_visit_label(written)) is not None:
                 out[sheet] = visit[0]
             else:
-                self.problem(
+                self.file.problem(
                     value,
                     f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
                     "ignore, or a visit label such as baseline or month 3",
                 )
                 continue
-            self.lines[("sheets", sheet)] = _line(key_node)
+            self.lines[("sheets", sheet)] = line_of(key_node)
         return out
 
 

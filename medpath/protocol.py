@@ -19,8 +19,8 @@ A protocol file names:
   ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes;
 * ``conventions``: how the protocol's words were read, shown to the user beside the funnel.
 
-A file with an error is refused with ``ProtocolError``, naming the line of every problem (YAML is read with
-PyYAML's composer, which keeps each node's position).
+A file with an error is refused with ``ProtocolError``, naming the line of every problem (the file is read as
+located YAML, ``medpath.located_yaml``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from medpath.located_yaml import FileError, Node, YamlFile
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
@@ -289,139 +291,25 @@ class Protocol:
 
 # --- reading a protocol file ------------------------------------------------------------------------------------
 
-#: libyaml's parser when PyYAML was built with it (about 15 times faster), else PyYAML's own; both keep positions.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """One problem of a YAML file MedPath reads (a protocol here, a mapping profile in ``medpath.mapping``)."""
-
-    line: int | None
-    message: str
-
-
-class FileError(ValueError):
-    """A YAML file that cannot be used; ``problems`` lists each with its line."""
-
-    def __init__(self, name: str, problems: list[FileProblem]):
-        self.name, self.problems = name, list(problems)
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
-
 
 class ProtocolError(FileError):
     """A protocol file that cannot be used; each problem names its line."""
 
 
-class _Node:
-    """A YAML value with its line, as the schema checks read it."""
-
-    def __init__(self, node: yaml.Node, reader: _Reader, where: str):
-        self.node, self.reader, self.where = node, reader, where
-
-    @property
-    def line(self) -> int:
-        return self.node.start_mark.line + 1
-
-    def problem(self, message: str) -> None:
-        self.reader.problems.append(FileProblem(self.line, f"{self.where}: {message}"))
-
-    def mapping(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, _Node]:
-        if not isinstance(self.node, yaml.MappingNode):
-            self.problem("must be a mapping of 'name: value' lines")
-            return {}
-        out: dict[str, _Node] = {}
-        for key, value in self.node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
-            child = _Node(value, self.reader, f"{self.where}.{name}" if self.where else name)
-            if name in out:
-                child.problem("is given twice")
-            elif name not in required + optional:
-                child.problem(f"unknown key (expected one of: {', '.join(required + optional)})")
-            out[name] = child
-        for name in required:
-            if name not in out:
-                self.problem(f"'{name}' is missing")
-        return out
-
-    def items(self) -> list[_Node]:
-        if not isinstance(self.node, yaml.SequenceNode):
-            self.problem("must be a list ('- ' lines)")
-            return []
-        return [_Node(v, self.reader, f"{self.where}[{i + 1}]") for i, v in enumerate(self.node.value)]
-
-    def _scalar(self) -> object:
-        if not isinstance(self.node, yaml.ScalarNode):
-            self.problem("must be a single value")
-            return None
-        return self.reader.constructor.construct_object(self.node)
-
-    def text(self) -> str:
-        value = self._scalar()
-        if not isinstance(value, str) or not value.strip():
-            self.problem(f"must be text (got {value!r})")
-            return ""
-        return value.strip()
-
-    def number(self) -> float:
-        value = self._scalar()
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.problem(f"must be a number (got {value!r})")
-            return math.nan
-        return float(value)
-
-    def flag(self) -> bool:
-        value = self._scalar()
-        if not isinstance(value, bool):
-            self.problem(f"must be true or false (got {value!r})")
-            return False
-        return value
-
-    def choice(self, allowed: tuple[str, ...]) -> str:
-        value = self.text()
-        if value and value not in allowed:
-            self.problem(f"must be one of {', '.join(allowed)} (got {value!r})")
-        return value
-
-    def texts(self) -> tuple[str, ...]:
-        return tuple(item.text() for item in self.items())
-
-    def pair(self) -> tuple[float, float]:
-        items = self.items()
-        if len(items) != 2:
-            self.problem("must be a list of two numbers [low, high]")
-            return (math.nan, math.nan)
-        low, high = items[0].number(), items[1].number()
-        if low >= high:
-            self.problem(f"the low end {low:g} must be below the high end {high:g}")
-        return (low, high)
-
-
-class _Reader:
-    def __init__(self, name: str):
-        self.name = name
-        self.problems: list[FileProblem] = []
-        #: turns a scalar node into its value by the tag the composer resolved (int, float, bool, str, null)
-        self.constructor = yaml.constructor.SafeConstructor()
-
-
-def _get(nodes: dict[str, _Node], key: str, read, default=None):
+def _get(nodes: dict[str, Node], key: str, read, default=None):
     return read(nodes[key]) if key in nodes else default
 
 
-def _bands(node: _Node) -> Bands:
+def _bands(node: Node) -> Bands:
     n = node.mapping(("source", "classes"), ("name", "caution", "caution_age", "symbol"))
     classes = []
     for item in n["classes"].items() if "classes" in n else []:
         b = item.mapping(("label",), ("at_least", "at_most"))
         classes.append(
             Band(
-                _get(b, "label", _Node.text, ""),
-                _get(b, "at_least", _Node.number),
-                _get(b, "at_most", _Node.number),
+                _get(b, "label", Node.text, ""),
+                _get(b, "at_least", Node.number),
+                _get(b, "at_most", Node.number),
             )
         )
     if "classes" in n and len(classes) < 2:
@@ -430,15 +318,15 @@ def _bands(node: _Node) -> Bands:
         n["classes"].problem("exactly one class (the one between the others) has neither at_least nor at_most")
     return Bands(
         tuple(classes),
-        _get(n, "source", _Node.text, ""),
-        _get(n, "name", _Node.text, "class"),
-        _get(n, "caution", _Node.text, ""),
-        _get(n, "caution_age", _Node.number),
-        _get(n, "symbol", _Node.text, "value"),
+        _get(n, "source", Node.text, ""),
+        _get(n, "name", Node.text, "class"),
+        _get(n, "caution", Node.text, ""),
+        _get(n, "caution_age", Node.number),
+        _get(n, "symbol", Node.text, "value"),
     )
 
 
-def _decorations(node: _Node) -> tuple[Decoration, ...]:
+def _decorations(node: Node) -> tuple[Decoration, ...]:
     out = []
     for item in node.items():
         d = item.mapping((), ("before", "after", "factor", "meaning"))
@@ -447,12 +335,12 @@ def _decorations(node: _Node) -> tuple[Decoration, ...]:
             item.problem("give exactly one of 'before' or 'after'")
             continue
         out.append(
-            Decoration(where, d[where].text(), _get(d, "factor", _Node.number, 1.0), _get(d, "meaning", _Node.text, ""))
+            Decoration(where, d[where].text(), _get(d, "factor", Node.number, 1.0), _get(d, "meaning", Node.text, ""))
         )
     return tuple(out)
 
 
-def _outcome(node: _Node) -> Outcome:
+def _outcome(node: Node) -> Outcome:
     n = node.mapping(
         ("key", "label", "unit", "better", "primary", "valid_range"),
         (
@@ -475,74 +363,74 @@ def _outcome(node: _Node) -> Outcome:
     if "responder" in n:
         r = n["responder"].mapping(("points", "percent", "convention"))
         responder = Responder(
-            _get(r, "points", _Node.number, 0.0),
-            _get(r, "percent", _Node.number, 0.0),
-            _get(r, "convention", _Node.text, ""),
+            _get(r, "points", Node.number, 0.0),
+            _get(r, "percent", Node.number, 0.0),
+            _get(r, "convention", Node.text, ""),
         )
     lsc = None
     if "lsc" in n:
         s = n["lsc"].mapping(("factor", "precision", "note"))
         lsc = LeastSignificantChange(
-            _get(s, "factor", _Node.number, 0.0),
-            _get(s, "precision", _Node.number, 0.0),
-            _get(s, "note", _Node.text, ""),
+            _get(s, "factor", Node.number, 0.0),
+            _get(s, "precision", Node.number, 0.0),
+            _get(s, "note", Node.text, ""),
         )
     unit = None
     if "column_unit" in n:
         u = n["column_unit"].mapping(("unit", "all_at_most", "above", "majority_above", "min_above", "factor", "scale"))
         unit = ColumnUnit(
-            _get(u, "unit", _Node.text, ""),
-            _get(u, "all_at_most", _Node.number, 0.0),
-            _get(u, "above", _Node.number, 0.0),
-            _get(u, "majority_above", _Node.number, 0.0),
-            int(_get(u, "min_above", _Node.number, 0.0)),
-            _get(u, "factor", _Node.number, 1.0),
-            _get(u, "scale", _Node.text, ""),
+            _get(u, "unit", Node.text, ""),
+            _get(u, "all_at_most", Node.number, 0.0),
+            _get(u, "above", Node.number, 0.0),
+            _get(u, "majority_above", Node.number, 0.0),
+            int(_get(u, "min_above", Node.number, 0.0)),
+            _get(u, "factor", Node.number, 1.0),
+            _get(u, "scale", Node.text, ""),
         )
-    label = _get(n, "label", _Node.text, "")
+    label = _get(n, "label", Node.text, "")
     return Outcome(
-        key=_get(n, "key", _Node.text, ""),
+        key=_get(n, "key", Node.text, ""),
         label=label,
-        unit=_get(n, "unit", _Node.text, ""),
+        unit=_get(n, "unit", Node.text, ""),
         better=_get(n, "better", lambda x: x.choice(("higher", "lower")), "higher"),
-        primary=_get(n, "primary", _Node.flag, False),
-        valid_range=_get(n, "valid_range", _Node.pair, (math.nan, math.nan)),
-        axis_range=_get(n, "axis_range", _Node.pair),
-        spoken=_get(n, "spoken", _Node.text, ""),
-        field_label=_get(n, "field_label", _Node.text, ""),
-        percent_change=_get(n, "percent_change", _Node.flag, True),
-        dxa=_get(n, "dxa", _Node.text, ""),
+        primary=_get(n, "primary", Node.flag, False),
+        valid_range=_get(n, "valid_range", Node.pair, (math.nan, math.nan)),
+        axis_range=_get(n, "axis_range", Node.pair),
+        spoken=_get(n, "spoken", Node.text, ""),
+        field_label=_get(n, "field_label", Node.text, ""),
+        percent_change=_get(n, "percent_change", Node.flag, True),
+        dxa=_get(n, "dxa", Node.text, ""),
         bands=_get(n, "bands", _bands),
         responder=responder,
         lsc=lsc,
         decorations=_get(n, "decorations", _decorations, ()),
         column_unit=unit,
-        comments=_get(n, "comments", _Node.flag, False),
-        aliases=_get(n, "aliases", _Node.texts, ()),
-        hints=_get(n, "hints", _Node.texts, ()),
+        comments=_get(n, "comments", Node.flag, False),
+        aliases=_get(n, "aliases", Node.texts, ()),
+        hints=_get(n, "hints", Node.texts, ()),
     )
 
 
-def _screening_field(node: _Node) -> ScreeningField:
+def _screening_field(node: Node) -> ScreeningField:
     n = node.mapping(("key", "kind", "label"), ("reason", "bounds", "what", "outcome", "aliases"))
     return ScreeningField(
-        key=_get(n, "key", _Node.text, ""),
+        key=_get(n, "key", Node.text, ""),
         kind=_get(n, "kind", lambda x: x.choice(FIELD_KINDS), "number"),
-        label=_get(n, "label", _Node.text, ""),
-        reason=_get(n, "reason", _Node.text, ""),
-        bounds=_get(n, "bounds", _Node.pair),
-        what=_get(n, "what", _Node.text, ""),
-        outcome=_get(n, "outcome", _Node.text, ""),
-        aliases=_get(n, "aliases", _Node.texts, ()),
+        label=_get(n, "label", Node.text, ""),
+        reason=_get(n, "reason", Node.text, ""),
+        bounds=_get(n, "bounds", Node.pair),
+        what=_get(n, "what", Node.text, ""),
+        outcome=_get(n, "outcome", Node.text, ""),
+        aliases=_get(n, "aliases", Node.texts, ()),
     )
 
 
-def _criterion(node: _Node) -> CriterionSpec:
+def _criterion(node: Node) -> CriterionSpec:
     n = node.mapping(
         ("id", "kind", "label", "text"), ("fields", "field", "value", "older_than", "minimum_age", "reason")
     )
     kind = _get(n, "kind", lambda x: x.choice(CRITERION_KINDS), "")
-    fields = _get(n, "fields", _Node.texts, ()) if "fields" in n else ((n["field"].text(),) if "field" in n else ())
+    fields = _get(n, "fields", Node.texts, ()) if "fields" in n else ((n["field"].text(),) if "field" in n else ())
     older: tuple[tuple[str, float], ...] = ()
     if "older_than" in n:
         o = n["older_than"].mapping((), ("M", "F"))
@@ -551,15 +439,15 @@ def _criterion(node: _Node) -> CriterionSpec:
     if "value" in n:
         value = n["value"].text() if kind == "equals" else n["value"].number()
     spec = CriterionSpec(
-        id=_get(n, "id", _Node.text, ""),
+        id=_get(n, "id", Node.text, ""),
         kind=kind,
-        label=_get(n, "label", _Node.text, ""),
-        text=_get(n, "text", _Node.text, ""),
+        label=_get(n, "label", Node.text, ""),
+        text=_get(n, "text", Node.text, ""),
         fields=fields,
         value=value,
         older_than=older,
-        minimum_age=_get(n, "minimum_age", _Node.number),
-        reason=_get(n, "reason", _Node.text, ""),
+        minimum_age=_get(n, "minimum_age", Node.number),
+        reason=_get(n, "reason", Node.text, ""),
     )
     needs = {
         "flags_absent": ("fields", bool(fields)),
@@ -573,19 +461,19 @@ def _criterion(node: _Node) -> CriterionSpec:
     return spec
 
 
-def _schedule(node: _Node) -> tuple[tuple[tuple[str, float], ...], float]:
+def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float]:
     """The visits (label, month) in order and the primary month."""
     n = node.mapping(("visits", "primary_month"))
     visits = []
     if "visits" in n and isinstance(n["visits"].node, yaml.MappingNode):
         for key, value in n["visits"].node.value:
-            visits.append((str(key.value), _Node(value, node.reader, f"schedule.visits.{key.value}").number()))
+            visits.append((str(key.value), Node(value, node.file, f"schedule.visits.{key.value}").number()))
     elif "visits" in n:
         n["visits"].problem("must map each visit label to its month ('month 6: 6')")
-    return tuple(visits), _get(n, "primary_month", _Node.number, math.nan)
+    return tuple(visits), _get(n, "primary_month", Node.number, math.nan)
 
 
-def _check_references(protocol: Protocol, root: dict[str, _Node], reader: _Reader) -> None:
+def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
     """Names that must refer to something declared elsewhere in the file."""
     known = {*GENERIC_SCREENING, *(f.key for f in protocol.screening), *protocol.outcomes}
     kinds = {f.key: f.kind for f in protocol.screening}
@@ -615,18 +503,8 @@ def _check_references(protocol: Protocol, root: dict[str, _Node], reader: _Reade
 
 def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) -> Protocol:
     """The protocol in ``text`` (YAML). Raises ``ProtocolError`` naming the line of each problem."""
-    reader = _Reader(name)
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProtocolError(
-            name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
-        ) from None
-    if node is None:
-        raise ProtocolError(name, [FileProblem(None, "the file is empty")])
-    root = _Node(node, reader, "").mapping(
+    file = YamlFile(name, ProtocolError)
+    root = Node(file.compose(text, "the file is empty"), file).mapping(
         (
             "id",
             "title",
@@ -648,32 +526,31 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
             item.problem(f"outcome '{outcome.key}' is declared twice")
         by_key[outcome.key] = outcome
     visits, primary_month = _schedule(root["schedule"]) if "schedule" in root else ((), math.nan)
-    target = _get(root, "target_n", _Node.number, 0.0)
+    target = _get(root, "target_n", Node.number, 0.0)
     protocol = Protocol(
-        id=_get(root, "id", _Node.text, ""),
-        title=_get(root, "title", _Node.text, ""),
-        short_title=_get(root, "short_title", _Node.text, ""),
-        site=_get(root, "site", _Node.text, ""),
-        phase=_get(root, "phase", _Node.text, ""),
-        design=_get(root, "design", _Node.text, "single group"),
+        id=_get(root, "id", Node.text, ""),
+        title=_get(root, "title", Node.text, ""),
+        short_title=_get(root, "short_title", Node.text, ""),
+        site=_get(root, "site", Node.text, ""),
+        phase=_get(root, "phase", Node.text, ""),
+        design=_get(root, "design", Node.text, "single group"),
         target_n=int(target) if math.isfinite(target) else 0,
         visits=visits,
         primary_month=primary_month,
         screening=tuple(_screening_field(i) for i in root["screening"].items()) if "screening" in root else (),
         outcomes=by_key,
         criteria=tuple(_criterion(i) for i in root["criteria"].items()) if "criteria" in root else (),
-        conventions=_get(root, "conventions", _Node.texts, ()),
-        enrolment_text=_get(root, "enrolment_text", _Node.text, ""),
-        primary_text=_get(root, "primary_text", _Node.text, ""),
-        text_file=_get(root, "text", _Node.text, ""),
-        sample_file=_get(root, "sample", _Node.text, ""),
-        default=_get(root, "default", _Node.flag, False),
+        conventions=_get(root, "conventions", Node.texts, ()),
+        enrolment_text=_get(root, "enrolment_text", Node.text, ""),
+        primary_text=_get(root, "primary_text", Node.text, ""),
+        text_file=_get(root, "text", Node.text, ""),
+        sample_file=_get(root, "sample", Node.text, ""),
+        default=_get(root, "default", Node.flag, False),
         path=path,
     )
-    _check_references(protocol, root, reader)
-    if reader.problems:
-        problems = sorted(dict.fromkeys((p.line, p.message) for p in reader.problems), key=lambda p: p[0] or 0)
-        raise ProtocolError(name, [FileProblem(*p) for p in problems])
+    _check_references(protocol, root)
+    if file.problems:  # the references are checked last: listed by line, they read as the file does
+        raise ProtocolError(name, sorted(file.problems, key=lambda p: p.line or 0))
     return protocol
 
 
