@@ -594,12 +594,15 @@ def _parse(
     raws: dict[str, list] = {}
     vals: dict[str, list] = {}
     notes: dict[str, dict[int, _Cell]] = {}
+    arrays: dict[str, np.ndarray] = {}  # the number columns read at once, as float64 (``_read_column``)
     for canonical, index in mapping.items():
         rule = rules[canonical]
         raws[canonical] = column = _column(table.rows, index)
-        vals[canonical], notes[canonical] = _read_column(
+        vals[canonical], notes[canonical], numbers = _read_column(
             rule, column, scales.get(canonical), table.row_numbers, table.header[index]
         )
+        if numbers is not None:
+            arrays[canonical] = numbers
     noted = set().union(*(cells.keys() for cells in notes.values())) if notes else set()
     checked = [(canonical, rules[canonical].identity, notes[canonical]) for canonical in mapping]
     ids = vals["patient_id"]
@@ -710,7 +713,7 @@ def _parse(
                     "source_column": cell.column,
                 }
             )
-    full = {**vals}
+    full: dict[str, list | np.ndarray] = {**vals, **arrays}  # a number column read at once as its array
     if kind == "visits":
         full.update(visit=placed_visit, month=placed_month, day=placed_day)
     every = not dropped
@@ -720,7 +723,7 @@ def _parse(
         out = set(dropped)
         kept = [pos for pos in range(n) if pos not in out]
         rows_kept = [row_numbers[pos] for pos in kept]
-    columns = {c: full[c] if every else [full[c][p] for p in kept] for c in dict.fromkeys([*mapping, *placed])}
+    columns = {c: full[c] if every else _take(full[c], kept) for c in dict.fromkeys([*mapping, *placed])}
     frame = _frame(kind, columns, rows_kept, table)
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
@@ -767,44 +770,39 @@ _BOOL = frozenset({bool})
 
 def _read_column(
     rule: _Rule, column: list[object], scale: float | None, row_numbers: list[int], header: str
-) -> tuple[list, dict[int, _Cell]]:
+) -> tuple[list, dict[int, _Cell], np.ndarray | None]:
     """The values of one column's cells and the findings of those that have one (by position), as
-    ``_read_cell`` gives them cell by cell. A plain value (read without a note, within bounds, no unit to
-    convert) takes no call of ``_read_cell``; a number column whose cells are all floats, ints or empty takes
-    no call per cell at all, and each distinct text is read once."""
+    ``_read_cell`` gives them cell by cell, and for a number column read at once (below) the same values as a
+    float64 array (NaN where a value is None), else None. A plain value (read without a note, within bounds, no
+    unit to convert) takes no call of ``_read_cell``; a number column whose cells are all floats, ints or empty
+    takes no call per cell at all, and each distinct text is read once."""
     read, bounds = rule.read, rule.bounds
     notes: dict[int, _Cell] = {}
-    types = set(map(type, column))
-    if scale is None and is_number_reader(read) and types <= _PLAIN_NUMBERS:
-        try:
-            numbers = np.array(column, dtype="float64")  # None -> NaN; an int as float(int)
-        except (OverflowError, ValueError, TypeError):
-            numbers = None
-        if numbers is not None:
-            values = numbers.tolist()  # a float cell as itself (-0.0 kept), an int as float(int)
-            missing = np.isnan(numbers)
-            odd = np.isinf(numbers)
-            if bounds is not None:
-                with np.errstate(invalid="ignore"):
-                    odd |= (numbers < bounds[0]) | (numbers > bounds[1])
-            for pos in np.flatnonzero(missing).tolist():
-                values[pos] = None
-            for pos in np.flatnonzero(odd).tolist():
-                values[pos], cell = _read_cell(rule, column[pos], scale, row_numbers[pos], header)
-                if cell is not None:
-                    notes[pos] = cell
-            return values, notes
+    if scale is None and is_number_reader(read):
+        types = set(map(type, column))
+        if types <= _PLAIN_NUMBERS:
+            try:
+                numbers = np.array(column, dtype="float64")  # None -> NaN; an int as float(int)
+            except (OverflowError, ValueError, TypeError):
+                numbers = None
+            if numbers is not None:
+                return _read_numbers(rule, column, numbers, types, row_numbers, header)
+    try:
+        distinct = dict.fromkeys(column)
+        # a text equals no other kind of value, so the distinct cells have a non-text type if any cell has
+        texts = set(map(type, distinct)) <= _TEXT_OR_EMPTY
+    except TypeError:  # an unhashable cell
+        texts = False
     slow = object()
-    if types <= _TEXT_OR_EMPTY and read is read_patient_id and scale is None and bounds is None:
+    if texts and read is read_patient_id and scale is None and bounds is None:
         # patient ids: each distinct one read once for every sheet of the load (screening, then visits)
         global _READ_IDS
         slow = _SLOW_ID
-        distinct = set(column)
         plain, slow_ids = _READ_IDS  # this call's own reference: another thread may start new ones meanwhile
-        new = distinct.difference(plain)
+        new = distinct.keys() - plain.keys()
         if len(plain) + len(new) > _READ_IDS_SIZE:
             plain, slow_ids = _READ_IDS = ({}, set())
-            new = distinct
+            new = set(distinct)
         for raw in new:
             value = plain[raw] = _plain_value(read, None, None, raw, slow)
             if value is slow:
@@ -816,9 +814,9 @@ def _read_column(
                     values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
                     if cell is not None:
                         notes[pos] = cell
-        return values, notes
-    if types <= _TEXT_OR_EMPTY:  # texts and empty cells: each distinct one read once, then looked up
-        plain = {raw: _plain_value(read, bounds, scale, raw, slow) for raw in dict.fromkeys(column)}
+        return values, notes, None
+    if texts:  # texts and empty cells: each distinct one read once, then looked up
+        plain = {raw: _plain_value(read, bounds, scale, raw, slow) for raw in distinct}
         values = list(map(plain.__getitem__, column))
         if any(value is slow for value in plain.values()):
             for pos, raw in enumerate(column):
@@ -826,7 +824,7 @@ def _read_column(
                     values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
                     if cell is not None:
                         notes[pos] = cell
-        return values, notes
+        return values, notes, None
     seen: dict[str, object] = {}
     values = []
     append = values.append
@@ -842,7 +840,34 @@ def _read_column(
             if cell is not None:
                 notes[pos] = cell
         append(value)
-    return values, notes
+    return values, notes, None
+
+
+def _read_numbers(
+    rule: _Rule, column: list[object], numbers: np.ndarray, types: set[type], row_numbers: list[int], header: str
+) -> tuple[list, dict[int, _Cell], np.ndarray]:
+    """``_read_column`` of a number column whose cells are all floats, ints or empty (``numbers``: the cells as
+    float64, None -> NaN): only the infinite and out-of-bounds cells are read one by one (``_read_cell``)."""
+    bounds = rule.bounds
+    notes: dict[int, _Cell] = {}
+    missing = np.isnan(numbers)
+    if types <= _FLOAT_OR_NONE and int(missing.sum()) == column.count(None):
+        values = list(column)  # each cell as itself (-0.0 kept), None where empty: what the reader gives
+    else:
+        values = numbers.tolist()  # an int as float(int)
+        for pos in np.flatnonzero(missing).tolist():
+            values[pos] = None  # an empty cell, or a NaN float
+    odd = np.isinf(numbers)
+    if bounds is not None:
+        with np.errstate(invalid="ignore"):
+            odd |= (numbers < bounds[0]) | (numbers > bounds[1])
+    for pos in np.flatnonzero(odd).tolist():
+        value, cell = _read_cell(rule, column[pos], None, row_numbers[pos], header)
+        values[pos] = value
+        numbers[pos] = np.nan if value is None else value
+        if cell is not None:
+            notes[pos] = cell
+    return values, notes, numbers
 
 
 #: The plain value of each patient id text or empty cell read lately (``read_patient_id`` is a pure function of
@@ -999,7 +1024,14 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
     return True
 
 
-def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable) -> pd.DataFrame:
+def _take(values: list | np.ndarray, positions: list[int]) -> list | np.ndarray:
+    """The values at ``positions``, in their order."""
+    if isinstance(values, np.ndarray):
+        return values[positions]
+    return [values[p] for p in positions]
+
+
+def _frame(kind: str, columns: dict[str, list | np.ndarray], rows: list[int], table: RawTable) -> pd.DataFrame:
     protocol = current()
     wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
     flags = {"enrolled", *protocol.fields_of_kind("yes_no"), *protocol.fields_of_kind("test")}
@@ -1013,6 +1045,9 @@ def _frame(kind: str, columns: dict[str, list], rows: list[int], table: RawTable
             else:
                 data[c] = pd.array(values, dtype="boolean")
         elif c in numbers:
+            if isinstance(values, np.ndarray):  # float64, NaN where missing (``_read_numbers``)
+                data[c] = pd.array(values, dtype="float64")
+                continue
             types = set(map(type, values))
             if types <= _NONE:  # an empty (or absent) column
                 data[c] = pd.array(np.full(len(values), np.nan), dtype="float64")
