@@ -118,6 +118,10 @@ class YamlFile:
         return node.value.strip()
 
 
+#: ``Node._value``'s answer for a value it could not read (its problem already recorded).
+_UNREAD = object()
+
+
 class Node:
     """A value of a file with a fixed schema at its place (``where``: "outcomes[2].bands", "" for the root). Each
     reader checks the kind of the value; when it is wrong it records a problem named by the place and returns a
@@ -131,7 +135,7 @@ class Node:
         return line_of(self.node)
 
     def problem(self, message: str) -> None:
-        self.file.problem(self.node, f"{self.where}: {message}")
+        self.file.problem(self.node, f"{self.where}: {message}" if self.where else message)
 
     def mapping(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Node]:
         """The values by key; a problem for a key given twice (the last one is kept), an unknown key and a required
@@ -160,13 +164,20 @@ class Node:
         return [Node(v, self.file, f"{self.where}[{i + 1}]") for i, v in enumerate(self.node.value)]
 
     def _value(self) -> object:
+        """The scalar's value, or ``_UNREAD`` after a problem saying why there is none."""
         if not isinstance(self.node, yaml.ScalarNode):
             self.problem("must be a single value")
-            return None
-        return self.file.constructor.construct_object(self.node)
+            return _UNREAD
+        try:
+            return self.file.constructor.construct_object(self.node)
+        except (yaml.YAMLError, ValueError, OverflowError):  # a tag of no standard type; a date that is none
+            self.problem(f"cannot be read as a value ({self.node.tag} {self.node.value!r})")
+            return _UNREAD
 
     def text(self) -> str:
         value = self._value()
+        if value is _UNREAD:
+            return ""
         if not isinstance(value, str) or not value.strip():
             self.problem(f"must be text (got {value!r})")
             return ""
@@ -174,6 +185,8 @@ class Node:
 
     def number(self) -> float:
         value = self._value()
+        if value is _UNREAD:
+            return math.nan
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             self.problem(f"must be a number (got {value!r})")
             return math.nan
@@ -181,6 +194,8 @@ class Node:
 
     def flag(self) -> bool:
         value = self._value()
+        if value is _UNREAD:
+            return False
         if not isinstance(value, bool):
             self.problem(f"must be true or false (got {value!r})")
             return False

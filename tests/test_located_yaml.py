@@ -32,7 +32,7 @@ def test_a_schema_reading_names_the_place_and_line_of_each_problem():
     assert file.problems == [
         FileProblem(3, "colour: unknown key (expected one of: id, title, target_n, site, range)"),
         FileProblem(5, "target_n: is given twice"),
-        FileProblem(1, ": 'site' is missing"),
+        FileProblem(1, "'site' is missing"),  # a problem of the whole file: no place before it
         FileProblem(6, "range: the low end 5 must be below the high end 1"),
     ]
 
@@ -56,9 +56,21 @@ def test_a_list_names_each_item_by_its_position():
     items = Node(file.compose("aliases:\n  - one\n  - [two]\n  - 3\n", "empty"), file).mapping(("aliases",))
     assert items["aliases"].texts() == ("one", "", "")
     assert file.problems == [
-        FileProblem(3, "aliases[2]: must be a single value"),
-        FileProblem(3, "aliases[2]: must be text (got None)"),
+        FileProblem(3, "aliases[2]: must be a single value"),  # one problem, not a second "must be text"
         FileProblem(4, "aliases[3]: must be text (got 3)"),
+    ]
+
+
+def test_a_value_of_no_standard_type_is_a_problem_with_its_line_not_an_exception():
+    """A Python tag (which ``yaml.unsafe_load`` would run) or a date that does not exist: a problem naming the
+    tag and the text, one per value, and the reader's stand-in value."""
+    file = YamlFile("t.yaml")
+    root = Node(file.compose("id: x\nsite: !!python/object/apply:os.system ls\nsize: 2020-13-45\n", "empty"), file)
+    values = root.mapping(("id", "site", "size"))
+    assert values["site"].text() == "" and math.isnan(values["size"].number())
+    assert file.problems == [
+        FileProblem(2, "site: cannot be read as a value (tag:yaml.org,2002:python/object/apply:os.system 'ls')"),
+        FileProblem(3, "size: cannot be read as a value (tag:yaml.org,2002:timestamp '2020-13-45')"),
     ]
 
 
