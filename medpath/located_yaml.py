@@ -6,8 +6,8 @@ a file names its line.
 PyYAML's own) and collects the problems found while a reader walks its nodes; a text that is not valid YAML is
 refused at once, naming the line where the parser stopped. It is safe: the composer builds nodes only (tag, text,
 position), never a Python object from a tag, and ``Node`` makes a value with PyYAML's ``SafeConstructor``, which
-knows the standard YAML types (text, numbers, true/false, null, dates, ...) and raises ``ConstructorError`` for
-any other tag (``!!python/object``).
+knows the standard YAML types (text, numbers, true/false, null, dates, ...); a value of any other tag
+(``!!python/object``) is a problem of the file, with its line.
 
 Two kinds of readers, one per kind of file:
 
