@@ -150,7 +150,7 @@ def _measure(name: str, data: bytes) -> Measured:
             "MedPath accepts; remove unused sheets or rows, or split it",
         )
     if data.startswith(_ZIP_MAGIC):
-        inflated: dict[tuple[str, int], bytes] = {}
+        inflated: dict[tuple[str, int], list[bytes]] = {}
         scans = _guarded(name, lambda d: check_zip(d, inflated, STYLE_SCAN_MAX_BYTES), data)
         return Measured(scans, area_cells(scans), _xlsx_styles(data, inflated))
     if data.startswith(_OLE_MAGIC):
@@ -319,13 +319,14 @@ _ODS_SKIPPED = SheetMarks(
 )
 
 
-def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], bytes] | None = None) -> dict:
+def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], list[bytes]] | None = None) -> dict:
     """Sheet name -> hidden rows, hidden columns and struck-through rows, read from the sheet XML and the
     styles part (both inflated from the bytes with zipfile; size guards have already bounded them).
 
-    ``inflated``: sheet parts the size guard has already inflated (``check_zip``'s ``keep``), used instead of
-    inflating them again once zipfile has checked the part's header and the bytes match its CRC-32 (what
-    ``ZipFile.read`` checks)."""
+    ``inflated``: sheet parts the size guard has already inflated (``check_zip``'s ``keep``, in pieces), used
+    instead of inflating them again once zipfile has checked the part's header and the bytes match its CRC-32
+    (what ``ZipFile.read`` checks); a part without the word "hidden" in a workbook without struck-through
+    formats needs no look at its text, so its pieces are not even joined."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
@@ -349,8 +350,12 @@ def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], bytes] | None = No
             )
             continue
         try:
+            pieces = inflated.get((info.filename, info.header_offset)) if inflated else None
+            if not struck_styles and pieces is not None and not any(b"hidden" in piece for piece in pieces):
+                out[sheet] = SheetMarks()  # nothing hidden, nothing struck: no text to read
+                continue
             raw = _part_bytes(archive, info, inflated)
-            if not struck_styles and b"hidden" not in raw:  # nothing hidden, nothing struck: no text to read
+            if not struck_styles and b"hidden" not in raw:
                 out[sheet] = SheetMarks()
                 continue
             out[sheet] = _sheet_marks(raw.decode("utf-8", "replace"), struck_styles)
@@ -360,12 +365,13 @@ def _xlsx_styles(data: bytes, inflated: dict[tuple[str, int], bytes] | None = No
 
 
 def _part_bytes(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, inflated: dict[tuple[str, int], bytes] | None
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, inflated: dict[tuple[str, int], list[bytes]] | None
 ) -> bytes:
     """A part's bytes: the size guard's copy when it has one (after zipfile's own checks of the part's local
     header, encryption flag and CRC-32, so that whatever ``ZipFile.read`` refuses is refused alike), else
     ``ZipFile.read``."""
-    raw = inflated.get((info.filename, info.header_offset)) if inflated else None
+    pieces = inflated.get((info.filename, info.header_offset)) if inflated else None
+    raw = None if pieces is None else b"".join(pieces)
     if raw is None or len(raw) != info.file_size:
         return archive.read(info)
     with archive.open(info):  # checks the local header (name, encryption) as read() does
@@ -657,7 +663,15 @@ def _header_score(row: list[object]) -> int:
 
 
 def _is_wide_outcome(key: str) -> bool:
-    return any(key.startswith(alias) and len(key) > len(alias) for alias in OUTCOME_ALIASES if len(alias) > 2)
+    """Whether the name starts with an outcome alias of over 2 letters and goes on ("vasm6"): an alias that is a
+    proper prefix of the name is a prefix of the name without its last letter."""
+    return key[:-1].startswith(_WIDE_PREFIXES["aliases"])
+
+
+#: The outcome aliases of over 2 letters (one tuple, for ``str.startswith``).
+_WIDE_PREFIXES: ProtocolView[tuple[str, ...]] = ProtocolView(
+    lambda p: {"aliases": tuple(a for a in OUTCOME_ALIASES if len(a) > 2)}
+)
 
 
 def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> RawTable | None:

@@ -157,13 +157,16 @@ def check_area(rows: int, columns: int, sheet: str | None) -> None:
 # --- zip containers (.xlsx, .xlsm, .ods) ------------------------------------------------------------
 
 
-def check_zip(data: bytes, keep: dict[tuple[str, int], bytes] | None = None, keep_max: int = 0) -> dict[str, SheetScan]:
+def check_zip(
+    data: bytes, keep: dict[tuple[str, int], list[bytes]] | None = None, keep_max: int = 0
+) -> dict[str, SheetScan]:
     """Refuse a zip bomb, a part lying about its size, or a sheet too large; return each sheet's scan.
 
     ``keep``: when given, the inflated bytes of every worksheet part named in the workbook and of at most
     ``keep_max`` bytes are stored in it, keyed by (part name, offset of its local header), so that a later
     reader of the same parts (``medpath.reading``'s hidden and struck-through rows) need not inflate them
-    again."""
+    again: as the pieces the scanner was fed (in order; each ends just before a '<', so no word without a '<'
+    is ever cut in two), joined only by a reader that needs the whole part."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -206,7 +209,7 @@ def check_zip(data: bytes, keep: dict[tuple[str, int], bytes] | None = None, kee
         except (zlib.error, struct.error, ValueError, OSError):
             raise Refused(DAMAGED_ZIP, value=info.filename) from None
         if kept is not None and keep is not None:
-            keep[info.filename, info.header_offset] = b"".join(kept)
+            keep[info.filename, info.header_offset] = kept
         if isinstance(scanner, _XlsxSheetScanner) and (scanner.scan.last_row or scanner.scan.uncached):
             scans[sheet] = scanner.scan
         elif isinstance(scanner, _OdsScanner):
@@ -258,7 +261,7 @@ def _inflate_part(
     data: bytes, info: zipfile.ZipInfo, scanner: _PartScanner | None, kept: list[bytes] | None = None
 ) -> None:
     """Inflate one part from the raw bytes, never past its declared size + 1 byte, feeding ``scanner`` (and
-    appending the inflated pieces to ``kept``, if given)."""
+    appending the pieces it is fed, or without a scanner the inflated chunks, to ``kept``, if given)."""
     start = info.header_offset
     if data[start : start + 4] != _ZIP_MAGIC:
         raise Refused(DAMAGED_ZIP, value=info.filename)
@@ -287,7 +290,7 @@ def _inflate_part(
                 "bytes); the file is damaged or crafted and was not opened",
                 value=info.filename,
             )
-        if kept is not None:
+        if kept is not None and scanner is None:
             kept.append(chunk)
         if scanner is not None:
             text = carry + chunk
@@ -298,7 +301,10 @@ def _inflate_part(
                     "a part of the workbook holds a tag too large to read; the file was not opened", value=info.filename
                 )
             if cut:
-                scanner.feed(text[:cut])
+                piece = text[:cut]
+                scanner.feed(piece)
+                if kept is not None:
+                    kept.append(piece)
         if done:
             break
     if produced != info.file_size:

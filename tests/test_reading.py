@@ -305,12 +305,13 @@ def test_reader_marks_hidden_sheets_rows_columns_and_struck_rows():
     assert visits.struck_rows == {3} and visits.hidden_rows == {6} and visits.hidden_columns == {3}
 
 
-def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read():
+def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read(monkeypatch):
     """The size guard keeps the sheet XML it inflated so that the hidden / struck marks need no second
     inflation; the marks are the same as from zipfile, and a part whose bytes fail its CRC-32 is not used."""
     import zipfile
 
     from medpath.reading import _xlsx_styles, measure
+    from medpath.size_guards import check_zip
 
     data = _styled_workbook()
     measured = measure("s.xlsx", data)
@@ -318,8 +319,18 @@ def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read():
     archive = zipfile.ZipFile(io.BytesIO(data))
     info = archive.getinfo("xl/worksheets/sheet1.xml")
     raw = archive.read(info)
-    wrong = {(info.filename, info.header_offset): raw.replace(b'hidden="1"', b'hidden="0"')}
+    wrong = {(info.filename, info.header_offset): [raw.replace(b'hidden="1"', b'hidden="0"')]}
     assert _xlsx_styles(data, wrong) == _xlsx_styles(data)
+    # the guard's copy: the pieces its scanner read, each after the first starting at a tag, so that a word
+    # such as "hidden" is never cut in two; joined, the part as zipfile reads it
+    kept: dict = {}
+    monkeypatch.setattr("medpath.size_guards._INFLATE_STEP", 64)  # many pieces from a small part
+    check_zip(data, kept, 2**30)
+    assert {name for name, _ in kept} == {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
+    for (name, _), pieces in kept.items():
+        assert b"".join(pieces) == archive.read(name) and all(piece.startswith(b"<") for piece in pieces[1:])
+        assert len(pieces) > 10
+    assert measure("s.xlsx", data).marks == measured.marks  # the same marks from those pieces
 
 
 def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each():
