@@ -13,6 +13,7 @@ OWASP's "CSV injection" page lists): kept as ids, with a warning that exports ne
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
@@ -363,34 +364,34 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
         if name not in COLUMN_UNITS:
             continue
         read = number_reader(name)
-        values, own_unit = [], False
+        parts, own_unit = [], False
         for index in indices:
-            try:
-                column = list(map(itemgetter(index), table.rows))
-            except IndexError:  # a short row: only the rows that reach the column
-                column = [cells[index] for cells in table.rows if index < len(cells)]
+            column = _column(table.rows, index)
             if set(map(type, column)) <= _FLOAT_OR_NONE:  # the fast path below for every cell, at once
                 numbers = np.array(column, dtype="float64")  # None -> NaN: left out as read() leaves it
-                values.extend(numbers[~np.isnan(numbers)].tolist())
+                parts.append(numbers[~np.isnan(numbers)])
                 continue
+            read_values = []
             for raw in column:
                 if type(raw) is float:  # fast path (as read() gives)
                     if raw == raw:
-                        values.append(raw)
+                        read_values.append(raw)
                     continue
                 try:
                     value, note = read(raw)
                 except BadValue:
                     continue
                 if value is not None:
-                    values.append(value)
+                    read_values.append(value)
                     own_unit = own_unit or converts_unit(note)
+            parts.append(np.array(read_values, dtype="float64"))
+        values = np.concatenate(parts) if parts else np.zeros(0)
         rule = None if own_unit else column_unit(name, values)
         if rule is None:
             continue
         scales[name] = rule.factor
-        above = [v for v in values if v > rule.above]
-        example = above[0]
+        above = values[values > rule.above]
+        example = float(above[0])
         findings.append(
             table.finding(
                 "warning",
@@ -728,13 +729,23 @@ def _parse(
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
 
+_TRIGGER_AT_LINE_START = re.compile("(?:\\A|\n)[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+
+
 def _special_rows(kind: str, n: int, noted: set[int], ids: list, vals: dict[str, list]) -> list[int] | None:
     """The positions, in order, of the rows ``_parse`` must look at one by one: a cell with a finding, a patient
     id missing or looking like a formula, and (visits) a month or day given, or a label that is not a text
     recognised by ``parse_visit_label``. ``None``: every row (an unhashable cell)."""
     special = set(noted)
     try:
-        odd_ids = {pid for pid in set(ids) if pid is None or pid.startswith(FORMULA_TRIGGERS)}
+        distinct = set(ids)
+        texts = distinct - {None}
+        # an id that starts with a trigger starts the joined ids or follows a newline: one search says whether any
+        # may (an id holding a newline may make it say so wrongly; each id is then looked at)
+        maybe = _TRIGGER_AT_LINE_START.search("\n".join(texts)) is not None
+        odd_ids = {pid for pid in texts if pid.startswith(FORMULA_TRIGGERS)} if maybe else set()
+        if None in distinct:
+            odd_ids.add(None)
         if odd_ids:
             special.update(pos for pos, pid in enumerate(ids) if pid in odd_ids)
         if kind == "visits":

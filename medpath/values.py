@@ -11,8 +11,10 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, cast
+
+import numpy as np
 
 from medpath.columns import ProtocolView
 from medpath.protocol import ColumnUnit, Decoration, Protocol
@@ -572,19 +574,20 @@ COLUMN_UNITS: ProtocolView[ColumnUnit] = ProtocolView(
 )
 
 
-def column_unit(field: str, values: list[float]) -> ColumnUnit | None:
+def column_unit(field: str, values: Sequence[float] | np.ndarray) -> ColumnUnit | None:
     """The unit rule of one field (``COLUMN_UNITS``) if all its values together (all its columns in one table)
     satisfy it: every value at most ``all_at_most``, more than ``majority_above`` of them above ``above``, and at
     least ``min_above`` are. A 0–100 mm VAS has most values above 10, while a typo such as 11 in a 0–10 column
     (or two values, one of them 11) does not make the column millimetres: it stays an error."""
     rule = COLUMN_UNITS.get(field)
-    if rule is None or not values:
+    numbers = np.asarray(values, dtype="float64")
+    if rule is None or not len(numbers):
         return None
-    above = sum(v > rule.above for v in values)
+    above = int((numbers > rule.above).sum())
     if (
         above >= rule.min_above
-        and above > rule.majority_above * len(values)
-        and all(v <= rule.all_at_most for v in values)
+        and above > rule.majority_above * len(numbers)
+        and bool((numbers <= rule.all_at_most).all())
     ):
         return rule
     return None
