@@ -36,7 +36,6 @@ from medpath.export import FORMULA_TRIGGERS
 from medpath.mapping import column_record
 from medpath.model import (
     LEFT_OUT_COLUMNS,
-    PROVENANCE,
     Finding,
 )
 from medpath.protocol import Protocol, current
@@ -1043,36 +1042,47 @@ def _take(values: list | np.ndarray, positions: list[int]) -> list | np.ndarray:
 
 
 def _frame(kind: str, columns: dict[str, list | np.ndarray], rows: list[int], table: RawTable) -> pd.DataFrame:
+    """The canonical frame of one table: the protocol's columns of ``kind`` (a column the table lacks is empty),
+    then the provenance columns."""
     protocol = current()
     wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
     flags = {"enrolled", *protocol.fields_of_kind("yes_no"), *protocol.fields_of_kind("test")}
     numbers = {"age", "month", "day", *protocol.fields_of_kind("number"), *protocol.outcomes}
-    data = {}
+    n = len(rows)
+    data: dict[str, object] = {}
     for c in wanted:
-        values = columns.get(c, [None] * len(rows))
+        values = columns.get(c)
         if c in flags:
-            if set(map(type, values)) <= _BOOL:  # as pd.array(values, dtype="boolean") makes it, without its checks
-                data[c] = pd.arrays.BooleanArray(np.array(values, dtype=bool), np.zeros(len(values), dtype=bool))
+            if values is None:
+                data[c] = pd.array([None] * n, dtype="boolean")
+            elif set(map(type, values)) <= _BOOL:  # as pd.array(values, dtype="boolean") makes it, without its checks
+                data[c] = pd.arrays.BooleanArray(np.array(values, dtype=bool), np.zeros(n, dtype=bool))
             else:
                 data[c] = pd.array(values, dtype="boolean")
         elif c in numbers:
-            if isinstance(values, np.ndarray):  # float64, NaN where missing (``_read_numbers``)
+            if values is None:  # a column the table lacks
+                data[c] = pd.array(np.full(n, np.nan), dtype="float64")
+            elif isinstance(values, np.ndarray):  # float64, NaN where missing (``_read_numbers``)
                 data[c] = pd.array(values, dtype="float64")
-                continue
-            types = set(map(type, values))
-            if types <= _NONE:  # an empty (or absent) column
-                data[c] = pd.array(np.full(len(values), np.nan), dtype="float64")
-            elif types <= _FLOAT_OR_NONE:  # None -> NaN, as numpy converts it
-                data[c] = pd.array(np.array(values, dtype="float64"), dtype="float64")
             else:
-                data[c] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+                types = set(map(type, values))
+                if types <= _NONE:  # an empty column
+                    data[c] = pd.array(np.full(n, np.nan), dtype="float64")
+                elif types <= _FLOAT_OR_NONE:  # None -> NaN, as numpy converts it
+                    data[c] = pd.array(np.array(values, dtype="float64"), dtype="float64")
+                else:
+                    data[c] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
         else:
-            data[c] = pd.array(values, dtype="object")
-    frame = pd.DataFrame(data)
-    frame["source_file"] = table.file
-    frame["source_sheet"] = table.sheet
-    frame["source_row"] = pd.array(rows, dtype="int64")
-    return frame[[*wanted, *PROVENANCE]]
+            data[c] = pd.array([None] * n if values is None else values, dtype="object")
+    data["source_file"] = _repeated(table.file, n)
+    data["source_sheet"] = None if table.sheet is None else _repeated(table.sheet, n)
+    data["source_row"] = pd.array(rows, dtype="int64")
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+
+def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` n times, as the text column pandas makes of it (one value taken n times, not n values converted)."""
+    return pd.Index([text], dtype="str").take(np.zeros(n, dtype=np.intp)).array
 
 
 # --- wide visits layout -------------------------------------------------------------------------
