@@ -70,9 +70,27 @@ def download(label: str, name: str, frame: pd.DataFrame | None = None, **options
     st.download_button(label, lambda: data, file_name=f"{name}.csv", mime="text/csv", on_click="ignore", **options)
 
 
-def chart(fig: go.Figure, name: str) -> None:
+def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
+    """As the dashboard's ``pages.components.chart``: the chart, its title as a caption beside a "Download SVG"
+    button (made on click) and, with ``data``, the numbers drawn in an expander."""
     fig.add_annotation(text=f"Synthetic sample · {name}", xref="paper", yref="paper", x=0, y=-0.2, showarrow=False)
     st.plotly_chart(fig, width="stretch", config=CONFIG)
+    name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
+    name_column.caption(f"Chart: {fig.layout.title.text or name}")
+    with button_column:
+        st.download_button(
+            "Download SVG",
+            lambda: fig.to_json().encode(),
+            file_name=f"{name}.svg",
+            mime="image/svg+xml",
+            on_click="ignore",
+            key=f"download-svg-{name}",
+            type="tertiary",
+            icon=":material/download:",
+        )
+    if data is not None:
+        with st.expander(f"Data of this chart (table): {name}"):
+            table(data)
 
 
 def before_after(outcome: str, label: str, height: int = 480) -> go.Figure:
@@ -116,6 +134,11 @@ def small_multiples(patients: list[str]) -> go.Figure:
     return fig
 
 
+def _pairs(outcome: str) -> pd.DataFrame:
+    frame = visits()
+    return frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome).reset_index()
+
+
 def overview() -> None:
     banner("MedPath — NCT04501354", compact=True)
     counts = st.columns([1, 1, 1, 3], vertical_alignment="center")
@@ -130,7 +153,7 @@ def overview() -> None:
         with column:
             st.markdown(f"**{label}.** A plain sentence about the change from baseline to month 6.")
             fig = before_after(outcome, label, height=400)
-            chart(fig, f"{outcome}_before_after_overview")
+            chart(fig, f"{outcome}_before_after_overview", _pairs(outcome))
     st.caption("A caveat. Statistical details: **Outcomes** page.")
     with st.expander("About the study"):
         st.markdown("**NCT04501354** · Phase 2 · single group · target n = 5")
@@ -206,7 +229,9 @@ def eligibility() -> None:
         st.caption("Each bar counts the candidates who passed that step and every earlier one.")
         fig = go.Figure(go.Funnel(y=[f"step {i}" for i in range(10)], x=list(range(30, 20, -1))))
         fig.update_layout(height=860)
-        chart(fig, "eligibility_funnel")
+        chart(
+            fig, "eligibility_funnel", pd.DataFrame({"step": [f"step {i}" for i in range(10)], "n": range(30, 20, -1)})
+        )
     st.subheader("Baseline characteristics of the enrolled patients (Table 1, n = 5)")
     table(pd.DataFrame({"characteristic": [f"c{i}" for i in range(8)], "summary": "1 (20%)", "values": "a, b"}))
     download("Download table (CSV)", "baseline", key="download-baseline")
@@ -234,7 +259,7 @@ def trajectories() -> None:
         st.info("Choose at least one patient.")
         st.stop()
     frame = visits()
-    chart(spaghetti(outcome, patients, mode != "Values"), "by_patient")
+    chart(spaghetti(outcome, patients, mode != "Values"), "by_patient", frame[frame["patient_id"].isin(patients)])
     st.subheader(f"{OUTCOMES[outcome]}: values by patient and visit")
     st.caption("Missed visits are empty cells here and dotted lines in the chart.")
     shown = frame[frame["patient_id"].isin(patients)].pivot(index="patient_id", columns="visit", values=outcome)
@@ -250,7 +275,7 @@ def trajectories() -> None:
     table(pd.DataFrame({"points": [min_points], "percent": [min_percent], "responders": [3]}))
     st.caption("A responder convention.")
     st.subheader("Each patient, both primary outcomes")
-    chart(small_multiples(patients), "small_multiples")
+    chart(small_multiples(patients), "small_multiples", frame[frame["patient_id"].isin(patients)])
 
 
 def outcomes() -> None:
@@ -272,9 +297,7 @@ def outcomes() -> None:
         left, right = st.columns([3, 2], gap="large")
         wide = frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome)
         with left:
-            chart(before_after(outcome, label), f"{outcome}_before_after")
-            with st.expander(f"Data of this chart (table): {label}"):
-                table(wide.reset_index())
+            chart(before_after(outcome, label), f"{outcome}_before_after", wide.reset_index())
         with right:
             st.markdown("**Result**")
             table(pd.DataFrame({"measure": ["median change", "95% CI", "p"], "value": ["0.2", "0.1 to 0.4", "0.06"]}))
@@ -307,7 +330,7 @@ def secondary() -> None:
     for sign in (-1, 1):
         fig.add_hline(y=sign * lsc, line_dash="dot")
     fig.update_layout(title="Change in spine BMD against the LSC", height=480)
-    chart(fig, "bmd_g_cm2_waterfall")
+    chart(fig, "bmd_g_cm2_waterfall", change)
     table(change)
     download("Download table (CSV)", "lsc", change, key="download-lsc")
     for outcome, label in SECONDARY.items():
@@ -315,7 +338,7 @@ def secondary() -> None:
         st.markdown("**A headline.**")
         left, right = st.columns([3, 2], gap="large")
         with left:
-            chart(before_after(outcome, label), f"{outcome}_before_after")
+            chart(before_after(outcome, label), f"{outcome}_before_after", _pairs(outcome))
         with right:
             st.markdown("**Per-patient change**")
             table(frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome))
@@ -342,7 +365,7 @@ def safety() -> None:
     for grade in (1, 2, 3):
         fig.add_scatter(x=[grade, grade + 1], y=PATIENTS[:2], mode="markers", name=f"grade {grade}")
     fig.update_layout(title="Adverse events and visits", height=520)
-    chart(fig, "adverse_events_timeline")
+    chart(fig, "adverse_events_timeline", frame[["patient_id", "month"]])
     st.subheader("Listing of every adverse event")
     listing = pd.DataFrame(
         {"patient_id": PATIENTS[:4] + PATIENTS[:3], "term": "event", "grade": [1, 2, 3, 1, 2, 1, 1], "serious": "no"}

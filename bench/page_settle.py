@@ -61,13 +61,13 @@ class Page:
 
 
 PAGES = (
-    Page("Overview", "", "MedPath — NCT04501354", 2, 0),
+    Page("Overview", "", "MedPath — NCT04501354", 2, 2),
     Page("Data", "data", "Data", 0, 3),
-    Page("Eligibility", "eligibility", "Eligibility", 2, 4),
-    Page("Trajectories", "trajectories", "Trajectories", 2, 3),
+    Page("Eligibility", "eligibility", "Eligibility", 2, 5),
+    Page("Trajectories", "trajectories", "Trajectories", 2, 5),
     Page("Outcomes", "outcomes", "Outcomes", 2, 8),
-    Page("Secondary outcomes", "secondary", "Secondary outcomes", 4, 7),
-    Page("Safety", "safety", "Safety", 1, 2),
+    Page("Secondary outcomes", "secondary", "Secondary outcomes", 4, 11),
+    Page("Safety", "safety", "Safety", 1, 3),
 )
 
 SETTLED = """({heading, charts, tables, afterRun}) => {
