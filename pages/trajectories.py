@@ -27,24 +27,24 @@ if not study.outcomes_present:
         icon=":material/warning:",
     )
     st.stop()
-controls = st.columns([2, 5, 2])
+# the outcome and what to show side by side; the patients on a row of their own, so that every chip shows whole
+controls = st.columns([3, 2], gap="large")
 outcome = controls[0].selectbox(
     "Outcome",
     study.outcomes_present,
     format_func=lambda k: protocol.outcomes[k].axis_title,
     help=OPTION_HELP["outcome"],
 )
-with controls[1]:
-    patients = choice(
-        "patients", st.multiselect, "Patients", study.patient_ids, format_func=plain, help=OPTION_HELP["patients"]
-    )
 modes: list[Literal["absolute", "change"]] = ["absolute", "change"]
-mode = controls[2].radio(
+mode = controls[1].radio(
     "Show",
     modes,
     horizontal=True,
     help=OPTION_HELP["show"],
     format_func={"absolute": "Values", "change": "Change from baseline"}.get,
+)
+patients = choice(
+    "patients", st.multiselect, "Patients", study.patient_ids, format_func=plain, help=OPTION_HELP["patients"]
 )
 if not patients:
     st.info("Choose at least one patient.")
