@@ -135,6 +135,17 @@ def summary_vs_calamine(path: Path, folder: Path) -> dict:
     }
 
 
+#: the stages ``child_stages`` times, in order (each the time since the one before)
+STAGES = (
+    "imports",
+    "load + validate",
+    "analyse (eligibility, comparisons, flow: once)",
+    "summarise (display of the analysis)",
+    "json.dumps(indent=2), as the CLI",
+    "json.dumps without indent (for comparison)",
+)
+
+
 def child_stages(path: str) -> None:
     """Run in a fresh process: the summary's stages, timed one by one (what ``summary --json`` does)."""
     marks = [time.perf_counter()]
@@ -154,18 +165,10 @@ def child_stages(path: str) -> None:
     json.dumps(summary, ensure_ascii=False)
     marks.append(time.perf_counter())
     warm_load, bare = warm_load_vs_bare_calamine(Path(path))
-    stages = (
-        "imports",
-        "load + validate",
-        "analyse (eligibility, comparisons, flow: once)",
-        "summarise (display of the analysis)",
-        "json.dumps(indent=2), as the CLI",
-        "json.dumps without indent (for comparison)",
-    )
     print(
         json.dumps(
             {
-                **{name: b - a for name, a, b in zip(stages, marks, marks[1:])},
+                **{name: b - a for name, a, b in zip(STAGES, marks, marks[1:])},
                 "json_mb": len(text) / MB,
                 "load_warm": warm_load,
                 "calamine_bare": bare,
@@ -511,14 +514,7 @@ def main() -> None:
         "| stage | " + " | ".join(f"{4 * p:,} rows" for p in SIZES) + " |",
         "| --- | " + " | ".join("---" for _ in SIZES) + " |",
     ]
-    for key in (
-        "imports",
-        "load + validate",
-        "analyse (eligibility, comparisons, flow: once)",
-        "summarise (display of the analysis)",
-        "json.dumps(indent=2), as the CLI",
-        "json.dumps without indent (for comparison)",
-    ):
+    for key in STAGES:
         lines.append(f"| {key} | " + " | ".join(f"{stages[p][key]:.2f} s" for p in SIZES) + " |")
     lines += [
         "| JSON printed | " + " | ".join(f"{stages[p]['json_mb']:.1f} MB" for p in SIZES) + " |",
