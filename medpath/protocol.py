@@ -29,7 +29,7 @@ import contextlib
 import contextvars
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -300,6 +300,25 @@ def _get(nodes: dict[str, Node], key: str, read, default=None):
     return read(nodes[key]) if key in nodes else default
 
 
+def _section(nodes: dict[str, Node], key: str, build, *fields: tuple[str, Callable[[Node], object], object]):
+    """``build(...)`` of the mapping at ``key``, each of its keys required and read in ``fields`` order (name,
+    reader, stand-in after a problem); None when the key is absent."""
+    if key not in nodes:
+        return None
+    values = nodes[key].mapping(tuple(name for name, _, _ in fields))
+    return build(*(_get(values, name, read, default) for name, read, default in fields))
+
+
+def _whole(node: Node) -> int:
+    """A whole number (0 after a problem)."""
+    value = node.number()
+    if not math.isfinite(value):
+        return 0
+    if value != int(value):
+        node.problem(f"must be a whole number (got {value:g})")
+    return int(value)
+
+
 def _bands(node: Node) -> Bands:
     n = node.mapping(("source", "classes"), ("name", "caution", "caution_age", "symbol"))
     classes = []
@@ -359,34 +378,34 @@ def _outcome(node: Node) -> Outcome:
             "hints",
         ),
     )
-    responder = None
-    if "responder" in n:
-        r = n["responder"].mapping(("points", "percent", "convention"))
-        responder = Responder(
-            _get(r, "points", Node.number, 0.0),
-            _get(r, "percent", Node.number, 0.0),
-            _get(r, "convention", Node.text, ""),
-        )
-    lsc = None
-    if "lsc" in n:
-        s = n["lsc"].mapping(("factor", "precision", "note"))
-        lsc = LeastSignificantChange(
-            _get(s, "factor", Node.number, 0.0),
-            _get(s, "precision", Node.number, 0.0),
-            _get(s, "note", Node.text, ""),
-        )
-    unit = None
-    if "column_unit" in n:
-        u = n["column_unit"].mapping(("unit", "all_at_most", "above", "majority_above", "min_above", "factor", "scale"))
-        unit = ColumnUnit(
-            _get(u, "unit", Node.text, ""),
-            _get(u, "all_at_most", Node.number, 0.0),
-            _get(u, "above", Node.number, 0.0),
-            _get(u, "majority_above", Node.number, 0.0),
-            int(_get(u, "min_above", Node.number, 0.0)),
-            _get(u, "factor", Node.number, 1.0),
-            _get(u, "scale", Node.text, ""),
-        )
+    responder = _section(
+        n,
+        "responder",
+        Responder,
+        ("points", Node.number, 0.0),
+        ("percent", Node.number, 0.0),
+        ("convention", Node.text, ""),
+    )
+    lsc = _section(
+        n,
+        "lsc",
+        LeastSignificantChange,
+        ("factor", Node.number, 0.0),
+        ("precision", Node.number, 0.0),
+        ("note", Node.text, ""),
+    )
+    unit = _section(
+        n,
+        "column_unit",
+        ColumnUnit,
+        ("unit", Node.text, ""),
+        ("all_at_most", Node.number, 0.0),
+        ("above", Node.number, 0.0),
+        ("majority_above", Node.number, 0.0),
+        ("min_above", _whole, 0),
+        ("factor", Node.number, 1.0),
+        ("scale", Node.text, ""),
+    )
     label = _get(n, "label", Node.text, "")
     return Outcome(
         key=_get(n, "key", Node.text, ""),
