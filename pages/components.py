@@ -16,8 +16,10 @@ import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.figures.svg import can_draw, figure_svg
+from medpath.figures.trajectory import before_after_figure
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
+from medpath.outcomes import OutcomeComparison
 from medpath.report import build_report, report_filename
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 
@@ -174,6 +176,15 @@ def chart(
     if data is not None:
         with st.expander(f"Data of this chart (table): {literal(title)}"):
             table(data)
+
+
+def before_after_chart(comparison: OutcomeComparison, study: Study, name: str, layout: dict | None = None) -> None:
+    """The before-after plot of one comparison (every patient of the study on its axis), its per-patient changes
+    as its data (``chart``); ``layout``: plotly layout changes for a smaller plot."""
+    fig = before_after_figure(comparison, all_patients=study.patient_ids)
+    if layout:
+        fig.update_layout(**layout)
+    chart(fig, study, name, data=comparison.changes)
 
 
 def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:

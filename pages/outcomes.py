@@ -3,12 +3,11 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 
 import streamlit as st
 
-from medpath.figures.trajectory import before_after_figure
 from medpath.outcomes import details_table, followup_months, headline, plain_language, summary_table
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
-from pages.components import chart, downloads_row, header, literal, no_data, table, table_download
+from pages.components import before_after_chart, downloads_row, header, literal, no_data, table, table_download
 from pages.session import HL_ZEROS_OPTIONS, choice, current_analysis, current_study
 
 study = current_study()
@@ -82,12 +81,7 @@ for outcome, comparison in comparisons.items():
     st.markdown(f"**{literal(plain_sentence(comparison))}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(
-            before_after_figure(comparison, all_patients=study.patient_ids),
-            study,
-            f"{outcome}_before_after",
-            data=comparison.changes,
-        )
+        before_after_chart(comparison, study, f"{outcome}_before_after")
     with right:
         st.markdown("**Result**")
         table(summary_table(comparison))

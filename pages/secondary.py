@@ -4,11 +4,10 @@ protocol gives one (``Outcome.lsc``)."""
 
 import streamlit as st
 
-from medpath.figures.trajectory import before_after_figure
 from medpath.figures.waterfall import waterfall_figure
 from medpath.outcomes import headline, plain_language, summary_table
 from medpath.secondary import LABEL, lsc_counts, lsc_table
-from pages.components import chart, header, literal, no_data, table, table_download
+from pages.components import before_after_chart, chart, header, literal, no_data, table, table_download
 from pages.session import choice, current_analysis, current_study
 
 study = current_study()
@@ -68,12 +67,7 @@ for outcome, comparison in comparisons.items():
     st.markdown(f"**{headline(comparison)}**")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(
-            before_after_figure(comparison, all_patients=study.patient_ids),
-            study,
-            f"{outcome}_before_after",
-            data=comparison.changes,
-        )
+        before_after_chart(comparison, study, f"{outcome}_before_after")
     with right:
         st.markdown("**Per-patient change**")
         table(comparison.changes)
