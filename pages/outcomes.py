@@ -30,33 +30,15 @@ with controls[0]:
     choice(
         "followup", st.selectbox, "Compare baseline with", months, format_func=month_label, help=OPTION_HELP["followup"]
     )
-with controls[1]:
-    choice(
-        "alternative",
-        st.selectbox,
-        "Direction tested",
-        list(DIRECTION_OPTIONS),
-        format_func=DIRECTION_OPTIONS.get,
-        help=OPTION_HELP["direction"],
-    )
-with controls[2]:
-    choice(
-        "zero_method",
-        st.selectbox,
-        "Patients with no change",
-        list(ZERO_METHOD_OPTIONS),
-        format_func=ZERO_METHOD_OPTIONS.get,
-        help=OPTION_HELP["zero_method"],
-    )
-with controls[3]:
-    choice(
-        "hl_zeros",
-        st.selectbox,
-        "No change, in the median change",
-        list(HL_ZEROS_OPTIONS),
-        format_func=HL_ZEROS_OPTIONS.get,
-        help=OPTION_HELP["hl_zeros"],
-    )
+# the test's choices: (the key kept in the page address and the session, label, options, help)
+TEST_CHOICES = (
+    ("alternative", "Direction tested", DIRECTION_OPTIONS, "direction"),
+    ("zero_method", "Patients with no change", ZERO_METHOD_OPTIONS, "zero_method"),
+    ("hl_zeros", "No change, in the median change", HL_ZEROS_OPTIONS, "hl_zeros"),
+)
+for column, (key, label, options, help_key) in zip(controls[1:], TEST_CHOICES):
+    with column:
+        choice(key, st.selectbox, label, list(options), format_func=options.get, help=OPTION_HELP[help_key])
 analysis = current_analysis(study)
 comparisons = analysis.primary
 if analysis.settings.alternative != "two-sided" and comparisons:
