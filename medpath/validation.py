@@ -13,7 +13,6 @@ OWASP's "CSV injection" page lists): kept as ids, with a warning that exports ne
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
@@ -728,7 +727,8 @@ def _parse(
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
 
-_TRIGGER_AT_LINE_START = re.compile("(?:\\A|\n)[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+_TRIGGER_CHARACTERS = frozenset(FORMULA_TRIGGERS)  # each one character (tests/test_validation.py)
+_FIRST_CHARACTER = itemgetter(slice(0, 1))
 
 
 def _special_rows(kind: str, n: int, noted: set[int], ids: list, vals: dict[str, list]) -> list[int] | None:
@@ -739,9 +739,8 @@ def _special_rows(kind: str, n: int, noted: set[int], ids: list, vals: dict[str,
     try:
         distinct = set(ids)
         texts = distinct - {None}
-        # an id that starts with a trigger starts the joined ids or follows a newline: one search says whether any
-        # may (an id holding a newline may make it say so wrongly; each id is then looked at)
-        maybe = _TRIGGER_AT_LINE_START.search("\n".join(texts)) is not None
+        # every trigger is one character: the ids' first characters say whether any id starts with one
+        maybe = not _TRIGGER_CHARACTERS.isdisjoint(map(_FIRST_CHARACTER, texts))
         odd_ids = {pid for pid in texts if pid.startswith(FORMULA_TRIGGERS)} if maybe else set()
         if None in distinct:
             odd_ids.add(None)
@@ -809,7 +808,7 @@ def _read_column(
         global _READ_IDS
         slow = _SLOW_ID
         plain, slow_ids = _READ_IDS  # this call's own reference: another thread may start new ones meanwhile
-        new = distinct.keys() - plain.keys()
+        new = set() if distinct.keys() <= plain.keys() else distinct.keys() - plain.keys()
         if len(plain) + len(new) > _READ_IDS_SIZE:
             plain, slow_ids = _READ_IDS = ({}, set())
             new = set(distinct)
@@ -1076,7 +1075,7 @@ def _frame(kind: str, columns: dict[str, list | np.ndarray], rows: list[int], ta
             data[c] = pd.array([None] * n if values is None else values, dtype="object")
     data["source_file"] = _repeated(table.file, n)
     data["source_sheet"] = None if table.sheet is None else _repeated(table.sheet, n)
-    data["source_row"] = pd.array(rows, dtype="int64")
+    data["source_row"] = np.array(rows, dtype=np.int64)
     return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 

@@ -389,3 +389,25 @@ def test_unscreened_patients_are_found_as_pandas_isin_finds_them(ids, known):
     assert _isin(visits, screening).equals(visits.isin(set(screening)))
     mixed = pd.Series(["a", 1, None], dtype=object)
     assert _isin(mixed, pd.Series([1, None], dtype=object)).equals(mixed.isin({1, None}))
+
+
+def test_a_patient_id_that_looks_like_a_formula_is_kept_with_one_warning_per_id():
+    """Ids starting with + - @ (or = , a tab, a carriage return) would run as formulas in a spreadsheet: each is
+    kept as an id, with one warning naming it at its first row, however many rows hold it. (An id cell starting
+    with "=" is a formula in the workbook already: openpyxl writes it as one.)"""
+    from medpath.export import FORMULA_TRIGGERS
+
+    assert all(len(trigger) == 1 for trigger in FORMULA_TRIGGERS)  # _special_rows checks first characters
+    visits = [
+        ["patient_id", "visit", "bmd_tscore", "vas"],
+        ["+62-01", "baseline", -3.0, 7],
+        ["+62-01", "month 6", -2.8, 5],
+        ["P-02", "baseline", -3.1, 6],
+        ["P-02", "month 6", -2.9, 4],
+        ["@SUM(A1)", "baseline", -2.7, 8],
+        ["@SUM(A1)", "month 6", -2.6, 6],
+    ]
+    study = _study({"visits": visits})
+    warned = [(f.row, f.value) for f in study.warnings if "looks like a spreadsheet formula" in f.message]
+    assert warned == [(2, "+62-01"), (6, "@SUM(A1)")]
+    assert list(study.visits["patient_id"]) == ["+62-01", "+62-01", "P-02", "P-02", "@SUM(A1)", "@SUM(A1)"]
