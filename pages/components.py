@@ -178,9 +178,13 @@ def chart(
             table(data)
 
 
+#: plotly layout changes for a chart in half the page's width: a smaller title, so that it shows whole at 1280 px
+HALF_WIDTH = {"height": 400, "title_font_size": 15, "margin": {"r": 10, "t": 60}}
+
+
 def before_after_chart(comparison: OutcomeComparison, study: Study, name: str, layout: dict | None = None) -> None:
     """The before-after plot of one comparison (every patient of the study on its axis), its per-patient changes
-    as its data (``chart``); ``layout``: plotly layout changes for a smaller plot."""
+    as its data (``chart``); ``layout``: plotly layout changes (``HALF_WIDTH`` in a half-width column)."""
     fig = before_after_figure(comparison, all_patients=study.patient_ids)
     if layout:
         fig.update_layout(**layout)

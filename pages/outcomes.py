@@ -7,7 +7,16 @@ from medpath.outcomes import details_table, followup_months, headline, plain_lan
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
-from pages.components import before_after_chart, downloads_row, header, literal, no_data, table, table_download
+from pages.components import (
+    HALF_WIDTH,
+    before_after_chart,
+    downloads_row,
+    header,
+    literal,
+    no_data,
+    table,
+    table_download,
+)
 from pages.session import HL_ZEROS_OPTIONS, choice, current_analysis, current_study
 
 study = current_study()
@@ -25,8 +34,10 @@ if not months:
         icon=":material/info:",
     )
     st.stop()
-controls = st.columns(4)
-with controls[0]:
+# which follow-up and which direction on one row, the two conventions for patients with no change on the next:
+# each box wide enough to show its choice whole at 1280 px
+comparison_row, zeros_row = st.columns([1, 2]), st.columns(2)
+with comparison_row[0]:
     choice(
         "followup", st.selectbox, "Compare baseline with", months, format_func=month_label, help=OPTION_HELP["followup"]
     )
@@ -36,7 +47,7 @@ TEST_CHOICES = (
     ("zero_method", "Patients with no change", ZERO_METHOD_OPTIONS, "zero_method"),
     ("hl_zeros", "No change, in the median change", HL_ZEROS_OPTIONS, "hl_zeros"),
 )
-for column, (key, label, options, help_key) in zip(controls[1:], TEST_CHOICES):
+for column, (key, label, options, help_key) in zip([comparison_row[1], *zeros_row], TEST_CHOICES):
     with column:
         choice(key, st.selectbox, label, list(options), format_func=options.get, help=OPTION_HELP[help_key])
 analysis = current_analysis(study)
@@ -61,9 +72,9 @@ if not comparisons:
 for outcome, comparison in comparisons.items():
     st.header(comparison.meta.label)
     st.markdown(f"**{literal(plain_sentence(comparison))}**")
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns(2, gap="large")  # the results table needs half the width to show its values whole
     with left:
-        before_after_chart(comparison, study, f"{outcome}_before_after")
+        before_after_chart(comparison, study, f"{outcome}_before_after", HALF_WIDTH)
     with right:
         st.markdown("**Result**")
         table(summary_table(comparison))

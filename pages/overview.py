@@ -9,7 +9,7 @@ import streamlit as st
 
 from medpath.consort import Count, Flow
 from medpath.summary import key_numbers
-from pages.components import before_after_chart, downloads_row, header, literal
+from pages.components import HALF_WIDTH, before_after_chart, downloads_row, header, literal
 from pages.session import current_analysis, current_study
 
 #: The compact flow: boxes side by side, wrapping, stacked with downward arrows on a narrow screen. Scoped by class.
@@ -112,12 +112,7 @@ if numbers.sentences:
         comparison = analysis.primary[outcome]
         with column:
             st.markdown(f"**{comparison.meta.label}.** {literal(sentence)}")
-            before_after_chart(
-                comparison,
-                study,
-                f"{outcome}_before_after_overview",
-                {"height": 400, "title_font_size": 15, "margin": {"r": 10, "t": 60}},
-            )
+            before_after_chart(comparison, study, f"{outcome}_before_after_overview", HALF_WIDTH)
     st.caption(numbers.caveat + " Statistical details: **Outcomes** page.")
 else:
     st.warning("No primary outcome can be analysed with the data provided.", icon=":material/warning:")
