@@ -19,7 +19,7 @@ from medpath.figures.svg import can_draw, figure_svg
 from medpath.figures.trajectory import before_after_figure
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
-from medpath.outcomes import OutcomeComparison
+from medpath.outcomes import OutcomeComparison, summary_table
 from medpath.report import build_report, report_filename
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 
@@ -189,6 +189,17 @@ def before_after_chart(comparison: OutcomeComparison, study: Study, name: str, l
     if layout:
         fig.update_layout(**layout)
     chart(fig, study, name, data=comparison.changes)
+
+
+def result_table(comparison: OutcomeComparison) -> None:
+    """The main results of one comparison (``summary_table``) under a "Result" heading, the value column as wide
+    as the measure column so that each value (the median change with its range) shows whole in half the page."""
+    st.markdown("**Result**")
+    table(
+        summary_table(comparison),
+        measure=st.column_config.TextColumn("Measure", width="medium"),
+        value=st.column_config.TextColumn("Value", width="medium"),
+    )
 
 
 def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:

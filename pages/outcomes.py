@@ -3,7 +3,7 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 
 import streamlit as st
 
-from medpath.outcomes import details_table, followup_months, headline, plain_language, summary_table
+from medpath.outcomes import details_table, followup_months, headline, plain_language
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
@@ -14,6 +14,7 @@ from pages.components import (
     header,
     literal,
     no_data,
+    result_table,
     table,
     table_download,
 )
@@ -76,8 +77,7 @@ for outcome, comparison in comparisons.items():
     with left:
         before_after_chart(comparison, study, f"{outcome}_before_after", HALF_WIDTH)
     with right:
-        st.markdown("**Result**")
-        table(summary_table(comparison))
+        result_table(comparison)
         st.markdown("**Per-patient change**")
         table(
             comparison.changes.rename(

@@ -5,9 +5,19 @@ protocol gives one (``Outcome.lsc``)."""
 import streamlit as st
 
 from medpath.figures.waterfall import waterfall_figure
-from medpath.outcomes import headline, plain_language, summary_table
+from medpath.outcomes import headline, plain_language
 from medpath.secondary import LABEL, lsc_counts, lsc_table
-from pages.components import before_after_chart, chart, header, literal, no_data, table, table_download
+from pages.components import (
+    HALF_WIDTH,
+    before_after_chart,
+    chart,
+    header,
+    literal,
+    no_data,
+    result_table,
+    table,
+    table_download,
+)
 from pages.session import choice, current_analysis, current_study
 
 study = current_study()
@@ -65,13 +75,13 @@ for outcome, comparison in comparisons.items():
 for outcome, comparison in comparisons.items():
     st.header(f"{comparison.meta.label} (secondary)")
     st.markdown(f"**{headline(comparison)}**")
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns(2, gap="large")  # as on the Outcomes page
     with left:
-        before_after_chart(comparison, study, f"{outcome}_before_after")
+        before_after_chart(comparison, study, f"{outcome}_before_after", HALF_WIDTH)
     with right:
+        result_table(comparison)
         st.markdown("**Per-patient change**")
         table(comparison.changes)
-    table(summary_table(comparison))
     st.info(
         "**What these numbers can and cannot show**\n\n"
         + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)),
