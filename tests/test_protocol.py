@@ -137,3 +137,19 @@ def test_one_analysis_feeds_the_summary():
         assert summary["outcomes"][key]["wilcoxon"]["p_value"] == comparison.wilcoxon.p_value
         assert summary["outcomes"][key]["wilcoxon"]["alternative"] == "greater"
     assert summary["study"]["protocol"] == "NCT04501354"
+
+
+def test_the_trajectory_tables_are_made_on_first_use_and_kept():
+    """``summary --json`` shows no per-patient trajectory table, so ``analyse`` leaves them to the first reader (a
+    page, the report, the slides); each is then made once per analysis and equals a direct computation."""
+    from medpath.trajectories import patient_series, shift_table
+
+    study = load_sample_study()
+    analysis = analyse(study)
+    summarise(analysis)
+    assert not {"series", "shifts", "responders"} & set(vars(analysis))  # none made for the summary
+    series = analysis.series
+    assert analysis.series is series  # kept, not made again
+    assert series["vas"].equals(patient_series(study.visits, "vas", study.protocol))
+    assert analysis.shifts["bmd_tscore"].equals(shift_table(study.visits, "bmd_tscore", 6, study.protocol))
+    assert list(analysis.responders) == ["vas"] and len(analysis.responders["vas"]) == 5
