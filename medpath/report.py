@@ -20,8 +20,6 @@ both call ``build_report``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import gzip
 import html
 import json
 import platform
@@ -44,6 +42,7 @@ from medpath.figures.trajectory import before_after_figure, small_multiples_figu
 from medpath.inert import reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
+from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
 from medpath.paper import report_sections
 from medpath.protocol import current, using
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
@@ -259,35 +258,6 @@ class _Charts:
         )
 
 
-#: RFC 1924 base-85 digits (Python's base64.b85encode) with "<" written as ".", so that the encoded
-#: plotly.js can sit in a <script> element ("</script" and "<!--" cannot occur in it).
-_BASE85_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~".replace(
-    "<", "."
-)
-
-
-@functools.cache
-def packed_plotly_js() -> str:
-    """plotly.js (the installed plotly's bundle), gzip-compressed and base-85 encoded with
-    ``_BASE85_DIGITS``: 4.8 MB of JavaScript in 1.8 MB of text. Made once per process."""
-    from plotly.offline import get_plotlyjs
-
-    return _base85(gzip.compress(get_plotlyjs().encode("utf-8"), compresslevel=6, mtime=0))
-
-
-def _base85(data: bytes) -> str:
-    """``base64.b85encode(data)`` (RFC 1924: each 4 bytes, big-endian, as 5 base-85 digits; a final
-    group of k < 4 bytes zero-padded and written with its first k + 1 digits) with
-    ``_BASE85_DIGITS``, computed with numpy (the standard library's is pure Python, 0.3 s here)."""
-    padding = -len(data) % 4
-    words = np.frombuffer(data + b"\0" * padding, dtype=">u4").astype(np.int64)
-    digits = np.empty((len(words), 5), dtype=np.uint8)
-    for position in range(4, -1, -1):
-        words, digits[:, position] = np.divmod(words, 85)
-    text = np.frombuffer(_BASE85_DIGITS.encode("ascii"), dtype=np.uint8)[digits].tobytes().decode("ascii")
-    return text[: len(text) - padding]
-
-
 #: Decodes the packed plotly.js (base-85: five digits -> four bytes, a final group of k digits
 #: padded with the top digit to give k - 1 bytes, as Python's base64.b85decode), inflates it with
 #: DecompressionStream("gzip"), runs it, then draws every chart from its JSON.
@@ -328,7 +298,7 @@ _CHART_LOADER = (
   }
 })();
 """
-    % _BASE85_DIGITS
+    % BASE85_DIGITS
 )
 
 

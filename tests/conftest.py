@@ -27,6 +27,13 @@ SAMPLE_XLSX = Path(str(default_protocol().sample))  # the package data (medpath/
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory):
+    """The packed plotly.js a report keeps between processes (``medpath.packed_plotly``) goes to a folder of this
+    test run, not to the user's cache (servers started by browser tests inherit it)."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(scope="session")
 def sample_study():
     from medpath.study import load_sample_study

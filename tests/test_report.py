@@ -192,11 +192,48 @@ def test_report_options_reach_the_tests(sample_study):
 
 @pytest.mark.parametrize("length", [0, 1, 2, 3, 4, 5, 6, 7, 8, 255, 4097])
 def test_base85_is_pythons_with_dot_for_less_than(length):
-    from medpath.report import _base85
+    from medpath.packed_plotly import base85
 
     data = bytes((7 * i + length) % 256 for i in range(length)) + b"\xff\xff\xff\xff" * (length > 4)
-    assert _base85(data) == base64.b85encode(data).decode("ascii").replace("<", ".")
-    assert "<" not in _base85(bytes(range(256)) * 4)
+    assert base85(data) == base64.b85encode(data).decode("ascii").replace("<", ".")
+    assert "<" not in base85(bytes(range(256)) * 4)
+
+
+def test_packed_plotly_is_kept_between_processes_and_a_wrong_copy_is_not_used(tmp_path, monkeypatch):
+    """The packed bundle is the gzip of plotly.js in base 85; a later process reads it from the cache folder, a
+    cached file whose check does not match is made again (and replaced), and a folder that cannot be written
+    still gives the packed text."""
+    import gzip
+
+    from plotly.offline import get_plotlyjs
+
+    from medpath import packed_plotly
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    packed_plotly.packed_plotly_js.cache_clear()
+    text = packed_plotly.packed_plotly_js()
+    raw = base64.b85decode(text.replace(".", "<"))
+    assert gzip.decompress(raw) == get_plotlyjs().encode("utf-8")
+    (kept,) = (tmp_path / "medpath").glob("plotly-*.b85")
+    assert kept.read_text(encoding="ascii").split("\n", 1)[1] == text
+
+    import hashlib
+
+    stored = "stored"  # a valid copy is used as it is: nothing is compressed again
+    kept.write_text(f"{hashlib.sha256(stored.encode()).hexdigest()}\n{stored}", encoding="ascii")
+    packed_plotly.packed_plotly_js.cache_clear()
+    assert packed_plotly.packed_plotly_js() == stored
+
+    kept.write_text(kept.read_text(encoding="ascii") + "x", encoding="ascii")  # damaged
+    packed_plotly.packed_plotly_js.cache_clear()
+    assert packed_plotly.packed_plotly_js() == text and kept.read_text(encoding="ascii").endswith(text)
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    packed_plotly.packed_plotly_js.cache_clear()
+    assert packed_plotly.packed_plotly_js() == text
+    packed_plotly.packed_plotly_js.cache_clear()
 
 
 # --- issue 14: plain sentences, static fallbacks, readable tables, the choices in force --------------------
