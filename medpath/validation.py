@@ -818,21 +818,13 @@ def _read_column(
                 slow_ids.add(raw)
         values = list(map(plain.__getitem__, column))
         if not slow_ids.isdisjoint(distinct):
-            for pos, raw in enumerate(column):
-                if plain[raw] is slow:
-                    values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
-                    if cell is not None:
-                        notes[pos] = cell
+            _read_slow_cells(rule, column, plain, slow, scale, row_numbers, header, values, notes)
         return values, notes, None
     if texts:  # texts and empty cells: each distinct one read once, then looked up
         plain = {raw: _plain_value(read, bounds, scale, raw, slow) for raw in distinct}
         values = list(map(plain.__getitem__, column))
         if any(value is slow for value in plain.values()):
-            for pos, raw in enumerate(column):
-                if plain[raw] is slow:
-                    values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
-                    if cell is not None:
-                        notes[pos] = cell
+            _read_slow_cells(rule, column, plain, slow, scale, row_numbers, header, values, notes)
         return values, notes, None
     seen: dict[str, object] = {}
     values = []
@@ -850,6 +842,26 @@ def _read_column(
                 notes[pos] = cell
         append(value)
     return values, notes, None
+
+
+def _read_slow_cells(
+    rule: _Rule,
+    column: list[object],
+    plain: dict,
+    slow: object,
+    scale: float | None,
+    row_numbers: list[int],
+    header: str,
+    values: list,
+    notes: dict[int, _Cell],
+) -> None:
+    """Read one by one (``_read_cell``) the cells whose distinct text has no plain value (``plain[raw] is slow``),
+    putting each value in ``values`` and each finding in ``notes`` at the cell's position."""
+    for pos, raw in enumerate(column):
+        if plain[raw] is slow:
+            values[pos], cell = _read_cell(rule, raw, scale, row_numbers[pos], header)
+            if cell is not None:
+                notes[pos] = cell
 
 
 def _read_numbers(
