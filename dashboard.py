@@ -3,9 +3,13 @@ in ``pages/``. The gate runs before navigation: a visitor it does not admit gets
 configuration error) page as the only page, so no page script runs for them
 (``pages.session.sign_in_gate``; the rules are in ``medpath.access``)."""
 
-import streamlit as st
+from medpath.fork_server import READER_MODULE, fork_server
 
-from pages.session import sign_in_gate
+fork_server(READER_MODULE)  # the uploads' reader (medpath.disposable_reader): its server starts with the app
+
+import streamlit as st  # noqa: E402  (after the reader's fork server, which imports on the other core meanwhile)
+
+from pages.session import sign_in_gate  # noqa: E402
 
 # An emoji icon is drawn by the browser; a ":material/…:" page icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="MedPath", page_icon="📈", layout="wide")

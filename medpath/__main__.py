@@ -1,5 +1,11 @@
-"""``python -m medpath``: the same as the ``medpath`` command (medpath.cli)."""
+"""``python -m medpath``: the same as the ``medpath`` command (medpath.cli). The reader's fork server
+(``medpath.disposable_reader``) is started first, so that it imports the reader on the other core while the
+command line imports the rest."""
 
-from medpath.cli import main
+from medpath.fork_server import READER_MODULE, fork_server
+
+fork_server(READER_MODULE)
+
+from medpath.cli import main  # noqa: E402
 
 raise SystemExit(main())

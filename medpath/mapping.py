@@ -753,13 +753,14 @@ def _column(table: RawTable, index: int) -> list[object]:
 def sheet_tables(files: Sequence[tuple[str, bytes]]) -> list[RawTable]:
     """The raw tables of the files, as the mapping step sees them (unreadable files left out; hidden rows,
     columns and two-row headers handled as ``medpath.layouts`` does)."""
+    from medpath.disposable_reader import read_upload
     from medpath.layouts import clean
-    from medpath.reading import ReadError, read_tables
+    from medpath.reading import ReadError
 
     out: list[RawTable] = []
     for name, data in files:
         try:
-            tables = read_tables(name, data)
+            tables = read_upload(name, data, current()).tables
         except ReadError:
             continue
         out.extend(clean(t) for t in tables if not t.hidden)

@@ -45,6 +45,7 @@ from medpath.size_guards import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
+    MAX_TABLES,
     Refused,
     SheetScan,
     area_cells,
@@ -53,6 +54,7 @@ from medpath.size_guards import (
     sheet_parts,
     too_many_cells,
     too_many_rows,
+    too_many_tables,
 )
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
@@ -67,8 +69,11 @@ class ReadError(Exception):
     """The file (or one sheet of it) cannot be read; ``finding`` says what and where."""
 
     def __init__(self, file: str, message: str, sheet: str | None = None, value: object = None):
-        super().__init__(message)
+        super().__init__(file, message, sheet, value)  # the arguments, so that a copy (pickle) is made the same way
         self.finding = Finding("error", file, sheet, None, None, value, message)
+
+    def __str__(self) -> str:
+        return self.finding.message
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,8 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_mar
         if not _reader_failure(exc):
             raise
         raise ReadError(name, f"the workbook cannot be opened: {_reason(exc)}") from None
+    if len(workbook.sheet_names) > MAX_TABLES:
+        raise ReadError(name, too_many_tables(len(workbook.sheet_names), "the workbook"))
     tables = []
     hidden_sheets = _hidden_sheets(workbook)
     styles = (

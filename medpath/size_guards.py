@@ -57,6 +57,9 @@ MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_SHARED_STRINGS = 4_000_000
 #: XML elements in an OpenDocument content part (each is one parser callback).
 MAX_ODS_ELEMENTS = 8_000_000
+#: Sheets of one workbook, and tables of one upload, MedPath reads (each table is validated and compared with the
+#: others: about 10 ms apiece; a real study has a handful).
+MAX_TABLES = 200
 _INFLATE_STEP = 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 DAMAGED_ZIP = "the file looks like an .xlsx workbook but its zip structure is damaged"
@@ -94,7 +97,7 @@ def over_budget(cells: dict[str, int]) -> str | None:
         f"the upload is too large to analyse: its sheets' used areas hold {total:,} cells ({each}), which would "
         f"take about {need / 1e9:,.1f} GB of memory, more than the {UPLOAD_MEMORY_BUDGET / 1e9:,.1f} GB MedPath "
         f"allows one upload (about {(UPLOAD_MEMORY_BUDGET - BASE_BYTES) // BYTES_PER_CELL:,} cells); nothing was "
-        "read. Upload fewer files, delete unused sheets, rows and columns (and stray cells far from the tables), "
+        "analysed. Upload fewer files, delete unused sheets, rows and columns (and stray cells far from the tables), "
         "or split the study into smaller uploads"
     )
 
@@ -141,6 +144,13 @@ def too_many_columns(columns: int) -> str:
     return (
         f"more than {MAX_COLUMNS} columns in use (a cell in column {columns:,}); MedPath reads at most "
         f"{MAX_COLUMNS} columns in a sheet (delete cells far to the right of the table); the file was not read"
+    )
+
+
+def too_many_tables(tables: int, what: str) -> str:
+    return (
+        f"{what} has {tables:,} sheets or tables, more than the {MAX_TABLES} MedPath reads in one upload; keep the "
+        "study's sheets in one workbook and delete the others (or split the upload); nothing was read"
     )
 
 

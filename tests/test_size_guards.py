@@ -257,7 +257,7 @@ def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
     assert errors[0]["file"] == "stray cell.xlsx"
     assert "'stray cell.xlsx': 5,850,000 cells" in message
     assert f"more than the {UPLOAD_MEMORY_BUDGET / 1e9:,.1f} GB MedPath allows one upload" in message
-    assert "nothing was read" in message and "delete unused sheets, rows and columns" in message
+    assert "nothing was analysed" in message and "delete unused sheets, rows and columns" in message
     assert result["rows"] == 0
     assert result["peak_mib"] < 300 and result["seconds"] < 10, result
 

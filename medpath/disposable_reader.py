@@ -1,0 +1,211 @@
+"""Every uploaded file is read in a disposable worker process with hard limits of its own.
+
+The readers behind ``medpath.reading`` (python-calamine's Rust code, expat, olefile, the CSV module) run on
+bytes an attacker may have crafted. ``medpath.size_guards`` bounds what they will allocate, but a guard and a
+reader can read the same bytes differently, and a failed Rust allocation aborts the process that made it
+(``memory allocation of N bytes failed``, SIGABRT): no ``try`` can catch it. So the server process never runs
+them. ``read_upload`` hands the file to a fresh child of ``medpath.fork_server`` (started once per process, with
+this module imported), which
+
+* sets its own limits before it touches the bytes (``resource.setrlimit``, POSIX ``setrlimit(2)``): address
+  space (``RLIMIT_AS``) above what it maps when it starts, CPU seconds (``RLIMIT_CPU``), no file written
+  (``RLIMIT_FSIZE`` = 0) and no core dump (``RLIMIT_CORE`` = 0: a core would hold the patients' data);
+* runs the size guards and the reader (``medpath.reading.measure`` and ``read_tables``) under the trial's
+  protocol, passed as an argument, and sends back the pickled tables, or the reader's own refusal;
+* is killed by the caller when it runs past its wall-clock time or announces more than its output limit, and
+  ends after one file.
+
+A worker that aborts, is killed or breaks a limit becomes a ``ReadError`` ("this file could not be read
+safely: …") naming the file and the limit: a refusal, never a dead server. Nothing is written to disk; the
+bytes travel through pipes only.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import time
+from dataclasses import dataclass
+
+from medpath.fork_server import READER_MODULE, fork_server
+from medpath.protocol import Protocol, using
+from medpath.reading import RawTable, ReadError, measure, read_tables
+
+_MiB = 2**20
+_LENGTH = struct.Struct("<Q")
+
+
+@dataclass(frozen=True)
+class ReaderLimits:
+    """The hard limits of one read. The defaults leave room for the largest file MedPath accepts (25 MiB,
+    200,000 rows; see bench/) and stop a crafted one within seconds."""
+
+    #: address space the worker may add to what it maps when it starts (the imported reader)
+    memory_bytes: int = 2048 * _MiB
+    #: CPU seconds of the worker (the kernel sends SIGXCPU, then SIGKILL a second later)
+    cpu_seconds: int = 20
+    #: wall-clock seconds from the request to the end of the worker's answer
+    wall_seconds: float = 30.0
+    #: bytes of the pickled tables the worker may send back to the server
+    output_bytes: int = 256 * _MiB
+
+
+DEFAULT_LIMITS = ReaderLimits()
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One file as the worker read it: its tables and its size in cells (``medpath.reading.Measured.cells``)."""
+
+    tables: list[RawTable]
+    cells: int
+
+
+class _Broken(Exception):
+    """The worker broke a limit or ended without an answer; the text says how."""
+
+
+def read_upload(name: str, data: bytes, protocol: Protocol, limits: ReaderLimits = DEFAULT_LIMITS) -> FileRead:
+    """Measure and read one file in a disposable worker (see the module docstring). Raises ``ReadError`` for a
+    file the reader refuses and for a worker that crashed or broke one of ``limits``."""
+    deadline = time.monotonic() + limits.wall_seconds
+    job_read, job_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    try:
+        pid = fork_server(READER_MODULE).fork(job_read, answer_write)
+    finally:
+        os.close(job_read)
+        os.close(answer_write)
+    finished = False
+    try:
+        job = pickle.dumps((name, data, protocol, limits), protocol=pickle.HIGHEST_PROTOCOL)
+        _send(job_write, job, deadline, limits)
+        os.close(job_write)
+        job_write = -1
+        kind, value = pickle.loads(_receive(answer_read, deadline, limits))
+        finished = True
+    except _Broken as exc:
+        raise _unsafe(name, str(exc)) from None
+    finally:
+        if job_write >= 0:
+            os.close(job_write)
+        os.close(answer_read)
+        if not finished:
+            _kill(pid)
+    if kind == "read":
+        return value
+    if kind == "refused":
+        raise value
+    raise _unsafe(name, value)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # it has ended already
+        pass
+
+
+def _wait(fd: int, events: int, deadline: float, limits: ReaderLimits) -> None:
+    poller = select.poll()
+    poller.register(fd, events)
+    if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
+        raise _Broken(f"reading it took longer than {limits.wall_seconds:g} s")
+
+
+def _send(fd: int, blob: bytes, deadline: float, limits: ReaderLimits) -> None:
+    view = memoryview(_LENGTH.pack(len(blob)) + blob)
+    while view:
+        _wait(fd, select.POLLOUT, deadline, limits)
+        try:
+            view = view[os.write(fd, view[: 1 << 20]) :]
+        except BrokenPipeError:
+            raise _Broken(_ended(limits)) from None
+
+
+def _read(fd: int, size: int, deadline: float, limits: ReaderLimits) -> bytes:
+    pieces, left = [], size
+    while left:
+        _wait(fd, select.POLLIN, deadline, limits)
+        piece = os.read(fd, min(left, 1 << 20))
+        if not piece:
+            raise _Broken(_ended(limits))
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
+
+
+def _receive(fd: int, deadline: float, limits: ReaderLimits) -> bytes:
+    """The worker's answer: its length first, refused above ``limits.output_bytes`` before it is read."""
+    (length,) = _LENGTH.unpack(_read(fd, _LENGTH.size, deadline, limits))
+    if length > limits.output_bytes:
+        raise _Broken(f"its tables would be {_size(length)}, more than the {_size(limits.output_bytes)} MedPath takes")
+    return _read(fd, length, deadline, limits)
+
+
+def _ended(limits: ReaderLimits) -> str:
+    return (
+        f"the reader stopped before it finished: it needed more than {_size(limits.memory_bytes)} of memory or more "
+        f"than {limits.cpu_seconds} s of processor time, or the file is crafted to break it"
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / _MiB:,.0f} MiB" if n >= _MiB else f"{n:,} bytes"
+
+
+def _unsafe(name: str, why: str) -> ReadError:
+    return ReadError(
+        name,
+        f"this file could not be read safely: {why}. Nothing else was affected. If it is a real export, open it in "
+        "Excel and save it again as .xlsx, or remove unused sheets, rows and long texts",
+    )
+
+
+class _OutOfTime(Exception):
+    """Raised in the worker by SIGXCPU, the kernel's notice that its CPU limit is reached."""
+
+
+def _out_of_time(signum, frame) -> None:
+    raise _OutOfTime
+
+
+def _limit(limits: ReaderLimits) -> None:
+    """The worker's own hard limits (``setrlimit(2)``), set before it reads anything."""
+    with open("/proc/self/statm") as statm:  # the first field: the address space mapped now, in pages
+        mapped = int(statm.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + limits.memory_bytes, mapped + limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXCPU, _out_of_time)
+
+
+def serve(job_fd: int, answer_fd: int) -> None:
+    """The worker (a child of ``medpath.fork_server``): the job, its limits, one read, one answer —
+    ``("read", FileRead)``, ``("refused", ReadError)`` or ``("failed", why)``."""
+    with os.fdopen(job_fd, "rb") as job:
+        (length,) = _LENGTH.unpack(job.read(_LENGTH.size))
+        name, data, protocol, limits = pickle.loads(job.read(length))
+    _limit(limits)
+    try:
+        with using(protocol):
+            measured = measure(name, data)
+            answer: tuple[str, object] = ("read", FileRead(read_tables(name, data, measured), measured.cells))
+        blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except ReadError as exc:
+        blob = pickle.dumps(("refused", exc))
+    except MemoryError:
+        blob = pickle.dumps(("failed", f"it needed more than {_size(limits.memory_bytes)} of memory"))
+    except _OutOfTime:
+        blob = pickle.dumps(("failed", f"reading it needed more than {limits.cpu_seconds} s of processor time"))
+    except BaseException as exc:  # a fault of the reader on these bytes (a Rust panic included): said, never a
+        # traceback in the server's log
+        blob = pickle.dumps(("failed", f"the reader failed ({type(exc).__name__})"))
+    with os.fdopen(answer_fd, "wb") as answer_file:
+        answer_file.write(_LENGTH.pack(len(blob)))
+        answer_file.write(blob)
