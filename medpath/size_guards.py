@@ -193,21 +193,30 @@ def check_zip(
         raise Refused(
             "the workbook uses a zip compression method that Excel does not write; it was not opened", value=bad[0]
         )
-    if any(i.filename.lower().endswith(".bin") and "sheet" in i.filename.lower() for i in infos):
+    parts = [part_name(i.filename) for i in infos]
+    if len(set(parts)) != len(parts):
+        raise Refused(
+            "the workbook holds two parts whose names differ only in case or in '\\' for '/'; the file is damaged "
+            "or crafted and was not opened",
+            value=next(p for p in parts if parts.count(p) > 1),
+        )
+    binary = [p for p in parts if p.endswith(".bin") and ("sheet" in p or "workbook" in p)]
+    if binary or ("_rels/.rels" not in parts and "content.xml" not in parts and any(p.endswith(".bin") for p in parts)):
         raise Refused(
             "this is a binary Excel workbook (.xlsb), which MedPath does not read; save it in Excel as "
             "'Excel Workbook (.xlsx)' and upload that"
         )
     names = sheet_parts(archive)
     scans: dict[str, SheetScan] = {}
-    for info in infos:
-        lower = info.filename.lower()
+    for info, lower in zip(infos, parts):
         sheet = names.get(info.filename, info.filename)
         if lower == "content.xml":
             scanner: _PartScanner | None = _OdsScanner()
         elif lower.endswith("sharedstrings.xml"):
             scanner = _SharedStringsScanner()
-        elif lower.endswith(".xml") and lower.startswith(("xl/", "/xl/")) or info.filename in names:
+        elif not lower.endswith(_MEDIA):
+            # every other part may be a sheet to the reader, whatever its name or folder (a relationship can point
+            # anywhere): scanned as one
             scanner = _XlsxSheetScanner(sheet)
         else:
             scanner = None
@@ -225,6 +234,15 @@ def check_zip(
         elif isinstance(scanner, _OdsScanner):
             scans.update(scanner.sheets)
     return scans
+
+
+#: Parts that are pictures or sounds, never read as sheets (every other part is scanned as one).
+_MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp", ".svg", ".wav", ".mp3")
+
+
+def part_name(name: str) -> str:
+    """A zip entry's name as the reader matches it: '\\' read as '/', any case, no leading '/'."""
+    return name.replace("\\", "/").lower().lstrip("/")
 
 
 def sheet_parts(archive: zipfile.ZipFile, limit: int = 16 * 2**20) -> dict[str, str]:
@@ -312,6 +330,12 @@ def _inflate_part(
                 )
             if cut:
                 piece = text[:cut]
+                if _long_text(piece):
+                    raise Refused(
+                        "a cell holds a text longer than Excel allows (32,767 characters); the file is damaged or "
+                        "crafted and was not opened",
+                        value=info.filename,
+                    )
                 scanner.feed(piece)
                 if kept is not None:
                     kept.append(piece)
@@ -325,6 +349,21 @@ def _inflate_part(
         )
     if scanner is not None:
         scanner.finish()
+
+
+#: A run of this many bytes with no '<' holds more text than one cell can: Excel's 32,767 characters are at most
+#: 131,068 bytes of UTF-8. A reader copies a text once per cell that refers to it, so long texts are what turn a
+#: small file into gigabytes.
+_TEXT_BLOCK = 128 * 1024
+
+
+def _long_text(piece: bytes) -> bool:
+    """Whether an aligned block of ``_TEXT_BLOCK`` bytes of ``piece`` has no '<': true for every run of text of
+    twice that length or more, never for one shorter than a block (a byte search per block, no copy)."""
+    return any(
+        piece.find(b"<", start, start + _TEXT_BLOCK) < 0
+        for start in range(0, len(piece) - _TEXT_BLOCK + 1, _TEXT_BLOCK)
+    )
 
 
 # --- .xlsx worksheets --------------------------------------------------------------------------------
@@ -341,6 +380,8 @@ _CANONICAL_ROW = re.compile(rb'<row r="([0-9]{1,7})"(?=[\s/>])')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row)[\s/>]")
 _TAG_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _ROW_STARTS = (b"<row ", b"<row>", b"<row/", b"<row\t", b"<row\n", b"<row\r")
+#: every way an attribute named r can be written after white space or a prefix (a superset: "r " also in text)
+_R_ATTRIBUTES = (b"r=", b"r ", b"r\t", b"r\n", b"r\r")
 _CELL_BODY = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)>(.*?)</c>', re.S)
 _CACHED = re.compile(rb"<v>[^<]+</v>")
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?\bt="e"')
@@ -509,7 +550,9 @@ class _XlsxSheetScanner(_PartScanner):
             starts_c = sum(piece.count(t) for t in _TAG_STARTS)
         if starts_row != rows:
             starts_row = sum(piece.count(t) for t in _ROW_STARTS)
-        return starts_c == cells and starts_row == rows
+        # an attribute named r anywhere else (a second r in a tag, "r =", a prefix) sends the piece to the parser
+        r_attributes = sum(piece.count(t) for t in _R_ATTRIBUTES)
+        return starts_c == cells and starts_row == rows and r_attributes == cells + rows
 
     def _feed_general(self, piece: bytes) -> None:
         for match in _ANY_TAG.finditer(piece):
@@ -524,14 +567,18 @@ class _XlsxSheetScanner(_PartScanner):
             else:
                 self.cells += 1
                 self.row_cells += 1
-            ref = next(
-                (
-                    m.group(2) if m.group(2) is not None else m.group(3)
-                    for m in _ATTRIBUTE.finditer(attributes)
-                    if m.group(1) == b"r"
-                ),
-                None,
-            )
+            refs = [
+                m.group(2) if m.group(2) is not None else m.group(3)
+                for m in _ATTRIBUTE.finditer(attributes)
+                if m.group(1).rpartition(b":")[2] == b"r"
+            ]
+            if len(refs) > 1:  # XML allows one; readers differ in which they take
+                raise Refused(
+                    "a cell or row of the sheet has two positions; the file is damaged or crafted and was not opened",
+                    sheet=self.sheet,
+                    value=b" / ".join(refs).decode("ascii", "replace")[:80],
+                )
+            ref = refs[0] if refs else None
             if ref is None:
                 if name == b"c":
                     self.implicit = True
@@ -574,8 +621,15 @@ class _SharedStringsScanner(_PartScanner):
 
     def __init__(self) -> None:
         self.seen = False
+        self.strings = 0  # <si> elements written (an upper bound: every "<si" and ":si")
 
     def feed(self, piece: bytes) -> None:
+        self.strings += piece.count(b"<si") + piece.count(b":si")
+        if self.strings > MAX_SHARED_STRINGS:
+            raise Refused(
+                f"the workbook holds more than {MAX_SHARED_STRINGS:,} distinct texts, more than MedPath reads; the "
+                "file is damaged or crafted and was not opened"
+            )
         if self.seen:
             return
         match = self._SST.search(piece)
@@ -627,12 +681,14 @@ class _OdsScanner(_PartScanner):
 
     @staticmethod
     def _repeat(attrs: dict, name: str) -> int:
-        value = attrs.get(f"{_TABLE_NS} {name}", "1")
+        """The attribute's repeat count, taken from any namespace (the reader matches the raw name, so a document
+        that binds the ``table`` prefix to another namespace still repeats), the largest if there are several."""
+        values = [value for key, value in attrs.items() if key.rsplit(" ", 1)[-1] == name] or ["1"]
         try:
-            return max(int(value), 1)
+            return max(max(int(value) for value in values), 1)
         except ValueError:
             raise Refused(
-                f"an OpenDocument '{name}' attribute is not a whole number; the file is damaged", value=value
+                f"an OpenDocument '{name}' attribute is not a whole number; the file is damaged", value=values[0]
             ) from None
 
     def _start(self, name: str, attrs: dict) -> None:
@@ -707,12 +763,14 @@ def check_xls(data: bytes) -> dict[str, SheetScan]:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-        stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
-        if stream_name is None:
-            return {}
-        stream = ole.openstream(stream_name).read(MAX_UNCOMPRESSED_BYTES + 1)
-    except Exception:  # not a compound file olefile understands: the reader decides
-        return {}
+        streams = [n for n in ("Workbook", "Book") if ole.exists(n)]
+        if len(streams) != 1:  # none: not a workbook; two: readers differ in which they take
+            raise Refused(_DAMAGED_XLS + " (it holds " + (" and ".join(streams) or "no workbook") + " stream)")
+        stream = ole.openstream(streams[0]).read(MAX_UNCOMPRESSED_BYTES + 1)
+    except Refused:
+        raise
+    except Exception:  # a compound structure olefile cannot walk (a looping chain, a bad sector): never passed on
+        raise Refused(_DAMAGED_XLS) from None
     if len(stream) > MAX_UNCOMPRESSED_BYTES:
         raise Refused(f"the workbook is larger than the {MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB MedPath accepts")
     sheets = _boundsheets(stream)
@@ -745,9 +803,14 @@ def _boundsheets(stream: bytes) -> list[tuple[int, str]]:
     return out
 
 
+_DAMAGED_XLS = "the legacy Excel workbook (.xls) is damaged or crafted and was not opened"
+
+
 def _scan_biff_sheet(stream: bytes, offset: int, sheet: str) -> SheetScan:
     last_row = last_column = 0
     depth = 0
+    if offset + 4 > len(stream) or struct.unpack_from("<H", stream, offset)[0] != _BIFF_BOF:
+        raise Refused(_DAMAGED_XLS + ": a sheet does not start where the workbook says", sheet=sheet)
     for kind, payload in _records(stream, offset):
         if kind == _BIFF_BOF:
             depth += 1
@@ -763,7 +826,9 @@ def _scan_biff_sheet(stream: bytes, offset: int, sheet: str) -> SheetScan:
             # the reader reserves rows x columns cells from this record (MS-XLS 2.4.90)
             first_row, last = struct.unpack_from("<II" if len(payload) == 14 else "<HH", payload)
             cols = struct.unpack_from("<HH", payload, 8 if len(payload) == 14 else 4)
-            first_col = cols[0] if cols[0] <= 0xFF and cols[1] >= cols[0] else 0
+            if first_row > last or cols[0] > cols[1]:  # a reader that subtracts unsigned numbers wraps around
+                raise Refused(_DAMAGED_XLS + ": a sheet's size record is inverted", sheet=sheet)
+            first_col = cols[0] if cols[0] <= 0xFF else 0
             check_area(max(last - first_row, 1), max(cols[1] - first_col, 1), sheet)
             continue
         elif kind in _BIFF_CELLS and len(payload) >= 4:

@@ -9,43 +9,17 @@ reader was handed these files and tried to allocate the whole sheet area (up to 
 from __future__ import annotations
 
 import io
-import json
 import re
 import struct
-import subprocess
-import sys
-import time
 import zipfile
 
 import pytest
-from workbooks import VISITS_HEADER, ods_bytes, ods_row, xlsx_bytes
+from workbooks import VISITS_HEADER, load_in_child, ods_bytes, ods_row, xlsx_bytes
 
 from medpath.reading import ReadError, read_tables
 from medpath.size_guards import MAX_CELLS
 
 _SHEET = "xl/worksheets/sheet1.xml"
-# The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
-_CHILD = r"""
-import json, re, sys
-from medpath.study import load_study
-name = sys.argv[1]
-data = sys.stdin.buffer.read()
-study = load_study([(name, data)])
-with open("/proc/self/status") as status:
-    peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))
-print(json.dumps({"findings": [f.as_dict() for f in study.findings], "peak_mib": peak_kib / 1024,
-                  "rows": len(study.visits)}))
-"""
-
-
-def _load_in_child(name: str, data: bytes) -> dict:
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", _CHILD, name], input=data, capture_output=True, timeout=60)
-    elapsed = time.monotonic() - started
-    assert done.returncode == 0, f"the child died (code {done.returncode}): {done.stderr.decode()[-2000:]}"
-    result = json.loads(done.stdout)
-    result["seconds"] = elapsed
-    return result
 
 
 def _patched(replace) -> bytes:
@@ -84,7 +58,7 @@ CRAFTED_XLSX = {
 
 @pytest.mark.parametrize("case", list(CRAFTED_XLSX))
 def test_far_cells_in_any_xml_form_are_refused_before_the_reader_allocates(case):
-    result = _load_in_child("crafted.xlsx", _patched(CRAFTED_XLSX[case]))
+    result = load_in_child("crafted.xlsx", _patched(CRAFTED_XLSX[case]))
     errors = [f for f in result["findings"] if f["severity"] == "error"]
     assert any(re.search(r"rows|columns|used area", f["message"]) and f["sheet"] == "visits" for f in errors), errors
     assert result["rows"] == 0
@@ -121,7 +95,7 @@ def test_huge_shared_string_count_is_refused():
         for info in old.infolist():
             new.writestr(info.filename, old.read(info.filename))
         new.writestr("xl/sharedStrings.xml", strings)
-    result = _load_in_child("strings.xlsx", out.getvalue())
+    result = load_in_child("strings.xlsx", out.getvalue())
     assert any("4,000,000,000,000 distinct texts" in f["message"] for f in result["findings"]), result["findings"]
     assert result["peak_mib"] < 1024 and result["seconds"] < 10
 
@@ -134,7 +108,7 @@ def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
     )
     crafted = ods_bytes(header + wide_row)
     assert len(crafted) < 1500
-    result = _load_in_child("renamed.xlsx", crafted)
+    result = load_in_child("renamed.xlsx", crafted)
     assert any("rows" in f["message"] and f["sheet"] == "visits" for f in result["findings"]), result["findings"]
     assert result["peak_mib"] < 1024 and result["seconds"] < 10
 
@@ -144,7 +118,7 @@ def test_ods_repeated_columns_are_refused():
         '<table:table-row><table:table-cell office:value-type="float" office:value="1" '
         'table:number-columns-repeated="16000"/></table:table-row>'
     )
-    result = _load_in_child("wide.ods", ods_bytes(ods_row(VISITS_HEADER) + wide))
+    result = load_in_child("wide.ods", ods_bytes(ods_row(VISITS_HEADER) + wide))
     assert any("columns" in f["message"] for f in result["findings"]), result["findings"]
     assert result["peak_mib"] < 1024
 
@@ -189,7 +163,7 @@ def _xls_far_cell() -> bytes:
 def test_legacy_xls_with_one_far_cell_is_refused_before_the_reader():
     data = _xls_far_cell()
     assert len(data) < 10_000
-    result = _load_in_child("far.xls", data)
+    result = load_in_child("far.xls", data)
     assert any("used area is 65,536 rows x 256 columns" in f["message"] for f in result["findings"]), result
     assert result["peak_mib"] < 300, "refused before the reader allocates the 16.7 M-cell area"
 
@@ -250,7 +224,7 @@ def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
         lambda xml: xml.replace("</sheetData>", '<row r="150000"><c r="AM150000"><v>1</v></c></row></sheetData>')
     )
     assert len(data) < 10_000
-    result = _load_in_child("stray cell.xlsx", data)
+    result = load_in_child("stray cell.xlsx", data)
     errors = [f for f in result["findings"] if f["severity"] == "error"]
     assert len(errors) == 1, result["findings"]
     message = errors[0]["message"]

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Mapping, Sequence
 
@@ -96,3 +100,32 @@ def ods_row(values: list[str], repeat: int = 1) -> str:
         f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in values
     )
     return f"<table:table-row{attribute}>{cells}</table:table-row>"
+
+
+# The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
+_LOAD_CHILD = r"""
+import json, re, sys, time
+from medpath.study import load_study
+name = sys.argv[1]
+data = sys.stdin.buffer.read()
+started = time.monotonic()
+study = load_study([(name, data)])
+load_seconds = time.monotonic() - started
+with open("/proc/self/status") as status:
+    peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))
+print(json.dumps({"findings": [f.as_dict() for f in study.findings], "peak_mib": peak_kib / 1024,
+                  "rows": len(study.visits), "load_seconds": load_seconds}))
+"""
+
+
+def load_in_child(name: str, data: bytes) -> dict:
+    """``load_study`` of one file in a fresh Python process, as the server would run it: its findings, visit rows,
+    its own peak memory (``peak_mib``), the seconds ``load_study`` took (``load_seconds``) and the child's in all
+    (``seconds``, start-up included). A child that dies fails."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", _LOAD_CHILD, name], input=data, capture_output=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, f"the child died (code {done.returncode}): {done.stderr.decode()[-2000:]}"
+    result = json.loads(done.stdout)
+    result["seconds"] = elapsed
+    return result

@@ -1,0 +1,97 @@
+"""The disposable reader (``medpath.disposable_reader``): the same tables as a read in this process, and each of its
+limits broken by a file that needs more than it allows — a refusal naming the limit, never a dead process."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import pytest
+from workbooks import VISITS_HEADER, csv_bytes, visits_rows, xlsx_bytes
+
+from medpath.disposable_reader import ReaderLimits, read_upload
+from medpath.protocol import bundled, default_protocol
+from medpath.reading import ReadError, measure, read_tables
+from medpath.study import SAMPLE_DIR
+
+
+def _refusal(name: str, data: bytes, limits: ReaderLimits) -> str:
+    with pytest.raises(ReadError) as refused:
+        read_upload(name, data, default_protocol(), limits)
+    finding = refused.value.finding
+    assert finding.severity == "error" and finding.file == name
+    assert finding.message.startswith("this file could not be read safely: ")
+    return finding.message
+
+
+def _big_csv(rows: int) -> bytes:
+    return csv_bytes([VISITS_HEADER, *([f"P{i}", "baseline", -3.1, 7] for i in range(rows))])
+
+
+def test_the_worker_reads_what_this_process_reads():
+    for protocol in bundled().values():
+        data = protocol.sample.read_bytes()
+        read = read_upload("sample.xlsx", data, protocol)
+        assert read.tables == read_tables("sample.xlsx", data)
+        assert read.cells == measure("sample.xlsx", data).cells > 0
+    data = (SAMPLE_DIR / "medpath_sample_visits.csv").read_bytes()
+    assert read_upload("v.csv", data, default_protocol()).tables == read_tables("v.csv", data)
+
+
+def test_the_readers_own_refusal_comes_back_as_it_is():
+    with pytest.raises(ReadError) as refused:
+        read_upload("book.xlsx", b"not a workbook", default_protocol())
+    assert refused.value.finding.message.startswith("the file is named like a spreadsheet but is not")
+
+
+def test_output_over_the_limit_is_refused_before_it_is_read():
+    data = xlsx_bytes({"visits": visits_rows(50)})
+    message = _refusal("v.xlsx", data, ReaderLimits(output_bytes=4096))
+    assert "its tables would be " in message and "more than the 4,096 bytes MedPath takes" in message
+    assert read_upload("v.xlsx", data, default_protocol()).tables  # within the default limit
+
+
+def test_wall_time_over_the_limit_kills_the_worker():
+    message = _refusal("v.csv", _big_csv(50_000), ReaderLimits(wall_seconds=0.05))
+    assert "reading it took longer than 0.05 s" in message
+
+
+def test_processor_time_over_the_limit_is_refused():
+    """No CPU time per cell after the guards: reading 150,000 rows x 30 columns (4.5 M cells) needs more than the
+    one second left."""
+    limits = ReaderLimits(guard_cpu_seconds=0, cpu_seconds_per_million_cells=0)
+    wide = csv_bytes([[f"c{k}" for k in range(30)], *([i, *range(29)] for i in range(150_000))])
+    message = _refusal("wide.csv", wide, limits)
+    assert "processor time" in message
+
+
+def test_memory_over_the_limit_is_refused_and_this_process_lives_on():
+    """A used area of 20,000 x 300 cells (within the size guards) that the Rust reader lays out densely: over 64 MiB
+    it fails to allocate and aborts its process (SIGABRT) — the worker's, not this one."""
+    data = xlsx_bytes({"visits": visits_rows(1)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            body = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>", b'<row r="20000"><c r="KN20000"><v>1</v></c></row></sheetData>')
+            new.writestr(info.filename, body)
+    message = _refusal("far.xlsx", out.getvalue(), ReaderLimits(memory_bytes=64 * 2**20))
+    assert "64 MiB of memory" in message
+    assert read_upload("v.xlsx", data, default_protocol()).tables  # the next read works
+
+
+def test_a_process_made_by_fork_reads_with_a_server_of_its_own():
+    data = xlsx_bytes({"visits": visits_rows(2)})
+    read_upload("v.xlsx", data, default_protocol())  # this process's server is running
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = 0 if read_upload("v.xlsx", data, default_protocol()).tables else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert read_upload("v.xlsx", data, default_protocol()).tables  # and this one's still works
