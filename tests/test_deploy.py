@@ -115,7 +115,7 @@ def test_effective_streamlit_configuration_is_hardened():
     code = (
         "import json; from streamlit import config; config.get_config_options(force_reparse=True); "
         "print(json.dumps({k: config.get_option(k) for k in ['server.enableXsrfProtection', 'server.enableCORS',"
-        " 'server.maxUploadSize', 'browser.gatherUsageStats', 'client.showErrorDetails']}))"
+        " 'server.maxUploadSize', 'browser.gatherUsageStats', 'client.showErrorDetails', 'server.address']}))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
@@ -126,6 +126,7 @@ def test_effective_streamlit_configuration_is_hardened():
         "server.maxUploadSize": 25,
         "browser.gatherUsageStats": False,
         "client.showErrorDetails": "none",
+        "server.address": "127.0.0.1",  # a PI's laptop: not every network interface
     }
 
 
