@@ -56,8 +56,9 @@ class ReaderLimits:
     cpu_seconds: int = 30
     #: wall-clock seconds from the request to the end of the worker's answer
     wall_seconds: float = 40.0
-    #: bytes of the pickled tables the worker may send back to the server
-    output_bytes: int = 256 * _MiB
+    #: bytes of the pickled tables the worker may send back to the server (the largest upload the memory budget
+    #: admits, 5.2 M cells, pickles to about 50 MB)
+    output_bytes: int = 96 * _MiB
 
 
 DEFAULT_LIMITS = ReaderLimits()
@@ -65,9 +66,10 @@ DEFAULT_LIMITS = ReaderLimits()
 
 @dataclass(frozen=True)
 class FileRead:
-    """One file as the worker read it: its tables and its size in cells (``medpath.reading.Measured.cells``)."""
+    """One file as the worker read it: its size in cells (``medpath.reading.Measured.cells``) and its tables, or
+    ``None`` when it was measured only, being larger than the cells it was allowed."""
 
-    tables: list[RawTable]
+    tables: list[RawTable] | None
     cells: int
 
 
@@ -75,9 +77,13 @@ class _Broken(Exception):
     """The worker broke a limit or ended without an answer; the text says how."""
 
 
-def read_upload(name: str, data: bytes, protocol: Protocol, limits: ReaderLimits = DEFAULT_LIMITS) -> FileRead:
-    """Measure and read one file in a disposable worker (see the module docstring). Raises ``ReadError`` for a
-    file the reader refuses and for a worker that crashed or broke one of ``limits``."""
+def read_upload(
+    name: str, data: bytes, protocol: Protocol, limits: ReaderLimits = DEFAULT_LIMITS, max_cells: int | None = None
+) -> FileRead:
+    """Measure and read one file in a disposable worker (see the module docstring); a file of more than
+    ``max_cells`` cells (``medpath.size_guards``' memory budget) is measured only, so that nothing of it reaches
+    this process. Raises ``ReadError`` for a file the reader refuses and for a worker that crashed or broke one of
+    ``limits``."""
     deadline = time.monotonic() + limits.wall_seconds
     job_read, job_write = os.pipe()
     answer_read, answer_write = os.pipe()
@@ -88,7 +94,7 @@ def read_upload(name: str, data: bytes, protocol: Protocol, limits: ReaderLimits
         os.close(answer_write)
     finished = False
     try:
-        job = pickle.dumps((name, data, protocol, limits), protocol=pickle.HIGHEST_PROTOCOL)
+        job = pickle.dumps((name, data, protocol, limits, max_cells), protocol=pickle.HIGHEST_PROTOCOL)
         _send(job_write, job, deadline, limits)
         os.close(job_write)
         job_write = -1
@@ -205,7 +211,7 @@ def serve(job_fd: int, answer_fd: int) -> None:
     ``("read", FileRead)``, ``("refused", ReadError)`` or ``("failed", why)``."""
     with os.fdopen(job_fd, "rb") as job:
         (length,) = _LENGTH.unpack(job.read(_LENGTH.size))
-        name, data, protocol, limits = pickle.loads(job.read(length))
+        name, data, protocol, limits, max_cells = pickle.loads(job.read(length))
     _limit(limits)
     gc.disable()  # a process of one read: the cyclic collector only costs time here (see medpath.gc_paused)
     try:
@@ -215,7 +221,8 @@ def serve(job_fd: int, answer_fd: int) -> None:
             _cpu_limit(
                 used.ru_utime + used.ru_stime + limits.cpu_seconds_per_million_cells * measured.cells / 1e6, limits
             )
-            answer: tuple[str, object] = ("read", FileRead(read_tables(name, data, measured), measured.cells))
+            tables = None if max_cells is not None and measured.cells > max_cells else read_tables(name, data, measured)
+            answer: tuple[str, object] = ("read", FileRead(tables, measured.cells))
         blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except ReadError as exc:
         blob = pickle.dumps(("refused", exc))

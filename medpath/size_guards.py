@@ -82,6 +82,11 @@ def upload_memory(cells: int) -> int:
     return BASE_BYTES + cells * BYTES_PER_CELL
 
 
+def cells_left(cells_so_far: int) -> int:
+    """How many more cells an upload whose files so far hold ``cells_so_far`` may hold within the budget."""
+    return max((UPLOAD_MEMORY_BUDGET - BASE_BYTES) // BYTES_PER_CELL - cells_so_far, 0)
+
+
 def over_budget(cells: dict[str, int]) -> str | None:
     """Why an upload whose files have these used areas (file name -> cells of all its sheets) is refused, or
     ``None`` when its estimated memory is within ``UPLOAD_MEMORY_BUDGET``."""

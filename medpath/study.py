@@ -33,7 +33,7 @@ from medpath.model import (
 )
 from medpath.protocol import Protocol, bundled, current, default_protocol, using
 from medpath.reading import RawTable, ReadError
-from medpath.size_guards import MAX_TABLES, over_budget, too_many_tables
+from medpath.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
 #: The bundled synthetic studies and template.xlsx: package data (medpath/sample; data/sample links to it).
@@ -87,16 +87,17 @@ def _load_study(
     records: list[dict] = []  # Study.columns rows from medpath.layouts and medpath.validation
     value_notes: dict[tuple[str, str | None, str], str] = {}
     extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
-    # every file measured and read in a disposable worker (medpath.disposable_reader); then the memory budget of
-    # the whole upload, before anything is validated
+    # every file measured and read in a disposable worker (medpath.disposable_reader), within the memory budget of
+    # the whole upload (medpath.size_guards: files past it are measured, not read, and the upload is refused)
     reads: list[FileRead | ReadError] = []
     for name, data in files:
-        try:
-            reads.append(read_upload(name, data, protocol))
+        so_far = sum(r.cells for r in reads if isinstance(r, FileRead))
+        try:  # a file over what the budget leaves is measured only: nothing of it is read
+            reads.append(read_upload(name, data, protocol, max_cells=cells_left(so_far)))
         except ReadError as exc:
             reads.append(exc)
     refusal = over_budget({name: r.cells for (name, _), r in zip(files, reads) if isinstance(r, FileRead)})
-    tables_read = sum(len(r.tables) for r in reads if isinstance(r, FileRead))
+    tables_read = sum(len(r.tables or ()) for r in reads if isinstance(r, FileRead))
     if refusal is None and tables_read > MAX_TABLES:
         refusal = too_many_tables(tables_read, "the upload")
     if refusal is not None:
@@ -106,7 +107,7 @@ def _load_study(
         if isinstance(read, ReadError):
             findings.append(read.finding)
             continue
-        tables = read.tables
+        tables = read.tables or []  # measured only: over the budget, refused above
         found, tables = split_extra_tables(tables)
         extra.adverse_events += found.adverse_events
         extra.disposition += found.disposition

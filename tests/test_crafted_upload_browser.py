@@ -42,7 +42,9 @@ def _server_pid(port: int) -> int:
 
 def _peak_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+    found = re.search(r"VmHWM:\s+(\d+)", status)
+    assert found is not None
+    return int(found.group(1)) / 1024
 
 
 def test_crafted_uploads_are_refused_while_another_session_works(tmp_path):

@@ -95,3 +95,10 @@ def test_a_process_made_by_fork_reads_with_a_server_of_its_own():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert read_upload("v.xlsx", data, default_protocol()).tables  # and this one's still works
+
+
+def test_a_file_over_the_cells_it_is_allowed_is_measured_not_read():
+    data = xlsx_bytes({"visits": visits_rows(3)})  # a header and 6 rows of 4 cells
+    read = read_upload("v.xlsx", data, default_protocol(), max_cells=27)
+    assert read.tables is None and read.cells == 28
+    assert read_upload("v.xlsx", data, default_protocol(), max_cells=28).tables
