@@ -23,6 +23,7 @@ bytes travel through pipes only.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import pickle
 import resource
@@ -100,7 +101,7 @@ def read_upload(
         job_write = -1
         blob = _receive(answer_read, deadline, limits)
         with gc_paused():  # a million small objects at once: the cyclic collector would triple the time
-            kind, value = pickle.loads(blob)
+            kind, value = _Answers(io.BytesIO(blob)).load()
         finished = True
     except _Broken as exc:
         raise _unsafe(name, str(exc)) from None
@@ -115,6 +116,27 @@ def read_upload(
     if kind == "refused":
         raise value
     raise _unsafe(name, value)
+
+
+class _Answers(pickle.Unpickler):
+    """Unpickles a worker's answer allowing only the classes an answer is made of (the reader's tables, findings
+    and refusals, and the date and time values of cells): a worker subverted by a crafted file cannot make this
+    process run anything by what it sends back."""
+
+    ALLOWED = frozenset(
+        {
+            ("medpath.disposable_reader", "FileRead"),
+            ("medpath.reading", "RawTable"),
+            ("medpath.reading", "ReadError"),
+            ("medpath.model", "Finding"),
+            *(("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise _Broken(f"its reader sent back something that is not a table ({module}.{name})")
+        return super().find_class(module, name)
 
 
 def _kill(pid: int) -> None:

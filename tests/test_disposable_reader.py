@@ -102,3 +102,24 @@ def test_a_file_over_the_cells_it_is_allowed_is_measured_not_read():
     read = read_upload("v.xlsx", data, default_protocol(), max_cells=27)
     assert read.tables is None and read.cells == 28
     assert read_upload("v.xlsx", data, default_protocol(), max_cells=28).tables
+
+
+def test_an_answer_that_is_not_tables_is_refused_not_run(tmp_path):
+    """What a subverted worker could send: a pickle that calls a function when it is loaded."""
+    import pickle
+
+    from medpath.disposable_reader import _Answers, _Broken
+
+    marker = tmp_path / "ran"
+    forged = pickle.dumps(("read", _Call(os.mkdir, str(marker))))
+    with pytest.raises(_Broken, match="not a table"):
+        _Answers(io.BytesIO(forged)).load()
+    assert not marker.exists()
+
+
+class _Call:
+    def __init__(self, function, argument):
+        self.function, self.argument = function, argument
+
+    def __reduce__(self):
+        return self.function, (self.argument,)
