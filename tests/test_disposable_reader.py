@@ -123,3 +123,20 @@ class _Call:
 
     def __reduce__(self):
         return self.function, (self.argument,)
+
+
+def test_the_server_process_never_reads_an_upload_itself(monkeypatch):
+    """With the reader and the size guards broken in this process, an upload still loads: they ran in the worker."""
+    import medpath.disposable_reader
+    import medpath.reading
+
+    def never(*args, **kwargs):
+        raise AssertionError("an upload was read in the server process")
+
+    for module in (medpath.reading, medpath.disposable_reader):
+        monkeypatch.setattr(module, "read_tables", never)
+        monkeypatch.setattr(module, "measure", never)
+    from medpath.study import load_study
+
+    study = load_study([("v.xlsx", xlsx_bytes({"visits": visits_rows(2)}))])
+    assert len(study.visits) == 4 and not study.errors
