@@ -40,10 +40,12 @@ def _study(args: argparse.Namespace) -> Study:
     files, problems = _read_files(args.files)
     profile = None
     if getattr(args, "mapping", None):
+        from medpath.located_yaml import MAX_BYTES
         from medpath.mapping import ProfileError, parse_profile
 
         try:
-            profile = parse_profile(Path(args.mapping).read_bytes(), Path(args.mapping).name)
+            with open(args.mapping, "rb") as stream:  # no more than the largest profile read, and one byte
+                profile = parse_profile(stream.read(MAX_BYTES + 1), Path(args.mapping).name)
         except OSError as exc:
             problems.append(
                 Finding(

@@ -16,18 +16,40 @@ Two kinds of readers, one per kind of file:
   a problem is named by the place.
 * ``YamlFile.pairs`` and ``YamlFile.written``: a mapping whose keys are the user's own words (a profile's
   headers), with the node of each key, and a value as written; a problem is worded with what the value is for.
+
+Limits, checked before any node is built (``YamlFile.check``): a text larger than ``MAX_BYTES``, values nested
+deeper than ``MAX_DEPTH``, more than ``MAX_NODES`` values counting every value an alias repeats (so "a billion
+laughs" is refused at its first thousands, not expanded), an alias inside the value it repeats, and, for a file
+whose format never needs them (a mapping profile), any alias. They are counted on the parser's events, which
+neither build nor recurse; each refusal is a problem with its line, never a ``RecursionError`` or a long wait.
+``decode`` and ``read_text`` turn bytes and files into text the same way (a file that is not UTF-8 text is a
+problem), and ``FileError`` lists at most ``MAX_PROBLEMS`` problems, then one that counts the rest.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 #: libyaml's parser when PyYAML was built with it (about 15 times faster), else PyYAML's own; both keep positions.
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: The largest text read: a mapping profile is a few KB, a bundled protocol 8-11 KB.
+MAX_BYTES = 2**20
+#: The deepest nesting of lists and mappings (the root mapping is level 1): a profile needs 3, a bundled protocol 6.
+MAX_DEPTH = 20
+#: The most values (texts, numbers, lists, mappings; an alias counts as every value it repeats): a bundled protocol
+#: has about 650, a profile two per column, sheet or value. 10,000 (about 5,000 columns) a profile's reader, PyYAML's
+#: own parser in Python, composes in about half a second.
+MAX_NODES = 10_000
+#: The most problems a ``FileError`` lists; one more problem then counts the others.
+MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -39,10 +61,27 @@ class FileProblem:
 
 
 class FileError(ValueError):
-    """A YAML file that cannot be used; ``problems`` lists each with its line."""
+    """A YAML file that cannot be used; ``problems`` lists each with its line: the first ``MAX_PROBLEMS``, then (when
+    there were more) one problem of the whole file saying how many more and on which lines (``omitted``)."""
 
     def __init__(self, name: str, problems: list[FileProblem]):
-        self.name, self.problems = name, list(problems)
+        problems = list(problems)
+        self.name, self.problems = name, problems[:MAX_PROBLEMS]
+        rest = problems[MAX_PROBLEMS:]
+        self.omitted = len(rest)
+        if rest:
+            lines = [p.line for p in rest if p.line is not None]
+            where = ""
+            if lines:
+                low, high = min(lines), max(lines)
+                where = f" on line {low:,}" if low == high else f" on lines {low:,} to {high:,}"
+            self.problems.append(
+                FileProblem(
+                    None,
+                    f"… and {len(rest):,} more problem{'s' if len(rest) > 1 else ''}{where}, not listed "
+                    f"(only the first {MAX_PROBLEMS} are)",
+                )
+            )
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
@@ -54,25 +93,196 @@ def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-class YamlFile:
-    """One YAML file being read: its name, the error that refuses it, and its problems so far (each once)."""
+def _pure(loader: type) -> bool:
+    """Whether ``loader`` is one of PyYAML's own, written in Python (not libyaml's)."""
+    return issubclass(loader, yaml.parser.Parser)
 
-    def __init__(self, name: str, error: type[FileError] = FileError, loader: Any = LOADER):
-        self.name, self.error, self.loader = name, error, loader
+
+def nested_too_deep(line: int | None, kind: str) -> FileProblem:
+    """The problem of a text whose lists and mappings nest deeper than ``MAX_DEPTH`` at ``line``."""
+    return FileProblem(
+        line, f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; a {kind} needs a few"
+    )
+
+
+def _too_large(kind: str) -> FileProblem:
+    return FileProblem(None, f"the file is larger than {MAX_BYTES / 2**20:g} MiB; a {kind} is a small text file")
+
+
+def decode(
+    data: bytes, name: str, error: type[FileError] = FileError, kind: str = "YAML file", formats: str = "YAML"
+) -> str:
+    """The text of a file's bytes (UTF-8, with or without a byte-order mark); the file's error for one larger than
+    ``MAX_BYTES`` and for one that is not UTF-8 text (a binary file, a text saved as UTF-16), naming the line of the
+    first byte that cannot be read. ``kind`` names the file ("mapping profile"), ``formats`` what it is written in."""
+    if len(data) > MAX_BYTES:
+        raise error(name, [_too_large(kind)])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        expected = f"not a text file (expected {formats} in UTF-8)"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            problem = FileProblem(None, f"{expected}: it starts as a UTF-16 text does; save it as UTF-8")
+        else:
+            line = data.count(b"\n", 0, exc.start) + 1
+            problem = FileProblem(line, f"{expected}: the byte 0x{data[exc.start]:02x} is not UTF-8")
+        raise error(name, [problem]) from None
+
+
+def read_text(path: str | Path, error: type[FileError] = FileError, kind: str = "YAML file") -> str:
+    """The text of the file at ``path`` as ``decode`` reads it (the file's name names it), reading no more than
+    ``MAX_BYTES`` and one byte. ``OSError`` for a file that cannot be opened."""
+    path = Path(path)
+    with path.open("rb") as stream:
+        return decode(stream.read(MAX_BYTES + 1), path.name, error, kind)
+
+
+class _Limits:
+    """Checks a text's parser events, in order, against ``MAX_DEPTH`` and ``MAX_NODES`` (an alias counted as the
+    values it repeats, so the expansion is bounded without expanding anything) and refuses an alias inside the
+    value it repeats and, for a file that takes none, any alias. Counts only: nothing is built, nothing recurses."""
+
+    def __init__(self, file: YamlFile):
+        self.file = file
+        self.nodes = 0  # values so far, aliases expanded
+        #: per open list or mapping: [anchor, values before it, its depth, the deepest level reached inside it]
+        self.open: list[list[Any]] = []
+        self.sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, levels of nesting in them)
+
+    def refuse(self, event: yaml.Event, message: str) -> None:
+        raise self.file.error(self.file.name, [FileProblem(event.start_mark.line + 1, message)])
+
+    def add(self, event: yaml.Event, nodes: int, levels: int) -> None:
+        """Count ``nodes`` values nesting ``levels`` deep below the current level."""
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            self.refuse(
+                event,
+                f"the file holds more than {MAX_NODES:,} values (each value an alias repeats counted again); "
+                f"a {self.file.kind} holds far fewer",
+            )
+        depth = len(self.open) + levels
+        if depth > MAX_DEPTH:
+            raise self.file.error(self.file.name, [nested_too_deep(event.start_mark.line + 1, self.file.kind)])
+        if self.open and depth > self.open[-1][3]:
+            self.open[-1][3] = depth
+
+    def see(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            name = f"{event.anchor[:40]}{'…' if len(event.anchor) > 40 else ''}"
+            if not self.file.aliases:
+                self.refuse(
+                    event,
+                    f"'*{name}' repeats the value marked '&{name}': a {self.file.kind} does not use YAML "
+                    "aliases; write the value out",
+                )
+            if any(entry[0] == event.anchor for entry in self.open):
+                self.refuse(event, f"'*{name}' is inside the value marked '&{name}' that it repeats")
+            self.add(event, *self.sizes.get(event.anchor, (1, 0)))  # an undefined one: the composer says so
+        elif isinstance(event, yaml.ScalarEvent):
+            self.add(event, 1, 0)
+            if event.anchor is not None:
+                self.sizes[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            self.add(event, 1, 1)
+            self.open.append([event.anchor, self.nodes - 1, len(self.open) + 1, len(self.open) + 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, depth, deepest = self.open.pop()
+            if anchor is not None:
+                self.sizes[anchor] = (self.nodes - before, deepest - depth + 1)
+            if self.open and deepest > self.open[-1][3]:
+                self.open[-1][3] = deepest
+
+
+@functools.cache
+def _guarded(loader: type) -> type:
+    """``loader`` (one of PyYAML's own, written in Python) checking each event it composes with ``_Limits``: the
+    check of a text that libyaml's parser stopped reading early (a text only PyYAML reads) goes on here."""
+
+    class Guarded(loader):
+        limits: _Limits
+
+        def get_event(self) -> yaml.Event:
+            event = super().get_event()
+            self.limits.see(event)
+            return event
+
+    return Guarded
+
+
+class YamlFile:
+    """One YAML file being read: its name, the error that refuses it, and its problems so far (each once).
+    ``kind`` names the file in a refusal ("a mapping profile is a small text file"); ``aliases=False`` refuses
+    any YAML alias (``*name``) in it."""
+
+    def __init__(
+        self,
+        name: str,
+        error: type[FileError] = FileError,
+        loader: Any = LOADER,
+        *,
+        kind: str = "YAML file",
+        aliases: bool = True,
+    ):
+        self.name, self.error, self.loader, self.kind, self.aliases = name, error, loader, kind, aliases
         self._problems: dict[FileProblem, None] = {}  # in the order found
+        self._checked: str | None = None  # the text ``check`` last passed
         #: turns a scalar node into its value by the tag the composer resolved (int, float, bool, str, null)
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def compose(self, text: str, empty: str) -> yaml.Node:
-        """The root node of ``text``. Raises the file's error for a text that is not valid YAML (with the line
-        where the parser stopped) and for one that holds nothing (``empty`` is the message)."""
+    def check(self, text: str) -> None:
+        """Raise the file's error, naming the line, for a text larger than ``MAX_BYTES``, nested deeper than
+        ``MAX_DEPTH``, holding more than ``MAX_NODES`` values (aliases expanded) or with an alias it may not have.
+        Reads the parser's events only (libyaml's when there is one, whatever the file's loader: a refusal takes
+        milliseconds); a text that is not valid YAML is left to ``compose``, which names where the parser stops."""
+        if text is self._checked:
+            return
+        self._check_size(text)
+        limits = _Limits(self)
         try:
-            root = yaml.compose(text, Loader=self.loader)
+            for event in yaml.parse(text, Loader=LOADER):
+                limits.see(event)
+        except yaml.YAMLError:
+            pass
+        self._checked = text
+
+    def _check_size(self, text: str) -> None:
+        if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            raise self.error(self.name, [_too_large(self.kind)])
+
+    def compose(self, text: str, empty: str) -> yaml.Node:
+        """The root node of ``text``, after ``check``. Raises the file's error for a text that is not valid YAML
+        (with the line where the parser stopped), for one beyond the limits and for one that holds nothing
+        (``empty`` is the message)."""
+        if _pure(LOADER):  # no libyaml: the loader is PyYAML's own and checks the events as it composes them
+            self._check_size(text)
+        else:
+            self.check(text)
+        try:
+            if _pure(self.loader):
+                loader = _guarded(self.loader)(text)
+                loader.limits = _Limits(self)
+            else:
+                loader = self.loader(text)
+            try:
+                root = loader.get_single_node()
+            finally:
+                loader.dispose()
+        except yaml.reader.ReaderError as exc:  # a character no YAML text has: NUL, other control characters
+            line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+            what = f"the character #x{exc.character:04x}" if isinstance(exc.character, int) else "a character"
+            raise self.error(
+                self.name, [FileProblem(line, f"not a text file: {what} cannot be in a YAML file ({exc.reason})")]
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc)
             raise self.error(
                 self.name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+            ) from None
+        except (RecursionError, MemoryError):  # the limits make these unreachable; kept as problems all the same
+            raise self.error(
+                self.name, [FileProblem(None, f"the file is too deeply nested or too large to read as a {self.kind}")]
             ) from None
         if root is None:
             raise self.error(self.name, [FileProblem(None, empty)])
@@ -81,6 +291,11 @@ class YamlFile:
     def problem(self, node: yaml.Node | None, message: str) -> None:
         """Record a problem at the line of ``node`` (of the whole file for None); a problem met again is kept once."""
         self._problems.setdefault(FileProblem(None if node is None else line_of(node), message))
+
+    @property
+    def full(self) -> bool:
+        """Whether the file has as many problems as a ``FileError`` lists: a reader may word later ones briefly."""
+        return len(self._problems) >= MAX_PROBLEMS
 
     @property
     def problems(self) -> list[FileProblem]:

@@ -45,7 +45,16 @@ from medpath.columns import (
     SheetLabel,
     normalise,
 )
-from medpath.located_yaml import FileError, FileProblem, YamlFile, line_of
+from medpath.located_yaml import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    FileError,
+    FileProblem,
+    YamlFile,
+    decode,
+    line_of,
+    nested_too_deep,
+)
 from medpath.model import Finding
 from medpath.protocol import Protocol, current
 from medpath.reading import RawTable
@@ -63,7 +72,7 @@ FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {**SCREENING_FIELDS, **VISIT
 IGNORE = "ignore"
 SHEET_KINDS = ("screening", "visits", IGNORE)
 SECTIONS = ("columns", "values", "sheets")
-MAX_PROFILE_BYTES = 1024 * 1024
+MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML
 
 #: What a ``values`` entry may translate a text to, per kind of field.
 _WORDS = {
@@ -231,31 +240,49 @@ class ProfileError(FileError):
 
 
 def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
-    """The profile in ``data`` (YAML, or JSON); ``ProfileError`` names the line of every problem."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_PROFILE_BYTES:
-            raise ProfileError(
-                name,
-                [FileProblem(None, f"the file is {len(data) / 2**20:.1f} MiB; a mapping profile is a small text file")],
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ProfileError(name, [FileProblem(None, "not a text file (expected YAML or JSON in UTF-8)")]) from None
-    else:
-        text = data
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
-        text = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
+    """The profile in ``data`` (YAML, or JSON); ``ProfileError`` names the line of every problem (at most
+    ``located_yaml.MAX_PROBLEMS`` of them, then how many more). A file larger than 1 MiB, not UTF-8 text, nested more
+    than 20 levels, of more than 10,000 values or with a YAML alias (``*name``: no profile needs one) is refused
+    before anything is built from it (``medpath.located_yaml``)."""
     # PyYAML's own parser, not libyaml: its messages name what it found ("found character '\t' that cannot start
     # any token"), which helps whoever wrote the profile by hand; a profile is read once, so its speed does not matter
-    file = YamlFile(name, ProfileError, loader=yaml.SafeLoader)
+    # (the limits are checked first with libyaml's, so a crafted file is refused at once)
+    file = YamlFile(name, ProfileError, loader=yaml.SafeLoader, kind="mapping profile", aliases=False)
+    text = decode(data, name, ProfileError, file.kind, "YAML or JSON") if isinstance(data, bytes) else data
+    if text.lstrip().startswith(("{", "[")):
+        if (line := _json_too_deep(text)) is not None:  # before ``json.loads``, which recurses into every level
+            raise ProfileError(name, [nested_too_deep(line, file.kind)])
+        as_yaml = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
+        file.check(as_yaml)
+        try:  # numbers are kept as text: only the syntax is checked here (a 5,000-digit number is not an int)
+            json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+        except RecursionError:  # the check refuses such a text first; kept as a problem all the same
+            raise ProfileError(name, [nested_too_deep(None, file.kind)]) from None
+        text = as_yaml
     return _Builder(file).build(
         file.compose(text, "the profile is empty (expected the keys columns, values and/or sheets)")
     )
+
+
+#: A JSON string (its escapes included) or a bracket: the brackets outside strings are the nesting of a JSON text.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[][{}]')
+
+
+def _json_too_deep(text: str) -> int | None:
+    """The line where a JSON text's lists and mappings nest deeper than ``MAX_DEPTH``, or None: one pass over its
+    brackets (libyaml's parser, which reads ahead through a run of brackets, gives up on 1,000 of them unchecked)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in ("]", "}"):
+            depth -= 1
+    return None
 
 
 class _Builder:
@@ -279,12 +306,16 @@ class _Builder:
             else:
                 self.file.problem(
                     key_node,
-                    f"unknown key '{key}'{_did_you_mean(key, SECTIONS)}; a profile has the keys "
-                    "columns, values and sheets",
+                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values and sheets",
                 )
         if self.file.problems:
             raise ProfileError(self.file.name, self.file.problems)
         return Profile(columns, values, sheets, self.file.name, self.lines)
+
+    def hint(self, text: str, choices: Sequence[str]) -> str:
+        """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are
+        listed (the message is then only counted, and the comparison is the slow part of reading a long profile)."""
+        return "" if self.file.full else _did_you_mean(text, choices)
 
     def columns(self, node: yaml.Node) -> dict[str, str]:
         out = {}
@@ -300,7 +331,7 @@ class _Builder:
                 self.file.problem(
                     value,
                     f"unknown field '{target}' for column '{header}'"
-                    f"{_did_you_mean(target, (*FIELDS, IGNORE))}; a field is one of "
+                    f"{self.hint(target, (*FIELDS, IGNORE))}; a field is one of "
                     f"{', '.join(FIELDS)}, an outcome at a visit (e.g. 'vas month 6'), or ignore",
                 )
                 continue
@@ -315,7 +346,7 @@ class _Builder:
             kind = value_kind(checked) if checked and checked != IGNORE else None
             if checked is None or checked == IGNORE:
                 self.file.problem(
-                    key_node, f"unknown field '{field_name}' in values{_did_you_mean(field_name, list(FIELDS))}"
+                    key_node, f"unknown field '{field_name}' in values{self.hint(field_name, list(FIELDS))}"
                 )
                 continue
             if kind is None:
@@ -756,11 +787,12 @@ def sheet_tables(files: Sequence[tuple[str, bytes]]) -> list[RawTable]:
     from medpath.disposable_reader import read_upload
     from medpath.layouts import clean
     from medpath.reading import ReadError
+    from medpath.size_guards import cells_left
 
     out: list[RawTable] = []
     for name, data in files:
         try:
-            tables = read_upload(name, data, current()).tables
+            tables = read_upload(name, data, current(), max_cells=cells_left(0)).tables or []
         except ReadError:
             continue
         out.extend(clean(t) for t in tables if not t.hidden)

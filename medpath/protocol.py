@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import yaml
 
-from medpath.located_yaml import FileError, Node, YamlFile
+from medpath.located_yaml import FileError, Node, YamlFile, read_text
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
@@ -522,7 +522,7 @@ def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
 
 def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) -> Protocol:
     """The protocol in ``text`` (YAML). Raises ``ProtocolError`` naming the line of each problem."""
-    file = YamlFile(name, ProtocolError)
+    file = YamlFile(name, ProtocolError, kind="protocol")
     root = Node(file.compose(text, "the file is empty"), file).mapping(
         (
             "id",
@@ -574,9 +574,10 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
 
 
 def load_protocol(path: str | Path) -> Protocol:
-    """The protocol in a YAML file (``ProtocolError`` names the file and line of each problem)."""
+    """The protocol in a YAML file (``ProtocolError`` names the file and line of each problem, also for a file that is
+    not UTF-8 text or is larger than 1 MiB)."""
     path = Path(path)
-    return parse_protocol(path.read_text(encoding="utf-8"), path.name, path.resolve())
+    return parse_protocol(read_text(path, ProtocolError, "protocol"), path.name, path.resolve())
 
 
 # --- the bundled protocols and the active one ---------------------------------------------------------------------

@@ -6,11 +6,13 @@ per key); ``Study.columns`` accounts for every column; ``best_guess`` proposes t
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from conftest import SAMPLE_XLSX, xlsx_bytes
 
 from medpath.cli import main
+from medpath.located_yaml import FileProblem
 from medpath.mapping import Profile, ProfileError, best_guess, parse_profile, profile_from_choices
 from medpath.study import load_study
 
@@ -435,3 +437,149 @@ def test_the_readme_example_is_a_valid_profile():
     profile = parse_profile(example, "README")
     assert profile.columns["Kontrol II!TS"] == "bmd_tscore" and profile.sheets["Arsip Lama"] == "ignore"
     assert profile.values["enrolled"] == {"Masuk": "yes", "Keluar": "no"}
+
+
+# --- crafted profiles: refused at once, with few problems, never a traceback ---------------------------------------
+
+DEEP_PROFILES = {
+    "JSON": '{"columns": ' + "[" * 10_000 + "]" * 10_000 + "}",
+    "YAML lists": "columns:\n  " + "- " * 10_000 + "x\n",
+    "YAML brackets": "columns: " + "[" * 10_000 + "]" * 10_000 + "\n",
+}
+DEEP_PROBLEM = "lists and mappings are nested more than 20 levels deep here; a mapping profile needs a few"
+FIELDS_16 = "hiv hbsag cmv rubella toxoplasma sex consent enrolled age visit vas qol bmd_tscore anticoagulant corticosteroid immunosuppressant"
+
+
+def anchored(keys: int) -> str:
+    """One mapping of ``keys`` keys marked &x and repeated (*x) as the values of 16 fields."""
+    return (
+        "columns: &x {"
+        + ", ".join(f"k{i}: 1" for i in range(keys))
+        + "}\nvalues:\n"
+        + "".join(f"  {field}: *x\n" for field in FIELDS_16.split())
+    )
+
+
+def timed_problems(data: str | bytes, limit: float) -> list[tuple[int | None, str]]:
+    started = time.perf_counter()
+    found = problems(data)
+    assert time.perf_counter() - started < limit
+    return found
+
+
+@pytest.mark.parametrize("kind", DEEP_PROFILES)
+def test_a_profile_nested_10000_levels_deep_is_refused_with_the_depth_problem_within_a_second(kind):
+    assert timed_problems(DEEP_PROFILES[kind], 1.0) == [(2 if kind == "YAML lists" else 1, DEEP_PROBLEM)]
+    assert timed_problems(DEEP_PROFILES[kind].encode(), 1.0) == [(2 if kind == "YAML lists" else 1, DEEP_PROBLEM)]
+
+
+def test_a_json_profile_is_refused_at_the_line_of_its_21st_level_and_brackets_in_texts_are_not_nesting():
+    # '{' line 1 (level 1), '{' line 2 (2), then one '[' a line from line 3: level 21 on line 21
+    assert problems('{\n  "columns": {\n    "x": ' + "[\n" * 25 + "]" * 25 + "}}") == [(21, DEEP_PROBLEM)]
+    headers = {"[" * 30 + "Usia": "age", 'L/P "{{{{" ]]': "sex"}
+    assert parse_profile(json.dumps({"columns": headers})).columns == headers
+
+
+def test_the_anchored_60000_key_mapping_aliased_16_times_is_refused_within_two_seconds():
+    """Before: 1,020,000 problems in 16.6 s and 811 MB. The mapping alone passes the limit of values."""
+    assert timed_problems(anchored(60_000), 2.0) == [
+        (
+            1,
+            "the file holds more than 10,000 values (each value an alias repeats counted again); "
+            "a mapping profile holds far fewer",
+        )
+    ]
+
+
+def test_a_profile_with_an_alias_is_refused_naming_the_alias_and_its_line():
+    assert problems(anchored(100)) == [
+        (3, "'*x' repeats the value marked '&x': a mapping profile does not use YAML aliases; write the value out")
+    ]
+    assert parse_profile("columns: &c\n  Usia: age\n").columns == {"Usia": "age"}  # an anchor alone is harmless
+
+
+def test_a_profile_over_one_mib_is_refused_unread():
+    text = "columns:\n  Usia: age\n" + "#" * 2**20
+    expected = [(None, "the file is larger than 1 MiB; a mapping profile is a small text file")]
+    assert problems(text) == expected and problems(text.encode()) == expected
+
+
+def test_at_most_fifty_problems_are_listed_then_how_many_more():
+    text = "columns:\n" + "".join(f"  H{i}: agee\n" for i in range(300))
+    with pytest.raises(ProfileError) as info:
+        parse_profile(text, "many.yaml")
+    error = info.value
+    assert len(error.problems) == 51 and error.omitted == 250
+    assert error.problems[0].line == 2 and error.problems[0].message.startswith(
+        "unknown field 'agee' for column 'H0' (did you mean 'age'?); a field is one of patient_id, sex, age, "
+    )
+    assert error.problems[49].line == 51
+    last = "… and 250 more problems on lines 52 to 301, not listed (only the first 50 are)"
+    assert error.problems[50] == FileProblem(None, last)
+    assert len(error.lines()) == 51 and error.lines()[-1] == f"many.yaml: {last}"
+    findings = error.findings()
+    assert len(findings) == 51 and (findings[-1].row, findings[-1].message) == (None, f"mapping profile: {last}")
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            [(1, "not a text file (expected YAML or JSON in UTF-8): the byte 0x89 is not UTF-8")],
+        ),
+        (
+            "columns:\n  Usia: age\n".encode("utf-16"),
+            [
+                (
+                    None,
+                    "not a text file (expected YAML or JSON in UTF-8): it starts as a UTF-16 text does; save it as UTF-8",
+                )
+            ],
+        ),
+        (
+            b"columns:\n  Us\x00ia: age\n",
+            [
+                (
+                    2,
+                    "not a text file: the character #x0000 cannot be in a YAML file (special characters are not allowed)",
+                )
+            ],
+        ),
+        (  # json.loads would raise ValueError (more than 4,300 digits) were numbers read
+            '{"sheets": {"Data": ' + "1" * 5000 + "}}",
+            [
+                (
+                    1,
+                    f"'{'1' * 5000}' is not a use of sheet 'Data': expected screening, visits, ignore, or a visit label such as baseline or month 3",
+                )
+            ],
+        ),
+    ],
+    ids=["binary", "utf-16", "nul", "long number"],
+)
+def test_a_file_that_is_no_profile_is_a_problem_with_its_line(data, expected):
+    assert problems(data) == expected
+
+
+def test_cli_refuses_a_crafted_profile_with_exit_2_and_its_problems_not_a_traceback(run, tmp_path, capsys):
+    files = {
+        "deep.json": DEEP_PROFILES["JSON"].encode(),
+        "laughs.yaml": anchored(60_000).encode(),
+        "many.yaml": ("columns:\n" + "".join(f"  H{i}: agee\n" for i in range(300))).encode(),
+        "binary.yaml": bytes(range(256)) * 8,
+    }
+    expected_first = {
+        "deep.json": f"ERROR: deep.json, row 1: mapping profile: {DEEP_PROBLEM}",
+        "laughs.yaml": "ERROR: laughs.yaml, row 1: mapping profile: the file holds more than 10,000 values",
+        "many.yaml": "ERROR: many.yaml, row 2: mapping profile: unknown field 'agee' for column 'H0'",
+        "binary.yaml": "ERROR: binary.yaml, row 2: mapping profile: not a text file (expected YAML or JSON in UTF-8)",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        code, out = run("validate", str(SAMPLE_XLSX), "--mapping", str(tmp_path / name))
+        assert code == 2, out
+        lines = [line for line in out.splitlines() if line.startswith(f"ERROR: {name}")]
+        assert lines[0].startswith(expected_first[name]), lines[0]
+        assert len(lines) == (51 if name == "many.yaml" else 1)
+        assert "Traceback" not in out + capsys.readouterr().err
