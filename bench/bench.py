@@ -135,6 +135,7 @@ def summary_vs_calamine(path: Path, folder: Path) -> dict:
         "calamine_rss": max(r[2] for r in calamine),
         "patients": result["patients"],
         "errors": sum(f["severity"] == "error" for f in result["findings"]),
+        "error_messages": [f["message"][:300] for f in result["findings"] if f["severity"] == "error"][:3],
     }
 
 

@@ -385,8 +385,7 @@ _CANONICAL_ROW = re.compile(rb'<row r="([0-9]{1,7})"(?=[\s/>])')
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row)[\s/>]")
 _TAG_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _ROW_STARTS = (b"<row ", b"<row>", b"<row/", b"<row\t", b"<row\n", b"<row\r")
-#: every way an attribute named r can be written after white space or a prefix (a superset: "r " also in text)
-_R_ATTRIBUTES = (b"r=", b"r ", b"r\t", b"r\n", b"r\r")
+
 _CELL_BODY = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?(?<!/)>(.*?)</c>', re.S)
 _CACHED = re.compile(rb"<v>[^<]+</v>")
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?\bt="e"')
@@ -394,6 +393,11 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?\bt="e"')
 
 _SPACE_SLASH_GT = numpy.zeros(256, dtype=bool)
 _SPACE_SLASH_GT[list(b" \t\n\r\f\v/>")] = True
+#: what may stand before an attribute's name (white space, or the ':' of a prefix) and after it (white space, '=')
+_BEFORE_NAME = numpy.zeros(256, dtype=bool)
+_BEFORE_NAME[list(b" \t\n\r:")] = True
+_AFTER_NAME = numpy.zeros(256, dtype=bool)
+_AFTER_NAME[list(b" \t\n\r=")] = True
 
 
 class PieceTags(NamedTuple):
@@ -407,6 +411,7 @@ class PieceTags(NamedTuple):
     starts_row: int  # piece.count(b"<row")
     prefixed: bool  # b":c" in piece or b":row" in piece
     formulas: bool  # b"<f>" in piece or b"<f " in piece
+    r_attributes: int  # attribute names r (an 'r' after white space or ':', before white space or '='), xmlns:r= not
 
 
 def piece_tags(piece: bytes) -> PieceTags:
@@ -448,6 +453,10 @@ def piece_tags(piece: bytes) -> PieceTags:
         )
     f_at = opening[after == 102]  # <f
     formulas = bool(((padded[f_at + 2] == 62) | (padded[f_at + 2] == 32)).any())  # <f> or <f + space
+    r_at = numpy.flatnonzero(padded[:size] == 114)  # 'r'
+    r_attributes = int(
+        (_BEFORE_NAME[padded[r_at - 1]] & _AFTER_NAME[padded[r_at + 1]] & (r_at > 0)).sum()
+    ) - piece.count(b"xmlns:r=")
     cell_count, cell_max_row, max_column = _refs(padded, cells + 6, letters=True)
     row_count, row_max_row, _ = _refs(padded, rows + 8, letters=False)
     return PieceTags(
@@ -459,6 +468,7 @@ def piece_tags(piece: bytes) -> PieceTags:
         len(row_at),
         prefixed,
         formulas,
+        r_attributes,
     )
 
 
@@ -556,8 +566,7 @@ class _XlsxSheetScanner(_PartScanner):
         if starts_row != rows:
             starts_row = sum(piece.count(t) for t in _ROW_STARTS)
         # an attribute named r anywhere else (a second r in a tag, "r =", a prefix) sends the piece to the parser
-        r_attributes = sum(piece.count(t) for t in _R_ATTRIBUTES)
-        return starts_c == cells and starts_row == rows and r_attributes == cells + rows
+        return starts_c == cells and starts_row == rows and tags.r_attributes == cells + rows
 
     def _feed_general(self, piece: bytes) -> None:
         for match in _ANY_TAG.finditer(piece):
