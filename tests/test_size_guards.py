@@ -296,7 +296,19 @@ def test_piece_tags_matches_the_patterns_and_byte_searches():
         return start + letters + digits + quote + end
 
     rng = random.Random(17)
-    fillers = [b"", b"<v>1</v></c>", b"</row>", b"<f>A1</f>", b"<f ", b":ro", b"w", b"<", b":", b' r="A1"', b" xmlns:r="]
+    fillers = [
+        b"",
+        b"<v>1</v></c>",
+        b"</row>",
+        b"<f>A1</f>",
+        b"<f ",
+        b":ro",
+        b"w",
+        b"<",
+        b":",
+        b' r="A1"',
+        b" xmlns:r=",
+    ]
     for _ in range(20_000):
         piece = b"".join(tag(rng) + rng.choice(fillers) for _ in range(rng.randint(1, 10)))
         piece = piece[: rng.randint(1, len(piece))]
