@@ -128,7 +128,7 @@ class _Answers(pickle.Unpickler):
             ("medpath.disposable_reader", "FileRead"),
             ("medpath.reading", "RawTable"),
             ("medpath.reading", "ReadError"),
-            ("medpath.model", "Finding"),
+            ("medpath.findings", "Finding"),
             *(("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")),
         }
     )

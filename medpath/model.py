@@ -43,10 +43,10 @@ so that no row is dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
+from medpath.findings import Finding
 from medpath.protocol import Protocol, current
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
@@ -71,44 +71,6 @@ def empty_left_out() -> pd.DataFrame:
             for c in LEFT_OUT_COLUMNS
         }
     )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One validation finding, pointing at the exact place the user can open in Excel."""
-
-    severity: Literal["error", "warning"]
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: object
-    message: str
-
-    def as_dict(self) -> dict:
-        value = self.value
-        if value is not None and not isinstance(value, (str, int, float, bool)):
-            value = str(value)
-        return {
-            "severity": self.severity,
-            "file": self.file,
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "value": value,
-            "message": self.message,
-        }
-
-    def __str__(self) -> str:
-        place = self.file
-        if self.sheet:
-            place += f", sheet '{self.sheet}'"
-        if self.row is not None:
-            place += f", row {self.row}"
-        if self.column:
-            place += f", column '{self.column}'"
-        shown = "" if self.value is None else f" (value: {self.value!r})"
-        return f"{self.severity.upper()}: {place}: {self.message}{shown}"
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import python_calamine
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, ProtocolView, normalise
 from medpath.gc_paused import gc_paused
-from medpath.model import Finding
+from medpath.findings import Finding
 from medpath.size_guards import (
     MAX_CELLS,
     MAX_COLUMNS,
