@@ -39,8 +39,8 @@ from typing import Literal
 import python_calamine
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, ProtocolView, normalise
-from medpath.gc_paused import gc_paused
 from medpath.findings import Finding
+from medpath.gc_paused import gc_paused
 from medpath.size_guards import (
     MAX_CELLS,
     MAX_COLUMNS,
