@@ -30,7 +30,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from medpath.inert import reveal_controls
+from medpath.inert import inert_plotly, reveal_controls
 
 #: The characters OWASP lists as starting a formula (or hiding the start of one).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -210,14 +210,12 @@ def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -
 
 def stamped(fig, study, when: dt.date | dt.datetime | None = None, *, copy: bool = True):
     """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it in two lines
-    (escaped: plotly renders pseudo-HTML), so the image the modebar saves names its trial, file and date.
-    ``copy=False`` writes it into ``fig`` itself (for a caller that made the figure only to show it: a copy
-    validates the whole figure again)."""
-    import html
-
+    (``inert_plotly``: plotly renders pseudo-HTML, and the file names are the uploader's), so the image the modebar
+    saves names its trial, file and date. ``copy=False`` writes it into ``fig`` itself (for a caller that made the
+    figure only to show it: a copy validates the whole figure again)."""
     import plotly.graph_objects as go
 
     from medpath.figures.style import add_footer
 
-    parts = html.escape(provenance(study, when)).split(" · ")  # two lines: trial and file; date and mark
+    parts = inert_plotly(provenance(study, when)).split(" · ")  # two lines: trial and file; date and mark
     return add_footer(go.Figure(fig) if copy else fig, " · ".join(parts[:2]) + "<br>" + " · ".join(parts[2:]))

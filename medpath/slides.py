@@ -11,8 +11,9 @@ before-after plot an XY scatter with lines (baseline at x = 0, follow-up at x = 
 Each patient keeps the colour and marker of the dashboard's charts. Every slide carries the provenance
 footer (``medpath.export.provenance``); the speaker notes carry the caveats.
 
-Text from the data (patient ids, file names) is written as text: controls shown as ⟨U+…⟩
-(``medpath.inert``), characters XML cannot hold replaced.
+Text from the data (patient ids, file names) is written as plain text runs, series names and categories, never as a
+hyperlink or a field, through ``medpath.inert.reveal_controls`` (controls, and the characters XML cannot hold, shown
+as ⟨U+…⟩).
 
 ``python -m medpath slides FILE ... -o deck.pptx`` and the dashboard's "Download slides" button both call
 ``build_deck``.
@@ -37,9 +38,9 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from medpath.analysis import Analysis
-from medpath.export import _xml_safe, date_stamp, provenance, slug
+from medpath.export import date_stamp, provenance, slug
 from medpath.figures.style import patient_colours, patient_symbols
-from medpath.inert import reveal_controls
+from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
 from medpath.protocol import Outcome
@@ -67,11 +68,6 @@ CAVEATS = (
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x44, 0x44, 0x44)
-
-
-def _text(value: object) -> str:
-    """Text safe for the deck's XML: controls shown, characters XML cannot hold replaced."""
-    return str(_xml_safe(reveal_controls(value)))
 
 
 def _rgb(colour: str) -> RGBColor:

@@ -31,15 +31,17 @@ DOWNLOAD_LIFETIME = 10.0
 
 
 def literal(text: object) -> str:
-    """Text from the data (file names, sheet names, patient ids, labels, values) made inert for
-    Streamlit's Markdown: no link, emphasis, HTML, heading or list, and bidirectional or invisible
-    control characters shown as ⟨U+…⟩ (``medpath.inert``)."""
+    """Text from the data (file names, sheet names, patient ids, labels, values) for whatever Streamlit renders as
+    Markdown: ``st.markdown``, captions and alerts, but also widget labels and ``help``, radio options, expander
+    labels and ``st.table`` cells (links and images work in all of them): no link, image, emphasis, HTML, heading or
+    list, and bidirectional or invisible control characters shown as ⟨U+…⟩ (``medpath.inert``)."""
     return inert_markdown(text)
 
 
 def plain(text: object) -> str:
-    """Text from the data for places that show plain text (widget options, grid cells): invisible
-    and bidirectional control characters shown as ⟨U+…⟩."""
+    """Text from the data for places that show it as plain text: grid cells (``st.dataframe``) and the options of
+    ``st.selectbox`` and ``st.multiselect`` (Streamlit 1.67 draws those as text; its radio options are Markdown):
+    invisible and bidirectional control characters shown as ⟨U+…⟩."""
     return reveal_controls(text)
 
 
@@ -93,15 +95,16 @@ def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _revealed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell passed through ``plain`` (a bidirectional control in an id would
-    otherwise reorder the cell as the grid draws it)."""
+def inert_cells(frame: pd.DataFrame, inert: Callable[[object], str] = plain) -> pd.DataFrame:
+    """The frame with every text cell passed through ``inert``: ``plain`` for a grid (a bidirectional control in an
+    id would otherwise reorder the cell as the grid draws it), ``literal`` for ``st.table``, which renders each cell
+    as Markdown."""
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     if not text:
         return frame
     frame = frame.copy()
     for c in text:
-        frame[c] = frame[c].map(lambda v: plain(v) if isinstance(v, str) else v)
+        frame[c] = frame[c].map(lambda v: inert(v) if isinstance(v, str) else v)
     return frame
 
 
@@ -116,7 +119,7 @@ def table(frame: pd.DataFrame, **column_config) -> None:
         for c in frame.columns
     }
     st.dataframe(
-        _revealed(frame),
+        inert_cells(frame),
         hide_index=True,
         width="stretch",
         height="content" if len(frame) <= 40 else "auto",
@@ -126,8 +129,9 @@ def table(frame: pd.DataFrame, **column_config) -> None:
 
 def text_table(frame: pd.DataFrame) -> None:
     """A static table whose long texts wrap (findings' messages stay readable at 1280 px), with the same
-    readable column names, dashes for missing values and inert text as ``table``."""
-    frame = _revealed(_missing_as_dash(frame))
+    readable column names and dashes for missing values as ``table``; ``st.table`` renders its cells as Markdown,
+    so every text cell goes through ``literal``."""
+    frame = inert_cells(_missing_as_dash(frame), literal)
     frame = frame.rename(columns={c: _column_label(c) for c in frame.columns})
     st.table(frame.set_index(frame.columns[0]))
 

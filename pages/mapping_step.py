@@ -3,6 +3,10 @@
 Everything it shows comes from ``medpath.mapping`` (the best guess, the profile) and ``Study.columns``; the profile
 the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the uploaded files, so the
 study is parsed once per (files, profile) by ``pages.session.current_study``. Nothing is written to disk.
+
+Text from the files (column headers, sample values, values not understood, sheet names) goes through
+``pages.components.literal`` in widget labels and help, which Streamlit renders as Markdown, and through ``plain`` in
+select-box options, which it draws as text.
 """
 
 from __future__ import annotations
@@ -124,8 +128,11 @@ def profile_controls(study: Study) -> None:
             help="A profile downloaded here last month: the team's column names, values and sheets. "
             "It stays for this browser session, also when you upload the next export.",
         )
-        for line in st.session_state.get(PROFILE_ERROR_KEY) or []:
-            st.error(f"Profile refused: {literal(line)}", icon=":material/error:")
+        refused = st.session_state.get(PROFILE_ERROR_KEY) or []
+        if refused:  # one box, however many problems (at most 50 and a count: medpath.located_yaml)
+            st.error(
+                "Profile refused:\n\n" + "\n".join(f"- {literal(line)}" for line in refused), icon=":material/error:"
+            )
     with right:
         if profile:
             st.markdown(
@@ -189,7 +196,7 @@ def mapping_step(study: Study) -> None:
                     if g.ambiguous:
                         help_text = (
                             "Several columns could be this field: "
-                            + "; ".join(c.key for c in g.candidates[:4])
+                            + "; ".join(literal(c.key) for c in g.candidates[:4])
                             + ". Choose the one to analyse."
                         )
                     with grid[n % 3]:
@@ -211,7 +218,7 @@ def mapping_step(study: Study) -> None:
                     for text in texts:
                         with grid[n % 3]:
                             answer = st.selectbox(
-                                plain(f"{label(field_name)}: '{text}'"),
+                                f"{label(field_name)}: '{literal(text)}'",
                                 value_choices(field_name),
                                 index=None,
                                 placeholder="choose…",
@@ -227,7 +234,7 @@ def mapping_step(study: Study) -> None:
                 automatic = f"{AUTOMATIC} ({sheet.kind or 'not used'})"
                 with grid[n % 3]:
                     use = st.selectbox(
-                        plain(f"Sheet '{sheet.sheet}'"),
+                        f"Sheet '{literal(sheet.sheet)}'",
                         [automatic, "screening", "visits", *study.protocol.visit_labels, "not used"],
                         key=f"sheet_{stamp}_{sheet.sheet}",
                     )

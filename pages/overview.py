@@ -3,11 +3,10 @@ counts only when something is wrong), a compact participant flow (CONSORT), each
 beside its before-after plot, and the meeting downloads. Follows the choices made on the other pages (follow-up,
 direction tested)."""
 
-import html
-
 import streamlit as st
 
 from medpath.consort import Count, Flow
+from medpath.inert import inert_html
 from medpath.summary import key_numbers
 from pages.components import HALF_WIDTH, before_after_chart, downloads_row, header, literal
 from pages.session import current_analysis, current_study
@@ -40,7 +39,6 @@ def _n(count: Count) -> str:
 def flow_html(flow: Flow) -> str:
     """The CONSORT participant flow in one line of boxes (assessed -> enrolled -> received -> analysed), each exit
     beneath its box; plain HTML text, so a screen reader reads it and it wraps at any width."""
-    esc = html.escape
     boxes: list[tuple[str, str, str]] = []  # (number, what, exits)
     if flow.assessed is not None:
         reasons = "; ".join(f"{label[0].lower()}{label[1:]}: {n}" for label, n in flow.category_counts())
@@ -62,8 +60,8 @@ def flow_html(flow: Flow) -> str:
     for i, (number, what, exit_text) in enumerate(boxes):
         if i:
             items.append('<li class="arrow" aria-hidden="true">→</li>')
-        exit_html = f'<span class="exit">{esc(exit_text)}</span>' if exit_text else ""
-        items.append(f'<li class="box"><span class="n">{esc(number)}</span> {esc(what)}{exit_html}</li>')
+        exit_html = f'<span class="exit">{inert_html(exit_text)}</span>' if exit_text else ""
+        items.append(f'<li class="box"><span class="n">{inert_html(number)}</span> {inert_html(what)}{exit_html}</li>')
     return f'{FLOW_CSS}<ol class="medpath-flow" aria-label="Participant flow (CONSORT)">{"".join(items)}</ol>'
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from medpath.adverse_events import ae_summary, grade_relatedness_matrix, grade_relatedness_table, listing
 from medpath.consort import consort_flow
 from medpath.figures.safety import timeline_figure
-from pages.components import chart, header, literal, no_data, table, table_download
+from pages.components import chart, header, inert_cells, literal, no_data, table, table_download
 from pages.session import current_study
 
 study = current_study()
@@ -87,5 +87,5 @@ def _highlight(row):
     return ["background-color: #FDE2E1; font-weight: bold" if row["serious"] == "yes" else "" for _ in row]
 
 
-st.dataframe(shown.style.apply(_highlight, axis=1), hide_index=True, width="stretch", height="content")
+st.dataframe(inert_cells(shown).style.apply(_highlight, axis=1), hide_index=True, width="stretch", height="content")
 table_download(shown, study, "adverse_events")

@@ -5,12 +5,13 @@ The boxes follow the CONSORT 2025 flow diagram (Hopewell et al., BMJ 2025;389:e0
 one column: assessed for eligibility -> enrolled -> received the intervention -> analysed, and beside
 them the excluded (with reasons), those who did not receive the intervention, those lost to follow-up or
 who discontinued, and those excluded from each analysis. Stage names (Enrolment, Intervention,
-Follow-up, Analysis) run down the left edge as in the CONSORT template.
+Follow-up, Analysis) run down the left edge as in the CONSORT template. The boxes hold text from the data (patient
+ids, a disposition sheet's reasons): their lines are drawn through ``inert_plotly`` in the figure and ``inert_html`` in
+the SVG.
 """
 
 from __future__ import annotations
 
-import html
 import textwrap
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 
 from medpath.consort import Count, Flow
 from medpath.figures.style import FONT_FAMILY, TEXT_COLOUR
+from medpath.inert import inert_html, inert_plotly
 
 WIDTH = 940
 FONT_SIZE = 14
@@ -183,7 +185,7 @@ def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
             fillcolor="white",
             layer="below",
         )
-        text = "<br>".join([f"<b>{html.escape(b.lines[0])}</b>", *(html.escape(line) for line in b.lines[1:])])
+        text = "<br>".join([f"<b>{inert_plotly(b.lines[0])}</b>", *map(inert_plotly, b.lines[1:])])
         fig.add_annotation(
             x=b.x0 + PAD,
             y=b.y0 + PAD - 2,
@@ -255,14 +257,13 @@ def consort_svg(flow: Flow, title: str | None = None) -> str:
     diagram = layout(flow)
     top = 40
     height = diagram.height + top + 10
-    esc = html.escape
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{esc(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
+        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{inert_html(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
         '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{BOX_LINE}"/></marker></defs>',
         f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
-        f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">{esc(title or _title(flow))}</text>',
+        f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">{inert_html(title or _title(flow))}</text>',
         f'<g transform="translate(0 {top})">',
     ]
     for name, y0, y1 in _merged_stages(diagram.stages):
@@ -272,7 +273,7 @@ def consort_svg(flow: Flow, title: str | None = None) -> str:
             f'height="{y1 - y0:.1f}" fill="{STAGE_FILL}"/>'
             f'<text x="{cx}" y="{cy:.1f}" transform="rotate(-90 {cx} {cy:.1f})" text-anchor="middle" '
             f'dominant-baseline="middle" font-weight="bold" font-size="{FONT_SIZE - 1}" '
-            f'fill="{TEXT_COLOUR}">{esc(name)}</text>'
+            f'fill="{TEXT_COLOUR}">{inert_html(name)}</text>'
         )
     for b in diagram.boxes:
         parts.append(
@@ -281,7 +282,7 @@ def consort_svg(flow: Flow, title: str | None = None) -> str:
         )
         spans = "".join(
             f'<tspan x="{b.x0 + PAD}" y="{b.y0 + PAD + LINE * (k + 1) - 5:.1f}"'
-            f'{" font-weight=" + chr(34) + "bold" + chr(34) if k == 0 else ""} xml:space="preserve">{esc(line)}</tspan>'
+            f'{" font-weight=" + chr(34) + "bold" + chr(34) if k == 0 else ""} xml:space="preserve">{inert_html(line)}</tspan>'
             for k, line in enumerate(b.lines)
         )
         parts.append(f'<text fill="{TEXT_COLOUR}">{spans}</text>')

@@ -1,6 +1,7 @@
 """Per-patient timeline of adverse events against the visit schedule: one row per patient, the visits as
 grey ticks, each event a marker at its onset month coloured by CTCAE grade (1 light to 5 dark), serious
-events drawn as large diamonds with a black edge, the term written beside each marker."""
+events drawn as large diamonds with a black edge, the term written beside each marker. Patient ids, visit labels
+and terms are drawn through ``inert_plotly`` (relatedness is one of ``RELATEDNESS``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import plotly.graph_objects as go
 
 from medpath.adverse_events import GRADE_WORDS
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.inert import inert_plotly
 
 #: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
 #: so that grades stay distinct for colour-blind readers and in greyscale.
@@ -23,15 +25,16 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
     events["x"] = events["onset_month"] + 0.35 * same
     events["where"] = ["top right" if k % 2 == 0 else "bottom right" for k in same]
     rows = list(dict.fromkeys([*patients, *events["patient_id"].tolist()]))
+    shown = {pid: inert_plotly(pid) for pid in rows}  # the rows' names as plotly draws them
     fig = go.Figure()
     schedule = visits[visits["patient_id"].isin(rows)]
     fig.add_scatter(
         x=schedule["month"].tolist(),
-        y=schedule["patient_id"].tolist(),
+        y=schedule["patient_id"].map(shown).tolist(),
         mode="markers",
         name="visit",
         marker={"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
-        customdata=schedule["visit"].tolist(),
+        customdata=schedule["visit"].map(inert_plotly).tolist(),
         hovertemplate="%{y}: %{customdata}<extra></extra>",
     )
     for grade in (1, 2, 3, 4, 5, None):
@@ -42,10 +45,12 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
         name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
         fig.add_scatter(
             x=part["x"].tolist(),
-            y=part["patient_id"].tolist(),
+            y=part["patient_id"].map(shown).tolist(),
             mode="markers+text",
             name=name,
-            text=[f"{t}{' (serious)' if s else ''}" for t, s in zip(part["term"].fillna("(no term)"), serious)],
+            text=[
+                inert_plotly(t) + (" (serious)" if s else "") for t, s in zip(part["term"].fillna("(no term)"), serious)
+            ],
             textposition=part["where"].tolist(),
             textfont={"size": BASE_FONT_SIZE - 2},
             marker={
@@ -63,6 +68,6 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
     apply_layout(fig, "Adverse events by onset, against each patient's visits", height=max(320, 70 * len(rows) + 170))
     last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
     fig.update_xaxes(title="Months since baseline (infusion)", range=[-0.4, last + 1.2], dtick=1)
-    fig.update_yaxes(title="", categoryorder="array", categoryarray=list(reversed(rows)), type="category")
+    fig.update_yaxes(title="", categoryorder="array", categoryarray=[shown[r] for r in reversed(rows)], type="category")
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return fig

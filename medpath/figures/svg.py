@@ -11,19 +11,23 @@ Not a general plotly renderer: hover, legends and plotly's automatic margins are
 a faithful, simple copy of the data, at the fixed export size (``style.EXPORT_WIDTH`` x ``EXPORT_HEIGHT``),
 scaled to the page by its viewBox.
 
-All text is XML-escaped here; plotly's pseudo-HTML in titles and labels (``<br>``, ``<b>``, entities) is
-turned into lines of plain text first.
+Plotly's pseudo-HTML in titles and labels (``<br>``, ``<b>``, entities) is turned into lines of plain text first,
+then every text (and attribute value) is escaped for SVG by ``medpath.inert.inert_html``.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import re
+from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from medpath.figures.style import BASE_FONT_SIZE, EXPORT_HEIGHT, EXPORT_WIDTH, FONT_FAMILY, TEXT_COLOUR
+from medpath.inert import inert_html as _esc
 
 _DASH = {"dash": "8 5", "dot": "2 4", "dashdot": "8 4 2 4", "longdash": "12 6"}
 _TAG = re.compile(r"<(?!br\s*/?>)[^>]*>", re.IGNORECASE)
@@ -33,10 +37,6 @@ def _lines(text: object) -> list[str]:
     """Plotly pseudo-HTML as plain lines: split at <br>, other tags dropped, entities decoded."""
     raw = "" if text is None else str(text)
     return [html.unescape(_TAG.sub("", part)) for part in re.split(r"<br\s*/?>", raw, flags=re.IGNORECASE)]
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 class _View:
@@ -72,10 +72,22 @@ _OBJECTS = frozenset({"layout", "margin", "title", "font", "line", "marker", "te
 _LISTS = frozenset({"shapes", "annotations", "data"})
 
 
+def _decoded(node: Any) -> Any:
+    """plotly's JSON with each typed array (how it writes a numeric numpy array: ``{"dtype", "bdata", "shape"}``) as
+    a list, so that a trace made of numpy arrays (``trajectory._all_patients_trace``) reads as any other."""
+    if isinstance(node, dict):
+        if "bdata" in node:
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+            shape = node.get("shape")
+            return (values.reshape([int(n) for n in shape.split(",")]) if shape else values).tolist()
+        return {key: _decoded(value) for key, value in node.items()}
+    return [_decoded(value) for value in node] if isinstance(node, (list, tuple)) else node
+
+
 def _figure_view(fig: go.Figure) -> _View:
     """The figure as a ``_View``: ``.layout`` and ``.data`` (a list of trace views)."""
-    raw = fig.to_plotly_json()
-    return _View({"layout": raw.get("layout", {}), "data": [dict(t) for t in raw.get("data", [])]})
+    raw = _decoded(fig.to_plotly_json())
+    return _View({"layout": raw.get("layout", {}), "data": raw.get("data", [])})
 
 
 #: Trace types ``figure_svg`` draws.

@@ -17,12 +17,13 @@ Many patients: beyond ``MAX_PATIENT_TRACES`` patients the spaghetti and before-a
 patients as one grey trace (lines separated by gaps, each point's hover naming its patient), so a
 figure of thousands of patients stays a handful of traces; the small multiples show the first
 ``MAX_SMALL_MULTIPLES`` patients (by id) and say so in the title.
+
+Patient ids and visit labels are text from the data: every one is drawn through ``inert_plotly``.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import math
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -39,6 +40,7 @@ from medpath.figures.style import (
     patient_colours,
     patient_symbols,
 )
+from medpath.inert import inert_plotly
 from medpath.outcomes import OutcomeComparison
 from medpath.protocol import Bands, Outcome, Protocol, current
 from medpath.trajectories import patient_ids, patient_series
@@ -166,7 +168,7 @@ def _missed_trace(pid: str, rows: dict[str, np.ndarray], colour: str, x, y: str)
         hover.append("")
     if not xs:
         return None
-    pid = html.escape(pid)
+    pid = inert_plotly(pid)
     symbols = [
         "circle-open"
         if 0 < k < len(xs) and xs[k - 1] is not None and k + 1 < len(xs) and xs[k + 1] is not None
@@ -264,9 +266,9 @@ def _patient_trace(
 ) -> dict[str, Any]:
     """One patient's line with markers; hover gives the exact value, visit label and month. ``rows``: the
     patient's ``TRACE_COLUMNS`` (``_by_patient``)."""
-    pid = html.escape(pid)  # plotly renders pseudo-HTML: an id must stay text
+    pid = inert_plotly(pid)
     hover = [
-        f"<b>{pid}</b> · {visit} (month {month:g}{'' if math.isnan(day) else f', day {day:g}'})"
+        f"<b>{pid}</b> · {inert_plotly(visit)} (month {month:g}{'' if math.isnan(day) else f', day {day:g}'})"
         f"<br>{o.axis_title}: {_fmt(value)}"
         f"<br>Change from baseline: {_fmt(change, sign=True)}"
         for visit, month, day, value, change in zip(
@@ -295,9 +297,9 @@ def _all_patients_trace(series: pd.DataFrame, o: Outcome, y: str = "value", x: s
     pids = series["patient_id"].to_numpy()
     starts = np.flatnonzero(pids[1:] != pids[:-1]) + 1  # where the next patient begins
 
-    def text(column):  # plotly renders pseudo-HTML: ids and labels must stay text
+    def text(column):
         values = series[column].astype(str)
-        return values.map({v: html.escape(v) for v in values.unique()}).to_numpy(dtype=object)
+        return values.map({v: inert_plotly(v) for v in values.unique()}).to_numpy(dtype=object)
 
     label = o.axis_title
     return {
@@ -457,7 +459,7 @@ def spaghetti_figure(
             if (bridge := _missed_trace(pid, rows, colour[pid], x, y)) is not None:
                 missed.append(bridge)
             if len(valid := np.flatnonzero(~np.isnan(rows[y].astype(float)))):
-                ends.append((html.escape(pid), x[valid[-1]], float(rows[y][valid[-1]]), colour[pid]))
+                ends.append((inert_plotly(pid), x[valid[-1]], float(rows[y][valid[-1]]), colour[pid]))
         traces += missed
         if missed:  # one legend entry that explains the dotted lines
             traces.append(_missed_legend_trace())
@@ -600,7 +602,7 @@ def small_multiples_figure(
                             "xref": "paper",
                             "x": sum(x_domain) / 2.0,
                             "yref": "paper",
-                            "text": html.escape(pid),
+                            "text": inert_plotly(pid),
                             "showarrow": False,
                             "font": {"size": 16},
                             "xanchor": "center",
@@ -695,7 +697,7 @@ def before_after_figure(
         y_span = y_span + 2 * padding
     if n_pairs <= MAX_PATIENT_TRACES:
         ends = [
-            (html.escape(pid), float(rows["x"][-1]), float(rows["value"][-1]), colour[pid])
+            (inert_plotly(pid), float(rows["x"][-1]), float(rows["value"][-1]), colour[pid])
             for pid, rows in _by_patient(series, ("x", "value"))
         ]
         fig.update_layout(annotations=_end_labels(ends, y_span or 1.0))

@@ -1,7 +1,7 @@
 """Waterfall plot of each patient's change from baseline in an outcome with a least significant change (the
 protocol's ``Outcome.lsc``, e.g. spine BMD in g/cm²: ISCD, LSC = 2.77 x precision error; ``medpath.secondary``):
 bars sorted from the largest gain to the largest loss, the ±LSC band shaded, each bar coloured gain / stable /
-loss and labelled with its change and percent change."""
+loss and labelled with its change and percent change. Patient ids are drawn through ``inert_plotly``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.inert import inert_plotly
 from medpath.protocol import Outcome
 from medpath.values import month_label
 
@@ -18,11 +19,12 @@ COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-I
 def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_month: float) -> go.Figure:
     """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category) of ``outcome``."""
     ordered = table.sort_values("change", ascending=False, kind="stable")
+    ordered = ordered.assign(patient_id=ordered["patient_id"].map(inert_plotly))  # the bars' names as plotly draws them
     fig = go.Figure()
     for category, colour in COLOURS.items():
         part = ordered[ordered["category"] == category]
         fig.add_bar(
-            x=part["patient_id"].astype(str).tolist(),
+            x=part["patient_id"].tolist(),
             y=part["change"].tolist(),
             name=f"{category} ({len(part)})",
             marker={"color": colour},
@@ -56,7 +58,7 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup
     fig.update_xaxes(
         title="Patient (largest gain first)",
         categoryorder="array",
-        categoryarray=ordered["patient_id"].astype(str).tolist(),
+        categoryarray=ordered["patient_id"].tolist(),
     )
     fig.update_yaxes(
         title=f"Change in {outcome.label} ({outcome.unit})", range=[-1.5 * largest, 1.6 * largest], zeroline=False
