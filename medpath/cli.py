@@ -1,5 +1,5 @@
-"""Command line: ``medpath validate|summary|report|slides (FILE [FILE ...] | --sample) [--protocol ID|FILE]`` and
-``medpath protocols [--json]``.
+"""Command line: ``medpath validate|summary|report|slides|tables (FILE [FILE ...] | --sample) [--protocol ID|FILE]``
+and ``medpath protocols [--json]``.
 
 Also ``python -m medpath ...``. Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot
 be read (a finding says which and why). A bad file never produces a traceback.
@@ -129,6 +129,26 @@ def cmd_slides(args: argparse.Namespace) -> int:
     return _write(study, Path(args.output or deck_filename(study)), deck, "the slides")
 
 
+def cmd_tables(args: argparse.Namespace) -> int:
+    """Write the results tables as a Word document (flow, Table 1, primary outcomes, adverse events; A4 or Letter);
+    written also when there are error findings, exit code 2 then."""
+    from medpath.word_tables import word_tables, word_tables_filename
+
+    study = _study(args)
+    document = word_tables(_analysis(args, study), paper=args.paper)
+    return _write(study, Path(args.output or word_tables_filename(study)), document, "the tables")
+
+
+def _paper(value: str) -> str:
+    """``--paper``: A4 or Letter, in any case."""
+    from medpath.word_tables import paper_name
+
+    try:
+        return paper_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_protocols(args: argparse.Namespace) -> int:
     """List the bundled protocols (``--json``: id, title, criteria ids, outcomes, sample path)."""
     protocols = list(bundled().values())
@@ -172,7 +192,7 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_test_options(parser: argparse.ArgumentParser) -> None:
-    """The Wilcoxon options of ``summary`` and ``report``."""
+    """The Wilcoxon options of ``summary``, ``report``, ``slides`` and ``tables``."""
     parser.add_argument(
         "--alternative",
         default="two-sided",
@@ -230,6 +250,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_test_options(slides)
     slides.set_defaults(run=cmd_slides)
+    tables = sub.add_parser(
+        "tables",
+        help="write the results tables as a Word document (participant flow, Table 1, primary outcomes, adverse "
+        "events); exit 2 if there is an error",
+    )
+    _add_inputs(tables)
+    tables.add_argument(
+        "-o",
+        "--output",
+        metavar="TABLES.docx",
+        help="where to write the document (default: medpath_tables_<study>_<date>.docx here)",
+    )
+    tables.add_argument("--paper", type=_paper, default="A4", metavar="A4|Letter", help="the page size (default: A4)")
+    _add_test_options(tables)
+    tables.set_defaults(run=cmd_tables)
     protocols = sub.add_parser("protocols", help="list the bundled protocols (--json: id, title, criteria, outcomes)")
     protocols.add_argument("--json", action="store_true", help="print the list as JSON")
     protocols.set_defaults(run=cmd_protocols)

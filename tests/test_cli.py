@@ -282,6 +282,76 @@ def test_report_default_output_name(cli, tmp_path, monkeypatch, quick_report):
     assert written[0].read_text(encoding="utf-8") == "<html>Synthetic sample study (not real patients)</html>"
 
 
+# --- tables (the Word results tables; their content: tests/test_word_tables.py) ----------------------------------
+
+
+def test_tables_of_the_sample_file(cli, tmp_path):
+    from docx import Document
+
+    out = tmp_path / "t.docx"
+    result = cli("tables", str(SAMPLE_XLSX), "-o", str(out))
+    assert result.code == 0, result.err
+    assert result.out == f"wrote {out} (0 error(s), 0 warning(s))\n"
+    document = Document(str(out))
+    footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
+    assert "medpath_sample_study.xlsx" in footer
+    assert "SYNTHETIC DATA" in "\n".join(p.text for p in document.sections[0].header.paragraphs)
+
+
+def test_tables_of_a_bad_file_exits_2_and_still_writes_the_document(cli, tmp_path):
+    from docx import Document
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"this is not a spreadsheet")
+    out = tmp_path / "t.docx"
+    result = cli("tables", str(bad), str(tmp_path / "missing.csv"), "-o", str(out))  # no traceback
+    assert result.code == 2 and result.err == ""
+    assert result.out == f"wrote {out} (2 error(s), 0 warning(s))\n"
+    document = Document(str(out))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Data checks: 2 error(s)" in text
+    assert "ERROR: bad.xlsx" in text and "missing.csv" in text  # the error findings, by file
+    assert "Data: bad.xlsx ·" in "\n".join(p.text for p in document.sections[0].footer.paragraphs)  # the file read
+    flow = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert flow[0] == ["Stage", "n", "Notes and reasons"]
+    assert {row[1] for row in flow[1:]} == {"not determinable"}
+
+
+@pytest.fixture
+def quick_tables(monkeypatch):
+    """word_tables replaced by a stub, for tests of where the CLI writes and what it passes on."""
+    monkeypatch.setattr(
+        "medpath.word_tables.word_tables",
+        lambda analysis, **options: f"{analysis.study.label} {options} {analysis.settings.alternative}".encode(),
+    )
+
+
+def test_tables_default_output_name_and_options(cli, tmp_path, monkeypatch, quick_tables):
+    monkeypatch.chdir(tmp_path)
+    result = cli("tables", "--sample", "--paper", "LETTER", "--alternative", "expected")
+    assert result.code == 0, result.err
+    written = list(tmp_path.glob("medpath_tables_synthetic-sample-study-not-real-patients_*.docx"))
+    assert len(written) == 1 and result.out.startswith(f"wrote {written[0].name} ")
+    assert written[0].read_bytes() == b"Synthetic sample study (not real patients) {'paper': 'Letter'} expected"
+    assert cli("tables", "--sample", "-o", "a4.docx").code == 0
+    assert (tmp_path / "a4.docx").read_bytes().endswith(b"{'paper': 'A4'} two-sided")
+
+
+def test_tables_to_an_unwritable_place_exits_2_with_a_message(cli, tmp_path, quick_tables):
+    target = tmp_path / "no" / "such" / "dir" / "t.docx"
+    result = cli("tables", "--sample", "-o", str(target))
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"ERROR: cannot write the tables to {target}: No such file or directory\n"
+
+
+def test_tables_unknown_paper_is_a_usage_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tables", "--sample", "--paper", "B5", "-o", str(tmp_path / "t.docx")])
+    assert exit_info.value.code == 2
+    assert "argument --paper: paper must be one of A4, Letter, not 'B5'" in capsys.readouterr().err
+    assert not (tmp_path / "t.docx").exists()
+
+
 # --- the real commands (subprocess smoke tests) -------------------------------------------------------------
 
 
