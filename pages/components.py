@@ -288,7 +288,8 @@ def report_download(study: Study) -> None:
 def downloads_row(study: Study) -> None:
     """The meeting downloads, side by side: the report (HTML), the slides (PowerPoint) and the results
     tables (Word), all following the choices in force."""
-    from medpath.slides import build_deck, deck_filename, results_docx, tables_filename
+    from medpath.slides import build_deck, deck_filename
+    from medpath.word_tables import word_tables, word_tables_filename
 
     analysis, patients = current_analysis(study), chosen_patients(study)
     columns = st.columns(3)
@@ -303,10 +304,11 @@ def downloads_row(study: Study) -> None:
             mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
         )
     with columns[2]:
+        paper = st.radio("Paper", ["A4", "Letter"], horizontal=True, key="tables-paper")
         generated_download(
             "Download results tables (Word)",
-            lambda: results_docx(analysis),
-            file_name=tables_filename(study),
+            lambda: word_tables(analysis, paper=paper),
+            file_name=word_tables_filename(study),
             key="download-docx",
             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         )
