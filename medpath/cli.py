@@ -120,12 +120,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_slides(args: argparse.Namespace) -> int:
-    """Write the 16:9 PowerPoint deck (native charts, the results table, caveats in the speaker notes);
-    written also when there are error findings, exit code 2 then."""
+    """Write the PowerPoint deck, 16:9 or 4:3 (native charts, the results table, safety, data status, caveats in
+    the speaker notes); written also when there are error findings, exit code 2 then."""
     from medpath.slides import build_deck, deck_filename
 
     study = _study(args)
-    deck = build_deck(_analysis(args, study))
+    deck = build_deck(_analysis(args, study), aspect=args.aspect)
     return _write(study, Path(args.output or deck_filename(study)), deck, "the slides")
 
 
@@ -238,10 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
     slides = sub.add_parser(
         "slides",
-        help="write a 16:9 PowerPoint deck (native charts, results table, caveats in "
+        help="write a PowerPoint deck (native charts, results table, safety, data status, caveats in "
         "the speaker notes); exit 2 if there is an error",
     )
     _add_inputs(slides)
+    slides.add_argument(
+        "--aspect",
+        choices=("16:9", "4:3"),
+        default="16:9",
+        help="the slide size: 16:9 (13.333 x 7.5 in, default) or 4:3 (10 x 7.5 in, for a 1024 x 768 projector)",
+    )
     slides.add_argument(
         "-o",
         "--output",

@@ -1,15 +1,19 @@
-"""A 16:9 PowerPoint deck of a study for a study meeting (python-pptx), and the results tables as a Word
-document (python-docx).
+"""A PowerPoint deck of a study for a study meeting (python-pptx), 16:9 or 4:3 (the Word tables:
+``medpath.word_tables``).
 
-The deck: a title slide (trial, data file, date, the SYNTHETIC mark for the sample); the screening flow;
-for each primary outcome its trajectories and its before-after plot, each with its plain sentence
-(``medpath.wording.plain_sentence``); the results as a real table. Every chart is a native PowerPoint
-chart, editable in PowerPoint (its data sheet travels with it): the trajectories a line chart with
-markers (one series per patient; a missed visit an empty point, never interpolated, the line across it dotted:
-``_bridge_missed_visits``), the
-before-after plot an XY scatter with lines (baseline at x = 0, follow-up at x = 1), the flow a bar chart.
-Each patient keeps the colour and marker of the dashboard's charts. Every slide carries the provenance
-footer (``medpath.export.provenance``); the speaker notes carry the caveats.
+The deck: a title slide (trial, data file, date, MedPath version, the SYNTHETIC mark for the sample); the screening
+flow; for each primary outcome its trajectories and its before-after plot, each with its plain sentence
+(``medpath.wording.plain_sentence``); the results as a real table, with the Holm-adjusted p and the Hodges–Lehmann
+estimate and interval; safety (patients and events by CTCAE grade × relatedness and the serious events by patient, or
+that adverse events were not supplied: never "0 events"); the data status (errors, warnings, the values left out and
+the first findings). Every chart is a native PowerPoint chart, editable in PowerPoint (its data sheet travels with
+it): the trajectories a line chart with markers (one series per patient; a missed visit an empty point, never
+interpolated, the line across it dotted: ``_bridge_missed_visits``), the before-after plot a line chart of the two
+visits (its category axis names them) with the median, the outcome's classes shaded (``Outcome.bands``, e.g. the WHO
+T-score classes) and each line labelled with its patient at its end, the flow a bar chart. Each patient keeps the
+colour and marker of the dashboard's charts. Every slide's footer and every chart's title carry the provenance
+(``medpath.export.provenance``) and the MedPath version, so that a chart copied into another deck keeps them; the
+speaker notes carry the caveats. Both slide sizes are 7.5 in high: the layouts differ only in width.
 
 Text from the data (patient ids, file names) is written as plain text runs, series names and categories, never as a
 hyperlink or a field, through ``medpath.inert.reveal_controls`` (controls, and the characters XML cannot hold, shown
@@ -21,25 +25,39 @@ as ⟨U+…⟩).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import math
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from docx import Document
-from docx.shared import Pt as DocxPt
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData, XyChartData
-from pptx.chart.series import LineSeries
+from pptx.chart.chart import Chart
+from pptx.chart.data import CategoryChartData
+from pptx.chart.series import AreaSeries, LineSeries
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+from pptx.enum.chart import (
+    XL_AXIS_CROSSES,
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_LABEL_POSITION,
+)
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import PP_ALIGN
-from pptx.oxml.ns import qn
-from pptx.util import Emu, Inches, Pt
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
+from pptx.util import Emu, Inches, Length, Pt
 
+from medpath import __version__
+from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
 from medpath.analysis import Analysis
 from medpath.export import date_stamp, provenance, slug
-from medpath.figures.style import patient_colours, patient_symbols
+from medpath.figures.style import MEDIAN_COLOUR, patient_colours, patient_symbols
+from medpath.figures.trajectory import BAND_FILLS, MEDIAN_NAME, _band_label
+from medpath.formatting import number, p_value, percent
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
@@ -47,7 +65,16 @@ from medpath.protocol import Outcome
 from medpath.values import month_label
 from medpath.wording import plain_sentence
 
-SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
+#: Slide sizes (width, height) by aspect ratio. Both are 7.5 in high, so only the widths of the layout differ.
+ASPECTS = {"16:9": (Inches(13.333), Inches(7.5)), "4:3": (Inches(10), Inches(7.5))}
+MARGIN = Inches(0.5)
+#: Where the parts of a slide go, as (top, height), across the slide between the margins.
+TITLE_AT = (Inches(0.25), Inches(0.8))
+CHART_AT = (Inches(1.1), Inches(4.75))
+SENTENCE_AT = (Inches(5.85), Inches(1.05))
+FOOTER_AT = (Inches(6.95), Inches(0.5))
+#: How many findings, outcomes with values left out, and serious adverse events a slide lists.
+MAX_LISTED = 4
 MARKERS = {
     "circle": XL_MARKER_STYLE.CIRCLE,
     "square": XL_MARKER_STYLE.SQUARE,
@@ -66,6 +93,7 @@ CAVEATS = (
     "treatment. A non-significant result is not evidence of no effect."
 )
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
+NO_ADVERSE_EVENTS = "Adverse events were not supplied"
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x44, 0x44, 0x44)
 
@@ -99,24 +127,76 @@ def _textbox(
     return box
 
 
+def _font_size(text: str, width: Length, lines: int, largest: int, smallest: int) -> int:
+    """The largest size from ``largest`` down to ``smallest`` (points) at which ``text`` takes at most ``lines``
+    lines of ``width``: a character of the theme's font (Calibri), or of a wider one put in its place where Calibri
+    is missing (DejaVu Sans in LibreOffice), is at most about 0.6 of the size wide."""
+    return max(smallest, min(largest, int(width.pt * lines / (0.6 * max(len(text), 1)))))
+
+
 class _Deck:
-    def __init__(self, study: Study, when: dt.datetime):
-        self.study, self.when = study, when
+    def __init__(self, study: Study, when: dt.datetime, aspect: str):
+        if aspect not in ASPECTS:
+            raise ValueError(f"aspect must be one of {', '.join(ASPECTS)}, not {aspect!r}")
+        self.when = when
         self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-        self.footer = provenance(study, when)
+        self.prs.slide_width, self.prs.slide_height = ASPECTS[aspect]
+        self.width = Emu(ASPECTS[aspect][0] - 2 * MARGIN)
+        self.footer = f"{provenance(study, when)} · MedPath {__version__}"
+
+    def across(self, top: Length, height: Length) -> tuple[Length, Length, Length, Length]:
+        """(left, top, width, height) of a box across the slide between the margins."""
+        return MARGIN, top, self.width, height
 
     def slide(self, title: str, notes: str):
         slide = self.prs.slides.add_slide(self.prs.slide_layouts[6])  # blank
-        _textbox(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), size=28, bold=True)
-        _textbox(slide, self.footer, Inches(0.5), Inches(7.0), Inches(12.3), Inches(0.4), size=11, colour=_GREY)
+        _textbox(slide, title, *self.across(*TITLE_AT), size=_font_size(title, self.width, 1, 28, 20), bold=True)
+        _textbox(slide, self.footer, *self.across(*FOOTER_AT), size=12, colour=_GREY)
         slide.notes_slide.notes_text_frame.text = _text(notes)
         return slide
 
-    def save(self) -> bytes:
+    def chart(self, slide, kind: XL_CHART_TYPE, data: CategoryChartData) -> Chart:
+        """A native chart in the chart area, titled with the footer (provenance and version), so that the chart
+        copied on its own still says which trial, file, date and MedPath version it shows."""
+        chart = slide.shapes.add_chart(kind, *self.across(*CHART_AT), data).chart
+        chart.has_title = True
+        frame = chart.chart_title.text_frame
+        frame.text = self.footer
+        for run in frame.paragraphs[0].runs:
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(12), False, _GREY
+        return chart
+
+    def save(self, title: str) -> bytes:
+        """The deck as .pptx bytes, its properties saying what made it, when (the generation time) and ``title``
+        (python-pptx's template says "Steve Canny", 2013)."""
+        core = self.prs.core_properties
+        core.author = core.last_modified_by = f"MedPath {__version__}"
+        core.title = _text(title)[:255]
+        core.comments = self.footer[:255]
+        core.created = core.modified = self.when.astimezone(dt.UTC).replace(tzinfo=None)  # written with a "Z"
+        core.revision = 1
         buffer = io.BytesIO()
         self.prs.save(buffer)
         return buffer.getvalue()
+
+
+def _table(deck: _Deck, slide, header: Sequence[str], rows: Iterable[Sequence[str]], top: Length, shares, *, size: int):
+    """A real table across the slide: ``header`` (the table style makes it bold), then ``rows``, the columns
+    ``shares`` of the width, the text in ``size`` pt."""
+    texts = [list(header), *(list(row) for row in rows)]
+    height = Inches(size / 40)  # a line and the cell's margins
+    shape = slide.shapes.add_table(len(texts), len(header), MARGIN, top, deck.width, Emu(height * len(texts)))
+    grid = shape.table
+    for column, share in zip(grid.columns, shares):
+        column.width = Emu(int(deck.width * share / sum(shares)))
+    for i, values in enumerate(texts):
+        grid.rows[i].height = height
+        for j, value in enumerate(values):
+            cell = grid.cell(i, j)
+            cell.text = _text(value)
+            for run in cell.text_frame.paragraphs[0].runs:
+                run.font.size = Pt(size)
+    return shape
 
 
 def _axis_title(axis, text: str) -> None:
@@ -138,30 +218,34 @@ def _style_series(series, colour: str, symbol: str) -> None:
     series.marker.format.line.color.rgb = _rgb(colour)
 
 
-def _value_range(chart, o: Outcome, values) -> None:
-    """The value axis: the outcome's fixed range (VAS 0-10) or the data's, in whole half-units, with the
-    other axis (and its labels) at the bottom whatever the sign of the values."""
-    import math
+def _values(values: Iterable) -> list[float | None]:
+    """Numbers for a chart's data sheet, a missing value as an empty cell."""
+    return [None if pd.isna(v) else float(v) for v in values]
 
-    finite = [float(v) for v in values if v is not None and not pd.isna(v)]
+
+def _axis_range(o: Outcome, values: Iterable) -> tuple[float, float] | None:
+    """The value axis's range: the outcome's fixed range (VAS 0-10), or the data's in whole half-units; None
+    without a value."""
     if o.axis_range is not None:
-        low, high = o.axis_range
-    elif finite:
-        low, high = math.floor(min(finite) * 2) / 2 - 0.5, math.ceil(max(finite) * 2) / 2 + 0.5
-    else:
+        return o.axis_range
+    finite = [v for v in _values(values) if v is not None]
+    if not finite:
+        return None
+    return math.floor(min(finite) * 2) / 2 - 0.5, math.ceil(max(finite) * 2) / 2 + 0.5
+
+
+def _set_range(chart: Chart, value_range: tuple[float, float] | None) -> None:
+    """The value axis over ``value_range``, with the other axis (and its labels) at the bottom whatever the sign
+    of the values."""
+    if value_range is None:
         return
-    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+    chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = value_range
     chart.value_axis.crosses = XL_AXIS_CROSSES.MINIMUM
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-    chart.has_title = False
 
 
-def _chart_area():
-    return Inches(0.5), Inches(1.1), Inches(12.3), Inches(4.9)
-
-
-def _sentence(slide, sentence: str) -> None:
-    _textbox(slide, sentence, Inches(0.5), Inches(6.05), Inches(12.3), Inches(0.9), size=18)
+def _sentence(deck: _Deck, slide, sentence: str) -> None:
+    _textbox(slide, sentence, *deck.across(*SENTENCE_AT), size=_font_size(sentence, deck.width, 3, 18, 14))
 
 
 def _flow_slide(deck: _Deck, analysis: Analysis) -> None:
@@ -179,9 +263,8 @@ def _flow_slide(deck: _Deck, analysis: Analysis) -> None:
         for s in steps
     )
     slide = deck.slide(f"Screening and enrolment flow — {analysis.study.protocol.id}", notes + "\n\n" + CAVEATS)
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, *_chart_area(), data).chart
+    chart = deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data)
     chart.has_legend = False
-    chart.has_title = False
     plot = chart.plots[0]
     plot.has_data_labels = True
     plot.data_labels.font.size = Pt(14)
@@ -203,8 +286,7 @@ def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeCompar
     ids = [pid for pid in patients if pid in set(series["patient_id"])]
     rows: dict[str, list[float | None]] = {}
     for pid in ids:
-        values = series[series["patient_id"] == pid].set_index("month")["value"].reindex(months)
-        rows[pid] = [None if pd.isna(v) else float(v) for v in values]
+        rows[pid] = _values(series[series["patient_id"] == pid].set_index("month")["value"].reindex(months))
         data.add_series(_text(pid), rows[pid])
     o = comparison.meta
     title = f"{o.name}: each patient over time (n = {len(ids)})"
@@ -214,15 +296,15 @@ def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeCompar
         + "\n".join(plain_language(comparison))
     )
     slide = deck.slide(title, notes)
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, *_chart_area(), data).chart
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data)
     _legend_right(chart)
     for pid, line in zip(ids, chart.plots[0].series):
         _style_series(line, colours[pid], symbols[pid])
     _bridge_missed_visits(chart, [(line, rows[pid], colours[pid]) for pid, line in zip(ids, chart.plots[0].series)])
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
-    _value_range(chart, o, series["value"])
-    _sentence(slide, plain_sentence(comparison))
+    _set_range(chart, _axis_range(o, series["value"]))
+    _sentence(deck, slide, plain_sentence(comparison))
 
 
 def _bridge_missed_visits(chart, lines: list[tuple[LineSeries, list[float | None], str]]) -> None:
@@ -257,38 +339,165 @@ def _legend_right(chart) -> None:
     chart.legend.font.size = Pt(14)
 
 
+def _bands(o: Outcome, value_range: tuple[float, float] | None) -> list[tuple[str, float, str | None]]:
+    """The outcome's classes (``Outcome.bands``, e.g. the WHO T-score classes) as stacked areas, from the bottom of
+    the value axis up: (name, height, fill). First the axis's minimum itself, not drawn (fill None), then each class
+    up to its upper bound (the top class up to the top of the axis). Stacked, the areas fill between their bounds
+    whatever order a program draws them in."""
+    if o.bands is None or value_range is None:
+        return []
+    bands, (low, high) = o.bands, value_range
+    tops = [
+        band.at_most if band.at_most is not None else high if band.at_least is not None else bands.thresholds[-1]
+        for band in bands.classes
+    ]
+    classes = sorted(
+        (min(max(top, low), high), _band_label(bands, i).replace("<br>", ": "), BAND_FILLS[i % len(BAND_FILLS)])
+        for i, top in enumerate(tops)
+    )
+    bottoms = [low, *(top for top, _, _ in classes[:-1])]
+    return [("Axis minimum (not drawn)", low, None)] + [
+        (name, top - bottom, fill) for bottom, (top, name, fill) in zip(bottoms, classes)
+    ]
+
+
+def _shade(chart: Chart, fills: list[str | None]) -> None:
+    """Turn the chart's first ``len(fills)`` series into stacked areas behind the lines, filled with ``fills``
+    (None: not drawn): an area chart on the same axes, written first. python-pptx makes no combined chart, so the
+    series are moved into a ``c:areaChart`` before the ``c:lineChart``; they stay in the chart's data sheet. The
+    categories stay between the tick marks, as in a line chart (with an area chart LibreOffice would put them on
+    the tick marks, the first on the value axis)."""
+    if not fills:
+        return
+    lines = chart.plots[0]._element
+    area = parse_xml(f'<c:areaChart {nsdecls("c")}><c:grouping val="stacked"/><c:varyColors val="0"/></c:areaChart>')
+    for ser in lines.findall(qn("c:ser"))[: len(fills)]:
+        for child in [*ser.findall(qn("c:marker")), *ser.findall(qn("c:smooth"))]:  # not in an area series
+            ser.remove(child)
+        area.append(ser)
+    for axis in lines.findall(qn("c:axId")):
+        area.append(copy.deepcopy(axis))
+    lines.addprevious(area)
+    crosses = chart.value_axis._element.find(qn("c:crosses"))
+    crosses.addnext(parse_xml(f'<c:crossBetween {nsdecls("c")} val="between"/>'))
+    for series, fill in zip(chart.plots[0].series, fills):
+        if fill is None:
+            series.format.fill.background()
+        else:
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = _rgb(fill)
+        series.format.line.fill.background()
+
+
+def _label_ends(ends: list[tuple[LineSeries, str, str, float]], point: int, span: float) -> None:
+    """Label each line with its patient just right of its point ``point`` (its end), in the patient's colour, so that
+    the lines are told apart without a legend. ``ends``: (series, patient, colour, value at ``point``).
+
+    As on the dashboard, labels that would overlap (a line of 12 pt is about 9 % of the value axis's ``span`` high:
+    the plot is about 2.3 in high in its 4.75-in chart, between the title, the axis labels and the legend) are stacked
+    one above the other, the stack centred on their values: here one label of several lines, the highest value's
+    patient on top, attached to the point nearest the stack's centre. Stacks that would touch are merged."""
+    gap = 0.09 * span
+
+    def centre(group: list[tuple[LineSeries, str, str, float]]) -> float:
+        return sum(end[3] for end in group) / len(group)
+
+    groups = [[end] for end in sorted(ends, key=lambda end: end[3])]
+    i = 0
+    while i < len(groups) - 1:
+        below, above = groups[i], groups[i + 1]
+        if centre(above) - centre(below) < (len(below) + len(above)) * gap / 2:
+            groups[i : i + 2] = [below + above]
+            i = max(i - 1, 0)  # the merged stack may now reach the one below
+        else:
+            i += 1
+    for group in groups:
+        anchor = min(group, key=lambda end: abs(end[3] - centre(group)))
+        label = anchor[0].points[point].data_label
+        label.position = XL_LABEL_POSITION.RIGHT
+        frame = label.text_frame
+        frame.word_wrap = False  # one patient a line (LibreOffice would wrap a long id)
+        for k, (_, pid, colour, _) in enumerate(reversed(group)):
+            run = (frame.add_paragraph() if k else frame.paragraphs[0]).add_run()
+            run.text = _text(pid)
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(12), True, _rgb(colour)
+
+
+def _legend_below(chart: Chart, hidden: Iterable[AreaSeries | LineSeries]) -> None:
+    """A legend below the plot without the ``hidden`` series (``c:legendEntry`` deleted, by series index)."""
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(14)
+    position = chart.legend._element.find(qn("c:legendPos"))
+    for series in reversed(list(hidden)):  # each right after the position: in the order of the series
+        entry = f'<c:legendEntry {nsdecls("c")}><c:idx val="{series.index}"/><c:delete val="1"/></c:legendEntry>'
+        position.addnext(parse_xml(entry))
+
+
 def _before_after_slide(deck: _Deck, study: Study, comparison: OutcomeComparison) -> None:
-    data = XyChartData()
-    colours, symbols = patient_colours(study.visits["patient_id"]), patient_symbols(study.visits["patient_id"])
-    pairs = comparison.changes
+    o, pairs = comparison.meta, comparison.changes
+    visits = [month_label(m).capitalize() for m in (comparison.baseline_month, comparison.followup_month)]
+    thresholds = o.bands.thresholds if o.bands is not None else ()
+    value_range = _axis_range(o, [*pairs["baseline"], *pairs["followup"], *thresholds])
+    bands = _bands(o, value_range)
+    data = CategoryChartData()
+    data.categories = visits
+    for name, height, _ in bands:
+        data.add_series(name, [height, height])
+    data.add_series(MEDIAN_NAME, _values([comparison.baseline_median, comparison.followup_median]))
     for row in pairs.itertuples():
-        line = data.add_series(_text(row.patient_id))
-        line.add_data_point(0.0, float(row.baseline))
-        line.add_data_point(1.0, float(row.followup))
-    o = comparison.meta
-    after = month_label(comparison.followup_month)
+        data.add_series(_text(row.patient_id), [float(row.baseline), float(row.followup)])
+    after = visits[1].lower()
     title = f"{o.name}: baseline and {after} (n = {len(pairs)} pairs)"
-    notes = f"Left: baseline (x = 0); right: {after} (x = 1). One line per patient with both values.\n" + "\n".join(
-        plain_language(comparison)
+    shaded = f" Shaded: {'; '.join(name for name, _, _ in bands[1:])} ({o.bands.source})." if o.bands and bands else ""
+    notes = (
+        f"One line per patient with both values, labelled with the patient at its end; the wide grey line is the "
+        f"median.{shaded}\n" + "\n".join(plain_language(comparison))
     )
     slide = deck.slide(title, notes)
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, *_chart_area(), data).chart
-    _legend_right(chart)
-    for row, line in zip(pairs.itertuples(), chart.plots[0].series):
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data)
+    _shade(chart, [fill for _, _, fill in bands])
+    median, *lines = chart.plots[-1].series
+    median.format.line.color.rgb = _rgb(MEDIAN_COLOUR)
+    median.format.line.width = Pt(6)
+    median.smooth = False
+    median.marker.style = XL_MARKER_STYLE.NONE
+    colours, symbols = patient_colours(study.visits["patient_id"]), patient_symbols(study.visits["patient_id"])
+    for row, line in zip(pairs.itertuples(), lines):
         _style_series(line, colours[row.patient_id], symbols[row.patient_id])
-    chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = -0.5, 1.5
-    chart.category_axis.major_unit = 0.5
-    chart.category_axis.has_major_gridlines = False
-    chart.category_axis.crosses = XL_AXIS_CROSSES.MINIMUM  # the value axis at the left edge
-    _axis_title(chart.category_axis, f"0 = baseline, 1 = {after}")
+    span = value_range[1] - value_range[0] if value_range else 1.0
+    ends = [
+        (line, row.patient_id, colours[row.patient_id], float(row.followup))
+        for row, line in zip(pairs.itertuples(), lines)
+    ]
+    _label_ends(ends, 1, span)
+    _legend_below(chart, [chart.plots[0].series[0], *lines] if bands else lines)  # no axis minimum, no patient
+    _axis_title(chart.category_axis, "Visit")
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
-    _value_range(chart, o, [*pairs["baseline"], *pairs["followup"]])
-    _sentence(slide, plain_sentence(comparison))
+    _set_range(chart, value_range)
+    _sentence(deck, slide, plain_sentence(comparison))
 
 
-def _results_slide(deck: _Deck, comparisons: dict) -> None:
-    tables = {key: summary_table(c) for key, c in comparisons.items()}
-    measures = list(next(iter(tables.values()))["measure"])  # the same rows for every outcome
+def _result_rows(c: OutcomeComparison) -> list[tuple[str, str]]:
+    """The rows of ``summary_table``, then the Holm-adjusted p and the Hodges–Lehmann estimate with its interval,
+    written as the dashboard writes them (``medpath.formatting``)."""
+    hl = c.hodges_lehmann
+    estimate = (
+        f"{number(hl.estimate, True)} ({percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
+        f"{number(hl.ci_high, True)})"
+        if c.n_pairs
+        else "–"
+    )
+    return [
+        *summary_table(c).itertuples(index=False, name=None),
+        ("Holm-adjusted p", p_value(c.p_holm)),
+        ("Hodges–Lehmann estimate (CI)", estimate),
+    ]
+
+
+def _results_slide(deck: _Deck, comparisons: dict[str, OutcomeComparison]) -> None:
+    results = [_result_rows(c) for c in comparisons.values()]
     notes = (
         "\n\n".join(
             f"{c.meta.label}: "
@@ -300,64 +509,139 @@ def _results_slide(deck: _Deck, comparisons: dict) -> None:
     )
     after = month_label(next(iter(comparisons.values())).followup_month)
     slide = deck.slide(f"Primary outcomes: baseline vs {after}", notes)
-    rows, cols = len(measures) + 1, len(tables) + 1
-    shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(1.2), Inches(12.3), Emu(Inches(0.55) * rows))
-    grid = shape.table
-    grid.columns[0].width = Inches(4.3)
-    for j in range(1, cols):
-        grid.columns[j].width = Emu(int(Inches(8.0) / (cols - 1)))
-    header = ["Measure", *(comparisons[k].meta.name for k in tables)]
-    for j, text in enumerate(header):
-        grid.cell(0, j).text = _text(text)
-    for i, measure in enumerate(measures, start=1):
-        grid.cell(i, 0).text = _text(measure)
-        for j, frame in enumerate(tables.values(), start=1):
-            grid.cell(i, j).text = _text(frame["value"].iloc[i - 1])
-    for i in range(rows):
-        for j in range(cols):
-            for paragraph in grid.cell(i, j).text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(16)
+    header = ["Measure", *(c.meta.name for c in comparisons.values())]
+    rows = [[measure, *(result[i][1] for result in results)] for i, (measure, _) in enumerate(results[0])]
+    _table(deck, slide, header, rows, Inches(1.15), [0.35, *[0.65 / len(results)] * len(results)], size=16)
     _textbox(
         slide,
-        "Estimates, intervals, effect sizes and the Holm adjustment: in the speaker notes and the report.",
-        Inches(0.5),
-        Inches(6.2),
-        Inches(12.3),
-        Inches(0.6),
+        "Effect size, sign test and mean change: in the speaker notes and the report.",
+        *deck.across(Inches(6.3), Inches(0.5)),
         size=14,
         colour=_GREY,
     )
 
 
+def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
+    """Adverse events by CTCAE grade × relatedness and the serious ones by patient (every event in the notes); without
+    an adverse-event sheet, that adverse events were not supplied (or not read), never "0 events"."""
+    study, events = analysis.study, analysis.study.adverse_events
+    title = "Safety: adverse events"
+    if events is None:
+        unread = any(f.row is None for f in study.errors)  # a file or a sheet that could not be read
+        text = (
+            NO_ADVERSE_EVENTS
+            + (" (or not read because of an error: see the data status)" if unread else "")
+            + ": no adverse-event sheet was read, so harms are not reported here. This is not the same as no "
+            "adverse events."
+        )
+        _textbox(deck.slide(title, text), text, *deck.across(Inches(1.3), Inches(2.0)), size=24, bold=True)
+        return
+    summary = ae_summary(events)
+    assert summary is not None  # None only without an adverse-event sheet
+    unknown = int(events["serious"].isna().sum())
+    left_out = study.excluded_rows.get("adverse_events", 0)
+    sentence = (
+        f"{summary['events']} adverse event(s) in {summary['patients']} of {analysis.flow.enrolled} enrolled "
+        f"patient(s); {summary['serious']} serious, in {summary['serious_patients']} patient(s)"
+        + (f"; seriousness not recorded for {unknown}" if unknown else "")
+        + (f"; {left_out} row(s) left out because of an error" if left_out else "")
+        + "."
+    )
+    every = listing(events)
+    notes = (
+        "CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator. Each cell of the table: "
+        "patients (events), a patient counted once per column, at the worst grade of their events in that column."
+        "\n\nEvery adverse event:\n"
+        + (
+            "\n".join(
+                f"{r.patient_id}: {r.term}, {r.onset}, grade {r.grade}, serious: {r.serious}, {r.relatedness}, "
+                f"{r.outcome}"
+                for r in every.itertuples()
+            )
+            or "none"
+        )
+    )
+    slide = deck.slide(title, notes)
+    _textbox(slide, sentence, *deck.across(Inches(1.05), Inches(0.45)), size=16)
+    heading = "Patients (events) by worst CTCAE grade and relatedness"
+    _textbox(slide, heading, *deck.across(Inches(1.5), Inches(0.4)), size=14, bold=True)
+    matrix = grade_relatedness_matrix(events)
+    shape = _table(
+        deck, slide, matrix.columns, matrix.to_numpy(), Inches(1.9), [2] + [1] * (matrix.shape[1] - 1), size=13
+    )
+    top = Emu(shape.top + shape.height + Inches(0.15))
+    serious = every[every["serious"] == "yes"]
+    if serious.empty:
+        heading = "No adverse event is recorded as serious." + (
+            f" Seriousness is not recorded for {unknown} event(s)." if unknown else ""
+        )
+    else:
+        heading = "Serious adverse events, by patient" + (
+            f" (the first {MAX_LISTED} of {len(serious)}; all in the speaker notes)"
+            if len(serious) > MAX_LISTED
+            else ""
+        )
+    _textbox(slide, heading, *deck.across(top, Inches(0.4)), size=14, bold=True)
+    if len(serious):
+        columns = ["patient_id", "term", "grade", "relatedness", "onset", "outcome"]
+        header = ["Patient", "Event", "CTCAE grade", "Relatedness", "Onset", "Outcome"]
+        rows = serious[columns].head(MAX_LISTED).to_numpy()
+        _table(deck, slide, header, rows, Emu(top + Inches(0.4)), [1, 1.5, 1.2, 1.1, 1.5, 1], size=13)
+
+
+def _clip(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _data_status_slide(deck: _Deck, study: Study) -> None:
+    """The errors and warnings, the values left out of the analyses and the first findings, in words; each item in
+    full in the notes."""
+    findings = [*study.errors, *study.warnings]
+    outcomes = study.protocol.outcomes
+    left_out = study.left_out_values
+    fields = list(dict.fromkeys(zip(left_out["table"], left_out["field"])))
+    lines = [
+        f"Left out of the analyses: {study.left_out}." if study.left_out else "Nothing was left out of the analyses.",
+        *(
+            f"• {outcomes[field].label if field in outcomes else field}: {study.left_out_text(field, table=table)}"
+            for table, field in fields[:MAX_LISTED]
+        ),
+        "First findings:" if findings else "No findings: every row passed validation.",
+        *(f"• {finding}" for finding in findings[:MAX_LISTED]),
+    ]
+    if findings or fields:
+        lines.append("Every finding and every value left out: on the Data page and in the report.")
+    slide = deck.slide(f"Data status: {len(study.errors)} error(s), {len(study.warnings)} warning(s)", "\n".join(lines))
+    _textbox(slide, "\n".join(_clip(line) for line in lines), *deck.across(Inches(1.1), Inches(5.7)), size=15)
+
+
 def build_deck(
-    analysis: Analysis, *, patients: list[str] | None = None, generated_at: dt.datetime | None = None
+    analysis: Analysis,
+    *,
+    patients: list[str] | None = None,
+    generated_at: dt.datetime | None = None,
+    aspect: str = "16:9",
 ) -> bytes:
     """The deck of one analysis (``medpath.analysis.analyse``) as .pptx bytes. ``patients`` limits the trajectory
-    charts (the statistics use every pair)."""
+    charts (the statistics use every pair). ``aspect``: "16:9" (13.333 × 7.5 in) or "4:3" (10 × 7.5 in, for a
+    1024 × 768 projector); ValueError for another."""
     study, protocol = analysis.study, analysis.study.protocol
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
-    deck = _Deck(study, when)
+    deck = _Deck(study, when, aspect)
     subtitle = f": {protocol.short_title}" if protocol.short_title else ""
     title = deck.slide(f"{protocol.id}{subtitle}", "Exploratory summary for a study meeting. " + CAVEATS)
     files = ", ".join(s.name for s in study.sources) or "no file"
     _textbox(
         title,
-        f"Data: {files}\nPrepared {date_stamp(when)} with MedPath",
-        Inches(0.5),
-        Inches(1.4),
-        Inches(12.3),
-        Inches(1.4),
+        f"Data: {files}\nPrepared {date_stamp(when)} with MedPath {__version__}",
+        *deck.across(Inches(1.4), Inches(1.4)),
         size=20,
     )
     if study.synthetic:
         _textbox(
             title,
             SYNTHETIC_MARK,
-            Inches(0.5),
-            Inches(3.2),
-            Inches(12.3),
-            Inches(0.9),
+            *deck.across(Inches(3.2), Inches(0.9)),
             size=32,
             bold=True,
             colour=RGBColor(0xB3, 0x47, 0x00),
@@ -372,57 +656,10 @@ def build_deck(
         _before_after_slide(deck, study, comparison)
     if comparisons:
         _results_slide(deck, comparisons)
-    return deck.save()
+    _safety_slide(deck, analysis)
+    _data_status_slide(deck, study)
+    return deck.save(f"{protocol.id}{subtitle}: study meeting slides")
 
 
 def deck_filename(study: Study, when: dt.date | dt.datetime | None = None) -> str:
     return f"medpath_slides_{slug(study.label)}_{date_stamp(when)}.pptx"
-
-
-def tables_filename(study: Study, when: dt.date | dt.datetime | None = None) -> str:
-    return f"medpath_tables_{slug(study.label)}_{date_stamp(when)}.docx"
-
-
-def _docx_table(document, frame: pd.DataFrame, header: list[str]) -> None:
-    grid = document.add_table(rows=1, cols=len(header))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, header):
-        cell.text = _text(text)
-        for run in cell.paragraphs[0].runs:
-            run.font.bold = True
-    for row in frame.itertuples(index=False):
-        cells = grid.add_row().cells
-        for cell, value in zip(cells, row):
-            cell.text = (
-                "—"
-                if value is None or (isinstance(value, float) and pd.isna(value))
-                else _text(f"{value:g}" if isinstance(value, float) else value)
-            )
-
-
-def results_docx(analysis: Analysis, *, generated_at: dt.datetime | None = None) -> bytes:
-    """The results tables of one analysis as a Word document (python-docx): per primary outcome its plain
-    sentence, the main table, the statistical details (each term explained) and the per-patient changes;
-    provenance on top."""
-    study = analysis.study
-    when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
-    document = Document()
-    document.styles["Normal"].font.size = DocxPt(11)
-    document.add_heading(f"{study.protocol.id}: primary outcomes", level=1)
-    document.add_paragraph(_text(provenance(study, when)))
-    comparisons = analysis.primary
-    if not comparisons:
-        document.add_paragraph("No primary outcome could be analysed with the data provided.")
-    for c in comparisons.values():
-        document.add_heading(c.meta.label, level=2)
-        document.add_paragraph(_text(plain_sentence(c)))
-        _docx_table(document, summary_table(c), ["Measure", "Value"])
-        document.add_heading("Statistical details", level=3)
-        _docx_table(document, details_table(c), ["Measure", "Value", "What it means"])
-        document.add_heading("Per-patient change", level=3)
-        after = month_label(c.followup_month).capitalize()
-        _docx_table(document, c.changes, ["Patient", "Baseline", after, "Change"])
-    document.add_paragraph(CAVEATS)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()

@@ -296,9 +296,12 @@ def downloads_row(study: Study) -> None:
     with columns[0]:
         report_download(study)
     with columns[1]:
+        aspect = st.radio(
+            "Slide size", ["16:9", "4:3"], horizontal=True, key="slides-aspect", help="4:3 for a 1024 x 768 projector"
+        )
         generated_download(
             "Download slides (PowerPoint)",
-            lambda: build_deck(analysis, patients=patients),
+            lambda: build_deck(analysis, patients=patients, aspect=aspect),
             file_name=deck_filename(study),
             key="download-slides",
             mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 
 import pytest
-from docx import Document
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
@@ -17,7 +16,7 @@ from medpath.analysis import Settings, analyse
 from medpath.cli import main
 from medpath.figures.style import patient_colours
 from medpath.outcomes import primary_analysis, summary_table
-from medpath.slides import build_deck, results_docx
+from medpath.slides import build_deck
 from medpath.study import load_sample_study, load_study
 from medpath.wording import plain_sentence
 
@@ -42,7 +41,7 @@ def _charts(slide):
     return [shape.chart for shape in slide.shapes if shape.has_chart]
 
 
-def test_deck_is_16_to_9_with_title_flow_two_slides_per_outcome_and_results(deck):
+def test_deck_is_16_to_9_with_title_flow_two_slides_per_outcome_results_safety_and_data_status(deck, sample):
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
     titles = [_texts(s).splitlines()[0] for s in deck.slides]
     assert titles == [
@@ -53,6 +52,8 @@ def test_deck_is_16_to_9_with_title_flow_two_slides_per_outcome_and_results(deck
         "VAS pain: each patient over time (n = 5)",
         "VAS pain: baseline and month 6 (n = 5 pairs)",
         "Primary outcomes: baseline vs month 6",
+        "Safety: adverse events",
+        f"Data status: {len(sample.errors)} error(s), {len(sample.warnings)} warning(s)",
     ]
 
 
@@ -80,7 +81,8 @@ def test_charts_are_native_with_the_studys_values(deck, sample):
     assert str(series["MSC-01"].format.line.color.rgb) == colour.lstrip("#")
 
     [pairs] = _charts(deck.slides[5])
-    assert pairs.chart_type == XL_CHART_TYPE.XY_SCATTER_LINES
+    assert pairs.chart_type == XL_CHART_TYPE.LINE  # the visits on a category axis; the median first, no markers
+    assert list(pairs.plots[0].categories) == ["Baseline", "Month 6"]
     vas = {s.name: s for s in pairs.series}
     assert vas["MSC-04"].values == (6.0, 6.0) and vas["MSC-08"].values == (7.0, 3.0)  # y values of the pairs
 
@@ -89,7 +91,7 @@ def test_plain_sentences_on_the_outcome_slides_and_caveats_in_the_notes(deck, sa
     results = primary_analysis(sample.visits)
     assert plain_sentence(results["bmd_tscore"]) in _texts(deck.slides[2])
     assert plain_sentence(results["vas"]) in _texts(deck.slides[5])
-    for slide in list(deck.slides)[2:]:
+    for slide in list(deck.slides)[2:7]:  # the outcome slides and the results
         notes = slide.notes_slide.notes_text_frame.text
         assert "not evidence of no effect" in notes
     assert "Hodges–Lehmann estimate +0.25" in deck.slides[6].notes_slide.notes_text_frame.text
@@ -101,7 +103,8 @@ def test_results_table_is_a_real_table(deck, sample):
     rows = [[grid.cell(i, j).text for j in range(3)] for i in range(len(grid.rows))]
     assert rows[0] == ["Measure", "Spine T-score", "VAS pain"]
     expected = {k: summary_table(c) for k, c in primary_analysis(sample.visits).items()}
-    assert [r[0] for r in rows[1:]] == list(expected["bmd_tscore"]["measure"])
+    assert [r[0] for r in rows[1:-2]] == list(expected["bmd_tscore"]["measure"])
+    assert [r[0] for r in rows[-2:]] == ["Holm-adjusted p", "Hodges–Lehmann estimate (CI)"]
     assert rows[4] == ["Median change (range)", "+0.3 (+0.1 to +0.4)", "−2 (−4 to 0)"]
     assert rows[5] == ["Up / down / unchanged", "5 / 0 / 0", "0 / 4 / 1"]
 
@@ -127,27 +130,16 @@ def test_patient_ids_stay_text_and_a_study_without_visits_still_gets_a_deck():
     names = {s.name for s in _charts(deck.slides[2])[0].series}
     assert names == {"P1⟨U+202E⟩", "<b>P2</b>"}
     empty = load_study([("broken.xlsx", b"not a workbook")])
-    assert len(Presentation(io.BytesIO(build_deck(analyse(empty)))).slides) == 1
-
-
-def test_word_tables_open_with_python_docx(sample):
-    document = Document(io.BytesIO(results_docx(analyse(sample), generated_at=WHEN)))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert plain_sentence(primary_analysis(sample.visits)["bmd_tscore"]) in text
-    assert "SYNTHETIC DATA" in text
-    assert len(document.tables) == 6  # main, details and per-patient change for each outcome
-    main_table = document.tables[0]
-    assert [c.text for c in main_table.rows[4].cells] == ["Median change (range)", "+0.3 (+0.1 to +0.4)"]
-    changes = document.tables[2]
-    assert [c.text for c in changes.rows[0].cells] == ["Patient", "Baseline", "Month 6", "Change"]
-    assert [c.text for c in changes.rows[1].cells] == ["MSC-01", "-3.1", "-2.8", "0.3"]
+    titles = [s.shapes[0].text_frame.text for s in Presentation(io.BytesIO(build_deck(analyse(empty)))).slides]
+    status = f"Data status: {len(empty.errors)} error(s), {len(empty.warnings)} warning(s)"
+    assert titles[1:] == ["Safety: adverse events", status]  # what was not read, said
 
 
 def test_cli_writes_the_deck(tmp_path, capsys):
     output = tmp_path / "deck.pptx"
     assert main(["slides", "--sample", "-o", str(output)]) == 0
     assert "wrote" in capsys.readouterr().out
-    assert len(Presentation(str(output)).slides) == 7
+    assert len(Presentation(str(output)).slides) == 9
 
 
 def _dotted_points(series) -> dict[int, object]:
@@ -190,3 +182,10 @@ def test_a_patient_who_missed_nothing_gets_no_dotted_segment(sample):
     [lines] = _charts(deck.slides[4])
     assert [s.values for s in lines.series] == [(7.0, 6.0, 5.0, 4.0), (7.0, 6.0, 4.0, 3.0)]
     assert all(not _dotted_points(s) for s in lines.series)
+
+
+def test_cli_writes_a_four_by_three_deck(tmp_path):
+    output = tmp_path / "deck.pptx"
+    assert main(["slides", "--sample", "--aspect", "4:3", "-o", str(output)]) == 0
+    deck = Presentation(str(output))
+    assert (deck.slide_width, deck.slide_height) == (9144000, 6858000)
