@@ -30,6 +30,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from medpath import __version__
 from medpath.inert import inert_plotly, reveal_controls
 
 #: The characters OWASP lists as starting a formula (or hiding the start of one).
@@ -190,32 +191,42 @@ def provenance(study, when: dt.date | dt.datetime | None = None, *, max_files: i
     return " · ".join(reveal_controls(part) for part in parts)
 
 
-def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None) -> dict:
+def chart_config(study, chart: str, when: dt.date | dt.datetime | None = None, figure=None) -> dict:
     """plotly config: the modebar's camera button saves a PNG of one fixed 16:9 size whatever the window
     (``EXPORT_WIDTH`` x ``EXPORT_HEIGHT`` layout pixels at ``EXPORT_SCALE``: 1600 x 900 pixels), named by
-    ``chart_filename``; no plotly logo. (The file name is a slug, safe inside a <script>.)"""
-    from medpath.figures.style import EXPORT_HEIGHT, EXPORT_SCALE, EXPORT_WIDTH
+    ``chart_filename``; no plotly logo. (The file name is a slug, safe inside a <script>.) A ``figure`` drawn taller
+    than the house ``FIGURE_HEIGHT`` (small multiples, a long label column, a long timeline) saves at its own
+    height: squeezed into 450 pixels its panels and labels would overlap."""
+    from medpath.figures.style import EXPORT_HEIGHT, EXPORT_SCALE, EXPORT_WIDTH, FIGURE_HEIGHT
 
+    tall = figure is not None and (figure.layout.height or 0) > FIGURE_HEIGHT
     return {
         "toImageButtonOptions": {
             "format": "png",
             "filename": chart_filename(study, chart, when),
             "width": EXPORT_WIDTH,
-            "height": EXPORT_HEIGHT,
+            "height": figure.layout.height if tall else EXPORT_HEIGHT,
             "scale": EXPORT_SCALE,
         },
         "displaylogo": False,
     }
 
 
+def footer_lines(study, when: dt.date | dt.datetime | None = None) -> tuple[str, str]:
+    """The footer inside every exported chart, in two lines of plain text: trial and data file(s); date, "SYNTHETIC
+    DATA" for the sample, and the MedPath version that drew it (``provenance``, then "MedPath 0.1.0")."""
+    parts = provenance(study, when).split(" · ")
+    return " · ".join(parts[:2]), " · ".join([*parts[2:], f"MedPath {__version__}"])
+
+
 def stamped(fig, study, when: dt.date | dt.datetime | None = None, *, copy: bool = True):
-    """A copy of the plotly figure ``fig`` with the ``provenance`` footer written inside it in two lines
-    (``inert_plotly``: plotly renders pseudo-HTML, and the file names are the uploader's), so the image the modebar
-    saves names its trial, file and date. ``copy=False`` writes it into ``fig`` itself (for a caller that made the
+    """A copy of the plotly figure ``fig`` with the footer (``footer_lines``) written inside it (``inert_plotly``:
+    plotly renders pseudo-HTML, and the file names are the uploader's), so the image the modebar saves names its
+    trial, file, date and MedPath version. ``copy=False`` writes it into ``fig`` itself (for a caller that made the
     figure only to show it: a copy validates the whole figure again)."""
     import plotly.graph_objects as go
 
     from medpath.figures.style import add_footer
 
-    parts = inert_plotly(provenance(study, when)).split(" · ")  # two lines: trial and file; date and mark
-    return add_footer(go.Figure(fig) if copy else fig, " · ".join(parts[:2]) + "<br>" + " · ".join(parts[2:]))
+    text = "<br>".join(inert_plotly(line) for line in footer_lines(study, when))
+    return add_footer(go.Figure(fig) if copy else fig, text)

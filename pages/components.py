@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
+from medpath.figures.style import FIGURE_HEIGHT
 from medpath.figures.svg import can_draw, figure_svg
 from medpath.figures.trajectory import before_after_figure
 from medpath.inert import inert_markdown, reveal_controls
@@ -153,15 +154,15 @@ def chart(
     width: Literal["stretch", "content"] = "stretch",
     config: dict | None = None,
 ) -> None:
-    """A plotly chart with the provenance footer inside it, whose camera button saves a 1600 × 900 PNG
-    named after the study, chart and date whatever the window (``config``: another camera setting); under it
+    """A plotly chart with the provenance footer inside it, whose camera button saves a PNG at twice the export
+    size (1600 px wide; a tall chart at its own height), named after the study, chart and date whatever the window (``config``: another camera setting); under it
     its title as a caption (the chart's name for a screen reader, which cannot read the plotly canvas) beside a
     "Download SVG" button (the static SVG with the footer, ``figure_svg``, or ``svg()``, built only when
     clicked, named like the PNG; none where the static SVG cannot draw the chart: ``medpath.figures.svg.can_draw``) and, when
     ``data`` is given, the numbers drawn as a table one click away."""
     title = chart_title(fig, name)
     shown = stamped(fig, study)
-    st.plotly_chart(shown, width=width, config=config or chart_config(study, name))
+    st.plotly_chart(shown, width=width, config=config or chart_config(study, name, figure=fig))
     name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
     name_column.caption(f"Chart: {literal(title)}")
     with button_column:
@@ -175,21 +176,28 @@ def chart(
                 type="tertiary",
                 icon=":material/download:",
                 help="A vector picture of this chart (for a paper, a poster or slides); the camera button above "
-                "the chart saves a 1600 × 900 PNG.",
+                "the chart saves a PNG 1600 px wide.",
             )
     if data is not None:
         with st.expander(f"Data of this chart (table): {literal(title)}"):
             table(data)
 
 
-#: plotly layout changes for a chart in half the page's width: a smaller title, so that it shows whole at 1280 px
-HALF_WIDTH = {"height": 400, "title_font_size": 15, "margin": {"r": 10, "t": 60}}
+#: plotly layout changes for a chart in half the page's width: a smaller title, so that it shows whole at 1280 px (the
+#: right margin and the height stay the figure's own: they are sized for its longest patient label)
+HALF_WIDTH = {"title_font_size": 15}
 
 
-def before_after_chart(comparison: OutcomeComparison, study: Study, name: str, layout: dict | None = None) -> None:
+def before_after_chart(
+    comparison: OutcomeComparison,
+    study: Study,
+    name: str,
+    layout: dict | None = None,
+    height: int = FIGURE_HEIGHT,
+) -> None:
     """The before-after plot of one comparison (every patient of the study on its axis), its per-patient changes
     as its data (``chart``); ``layout``: plotly layout changes (``HALF_WIDTH`` in a half-width column)."""
-    fig = before_after_figure(comparison, all_patients=study.patient_ids)
+    fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
     if layout:
         fig.update_layout(**layout)
     chart(fig, study, name, data=comparison.changes)

@@ -33,18 +33,23 @@ pytestmark = pytest.mark.skipif(
 
 DATA_LABEL = "Data of this chart (table): "
 
-#: For each plotly chart of the page, in document order: its title as plotly draws it and the label of the first
-#: expander after it (textContent: charts and labels in a tab not shown count too).
+#: For each plotly chart of the page, in document order: its title as plotly draws it (its lines, wrapped to the
+#: export width, joined by spaces) and the label of the first expander after it (textContent: charts and labels in a
+#: tab not shown count too).
 CHARTS_AND_LABELS = """() => {
   const all = [...document.querySelectorAll(
     '[data-testid="stMainBlockContainer"] [data-testid="stPlotlyChart"], ' +
     '[data-testid="stMainBlockContainer"] [data-testid="stExpander"]')];
+  const text = (title) => {
+    const lines = [...title.querySelectorAll('tspan.line')];
+    return lines.length ? lines.map(line => line.textContent).join(' ') : title.textContent;
+  };
   return all.flatMap((element, i) => {
     if (element.getAttribute('data-testid') !== 'stPlotlyChart') return [];
     const title = element.querySelector('.gtitle');
     const next = all.slice(i + 1).find(e => e.getAttribute('data-testid') === 'stExpander');
     const summary = next && next.querySelector('summary');
-    return [[title ? title.textContent : '', summary ? summary.textContent : '']];
+    return [[title ? text(title) : '', summary ? summary.textContent : '']];
   });
 }"""
 
@@ -149,3 +154,41 @@ def test_a_shared_address_opens_the_same_view(streamlit_url):
         page.wait_for_selector("text=The page address asked for followup")
         assert "followup" not in page.url
         context.close()
+
+
+# --- the trajectory charts of 1 to 30 patients, drawn by plotly.js as the camera button saves them --------------
+
+
+@pytest.fixture(scope="module")
+def plotly_js_page():
+    from chart_gallery import plotly_page
+
+    with plotly_page() as page:
+        yield page
+
+
+def _overlap(a: dict, b: dict, tolerance: float = 1.0) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > tolerance and (
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > tolerance
+    )
+
+
+@pytest.mark.parametrize("n", [1, 5, 9, 30])
+def test_trajectory_charts_of_one_to_thirty_patients_have_no_cut_or_overlapping_text(plotly_js_page, n):
+    """Long ids ("UCMSC-001"), tied VAS end values, the WHO class labels, wrapped titles: every text plotly draws
+    (titles, axis titles, tick labels, patient and class labels, legend, footer) inside the picture, none on
+    another."""
+    from chart_gallery import draw, figures
+
+    for name, fig in figures(n).items():
+        drawn = draw(plotly_js_page, fig)
+        texts = drawn["texts"]
+        assert any(t["kind"] == "gtitle" for t in texts), name
+        for t in texts:
+            inside = (
+                t["left"] >= 0 and t["top"] >= 0 and t["right"] <= drawn["width"] and t["bottom"] <= drawn["height"]
+            )
+            assert inside, (name, t)
+        for i, a in enumerate(texts):
+            for b in texts[i + 1 :]:
+                assert not _overlap(a, b), (name, a, b)

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import html
+import re
+
 import pytest
 from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 
+from medpath import __version__
 from medpath.baseline import band_notes, baseline_table
 from medpath.consort import DECLINED, NOT_MEETING, OTHER, consort_flow, stages_table
-from medpath.figures.consort import consort_figure, consort_svg
+from medpath.export import footer_lines
+from medpath.figures.consort import consort_figure, consort_svg, layout
+from medpath.figures.style import FOOTER_MARGIN
 from medpath.protocol import default_protocol
 from medpath.secondary import lsc_counts, lsc_table, secondary_analysis, secondary_json
 from medpath.study import load_study
@@ -71,9 +79,9 @@ def test_flow_json_keys(flow):
     assert data["lost_to_follow_up"] == {"n": 0, "reasons": [], "patients": []}
 
 
-def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
+def _losses_studies():
     """P1-P4 enrolled with visits; P3 has no month-6 row. Disposition: P1 completed, P2 withdrew (moved away),
-    P3 lost (no reason), P4 died (stroke). Without the sheet the losses are not recorded (None), never 0."""
+    P3 lost (no reason), P4 died (stroke). The study with the disposition sheet, and without it."""
     visits = visits_rows(4)
     del visits[6]  # P3 month 6
     screening = [
@@ -89,13 +97,18 @@ def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
         ["P4", "died", "stroke", None],
     ]
     study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits, "disposition": disposition}))])
+    return study, load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+
+
+def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
+    """Without the sheet the losses are not recorded (None), never 0."""
+    study, without = _losses_studies()
     flow = consort_flow(study)
     assert (flow.assessed, flow.excluded.n, flow.enrolled) == (5, 1, 4)
     assert [(r.label, r.n) for r in flow.lost_to_follow_up.reasons] == [("reason not recorded", 1)]
     assert [(r.label, r.n) for r in flow.discontinued.reasons] == [("withdrew: moved away", 1), ("died: stroke", 1)]
     assert flow.analysed == {"bmd_tscore": 3, "vas": 3}
     assert [(r.label, r.n) for r in flow.excluded_from_analysis["vas"].reasons] == [("no month 6 visit", 1)]
-    without = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
     bare = consort_flow(without)
     assert bare.lost_to_follow_up.n is None and bare.discontinued.n is None and bare.no_primary_visit == ("P3",)
     assert "not recorded" in consort_svg(bare)
@@ -173,3 +186,54 @@ def test_secondary_outcomes_and_lsc(sample_study):
     data = secondary_json(comparisons)
     assert (data["bmd_g_cm2"]["gain"], data["bmd_g_cm2"]["stable"], data["bmd_g_cm2"]["loss"]) == (3, 2, 0)
     assert data["bmd_g_cm2"]["lsc"] == pytest.approx(0.0277) and data["rom_deg"]["role"] == "secondary"
+
+
+@pytest.fixture(scope="module")
+def flows(flow):
+    """The sample's flow, the flows with and without a disposition sheet (one excluded from an analysis), and a
+    tall one (the sample's exclusion reasons four times over)."""
+    study, without = _losses_studies()
+    tall = dataclasses.replace(flow, excluded=dataclasses.replace(flow.excluded, reasons=flow.excluded.reasons * 4))
+    return {"sample": flow, "losses": consort_flow(study), "no disposition": consort_flow(without), "tall": tall}
+
+
+def _on_border(x: float, y: float, box) -> bool:
+    inside = box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1
+    return inside and (x in (box.x0, box.x1) or y in (box.y0, box.y1))
+
+
+def test_every_arrow_leaves_a_drawn_box_or_the_line_between_two_and_ends_on_a_box(flows):
+    """An export drew "Excluded from the analysis" reached by an arrow from nothing (below the last box)."""
+    assert flows["losses"].excluded_from_analysis["vas"].n == 1  # its side box is drawn
+    for name, flow in flows.items():
+        diagram = layout(flow)
+        lines = [(x0, y0, y1) for x0, y0, x1, y1 in diagram.arrows if x0 == x1]  # the main column's arrows
+        assert len(lines) == 3, name  # assessed -> enrolled -> received -> analysed
+        for x0, y0, x1, y1 in diagram.arrows:
+            on_line = any(x == x0 and top < y0 < bottom for x, top, bottom in lines)
+            assert on_line or any(_on_border(x0, y0, box) for box in diagram.boxes), (name, x0, y0)
+            assert any(_on_border(x1, y1, box) for box in diagram.boxes), (name, x1, y1)
+    excluded = next(b for b in layout(flows["losses"]).boxes if b.lines[0] == "Excluded from the analysis")
+    analysed = next(b for b in layout(flows["losses"]).boxes if b.lines[0].startswith("Analysed"))
+    assert excluded.y0 == analysed.y0  # beside the last box, reached from it
+
+
+def test_png_and_svg_are_landscape_and_the_svg_carries_the_footer(flows, sample_study):
+    """The PNG was 1880 x 2174 (portrait) and the SVG had no footer."""
+    lines = footer_lines(sample_study, dt.date(2025, 1, 31))
+    assert lines == (
+        "NCT04501354 · medpath_sample_study.xlsx",
+        f"2025-01-31 · SYNTHETIC DATA — not real patients · MedPath {__version__}",
+    )
+    for name, flow in flows.items():
+        fig = consort_figure(flow)
+        # the Eligibility page saves it at its width and its height plus the footer's room
+        assert fig.layout.width >= 4 / 3 * (fig.layout.height + FOOTER_MARGIN), name
+        assert list(fig.layout.xaxis.range) == [0, 940]  # the diagram's width, stretched over the figure's
+        svg = consort_svg(flow, footer=lines)
+        width, height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
+        assert width >= 4 / 3 * height, name
+        text = html.unescape(svg)
+        assert all(line in text for line in lines) and "Excluded (n = " in text
+    assert consort_figure(flows["tall"]).layout.width > consort_figure(flows["sample"]).layout.width  # widened
+    assert "MedPath" not in consort_svg(flows["sample"])  # no footer unless given

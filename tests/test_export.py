@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from medpath import __version__
 from medpath.export import chart_config, chart_filename, neutralise, neutralise_frame, slug, to_csv_bytes, to_xlsx_bytes
 from medpath.model import Study
 
@@ -169,7 +170,7 @@ def test_provenance_names_trial_file_date_and_the_synthetic_mark():
     assert provenance(uploaded, dt.date(2025, 1, 31)) == "NCT04501354 · <b>x</b>.xlsx · 2025-01-31"
     fig = stamped(go.Figure(), uploaded, dt.date(2025, 1, 31))
     [footer] = [a for a in fig.layout.annotations if a.name == "provenance"]
-    assert footer.text == "NCT04501354 · &lt;b&gt;x&lt;/b&gt;.xlsx<br>2025-01-31"  # plotly pseudo-HTML: escaped
+    assert footer.text == f"NCT04501354 · &lt;b&gt;x&lt;/b&gt;.xlsx<br>2025-01-31 · MedPath {__version__}"  # escaped
     assert footer.yref == "paper" and footer.y == 0 and footer.yanchor == "top"
 
 

@@ -72,3 +72,93 @@ def test_a_long_tick_label_makes_room_for_the_y_title():
 def test_horizontal_bars_and_other_traces_are_not_claimed():
     assert not can_draw(go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h")))
     assert not can_draw(go.Figure(go.Pie(values=[1, 2])))
+
+
+# --- legends, footers, titles and labels the PNG has -------------------------------------------------------------
+
+import html  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from test_trajectories import FIVE_PATIENTS  # noqa: E402
+
+from medpath import __version__  # noqa: E402
+from medpath.eligibility import Eligibility, FunnelStep  # noqa: E402
+from medpath.export import stamped  # noqa: E402
+from medpath.figures.funnel import funnel_figure  # noqa: E402
+from medpath.figures.safety import timeline_figure  # noqa: E402
+from medpath.figures.style import text_width  # noqa: E402
+from medpath.figures.trajectory import MEDIAN_NAME, MISSED_LEGEND, spaghetti_figure  # noqa: E402
+from medpath.protocol import default_protocol  # noqa: E402
+
+#: Advance widths of Arial (Helvetica's metrics, Adobe's AFM files; 1/1000 em), bold, of the characters used below.
+ARIAL_BOLD = {
+    **dict.fromkeys("0123", 556),
+    **dict.fromkeys("CNU", 722),
+    **dict.fromkeys(" /il", 278),
+    **dict.fromkeys("-()t", 333),
+    **dict.fromkeys("aesy", 556),
+    **dict.fromkeys("dnopu", 611),
+    **{"M": 833, "S": 667, "O": 778, "m": 889, "r": 389},
+}
+STUDY = SimpleNamespace(protocol=default_protocol(), sources=(SimpleNamespace(name="visits.xlsx"),), synthetic=True)
+
+
+def _arial_bold(text: str, size: float) -> float:
+    return size * sum(ARIAL_BOLD[c] for c in text) / 1000
+
+
+def test_estimated_text_widths_are_never_narrower_than_arial_bold():
+    for text in ("UCMSC-001", "MSC-23", "Osteoporosis", "No autoimmune / osteoporosis-related disease"):
+        assert text_width(text, 13) >= _arial_bold(text, 13), text
+
+
+def test_the_timeline_svg_draws_every_grades_legend_entry():
+    grades = [1, 2, 3, 4, 5, None]
+    events = pd.DataFrame(
+        {
+            "patient_id": "P1",
+            "onset_month": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "grade": pd.array(grades, dtype="Int64"),
+            "serious": [False, False, True, False, False, False],
+            "term": ["Fever", "Rash", "Pneumonia", "Sepsis", "Death", "Headache"],
+            "relatedness": "unrelated",
+        }
+    )
+    visits = pd.DataFrame({"patient_id": ["P1", "P1"], "visit": ["baseline", "month 6"], "month": [0.0, 6.0]})
+    fig = timeline_figure(events, visits, ["P1"])
+    names = ["visit", "grade 1 (mild)", "grade 2 (moderate)", "grade 3 (severe)", "grade 4 (life-threatening)",
+             "grade 5 (death)", "not graded"]  # fmt: skip
+    assert [t.name for t in fig.data] == names
+    labels = _labels(figure_svg(fig, "timeline"))
+    for name in names:
+        assert labels[name][1] < fig.layout.margin.t  # above the plot, as plotly draws the legend
+
+
+def test_the_trajectory_svg_draws_the_median_and_dotted_keys():
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    svg = figure_svg(fig, "trajectories")
+    labels = _labels(svg)
+    assert labels[MEDIAN_NAME][1] < fig.layout.margin.t and labels[MISSED_LEGEND][1] < fig.layout.margin.t
+    # each key left of its name: the median's wide grey line, the dotted line
+    assert re.search(r'<polyline points="[\d.]+,([\d.]+) [\d.]+,\1" fill="none" stroke="#767676" stroke-width="7"', svg)
+    assert re.search(r'<polyline points="[\d.]+,([\d.]+) [\d.]+,\1" [^>]*stroke-dasharray="2 4"/>', svg)
+    without = spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01"])  # no missed visit: the median's key alone
+    assert MEDIAN_NAME in _labels(figure_svg(without, "one")) and MISSED_LEGEND not in figure_svg(without, "one")
+
+
+def test_every_svg_carries_the_footer_with_the_medpath_version():
+    fig = stamped(spaghetti_figure(FIVE_PATIENTS, "vas"), STUDY)
+    [footer] = [a for a in fig.layout.annotations if a.name == "provenance"]
+    assert footer.text.endswith(f" · SYNTHETIC DATA — not real patients · MedPath {__version__}")
+    text = html.unescape(figure_svg(fig, "vas"))
+    for part in ("NCT04501354 · visits.xlsx", "SYNTHETIC DATA — not real patients", f"MedPath {__version__}"):
+        assert part in text
+
+
+def test_the_static_funnel_shows_its_longest_label_whole():
+    longest = "No autoimmune / osteoporosis-related disease"
+    steps = [FunnelStep("screened", "Screened", 30, {}, 0), FunnelStep("disease", longest, 27, {"autoimmune": 3}, 0)]
+    svg = figure_svg(funnel_figure(Eligibility(steps, pd.DataFrame(), [], [])), "funnel")
+    x, _ = _labels(svg)[longest]  # right-aligned at x
+    assert x - _arial_bold(longest, 13) >= 0

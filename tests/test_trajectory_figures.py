@@ -8,6 +8,7 @@ from test_trajectories import FIVE_PATIENTS
 
 from medpath.figures.style import (
     BAND_BORDER_COLOUR,
+    FOOTER_MARGIN,
     MEDIAN_COLOUR,
     PALETTE,
     contrast_ratio,
@@ -111,24 +112,48 @@ def test_each_patient_has_a_marker_shape_and_a_label_at_the_line_end():
     assert len(set(symbols)) == 5 and symbols == [patient_symbols(PATIENTS)[p] for p in PATIENTS]
     labels = {a.name.removeprefix("label "): a for a in fig.layout.annotations if (a.name or "").startswith("label")}
     assert set(labels) == set(PATIENTS)
-    assert labels["P01"].x == pytest.approx(6.0 - 0.2) and labels["P01"].y == 5.0  # at its last value
-    assert labels["P04"].x == pytest.approx(0.0 + 0.1) and labels["P04"].y == 6.0  # seen only at baseline
+    # at its last value, in the column right of every patient's point at that visit (nudged up to +0.2 months)
+    assert labels["P01"].x == pytest.approx(6.0 + 0.2) and labels["P01"].y == 5.0
+    assert labels["P04"].x == pytest.approx(0.0 + 0.2) and labels["P04"].y == 6.0  # seen only at baseline
     assert labels["P01"].font.color == patient_colours(PATIENTS)["P01"]
     assert fig.layout.showlegend is not False and all(traces[p].showlegend is False for p in PATIENTS)
 
 
+def _label_height(fig) -> float:
+    """A line-end label's height (1.25 lines of its font) in y units: the plot area's pixels are the figure's height
+    less its margins and the provenance footer written under it."""
+    layout = fig.layout
+    plot = layout.height - layout.margin.t - layout.margin.b - FOOTER_MARGIN
+    size = next(a.font.size for a in layout.annotations if (a.name or "").startswith("label"))
+    low, high = layout.yaxis.range
+    return 1.25 * size / plot * (high - low)
+
+
+def _label_ys(fig, patients) -> list[float]:
+    return sorted(a.y for a in fig.layout.annotations if (a.name or "").removeprefix("label ") in patients)
+
+
 def test_labels_of_tied_line_ends_are_pushed_apart():
-    """P01 and P03 both end on VAS 6, P02 on 6 too: three labels at one height would overprint."""
+    """P01 and P03 both end on VAS 6, P02 on 6 too: three labels at one height would overprint. They are nudged
+    at least a label's height apart, centred on the tied value."""
     visits = FIVE_PATIENTS.copy()
     visits.loc[(visits["month"] == 6.0) & visits["patient_id"].isin(["P01", "P02", "P03"]), "vas"] = 6.0
     fig = spaghetti_figure(visits, "vas")
-    ys = sorted(
-        a.y
-        for a in fig.layout.annotations
-        if (a.name or "").startswith("label") and a.name[6:] in ("P01", "P02", "P03")
-    )
-    gap = 0.055 * 10  # of the 0-10 axis
-    assert ys == pytest.approx([6.0 - gap, 6.0, 6.0 + gap])  # re-centred on the tied value
+    ys = _label_ys(fig, ("P01", "P02", "P03"))
+    assert min(np.diff(ys)) >= _label_height(fig) > 0.3  # 0.3 VAS points: about 9 pixels
+    assert np.mean(ys) == pytest.approx(6.0)
+    assert _label_ys(fig, ("P05",))[0] >= 0  # P05 ends on 0, the axis's bottom: its label stays on the axis
+
+
+def test_tied_labels_of_many_patients_stay_apart_and_the_figure_grows_to_hold_them():
+    """30 patients ending on VAS 4 or 5 at month 6 (15 each, 1 point apart): one column of 30 labels, each a label's
+    height from the next, inside the axis: the figure is taller than the house 480 pixels to hold them."""
+    visits = _many(30)
+    for fig in (before_after_figure(compare_visits(visits, "vas")), spaghetti_figure(visits, "vas")):
+        ys = [a.y for a in fig.layout.annotations if (a.name or "").startswith("label")]
+        assert len(ys) == 30 and min(np.diff(sorted(ys))) >= _label_height(fig)
+        low, high = fig.layout.yaxis.range
+        assert low <= min(ys) and max(ys) <= high and fig.layout.height > 480
 
 
 def test_spaghetti_hover_has_exact_value_visit_and_month():
@@ -306,7 +331,7 @@ def test_patient_ids_are_text_in_legends_hovers_and_panel_titles_and_hover_gives
 
 from test_trajectories import visits_table  # noqa: E402
 
-from medpath.figures.trajectory import MAX_PATIENT_TRACES, MAX_SMALL_MULTIPLES  # noqa: E402
+from medpath.figures.trajectory import MAX_PATIENT_TRACES, PATIENTS_PER_PAGE, small_multiple_pages  # noqa: E402
 
 
 def _many(n: int):
@@ -322,19 +347,25 @@ def _many(n: int):
     return visits_table(rows)
 
 
-def test_small_multiples_are_capped_with_a_note():
-    visits = _many(MAX_SMALL_MULTIPLES + 7)
-    fig = small_multiples_figure(visits)
-    shown = [f"P{i:04d}" for i in range(MAX_SMALL_MULTIPLES)]
-    assert [a.text for a in fig.layout.annotations] == shown
-    assert {t.name for t in _patient_traces(fig)} == set(shown)
+def test_small_multiples_of_more_than_thirty_patients_are_paged():
+    """75 patients: pages of 30, 30 and 15, in order of id, each title saying which patients of how many."""
+    visits = _many(75)
+    assert PATIENTS_PER_PAGE == 30
+    assert [small_multiple_pages(n) for n in (0, 1, 30, 31, 60, 75)] == [1, 1, 1, 2, 2, 3]
+    second = small_multiples_figure(visits, page=2)
+    shown = [f"P{i:04d}" for i in range(30, 60)]
+    assert [a.text for a in second.layout.annotations] == shown
+    assert {t.name for t in _patient_traces(second)} == set(shown)
     # every third patient misses month 3's T-score: a dotted bridge in its T-score panel (row 1 of its block)
-    assert [t.name.removesuffix(MISSED_SUFFIX) for t in fig.data if t.name.endswith(MISSED_SUFFIX)] == shown[::3]
-    assert (
-        f"the first {MAX_SMALL_MULTIPLES} of {MAX_SMALL_MULTIPLES + 7} patients (by id) shown" in fig.layout.title.text
-    )
-    exact = small_multiples_figure(visits, patients=shown[:3])
-    assert "n = 3" in exact.layout.title.text and "shown" not in exact.layout.title.text
+    assert [t.name.removesuffix(MISSED_SUFFIX) for t in second.data if t.name.endswith(MISSED_SUFFIX)] == shown[::3]
+    assert "patients 31–60 of 75 (by id; page 2 of 3)" in second.layout.title.text.replace("<br>", " ")
+    last = small_multiples_figure(visits, page=3)
+    assert [a.text for a in last.layout.annotations] == [f"P{i:04d}" for i in range(60, 75)]
+    assert len(small_multiples_figure(visits).layout.annotations) == 30  # page 1 by default
+    with pytest.raises(ValueError, match="page must be 1 to 3, not 4"):
+        small_multiples_figure(visits, page=4)
+    exact = small_multiples_figure(visits, patients=[f"P{i:04d}" for i in range(30)])
+    assert "n = 30" in exact.layout.title.text and "page" not in exact.layout.title.text
 
 
 def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
@@ -414,3 +445,70 @@ def test_figures_drawn_from_the_analysis_series_are_the_same_figures(sample_stud
         given = spaghetti_figure(visits, key, mode="change", series=analysis.series[key])
         assert given.to_json() == own.to_json()
     assert small_multiples_figure(visits, series=analysis.series).to_json() == small_multiples_figure(visits).to_json()
+
+
+# --- small multiples of 1 to 30 patients: a layout that holds (pixels, as the export draws it) ----------------------
+
+from chart_gallery import STUDY, synthetic_visits  # noqa: E402
+
+from medpath.export import chart_config  # noqa: E402
+from medpath.figures.style import TITLE_FONT_SIZE, TITLE_WIDTH, text_width  # noqa: E402
+
+#: Below a panel with tick labels: the labels and the "Month" title (1.3 lines of each font, plotly's pads).
+BELOW_PANEL = 1.3 * 14 + 1.3 * 15 + 12
+
+
+def _plot_pixels(fig) -> float:
+    """The plot area's height in pixels at the height the figure exports at, under the provenance footer."""
+    height = chart_config(STUDY, "chart", figure=fig)["toImageButtonOptions"]["height"]
+    assert height == fig.layout.height  # the PNG is drawn at the figure's own height, not squeezed into 450
+    return height - fig.layout.margin.t - fig.layout.margin.b - FOOTER_MARGIN
+
+
+def _axes(fig, letter: str) -> dict[str, dict]:
+    return {k: v for k, v in fig.layout.to_plotly_json().items() if k.startswith(f"{letter}axis")}
+
+
+@pytest.mark.parametrize("n", [1, 5, 9, 30])
+def test_small_multiples_titles_stay_apart_from_one_to_thirty_patients(n):
+    """Nine patients (a two-site export) printed the two y titles of a column on top of each other and row 2's
+    "Month" over row 3's patient ids. Measured in the plot's pixels: the y titles of one column (a line of the font
+    per 0.62 em of its longest line) do not meet; a patient id (1.3 lines of its font above its panel) stays clear of
+    the tick labels and "Month" title under the panel above it."""
+    fig = small_multiples_figure(synthetic_visits(n))
+    plot = _plot_pixels(fig)
+    ys, xs = _axes(fig, "y"), _axes(fig, "x")
+    titled = sorted(
+        (sum(a["domain"]) / 2 * plot, max(len(line) for line in a["title"]["text"].split("<br>")) * 0.62 * 15)
+        for a in ys.values()
+        if a.get("title", {}).get("text")
+    )
+    assert len(titled) == 2 * math.ceil(n / 5)  # the first column: T-score and VAS pain in every block
+    for (low_centre, low_length), (high_centre, high_length) in zip(titled, titled[1:]):
+        assert high_centre - high_length / 2 > low_centre + low_length / 2
+    panels = [(xs["xaxis" + name[5:]], y) for name, y in ys.items()]  # (x axis, y axis) of each panel
+    titles = [a for a in fig.layout.annotations if a.yanchor == "bottom"]
+    assert len(titles) == n
+    for title in titles:
+        above = [
+            (y["domain"][0], x)
+            for x, y in panels
+            if x["domain"][0] < title.x < x["domain"][1] and y["domain"][0] > title.y
+        ]
+        if above:  # the panel right above, the last of its block: its tick labels and "Month" title are under it
+            bottom, x = min(above, key=lambda panel: panel[0])
+            assert x["title"]["text"] == "Month" and x.get("showticklabels") is not False
+            assert (bottom - title.y) * plot >= BELOW_PANEL + 1.3 * title.font.size
+
+
+@pytest.mark.parametrize("n", [1, 5, 9, 30])
+def test_small_multiples_title_is_whole_and_has_room(n):
+    """The title was cut ("VAS pai…") in the PNG, SVG and report: it is wrapped to the export width, every word of
+    it in the layout, and the top margin holds its lines and the caption."""
+    fig = small_multiples_figure(synthetic_visits(n))
+    caption = f"<br><sup>{MISSED_LEGEND}</sup>" if n >= 4 else ""  # the fourth patient misses month 3
+    assert fig.layout.title.text.endswith(caption)
+    lines = fig.layout.title.text.removesuffix(caption).split("<br>")
+    assert " ".join(lines) == f"Primary outcomes by patient — n = {n}: Spine BMD T-score (row 1), VAS pain (row 2)"
+    assert all(text_width(line, TITLE_FONT_SIZE) <= TITLE_WIDTH for line in lines)
+    assert fig.layout.margin.t >= 12 + 1.3 * TITLE_FONT_SIZE * (len(lines) + bool(caption))

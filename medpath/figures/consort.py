@@ -8,20 +8,31 @@ who discontinued, and those excluded from each analysis. Stage names (Enrolment,
 Follow-up, Analysis) run down the left edge as in the CONSORT template. The boxes hold text from the data (patient
 ids, a disposition sheet's reasons): their lines are drawn through ``inert_plotly`` in the figure and ``inert_html`` in
 the SVG.
+
+Every arrow leaves something drawn: a box, or the line between two boxes of the main column (a side box hangs
+from that line; the last row's side box, below which no line runs, sits beside its box and is reached from it).
+Both pictures are landscape, for a slide: at least ``ASPECT`` times as wide as tall. The SVG centres the diagram;
+the figure (counting the provenance footer the page writes under it) stretches it sideways, its x range staying the
+diagram's ``WIDTH``: boxes grow wider around the same lines of text, and on a page narrower than the figure the
+diagram narrows to the page as before.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from medpath.consort import Count, Flow
-from medpath.figures.style import FONT_FAMILY, TEXT_COLOUR
+from medpath.figures.style import FONT_FAMILY, FOOTER_MARGIN, TEXT_COLOUR
 from medpath.inert import inert_html, inert_plotly
 
 WIDTH = 940
+#: The least width : height of both pictures (landscape).
+ASPECT = 4 / 3
 FONT_SIZE = 14
 LINE = 18  # px per text line (plotly draws 14 px text about 18 px apart)
 PAD = 10
@@ -95,13 +106,19 @@ def layout(flow: Flow) -> Diagram:
         boxes.append(b)
         return b
 
-    def row(main_lines, side_lines, stage):
-        """A main box, then (below it, to the right) its side box, reached from the vertical line."""
+    def row(main_lines, side_lines, stage, last=False):
+        """A main box, then (below it, to the right) its side box, reached from the vertical line to the next main
+        box; in the ``last`` row (no line below) the side box sits beside the main box, reached from it."""
         nonlocal y
         top = y
         main = box(MAIN, main_lines, y) if main_lines else None
         bottom = main.y1 if main is not None else y - GAP / 2
-        if side_lines:
+        if side_lines and last and main is not None:
+            side = box(SIDE, side_lines, top)
+            mid = (top + min(main.y1, side.y1)) / 2
+            arrows.append((MAIN[1], mid, SIDE[0], mid))
+            bottom = max(bottom, side.y1)
+        elif side_lines:
             side = box(SIDE, side_lines, bottom + GAP / 2)
             mid = (side.y0 + side.y1) / 2
             arrows.append((centre, mid, SIDE[0], mid))
@@ -155,7 +172,7 @@ def layout(flow: Flow) -> Diagram:
         for key, count in flow.excluded_from_analysis.items():
             excluded.append(f"{flow.labels.get(key, key)} (n = {count.n})")
             excluded += [line for r in count.reasons for line in _wrap(f"• {r.label}: {r.n}", SIDE_CHARS, "  ")]
-    main, _ = row(analysed, excluded, "Analysis")
+    main, _ = row(analysed, excluded, "Analysis", last=True)
     arrows.append((centre, previous.y1, centre, main.y0))
     return Diagram(tuple(boxes), tuple(arrows), tuple(stages), y - GAP + 10)
 
@@ -170,8 +187,14 @@ def _merged_stages(stages) -> list[tuple[str, float, float]]:
     return merged
 
 
+def _width(height: float) -> int:
+    """The width of a picture ``height`` pixels tall: ``WIDTH``, or wider to stay landscape (``ASPECT``)."""
+    return max(WIDTH, math.ceil(ASPECT * height))
+
+
 def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
-    """The diagram as a plotly figure (fixed ``WIDTH``: the boxes are laid out in pixels)."""
+    """The diagram as a plotly figure: the boxes are laid out in pixels, the y range the figure's pixels, the x range
+    ``WIDTH`` pixels stretched over the (landscape) figure's width."""
     diagram = layout(flow)
     fig = go.Figure()
     for b in diagram.boxes:
@@ -234,10 +257,11 @@ def consort_figure(flow: Flow, title: str | None = None) -> go.Figure:
         )
     title = title or _title(flow)
     top = 56
+    height = int(diagram.height) + top + 10
     fig.update_layout(
         title={"text": title, "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR}, "x": 0.01},
-        width=WIDTH,
-        height=int(diagram.height) + top + 10,
+        width=_width(height + FOOTER_MARGIN),  # the page writes the provenance footer under the diagram
+        height=height,
         margin={"l": 0, "r": 0, "t": top, "b": 10},
         paper_bgcolor="white",
         plot_bgcolor="white",
@@ -252,19 +276,30 @@ def _title(flow: Flow) -> str:
     return f"CONSORT 2025 flow diagram{', ' + flow.trial if flow.trial else ''} (single group)"
 
 
-def consort_svg(flow: Flow, title: str | None = None) -> str:
-    """The same diagram as a standalone SVG document (vector: scales for a paper or a poster)."""
+#: The SVG's footer: its font size and line height (pixels).
+FOOTER_SIZE, FOOTER_LINE = 12, 16
+
+
+def consort_svg(flow: Flow, title: str | None = None, footer: Sequence[str] = ()) -> str:
+    """The same diagram as a standalone SVG document (vector: scales for a paper or a poster), with the ``footer``
+    lines (plain text, e.g. ``medpath.export.footer_lines``: trial, file, date, MedPath version) at its bottom left."""
     diagram = layout(flow)
     top = 40
-    height = diagram.height + top + 10
+    height = math.ceil(diagram.height + top + 10 + (FOOTER_LINE * len(footer) + 8 if footer else 0))
+    width = _width(height)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" font-family="{inert_html(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{inert_html(FONT_FAMILY)}" font-size="{FONT_SIZE}">',
         '<defs><marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{BOX_LINE}"/></marker></defs>',
-        f'<rect width="{WIDTH}" height="{height:.0f}" fill="white"/>',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="8" y="26" font-size="18" fill="{TEXT_COLOUR}">{inert_html(title or _title(flow))}</text>',
-        f'<g transform="translate(0 {top})">',
+        *(
+            f'<text x="8" y="{height - 8 - FOOTER_LINE * (len(footer) - 1 - k)}" font-size="{FOOTER_SIZE}" '
+            f'fill="#444444">{inert_html(line)}</text>'
+            for k, line in enumerate(footer)
+        ),
+        f'<g transform="translate({(width - WIDTH) / 2:g} {top})">',
     ]
     for name, y0, y1 in _merged_stages(diagram.stages):
         cx, cy = sum(STAGE_BAND) / 2, (y0 + y1) / 2

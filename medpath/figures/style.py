@@ -45,7 +45,56 @@ EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 800, 450, 2
 FOOTER_MARGIN = 44
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 BASE_FONT_SIZE = 15
+TITLE_FONT_SIZE = BASE_FONT_SIZE + 4
+#: The house figure height (pixels); a figure drawn taller (panels, many labels) also exports at its own height.
+FIGURE_HEIGHT = 480
+#: Titles are wrapped to this width (pixels): the export width less the template's title inset (x = 0.05) and
+#: a little air. plotly never wraps a title; a long one ran off the picture.
+TITLE_WIDTH = 0.95 * EXPORT_WIDTH - 12
+#: A line of title text, and the room above the title (pixels).
+TITLE_LINE, TITLE_PAD = 25, 12
+#: A row of a horizontal legend above the plot (pixels).
+LEGEND_ROW = 28
 TEXT_COLOUR = "#222222"  # near-black: axis text stays legible when projected
+
+
+#: Advance widths of Arial's characters in em, by class, rounded up to bold's: what the figures reserve for a
+#: text (margins, label columns, wrapped titles) without a browser to measure it. Errs wide, never narrow.
+_NARROW, _WIDE = frozenset(" iljtfI.,:;'|!()[]-/"), frozenset("mwMW%@—")
+
+
+def text_width(text: str, size: float) -> float:
+    """The width in pixels of one line of plain ``text`` at ``size`` px in Arial, estimated (bold or not)."""
+    return size * sum(0.34 if c in _NARROW else 1.0 if c in _WIDE else 0.74 if c.isupper() else 0.6 for c in text)
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` pixels at ``size`` px (``text_width``); a word
+    wider than that keeps a line of its own."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def title_layout(title: str, caption: str = "", *, legend: bool = False) -> dict:
+    """Layout of a figure's title wrapped to ``TITLE_WIDTH`` (plain text, or plotly pseudo-HTML without line
+    breaks), with an optional ``caption`` line in smaller type under it, and a top margin that holds them and,
+    with ``legend``, a horizontal legend row above the plot."""
+    lines = wrap(title, TITLE_WIDTH, TITLE_FONT_SIZE)
+    text = "<br>".join(lines) + (f"<br><sup>{caption}</sup>" if caption else "")
+    count = len(lines) + bool(caption)
+    top = 2 * TITLE_PAD + TITLE_LINE * count + (LEGEND_ROW if legend else 0)
+    # plotly.js (4.1) anchors a title of several lines by its first line's baseline whatever its yanchor, 0.7 em
+    # higher than a one-line title's top: pushed down by as much, the first line starts TITLE_PAD from the top
+    pad = TITLE_PAD + (round(0.7 * TITLE_FONT_SIZE) if count > 1 else 0)
+    return {
+        "title": {"text": text, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": pad}},
+        "margin": {"t": top},
+    }
 
 
 def patient_colours(patient_ids: Iterable[str]) -> dict[str, str]:
@@ -116,10 +165,10 @@ pio.templates[TEMPLATE_NAME] = _template()
 pio.templates.default = TEMPLATE_NAME
 
 
-def apply_layout(fig: go.Figure, title: str, *, height: int = 480) -> go.Figure:
+def apply_layout(fig: go.Figure, title: str, *, height: int = FIGURE_HEIGHT) -> go.Figure:
     """White background, legible fonts (>= 12 px everywhere) and a title stating the content."""
     fig.update_layout(
-        title={"text": title, "font": {"size": BASE_FONT_SIZE + 4}},
+        title={"text": title, "font": {"size": TITLE_FONT_SIZE}},
         template=TEMPLATE_NAME,
         font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
         legend={"font": {"size": BASE_FONT_SIZE - 1}},

@@ -5,11 +5,12 @@ It draws what MedPath's figures use: scatter traces (lines, dotted/dashed lines,
 gaps at missing values), vertical bar traces (with their text at the bar's end), funnel traces (as horizontal
 bars with their values), numeric and categorical axes (categories in the axis's ``categoryarray`` order, or
 as they first appear), horizontal bands and lines (``add_hrect``, ``add_hline``), annotations (patient labels,
-class labels, exclusion boxes, the provenance footer), the title, axis titles and tick labels, on one or
-several subplots (each trace on its own axes' domain). ``can_draw`` says whether a figure holds only these.
-Not a general plotly renderer: hover, legends and plotly's automatic margins are left out; the picture is
-a faithful, simple copy of the data, at the fixed export size (``style.EXPORT_WIDTH`` x ``EXPORT_HEIGHT``),
-scaled to the page by its viewBox.
+class labels, exclusion boxes, the provenance footer), the title, axis titles and tick labels, the legend (rows
+of keys right-aligned above the plot, where MedPath's figures place it), on one or several subplots (each trace
+on its own axes' domain). ``can_draw`` says whether a figure holds only these. Not a general plotly renderer:
+hover and plotly's automatic margins are left out (the room tick labels and funnel labels take is estimated,
+``style.text_width``); the picture is a faithful, simple copy of the data, at the export width
+(``style.EXPORT_WIDTH``) and the figure's height, scaled to the page by its viewBox.
 
 Plotly's pseudo-HTML in titles and labels (``<br>``, ``<b>``, entities) is turned into lines of plain text first,
 then every text (and attribute value) is escaped for SVG by ``medpath.inert.inert_html``.
@@ -26,7 +27,17 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from medpath.figures.style import BASE_FONT_SIZE, EXPORT_HEIGHT, EXPORT_WIDTH, FONT_FAMILY, TEXT_COLOUR
+from medpath.figures.style import (
+    BASE_FONT_SIZE,
+    EXPORT_HEIGHT,
+    EXPORT_WIDTH,
+    FONT_FAMILY,
+    TEXT_COLOUR,
+    TITLE_FONT_SIZE,
+    TITLE_LINE,
+    TITLE_PAD,
+    text_width,
+)
 from medpath.inert import inert_html as _esc
 
 _DASH = {"dash": "8 5", "dot": "2 4", "dashdot": "8 4 2 4", "longdash": "12 6"}
@@ -67,7 +78,7 @@ class _View:
 
 
 #: Properties that are objects: an unset one reads as an empty view (``t.line.color`` is then None).
-_OBJECTS = frozenset({"layout", "margin", "title", "font", "line", "marker", "textfont"})
+_OBJECTS = frozenset({"layout", "margin", "title", "font", "line", "marker", "textfont", "legend"})
 #: Properties that are lists of objects: an unset one reads as an empty list.
 _LISTS = frozenset({"shapes", "annotations", "data"})
 
@@ -191,7 +202,8 @@ def figure_svg(
     left, right = margin.l if margin.l is not None else 70, margin.r if margin.r is not None else 30
     top, bottom = margin.t if margin.t is not None else 80, margin.b if margin.b is not None else 60
     if any(t.type == "funnel" for t in fig.data):  # room for the step labels (plotly's automargin)
-        left = max(left, 300)
+        steps = [line for t in fig.data if t.type == "funnel" for label in t.y or () for line in _lines(label)]
+        left = max(left, 16 + max((text_width(line, FUNNEL_LABEL_SIZE) for line in steps), default=0.0))
     plot = (left, top, width - right, height - bottom)
     name = title or " ".join(_lines(layout.title.text)) or "Chart"
 
@@ -333,11 +345,7 @@ def figure_svg(
             continue
         ax = axes.get((t.xaxis or "x", t.yaxis or "y"), main)
         points_x, points_y = coords[id(t)]
-        colour = (
-            (t.line.color if t.line and t.line.color else None)
-            or (t.marker.color if isinstance(t.marker.color, str) else None)
-            or "#444444"
-        )
+        colour = _colour(t)
         mode = t.mode or "lines+markers"
         if "lines" in mode:
             segments: list[list[str]] = []
@@ -351,16 +359,7 @@ def figure_svg(
                     current.append(f"{ax.x(px):.1f},{ax.y(py):.1f}")
             if current:
                 segments.append(current)
-            dash = _DASH.get(t.line.dash or "", "")
-            opacity = f' stroke-opacity="{t.opacity}"' if t.opacity is not None else ""
-            for points in segments:
-                if len(points) > 1:
-                    out.append(
-                        f'<polyline points="{" ".join(points)}" fill="none" stroke="{_esc(colour)}" '
-                        f'stroke-width="{t.line.width or 2}"{opacity}'
-                        + (f' stroke-dasharray="{dash}"' if dash else "")
-                        + "/>"
-                    )
+            out += [_polyline(points, t) for points in segments if len(points) > 1]
         if "markers" in mode:
             sizes = t.marker.size if isinstance(t.marker.size, (list, tuple)) else [t.marker.size or 8] * len(points_x)
             symbols = (
@@ -407,9 +406,82 @@ def figure_svg(
         colour = a.font.color if a.font and a.font.color else TEXT_COLOUR
         bold = "bold" if "<b>" in str(a.text) else "normal"
         out.append(_text(x, y, a.text, size=size, colour=colour, anchor=anchor, weight=bold))
-    out.append(_text(left, 28, layout.title.text or name, size=(layout.title.font.size or BASE_FONT_SIZE + 4)))
+    out += _legend(fig, plot)
+    # the title where plotly puts it (the template's x = 0.05 of the width), its lines from the top down
+    title_size = layout.title.font.size or TITLE_FONT_SIZE
+    out.append(
+        _text(0.05 * width, TITLE_PAD + TITLE_LINE / 2, layout.title.text or name, size=title_size, baseline="top")
+    )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _colour(t) -> str:
+    """A trace's colour: its line's, else its markers' (one colour), else dark grey."""
+    return (
+        (t.line.color if t.line and t.line.color else None)
+        or (t.marker.color if isinstance(t.marker.color, str) else None)
+        or "#444444"
+    )
+
+
+def _polyline(points: list[str], t) -> str:
+    """A line through ``points`` ("x,y" pixels) in the trace's colour, width, dash and opacity."""
+    dash = _DASH.get(t.line.dash or "", "")
+    return (
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{_esc(_colour(t))}" '
+        f'stroke-width="{t.line.width or 2}"'
+        + (f' stroke-opacity="{t.opacity}"' if t.opacity is not None else "")
+        + (f' stroke-dasharray="{dash}"' if dash else "")
+        + "/>"
+    )
+
+
+#: A legend key's width, the gap after it and the gap between entries (pixels), and a row's height.
+KEY, KEY_GAP, ENTRY_GAP, LEGEND_LINE = 30, 6, 18, 22
+
+
+def _legend(fig: _View, plot: tuple[float, float, float, float]) -> list[str]:
+    """The legend plotly draws, as rows of entries right-aligned above the plot, the last row just above it: for
+    each trace in the legend its key (a stretch of its line, its marker, or a swatch of its bars) and its name.
+    Shown as plotly shows it: when the layout says so, else when two traces or more are in the legend or one is
+    put there explicitly."""
+    layout = fig.layout
+    entries = [t for t in fig.data if t.name and t.showlegend is not False]
+    shown = layout.showlegend
+    if shown is None:
+        shown = len(entries) > 1 or any(t.showlegend for t in entries)
+    if not shown or not entries:
+        return []
+    size = layout.legend.font.size or BASE_FONT_SIZE - 1
+    rows: list[list[tuple[Any, float]]] = [[]]  # (trace, entry width)
+    for t in entries:
+        entry = KEY + KEY_GAP + text_width(" ".join(_lines(t.name)), size)
+        if rows[-1] and sum(w for _, w in rows[-1]) + ENTRY_GAP * len(rows[-1]) + entry > plot[2] - plot[0]:
+            rows.append([])
+        rows[-1].append((t, entry))
+    out = []
+    for i, row in enumerate(rows):
+        y = plot[1] - 12 - (len(rows) - 1 - i) * LEGEND_LINE
+        x = plot[2] - sum(w for _, w in row) - ENTRY_GAP * (len(row) - 1)
+        for t, entry in row:
+            out += _key(t, x, y)
+            out.append(_text(x + KEY + KEY_GAP, y, " ".join(_lines(t.name)), size=size))
+            x += entry + ENTRY_GAP
+    return out
+
+
+def _key(t, x: float, y: float) -> list[str]:
+    """A trace's legend key, ``KEY`` pixels wide from ``x``, centred on ``y``."""
+    if t.type in ("bar", "funnel"):
+        return [f'<rect x="{x + 8:.1f}" y="{y - 7:.1f}" width="14" height="14" fill="{_esc(_colour(t))}"/>']
+    mode = t.mode or "lines+markers"
+    out = [_polyline([f"{x:.1f},{y:.1f}", f"{x + KEY:.1f},{y:.1f}"], t)] if "lines" in mode else []
+    if "markers" in mode:
+        size = t.marker.size[0] if isinstance(t.marker.size, (list, tuple)) else t.marker.size or 8
+        symbol = t.marker.symbol[0] if isinstance(t.marker.symbol, (list, tuple)) else t.marker.symbol or "circle"
+        out.append(_marker(x + KEY / 2, y, min(float(size), 14.0), str(symbol), _colour(t)))
+    return out
 
 
 def _nice_step(span: float) -> float:
@@ -506,6 +578,10 @@ def _category_y(funnel: list, label: object, plot: tuple[float, float, float, fl
     return plot[1] + (labels.index(label) + 0.5) * band
 
 
+#: The font size of a funnel's step labels.
+FUNNEL_LABEL_SIZE = BASE_FONT_SIZE - 2
+
+
 def _funnel(trace, plot: tuple[float, float, float, float]) -> list[str]:
     """A funnel as centred horizontal bars in the left 42 % of the plot, step labels left of it."""
     labels, values = list(trace.y), _num(trace.x)
@@ -535,5 +611,5 @@ def _funnel(trace, plot: tuple[float, float, float, float]) -> list[str]:
                 weight="bold",
             )
         )
-        out.append(_text(plot[0] - 8, y + band / 2, label, anchor="end", size=BASE_FONT_SIZE - 2))
+        out.append(_text(plot[0] - 8, y + band / 2, label, anchor="end", size=FUNNEL_LABEL_SIZE))
     return out

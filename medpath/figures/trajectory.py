@@ -3,20 +3,24 @@
 Each patient keeps one colour and one marker shape on every chart (``style.patient_colours``,
 ``style.patient_symbols`` over all patients of the visits table). Patients stay distinguishable when
 their values tie (integer VAS scores): each is nudged sideways by a small fixed step, the median line is
-drawn beneath them, and each line is labelled with its patient at its end. A missed visit is a gap in
-the patient's solid line (``connectgaps=False``: no value is ever interpolated) bridged by a separate
-dotted line, named and hovered as a missed visit, with a hollow marker where the visit was due, in the spaghetti
-plot (with a legend entry explaining it) and in each small multiple (the title explains it).
+drawn beneath them, and each line is labelled with its patient right of its end, tied labels nudged apart, in a
+column the right margin makes room for (``_end_labels``; an outcome's class labels get a column of their own beyond
+it). A missed visit is a gap in the patient's solid line (``connectgaps=False``: no value is ever interpolated)
+bridged by a separate dotted line, named and hovered as a missed visit, with a hollow marker where the visit was due,
+in the spaghetti plot (with a legend entry explaining it) and in each small multiple (the title explains it).
 Values come from ``medpath.trajectories.patient_series``.
 
 Each figure is built in one go: its traces as dicts and its whole layout, the house style
 (``style.apply_layout``) computed once and merged in, the small multiples' panel grid computed here rather than
 by ``make_subplots``, so that plotly validates every part once (a rerun of the Trajectories page redraws both).
 
+Sizes are in pixels: titles wrap to the export width (``style.title_layout``), a figure grows taller when its
+labels or panels need it, and the small multiples are laid out panel by panel (``small_multiples_figure``).
+
 Many patients: beyond ``MAX_PATIENT_TRACES`` patients the spaghetti and before-after plots draw all
 patients as one grey trace (lines separated by gaps, each point's hover naming its patient), so a
-figure of thousands of patients stays a handful of traces; the small multiples show the first
-``MAX_SMALL_MULTIPLES`` patients (by id) and say so in the title.
+figure of thousands of patients stays a handful of traces; the small multiples show ``PATIENTS_PER_PAGE``
+patients a page (``small_multiple_pages``) and say which in the title.
 
 Patient ids and visit labels are text from the data: every one is drawn through ``inert_plotly``.
 """
@@ -25,7 +29,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -35,10 +40,15 @@ import plotly.graph_objects as go
 from medpath.figures.style import (
     BAND_BORDER_COLOUR,
     BASE_FONT_SIZE,
+    FIGURE_HEIGHT,
+    FOOTER_MARGIN,
     MEDIAN_COLOUR,
     apply_layout,
     patient_colours,
     patient_symbols,
+    text_width,
+    title_layout,
+    wrap,
 )
 from medpath.inert import inert_plotly
 from medpath.outcomes import OutcomeComparison
@@ -52,11 +62,29 @@ MEDIAN_NAME = "Median"
 #: saturated patient colours stay readable on top of them.
 BAND_FILLS = ("#E3F2E6", "#FFF3D6", "#FBE1DC")
 SMALL_MULTIPLE_COLUMNS = 5
-#: Small multiples, in pixels: a panel's height, the gap between rows, and the figure's margins above and below the
-#: panels (top 80 + a caption line 20, bottom 60 + the provenance footer 44; ``style.FOOTER_MARGIN``).
-PANEL_HEIGHT, PANEL_GAP, SMALL_MULTIPLE_MARGINS = 200, 105, 204
-#: Small multiples: at most this many patients (panels per outcome), the first by id.
-MAX_SMALL_MULTIPLES = 25
+#: Small multiples, in pixels: a panel's height; the gap between the outcome rows of a block of patients (no text
+#: between them); the strip above a block for the patients' ids; the gap below a block for its tick labels and
+#: "Month" titles; and the gap between columns (a fraction of the width).
+PANEL_HEIGHT, ROW_GAP, PANEL_TITLE, BLOCK_GAP, COLUMN_SPACING = 160, 16, 28, 56, 0.03
+#: Small multiples: at most this many patients on a page (``small_multiple_pages``), in order of id.
+PATIENTS_PER_PAGE = 30
+#: Line-end labels (pixels): their font size, the height each takes (they are at least that far apart), and
+#: the room between the column's x and the labels.
+LABEL_SIZE, LABEL_HEIGHT, LABEL_SHIFT = BASE_FONT_SIZE - 2, 20, 8
+#: An outcome's class labels: their font size, and the gap between the patients' label column and theirs (pixels).
+BAND_LABEL_SIZE, COLUMN_GAP = BASE_FONT_SIZE - 1, 14
+#: Room below the plot for the x tick labels and the axis title (pixels; the house bottom margin).
+BOTTOM = 60
+#: A legend in a row above the plot's right end (where ``style.title_layout`` leaves room for it, and where the
+#: static SVG copy draws it).
+TOP_LEGEND = {
+    "orientation": "h",
+    "x": 1,
+    "xanchor": "right",
+    "y": 1.0,
+    "yanchor": "bottom",
+    "font": {"size": BASE_FONT_SIZE - 2},
+}
 #: Up to this many patients, each patient is a trace of its own colour (a legend entry).
 MAX_PATIENT_TRACES = 50
 #: Beyond ``MAX_PATIENT_TRACES``: the single trace of all patients.
@@ -131,7 +159,7 @@ def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _figure(traces: list[dict[str, Any]], title: str, layout: dict[str, Any], height: int = 480) -> go.Figure:
+def _figure(traces: list[dict[str, Any]], layout: dict[str, Any], height: int) -> go.Figure:
     """The figure in one go (each trace and the layout validated once): the house style, then ``layout``, whose
     ``xaxes`` / ``yaxes`` entries (axis name -> settings) each get the house axis style first."""
     style = _house_style()
@@ -139,7 +167,7 @@ def _figure(traces: list[dict[str, Any]], title: str, layout: dict[str, Any], he
         name: _merged(style["xaxis" if name.startswith("x") else "yaxis"], settings)
         for name, settings in {**layout.pop("xaxes", {}), **layout.pop("yaxes", {})}.items()
     }
-    full = _merged(style, _merged({"title": {"text": title}, "height": height}, layout))
+    full = _merged(style, {**layout, "height": height})
     return go.Figure(data=traces, layout={**full, **axes})
 
 
@@ -203,42 +231,73 @@ def _missed_legend_trace() -> dict[str, Any]:
     }
 
 
-def _end_labels(ends: list[tuple[str, float, float, str]], y_span: float) -> list[dict[str, Any]]:
-    """Labels of each line with its patient just right of its last point; labels closer than a line's height
-    are pushed apart (then the group is re-centred on the points), so tied end values stay readable."""
-    if not ends:
-        return []
-    gap = 0.055 * y_span
-    ends = sorted(ends, key=lambda e: (round(e[1]), e[2], e[0]))  # by end month (lines ending together), then y
-    placed: list[float] = []
-    runs: list[list[int]] = []  # labels that touch: pushed apart, then re-centred on their points
-    for i, (_, x, y, _) in enumerate(ends):
-        same_column = i > 0 and round(ends[i - 1][1]) == round(x)
-        if same_column and y < placed[-1] + gap:
-            placed.append(placed[-1] + gap)
-            runs[-1].append(i)
-        else:
-            placed.append(y)
-            runs.append([i])
-    for run in runs:
-        shift = float(np.mean([ends[i][2] for i in run]) - np.mean([placed[i] for i in run]))
-        for i in run:
-            placed[i] += shift
-    return [
-        {
-            "x": x,
-            "y": label_y,
-            "ax": 0,
-            "ay": 0,
-            "text": f"<b>{pid}</b>",
-            "showarrow": False,
-            "xanchor": "left",
-            "xshift": 8,
-            "font": {"size": BASE_FONT_SIZE - 2, "color": colour},
-            "name": f"label {pid}",
-        }
-        for (pid, x, _, colour), label_y in zip(ends, placed)
-    ]
+def _spread(wanted: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Heights for labels wanted at ``wanted`` (ascending), at least ``gap`` apart: labels that would touch are
+    spread evenly around the mean of their wanted heights, then the column is kept within [low, high] where it
+    fits."""
+    groups: list[list[float]] = []
+    for y in wanted:
+        groups.append([y])
+        while (
+            len(groups) > 1
+            and np.mean(groups[-1]) - np.mean(groups[-2]) < gap * (len(groups[-2]) + len(groups[-1])) / 2
+        ):
+            last = groups.pop()
+            groups[-1] += last
+    placed = [float(np.mean(g)) + (i - (len(g) - 1) / 2) * gap for g in groups for i in range(len(g))]
+    n = len(placed)
+    return [min(max(y, low + (i + 0.5) * gap), high - (n - i - 0.5) * gap) for i, y in enumerate(placed)]
+
+
+#: A line's end: (its patient as plotly draws it, the x of its label column, its last value, its colour).
+End = tuple[str, float, float, str]
+
+
+def _end_labels(ends: list[End], y_range: Sequence[float], plot_height: float) -> list[dict[str, Any]]:
+    """Each line labelled with its patient: a column of labels at each x of ``ends`` (right of every patient's point
+    at that visit), the labels of a column at least ``LABEL_HEIGHT`` pixels of the ``plot_height`` apart
+    (``_spread``), so that tied end values stay readable."""
+    low, high = y_range
+    gap = LABEL_HEIGHT / plot_height * (high - low)
+    labels = []
+    for x in sorted({end[1] for end in ends}):
+        column = sorted((end for end in ends if end[1] == x), key=lambda end: (end[2], end[0]))
+        for (pid, _, _, colour), y in zip(column, _spread([end[2] for end in column], gap, low, high)):
+            labels.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "text": f"<b>{pid}</b>",
+                    "showarrow": False,
+                    "xanchor": "left",
+                    "xshift": LABEL_SHIFT,
+                    "font": {"size": LABEL_SIZE, "color": colour},
+                    "name": f"label {pid}",
+                }
+            )
+    return labels
+
+
+def _label_room(ends: list[End]) -> float:
+    """Pixels right of a label column's x that its widest label takes (0 without labels)."""
+    return max((LABEL_SHIFT + text_width(pid, LABEL_SIZE) for pid, *_ in ends), default=0.0)
+
+
+def _right_margin(ends: list[End]) -> int:
+    """The right margin (pixels) that holds the widest label of a column at the plot's right edge."""
+    return math.ceil(_label_room(ends) + 12) if ends else 30
+
+
+def _figure_height(ends: list[End], top: float, height: int = FIGURE_HEIGHT) -> int:
+    """``height``, or taller when the longest label column needs more room (``LABEL_HEIGHT`` each) beside the plot,
+    given its margins: ``top``, ``BOTTOM`` and the provenance footer's."""
+    rows = max(Counter(end[1] for end in ends).values(), default=0)
+    return max(height, math.ceil(top + BOTTOM + FOOTER_MARGIN + rows * LABEL_HEIGHT))
+
+
+def _plot_height(height: int, top: float) -> float:
+    """Pixels of a figure's plot area once the provenance footer is written under it (``export.stamped``)."""
+    return height - top - BOTTOM - FOOTER_MARGIN
 
 
 def _selected(visits: pd.DataFrame, patients) -> list[str]:
@@ -342,9 +401,12 @@ def _band_label(bands: Bands, index: int) -> str:
     return f"{band.label.capitalize()}<br>{bound}"
 
 
-def _band_shapes(bands: Bands, y_range: tuple[float, float]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The outcome's classes shaded behind the traces and labelled in the right margin, with dashed borders at
-    the thresholds, so that the classes survive colour blindness: (shapes, annotations)."""
+def _band_shapes(
+    bands: Bands, y_range: tuple[float, float], shift: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The outcome's classes shaded behind the traces and labelled in the right margin, ``shift`` pixels right of
+    the plot (beyond the patients' labels), with dashed borders at the thresholds, so that the classes survive
+    colour blindness: (shapes, annotations)."""
     shapes: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     for index, band in enumerate(bands.classes):
@@ -368,13 +430,14 @@ def _band_shapes(bands: Bands, y_range: tuple[float, float]) -> tuple[list[dict[
             {
                 "text": _band_label(bands, index),
                 "xref": "paper",
-                "x": 1.01,
+                "x": 1,
                 "xanchor": "left",
+                "xshift": shift,
                 "y": (y0 + y1) / 2,
                 "yref": "y",
                 "showarrow": False,
                 "align": "left",
-                "font": {"size": BASE_FONT_SIZE - 1, "color": "#444444"},
+                "font": {"size": BAND_LABEL_SIZE, "color": "#444444"},
             }
         )
     for boundary in bands.thresholds:
@@ -391,17 +454,27 @@ def _hline(y: float, line: dict[str, Any], **extra) -> dict[str, Any]:
     return {**_ACROSS, "type": "line", "y0": y, "y1": y, "line": line, **extra}
 
 
-def _y_range(o: Outcome, values: pd.Series) -> tuple[float, float]:
-    """The outcome's y range: its classes' range, its fixed scale, or the data's with 10 % padding."""
-    if o.bands is not None:
+def _y_range(o: Outcome, values: pd.Series, mode: str = "absolute") -> tuple[float, float]:
+    """The outcome's y range: its classes' range, its fixed scale, or the data's (changes: and 0) with 10 %
+    padding."""
+    if mode == "absolute" and o.bands is not None:
         return _band_range(values, o.bands)
-    if o.axis_range is not None:
+    if mode == "absolute" and o.axis_range is not None:
         return o.axis_range
-    finite = values.dropna()
-    if not len(finite):
+    return _padded([*values.dropna().tolist(), *([0.0] if mode == "change" else [])])
+
+
+def _padded(values: list[float]) -> tuple[float, float]:
+    """The range of ``values`` with 10 % padding ((0, 1) for none)."""
+    if not values:
         return (0.0, 1.0)
-    padding = 0.1 * (float(finite.max() - finite.min()) or 1.0)
-    return float(finite.min()) - padding, float(finite.max()) + padding
+    padding = 0.1 * ((max(values) - min(values)) or 1.0)
+    return min(values) - padding, max(values) + padding
+
+
+def _widest(texts: list[str], size: float) -> float:
+    """The width in pixels of the widest line of ``texts`` (plotly pseudo-HTML lines), 0 for none."""
+    return max((text_width(line, size) for text in texts for line in text.split("<br>")), default=0.0)
 
 
 def spaghetti_figure(
@@ -441,16 +514,19 @@ def spaghetti_figure(
             "line": {"color": MEDIAN_COLOUR, "width": 7},
             "opacity": 0.55,
             "connectgaps": False,
+            "showlegend": True,  # its key, also when it is the only one
             "customdata": count.tolist(),
             "hovertemplate": f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
         }
     ]
-    ends: list[tuple[str, float, float, str]] = []
+    ends: list[End] = []
+    reach = 0.0  # the largest sideways nudge: every line ends at most this far right of its visit
     if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
         traces.append(_all_patients_trace(series, o, y))
     else:
         groups = _by_patient(series, TRACE_COLUMNS)
         shifts = _shifts(len(groups), MONTH_DODGE, 0.3)
+        reach = float(shifts.max()) if len(groups) else 0.0
         symbol = patient_symbols(visits["patient_id"])
         missed = []
         for (pid, rows), shift in zip(groups, shifts):
@@ -459,75 +535,58 @@ def spaghetti_figure(
             if (bridge := _missed_trace(pid, rows, colour[pid], x, y)) is not None:
                 missed.append(bridge)
             if len(valid := np.flatnonzero(~np.isnan(rows[y].astype(float)))):
-                ends.append((inert_plotly(pid), x[valid[-1]], float(rows[y][valid[-1]]), colour[pid]))
+                last = valid[-1]
+                ends.append((inert_plotly(pid), float(rows["month"][last]) + reach, float(rows[y][last]), colour[pid]))
         traces += missed
         if missed:  # one legend entry that explains the dotted lines
             traces.append(_missed_legend_trace())
 
     plotted = series.dropna(subset=[y])
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
-    title = f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}"
+    heading = title_layout(
+        f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}", legend=True
+    )
     months = sorted(series["month"].unique())
-    right = (max(months) if months else 0) + max(0.9, 0.16 * (max(months) if months else 0))  # room for labels
     x_axis = {
         "title": {"text": X_TITLE},
         "tickmode": "array",
         "tickvals": months,
         "ticktext": [f"{m:g}" for m in months],
-        "range": [-0.5, right],
+        "range": [-0.5, (max(months) if months else 0) + max(reach + 0.2, 0.5)],
     }
-    y_axis: dict[str, Any] = {"title": {"text": _y_title(o, mode)}}
-    layout: dict[str, Any] = {
-        "legend": {
-            "orientation": "h",
-            "x": 1,
-            "xanchor": "right",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "font": {"size": BASE_FONT_SIZE - 2},
-        },
-        "title": {"y": 0.985, "yanchor": "top", "yref": "container"},
-        "margin": {"t": 90},
-    }
+    y_range = _y_range(o, plotted[y], mode)
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    y_span = 1.0
+    right = _right_margin(ends)
     if mode == "change":
         shapes.append(_hline(0, {"color": "#555555", "width": 1.5, "dash": "dot"}))
-        finite = plotted[y].dropna()
-        y_span = float(finite.max() - finite.min()) if len(finite) else 1.0
     elif o.bands is not None:
-        y_range = _band_range(plotted[y], o.bands)
-        y_axis["range"] = list(y_range)
-        shapes, annotations = _band_shapes(o.bands, y_range)
-        layout["margin"]["r"] = 150
-        y_span = y_range[1] - y_range[0]
-    elif o.axis_range is not None:
-        y_axis["range"] = list(o.axis_range)
-        y_span = o.axis_range[1] - o.axis_range[0]
-    annotations += _end_labels(ends, y_span or 1.0)
+        shift = _label_room(ends) + COLUMN_GAP if ends else LABEL_SHIFT  # beyond the patients' labels
+        shapes, annotations = _band_shapes(o.bands, y_range, shift)
+        right = math.ceil(shift + _widest([a["text"] for a in annotations], BAND_LABEL_SIZE) + 8)
+    top = heading["margin"]["t"]
+    height = _figure_height(ends, top)
+    annotations += _end_labels(ends, y_range, _plot_height(height, top))
+    layout: dict[str, Any] = _merged(
+        heading,
+        {
+            "legend": TOP_LEGEND,
+            "margin": {"r": right, "b": BOTTOM},
+            "xaxes": {"xaxis": x_axis},
+            "yaxes": {"yaxis": {"title": {"text": _y_title(o, mode)}, "range": list(y_range)}},
+        },
+    )
     if shapes:
         layout["shapes"] = shapes
     if annotations:
         layout["annotations"] = annotations
-    return _figure(traces, title, {**layout, "xaxes": {"xaxis": x_axis}, "yaxes": {"yaxis": y_axis}})
+    return _figure(traces, layout, height)
 
 
-def _grid(rows: int, cols: int, h_spacing: float, v_spacing: float) -> list[list[tuple[list[float], list[float]]]]:
-    """The (x, y) paper domains of a rows x cols grid of panels, row 1 at the top: ``make_subplots``'s
-    arithmetic, without its cost (it builds and validates every axis one by one)."""
-    width = (1.0 - h_spacing * (cols - 1)) / cols
-    height = (1.0 - v_spacing * (rows - 1)) / rows
-    domains = []
-    for r in range(rows):
-        y0 = sum([height] * (rows - 1 - r)) + (rows - 1 - r) * v_spacing
-        y1 = min(y0 + height, 1.0)
-        row = []
-        for c in range(cols):
-            x0 = sum([width] * c) + c * h_spacing
-            row.append(([x0, x0 + width], [max(y0, 0.0), y1]))
-        domains.append(row)
-    return domains
+def small_multiple_pages(n_patients: int) -> int:
+    """How many pages the small multiples of ``n_patients`` patients take (``PATIENTS_PER_PAGE`` a page; at least
+    one): a caller with more than one offers a page picker (``small_multiples_figure``'s ``page``)."""
+    return max(1, math.ceil(n_patients / PATIENTS_PER_PAGE))
 
 
 def small_multiples_figure(
@@ -536,29 +595,35 @@ def small_multiples_figure(
     colours: dict[str, str] | None = None,
     protocol: Protocol | None = None,
     series: Mapping[str, pd.DataFrame] | None = None,
+    page: int = 1,
 ) -> go.Figure:
-    """One column per patient (wrapping after five), one row per primary outcome of the protocol.
+    """One column per patient (wrapping after five into blocks), one row per primary outcome of the protocol.
 
     Every panel of a row has the same y axis, so patients can be compared at a glance. A missed visit is a
     gap in the patient's line bridged by a dotted line (``_missed_trace``, as in the spaghetti plot); the title
-    then says so. At most ``MAX_SMALL_MULTIPLES`` patients are drawn (the first by id); the title then says
-    how many of how many are shown.
+    then says so. At most ``PATIENTS_PER_PAGE`` patients are drawn: ``page`` (from 1, of ``small_multiple_pages``)
+    picks which, in order of id; the title then says which of how many are shown.
+
+    Laid out in pixels, the figure as tall as its blocks need: each block a strip for the patients' ids, its
+    panels (``PANEL_HEIGHT``, ``ROW_GAP`` apart) and room for its tick labels and "Month" titles (``BLOCK_GAP``).
     """
     protocol = protocol or current()
     primary = [k for k in protocol.primary_outcomes if k in visits]
     outcomes = [protocol.outcomes[k] for k in primary]
     selected = _selected(visits, patients)
-    ids = selected[:MAX_SMALL_MULTIPLES]
+    pages = small_multiple_pages(len(selected))
+    if not 1 <= page <= pages:
+        raise ValueError(f"page must be 1 to {pages}, not {page}.")
+    first = (page - 1) * PATIENTS_PER_PAGE
+    ids = selected[first : first + PATIENTS_PER_PAGE]
     colour = _colours(visits, colours)
     symbols = patient_symbols(visits["patient_id"])
     ncols = max(1, min(len(ids), SMALL_MULTIPLE_COLUMNS))
     blocks = [ids[start : start + ncols] for start in range(0, len(ids), ncols)] or [[]]
     per_block = max(1, len(primary))
-    n_rows = per_block * len(blocks)
-    # Pixels: each panel PANEL_HEIGHT tall, PANEL_GAP between rows (room for "Month" and the next block's panel
-    # titles), and the margins around the panels (title and caption, axis labels, the provenance footer).
-    height = SMALL_MULTIPLE_MARGINS + n_rows * PANEL_HEIGHT + (n_rows - 1) * PANEL_GAP
-    grid = _grid(n_rows, ncols, h_spacing=0.03, v_spacing=PANEL_GAP / (height - SMALL_MULTIPLE_MARGINS))
+    block_height = PANEL_TITLE + per_block * PANEL_HEIGHT + (per_block - 1) * ROW_GAP
+    plot_height = len(blocks) * block_height + (len(blocks) - 1) * BLOCK_GAP  # pixels of the plot area
+    width = (1.0 - COLUMN_SPACING * (ncols - 1)) / ncols
     months = sorted(visits["month"].unique())
     x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{m:g}" for m in months]}
     x_range = [-0.5, max(months) + 0.5]
@@ -568,18 +633,22 @@ def small_multiples_figure(
         outcome: dict(_by_patient(s[s["patient_id"].isin(ids)], TRACE_COLUMNS)) for outcome, s in series.items()
     }
     y_ranges = {k: _y_range(o, series[k]["value"]) for k, o in zip(primary, outcomes)}
-    panel: dict[
-        tuple[str, str], int
-    ] = {}  # (patient, outcome) -> axis number, numbered row by row as make_subplots does
+    # a y title as long as a panel is tall at most (several lines): titles of panels above one another stay apart
+    y_titles = {
+        k: "<br>".join(wrap(o.axis_title, PANEL_HEIGHT - 10, BASE_FONT_SIZE)) for k, o in zip(primary, outcomes)
+    }
+    panel: dict[tuple[str, str], int] = {}  # (patient, outcome) -> axis number, numbered row by row
     xaxes: dict[str, dict[str, Any]] = {}
     yaxes: dict[str, dict[str, Any]] = {}
     titles: list[dict[str, Any]] = []
     for b, block in enumerate(blocks):
-        for j, (outcome, o) in enumerate(zip(primary, outcomes)):
+        for j, outcome in enumerate(primary):
+            top = b * (block_height + BLOCK_GAP) + PANEL_TITLE + j * (PANEL_HEIGHT + ROW_GAP)  # pixels from the top
+            y_domain = [1 - (top + PANEL_HEIGHT) / plot_height, 1 - top / plot_height]
             for col, pid in enumerate(block):
                 n = len(panel) + 1
                 panel[pid, outcome] = n
-                x_domain, y_domain = grid[per_block * b + j][col]
+                x_domain = [col * (width + COLUMN_SPACING), col * (width + COLUMN_SPACING) + width]
                 suffix = "" if n == 1 else str(n)
                 last = j == len(primary) - 1
                 xaxes[f"xaxis{suffix}"] = {
@@ -593,7 +662,7 @@ def small_multiples_figure(
                     "anchor": f"x{suffix}",
                     "domain": y_domain,
                     "range": list(y_ranges[outcome]),
-                    **({"title": {"text": o.axis_title}} if col == 0 else {"showticklabels": False}),
+                    **({"title": {"text": y_titles[outcome]}} if col == 0 else {"showticklabels": False}),
                 }
                 if j == 0:
                     titles.append(
@@ -625,24 +694,24 @@ def small_multiples_figure(
 
     shown = (
         f"n = {len(ids)}"
-        if len(ids) == len(selected)
-        else f"the first {len(ids)} of {len(selected):,} patients (by id) shown"
+        if pages == 1
+        else f"patients {first + 1}–{first + len(ids)} of {len(selected):,} (by id; page {page} of {pages})"
     )
     rows_named = ", ".join(f"{o.label} (row {j + 1})" for j, o in enumerate(outcomes))
-    title = f"Primary outcomes by patient — {shown}: {rows_named}"
-    layout: dict[str, Any] = {"xaxes": xaxes, "yaxes": yaxes}
-    if bridges:  # a caption line under the title (the static SVG copy draws no legend)
-        title += f"<br><sup>{MISSED_LEGEND}</sup>"
-        layout["margin"] = {"t": 100}
+    # the caption under the title explains the dotted lines (the static SVG copy draws no legend for them)
+    heading = title_layout(f"Primary outcomes by patient — {shown}: {rows_named}", MISSED_LEGEND if bridges else "")
+    top = heading["margin"]["t"]
+    layout: dict[str, Any] = {**heading, "margin": {"t": top, "b": BOTTOM}, "xaxes": xaxes, "yaxes": yaxes}
     if titles:
         layout["annotations"] = titles
-    return _figure(traces + bridges, title, layout, height=height)
+    return _figure(traces + bridges, layout, height=math.ceil(top + BOTTOM + FOOTER_MARGIN + plot_height))
 
 
 def before_after_figure(
     comparison: OutcomeComparison,
     colours: dict[str, str] | None = None,
     all_patients: list[str] | None = None,
+    height: int = FIGURE_HEIGHT,
 ) -> go.Figure:
     """Paired plot as GraphPad Prism draws it: each patient's baseline and follow-up joined by a line.
 
@@ -651,6 +720,7 @@ def before_after_figure(
     that patients with equal values (common with integer scores) do not hide one another; with many pairs the
     nudges shrink so that all stay within ±0.2. Beyond ``MAX_PATIENT_TRACES`` pairs all patients are one grey
     trace. ``all_patients``: every patient of the study, so that colours and markers match the other charts.
+    ``height``: the figure's height in pixels (taller when its labels need it), for which the labels are spaced.
     """
     o, followup_month = comparison.meta, comparison.followup_month
     changes = comparison.changes.sort_values("patient_id", kind="stable")
@@ -672,7 +742,9 @@ def before_after_figure(
             "x": np.column_stack([shift, 1 + shift]).reshape(-1),
         }
     )
-    if n_pairs > MAX_PATIENT_TRACES:
+    ends: list[End] = []
+    many = n_pairs > MAX_PATIENT_TRACES  # one trace of all, named in a legend; else patients labelled at the ends
+    if many:
         traces = [_all_patients_trace(series, o, x="x")]
     else:
         symbol = patient_symbols(everyone["patient_id"])
@@ -680,25 +752,24 @@ def before_after_figure(
         traces = [
             _patient_trace(pid, rows, o, colour[pid], symbol=symbol[pid], x=rows["x"].tolist()) for pid, rows in groups
         ]
+        column = 1 + float(shift.max()) if n_pairs else 1.0  # right of every follow-up point
+        ends = [(inert_plotly(pid), column, float(rows["value"][-1]), colour[pid]) for pid, rows in groups]
     fig = go.Figure(data=traces)
 
-    apply_layout(fig, f"{o.label}: {labels[0].lower()} and {labels[1].lower()} — n = {n_pairs} pairs")
-    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, 1.5])
-    fig.update_yaxes(title_text=_y_title(o))
-    fig.update_layout(showlegend=n_pairs > MAX_PATIENT_TRACES)  # patients are labelled at the line ends
-    if o.axis_range is not None:
-        fig.update_yaxes(range=list(o.axis_range))
-        y_span = o.axis_range[1] - o.axis_range[0]
-    else:
-        values = series["value"]
-        y_span = float(values.max() - values.min()) if len(values) else 1.0
-        padding = 0.1 * (y_span or 1.0)
-        fig.update_yaxes(range=[float(values.min()) - padding, float(values.max()) + padding] if len(values) else None)
-        y_span = y_span + 2 * padding
-    if n_pairs <= MAX_PATIENT_TRACES:
-        ends = [
-            (inert_plotly(pid), float(rows["x"][-1]), float(rows["value"][-1]), colour[pid])
-            for pid, rows in _by_patient(series, ("x", "value"))
-        ]
-        fig.update_layout(annotations=_end_labels(ends, y_span or 1.0))
+    pairs = f"n = {n_pairs} pair{'' if n_pairs == 1 else 's'}"
+    heading = title_layout(f"{o.label}: {labels[0].lower()} and {labels[1].lower()} — {pairs}", legend=many)
+    top = heading["margin"]["t"]
+    height = _figure_height(ends, top, height)
+    apply_layout(fig, heading["title"]["text"], height=height)
+    y_range = o.axis_range or _padded(series["value"].dropna().tolist())  # no classes drawn here
+    fig.update_layout(
+        heading,
+        margin={"r": _right_margin(ends), "b": BOTTOM},
+        showlegend=many,
+        legend=TOP_LEGEND,
+        annotations=_end_labels(ends, y_range, _plot_height(height, top)),
+    )
+    x_end = max((end[1] for end in ends), default=1.3) + 0.2  # just right of the label column's x
+    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, x_end])
+    fig.update_yaxes(title_text=_y_title(o), range=list(y_range))
     return fig
