@@ -362,7 +362,10 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Pro
             "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(ids, v) if r != MET), None)),
         }
     )
-    deviations = [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria)
+    fields = {f.key: f.label for f in protocol.screening}
+    deviations = (
+        [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria, fields)
+    )
     return Eligibility(
         steps,
         candidates,
@@ -402,9 +405,11 @@ def _deviations(
     eligible: np.ndarray,
     visit_ids: list[str],
     judged: tuple[Criterion, ...],
+    fields: Mapping[str, str],
 ) -> list[str]:
     """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies, in
-    screening order (``verdicts``: one row per candidate, the columns in ``judged`` order first).
+    screening order (``verdicts``: one row per candidate, the columns in ``judged`` order first; ``fields``: the
+    protocol's label of each screening field).
     Only the candidates concerned are looked at row by row; membership tests use sets."""
     with_visits = _member(table, set(visit_ids))
     known, enrolled = _known(table, "enrolled"), _truth(table, "enrolled")
@@ -419,7 +424,9 @@ def _deviations(
                 f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
             )
         problems = [
-            _problem(c, row, _VERDICT[int(verdicts[i, j])]) for j, c in enumerate(judged) if verdicts[i, j] != MET
+            _problem(c, row, _VERDICT[int(verdicts[i, j])], fields)
+            for j, c in enumerate(judged)
+            if verdicts[i, j] != MET
         ]
         if problems and (state or with_visits[i]):
             messages.append(
@@ -449,11 +456,12 @@ def _rows(table: pd.DataFrame, mask: np.ndarray, columns) -> list[dict]:
     return [dict(zip(present, values)) for values in zip(*(selected[c].tolist() for c in present))]
 
 
-def _problem(criterion: Criterion, row: Row, verdict: bool | None) -> str:
-    """e.g. "no_excluded_medication (corticosteroid)", "consented (unknown: consent missing)"."""
+def _problem(criterion: Criterion, row: Row, verdict: bool | None, fields: Mapping[str, str]) -> str:
+    """e.g. "'No excluded medication' (corticosteroid)", "'Osteoporosis on BMD (T-score ≤ −2.5)' (unknown: spine BMD
+    T-score missing)": the protocol's labels (``fields``: screening field -> label), never its ids."""
     if verdict is False:
-        return f"{criterion.id} ({criterion.reason(row)})"
-    return f"{criterion.id} (unknown: {', '.join(criterion.missing(row))} missing)"
+        return f"'{criterion.label}' ({criterion.reason(row)})"
+    return f"'{criterion.label}' (unknown: {', '.join(fields.get(c, c) for c in criterion.missing(row))} missing)"
 
 
 def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd.DataFrame:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from functools import partial
+
+import pandas as pd
 
 #: Units read better as words in running text ("−2 points" rather than "−2 0–10").
 #: How a unit is said after a number: a score range ("0–10", "0–20") or "score" is "points".
@@ -13,6 +16,13 @@ ALTERNATIVE_WORDS = {
     "less": "one-sided (decrease expected)",
 }
 ZERO_METHOD_WORDS = {"wilcox": "zero changes dropped (Wilcoxon)", "pratt": "zero changes ranked, then dropped (Pratt)"}
+#: Table columns holding a change from baseline: written with their sign ("+0.3"), as in the sentences.
+SIGNED_COLUMNS = ("change", "percent_change")
+
+
+def _written(text: str) -> str:
+    """A formatted number as shown: zero as "0" (never "−0.0"), a true minus sign."""
+    return "0" if float(text) == 0 else text.replace("-", "−")
 
 
 def number(x: float | None, sign: bool = False) -> str:
@@ -20,8 +30,34 @@ def number(x: float | None, sign: bool = False) -> str:
     zero as "0"; "–" for a missing value."""
     if x is None or math.isnan(x):
         return "–"
-    text = format(float(x), "+.3g" if sign else ".3g")
-    return "0" if float(text) == 0 else text.replace("-", "−")
+    return _written(format(float(x), "+.3g" if sign else ".3g"))
+
+
+def interval(estimate: float, low: float, high: float, sign: bool = False) -> tuple[str, str, str]:
+    """An estimate and the bounds of its interval, the bounds with as many decimals as the estimate shows
+    ("+0.28", "+0.14", "+0.42"; not "+0.138" to "+0.422"). Where the estimate shows no decimals to follow
+    (0, a missing value, a power of ten) the bounds get ``number``'s 3 significant digits."""
+    shown = number(estimate, sign)
+    if shown in ("0", "–") or "e" in shown:
+        return shown, number(low, sign), number(high, sign)
+    places = len(shown.partition(".")[2])
+
+    def bound(x: float) -> str:
+        return "–" if math.isnan(x) else _written(format(float(x), f"{'+' if sign else ''}.{places}f"))
+
+    return shown, bound(low), bound(high)
+
+
+def number_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every float column written by ``number`` (``SIGNED_COLUMNS`` with their sign), so that a
+    per-patient table writes "−3.1" and "+0.3" as the sentences and the results tables do. Missing values stay
+    missing: the table shows them its way."""
+    written = frame.copy()
+    for position, (name, column) in enumerate(frame.items()):
+        if pd.api.types.is_float_dtype(column):
+            signed = name in SIGNED_COLUMNS
+            written.isetitem(position, column.astype(float).map(partial(number, sign=signed), na_action="ignore"))
+    return written
 
 
 def p_value(p: float | None) -> str:

@@ -12,10 +12,19 @@ from __future__ import annotations
 import pandas as pd
 
 from medpath.eligibility import Eligibility
+from medpath.protocol import Protocol, current
 
 
-def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> list[str]:
-    """One sentence per funnel step on which candidates were unknown, the step that emptied the funnel first."""
+def funnel_notes(
+    eligibility: Eligibility, screening: pd.DataFrame | None, protocol: Protocol | None = None
+) -> list[str]:
+    """One sentence per funnel step on which candidates were unknown, the step that emptied the funnel first; the
+    fields named by ``protocol``'s labels (by default the active protocol's)."""
+    named = {f.key: f.label for f in (protocol or current()).screening}
+
+    def said(fields: list[str]) -> str:
+        return ", ".join(named.get(f, f) for f in fields)
+
     columns = {c.id: c.columns for c in (*eligibility.criteria, *eligibility.follow_up)}
     notes = []
     for step in eligibility.steps:
@@ -24,12 +33,12 @@ def funnel_notes(eligibility: Eligibility, screening: pd.DataFrame | None) -> li
         needed = [c for c in columns[step.id] if screening is not None and c in screening]
         empty = [c for c in needed if screening is not None and screening[c].isna().all()]
         if empty:
-            what = f"the screening column(s) {', '.join(empty)} are missing or hold no readable value"
+            what = f"the screening column(s) for {said(empty)} are missing or hold no readable value"
         else:  # name only the columns that are blank for the candidates unknown on this step
             unknown = eligibility.candidates["unknown"].map(lambda ids, step=step.id: step in ids).to_numpy()
             rows = screening.loc[unknown] if screening is not None and len(unknown) == len(screening) else None
             blank = [c for c in needed if rows is not None and rows[c].isna().any()] or needed
-            what = f"a value it needs ({', '.join(blank) or 'visits'}) is missing or unreadable for them"
+            what = f"a value it needs ({said(blank) or 'visits'}) is missing or unreadable for them"
         notes.append(
             f"{step.unknown} candidate(s) could not be checked on '{step.label}': {what}. "
             "They are counted as not passing this step; the Data page lists the cells."

@@ -28,14 +28,19 @@ def report_sections(analysis: Analysis, chart) -> list[str]:
     """The report's sections: participant flow (the diagram as an inline SVG, which needs no script and copies
     into a paper), Table 1, adverse events, secondary outcomes (with a waterfall of the changes against the LSC
     where the protocol gives one). ``chart``: the report's chart renderer (``medpath.report._Charts``)."""
+    from medpath.export import footer_lines
     from medpath.figures.consort import consort_svg
     from medpath.figures.waterfall import waterfall_figure
     from medpath.outcomes import headline, summary_table
     from medpath.report import _h3, _list, _p, _section, _table
+    from medpath.wording import plain_sentence
 
     study, flow = analysis.study, analysis.flow
     followup_month, lsc = analysis.followup_month, analysis.settings.lsc
-    flow_parts = [f'<figure class="consort">{consort_svg(flow)}</figure>', _table(stages_table(flow), data=True)]
+    flow_parts = [
+        f'<figure class="consort">{consort_svg(flow, footer=footer_lines(analysis.study))}</figure>',
+        _table(stages_table(flow), data=True),
+    ]
     if flow.notes:
         flow_parts.append(_list(flow.notes))
     sections = [_section("participant-flow", "Participant flow (CONSORT 2025)", *flow_parts)]
@@ -75,7 +80,12 @@ def report_sections(analysis: Analysis, chart) -> list[str]:
         secondary.append(_p(f"No secondary outcome ({names}) has a value."))
     for comparison in comparisons.values():
         meta = comparison.meta
-        secondary += [_h3(meta.label), _p(headline(comparison)), _table(summary_table(comparison), data=False)]
+        secondary += [
+            _h3(meta.label),
+            _p(plain_sentence(comparison), "plain"),
+            _table(summary_table(comparison), data=False),
+            _p(headline(comparison)),
+        ]
         if meta.lsc is not None:
             used = meta.lsc.value if lsc is None else lsc
             table = lsc_table(comparison, used)
@@ -86,7 +96,7 @@ def report_sections(analysis: Analysis, chart) -> list[str]:
                     f"stable {counts['stable']}, loss {counts['loss']}."
                 ),
                 chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
-                _table(table.assign(percent_change=table["percent_change"].round(2))),
+                _table(table),
             ]
     sections.append(_section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *secondary))
     return sections

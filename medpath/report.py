@@ -38,7 +38,13 @@ from medpath.eligibility import COMPLETED, reasons_table
 from medpath.export import chart_config, date_stamp, neutralise_frame, slug, stamped, text_columns
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.svg import figure_svg
-from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
+from medpath.figures.trajectory import (
+    before_after_figure,
+    small_multiple_pages,
+    small_multiples_figure,
+    spaghetti_figure,
+)
+from medpath.formatting import number_cells
 from medpath.inert import reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
@@ -88,7 +94,10 @@ def methods(analysis: Analysis) -> list[str]:
         "Cornish–Fisher 26.7.5 above 1,000 degrees of freedom).",
     ]
     texts += [f"{o.label} classes: {o.bands.source}." for o in protocol.outcomes.values() if o.bands]
-    texts.append("Screening flow drawn after the CONSORT 2010 flow diagram (Schulz et al., BMJ 2010;340:c332).")
+    texts.append(
+        "Participant flow and eligibility funnel drawn after the CONSORT 2025 flow diagram (Hopewell et al., "
+        "BMJ 2025;389:e081123)."
+    )
     return texts
 
 
@@ -111,18 +120,21 @@ dl.key dt { font-weight: bold; } dl.key dd { margin: 0; }
 ul.results li { margin-bottom: 6px; }
 figure.chart { margin: 12px 0 24px; border: 1px solid #e3e3e3; max-width: 100%; }
 .static-chart svg { display: block; width: 100%; height: auto; max-width: 100%; }
+figure.consort { margin: 12px 0 24px; } figure.consort svg { display: block; max-width: 100%; height: auto; }
 figure.drawn .static-chart { display: none; }
 .plotly-graph-div:empty { display: none; }
 p.plain { font-size: 17px; font-weight: bold; }
 details summary { cursor: pointer; font-weight: bold; margin: 8px 0; }
 @media (max-width: 600px) { main { padding: 12px; } table { display: block; overflow-x: auto; } }
+@page { size: A4; margin: 16mm 14mm; }
 @media print {
   main { max-width: none; padding: 0; }
-  figure.chart, table, p.plain { break-inside: avoid; }
+  figure, table, tr, dl.key, p.plain { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   nav { display: none; }
   .plotly-graph-div { display: none !important; }
   figure.drawn .static-chart { display: block; }
+  figure svg { max-height: 235mm; }
   details > * { display: block; }
   table { width: 100%; table-layout: fixed; word-wrap: break-word; font-size: 12px; }
 }
@@ -170,10 +182,9 @@ COLUMN_LABELS = {
     "value": "Value",
     "meaning": "What it means",
     "method": "Method",
-    "criterion": "Criterion",
     "label": "Criterion",
-    "n_failed": "Not met",
-    "n_unknown": "Unknown",
+    "failed": "Not met",
+    "unknown": "Unknown",
     "severity": "Severity",
     "file": "File",
     "sheet": "Sheet",
@@ -211,13 +222,14 @@ def _cell(value: object) -> object:
 def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
     """An HTML table with readable column labels (``COLUMN_LABELS``), every cell escaped; ``data=True``
     also neutralises text cells (they come from the uploaded files); the report's own composed text
-    (``data=False``) is only escaped. Missing values show as "—", booleans as yes/no."""
-    frame = neutralise_frame(df, index=index) if data else (df.reset_index() if index else df.copy())
+    (``data=False``) is only escaped. Numbers are written as everywhere else (``formatting.number_cells``:
+    "−3.1", changes "+0.3"), missing values as "—", booleans as yes/no."""
+    frame = number_cells(neutralise_frame(df, index=index) if data else (df.reset_index() if index else df))
     frame.columns = [_label(c) for c in frame.columns]
     for position, (_, column) in enumerate(frame.items()):
         if pd.api.types.is_bool_dtype(column) or position in text_columns(frame):
             frame.isetitem(position, column.astype(object).map(_cell))
-    return frame.to_html(index=False, escape=True, na_rep="—", border=0, float_format=lambda x: f"{x:.4g}")
+    return frame.to_html(index=False, escape=True, na_rep="—", border=0)
 
 
 def _key_values(pairs: Iterable[tuple[str, object]]) -> str:
@@ -242,7 +254,7 @@ class _Charts:
         self.count += 1
         div_id = f"chart-{slug(name)}"
         fig = stamped(fig, self.study, self.when, copy=False)  # made for this report only: no copy needed
-        config = {**chart_config(self.study, name, self.when), "responsive": True}
+        config = {**chart_config(self.study, name, self.when, figure=fig), "responsive": True}
         template = json.dumps(fig.layout.template.to_plotly_json(), cls=PlotlyJSONEncoder).replace("<", "\\u003c")
         self.template = self.template or template
         if template == self.template:  # the shared template is written once; the loader puts it back
@@ -367,7 +379,7 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
     parts += [
         chart(funnel_figure(eligibility, trial=study.protocol.id), "funnel"),
         _h3("Exclusion reasons (all candidates, every criterion not met or unknown)"),
-        _table(reasons_table(eligibility)),
+        _table(reasons_table(eligibility).drop(columns="criterion")),  # the protocol's label, not its id
     ]
     if eligibility.deviations:
         parts += [_h3("Protocol deviations and enrolment inconsistencies"), _list(eligibility.deviations)]
@@ -383,8 +395,10 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
         chart(spaghetti_figure(visits, key, patients, protocol=protocol, series=series[key]), f"spaghetti-{key}")
         for key in present
     ]
-    small = small_multiples_figure(visits, patients=patients, protocol=protocol, series=series)
-    parts.append(chart(small, "small-multiples"))
+    shown = patients if patients is not None else list(visits["patient_id"].drop_duplicates())
+    for page in range(1, small_multiple_pages(len(shown)) + 1):  # every page of 30 patients
+        small = small_multiples_figure(visits, patients=patients, protocol=protocol, series=series, page=page)
+        parts.append(chart(small, "small-multiples" if page == 1 else f"small-multiples-{page}"))
     for key, table in analysis.shifts.items():
         o = protocol.outcomes[key]
         assert o.bands is not None  # shifts exist for outcomes with classes only
@@ -411,15 +425,12 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
 
 def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
     label, after = c.meta.label, month_label(c.followup_month)
-    changes = c.changes.rename(
-        columns={"patient_id": "Patient", "baseline": "Baseline", "followup": after.capitalize(), "change": "Change"}
-    )
     parts = [
         _h3(label),
         _p(plain_sentence(c), "plain"),
         chart(before_after_figure(c, all_patients=study.patient_ids), f"before-after-{c.outcome}"),
         _table(summary_table(c), data=False),
-        _table(changes),
+        _table(c.changes.rename(columns={"followup": after.capitalize()})),
         _h3(f"{label}: statistical details"),
         _p(headline(c)),
         _table(details_table(c), data=False),

@@ -54,7 +54,7 @@ def key_numbers(analysis: Analysis) -> KeyNumbers:
         results=[headline(c) for c in comparisons.values()],
         caveat=CAVEAT.format(floors=floors),
         sentences={key: plain_sentence(c) for key, c in comparisons.items()},
-        funnel_notes=funnel_notes(eligibility, analysis.study.screening),
+        funnel_notes=funnel_notes(eligibility, analysis.study.screening, analysis.study.protocol),
     )
 
 

@@ -330,7 +330,7 @@ def _flow_section(doc: _Document, analysis: Analysis) -> None:
         keep=True,
     )
     doc.table(["Stage", "n", "Notes and reasons"], flow_rows(analysis), [36, 10, 54])
-    for note in funnel_notes(analysis.eligibility, analysis.study.screening):
+    for note in funnel_notes(analysis.eligibility, analysis.study.screening, analysis.study.protocol):
         doc.paragraph(note, size=9)
 
 

@@ -65,11 +65,13 @@ def option_help(protocol: Protocol) -> dict[str, str]:
             if minimum_attainable_p(n, "greater") > ONE_SIDED_ALPHA
             else "."
         ),
-        "zero_method": "What to do with patients whose value did not change. 'Dropped' (Wilcoxon's original "
-        "rule) leaves them out of the test; 'Ranked, then dropped' (Pratt) lets them push the "
-        "other ranks up before leaving them out.",
-        "hl_zeros": "Patients whose value did not change: 'Kept' counts them in the median change's estimate and "
-        "interval (Hollander, Wolfe & Chicken); 'Dropped' leaves them out first, as R and StatXact do.",
+        "zero_method": "What the Wilcoxon signed-rank test does with patients whose value did not change. "
+        "'Left out' (Wilcoxon's original rule, 1945) tests the other patients only; 'Ranked, then left out' "
+        "(Pratt's rule, 1959) ranks them with the others, so that they push the other patients' ranks up, "
+        "and then leaves them out. Neither counts them as an increase or a decrease.",
+        "hl_zeros": "Patients whose value did not change, in the median change's estimate and interval "
+        "(Hodges–Lehmann): 'Counted as a change of 0' includes them (Hollander, Wolfe & Chicken, Nonparametric "
+        "Statistical Methods, 2014); 'Left out' leaves them out first, as R's wilcox.test and StatXact do.",
         "patients": "The patients drawn in the charts (the statistics always use every paired patient).",
         "show": "Values: the measured values. Change from baseline: each value minus the patient's baseline.",
         "outcome": "The outcome drawn.",
@@ -100,7 +102,10 @@ def direction_options(protocol: Protocol) -> dict[str, str]:
     }
 
 
-ZERO_METHOD_OPTIONS = {"wilcox": "Dropped (Wilcoxon)", "pratt": "Ranked, then dropped (Pratt)"}
+#: The pages' words for the test's and the estimate's options for patients with no change (``option_help``
+#: names the methods): what each does, as ``stats.wilcoxon_signed_rank`` and ``stats.hodges_lehmann`` do it.
+ZERO_METHOD_OPTIONS = {"wilcox": "Left out (Wilcoxon's rule)", "pratt": "Ranked, then left out (Pratt's rule)"}
+HL_ZEROS_OPTIONS = {"keep": "Counted as a change of 0", "drop": "Left out"}
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ def plain_sentence(comparison) -> str:
 
 def details_rows(comparison) -> list[tuple[str, str, str]]:
     """(term, value, what it means) rows of "Statistical details", from the comparison's numbers."""
-    from medpath.formatting import ALTERNATIVE_WORDS, percent
+    from medpath.formatting import ALTERNATIVE_WORDS, interval, percent
     from medpath.values import month_label
 
     c, s, w, hl, sign = (
@@ -205,6 +210,7 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
     def quartiles(q) -> str:
         return f"{number(q.median)} ({number(q.q1)} to {number(q.q3)})"
 
+    mean, mean_low, mean_high = interval(s.mean_change, s.mean_ci_low, s.mean_ci_high, sign=True)
     return [
         ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
         (f"Median (IQR) at {start}", quartiles(s.before), TERMS["median_iqr"]),
@@ -232,8 +238,7 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         ),
         (
             "Mean change (t interval)",
-            f"{number(s.mean_change, True)} ({number(s.mean_ci_low, True)} to "
-            f"{number(s.mean_ci_high, True)}, {percent(s.ci_level)})",
+            f"{mean} ({mean_low} to {mean_high}, {percent(s.ci_level)})",
             TERMS["mean_t"],
         ),
     ]

@@ -18,10 +18,13 @@ from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.figures.style import FIGURE_HEIGHT
 from medpath.figures.svg import can_draw, figure_svg
 from medpath.figures.trajectory import before_after_figure
+from medpath.formatting import number_cells
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
-from medpath.outcomes import OutcomeComparison, summary_table
+from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
 from medpath.report import build_report, report_filename
+from medpath.values import month_label
+from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
@@ -212,6 +215,29 @@ def result_table(comparison: OutcomeComparison) -> None:
         measure=st.column_config.TextColumn("Measure", width="medium"),
         value=st.column_config.TextColumn("Value", width="medium"),
     )
+
+
+def outcome_result(comparison: OutcomeComparison, study: Study, name: str) -> None:
+    """One outcome's result as the Outcomes and Secondary outcomes pages show it: the plain sentence first
+    (``wording.plain_sentence``), the before-after plot beside the results table and the per-patient changes (written
+    by ``formatting.number_cells``, as the sentence writes them), and the statistical details one click away."""
+    st.markdown(f"**{literal(plain_sentence(comparison))}**")
+    left, right = st.columns(2, gap="large")  # the results table needs half the width to show its values whole
+    with left:
+        before_after_chart(comparison, study, f"{name}_before_after", HALF_WIDTH)
+    with right:
+        result_table(comparison)
+        st.markdown("**Per-patient change**")
+        after = month_label(comparison.followup_month).capitalize()
+        table(number_cells(comparison.changes).rename(columns={"followup": after}))
+        table_download(comparison.changes, study, f"{name}_changes")
+    with st.expander("Statistical details"):
+        st.markdown(headline(comparison))
+        table(details_table(comparison))
+        st.markdown(
+            "**What these numbers can and cannot show**\n\n"
+            + "\n".join(f"- {literal(s)}" for s in plain_language(comparison))
+        )
 
 
 def expire_downloads(delay: float = DOWNLOAD_LIFETIME) -> None:

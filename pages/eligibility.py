@@ -7,7 +7,7 @@ import streamlit as st
 from medpath.baseline import band_notes, baseline_table
 from medpath.consort import stages_table
 from medpath.eligibility import candidate_table, criteria_table
-from medpath.export import chart_filename
+from medpath.export import chart_filename, footer_lines
 from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import exclusion_text, funnel_figure
 from medpath.figures.style import FOOTER_MARGIN
@@ -29,24 +29,27 @@ with diagram:
     figure = consort_figure(flow)
     figure.update_layout(height=figure.layout.height + FOOTER_MARGIN)  # room for the provenance footer
     stages = stages_table(flow)
-    chart(
-        figure,
-        study,
-        "consort_flow",
-        data=stages,
-        svg=lambda: consort_svg(flow),  # the diagram's own vector drawing, for a paper or a registry entry
-        width="content",
-        config={
-            "displaylogo": False,
-            "toImageButtonOptions": {
-                "format": "png",
-                "filename": chart_filename(study, "consort_flow"),
-                "scale": 2,
-                "width": figure.layout.width,
-                "height": figure.layout.height,
+    with st.container(key="wide-consort"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
+        chart(
+            figure,
+            study,
+            "consort_flow",
+            data=stages,
+            svg=lambda: consort_svg(
+                flow, footer=footer_lines(study)
+            ),  # the diagram's own vector drawing, for a paper or a registry entry
+            width="content",
+            config={
+                "displaylogo": False,
+                "toImageButtonOptions": {
+                    "format": "png",
+                    "filename": chart_filename(study, "consort_flow"),
+                    "scale": 2,
+                    "width": figure.layout.width,
+                    "height": figure.layout.height,
+                },
             },
-        },
-    )
+        )
     for note in flow.notes:
         st.caption(literal(note))
     table_download(stages, study, "study_stages", label="Download the study stages (CSV)")
@@ -77,8 +80,8 @@ for note in band_notes(study, list(flow.enrolled_ids)):
 
 criteria = criteria_table(eligibility)
 st.subheader("Eligibility criteria: candidates not meeting each (over all candidates, not only the first reason)")
-table(criteria)
-labels = dict(zip(criteria["criterion"], criteria["label"]))
+table(criteria.drop(columns="criterion"), label="Criterion", failed="Not met", unknown="Unknown")
+labels = dict(zip(criteria["criterion"], criteria["label"]))  # the criteria's ids, shown by their labels
 
 st.subheader("Candidates")
 chosen = st.multiselect(
@@ -88,7 +91,7 @@ chosen = st.multiselect(
     placeholder="all candidates",
 )
 shown = candidate_table(eligibility, chosen)
-table(shown)
+table(shown, patient_id=st.column_config.TextColumn("Patient", pinned=True))  # in view as the table scrolls sideways
 table_download(shown, study, "candidates")
 
 with st.expander("Conventions used at the boundaries", expanded=True):

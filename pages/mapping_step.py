@@ -71,7 +71,8 @@ def columns_table(study: Study) -> None:
     st.subheader("Columns")
     st.caption(
         f"{int(used.sum())} of {len(columns)} column(s) used. Every column of every sheet is listed: the field "
-        "it is read as, or why it is not used. Open **Mapping** below to change it."
+        "it is read as, or why it is not used."
+        + (" Open **Mapping** above to change it." if _offered_guess() is not None else "")
     )
     shown = pd.DataFrame(
         {
@@ -161,15 +162,22 @@ def _column_choice(guess: MappingGuess, key: str | None) -> str:
     return plain(f"{key}  (e.g. {samples})")
 
 
+def _offered_guess() -> MappingGuess | None:
+    """The best guess for the uploaded files when there is something to map (the mapping step is shown), else None."""
+    files = st.session_state.get(FILES_KEY)
+    if not files:
+        return None
+    guess = current_guess(files)
+    return guess if guess.columns else None  # no table could be read (a refused file): the refusal says why
+
+
 def mapping_step(study: Study) -> None:
     """One select box per field (pre-filled with the best guess, with three sample values), one per value not
     understood, one per sheet; "Apply" turns the choices into the profile the study is read with."""
-    files = st.session_state.get(FILES_KEY)
-    if not files:
+    guess = _offered_guess()
+    if guess is None:
         return
-    guess = current_guess(files)
-    if not guess.columns:  # no table could be read (a refused file): nothing to map; the refusal says why
-        return
+    files = st.session_state[FILES_KEY]
     attention = guess.needs_attention
     missing_required = any(f.message.startswith("required column missing") for f in study.errors)
     title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")

@@ -3,22 +3,12 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 
 import streamlit as st
 
-from medpath.outcomes import details_table, followup_months, headline, plain_language
+from medpath.outcomes import followup_months
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
-from medpath.wording import ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help, plain_sentence
-from pages.components import (
-    HALF_WIDTH,
-    before_after_chart,
-    downloads_row,
-    header,
-    literal,
-    no_data,
-    result_table,
-    table,
-    table_download,
-)
-from pages.session import HL_ZEROS_OPTIONS, choice, current_analysis, current_study
+from medpath.wording import HL_ZEROS_OPTIONS, ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help
+from pages.components import downloads_row, header, no_data, outcome_result
+from pages.session import choice, current_analysis, current_study
 
 study = current_study()
 protocol = study.protocol
@@ -72,31 +62,7 @@ if not comparisons:
 
 for outcome, comparison in comparisons.items():
     st.header(comparison.meta.label)
-    st.markdown(f"**{literal(plain_sentence(comparison))}**")
-    left, right = st.columns(2, gap="large")  # the results table needs half the width to show its values whole
-    with left:
-        before_after_chart(comparison, study, f"{outcome}_before_after", HALF_WIDTH)
-    with right:
-        result_table(comparison)
-        st.markdown("**Per-patient change**")
-        table(
-            comparison.changes.rename(
-                columns={
-                    "patient_id": "Patient",
-                    "baseline": "Baseline",
-                    "change": "Change",
-                    "followup": month_label(comparison.followup_month).capitalize(),
-                }
-            )
-        )
-        table_download(comparison.changes, study, f"{outcome}_changes")
-    with st.expander("Statistical details"):
-        st.markdown(headline(comparison))
-        table(details_table(comparison))
-        st.markdown(
-            "**What these numbers can and cannot show**\n\n"
-            + "\n".join(f"- {literal(s)}" for s in plain_language(comparison))
-        )
+    outcome_result(comparison, study, outcome)
 
 st.divider()
 downloads_row(study)

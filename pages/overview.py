@@ -90,6 +90,12 @@ with counts[3]:
             sum(study.excluded_rows.values()) + len(study.left_out_values),
             help="Rows and single values left out of the analyses because of an error finding",
         )
+    elif unchecked := sum(step.unknown for step in analysis.eligibility.steps):  # missing data: not "no problems"
+        st.badge(
+            f"Data checked: {unchecked} candidate{'s' if unchecked != 1 else ''} could not be checked — see Eligibility",
+            icon=":material/help:",
+            color="orange",
+        )
     else:
         st.badge("Data checked: no problems found", icon=":material/check_circle:", color="green")
 if study.errors:
@@ -110,7 +116,7 @@ if numbers.sentences:
         comparison = analysis.primary[outcome]
         with column:
             st.markdown(f"**{comparison.meta.label}.** {literal(sentence)}")
-            before_after_chart(comparison, study, f"{outcome}_before_after_overview", HALF_WIDTH)
+            before_after_chart(comparison, study, f"{outcome}_before_after_overview", HALF_WIDTH, height=400)
     st.caption(numbers.caveat + " Statistical details: **Outcomes** page.")
 else:
     st.warning("No primary outcome can be analysed with the data provided.", icon=":material/warning:")

@@ -58,7 +58,8 @@ st.caption(
     "their events of that relatedness; 'any' counts each patient once at their worst grade overall. "
     "Relatedness is the investigator's attribution to the umbilical-cord MSC infusion."
 )
-table(grade_relatedness_matrix(events), **{"CTCAE grade": "CTCAE grade"})
+# the grade stays in view while the relatedness columns scroll sideways on a phone
+table(grade_relatedness_matrix(events), **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)})
 table_download(
     grade_relatedness_table(events),
     study,
@@ -67,12 +68,13 @@ table_download(
 )
 
 st.subheader("Timeline")
-chart(
-    timeline_figure(events, study.visits, list(enrolled)),
-    study,
-    "adverse_events_timeline",
-    data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
-)
+with st.container(key="wide-timeline"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
+    chart(
+        timeline_figure(events, study.visits, list(enrolled)),
+        study,
+        "adverse_events_timeline",
+        data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
+    )
 unplaced = int(events["onset_month"].isna().sum())
 if unplaced:
     st.caption(
@@ -87,5 +89,20 @@ def _highlight(row):
     return ["background-color: #FDE2E1; font-weight: bold" if row["serious"] == "yes" else "" for _ in row]
 
 
-st.dataframe(inert_cells(shown).style.apply(_highlight, axis=1), hide_index=True, width="stretch", height="content")
+#: The listing's columns as a reader names them; the patient stays in view while the others scroll sideways on a phone.
+LISTING_COLUMNS = {
+    "patient_id": st.column_config.TextColumn("Patient", pinned=True),
+    "row": st.column_config.NumberColumn("Excel row", format="%d"),
+    **{
+        c: st.column_config.Column(c.capitalize())
+        for c in ("term", "onset", "grade", "serious", "relatedness", "outcome", "sheet")
+    },
+}
+st.dataframe(
+    inert_cells(shown).style.apply(_highlight, axis=1),
+    hide_index=True,
+    width="stretch",
+    height="content",
+    column_config=LISTING_COLUMNS,
+)
 table_download(shown, study, "adverse_events")

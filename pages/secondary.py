@@ -5,19 +5,9 @@ protocol gives one (``Outcome.lsc``)."""
 import streamlit as st
 
 from medpath.figures.waterfall import waterfall_figure
-from medpath.outcomes import headline, plain_language
+from medpath.formatting import number_cells
 from medpath.secondary import LABEL, lsc_counts, lsc_table
-from pages.components import (
-    HALF_WIDTH,
-    before_after_chart,
-    chart,
-    header,
-    literal,
-    no_data,
-    result_table,
-    table,
-    table_download,
-)
+from pages.components import chart, header, no_data, outcome_result, table, table_download
 from pages.session import choice, current_analysis, current_study
 
 study = current_study()
@@ -68,22 +58,11 @@ for outcome, comparison in comparisons.items():
         f"**LSC {lsc:.4f} {unit}: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
         f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
     )
-    chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
-    table(changes)
+    with st.container(key=f"wide-{outcome}-waterfall"):  # on a phone: scrolls sideways at its own width (PAGE_CSS)
+        chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
+    table(number_cells(changes))
     table_download(changes, study, f"{outcome}_lsc")
 
 for outcome, comparison in comparisons.items():
     st.header(f"{comparison.meta.label} (secondary)")
-    st.markdown(f"**{headline(comparison)}**")
-    left, right = st.columns(2, gap="large")  # as on the Outcomes page
-    with left:
-        before_after_chart(comparison, study, f"{outcome}_before_after", HALF_WIDTH)
-    with right:
-        result_table(comparison)
-        st.markdown("**Per-patient change**")
-        table(comparison.changes)
-    st.info(
-        "**What these numbers can and cannot show**\n\n"
-        + "\n".join(f"- {literal(s)}" for s in plain_language(comparison)),
-        icon=":material/lightbulb:",
-    )
+    outcome_result(comparison, study, outcome)

@@ -23,7 +23,7 @@ from medpath.model import Study
 from medpath.outcomes import followup_months
 from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.study import load_sample_study, load_study
-from medpath.wording import ZERO_METHOD_OPTIONS, direction_options
+from medpath.wording import HL_ZEROS_OPTIONS, ZERO_METHOD_OPTIONS, direction_options
 
 FILES_KEY = "uploaded_files"
 STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study) of this session
@@ -117,6 +117,28 @@ def sign_in_gate() -> Callable[[], None] | None:
     return None
 
 
+# ------------------------------------------------------------------------------------------ the page
+
+#: Page-wide CSS (static: nothing from the data). Plotly shows its toolbar always on a touch screen, over the chart's
+#: title; on a narrow screen it shows only while the chart is touched or hovered. A chart that needs more room than a
+#: phone has (legend rows over its title, five panels a row, the 1100 px CONSORT diagram whose text does
+#: not shrink with its boxes) sits in a container keyed "wide-…" (``st.container(key=…)``): it keeps the width it
+#: needs and scrolls sideways in its own box instead of spilling over the page's edge. On any screen a status badge
+#: wraps instead of being cut short, and the element holding this style takes no room on the page.
+PAGE_CSS = """<style id="medpath-page-css">
+[data-testid="stElementContainer"]:has(#medpath-page-css) {display: none}
+.stMarkdown [data-testid="stMarkdownContainer"] span.stMarkdownBadge {white-space: normal}
+@media (max-width: 640px) {
+  [data-testid="stPlotlyChart"] .modebar-container {opacity: 0; transition: opacity .2s}
+  [data-testid="stPlotlyChart"]:hover .modebar-container,
+  [data-testid="stPlotlyChart"]:focus-within .modebar-container {opacity: 1}
+  [class*="st-key-wide-"] {overflow-x: auto}
+  [class*="st-key-wide-"] [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {min-width: 720px}
+  .st-key-wide-consort [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {min-width: 1100px}
+}
+</style>"""
+
+
 # ------------------------------------------------------------------------------------------ the study
 
 
@@ -176,6 +198,7 @@ def current_study() -> Study:
         if (locked := sign_in_gate()) is not None:
             locked()
             st.stop()
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
     first = not st.session_state.get(ADDRESS_READ_KEY)
     ignored = _read_protocol_from_address() if first else []
     study = _study()
@@ -286,8 +309,6 @@ def choice(name: str, widget: Callable, label: str, options=None, *, default: ob
 
 # ------------------------------------------------------------------------------------ the page address
 
-#: How unchanged patients enter the Hodges-Lehmann estimate (the "No change, in the median change" choice).
-HL_ZEROS_OPTIONS = {"keep": "Kept (Hollander–Wolfe–Chicken)", "drop": "Dropped first (R, StatXact)"}
 #: The choices written to the page address (``st.query_params``), so a refreshed or shared link shows the same
 #: view. Only choices: never a file, a value or a patient id (patients are their 1-based positions in the study).
 ADDRESS_PARAMS = ("protocol", "followup", "alternative", "zero_method", "hl_zeros", "patients")

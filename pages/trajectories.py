@@ -6,7 +6,8 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
+from medpath.figures.trajectory import small_multiple_pages, small_multiples_figure, spaghetti_figure
+from medpath.formatting import number_cells
 from medpath.trajectories import completeness
 from medpath.wording import option_help
 from pages.components import chart, header, literal, no_data, plain, table, table_download
@@ -64,7 +65,7 @@ chart(
 
 st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
 st.caption("Missed visits are empty cells here and dotted lines in the chart; no value is ever interpolated.")
-table(series)
+table(number_cells(series))
 table_download(series, study, f"{outcome}_values")
 
 month = analysis.followup_month
@@ -112,7 +113,7 @@ for key in analysis.responders:
             step=5.0,
             help=OPTION_HELP.get("min_percent"),
         )
-    table(current_analysis(study).responders[key])  # the thresholds just chosen
+    table(number_cells(current_analysis(study).responders[key]))  # the thresholds just chosen
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")
@@ -124,9 +125,12 @@ multiples = pd.concat(
     ],
     ignore_index=True,
 )
-chart(
-    small_multiples_figure(study.visits, patients=patients, protocol=protocol, series=analysis.series),
-    study,
-    "small_multiples",
-    data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,
-)
+pages = small_multiple_pages(len(patients))
+page = int(st.number_input(f"Page (of {pages}, 30 patients each)", 1, pages, 1)) if pages > 1 else 1
+with st.container(key="wide-small-multiples"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
+    chart(
+        small_multiples_figure(study.visits, patients=patients, protocol=protocol, series=analysis.series, page=page),
+        study,
+        "small_multiples",
+        data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,
+    )

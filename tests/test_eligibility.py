@@ -274,8 +274,8 @@ def test_enrolled_patient_on_corticosteroid_is_a_deviation_and_still_analysed():
     result = evaluate(screening(deviant, candidate("P2", enrolled=True)), seen)
     [message] = result.deviations
     assert "P1" in message and "P2" not in message
-    assert "no_excluded_medication (corticosteroid)" in message
-    assert "bmd_confirmed (unknown: bmd_tscore missing)" in message
+    assert "'No excluded medication' (corticosteroid)" in message  # the protocol's labels, not its ids
+    assert "'Osteoporosis on BMD (T-score ≤ −2.5)' (unknown: spine BMD T-score missing)" in message
     assert "still analysed" in message
     pd.testing.assert_frame_equal(seen, before)
     assert [s.n for s in result.steps if s.id in ("enrolled", COMPLETED)] == [1, 1]

@@ -1,8 +1,9 @@
 import math
 
+import pandas as pd
 import pytest
 
-from medpath.formatting import number, p_value, percent
+from medpath.formatting import interval, number, number_cells, p_value, percent
 
 
 @pytest.mark.parametrize(
@@ -28,3 +29,36 @@ def test_p_value(p, expected):
 
 def test_percent_keeps_the_achieved_level_exact():
     assert percent(0.9375) == "93.75 %" and percent(0.95) == "95 %" and percent(1 - 50 / 1024) == "95.12 %"
+
+
+@pytest.mark.parametrize(
+    "estimate, low, high, sign, expected",
+    [
+        (0.28, 0.138, 0.422, True, ("+0.28", "+0.14", "+0.42")),  # the bounds follow the estimate's 2 decimals
+        (-2.0, -3.46, -0.54, True, ("−2", "−3", "−1")),
+        (0.3, -0.04, 0.64, True, ("+0.3", "0", "+0.6")),  # never "−0.0"
+        (0.0, -0.138, 0.138, True, ("0", "−0.138", "+0.138")),  # no decimals to follow: 3 significant digits
+        (6.25, 5.1, 7.4, False, ("6.25", "5.10", "7.40")),
+        (math.nan, math.nan, math.nan, True, ("–", "–", "–")),
+    ],
+)
+def test_interval_bounds_have_the_estimates_decimals(estimate, low, high, sign, expected):
+    assert interval(estimate, low, high, sign) == expected
+
+
+def test_number_cells_writes_floats_as_number_does_and_changes_signed():
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2"],
+            "baseline": [-3.1, 7.0],
+            "change": [0.3, -0.25],
+            "percent_change": [-9.6774, None],
+            "n": [1, 2],
+        }
+    )
+    written = number_cells(frame)
+    assert written["baseline"].tolist() == ["−3.1", "7"]
+    assert written["change"].tolist() == ["+0.3", "−0.25"]
+    assert written["percent_change"].iloc[0] == "−9.68" and pd.isna(written["percent_change"].iloc[1])
+    assert written["n"].tolist() == [1, 2] and written["patient_id"].tolist() == ["P1", "P2"]
+    assert frame["baseline"].tolist() == [-3.1, 7.0]  # the frame given is left as it was

@@ -24,7 +24,7 @@ def test_a_missing_criterion_column_explains_why_enrolled_is_zero():
     assert next(s.n for s in eligibility.steps if s.id == "enrolled") == 0
     assert funnel_notes(eligibility, study.screening) == [
         "'Enrolled' is 0 because of missing data, not because candidates failed: 3 candidate(s) could not be "
-        "checked on 'No active infection': the screening column(s) hiv are missing or hold no readable value. "
+        "checked on 'No active infection': the screening column(s) for HIV test are missing or hold no readable value. "
         "They are counted as not passing this step; the Data page lists the cells."
     ]
 
@@ -36,7 +36,7 @@ def test_one_unreadable_value_is_named_without_claiming_the_funnel_is_empty():
     notes = funnel_notes(eligibility, study.screening)
     assert len(notes) == 1
     assert notes[0].startswith("1 candidate(s) could not be checked on 'No active infection': a value it needs")
-    assert "a value it needs (cmv) is missing" in notes[0]  # only the blank column, not all five tests
+    assert "a value it needs (CMV test) is missing" in notes[0]  # only the blank column, not all five tests
 
 
 def test_complete_data_gives_no_note():

@@ -8,8 +8,10 @@ exercised by the browser test (``tests/test_browser.py``).
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import ROOT, SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+from conftest import ROOT, SCREENING_HEADER, screening_row, study_bytes, visits_rows, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
 from medpath.analysis import Settings, analyse
@@ -51,6 +53,15 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
+
+
+#: The Overview's status badge when one candidate could not be checked (missing data), not "no problems found".
+UNCHECKED = ":orange-badge[:material/help: Data checked: 1 candidate could not be checked — see Eligibility]"
+
+
+def badges(at: AppTest) -> list[str]:
+    """The page's ``st.badge``s, as the Markdown Streamlit sends for them (":green-badge[…]")."""
+    return [str(m.value) for m in at.markdown if re.match(r":\w+-badge\[", str(m.value))]
 
 
 def trial_workbook() -> bytes:
@@ -98,9 +109,10 @@ def test_overview_numbers_are_the_cores(sample):
     assert shown["Screened"] == str(numbers.screened)
     assert shown["Enrolled"] == str(numbers.enrolled)
     assert shown["Completed"] == str(numbers.completed)
-    if not sample.findings:  # nothing wrong: one status badge instead of three zero counters
-        assert "Errors" not in shown and "Warnings" not in shown and "Left out" not in shown
-        assert "no problems found" in texts(at.get("badge")) or "no problems found" in texts(at.markdown)
+    assert not sample.findings  # no finding: one status badge instead of three zero counters
+    assert "Errors" not in shown and "Warnings" not in shown and "Left out" not in shown
+    # but one candidate has no rubella result (funnel_notes): the badge must not say "no problems found"
+    assert badges(at) == [UNCHECKED]
     markdown = texts(at.markdown)
     assert len(numbers.sentences) == 2
     for sentence in numbers.sentences.values():
@@ -352,8 +364,8 @@ def test_eligibility_shows_the_consort_flow_stages_and_table_1(sample):
     assert stages["n"].tolist() == [30, 25, 5, 5, 0, 0, 5, 5]
     baseline = next(f for f in frames if "characteristic" in f.columns).set_index("characteristic")
     assert baseline.loc["Age, years", "summary"] == "65 (64 to 67)"
-    criteria = next(f for f in frames if "criterion" in f.columns)
-    assert "enrolled" not in criteria["criterion"].tolist()  # stages are not criteria any more
+    criteria = next(f for f in frames if "label" in f.columns)  # the criteria by their labels (not their ids)
+    assert len(criteria) == 7 and not {"Enrolled", "Completed 6 months"} & set(criteria["label"])  # stages: no criteria
     assert [t.label for t in at.tabs] == ["CONSORT 2025 flow diagram", "Sequential funnel"]
 
 
@@ -550,3 +562,92 @@ def test_the_overview_shows_the_participant_flow(sample):
     at = run_page("pages/overview.py", VISITS_ONLY)  # no screening log: the flow starts at enrolment
     body = at.get("html")[0].proto.body
     assert "assessed for eligibility" not in body and '<span class="n">3</span> enrolled' in body
+
+
+# --- meeting artefacts: the pages' wording -----------------------------------------------------------------
+
+
+def outside_expanders(block) -> list[str]:
+    """The Markdown of the page itself, not one click away inside an expander."""
+    shown = []
+    for node in block.children.values():
+        if node.type == "markdown":
+            shown.append(str(node.value))
+        elif node.type != "expander" and hasattr(node, "children"):
+            shown += outside_expanders(node)
+    return shown
+
+
+def test_secondary_page_leads_each_outcome_with_its_plain_sentence(sample):
+    """As on the Outcomes page: the plain sentence first; the Hodges–Lehmann estimate, interval and test one click
+    away, in "Statistical details"."""
+    from medpath.wording import plain_sentence
+
+    at = run_page("pages/secondary.py")
+    bmd = analyse(sample).secondary["bmd_g_cm2"]
+    assert plain_sentence(bmd).startswith("Spine BMD rose in 5 of 5 patients from baseline to month 6")
+    shown = outside_expanders(at.main)
+    assert f"**{literal(plain_sentence(bmd))}**" in shown
+    assert not any("Hodges–Lehmann" in text for text in shown)  # not on the page itself
+    details = [texts(e.markdown) for e in at.expander if e.label == "Statistical details"]
+    assert len(details) == 3 and headline(bmd) in details[0]  # Spine BMD, range of motion, quality of life
+
+
+def test_outcomes_options_for_unchanged_patients_say_what_they_do(sample):
+    at = run_page("pages/outcomes.py")
+    zero_method = next(s for s in at.selectbox if s.label == "Patients with no change")
+    hl_zeros = next(s for s in at.selectbox if s.label == "No change, in the median change")
+    assert zero_method.options == ["Left out (Wilcoxon's rule)", "Ranked, then left out (Pratt's rule)"]
+    assert hl_zeros.options == ["Counted as a change of 0", "Left out"]
+    assert "Wilcoxon's original rule" in zero_method.help and "Pratt's rule" in zero_method.help
+    assert "Hollander, Wolfe & Chicken" in hl_zeros.help and "StatXact" in hl_zeros.help  # the methods: in the help
+    hl_zeros.set_value("drop").run()
+    assert at.session_state["kept_hl_zeros"] == "drop"  # the option shown as "Left out" is the "drop" convention
+
+
+def test_the_overview_says_when_a_candidate_could_not_be_checked():
+    """One candidate without an HIV result: the data are not "no problems found"; the badge says so and where to
+    look, and the note names the protocol's test, not the column's key."""
+    screening = [SCREENING_HEADER, *(screening_row(f"P{i}") for i in (1, 2, 3)), screening_row("S4", hiv=None)]
+    files = (("unchecked.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(3)})),)
+    assert not load_study(list(files)).findings
+    at = run_page("pages/overview.py", files)
+    assert badges(at) == [UNCHECKED]
+    note = "1 candidate(s) could not be checked on 'No active infection': a value it needs (HIV test) is missing"
+    assert literal(note) in texts(at.warning)
+    complete = (("complete.xlsx", study_bytes("P", 3)),)  # nothing missing, nothing wrong
+    at = run_page("pages/overview.py", complete)
+    assert badges(at) == [":green-badge[:material/check_circle: Data checked: no problems found]"]
+
+
+def test_the_eligibility_page_names_criteria_and_fields_by_the_protocols_labels():
+    """A deviation (P2 enrolled with a T-score of −1) and a candidate unknown on a disease history: banners and
+    tables say "Osteoporosis on BMD (T-score ≤ −2.5)" and "osteoporosis-related disease (yes/no)", never the
+    internal ids bmd_confirmed or osteoporosis_related_disease."""
+    screening = [
+        SCREENING_HEADER,
+        screening_row("P1"),
+        screening_row("P2", tscore=-1.0),
+        screening_row("P3", osteoporosis_related_disease=None),
+    ]
+    files = (("ids.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(3)})),)
+    at = run_page("pages/eligibility.py", files)
+    banners = texts(at.warning)
+    assert literal("'Osteoporosis on BMD (T-score ≤ −2.5)' (T-score > −2.5)") in banners
+    assert literal("(unknown: osteoporosis-related disease (yes/no) missing)") in banners
+    tables = [d.value for d in at.dataframe if "stage" not in d.value.columns]
+    cells = " ".join(str(v) for frame in tables for v in [*frame.columns, *frame.astype(str).to_numpy().ravel()])
+    for internal in ("bmd_confirmed", "osteoporosis_related_disease", "no_excluded_disease"):
+        assert internal not in banners and internal not in cells, internal
+    criteria = next(f for f in tables if "label" in f.columns)
+    assert criteria.set_index("label").loc["Osteoporosis on BMD (T-score ≤ −2.5)", "failed"] == 1
+
+
+def test_the_data_page_mentions_the_mapping_step_only_where_it_is_shown():
+    at = run_page("pages/data.py")  # the sample: nothing uploaded, so no mapping step
+    assert not any(e.label.startswith("Mapping") for e in at.expander)
+    columns_caption = next(str(c.value) for c in at.caption if "column(s) used" in str(c.value))
+    assert "Mapping" not in columns_caption
+    at = run_page("pages/data.py", TRIAL)
+    assert any(e.label.startswith("Mapping") for e in at.expander)
+    assert "Open **Mapping** above to change it." in texts(at.caption)

@@ -291,3 +291,66 @@ def test_print_css_keeps_figures_in_the_page_and_headings_with_their_content(sam
     assert "h2, h3 { break-after: avoid; }" in printing
     assert ".plotly-graph-div { display: none !important; }" in printing  # the static copy is printed
     assert ".static-chart svg { display: block; width: 100%; height: auto; max-width: 100%; }" in css
+
+
+# --- meeting artefacts: print, one CONSORT version, distinct headings, numbers written alike ----------------
+
+from medpath.formatting import number  # noqa: E402
+
+
+def test_print_css_sets_a4_and_keeps_figures_and_tables_whole_without_forced_breaks(sample_report):
+    css = sample_report[sample_report.index("<style>") : sample_report.index("</style>")]
+    page = re.search(r"@page \{([^}]*)\}", css)
+    assert page and "size: A4;" in page.group(1) and re.search(r"margin: \d+mm \d+mm;", page.group(1))
+    printing = css[css.index("@media print") :]
+    whole = re.search(r"\n  ([^{}\n]+) \{ break-inside: avoid; \}", printing)
+    assert whole and {"figure", "table"} <= {s.strip() for s in whole.group(1).split(",")}
+    assert "break-before" not in css and "page-break" not in css and "break-after: page" not in css
+    assert "figure svg { max-height: 235mm; }" in printing  # a chart is never taller than the printable page
+
+
+def test_one_consort_version_in_the_whole_report(sample_report):
+    body = _without_plotly_js(sample_report)
+    assert set(re.findall(r"CONSORT (\d{4})", body)) == {"2025"}
+    assert "Participant flow (CONSORT 2025)" in body
+    assert "after the CONSORT 2025 flow diagram (Hopewell et al., BMJ 2025;389:e081123)" in body
+
+
+def test_every_table_has_distinct_column_headings(sample_report):
+    body = _without_plotly_js(sample_report)
+    heads = re.findall(r"<thead>(.*?)</thead>", body, re.S)
+    assert len(heads) > 10
+    for head in heads:
+        headings = re.findall(r"<th>(.*?)</th>", head)
+        assert len(headings) == len(set(headings)), headings
+    reasons = body[body.index("<h3>Exclusion reasons") :]
+    assert re.findall(r"<th>(.*?)</th>", reasons[: reasons.index("</thead>")]) == ["Criterion", "Not met", "Unknown"]
+
+
+def test_per_patient_tables_write_numbers_as_the_results_tables_do(sample_study, sample_report):
+    """A true minus sign and a signed change, as ``formatting.number`` writes them in the sentences and results
+    tables: "−3.1", "+0.3", never "-3.1" or "0.3"."""
+    body = re.sub(r">\s+<", "><", _without_plotly_js(sample_report))
+    for c in analyse(sample_study).primary.values():
+        for row in c.changes.itertuples():
+            cells = [row.patient_id, number(row.baseline), number(row.followup), number(row.change, sign=True)]
+            assert "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in cells) + "</tr>" in body, cells
+    assert "<tr><td>MSC-01</td><td>−3.1</td><td>−2.8</td><td>+0.3</td></tr>" in body  # Spine BMD T-score
+    assert "<tr><td>MSC-01</td><td>7</td><td>4</td><td>−3</td><td>−42.9</td><td>yes</td></tr>" in body  # responders
+    assert "<tr><td>MSC-01</td><td>0.77</td><td>0.8</td><td>+0.03</td><td>+3.9</td><td>gain</td></tr>" in body  # LSC
+    assert not re.search(r"<td>-\d", body)  # no hyphen for a minus anywhere
+
+
+def test_the_t_interval_has_the_decimals_of_its_mean(sample_report):
+    """Spine BMD T-score changes +0.3, +0.1, +0.4, +0.1, +0.3: mean 0.24, 95 % t interval 0.0734 to 0.4066
+    (t(4) = 2.776); VAS: mean −2.2, interval to one decimal."""
+    body = re.sub(r">\s+<", "><", _without_plotly_js(sample_report))
+    assert "<td>Mean change (t interval)</td><td>+0.24 (+0.07 to +0.41, 95 %)</td>" in body
+    assert "<td>Mean change (t interval)</td><td>−2.2 (−4.0 to −0.4, 95 %)</td>" in body
+
+
+def test_the_secondary_outcomes_lead_with_their_plain_sentence(sample_study, sample_report):
+    bmd = analyse(sample_study).secondary["bmd_g_cm2"]
+    secondary = sample_report[sample_report.index('<section id="secondary">') :]
+    lead = f'<p class="plain">{html.escape(plain_sentence(bmd))}</p>'
+    assert lead in secondary and secondary.index(lead) < secondary.index(html.escape(headline(bmd)))
