@@ -257,7 +257,7 @@ def test_every_chart_has_a_static_svg_fallback_with_an_accessible_name(sample_re
         assert 'role="img"' in svg and f"<title>{title}</title>" in svg
         assert "NCT04501354 · medpath_sample_study.xlsx" in svg  # provenance footer inside the picture
         assert "SYNTHETIC DATA" in svg
-    spaghetti = dict(charts)["Spine BMD T-score by patient — n = 5, baseline to month 6"]
+    spaghetti = dict(charts)["Spine BMD T-score by patient n = 5, baseline to month 6"]
     assert spaghetti.count("<polyline") >= 5 and 'stroke-dasharray="2 4"' in spaghetti  # lines, the missed visit
     assert "<script" not in "".join(svg for _, svg in charts)
     waterfall = dict(charts)["Spine BMD change, baseline → month 6, per patient, against the LSC"]
@@ -281,7 +281,7 @@ def test_report_follows_the_thresholds_and_patients_chosen(sample_study):
     )
     assert "at least 3 points or 50 % of baseline" in report
     assert "2 of 5 patients (MSC-01, MSC-08)" in report
-    assert "Spine BMD T-score by patient — n = 2" in report
+    assert "Spine BMD T-score by patient n = 2" in report
     assert "no one-sided test can reach p &lt; 0.025" in report
 
 

@@ -199,7 +199,7 @@ def test_spaghetti_axes_and_title():
     fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
     assert fig.layout.xaxis.title.text == "Months since baseline"
     assert list(fig.layout.xaxis.tickvals) == [0.0, 3.0, 6.0]
-    assert fig.layout.title.text == "Spine BMD T-score by patient — n = 5, baseline to month 6"
+    assert fig.layout.title.text == "Spine BMD T-score by patient<br><sup>n = 5, baseline to month 6</sup>"
     assert "n = 2" in spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01", "P04"]).layout.title.text
 
 

@@ -543,8 +543,9 @@ def spaghetti_figure(
 
     plotted = series.dropna(subset=[y])
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
+    # the count and the time span on the caption line, so that the title itself fits a phone's width
     heading = title_layout(
-        f"{what} by patient — n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}", legend=True
+        f"{what} by patient", f"n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}", legend=True
     )
     months = sorted(series["month"].unique())
     x_axis = {
