@@ -331,12 +331,11 @@ def _bridge_missed_visits(chart, lines: list[tuple[LineSeries, list[float | None
                 line.width = Pt(2.5)
 
 
-def _legend_right(chart) -> None:
-    """A legend of the patients at the chart's right, outside the plot, at a size legible on a projector."""
-    chart.has_legend = True
+def _legend_right(chart, hidden: Iterable[AreaSeries | LineSeries] = ()) -> None:
+    """A legend of the patients at the chart's right, outside the plot, at a size legible on a projector, without
+    the ``hidden`` series (``_legend_below``)."""
+    _legend_below(chart, hidden)
     chart.legend.position = XL_LEGEND_POSITION.RIGHT
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(14)
 
 
 def _bands(o: Outcome, value_range: tuple[float, float] | None) -> list[tuple[str, float, str | None]]:
@@ -387,6 +386,11 @@ def _shade(chart: Chart, fills: list[str | None]) -> None:
             series.format.fill.solid()
             series.format.fill.fore_color.rgb = _rgb(fill)
         series.format.line.fill.background()
+
+
+#: Patients labelled at their line ends on a before-after slide; with more, a stack of 12-pt labels would be taller
+#: than the plot (about 2.3 in), and the legend names them instead.
+MAX_END_LABELS = 10
 
 
 def _label_ends(ends: list[tuple[LineSeries, str, str, float]], point: int, span: float) -> None:
@@ -471,8 +475,11 @@ def _before_after_slide(deck: _Deck, study: Study, comparison: OutcomeComparison
         (line, row.patient_id, colours[row.patient_id], float(row.followup))
         for row, line in zip(pairs.itertuples(), lines)
     ]
-    _label_ends(ends, 1, span)
-    _legend_below(chart, [chart.plots[0].series[0], *lines] if bands else lines)  # no axis minimum, no patient
+    if len(ends) <= MAX_END_LABELS:
+        _label_ends(ends, 1, span)
+        _legend_below(chart, [chart.plots[0].series[0], *lines] if bands else lines)  # no axis minimum, no patient
+    else:  # a stack of more labels would be taller than the plot: the patients in the legend, as on the trajectories
+        _legend_right(chart, [chart.plots[0].series[0]] if bands else [])
     _axis_title(chart.category_axis, "Visit")
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _set_range(chart, value_range)

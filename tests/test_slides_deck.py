@@ -254,3 +254,28 @@ def test_the_demo_protocols_sample_builds():
     assert [list(c.plots[-1].categories) for c in before_after] == [
         ["Baseline", month_label(protocol.primary_month).capitalize()]
     ] * len(protocol.primary_outcomes)
+
+
+def test_with_more_patients_than_fit_as_labels_the_legend_names_them():
+    """30 pairs: a stack of 30 labels would be taller than the plot, so no line is labelled and every patient is in
+    the legend at the right (the axis minimum still not)."""
+    from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
+
+    from medpath.slides import MAX_END_LABELS
+
+    ids = [f"UCMSC-{i:03d}" for i in range(1, 31)]
+    visits = [["patient_id", "visit", "bmd_tscore", "vas"]]
+    for k, pid in enumerate(ids):
+        visits += [[pid, "baseline", -3.5 + k / 50, 8], [pid, "month 6", -3.3 + k / 40, 5]]
+    workbook = xlsx_bytes({"screening": [SCREENING_HEADER, *(screening_row(p) for p in ids)], "visits": visits})
+    deck = _deck(analyse(load_study([("u.xlsx", workbook)])))
+    [chart] = [shape.chart for shape in _slide(deck, "Spine T-score: baseline and").shapes if shape.has_chart]
+    base = chart.plots[0].series[0]
+    median, *patients = chart.plots[1].series
+    assert len(patients) == 30 > MAX_END_LABELS
+    assert not any(s.points[1].data_label.has_text_frame for s in patients)
+    from pptx.enum.chart import XL_LEGEND_POSITION
+
+    assert chart.legend.position == XL_LEGEND_POSITION.RIGHT
+    legend = chart.legend._element
+    assert [int(e.find(qn("c:idx")).get("val")) for e in legend.findall(qn("c:legendEntry"))] == [base.index]
