@@ -2,7 +2,8 @@
 # Install everything the checks need, then run them all: ruff (lint and format), mypy, and the whole pytest
 # suite, browser tests included. On first use this creates the project's virtualenv .venv/ (unless one is
 # active) and installs the project with its app, test and dev extras there; Debian's chromium (for the
-# browser tests) is installed with apt-get when the machine lacks it.
+# browser tests) and poppler-utils (pdftotext, for the printed report) are installed with apt-get when the machine
+# lacks them.
 #
 # pytest runs twice: the tests without a browser spread over every core (pytest-xdist), then the real-browser
 # tests one at a time (each starts a Streamlit server and Chromium). Arguments, if any, go to one plain pytest
@@ -15,11 +16,11 @@ source scripts/env.sh
 medpath_env
 medpath_install app,test,dev
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "MedPath: installing Debian's chromium for the browser tests ..." >&2
+  echo "MedPath: installing Debian's chromium (browser tests) and poppler-utils (the printed report's pages) ..." >&2
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium poppler-utils >/dev/null
 fi
 
 failed=()
