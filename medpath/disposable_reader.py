@@ -90,9 +90,14 @@ def read_upload(
     answer_read, answer_write = os.pipe()
     try:
         pid = fork_server(READER_MODULE).fork(job_read, answer_write)
-    finally:
+    except OSError:  # the fork server ended (killed from outside): the next read starts another
         os.close(job_read)
+        os.close(answer_read)
         os.close(answer_write)
+        os.close(job_write)
+        raise _unsafe(name, "its reader process could not be started; try again") from None
+    os.close(job_read)
+    os.close(answer_write)
     finished = False
     try:
         job = pickle.dumps((name, data, protocol, limits, max_cells), protocol=pickle.HIGHEST_PROTOCOL)
@@ -101,7 +106,7 @@ def read_upload(
         job_write = -1
         blob = _receive(answer_read, deadline, limits)
         with gc_paused():  # a million small objects at once: the cyclic collector would triple the time
-            kind, value = _Answers(io.BytesIO(blob)).load()
+            _, value = _answer(blob)
         finished = True
     except _Broken as exc:
         raise _unsafe(name, str(exc)) from None
@@ -111,11 +116,28 @@ def read_upload(
         os.close(answer_read)
         if not finished:
             _kill(pid)
-    if kind == "read":
+    if isinstance(value, FileRead):  # kind "read" (``_answer`` checked each kind's value)
         return value
-    if kind == "refused":
+    if isinstance(value, ReadError):  # "refused"
         raise value
-    raise _unsafe(name, value)
+    raise _unsafe(name, str(value))  # "failed"
+
+
+#: what each kind of answer carries
+_KINDS = {"read": FileRead, "refused": ReadError, "failed": str}
+
+
+def _answer(blob: bytes) -> tuple[str, object]:
+    """The worker's (kind, value), checked: anything else (a subverted worker's bytes) is ``_Broken``."""
+    try:
+        kind, value = _Answers(io.BytesIO(blob)).load()
+    except _Broken:
+        raise
+    except Exception:  # not a pickle, or not a pair
+        raise _Broken("its reader sent back something that is not a table") from None
+    if not isinstance(value, _KINDS.get(kind, ())):
+        raise _Broken("its reader sent back something that is not a table")
+    return kind, value
 
 
 class _Answers(pickle.Unpickler):

@@ -140,3 +140,16 @@ def test_the_server_process_never_reads_an_upload_itself(monkeypatch):
 
     study = load_study([("v.xlsx", xlsx_bytes({"visits": visits_rows(2)}))])
     assert len(study.visits) == 4 and not study.errors
+
+
+def test_an_answer_of_the_wrong_shape_is_refused():
+    import pickle
+
+    from medpath.disposable_reader import _answer, _Broken
+    from medpath.findings import Finding
+
+    finding = Finding("error", "f", None, None, None, None, "m")
+    for blob in (b"not a pickle", pickle.dumps("read"), pickle.dumps(("refused", finding)), pickle.dumps(("x", "y"))):
+        with pytest.raises(_Broken, match="not a table"):
+            _answer(blob)
+    assert _answer(pickle.dumps(("failed", "why"))) == ("failed", "why")
