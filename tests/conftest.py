@@ -41,6 +41,20 @@ def sample_study():
     return load_sample_study()
 
 
+@pytest.fixture(scope="session")
+def sample(sample_study):
+    """The bundled sample study (the name the slides and Word tables tests use)."""
+    return sample_study
+
+
+@pytest.fixture(scope="session")
+def analysis(sample_study):
+    """The sample's analysis with the default settings."""
+    from medpath.analysis import analyse
+
+    return analyse(sample_study)
+
+
 def _drives_a_browser(item: pytest.Item) -> bool:
     """A test that serves the dashboard to a real browser (the ``streamlit_url`` fixture), or whose module
     launches Chromium itself (imports browser_support's ``chromium``)."""

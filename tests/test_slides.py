@@ -17,15 +17,10 @@ from medpath.cli import main
 from medpath.figures.style import patient_colours
 from medpath.outcomes import primary_analysis, summary_table
 from medpath.slides import build_deck
-from medpath.study import load_sample_study, load_study
+from medpath.study import load_study
 from medpath.wording import plain_sentence
 
 WHEN = dt.datetime(2025, 1, 31, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_sample_study()
 
 
 @pytest.fixture(scope="module")

@@ -29,16 +29,6 @@ WHEN = dt.datetime(2025, 1, 31, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return load_sample_study()
-
-
-@pytest.fixture(scope="module")
-def analysis(sample):
-    return analyse(sample)
-
-
-@pytest.fixture(scope="module")
 def deck(analysis):
     return _deck(analysis)
 

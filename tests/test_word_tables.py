@@ -40,16 +40,6 @@ TABLE_1_HEADER = ["Characteristic", "n", "Median (IQR) or n (%)", "Patients' val
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return load_sample_study()
-
-
-@pytest.fixture(scope="module")
-def analysis(sample):
-    return analyse(sample)
-
-
-@pytest.fixture(scope="module")
 def document(analysis):
     return Document(io.BytesIO(word_tables(analysis, generated_at=WHEN)))
 
