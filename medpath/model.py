@@ -100,6 +100,9 @@ class Study:
     #: optional sheets (``medpath.adverse_events``, ``medpath.disposition``); None = no such sheet supplied
     adverse_events: pd.DataFrame | None = None
     disposition: pd.DataFrame | None = None
+    #: tables supplied but not read whole: kind ("screening", "visits", "adverse_events", "disposition") -> the
+    #: reason in words, naming the file and sheet. A count that depends on such a table is not determinable.
+    unread: dict[str, str] = field(default_factory=dict)
     #: the trial's protocol (``medpath.protocol``): its outcomes, criteria, schedule and wording
     protocol: Protocol = field(default_factory=current)
 
