@@ -44,6 +44,7 @@ from medpath.extra_tables import (
     read_relatedness,
     read_yes_no,
 )
+from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
 from medpath.reading import RawTable
 
@@ -163,11 +164,14 @@ def parse_adverse_events(
                             None,
                             None,
                             f"the adverse events table has no '{name}' column: {why}",
+                            code=Code.EXTRA_COLUMN_MISSING,
                         )
                     )
             if not keys & {"onset", "onset_date", "onset_month"}:
                 message = "the adverse events table has no onset column: events cannot be placed in time"
-                findings.append(table.finding("warning", table.header_row, None, None, message))
+                findings.append(
+                    table.finding("warning", table.header_row, None, None, message, code=Code.EXTRA_COLUMN_MISSING)
+                )
     if frame.empty:
         return empty_adverse_events(), findings, excluded
     # an 'onset' cell fills the date or the month
@@ -182,8 +186,8 @@ def parse_adverse_events(
         row = row.map(none)
         excel_row, raw = int(row["source_row"]), row["_raw"]
 
-        def say(severity, column, message, value=None, _row=row):
-            add_finding(findings, _row, severity, column, message, value)
+        def say(severity, column, message, value=None, *, code, _row=row):
+            add_finding(findings, _row, severity, column, message, value, code=code)
 
         key = (row["patient_id"], row["term"], row["onset_date"], row["onset_month"], row["grade"], row["relatedness"])
         if key in seen:
@@ -193,31 +197,49 @@ def parse_adverse_events(
                 f"the same event as row {seen[key]} (patient, term, onset, grade and relatedness "
                 "all equal); this row was not counted a second time",
                 row["term"],
+                code=Code.DUPLICATE_ROW,
             )
             excluded += 1
             continue
         seen[key] = excel_row
         keep.append(i)
         if row["term"] is None and raw.get("term") is None:
-            say("error", "term", "no adverse-event term: the event is counted, but write what happened")
+            say(
+                "error",
+                "term",
+                "no adverse-event term: the event is counted, but write what happened",
+                code=Code.EXTRA_INCOMPLETE,
+            )
         if row["grade"] is None and is_blank(raw.get("grade")):
             say(
                 "error",
                 "grade",
                 "no CTCAE grade: every adverse event needs one (CTCAE v5.0, 1-5); the event is counted as 'not graded'",
+                code=Code.EXTRA_INCOMPLETE,
             )
         if "serious" in row["_columns"] and row["serious"] is None and is_blank(raw.get("serious")):
-            say("warning", "serious", "seriousness not recorded (yes/no)")
+            say("warning", "serious", "seriousness not recorded (yes/no)", code=Code.EXTRA_INCOMPLETE)
         if row["grade"] == 5 and row["serious"] is False:
             say(
                 "warning",
                 "serious",
                 "a grade 5 event (death) is serious by definition (ICH E2A), but is recorded as not serious",
+                code=Code.EXTRA_INCONSISTENT,
             )
         if "relatedness" in row["_columns"] and row["relatedness"] is None and is_blank(raw.get("relatedness")):
-            say("warning", "relatedness", "relatedness not recorded: counted as 'not assessed'")
+            say(
+                "warning",
+                "relatedness",
+                "relatedness not recorded: counted as 'not assessed'",
+                code=Code.EXTRA_INCOMPLETE,
+            )
         if row["grade"] == 5 and row["outcome"] not in (None, "fatal"):
-            say("warning", "outcome", f"a grade 5 event (death) has the outcome '{row['outcome']}', not fatal")
+            say(
+                "warning",
+                "outcome",
+                f"a grade 5 event (death) has the outcome '{row['outcome']}', not fatal",
+                code=Code.EXTRA_INCONSISTENT,
+            )
         if (
             row["onset_date"] is None
             and row["onset_month"] is None
@@ -228,6 +250,7 @@ def parse_adverse_events(
                 "warning",
                 next(c for c in ("onset", "onset_month", "onset_date") if c in row["_columns"]),
                 "no onset: the event is listed and counted but not placed on the timeline",
+                code=Code.EXTRA_INCOMPLETE,
             )
         pid = row["patient_id"]
         if pid not in with_visits and pid not in enrolled and pid not in told_unknown:
@@ -238,6 +261,7 @@ def parse_adverse_events(
                 f"patient {pid} has adverse events but no visit rows and is not marked "
                 "enrolled; the events are listed and counted",
                 pid,
+                code=Code.EXTRA_UNKNOWN_PATIENT,
             )
     frame = frame.loc[keep, list(AE_COLUMNS)]
     return _typed(frame), findings, excluded

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from medpath.findings import Code
 from medpath.model import Finding, Study
 from medpath.protocol import Protocol, ProtocolError, bundled, default_protocol, find_protocol
 from medpath.study import load_sample_study, load_study
@@ -27,7 +28,18 @@ def _read_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[Finding
         try:
             files.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
-            problems.append(Finding("error", path, None, None, None, None, f"cannot open the file: {exc.strerror}"))
+            problems.append(
+                Finding(
+                    "error",
+                    path,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"cannot open the file: {exc.strerror}",
+                    code=Code.FILE_NOT_OPENED,
+                )
+            )
     return files, problems
 
 
@@ -49,7 +61,14 @@ def _study(args: argparse.Namespace) -> Study:
         except OSError as exc:
             problems.append(
                 Finding(
-                    "error", args.mapping, None, None, None, None, f"cannot open the mapping profile: {exc.strerror}"
+                    "error",
+                    args.mapping,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"cannot open the mapping profile: {exc.strerror}",
+                    code=Code.PROFILE_INVALID,
                 )
             )
         except ProfileError as exc:  # a broken profile is refused: nothing is read with half a mapping

@@ -33,6 +33,7 @@ import struct
 import time
 from dataclasses import dataclass
 
+from medpath.findings import Code
 from medpath.fork_server import READER_MODULE, fork_server
 from medpath.gc_paused import gc_paused
 from medpath.protocol import Protocol, using
@@ -151,6 +152,7 @@ class _Answers(pickle.Unpickler):
             ("medpath.reading", "RawTable"),
             ("medpath.reading", "ReadError"),
             ("medpath.findings", "Finding"),
+            ("medpath.findings", "Code"),
             *(("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")),
         }
     )
@@ -221,6 +223,7 @@ def _unsafe(name: str, why: str) -> ReadError:
         name,
         f"this file could not be read safely: {why}. Nothing else was affected. If it is a real export, open it in "
         "Excel and save it again as .xlsx, or remove unused sheets, rows and long texts",
+        code=Code.FILE_UNSAFE,
     )
 
 

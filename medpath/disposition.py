@@ -30,6 +30,7 @@ from medpath.extra_tables import (
     read_patient,
     read_yes_no,
 )
+from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
 from medpath.protocol import current
 from medpath.reading import RawTable
@@ -158,26 +159,33 @@ def parse_disposition(
         excel_row, raw = int(row["source_row"]), row["_raw"]
         pid, status = row["patient_id"], row["status"]
 
-        def say(severity, column, message, value=None, _row=row):
-            add_finding(findings, _row, severity, column, message, value)
+        def say(severity, column, message, value=None, *, code, _row=row):
+            add_finding(findings, _row, severity, column, message, value, code=code)
 
         if pid in first:
             say(
                 "error",
                 "patient_id",
                 f"a second disposition row for patient {pid} (first in row {first[pid]}); it was not used",
+                code=Code.DUPLICATE_ROW,
             )
             excluded += 1
             continue
         first[pid] = excel_row
         keep.append(i)
         if status is None and is_missing(raw.get("status")):
-            say("error", "status", "no disposition: write completed, lost to follow-up, withdrew or died")
+            say(
+                "error",
+                "status",
+                "no disposition: write completed, lost to follow-up, withdrew or died",
+                code=Code.EXTRA_INCOMPLETE,
+            )
         if status not in (None, "completed") and row["reason"] is None:
             say(
                 "warning",
                 "reason" if "reason" in row["_columns"] else "status",
                 f"'{status}' without a reason: CONSORT asks for the reason of every loss",
+                code=Code.EXTRA_INCOMPLETE,
             )
         if pid not in with_visits and pid not in enrolled:
             say(
@@ -185,6 +193,7 @@ def parse_disposition(
                 "patient_id",
                 f"patient {pid} has a disposition row but no visit rows and is not marked enrolled",
                 pid,
+                code=Code.EXTRA_UNKNOWN_PATIENT,
             )
         if status == "completed" and pid in with_visits and pid not in completed:
             say(
@@ -192,6 +201,7 @@ def parse_disposition(
                 "status",
                 f"patient {pid} is recorded as completed but has no month-{current().primary_month:g} value of a primary "
                 "outcome",
+                code=Code.EXTRA_INCONSISTENT,
             )
         if status == "died" and adverse_events is not None and pid not in deaths:
             say(
@@ -199,6 +209,7 @@ def parse_disposition(
                 "status",
                 f"patient {pid} died, but the adverse events list no grade 5 event for this "
                 "patient (CTCAE v5.0: death related to an adverse event is grade 5)",
+                code=Code.EXTRA_INCONSISTENT,
             )
     frame = frame.loc[keep, list(DISPOSITION_COLUMNS)].astype(
         {"received_intervention": "boolean", "source_row": "int64"}
@@ -215,6 +226,7 @@ def parse_disposition(
                 ", ".join(missing),
                 f"{len(missing)} enrolled patient(s) without a disposition row: "
                 f"{', '.join(missing)}; their disposition is shown as not recorded",
+                code=Code.DISPOSITION_MISSING,
             )
         )
     return frame, findings, excluded

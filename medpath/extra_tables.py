@@ -29,6 +29,7 @@ from typing import Literal
 import pandas as pd
 
 from medpath.columns import SCREENING_ALIASES, VISIT_ALIASES, normalise
+from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
 from medpath.protocol import current
 from medpath.reading import RawTable
@@ -379,6 +380,7 @@ def _redcap_adverse_events(table: RawTable, ae_fields: Sequence[Field]):
                     instrument,
                     f"the REDCap repeating instrument '{instrument}' has no {lacking} "
                     "field (e.g. ae_term, ae_grade), so it was not read as the adverse events table",
+                    code=Code.REDCAP_INSTRUMENT_APART,
                 )
             ],
         )
@@ -411,6 +413,7 @@ def _redcap_adverse_events(table: RawTable, ae_fields: Sequence[Field]):
         instrument,
         f"read as: the REDCap repeating instrument '{instrument}' ({len(rows)} row(s)) → the adverse "
         f"events table, with the columns {', '.join(repr(table.header[i]) for i in columns)}",
+        code=Code.LAYOUT_READ_AS,
     )
     return part, remaining, [said]
 
@@ -449,6 +452,7 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                     f"the {what} table has no column {names} (accepted names: "
                     + "; ".join(f"{f.name}: " + ", ".join(f.aliases[:4]) for f in missing)
                     + "); the table was not read",
+                    code=Code.TABLE_NOT_READ,
                 )
             )
             excluded += len(table.rows)
@@ -474,6 +478,7 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                             table.header[index],
                             raw,
                             f"{exc}; this value is left out (the row's other values are used)",
+                            code=Code.VALUE_INVALID,
                         )
                     )
             if record.get("patient_id") is None:
@@ -486,6 +491,7 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                         table.header[found["patient_id"]],
                         raw_values.get("patient_id"),
                         f"no patient id: this {what} row was not used",
+                        code=Code.PATIENT_ID_MISSING,
                     )
                 )
                 excluded += 1
@@ -547,11 +553,15 @@ def add_finding(
     column: str | None,
     message: str,
     value: object = None,
+    *,
+    code: Code,
 ) -> None:
     """A finding on ``row`` of a canonical table, at its file, sheet, Excel row and the user's column."""
     file, sheet, excel_row, name = place(row, column)
     findings.append(
-        Finding(severity, file, sheet, excel_row, name, row["_raw"].get(column, value) if column else value, message)
+        Finding(
+            severity, file, sheet, excel_row, name, row["_raw"].get(column, value) if column else value, message, code
+        )
     )
 
 

@@ -54,6 +54,7 @@ from medpath.columns import (
     is_correction,
     normalise,
 )
+from medpath.findings import Code
 from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
 from medpath.model import Finding
 from medpath.protocol import current
@@ -132,6 +133,7 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                     None,
                     "this sheet is hidden in Excel; it was left out (unhide it, or delete it if it "
                     "is an old copy, to choose)",
+                    code=Code.SHEET_HIDDEN,
                 )
             )
             for name in table.header:
@@ -145,6 +147,7 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                     None,
                     None,
                     f"this sheet is hidden in Excel; it was read because the mapping profile marks it as {rule}",
+                    code=Code.SHEET_HIDDEN_READ,
                 )
             )
         table = _clean(table)
@@ -254,6 +257,7 @@ def _clean(table: RawTable) -> RawTable:
                     None,
                     ", ".join(names),
                     f"{len(hidden)} hidden column(s) left out: {_names(names)} (unhide them in Excel to have them read)",
+                    code=Code.COLUMNS_HIDDEN,
                 ),
             )
     left_out: list[Finding] = []
@@ -267,6 +271,7 @@ def _clean(table: RawTable) -> RawTable:
                 None,
                 None,
                 "this row is hidden in Excel; it was left out (unhide it to have it read)",
+                code=Code.ROW_HIDDEN,
             )
         )
     for n in sorted(table.struck_rows & keep):
@@ -278,6 +283,7 @@ def _clean(table: RawTable) -> RawTable:
                 None,
                 None,
                 "this row is struck through; it was left out as deleted (remove the strike-through to have it read)",
+                code=Code.ROW_STRUCK,
             )
         )
     table = _flatten_header(table)
@@ -336,6 +342,7 @@ def _flatten_header(table: RawTable) -> RawTable:
             None,
             f"read as: a two-row header (row {table.header_row - 1} groups the names in row {table.header_row}); "
             f"columns named {_names(renamed, 8)}",
+            code=Code.LAYOUT_READ_AS,
         ),
     )
 
@@ -395,7 +402,11 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
         text = label.strip()
         keep.discard(n)
         column = table.header[id_index] if in_id and id_index is not None else None
-        findings.append(table.finding("warning", n, column, text, f"'{text[:40]}' {why}; the row was left out"))
+        findings.append(
+            table.finding(
+                "warning", n, column, text, f"'{text[:40]}' {why}; the row was left out", code=Code.ROW_SUMMARY
+            )
+        )
     if signature_from is not None:
         rows = [n for n in table.row_numbers if n >= signature_from]
         findings.append(
@@ -405,6 +416,7 @@ def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
                 None,
                 None,
                 f"a signature block starts here (rows {_rows_text(rows)}); left out, with every row below it",
+                code=Code.SIGNATURE_BLOCK,
             )
         )
     return findings
@@ -533,6 +545,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                 f"{len(unread_checkboxes)} REDCap checkbox column(s) whose option is not a field MedPath "
                 f"knows were not used: {_names(unread_checkboxes, 8)} (the option meanings are in the "
                 "REDCap data dictionary)",
+                code=Code.REDCAP_CHECKBOX_UNUSED,
             )
         )
     if any(k in ("redcapdataaccessgroup", "dataaccessgroup") for k in keys):
@@ -558,6 +571,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                 f"{len(numbers)} row(s) of the repeating instrument '{instrument}' (rows "
                 f"{_rows_text(numbers)}) were kept apart: they are not screening or visit rows and "
                 "were not analysed",
+                code=Code.REDCAP_INSTRUMENT_APART,
             )
         )
     record = next((i for i, k in enumerate(keys) if k == "recordid"), None)
@@ -584,6 +598,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                 None,
                 f"the patient id is the REDCap record id ('{table.header[record]}', which links the "
                 f"events); {_names([header[i] for i in other_ids])} not used as the id",
+                code=Code.REDCAP_RECORD_ID,
             )
         )
     fields = {i: _ALL_ALIASES.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
@@ -603,7 +618,7 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     part = _keep_columns(_keep_rows(table, visit_rows), visit_columns)
     parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "visits"), notes=()))
     said.append(f"the other events' {len(visit_rows)} row(s) → the visits table")
-    notes.insert(0, table.finding("warning", table.header_row, None, None, "; ".join(said)))
+    notes.insert(0, table.finding("warning", table.header_row, None, None, "; ".join(said), code=Code.LAYOUT_READ_AS))
     parts[0] = replace(parts[0], notes=(*table.notes, *notes))
     return parts
 
@@ -629,6 +644,7 @@ def _screening_log(table: RawTable) -> RawTable:
                 None,
                 f"read as: a screening log keyed by screening number; '{table.header[number]}' is read as the patient id "
                 "(no column links it to the subject ids of the visits: add one, e.g. 'ID Subjek')",
+                code=Code.LAYOUT_READ_AS,
             ),
         )
     rows, linked = [], 0
@@ -661,6 +677,7 @@ def _screening_log(table: RawTable) -> RawTable:
             f"read as: a screening log keyed by screening number ('{number_name}'); '{subject_name}' links it to the "
             f"visits: {linked} candidate(s) with a subject id are matched by it, the other {len(rows) - linked} keep "
             "their screening number",
+            code=Code.LAYOUT_READ_AS,
         ),
     )
 
@@ -775,6 +792,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                 None,
                 f"{_names([c.name for c in corrected])} marked as a correction supersede(s) "
                 f"{_names([c.name for c in originals])} for the {what}; the original was not read",
+                code=Code.COLUMN_CORRECTION,
             )
         )
         candidates = corrected
@@ -801,6 +819,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                         None,
                         f"the {what} is read from '{chosen.name}' ({reason}); not used: "
                         f"{_names([c.name for c in others])}",
+                        code=Code.COLUMN_CHOSEN,
                     )
                 )
             return {c.index for c in group if c is not chosen}
@@ -819,6 +838,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                         "are single vertebrae or other sites, which MedPath does not analyse as the spine "
                         "value. If one of them is the value to analyse, rename it "
                         f"'{_DXA_FIELDS[field_name]} L1-L4'; none was read",
+                        code=Code.COLUMN_REGION_NOT_ANALYSED,
                     )
                 )
                 return {c.index for c in group}
@@ -831,6 +851,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                 candidates[0].name,
                 None,
                 f"{_names([c.name for c in candidates])} hold the same values in every row; read once as the {what}",
+                code=Code.COLUMN_SAME_VALUES,
             )
         )
         return {c.index for c in group if c is not candidates[0]}
@@ -846,6 +867,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             "MedPath does not guess which to read. Keep the one to analyse and delete or rename the "
             "others (e.g. add 'old' to the name), or mark the right one as a correction "
             "('... (koreksi)'); none was read",
+            code=Code.COLUMN_AMBIGUOUS,
         )
     )
     return {c.index for c in group}
@@ -920,7 +942,10 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
             replace(
                 visits,
                 sheet=SheetLabel(table.sheet or "", "visits"),
-                notes=(*table.notes, table.finding("warning", table.header_row, None, None, message)),
+                notes=(
+                    *table.notes,
+                    table.finding("warning", table.header_row, None, None, message, code=Code.LAYOUT_READ_AS),
+                ),
             )
         ]
     screen = _keep_columns(table, [id_index, *(c.index for c in screening)])
@@ -940,7 +965,7 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
     screen = replace(
         screen,
         sheet=SheetLabel(table.sheet or "", "screening"),
-        notes=(*table.notes, table.finding("warning", table.header_row, None, None, message)),
+        notes=(*table.notes, table.finding("warning", table.header_row, None, None, message, code=Code.LAYOUT_READ_AS)),
     )
     visits = replace(visits, sheet=SheetLabel(table.sheet or "", "visits"), notes=())
     return [screen, visits]
@@ -986,6 +1011,7 @@ def _per_visit_sheets(out: Arranged) -> None:
             None,
             "read as: one sheet per visit, the visit from the sheet name: "
             + ", ".join(f"'{t.sheet}' → {v[0]}" for _, t, v in found),
+            code=Code.LAYOUT_READ_AS,
         )
     )
 
@@ -1046,6 +1072,7 @@ def _visit_dates(table: RawTable) -> RawTable:
                     table.header[date_index],
                     _cell(cells, date_index),
                     "the visit date cannot be read (expected a date such as 15/01/2026)",
+                    code=Code.VISIT_DATE_INVALID,
                 )
             )
         else:
@@ -1064,6 +1091,6 @@ def _visit_dates(table: RawTable) -> RawTable:
     )
     return _note(
         _drop_columns(_add_column(table, AddedHeader("days since baseline"), days), {date_index}),
-        table.finding("warning", table.header_row, table.header[date_index], None, message),
+        table.finding("warning", table.header_row, table.header[date_index], None, message, code=Code.VISIT_DATES_READ),
         *notes,
     )

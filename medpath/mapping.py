@@ -45,6 +45,7 @@ from medpath.columns import (
     SheetLabel,
     normalise,
 )
+from medpath.findings import Code
 from medpath.located_yaml import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -234,7 +235,9 @@ class ProfileError(FileError):
     def findings(self) -> list[Finding]:
         """One error finding per problem (the file is the profile, the row its line)."""
         return [
-            Finding("error", self.name, None, p.line, None, None, f"mapping profile: {p.message}")
+            Finding(
+                "error", self.name, None, p.line, None, None, f"mapping profile: {p.message}", code=Code.PROFILE_INVALID
+            )
             for p in self.problems
         ]
 

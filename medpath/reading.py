@@ -39,7 +39,7 @@ from typing import Literal
 import python_calamine
 
 from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, ProtocolView, normalise
-from medpath.findings import Finding
+from medpath.findings import Code, Finding
 from medpath.gc_paused import gc_paused
 from medpath.size_guards import (
     MAX_CELLS,
@@ -68,9 +68,11 @@ _KNOWN_NAMES: ProtocolView[bool] = ProtocolView(lambda p: dict.fromkeys([*SCREEN
 class ReadError(Exception):
     """The file (or one sheet of it) cannot be read; ``finding`` says what and where."""
 
-    def __init__(self, file: str, message: str, sheet: str | None = None, value: object = None):
-        super().__init__(file, message, sheet, value)  # the arguments, so that a copy (pickle) is made the same way
-        self.finding = Finding("error", file, sheet, None, None, value, message)
+    def __init__(
+        self, file: str, message: str, sheet: str | None = None, value: object = None, code: Code = Code.FILE_NOT_READ
+    ):
+        super().__init__(file, message, sheet, value, code)  # the arguments: a copy (pickle) is made the same way
+        self.finding = Finding("error", file, sheet, None, None, value, message, code)
 
     def __str__(self) -> str:
         return self.finding.message
@@ -106,9 +108,11 @@ class RawTable:
         column: str | None,
         value: object,
         message: str,
+        *,
+        code: Code,
     ) -> Finding:
         """A finding about this table: its file and sheet, an Excel row and the user's column."""
-        return Finding(severity, self.file, self.sheet, row, column, value, message)
+        return Finding(severity, self.file, self.sheet, row, column, value, message, code)
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,13 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_mar
             )
             if marks.skipped:
                 table = replace(
-                    table, notes=(*table.notes, Finding("warning", name, sheet_name, None, None, None, marks.skipped))
+                    table,
+                    notes=(
+                        *table.notes,
+                        Finding(
+                            "warning", name, sheet_name, None, None, None, marks.skipped, code=Code.SHEET_SKIPPED_MARKS
+                        ),
+                    ),
                 )
         tables.append(replace(table, hidden=sheet_name in hidden_sheets))
     if not tables:
@@ -565,6 +575,7 @@ def _cells_note(file: str, sheet: str, cells: list[str], what: str, advice: str)
         None,
         shown,
         f"{len(cells):,} {what} and were read as empty: {shown}. {advice}",
+        code=Code.CELLS_READ_EMPTY,
     )
 
 
@@ -625,6 +636,7 @@ def _fill_merged(file: str, sheet: str, rows: list[list[object]], merged) -> tup
                 None,
                 value,
                 f"merged cells {_cell(r0, c0)}:{_cell(r1, c1)} were read as each holding the value of {_cell(r0, c0)}",
+                code=Code.CELLS_MERGED,
             )
         )
     return tuple(notes)
@@ -713,6 +725,7 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
                 None,
                 letters,
                 f"column(s) {letters} hold values but have no header; they were not read",
+                code=Code.COLUMNS_UNNAMED,
             ),
         )
     above = tuple(rows[h - 1][:width]) if h > 0 and _has_value(rows[h - 1]) else ()

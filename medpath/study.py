@@ -19,6 +19,7 @@ import pandas as pd
 from medpath.columns import normalise
 from medpath.disposable_reader import FileRead, read_upload
 from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
+from medpath.findings import Code
 from medpath.gc_paused import gc_paused
 from medpath.layouts import arrange
 from medpath.mapping import Profile
@@ -102,7 +103,11 @@ def _load_study(
         refusal = too_many_tables(tables_read, "the upload")
     if refusal is not None:
         findings.extend(r.finding for r in reads if isinstance(r, ReadError))
-        findings.append(Finding("error", ", ".join(n for n, _ in files), None, None, None, None, refusal))
+        findings.append(
+            Finding(
+                "error", ", ".join(n for n, _ in files), None, None, None, None, refusal, code=Code.UPLOAD_TOO_LARGE
+            )
+        )
     for (name, _), read in zip(files, [] if refusal is not None else reads):
         if isinstance(read, ReadError):
             findings.append(read.finding)
@@ -139,6 +144,7 @@ def _load_study(
                 None,
                 None,
                 "no usable visit rows: the visits table has no data rows; nothing can be analysed",
+                code=Code.NO_VISIT_ROWS,
             )
         )
     if visits is None:
@@ -153,6 +159,7 @@ def _load_study(
                     None,
                     "no visits table found: MedPath needs a sheet or CSV file of visits with a patient "
                     "id, a visit label and the outcomes (see the template)",
+                    code=Code.NO_VISITS_TABLE,
                 )
             )
         visits = pd.DataFrame(
@@ -265,6 +272,7 @@ def _profile_unmatched(profile: Profile, raw: list[RawTable], records: list[dict
                     written,
                     None,
                     "the mapping profile names this column, but no file has it (its row is the profile's line)",
+                    code=Code.PROFILE_COLUMN_ABSENT,
                 )
             )
     for sheet in profile.sheets:
@@ -278,6 +286,7 @@ def _profile_unmatched(profile: Profile, raw: list[RawTable], records: list[dict
                     None,
                     None,
                     "the mapping profile names this sheet, but no file has it (its row is the profile's line)",
+                    code=Code.PROFILE_SHEET_ABSENT,
                 )
             )
     return out
@@ -358,6 +367,7 @@ def _single(
                 f"the {kind} table appears twice: {places[0]} and {places[1]} both hold {what}"
                 f"{f' and {count - 1} more' if count > 1 else ''}. MedPath does not merge them: which one "
                 f"should be kept? Upload only that file, or delete the other sheet; neither was read",
+                code=Code.TABLE_TWICE,
             )
         )
     if len(overlaps) > _OVERLAPS_SAID:
@@ -371,6 +381,7 @@ def _single(
                 None,
                 f"and {len(overlaps) - _OVERLAPS_SAID} more pairs of {kind} tables hold the same rows; none of them was "
                 "read",
+                code=Code.TABLE_TWICE,
             )
         )
     if dropped:
@@ -392,6 +403,7 @@ def _single(
                 None,
                 "; ".join(places),
                 f"{len(frames)} {kind} tables were found and combined (they hold different patients or visits)",
+                code=Code.TABLES_COMBINED,
             )
         )
     return frame[[*wanted, *PROVENANCE]]
@@ -444,6 +456,7 @@ def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings
                 column,
                 row[column],
                 message.format(key=row["patient_id"], first=int(first), visit=row.get("visit", "")),
+                code=Code.DUPLICATE_ROW,
             )
         )
     return frame.loc[~dup], int(dup.sum())
@@ -476,6 +489,7 @@ def _unscreened(visits: pd.DataFrame, screening: pd.DataFrame) -> list[Finding]:
             r.patient_id,
             f"patient {r.patient_id} has visits but is not in the screening table; analysed, "
             "but not part of the eligibility funnel",
+            code=Code.PATIENT_NOT_SCREENED,
         )
         for r in first.itertuples()
     ]

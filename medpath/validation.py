@@ -32,6 +32,7 @@ from medpath.columns import (
     sheet_kind,
 )
 from medpath.export import FORMULA_TRIGGERS
+from medpath.findings import Code
 from medpath.mapping import column_record
 from medpath.model import (
     LEFT_OUT_COLUMNS,
@@ -205,6 +206,7 @@ class _Cell:
     key: tuple  # cells with equal keys have the same problem
     note: str | None = None  # how an unusual spelling was read (warnings)
     shown: str = ""
+    code: Code = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ def parse_table(table: RawTable) -> Parsed:
                     None,
                     None,
                     "this sheet is neither a screening nor a visits table (no recognised columns); it was not used",
+                    code=Code.SHEET_NOT_USED,
                 )
             ],
             columns=_unused_columns(
@@ -295,6 +298,7 @@ def parse_table(table: RawTable) -> Parsed:
             None,
             None,
             "this row has no outcome value at any visit; nothing from it can be analysed",
+            code=Code.ROW_NO_OUTCOME,
         )
         for n in table.row_numbers
         if n not in used
@@ -401,6 +405,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
                 f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
                 f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
                 "correct them",
+                code=Code.VALUES_SCALED,
             )
         )
     return scales, findings
@@ -420,7 +425,9 @@ def _group(table: RawTable, entries: list) -> list[Finding]:
             continue
         members = groups[entry.key]
         if len(members) < GROUP_MIN_CELLS:
-            out.append(table.finding(entry.severity, entry.row, entry.column, entry.raw, entry.message))
+            out.append(
+                table.finding(entry.severity, entry.row, entry.column, entry.raw, entry.message, code=entry.code)
+            )
         elif entry is members[0]:
             out.append(_grouped(table, members))
     return out
@@ -441,7 +448,7 @@ def _grouped(table: RawTable, cells: list[_Cell]) -> Finding:
         text = f"{str(first.raw)!r} in {where}: read as {first.shown}: {first.note}"
     else:
         text = f"{where}: {first.note}; e.g. {str(first.raw)!r} read as {first.shown}"
-    return table.finding(first.severity, first.row, column_text, first.raw, text)
+    return table.finding(first.severity, first.row, column_text, first.raw, text, code=first.code)
 
 
 def _map_columns(
@@ -470,6 +477,7 @@ def _map_columns(
                         None,
                         "this column looks like a direct identifier (name, record number, date of "
                         "birth, phone or national id); share pseudonymised study ids instead",
+                        code=Code.COLUMN_IDENTIFIER,
                     )
                 )
             continue
@@ -482,6 +490,7 @@ def _map_columns(
                     None,
                     f"a second column for '{canonical}' (first: '{table.header[mapping[canonical]]}'); "
                     "only the first is read",
+                    code=Code.COLUMN_SECOND,
                 )
             )
             if records is not None:
@@ -524,6 +533,7 @@ def _map_columns(
                     None,
                     f"column not recognised: did you mean '{suggestion}'? Rename it to "
                     f"'{suggestion}' (or another accepted name) to use it",
+                    code=Code.COLUMN_SIMILAR,
                 )
             )
     if ignored:
@@ -534,6 +544,7 @@ def _map_columns(
                 None,
                 ", ".join(map(str, ignored[:20])),
                 f"{len(ignored)} column(s) not recognised and not used",
+                code=Code.COLUMNS_UNKNOWN,
             )
         )
     return mapping
@@ -584,7 +595,14 @@ def _parse(
         return _Part(kind, None, entries, frozenset(table.row_numbers), [], unread)
     if not table.rows:
         entries.append(
-            table.finding("warning", table.header_row, None, None, f"this {kind} table has a header but no data rows")
+            table.finding(
+                "warning",
+                table.header_row,
+                None,
+                None,
+                f"this {kind} table has a header but no data rows",
+                code=Code.TABLE_EMPTY,
+            )
         )
     placed = ("visit", "month", "day") if kind == "visits" else ()
     n = len(table.rows)
@@ -655,7 +673,12 @@ def _parse(
             if ok:
                 entries.append(
                     table.finding(
-                        "error", excel_row, id_column, None, "the patient id is missing; this row is left out"
+                        "error",
+                        excel_row,
+                        id_column,
+                        None,
+                        "the patient id is missing; this row is left out",
+                        code=Code.PATIENT_ID_MISSING,
                     )
                 )
             ok = False
@@ -669,6 +692,7 @@ def _parse(
                     pid,
                     "this patient id looks like a spreadsheet formula; it is kept as an id, and "
                     "exports write it as text so that Excel does not run it",
+                    code=Code.PATIENT_ID_FORMULA,
                 )
             )
         if kind == "visits" and ok:
@@ -915,7 +939,9 @@ def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: 
         value, note = rule.read(raw)
     except BadValue as exc:
         message = str(exc) + ("; this row is left out" if rule.identity else _LEFT_OUT)
-        return None, _Cell("error", row, column, raw, message, ("error", message, _hashable(raw)))
+        return None, _Cell(
+            "error", row, column, raw, message, ("error", message, _hashable(raw)), code=Code.VALUE_INVALID
+        )
     if scale is not None and value is not None:
         value = round(value * scale, 10)
     bounds = rule.bounds
@@ -924,13 +950,19 @@ def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: 
         read_as = f"read as {_fmt(value)} ({note}); " if note else ""
         message = f"{read_as}{_fmt(value)} is outside the possible range of {rule.what}: {_fmt(low)} to {_fmt(high)}"
         if rule.bounds_severity == "warning":
-            return value, _Cell("warning", row, column, raw, message, ("warning", message, _hashable(raw)))
+            return value, _Cell(
+                "warning", row, column, raw, message, ("warning", message, _hashable(raw)), code=Code.VALUE_OUT_OF_RANGE
+            )
         message += _LEFT_OUT
-        return None, _Cell("error", row, column, raw, message, ("error", message, _hashable(raw)))
+        return None, _Cell(
+            "error", row, column, raw, message, ("error", message, _hashable(raw)), code=Code.VALUE_OUT_OF_RANGE
+        )
     if note is None:
         return value, None
     shown = rule.show(value)
-    return value, _Cell("warning", row, column, raw, f"read as {shown}: {note}", ("note", note), note, shown)
+    return value, _Cell(
+        "warning", row, column, raw, f"read as {shown}: {note}", ("note", note), note, shown, code=Code.VALUE_READ_AS
+    )
 
 
 def _hashable(raw: object) -> object:
@@ -962,6 +994,7 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
                 None,
                 None,
                 f"required column missing: {text}; none of this sheet's rows can be used",
+                code=Code.COLUMN_REQUIRED_MISSING,
             )
         )
     protocol = current()
@@ -975,6 +1008,7 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
                 None,
                 ", ".join(absent),
                 "expected column(s) not found; what depends on them is shown as unknown",
+                code=Code.COLUMN_EXPECTED_MISSING,
             )
         )
     return not missing
@@ -1010,6 +1044,7 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
                     label_raw,
                     f"the visit label says {parsed[0]} but the offset says {given}; "
                     f"analysed as {parsed[0]} (the label)",
+                    code=Code.VISIT_LABEL_OFFSET_DISAGREE,
                 )
             )
         values["visit"], values["month"], values["day"] = parsed[0], parsed[1], day
@@ -1017,7 +1052,14 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
     if offset is None:
         if label_raw is None:
             findings.append(
-                table.finding("error", excel_row, None, None, "the visit has no label and no month/day offset")
+                table.finding(
+                    "error",
+                    excel_row,
+                    None,
+                    None,
+                    "the visit has no label and no month/day offset",
+                    code=Code.VISIT_UNPLACED,
+                )
             )
         else:
             findings.append(
@@ -1028,6 +1070,7 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
                     label_raw,
                     "unknown visit label (use e.g. baseline, month 1, month 3, month 6, or put "
                     "numbers in a 'month' column) and no month or day offset to place it",
+                    code=Code.VISIT_UNPLACED,
                 )
             )
         return False
@@ -1039,6 +1082,7 @@ def _place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], value
                 table.header[mapping["visit"]],
                 label_raw,
                 f"unknown visit label; placed at month {_fmt(offset)} from the offset column",
+                code=Code.VISIT_PLACED_BY_OFFSET,
             )
         )
     values["visit"], values["month"], values["day"] = month_label(offset), offset, day

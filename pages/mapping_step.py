@@ -16,6 +16,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from medpath.findings import Code
 from medpath.mapping import (
     IGNORE,
     MappingGuess,
@@ -179,7 +180,7 @@ def mapping_step(study: Study) -> None:
         return
     files = st.session_state[FILES_KEY]
     attention = guess.needs_attention
-    missing_required = any(f.message.startswith("required column missing") for f in study.errors)
+    missing_required = any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
     title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")
     with st.expander(title, expanded=bool(attention or missing_required), icon=":material/table_edit:"):
         if attention:

@@ -146,9 +146,9 @@ def test_an_answer_of_the_wrong_shape_is_refused():
     import pickle
 
     from medpath.disposable_reader import _answer, _Broken
-    from medpath.findings import Finding
+    from medpath.findings import Code, Finding
 
-    finding = Finding("error", "f", None, None, None, None, "m")
+    finding = Finding("error", "f", None, None, None, None, "m", Code.FILE_NOT_READ)
     for blob in (b"not a pickle", pickle.dumps("read"), pickle.dumps(("refused", finding)), pickle.dumps(("x", "y"))):
         with pytest.raises(_Broken, match="not a table"):
             _answer(blob)
