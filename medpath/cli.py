@@ -57,7 +57,7 @@ def _study(args: argparse.Namespace) -> Study:
 
         try:
             with open(args.mapping, "rb") as stream:  # no more than the largest profile read, and one byte
-                profile = parse_profile(stream.read(MAX_BYTES + 1), Path(args.mapping).name)
+                profile = parse_profile(stream.read(MAX_BYTES + 1), Path(args.mapping).name, protocol)
         except OSError as exc:
             problems.append(
                 Finding(

@@ -57,7 +57,7 @@ from medpath.located_yaml import (
     nested_too_deep,
 )
 from medpath.model import Finding
-from medpath.protocol import Protocol, current
+from medpath.protocol import Protocol, current, using
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
 
@@ -242,11 +242,17 @@ class ProfileError(FileError):
         ]
 
 
-def parse_profile(data: bytes | str, name: str = "mapping profile") -> Profile:
-    """The profile in ``data`` (YAML, or JSON); ``ProfileError`` names the line of every problem (at most
+def parse_profile(data: bytes | str, name: str, protocol: Protocol) -> Profile:
+    """The profile in ``data`` (YAML, or JSON), for ``protocol`` (whose fields it may name: every bundled protocol's
+    own outcomes work); ``ProfileError`` names the line of every problem (at most
     ``located_yaml.MAX_PROBLEMS`` of them, then how many more). A file larger than 1 MiB, not UTF-8 text, nested more
     than 20 levels, of more than 10,000 values or with a YAML alias (``*name``: no profile needs one) is refused
     before anything is built from it (``medpath.located_yaml``)."""
+    with using(protocol):
+        return _parse_profile(data, name)
+
+
+def _parse_profile(data: bytes | str, name: str) -> Profile:
     # PyYAML's own parser, not libyaml: its messages name what it found ("found character '\t' that cannot start
     # any token"), which helps whoever wrote the profile by hand; a profile is read once, so its speed does not matter
     # (the limits are checked first with libyaml's, so a crafted file is refused at once)
@@ -802,10 +808,15 @@ def sheet_tables(files: Sequence[tuple[str, bytes]]) -> list[RawTable]:
     return out
 
 
-def best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None = None) -> MappingGuess:
-    """Per field the analysis needs, the column that most likely holds it (fuzzy match on the header confirmed
+def best_guess(files: Sequence[tuple[str, bytes]], protocol: Protocol, profile: Profile | None = None) -> MappingGuess:
+    """Per field of ``protocol`` the analysis needs, the column that most likely holds it (fuzzy match on the header confirmed
     by the column's values, with three sample values), every candidate above ``GUESS_CUTOFF``, and per category
     field the texts its reader does not understand. A column the ``profile`` maps counts as that field."""
+    with using(protocol):
+        return _best_guess(files, profile)
+
+
+def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> MappingGuess:
     from medpath.validation import classify
 
     tables = sheet_tables(files)

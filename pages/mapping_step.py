@@ -31,7 +31,7 @@ from medpath.mapping import (
 )
 from medpath.model import Study
 from pages.components import literal, plain, table
-from pages.session import FILES_KEY, PROFILE_KEY
+from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 
 GUESS_KEY = "mapping_guess"  # (digest of files and profile, MappingGuess)
 PROFILE_ERROR_KEY = "mapping_profile_error"
@@ -52,10 +52,11 @@ def _digest(files, profile: Profile | None) -> str:
 def current_guess(files) -> MappingGuess:
     """The best guess for these files and the profile in use (computed once per pair, kept in the session)."""
     profile = st.session_state.get(PROFILE_KEY)
-    digest = _digest(files, profile)
+    protocol = current_protocol()
+    digest = f"{protocol.id}:{_digest(files, profile)}"  # a guess is of one protocol's fields
     kept = st.session_state.get(GUESS_KEY)
     if kept is None or kept[0] != digest:
-        kept = (digest, best_guess(list(files), profile))
+        kept = (digest, best_guess(list(files), protocol, profile))
         st.session_state[GUESS_KEY] = kept
     return kept[1]
 
@@ -101,7 +102,7 @@ def _on_profile_upload(key: str) -> None:
     if uploaded is None:
         return
     try:
-        profile = parse_profile(uploaded.getvalue(), uploaded.name)
+        profile = parse_profile(uploaded.getvalue(), uploaded.name, current_protocol())
     except ProfileError as error:
         st.session_state[PROFILE_ERROR_KEY] = error.lines()
     else:

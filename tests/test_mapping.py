@@ -10,10 +10,12 @@ import time
 
 import pytest
 from conftest import SAMPLE_XLSX, xlsx_bytes
+from workbooks import profile_of
 
 from medpath.cli import main
 from medpath.located_yaml import FileProblem
-from medpath.mapping import Profile, ProfileError, best_guess, parse_profile, profile_from_choices
+from medpath.mapping import Profile, ProfileError, best_guess, profile_from_choices
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 
 # --- an export whose headers and values MedPath does not know ------------------------------------------------
@@ -86,7 +88,7 @@ def test_without_a_profile_the_export_is_refused_and_every_column_is_listed_as_u
 
 
 def test_the_profile_reads_the_export_to_its_own_numbers():
-    study = load_study(indonesian(), mapping=parse_profile(PROFILE, "p.yaml"))
+    study = load_study(indonesian(), mapping=profile_of(PROFILE, "p.yaml"))
     assert not study.errors, [str(f) for f in study.errors]
     s = study.screening.set_index("patient_id")
     assert list(s.index) == ["R01", "R02", "R03", "R04"]
@@ -112,14 +114,14 @@ def test_the_profile_reads_the_export_to_its_own_numbers():
     assert columns.loc[("Skrining", "Usia (tahun)"), "status"] == "profile"
     assert columns.loc[("Skrining", "T-score Lumbal"), ["field", "status"]].tolist() == ["bmd_tscore", "used"]
     assert "'Tidak Reaktif' → negative (4 cells)" in columns.loc[("Skrining", "HIV"), "note"]
-    assert study.profile == parse_profile(PROFILE).as_dict()
+    assert study.profile == profile_of(PROFILE).as_dict()
 
 
 def test_a_bad_value_after_translation_is_still_an_error_naming_the_users_cell():
     visits = [row[:] for row in VISITS]
     visits[2][3] = 11  # R01 month 6: Excel row 3
     files = [("indo.xlsx", xlsx_bytes({"Skrining": SCREENING, "Kunjungan": visits}))]
-    study = load_study(files, mapping=parse_profile(PROFILE))
+    study = load_study(files, mapping=profile_of(PROFILE))
     errors = [(f.sheet, f.row, f.column, f.value) for f in study.errors]
     assert errors == [("Kunjungan", 3, "Skor Nyeri", 11)]
     assert study.left_out_values["source_column"].tolist() == ["Skor Nyeri"]
@@ -132,7 +134,7 @@ def test_sheet_qualified_columns_ignore_and_sheet_rules():
         "Kontrol II": [["Kode", "TS", "Nyeri"], ["A1", -2.6, 4], ["A2", -2.5, 5]],
         "Lama": [["Kode", "TS"], ["A1", -9]],
     }
-    profile = parse_profile("""
+    profile = profile_of("""
 columns:
   Kode: patient_id
   Data Awal!Catatan: ignore
@@ -162,7 +164,7 @@ def test_a_profile_column_supersedes_the_column_medpath_would_have_read():
         ["P1", "baseline", 7, 6, -3.0],
         ["P1", "month 6", 5, 4, -2.8],
     ]
-    profile = parse_profile("columns:\n  VAS koreksi final: vas\n")
+    profile = profile_of("columns:\n  VAS koreksi final: vas\n")
     study = load_study([("v.xlsx", xlsx_bytes({"visits": visits}))], mapping=profile)
     assert not study.errors
     assert study.visits["vas"].tolist() == [6, 4]
@@ -171,7 +173,7 @@ def test_a_profile_column_supersedes_the_column_medpath_would_have_read():
 
 
 def test_a_profile_naming_a_column_no_file_has_warns_with_its_line():
-    profile = parse_profile("columns:\n  Skor Nyeri: vas\n  Nomor Lama: ignore\nsheets:\n  Arsip: ignore\n", "p.yaml")
+    profile = profile_of("columns:\n  Skor Nyeri: vas\n  Nomor Lama: ignore\nsheets:\n  Arsip: ignore\n", "p.yaml")
     study = load_study(indonesian(), mapping=profile)
     unmatched = [(f.file, f.row, f.column, f.sheet) for f in study.warnings if "no file has it" in f.message]
     assert unmatched == [("p.yaml", 3, "Nomor Lama", None), ("p.yaml", 5, None, "Arsip")]
@@ -202,26 +204,26 @@ def test_every_column_of_a_realistic_export_is_accounted_for():
 
 def problems(text: str | bytes) -> list[tuple[int | None, str]]:
     with pytest.raises(ProfileError) as info:
-        parse_profile(text, "p.yaml")
+        profile_of(text, "p.yaml")
     return [(p.line, p.message) for p in info.value.problems]
 
 
 def test_a_valid_profile_in_yaml_and_in_json():
-    profile = parse_profile(PROFILE)
+    profile = profile_of(PROFILE)
     assert profile.columns["Usia (tahun)"] == "age" and profile.values["hiv"] == {"Tidak Reaktif": "negative"}
     assert profile.values["sex"] == {"Pr": "F", "Lk": "M"}
-    as_json = parse_profile(json.dumps(profile.as_dict(), indent=2).encode())
+    as_json = profile_of(json.dumps(profile.as_dict(), indent=2).encode())
     assert as_json.as_dict() == profile.as_dict()
-    assert parse_profile(profile.to_yaml()).as_dict() == profile.as_dict()  # the download reads back
+    assert profile_of(profile.to_yaml()).as_dict() == profile.as_dict()  # the download reads back
 
 
 def test_yaml_words_are_read_as_written_not_as_booleans():
-    profile = parse_profile(
+    profile = profile_of(
         "values:\n  enrolled: {No: no, Yes: yes, Y: yes}\n  sex: {1: M, 2: F}\n  vas: {'tidak nyeri': 0}\n"
     )
     assert profile.values["enrolled"] == {"No": "no", "Yes": "yes", "Y": "yes"}
     assert profile.values["sex"] == {"1": "M", "2": "F"} and profile.values["vas"] == {"tidak nyeri": 0.0}
-    assert "'No': 'no'" in repr(parse_profile(profile.to_yaml()).values)
+    assert "'No': 'no'" in repr(profile_of(profile.to_yaml()).values)
 
 
 @pytest.mark.parametrize(
@@ -270,14 +272,14 @@ def test_every_broken_profile_is_refused_naming_its_line(text, expected):
 
 def test_all_problems_are_listed_at_once_with_the_file_name():
     with pytest.raises(ProfileError) as info:
-        parse_profile("columns:\n  A: x\nsheetz: {}\nvalues:\n  hiv: {a: maybe}\n", "bulan.yaml")
+        profile_of("columns:\n  A: x\nsheetz: {}\nvalues:\n  hiv: {a: maybe}\n", "bulan.yaml")
     assert [p.line for p in info.value.problems] == [2, 3, 5]
     assert str(info.value).splitlines()[0].startswith("bulan.yaml, line 2: unknown field 'x'")
     assert [f.row for f in info.value.findings()] == [2, 3, 5]
 
 
 def test_wide_outcome_fields_and_ignore():
-    profile = parse_profile("columns:\n  Nyeri B6: vas month 6\n  Nyeri Awal: VAS baseline\n  Foto: IGNORE\n")
+    profile = profile_of("columns:\n  Nyeri B6: vas month 6\n  Nyeri Awal: VAS baseline\n  Foto: IGNORE\n")
     assert profile.columns == {"Nyeri B6": "vas month 6", "Nyeri Awal": "vas baseline", "Foto": "ignore"}
     wide = [["ID", "Nyeri Awal", "Nyeri B6", "Foto"], ["P1", 7, 4, "a.jpg"], ["P2", 6, 6, "b.jpg"]]
     study = load_study([("w.xlsx", xlsx_bytes({"visits": wide}))], mapping=profile)
@@ -288,7 +290,7 @@ def test_wide_outcome_fields_and_ignore():
 
 
 def test_best_guess_proposes_each_column_with_samples_and_the_texts_not_understood():
-    guess = best_guess(indonesian())
+    guess = best_guess(indonesian(), default_protocol())
 
     def best(table, field):
         g = guess.guess(table, field)
@@ -313,20 +315,20 @@ def test_two_columns_claiming_a_field_are_flagged_with_the_candidates():
         ["P1", "baseline", 7, 6, -3.0],
         ["P1", "month 6", 5, 4, -2.8],
     ]
-    guess = best_guess([("v.xlsx", xlsx_bytes({"visits": visits}))])
+    guess = best_guess([("v.xlsx", xlsx_bytes({"visits": visits}))], default_protocol())
     vas = guess.guess("visits", "vas")
     assert vas.ambiguous and {c.header for c in vas.candidates} >= {"Nyeri Pagi", "Nyeri Malam"}
     assert any("several columns could be the VAS" in why for why in guess.needs_attention)
 
 
 def test_the_choices_make_a_profile_that_reads_the_export():
-    guess = best_guess(indonesian())
+    guess = best_guess(indonesian(), default_protocol())
     choices = {(g.table, g.field): g.best for g in guess.fields}
     values = {"sex": {"Pr": "F", "Lk": "M"}, "hiv": {"Tidak Reaktif": "negative"}, "consent": {"Lengkap": "signed"}}
     profile = profile_from_choices(choices, guess, values, {})
     assert "T-score Lumbal" not in profile.columns  # MedPath reads it by itself
     assert profile.columns["Usia (tahun)"] == "age" and profile.columns["Skor Nyeri"] == "vas"
-    again = parse_profile(profile.to_yaml())
+    again = profile_of(profile.to_yaml())
     study = load_study(indonesian(), mapping=again)
     assert not study.errors and _pairs(study, "vas") == {"R01": (7, 4), "R02": (6, 5), "R03": (8, 3)}
     assert isinstance(again, Profile) and len(study.screening) == 4
@@ -434,7 +436,7 @@ def test_the_readme_example_is_a_valid_profile():
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     example = text.split("### Mapping profile")[1].split("```yaml")[1].split("```")[0]
-    profile = parse_profile(example, "README")
+    profile = profile_of(example, "README")
     assert profile.columns["Kontrol II!TS"] == "bmd_tscore" and profile.sheets["Arsip Lama"] == "ignore"
     assert profile.values["enrolled"] == {"Masuk": "yes", "Keluar": "no"}
 
@@ -477,7 +479,7 @@ def test_a_json_profile_is_refused_at_the_line_of_its_21st_level_and_brackets_in
     # '{' line 1 (level 1), '{' line 2 (2), then one '[' a line from line 3: level 21 on line 21
     assert problems('{\n  "columns": {\n    "x": ' + "[\n" * 25 + "]" * 25 + "}}") == [(21, DEEP_PROBLEM)]
     headers = {"[" * 30 + "Usia": "age", 'L/P "{{{{" ]]': "sex"}
-    assert parse_profile(json.dumps({"columns": headers})).columns == headers
+    assert profile_of(json.dumps({"columns": headers})).columns == headers
 
 
 def test_the_anchored_60000_key_mapping_aliased_16_times_is_refused_within_two_seconds():
@@ -495,7 +497,7 @@ def test_a_profile_with_an_alias_is_refused_naming_the_alias_and_its_line():
     assert problems(anchored(100)) == [
         (3, "'*x' repeats the value marked '&x': a mapping profile does not use YAML aliases; write the value out")
     ]
-    assert parse_profile("columns: &c\n  Usia: age\n").columns == {"Usia": "age"}  # an anchor alone is harmless
+    assert profile_of("columns: &c\n  Usia: age\n").columns == {"Usia": "age"}  # an anchor alone is harmless
 
 
 def test_a_profile_over_one_mib_is_refused_unread():
@@ -507,7 +509,7 @@ def test_a_profile_over_one_mib_is_refused_unread():
 def test_at_most_fifty_problems_are_listed_then_how_many_more():
     text = "columns:\n" + "".join(f"  H{i}: agee\n" for i in range(300))
     with pytest.raises(ProfileError) as info:
-        parse_profile(text, "many.yaml")
+        profile_of(text, "many.yaml")
     error = info.value
     assert len(error.problems) == 51 and error.omitted == 250
     assert error.problems[0].line == 2 and error.problems[0].message.startswith(
@@ -583,3 +585,24 @@ def test_cli_refuses_a_crafted_profile_with_exit_2_and_its_problems_not_a_traceb
         assert lines[0].startswith(expected_first[name]), lines[0]
         assert len(lines) == (51 if name == "many.yaml" else 1)
         assert "Traceback" not in out + capsys.readouterr().err
+
+
+def test_a_profile_naming_the_second_protocols_own_fields_works_under_that_protocol(tmp_path, capsys):
+    """Issue 23, item 6: a profile is read with the protocol the study is read with, so DEMO-KOA-PRP's own outcome
+    (womac_pain) is a field there; read with the profile, its sample gives the numbers it gives without one."""
+    from medpath.protocol import bundled
+
+    demo = bundled()["DEMO-KOA-PRP"]
+    profile = tmp_path / "p.yaml"
+    profile.write_text("columns:\n  womac_pain: womac_pain\n  Skor nyeri WOMAC: womac_pain\n")
+    assert demo.sample is not None
+    sample = str(demo.sample)
+    assert main(["summary", sample, "--protocol", "DEMO-KOA-PRP", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["summary", sample, "--protocol", "DEMO-KOA-PRP", "--mapping", str(profile), "--json"]) == 0
+    mapped = json.loads(capsys.readouterr().out)
+    assert mapped["mapping"]["profile"] == {"columns": {"womac_pain": "womac_pain", "Skor nyeri WOMAC": "womac_pain"}}
+    assert mapped["funnel"] == plain["funnel"] and mapped["outcomes"] == plain["outcomes"]
+    assert mapped["outcomes"]["womac_pain"]["n_pairs"] == plain["outcomes"]["womac_pain"]["n_pairs"] > 0
+    guess = best_guess([("knee.xlsx", demo.sample.read_bytes())], demo)
+    assert not guess.needs_attention  # its own columns are its own fields: nothing to ask

@@ -22,9 +22,8 @@ from browser_support import (  # noqa: F401 (streamlit_url is a fixture)
     wait_for_app,
 )
 from test_mapping import SCREENING, VISITS
-from workbooks import xlsx_bytes
+from workbooks import profile_of, xlsx_bytes
 
-from medpath.mapping import parse_profile
 from medpath.study import load_study
 
 pytestmark = [
@@ -101,7 +100,7 @@ def test_map_download_reload_and_upload_with_the_profile(streamlit_url, tmp_path
         assert download.suggested_filename == "medpath_mapping_ekspor_bulan_ini.yaml"
         profile_path = tmp_path / download.suggested_filename
         profile_path.write_bytes(download.path().read_bytes())
-        profile = parse_profile(profile_path.read_bytes())
+        profile = profile_of(profile_path.read_bytes())
         assert profile.columns["Usia (tahun)"] == "age" and profile.values["hiv"] == {"Tidak Reaktif": "negative"}
         first = numbers_on_every_page(page)
 

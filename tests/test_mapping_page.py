@@ -11,9 +11,9 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 from test_mapping import PROFILE, indonesian
 from test_pages import APP, TIMEOUT, metrics, texts
+from workbooks import profile_of
 
 from medpath.analysis import analyse
-from medpath.mapping import parse_profile
 from medpath.study import load_study
 from medpath.summary import key_numbers
 from pages.session import FILES_KEY, PROFILE_KEY
@@ -58,7 +58,7 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
 
     profile = at.session_state[PROFILE_KEY]
     assert profile.columns["Usia (tahun)"] == "age" and profile.values["sex"] == {"Pr": "F", "Lk": "M"}
-    expected = load_study(indonesian(), mapping=parse_profile(profile.to_yaml()))
+    expected = load_study(indonesian(), mapping=profile_of(profile.to_yaml()))
     assert not expected.errors
     assert "0 error(s)" in texts(at.warning) or "No problems found" in texts(at.success)
     columns = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
@@ -79,7 +79,7 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
 
 
 def test_a_kept_profile_reads_the_next_upload_and_the_step_stays_closed():
-    at = data_page(indonesian(), parse_profile(PROFILE, "bulan.yaml"))
+    at = data_page(indonesian(), profile_of(PROFILE, "bulan.yaml"))
     expander = next(e for e in at.expander if e.label.startswith("Mapping"))
     assert "needs your answer" not in expander.label
     assert "Mapping profile in use:** bulan.yaml — 7 column(s), 4 value(s)" in texts(at.markdown)

@@ -23,6 +23,13 @@ VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas"]
 Rows = Sequence[Sequence[object]]
 
 
+def profile_of(data: bytes | str, name: str = "mapping profile"):
+    """A mapping profile for the default protocol (``medpath.mapping.parse_profile``)."""
+    from medpath.mapping import parse_profile
+
+    return parse_profile(data, name, default_protocol())
+
+
 def xlsx_bytes(sheets: Mapping[str, Rows], merge: dict[str, list[str]] | None = None) -> bytes:
     """An .xlsx workbook whose sheets hold the given rows, row 1 first; ``merge`` lists merged ranges per sheet."""
     workbook = Workbook()
