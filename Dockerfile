@@ -1,8 +1,8 @@
-# MedPath for a study team's server: docker compose up -d  (see README, "Run on a server").
+# MedPath for a study team's server: docker compose up -d  (see docs/deployment.md, "Run on a server").
 #
 # The base image is pinned by digest through PYTHON_IMAGE: compose.yaml requires MEDPATH_PYTHON_IMAGE, e.g.
 #   MEDPATH_PYTHON_IMAGE=python:3.11-slim@sha256:<digest of the python:3.11-slim you reviewed>
-# (README: "Pinning the base image"). The default below is for a plain `docker build .` only.
+# (docs/deployment.md: "Pinning the base image"). The default below is for a plain `docker build .` only.
 ARG PYTHON_IMAGE=python:3.11-slim
 FROM ${PYTHON_IMAGE}
 

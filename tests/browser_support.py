@@ -2,7 +2,7 @@
 driven by Playwright's Python package (Playwright's own browser download is never used).
 
 As a pytest fixture (``streamlit_url``, session-scoped): imported by ``tests/test_browser.py``.
-As a script, it produces the README's screenshots of the sample study::
+As a script, it produces the screenshots in docs/pages.md of the sample study::
 
     python tests/browser_support.py --screenshots docs/screenshots
 """
