@@ -33,6 +33,7 @@ from medpath.extra_tables import (
     Field,
     add_finding,
     enrolled_patients,
+    header_keys,
     none,
     parse_rows,
     read_ae_outcome,
@@ -274,14 +275,7 @@ def is_blank(raw: object) -> bool:
 
 
 def _header_keys(table: RawTable) -> set[str]:
-    from medpath.columns import normalise
-    from medpath.extra_tables import _strip_ae
-
-    keys = set()
-    for h in table.header:
-        key = normalise(h)
-        keys |= {key, _strip_ae(key)}
-    return keys
+    return set().union(*(header_keys(h) for h in table.header))
 
 
 # --- the harms tables -----------------------------------------------------------------------------------

@@ -104,14 +104,16 @@ def _analysis(args: argparse.Namespace, study: Study):
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """The funnel and each primary result in one line each (``--json``: the whole summary, README keys)."""
+    """The funnel and each primary result in one line each (``--json``: the whole summary, keys: docs/command-line.md)."""
     from medpath.summary import key_numbers, summarise
 
     study = _study(args)
     analysis = _analysis(args, study)
     if args.json:
         summary = summarise(analysis)
-        summary.setdefault("mapping", study.mapping_json())  # the column -> field map used (README, Mapping profile)
+        summary.setdefault(
+            "mapping", study.mapping_json()
+        )  # the column -> field map used (docs/your-data.md, Mapping profile)
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return _exit_code(study)
     print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
@@ -206,7 +208,7 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         "--mapping",
         metavar="PROFILE",
         help="a mapping profile (YAML or JSON: the study team's "
-        "column names, values and sheets; README, 'Mapping profile')",
+        "column names, values and sheets; docs/your-data.md, 'Mapping profile')",
     )
 
 
@@ -239,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print the study's key numbers, or with --json the whole summary")
     _add_inputs(summary)
     summary.add_argument(
-        "--json", action="store_true", help="print the whole summary as one JSON object (keys: see the README)"
+        "--json",
+        action="store_true",
+        help="print the whole summary as one JSON object (keys: see docs/command-line.md)",
     )
     _add_test_options(summary)
     summary.set_defaults(run=cmd_summary)

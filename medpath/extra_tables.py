@@ -315,6 +315,16 @@ def _strip_ae(key: str) -> str:
     return key[2:] if key.startswith("ae") and len(key) > 2 and key[2:] not in ("", "s") else key
 
 
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def header_keys(header: object) -> set[str]:
+    """The comparison keys of an adverse-event or disposition header: as written, without an "AE" prefix, and
+    without what it says in brackets ("Serius (Ya/Tidak)" is "serius", "Grade [CTCAE v5]" is "grade")."""
+    keys = {normalise(header), normalise(_BRACKETS.sub(" ", str(header)))}
+    return keys | {_strip_ae(k) for k in keys} - {""}
+
+
 def split_extra_tables(tables: Sequence[RawTable]) -> tuple[ExtraTables, list[RawTable]]:
     """The adverse-event and disposition tables of one file, and the file's other tables (for
     ``medpath.layouts.arrange``). Hidden sheets are left to ``arrange``, which says they are left out."""
@@ -435,9 +445,9 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
     for table in tables:
         found: dict[str, int] = {}
         for index, name in enumerate(table.header):
-            key = normalise(name)
+            keys = header_keys(name)
             for f in fields:
-                if (key in f.keys() or _strip_ae(key) in f.keys()) and f.name not in found:
+                if keys & f.keys() and f.name not in found:
                     found[f.name] = index
                     break
         missing = [f for f in fields if f.required and f.name not in found]

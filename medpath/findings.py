@@ -39,6 +39,12 @@ class Code(StrEnum):
     ROW_SUMMARY = "row_summary"  # a total / note / summary row left out
     SIGNATURE_BLOCK = "signature_block"
     ROW_NO_OUTCOME = "row_no_outcome"
+    # questions: a rule that could be wrong, asked with a proposed answer (medpath.row_questions); errors that block
+    ROWS_HIDDEN = "rows_hidden"  # rows hidden in Excel (a filter or by hand): read them?
+    ROWS_SEVERAL_SITES = "rows_several_sites"  # a site / centre / arm column with several values: which to keep?
+    VISITS_NOT_ENROLLED = "visits_not_enrolled"  # visit rows of candidates not enrolled: leave out?
+    DUPLICATE_CONFLICT = "duplicate_conflict"  # two rows of one patient and visit that disagree: which?
+    ROWS_KEPT_BY_PROFILE = "rows_kept_by_profile"  # rows left out because the profile answered so
     # REDCap exports
     REDCAP_CHECKBOX_UNUSED = "redcap_checkbox_unused"
     REDCAP_INSTRUMENT_APART = "redcap_instrument_apart"

@@ -59,6 +59,7 @@ from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_v
 from medpath.model import Finding
 from medpath.protocol import current
 from medpath.reading import RawTable
+from medpath.row_questions import keep_site
 from medpath.validation import classify
 from medpath.values import is_missing, parse_visit_label
 
@@ -150,7 +151,8 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                     code=Code.SHEET_HIDDEN_READ,
                 )
             )
-        table = _clean(table)
+        table, asked = keep_site(_clean(table, profile), profile)
+        out.findings.extend(asked)
         table, dropped = apply_columns(profile, table)
         out.columns.extend(dropped)
         if rule is not None:
@@ -173,12 +175,13 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
             out.value_notes[(table.file, None if table.sheet is None else str(table.sheet) or None, header)] = note
 
 
-def clean(table: RawTable) -> RawTable:
+def clean(table: RawTable, profile: Profile | None = None) -> RawTable:
     """Hidden columns and rows, struck-through rows, a two-row header and rows that are not data, handled as
-    ``arrange`` does (the mapping step shows the columns of the cleaned table)."""
+    ``arrange`` does (the mapping step shows the columns of the cleaned table; the adverse-event and disposition
+    tables get the same row rules)."""
     token = _RECORDS.set(None)
     try:
-        return _clean(table)
+        return _clean(table, profile)
     finally:
         _RECORDS.reset(token)
 
@@ -242,7 +245,7 @@ def _id_index(table: RawTable) -> int | None:
 # --- 2. hidden columns and rows, two-row headers, rows that are not data -----------------------------
 
 
-def _clean(table: RawTable) -> RawTable:
+def _clean(table: RawTable, profile: Profile | None) -> RawTable:
     if table.hidden_columns:
         hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
         if hidden:
@@ -262,18 +265,6 @@ def _clean(table: RawTable) -> RawTable:
             )
     left_out: list[Finding] = []
     keep = set(table.row_numbers)
-    for n in sorted(table.hidden_rows & keep):
-        keep.discard(n)
-        left_out.append(
-            table.finding(
-                "warning",
-                n,
-                None,
-                None,
-                "this row is hidden in Excel; it was left out (unhide it to have it read)",
-                code=Code.ROW_HIDDEN,
-            )
-        )
     for n in sorted(table.struck_rows & keep):
         keep.discard(n)
         left_out.append(
@@ -288,9 +279,30 @@ def _clean(table: RawTable) -> RawTable:
         )
     table = _flatten_header(table)
     left_out += _non_data_rows(table, keep)
+    left_out += _hidden_rows(table, keep, profile.answer("hidden") if profile else None)
     if len(keep) != len(table.row_numbers):
         table = _keep_rows(table, keep)
     return _note(table, *left_out) if left_out else table
+
+
+def _hidden_rows(table: RawTable, keep: set[int], answer: object) -> list[Finding]:
+    """Rows hidden in Excel that no certain rule leaves out (a summary, note or test row): a question
+    (``medpath.row_questions``) -- read as proposed, with an error that blocks the sheet's numbers -- unless the
+    mapping profile answers ``hidden: read`` (quiet) or ``leave out`` (removed from ``keep``, one warning)."""
+    hidden = sorted(table.hidden_rows & keep)
+    if not hidden or answer == "read":
+        return []
+    if answer == "leave out":
+        keep.difference_update(hidden)
+        message = f"{len(hidden)} row(s) hidden in Excel (rows {_rows_text(hidden)}) were left out, as the mapping profile says"
+        return [table.finding("warning", hidden[0], None, None, message, code=Code.ROW_HIDDEN)]
+    message = (
+        f"{len(hidden)} row(s) of this sheet are hidden in Excel (rows {_rows_text(hidden)}), by a filter left applied "
+        "or by hand. Are they data? A filter hides rows that are still data; MedPath proposes to read them (shown so "
+        "until you answer); the numbers of this sheet are not determinable until you confirm or change it in the "
+        "mapping profile: rows: {hidden: read} (or leave out)"
+    )
+    return [table.finding("error", hidden[0], None, None, message, code=Code.ROWS_HIDDEN)]
 
 
 def _letters(col: int) -> str:
@@ -353,7 +365,11 @@ _SUMMARY = re.compile(
     r"modus|sum|count|p[\s-]*value|nilai\s+p|subtotal)(?=$|[\s:=(±/.,;])",
     re.I,
 )
-_NOTE = re.compile(r"^(catatan|keterangan|ket\.|note|notes|nb|n\.b\.|remarks?|komentar|\*+)(?=$|[\s:=(.,;*])", re.I)
+_NOTE = re.compile(
+    r"^(catatan|keterangan|ket\.|note|notes|nb|n\.b\.|remarks?|komentar|\*+)(?=$|[\s:=(.,;*])"
+    r"|^\([^()]*\)$",  # a label wholly in brackets: a row of instructions under the header, "(kode)", "(L/P)"
+    re.I,
+)
 _SIGNATURE = re.compile(
     r"^(mengetahui|menyetujui|tanda\s*tangan|ttd|disetujui|dibuat\s+oleh|diperiksa\s+oleh|"
     r"peneliti\s+utama|principal\s+investigator|signature|signed\s+by|prepared\s+by|"

@@ -1,7 +1,7 @@
 """A mapping profile: the study team's own column names, values and sheets, told to MedPath once and kept as
 a small YAML (or JSON) file for next month's export.
 
-Format (README, "Mapping profile")::
+Format (docs/your-data.md, "Mapping profile")::
 
     columns:                         # header as written -> field, or ignore
       Usia (tahun): age
@@ -14,6 +14,11 @@ Format (README, "Mapping profile")::
     sheets:                          # sheet -> screening, visits, ignore, or a visit label
       Data Awal: screening
       Bulan 3: month 3
+    rows:                            # the answers to MedPath's questions about which rows count
+      hidden: read                   # rows hidden in Excel (a filter, or by hand): read | leave out
+      keep: {Site: RSCM Jakarta}     # only the rows whose column holds this value (a site, centre or arm)
+      not enrolled visits: leave out # visit rows of candidates not enrolled: leave out | analyse
+      duplicates: first              # two rows of one patient and visit that disagree: first | leave out
 
 ``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
 line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
@@ -72,7 +77,14 @@ VISIT_FIELDS: ProtocolView[bool] = ProtocolView(
 FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {**SCREENING_FIELDS, **VISIT_FIELDS})
 IGNORE = "ignore"
 SHEET_KINDS = ("screening", "visits", IGNORE)
-SECTIONS = ("columns", "values", "sheets")
+SECTIONS = ("columns", "values", "sheets", "rows")
+#: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
+ROW_ANSWERS = {
+    "hidden": ("read", "leave out"),
+    "not enrolled visits": ("leave out", "analyse"),
+    "duplicates": ("first", "leave out"),
+}
+KEEP = "keep"
 MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML
 
 #: What a ``values`` entry may translate a text to, per kind of field.
@@ -144,9 +156,15 @@ class Profile:
     sheets: dict[str, str] = field(default_factory=dict)
     name: str = "mapping profile"
     lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value})
+    rows: dict[str, object] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.values or self.sheets)
+        return bool(self.columns or self.values or self.sheets or self.rows)
+
+    def answer(self, question: str) -> object:
+        """The answer this profile gives to a question about rows (``ROW_ANSWERS``, ``KEEP``), or None."""
+        return self.rows.get(question)
 
     def as_dict(self) -> dict:
         """The profile in its own format (``missing`` for None), as written by ``to_yaml``."""
@@ -165,13 +183,15 @@ class Profile:
             out["values"] = {f: {t: shown(v) for t, v in texts.items()} for f, texts in self.values.items()}
         if self.sheets:
             out["sheets"] = dict(self.sheets)
+        if self.rows:
+            out["rows"] = {k: dict(v) if isinstance(v, dict) else v for k, v in self.rows.items()}
         return out
 
     def to_yaml(self) -> str:
         """The profile as the small, human-readable YAML file the Data page offers for download."""
         head = (
             "# MedPath mapping profile: upload it with next month's export (Data page), or\n"
-            "# python -m medpath summary FILE --mapping THIS_FILE. Format: README, 'Mapping profile'.\n"
+            "# python -m medpath summary FILE --mapping THIS_FILE. Format: docs/your-data.md, 'Mapping profile'.\n"
         )
         body = (
             yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
@@ -305,6 +325,7 @@ class _Builder:
         columns: dict[str, str] = {}
         values: dict[str, dict[str, object]] = {}
         sheets: dict[str, str] = {}
+        rows: dict[str, object] = {}
         for key, key_node, node in self.file.pairs(root, "the profile"):
             if key == "columns":
                 columns = self.columns(node)
@@ -312,14 +333,52 @@ class _Builder:
                 values = self.values(node)
             elif key == "sheets":
                 sheets = self.sheets(node)
+            elif key == "rows":
+                rows = self.rows(node)
             else:
                 self.file.problem(
                     key_node,
-                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values and sheets",
+                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets "
+                    "and rows",
                 )
         if self.file.problems:
             raise ProfileError(self.file.name, self.file.problems)
-        return Profile(columns, values, sheets, self.file.name, self.lines)
+        return Profile(columns, values, sheets, self.file.name, self.lines, rows)
+
+    def rows(self, node: yaml.Node) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for question, key_node, value in self.file.pairs(node, "rows"):
+            if question == KEEP:
+                kept = {}
+                for column, column_node, wanted in self.file.pairs(value, "rows: keep"):
+                    written = self.file.written(wanted, f"the value of column '{column}' to keep")
+                    if written is not None:
+                        kept[column] = written
+                        self.lines[("rows", f"keep:{column}")] = line_of(column_node)
+                if len(kept) == 1:
+                    out[KEEP] = kept
+                elif kept:
+                    self.file.problem(key_node, "rows: keep names one column and its value, e.g. {Site: RSCM Jakarta}")
+                continue
+            allowed = ROW_ANSWERS.get(question)
+            if allowed is None:
+                self.file.problem(
+                    key_node,
+                    f"unknown question '{question}'{self.hint(question, [*ROW_ANSWERS, KEEP])}; rows answers "
+                    f"{', '.join([*ROW_ANSWERS, KEEP])}",
+                )
+                continue
+            written = self.file.written(value, f"the answer to '{question}'")
+            if written is None:
+                continue
+            if written.lower() not in allowed:
+                self.file.problem(
+                    value, f"'{written}' is not an answer to '{question}': expected {' or '.join(allowed)}"
+                )
+                continue
+            out[question] = written.lower()
+            self.lines[("rows", question)] = line_of(key_node)
+        return out
 
     def hint(self, text: str, choices: Sequence[str]) -> str:
         """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are

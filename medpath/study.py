@@ -21,7 +21,7 @@ from medpath.disposable_reader import FileRead, read_upload
 from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.findings import Code
 from medpath.gc_paused import gc_paused
-from medpath.layouts import arrange
+from medpath.layouts import arrange, clean
 from medpath.mapping import Profile
 from medpath.model import (
     COLUMN_FIELDS,
@@ -34,6 +34,7 @@ from medpath.model import (
 )
 from medpath.protocol import Protocol, bundled, current, default_protocol, using
 from medpath.reading import RawTable, ReadError
+from medpath.row_questions import blocked_tables, conflicting, keep_site, visits_of_not_enrolled
 from medpath.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
@@ -88,6 +89,7 @@ def _load_study(
     records: list[dict] = []  # Study.columns rows from medpath.layouts and medpath.validation
     value_notes: dict[tuple[str, str | None, str], str] = {}
     extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
+    places: dict[tuple[str, str | None], set[str]] = {}  # (file, sheet) -> the kinds of table read from it
     # every file measured and read in a disposable worker (medpath.disposable_reader), within the memory budget of
     # the whole upload (medpath.size_guards: files past it are measured, not read, and the upload is refused)
     reads: list[FileRead | ReadError] = []
@@ -114,8 +116,14 @@ def _load_study(
             continue
         tables = read.tables or []  # measured only: over the budget, refused above
         found, tables = split_extra_tables(tables)
-        extra.adverse_events += found.adverse_events
-        extra.disposition += found.disposition
+        # the adverse-event and disposition tables get the row rules of the others (hidden, struck-through, summary
+        # and note rows; a site column): one set of rules for every kind of table
+        for kind, kept in (("adverse_events", extra.adverse_events), ("disposition", extra.disposition)):
+            for table in getattr(found, kind):
+                cleaned, asked = keep_site(clean(table, mapping), mapping)
+                extra.findings += [*asked, *(_plain(f) for f in cleaned.notes[len(table.notes) :])]
+                kept.append(cleaned)
+                places.setdefault((table.file, str(table.sheet) if table.sheet else None), set()).add(kind)
         extra.findings += found.findings
         raw.extend(tables)
         arranged = arrange(tables, mapping)
@@ -170,7 +178,13 @@ def _load_study(
         )
     if screening is not None:
         screening, dropped = _drop_duplicates(
-            screening, ["patient_id"], "patient_id", findings, "patient {key} already appears in row {first}"
+            screening,
+            ["patient_id"],
+            "patient_id",
+            findings,
+            "patient {key} already appears in row {first}",
+            [c for c in protocol.screening_columns if c != "patient_id"],
+            mapping,
         )
         excluded["screening"] += dropped
     # one row per patient and time point: two labels for the same month ("week 2", "day 14") are a duplicate too
@@ -179,11 +193,19 @@ def _load_study(
         ["patient_id", "month"],
         "visit",
         findings,
-        "a second '{visit}' visit for patient {key} (first in row {first}); it was not used",
+        "a second '{visit}' visit for patient {key} (first in row {first})",
+        list(protocol.outcomes),
+        mapping,
     )
     excluded["visits"] += dropped
     if screening is not None:
         findings.extend(_unscreened(visits, screening))
+    visits, asked = visits_of_not_enrolled(screening, visits, mapping)
+    findings.extend(asked)
+    for p in parsed:
+        if p.frame is not None and len(p.frame):
+            for file, sheet in p.frame[["source_file", "source_sheet"]].drop_duplicates().itertuples(index=False):
+                places.setdefault((file, sheet), set()).add(p.kind)
     adverse_events, disposition, said, extra_excluded = parse_extra_tables(extra, screening, visits)
     findings.extend(said)
     excluded.update(extra_excluded)
@@ -204,6 +226,7 @@ def _load_study(
         profile=mapping.as_dict() if mapping else None,
         adverse_events=adverse_events,
         disposition=disposition,
+        unread=blocked_tables(findings, places),
         protocol=protocol,
     )
 
@@ -438,28 +461,64 @@ def _place(frame: pd.DataFrame) -> str:
     return f"'{frame['source_file'].iat[0]}'" + (f" sheet '{sheet}'" if sheet else "")
 
 
-def _drop_duplicates(frame: pd.DataFrame, keys: list[str], column: str, findings: list[Finding], message: str):
-    """Keep the first row of each key; every later one becomes an error finding on ``column`` (and is counted)."""
+def _drop_duplicates(
+    frame: pd.DataFrame,
+    keys: list[str],
+    column: str,
+    findings: list[Finding],
+    message: str,
+    values: list[str],
+    profile: Profile | None,
+):
+    """One row per key. A later row that repeats the first in every one of ``values`` is a certain duplicate: left
+    out with a warning. Rows of one key that disagree are a question (``medpath.row_questions``): the first is kept
+    as proposed, with an error that blocks the table's numbers, unless the profile answers ``duplicates: first`` (a
+    warning) or ``leave out`` (every row of that key left out). Every row left out is counted."""
     dup = frame.duplicated(keys, keep="first")
     if not dup.any():
         return frame, 0
+    clash = conflicting(frame, keys, values)
+    answer = profile.answer("duplicates") if profile else None
     first_rows = frame.loc[~dup].set_index(keys)["source_row"]
     for _, row in frame.loc[dup].iterrows():
         key = tuple(row[k] for k in keys)
         first = first_rows.loc[key if len(keys) > 1 else key[0]]
+        said = message.format(key=row["patient_id"], first=int(first), visit=row.get("visit", ""))
+        if not clash[row.name]:
+            severity, code, said = "warning", Code.DUPLICATE_ROW, said + ", with the same values; counted once"
+        elif answer == "first":
+            severity, code, said = (
+                "warning",
+                Code.DUPLICATE_ROW,
+                said + " with other values; not used, as the mapping profile says",
+            )
+        elif answer == "leave out":
+            severity, code, said = (
+                "warning",
+                Code.DUPLICATE_ROW,
+                said + " with other values; both left out, as the mapping profile says",
+            )
+        else:
+            severity, code = "error", Code.DUPLICATE_CONFLICT
+            said += (
+                " with other values: which is right? MedPath proposes the first (shown so until you answer); the "
+                "numbers of this table are not determinable until you confirm or change it in the mapping profile: "
+                "rows: {duplicates: first} (or leave out)"
+            )
         findings.append(
             Finding(
-                "error",
+                severity,  # type: ignore[arg-type]
                 row["source_file"],
                 row["source_sheet"],
                 int(row["source_row"]),
                 column,
                 row[column],
-                message.format(key=row["patient_id"], first=int(first), visit=row.get("visit", "")),
-                code=Code.DUPLICATE_ROW,
+                said,
+                code,
             )
         )
-    return frame.loc[~dup], int(dup.sum())
+    drop = dup | (clash if answer == "leave out" else False)
+    return frame.loc[~drop], int(drop.sum())
 
 
 def _isin(ids: pd.Series, known: pd.Series) -> pd.Series:

@@ -474,6 +474,7 @@ DAYS_PER_MONTH = 365.25 / 12
 _UNITS = {
     "month": 1.0,
     "bulan": 1.0,
+    "bln": 1.0,
     "m": 1.0,
     "mo": 1.0,
     "week": 7 / DAYS_PER_MONTH,

@@ -431,12 +431,12 @@ def test_cli_refuses_a_broken_profile_naming_its_line(run, tmp_path):
     assert code == 2
 
 
-def test_the_readme_example_is_a_valid_profile():
+def test_the_docs_example_is_a_valid_profile():
     from conftest import ROOT
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = text.split("### Mapping profile")[1].split("```yaml")[1].split("```")[0]
-    profile = profile_of(example, "README")
+    text = (ROOT / "docs" / "your-data.md").read_text(encoding="utf-8")
+    example = text.split("## Mapping profile")[1].split("```yaml")[1].split("```")[0]
+    profile = profile_of(example, "docs/your-data.md")
     assert profile.columns["Kontrol II!TS"] == "bmd_tscore" and profile.sheets["Arsip Lama"] == "ignore"
     assert profile.values["enrolled"] == {"Masuk": "yes", "Keluar": "no"}
 

@@ -8,13 +8,15 @@ import math
 import pandas as pd
 import pytest
 from conftest import SAMPLE_XLSX, SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
+from workbooks import profile_of
 
+from medpath.findings import Code
 from medpath.study import load_study
 from medpath.values import BadValue, parse_consent, parse_number, parse_sex, parse_visit_label, parse_yes_no
 
 
-def _load(**files: bytes):
-    return load_study(list(files.items()))
+def _load(mapping=None, **files: bytes):
+    return load_study(list(files.items()), mapping=mapping)
 
 
 def test_sample_workbook_is_clean_and_complete(sample_study):
@@ -334,17 +336,26 @@ def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read(monkeypa
 
 
 def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each():
+    """Struck-through rows, hidden columns and a hidden sheet are left out with a warning each; a hidden row is a
+    question (issue 23): read as proposed, with an error that blocks the sheet's numbers until the profile answers."""
     study = _load(**{"s.xlsx": _styled_workbook()})
-    assert list(study.visits["source_row"]) == [2, 4, 5]
+    assert list(study.visits["source_row"]) == [2, 4, 5, 6]
     assert study.visits["vas"].isna().all()  # column D (vas) is hidden
-    said = [(f.sheet, f.row, f.message) for f in study.findings]
-    for sheet, row, phrase in [
-        ("visits", 3, "struck through"),
-        ("visits", 6, "hidden in Excel"),
-        ("visits", 1, "hidden column(s) left out: 'vas'"),
-        ("old", None, "this sheet is hidden"),
+    said = [(f.sheet, f.row, f.code) for f in study.findings]
+    for place in [
+        ("visits", 3, Code.ROW_STRUCK),
+        ("visits", 6, Code.ROWS_HIDDEN),
+        ("visits", 1, Code.COLUMNS_HIDDEN),
+        ("old", None, Code.SHEET_HIDDEN),
     ]:
-        assert any(s == sheet and r == row and phrase in m for s, r, m in said), (sheet, row, phrase, said)
+        assert place in said, (place, said)
+    (question,) = study.errors
+    assert "rows 6" in question.message and "rows: {hidden: read}" in question.message
+    assert set(study.unread) == {"visits"}
+    answered = _load(mapping=profile_of("rows: {hidden: leave out}"), **{"s.xlsx": _styled_workbook()})
+    assert list(answered.visits["source_row"]) == [2, 4, 5] and not answered.errors and not answered.unread
+    read = _load(mapping=profile_of("rows: {hidden: read}"), **{"s.xlsx": _styled_workbook()})
+    assert list(read.visits["source_row"]) == [2, 4, 5, 6] and not read.errors
 
 
 def test_a_sheet_too_large_for_the_style_check_says_it_was_skipped(monkeypatch):

@@ -6,7 +6,9 @@ import math
 
 import pytest
 from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
+from workbooks import profile_of
 
+from medpath.findings import Code
 from medpath.study import load_study
 
 
@@ -84,16 +86,50 @@ def test_missing_patient_id_in_a_row():
 
 
 def test_duplicate_patient_in_screening_points_to_first_row():
+    """Two screening rows of one patient that disagree (age 60 and 61) are a question: the first is kept as
+    proposed, and the error blocks the screening table's numbers until the profile answers."""
+    study = _study(
+        {
+            "screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1", age=61)),
+            "visits": visits_rows(2),
+        }
+    )
+    error = _one(study.findings)
+    assert (error.row, error.column, error.value, error.code) == (4, "patient_id", "P1", Code.DUPLICATE_CONFLICT)
+    assert "row 2" in error.message and "rows: {duplicates: first}" in error.message
+    assert len(study.screening) == 2 and study.excluded_rows["screening"] == 1
+    assert set(study.unread) == {"screening"}
+
+
+def test_a_screening_row_repeated_exactly_is_counted_once_with_a_warning():
     study = _study(
         {
             "screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1")),
             "visits": visits_rows(2),
         }
     )
-    error = _one(study.findings)
-    assert (error.row, error.column, error.value) == (4, "patient_id", "P1")
-    assert "row 2" in error.message
+    warning = _one(study.findings, "warning")
+    assert (warning.row, warning.code) == (4, Code.DUPLICATE_ROW) and not study.errors and not study.unread
     assert len(study.screening) == 2 and study.excluded_rows["screening"] == 1
+
+
+def test_duplicate_rows_answered_by_the_profile_are_certain():
+    files = [
+        (
+            "d.xlsx",
+            xlsx_bytes(
+                {
+                    "screening": _screening(screening_row("P1"), screening_row("P2"), screening_row("P1", age=61)),
+                    "visits": visits_rows(2),
+                }
+            ),
+        )
+    ]
+    first = load_study(files, mapping=profile_of("rows: {duplicates: first}"))
+    assert not first.errors and not first.unread and first.screening["age"].tolist() == [60, 60]
+    neither = load_study(files, mapping=profile_of("rows: {duplicates: leave out}"))
+    assert not neither.errors and neither.screening["patient_id"].tolist() == ["P2"]
+    assert neither.excluded_rows["screening"] == 2
 
 
 def test_duplicate_patient_visit():

@@ -440,7 +440,7 @@ def cases() -> list[Case]:
             "duplicate_patient_ids.xlsx",
             lambda: xlsx(
                 {
-                    "screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("P1")],
+                    "screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("P1", age=61)],
                     "visits": visits(2),
                 }
             ),

@@ -1,0 +1,207 @@
+"""Questions about which rows count: where a rule could be wrong, MedPath asks instead of guessing (issue 23).
+
+A rule that decides which rows of an export count, and that could be wrong for the file at hand, is not applied
+quietly: it becomes an **error** that names what was found, proposes an answer, and blocks the numbers that depend
+on the table (``Study.unread``: shown as "not determinable", never as a number) until the mapping profile answers it
+(``rows:`` in ``medpath.mapping``). The questions (``QUESTIONS``, finding codes):
+
+* ``ROWS_HIDDEN``: rows hidden in Excel, by an AutoFilter left applied or by hand. A filter hides rows that are still
+  data; a person may hide rows that are old copies. Proposed: read them (``rows: {hidden: read}``, or ``leave out``).
+  Hidden rows are handled with the rest of a table's layout (``medpath.layouts``).
+* ``ROWS_SEVERAL_SITES``: a site / centre / hospital / arm column with several values (a two-hospital tracker).
+  Proposed: keep the most frequent value's rows (``rows: {keep: {Site: RSCM Jakarta}}``).
+* ``VISITS_NOT_ENROLLED``: visit rows of candidates the screening log says were not enrolled (screen failures whose
+  screening DXA was copied into the visits). Proposed: leave them out (``rows: {not enrolled visits: leave out}``, or
+  ``analyse``).
+* ``DUPLICATE_CONFLICT``: two rows of one patient (and visit) whose values disagree. Proposed: the first
+  (``rows: {duplicates: first}``, or ``leave out`` both). Rows that repeat each other exactly are a certain duplicate
+  and only counted.
+
+An answer in the profile makes the rule certain: what it leaves out is then said in a warning.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+import pandas as pd
+
+from medpath.columns import normalise
+from medpath.findings import Code, Finding
+from medpath.mapping import KEEP, Profile
+from medpath.reading import RawTable
+
+#: the codes of the questions: an unanswered one blocks the numbers of the tables it concerns
+QUESTIONS = frozenset({Code.ROWS_HIDDEN, Code.ROWS_SEVERAL_SITES, Code.VISITS_NOT_ENROLLED, Code.DUPLICATE_CONFLICT})
+#: a table that could not be read at all: the numbers that depend on it are not determinable either
+UNREAD = frozenset({Code.COLUMN_REQUIRED_MISSING, Code.TABLE_NOT_READ, Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS})
+
+#: headers (compared as ``columns.normalise`` compares them) of a column that says where or in which arm a row was
+#: recorded
+SITE_HEADERS = frozenset(
+    normalise(h)
+    for h in (
+        "site",
+        "study site",
+        "site name",
+        "site id",
+        "centre",
+        "center",
+        "study centre",
+        "hospital",
+        "rumah sakit",
+        "rs",
+        "lokasi",
+        "pusat",
+        "senter",
+        "arm",
+        "group",
+        "kelompok",
+        "cohort",
+        "kohort",
+    )
+)
+
+
+def _answer(profile: Profile | None, question: str) -> object:
+    return profile.answer(question) if profile else None
+
+
+def _text(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def keep_site(table: RawTable, profile: Profile | None) -> tuple[RawTable, list[Finding]]:
+    """The rows of the site the profile keeps (``rows: keep``), or, when a site / centre / arm column holds several
+    values and the profile does not say which to keep, the proposed answer (the most frequent value) with an
+    error asking."""
+    keep = _answer(profile, KEEP)
+    if isinstance(keep, dict):
+        ((column, wanted),) = keep.items()
+        index = next((i for i, h in enumerate(table.header) if normalise(h) == normalise(column)), None)
+        if index is None:
+            return table, []
+        return _only(table, index, _text(wanted))
+    for index, header in enumerate(table.header):
+        if normalise(header) not in SITE_HEADERS:
+            continue
+        counts = Counter(_text(row[index]) for row in table.rows if index < len(row) and _text(row[index]))
+        if len(counts) < 2:
+            continue
+        proposed = counts.most_common(1)[0][0]
+        listed = ", ".join(f"'{value}' ({n} rows)" for value, n in counts.most_common(6))
+        question = table.finding(
+            "error",
+            table.header_row,
+            header,
+            proposed,
+            f"the column '{header}' holds {len(counts)} sites or groups: {listed}. Which rows belong to this "
+            f"trial? MedPath proposes to keep the rows of '{proposed}' only (shown so until you answer); the numbers "
+            f"of this sheet are not determinable until you confirm or change it in the mapping profile: "
+            f"rows: {{keep: {{{header}: {proposed}}}}}",
+            code=Code.ROWS_SEVERAL_SITES,
+        )
+        kept, _ = _only(table, index, proposed)
+        return kept, [question]
+    return table, []
+
+
+def _only(table: RawTable, index: int, wanted: str) -> tuple[RawTable, list[Finding]]:
+    """The table with only the rows whose cell ``index`` is ``wanted`` (compared without case); a warning counts
+    the others."""
+    folded = wanted.casefold()
+    pairs = [
+        (cells, n)
+        for cells, n in zip(table.rows, table.row_numbers)
+        if _text(cells[index] if index < len(cells) else None).casefold() == folded
+    ]
+    left = len(table.rows) - len(pairs)
+    if not left:
+        return table, []
+    said = table.finding(
+        "warning",
+        table.header_row,
+        table.header[index],
+        None,
+        f"{left} row(s) whose '{table.header[index]}' is not '{wanted}' were left out, as the mapping profile says",
+        code=Code.ROWS_KEPT_BY_PROFILE,
+    )
+    return replace(table, rows=[c for c, _ in pairs], row_numbers=[n for _, n in pairs]), [said]
+
+
+def visits_of_not_enrolled(
+    screening: pd.DataFrame | None, visits: pd.DataFrame, profile: Profile | None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Visit rows of candidates the screening log says were not enrolled: left out when the profile says so (a
+    warning), kept when it says ``analyse``; otherwise left out as proposed, with an error asking."""
+    if screening is None or "enrolled" not in screening or visits.empty:
+        return visits, []
+    not_enrolled = set(screening.loc[screening["enrolled"].eq(False).fillna(False), "patient_id"].tolist())
+    hit = visits["patient_id"].isin(not_enrolled)
+    if not hit.any():
+        return visits, []
+    answer = _answer(profile, "not enrolled visits")
+    if answer == "analyse":
+        return visits, []
+    rows = visits.loc[hit]
+    ids = list(dict.fromkeys(rows["patient_id"].tolist()))
+    first = rows.iloc[0]
+    if answer == "leave out":
+        severity, message, code = (
+            "warning",
+            f"the visit rows of {len(ids)} candidate(s) not enrolled ({', '.join(ids[:10])}) were left out, as the "
+            "mapping profile says",
+            Code.ROWS_KEPT_BY_PROFILE,
+        )
+    else:
+        severity, message, code = (
+            "error",
+            f"{len(rows)} visit row(s) belong to {len(ids)} candidate(s) the screening log says were not enrolled "
+            f"({', '.join(ids[:10])}): screen failures whose screening values were copied into the visits, or "
+            "patients whose enrolment is not recorded? MedPath proposes to leave these rows out of the analysis "
+            "(shown so until you answer); the outcome numbers are not determinable until you confirm or change it "
+            "in the mapping profile: rows: {not enrolled visits: leave out} (or analyse)",
+            Code.VISITS_NOT_ENROLLED,
+        )
+    finding = Finding(
+        severity,  # type: ignore[arg-type]
+        first["source_file"],
+        first["source_sheet"],
+        int(first["source_row"]),
+        "patient_id",
+        first["patient_id"],
+        message,
+        code,
+    )
+    return visits.loc[~hit], [finding]
+
+
+def conflicting(frame: pd.DataFrame, keys: Sequence[str], values: Iterable[str]) -> pd.Series:
+    """Per row: another row has the same ``keys`` but different ``values`` (rows that repeat each other exactly in
+    every one of ``values`` are not a conflict)."""
+    values = [v for v in values if v in frame]
+    if not values:
+        return pd.Series(False, index=frame.index)
+    written = frame[[*keys, *values]].astype(str)  # a missing value is one value of its own ("nan", "<NA>")
+    distinct = written.groupby(list(keys), sort=False)[values].transform("nunique")
+    return (distinct > 1).any(axis=1)
+
+
+def blocked_tables(findings: Sequence[Finding], places: dict[tuple[str, str | None], set[str]]) -> dict[str, str]:
+    """``Study.unread``: per table kind, why its numbers are not determinable -- an unanswered question about its
+    rows, or the table could not be read. ``places``: (file, sheet) -> the kinds of table read from it; a question
+    about a place no table was read from blocks the screening and visits tables both."""
+    out: dict[str, str] = {}
+    for f in findings:
+        if f.severity != "error" or (f.code not in QUESTIONS and f.code not in UNREAD):
+            continue
+        kinds = places.get((f.file, f.sheet)) or {"screening", "visits"}
+        if f.code is Code.NO_VISITS_TABLE or f.code is Code.NO_VISIT_ROWS:
+            kinds = {"visits"}
+        where = f.file + (f", sheet '{f.sheet}'" if f.sheet else "")
+        why = "a question about its rows is not answered" if f.code in QUESTIONS else "it could not be read"
+        for kind in sorted(kinds):
+            out.setdefault(kind, f"{where}: {why} ({f.message[:160]})")
+    return out
