@@ -205,3 +205,27 @@ def blocked_tables(findings: Sequence[Finding], places: dict[tuple[str, str | No
         for kind in sorted(kinds):
             out.setdefault(kind, f"{where}: {why} ({f.message[:160]})")
     return out
+
+
+def proposed_answer(finding: Finding) -> tuple[str, object] | None:
+    """The profile's ``rows`` entry (question, answer) that confirms MedPath's proposed answer to a question, or None
+    for a finding that is not one (``QUESTIONS``)."""
+    if finding.code is Code.ROWS_HIDDEN:
+        return "hidden", "read"
+    if finding.code is Code.ROWS_SEVERAL_SITES:
+        return KEEP, {str(finding.column): str(finding.value)}
+    if finding.code is Code.VISITS_NOT_ENROLLED:
+        return "not enrolled visits", "leave out"
+    if finding.code is Code.DUPLICATE_CONFLICT:
+        return "duplicates", "first"
+    return None
+
+
+def answered(profile: Profile | None, finding: Finding) -> Profile | None:
+    """``profile`` (or a new one) with the proposed answer to ``finding`` confirmed; None when it is not a
+    question."""
+    answer = proposed_answer(finding)
+    if answer is None:
+        return None
+    base = profile or Profile()
+    return replace(base, rows={**base.rows, answer[0]: answer[1]})

@@ -30,6 +30,7 @@ from medpath.mapping import (
     value_choices,
 )
 from medpath.model import Study
+from medpath.row_questions import QUESTIONS, answered
 from pages.components import literal, plain, table
 from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 
@@ -95,6 +96,11 @@ def columns_table(study: Study) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the mapping step
+
+
+def _confirm(question) -> None:
+    """One click on a question's button: its proposed answer joins the session's mapping profile."""
+    st.session_state[PROFILE_KEY] = answered(st.session_state.get(PROFILE_KEY), question)
 
 
 def _on_profile_upload(key: str) -> None:
@@ -181,7 +187,8 @@ def mapping_step(study: Study) -> None:
         return
     files = st.session_state[FILES_KEY]
     attention = guess.needs_attention
-    missing_required = any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
+    questions = [f for f in study.errors if f.code in QUESTIONS]
+    missing_required = bool(questions) or any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
     title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")
     with st.expander(title, expanded=bool(attention or missing_required), icon=":material/table_edit:"):
         if attention:
@@ -190,6 +197,15 @@ def mapping_step(study: Study) -> None:
                 + "\n".join(f"- {literal(why)}" for why in attention[:12])
                 + (f"\n- … and {len(attention) - 12} more" if len(attention) > 12 else ""),
                 icon=":material/help:",
+            )
+        for k, question in enumerate(questions):
+            st.error(literal(question.message), icon=":material/help:")
+            st.button(
+                "Confirm MedPath's proposed answer",
+                key=f"answer_{k}",
+                on_click=_confirm,
+                args=(question,),
+                help="Adds the answer to the mapping profile (rows:), which you can download for next month.",
             )
         profile_controls(study)
         options = [None, *guess.columns]

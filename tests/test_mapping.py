@@ -439,6 +439,12 @@ def test_the_docs_example_is_a_valid_profile():
     profile = profile_of(example, "docs/your-data.md")
     assert profile.columns["Kontrol II!TS"] == "bmd_tscore" and profile.sheets["Arsip Lama"] == "ignore"
     assert profile.values["enrolled"] == {"Masuk": "yes", "Keluar": "no"}
+    assert profile.rows == {
+        "hidden": "read",
+        "keep": {"Site": "RSCM Jakarta"},
+        "not enrolled visits": "leave out",
+        "duplicates": "first",
+    }
 
 
 # --- crafted profiles: refused at once, with few problems, never a traceback ---------------------------------------

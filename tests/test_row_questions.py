@@ -1,0 +1,58 @@
+"""Questions about which rows count (medpath.row_questions, issue 23): an error with a proposed answer that blocks
+its table's numbers, and one answer -- the mapping step's button or a profile line -- that makes it certain."""
+
+from __future__ import annotations
+
+from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
+
+from medpath.findings import Code
+from medpath.mapping import Profile
+from medpath.row_questions import answered, proposed_answer
+from medpath.study import load_study
+
+VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas", "site"]
+
+
+def _two_sites() -> list[tuple[str, bytes]]:
+    """Jakarta: P1-P3 screened and followed; Bandung (a sister protocol): B1-B2."""
+    screening = [[*SCREENING_HEADER, "site"]]
+    visits = [VISITS_HEADER]
+    for pid, site in [("P1", "RSCM Jakarta"), ("P2", "RSCM Jakarta"), ("P3", "RSCM Jakarta"), ("B1", "RSHS Bandung"),
+                      ("B2", "RSHS Bandung")]:  # fmt: skip
+        screening.append([*screening_row(pid), site])
+        visits += [[pid, "baseline", -3.0, 7, site], [pid, "month 6", -2.8, 4, site]]
+    return [("tracker.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
+
+
+def test_several_sites_are_a_question_that_blocks_both_tables_until_answered():
+    study = load_study(_two_sites())
+    questions = [f for f in study.errors if f.code is Code.ROWS_SEVERAL_SITES]
+    assert [(q.sheet, q.column, q.value) for q in questions] == [
+        ("screening", "site", "RSCM Jakarta"),
+        ("visits", "site", "RSCM Jakarta"),
+    ]
+    assert "'RSCM Jakarta' (3 rows), 'RSHS Bandung' (2 rows)" in questions[0].message
+    assert set(study.unread) == {"screening", "visits"}
+    assert study.screening["patient_id"].tolist() == ["P1", "P2", "P3"]  # the proposed answer, shown until answered
+    assert proposed_answer(questions[0]) == ("keep", {"site": "RSCM Jakarta"})
+    confirmed = load_study(_two_sites(), mapping=answered(None, questions[0]))
+    assert not confirmed.errors and not confirmed.unread
+    assert confirmed.visits["patient_id"].unique().tolist() == ["P1", "P2", "P3"]
+    assert any(f.code is Code.ROWS_KEPT_BY_PROFILE for f in confirmed.warnings)
+
+
+def test_visits_of_candidates_not_enrolled_are_a_question():
+    screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("F1", enrolled="no")]
+    visits = [VISITS_HEADER[:4]]
+    for pid in ("P1", "P2", "F1"):
+        visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
+    files = [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
+    study = load_study(files)
+    (question,) = study.errors
+    assert question.code is Code.VISITS_NOT_ENROLLED and question.value == "F1" and set(study.unread) == {"visits"}
+    assert study.patient_ids == ["P1", "P2"]  # left out, as proposed
+    kept = load_study(files, mapping=Profile(rows={"not enrolled visits": "analyse"}))
+    assert kept.patient_ids == ["P1", "P2", "F1"] and not kept.unread
+    assert answered(Profile(rows={"hidden": "read"}), question) == Profile(
+        rows={"hidden": "read", "not enrolled visits": "leave out"}
+    )
