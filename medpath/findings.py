@@ -44,6 +44,8 @@ class Code(StrEnum):
     ROWS_SEVERAL_SITES = "rows_several_sites"  # a site / centre / arm column with several values: which to keep?
     VISITS_NOT_ENROLLED = "visits_not_enrolled"  # visit rows of candidates not enrolled: leave out?
     DUPLICATE_CONFLICT = "duplicate_conflict"  # two rows of one patient and visit that disagree: which?
+    ID_SPELLING = "id_spelling"  # one patient's id written two ways in two tables ("MSC 01", "MSC-01"): the same?
+    REMARK_NOT_MEASURED = "remark_not_measured"  # a remark says a row's values were not measured (LOCF, drop out)
     ROWS_KEPT_BY_PROFILE = "rows_kept_by_profile"  # rows left out because the profile answered so
     # REDCap exports
     REDCAP_CHECKBOX_UNUSED = "redcap_checkbox_unused"

@@ -59,7 +59,7 @@ from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_v
 from medpath.model import Finding
 from medpath.protocol import current
 from medpath.reading import RawTable
-from medpath.row_questions import keep_site
+from medpath.row_questions import keep_site, remarks_not_measured
 from medpath.validation import classify
 from medpath.values import is_missing, parse_visit_label
 
@@ -152,7 +152,8 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                 )
             )
         table, asked = keep_site(_clean(table, profile), profile)
-        out.findings.extend(asked)
+        table, remarked = remarks_not_measured(table, profile)
+        out.findings.extend([*asked, *remarked])
         table, dropped = apply_columns(profile, table)
         out.columns.extend(dropped)
         if rule is not None:

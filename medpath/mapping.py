@@ -19,6 +19,8 @@ Format (docs/your-data.md, "Mapping profile")::
       keep: {Site: RSCM Jakarta}     # only the rows whose column holds this value (a site, centre or arm)
       not enrolled visits: leave out # visit rows of candidates not enrolled: leave out | analyse
       duplicates: first              # two rows of one patient and visit that disagree: first | leave out
+      id spelling: same              # one id written two ways in two tables ("MSC 01", "MSC-01"): same | different
+      remarks: leave out             # rows whose remark says they were not measured (LOCF, drop out): leave out | read
 
 ``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
 line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
@@ -83,6 +85,8 @@ ROW_ANSWERS = {
     "hidden": ("read", "leave out"),
     "not enrolled visits": ("leave out", "analyse"),
     "duplicates": ("first", "leave out"),
+    "id spelling": ("same", "different"),
+    "remarks": ("leave out", "read"),
 }
 KEEP = "keep"
 MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML

@@ -17,11 +17,19 @@ on the table (``Study.unread``: shown as "not determinable", never as a number) 
   (``rows: {duplicates: first}``, or ``leave out`` both). Rows that repeat each other exactly are a certain duplicate
   and only counted.
 
+* ``ID_SPELLING``: visit rows whose patient id is in the screening log only when written alike (letters and digits
+  compared without case, spaces and dashes: "MSC 01" and "MSC-01"). Proposed: the same patients, read with the
+  screening log's spelling (``rows: {id spelling: same}``, or ``different``).
+* ``REMARK_NOT_MEASURED``: a remarks column (Keterangan, Catatan, Notes ...) says a row's values were not measured:
+  carried forward (LOCF), imputed, estimated, a drop-out. Proposed: leave those rows out (``rows: {remarks: leave
+  out}``, or ``read``).
+
 An answer in the profile makes the rule certain: what it leaves out is then said in a warning.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -34,7 +42,16 @@ from medpath.mapping import KEEP, Profile
 from medpath.reading import RawTable
 
 #: the codes of the questions: an unanswered one blocks the numbers of the tables it concerns
-QUESTIONS = frozenset({Code.ROWS_HIDDEN, Code.ROWS_SEVERAL_SITES, Code.VISITS_NOT_ENROLLED, Code.DUPLICATE_CONFLICT})
+QUESTIONS = frozenset(
+    {
+        Code.ROWS_HIDDEN,
+        Code.ROWS_SEVERAL_SITES,
+        Code.VISITS_NOT_ENROLLED,
+        Code.DUPLICATE_CONFLICT,
+        Code.ID_SPELLING,
+        Code.REMARK_NOT_MEASURED,
+    }
+)
 #: a table that could not be read at all: the numbers that depend on it are not determinable either
 UNREAD = frozenset({Code.COLUMN_REQUIRED_MISSING, Code.TABLE_NOT_READ, Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS})
 
@@ -62,6 +79,19 @@ SITE_HEADERS = frozenset(
         "cohort",
         "kohort",
     )
+)
+
+
+#: headers of a free-text remarks column
+REMARK_HEADERS = frozenset(
+    normalise(h)
+    for h in ("keterangan", "ket", "catatan", "komentar", "remark", "remarks", "note", "notes", "comment", "comments")
+)
+#: a remark that says the row's values were not measured
+NOT_MEASURED = re.compile(
+    r"\b(locf|bocf|carried\s+forward|carry\s+forward|imput\w*|estimat\w*|perkiraan|drop\s*-?\s*out|"
+    r"not\s+measured|tidak\s+diukur|tidak\s+datang|missed|mengundurkan\s+diri|lost\s+to\s+follow)",
+    re.I,
 )
 
 
@@ -106,6 +136,96 @@ def keep_site(table: RawTable, profile: Profile | None) -> tuple[RawTable, list[
         kept, _ = _only(table, index, proposed)
         return kept, [question]
     return table, []
+
+
+def remarks_not_measured(table: RawTable, profile: Profile | None) -> tuple[RawTable, list[Finding]]:
+    """Rows whose remark says their values were not measured (``NOT_MEASURED``): left out as proposed, with an error
+    asking, unless the profile answers ``remarks: read`` (kept) or ``leave out`` (a warning)."""
+    index = next((i for i, h in enumerate(table.header) if normalise(h) in REMARK_HEADERS), None)
+    if index is None:
+        return table, []
+    flagged = [
+        (n, _text(cells[index]))
+        for cells, n in zip(table.rows, table.row_numbers)
+        if index < len(cells) and NOT_MEASURED.search(_text(cells[index]))
+    ]
+    answer = _answer(profile, "remarks")
+    if not flagged or answer == "read":
+        return table, []
+    rows = {n for n, _ in flagged}
+    kept = replace(
+        table,
+        rows=[c for c, n in zip(table.rows, table.row_numbers) if n not in rows],
+        row_numbers=[n for n in table.row_numbers if n not in rows],
+    )
+    listed = "; ".join(f"row {n}: '{text[:60]}'" for n, text in flagged[:6])
+    if answer == "leave out":
+        message = f"{len(rows)} row(s) whose remark says they were not measured were left out, as the mapping profile says ({listed})"
+        return kept, [
+            table.finding("warning", flagged[0][0], table.header[index], None, message, code=Code.ROWS_KEPT_BY_PROFILE)
+        ]
+    message = (
+        f"the remarks of {len(rows)} row(s) say their values were not measured ({listed}): carried forward, imputed or "
+        "after a drop-out? MedPath proposes to leave these rows out (shown so until you answer); the numbers of this "
+        "sheet are not determinable until you confirm or change it in the mapping profile: rows: {remarks: leave out} "
+        "(or read)"
+    )
+    return kept, [
+        table.finding(
+            "error", flagged[0][0], table.header[index], flagged[0][1], message, code=Code.REMARK_NOT_MEASURED
+        )
+    ]
+
+
+def _compact(pid: object) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(pid).casefold())
+
+
+def same_patient_ids(
+    screening: pd.DataFrame | None, visits: pd.DataFrame, profile: Profile | None
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Visit ids that match one screening id only when written alike (``_compact``): read with the screening log's
+    spelling as proposed, with an error asking, unless the profile answers ``id spelling: same`` (a warning) or
+    ``different`` (kept as written)."""
+    if screening is None or visits.empty:
+        return visits, []
+    screened = set(screening["patient_id"].tolist())
+    by_compact: dict[str, list[str]] = {}
+    for pid in screened:
+        by_compact.setdefault(_compact(pid), []).append(pid)
+    seen = set(visits["patient_id"].tolist())
+    renamed = {
+        pid: by_compact[_compact(pid)][0]
+        for pid in seen - screened
+        if len(by_compact.get(_compact(pid), ())) == 1 and by_compact[_compact(pid)][0] not in seen
+    }
+    answer = _answer(profile, "id spelling")
+    if not renamed or answer == "different":
+        return visits, []
+    first = visits.loc[visits["patient_id"].isin(renamed)].iloc[0]
+    pairs = ", ".join(f"'{a}' = '{b}'" for a, b in sorted(renamed.items())[:6])
+    if answer == "same":
+        severity, code = "warning", Code.ROWS_KEPT_BY_PROFILE
+        message = f"{len(renamed)} patient id(s) of the visits are written as in the screening log ({pairs}), as the mapping profile says"
+    else:
+        severity, code = "error", Code.ID_SPELLING
+        message = (
+            f"{len(renamed)} patient id(s) of the visits are in the screening log only when written alike ({pairs}): "
+            "the same patients? MedPath proposes to read them as the same, with the screening log's spelling (shown "
+            "so until you answer); the numbers are not determinable until you confirm or change it in the mapping "
+            "profile: rows: {id spelling: same} (or different)"
+        )
+    finding = Finding(
+        severity,  # type: ignore[arg-type]
+        first["source_file"],
+        first["source_sheet"],
+        int(first["source_row"]),
+        "patient_id",
+        first["patient_id"],
+        message,
+        code,
+    )
+    return visits.assign(patient_id=visits["patient_id"].replace(renamed)), [finding]
 
 
 def _only(table: RawTable, index: int, wanted: str) -> tuple[RawTable, list[Finding]]:
@@ -218,6 +338,10 @@ def proposed_answer(finding: Finding) -> tuple[str, object] | None:
         return "not enrolled visits", "leave out"
     if finding.code is Code.DUPLICATE_CONFLICT:
         return "duplicates", "first"
+    if finding.code is Code.ID_SPELLING:
+        return "id spelling", "same"
+    if finding.code is Code.REMARK_NOT_MEASURED:
+        return "remarks", "leave out"
     return None
 
 

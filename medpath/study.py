@@ -34,7 +34,7 @@ from medpath.model import (
 )
 from medpath.protocol import Protocol, bundled, current, default_protocol, using
 from medpath.reading import RawTable, ReadError
-from medpath.row_questions import blocked_tables, conflicting, keep_site, visits_of_not_enrolled
+from medpath.row_questions import blocked_tables, conflicting, keep_site, same_patient_ids, visits_of_not_enrolled
 from medpath.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
@@ -198,6 +198,8 @@ def _load_study(
         mapping,
     )
     excluded["visits"] += dropped
+    visits, asked = same_patient_ids(screening, visits, mapping)
+    findings.extend(asked)
     if screening is not None:
         findings.extend(_unscreened(visits, screening))
     visits, asked = visits_of_not_enrolled(screening, visits, mapping)

@@ -10,13 +10,13 @@ from medpath.mapping import Profile
 from medpath.row_questions import answered, proposed_answer
 from medpath.study import load_study
 
-VISITS_HEADER = ["patient_id", "visit", "bmd_tscore", "vas", "site"]
+VISITS_HEADER: list[object] = ["patient_id", "visit", "bmd_tscore", "vas", "site"]
 
 
 def _two_sites() -> list[tuple[str, bytes]]:
     """Jakarta: P1-P3 screened and followed; Bandung (a sister protocol): B1-B2."""
     screening = [[*SCREENING_HEADER, "site"]]
-    visits = [VISITS_HEADER]
+    visits: list[list[object]] = [list(VISITS_HEADER)]
     for pid, site in [("P1", "RSCM Jakarta"), ("P2", "RSCM Jakarta"), ("P3", "RSCM Jakarta"), ("B1", "RSHS Bandung"),
                       ("B2", "RSHS Bandung")]:  # fmt: skip
         screening.append([*screening_row(pid), site])
@@ -43,7 +43,7 @@ def test_several_sites_are_a_question_that_blocks_both_tables_until_answered():
 
 def test_visits_of_candidates_not_enrolled_are_a_question():
     screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("F1", enrolled="no")]
-    visits = [VISITS_HEADER[:4]]
+    visits: list[list[object]] = [VISITS_HEADER[:4]]
     for pid in ("P1", "P2", "F1"):
         visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
     files = [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
@@ -56,3 +56,22 @@ def test_visits_of_candidates_not_enrolled_are_a_question():
     assert answered(Profile(rows={"hidden": "read"}), question) == Profile(
         rows={"hidden": "read", "not enrolled visits": "leave out"}
     )
+
+
+def test_an_id_written_two_ways_and_a_remark_of_carried_forward_values_are_questions():
+    screening = [SCREENING_HEADER, screening_row("MSC 01"), screening_row("MSC 02")]
+    visits: list[list[object]] = [["patient_id", "visit", "bmd_tscore", "vas", "Keterangan"]]
+    for pid in ("MSC-01", "MSC-02"):
+        visits += [[pid, "baseline", -3.0, 7, None], [pid, "month 6", -2.8, 4, None]]
+    visits[-1][-1] = "drop out bln 4, data LOCF"  # MSC-02's month 6: carried forward, not measured
+    files = [("s.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
+    study = load_study(files)
+    codes = {f.code: f for f in study.errors}
+    assert set(codes) == {Code.ID_SPELLING, Code.REMARK_NOT_MEASURED} and set(study.unread) == {"visits"}
+    assert "'MSC-01' = 'MSC 01'" in codes[Code.ID_SPELLING].message and codes[Code.REMARK_NOT_MEASURED].row == 5
+    assert study.visits["patient_id"].tolist() == ["MSC 01", "MSC 01", "MSC 02"]  # as proposed
+    answers = Profile(rows={"id spelling": "same", "remarks": "leave out"})
+    confirmed = load_study(files, mapping=answers)
+    assert not confirmed.errors and confirmed.visits["patient_id"].tolist() == ["MSC 01", "MSC 01", "MSC 02"]
+    kept = load_study(files, mapping=Profile(rows={"id spelling": "different", "remarks": "read"}))
+    assert kept.visits["patient_id"].tolist() == ["MSC-01", "MSC-01", "MSC-02", "MSC-02"]
