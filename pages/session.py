@@ -2,7 +2,7 @@
 chosen, the choices every page follows, and the one analysis of the study with those choices. All numbers come from
 ``medpath``; nothing here computes them.
 
-What is kept where (README, "What is stored where"): uploaded files and the study parsed from them live only in
+What is kept where (docs/deployment.md, "What is stored where"): uploaded files and the study parsed from them live only in
 this session's ``st.session_state`` -- released when the session ends, never in a cache shared between sessions and
 never on disk (``keep_uploads_in_memory`` stops Starlette from spooling large uploads to a temporary file). The
 bundled samples (no user's data) and their analyses are cached once per server.
@@ -23,10 +23,13 @@ from medpath.model import Study
 from medpath.outcomes import followup_months
 from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.study import load_sample_study, load_study
+from medpath.study_choices import StudyFacts, fit_choices
 from medpath.wording import HL_ZEROS_OPTIONS, ZERO_METHOD_OPTIONS, direction_options
 
 FILES_KEY = "uploaded_files"
-STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study) of this session
+STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study, its StudyFacts) of this session
+CHOICES_STUDY_KEY = "choices_study"  # the StudyFacts of the study the kept choices were made for
+STUDY_NOTICE_KEY = "study_notice"  # what was reset when another study took its place (shown once)
 GATE_KEY = "sign_in_gate_passed"
 PROFILE_KEY = "mapping_profile"  # the mapping profile (medpath.mapping.Profile) applied to the uploads
 PROTOCOL_KEY = "protocol_id"  # the id of the bundled protocol the study is read with
@@ -159,6 +162,12 @@ def _sample_study(protocol_id: str) -> Study:
     return load_sample_study(bundled()[protocol_id])
 
 
+@st.cache_resource(show_spinner=False)
+def _sample_facts(protocol_id: str) -> StudyFacts:
+    """What the choices depend on, of a bundled sample (once per server)."""
+    return StudyFacts.of(_sample_study(protocol_id))
+
+
 @st.cache_resource(show_spinner="Analysing the sample study…", max_entries=64)
 def _sample_analysis(protocol_id: str, settings: Settings) -> Analysis:
     """The analysis of a bundled sample, once per server and settings."""
@@ -187,7 +196,9 @@ def _digest(files: tuple[tuple[str, bytes], ...]) -> str:
 
 def current_study() -> Study:
     """The uploaded study of this session, or the synthetic sample when nothing was uploaded; the page address
-    follows the choices in force (``address_params``), and on the session's first run they follow it.
+    follows the choices in force (``address_params``), and on the session's first run they follow it. When this
+    study is not the one the choices were made for, those that do not fit it are reset first, and a notice above
+    the page says which, once (``_fit_choices_to``).
 
     The parsed study is kept in this session's state next to its files (parsed once per upload), so it
     is released with the session and never shared. ``dashboard.py`` runs the sign-in gate before any
@@ -201,7 +212,10 @@ def current_study() -> Study:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)
     first = not st.session_state.get(ADDRESS_READ_KEY)
     ignored = _read_protocol_from_address() if first else []
-    study = _study()
+    study, facts = _study()
+    _fit_choices_to(facts)
+    if notice := st.session_state.pop(STUDY_NOTICE_KEY, None):
+        st.info(notice, icon=":material/restart_alt:")  # counts, months and fixed words only: no text from the data
     if first:
         ignored += _read_choices_from_address(study)
         st.session_state[ADDRESS_READ_KEY] = True
@@ -217,12 +231,13 @@ def current_study() -> Study:
     return study
 
 
-def _study() -> Study:
-    """The uploaded study of this session (parsed once per upload and kept beside its files), or the sample."""
+def _study() -> tuple[Study, StudyFacts]:
+    """The uploaded study of this session (parsed once per upload and kept beside its files), or the sample; with
+    what the choices depend on in it."""
     files = st.session_state.get(FILES_KEY)
     protocol = current_protocol()
     if not files:
-        return _sample_study(protocol.id)
+        return _sample_study(protocol.id), _sample_facts(protocol.id)
     profile = st.session_state.get(PROFILE_KEY)  # kept beside the files: parsed once per (files, profile)
     digest = _digest(files) + (hashlib.sha256(profile.to_yaml().encode()).hexdigest() if profile else "")
     digest += ":" + protocol.id
@@ -230,9 +245,27 @@ def _study() -> Study:
     if kept is None or kept[0] != digest:
         st.session_state.pop(STUDY_KEY, None)  # release the previous study before parsing the next
         with st.spinner("Reading and validating your files…"):
-            kept = (digest, load_study(list(files), mapping=profile, protocol=protocol))
+            study = load_study(list(files), mapping=profile, protocol=protocol)
+            kept = (digest, study, StudyFacts.of(study))
         st.session_state[STUDY_KEY] = kept
-    return kept[1]
+    return kept[1], kept[2]
+
+
+def _fit_choices_to(facts: StudyFacts) -> None:
+    """When another study takes the place of the one the kept choices were made for (a new upload, another protocol,
+    back to the sample, a mapping profile that changes what is read), the choices that do not fit it go back to
+    their defaults and a notice saying which is shown once (``medpath.study_choices.fit_choices`` decides). The same
+    study read again keeps them all."""
+    before = st.session_state.get(CHOICES_STUDY_KEY)
+    st.session_state[CHOICES_STUDY_KEY] = facts
+    kept_now = {
+        name: st.session_state[f"kept_{name}"] for name in CHOICE_DEFAULTS if f"kept_{name}" in st.session_state
+    }
+    fitted = fit_choices(kept_now, CHOICE_DEFAULTS, before, facts)
+    for name in fitted.reset:
+        st.session_state.pop(f"kept_{name}", None)
+    if fitted.notice:
+        st.session_state[STUDY_NOTICE_KEY] = fitted.notice
 
 
 def use_files(files: tuple[tuple[str, bytes], ...] | None) -> str | None:
