@@ -26,9 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from medpath.extra_tables import _PATIENT_ALIASES as PATIENT_ALIASES
-from medpath.extra_tables import (
+from medpath.extra_fields import (
     AE_OUTCOMES,
+    PATIENT_ALIASES,
     RELATEDNESS,
     Field,
     add_finding,
@@ -48,6 +48,7 @@ from medpath.extra_tables import (
 from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
 from medpath.reading import RawTable
+from medpath.values import is_missing, month_label
 
 __all__ = [
     "AE_COLUMNS",
@@ -269,8 +270,6 @@ def parse_adverse_events(
 
 
 def is_blank(raw: object) -> bool:
-    from medpath.values import is_missing
-
     return raw is None or is_missing(raw)
 
 
@@ -381,8 +380,6 @@ def listing(adverse_events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _onset_text(date, month) -> str:
-    from medpath.values import month_label
-
     parts = []
     if month is not None and not (isinstance(month, float) and np.isnan(month)):
         parts.append("month 0 (infusion)" if float(month) == 0 else month_label(float(month)))

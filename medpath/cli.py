@@ -15,7 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from medpath.findings import Code
+from medpath.formatting import count
+from medpath.located_yaml import MAX_BYTES
 from medpath.model import Finding, Study
+from medpath.profile import ProfileError, parse_profile
 from medpath.protocol import Protocol, ProtocolError, bundled, default_protocol, find_protocol
 from medpath.study import load_sample_study, load_study
 
@@ -52,9 +55,6 @@ def _study(args: argparse.Namespace) -> Study:
     files, problems = _read_files(args.files)
     profile = None
     if getattr(args, "mapping", None):
-        from medpath.located_yaml import MAX_BYTES
-        from medpath.mapping import ProfileError, parse_profile
-
         try:
             with open(args.mapping, "rb") as stream:  # no more than the largest profile read, and one byte
                 profile = parse_profile(stream.read(MAX_BYTES + 1), Path(args.mapping).name, protocol)
@@ -118,8 +118,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return _exit_code(study)
     print(study.label + (" (synthetic data)" if study.synthetic and "synthetic" not in study.label.lower() else ""))
     print(f"Protocol {study.protocol.id}")
-    for step in analysis.eligibility.steps:
-        print(f"{step.n:>6}  {step.label}")
+    for step in analysis.eligibility.steps:  # a step that is not determinable says so and why, never 0
+        print(f"{count(step.n):>6}  {step.label}" + (f" ({step.reason})" if step.n is None and step.reason else ""))
     numbers = key_numbers(analysis)
     for line in numbers.results:
         print(line)

@@ -7,49 +7,16 @@ Indonesian names (umur, jenis kelamin, ...). The built-in fields (patient id, se
 visit, month, day) have their aliases here; the trial's own fields and outcomes take theirs from the protocol
 file (``medpath.protocol``).
 
-The alias tables that depend on the protocol (``SCREENING_ALIASES``, ``OUTCOME_ALIASES``, ``VISIT_ALIASES``,
-``FIELD_LABELS``) are ``ProtocolView``s: read-only mappings built from the active protocol
-(``medpath.protocol.current``; ``load_study`` makes the study's protocol active while it reads), once per
-protocol.
+The tables that depend on the protocol are built here from a ``Protocol`` passed as an argument
+(``screening_aliases``, ``outcome_aliases``, ``visit_aliases``, ``field_labels``) and compiled once per protocol
+into its ``medpath.schema.Schema``, which every reading stage receives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from typing import Generic, TypeVar
 
-from medpath.protocol import Protocol, current
-
-V = TypeVar("V")
-
-
-class ProtocolView(Mapping[str, V], Generic[V]):
-    """A read-only mapping built by ``build(protocol)`` from the active protocol, cached per protocol."""
-
-    def __init__(self, build: Callable[[Protocol], Mapping[str, V]]):
-        self._build = build
-        self._cache: dict[Protocol, Mapping[str, V]] = {}
-
-    def _data(self) -> Mapping[str, V]:
-        protocol = current()
-        data = self._cache.get(protocol)
-        if data is None:
-            data = self._cache[protocol] = self._build(protocol)
-        return data
-
-    def __getitem__(self, key: str) -> V:
-        return self._data()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data())
-
-    def __len__(self) -> int:
-        return len(self._data())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data()
-
+from medpath.protocol import Protocol
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 #: Words that mark a column as a correction of another one ("T-score M6 (koreksi)"); they do not change
@@ -128,7 +95,7 @@ _GENERIC_VISITS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _screening_aliases(protocol: Protocol) -> dict[str, str]:
+def screening_aliases(protocol: Protocol) -> dict[str, str]:
     """A screening field's names: its own, and those of the outcome it is a baseline reading of."""
     table: dict[str, tuple[str, ...]] = {}
     for f in protocol.screening:
@@ -137,17 +104,17 @@ def _screening_aliases(protocol: Protocol) -> dict[str, str]:
     return _aliases({**_GENERIC_SCREENING, **table})
 
 
-def _outcome_aliases(protocol: Protocol) -> dict[str, str]:
+def outcome_aliases(protocol: Protocol) -> dict[str, str]:
     return _aliases({key: o.aliases for key, o in protocol.outcomes.items()})
 
 
-def _visit_aliases(protocol: Protocol) -> dict[str, str]:
+def visit_aliases(protocol: Protocol) -> dict[str, str]:
     return _aliases({**_GENERIC_VISITS, **{key: o.aliases for key, o in protocol.outcomes.items()}})
 
 
-SCREENING_ALIASES: ProtocolView[str] = ProtocolView(_screening_aliases)
-OUTCOME_ALIASES: ProtocolView[str] = ProtocolView(_outcome_aliases)
-VISIT_ALIASES: ProtocolView[str] = ProtocolView(_visit_aliases)
+#: The normalised names of a patient id column (the same in every protocol: a protocol cannot name a field
+#: ``patient_id``), for the adverse-event and disposition tables.
+PATIENT_ID_KEYS = tuple(dict.fromkeys(normalise(n) for n in ("patient_id", *_PATIENT_ID)))
 
 #: A screening number: the key of a screening log whose enrolled candidates get a subject id later.
 SCREENING_NUMBER = frozenset(
@@ -222,7 +189,7 @@ def sheet_kind(sheet_name: str | None) -> str | None:
 
 class FieldHeader(str):
     """A header as the user wrote it (shown as is, so every finding names the user's own column) that a mapping
-    profile (``medpath.mapping``) assigned to a field: ``normalise`` compares it as that field."""
+    profile (``medpath.profile``) assigned to a field: ``normalise`` compares it as that field."""
 
     field: str | None = None
 
@@ -254,13 +221,9 @@ _GENERIC_LABELS = {
 }
 
 
-def _field_labels(protocol: Protocol) -> dict[str, str]:
+def field_labels(protocol: Protocol) -> dict[str, str]:
     return {
         **_GENERIC_LABELS,
         **{key: o.field_label or f"{o.label} ({o.unit})" for key, o in protocol.outcomes.items()},
         **{f.key: f.label for f in protocol.screening},
     }
-
-
-#: How the Data page names each field ("T-score L1-L4 → spine BMD T-score").
-FIELD_LABELS: ProtocolView[str] = ProtocolView(_field_labels)

@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from medpath.findings import Code
 from medpath.fork_server import READER_MODULE, fork_server
 from medpath.gc_paused import gc_paused
-from medpath.protocol import Protocol, using
+from medpath.protocol import Protocol
 from medpath.reading import RawTable, ReadError, measure, read_tables
+from medpath.schema import schema_of
 
 _MiB = 2**20
 _LENGTH = struct.Struct("<Q")
@@ -262,14 +263,13 @@ def serve(job_fd: int, answer_fd: int) -> None:
     _limit(limits)
     gc.disable()  # a process of one read: the cyclic collector only costs time here (see medpath.gc_paused)
     try:
-        with using(protocol):
-            measured = measure(name, data)
-            used = resource.getrusage(resource.RUSAGE_SELF)
-            _cpu_limit(
-                used.ru_utime + used.ru_stime + limits.cpu_seconds_per_million_cells * measured.cells / 1e6, limits
-            )
-            tables = None if max_cells is not None and measured.cells > max_cells else read_tables(name, data, measured)
-            answer: tuple[str, object] = ("read", FileRead(tables, measured.cells))
+        measured = measure(name, data)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        _cpu_limit(used.ru_utime + used.ru_stime + limits.cpu_seconds_per_million_cells * measured.cells / 1e6, limits)
+        tables: list[RawTable] | None = None
+        if max_cells is None or measured.cells <= max_cells:
+            tables = read_tables(name, data, schema_of(protocol), measured)
+        answer: tuple[str, object] = ("read", FileRead(tables, measured.cells))
         blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
     except ReadError as exc:
         blob = pickle.dumps(("refused", exc))

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from medpath.columns import normalise
-from medpath.extra_tables import _PATIENT_ALIASES as PATIENT_ALIASES
-from medpath.extra_tables import (
+from medpath.extra_fields import (
+    PATIENT_ALIASES,
     Field,
     add_finding,
     completed_primary,
@@ -32,7 +32,7 @@ from medpath.extra_tables import (
 )
 from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
-from medpath.protocol import current
+from medpath.protocol import Protocol
 from medpath.reading import RawTable
 from medpath.values import BadValue, is_missing
 
@@ -139,14 +139,15 @@ def parse_disposition(
     tables: Sequence[RawTable],
     screening: pd.DataFrame | None,
     visits: pd.DataFrame,
-    adverse_events: pd.DataFrame | None = None,
+    adverse_events: pd.DataFrame | None,
+    protocol: Protocol,
 ) -> tuple[pd.DataFrame, list[Finding], int]:
     """The canonical disposition table, the findings and the number of rows left out (no patient id,
-    a second row for a patient)."""
+    a second row for a patient); ``protocol``: the trial's (a patient completed at its primary month)."""
     parsed = parse_rows(tables, DISPOSITION_FIELDS, "disposition")
     findings, excluded, frame = parsed.findings, parsed.excluded, parsed.frame
     with_visits, enrolled = enrolled_patients(screening, visits)
-    completed = completed_primary(visits)
+    completed = completed_primary(visits, protocol)
     deaths = (
         set()
         if adverse_events is None
@@ -199,8 +200,8 @@ def parse_disposition(
             say(
                 "warning",
                 "status",
-                f"patient {pid} is recorded as completed but has no month-{current().primary_month:g} value of a primary "
-                "outcome",
+                f"patient {pid} is recorded as completed but has no month-{protocol.primary_month:g} value of a "
+                "primary outcome",
                 code=Code.EXTRA_INCONSISTENT,
             )
         if status == "died" and adverse_events is not None and pid not in deaths:

@@ -36,45 +36,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 
 from medpath.columns import (
-    FIELD_LABELS,
-    OUTCOME_ALIASES,
-    SCREENING_ALIASES,
     SCREENING_NUMBER,
-    VISIT_ALIASES,
     VISIT_DATE,
     AddedHeader,
-    ProtocolView,
     SheetLabel,
     is_correction,
     normalise,
 )
 from medpath.findings import Code
-from medpath.mapping import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
 from medpath.model import Finding
-from medpath.protocol import current
+from medpath.profile import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
 from medpath.reading import RawTable
 from medpath.row_questions import keep_site, remarks_not_measured
+from medpath.schema import Schema
 from medpath.validation import classify
-from medpath.values import is_missing, parse_visit_label
+from medpath.values import is_missing, parse_date, parse_visit_label
 
-_ALL_ALIASES: ProtocolView[str] = ProtocolView(lambda p: {**SCREENING_ALIASES, **VISIT_ALIASES})
-#: Fields only a screening table has (a sheet with two of them and visit data holds both tables): the built-in
-#: screening fields and the protocol's own that are not an outcome's baseline reading.
-SCREENING_ONLY: ProtocolView[bool] = ProtocolView(
-    lambda p: dict.fromkeys(("sex", "age", "consent", "enrolled", *(f.key for f in p.screening if not f.outcome)), True)
-)
-#: Screening fields that are an outcome read at screening (a baseline T-score): in a screening table when the
-#: column carries no visit.
-SCREENING_OUTCOMES: ProtocolView[bool] = ProtocolView(lambda p: {f.key: True for f in p.screening if f.outcome})
 _TIME = frozenset({"visit", "month", "day"})
-#: Densitometry fields (``Outcome.dxa``: "T-score", "BMD"): a DXA report gives them per region.
-_DXA_FIELDS: ProtocolView[str] = ProtocolView(lambda p: {k: o.dxa for k, o in p.outcomes.items() if o.dxa})
 
 
 @dataclass
@@ -91,39 +74,42 @@ class Arranged:
     value_notes: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
 
 
-#: The ``Arranged.columns`` of the ``arrange`` call running in this thread (the helpers below add to it).
-_RECORDS: ContextVar[list[dict] | None] = ContextVar("layout_column_records", default=None)
+#: Where the helpers below put the ``Study.columns`` rows of the columns they decide: ``Arranged.columns`` of the
+#: ``arrange`` call, or None (``clean``: nothing is recorded).
+Records = list[dict] | None
 
 
 def _record(
-    table: RawTable, header: object, field_name: str | None, status: str, note: str, kind: str | None = None
+    records: Records,
+    table: RawTable,
+    header: object,
+    field_name: str | None,
+    status: str,
+    note: str,
+    kind: str | None = None,
 ) -> None:
-    records = _RECORDS.get()
     if records is not None and str(header).strip() and not isinstance(header, AddedHeader):
         records.append(column_record(table, str(header), field_name, status, note, kind))
 
 
-def arrange(tables: Sequence[RawTable], profile: Profile | None = None) -> Arranged:
-    """The raw tables of one file, rearranged for validation (see the module docstring); a mapping ``profile``
-    (``medpath.mapping``) is applied first: its sheet rules, then (after hidden rows and columns and two-row
-    headers) its column rules, and at the end its value translations."""
+def arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None = None) -> Arranged:
+    """The raw tables of one file, rearranged for validation with the names of ``schema`` (see the module
+    docstring); a mapping ``profile`` (``medpath.profile``) is applied first: its sheet rules, then (after hidden
+    rows and columns and two-row headers) its column rules, and at the end its value translations."""
     out = Arranged([])
-    token = _RECORDS.set(out.columns)
-    try:
-        _arrange(tables, profile, out)
-    finally:
-        _RECORDS.reset(token)
+    _arrange(tables, schema, profile, out)
     return out
 
 
-def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged) -> None:
+def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None, out: Arranged) -> None:
+    records = out.columns
     parts: list[RawTable] = []
     profile_visits: list[int] = []
     for table in tables:
         rule = apply_sheet(profile, table)
         if rule == IGNORE:
             for name in table.header:
-                _record(table, name, None, "ignored", "the mapping profile says: ignore this sheet")
+                _record(records, table, name, None, "ignored", "the mapping profile says: ignore this sheet")
             continue
         if table.hidden and rule is None:
             out.findings.append(
@@ -138,7 +124,7 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                 )
             )
             for name in table.header:
-                _record(table, name, None, "hidden", "the sheet is hidden in Excel")
+                _record(records, table, name, None, "hidden", "the sheet is hidden in Excel")
             continue
         if table.hidden:
             out.findings.append(
@@ -151,40 +137,39 @@ def _arrange(tables: Sequence[RawTable], profile: Profile | None, out: Arranged)
                     code=Code.SHEET_HIDDEN_READ,
                 )
             )
-        table, asked = keep_site(_clean(table, profile), profile)
+        table, asked = keep_site(_clean(table, schema, profile, records), profile)
         table, remarked = remarks_not_measured(table, profile)
         out.findings.extend([*asked, *remarked])
-        table, dropped = apply_columns(profile, table)
+        table, dropped = apply_columns(profile, table, schema)
         out.columns.extend(dropped)
         if rule is not None:
-            table = mark_sheet(table, rule)
+            table = mark_sheet(table, rule, schema)
             if rule not in ("screening", "visits"):
                 profile_visits.append(len(parts))
-        parts.extend(_resolve_columns(_screening_log(part)) for part in _split_redcap(table))
+        parts.extend(
+            _resolve_columns(_screening_log(part, schema, records), schema, records)
+            for part in _split_redcap(table, schema, records)
+        )
     # a sheet holding screening and visits feeds the screening table only when the file has no other one
-    has_screening = any(classify(p) == "screening" and _both_tables(p) is None for p in parts)
+    has_screening = any(classify(p, schema) == "screening" and _both_tables(p, schema) is None for p in parts)
     for k, part in enumerate(parts):
         if k in profile_visits:
             out.groups[len(out.tables)] = "per-visit sheets"
-        out.tables.extend(_split_screening_and_visits(part, keep_screening=not has_screening))
-    _per_visit_sheets(out)
-    out.tables = [_visit_dates(t) for t in out.tables]
+        out.tables.extend(_split_screening_and_visits(part, schema, records, keep_screening=not has_screening))
+    _per_visit_sheets(out, schema)
+    out.tables = [_visit_dates(t, schema, records) for t in out.tables]
     for k, table in enumerate(out.tables):
-        table, notes = apply_values(profile, table)
+        table, notes = apply_values(profile, table, schema)
         out.tables[k] = table
         for header, note in notes.items():
             out.value_notes[(table.file, None if table.sheet is None else str(table.sheet) or None, header)] = note
 
 
-def clean(table: RawTable, profile: Profile | None = None) -> RawTable:
+def clean(table: RawTable, schema: Schema, profile: Profile | None = None) -> RawTable:
     """Hidden columns and rows, struck-through rows, a two-row header and rows that are not data, handled as
     ``arrange`` does (the mapping step shows the columns of the cleaned table; the adverse-event and disposition
     tables get the same row rules)."""
-    token = _RECORDS.set(None)
-    try:
-        return _clean(table, profile)
-    finally:
-        _RECORDS.reset(token)
+    return _clean(table, schema, profile, None)
 
 
 # --- small table operations ------------------------------------------------------------------------
@@ -235,10 +220,10 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
 
 
-def _id_index(table: RawTable) -> int | None:
+def _id_index(table: RawTable, schema: Schema) -> int | None:
     for i, name in enumerate(table.header):
         key = normalise(name)
-        if _ALL_ALIASES.get(key) == "patient_id" or key in SCREENING_NUMBER:
+        if schema.all_aliases.get(key) == "patient_id" or key in SCREENING_NUMBER:
             return i
     return None
 
@@ -246,13 +231,13 @@ def _id_index(table: RawTable) -> int | None:
 # --- 2. hidden columns and rows, two-row headers, rows that are not data -----------------------------
 
 
-def _clean(table: RawTable, profile: Profile | None) -> RawTable:
+def _clean(table: RawTable, schema: Schema, profile: Profile | None, records: Records) -> RawTable:
     if table.hidden_columns:
         hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
         if hidden:
             names = [table.header[i] or _letters(i) for i in hidden]
             for i in hidden:
-                _record(table, table.header[i], None, "hidden", "the column is hidden in Excel")
+                _record(records, table, table.header[i], None, "hidden", "the column is hidden in Excel")
             table = _note(
                 _drop_columns(table, set(hidden)),
                 table.finding(
@@ -279,7 +264,7 @@ def _clean(table: RawTable, profile: Profile | None) -> RawTable:
             )
         )
     table = _flatten_header(table)
-    left_out += _non_data_rows(table, keep)
+    left_out += _non_data_rows(table, keep, schema)
     left_out += _hidden_rows(table, keep, profile.answer("hidden") if profile else None)
     if len(keep) != len(table.row_numbers):
         table = _keep_rows(table, keep)
@@ -380,9 +365,9 @@ _SIGNATURE = re.compile(
 _TEST_ID = re.compile(r"(?<![a-z])(test|tes|testing|dummy|coba|percobaan|contoh|xxx+)(?![a-z])", re.I)
 
 
-def _non_data_rows(table: RawTable, keep: set[int]) -> list[Finding]:
+def _non_data_rows(table: RawTable, keep: set[int], schema: Schema) -> list[Finding]:
     """Summary, note, signature-block and test rows: removed from ``keep``, one warning each."""
-    id_index = _id_index(table)
+    id_index = _id_index(table, schema)
     findings: list[Finding] = []
     signature_from = None
     verdicts: dict[tuple[str, bool], str | None] = {}  # each distinct label judged once
@@ -488,10 +473,11 @@ _CHECKBOX_LABEL = re.compile(r"^(?P<base>.*?)\s*\(\s*choice\s*=\s*(?P<code>[^)]+
 _SCREENING_EVENT = re.compile(r"screen|skrining|eligib|seleksi", re.I)
 
 
-def _split_redcap(table: RawTable) -> list[RawTable]:
+def _split_redcap(table: RawTable, schema: Schema, records: Records) -> list[RawTable]:
+    aliases, screening_only = schema.all_aliases, schema.screening_only
     keys = [normalise(h) for h in table.header]
     raw = "redcapeventname" in keys
-    labels = not raw and "eventname" in keys and any(_ALL_ALIASES.get(k) == "patient_id" for k in keys)
+    labels = not raw and "eventname" in keys and any(aliases.get(k) == "patient_id" for k in keys)
     if not raw and not labels:
         return [table]
     event = keys.index("redcapeventname" if raw else "eventname")
@@ -519,8 +505,8 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
         match = (_CHECKBOX_RAW if raw else _CHECKBOX_LABEL).match(name)
         if not match:
             continue
-        field_name = _ALL_ALIASES.get(normalise(match.group("code")))
-        if field_name in SCREENING_ONLY or field_name in current().outcomes:
+        field_name = aliases.get(normalise(match.group("code")))
+        if field_name in screening_only or field_name in schema.protocol.outcomes:
             header[i] = match.group("code").strip()
             checkbox_values[i] = labels
         else:
@@ -537,10 +523,16 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     for i in sorted(ignored):
         if table.header[i] in unread_checkboxes:
             _record(
-                table, table.header[i], None, "unknown", "a REDCap checkbox whose option is not a field MedPath knows"
+                records,
+                table,
+                table.header[i],
+                None,
+                "unknown",
+                "a REDCap checkbox whose option is not a field MedPath knows",
             )
         else:
             _record(
+                records,
                 table,
                 table.header[i],
                 None,
@@ -549,7 +541,12 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
             )
     if repeat is not None:
         _record(
-            table, table.header[repeat], None, "ignored", "the REDCap repeating instrument: its rows are kept apart"
+            records,
+            table,
+            table.header[repeat],
+            None,
+            "ignored",
+            "the REDCap repeating instrument: its rows are kept apart",
         )
     notes: list[Finding] = []
     if unread_checkboxes:
@@ -595,12 +592,13 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
     other_ids = [
         i
         for i, h in enumerate(header)
-        if i != record and i not in ignored and _ALL_ALIASES.get(normalise(h)) == "patient_id"
+        if i != record and i not in ignored and aliases.get(normalise(h)) == "patient_id"
     ]
     if record is not None and other_ids:
         ignored |= set(other_ids)
         for i in other_ids:
             _record(
+                records,
                 table,
                 table.header[i],
                 None,
@@ -618,17 +616,19 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
                 code=Code.REDCAP_RECORD_ID,
             )
         )
-    fields = {i: _ALL_ALIASES.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
+    fields = {i: aliases.get(normalise(h)) for i, h in enumerate(header) if i not in ignored}
     id_index = next((i for i, f in fields.items() if f == "patient_id"), None)
     parts = []
     if screening_rows:
-        columns = [i for i, f in fields.items() if i != event and (f in SCREENING_ONLY or f in SCREENING_OUTCOMES)]
+        columns = [
+            i for i, f in fields.items() if i != event and (f in screening_only or f in schema.screening_outcomes)
+        ]
         part = _keep_columns(
             _keep_rows(table, screening_rows), [*([id_index] if id_index is not None else []), *columns]
         )
         parts.append(replace(part, sheet=SheetLabel(table.sheet or "", "screening"), notes=()))
         said.append(f"the screening event's {len(screening_rows)} row(s) → the screening table")
-    drop_from_visits = {i for i, f in fields.items() if f in SCREENING_ONLY}
+    drop_from_visits = {i for i, f in fields.items() if f in screening_only}
     visit_columns = [i for i in range(len(header)) if i not in ignored and i not in drop_from_visits]
     if repeat is not None:
         visit_columns = [i for i in visit_columns if i != repeat]
@@ -643,12 +643,12 @@ def _split_redcap(table: RawTable) -> list[RawTable]:
 # --- 4. a screening log keyed by screening number ----------------------------------------------------
 
 
-def _screening_log(table: RawTable) -> RawTable:
+def _screening_log(table: RawTable, schema: Schema, records: Records) -> RawTable:
     keys = [normalise(h) for h in table.header]
     number = next((i for i, k in enumerate(keys) if k in SCREENING_NUMBER), None)
     if number is None:
         return table
-    subject = next((i for i, k in enumerate(keys) if _ALL_ALIASES.get(k) == "patient_id"), None)
+    subject = next((i for i, k in enumerate(keys) if schema.all_aliases.get(k) == "patient_id"), None)
     if subject is None:
         header = list(table.header)
         header[number] = "Patient ID"
@@ -676,6 +676,7 @@ def _screening_log(table: RawTable) -> RawTable:
         rows.append(cells)
     number_name, subject_name = table.header[number], table.header[subject]
     _record(
+        records,
         table,
         number_name,
         "patient_id",
@@ -733,46 +734,51 @@ def _region(key: str) -> tuple[str | None, str]:
     return None, key
 
 
-def _column_field(index: int, name: str) -> _Column | None:
+def _column_field(index: int, name: str, schema: Schema) -> _Column | None:
     key = normalise(name)
     if not key:
         return None
     region, rest = _region(key)
     candidates = [key, rest, _SPINE_WORDS.sub("", rest)] if region else [key, _SPINE_WORDS.sub("", key)]
     for candidate in candidates:
-        found = _ALL_ALIASES.get(candidate)
+        found = schema.all_aliases.get(candidate)
         if found:
-            return _Column(index, name, found, "", region if found in _DXA_FIELDS else None, is_correction(name))
+            return _Column(index, name, found, "", region if found in schema.dxa_fields else None, is_correction(name))
     for candidate in candidates:
-        for prefix in _OUTCOME_PREFIXES:
+        for prefix in schema.outcome_prefixes:
             tail = candidate[len(prefix) :]
             if candidate.startswith(prefix) and tail:
                 visit = parse_visit_label(tail)
                 if visit is not None:
-                    found = OUTCOME_ALIASES[prefix]
+                    found = schema.outcome_aliases[prefix]
                     return _Column(
-                        index, name, found, visit[0], region if found in _DXA_FIELDS else None, is_correction(name)
+                        index,
+                        name,
+                        found,
+                        visit[0],
+                        region if found in schema.dxa_fields else None,
+                        is_correction(name),
                     )
     return None
 
 
-_OUTCOME_PREFIXES: ProtocolView[bool] = ProtocolView(
-    lambda p: dict.fromkeys(sorted((a for a in OUTCOME_ALIASES if len(a) > 2), key=len, reverse=True), True)
-)
+def _columns(table: RawTable, schema: Schema) -> list[_Column]:
+    """The columns of the table that hold a field (``_column_field``), in order."""
+    return [c for c in (_column_field(i, h, schema) for i, h in enumerate(table.header)) if c is not None]
 
 
-def _resolve_columns(table: RawTable) -> RawTable:
-    columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
+def _resolve_columns(table: RawTable, schema: Schema, records: Records) -> RawTable:
+    columns = _columns(table, schema)
     groups: dict[tuple[str, str], list[_Column]] = {}
     for column in columns:
         groups.setdefault((column.field, column.slot), []).append(column)
     drop: set[int] = set()
     notes: list[Finding] = []
     for (field_name, slot), group in groups.items():
-        if len(group) == 1 and not (field_name in _DXA_FIELDS and group[0].region not in (None, "L1-L4")):
+        if len(group) == 1 and not (field_name in schema.dxa_fields and group[0].region not in (None, "L1-L4")):
             continue
         before = len(notes)
-        dropped = _choose(table, field_name, slot, group, notes)
+        dropped = _choose(table, field_name, slot, group, notes, schema)
         drop |= dropped
         said = notes[before:]
         error = next((f.message for f in said if f.severity == "error"), None)
@@ -781,20 +787,23 @@ def _resolve_columns(table: RawTable) -> RawTable:
             if c.index not in dropped:
                 continue
             if error:
-                _record(table, c.name, None, "ambiguous", error)
+                _record(records, table, c.name, None, "ambiguous", error)
             elif kept_corrected and not c.corrected:
-                _record(table, c.name, None, "superseded", said[0].message if said else "")
+                _record(records, table, c.name, None, "superseded", said[0].message if said else "")
             else:
-                _record(table, c.name, None, "not used", said[-1].message if said else "")
+                _record(records, table, c.name, None, "not used", said[-1].message if said else "")
     if not drop and not notes:
         return table
     return _note(_drop_columns(table, drop), *notes)
 
 
-def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], notes: list[Finding]) -> set[int]:
+def _choose(
+    table: RawTable, field_name: str, slot: str, group: list[_Column], notes: list[Finding], schema: Schema
+) -> set[int]:
     """The indices to leave out of ``group`` (all but the one chosen), with a finding saying why."""
-    outcome = current().outcomes.get(field_name)
-    name = (outcome.field_label or outcome.label) if outcome else FIELD_LABELS.get(field_name, field_name)
+    outcome = schema.protocol.outcomes.get(field_name)
+    name = (outcome.field_label or outcome.label) if outcome else schema.field_labels.get(field_name, field_name)
+    dxa_fields = schema.dxa_fields
     what = name + (f" at {slot}" if slot else "")
     row = table.header_row
     candidates = group
@@ -813,7 +822,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
             )
         )
         candidates = corrected
-    if field_name in _DXA_FIELDS and any(c.region for c in candidates):
+    if field_name in dxa_fields and any(c.region for c in candidates):
         total = [c for c in candidates if c.region == "L1-L4"]
         other_sites = [c for c in candidates if c.region in ("total hip", "femoral neck", "forearm", "trochanter")]
         plain = [c for c in candidates if c.region is None]
@@ -821,7 +830,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
         if len(total) == 1 or (not total and len(plain) == 1 and not vertebrae):
             chosen = total[0] if total else plain[0]
             others = [c for c in candidates if c is not chosen]
-            spine = f"spine {_DXA_FIELDS[field_name]}"
+            spine = f"spine {dxa_fields[field_name]}"
             reason = (
                 f"the protocol's {spine} is the L1-L4 total"
                 if chosen in total
@@ -854,7 +863,7 @@ def _choose(table: RawTable, field_name: str, slot: str, group: list[_Column], n
                         f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
                         "are single vertebrae or other sites, which MedPath does not analyse as the spine "
                         "value. If one of them is the value to analyse, rename it "
-                        f"'{_DXA_FIELDS[field_name]} L1-L4'; none was read",
+                        f"'{dxa_fields[field_name]} L1-L4'; none was read",
                         code=Code.COLUMN_REGION_NOT_ANALYSED,
                     )
                 )
@@ -913,22 +922,25 @@ def _comparable(value: object) -> object:
 # --- 6. one sheet holding screening and visits -----------------------------------------------------
 
 
-def _both_tables(table: RawTable) -> tuple[int, list[_Column], list[_Column]] | None:
+def _both_tables(table: RawTable, schema: Schema) -> tuple[int, list[_Column], list[_Column]] | None:
     """(id column, screening columns, time columns) when one sheet holds screening and visits, else None."""
-    columns = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
-    screening = [c for c in columns if c.field in SCREENING_ONLY or (c.field in SCREENING_OUTCOMES and not c.slot)]
+    columns = _columns(table, schema)
+    only, outcomes = schema.screening_only, schema.screening_outcomes
+    screening = [c for c in columns if c.field in only or (c.field in outcomes and not c.slot)]
     wide = [c for c in columns if c.slot]
     time = [c for c in columns if c.field in _TIME]
     id_index = next((c.index for c in columns if c.field == "patient_id"), None)
-    if len([c for c in screening if c.field in SCREENING_ONLY]) < 2 or not (wide or time) or id_index is None:
+    if len([c for c in screening if c.field in only]) < 2 or not (wide or time) or id_index is None:
         return None
     if time:  # a long table: its unlabelled T-score column is the visits' T-score
-        screening = [c for c in screening if c.field in SCREENING_ONLY]
+        screening = [c for c in screening if c.field in only]
     return id_index, screening, time
 
 
-def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) -> list[RawTable]:
-    both = _both_tables(table)
+def _split_screening_and_visits(
+    table: RawTable, schema: Schema, records: Records, keep_screening: bool = True
+) -> list[RawTable]:
+    both = _both_tables(table, schema)
     if both is None:
         return [table]
     id_index, screening, time = both
@@ -945,6 +957,7 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
     if not keep_screening:
         for c in screening:
             _record(
+                records,
                 table,
                 c.name,
                 None,
@@ -991,7 +1004,7 @@ def _split_screening_and_visits(table: RawTable, keep_screening: bool = True) ->
 # --- 7. one sheet per visit; visit dates -------------------------------------------------------------
 
 
-def _per_visit_sheets(out: Arranged) -> None:
+def _per_visit_sheets(out: Arranged, schema: Schema) -> None:
     found = []
     for k, table in enumerate(out.tables):
         if table.sheet is None or getattr(table.sheet, "kind", None):
@@ -999,11 +1012,11 @@ def _per_visit_sheets(out: Arranged) -> None:
         visit = parse_visit_label(table.sheet)
         if visit is None:
             continue
-        fields = [c for c in (_column_field(i, h) for i, h in enumerate(table.header)) if c is not None]
+        fields = _columns(table, schema)
         names = {c.field for c in fields if not c.slot}
         if (
             "patient_id" not in names
-            or not names & set(current().outcomes)
+            or not names & set(schema.protocol.outcomes)
             or names & _TIME
             or any(c.slot for c in fields)
         ):
@@ -1033,43 +1046,18 @@ def _per_visit_sheets(out: Arranged) -> None:
     )
 
 
-_DATE_TEXT = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-_ISO_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-
-
-def parse_date(raw: object) -> dt.date | None:
-    """A visit date: an Excel date, "DD/MM/YYYY" (or with - or .), "YYYY-MM-DD", or an Excel serial
-    number; ``None`` when it is none of these."""
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 20000 <= raw <= 80000:
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
-    if isinstance(raw, str):
-        try:
-            match = _DATE_TEXT.match(raw)
-            if match:
-                return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-            match = _ISO_TEXT.match(raw)
-            if match:
-                return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            return None
-    return None
-
-
-def _visit_dates(table: RawTable) -> RawTable:
+def _visit_dates(table: RawTable, schema: Schema, records: Records) -> RawTable:
     keys = [normalise(h) for h in table.header]
     date_index = next((i for i, k in enumerate(keys) if k in VISIT_DATE), None)
     if date_index is None:
         return table
-    fields = {_ALL_ALIASES.get(k) for k in keys}
-    if "patient_id" not in fields or not fields & set(current().outcomes) or fields & _TIME:
+    aliases = schema.all_aliases
+    fields = {aliases.get(k) for k in keys}
+    if "patient_id" not in fields or not fields & set(schema.protocol.outcomes) or fields & _TIME:
         return table
-    if len(fields & set(SCREENING_ONLY)) >= 2 or classify(table) == "screening":
+    if len(fields & schema.screening_only) >= 2 or classify(table, schema) == "screening":
         return table  # a screening date, not a visit date
-    id_index = keys.index(next(k for k in keys if _ALL_ALIASES.get(k) == "patient_id"))
+    id_index = keys.index(next(k for k in keys if aliases.get(k) == "patient_id"))
     dates = [parse_date(_cell(cells, date_index)) for cells in table.rows]
     first: dict[object, dt.date] = {}
     for cells, date in zip(table.rows, dates):
@@ -1099,6 +1087,7 @@ def _visit_dates(table: RawTable) -> RawTable:
         "patient's first visit (baseline), days 0-14 exact, from day 15 on the nearest whole month"
     )
     _record(
+        records,
         table,
         table.header[date_index],
         "date",

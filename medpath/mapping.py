@@ -1,659 +1,45 @@
-"""A mapping profile: the study team's own column names, values and sheets, told to MedPath once and kept as
-a small YAML (or JSON) file for next month's export.
+"""The Data page's mapping step: the best guess of which column holds each field, and the profile its choices make.
 
-Format (docs/your-data.md, "Mapping profile")::
-
-    columns:                         # header as written -> field, or ignore
-      Usia (tahun): age
-      No. Responden: patient_id
-      Catatan: ignore
-      Kunjungan!Nyeri: vas           # Sheet!Header: this header in that sheet only
-    values:                          # field -> {text as written -> value}
-      hiv: {Tidak Reaktif: negative}
-      consent: {Lengkap: signed}
-    sheets:                          # sheet -> screening, visits, ignore, or a visit label
-      Data Awal: screening
-      Bulan 3: month 3
-    rows:                            # the answers to MedPath's questions about which rows count
-      hidden: read                   # rows hidden in Excel (a filter, or by hand): read | leave out
-      keep: {Site: RSCM Jakarta}     # only the rows whose column holds this value (a site, centre or arm)
-      not enrolled visits: leave out # visit rows of candidates not enrolled: leave out | analyse
-      duplicates: first              # two rows of one patient and visit that disagree: first | leave out
-      id spelling: same              # one id written two ways in two tables ("MSC 01", "MSC-01"): same | different
-      remarks: leave out             # rows whose remark says they were not measured (LOCF, drop out): leave out | read
-
-``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
-line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
-``apply_values``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
-finding still names the user's file, sheet, Excel row and column. ``best_guess`` proposes a mapping for the
-Data page's mapping step; ``Profile.to_yaml`` writes the file the user downloads. Nothing here touches disk.
+``best_guess`` proposes, per field of the trial's protocol, the column that most likely holds it (a fuzzy match on
+the header confirmed by the column's values), every candidate, and the texts each category field's reader does not
+understand; ``profile_from_choices`` turns the choices the user makes in the mapping step into a mapping profile.
+The profile itself (its format, ``parse_profile``, and how it is applied to the raw tables) is
+``medpath.profile``; its names are re-exported here for the pages and the command line. Nothing here touches disk.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import yaml
-
-from medpath.columns import (
-    FIELD_LABELS,
-    OUTCOME_ALIASES,
-    SCREENING_ALIASES,
-    SCREENING_NUMBER,
-    VISIT_ALIASES,
-    VISIT_DATE,
-    AddedHeader,
-    FieldHeader,
-    ProtocolView,
-    SheetLabel,
-    normalise,
+from medpath.columns import AddedHeader, normalise
+from medpath.disposable_reader import read_upload
+from medpath.layouts import clean
+from medpath.profile import (
+    IGNORE,
+    KEEP,
+    MISSING_WORD,
+    ROW_ANSWERS,
+    Profile,
+    ProfileError,
+    apply_columns,
+    apply_sheet,
+    header_field,
+    label,
+    mark_sheet,
+    parse_profile,
+    translate,
+    value_choices,
+    value_kind,
 )
-from medpath.findings import Code
-from medpath.located_yaml import (
-    MAX_BYTES,
-    MAX_DEPTH,
-    FileError,
-    FileProblem,
-    YamlFile,
-    decode,
-    line_of,
-    nested_too_deep,
-)
-from medpath.model import Finding
-from medpath.protocol import Protocol, current, using
-from medpath.reading import RawTable
-from medpath.values import BadValue, is_missing, number_reader, parse_sex, parse_visit_label, word_reader
-
-#: The fields of a screening table and of a visits table a profile (and the mapping step) can name (the active
-#: protocol's; ``ProtocolView`` mappings whose keys are the fields, in order).
-SCREENING_FIELDS: ProtocolView[bool] = ProtocolView(
-    lambda p: dict.fromkeys((*p.screening_columns, "screening_number"), True)
-)
-VISIT_FIELDS: ProtocolView[bool] = ProtocolView(
-    lambda p: dict.fromkeys(("patient_id", "visit", "date", "month", "day", *p.outcomes), True)
-)
-FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {**SCREENING_FIELDS, **VISIT_FIELDS})
-IGNORE = "ignore"
-SHEET_KINDS = ("screening", "visits", IGNORE)
-SECTIONS = ("columns", "values", "sheets", "rows")
-#: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
-ROW_ANSWERS = {
-    "hidden": ("read", "leave out"),
-    "not enrolled visits": ("leave out", "analyse"),
-    "duplicates": ("first", "leave out"),
-    "id spelling": ("same", "different"),
-    "remarks": ("leave out", "read"),
-}
-KEEP = "keep"
-MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML
-
-#: What a ``values`` entry may translate a text to, per kind of field.
-_WORDS = {
-    "yes_no": ("yes", "no"),
-    "test": ("positive", "negative"),
-    "consent": ("signed", "declined", "pending"),
-    "sex": ("M", "F"),
-}
-MISSING_WORD = "missing"
-
-
-def value_kind(field_name: str) -> str | None:
-    """yes_no / test / consent / sex / visit / number / id, or None for a field whose values cannot be mapped."""
-    protocol = current()
-    if field_name in (*protocol.fields_of_kind("yes_no"), "enrolled"):
-        return "yes_no"
-    if field_name in protocol.fields_of_kind("test"):
-        return "test"
-    if field_name in ("consent", "sex", "visit"):
-        return field_name
-    if field_name in ("age", "month", "day", *protocol.fields_of_kind("number")) or field_name in protocol.outcomes:
-        return "number"
-    if field_name in ("patient_id", "screening_number"):
-        return "id"
-    return None
-
-
-def value_choices(field_name: str) -> tuple[str, ...]:
-    """The values the mapping step offers for a text of this field (``missing`` last)."""
-    kind = value_kind(field_name)
-    if kind in _WORDS:
-        return (*_WORDS[kind], MISSING_WORD)
-    if kind == "visit":
-        return (*current().visit_labels, MISSING_WORD)
-    return (MISSING_WORD,)
-
-
-def label(field_name: str) -> str:
-    """The field as the Data page names it ("spine BMD T-score"), also for a wide column ("VAS pain at month 6")."""
-    if field_name in FIELD_LABELS:
-        return FIELD_LABELS[field_name]
-    wide = _wide_field(field_name)
-    if wide:
-        return f"{current().outcomes[wide[0]].label} at {wide[1]}"
-    return field_name
-
-
-def _wide_field(name: str) -> tuple[str, str] | None:
-    """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
-    for key in sorted(current().outcomes, key=len, reverse=True):
-        if name.startswith(key + " ") or name.startswith(key + "_"):
-            visit = parse_visit_label(name[len(key) + 1 :])
-            if visit is not None:
-                return key, visit[0]
-    return None
-
-
-# --- the profile --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A parsed mapping profile. ``values`` holds the translated cell per text: "yes"/"no", "positive"/...,
-    "M"/"F", a canonical visit label, a float, a text id, or None (missing). ``lines``: key -> profile line."""
-
-    columns: dict[str, str] = field(default_factory=dict)
-    values: dict[str, dict[str, object]] = field(default_factory=dict)
-    sheets: dict[str, str] = field(default_factory=dict)
-    name: str = "mapping profile"
-    lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
-    #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value})
-    rows: dict[str, object] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.columns or self.values or self.sheets or self.rows)
-
-    def answer(self, question: str) -> object:
-        """The answer this profile gives to a question about rows (``ROW_ANSWERS``, ``KEEP``), or None."""
-        return self.rows.get(question)
-
-    def as_dict(self) -> dict:
-        """The profile in its own format (``missing`` for None), as written by ``to_yaml``."""
-
-        def shown(value: object) -> object:
-            if value is None:
-                return MISSING_WORD
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            return value
-
-        out: dict = {}
-        if self.columns:
-            out["columns"] = dict(self.columns)
-        if self.values:
-            out["values"] = {f: {t: shown(v) for t, v in texts.items()} for f, texts in self.values.items()}
-        if self.sheets:
-            out["sheets"] = dict(self.sheets)
-        if self.rows:
-            out["rows"] = {k: dict(v) if isinstance(v, dict) else v for k, v in self.rows.items()}
-        return out
-
-    def to_yaml(self) -> str:
-        """The profile as the small, human-readable YAML file the Data page offers for download."""
-        head = (
-            "# MedPath mapping profile: upload it with next month's export (Data page), or\n"
-            "# python -m medpath summary FILE --mapping THIS_FILE. Format: docs/your-data.md, 'Mapping profile'.\n"
-        )
-        body = (
-            yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
-            if self
-            else "{}\n"
-        )
-        return head + body
-
-    def column_rule(self, sheet: str | None, header: str) -> str | None:
-        """The field (or ``ignore``) this profile gives a header of a sheet: ``Sheet!Header`` first, then the
-        header alone; the header as written, else compared as MedPath compares names (case, spaces)."""
-        text = str(header).strip()
-        if sheet is not None and f"{sheet}!{text}" in self.columns:
-            return self.columns[f"{sheet}!{text}"]
-        if text in self.columns:
-            return self.columns[text]
-        key = normalise(text)
-        if not key:
-            return None
-        for written, rule in self.columns.items():
-            place, _, name = written.rpartition("!")
-            if place and sheet is not None and normalise(place) == normalise(sheet) and normalise(name) == key:
-                return rule
-            if normalise(written) == key:
-                return rule
-        return None
-
-    def sheet_rule(self, sheet: str | None) -> str | None:
-        if sheet is None:
-            return None
-        if str(sheet) in self.sheets:
-            return self.sheets[str(sheet)]
-        key = normalise(sheet)
-        return next((rule for name, rule in self.sheets.items() if normalise(name) == key), None)
-
-    def value_rule(self, field_name: str, raw: object) -> tuple[bool, object]:
-        """(True, translated cell) when this profile translates the cell of this field, else (False, raw)."""
-        texts = self.values.get(field_name)
-        if not texts or raw is None:
-            return False, raw
-        if isinstance(raw, float) and raw.is_integer():
-            text = str(int(raw))
-        else:
-            text = str(raw).strip()
-        if text in texts:
-            return True, texts[text]
-        folded = _fold(text)
-        for written, value in texts.items():
-            if _fold(written) == folded:
-                return True, value
-        return False, raw
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-class ProfileError(FileError):
-    """A profile that cannot be used; ``problems`` lists each with the profile's line."""
-
-    def findings(self) -> list[Finding]:
-        """One error finding per problem (the file is the profile, the row its line)."""
-        return [
-            Finding(
-                "error", self.name, None, p.line, None, None, f"mapping profile: {p.message}", code=Code.PROFILE_INVALID
-            )
-            for p in self.problems
-        ]
-
-
-def parse_profile(data: bytes | str, name: str, protocol: Protocol) -> Profile:
-    """The profile in ``data`` (YAML, or JSON), for ``protocol`` (whose fields it may name: every bundled protocol's
-    own outcomes work); ``ProfileError`` names the line of every problem (at most
-    ``located_yaml.MAX_PROBLEMS`` of them, then how many more). A file larger than 1 MiB, not UTF-8 text, nested more
-    than 20 levels, of more than 10,000 values or with a YAML alias (``*name``: no profile needs one) is refused
-    before anything is built from it (``medpath.located_yaml``)."""
-    with using(protocol):
-        return _parse_profile(data, name)
-
-
-def _parse_profile(data: bytes | str, name: str) -> Profile:
-    # PyYAML's own parser, not libyaml: its messages name what it found ("found character '\t' that cannot start
-    # any token"), which helps whoever wrote the profile by hand; a profile is read once, so its speed does not matter
-    # (the limits are checked first with libyaml's, so a crafted file is refused at once)
-    file = YamlFile(name, ProfileError, loader=yaml.SafeLoader, kind="mapping profile", aliases=False)
-    text = decode(data, name, ProfileError, file.kind, "YAML or JSON") if isinstance(data, bytes) else data
-    if text.lstrip().startswith(("{", "[")):
-        if (line := _json_too_deep(text)) is not None:  # before ``json.loads``, which recurses into every level
-            raise ProfileError(name, [nested_too_deep(line, file.kind)])
-        as_yaml = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
-        file.check(as_yaml)
-        try:  # numbers are kept as text: only the syntax is checked here (a 5,000-digit number is not an int)
-            json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
-        except RecursionError:  # the check refuses such a text first; kept as a problem all the same
-            raise ProfileError(name, [nested_too_deep(None, file.kind)]) from None
-        text = as_yaml
-    return _Builder(file).build(
-        file.compose(text, "the profile is empty (expected the keys columns, values and/or sheets)")
-    )
-
-
-#: A JSON string (its escapes included) or a bracket: the brackets outside strings are the nesting of a JSON text.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[][{}]')
-
-
-def _json_too_deep(text: str) -> int | None:
-    """The line where a JSON text's lists and mappings nest deeper than ``MAX_DEPTH``, or None: one pass over its
-    brackets (libyaml's parser, which reads ahead through a run of brackets, gives up on 1,000 of them unchecked)."""
-    depth = 0
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return text.count("\n", 0, match.start()) + 1
-        elif token in ("]", "}"):
-            depth -= 1
-    return None
-
-
-class _Builder:
-    """Reads the sections of a profile's root node, noting the line of each entry."""
-
-    def __init__(self, file: YamlFile):
-        self.file = file
-        self.lines: dict[tuple[str, str], int] = {}
-
-    def build(self, root: yaml.Node) -> Profile:
-        columns: dict[str, str] = {}
-        values: dict[str, dict[str, object]] = {}
-        sheets: dict[str, str] = {}
-        rows: dict[str, object] = {}
-        for key, key_node, node in self.file.pairs(root, "the profile"):
-            if key == "columns":
-                columns = self.columns(node)
-            elif key == "values":
-                values = self.values(node)
-            elif key == "sheets":
-                sheets = self.sheets(node)
-            elif key == "rows":
-                rows = self.rows(node)
-            else:
-                self.file.problem(
-                    key_node,
-                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets "
-                    "and rows",
-                )
-        if self.file.problems:
-            raise ProfileError(self.file.name, self.file.problems)
-        return Profile(columns, values, sheets, self.file.name, self.lines, rows)
-
-    def rows(self, node: yaml.Node) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for question, key_node, value in self.file.pairs(node, "rows"):
-            if question == KEEP:
-                kept = {}
-                for column, column_node, wanted in self.file.pairs(value, "rows: keep"):
-                    written = self.file.written(wanted, f"the value of column '{column}' to keep")
-                    if written is not None:
-                        kept[column] = written
-                        self.lines[("rows", f"keep:{column}")] = line_of(column_node)
-                if len(kept) == 1:
-                    out[KEEP] = kept
-                elif kept:
-                    self.file.problem(key_node, "rows: keep names one column and its value, e.g. {Site: RSCM Jakarta}")
-                continue
-            allowed = ROW_ANSWERS.get(question)
-            if allowed is None:
-                self.file.problem(
-                    key_node,
-                    f"unknown question '{question}'{self.hint(question, [*ROW_ANSWERS, KEEP])}; rows answers "
-                    f"{', '.join([*ROW_ANSWERS, KEEP])}",
-                )
-                continue
-            written = self.file.written(value, f"the answer to '{question}'")
-            if written is None:
-                continue
-            if written.lower() not in allowed:
-                self.file.problem(
-                    value, f"'{written}' is not an answer to '{question}': expected {' or '.join(allowed)}"
-                )
-                continue
-            out[question] = written.lower()
-            self.lines[("rows", question)] = line_of(key_node)
-        return out
-
-    def hint(self, text: str, choices: Sequence[str]) -> str:
-        """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are
-        listed (the message is then only counted, and the comparison is the slow part of reading a long profile)."""
-        return "" if self.file.full else _did_you_mean(text, choices)
-
-    def columns(self, node: yaml.Node) -> dict[str, str]:
-        out = {}
-        for header, key_node, value in self.file.pairs(node, "columns"):
-            target = self.file.written(value, f"the field of column '{header}'")
-            if target is None:
-                continue
-            if not header or header.endswith("!"):
-                self.file.problem(key_node, "a column name is empty")
-                continue
-            checked = _field_name(target)
-            if checked is None:
-                self.file.problem(
-                    value,
-                    f"unknown field '{target}' for column '{header}'"
-                    f"{self.hint(target, (*FIELDS, IGNORE))}; a field is one of "
-                    f"{', '.join(FIELDS)}, an outcome at a visit (e.g. 'vas month 6'), or ignore",
-                )
-                continue
-            out[header] = checked
-            self.lines[("columns", header)] = line_of(key_node)
-        return out
-
-    def values(self, node: yaml.Node) -> dict[str, dict[str, object]]:
-        out: dict[str, dict[str, object]] = {}
-        for field_name, key_node, texts in self.file.pairs(node, "values"):
-            checked = _field_name(field_name)
-            kind = value_kind(checked) if checked and checked != IGNORE else None
-            if checked is None or checked == IGNORE:
-                self.file.problem(
-                    key_node, f"unknown field '{field_name}' in values{self.hint(field_name, list(FIELDS))}"
-                )
-                continue
-            if kind is None:
-                self.file.problem(
-                    key_node,
-                    f"the values of '{field_name}' cannot be translated (only yes/no, test, "
-                    "consent, sex, visit, number and id fields can)",
-                )
-                continue
-            translated: dict[str, object] = {}
-            for text, text_node, value in self.file.pairs(texts, f"the values of '{field_name}'"):
-                written = self.file.written(value, f"the value of '{text}'")
-                if written is None:
-                    continue
-                ok, result = _translate(kind, written)
-                if not ok:
-                    self.file.problem(
-                        value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected {result}"
-                    )
-                    continue
-                translated[text] = result
-                self.lines[("values", f"{field_name}:{text}")] = line_of(text_node)
-            if translated:
-                out[checked] = translated
-        return out
-
-    def sheets(self, node: yaml.Node) -> dict[str, str]:
-        out = {}
-        for sheet, key_node, value in self.file.pairs(node, "sheets"):
-            written = self.file.written(value, f"the use of sheet '{sheet}'")
-            if written is None:
-                continue
-            if written.lower() in SHEET_KINDS:
-                out[sheet] = written.lower()
-            elif (visit := parse_visit_label(written)) is not None:
-                out[sheet] = visit[0]
-            else:
-                self.file.problem(
-                    value,
-                    f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
-                    "ignore, or a visit label such as baseline or month 3",
-                )
-                continue
-            self.lines[("sheets", sheet)] = line_of(key_node)
-        return out
-
-
-def _field_name(text: str) -> str | None:
-    """The canonical field (or ``ignore``) a profile names, or None: the field's own name ("patient_id"), compared
-    case- and punctuation-insensitively, or an outcome at a visit ("vas month 6")."""
-    if text.lower() == IGNORE:
-        return IGNORE
-    key = normalise(text)
-    for name in FIELDS:
-        if normalise(name) == key:
-            return name
-    for name in current().outcomes:
-        if key.startswith(normalise(name)):
-            rest = text.strip()[len(name) :].strip(" _-") if text.lower().startswith(name) else None
-            visit = parse_visit_label(rest) if rest else None
-            if visit is not None:
-                return f"{name} {visit[0]}"
-    return None
-
-
-def _did_you_mean(text: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(text.lower(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def _translate(kind: str, written: str) -> tuple[bool, object]:
-    """(True, the cell value) for a valid value of this kind of field, else (False, what is expected)."""
-    if written.lower() == MISSING_WORD:
-        return True, None
-    if kind in ("yes_no", "test", "consent"):
-        words = _WORDS[kind]
-        return (True, written.lower()) if written.lower() in words else (False, " / ".join((*words, MISSING_WORD)))
-    if kind == "sex":
-        try:
-            sex = parse_sex(written)
-        except BadValue:
-            sex = None
-        return (True, sex) if sex else (False, "M / F / missing")
-    if kind == "visit":
-        visit = parse_visit_label(written)
-        return (True, visit[0]) if visit else (False, "a visit label such as baseline, month 3, month 6, or missing")
-    if kind == "number":
-        try:
-            return True, float(written.replace(",", "."))
-        except ValueError:
-            return False, "a number or missing"
-    return (True, written) if written else (False, "a text")
-
-
-# --- applying a profile to raw tables (called by medpath.layouts.arrange) ---------------------------------
-
-
-def column_record(
-    table: RawTable, header: str, field_name: str | None, status: str, note: str, kind: str | None = None
-) -> dict:
-    """One row of ``Study.columns`` (``model.COLUMN_FIELDS``)."""
-    return {
-        "file": table.file,
-        "sheet": None if table.sheet is None else str(table.sheet) or None,
-        "header": str(header),
-        "field": field_name,
-        "table": kind,
-        "status": status,
-        "note": note,
-    }
-
-
-def apply_sheet(profile: Profile | None, table: RawTable) -> str | None:
-    """What the profile says this sheet is: screening / visits / ignore / a canonical visit label, or None."""
-    return profile.sheet_rule(table.sheet) if profile else None
-
-
-def mark_sheet(table: RawTable, rule: str) -> RawTable:
-    """The table marked as the profile's sheet rule says (screening / visits / one visit: a Visit column)."""
-    if rule in ("screening", "visits"):
-        return replace(table, sheet=SheetLabel(str(table.sheet or ""), rule))
-    has_time = any(VISIT_ALIASES.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
-    if has_time:
-        return replace(table, sheet=SheetLabel(str(table.sheet or ""), "visits"))
-    width = len(table.header)
-    rows = [[*(cells[:width] + [None] * (width - len(cells))), rule] for cells in table.rows]
-    return replace(
-        table,
-        header=[*table.header, AddedHeader("Visit")],
-        rows=rows,
-        sheet=SheetLabel(str(table.sheet or ""), "visits"),
-    )
-
-
-def apply_columns(profile: Profile | None, table: RawTable) -> tuple[RawTable, list[dict]]:
-    """The table with the profile's column rules applied: a mapped header becomes a ``FieldHeader`` (its own text
-    kept), an ``ignore``d column is left out, and a column MedPath would read as a field the profile assigns to
-    another column is left out too (the profile decides). Returns the records of the columns left out."""
-    if not profile or not profile.columns:
-        return table, []
-    header = list(table.header)
-    drop: set[int] = set()
-    records: list[dict] = []
-    assigned: dict[str, int] = {}
-    for i, name in enumerate(table.header):
-        if isinstance(name, AddedHeader):
-            continue
-        rule = profile.column_rule(table.sheet, name)
-        if rule is None:
-            continue
-        if rule == IGNORE:
-            drop.add(i)
-            records.append(column_record(table, name, None, "ignored", "the mapping profile says: ignore"))
-        else:
-            header[i] = FieldHeader(str(name), rule)
-            assigned.setdefault(rule, i)
-    for i, name in enumerate(table.header):
-        if i in drop or isinstance(header[i], FieldHeader):
-            continue
-        key = normalise(name)
-        known = (
-            SCREENING_ALIASES.get(key)
-            or VISIT_ALIASES.get(key)
-            or ("date" if key in VISIT_DATE else None)
-            or ("screening_number" if key in SCREENING_NUMBER else None)
-        )
-        if known in assigned:
-            drop.add(i)
-            records.append(
-                column_record(
-                    table,
-                    name,
-                    None,
-                    "superseded",
-                    f"the mapping profile reads {label(known)} from '{table.header[assigned[known]]}'",
-                )
-            )
-    table = replace(table, header=header)
-    if drop:
-        keep = [i for i in range(len(header)) if i not in drop]
-        rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
-        above = tuple(table.above[i] if i < len(table.above) else None for i in keep) if table.above else ()
-        table = replace(table, header=[header[i] for i in keep], rows=rows, above=above, hidden_columns=frozenset())
-    return table, records
-
-
-def header_field(name: str) -> str | None:
-    """The field MedPath reads from a header (after a profile's ``FieldHeader``), or None."""
-    key = normalise(name)
-    found = SCREENING_ALIASES.get(key) or VISIT_ALIASES.get(key)
-    if found:
-        return found
-    if key in VISIT_DATE:
-        return "date"
-    if key in SCREENING_NUMBER:
-        return "screening_number"
-    for prefix in sorted(OUTCOME_ALIASES, key=len, reverse=True):
-        rest = key[len(prefix) :]
-        if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
-            return OUTCOME_ALIASES[prefix]
-    return None
-
-
-def apply_values(profile: Profile | None, table: RawTable) -> tuple[RawTable, dict[str, str]]:
-    """The table with the profile's ``values`` translated in the columns of their field; returns per header a note
-    saying what was translated ("'Tidak Reaktif' → negative (4 cells)")."""
-    if not profile or not profile.values:
-        return table, {}
-    targets = {i: f for i, h in enumerate(table.header) if (f := header_field(h)) in profile.values}
-    if not targets:
-        return table, {}
-    counts: dict[int, dict[tuple[str, object], int]] = {}
-    rows = []
-    for cells in table.rows:
-        cells = list(cells)
-        for i, field_name in targets.items():
-            if i < len(cells):
-                hit, value = profile.value_rule(field_name, cells[i])
-                if hit:
-                    cell = cells[i]
-                    shown = int(cell) if isinstance(cell, float) and cell.is_integer() else cell
-                    counter = counts.setdefault(i, {})
-                    counter[(str(shown), value)] = counter.get((str(shown), value), 0) + 1
-                    cells[i] = value
-        rows.append(cells)
-    notes = {
-        str(table.header[i]): "values translated by the mapping profile: "
-        + ", ".join(
-            f"'{text}' → {MISSING_WORD if value is None else value} ({n} cell{'s' if n > 1 else ''})"
-            for (text, value), n in counter.items()
-        )
-        for i, counter in counts.items()
-    }
-    return replace(table, rows=rows), notes
-
+from medpath.protocol import Protocol
+from medpath.reading import RawTable, ReadError
+from medpath.schema import Schema, schema_of
+from medpath.size_guards import cells_left
+from medpath.validation import classify
+from medpath.values import BadValue, is_missing, parse_date, parse_sex, parse_visit_label, word_reader
 
 # --- the mapping step's best guess ---------------------------------------------------------------------------
 
@@ -706,6 +92,8 @@ class MappingGuess:
     fields: tuple[Guess, ...]
     unknown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> texts not understood
     columns: dict[str, Candidate] = field(default_factory=dict)  # every column (score 0) by its key, file order
+    #: the schema of the protocol the guess was made for (its fields, their names and labels)
+    schema: Schema = field(kw_only=True)
 
     def guess(self, table: str, field_name: str) -> Guess | None:
         return next((g for g in self.fields if g.table == table and g.field == field_name), None)
@@ -714,56 +102,31 @@ class MappingGuess:
     def needs_attention(self) -> list[str]:
         """Why the mapping step should open by itself: required fields missing, fields claimed by several
         columns, texts not understood (empty: nothing to ask)."""
+        schema = self.schema
         out = []
         for g in self.fields:
-            if g.field in REQUIRED.get(g.table, ()) and g.best is None:
-                out.append(f"no column for the {g.table} table's {label(g.field)}")
+            if g.field in schema.required.get(g.table, ()) and g.best is None:
+                out.append(f"no column for the {g.table} table's {label(g.field, schema)}")
             elif g.ambiguous:
-                out.append(f"several columns could be the {label(g.field)}")
+                out.append(f"several columns could be the {label(g.field, schema)}")
             elif g.best is not None and not g.recognised:
-                out.append(f"'{g.best.header}' is not a name MedPath knows (best guess: {label(g.field)})")
+                out.append(f"'{g.best.header}' is not a name MedPath knows (best guess: {label(g.field, schema)})")
         for f, texts in self.unknown_values.items():
-            out.append(f"{len(texts)} value(s) of {label(f)} not understood")
+            out.append(f"{len(texts)} value(s) of {label(f, schema)} not understood")
         return out
 
 
-#: Fields without which a table cannot be read.
-REQUIRED: ProtocolView[tuple[str, ...]] = ProtocolView(
-    lambda p: {"screening": ("patient_id",), "visits": ("patient_id", "visit", *p.primary_outcomes)}
-)
 #: A column must match a field at least this well to be guessed for it.
 GUESS_CUTOFF = 0.55
 #: Two columns within this score of each other both claim a field.
 AMBIGUOUS_MARGIN = 0.1
 
-_TABLE_FIELDS: ProtocolView[tuple[str, ...]] = ProtocolView(
-    lambda p: {"screening": p.screening_columns, "visits": ("patient_id", "visit", "date", *p.outcomes)}
-)
 
-
-def _names(protocol: Protocol) -> dict[str, list[str]]:
-    """Every name that suggests a field to the mapping step: its aliases, and a few words that only hint at it
-    (an outcome's ``hints``)."""
-    names: dict[str, list[str]] = {}
-    for aliases in (SCREENING_ALIASES, VISIT_ALIASES):
-        for alias, field_name in aliases.items():
-            names.setdefault(field_name, []).append(alias)
-    names["date"] = sorted(VISIT_DATE)
-    names.setdefault("visit", []).extend(["bulanke", "waktu", "jadwal"])
-    names.setdefault("sex", []).extend(["lp", "sexlp", "jeniskelaminlp"])
-    for key, outcome in protocol.outcomes.items():
-        names.setdefault(key, []).extend(normalise(h) for h in outcome.hints)
-    return names
-
-
-_NAMES: ProtocolView[list[str]] = ProtocolView(_names)
-
-
-def _header_score(key: str, field_name: str) -> float:
-    """How much a normalised header looks like one of the field's names (difflib ratio; a name contained in
-    the header, as in 'usiatahun' for 'usia', counts as a near match)."""
+def _header_score(key: str, field_name: str, schema: Schema) -> float:
+    """How much a normalised header looks like one of the field's names (``Schema.guess_names``; difflib ratio; a
+    name contained in the header, as in 'usiatahun' for 'usia', counts as a near match)."""
     best = 0.0
-    for name in _NAMES.get(field_name, ()):
+    for name in schema.guess_names.get(field_name, ()):
         if not name:
             continue
         if name == key:
@@ -775,18 +138,16 @@ def _header_score(key: str, field_name: str) -> float:
     return min(best, 0.99)
 
 
-def _fits(field_name: str, values: list[object]) -> float:
+def _fits(field_name: str, values: list[object], schema: Schema) -> float:
     """The share of a column's non-missing values that a field's reader accepts (in range)."""
     present = [v for v in values if not is_missing(v)]
     if not present:
         return 0.5
-    kind = value_kind(field_name)
+    kind = value_kind(field_name, schema)
     if field_name == "date":
-        from medpath.layouts import parse_date
-
         ok = sum(parse_date(v) is not None for v in present)
     elif kind == "number":
-        protocol = current()
+        protocol = schema.protocol
         outcome = protocol.outcomes.get(field_name)
         screening = protocol.screening_fields.get(field_name)
         bounds = {"age": (0, 120), "month": (0, 240), "day": (0, 7300)}.get(
@@ -799,7 +160,7 @@ def _fits(field_name: str, values: list[object]) -> float:
         )
         if outcome is not None and outcome.column_unit is not None:  # a column in another unit is rescaled
             bounds = (bounds[0], outcome.column_unit.all_at_most)
-        read = number_reader(field_name)
+        read = schema.number_reader(field_name)
         ok = 0
         for v in present:
             try:
@@ -853,21 +214,16 @@ def _column(table: RawTable, index: int) -> list[object]:
     return [cells[index] if index < len(cells) else None for cells in table.rows]
 
 
-def sheet_tables(files: Sequence[tuple[str, bytes]]) -> list[RawTable]:
+def sheet_tables(files: Sequence[tuple[str, bytes]], schema: Schema) -> list[RawTable]:
     """The raw tables of the files, as the mapping step sees them (unreadable files left out; hidden rows,
     columns and two-row headers handled as ``medpath.layouts`` does)."""
-    from medpath.disposable_reader import read_upload
-    from medpath.layouts import clean
-    from medpath.reading import ReadError
-    from medpath.size_guards import cells_left
-
     out: list[RawTable] = []
     for name, data in files:
         try:
-            tables = read_upload(name, data, current(), max_cells=cells_left(0)).tables or []
+            tables = read_upload(name, data, schema.protocol, max_cells=cells_left(0)).tables or []
         except ReadError:
             continue
-        out.extend(clean(t) for t in tables if not t.hidden)
+        out.extend(clean(t, schema) for t in tables if not t.hidden)
     return out
 
 
@@ -875,14 +231,11 @@ def best_guess(files: Sequence[tuple[str, bytes]], protocol: Protocol, profile: 
     """Per field of ``protocol`` the analysis needs, the column that most likely holds it (fuzzy match on the header confirmed
     by the column's values, with three sample values), every candidate above ``GUESS_CUTOFF``, and per category
     field the texts its reader does not understand. A column the ``profile`` maps counts as that field."""
-    with using(protocol):
-        return _best_guess(files, profile)
+    return _best_guess(files, schema_of(protocol), profile)
 
 
-def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> MappingGuess:
-    from medpath.validation import classify
-
-    tables = sheet_tables(files)
+def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Profile | None) -> MappingGuess:
+    tables = sheet_tables(files, schema)
     sheets = []
     every: dict[str, Candidate] = {}
     candidates: dict[tuple[str, str], list[Candidate]] = {}
@@ -892,17 +245,17 @@ def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> 
         if rule == IGNORE:
             sheets.append(SheetGuess(table.file, table.sheet, None, tuple(map(str, table.header))))
             continue
-        mapped, _ = apply_columns(profile, table)
-        marked = mark_sheet(mapped, rule) if rule else mapped
-        kind = classify(marked)
+        mapped, _ = apply_columns(profile, table, schema)
+        marked = mark_sheet(mapped, rule, schema) if rule else mapped
+        kind = classify(marked, schema)
         if kind is None:  # decide by the columns' likely fields
             votes = {
                 k: sum(
-                    max((_header_score(normalise(h), f) for f in _TABLE_FIELDS[k] if f != "patient_id"), default=0)
+                    max((_header_score(normalise(h), f, schema) for f in fields if f != "patient_id"), default=0)
                     >= 0.75
                     for h in table.header
                 )
-                for k in _TABLE_FIELDS
+                for k, fields in schema.table_fields.items()
             }
             kind = max(votes, key=lambda k: votes[k]) if any(votes.values()) else None
         sheets.append(SheetGuess(table.file, table.sheet, kind, tuple(map(str, table.header))))
@@ -923,15 +276,15 @@ def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> 
                 continue
             values = _column(marked, index)
             own = normalise(name)
-            known = header_field(name)
-            for f in _TABLE_FIELDS[kind]:
+            known = header_field(name, schema)
+            for f in schema.table_fields[kind]:
                 if known == f:
                     score = 1.0
                     recognised.setdefault((kind, f), set()).add(str(name))
                 elif known is not None:
                     continue
                 else:
-                    score = _header_score(own, f) * _fits(f, values)
+                    score = _header_score(own, f, schema) * _fits(f, values, schema)
                 if score >= GUESS_CUTOFF:
                     candidates.setdefault((kind, f), []).append(
                         Candidate(
@@ -944,7 +297,7 @@ def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> 
                     )
     guesses = []
     claimed: dict[str, str] = {}
-    for kind, fields in _TABLE_FIELDS.items():
+    for kind, fields in schema.table_fields.items():
         for f in fields:
             found = sorted(candidates.get((kind, f), []), key=lambda c: -c.score)
             best = found[0] if found else None
@@ -962,18 +315,18 @@ def _best_guess(files: Sequence[tuple[str, bytes]], profile: Profile | None) -> 
                 rest = tuple(c for c in g.candidates if c.key not in claimed or claimed[c.key] == g.field)
                 g = replace(g, best=rest[0] if rest else None, candidates=rest, recognised=bool(rest) and g.recognised)
         final.append(g)
-    unknown = _unknown_values(tables, final, profile)
-    return MappingGuess(tuple(sheets), tuple(final), unknown, every)
+    unknown = _unknown_values(tables, final, profile, schema)
+    return MappingGuess(tuple(sheets), tuple(final), unknown, every, schema=schema)
 
 
 def _unknown_values(
-    tables: list[RawTable], guesses: list[Guess], profile: Profile | None
+    tables: list[RawTable], guesses: list[Guess], profile: Profile | None, schema: Schema
 ) -> dict[str, tuple[str, ...]]:
     """Per category field, the distinct texts of its best column that its reader does not understand."""
     out: dict[str, tuple[str, ...]] = {}
     by_key = {(t.file, None if t.sheet is None else str(t.sheet)): t for t in tables}
     for g in guesses:
-        kind = value_kind(g.field)
+        kind = value_kind(g.field, schema)
         if g.best is None or kind not in ("yes_no", "test", "consent", "sex", "visit"):
             continue
         table = by_key.get((g.best.file, g.best.sheet))
@@ -1028,13 +381,13 @@ def profile_from_choices(
                 key = _column_key(g.best, headers_in)
                 columns[key] = IGNORE
             continue
-        if header_field(chosen.header) == f and chosen.header not in columns:
+        if header_field(chosen.header, guess.schema) == f and chosen.header not in columns:
             continue  # MedPath reads it as this field by itself
         columns[_column_key(chosen, headers_in)] = f
     merged_values = {f: dict(texts) for f, texts in (base.values.items() if base else ())}
     for f, texts in values.items():
         for text, word in texts.items():
-            ok, value = _translate(value_kind(f) or "id", word)
+            ok, value = translate(value_kind(f, guess.schema) or "id", word)
             if ok:
                 merged_values.setdefault(f, {})[text] = value
     merged_sheets = dict(base.sheets) if base else {}
@@ -1055,3 +408,25 @@ def profile_filename(study_label: str) -> str:
     """``medpath_mapping_<study>.yaml``."""
     stem = _SAFE.sub("_", study_label.rsplit(".", 1)[0])[:60].strip("_") or "study"
     return f"medpath_mapping_{stem}.yaml"
+
+
+__all__ = [  # the profile's names, for the pages and the command line (defined in medpath.profile)
+    "IGNORE",
+    "KEEP",
+    "MISSING_WORD",
+    "ROW_ANSWERS",
+    "Candidate",
+    "Guess",
+    "MappingGuess",
+    "Profile",
+    "ProfileError",
+    "SheetGuess",
+    "best_guess",
+    "label",
+    "parse_profile",
+    "profile_filename",
+    "profile_from_choices",
+    "sheet_tables",
+    "value_choices",
+    "value_kind",
+]

@@ -37,7 +37,7 @@ so that no row is dropped silently.
     or why it was not used: "unknown" (not a name MedPath knows), "second column", "superseded", "ambiguous",
     "not used", "not read" (its sheet could not be used), "hidden", "ignored" (by the profile, or REDCap
     bookkeeping); note: the reason or detail in words. ``Study.profile`` is the mapping profile applied (in its
-    own format, ``medpath.mapping``), or None.
+    own format, ``medpath.profile``), or None.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from medpath.findings import Finding
-from medpath.protocol import Protocol, current
+from medpath.protocol import Protocol
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 LEFT_OUT_COLUMNS = ("table", "patient_id", "visit", "month", "field", "value", "reason", *PROVENANCE, "source_column")
@@ -103,8 +103,9 @@ class Study:
     #: tables supplied but not read whole: kind ("screening", "visits", "adverse_events", "disposition") -> the
     #: reason in words, naming the file and sheet. A count that depends on such a table is not determinable.
     unread: dict[str, str] = field(default_factory=dict)
-    #: the trial's protocol (``medpath.protocol``): its outcomes, criteria, schedule and wording
-    protocol: Protocol = field(default_factory=current)
+    #: the trial's protocol (``medpath.protocol``): its outcomes, criteria, schedule and wording (always given: a
+    #: study is read with one protocol, ``medpath.study.load_study``)
+    protocol: Protocol = field(kw_only=True)
 
     def mapping_json(self) -> dict:
         """The ``mapping`` key of the summary JSON: the profile applied (or None) and every column with the field

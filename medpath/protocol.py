@@ -1,9 +1,10 @@
 """A trial's protocol as data: everything that is specific to one trial, read from one YAML file.
 
 Generic code (reading, validation, eligibility, analyses, figures, report) holds no trial literal: it reads the
-``Protocol`` of the study (``Study.protocol``), or, while a file is being read, the protocol made active by
-``using`` (a context variable, so that two sessions reading different trials at once do not meet). The bundled
-protocols live in ``medpath/protocols/*.yaml`` (``bundled``); one of them says ``default: true``.
+``Protocol`` it is given as an argument, the study's (``Study.protocol``), or, while files are read, the protocol's
+schema (``medpath.schema.schema_of``: the reading tables compiled from it once). There is no active or global
+protocol. The bundled protocols live in ``medpath/protocols/*.yaml`` (``bundled``); one of them says
+``default: true`` (``default_protocol``).
 
 A protocol file names:
 
@@ -25,11 +26,9 @@ located YAML, ``medpath.located_yaml``).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -580,7 +579,7 @@ def load_protocol(path: str | Path) -> Protocol:
     return parse_protocol(read_text(path, ProtocolError, "protocol"), path.name, path.resolve())
 
 
-# --- the bundled protocols and the active one ---------------------------------------------------------------------
+# --- the bundled protocols -----------------------------------------------------------------------------------------
 
 
 def _folder() -> Path:
@@ -610,24 +609,6 @@ def find_protocol(name: str) -> Protocol:
     raise KeyError(f"no protocol '{name}'; bundled protocols: {', '.join(bundled())} (or give a .yaml file)")
 
 
-_ACTIVE: contextvars.ContextVar[Protocol | None] = contextvars.ContextVar("medpath_protocol", default=None)
-
-
-def current() -> Protocol:
-    """The protocol made active by ``using`` (the default protocol outside any ``using``)."""
-    return _ACTIVE.get() or default_protocol()
-
-
-@contextlib.contextmanager
-def using(protocol: Protocol) -> Iterator[Protocol]:
-    """Make ``protocol`` the active one for the duration of a ``with`` block (file reading reads it)."""
-    token = _ACTIVE.set(protocol)
-    try:
-        yield protocol
-    finally:
-        _ACTIVE.reset(token)
-
-
 __all__ = [
     "Band",
     "Bands",
@@ -641,10 +622,8 @@ __all__ = [
     "Responder",
     "ScreeningField",
     "bundled",
-    "current",
     "default_protocol",
     "find_protocol",
     "load_protocol",
     "parse_protocol",
-    "using",
 ]

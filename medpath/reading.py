@@ -38,9 +38,10 @@ from typing import Literal
 
 import python_calamine
 
-from medpath.columns import OUTCOME_ALIASES, SCREENING_ALIASES, VISIT_ALIASES, ProtocolView, normalise
+from medpath.columns import normalise
 from medpath.findings import Code, Finding
 from medpath.gc_paused import gc_paused
+from medpath.schema import Schema
 from medpath.size_guards import (
     MAX_CELLS,
     MAX_COLUMNS,
@@ -62,7 +63,6 @@ HEADER_SEARCH_ROWS = 30
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_KNOWN_NAMES: ProtocolView[bool] = ProtocolView(lambda p: dict.fromkeys([*SCREENING_ALIASES, *VISIT_ALIASES], True))
 
 
 class ReadError(Exception):
@@ -135,18 +135,18 @@ def measure(name: str, data: bytes) -> Measured:
         return _measure(name, data)
 
 
-def read_tables(name: str, data: bytes, measured: Measured | None = None) -> list[RawTable]:
-    """Every table in one uploaded file (``measured``: the file's ``measure``, when already taken). Raises
-    ``ReadError`` when the file cannot be read at all."""
+def read_tables(name: str, data: bytes, schema: Schema, measured: Measured | None = None) -> list[RawTable]:
+    """Every table in one uploaded file, each sheet's header found with the names of ``schema`` (``measured``: the
+    file's ``measure``, when already taken). Raises ``ReadError`` when the file cannot be read at all."""
     with gc_paused():
-        return _read_tables(name, data, measured)
+        return _read_tables(name, data, schema, measured)
 
 
-def _read_tables(name: str, data: bytes, measured: Measured | None) -> list[RawTable]:
+def _read_tables(name: str, data: bytes, schema: Schema, measured: Measured | None) -> list[RawTable]:
     measured = measured or _measure(name, data)
     if measured.scans is not None:
-        return _read_workbook(name, data, measured.scans, measured.marks)
-    return [_read_csv(name, data)]
+        return _read_workbook(name, data, schema, measured.scans, measured.marks)
+    return [_read_csv(name, data, schema)]
 
 
 def _measure(name: str, data: bytes) -> Measured:
@@ -201,7 +201,9 @@ def _reader_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_marks: dict | None) -> list[RawTable]:
+def _read_workbook(
+    name: str, data: bytes, schema: Schema, scans: dict[str, SheetScan], xlsx_marks: dict | None
+) -> list[RawTable]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except BaseException as exc:  # calamine raises several exception types for unreadable files
@@ -262,7 +264,7 @@ def _read_workbook(name: str, data: bytes, scans: dict[str, SheetScan], xlsx_mar
                     "Correct the formulas or enter the values",
                 ),
             )
-        table = _table(name, sheet_name, rows, notes)
+        table = _table(schema, name, sheet_name, rows, notes)
         if table is None:
             continue
         marks = styles.get(sheet_name, _ODS_SKIPPED if _ODS_KEY in styles else None) if styles is not None else None
@@ -651,7 +653,7 @@ def _cell(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _read_csv(name: str, data: bytes) -> RawTable:
+def _read_csv(name: str, data: bytes, schema: Schema) -> RawTable:
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             text = data.decode(encoding)
@@ -670,30 +672,26 @@ def _read_csv(name: str, data: bytes) -> RawTable:
         rows = _capped_rows(name, None, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ReadError(name, f"the CSV file cannot be read: {exc}") from None
-    table = _table(name, None, rows, ())
+    table = _table(schema, name, None, rows, ())
     if table is None:
         raise ReadError(name, "the CSV file has no rows")
     return table
 
 
-def _header_score(row: list[object]) -> int:
+def _header_score(schema: Schema, row: list[object]) -> int:
     names = [normalise(c) for c in row if isinstance(c, str) and c.strip()]
-    return sum(1 for n in names if n in _KNOWN_NAMES or _is_wide_outcome(n))
+    known, prefixes = schema.known_names, schema.wide_prefixes
+    return sum(1 for n in names if n in known or _is_wide_outcome(prefixes, n))
 
 
-def _is_wide_outcome(key: str) -> bool:
-    """Whether the name starts with an outcome alias of over 2 letters and goes on ("vasm6"): an alias that is a
-    proper prefix of the name is a prefix of the name without its last letter."""
-    return key[:-1].startswith(_WIDE_PREFIXES["aliases"])
+def _is_wide_outcome(prefixes: tuple[str, ...], key: str) -> bool:
+    """Whether the name starts with an outcome alias of over 2 letters (``prefixes``: ``Schema.wide_prefixes``) and
+    goes on ("vasm6"): an alias that is a proper prefix of the name is a prefix of the name without its last
+    letter."""
+    return key[:-1].startswith(prefixes)
 
 
-#: The outcome aliases of over 2 letters (one tuple, for ``str.startswith``).
-_WIDE_PREFIXES: ProtocolView[tuple[str, ...]] = ProtocolView(
-    lambda p: {"aliases": tuple(a for a in OUTCOME_ALIASES if len(a) > 2)}
-)
-
-
-def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> RawTable | None:
+def _table(schema: Schema, file: str, sheet: str | None, rows: list[list[object]], notes) -> RawTable | None:
     """Find the header (the best-matching of the first rows: title rows above it are skipped)."""
     nonblank = []  # the first rows with a value: where the header is looked for
     for i, row in enumerate(rows):
@@ -704,7 +702,7 @@ def _table(file: str, sheet: str | None, rows: list[list[object]], notes) -> Raw
     if not nonblank:
         return None
     candidates = nonblank[:HEADER_SEARCH_ROWS]
-    scores = [_header_score(rows[i]) for i in candidates]
+    scores = [_header_score(schema, rows[i]) for i in candidates]
     best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
     h = candidates[best] if scores[best] > 0 else nonblank[0]
     header = [str(c).strip() if not _blank(c) else "" for c in rows[h]]

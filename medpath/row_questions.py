@@ -3,7 +3,7 @@
 A rule that decides which rows of an export count, and that could be wrong for the file at hand, is not applied
 quietly: it becomes an **error** that names what was found, proposes an answer, and blocks the numbers that depend
 on the table (``Study.unread``: shown as "not determinable", never as a number) until the mapping profile answers it
-(``rows:`` in ``medpath.mapping``). The questions (``QUESTIONS``, finding codes):
+(``rows:`` in ``medpath.profile``). The questions (``QUESTIONS``, finding codes):
 
 * ``ROWS_HIDDEN``: rows hidden in Excel, by an AutoFilter left applied or by hand. A filter hides rows that are still
   data; a person may hide rows that are old copies. Proposed: read them (``rows: {hidden: read}``, or ``leave out``).
@@ -38,7 +38,7 @@ import pandas as pd
 
 from medpath.columns import normalise
 from medpath.findings import Code, Finding
-from medpath.mapping import KEEP, Profile
+from medpath.profile import KEEP, Profile
 from medpath.reading import RawTable
 
 #: the codes of the questions: an unanswered one blocks the numbers of the tables it concerns

@@ -22,7 +22,6 @@ from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_ta
 from medpath.findings import Code
 from medpath.gc_paused import gc_paused
 from medpath.layouts import arrange, clean
-from medpath.mapping import Profile
 from medpath.model import (
     COLUMN_FIELDS,
     PROVENANCE,
@@ -32,9 +31,11 @@ from medpath.model import (
     Study,
     empty_columns,
 )
-from medpath.protocol import Protocol, bundled, current, default_protocol, using
+from medpath.profile import Profile
+from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.reading import RawTable, ReadError
 from medpath.row_questions import blocked_tables, conflicting, keep_site, same_patient_ids, visits_of_not_enrolled
+from medpath.schema import Schema, schema_of
 from medpath.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
 from medpath.validation import Parsed, left_out_table, parse_table
 
@@ -62,16 +63,15 @@ def load_study(
     label: str | None = None,
     synthetic: bool = False,
     mapping: Profile | None = None,
-    protocol: Protocol | None = None,
+    protocol: Protocol,
 ) -> Study:
-    """Validate the uploaded files into one ``Study`` of ``protocol`` (the active one when None, by default the
-    bundled default protocol); problems become findings, never exceptions. A mapping profile
-    (``medpath.mapping.parse_profile``) is applied to the raw tables before validation. The protocol is made
-    active while the files are read (``medpath.protocol.using``), and the cyclic garbage collector is paused
-    meanwhile (``medpath.gc_paused``)."""
-    protocol = protocol or current()
-    with gc_paused(), using(protocol):
-        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping, protocol=protocol)
+    """Validate the uploaded files into one ``Study`` of ``protocol`` (``medpath.protocol.default_protocol()`` for the
+    bundled default trial); problems become findings, never exceptions. A mapping profile
+    (``medpath.profile.parse_profile``) is applied to the raw tables before validation. Every stage reads the
+    files with the protocol's schema (``medpath.schema.schema_of``), passed as an argument; the cyclic garbage
+    collector is paused meanwhile (``medpath.gc_paused``)."""
+    with gc_paused():
+        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping, schema=schema_of(protocol))
 
 
 def _load_study(
@@ -80,8 +80,9 @@ def _load_study(
     label: str | None,
     synthetic: bool,
     mapping: Profile | None,
-    protocol: Protocol,
+    schema: Schema,
 ) -> Study:
+    protocol = schema.protocol
     findings: list[Finding] = []
     parsed: list[Parsed] = []
     groups: list[str | None] = []
@@ -115,23 +116,23 @@ def _load_study(
             findings.append(read.finding)
             continue
         tables = read.tables or []  # measured only: over the budget, refused above
-        found, tables = split_extra_tables(tables)
+        found, tables = split_extra_tables(tables, schema)
         # the adverse-event and disposition tables get the row rules of the others (hidden, struck-through, summary
         # and note rows; a site column): one set of rules for every kind of table
         for kind, kept in (("adverse_events", extra.adverse_events), ("disposition", extra.disposition)):
             for table in getattr(found, kind):
-                cleaned, asked = keep_site(clean(table, mapping), mapping)
+                cleaned, asked = keep_site(clean(table, schema, mapping), mapping)
                 extra.findings += [*asked, *(_plain(f) for f in cleaned.notes[len(table.notes) :])]
                 kept.append(cleaned)
                 places.setdefault((table.file, str(table.sheet) if table.sheet else None), set()).add(kind)
         extra.findings += found.findings
         raw.extend(tables)
-        arranged = arrange(tables, mapping)
+        arranged = arrange(tables, schema, mapping)
         findings.extend(_plain(f) for f in arranged.findings)
         records.extend(arranged.columns)
         value_notes.update(arranged.value_notes)
         for k, table in enumerate(arranged.tables):
-            result = _plain_parsed(parse_table(table))
+            result = _plain_parsed(parse_table(table, schema))
             findings.extend(result.findings)
             records.extend(result.columns)
             parsed.append(result)
@@ -140,8 +141,8 @@ def _load_study(
     if mapping:
         findings.extend(_profile_unmatched(mapping, raw, records))
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
-    screening = _single(parsed, groups, "screening", findings, excluded)
-    visits = _single(parsed, groups, "visits", findings, excluded)
+    screening = _single(parsed, groups, "screening", findings, excluded, protocol)
+    visits = _single(parsed, groups, "visits", findings, excluded, protocol)
     if visits is not None and visits.empty and not excluded["visits"]:
         findings.append(
             Finding(
@@ -208,7 +209,7 @@ def _load_study(
         if p.frame is not None and len(p.frame):
             for file, sheet in p.frame[["source_file", "source_sheet"]].drop_duplicates().itertuples(index=False):
                 places.setdefault((file, sheet), set()).add(p.kind)
-    adverse_events, disposition, said, extra_excluded = parse_extra_tables(extra, screening, visits)
+    adverse_events, disposition, said, extra_excluded = parse_extra_tables(extra, screening, visits, schema)
     findings.extend(said)
     excluded.update(extra_excluded)
     names = [n for n, _ in files]
@@ -360,7 +361,12 @@ _OVERLAPS_SAID = 10
 
 
 def _single(
-    parsed: list[Parsed], groups: list[str | None], kind: str, findings: list[Finding], excluded: dict[str, int]
+    parsed: list[Parsed],
+    groups: list[str | None],
+    kind: str,
+    findings: list[Finding],
+    excluded: dict[str, int],
+    protocol: Protocol,
 ) -> pd.DataFrame | None:
     """The one table of ``kind``. Tables from several sheets or files are combined only when they hold
     different rows (other patients, or other visits); two that hold the same patients (and visits) are
@@ -368,7 +374,6 @@ def _single(
     tables = [(p.frame, g) for p, g in zip(parsed, groups) if p.kind == kind and p.frame is not None]
     if not tables:
         return None
-    protocol = current()
     wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
     if len(tables) == 1:
         return tables[0][0][[*wanted, *PROVENANCE]]

@@ -13,7 +13,7 @@ OWASP's "CSV injection" page lists): kept as ids, with a warning that exports ne
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Literal
@@ -21,41 +21,22 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from medpath.columns import (
-    FIELD_LABELS,
-    OUTCOME_ALIASES,
-    SCREENING_ALIASES,
-    VISIT_ALIASES,
-    AddedHeader,
-    ProtocolView,
-    normalise,
-    sheet_kind,
-)
+from medpath.columns import AddedHeader, normalise, sheet_kind
 from medpath.export import FORMULA_TRIGGERS
 from medpath.findings import Code
-from medpath.mapping import column_record
-from medpath.model import (
-    LEFT_OUT_COLUMNS,
-    Finding,
-)
-from medpath.protocol import Protocol, current
+from medpath.model import LEFT_OUT_COLUMNS, Finding, empty_left_out
+from medpath.profile import column_record
 from medpath.reading import RawTable
+from medpath.schema import Rule, Schema
 from medpath.values import (
-    COLUMN_UNITS,
     BadValue,
-    Reading,
     column_unit,
     converts_unit,
     is_number_reader,
     month_from_day,
     month_label,
-    number_reader,
-    parse_sex,
     parse_visit_label,
-    plain_reader,
-    read_as_is,
     read_patient_id,
-    word_reader,
 )
 
 _IDENTIFIER_HINTS = (
@@ -100,74 +81,6 @@ _NOTE_SHEETS = frozenset(
     }
 )
 
-
-def _show_value(value: object) -> str:
-    if value is None:
-        return "unknown (missing)"
-    if isinstance(value, float):
-        return _fmt(value)
-    return str(value)
-
-
-def _show_yes_no(value: object) -> str:
-    return "unknown (missing)" if value is None else ("yes" if value else "no")
-
-
-def _show_test(value: object) -> str:
-    return "unknown (missing)" if value is None else ("positive" if value else "negative")
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """How one canonical column is read and which values are impossible.
-
-    An error on a cell leaves out that value only (it becomes missing, with an error finding and a row in
-    ``Study.left_out_values``); only an error on an ``identity`` column (the patient id) leaves out the row."""
-
-    read: Callable[[object], Reading]
-    bounds: tuple[float, float] | None = None
-    bounds_severity: str = "error"
-    what: str = ""
-    identity: bool = False
-    show: Callable[[object], str] = _show_value
-
-
-def _screening_rules(protocol: Protocol) -> dict[str, _Rule]:
-    """The built-in screening fields, then the protocol's own (numbers with bounds, yes/no items, tests)."""
-    rules = {
-        "patient_id": _Rule(read_patient_id, identity=True),
-        "sex": _Rule(plain_reader(parse_sex)),
-        "age": _Rule(number_reader("age"), (0, 120), what="age in years"),
-        "consent": _Rule(word_reader("consent")),
-        "enrolled": _Rule(word_reader("yes_no"), show=_show_yes_no),
-    }
-    for f in protocol.screening:
-        if f.kind == "number":
-            rules[f.key] = _Rule(number_reader(f.key), f.bounds, what=f.what or f.label)
-        elif f.kind == "yes_no":
-            rules[f.key] = _Rule(word_reader("yes_no"), show=_show_yes_no)
-        else:
-            rules[f.key] = _Rule(word_reader("test"), show=_show_test)
-    return rules
-
-
-def _visit_rules(protocol: Protocol) -> dict[str, _Rule]:
-    """The built-in visit fields, then the outcomes (a value outside the range: an error for a primary outcome,
-    a warning for a secondary one)."""
-    return {
-        "patient_id": _Rule(read_patient_id, identity=True),
-        "visit": _Rule(read_as_is),
-        "month": _Rule(number_reader(None), (0, 240), what="months since baseline"),
-        "day": _Rule(number_reader(None), (0, 7300), what="days since baseline"),
-        **{
-            k: _Rule(number_reader(k), o.valid_range, "error" if o.primary else "warning", o.label)
-            for k, o in protocol.outcomes.items()
-        },
-    }
-
-
-_SCREENING_RULES: ProtocolView[_Rule] = ProtocolView(_screening_rules)
-_VISIT_RULES: ProtocolView[_Rule] = ProtocolView(_visit_rules)
 
 #: The same problem in at least this many cells of one sheet is reported once, listing the Excel rows.
 GROUP_MIN_CELLS = 3
@@ -227,19 +140,19 @@ def _unused_columns(table: RawTable, note: str) -> tuple[dict, ...]:
     )
 
 
-def classify(table: RawTable) -> str | None:
+def classify(table: RawTable, schema: Schema) -> str | None:
     """ "screening" or "visits" from the sheet/file name, else from the columns; ``None`` if neither."""
     keys = {normalise(h) for h in table.header}
     if sheet_kind(table.sheet) or sheet_kind(_stem(table.file) if table.sheet is None else None):
         return sheet_kind(table.sheet) or sheet_kind(_stem(table.file))
-    if {VISIT_ALIASES.get(k) for k in keys} & {"visit", "month", "day"} or _wide_columns(table.header):
+    if {schema.visit_aliases.get(k) for k in keys} & {"visit", "month", "day"} or _wide_columns(table.header, schema):
         return "visits"
-    if {SCREENING_ALIASES.get(k) for k in keys} & {
+    if {schema.screening_aliases.get(k) for k in keys} & {
         "sex",
         "age",
         "consent",
         "enrolled",
-        *current().fields_of_kind("test"),
+        *schema.protocol.fields_of_kind("test"),
     }:
         return "screening"
     return None
@@ -249,9 +162,10 @@ def _stem(file: str) -> str:
     return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def parse_table(table: RawTable) -> Parsed:
-    """Validate one raw table into canonical rows (the kind is decided by ``classify``)."""
-    kind = classify(table)
+def parse_table(table: RawTable, schema: Schema) -> Parsed:
+    """Validate one raw table into canonical rows with the rules of ``schema`` (the kind is decided by
+    ``classify``)."""
+    kind = classify(table, schema)
     if kind is None and normalise(table.sheet or "") in _NOTE_SHEETS:
         return Parsed("ignored", None, [], columns=_unused_columns(table, "a sheet of notes"))
     if kind is None:
@@ -273,23 +187,28 @@ def parse_table(table: RawTable) -> Parsed:
             ),
         )
     if kind == "screening":
-        return _resolve(table, [_parse(table, "screening", SCREENING_ALIASES, _SCREENING_RULES, {})])
-    wide = _wide_columns(table.header)
-    has_time = any(VISIT_ALIASES.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
+        return _resolve(
+            table, [_parse(table, "screening", schema.screening_aliases, schema.screening_rules, {}, schema)]
+        )
+    visit_aliases = schema.visit_aliases
+    wide = _wide_columns(table.header, schema)
+    has_time = any(visit_aliases.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
     if not wide or has_time:
         columns: dict[str | None, list[int]] = {}
         for index, name in enumerate(table.header):
-            columns.setdefault(VISIT_ALIASES.get(normalise(name)), [index])
-        outcomes = current().outcomes
-        scales, notes = _column_units(table, {k: v for k, v in columns.items() if k is not None and k in outcomes})
-        part = _parse(table, "visits", VISIT_ALIASES, _VISIT_RULES, scales)
+            columns.setdefault(visit_aliases.get(normalise(name)), [index])
+        outcomes = schema.protocol.outcomes
+        scales, notes = _column_units(
+            table, {k: v for k, v in columns.items() if k is not None and k in outcomes}, schema
+        )
+        part = _parse(table, "visits", visit_aliases, schema.visit_rules, scales, schema)
         return _resolve(table, [part], notes)
     by_field: dict[str, list[int]] = {}
     for index, (outcome, _) in wide.items():
         by_field.setdefault(outcome, []).append(index)
-    scales, notes = _column_units(table, by_field)
-    subtables = _wide_to_long(table, wide)
-    parts = [_parse(sub, "visits", aliases, _VISIT_RULES, scales) for sub, aliases in subtables]
+    scales, notes = _column_units(table, by_field, schema)
+    subtables = _wide_to_long(table, wide, visit_aliases)
+    parts = [_parse(sub, "visits", aliases, schema.visit_rules, scales, schema) for sub, aliases in subtables]
     used = {n for sub, _ in subtables for n in sub.row_numbers}
     after = [
         table.finding(
@@ -309,7 +228,7 @@ def parse_table(table: RawTable) -> Parsed:
     for index, name in enumerate(table.header):
         if not str(name).strip() or isinstance(name, AddedHeader):
             continue
-        found = VISIT_ALIASES.get(normalise(name))
+        found = visit_aliases.get(normalise(name))
         if index in wide:
             outcome, label = wide[index]
             records.append(
@@ -325,7 +244,7 @@ def parse_table(table: RawTable) -> Parsed:
         elif found == "patient_id":
             records.append(column_record(table, name, found, "used" if readable else "not read", "", "visits"))
         else:
-            records.append(column_record(table, name, None, "unknown", _unknown_note(name, VISIT_ALIASES, {})))
+            records.append(column_record(table, name, None, "unknown", _unknown_note(name, visit_aliases, {}, schema)))
     return replace(parsed, columns=tuple(records))
 
 
@@ -358,14 +277,17 @@ def _resolve(
     )
 
 
-def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[str, float], list[Finding]]:
-    """Fields whose columns are in another unit as a whole (``values.COLUMN_UNITS``: VAS in millimetres), with
+def _column_units(
+    table: RawTable, columns: dict[str, list[int]], schema: Schema
+) -> tuple[dict[str, float], list[Finding]]:
+    """Fields whose columns are in another unit as a whole (``Schema.column_units``: VAS in millimetres), with
     the factor that converts them and one warning naming the columns (all of a field's columns decide together)."""
     scales, findings = {}, []
     for name, indices in columns.items():
-        if name not in COLUMN_UNITS:
+        unit = schema.column_units.get(name)
+        if unit is None:
             continue
-        read = number_reader(name)
+        read = schema.number_reader(name)
         parts, own_unit = [], False
         for index in indices:
             column = _column(table.rows, index)
@@ -388,7 +310,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
                     own_unit = own_unit or converts_unit(note)
             parts.append(np.array(read_values, dtype="float64"))
         values = np.concatenate(parts) if parts else np.zeros(0)
-        rule = None if own_unit else column_unit(name, values)
+        rule = None if own_unit else column_unit(unit, values)
         if rule is None:
             continue
         scales[name] = rule.factor
@@ -400,7 +322,7 @@ def _column_units(table: RawTable, columns: dict[str, list[int]]) -> tuple[dict[
                 table.header_row,
                 ", ".join(str(table.header[i]) for i in indices),
                 None,
-                f"{current().outcomes[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
+                f"{schema.protocol.outcomes[name].label} read as {rule.unit}: every value is at most {_fmt(rule.all_at_most)} and "
                 f"{len(above)} of {len(values)} are above {_fmt(rule.above)}, so each was multiplied by {_fmt(rule.factor)} "
                 f"to the {rule.scale} scale (e.g. {_fmt(example)} -> {_fmt(round(example * rule.factor, 10))}). If the "
                 f"column is already on the {rule.scale} scale, the values above {_fmt(rule.above)} are typing errors: "
@@ -455,6 +377,7 @@ def _map_columns(
     table: RawTable,
     aliases: Mapping[str, str],
     findings: list[Finding],
+    schema: Schema,
     records: list[dict] | None = None,
     kind: str | None = None,
 ) -> dict[str, int]:
@@ -501,7 +424,7 @@ def _map_columns(
                         None,
                         "second column",
                         f"a second column for "
-                        f"{FIELD_LABELS.get(canonical, canonical)}; only the first "
+                        f"{schema.field_labels.get(canonical, canonical)}; only the first "
                         f"('{table.header[mapping[canonical]]}') is read",
                     )
                 )
@@ -521,7 +444,7 @@ def _map_columns(
             )
     if records is not None:
         for name in ignored:
-            records.append(column_record(table, name, None, "unknown", _unknown_note(name, aliases, mapping)))
+            records.append(column_record(table, name, None, "unknown", _unknown_note(name, aliases, mapping, schema)))
     for name in ignored:
         suggestion = _did_you_mean(normalise(name), aliases, mapping)
         if suggestion:
@@ -550,13 +473,13 @@ def _map_columns(
     return mapping
 
 
-def _unknown_note(name: object, aliases: Mapping[str, str], mapping: dict[str, int]) -> str:
+def _unknown_note(name: object, aliases: Mapping[str, str], mapping: dict[str, int], schema: Schema) -> str:
     key = normalise(name)
     if any(hint == key or (len(hint) > 3 and hint in key) for hint in _IDENTIFIER_HINTS):
         return "looks like a direct identifier; not read"
     suggestion = _did_you_mean(key, aliases, mapping)
     return (
-        f"not a name MedPath knows (did you mean {FIELD_LABELS.get(suggestion, suggestion)}?)"
+        f"not a name MedPath knows (did you mean {schema.field_labels.get(suggestion, suggestion)}?)"
         if suggestion
         else "not a name MedPath knows"
     )
@@ -577,14 +500,19 @@ def _did_you_mean(key: str, aliases: Mapping[str, str], mapping: dict[str, int])
 
 
 def _parse(
-    table: RawTable, kind: str, aliases: Mapping[str, str], rules: Mapping[str, _Rule], scales: dict[str, float]
+    table: RawTable,
+    kind: str,
+    aliases: Mapping[str, str],
+    rules: Mapping[str, Rule],
+    scales: dict[str, float],
+    schema: Schema,
 ) -> _Part:
     entries: list = list(table.notes)
     findings: list[Finding] = []
     records: list[dict] = []
-    mapping = _map_columns(table, aliases, findings, records, kind)
+    mapping = _map_columns(table, aliases, findings, schema, records, kind)
     entries += findings
-    if not _required_present(table, kind, mapping, entries):
+    if not _required_present(table, kind, mapping, entries, schema):
         unread = [
             r
             | {"status": "not read", "note": "a required column is missing, so none of this sheet's rows could be used"}
@@ -747,7 +675,7 @@ def _parse(
         kept = [pos for pos in range(n) if pos not in out]
         rows_kept = [row_numbers[pos] for pos in kept]
     columns = {c: full[c] if every else _take(full[c], kept) for c in dict.fromkeys([*mapping, *placed])}
-    frame = _frame(kind, columns, rows_kept, table)
+    frame = _frame(kind, columns, rows_kept, table, schema)
     return _Part(kind, frame, entries, frozenset(excluded), left_out, records)
 
 
@@ -802,7 +730,7 @@ _BOOL = frozenset({bool})
 
 
 def _read_column(
-    rule: _Rule, column: list[object], scale: float | None, row_numbers: list[int], header: str
+    rule: Rule, column: list[object], scale: float | None, row_numbers: list[int], header: str
 ) -> tuple[list, dict[int, _Cell], np.ndarray | None]:
     """The values of one column's cells and the findings of those that have one (by position), as
     ``_read_cell`` gives them cell by cell, and for a number column read at once (below) the same values as a
@@ -869,7 +797,7 @@ def _read_column(
 
 
 def _read_slow_cells(
-    rule: _Rule,
+    rule: Rule,
     column: list[object],
     plain: dict,
     slow: object,
@@ -889,7 +817,7 @@ def _read_slow_cells(
 
 
 def _read_numbers(
-    rule: _Rule, column: list[object], numbers: np.ndarray, types: set[type], row_numbers: list[int], header: str
+    rule: Rule, column: list[object], numbers: np.ndarray, types: set[type], row_numbers: list[int], header: str
 ) -> tuple[list, dict[int, _Cell], np.ndarray]:
     """``_read_column`` of a number column whose cells are all floats, ints or empty (``numbers``: the cells as
     float64, None -> NaN): only the infinite and out-of-bounds cells are read one by one (``_read_cell``)."""
@@ -933,7 +861,7 @@ def _plain_value(read, bounds, scale, raw: object, slow: object) -> object:
     return slow
 
 
-def _read_cell(rule: _Rule, raw: object, scale: float | None, row: int, column: str) -> tuple[object, _Cell | None]:
+def _read_cell(rule: Rule, raw: object, scale: float | None, row: int, column: str) -> tuple[object, _Cell | None]:
     """The cell's value and its finding (``None`` for a plain, valid value). An error's value is ``None``."""
     try:
         value, note = rule.read(raw)
@@ -977,12 +905,14 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findings: list[Finding]) -> bool:
+def _required_present(
+    table: RawTable, kind: str, mapping: dict[str, int], findings: list[Finding], schema: Schema
+) -> bool:
+    protocol = schema.protocol
     missing = [] if "patient_id" in mapping else ["patient_id (e.g. 'Patient ID')"]
     if kind == "visits":
         if not {"visit", "month", "day"} & set(mapping):
             missing.append("a visit label or a month/day offset (e.g. 'Visit': baseline, month 6)")
-        protocol = current()
         if not set(protocol.primary_outcomes) & set(mapping):
             names = " or ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
             missing.append(f"at least one primary outcome ({names})")
@@ -997,7 +927,6 @@ def _required_present(table: RawTable, kind: str, mapping: dict[str, int], findi
                 code=Code.COLUMN_REQUIRED_MISSING,
             )
         )
-    protocol = current()
     expected = protocol.screening_columns if kind == "screening" else protocol.primary_outcomes
     absent = [c for c in expected if c not in mapping]
     if absent and not missing:
@@ -1096,10 +1025,12 @@ def _take(values: list | np.ndarray, positions: list[int]) -> list | np.ndarray:
     return [values[p] for p in positions]
 
 
-def _frame(kind: str, columns: dict[str, list | np.ndarray], rows: list[int], table: RawTable) -> pd.DataFrame:
+def _frame(
+    kind: str, columns: dict[str, list | np.ndarray], rows: list[int], table: RawTable, schema: Schema
+) -> pd.DataFrame:
     """The canonical frame of one table: the protocol's columns of ``kind`` (a column the table lacks is empty),
     then the provenance columns."""
-    protocol = current()
+    protocol = schema.protocol
     wanted = protocol.screening_columns if kind == "screening" else protocol.visit_columns
     flags = {"enrolled", *protocol.fields_of_kind("yes_no"), *protocol.fields_of_kind("test")}
     numbers = {"age", "month", "day", *protocol.fields_of_kind("number"), *protocol.outcomes}
@@ -1143,24 +1074,28 @@ def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
 # --- wide visits layout -------------------------------------------------------------------------
 
 
-def _wide_columns(header: list[str]) -> dict[int, tuple[str, object]]:
+def _wide_columns(header: list[str], schema: Schema) -> dict[int, tuple[str, object]]:
     """Header index -> (outcome, visit label) for names like '<outcome>_m6' or 'VAS baseline'."""
     found: dict[int, tuple[str, object]] = {}
-    prefixes = sorted(OUTCOME_ALIASES, key=len, reverse=True)
+    outcomes = schema.outcome_aliases
+    prefixes = sorted(outcomes, key=len, reverse=True)
     for index, name in enumerate(header):
         key = normalise(name)
         for prefix in prefixes:
             rest = key[len(prefix) :]
             if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
-                found[index] = (OUTCOME_ALIASES[prefix], rest)
+                found[index] = (outcomes[prefix], rest)
                 break
     return found
 
 
-def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[tuple[RawTable, dict[str, str]]]:
-    """One long sub-table per visit, each with its own column aliases, so that findings still name
-    the user's own column (e.g. 'vas_m6') and each long row keeps its patient row's Excel number."""
-    id_index = next((i for i, h in enumerate(table.header) if VISIT_ALIASES.get(normalise(h)) == "patient_id"), None)
+def _wide_to_long(
+    table: RawTable, wide: dict[int, tuple[str, object]], visit_aliases: Mapping[str, str]
+) -> list[tuple[RawTable, dict[str, str]]]:
+    """One long sub-table per visit, each with its own column aliases (``visit_aliases``, the schema's, and the
+    table's wide columns), so that findings still name the user's own column (e.g. 'vas_m6') and each long row
+    keeps its patient row's Excel number."""
+    id_index = next((i for i, h in enumerate(table.header) if visit_aliases.get(normalise(h)) == "patient_id"), None)
     by_visit: dict[str, list[int]] = {}
     for index, (_, label) in wide.items():
         parsed = parse_visit_label(label)
@@ -1170,7 +1105,7 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
     out = []
     for visit, indices in by_visit.items():
         header = [AddedHeader("Visit"), *(table.header[i] for i in keep + indices)]
-        aliases = {**VISIT_ALIASES, **{normalise(table.header[i]): wide[i][0] for i in indices}}
+        aliases = {**visit_aliases, **{normalise(table.header[i]): wide[i][0] for i in indices}}
         rows, numbers = [], []
         for cells, excel_row in zip(table.rows, table.row_numbers):
             values = [cells[i] if i < len(cells) else None for i in indices]
@@ -1187,8 +1122,6 @@ def _wide_to_long(table: RawTable, wide: dict[int, tuple[str, object]]) -> list[
 def left_out_table(parsed: list[Parsed], screening: pd.DataFrame | None, visits: pd.DataFrame) -> pd.DataFrame:
     """``Study.left_out_values``: every value left out of a row that is in the final tables (a row dropped later,
     e.g. as a duplicate visit, is counted in ``Study.excluded_rows`` instead)."""
-    from medpath.model import empty_left_out
-
     records = [r for p in parsed for r in p.left_out]
     if not records:
         return empty_left_out()

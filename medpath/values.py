@@ -16,8 +16,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
-from medpath.columns import ProtocolView
-from medpath.protocol import ColumnUnit, Decoration, Protocol
+from medpath.protocol import ColumnUnit, Decoration
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
 
@@ -85,24 +84,6 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _CONVERTED = "converted:"
 
 
-def _number_decorations(protocol: Protocol) -> dict[str, tuple[Decoration, ...]]:
-    """Text accepted around a number, per field: "years" after an age, and each outcome's own units (the
-    protocol's ``decorations``; a screening field that reads an outcome takes the outcome's). Anything else
-    around a number is an error."""
-    age = tuple(
-        Decoration("after", t, 1.0, "years")
-        for t in ("th", "thn", "tahun", "thn.", "th.", "y", "yr", "yrs", "year", "years", "yo", "y.o.")
-    )
-    own = {key: o.decorations for key, o in protocol.outcomes.items()}
-    read_as = {f.key: own[f.outcome] for f in protocol.screening if f.outcome in own}
-    return {"age": age, **own, **read_as}
-
-
-#: Decorations accepted per field (the canonical column name), from the active protocol.
-NUMBER_DECORATIONS: ProtocolView[tuple[Decoration, ...]] = ProtocolView(_number_decorations)
-#: Fields in which a parenthesised word after the number ("8 (berat)", "3 (ringan)") is a comment, ignored.
-COMMENTED_FIELDS: ProtocolView[bool] = ProtocolView(lambda p: {k: True for k, o in p.outcomes.items() if o.comments})
-
 _DECORATED = re.compile(
     r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
     r"\s*(?P<after>.*?)$"
@@ -124,8 +105,9 @@ def _plain_number(text: str) -> float:
     return value
 
 
-def _number_text(field: str | None, text: str) -> tuple[object, str | None, str | None]:
-    """(value, note, error) of a number written as text, with the decorations ``NUMBER_DECORATIONS`` allows."""
+def _number_text(allowed: tuple[Decoration, ...], comments: bool, text: str) -> tuple[object, str | None, str | None]:
+    """(value, note, error) of a number written as text, with the decorations ``allowed`` (a field's, from its
+    ``medpath.schema.Schema``); ``comments``: a parenthesised word after the number is a comment."""
     stripped = text.strip()
     if stripped.lower() in MISSING or stripped in DASHES:
         return None, None, None
@@ -133,13 +115,12 @@ def _number_text(field: str | None, text: str) -> tuple[object, str | None, str 
         return _plain_number(stripped), None, None
     except BadValue as exc:
         plain_error = str(exc)
-    allowed = NUMBER_DECORATIONS.get(field or "", ())
     match = _DECORATED.match(stripped) if _DECORATION_SIGN.search(stripped) else None
-    if match is None or (not allowed and field not in COMMENTED_FIELDS and "\u2013" not in stripped):
+    if match is None or (not allowed and not comments and "\u2013" not in stripped):
         return None, None, plain_error
     before, number, after = match.group("before").strip(), match.group("number"), match.group("after").strip()
     notes, factor = [], 1.0
-    if after and field in COMMENTED_FIELDS and (comment := _COMMENT.match(after)):
+    if after and comments and (comment := _COMMENT.match(after)):
         notes.append(f"the comment '({comment.group('comment').strip()})' is ignored")
         after = comment.group("rest").strip()
     for where, written in (("before", before), ("after", after)):
@@ -181,13 +162,14 @@ def is_number_reader(read: Callable[[object], Reading]) -> bool:
 
 
 @functools.cache
-def number_reader(field: str | None = None) -> Callable[[object], Reading]:
-    """A reader of numbers in the column of ``field`` (its decorations; ``None``: bare numbers only).
+def number_reader(decorations: tuple[Decoration, ...] = (), comments: bool = False) -> Callable[[object], Reading]:
+    """A reader of numbers with the ``decorations`` of a field (none: bare numbers only; a field's own come from
+    ``medpath.schema.Schema.number_reader``); ``comments``: a parenthesised word after the number is a comment.
 
     Accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7") silently; decorated numbers ("-3,1 SD",
     "62 th", "VAS 6", "7/10", "8 (berat)", "65 mm") are read with a note. A date or time is an error that says what
     Excel probably did to the cell."""
-    read_text = _cached(functools.partial(_number_text, field))
+    read_text = _cached(functools.partial(_number_text, decorations, comments))
     cache = read_text.cache
 
     def read(raw: Any) -> Reading:
@@ -236,7 +218,7 @@ def date_message(raw: object) -> str:
 
 def parse_number(raw: object) -> float | None:
     """A bare number; accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7")."""
-    return number_reader(None)(raw)[0]
+    return number_reader()(raw)[0]
 
 
 # --- words: yes/no, test results, consent -------------------------------------------------------
@@ -566,21 +548,42 @@ def month_from_day(day: float) -> float:
     return float(max(1, math.floor(months + 0.5))) if day >= 15 else round(months, 2)
 
 
+# --- dates ---------------------------------------------------------------------------------------
+
+_DATE_TEXT = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+_ISO_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+
+
+def parse_date(raw: object) -> dt.date | None:
+    """A visit date: an Excel date, "DD/MM/YYYY" (or with - or .), "YYYY-MM-DD", or an Excel serial
+    number; ``None`` when it is none of these."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 20000 <= raw <= 80000:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
+    if isinstance(raw, str):
+        try:
+            match = _DATE_TEXT.match(raw)
+            if match:
+                return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            match = _ISO_TEXT.match(raw)
+            if match:
+                return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+    return None
+
+
 # --- units of a whole column --------------------------------------------------------------------
 
 
-#: Fields whose whole column may be written in another unit (``Outcome.column_unit``), from the active protocol.
-COLUMN_UNITS: ProtocolView[ColumnUnit] = ProtocolView(
-    lambda p: {k: o.column_unit for k, o in p.outcomes.items() if o.column_unit is not None}
-)
-
-
-def column_unit(field: str, values: Sequence[float] | np.ndarray) -> ColumnUnit | None:
-    """The unit rule of one field (``COLUMN_UNITS``) if all its values together (all its columns in one table)
-    satisfy it: every value at most ``all_at_most``, more than ``majority_above`` of them above ``above``, and at
-    least ``min_above`` are. A 0–100 mm VAS has most values above 10, while a typo such as 11 in a 0–10 column
+def column_unit(rule: ColumnUnit | None, values: Sequence[float] | np.ndarray) -> ColumnUnit | None:
+    """The unit ``rule`` of one field (``Outcome.column_unit``) if all its values together (all its columns in one
+    table) satisfy it: every value at most ``all_at_most``, more than ``majority_above`` of them above ``above``, and
+    at least ``min_above`` are. A 0–100 mm VAS has most values above 10, while a typo such as 11 in a 0–10 column
     (or two values, one of them 11) does not make the column millimetres: it stays an error."""
-    rule = COLUMN_UNITS.get(field)
     numbers = np.asarray(values, dtype="float64")
     if rule is None or not len(numbers):
         return None

@@ -1,8 +1,9 @@
 """The Data page's mapping step (issue 12) and its columns table (issue 11.1): a component, not a page.
 
-Everything it shows comes from ``medpath.mapping`` (the best guess, the profile) and ``Study.columns``; the profile
-the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the uploaded files, so the
-study is parsed once per (files, profile) by ``pages.session.current_study``. Nothing is written to disk.
+Everything it shows comes from ``medpath.mapping`` (the best guess), ``medpath.profile`` (the profile) and
+``Study.columns``; the profile the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the
+uploaded files, so the study is parsed once per (files, profile) by ``pages.session.current_study``. The guess is kept
+per (schema, files, profile): it is of one protocol's fields. Nothing is written to disk.
 
 Text from the files (column headers, sample values, values not understood, sheet names) goes through
 ``pages.components.literal`` in widget labels and help, which Streamlit renders as Markdown, and through ``plain`` in
@@ -17,24 +18,15 @@ import pandas as pd
 import streamlit as st
 
 from medpath.findings import Code
-from medpath.mapping import (
-    IGNORE,
-    MappingGuess,
-    Profile,
-    ProfileError,
-    best_guess,
-    label,
-    parse_profile,
-    profile_filename,
-    profile_from_choices,
-    value_choices,
-)
+from medpath.mapping import MappingGuess, best_guess, profile_filename, profile_from_choices
 from medpath.model import Study
+from medpath.profile import IGNORE, Profile, ProfileError, label, parse_profile, value_choices
 from medpath.row_questions import QUESTIONS, answered
+from medpath.schema import schema_of
 from pages.components import literal, plain, table
 from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 
-GUESS_KEY = "mapping_guess"  # (digest of files and profile, MappingGuess)
+GUESS_KEY = "mapping_guess"  # ((schema, digest of files and profile), MappingGuess)
 PROFILE_ERROR_KEY = "mapping_profile_error"
 PROFILE_UPLOAD_GENERATION = "mapping_profile_generation"
 NOT_IN_FILE = "— not in the file —"
@@ -54,10 +46,10 @@ def current_guess(files) -> MappingGuess:
     """The best guess for these files and the profile in use (computed once per pair, kept in the session)."""
     profile = st.session_state.get(PROFILE_KEY)
     protocol = current_protocol()
-    digest = f"{protocol.id}:{_digest(files, profile)}"  # a guess is of one protocol's fields
+    key = (schema_of(protocol), _digest(files, profile))  # a guess is of one protocol's fields: its schema's
     kept = st.session_state.get(GUESS_KEY)
-    if kept is None or kept[0] != digest:
-        kept = (digest, best_guess(list(files), protocol, profile))
+    if kept is None or kept[0] != key:
+        kept = (key, best_guess(list(files), protocol, profile))
         st.session_state[GUESS_KEY] = kept
     return kept[1]
 
@@ -70,6 +62,7 @@ def columns_table(study: Study) -> None:
     columns = study.columns
     if columns.empty:
         return
+    schema = schema_of(study.protocol)
     used = columns["status"].isin(["used", "profile"])
     st.subheader("Columns")
     st.caption(
@@ -81,7 +74,7 @@ def columns_table(study: Study) -> None:
         {
             "Sheet": [s if s is not None else f for f, s in zip(columns["file"], columns["sheet"])],
             "Read as": [
-                f"{h} → {', '.join(label(x.strip()) for x in f.split(','))}" if u else f"{h} → not used"
+                f"{h} → {', '.join(label(x.strip(), schema) for x in f.split(','))}" if u else f"{h} → not used"
                 for h, f, u in zip(columns["header"], columns["field"].fillna(""), used)
             ],
             "Status": columns["status"],
@@ -227,7 +220,7 @@ def mapping_step(study: Study) -> None:
                         )
                     with grid[n % 3]:
                         chosen = st.selectbox(
-                            ("⚠ " if g.ambiguous else "") + label(g.field),
+                            ("⚠ " if g.ambiguous else "") + label(g.field, guess.schema),
                             options,
                             index=options.index(default),
                             format_func=lambda k: _column_choice(guess, k),
@@ -244,8 +237,8 @@ def mapping_step(study: Study) -> None:
                     for text in texts:
                         with grid[n % 3]:
                             answer = st.selectbox(
-                                f"{label(field_name)}: '{literal(text)}'",
-                                value_choices(field_name),
+                                f"{label(field_name, guess.schema)}: '{literal(text)}'",
+                                value_choices(field_name, guess.schema),
                                 index=None,
                                 placeholder="choose…",
                                 key=f"value_{stamp}_{field_name}_{text}",

@@ -1,0 +1,645 @@
+"""A mapping profile: the study team's own column names, values and sheets, told to MedPath once and kept as
+a small YAML (or JSON) file for next month's export.
+
+Format (docs/your-data.md, "Mapping profile")::
+
+    columns:                         # header as written -> field, or ignore
+      Usia (tahun): age
+      No. Responden: patient_id
+      Catatan: ignore
+      Kunjungan!Nyeri: vas           # Sheet!Header: this header in that sheet only
+    values:                          # field -> {text as written -> value}
+      hiv: {Tidak Reaktif: negative}
+      consent: {Lengkap: signed}
+    sheets:                          # sheet -> screening, visits, ignore, or a visit label
+      Data Awal: screening
+      Bulan 3: month 3
+    rows:                            # the answers to MedPath's questions about which rows count
+      hidden: read                   # rows hidden in Excel (a filter, or by hand): read | leave out
+      keep: {Site: RSCM Jakarta}     # only the rows whose column holds this value (a site, centre or arm)
+      not enrolled visits: leave out # visit rows of candidates not enrolled: leave out | analyse
+      duplicates: first              # two rows of one patient and visit that disagree: first | leave out
+      id spelling: same              # one id written two ways in two tables ("MSC 01", "MSC-01"): same | different
+      remarks: leave out             # rows whose remark says they were not measured (LOCF, drop out): leave out | read
+
+``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
+line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
+``apply_values``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
+finding still names the user's file, sheet, Excel row and column. ``Profile.to_yaml`` writes the file the user
+downloads. The fields a profile may name are those of the trial's ``medpath.schema.Schema``, passed as an
+argument. The mapping step's best guess, which proposes a profile, is ``medpath.mapping``. Nothing here touches
+disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import yaml
+
+from medpath.columns import (
+    SCREENING_NUMBER,
+    VISIT_DATE,
+    AddedHeader,
+    FieldHeader,
+    SheetLabel,
+    normalise,
+)
+from medpath.findings import Code
+from medpath.located_yaml import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    FileError,
+    FileProblem,
+    YamlFile,
+    decode,
+    line_of,
+    nested_too_deep,
+)
+from medpath.model import Finding
+from medpath.protocol import Protocol
+from medpath.reading import RawTable
+from medpath.schema import Schema, schema_of
+from medpath.values import BadValue, parse_sex, parse_visit_label
+
+IGNORE = "ignore"
+SHEET_KINDS = ("screening", "visits", IGNORE)
+SECTIONS = ("columns", "values", "sheets", "rows")
+#: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
+ROW_ANSWERS = {
+    "hidden": ("read", "leave out"),
+    "not enrolled visits": ("leave out", "analyse"),
+    "duplicates": ("first", "leave out"),
+    "id spelling": ("same", "different"),
+    "remarks": ("leave out", "read"),
+}
+KEEP = "keep"
+MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML
+
+#: What a ``values`` entry may translate a text to, per kind of field.
+_WORDS = {
+    "yes_no": ("yes", "no"),
+    "test": ("positive", "negative"),
+    "consent": ("signed", "declined", "pending"),
+    "sex": ("M", "F"),
+}
+MISSING_WORD = "missing"
+
+
+def value_kind(field_name: str, schema: Schema) -> str | None:
+    """yes_no / test / consent / sex / visit / number / id, or None for a field whose values cannot be mapped."""
+    protocol = schema.protocol
+    if field_name in (*protocol.fields_of_kind("yes_no"), "enrolled"):
+        return "yes_no"
+    if field_name in protocol.fields_of_kind("test"):
+        return "test"
+    if field_name in ("consent", "sex", "visit"):
+        return field_name
+    if field_name in ("age", "month", "day", *protocol.fields_of_kind("number")) or field_name in protocol.outcomes:
+        return "number"
+    if field_name in ("patient_id", "screening_number"):
+        return "id"
+    return None
+
+
+def value_choices(field_name: str, schema: Schema) -> tuple[str, ...]:
+    """The values the mapping step offers for a text of this field (``missing`` last)."""
+    kind = value_kind(field_name, schema)
+    if kind in _WORDS:
+        return (*_WORDS[kind], MISSING_WORD)
+    if kind == "visit":
+        return (*schema.protocol.visit_labels, MISSING_WORD)
+    return (MISSING_WORD,)
+
+
+def label(field_name: str, schema: Schema) -> str:
+    """The field as the Data page names it ("spine BMD T-score"), also for a wide column ("VAS pain at month 6")."""
+    if field_name in schema.field_labels:
+        return schema.field_labels[field_name]
+    wide = _wide_field(field_name, schema)
+    if wide:
+        return f"{schema.protocol.outcomes[wide[0]].label} at {wide[1]}"
+    return field_name
+
+
+def _wide_field(name: str, schema: Schema) -> tuple[str, str] | None:
+    """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
+    for key in sorted(schema.protocol.outcomes, key=len, reverse=True):
+        if name.startswith(key + " ") or name.startswith(key + "_"):
+            visit = parse_visit_label(name[len(key) + 1 :])
+            if visit is not None:
+                return key, visit[0]
+    return None
+
+
+# --- the profile --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A parsed mapping profile. ``values`` holds the translated cell per text: "yes"/"no", "positive"/...,
+    "M"/"F", a canonical visit label, a float, a text id, or None (missing). ``lines``: key -> profile line."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, object]] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
+    name: str = "mapping profile"
+    lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value})
+    rows: dict[str, object] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.values or self.sheets or self.rows)
+
+    def answer(self, question: str) -> object:
+        """The answer this profile gives to a question about rows (``ROW_ANSWERS``, ``KEEP``), or None."""
+        return self.rows.get(question)
+
+    def as_dict(self) -> dict:
+        """The profile in its own format (``missing`` for None), as written by ``to_yaml``."""
+
+        def shown(value: object) -> object:
+            if value is None:
+                return MISSING_WORD
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            return value
+
+        out: dict = {}
+        if self.columns:
+            out["columns"] = dict(self.columns)
+        if self.values:
+            out["values"] = {f: {t: shown(v) for t, v in texts.items()} for f, texts in self.values.items()}
+        if self.sheets:
+            out["sheets"] = dict(self.sheets)
+        if self.rows:
+            out["rows"] = {k: dict(v) if isinstance(v, dict) else v for k, v in self.rows.items()}
+        return out
+
+    def to_yaml(self) -> str:
+        """The profile as the small, human-readable YAML file the Data page offers for download."""
+        head = (
+            "# MedPath mapping profile: upload it with next month's export (Data page), or\n"
+            "# python -m medpath summary FILE --mapping THIS_FILE. Format: docs/your-data.md, 'Mapping profile'.\n"
+        )
+        body = (
+            yaml.safe_dump(self.as_dict(), allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+            if self
+            else "{}\n"
+        )
+        return head + body
+
+    def column_rule(self, sheet: str | None, header: str) -> str | None:
+        """The field (or ``ignore``) this profile gives a header of a sheet: ``Sheet!Header`` first, then the
+        header alone; the header as written, else compared as MedPath compares names (case, spaces)."""
+        text = str(header).strip()
+        if sheet is not None and f"{sheet}!{text}" in self.columns:
+            return self.columns[f"{sheet}!{text}"]
+        if text in self.columns:
+            return self.columns[text]
+        key = normalise(text)
+        if not key:
+            return None
+        for written, rule in self.columns.items():
+            place, _, name = written.rpartition("!")
+            if place and sheet is not None and normalise(place) == normalise(sheet) and normalise(name) == key:
+                return rule
+            if normalise(written) == key:
+                return rule
+        return None
+
+    def sheet_rule(self, sheet: str | None) -> str | None:
+        if sheet is None:
+            return None
+        if str(sheet) in self.sheets:
+            return self.sheets[str(sheet)]
+        key = normalise(sheet)
+        return next((rule for name, rule in self.sheets.items() if normalise(name) == key), None)
+
+    def value_rule(self, field_name: str, raw: object) -> tuple[bool, object]:
+        """(True, translated cell) when this profile translates the cell of this field, else (False, raw)."""
+        texts = self.values.get(field_name)
+        if not texts or raw is None:
+            return False, raw
+        if isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        else:
+            text = str(raw).strip()
+        if text in texts:
+            return True, texts[text]
+        folded = _fold(text)
+        for written, value in texts.items():
+            if _fold(written) == folded:
+                return True, value
+        return False, raw
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+class ProfileError(FileError):
+    """A profile that cannot be used; ``problems`` lists each with the profile's line."""
+
+    def findings(self) -> list[Finding]:
+        """One error finding per problem (the file is the profile, the row its line)."""
+        return [
+            Finding(
+                "error", self.name, None, p.line, None, None, f"mapping profile: {p.message}", code=Code.PROFILE_INVALID
+            )
+            for p in self.problems
+        ]
+
+
+def parse_profile(data: bytes | str, name: str, protocol: Protocol) -> Profile:
+    """The profile in ``data`` (YAML, or JSON), for ``protocol`` (whose fields it may name: every bundled protocol's
+    own outcomes work); ``ProfileError`` names the line of every problem (at most
+    ``located_yaml.MAX_PROBLEMS`` of them, then how many more). A file larger than 1 MiB, not UTF-8 text, nested more
+    than 20 levels, of more than 10,000 values or with a YAML alias (``*name``: no profile needs one) is refused
+    before anything is built from it (``medpath.located_yaml``)."""
+    return _parse_profile(data, name, schema_of(protocol))
+
+
+def _parse_profile(data: bytes | str, name: str, schema: Schema) -> Profile:
+    # PyYAML's own parser, not libyaml: its messages name what it found ("found character '\t' that cannot start
+    # any token"), which helps whoever wrote the profile by hand; a profile is read once, so its speed does not matter
+    # (the limits are checked first with libyaml's, so a crafted file is refused at once)
+    file = YamlFile(name, ProfileError, loader=yaml.SafeLoader, kind="mapping profile", aliases=False)
+    text = decode(data, name, ProfileError, file.kind, "YAML or JSON") if isinstance(data, bytes) else data
+    if text.lstrip().startswith(("{", "[")):
+        if (line := _json_too_deep(text)) is not None:  # before ``json.loads``, which recurses into every level
+            raise ProfileError(name, [nested_too_deep(line, file.kind)])
+        as_yaml = text.replace("\t", " ")  # JSON allows tabs only between tokens, YAML nowhere
+        file.check(as_yaml)
+        try:  # numbers are kept as text: only the syntax is checked here (a 5,000-digit number is not an int)
+            json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(name, [FileProblem(exc.lineno, f"not valid JSON: {exc.msg}")]) from None
+        except RecursionError:  # the check refuses such a text first; kept as a problem all the same
+            raise ProfileError(name, [nested_too_deep(None, file.kind)]) from None
+        text = as_yaml
+    return _Builder(file, schema).build(
+        file.compose(text, "the profile is empty (expected the keys columns, values and/or sheets)")
+    )
+
+
+#: A JSON string (its escapes included) or a bracket: the brackets outside strings are the nesting of a JSON text.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[][{}]')
+
+
+def _json_too_deep(text: str) -> int | None:
+    """The line where a JSON text's lists and mappings nest deeper than ``MAX_DEPTH``, or None: one pass over its
+    brackets (libyaml's parser, which reads ahead through a run of brackets, gives up on 1,000 of them unchecked)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in ("]", "}"):
+            depth -= 1
+    return None
+
+
+class _Builder:
+    """Reads the sections of a profile's root node, noting the line of each entry."""
+
+    def __init__(self, file: YamlFile, schema: Schema):
+        self.file = file
+        self.schema = schema
+        self.lines: dict[tuple[str, str], int] = {}
+
+    def build(self, root: yaml.Node) -> Profile:
+        columns: dict[str, str] = {}
+        values: dict[str, dict[str, object]] = {}
+        sheets: dict[str, str] = {}
+        rows: dict[str, object] = {}
+        for key, key_node, node in self.file.pairs(root, "the profile"):
+            if key == "columns":
+                columns = self.columns(node)
+            elif key == "values":
+                values = self.values(node)
+            elif key == "sheets":
+                sheets = self.sheets(node)
+            elif key == "rows":
+                rows = self.rows(node)
+            else:
+                self.file.problem(
+                    key_node,
+                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets "
+                    "and rows",
+                )
+        if self.file.problems:
+            raise ProfileError(self.file.name, self.file.problems)
+        return Profile(columns, values, sheets, self.file.name, self.lines, rows)
+
+    def rows(self, node: yaml.Node) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for question, key_node, value in self.file.pairs(node, "rows"):
+            if question == KEEP:
+                kept = {}
+                for column, column_node, wanted in self.file.pairs(value, "rows: keep"):
+                    written = self.file.written(wanted, f"the value of column '{column}' to keep")
+                    if written is not None:
+                        kept[column] = written
+                        self.lines[("rows", f"keep:{column}")] = line_of(column_node)
+                if len(kept) == 1:
+                    out[KEEP] = kept
+                elif kept:
+                    self.file.problem(key_node, "rows: keep names one column and its value, e.g. {Site: RSCM Jakarta}")
+                continue
+            allowed = ROW_ANSWERS.get(question)
+            if allowed is None:
+                self.file.problem(
+                    key_node,
+                    f"unknown question '{question}'{self.hint(question, [*ROW_ANSWERS, KEEP])}; rows answers "
+                    f"{', '.join([*ROW_ANSWERS, KEEP])}",
+                )
+                continue
+            written = self.file.written(value, f"the answer to '{question}'")
+            if written is None:
+                continue
+            if written.lower() not in allowed:
+                self.file.problem(
+                    value, f"'{written}' is not an answer to '{question}': expected {' or '.join(allowed)}"
+                )
+                continue
+            out[question] = written.lower()
+            self.lines[("rows", question)] = line_of(key_node)
+        return out
+
+    def hint(self, text: str, choices: Sequence[str]) -> str:
+        """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are
+        listed (the message is then only counted, and the comparison is the slow part of reading a long profile)."""
+        return "" if self.file.full else _did_you_mean(text, choices)
+
+    def columns(self, node: yaml.Node) -> dict[str, str]:
+        out = {}
+        for header, key_node, value in self.file.pairs(node, "columns"):
+            target = self.file.written(value, f"the field of column '{header}'")
+            if target is None:
+                continue
+            if not header or header.endswith("!"):
+                self.file.problem(key_node, "a column name is empty")
+                continue
+            checked = _field_name(target, self.schema)
+            if checked is None:
+                fields = self.schema.fields
+                self.file.problem(
+                    value,
+                    f"unknown field '{target}' for column '{header}'"
+                    f"{self.hint(target, (*fields, IGNORE))}; a field is one of "
+                    f"{', '.join(fields)}, an outcome at a visit (e.g. 'vas month 6'), or ignore",
+                )
+                continue
+            out[header] = checked
+            self.lines[("columns", header)] = line_of(key_node)
+        return out
+
+    def values(self, node: yaml.Node) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        for field_name, key_node, texts in self.file.pairs(node, "values"):
+            checked = _field_name(field_name, self.schema)
+            kind = value_kind(checked, self.schema) if checked and checked != IGNORE else None
+            if checked is None or checked == IGNORE:
+                self.file.problem(
+                    key_node, f"unknown field '{field_name}' in values{self.hint(field_name, list(self.schema.fields))}"
+                )
+                continue
+            if kind is None:
+                self.file.problem(
+                    key_node,
+                    f"the values of '{field_name}' cannot be translated (only yes/no, test, "
+                    "consent, sex, visit, number and id fields can)",
+                )
+                continue
+            translated: dict[str, object] = {}
+            for text, text_node, value in self.file.pairs(texts, f"the values of '{field_name}'"):
+                written = self.file.written(value, f"the value of '{text}'")
+                if written is None:
+                    continue
+                ok, result = translate(kind, written)
+                if not ok:
+                    self.file.problem(
+                        value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected {result}"
+                    )
+                    continue
+                translated[text] = result
+                self.lines[("values", f"{field_name}:{text}")] = line_of(text_node)
+            if translated:
+                out[checked] = translated
+        return out
+
+    def sheets(self, node: yaml.Node) -> dict[str, str]:
+        out = {}
+        for sheet, key_node, value in self.file.pairs(node, "sheets"):
+            written = self.file.written(value, f"the use of sheet '{sheet}'")
+            if written is None:
+                continue
+            if written.lower() in SHEET_KINDS:
+                out[sheet] = written.lower()
+            elif (visit := parse_visit_label(written)) is not None:
+                out[sheet] = visit[0]
+            else:
+                self.file.problem(
+                    value,
+                    f"'{written}' is not a use of sheet '{sheet}': expected screening, visits, "
+                    "ignore, or a visit label such as baseline or month 3",
+                )
+                continue
+            self.lines[("sheets", sheet)] = line_of(key_node)
+        return out
+
+
+def _field_name(text: str, schema: Schema) -> str | None:
+    """The canonical field (or ``ignore``) a profile names, or None: the field's own name ("patient_id"), compared
+    case- and punctuation-insensitively, or an outcome at a visit ("vas month 6")."""
+    if text.lower() == IGNORE:
+        return IGNORE
+    key = normalise(text)
+    for name in schema.fields:
+        if normalise(name) == key:
+            return name
+    for name in schema.protocol.outcomes:
+        if key.startswith(normalise(name)):
+            rest = text.strip()[len(name) :].strip(" _-") if text.lower().startswith(name) else None
+            visit = parse_visit_label(rest) if rest else None
+            if visit is not None:
+                return f"{name} {visit[0]}"
+    return None
+
+
+def _did_you_mean(text: str, choices: Sequence[str]) -> str:
+    match = difflib.get_close_matches(text.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def translate(kind: str, written: str) -> tuple[bool, object]:
+    """(True, the cell value) for a valid value of this kind of field, else (False, what is expected)."""
+    if written.lower() == MISSING_WORD:
+        return True, None
+    if kind in ("yes_no", "test", "consent"):
+        words = _WORDS[kind]
+        return (True, written.lower()) if written.lower() in words else (False, " / ".join((*words, MISSING_WORD)))
+    if kind == "sex":
+        try:
+            sex = parse_sex(written)
+        except BadValue:
+            sex = None
+        return (True, sex) if sex else (False, "M / F / missing")
+    if kind == "visit":
+        visit = parse_visit_label(written)
+        return (True, visit[0]) if visit else (False, "a visit label such as baseline, month 3, month 6, or missing")
+    if kind == "number":
+        try:
+            return True, float(written.replace(",", "."))
+        except ValueError:
+            return False, "a number or missing"
+    return (True, written) if written else (False, "a text")
+
+
+# --- applying a profile to raw tables (called by medpath.layouts.arrange) ---------------------------------
+
+
+def column_record(
+    table: RawTable, header: str, field_name: str | None, status: str, note: str, kind: str | None = None
+) -> dict:
+    """One row of ``Study.columns`` (``model.COLUMN_FIELDS``)."""
+    return {
+        "file": table.file,
+        "sheet": None if table.sheet is None else str(table.sheet) or None,
+        "header": str(header),
+        "field": field_name,
+        "table": kind,
+        "status": status,
+        "note": note,
+    }
+
+
+def apply_sheet(profile: Profile | None, table: RawTable) -> str | None:
+    """What the profile says this sheet is: screening / visits / ignore / a canonical visit label, or None."""
+    return profile.sheet_rule(table.sheet) if profile else None
+
+
+def mark_sheet(table: RawTable, rule: str, schema: Schema) -> RawTable:
+    """The table marked as the profile's sheet rule says (screening / visits / one visit: a Visit column)."""
+    if rule in ("screening", "visits"):
+        return replace(table, sheet=SheetLabel(str(table.sheet or ""), rule))
+    has_time = any(schema.visit_aliases.get(normalise(h)) in ("visit", "month", "day") for h in table.header)
+    if has_time:
+        return replace(table, sheet=SheetLabel(str(table.sheet or ""), "visits"))
+    width = len(table.header)
+    rows = [[*(cells[:width] + [None] * (width - len(cells))), rule] for cells in table.rows]
+    return replace(
+        table,
+        header=[*table.header, AddedHeader("Visit")],
+        rows=rows,
+        sheet=SheetLabel(str(table.sheet or ""), "visits"),
+    )
+
+
+def apply_columns(profile: Profile | None, table: RawTable, schema: Schema) -> tuple[RawTable, list[dict]]:
+    """The table with the profile's column rules applied: a mapped header becomes a ``FieldHeader`` (its own text
+    kept), an ``ignore``d column is left out, and a column MedPath would read as a field the profile assigns to
+    another column is left out too (the profile decides). Returns the records of the columns left out."""
+    if not profile or not profile.columns:
+        return table, []
+    header = list(table.header)
+    drop: set[int] = set()
+    records: list[dict] = []
+    assigned: dict[str, int] = {}
+    for i, name in enumerate(table.header):
+        if isinstance(name, AddedHeader):
+            continue
+        rule = profile.column_rule(table.sheet, name)
+        if rule is None:
+            continue
+        if rule == IGNORE:
+            drop.add(i)
+            records.append(column_record(table, name, None, "ignored", "the mapping profile says: ignore"))
+        else:
+            header[i] = FieldHeader(str(name), rule)
+            assigned.setdefault(rule, i)
+    for i, name in enumerate(table.header):
+        if i in drop or isinstance(header[i], FieldHeader):
+            continue
+        key = normalise(name)
+        known = (
+            schema.screening_aliases.get(key)
+            or schema.visit_aliases.get(key)
+            or ("date" if key in VISIT_DATE else None)
+            or ("screening_number" if key in SCREENING_NUMBER else None)
+        )
+        if known in assigned:
+            drop.add(i)
+            records.append(
+                column_record(
+                    table,
+                    name,
+                    None,
+                    "superseded",
+                    f"the mapping profile reads {label(known, schema)} from '{table.header[assigned[known]]}'",
+                )
+            )
+    table = replace(table, header=header)
+    if drop:
+        keep = [i for i in range(len(header)) if i not in drop]
+        rows = [[cells[i] if i < len(cells) else None for i in keep] for cells in table.rows]
+        above = tuple(table.above[i] if i < len(table.above) else None for i in keep) if table.above else ()
+        table = replace(table, header=[header[i] for i in keep], rows=rows, above=above, hidden_columns=frozenset())
+    return table, records
+
+
+def header_field(name: str, schema: Schema) -> str | None:
+    """The field MedPath reads from a header (after a profile's ``FieldHeader``), or None."""
+    key = normalise(name)
+    found = schema.screening_aliases.get(key) or schema.visit_aliases.get(key)
+    if found:
+        return found
+    if key in VISIT_DATE:
+        return "date"
+    if key in SCREENING_NUMBER:
+        return "screening_number"
+    for prefix in sorted(schema.outcome_aliases, key=len, reverse=True):
+        rest = key[len(prefix) :]
+        if key.startswith(prefix) and rest and parse_visit_label(rest) is not None:
+            return schema.outcome_aliases[prefix]
+    return None
+
+
+def apply_values(profile: Profile | None, table: RawTable, schema: Schema) -> tuple[RawTable, dict[str, str]]:
+    """The table with the profile's ``values`` translated in the columns of their field; returns per header a note
+    saying what was translated ("'Tidak Reaktif' → negative (4 cells)")."""
+    if not profile or not profile.values:
+        return table, {}
+    targets = {i: f for i, h in enumerate(table.header) if (f := header_field(h, schema)) in profile.values}
+    if not targets:
+        return table, {}
+    counts: dict[int, dict[tuple[str, object], int]] = {}
+    rows = []
+    for cells in table.rows:
+        cells = list(cells)
+        for i, field_name in targets.items():
+            if i < len(cells):
+                hit, value = profile.value_rule(field_name, cells[i])
+                if hit:
+                    cell = cells[i]
+                    shown = int(cell) if isinstance(cell, float) and cell.is_integer() else cell
+                    counter = counts.setdefault(i, {})
+                    counter[(str(shown), value)] = counter.get((str(shown), value), 0) + 1
+                    cells[i] = value
+        rows.append(cells)
+    notes = {
+        str(table.header[i]): "values translated by the mapping profile: "
+        + ", ".join(
+            f"'{text}' → {MISSING_WORD if value is None else value} ({n} cell{'s' if n > 1 else ''})"
+            for (text, value), n in counter.items()
+        )
+        for i, counter in counts.items()
+    }
+    return replace(table, rows=rows), notes
