@@ -154,11 +154,12 @@ def child_stages(path: str) -> None:
     """Run in a fresh process: the summary's stages, timed one by one (what ``summary --json`` does)."""
     marks = [time.perf_counter()]
     from medpath.analysis import analyse
+    from medpath.protocol import default_protocol
     from medpath.study import load_study
     from medpath.summary import summarise
 
     marks.append(time.perf_counter())
-    study = load_study([(Path(path).name, Path(path).read_bytes())])
+    study = load_study([(Path(path).name, Path(path).read_bytes())], protocol=default_protocol())
     marks.append(time.perf_counter())
     analysis = analyse(study)
     marks.append(time.perf_counter())
@@ -193,6 +194,7 @@ def warm_load_vs_bare_calamine(path: Path, repeats: int = LOAD_REPEATS) -> tuple
 
     import python_calamine
 
+    from medpath.protocol import default_protocol
     from medpath.study import load_study
 
     data = path.read_bytes()
@@ -205,7 +207,7 @@ def warm_load_vs_bare_calamine(path: Path, repeats: int = LOAD_REPEATS) -> tuple
     loads, reads = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        load_study([(path.name, data)])
+        load_study([(path.name, data)], protocol=default_protocol())
         loads.append(time.perf_counter() - start)
         start = time.perf_counter()
         bare()
@@ -221,6 +223,7 @@ def worker_vs_in_process_read(path: Path, repeats: int = LOAD_REPEATS) -> tuple[
     from medpath.gc_paused import gc_paused
     from medpath.protocol import default_protocol
     from medpath.reading import measure, read_tables
+    from medpath.schema import schema_of
 
     data, protocol = path.read_bytes(), default_protocol()
     worker, in_process = [], []
@@ -230,7 +233,7 @@ def worker_vs_in_process_read(path: Path, repeats: int = LOAD_REPEATS) -> tuple[
             read_upload(path.name, data, protocol)
             worker.append(time.perf_counter() - start)
             start = time.perf_counter()
-            read_tables(path.name, data, measure(path.name, data))
+            read_tables(path.name, data, schema_of(protocol), measure(path.name, data))
             in_process.append(time.perf_counter() - start)
     return statistics.median(worker), statistics.median(in_process)
 
@@ -275,10 +278,11 @@ def holm_side_by_side(path: Path) -> tuple[float, float]:
     holds a loaded study (many live objects, as the dashboard's server)."""
     from statsmodels.stats.multitest import multipletests
 
+    from medpath.protocol import default_protocol
     from medpath.stats import holm
     from medpath.study import load_study
 
-    study = load_study([(path.name, path.read_bytes())])  # noqa: F841 (kept alive on purpose)
+    study = load_study([(path.name, path.read_bytes())], protocol=default_protocol())  # noqa: F841 (kept alive on purpose)
     timings = {}
     for name, function in (
         ("medpath", lambda: holm([0.0625, 0.125])),
@@ -298,7 +302,9 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
 
     from medpath.figures.trajectory import before_after_figure, small_multiples_figure, spaghetti_figure
     from medpath.outcomes import compare_visits
+    from medpath.protocol import default_protocol
 
+    protocol = default_protocol()
     rows = []
     for n in (100, 1_000, 5_000):
         rng = random.Random(n)
@@ -322,9 +328,11 @@ def figures_side_by_side() -> list[tuple[int, float, float, float]]:
         visits = pd.DataFrame(records)
         seconds = []
         for build in (
-            partial(small_multiples_figure, visits),
-            partial(spaghetti_figure, visits, "bmd_tscore"),
-            partial(before_after_figure, compare_visits(visits, "vas")),  # the figure only: pairs tested before
+            partial(small_multiples_figure, visits, protocol=protocol),
+            partial(spaghetti_figure, visits, "bmd_tscore", protocol=protocol),
+            partial(
+                before_after_figure, compare_visits(visits, "vas", protocol=protocol)
+            ),  # the figure only: pairs tested before
         ):
             start = time.perf_counter()
             build()
@@ -361,13 +369,14 @@ def upload_cells(path: Path) -> int:
 def load_vs_openpyxl(path: Path) -> tuple[float, float]:
     import pandas as pd
 
+    from medpath.protocol import default_protocol
     from medpath.study import load_study
 
     data = path.read_bytes()
     medpath_runs, pandas_runs = [], []
     for _ in range(REPEATS):
         start = time.perf_counter()
-        load_study([(path.name, data)])
+        load_study([(path.name, data)], protocol=default_protocol())
         medpath_runs.append(time.perf_counter() - start)
         start = time.perf_counter()
         pd.read_excel(path, sheet_name=None, engine="openpyxl")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from medpath import stats
 from medpath.consort import Flow, consort_flow
-from medpath.eligibility import Eligibility, evaluate
+from medpath.eligibility import Eligibility, evaluate_study
 from medpath.gc_paused import gc_paused
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, primary_analysis
@@ -64,6 +64,9 @@ class Analysis:
     primary: dict[str, OutcomeComparison]
     secondary: dict[str, OutcomeComparison]
     flow: Flow
+    #: why no outcome statistic is given (``primary`` and ``secondary`` then empty): the visits table was not read
+    #: whole, or a question about its rows is not answered (``Study.unread``); None when they are computed
+    outcomes_not_determinable: str | None = None
 
     # The per-patient tables below are computed on first use and kept (``cached_property`` stores them on the
     # instance, frozen or not): once per analysis like the rest, but not by a caller that shows none of them
@@ -90,7 +93,9 @@ class Analysis:
         """outcome -> ``trajectories.responder_table`` for the outcomes with a responder rule."""
         visits, protocol, settings = self.study.visits, self.study.protocol, self.settings
         return {
-            key: responder_table(visits, key, self.followup_month, settings.min_points, settings.min_percent, protocol)
+            key: responder_table(
+                visits, key, self.followup_month, settings.min_points, settings.min_percent, protocol=protocol
+            )
             for key in self.study.outcomes_present
             if protocol.outcomes[key].responder
         }
@@ -119,18 +124,20 @@ def _analyse(study: Study, settings: Settings | None) -> Analysis:
     settings = (settings or Settings()).resolved(study)
     protocol, visits = study.protocol, study.visits
     month = settings.followup_month
-    eligibility = evaluate(study.screening, visits, protocol)
+    eligibility = evaluate_study(study)
     alternative, zero_method, hl_zeros = settings.alternative, settings.zero_method, settings.hl_zeros
+    blocked = study.unread.get("visits")  # a statistic of rows that may be wrong is not given at all
+    analysed = len(visits) and blocked is None
     primary = (
         primary_analysis(
             visits, month, alternative, zero_method, hl_zeros=hl_zeros, lost=study.left_out_text, protocol=protocol
         )
-        if len(visits)
+        if analysed
         else {}
     )
     secondary = (
         secondary_analysis(visits, month, alternative, zero_method, protocol=protocol, hl_zeros=hl_zeros)
-        if len(visits)
+        if analysed
         else {}
     )
     return Analysis(
@@ -140,4 +147,5 @@ def _analyse(study: Study, settings: Settings | None) -> Analysis:
         primary=primary,
         secondary=secondary,
         flow=consort_flow(study, eligibility, month, primary),
+        outcomes_not_determinable=blocked,
     )

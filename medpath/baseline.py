@@ -9,6 +9,12 @@ with few patients every individual value is listed beside the summary. Patients 
 
 Where the protocol says its classes are not defined below an age (``Bands.caution_age``, e.g. the WHO T-score
 classes for men under 50 and premenopausal women), ``band_notes`` names the patients concerned.
+
+A characteristic that cannot be known is "not determinable" with the reason, never "0" (n None): age and sex
+without a screening log read whole or without a readable column; an outcome when the visits table was not read
+whole or holds no value of it. "Not recorded" (n 0) says only that none of the enrolled has a value where others
+do. When the enrolled patients themselves are not known (``Flow.enrolled`` None), every row is not determinable
+(``table1``).
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from medpath.consort import consort_flow
-from medpath.formatting import number
+from medpath.consort import Flow, consort_flow
+from medpath.formatting import count, not_determinable, number
 from medpath.model import Study
 from medpath.trajectories import band_class
 
@@ -35,7 +41,14 @@ def _known(ids: list[str], values: dict) -> pd.Series:
     return series[series.notna()]
 
 
-def _continuous(label: str, ids: list[str], values: dict[str, float]) -> dict:
+def _unknown(label: str, reason: str) -> dict:
+    """A characteristic that is not determinable, and why."""
+    return {"characteristic": label, "n": None, "summary": not_determinable(reason), "values": ""}
+
+
+def _continuous(label: str, ids: list[str], values: dict[str, float], unknown: str | None = None) -> dict:
+    if unknown is not None:
+        return _unknown(label, unknown)
     known = _known(ids, values).astype(float)
     if known.empty:
         return {"characteristic": label, "n": 0, "summary": "not recorded", "values": ""}
@@ -49,7 +62,11 @@ def _continuous(label: str, ids: list[str], values: dict[str, float]) -> dict:
     }
 
 
-def _categories(label: str, ids: list[str], values: dict[str, object], categories) -> list[dict]:
+def _categories(
+    label: str, ids: list[str], values: dict[str, object], categories, unknown: str | None = None
+) -> list[dict]:
+    if unknown is not None:
+        return [_unknown(label, unknown)]
     known = list(_known(ids, values).items())
     if not known:
         return [{"characteristic": label, "n": 0, "summary": "not recorded", "values": ""}]
@@ -67,9 +84,30 @@ def _categories(label: str, ids: list[str], values: dict[str, object], categorie
     return rows
 
 
+def _screening_unknown(study: Study, column: str, label: str) -> str | None:
+    """Why a screening characteristic (age, sex) cannot be known, or None."""
+    if "screening" in study.unread:
+        return study.unread["screening"]
+    if study.screening is None:
+        return "no screening log was read"
+    if column not in study.screening or not study.screening[column].notna().any():
+        return f"no column for {label} was read from the screening log"
+    return None
+
+
+def _visits_unknown(study: Study, key: str, label: str) -> str | None:
+    """Why an outcome at baseline cannot be known, or None."""
+    if "visits" in study.unread:
+        return study.unread["visits"]
+    if key not in study.visits or not study.visits[key].notna().any():
+        return f"no {label} value was read from the visits"
+    return None
+
+
 def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFrame:
-    """Table 1 of the enrolled patients: characteristic, n (patients with a value), summary (median (IQR) or
-    n (%)), values (each patient's value, or the patients in the category)."""
+    """Table 1 of the enrolled patients (``enrolled``: their ids; by default the participant flow's): characteristic,
+    n (patients with a value; missing when not determinable), summary (median (IQR) or n (%), or "not determinable:
+    <reason>"), values (each patient's value, or the patients in the category)."""
     ids = list(enrolled if enrolled is not None else consort_flow(study).enrolled_ids)
     screening = study.screening
     age: dict[str, float] = {}
@@ -84,23 +122,48 @@ def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFr
         for key in study.protocol.outcomes
         if key in base
     }
-    rows = [_continuous("Age, years", ids, age), *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")))]
+    rows = [
+        _continuous("Age, years", ids, age, _screening_unknown(study, "age", "Age")),
+        *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")), _screening_unknown(study, "sex", "Sex")),
+    ]
     for key, outcome in study.protocol.outcomes.items():
         values = at_baseline.get(key, {})
-        rows.append(_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values))
+        unknown = _visits_unknown(study, key, outcome.label)
+        rows.append(_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values, unknown))
         if outcome.bands is not None:
             classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}
             labels = [(c, c) for c in outcome.bands.labels]
-            rows += _categories(f"{outcome.bands.name} at baseline", ids, classes, labels)
+            rows += _categories(f"{outcome.bands.name} at baseline", ids, classes, labels, unknown)
     table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
-    return table.astype({"n": "int64"})
+    return table.astype({"n": "Int64"})
 
 
-def baseline_json(study: Study, enrolled: list[str] | None = None) -> list[dict]:
-    """The ``baseline`` key of ``summary --json``: [{characteristic, n, summary, values}]."""
+def table1(study: Study, flow: Flow) -> pd.DataFrame:
+    """``baseline_table`` of the patients the participant flow counts as enrolled; when that number is not
+    determinable, every row is not determinable (a table of whoever happens to be known would be a wrong number)."""
+    table = baseline_table(study, list(flow.enrolled_ids))
+    if flow.enrolled is None:
+        reason = f"the enrolled patients are not known ({flow.reasons.get('enrolled', 'not recorded')})"
+        table = table.assign(
+            n=pd.array([pd.NA] * len(table), dtype="Int64"), summary=not_determinable(reason), values=""
+        )
+    return table
+
+
+def table1_intro(flow: Flow) -> str:
+    """The sentence above Table 1: how many enrolled patients it describes and how (or why it cannot)."""
+    return (
+        f"Enrolled patients (n = {count(flow.enrolled)}): median (IQR) or n (%) of the patients with a value, and every "
+        "patient's value."
+    )
+
+
+def baseline_json(study: Study, flow: Flow) -> list[dict]:
+    """The ``baseline`` key of ``summary --json``: [{characteristic, n, summary, values}] (``table1``; n null when
+    not determinable, the summary then says why)."""
     return [
-        {k: (int(v) if k == "n" else v) for k, v in row.items()}
-        for row in baseline_table(study, enrolled).to_dict(orient="records")
+        {k: (None if k == "n" and pd.isna(v) else int(v) if k == "n" else v) for k, v in row.items()}
+        for row in table1(study, flow).astype(object).to_dict(orient="records")
     ]
 
 

@@ -14,21 +14,30 @@ A single-group trial has one column of boxes:
 
 Conventions (where the flow is silent):
 
-* Enrolled = the screened candidates marked enrolled, plus any candidate with visit rows (a patient with
-  visits received the intervention, whatever the log says; ``medpath.eligibility`` reports the
-  inconsistency), plus patients with visits who are not in the screening log (named in ``notes``; then
-  enrolled = assessed - excluded + those patients).
+* Assessed, enrolled and completed are the eligibility funnel's own numbers (``medpath.eligibility``: the Overview's
+  metrics, the funnel and this diagram are one computation and cannot disagree). Enrolled = the enrolment recorded:
+  the screened candidates marked enrolled, plus any candidate with visit rows (a patient with visits received the
+  intervention, whatever the log says; ``medpath.eligibility`` reports the inconsistency), plus patients with
+  visits who are not in the screening log (named in ``notes``; then enrolled = assessed - excluded + those
+  patients). It stays the recorded enrolment when a criterion cannot be checked.
 * Each candidate not enrolled is excluded for the first step of the protocol's order
   (the protocol's criteria, ``medpath.eligibility.criteria``, then enrolment) not passed: a criterion not met -> "Not meeting
   eligibility criteria" (the criterion, and within it the protocol reason, e.g. "male ≤ 50 y"); a
-  criterion that cannot be checked (missing value) -> "Other reasons: eligibility not confirmed"; consent
-  declined -> "Declined to participate"; consent pending or not recorded, eligible but not enrolled ->
-  "Other reasons". So the reasons partition the excluded: they add up to its n.
+  criterion that cannot be checked for this candidate (missing value) -> "Other reasons: eligibility not confirmed";
+  a criterion that cannot be checked for anyone (its column was not read: the funnel step is not determinable) ->
+  "Reason not determinable" (the criterion and why); consent declined -> "Declined to participate"; consent pending
+  or not recorded, eligible but not enrolled -> "Other reasons". So the reasons partition the excluded: they add up
+  to its n, and assessed = excluded + enrolled (less the patients not in the screening log).
+* A number that cannot be known is None with the reason in ``Flow.reasons`` (a box: ``Count.reason``), never 0:
+  assessed without a screening log read whole; enrolled when nothing records it; excluded when either is unknown;
+  received the intervention (and who did not) when the visits table was not read whole or has no rows, or a
+  disposition sheet was supplied but not read; completed as the funnel says.
 * Received the intervention = enrolled patients with visit rows, unless the disposition sheet says
   ``received_intervention`` no.
-* Lost to follow-up and discontinued (withdrew, died) come from the disposition sheet only; without one
-  they are not recorded (``None``), never guessed as 0, and the enrolled patients without a primary-month
-  primary value are named instead.
+* Lost to follow-up and discontinued (withdrew, died) come from the disposition sheet only
+  (``medpath.safety_status.table_status``); without one, or when it was not read, they are not determinable
+  (``None`` and the reason), never guessed as 0, and the enrolled patients without a primary-month primary value are
+  named instead.
 * Analysed = the pairs of each primary analysis (baseline and the primary month both measured); the others are
   excluded from that analysis with the reason ``medpath.outcomes`` gives.
 """
@@ -42,14 +51,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from medpath.eligibility import Criterion, Eligibility, evaluate
+from medpath.eligibility import COMPLETED, Criterion, Eligibility, evaluate_study
+from medpath.formatting import count_or_reason, not_determinable
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, primary_analysis
+from medpath.safety_status import table_status
 
 NOT_MEETING = "Not meeting eligibility criteria"
 DECLINED = "Declined to participate"
 OTHER = "Other reasons"
-CATEGORIES = (NOT_MEETING, DECLINED, OTHER)
+#: candidates whose first step not passed is a criterion nobody could be checked on (its column was not read)
+NOT_DETERMINED = "Reason not determinable"
+CATEGORIES = (NOT_MEETING, DECLINED, OTHER, NOT_DETERMINED)
 
 
 @dataclass(frozen=True)
@@ -72,14 +85,26 @@ class Reason:
 
 @dataclass(frozen=True)
 class Count:
-    """A box: n (None = not recorded) and its reasons (which add up to n)."""
+    """A box: n and its reasons (which add up to n); n None = not determinable, ``reason`` then says why (lower
+    case, no final stop)."""
 
     n: int | None
     reasons: tuple[Reason, ...] = ()
     patients: tuple[str, ...] = ()
+    reason: str | None = None
 
     def as_json(self) -> dict:
-        return {"n": self.n, "reasons": [r.as_json() for r in self.reasons], "patients": list(self.patients)}
+        return {
+            "n": self.n,
+            "reason": self.reason,
+            "reasons": [r.as_json() for r in self.reasons],
+            "patients": list(self.patients),
+        }
+
+    @property
+    def shown(self) -> str:
+        """n as written beside the box's label: "3", or "not determinable: <reason>"."""
+        return count_or_reason(self.n, self.reason)
 
 
 @dataclass(frozen=True)
@@ -88,8 +113,8 @@ class Flow:
 
     assessed: int | None
     excluded: Count
-    enrolled: int
-    received_intervention: int
+    enrolled: int | None
+    received_intervention: int | None
     not_received: Count
     lost_to_follow_up: Count
     discontinued: Count
@@ -103,6 +128,17 @@ class Flow:
     labels: dict[str, str] = field(default_factory=dict)
     trial: str = ""  # the protocol's id, in the diagram's title
     followup_month: float | None = None  # the month of the primary end point compared
+    #: enrolled with a primary-month primary outcome value (the funnel's "Completed"; None: not determinable)
+    completed: int | None = None
+    #: why a number is None: "assessed", "enrolled", "received_intervention", "completed" -> reason in words
+    reasons: dict[str, str] = field(default_factory=dict)
+    #: a screening log was supplied (read or not): the diagram starts with "Assessed for eligibility"
+    screening_supplied: bool = True
+
+    def shown(self, number: str) -> str:
+        """One of the flow's numbers ("assessed", "enrolled", "received_intervention", "completed") as written:
+        "5", or "not determinable: <reason>"."""
+        return count_or_reason(getattr(self, number), self.reasons.get(number))
 
     def category_counts(self) -> list[tuple[str, int]]:
         counts: Counter[str] = Counter()
@@ -128,6 +164,8 @@ class Flow:
             "analysed": dict(self.analysed),
             "excluded_from_analysis": {k: v.as_json() for k, v in self.excluded_from_analysis.items()},
             "notes": list(self.notes),
+            "completed": self.completed,
+            "not_determinable": dict(self.reasons),
         }
 
 
@@ -157,18 +195,35 @@ def consort_flow(
     ``followup_month``: the protocol's primary month by default."""
     protocol = study.protocol
     followup_month = protocol.primary_month if followup_month is None else followup_month
+    eligibility = eligibility or evaluate_study(study)
+    reasons: dict[str, str] = {}
+
+    def funnel(step_id: str, key: str) -> int | None:
+        """The funnel step's n (and its reason under ``key`` when not determinable)."""
+        step = eligibility.step(step_id)
+        if step is None:
+            return None
+        if step.n is None and step.reason:
+            reasons[key] = step.reason
+        return step.n
+
     visits = study.visits
     with_visits = list(dict.fromkeys(visits["patient_id"].tolist()))
     with_visits_set = set(with_visits)
     notes: list[str] = []
+    enrolled_ids = list(eligibility.enrolled_ids)
+    enrolled = funnel("enrolled", "enrolled")
     screening = study.screening
+    assessed = funnel("screened", "assessed")
+    if screening is None and "assessed" not in reasons:
+        reasons["assessed"] = "no screening log was read"
     if screening is not None:
-        eligibility = eligibility or evaluate(screening, visits, protocol)
         table = eligibility.candidates
         ids = table["patient_id"].tolist()
         marked = table["enrolled"].fillna(False).astype(bool).to_numpy()
         has_visits = np.array([pid in with_visits_set for pid in ids], dtype=bool)
-        enrolled_mask = marked | has_visits
+        chosen = set(enrolled_ids)
+        enrolled_mask = np.array([pid in chosen for pid in ids], dtype=bool)
         screened = set(ids)
         unscreened = [pid for pid in with_visits if pid not in screened]
         if unscreened:
@@ -182,38 +237,60 @@ def consort_flow(
                 f"{len(late)} candidate(s) with visit rows are not marked enrolled in the screening log and "
                 f"are counted as enrolled: {', '.join(late)}"
             )
-        enrolled_ids = [pid for pid, e in zip(ids, enrolled_mask) if e] + unscreened
-        excluded = _excluded(screening.reset_index(drop=True), table, ~enrolled_mask, eligibility.criteria)
-        assessed: int | None = len(table)
+        if assessed is None:
+            excluded = Count(None, reason=f"the number assessed is not determinable ({reasons['assessed']})")
+        elif enrolled is None:
+            excluded = Count(None, reason=f"the number enrolled is not determinable ({reasons['enrolled']})")
+        else:
+            not_checked = {
+                s.id: s.reason or ""
+                for s in eligibility.steps
+                if s.n is None and not (s.reason or "").startswith("it follows")
+            }
+            excluded = _excluded(
+                screening.reset_index(drop=True), table, ~enrolled_mask, eligibility.criteria, not_checked
+            )
     else:
-        enrolled_ids = with_visits
-        excluded = Count(None)
-        assessed = None
+        excluded = Count(None, reason=reasons["assessed"])
         notes.append("No screening log: the flow starts at enrolment (every patient with visit rows)")
 
-    disposition = study.disposition
+    disposition = table_status(study, "disposition")
     status: dict[str, tuple[str | None, str | None, object]] = {}
-    if disposition is not None:
+    if study.disposition is not None:
         for pid, s, reason, received in zip(
-            disposition["patient_id"].tolist(),
-            disposition["status"].tolist(),
-            disposition["reason"].tolist(),
-            disposition["received_intervention"].tolist(),
+            study.disposition["patient_id"].tolist(),
+            study.disposition["status"].tolist(),
+            study.disposition["reason"].tolist(),
+            study.disposition["received_intervention"].tolist(),
         ):
             status[pid] = (s if isinstance(s, str) else None, reason if isinstance(reason, str) else None, received)
-    not_received = []
-    for pid in enrolled_ids:
-        received = status.get(pid, (None, None, None))[2]
-        if received is False:
-            reason = status[pid][1]
-            not_received.append((OTHER, reason or "reason not recorded", None))
-        elif pid not in with_visits_set:
-            not_received.append((OTHER, "no visit data", None))
-    received_ids = [
-        pid for pid in enrolled_ids if pid in with_visits_set and status.get(pid, (0, 0, None))[2] is not False
-    ]
 
-    if disposition is not None:
+    received_unknown = (
+        "the enrolled patients are not known"
+        if enrolled is None
+        else study.unread.get("visits")
+        or ("no visit rows were read" if not len(visits) else None)
+        or study.unread.get("disposition")  # a disposition sheet not read may say who did not receive it
+    )
+    if received_unknown is not None:
+        reasons["received_intervention"] = received_unknown
+        received_ids: list[str] = []
+        not_received_count = Count(None, reason=received_unknown)
+    else:
+        not_received = []
+        for pid in enrolled_ids:
+            received = status.get(pid, (None, None, None))[2]
+            if received is False:
+                reason = status[pid][1]
+                not_received.append((OTHER, reason or "reason not recorded", None))
+            elif pid not in with_visits_set:
+                not_received.append((OTHER, "no visit data", None))
+        received_ids = [
+            pid for pid in enrolled_ids if pid in with_visits_set and status.get(pid, (0, 0, None))[2] is not False
+        ]
+        not_received_count = Count(len(not_received), _plain(_reasons(not_received)))
+
+    if disposition.read:
         lost = [
             (OTHER, status[p][1] or "reason not recorded", None)
             for p in enrolled_ids
@@ -238,7 +315,7 @@ def consort_flow(
         if unrecorded:
             notes.append(f"Disposition not recorded for {len(unrecorded)} enrolled patient(s): {', '.join(unrecorded)}")
     else:
-        lost_count = stopped_count = Count(None)
+        lost_count = stopped_count = Count(None, reason=disposition.reason)
 
     at_end = visits[np.isclose(visits["month"].to_numpy(dtype=float), followup_month)]
     primary = [k for k in protocol.primary_outcomes if k in visits]
@@ -265,12 +342,12 @@ def consort_flow(
     return Flow(
         assessed,
         excluded,
-        len(enrolled_ids),
-        len(received_ids),
-        Count(len(not_received), _plain(_reasons(not_received))),
+        enrolled,
+        None if received_unknown is not None else len(received_ids),
+        not_received_count,
         lost_count,
         stopped_count,
-        disposition is not None,
+        disposition.read,
         no_primary_visit,
         analysed,
         excluded_analysis,
@@ -279,6 +356,9 @@ def consort_flow(
         {key: protocol.outcomes[key].label for key in analysed},
         protocol.id,
         followup_month,
+        completed=funnel(COMPLETED, "completed"),
+        reasons=reasons,
+        screening_supplied=screening is not None or "screening" in study.unread,
     )
 
 
@@ -288,8 +368,14 @@ def _plain(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
 
 
 def _excluded(
-    screening: pd.DataFrame, candidates: pd.DataFrame, mask: np.ndarray, judged: Sequence[Criterion]
+    screening: pd.DataFrame,
+    candidates: pd.DataFrame,
+    mask: np.ndarray,
+    judged: Sequence[Criterion],
+    not_checked: dict[str, str],
 ) -> Count:
+    """The candidates not enrolled (``mask``), each under the first step not passed (module docstring);
+    ``not_checked``: the criteria nobody could be checked on (funnel steps not determinable), id -> why."""
     labels = {c.id: c for c in judged}
     consent_step = next((c.id for c in judged if c.columns == ("consent",)), None)
     people: list[tuple[str, str, str | None]] = []
@@ -310,6 +396,8 @@ def _excluded(
             if not_met:
                 row = dict(zip(columns, values))
                 people.append((NOT_MEETING, criterion.label, criterion.reason(row)))
+            elif first in not_checked:
+                people.append((NOT_DETERMINED, f"{criterion.label}: could not be checked ({not_checked[first]})", None))
             else:
                 people.append((OTHER, f"eligibility not confirmed: {criterion.label} (missing data)", None))
         elif first == consent_step:
@@ -328,23 +416,27 @@ def _excluded(
 
 
 def stages_table(flow: Flow) -> pd.DataFrame:
-    """The study stages (not criteria) as a tidy table: stage, n, of_whom (what the n is taken from) and
-    reasons in words — what the Eligibility page shows beside the diagram."""
+    """The study stages (not criteria) as a tidy table: stage, n (missing when not determinable), of_whom (what the n
+    is taken from) and reasons in words — what the Eligibility page shows beside the diagram; a number that is not
+    determinable says why in its reasons ("not determinable: …")."""
 
     def words(count: Count) -> str:
         if count.n is None:
-            return "not recorded"
+            return not_determinable(count.reason)
         return "; ".join(f"{r.label}: {r.n}" for r in count.reasons) or "–"
 
+    def why(number: str, otherwise: str = "–") -> str:
+        return not_determinable(flow.reasons[number]) if number in flow.reasons else otherwise
+
     rows = [
-        ("Assessed for eligibility", flow.assessed, "screening log", "–"),
+        ("Assessed for eligibility", flow.assessed, "screening log", why("assessed")),
         ("Excluded", flow.excluded.n, "assessed", words(flow.excluded)),
-        ("Enrolled", flow.enrolled, "assessed", "; ".join(flow.notes[:0]) or "–"),
+        ("Enrolled", flow.enrolled, "assessed", why("enrolled")),
         (
             "Received the intervention",
             flow.received_intervention,
             "enrolled",
-            words(flow.not_received) if flow.not_received.n else "–",
+            words(flow.not_received) if flow.not_received.n != 0 else "–",
         ),
         ("Lost to follow-up", flow.lost_to_follow_up.n, "enrolled", words(flow.lost_to_follow_up)),
         ("Discontinued (withdrew, died)", flow.discontinued.n, "enrolled", words(flow.discontinued)),

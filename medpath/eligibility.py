@@ -10,9 +10,35 @@ value it needs is missing). Unknown never counts as passing and is reported apar
 * ``equals``: the field's value is ``value`` (e.g. consent "signed");
 * ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
 
-The funnel is sequential: the n of a step counts the candidates who meet that criterion and every
-earlier one. Eligibility never removes anything from the analysis: an enrolled patient who fails
-(or is unknown on) a criterion is reported as a protocol deviation and still analysed.
+The funnel (``Eligibility.steps``):
+
+* **Screened**: the rows of the screening log (not determinable when the log was supplied but not read whole,
+  ``Study.unread``).
+* **Each criterion** counts the candidates who meet it and every earlier one (sequential: n = the previous n minus
+  those who dropped out here, not meeting it or unknown on it). A criterion step is **not determinable** (``n`` None,
+  ``reason`` in words) when a column it reads holds no value for any candidate who reaches it (the column is
+  missing from the file, not recognised, or none of its values could be read): counting the candidates "unknown"
+  there would make every later step 0 although nothing was checked. The criterion steps after it are not
+  determinable either. On such a criterion a candidate without the value is unknown even where a partial rule
+  could decide (a 60-year-old of unknown sex), and a recorded value that already fails it is still "not met".
+  Candidate-level gaps (some values missing) stay as they are: those candidates are counted as unknown beside n.
+* **Enrolled** is the enrolment recorded, never a count derived from the criteria: the screening log's candidates
+  marked enrolled, plus any candidate with visit rows (a patient with visits received the intervention, whatever
+  the log says; reported as an inconsistency), plus patients with visit rows who are not in the screening log; with
+  no screening log, every patient with visit rows (``Eligibility.enrolled_ids``). So "Enrolled" does not become 0
+  because a criterion could not be checked. In the sequential arithmetic the enrolled step adds those enrolled
+  without passing every criterion (``FunnelStep.added``: protocol deviations, eligibility not confirmed, not in the
+  screening log): n = the previous n - dropped + added. After a step that is not determinable this arithmetic does
+  not apply (nothing is dropped or added relative to an unknown number): n is the recorded enrolment. It is not
+  determinable only when nothing records it: no readable ``enrolled`` column in a screening log read whole, and
+  no visits table read whole with rows.
+* **Completed**: the enrolled patients with a primary-month visit holding a primary outcome value; not determinable
+  when the enrolled patients are not, when the visits table was not read whole or has no rows, or when no value of
+  a primary outcome was read.
+
+Eligibility never removes anything from the analysis: an enrolled patient who fails (or is unknown on) a criterion
+is reported as a protocol deviation and still analysed; where a criterion is not determinable, one sentence says
+that the eligibility of the enrolled patients cannot be confirmed on it.
 """
 
 from __future__ import annotations
@@ -21,13 +47,14 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
 import pandas as pd
 
-from medpath.protocol import CriterionSpec, Protocol, current
+from medpath.model import Study
+from medpath.protocol import CriterionSpec, Protocol
 
 Row = Mapping[str, object]
 
@@ -39,6 +66,8 @@ SEX_WORD = {"M": "male", "F": "female"}
 
 #: Derived column: the candidate has a primary-month visit with at least one primary outcome.
 PRIMARY_VISIT = "has_primary_visit"
+#: Derived column: the candidate has visit rows (received the intervention, whatever the log's enrolled says).
+WITH_VISITS = "has_visit_rows"
 #: The id of the funnel's last step: enrolled and measured at the primary month.
 COMPLETED = "completed"
 
@@ -201,16 +230,21 @@ def follow_up(protocol: Protocol) -> tuple[Criterion, ...]:
     """The steps after eligibility: enrolment and the primary end point."""
     month = protocol.primary_month
 
+    def enrolled(table: pd.DataFrame) -> np.ndarray:
+        """Marked enrolled, or with visit rows (met); marked not enrolled and without visits (not met); else
+        unknown."""
+        with_visits = _truth(table, WITH_VISITS)
+        return np.where(with_visits, MET, _yes("enrolled")(table)).astype(np.int8)
+
     def completed(table: pd.DataFrame) -> np.ndarray:
-        return _all([_yes("enrolled")(table), _yes(PRIMARY_VISIT)(table)])
+        return _all([enrolled(table), _yes(PRIMARY_VISIT)(table)])
 
     def completed_reason(row: Row) -> str:
-        return "not enrolled" if _value(row, "enrolled") is False else f"no month-{month:g} primary outcome"
+        not_enrolled = _value(row, "enrolled") is False and _value(row, WITH_VISITS) is not True
+        return "not enrolled" if not_enrolled else f"no month-{month:g} primary outcome"
 
     return (
-        Criterion(
-            "enrolled", "Enrolled", protocol.enrolment_text, ("enrolled",), _yes("enrolled"), lambda row: "not enrolled"
-        ),
+        Criterion("enrolled", "Enrolled", protocol.enrolment_text, ("enrolled",), enrolled, lambda row: "not enrolled"),
         Criterion(
             COMPLETED,
             f"Completed {month:g} months",
@@ -222,6 +256,13 @@ def follow_up(protocol: Protocol) -> tuple[Criterion, ...]:
     )
 
 
+def field_labels(protocol: Protocol) -> dict[str, str]:
+    """Screening field -> how it is named to a reader: the protocol's labels, and the fields every protocol has."""
+    return {"sex": "Sex", "age": "Age", "consent": "Consent", "enrolled": "Enrolled"} | {
+        f.key: f.label for f in protocol.screening
+    }
+
+
 SCREENED = ("screened", "Screened")
 
 
@@ -231,8 +272,11 @@ def _conventions(protocol: Protocol, screened: bool) -> list[str]:
     general = [
         "Unknown (missing) never counts as passing; it is counted apart from 'not met'. A criterion "
         "that a recorded value already fails is 'not met' even if its other values are missing.",
-        "The funnel is sequential: each step counts the candidates who passed it and every earlier "
-        f"step; the primary end point is a month-{protocol.primary_month:g} visit with at least one of {primary}.",
+        "The funnel is sequential: each criterion counts the candidates who passed it and every earlier "
+        "step. A criterion whose column holds no value for any candidate reaching it is 'not determinable' (never "
+        "0), and so are the criteria after it. 'Enrolled' is the enrolment recorded (the screening log's enrolled "
+        "column, and every patient with visit rows), not a count derived from the criteria; 'Completed' counts the "
+        f"enrolled with a month-{protocol.primary_month:g} visit with at least one of {primary}.",
         "Eligibility never removes a patient's visits from the analysis.",
     ]
     if not screened:
@@ -254,17 +298,27 @@ def _conventions(protocol: Protocol, screened: bool) -> list[str]:
 @dataclass(frozen=True)
 class FunnelStep:
     """One funnel step: ``n`` passed it and every earlier step; the others who reached it dropped out
-    here, either not meeting it (``excluded``: reason -> count) or unknown on it (``unknown``)."""
+    here, either not meeting it (``excluded``: reason -> count) or unknown on it (``unknown``).
+
+    ``n`` is None when it is not determinable, ``reason`` then says why in words (lower case, no final stop:
+    "no column for Sex was read from the screening log"); ``excluded`` and ``unknown`` are then empty, as nothing
+    can be said to have dropped out of an unknown number. ``added``: on the enrolled step, those enrolled without
+    passing every earlier step (reason -> count), so that n = previous n - dropped + added."""
 
     id: str
     label: str
-    n: int
+    n: int | None
     excluded: dict[str, int]
     unknown: int
+    reason: str | None = None
+    added: dict[str, int] = field(default_factory=dict)
 
     @property
     def dropped(self) -> int:
         return sum(self.excluded.values()) + self.unknown
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "n": self.n, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -284,11 +338,18 @@ class Eligibility:
     #: the protocol's criteria judged (``criteria(protocol)``) and the follow-up steps (``follow_up(protocol)``)
     criteria: tuple[Criterion, ...] = ()
     follow_up: tuple[Criterion, ...] = ()
+    #: the recorded enrolment (module docstring): screened candidates in screening order, then patients with visit
+    #: rows who are not in the screening log. The enrolled step's n is its length, unless not determinable.
+    enrolled_ids: tuple[str, ...] = ()
+
+    def step(self, step_id: str) -> FunnelStep | None:
+        """The funnel step ``step_id`` ("screened", a criterion's id, "enrolled", ``COMPLETED``), None if absent."""
+        return next((s for s in self.steps if s.id == step_id), None)
 
     def as_json(self) -> dict:
         table = self.candidates
         return {
-            "funnel": [{"id": s.id, "label": s.label, "n": s.n} for s in self.steps],
+            "funnel": [s.as_json() for s in self.steps],
             "candidates": [
                 {
                     "patient_id": pid,
@@ -306,39 +367,121 @@ class Eligibility:
         }
 
 
-def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Protocol | None = None) -> Eligibility:
+def evaluate_study(study: Study) -> Eligibility:
+    """``evaluate`` of a study: its screening and visits, its protocol and what was not read (``Study.unread``)."""
+    return evaluate(study.screening, study.visits, study.protocol, unread=study.unread)
+
+
+def evaluate(
+    screening: pd.DataFrame | None,
+    visits: pd.DataFrame,
+    protocol: Protocol,
+    *,
+    unread: Mapping[str, str] | None = None,
+) -> Eligibility:
     """Judge every screened candidate against the protocol's ``criteria`` and ``follow_up`` steps and build the
-    funnel (``protocol``: by default the active one, ``medpath.protocol.current``).
+    funnel (the module docstring says how each step counts, and when it is not determinable). ``unread``: the
+    tables supplied but not read whole, kind -> reason (``Study.unread``).
 
     With ``screening`` None (only visits were supplied) eligibility cannot be judged: the funnel
-    has the ``enrolled`` and ``completed`` steps only, every patient with a visit row counts
-    as enrolled, ``eligible`` is missing (NA, not True) and there are no deviations to report.
+    has the ``enrolled`` and ``completed`` steps only (after a "Screened" step that is not determinable when a
+    screening log was supplied but not read), every patient with a visit row counts as
+    enrolled, ``eligible`` is missing (NA, not True) and there are no deviations to report.
     """
-    protocol = protocol or current()
+    unread = unread or {}
     eligibility_criteria = criteria(protocol)
+    labels = field_labels(protocol)
     visit_ids = list(dict.fromkeys(visits["patient_id"].tolist()))  # tolist: fast for Arrow-backed strings
+    steps: list[FunnelStep] = []
     if screening is None:
         table = pd.DataFrame({"patient_id": visit_ids, "enrolled": True})
-        judged, steps = follow_up(protocol), []
+        judged = follow_up(protocol)
+        if "screening" in unread:
+            steps.append(FunnelStep(*SCREENED, None, {}, 0, unread["screening"]))
     else:
         table = screening
-        judged, steps = criteria(protocol) + follow_up(protocol), [FunnelStep(*SCREENED, len(screening), {}, 0)]
+        judged = eligibility_criteria + follow_up(protocol)
+        steps.append(
+            FunnelStep(*SCREENED, None if "screening" in unread else len(screening), {}, 0, unread.get("screening"))
+        )
     table = table.reset_index(drop=True)
     table[PRIMARY_VISIT] = _member(table, _completed_patients(visits, protocol))
+    table[WITH_VISITS] = _member(table, set(visit_ids))
     verdicts = (
         np.column_stack([c.rule(table) for c in judged]) if len(table) else np.zeros((0, len(judged)), dtype=np.int8)
     )  # one row per candidate, one column per criterion
+    screened = screening is not None
+    n_criteria = len(eligibility_criteria) if screened else 0
 
+    # the criteria, in order: sequential while determinable
     reached = np.ones(len(table), dtype=bool)
-    for j, c in enumerate(judged):
+    blocked = None if "screening" not in unread else "the screening log was not read whole"
+    not_checked: dict[int, str] = {}  # criterion position -> why it cannot be checked (its own cause)
+    for j, c in enumerate(judged[:n_criteria]):
+        cause = _cannot_check(table, reached if blocked is None else np.ones(len(table), dtype=bool), c, labels)
+        if cause is not None:
+            not_checked[j] = cause
+            # unknown wherever a value it reads is missing, unless a recorded value already fails it
+            lacking = np.column_stack([~_known(table, column) for column in c.columns]).any(axis=1)
+            verdicts[:, j] = np.where(lacking & (verdicts[:, j] == MET), UNKNOWN, verdicts[:, j])
+        if blocked is not None or cause is not None:
+            steps.append(FunnelStep(c.id, c.label, None, {}, 0, cause or blocked))
+            blocked = blocked or f"it follows '{c.label}', which could not be checked"
+            continue
         passed = reached & (verdicts[:, j] == MET)
         failed = Counter(c.reason(row) for row in _rows(table, reached & (verdicts[:, j] == NOT_MET), c.columns))
         unknown = int(np.sum(reached & (verdicts[:, j] == UNKNOWN)))
         steps.append(FunnelStep(c.id, c.label, int(passed.sum()), dict(failed.most_common()), unknown))
         reached = passed
 
-    ids = [c.id for c in judged]
-    eligible_ = (verdicts[:, : len(eligibility_criteria)] == MET).all(axis=1)
+    # enrolled: the enrolment recorded
+    e = len(judged) - 2
+    enrolled_c, completed_c = judged[e], judged[e + 1]
+    is_enrolled = verdicts[:, e] == MET
+    ids = table["patient_id"].tolist()
+    screened_ids = set(ids)
+    unscreened = [pid for pid in visit_ids if pid not in screened_ids] if screened else []
+    enrolled_ids = tuple([pid for pid, yes in zip(ids, is_enrolled) if yes] + unscreened)
+    enrolment_unknown = _enrolment_unknown(table if screened else None, visits, unread)
+    if enrolment_unknown is not None:
+        steps.append(FunnelStep(enrolled_c.id, enrolled_c.label, None, {}, 0, enrolment_unknown))
+    elif blocked is not None or not screened:  # nothing to count dropped or added against
+        steps.append(FunnelStep(enrolled_c.id, enrolled_c.label, len(enrolled_ids), {}, 0))
+    else:
+        failed = Counter(
+            enrolled_c.reason(row) for row in _rows(table, reached & (verdicts[:, e] == NOT_MET), enrolled_c.columns)
+        )
+        outside = is_enrolled & ~reached  # enrolled without passing every criterion
+        deviant = outside & (verdicts[:, :n_criteria] == NOT_MET).any(axis=1)
+        added = {
+            "enrolled without meeting every criterion (protocol deviation)": int(deviant.sum()),
+            "enrolled, eligibility not confirmed (missing data)": int((outside & ~deviant).sum()),
+            "with visit rows, not in the screening log": len(unscreened),
+        }
+        steps.append(
+            FunnelStep(
+                enrolled_c.id,
+                enrolled_c.label,
+                len(enrolled_ids),
+                dict(failed.most_common()),
+                int(np.sum(reached & (verdicts[:, e] == UNKNOWN))),
+                added={k: v for k, v in added.items() if v},
+            )
+        )
+
+    # completed: the enrolled with a primary-month primary outcome value
+    completed_unknown = _completion_unknown(steps[-1], visits, protocol, unread)
+    if completed_unknown is not None:
+        steps.append(FunnelStep(completed_c.id, completed_c.label, None, {}, 0, completed_unknown))
+    else:
+        measured = _completed_patients(visits, protocol)
+        done = sum(pid in measured for pid in enrolled_ids)
+        missing = len(enrolled_ids) - done
+        reason = f"no month-{protocol.primary_month:g} primary outcome"
+        steps.append(FunnelStep(completed_c.id, completed_c.label, done, {reason: missing} if missing else {}, 0))
+
+    step_ids = [c.id for c in judged]
+    eligible_ = (verdicts[:, :n_criteria] == MET).all(axis=1)
     # Candidates share few verdict patterns: each pattern's id lists are made once.
     patterns, pattern_of = np.unique(verdicts, axis=0, return_inverse=True)
     pattern_of = pattern_of.reshape(-1)
@@ -354,17 +497,18 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Pro
     )
     candidates = pd.DataFrame(
         {
-            "patient_id": table["patient_id"].tolist(),
+            "patient_id": ids,
             "eligible": pd.array([pd.NA] * len(table) if screening is None else eligible_, dtype="boolean"),
-            "failed": per_candidate(lambda v: [k for k, r in zip(ids, v) if r == NOT_MET]),
-            "unknown": per_candidate(lambda v: [k for k, r in zip(ids, v) if r == UNKNOWN]),
+            "failed": per_candidate(lambda v: [k for k, r in zip(step_ids, v) if r == NOT_MET]),
+            "unknown": per_candidate(lambda v: [k for k, r in zip(step_ids, v) if r == UNKNOWN]),
             "enrolled": enrolled,
-            "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(ids, v) if r != MET), None)),
+            "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(step_ids, v) if r != MET), None)),
         }
     )
-    fields = {f.key: f.label for f in protocol.screening}
     deviations = (
-        [] if screening is None else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria, fields)
+        []
+        if screening is None
+        else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria, labels, not_checked)
     )
     return Eligibility(
         steps,
@@ -373,7 +517,69 @@ def evaluate(screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Pro
         _conventions(protocol, screening is not None),
         eligibility_criteria,
         follow_up(protocol),
+        enrolled_ids,
     )
+
+
+def _said(columns: Sequence[str], labels: Mapping[str, str]) -> str:
+    """Fields in words: "Sex", "HIV test or CMV test"."""
+    named = [labels.get(c, c) for c in columns]
+    return ", ".join(named[:-1]) + " or " + named[-1] if len(named) > 1 else named[0]
+
+
+def _cannot_check(
+    table: pd.DataFrame, reached: np.ndarray, criterion: Criterion, labels: Mapping[str, str]
+) -> str | None:
+    """Why ``criterion`` cannot be checked at all, or None: a column it reads holds no value for any candidate who
+    reaches it (``reached``; nobody reaching it leaves nothing to check)."""
+    if not reached.any():
+        return None
+    absent = [c for c in criterion.columns if not _known(table, c).any()]
+    if absent:
+        return f"no column for {_said(absent, labels)} was read from the screening log"
+    empty = [c for c in criterion.columns if not _known(table, c)[reached].any()]
+    if empty:
+        k = int(reached.sum())
+        return f"{_said(empty, labels)} is missing for all {k} candidate(s) who reach this step"
+    return None
+
+
+def _enrolment_unknown(screening: pd.DataFrame | None, visits: pd.DataFrame, unread: Mapping[str, str]) -> str | None:
+    """Why the enrolment is not recorded anywhere, or None: a screening log read whole with a readable enrolled
+    column records it; otherwise the visits table, read whole and with rows, does (every patient with visit rows)."""
+    if (
+        screening is not None
+        and "screening" not in unread
+        and "enrolled" in screening
+        and screening["enrolled"].notna().any()
+    ):
+        return None
+    if "visits" not in unread and len(visits):
+        return None
+    if "screening" in unread:
+        log = unread["screening"]
+    elif screening is None:
+        log = "no screening log was read"
+    else:
+        log = "the screening log has no readable enrolled column"
+    return f"{log}, and {unread.get('visits') or 'no visit rows were read'}"
+
+
+def _completion_unknown(
+    enrolled: FunnelStep, visits: pd.DataFrame, protocol: Protocol, unread: Mapping[str, str]
+) -> str | None:
+    """Why "completed" is not determinable, or None."""
+    if enrolled.n is None:
+        return "the enrolled patients are not known"
+    if "visits" in unread:
+        return unread["visits"]
+    if not len(visits):
+        return "no visit rows were read"
+    primary = [k for k in protocol.primary_outcomes if k in visits]
+    if not primary or not visits[primary].notna().any().any():
+        names = " / ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
+        return f"no value of a primary outcome ({names}) was read"
+    return None
 
 
 def reasons_table(eligibility: Eligibility) -> pd.DataFrame:
@@ -406,19 +612,28 @@ def _deviations(
     visit_ids: list[str],
     judged: tuple[Criterion, ...],
     fields: Mapping[str, str],
+    not_checked: Mapping[int, str],
 ) -> list[str]:
     """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies, in
     screening order (``verdicts``: one row per candidate, the columns in ``judged`` order first; ``fields``: the
-    protocol's label of each screening field).
+    protocol's label of each screening field). A criterion that cannot be checked at all (``not_checked``: its
+    position -> why) is one sentence for all the enrolled, not one per patient; a value that fails it still is.
     Only the candidates concerned are looked at row by row; membership tests use sets."""
     with_visits = _member(table, set(visit_ids))
+    # not checkable at all: unknown there is said once for every enrolled patient, not as a deviation per patient
+    excused = np.zeros(verdicts.shape, dtype=bool)
+    for j in not_checked:
+        excused[:, j] = verdicts[:, j] == UNKNOWN
+    fine = (verdicts[:, : len(judged)] == MET) | excused[:, : len(judged)]
+    eligible = eligible | fine.all(axis=1)
     known, enrolled = _known(table, "enrolled"), _truth(table, "enrolled")
-    concerned = (with_visits & ~(known & enrolled)) | (~eligible & ((known & enrolled) | with_visits))
+    is_enrolled = (known & enrolled) | with_visits
+    concerned = (with_visits & ~(known & enrolled)) | (~eligible & is_enrolled)
     columns = ["patient_id", "enrolled", *chain.from_iterable(c.columns for c in judged)]
     messages = []
     for i, row in zip(np.flatnonzero(concerned), _rows(table, concerned, columns)):
         pid, state = row["patient_id"], _value(row, "enrolled")
-        if with_visits[i] and state is not True:
+        if with_visits[i] and state is not True and known.any():  # no enrolled value at all: said once below
             messages.append(
                 f"Patient {pid} has visit rows but the screening log says enrolled: "
                 f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
@@ -426,12 +641,24 @@ def _deviations(
         problems = [
             _problem(c, row, _VERDICT[int(verdicts[i, j])], fields)
             for j, c in enumerate(judged)
-            if verdicts[i, j] != MET
+            if verdicts[i, j] != MET and not excused[i, j]
         ]
         if problems and (state or with_visits[i]):
             messages.append(
                 f"Protocol deviation: patient {pid} is enrolled but does not meet "
                 f"{'; '.join(problems)}. The patient is still analysed."
+            )
+    if not known.any() and with_visits.any():
+        messages.append(
+            f"The screening log has no readable enrolled column: the {int(with_visits.sum())} candidate(s) with visit "
+            "rows are counted as enrolled."
+        )
+    for j, cause in not_checked.items():
+        k = int((is_enrolled & excused[:, j]).sum())
+        if k:
+            messages.append(
+                f"The eligibility of {k} enrolled patient(s) cannot be confirmed on '{judged[j].label}': {cause}. "
+                "They are still analysed."
             )
     screened = set(table["patient_id"])
     messages += [

@@ -70,3 +70,36 @@ def p_value(p: float | None) -> str:
 def percent(level: float) -> str:
     """A confidence level as a percentage, as exact as it is (0.9375 -> "93.75 %")."""
     return f"{100 * level:.4g} %"
+
+
+#: How a count that cannot be known from the data is written, everywhere (pages, CLI, report, slides, Word tables):
+#: never as 0. A count is None then, and a reason in words says why.
+NOT_DETERMINABLE = "not determinable"
+
+
+def count(n: int | None) -> str:
+    """A count as shown: "5", or "not determinable" when it is None (never "0", never "None")."""
+    return NOT_DETERMINABLE if n is None else str(n)
+
+
+def not_determinable(reason: str | None) -> str:
+    """ "not determinable: no screening log was read" (``reason``: the cause in words, lower case, no final
+    stop), or "not determinable" alone without a reason."""
+    return f"{NOT_DETERMINABLE}: {reason}" if reason else NOT_DETERMINABLE
+
+
+def count_or_reason(n: int | None, reason: str | None) -> str:
+    """A count, or "not determinable: <reason>" when it is None: the one way a count that may be unknown is
+    written beside its label ("Enrolled: 10", "Screened: not determinable: no screening log was read")."""
+    return not_determinable(reason) if n is None else str(n)
+
+
+def first_upper(text: str) -> str:
+    """``text`` with its first letter upper case, the rest as it is ("not determinable: 'Age …'" -> "Not determinable:
+    'Age …'"; ``str.capitalize`` would lower the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def of_total(k: int, total: int | None) -> str:
+    """ "4 of 5", or "4 (of a total that is not determinable)" when the total is None."""
+    return f"{k} of {total}" if total is not None else f"{k} (of a total that is {NOT_DETERMINABLE})"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from medpath import stats
 from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
-from medpath.protocol import Outcome, Protocol, current
+from medpath.protocol import Outcome, Protocol
 from medpath.values import month_label
 from medpath.wording import details_rows, direction_counts, plain_sentence
 
@@ -155,15 +155,13 @@ def compare_visits(
     confidence: float = 0.95,
     *,
     hl_zeros: stats.HLZeros = "keep",
-    protocol: Protocol | None = None,
+    protocol: Protocol,
 ) -> OutcomeComparison:
     """Compare ``outcome`` at ``followup_month`` (the protocol's primary month by default) with ``baseline_month``
     in the patients who have a non-missing value at both. ``alternative`` is "two-sided", "greater", "less", or
     "expected" (the protocol's direction for this outcome, see ``expected_direction``). ``hl_zeros``: whether zero
     changes are kept in the Hodges–Lehmann estimate and interval ("keep", Hollander–Wolfe–Chicken) or dropped
-    first ("drop", as R and StatXact; ``stats.HL_ZERO_CONVENTIONS``). ``protocol``: by default the active one
-    (``medpath.protocol.current``)."""
-    protocol = protocol or current()
+    first ("drop", as R and StatXact; ``stats.HL_ZERO_CONVENTIONS``). ``protocol``: the study's (``Study.protocol``)."""
     if outcome not in protocol.outcomes or outcome not in visits.columns:
         raise ValueError(f"{outcome!r} is not an outcome column of the visits table.")
     meta = protocol.outcomes[outcome]
@@ -190,10 +188,10 @@ def compare_visits(
     )
 
 
-def followup_months(visits: pd.DataFrame, protocol: Protocol | None = None) -> list[float]:
+def followup_months(visits: pd.DataFrame, protocol: Protocol) -> list[float]:
     """The visit months after baseline at which a primary outcome was measured: what baseline can be
     compared with, in order."""
-    primary = [k for k in (protocol or current()).primary_outcomes if k in visits]
+    primary = [k for k in protocol.primary_outcomes if k in visits]
     measured = visits[primary].notna().any(axis=1) if len(visits) else pd.Series(dtype=bool)
     return sorted(float(m) for m in visits.loc[measured, "month"].unique() if m > 0)
 
@@ -231,13 +229,12 @@ def primary_analysis(
     *,
     hl_zeros: stats.HLZeros = "keep",
     lost: Callable[[str, float], str] | None = None,
-    protocol: Protocol | None = None,
+    protocol: Protocol,
 ) -> dict[str, OutcomeComparison]:
     """``compare_visits`` for each primary outcome with at least one value, with the Wilcoxon
     p-values Holm-adjusted across them (``p_holm``). alternative="expected" tests each outcome in
     its protocol direction. ``lost(outcome, month)`` (``Study.left_out_text``) names the values left out
-    at the compared visits, so that every result says what it lost (``left_out``)."""
-    protocol = protocol or current()
+    at the compared visits, so that every result says what it lost (``left_out``). ``protocol``: the study's."""
     comparisons = compare_outcomes(
         visits, protocol.primary_outcomes, followup_month, alternative, zero_method, hl_zeros, protocol
     )

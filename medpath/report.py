@@ -33,9 +33,13 @@ import plotly.io as pio
 from plotly.utils import PlotlyJSONEncoder
 
 import medpath
+from medpath.adverse_events import grade_relatedness_matrix, listing
 from medpath.analysis import Analysis
-from medpath.eligibility import COMPLETED, reasons_table
-from medpath.export import chart_config, date_stamp, neutralise_frame, slug, stamped, text_columns
+from medpath.baseline import band_notes, table1, table1_intro
+from medpath.consort import stages_table
+from medpath.eligibility import reasons_table
+from medpath.export import chart_config, date_stamp, footer_lines, neutralise_frame, slug, stamped, text_columns
+from medpath.figures.consort import consort_svg
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.svg import figure_svg
 from medpath.figures.trajectory import (
@@ -44,14 +48,17 @@ from medpath.figures.trajectory import (
     small_multiples_figure,
     spaghetti_figure,
 )
-from medpath.formatting import number_cells
+from medpath.figures.waterfall import waterfall_figure
+from medpath.formatting import count_or_reason, number_cells
 from medpath.inert import reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
 from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
-from medpath.paper import report_sections
-from medpath.protocol import current, using
+from medpath.protocol import Protocol
+from medpath.safety_status import events_sentence, not_read_sentence, safety
+from medpath.secondary import LABEL, lsc_counts, lsc_table
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
+from medpath.summary import key_numbers
 from medpath.values import month_label
 
 DISCLAIMER = (
@@ -199,14 +206,15 @@ COLUMN_LABELS = {
 }
 
 
-def _label(name: object) -> object:
+def _label(name: object, protocol: Protocol | None = None) -> object:
+    """A column's label for a reader: ``COLUMN_LABELS``, else an outcome's axis title (``protocol``: the study's;
+    without it outcome columns keep their names), else the name made readable."""
     if not isinstance(name, str):
         return name
     if name in COLUMN_LABELS:
         return COLUMN_LABELS[name]
-    outcomes = current().outcomes  # build_report makes the study's protocol the active one
-    if name in outcomes:
-        return outcomes[name].axis_title
+    if protocol is not None and name in protocol.outcomes:
+        return protocol.outcomes[name].axis_title
     return name.replace("_", " ").capitalize() if name.islower() and "_" in name else name
 
 
@@ -219,13 +227,13 @@ def _cell(value: object) -> object:
     return reveal_controls(value) if isinstance(value, str) else value
 
 
-def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True) -> str:
-    """An HTML table with readable column labels (``COLUMN_LABELS``), every cell escaped; ``data=True``
-    also neutralises text cells (they come from the uploaded files); the report's own composed text
-    (``data=False``) is only escaped. Numbers are written as everywhere else (``formatting.number_cells``:
-    "−3.1", changes "+0.3"), missing values as "—", booleans as yes/no."""
+def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True, protocol: Protocol | None = None) -> str:
+    """An HTML table with readable column labels (``COLUMN_LABELS``, an outcome of ``protocol`` by its axis title),
+    every cell escaped; ``data=True`` also neutralises text cells (they come from the uploaded files); the report's
+    own composed text (``data=False``) is only escaped. Numbers are written as everywhere else
+    (``formatting.number_cells``: "−3.1", changes "+0.3"), missing values as "—", booleans as yes/no."""
     frame = number_cells(neutralise_frame(df, index=index) if data else (df.reset_index() if index else df))
-    frame.columns = [_label(c) for c in frame.columns]
+    frame.columns = [_label(c, protocol) for c in frame.columns]
     for position, (_, column) in enumerate(frame.items()):
         if pd.api.types.is_bool_dtype(column) or position in text_columns(frame):
             frame.isetitem(position, column.astype(object).map(_cell))
@@ -334,18 +342,26 @@ def _nav(sections: list[str]) -> str:
     return "<nav><ul>" + "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in links) + "</ul></nav>"
 
 
-def _key_numbers(study: Study, steps: dict[str, int], results: dict[str, OutcomeComparison]) -> str:
+def _key_numbers(analysis: Analysis) -> str:
+    """Screened, enrolled and completed (``summary.key_numbers``: the participant flow's, as the Overview shows them;
+    "not determinable: <reason>" where the data cannot give them), the findings and the primary results."""
+    study, results = analysis.study, analysis.primary
+    numbers = key_numbers(analysis)
     errors, warnings = len(study.errors), len(study.warnings)
     left_out = study.left_out or "none"
     pairs = [
-        ("Screened", steps.get("screened", "no screening log" if study.screening is None else "–")),
-        ("Enrolled", steps.get("enrolled", "–")),
-        (f"Completed {study.protocol.primary_month:g} months", steps.get(COMPLETED, "–")),
+        ("Screened", count_or_reason(numbers.screened, numbers.reasons.get("screened"))),
+        ("Enrolled", count_or_reason(numbers.enrolled, numbers.reasons.get("enrolled"))),
+        (
+            f"Completed {study.protocol.primary_month:g} months",
+            count_or_reason(numbers.completed, numbers.reasons.get("completed")),
+        ),
         ("Patients with visit data", len(study.patient_ids)),
         ("Findings", f"{errors} error(s), {warnings} warning(s)"),
         ("Rows left out of the analyses", left_out),
     ]
     parts = [_key_values(pairs)]
+    parts += [_p(note, "notice") for note in numbers.funnel_notes if "not determinable" in note]
     if results:
         parts += [
             _h3("Primary results"),
@@ -404,7 +420,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
         assert o.bands is not None  # shifts exist for outcomes with classes only
         parts += [
             _h3(f"{o.bands.name} of {o.label} at baseline (rows) and month {month:g} (columns), patients"),
-            _table(table, index=True),
+            _table(table, index=True, protocol=protocol),
         ]
     for key, table in analysis.responders.items():
         o = protocol.outcomes[key]
@@ -417,7 +433,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
                 f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
                 "of baseline (the thresholds chosen on the dashboard)."
             ),
-            _table(table),
+            _table(table, protocol=protocol),
             _p(o.responder.convention),
         ]
     return _section("trajectories", "Trajectories", *parts)
@@ -430,7 +446,7 @@ def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
         _p(plain_sentence(c), "plain"),
         chart(before_after_figure(c, all_patients=study.patient_ids), f"before-after-{c.outcome}"),
         _table(summary_table(c), data=False),
-        _table(c.changes.rename(columns={"followup": after.capitalize()})),
+        _table(c.changes.rename(columns={"followup": after.capitalize()}), protocol=study.protocol),
         _h3(f"{label}: statistical details"),
         _p(headline(c)),
         _table(details_table(c), data=False),
@@ -496,6 +512,84 @@ def _methods(analysis: Analysis, patients: list[str] | None = None) -> str:
     )
 
 
+def _participant_flow(analysis: Analysis) -> str:
+    """The participant flow (the CONSORT diagram as an inline SVG, which needs no script and copies into a paper),
+    and the stages table."""
+    flow = analysis.flow
+    parts = [
+        f'<figure class="consort">{consort_svg(flow, footer=footer_lines(analysis.study))}</figure>',
+        _table(stages_table(flow), data=True),
+    ]
+    if flow.notes:
+        parts.append(_list(flow.notes))
+    return _section("participant-flow", "Participant flow (CONSORT 2025)", *parts)
+
+
+def _baseline(analysis: Analysis) -> str:
+    """Table 1 of the enrolled (``baseline.table1``: not determinable when the enrolled patients are not known)."""
+    study, flow = analysis.study, analysis.flow
+    parts = [_p(table1_intro(flow)), _table(table1(study, flow), protocol=study.protocol)]
+    parts += [_p(note, "notice") for note in band_notes(study, list(flow.enrolled_ids))]
+    return _section("baseline", "Baseline characteristics (Table 1)", *parts)
+
+
+def _adverse_events(analysis: Analysis) -> str:
+    """The harms (``safety_status``): the numbers and tables only when the adverse-event sheet was read, else why
+    they are not determinable."""
+    study = analysis.study
+    harms = safety(study)
+    if not harms.read:
+        return _section("adverse-events", "Adverse events", _p(not_read_sentence(harms.status), "notice"))
+    assert harms.events is not None  # read
+    sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
+    return _section(
+        "adverse-events",
+        "Adverse events",
+        _p(f"{sentence} CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator."),
+        _h3("Patients (events) by worst CTCAE grade and relatedness"),
+        _table(grade_relatedness_matrix(harms.events), data=False),
+        _h3("Listing"),
+        _table(listing(harms.events)),
+    )
+
+
+def _secondary(analysis: Analysis, chart: _Charts) -> str:
+    """The secondary outcomes, with a waterfall of the changes against the LSC where the protocol gives one."""
+    study, followup_month, lsc = analysis.study, analysis.followup_month, analysis.settings.lsc
+    comparisons = analysis.secondary
+    parts = [_p(LABEL + ".", "notice")]
+    if not comparisons:
+        names = ", ".join(study.protocol.outcomes[k].label for k in study.protocol.secondary_outcomes)
+        parts.append(_p(f"No secondary outcome ({names}) has a value."))
+    for comparison in comparisons.values():
+        meta = comparison.meta
+        parts += [
+            _h3(meta.label),
+            _p(plain_sentence(comparison), "plain"),
+            _table(summary_table(comparison), data=False),
+            _p(headline(comparison)),
+        ]
+        if meta.lsc is not None:
+            used = meta.lsc.value if lsc is None else lsc
+            table = lsc_table(comparison, used)
+            counts = lsc_counts(table)
+            parts += [
+                _p(
+                    f"{meta.lsc.note} LSC used: {used:.4f} {meta.unit}: gain {counts['gain']}, "
+                    f"stable {counts['stable']}, loss {counts['loss']}."
+                ),
+                chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
+                _table(table, protocol=study.protocol),
+            ]
+    return _section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *parts)
+
+
+def _paper_sections(analysis: Analysis, chart: _Charts) -> list[str]:
+    """What the PI reports to the ethics board, the registry and the paper (issue 13; its JSON: ``medpath.paper``):
+    participant flow, Table 1, adverse events, secondary outcomes."""
+    return [_participant_flow(analysis), _baseline(analysis), _adverse_events(analysis), _secondary(analysis, chart)]
+
+
 # ---------------------------------------------------------------------------------------- the report
 
 
@@ -509,8 +603,7 @@ def build_report(
     A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
     a notice that nothing can be analysed, the findings and the provenance.
     """
-    with using(analysis.study.protocol):
-        return _build(analysis, generated_at, patients)
+    return _build(analysis, generated_at, patients)
 
 
 def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[str] | None) -> str:
@@ -520,9 +613,8 @@ def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[
     has_visits = len(study.visits) > 0
     results = analysis.primary
     eligibility = analysis.eligibility if has_visits or study.screening is not None else None
-    steps = {s.id: s.n for s in eligibility.steps} if eligibility else {}
 
-    sections = [_key_numbers(study, steps, results)]
+    sections = [_key_numbers(analysis)]
     if eligibility is not None:
         sections.append(_eligibility(study, eligibility, chart))
     if has_visits:
@@ -536,7 +628,7 @@ def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[
             )
         )
     if has_visits or study.screening is not None:  # participant flow, Table 1, adverse events, secondary outcomes
-        sections += report_sections(analysis, chart)
+        sections += _paper_sections(analysis, chart)
     conventions = [_h3("Eligibility"), _list(eligibility.conventions)] if eligibility else []
     for o in study.protocol.outcomes.values():
         if o.responder is not None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from medpath import stats
 from medpath.outcomes import OutcomeComparison, compare_outcomes
-from medpath.protocol import Protocol, current
+from medpath.protocol import Protocol
 
 LABEL = "Secondary, exploratory (not adjusted for multiplicity; outside the Holm family of the primary outcomes)"
 
@@ -27,11 +27,12 @@ def secondary_analysis(
     followup_month: float | None = None,
     alternative: stats.AlternativeChoice = "two-sided",
     zero_method: stats.ZeroMethod = "wilcox",
-    protocol: Protocol | None = None,
+    *,
+    protocol: Protocol,
     hl_zeros: stats.HLZeros = "keep",
 ) -> dict[str, OutcomeComparison]:
-    """``compare_visits`` for each secondary outcome with a value (no Holm adjustment: ``p_holm`` stays None)."""
-    protocol = protocol or current()
+    """``compare_visits`` for each secondary outcome of ``protocol`` (the study's) with a value (no Holm adjustment:
+    ``p_holm`` stays None)."""
     return compare_outcomes(
         visits, protocol.secondary_outcomes, followup_month, alternative, zero_method, hl_zeros, protocol
     )

@@ -5,7 +5,8 @@ The deck: a title slide (trial, data file, date, MedPath version, the SYNTHETIC 
 flow; for each primary outcome its trajectories and its before-after plot, each with its plain sentence
 (``medpath.wording.plain_sentence``); the results as a real table, with the Holm-adjusted p and the Hodges–Lehmann
 estimate and interval; safety (patients and events by CTCAE grade × relatedness and the serious events by patient, or
-that adverse events were not supplied: never "0 events"); the data status (errors, warnings, the values left out and
+that adverse events were not supplied or not read, and why: never "0 events"; ``medpath.safety_status``); the data
+status (errors, warnings, the values left out and
 the first findings). Every chart is a native PowerPoint chart, editable in PowerPoint (its data sheet travels with
 it): the trajectories a line chart with markers (one series per patient; a missed visit an empty point, never
 interpolated, the line across it dotted: ``_bridge_missed_visits``), the before-after plot a line chart of the two
@@ -52,16 +53,17 @@ from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Emu, Inches, Length, Pt
 
 from medpath import __version__
-from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.adverse_events import grade_relatedness_matrix, listing
 from medpath.analysis import Analysis
 from medpath.export import date_stamp, provenance, slug
 from medpath.figures.style import MEDIAN_COLOUR, patient_colours, patient_symbols
 from medpath.figures.trajectory import BAND_FILLS, MEDIAN_NAME, _band_label
-from medpath.formatting import number, p_value, percent
+from medpath.formatting import count_or_reason, number, p_value, percent
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
 from medpath.protocol import Outcome
+from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.values import month_label
 from medpath.wording import plain_sentence
 
@@ -93,7 +95,6 @@ CAVEATS = (
     "treatment. A non-significant result is not evidence of no effect."
 )
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
-NO_ADVERSE_EVENTS = "Adverse events were not supplied"
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x44, 0x44, 0x44)
 
@@ -249,12 +250,16 @@ def _sentence(deck: _Deck, slide, sentence: str) -> None:
 
 
 def _flow_slide(deck: _Deck, analysis: Analysis) -> None:
+    """The funnel as a bar chart; a step that is not determinable has no bar (never a bar of 0), its category says
+    "not determinable" and the notes say why."""
     steps = analysis.eligibility.steps
     data = CategoryChartData()
-    data.categories = [_text(s.label) for s in reversed(steps)]  # the first step at the top
+    data.categories = [  # the first step at the top
+        _text(s.label if s.n is not None else f"{s.label}: not determinable") for s in reversed(steps)
+    ]
     data.add_series("Patients", [s.n for s in reversed(steps)])
     notes = "\n".join(
-        f"{s.label}: {s.n}"
+        f"{s.label}: {count_or_reason(s.n, s.reason)}"
         + (
             f" (excluded {s.dropped}: " + "; ".join(f"{reason}: {count}" for reason, count in s.excluded.items()) + ")"
             if s.dropped
@@ -529,31 +534,19 @@ def _results_slide(deck: _Deck, comparisons: dict[str, OutcomeComparison]) -> No
 
 
 def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
-    """Adverse events by CTCAE grade × relatedness and the serious ones by patient (every event in the notes); without
-    an adverse-event sheet, that adverse events were not supplied (or not read), never "0 events"."""
-    study, events = analysis.study, analysis.study.adverse_events
+    """Adverse events by CTCAE grade × relatedness and the serious ones by patient (every event in the notes), only
+    when the adverse-event sheet was read (``safety_status``); otherwise that they were not supplied or not read, and
+    why: never "0 events"."""
+    study = analysis.study
+    harms = safety(study)
     title = "Safety: adverse events"
-    if events is None:
-        unread = any(f.row is None for f in study.errors)  # a file or a sheet that could not be read
-        text = (
-            NO_ADVERSE_EVENTS
-            + (" (or not read because of an error: see the data status)" if unread else "")
-            + ": no adverse-event sheet was read, so harms are not reported here. This is not the same as no "
-            "adverse events."
-        )
+    if not harms.read:
+        text = not_read_sentence(harms.status)
         _textbox(deck.slide(title, text), text, *deck.across(Inches(1.3), Inches(2.0)), size=24, bold=True)
         return
-    summary = ae_summary(events)
-    assert summary is not None  # None only without an adverse-event sheet
-    unknown = int(events["serious"].isna().sum())
-    left_out = study.excluded_rows.get("adverse_events", 0)
-    sentence = (
-        f"{summary['events']} adverse event(s) in {summary['patients']} of {analysis.flow.enrolled} enrolled "
-        f"patient(s); {summary['serious']} serious, in {summary['serious_patients']} patient(s)"
-        + (f"; seriousness not recorded for {unknown}" if unknown else "")
-        + (f"; {left_out} row(s) left out because of an error" if left_out else "")
-        + "."
-    )
+    events = harms.events
+    assert events is not None  # read
+    sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
     every = listing(events)
     notes = (
         "CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator. Each cell of the table: "
@@ -579,9 +572,7 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
     top = Emu(shape.top + shape.height + Inches(0.15))
     serious = every[every["serious"] == "yes"]
     if serious.empty:
-        heading = "No adverse event is recorded as serious." + (
-            f" Seriousness is not recorded for {unknown} event(s)." if unknown else ""
-        )
+        heading = no_serious_sentence(harms)
     else:
         heading = "Serious adverse events, by patient" + (
             f" (the first {MAX_LISTED} of {len(serious)}; all in the speaker notes)"

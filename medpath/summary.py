@@ -1,9 +1,13 @@
 """The study summary behind ``python -m medpath summary --json`` and the dashboard's Overview page.
 
-Keys (documented in the README): ``study`` (label, synthetic, sources with SHA-256), ``patients``
+Keys (documented in docs/command-line.md): ``study`` (label, synthetic, sources with SHA-256), ``patients``
 (number of patients with visits), ``screened``, ``excluded_rows``, ``findings``, ``funnel`` and
 ``candidates`` (``medpath.eligibility``), ``outcomes`` (``medpath.outcomes``: one entry per primary
 outcome present, baseline vs the protocol's primary month by default), all from one ``medpath.analysis.analyse``.
+
+A number that cannot be known is ``null`` with its reason beside it, never 0: a funnel step has ``reason``; the
+``consort`` key lists ``not_determinable`` {number: reason}; ``adverse_events`` has ``status`` and ``reason``
+(``medpath.safety_status``).
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from medpath.analysis import Analysis
-from medpath.eligibility import COMPLETED
 from medpath.funnel_notes import funnel_notes
 from medpath.gc_paused import gc_paused
 from medpath.outcomes import headline
@@ -26,21 +29,25 @@ CAVEAT = (
 
 @dataclass(frozen=True)
 class KeyNumbers:
-    """The Overview page's numbers: funnel counts and each primary result in one line."""
+    """The Overview page's numbers: screened, enrolled and completed (None when not determinable, ``reasons``
+    then says why: "screened" / "enrolled" / "completed" -> reason in words) and each primary result in one line."""
 
     screened: int | None
-    enrolled: int
-    completed: int
+    enrolled: int | None
+    completed: int | None
     results: list[str]
     caveat: str
     sentences: dict[str, str] = field(default_factory=dict)  # outcome -> plain sentence (wording.plain_sentence)
     funnel_notes: list[str] = field(default_factory=list)  # why candidates could not be checked (funnel_notes)
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def key_numbers(analysis: Analysis) -> KeyNumbers:
-    """The numbers of one analysis (the choices in force on the pages)."""
-    eligibility, comparisons = analysis.eligibility, analysis.primary
-    steps = {step.id: step.n for step in eligibility.steps}
+    """The numbers of one analysis (the choices in force on the pages). Screened, enrolled and completed are the
+    participant flow's (``Analysis.flow``, itself taken from the eligibility funnel): the Overview's metrics and its
+    flow diagram are one computation and cannot disagree."""
+    eligibility, comparisons, flow = analysis.eligibility, analysis.primary, analysis.flow
+    names = {"assessed": "screened", "enrolled": "enrolled", "completed": "completed"}
     floors = " ".join(
         f"{c.meta.label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
         f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
@@ -48,13 +55,14 @@ def key_numbers(analysis: Analysis) -> KeyNumbers:
         if c.n_pairs
     )
     return KeyNumbers(
-        screened=steps.get("screened"),
-        enrolled=steps["enrolled"],
-        completed=steps[COMPLETED],
+        screened=flow.assessed,
+        enrolled=flow.enrolled,
+        completed=flow.completed,
         results=[headline(c) for c in comparisons.values()],
         caveat=CAVEAT.format(floors=floors),
         sentences={key: plain_sentence(c) for key, c in comparisons.items()},
         funnel_notes=funnel_notes(eligibility, analysis.study.screening, analysis.study.protocol),
+        reasons={names[k]: reason for k, reason in flow.reasons.items() if k in names},
     )
 
 
@@ -75,11 +83,13 @@ def _summarise(analysis: Analysis) -> dict:
             "sources": [asdict(s) for s in study.sources],
         },
         "patients": len(study.patient_ids),
-        "screened": None if study.screening is None else len(study.screening),
+        "screened": analysis.flow.assessed,
         "excluded_rows": dict(study.excluded_rows),
         "findings": [f.as_dict() for f in study.findings],
         **analysis.eligibility.as_json(),
         "outcomes": {key: comparison.as_json() for key, comparison in analysis.primary.items()},
+        # why "outcomes" is empty although there are visits: null when the statistics are given
+        "outcomes_not_determinable": analysis.outcomes_not_determinable,
         # consort, baseline, adverse_events, secondary (issue 13)
         **paper_json(analysis),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from medpath.protocol import Bands, Outcome, Protocol, current
+from medpath.protocol import Bands, Outcome, Protocol
 
 #: Row / column of ``shift_table`` for patients without a value at that visit.
 MISSING = "missing"
@@ -38,8 +38,8 @@ def band_class(values, bands: Bands):
     return bands.classify(round(float(values), DECIMALS))
 
 
-def _outcome(visits: pd.DataFrame, outcome: str, protocol: Protocol | None) -> Outcome:
-    outcomes = (protocol or current()).outcomes
+def _outcome(visits: pd.DataFrame, outcome: str, protocol: Protocol) -> Outcome:
+    outcomes = protocol.outcomes
     if outcome not in outcomes:
         raise ValueError(f"Unknown outcome {outcome!r}; expected one of {list(outcomes)}.")
     if outcome not in visits.columns:
@@ -52,14 +52,14 @@ def patient_ids(visits: pd.DataFrame) -> list[str]:
     return sorted(visits["patient_id"].unique().tolist())
 
 
-def value_at(visits: pd.DataFrame, outcome: str, month: float, protocol: Protocol | None = None) -> pd.Series:
+def value_at(visits: pd.DataFrame, outcome: str, month: float, protocol: Protocol) -> pd.Series:
     """Each patient's ``outcome`` at ``month``, indexed by patient id (NaN when not measured)."""
     _outcome(visits, outcome, protocol)
     at_month = visits[visits["month"] == month]
     return at_month.groupby("patient_id")[outcome].first().reindex(patient_ids(visits)).astype(float)
 
 
-def patient_series(visits: pd.DataFrame, outcome: str, protocol: Protocol | None = None) -> pd.DataFrame:
+def patient_series(visits: pd.DataFrame, outcome: str, protocol: Protocol) -> pd.DataFrame:
     """One row per (patient, study visit), sorted by patient and month.
 
     Columns: patient_id, visit, month, day (the day offset when the file gives one), value, baseline
@@ -90,17 +90,14 @@ def patient_series(visits: pd.DataFrame, outcome: str, protocol: Protocol | None
     return series.sort_values(["patient_id", "month"], kind="stable").reset_index(drop=True)
 
 
-def completeness(
-    visits: pd.DataFrame, followup_month: float | None = None, protocol: Protocol | None = None
-) -> pd.DataFrame:
+def completeness(visits: pd.DataFrame, followup_month: float | None, protocol: Protocol) -> pd.DataFrame:
     """Per patient, the visits with a value for each primary outcome and an ``incomplete`` flag.
 
     Columns: patient_id; ``<outcome>_visits`` (visit labels with a value, comma-separated);
     ``<outcome>_at_month_<m>`` (True when measured at the follow-up month, the primary month by default);
     incomplete (a primary outcome lacks its follow-up value). A patient seen only at baseline is listed, as
-    incomplete.
+    incomplete. ``followup_month`` None: the protocol's primary month.
     """
-    protocol = protocol or current()
     followup_month = protocol.primary_month if followup_month is None else followup_month
     table = pd.DataFrame({"patient_id": patient_ids(visits)})
     at_followup = []
@@ -115,16 +112,13 @@ def completeness(
     return table
 
 
-def shift_table(
-    visits: pd.DataFrame, outcome: str, followup_month: float | None = None, protocol: Protocol | None = None
-) -> pd.DataFrame:
+def shift_table(visits: pd.DataFrame, outcome: str, followup_month: float | None, protocol: Protocol) -> pd.DataFrame:
     """Patients counted by the outcome's class (``Outcome.bands``) at baseline (rows) and at ``followup_month``
     (columns; the primary month by default).
 
     Rows and columns are always the classes in the bands' order and ``MISSING`` (no value at that visit), so
     every patient is counted exactly once and the table sums to the number of patients.
     """
-    protocol = protocol or current()
     bands = _outcome(visits, outcome, protocol).bands
     if bands is None:
         raise ValueError(f"{outcome!r} has no classes (bands) in the protocol.")
@@ -148,7 +142,8 @@ def responder_table(
     followup_month: float | None = None,
     min_points: float | None = None,
     min_percent: float | None = None,
-    protocol: Protocol | None = None,
+    *,
+    protocol: Protocol,
 ) -> pd.DataFrame:
     """Per patient the outcome at baseline and follow-up, and whether the patient responded.
 
@@ -158,7 +153,6 @@ def responder_table(
     defaults are the protocol's responder rule (``Outcome.responder``, which cites its source); the follow-up
     month defaults to the primary month. Improvements are rounded to ``DECIMALS`` decimals before comparison.
     """
-    protocol = protocol or current()
     meta = _outcome(visits, outcome, protocol)
     if meta.responder is None and (min_points is None or min_percent is None):
         raise ValueError(f"{outcome!r} has no responder rule in the protocol; give min_points and min_percent.")

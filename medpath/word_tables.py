@@ -5,8 +5,10 @@ discontinued, completed, analysed: ``medpath.consort.Flow`` and ``medpath.eligib
 Table 1 (``medpath.baseline``), the primary outcomes (per outcome its plain sentence, the main table, the statistical
 details and the per-patient changes: ``medpath.outcomes``), and the adverse events (``medpath.adverse_events``: events
 by CTCAE grade and relatedness, the serious events by patient, every event). A count that the data cannot give is
-written "not determinable" with the reason, never 0: no screening log, no disposition sheet, no visit rows. Without an
-adverse-event sheet the section says that adverse events were not supplied, never "0 events".
+written "not determinable" with the reason, never 0 (``medpath.formatting.NOT_DETERMINABLE``): no screening log, a
+criterion whose column was not read, no disposition sheet, no visit rows, a table not read whole. Unless an
+adverse-event sheet was read without an error (``medpath.safety_status``) the section says that adverse events were
+not supplied or not read, and why, never "0 events".
 
 Layout: A4 portrait (or US Letter), 20 mm margins; on every page a running header (the trial's id and short title,
 the SYNTHETIC DATA mark for the sample) and footer (the data file(s) and the study's label, the date generated, the
@@ -39,14 +41,18 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, Length, Mm, Pt, RGBColor
 
 from medpath import __version__
-from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.adverse_events import grade_relatedness_matrix, listing
 from medpath.analysis import Analysis
-from medpath.baseline import band_notes, baseline_table
+from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import Count
 from medpath.export import date_stamp, slug
+from medpath.formatting import NOT_DETERMINABLE, count, first_upper, not_determinable
+from medpath.funnel_notes import funnel_notes
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, summary_table
+from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
+from medpath.summary import key_numbers
 from medpath.values import month_label
 from medpath.wording import plain_sentence
 
@@ -54,9 +60,7 @@ from medpath.wording import plain_sentence
 PAPERS: dict[str, tuple[Length, Length]] = {"A4": (Mm(210), Mm(297)), "Letter": (Inches(8.5), Inches(11))}
 MARGIN = Mm(20)
 HEADER_DISTANCE = Mm(10)
-NOT_DETERMINABLE = "not determinable"
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
-NO_ADVERSE_EVENTS_READ = "Adverse events were not supplied / not read"
 #: Tables of at most this many rows are kept whole on one page (where they fit); longer ones keep the header row
 #: with the first two rows, then break between rows.
 KEEP_WHOLE_ROWS = 25
@@ -247,63 +251,73 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
     """The participant flow as (stage, n, notes) rows: every n the flow the app shows computes
     (``Analysis.flow``, the eligibility funnel), or "not determinable" with the reason in the notes."""
     study, flow, eligibility = analysis.study, analysis.flow, analysis.eligibility
-    screened, visits = study.screening is not None, len(study.visits) > 0
-    no_log = "no screening log was read"
-    no_visits = "no visit rows were read"
+    visits = len(study.visits) > 0
     month = flow.followup_month if flow.followup_month is not None else analysis.followup_month
     rows: list[tuple[str, str, str]] = []
 
-    def add(stage: str, n: int | None, notes: str = "", why: str = "") -> None:
+    def add(stage: str, n: int | None, notes: str = "", why: str | None = None) -> None:
         if n is None:
-            rows.append((stage, NOT_DETERMINABLE, f"Not determinable: {why}."))
+            rows.append((stage, NOT_DETERMINABLE, f"{first_upper(not_determinable(why))}."))
         else:
             rows.append((stage, str(n), notes or "–"))
 
-    add("Screened (assessed for eligibility)", flow.assessed if screened else None, "screening log", no_log)
+    add("Screened (assessed for eligibility)", flow.assessed, "screening log", flow.reasons.get("assessed"))
     add(
         "Excluded before enrolment",
-        flow.excluded.n if screened else None,
+        flow.excluded.n,
         "; ".join(f"{label}: {n}" for label, n in flow.category_counts())
         + (f" ({_count_words(flow.excluded)})" if flow.excluded.reasons else ""),
-        no_log,
+        flow.excluded.reason,
     )
     criteria = [s for s in eligibility.steps if s.id in {c.id for c in eligibility.criteria}]
-    unknown = sum(s.unknown for s in criteria)
-    eligible = int(eligibility.candidates["eligible"].fillna(False).astype(bool).sum()) if screened else None
-    add(
-        "Eligible (met every eligibility criterion)",
-        eligible,
-        (f"every criterion of the funnel up to '{criteria[-1].label}'" if criteria else "")
-        + (
-            f"; {unknown} candidate(s) could not be checked on a criterion (missing data): not counted"
-            if unknown
-            else ""
-        ),
-        f"{no_log}: eligibility was not assessed",
+    if study.screening is None:
+        add(
+            "Eligible (met every eligibility criterion)",
+            None,
+            why=f"{flow.reasons['assessed']}: eligibility was not assessed",
+        )
+    elif criteria:
+        last = criteria[-1]
+        unknown = sum(s.unknown for s in criteria)
+        cause = next((s for s in criteria if s.n is None), None)  # the first criterion that could not be checked
+        add(
+            "Eligible (met every eligibility criterion)",
+            last.n,
+            f"every criterion of the funnel up to '{last.label}'"
+            + (
+                f"; {unknown} candidate(s) could not be checked on a criterion (missing data): not counted"
+                if unknown
+                else ""
+            ),
+            None if cause is None else f"'{cause.label}' could not be checked ({cause.reason})",
+        )
+    enrolled_notes = (
+        "; ".join(flow.notes) if study.screening is not None else "no screening log: every patient with visit rows"
     )
-    enrolled_notes = "; ".join(flow.notes) if screened else "no screening log: every patient with visit rows"
-    add(
-        "Enrolled",
-        flow.enrolled if screened or visits else None,
-        enrolled_notes,
-        "no screening log and no visit rows were read",
-    )
+    add("Enrolled", flow.enrolled, enrolled_notes, flow.reasons.get("enrolled"))
     add(
         "Received the intervention",
-        flow.received_intervention if visits else None,
+        flow.received_intervention,
         _count_words(flow.not_received) and f"did not receive it: {_count_words(flow.not_received)}",
-        no_visits,
+        flow.reasons.get("received_intervention"),
     )
-    no_disposition = "no disposition sheet was read, so losses are not recorded (not guessed as 0)"
-    add("Lost to follow-up", flow.lost_to_follow_up.n, _count_words(flow.lost_to_follow_up), no_disposition)
-    add("Discontinued (withdrew, died)", flow.discontinued.n, _count_words(flow.discontinued), no_disposition)
+    add(
+        "Lost to follow-up",
+        flow.lost_to_follow_up.n,
+        _count_words(flow.lost_to_follow_up),
+        flow.lost_to_follow_up.reason,
+    )
+    add("Discontinued (withdrew, died)", flow.discontinued.n, _count_words(flow.discontinued), flow.discontinued.reason)
     missing = list(flow.no_primary_visit)
-    measured = any(key in study.outcomes_present for key in study.protocol.primary_outcomes)
     add(
         f"Completed {month_label(month)} (enrolled, with a {month_label(month)} primary outcome value)",
-        flow.enrolled - len(missing) if measured else None,
+        None
+        if flow.completed is None or flow.enrolled is None
+        else flow.completed
+        if month == study.protocol.primary_month
+        else flow.enrolled - len(missing),
         f"no {month_label(month)} primary value: {', '.join(missing)}" if missing else "",
-        no_visits if not visits else "no value of a primary outcome was read",
+        flow.reasons.get("completed"),
     )
     for key in study.protocol.primary_outcomes:
         label = study.protocol.outcomes[key].label
@@ -316,13 +330,16 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
                 and (f"excluded from the analysis: {_count_words(flow.excluded_from_analysis[key])}"),
             )
         else:
-            add(stage, None, why=no_visits if not visits else f"no {label} value was read")
+            add(
+                stage,
+                None,
+                why=study.unread.get("visits")
+                or ("no visit rows were read" if not visits else f"no {label} value was read"),
+            )
     return rows
 
 
 def _flow_section(doc: _Document, analysis: Analysis) -> None:
-    from medpath.funnel_notes import funnel_notes
-
     doc.heading("1. Participant flow (CONSORT 2025)", 1)
     doc.paragraph(
         "Counts as the dashboard computes them. A count the data cannot give is marked 'not determinable', "
@@ -338,21 +355,19 @@ def _baseline_section(doc: _Document, analysis: Analysis) -> None:
     study, flow = analysis.study, analysis.flow
     enrolled = list(flow.enrolled_ids)
     doc.heading("2. Baseline characteristics (Table 1)", 1)
-    if study.screening is None and not len(study.visits):
+    if flow.enrolled is None:
         doc.paragraph(
-            f"Table 1 is {NOT_DETERMINABLE}: no screening log and no visit rows were read, so the enrolled "
-            "patients are not known."
+            f"Table 1 is {not_determinable(flow.reasons.get('enrolled'))}, so the enrolled patients are not known."
         )
         return
-    doc.paragraph(
-        f"Enrolled patients (n = {flow.enrolled}): median (IQR) or n (%) of the patients with a value, and every "
-        "patient's value.",
-        keep=True,
-    )
-    table = baseline_table(study, enrolled)
+    doc.paragraph(table1_intro(flow), keep=True)
+    table = table1(study, flow)
     doc.table(
         ["Characteristic", "n", "Median (IQR) or n (%)", "Patients' values"],
-        [(r.characteristic, str(r.n), r.summary, r.values or "–") for r in table.itertuples(index=False)],
+        [
+            (r.characteristic, count(None if pd.isna(r.n) else int(r.n)), r.summary, r.values or "–")
+            for r in table.itertuples(index=False)
+        ],
         [28, 5, 23, 44],
     )
     for note in band_notes(study, enrolled):
@@ -418,26 +433,19 @@ def _events_table(doc: _Document, events: pd.DataFrame, *, serious_only: bool) -
 
 
 def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
+    """The harms (``safety_status``): their numbers and tables only when the adverse-event sheet was read, else that
+    they were not supplied or not read, and why."""
     study, flow = analysis.study, analysis.flow
-    events = study.adverse_events
+    harms = safety(study)
     doc.heading("4. Adverse events", 1)
-    if events is None:
-        doc.paragraph(
-            f"{NO_ADVERSE_EVENTS_READ}: no adverse-event sheet was read from the data file(s), so harms are not "
-            "reported here. This is not the same as no adverse events.",
-            bold=True,
-        )
+    if not harms.read:
+        doc.paragraph(not_read_sentence(harms.status), bold=True)
         return
-    summary = ae_summary(events)
-    assert summary is not None  # None only without an AE sheet
-    left_out = study.excluded_rows.get("adverse_events", 0)
-    unknown_seriousness = int(events["serious"].isna().sum())
+    events = harms.events
+    assert events is not None  # read
     doc.paragraph(
-        f"{summary['events']} adverse event(s) in {summary['patients']} of {flow.enrolled} enrolled patient(s); "
-        f"{summary['serious']} serious in {summary['serious_patients']} patient(s)"
-        + (f"; seriousness not recorded for {unknown_seriousness}" if unknown_seriousness else "")
-        + ". CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator."
-        + (f" {left_out} row(s) of the adverse-event sheet were left out because of an error." if left_out else ""),
+        events_sentence(harms, flow.enrolled, study.excluded_rows.get("adverse_events", 0))
+        + " CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator.",
         keep=True,
     )
     doc.heading("Patients (events) by worst CTCAE grade and relatedness", 3)
@@ -455,10 +463,7 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
     )
     doc.heading("Serious adverse events, by patient", 3)
     if not _events_table(doc, events, serious_only=True):
-        doc.paragraph(
-            "No adverse event is recorded as serious."
-            + (f" Seriousness is not recorded for {unknown_seriousness} event(s)." if unknown_seriousness else "")
-        )
+        doc.paragraph(no_serious_sentence(harms))
     doc.heading("Every adverse event, by patient and onset", 3)
     if not _events_table(doc, events, serious_only=False):
         doc.paragraph("The adverse-event sheet was read and lists no event.")
@@ -468,8 +473,6 @@ def word_tables(analysis: Analysis, *, generated_at: dt.datetime | None = None, 
     """The results tables of one analysis (``medpath.analysis.analyse``) as .docx bytes, on ``paper`` "A4"
     (default) or "Letter" (see the module docstring). ``generated_at``: the time written in the footer and the
     document's properties (default: now)."""
-    from medpath.summary import key_numbers
-
     paper = paper_name(paper)
     study, protocol = analysis.study, analysis.study.protocol
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from medpath.formatting import UNIT_WORDS, number, p_value
+from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, interval, number, p_value, percent
 from medpath.protocol import Protocol
+from medpath.stats import minimum_attainable_p
+from medpath.values import month_label
 
 #: How a direction of change is said: verb (after the outcome: "rose in 5 of 5 patients"), and the
 #: short word of a table ("up"). One table for every sentence, table and chart.
@@ -50,8 +52,6 @@ TERMS = {
 
 def option_help(protocol: Protocol) -> dict[str, str]:
     """Help text of the pages' options (also the CLI's help, where it has the option), in the protocol's terms."""
-    from medpath.stats import minimum_attainable_p
-
     n = protocol.target_n
     responder = next((o for o in protocol.outcomes.values() if o.responder), None)
     helps = {
@@ -155,8 +155,6 @@ def plain_sentence(comparison) -> str:
     """The result as a surgeon can say it aloud, e.g. "Spine T-score rose in 5 of 5 patients, median
     change +0.3 (range +0.1 to +0.4). With 5 patients no test can reach p < 0.05 (smallest possible
     p = 0.0625)." Counts, median and range come from the tested pairs."""
-    from medpath.values import month_label
-
     c = comparison
     outcome = c.meta
     name = outcome.name
@@ -195,9 +193,6 @@ def plain_sentence(comparison) -> str:
 
 def details_rows(comparison) -> list[tuple[str, str, str]]:
     """(term, value, what it means) rows of "Statistical details", from the comparison's numbers."""
-    from medpath.formatting import ALTERNATIVE_WORDS, interval, percent
-    from medpath.values import month_label
-
     c, s, w, hl, sign = (
         comparison,
         comparison.summary,

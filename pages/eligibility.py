@@ -4,13 +4,14 @@ candidate, and the baseline characteristics of the enrolled (Table 1)."""
 import pandas as pd
 import streamlit as st
 
-from medpath.baseline import band_notes, baseline_table
+from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
 from medpath.eligibility import candidate_table, criteria_table
 from medpath.export import chart_filename, footer_lines
 from medpath.figures.consort import consort_figure, consort_svg
-from medpath.figures.funnel import exclusion_text, funnel_figure
+from medpath.figures.funnel import funnel_figure, step_text
 from medpath.figures.style import FOOTER_MARGIN
+from medpath.formatting import count, count_or_reason
 from pages.components import chart, header, literal, no_data, table, table_download
 from pages.session import current_analysis, current_study
 
@@ -58,21 +59,26 @@ with funnel:
         "Each bar counts the candidates who passed that step and every earlier one; the boxes say why the "
         "others stopped there."
     )
+    shown_steps = eligibility.steps
     steps = pd.DataFrame(
         {
-            "step": [s.label for s in eligibility.steps],
-            "n": [s.n for s in eligibility.steps],
-            "excluded": [exclusion_text(s).replace("<br>", " ") if s.dropped else "" for s in eligibility.steps],
+            "step": [s.label for s in shown_steps],
+            "n": [s.n for s in shown_steps]  # numbers, or "not determinable: …" where one is not (never 0)
+            if all(s.n is not None for s in shown_steps)
+            else [count_or_reason(s.n, s.reason) for s in shown_steps],
+            "excluded": [
+                step_text(s, before is not None and before.n is None and s.n is not None).replace("<br>", " ")
+                if s.n is not None
+                else ""
+                for before, s in zip([None, *shown_steps], shown_steps)
+            ],
         }
     )
     chart(funnel_figure(eligibility, trial=study.protocol.id), study, "eligibility_funnel", data=steps)
 
-st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {flow.enrolled})")
-st.caption(
-    "Median (IQR) or n (%) of the patients with a value, and every patient's value (at the baseline visit; age "
-    "and sex from the screening log)."
-)
-baseline = baseline_table(study, list(flow.enrolled_ids))
+st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {count(flow.enrolled)})")
+st.caption(literal(table1_intro(flow)) + " Outcomes at the baseline visit; age and sex from the screening log.")
+baseline = table1(study, flow)
 table(baseline, values=st.column_config.TextColumn("Values", width="large"))
 table_download(baseline, study, "baseline_characteristics")
 for note in band_notes(study, list(flow.enrolled_ids)):

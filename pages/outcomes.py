@@ -7,7 +7,7 @@ from medpath.outcomes import followup_months
 from medpath.stats import minimum_attainable_p
 from medpath.values import month_label
 from medpath.wording import HL_ZEROS_OPTIONS, ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help
-from pages.components import downloads_row, header, no_data, outcome_result
+from pages.components import downloads_row, header, literal, no_data, outcome_result
 from pages.session import choice, current_analysis, current_study
 
 study = current_study()
@@ -55,6 +55,13 @@ if analysis.settings.alternative != "two-sided" and comparisons:
         )
     )
 
+if analysis.outcomes_not_determinable:
+    st.error(
+        f"Not determinable: {literal(analysis.outcomes_not_determinable)}. Answer it in the mapping step on the "
+        "**Data** page.",
+        icon=":material/help:",
+    )
+    st.stop()
 if not comparisons:
     names = ", ".join(protocol.outcomes[k].label for k in protocol.primary_outcomes)
     st.warning(f"No primary outcome ({names}) has any values.")

@@ -1,22 +1,28 @@
 """Safety: every adverse event, patients and events by CTCAE grade x relatedness, serious events
-highlighted, and a per-patient timeline of the events against the visits."""
+highlighted, and a per-patient timeline of the events against the visits.
+
+Only when an adverse-event table was read without an error (``medpath.safety_status``): otherwise the page says that
+adverse events were not supplied, or not read and why, and shows no number (never "0 events", never "no serious
+adverse event")."""
 
 import streamlit as st
 
-from medpath.adverse_events import ae_summary, grade_relatedness_matrix, grade_relatedness_table, listing
-from medpath.consort import consort_flow
+from medpath.adverse_events import grade_relatedness_matrix, grade_relatedness_table, listing
 from medpath.figures.safety import timeline_figure
+from medpath.formatting import of_total
+from medpath.safety_status import NOT_SUPPLIED, no_serious_sentence, not_read_sentence, safety
 from pages.components import chart, header, inert_cells, literal, no_data, table, table_download
-from pages.session import current_study
+from pages.session import current_analysis, current_study
 
 study = current_study()
 header("Safety", study)
-events = study.adverse_events
-if events is None and no_data(study, "the safety tables"):
+harms = safety(study)
+if not harms.read and no_data(study, "the safety tables"):
     st.stop()
-if events is None:
+if harms.status.status == NOT_SUPPLIED:
     st.info(
-        "**No adverse-event sheet was supplied**, so there is nothing to list. Add a sheet (or CSV file) named "
+        "**No adverse-event sheet was supplied**, so there is nothing to list: the numbers of adverse events are "
+        "not determinable (this is not the same as no adverse events). Add a sheet (or CSV file) named "
         "`adverse_events` with one row per event: patient_id, term, onset_month (or an onset date), grade "
         "(CTCAE v5.0, 1–5), serious (yes/no), relatedness (unrelated / unlikely / possible / probable / "
         "definite) and outcome; a REDCap repeating instrument named adverse_events is read too. The template "
@@ -24,15 +30,21 @@ if events is None:
         icon=":material/info:",
     )
     st.stop()
+if not harms.read:
+    st.error(
+        f"**{literal(not_read_sentence(harms.status))}** The **Data** page says what to fix.", icon=":material/error:"
+    )
+    st.stop()
 
-summary = ae_summary(events)
-assert summary is not None  # events is not None here
-enrolled = consort_flow(study).enrolled_ids
+events, summary = harms.events, harms.summary
+assert events is not None and summary is not None  # read
+flow = current_analysis(study).flow  # the participant flow the other pages show
+enrolled = flow.enrolled_ids
 numbers = st.columns(4)
 numbers[0].metric("Adverse events", summary["events"])
 numbers[1].metric(
     "Patients with an event",
-    f"{summary['patients']} of {len(enrolled)}",
+    of_total(summary["patients"], flow.enrolled),
     help="Patients with at least one adverse event, of the enrolled patients",
 )
 numbers[2].metric("Serious events", summary["serious"])
@@ -49,8 +61,8 @@ if len(serious):
         ),
         icon=":material/emergency:",
     )
-else:
-    st.success("No serious adverse event was recorded.", icon=":material/check_circle:")
+else:  # the adverse-event table was read whole: this is what it says
+    st.success(no_serious_sentence(harms), icon=":material/check_circle:")
 
 st.subheader("Patients (events) by worst CTCAE grade and relatedness")
 st.caption(

@@ -70,12 +70,12 @@ def synthetic_visits(n: int, seed: int = 4501354) -> pd.DataFrame:
 
 def figures(n: int) -> dict[str, go.Figure]:
     """The charts of a study of ``n`` patients, by file name, each with the footer its download carries."""
-    visits = synthetic_visits(n)
+    visits, protocol = synthetic_visits(n), default_protocol()
     made = {
-        "small-multiples": small_multiples_figure(visits),
-        "spaghetti-tscore": spaghetti_figure(visits, "bmd_tscore"),
-        "spaghetti-vas-change": spaghetti_figure(visits, "vas", mode="change"),
-        "before-after-vas": before_after_figure(compare_visits(visits, "vas")),
+        "small-multiples": small_multiples_figure(visits, protocol=protocol),
+        "spaghetti-tscore": spaghetti_figure(visits, "bmd_tscore", protocol=protocol),
+        "spaghetti-vas-change": spaghetti_figure(visits, "vas", mode="change", protocol=protocol),
+        "before-after-vas": before_after_figure(compare_visits(visits, "vas", protocol=protocol)),
     }
     return {f"{name}-{n}": stamped(fig, STUDY) for name, fig in made.items()}
 

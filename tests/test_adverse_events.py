@@ -19,6 +19,7 @@ import pytest
 from conftest import SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
 
 from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 
 AE_HEADER = ["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome"]
@@ -33,7 +34,7 @@ def _study(ae_rows=None, disposition_rows=None, n=3):
         sheets["Adverse events"] = [AE_HEADER, *ae_rows]
     if disposition_rows is not None:
         sheets["disposition"] = [["patient_id", "status", "reason", "date"], *disposition_rows]
-    return load_study([("t.xlsx", xlsx_bytes(sheets))])
+    return load_study([("t.xlsx", xlsx_bytes(sheets))], protocol=default_protocol())
 
 
 def _places(study):
@@ -138,7 +139,7 @@ def test_redcap_repeating_instrument_feeds_the_adverse_events():
         ["P1", "month_6_arm_1", "", "", -2.8, 5, "", "", "", "", "", ""],
         ["P1", "baseline_arm_1", "adverse_events", 1, "", "", "Fever", 1, "day 1", "no", "probable", "recovered"],
     ]
-    study = load_study([("redcap.csv", csv_bytes(rows))])
+    study = load_study([("redcap.csv", csv_bytes(rows))], protocol=default_protocol())
     assert not study.errors
     assert study.adverse_events["term"].tolist() == ["Fever"] and study.adverse_events["source_row"].tolist() == [4]
     assert len(study.visits) == 2  # the AE row is not a visit

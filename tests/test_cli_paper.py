@@ -44,8 +44,8 @@ def test_summary_json_consort_baseline_adverse_events_secondary(capsys):
 
 
 def test_summary_json_without_the_optional_sheets(capsys, tmp_path):
-    """No AE sheet: adverse_events is null; no disposition sheet: losses not recorded (null), never 0; no secondary
-    columns: an empty secondary object."""
+    """No AE sheet: adverse_events numbers null with status "not supplied" and the reason; no disposition sheet: losses
+    not determinable (null), never 0; no secondary columns: an empty secondary object."""
     path = tmp_path / "t.xlsx"
     path.write_bytes(
         xlsx_bytes(
@@ -53,7 +53,10 @@ def test_summary_json_without_the_optional_sheets(capsys, tmp_path):
         )
     )
     data = _json(capsys, str(path))
-    assert data["adverse_events"] is None and data["secondary"] == {}
+    harms = data["adverse_events"]
+    assert (harms["status"], harms["reason"]) == ("not supplied", "no adverse-event sheet was supplied")
+    assert all(harms[k] is None for k in ("events", "patients", "serious", "serious_patients", "by_grade_relatedness"))
+    assert data["secondary"] == {}
     assert data["consort"]["lost_to_follow_up"]["n"] is None and data["consort"]["enrolled"] == 2
 
 

@@ -76,7 +76,8 @@ def test_flow_json_keys(flow):
         "discontinued",
         "analysed",
     } <= set(data)
-    assert data["lost_to_follow_up"] == {"n": 0, "reasons": [], "patients": []}
+    assert data["lost_to_follow_up"] == {"n": 0, "reason": None, "reasons": [], "patients": []}
+    assert (data["completed"], data["not_determinable"]) == (5, {})
 
 
 def _losses_studies():
@@ -96,12 +97,17 @@ def _losses_studies():
         ["P3", "lost to follow-up", None, None],
         ["P4", "died", "stroke", None],
     ]
-    study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits, "disposition": disposition}))])
-    return study, load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    study = load_study(
+        [("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits, "disposition": disposition}))],
+        protocol=default_protocol(),
+    )
+    return study, load_study(
+        [("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))], protocol=default_protocol()
+    )
 
 
 def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
-    """Without the sheet the losses are not recorded (None), never 0."""
+    """Without the sheet the losses are not determinable (None, with the reason), never 0."""
     study, without = _losses_studies()
     flow = consort_flow(study)
     assert (flow.assessed, flow.excluded.n, flow.enrolled) == (5, 1, 4)
@@ -111,7 +117,9 @@ def test_losses_come_from_the_disposition_sheet_and_unknown_stays_unknown():
     assert [(r.label, r.n) for r in flow.excluded_from_analysis["vas"].reasons] == [("no month 6 visit", 1)]
     bare = consort_flow(without)
     assert bare.lost_to_follow_up.n is None and bare.discontinued.n is None and bare.no_primary_visit == ("P3",)
-    assert "not recorded" in consort_svg(bare)
+    assert bare.lost_to_follow_up.reason == "no disposition sheet was supplied"
+    svg = consort_svg(bare)
+    assert "Lost to follow-up / discontinued: not determinable" in svg and "No disposition sheet was supplied." in svg
 
 
 def test_figure_and_svg_show_the_counts(flow):
@@ -159,7 +167,9 @@ def test_baseline_table_of_the_sample(sample_study):
 
 def test_who_note_for_men_and_women_under_50():
     screening = [SCREENING_HEADER, screening_row("P1", sex="F", age=45), screening_row("P2", sex="M", age=55)]
-    study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(2)}))])
+    study = load_study(
+        [("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(2)}))], protocol=default_protocol()
+    )
     notes = band_notes(study)
     assert len(notes) == 1 and "P1 (woman, 45 y)" in notes[0] and "P2" not in notes[0] and "Z-scores" in notes[0]
     assert notes[0].startswith("WHO class (Spine BMD T-score) is applied to P1 (woman, 45 y): for men under 50")
@@ -169,7 +179,7 @@ def test_secondary_outcomes_and_lsc(sample_study):
     """Month-6 minus baseline (generated visits): BMD g/cm² 0.80−0.77, 0.81−0.80, 0.78−0.74, 0.84−0.83, 0.75−0.72 =
     +0.03 +0.01 +0.04 +0.01 +0.03; LSC 2.77 × 0.010 = 0.0277: gain MSC-01, 08, 23 (3), stable MSC-04, 15 (2), loss 0.
     ROM changes 9 11 11 9 10, QoL 12 13 13 15 13: all positive, so W+ = 15 and the exact two-sided p = 2/32."""
-    comparisons = secondary_analysis(sample_study.visits)
+    comparisons = secondary_analysis(sample_study.visits, protocol=sample_study.protocol)
     assert set(comparisons) == {"bmd_g_cm2", "rom_deg", "qol"}
     assert all(c.p_holm is None for c in comparisons.values())  # outside the Holm family
     assert comparisons["rom_deg"].changes["change"].tolist() == [9, 11, 11, 9, 10]

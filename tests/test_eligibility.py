@@ -67,8 +67,11 @@ NO_VISITS = visits()
 
 
 def verdict(criterion_id: str, **values) -> bool | None:
-    """How one candidate with ``values`` fares on one criterion: True met, False not, None unknown."""
-    row = evaluate(screening(candidate("C1", **values)), NO_VISITS).candidates.iloc[0]
+    """How one candidate with ``values`` fares on one criterion: True met, False not, None unknown. A second,
+    complete candidate keeps every column read (a column holding no value at all makes its criterion not
+    determinable: ``test_a_criterion_without_any_value_is_not_determinable``)."""
+    table = screening(candidate("C1", **values), candidate("C0"))
+    row = evaluate(table, NO_VISITS, protocol=PROTOCOL).candidates.iloc[0]
     if criterion_id in row["failed"]:
         return False
     return None if criterion_id in row["unknown"] else True
@@ -156,8 +159,9 @@ def test_completed_needs_enrolment_and_a_month_6_primary_outcome():
         ("D", 0, -3.0, 7.0),
         ("D", 6, -2.9, 5.0),
     )
-    candidates = evaluate(table, seen).candidates.set_index("patient_id")
-    assert [COMPLETED in failed for failed in candidates["failed"]] == [False, True, True, True]
+    candidates = evaluate(table, seen, protocol=PROTOCOL).candidates.set_index("patient_id")
+    # D is marked not enrolled but has visit rows: enrolled (the visits say so), and measured at month 6
+    assert [COMPLETED in failed for failed in candidates["failed"]] == [False, True, True, False]
 
 
 # --- the whole funnel on a hand-counted table ---------------------------------------------------
@@ -182,7 +186,7 @@ VISITS = pd.concat([followed("C01", "C13"), visits(("C02", 0, -3.0, 6.0), ("C02"
 
 @pytest.fixture(scope="module")
 def result():
-    return evaluate(SCREENING, VISITS)
+    return evaluate(SCREENING, VISITS, protocol=PROTOCOL)
 
 
 def test_funnel_order_and_sequential_counts(result):
@@ -248,7 +252,7 @@ def test_reasons_table_counts_all_candidates(result):
 def test_as_json(result):
     data = json.loads(json.dumps(result.as_json()))
     assert [f["id"] for f in data["funnel"]][:2] == ["screened", "age_sex"]
-    assert set(data["funnel"][0]) == {"id", "label", "n"}
+    assert data["funnel"][0] == {"id": "screened", "label": "Screened", "n": 13, "reason": None}
     first = data["candidates"][0]
     assert first == {"patient_id": "C01", "eligible": True, "failed": [], "unknown": []}
 
@@ -271,18 +275,21 @@ def test_enrolled_patient_on_corticosteroid_is_a_deviation_and_still_analysed():
     seen = followed("P1", "P2")
     before = seen.copy()
     deviant = candidate("P1", enrolled=True, corticosteroid=True, bmd_tscore=None)
-    result = evaluate(screening(deviant, candidate("P2", enrolled=True)), seen)
+    result = evaluate(screening(deviant, candidate("P2", enrolled=True)), seen, protocol=PROTOCOL)
     [message] = result.deviations
     assert "P1" in message and "P2" not in message
     assert "'No excluded medication' (corticosteroid)" in message  # the protocol's labels, not its ids
     assert "'Osteoporosis on BMD (T-score ≤ −2.5)' (unknown: spine BMD T-score missing)" in message
     assert "still analysed" in message
     pd.testing.assert_frame_equal(seen, before)
-    assert [s.n for s in result.steps if s.id in ("enrolled", COMPLETED)] == [1, 1]
+    # enrolled is the enrolment recorded: both, P1 a protocol deviation (added to the funnel beside the one eligible)
+    steps = {s.id: s for s in result.steps}
+    assert [steps[k].n for k in ("consented", "enrolled", COMPLETED)] == [1, 2, 2]
+    assert steps["enrolled"].added == {"enrolled without meeting every criterion (protocol deviation)": 1}
 
 
 def test_visits_without_enrolment_in_the_screening_log_are_reported():
-    result = evaluate(screening(candidate("P1", enrolled=False)), followed("P1", "P9"))
+    result = evaluate(screening(candidate("P1", enrolled=False)), followed("P1", "P9"), protocol=PROTOCOL)
     assert len(result.deviations) == 2
     assert "P1" in result.deviations[0] and "not enrolled" in result.deviations[0]
     assert "P9" in result.deviations[1] and "no screening row" in result.deviations[1]
@@ -292,7 +299,7 @@ def test_visits_without_enrolment_in_the_screening_log_are_reported():
 
 
 def test_visits_only_funnel_starts_at_enrolment():
-    result = evaluate(None, pd.concat([followed("P1", "P2"), visits(("P3", 0, -3.0, 8.0))]))
+    result = evaluate(None, pd.concat([followed("P1", "P2"), visits(("P3", 0, -3.0, 8.0))]), protocol=PROTOCOL)
     assert [(s.id, s.n) for s in result.steps] == [("enrolled", 3), (COMPLETED, 2)]
     assert result.candidates["eligible"].isna().all()
     assert result.candidates["enrolled"].all()
@@ -337,7 +344,7 @@ def test_every_bundled_protocol_quotes_its_own_record_verbatim():
 def test_candidate_table_filters_by_reason_and_names_criteria(sample_study):
     from medpath.eligibility import candidate_table, evaluate
 
-    eligibility = evaluate(sample_study.screening, sample_study.visits)
+    eligibility = evaluate(sample_study.screening, sample_study.visits, protocol=PROTOCOL)
     table = candidate_table(eligibility, ["no_active_infection"])
     # sample: HBsAg positive (MSC-09, MSC-26), CMV positive (MSC-20), rubella missing (MSC-27)
     assert list(table["patient_id"]) == ["MSC-09", "MSC-20", "MSC-26", "MSC-27"]
@@ -348,7 +355,9 @@ def test_candidate_table_filters_by_reason_and_names_criteria(sample_study):
 def test_candidate_table_leaves_follow_up_out_of_screen_failures_only(sample_study):
     from medpath.eligibility import candidate_table, evaluate
 
-    table = candidate_table(evaluate(sample_study.screening, sample_study.visits)).set_index("patient_id")
+    table = candidate_table(evaluate(sample_study.screening, sample_study.visits, protocol=PROTOCOL)).set_index(
+        "patient_id"
+    )
     assert table.loc["MSC-02", "failed"] == "Age: men > 50 y, women > 40 y"  # male aged 50
     assert table.loc["MSC-02", "first_exclusion"] == "Age: men > 50 y, women > 40 y"
     assert table.loc["MSC-28", "failed"] == "Enrolled; Completed 6 months"  # eligible, not enrolled

@@ -27,7 +27,8 @@ def _and(values):
 
 
 def expected_verdicts(row: dict, has_primary_visit: bool) -> dict:
-    """Each criterion by hand: True met, False not met, None unknown."""
+    """Each criterion by hand: True met, False not met, None unknown (here every patient with visits has a primary
+    visit, and a patient with visits is enrolled whatever the log says)."""
     age, sex, tscore = row["age"], row["sex"], row["bmd_tscore"]
     if age is None:
         age_sex = None
@@ -41,8 +42,8 @@ def expected_verdicts(row: dict, has_primary_visit: bool) -> dict:
     for criterion, columns in FLAG_GROUPS.items():
         verdicts[criterion] = _and([None if row[c] is None else not row[c] for c in columns])
     verdicts["consented"] = None if row["consent"] is None else row["consent"] == "signed"
-    verdicts["enrolled"] = row["enrolled"]
-    verdicts[COMPLETED] = _and([row["enrolled"], has_primary_visit])
+    verdicts["enrolled"] = True if has_primary_visit else row["enrolled"]
+    verdicts[COMPLETED] = _and([verdicts["enrolled"], has_primary_visit])
     return verdicts
 
 
@@ -66,7 +67,7 @@ def test_column_wise_rules_equal_the_row_by_row_reading(seed):
     rng = random.Random(seed)
     rows = [random_candidate(rng, f"C{i:03d}") for i in range(300)]
     seen = [row["patient_id"] for row in rows if rng.random() < 0.4]
-    result = evaluate(screening(*rows), followed(*seen))
+    result = evaluate(screening(*rows), followed(*seen), protocol=PROTOCOL)
     assert list(result.candidates["patient_id"]) == [row["patient_id"] for row in rows]
     reached, counts = list(range(len(rows))), []
     for row, (_, candidate) in zip(rows, result.candidates.iterrows()):
@@ -75,10 +76,15 @@ def test_column_wise_rules_equal_the_row_by_row_reading(seed):
         assert candidate["unknown"] == [k for k, v in verdicts.items() if v is None], row
         assert candidate["first_exclusion"] == next((k for k, v in verdicts.items() if v is not True), None)
         assert bool(candidate["eligible"]) == all(verdicts[c.id] is True for c in CRITERIA)
-    for step in result.steps[1:]:  # the funnel: sequential counts
-        reached = [i for i in reached if expected_verdicts(rows[i], rows[i]["patient_id"] in seen)[step.id] is True]
+    every = [expected_verdicts(row, row["patient_id"] in seen) for row in rows]
+    for step in result.steps[1:-2]:  # the criteria: sequential counts
+        reached = [i for i in reached if every[i][step.id] is True]
         counts.append(len(reached))
+    # enrolled: the enrolment recorded; completed: the enrolled with a primary visit
+    counts += [sum(v["enrolled"] is True for v in every), sum(v[COMPLETED] is True for v in every)]
     assert [s.n for s in result.steps[1:]] == counts
+    before, enrolled = result.steps[-3], result.steps[-2]
+    assert enrolled.n == before.n - enrolled.dropped + sum(enrolled.added.values())  # the sequential arithmetic
     deviants = [
         row["patient_id"]
         for row in rows
@@ -93,6 +99,6 @@ def test_absent_columns_read_as_unknown():
         {"patient_id": "C1", "sex": "F", "age": 60.0, "bmd_tscore": -3.0, "consent": "signed", "enrolled": True}
     ).drop(columns=["hiv", "consent"])
     assert set(SCREENING_COLUMNS) - set(table) == {"hiv", "consent"}
-    candidate = evaluate(table, followed("C1")).candidates.iloc[0]
+    candidate = evaluate(table, followed("C1"), protocol=PROTOCOL).candidates.iloc[0]
     assert "no_active_infection" in candidate["unknown"] and "consented" in candidate["unknown"]
     assert candidate["failed"] == []

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from medpath import __version__
 from medpath.export import chart_config, chart_filename, neutralise, neutralise_frame, slug, to_csv_bytes, to_xlsx_bytes
 from medpath.model import Study
+from medpath.protocol import default_protocol
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',
@@ -133,7 +134,7 @@ def test_xlsx_sheet_names_are_made_valid_and_unique_and_control_characters_dropp
 
 
 def _study(label):
-    return Study(screening=None, visits=pd.DataFrame(), label=label)
+    return Study(screening=None, visits=pd.DataFrame(), label=label, protocol=default_protocol())
 
 
 def test_chart_filename_names_study_chart_and_date():
@@ -192,7 +193,9 @@ def test_study_workbook_holds_the_validated_tables_and_findings_with_numbers_as_
     rows = visits_rows(2)
     rows[2][3] = 11  # Excel row 3: VAS 11
     rows.append(["=HYPERLINK(1)", "baseline", -2.7, 5])
-    study = load_study([("t.csv", "\n".join(",".join(map(str, r)) for r in rows).encode())])
+    study = load_study(
+        [("t.csv", "\n".join(",".join(map(str, r)) for r in rows).encode())], protocol=default_protocol()
+    )
     book = load_workbook(io.BytesIO(study_workbook(study)))
     assert book.sheetnames == ["visits", "findings"]
     visits = list(book["visits"].values)

@@ -68,7 +68,7 @@ def test_visits_only_funnel_figure():
             "vas": [7.0, 4.0, 6.0],
         }
     )
-    fig = funnel_figure(evaluate(None, seen))
+    fig = funnel_figure(evaluate(None, seen, default_protocol()))
     assert list(fig.data[0].x) == [2, 1]
     assert "2 enrolled" in fig.layout.title.text
     assert [a.text for a in fig.layout.annotations] == ["Excluded (n=1):<br>no month-6 primary outcome: 1"]

@@ -9,7 +9,8 @@ import pytest
 from medpath.outcomes import compare_visits, expected_direction, headline, plain_language, primary_analysis
 from medpath.protocol import default_protocol
 
-OUTCOMES = default_protocol().outcomes
+PROTOCOL = default_protocol()
+OUTCOMES = PROTOCOL.outcomes
 VISIT_COLUMNS = default_protocol().visit_columns
 
 JSON_KEYS = {
@@ -47,7 +48,7 @@ def _visits() -> pd.DataFrame:
 
 
 def test_pairs_change_table_and_unpaired():
-    result = compare_visits(_visits(), "bmd_tscore")
+    result = compare_visits(_visits(), "bmd_tscore", protocol=PROTOCOL)
     assert result.n_pairs == 4
     assert result.unpaired == {"P05": "no month 6 visit"}
     assert list(result.changes.columns) == ["patient_id", "baseline", "followup", "change"]
@@ -58,7 +59,7 @@ def test_pairs_change_table_and_unpaired():
 
 
 def test_bmd_statistics_by_hand():
-    result = compare_visits(_visits(), "bmd_tscore")
+    result = compare_visits(_visits(), "bmd_tscore", protocol=PROTOCOL)
     # |change| ranks: 0.1 -> 1, 0.3, 0.3 -> 2.5, 2.5, 0.5 -> 4; W+ = 9, W- = 1.
     # Of the 16 sign assignments, W+ >= 9 for {2.5, 2.5, 4} and all four: P = 2/16.
     assert result.wilcoxon.statistic == 9
@@ -69,12 +70,12 @@ def test_bmd_statistics_by_hand():
     assert result.followup_median == pytest.approx(-2.6)
     assert result.median_change == pytest.approx(0.3)
     assert result.sign_test.p_value == pytest.approx(2 * (1 + 4) / 16)  # 3 up, 1 down
-    greater = compare_visits(_visits(), "bmd_tscore", alternative="expected")
+    greater = compare_visits(_visits(), "bmd_tscore", alternative="expected", protocol=PROTOCOL)
     assert greater.wilcoxon.alternative == "greater" and greater.wilcoxon.p_value == 2 / 16
 
 
 def test_zero_change_and_zero_methods():
-    wilcox = compare_visits(_visits(), "vas")
+    wilcox = compare_visits(_visits(), "vas", protocol=PROTOCOL)
     assert list(wilcox.changes["change"]) == [-3.0, 0.0, -2.0, -3.0]
     assert (wilcox.wilcoxon.n_used, wilcox.wilcoxon.n_zero) == (3, 1)
     # all three non-zero changes negative: W+ = 0, P(W+ <= 0) = 1/8, two-sided 2/8
@@ -82,7 +83,7 @@ def test_zero_change_and_zero_methods():
     assert wilcox.min_attainable_p == 0.25
     assert wilcox.rank_biserial == -1.0
     assert wilcox.hodges_lehmann.n == 4  # the zero change stays in the Walsh averages
-    pratt = compare_visits(_visits(), "vas", zero_method="pratt")
+    pratt = compare_visits(_visits(), "vas", zero_method="pratt", protocol=PROTOCOL)
     # Pratt: ranks of |0, 2, 3, 3| are 1, 2, 3.5, 3.5; the zero's rank is dropped; W+ still 0.
     assert pratt.wilcoxon.zero_method == "pratt" and pratt.wilcoxon.p_value == 0.25
 
@@ -90,7 +91,7 @@ def test_zero_change_and_zero_methods():
 def test_missing_followup_value_is_reported():
     visits = _visits()
     visits.loc[(visits["patient_id"] == "P04") & (visits["month"] == 6), "vas"] = np.nan
-    result = compare_visits(visits, "vas")
+    result = compare_visits(visits, "vas", protocol=PROTOCOL)
     assert result.n_pairs == 3
     assert result.unpaired == {"P04": "VAS pain not measured at month 6", "P05": "no month 6 visit"}
 
@@ -106,11 +107,11 @@ def test_expected_direction():
 
 
 def test_primary_analysis_holm_across_two_outcomes():
-    results = primary_analysis(_visits())
+    results = primary_analysis(_visits(), protocol=PROTOCOL)
     assert list(results) == ["bmd_tscore", "vas"]
     # raw p = 0.25 and 0.25 -> Holm: 2 * 0.25 = 0.5, max(0.5, 0.25) = 0.5
     assert [r.p_holm for r in results.values()] == [0.5, 0.5]
-    expected = primary_analysis(_visits(), alternative="expected")
+    expected = primary_analysis(_visits(), alternative="expected", protocol=PROTOCOL)
     # one-sided: BMD greater P(W+ >= 9) = 2/16; VAS less P(W+ <= 0) = 1/8 -> Holm 0.25, 0.25
     assert [r.wilcoxon.alternative for r in expected.values()] == ["greater", "less"]
     assert [r.wilcoxon.p_value for r in expected.values()] == [0.125, 0.125]
@@ -118,7 +119,7 @@ def test_primary_analysis_holm_across_two_outcomes():
 
 
 def test_as_json_keys_and_values():
-    data = primary_analysis(_visits())["bmd_tscore"].as_json()
+    data = primary_analysis(_visits(), protocol=PROTOCOL)["bmd_tscore"].as_json()
     assert JSON_KEYS <= set(data)
     assert set(data["wilcoxon"]) == {"statistic", "p_value", "alternative", "method", "zero_method"}
     assert set(data["hodges_lehmann"]) == {"estimate", "ci_low", "ci_high", "ci_level", "zeros"}
@@ -136,10 +137,10 @@ def test_as_json_keys_and_values():
 
 
 def test_as_json_nan_becomes_none():
-    no_change = compare_visits(_visits(), "qol").as_json()
+    no_change = compare_visits(_visits(), "qol", protocol=PROTOCOL).as_json()
     assert no_change["rank_biserial"] is None and no_change["p_holm"] is None
     assert no_change["wilcoxon"]["p_value"] == 1.0 and no_change["median_change"] == 0.0
-    nothing = compare_visits(_visits(), "rom_deg")
+    nothing = compare_visits(_visits(), "rom_deg", protocol=PROTOCOL)
     assert nothing.n_pairs == 0 and set(nothing.unpaired) == {"P01", "P02", "P03", "P04", "P05"}
     data = nothing.as_json()
     assert data["median_change"] is None and data["hodges_lehmann"]["estimate"] is None
@@ -148,7 +149,7 @@ def test_as_json_nan_becomes_none():
 
 def test_unknown_outcome_raises():
     with pytest.raises(ValueError):
-        compare_visits(_visits(), "weight")
+        compare_visits(_visits(), "weight", protocol=PROTOCOL)
 
 
 def test_plain_language_states_the_limits():
@@ -161,22 +162,22 @@ def test_plain_language_states_the_limits():
         "vas": 6.0,
         "qol": 45.0,
     }
-    text = " ".join(plain_language(primary_analysis(visits)["bmd_tscore"]))
+    text = " ".join(plain_language(primary_analysis(visits, protocol=PROTOCOL)["bmd_tscore"]))
     assert "With 5 pair(s), the smallest two-sided p-value any result can reach is 0.0625" in text
     assert "p < 0.05 is impossible" in text
     assert "93.75 % confidence" in text and "not as 95 %" in text
     assert "A non-significant result is not evidence of no effect." in text
     assert "exploratory (single group, no control)" in text
     assert "Wilcoxon signed-rank test, two-sided" in text and "Holm" in text
-    vas = " ".join(plain_language(compare_visits(_visits(), "vas")))
+    vas = " ".join(plain_language(compare_visits(_visits(), "vas", protocol=PROTOCOL)))
     assert "With 3 non-zero change(s)" in vas and "P05 (no month 6 visit)" in vas
-    assert "nothing can be tested" in " ".join(plain_language(compare_visits(_visits(), "rom_deg")))
+    assert "nothing can be tested" in " ".join(plain_language(compare_visits(_visits(), "rom_deg", protocol=PROTOCOL)))
 
 
 def test_two_rows_at_a_visit_are_ambiguous_and_reasons_follow_first_appearance():
     visits = pd.concat([_visits().iloc[[9]], _visits(), _visits().iloc[[3]]], ignore_index=True)
     visits.loc[len(visits)] = visits.loc[0].copy()  # P05's baseline a third time (still ambiguous)
-    result = compare_visits(visits, "bmd_tscore")
+    result = compare_visits(visits, "bmd_tscore", protocol=PROTOCOL)
     assert list(result.unpaired.items()) == [
         ("P05", "3 rows at baseline (ambiguous); no month 6 visit"),
         ("P02", "2 rows at baseline (ambiguous)"),
@@ -192,7 +193,7 @@ from medpath.study import load_sample_study  # noqa: E402
 
 
 def test_plain_sentence_of_the_sample_as_a_surgeon_says_it():
-    results = primary_analysis(load_sample_study().visits)
+    results = primary_analysis(load_sample_study().visits, protocol=PROTOCOL)
     # T-score changes +0.3, +0.1, +0.4, +0.1, +0.3: all up; median +0.3; 5 pairs, two-sided floor 2/2^5
     assert plain_sentence(results["bmd_tscore"]) == (
         "Spine T-score rose in 5 of 5 patients from baseline to month 6, median change +0.3 (range +0.1 to +0.4). "
@@ -207,7 +208,7 @@ def test_plain_sentence_of_the_sample_as_a_surgeon_says_it():
 
 
 def test_plain_sentence_of_a_one_sided_test_names_the_conventional_alpha():
-    bmd = primary_analysis(load_sample_study().visits, alternative="expected")["bmd_tscore"]
+    bmd = primary_analysis(load_sample_study().visits, alternative="expected", protocol=PROTOCOL)["bmd_tscore"]
     assert (
         "no one-sided test can reach p < 0.025, the usual level for a pre-specified one-sided test "
         "(smallest possible p = 0.03125)"
@@ -215,24 +216,26 @@ def test_plain_sentence_of_a_one_sided_test_names_the_conventional_alpha():
 
 
 def test_plain_sentence_counts_are_the_tested_pairs_and_name_the_unpaired():
-    result = compare_visits(_visits(), "bmd_tscore")  # changes +0.3, +0.3, -0.1, +0.5; P05 unpaired
+    result = compare_visits(_visits(), "bmd_tscore", protocol=PROTOCOL)  # changes +0.3, +0.3, -0.1, +0.5; P05 unpaired
     sentence = plain_sentence(result)
     assert sentence.startswith(
         "Spine T-score rose in 3 of 4 patients and fell in 1 from baseline to month 6, "
         "median change +0.3 (range −0.1 to +0.5). 1 patient without both values is not counted."
     )
     assert (result.sign_test.n_positive, result.sign_test.n_negative) == (3, 1)
-    assert plain_sentence(compare_visits(_visits(), "rom_deg")).startswith("No patient has Range of motion")
+    assert plain_sentence(compare_visits(_visits(), "rom_deg", protocol=PROTOCOL)).startswith(
+        "No patient has Range of motion"
+    )
 
 
 def test_direction_counts_in_the_json():
-    result = compare_visits(_visits(), "vas")  # -3, 0, -2, -3
+    result = compare_visits(_visits(), "vas", protocol=PROTOCOL)  # -3, 0, -2, -3
     assert result.as_json()["direction_counts"] == {"up": 0, "down": 3, "unchanged": 1}
     json.dumps(result.as_json())
 
 
 def test_main_table_has_one_median_and_no_t_interval_details_explain_every_term():
-    result = primary_analysis(load_sample_study().visits)["bmd_tscore"]
+    result = primary_analysis(load_sample_study().visits, protocol=PROTOCOL)["bmd_tscore"]
     main = dict(zip(summary_table(result)["measure"], summary_table(result)["value"]))
     assert main["Median change (range)"] == "+0.3 (+0.1 to +0.4)"
     assert main["Up / down / unchanged"] == "5 / 0 / 0"
@@ -263,8 +266,8 @@ def test_a_result_says_which_value_it_lost_and_its_n():
 
     visits = visits_rows(3)
     visits[6][3] = 11  # Excel row 7: P3, month 6, VAS
-    study = load_study([("trial.xlsx", xlsx_bytes({"visits": visits}))])
-    comparisons = primary_analysis(study.visits, lost=study.left_out_text)
+    study = load_study([("trial.xlsx", xlsx_bytes({"visits": visits}))], protocol=default_protocol())
+    comparisons = primary_analysis(study.visits, lost=study.left_out_text, protocol=PROTOCOL)
     assert comparisons["vas"].n_pairs == 2 and comparisons["bmd_tscore"].n_pairs == 3
     assert comparisons["vas"].left_out == "P3 month 6 left out (11)"
     assert comparisons["bmd_tscore"].left_out == ""

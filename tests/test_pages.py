@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from medpath.analysis import Settings, analyse
 from medpath.eligibility import evaluate
 from medpath.outcomes import headline, primary_analysis
+from medpath.protocol import default_protocol
 from medpath.study import load_sample_study, load_study
 from medpath.summary import key_numbers
 from pages.components import literal
@@ -131,7 +132,7 @@ def test_data_page_shows_no_findings_and_both_tables(sample):
 
 def test_eligibility_shows_deviations_and_every_candidate(sample):
     at = run_page("pages/eligibility.py")
-    eligibility = evaluate(sample.screening, sample.visits)
+    eligibility = evaluate(sample.screening, sample.visits, sample.protocol)
     warnings = texts(at.warning)
     for deviation in eligibility.deviations:
         assert deviation in warnings
@@ -148,7 +149,7 @@ def test_trajectories_shows_each_patient(sample):
 
 def test_outcomes_headlines_follow_the_alternative(sample):
     at = run_page("pages/outcomes.py")
-    for comparison in primary_analysis(sample.visits).values():
+    for comparison in primary_analysis(sample.visits, protocol=sample.protocol).values():
         assert headline(comparison) in texts(at.markdown)
 
     alternative = next(s for s in at.selectbox if s.label == "Direction tested")
@@ -157,10 +158,12 @@ def test_outcomes_headlines_follow_the_alternative(sample):
     alternative.set_value("expected").run()
     assert not at.exception
     markdown = texts(at.markdown)
-    expected = primary_analysis(sample.visits, alternative="expected")
+    expected = primary_analysis(sample.visits, alternative="expected", protocol=sample.protocol)
     for outcome, comparison in expected.items():
         assert headline(comparison) in markdown
-        assert headline(primary_analysis(sample.visits)[outcome]) not in markdown  # it did change
+        assert (
+            headline(primary_analysis(sample.visits, protocol=sample.protocol)[outcome]) not in markdown
+        )  # it did change
     assert {c.wilcoxon.alternative for c in expected.values()} == {"greater", "less"}
 
 
@@ -168,7 +171,7 @@ def test_outcomes_headlines_follow_the_alternative(sample):
 
 
 def test_uploaded_workbook_data_page_shows_the_error_row():
-    study = load_study(list(TRIAL))
+    study = load_study(list(TRIAL), protocol=default_protocol())
     assert [(f.severity, f.row, f.column) for f in study.findings] == [("error", 7, "vas")]
     at = run_page("pages/data.py", TRIAL)
     assert "1 error(s)" in texts(at.error)
@@ -182,7 +185,7 @@ def test_uploaded_workbook_data_page_shows_the_error_row():
 
 
 def test_uploaded_workbook_overview_numbers_are_the_cores():
-    study = load_study(list(TRIAL))
+    study = load_study(list(TRIAL), protocol=default_protocol())
     numbers = key_numbers(analyse(study))
     assert (numbers.screened, numbers.enrolled, numbers.completed) == (5, 3, 3)  # P3's month 6 row is kept
     at = run_page("pages/overview.py", TRIAL)
@@ -198,10 +201,10 @@ def test_uploaded_workbook_overview_numbers_are_the_cores():
 
 @pytest.mark.parametrize("page", PAGES[2:])
 def test_uploaded_workbook_runs_on_every_analysis_page(page):
-    study = load_study(list(TRIAL))
+    study = load_study(list(TRIAL), protocol=default_protocol())
     at = run_page(page, TRIAL)
     if page == "pages/outcomes.py":
-        for comparison in primary_analysis(study.visits, lost=study.left_out_text).values():
+        for comparison in primary_analysis(study.visits, lost=study.left_out_text, protocol=study.protocol).values():
             assert headline(comparison) in texts(at.markdown)
     if page == "pages/eligibility.py":
         candidates = [d.value for d in at.dataframe if "patient_id" in d.value.columns]
@@ -223,12 +226,12 @@ def test_a_file_with_only_errors_shows_a_designed_state_on_every_page(page):
 
 
 def test_a_visits_only_file_starts_the_funnel_at_enrolment():
-    study = load_study(list(VISITS_ONLY))
-    steps = evaluate(study.screening, study.visits).steps
+    study = load_study(list(VISITS_ONLY), protocol=default_protocol())
+    steps = evaluate(study.screening, study.visits, study.protocol).steps
     assert [s.id for s in steps] == ["enrolled", "completed"]
     at = run_page("pages/overview.py", VISITS_ONLY)
     shown = metrics(at)
-    assert shown["Screened"] == "—" and shown["Enrolled"] == "3" and shown["Completed"] == "3"
+    assert shown["Screened"] == "not determinable" and shown["Enrolled"] == "3" and shown["Completed"] == "3"
     at = run_page("pages/data.py", VISITS_ONLY)
     assert "funnel starts at enrolment" in texts(at.info)
     at = run_page("pages/eligibility.py", VISITS_ONLY)
@@ -241,8 +244,8 @@ def test_eligibility_shows_each_deviation_once():
     """An enrolled patient failing a criterion is a protocol deviation, shown once and not double-prefixed."""
     screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2", tscore=-1.0), screening_row("P3")]
     files = (("deviation.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(3)})),)
-    study = load_study(list(files))
-    deviations = evaluate(study.screening, study.visits).deviations
+    study = load_study(list(files), protocol=default_protocol())
+    deviations = evaluate(study.screening, study.visits, study.protocol).deviations
     assert len(deviations) == 1 and "P2" in deviations[0]
     at = run_page("pages/eligibility.py", files)
     warnings = [w.value for w in at.warning]
@@ -251,8 +254,8 @@ def test_eligibility_shows_each_deviation_once():
 
 
 def test_overview_caveat_uses_the_uploaded_studys_pairs():
-    study = load_study(list(TRIAL))
-    pairs = {c.n_pairs for c in primary_analysis(study.visits).values()}
+    study = load_study(list(TRIAL), protocol=default_protocol())
+    pairs = {c.n_pairs for c in primary_analysis(study.visits, protocol=study.protocol).values()}
     assert pairs == {2, 3}  # BMD: P1-P3; VAS: P3's month-6 VAS (11) is left out
     at = run_page("pages/overview.py", TRIAL)
     caption = texts(at.caption)
@@ -382,6 +385,61 @@ def test_safety_page_counts_and_serious_event(sample):
 def test_safety_page_says_what_is_missing():
     at = run_page("pages/safety.py", TRIAL)
     assert "No adverse-event sheet was supplied" in texts(at.info)
+
+
+#: An adverse-event sheet without a grade column: the sheet is not read (Study.unread), so no harms number is shown.
+AE_NOT_READ = (
+    (
+        "trial.xlsx",
+        xlsx_bytes(
+            {
+                "screening": [SCREENING_HEADER, *(screening_row(f"P{i}") for i in range(1, 4))],
+                "visits": visits_rows(3),
+                "adverse_events": [["patient_id", "term", "serious"], ["P1", "Fever", "no"]],
+            }
+        ),
+    ),
+)
+
+
+def test_safety_page_with_an_adverse_event_sheet_not_read_shows_no_number():
+    at = run_page("pages/safety.py", AE_NOT_READ)
+    said = texts(at.error).replace("\u2060", "")  # literal(): a word joiner after each colon
+    assert "Adverse events were not read: trial.xlsx, sheet 'adverse\\_events'" in said
+    assert not metrics(at) and not at.success  # never "0 events", never "no serious adverse event" in green
+    assert "not determinable" in texts(at.error)
+
+
+#: The screening log without a sex column: the age criterion cannot be checked; three candidates enrolled.
+NO_SEX = (
+    (
+        "trial.xlsx",
+        xlsx_bytes(
+            {
+                "screening": [
+                    [h for h in SCREENING_HEADER if h != "sex"],
+                    *([v for h, v in zip(SCREENING_HEADER, screening_row(f"P{i}")) if h != "sex"] for i in range(1, 4)),
+                ],
+                "visits": visits_rows(3),
+            }
+        ),
+    ),
+)
+
+
+def test_overview_without_a_sex_column_shows_the_recorded_enrolment_and_why_a_step_is_not_determinable():
+    at = run_page("pages/overview.py", NO_SEX)
+    shown = metrics(at)
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("3", "3", "3")  # never "Enrolled 0"
+    flow = next(h.proto.body for h in at.get("html") if "medpath-flow" in h.proto.body)
+    assert '<span class="n">3</span> enrolled' in flow  # the metrics and the flow: one computation
+    warned = texts(at.warning).replace("\u2060", "")  # literal(): a word joiner after each colon
+    assert "not determinable: no column for Sex was read from the screening log" in warned
+    at = run_page("pages/eligibility.py", NO_SEX)
+    steps = next(d.value for d in at.dataframe if "step" in d.value.columns).set_index("step")
+    assert steps.loc["Enrolled", "n"] == "3"
+    assert steps.loc["Age: men > 50 y, women > 40 y", "n"].startswith("not determinable: no column for Sex")
+    assert "Table 1, n = 3" in texts(at.subheader)
 
 
 def test_secondary_page_lsc_follows_the_input(sample):
@@ -610,7 +668,7 @@ def test_the_overview_says_when_a_candidate_could_not_be_checked():
     look, and the note names the protocol's test, not the column's key."""
     screening = [SCREENING_HEADER, *(screening_row(f"P{i}") for i in (1, 2, 3)), screening_row("S4", hiv=None)]
     files = (("unchecked.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(3)})),)
-    assert not load_study(list(files)).findings
+    assert not load_study(list(files), protocol=default_protocol()).findings
     at = run_page("pages/overview.py", files)
     assert badges(at) == [UNCHECKED]
     note = "1 candidate(s) could not be checked on 'No active infection': a value it needs (HIV test) is missing"

@@ -21,6 +21,7 @@ import medpath
 from medpath.analysis import Settings, analyse
 from medpath.formatting import p_value
 from medpath.outcomes import headline, plain_language, primary_analysis
+from medpath.protocol import default_protocol
 from medpath.report import build_report, report_filename
 from medpath.study import load_study
 
@@ -60,7 +61,7 @@ def test_report_numbers_are_the_cores(sample_study, sample_report):
     assert "<dt>Screened</dt><dd>30</dd>" in sample_report
     assert "<dt>Enrolled</dt><dd>5</dd>" in sample_report
     assert "<dt>Completed 6 months</dt><dd>5</dd>" in sample_report
-    results = primary_analysis(sample_study.visits)
+    results = primary_analysis(sample_study.visits, protocol=sample_study.protocol)
     assert set(results) == {"bmd_tscore", "vas"}
     for comparison in results.values():
         assert html.escape(headline(comparison)) in sample_report
@@ -137,7 +138,9 @@ def test_hostile_text_from_the_data_is_inert():
         rows += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 5]]
     rows.append([HOSTILE_IDS[0], "month 6", -2.9, "<b>x</b>"])  # duplicate visit + bad VAS: findings
     screening = xlsx_bytes({"screening": [SCREENING_HEADER, screening_row("<script>alert(1)</script>")]})
-    study = load_study([("<img src=x onerror=alert(1)>.csv", csv_bytes(rows)), ("s.xlsx", screening)])
+    study = load_study(
+        [("<img src=x onerror=alert(1)>.csv", csv_bytes(rows)), ("s.xlsx", screening)], protocol=default_protocol()
+    )
     assert study.patient_ids == HOSTILE_IDS and study.findings
     report = build_report(analyse(study))
     rest = _without_plotly_js(report)
@@ -152,10 +155,10 @@ def test_hostile_text_from_the_data_is_inert():
 
 
 def test_visits_only_study_has_a_funnel_from_enrolment():
-    study = load_study([("visits.xlsx", xlsx_bytes({"visits": visits_rows(3)}))])
+    study = load_study([("visits.xlsx", xlsx_bytes({"visits": visits_rows(3)}))], protocol=default_protocol())
     assert study.screening is None and not study.errors
     report = build_report(analyse(study))
-    assert "<dt>Screened</dt><dd>no screening log</dd>" in report
+    assert "<dt>Screened</dt><dd>not determinable: no screening log was read</dd>" in report
     assert "<dt>Enrolled</dt><dd>3</dd>" in report
     assert "No screening log was supplied" in report
     assert len(_plotly_js_blocks(report)) == 1
@@ -163,14 +166,17 @@ def test_visits_only_study_has_a_funnel_from_enrolment():
 
 
 def test_study_with_only_errors_shows_the_findings_and_analyses_nothing():
-    study = load_study([("broken.xlsx", b"not a workbook")])
+    study = load_study([("broken.xlsx", b"not a workbook")], protocol=default_protocol())
     assert study.errors and study.visits.empty
     report = build_report(analyse(study))
     assert "nothing can be analysed" in report
     assert "broken.xlsx" in report and html.escape(study.errors[0].message) in report
     assert _plotly_js_blocks(report) == [] and "DecompressionStream" not in report  # no chart, no plotly.js
     assert '<section id="trajectories">' not in report and '<section id="outcomes">' not in report
-    assert "<dt>Enrolled</dt><dd>–</dd>" in report
+    assert (
+        "<dt>Enrolled</dt><dd>not determinable: no screening log was read, and no visit rows were read</dd>" in report
+    )
+    assert "<dt>Completed 6 months</dt><dd>not determinable: the enrolled patients are not known</dd>" in report
     assert hashlib.sha256(b"not a workbook").hexdigest() in report
 
 
@@ -180,7 +186,7 @@ def test_visits_without_primary_outcome_values_say_so():
         ["P1", "baseline", None, None, 50],
         ["P1", "month 6", None, None, 60],
     ]
-    report = build_report(analyse(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))])))
+    report = build_report(analyse(load_study([("v.xlsx", xlsx_bytes({"visits": rows}))], protocol=default_protocol())))
     assert "nothing to test" in report
 
 
@@ -242,7 +248,7 @@ from medpath.wording import plain_sentence  # noqa: E402
 
 
 def test_report_leads_with_the_plain_sentences_and_keeps_the_details(sample_study, sample_report):
-    for comparison in primary_analysis(sample_study.visits).values():
+    for comparison in primary_analysis(sample_study.visits, protocol=sample_study.protocol).values():
         assert f'<p class="plain">{html.escape(plain_sentence(comparison))}</p>' in sample_report
     assert "<td>Hodges–Lehmann estimate</td>" in sample_report and "What it means" in sample_report
 

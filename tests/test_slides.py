@@ -16,6 +16,7 @@ from medpath.analysis import Settings, analyse
 from medpath.cli import main
 from medpath.figures.style import patient_colours
 from medpath.outcomes import primary_analysis, summary_table
+from medpath.protocol import default_protocol
 from medpath.slides import build_deck
 from medpath.study import load_study
 from medpath.wording import plain_sentence
@@ -83,7 +84,7 @@ def test_charts_are_native_with_the_studys_values(deck, sample):
 
 
 def test_plain_sentences_on_the_outcome_slides_and_caveats_in_the_notes(deck, sample):
-    results = primary_analysis(sample.visits)
+    results = primary_analysis(sample.visits, protocol=sample.protocol)
     assert plain_sentence(results["bmd_tscore"]) in _texts(deck.slides[2])
     assert plain_sentence(results["vas"]) in _texts(deck.slides[5])
     for slide in list(deck.slides)[2:7]:  # the outcome slides and the results
@@ -97,7 +98,7 @@ def test_results_table_is_a_real_table(deck, sample):
     grid = shape.table
     rows = [[grid.cell(i, j).text for j in range(3)] for i in range(len(grid.rows))]
     assert rows[0] == ["Measure", "Spine T-score", "VAS pain"]
-    expected = {k: summary_table(c) for k, c in primary_analysis(sample.visits).items()}
+    expected = {k: summary_table(c) for k, c in primary_analysis(sample.visits, protocol=sample.protocol).items()}
     assert [r[0] for r in rows[1:-2]] == list(expected["bmd_tscore"]["measure"])
     assert [r[0] for r in rows[-2:]] == ["Holm-adjusted p", "Hodges–Lehmann estimate (CI)"]
     assert rows[4] == ["Median change (range)", "+0.3 (+0.1 to +0.4)", "−2 (−4 to 0)"]
@@ -120,11 +121,13 @@ def test_patient_ids_stay_text_and_a_study_without_visits_still_gets_a_deck():
     for row in visits[1:]:
         row[0] = {"P1": "P1\u202e", "P2": "<b>P2</b>"}[row[0]]
     screening = [SCREENING_HEADER, screening_row("P1\u202e"), screening_row("<b>P2</b>")]
-    study = load_study([("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    study = load_study(
+        [("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))], protocol=default_protocol()
+    )
     deck = Presentation(io.BytesIO(build_deck(analyse(study))))
     names = {s.name for s in _charts(deck.slides[2])[0].series}
     assert names == {"P1⟨U+202E⟩", "<b>P2</b>"}
-    empty = load_study([("broken.xlsx", b"not a workbook")])
+    empty = load_study([("broken.xlsx", b"not a workbook")], protocol=default_protocol())
     titles = [s.shapes[0].text_frame.text for s in Presentation(io.BytesIO(build_deck(analyse(empty)))).slides]
     status = f"Data status: {len(empty.errors)} error(s), {len(empty.warnings)} warning(s)"
     assert titles[1:] == ["Safety: adverse events", status]  # what was not read, said

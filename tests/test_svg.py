@@ -136,19 +136,21 @@ def test_the_timeline_svg_draws_every_grades_legend_entry():
 
 
 def test_the_trajectory_svg_draws_the_median_and_dotted_keys():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=default_protocol())
     svg = figure_svg(fig, "trajectories")
     labels = _labels(svg)
     assert labels[MEDIAN_NAME][1] < fig.layout.margin.t and labels[MISSED_LEGEND][1] < fig.layout.margin.t
     # each key left of its name: the median's wide grey line, the dotted line
     assert re.search(r'<polyline points="[\d.]+,([\d.]+) [\d.]+,\1" fill="none" stroke="#767676" stroke-width="7"', svg)
     assert re.search(r'<polyline points="[\d.]+,([\d.]+) [\d.]+,\1" [^>]*stroke-dasharray="2 4"/>', svg)
-    without = spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01"])  # no missed visit: the median's key alone
+    without = spaghetti_figure(
+        FIVE_PATIENTS, "vas", patients=["P01"], protocol=default_protocol()
+    )  # no missed visit: the median's key alone
     assert MEDIAN_NAME in _labels(figure_svg(without, "one")) and MISSED_LEGEND not in figure_svg(without, "one")
 
 
 def test_every_svg_carries_the_footer_with_the_medpath_version():
-    fig = stamped(spaghetti_figure(FIVE_PATIENTS, "vas"), STUDY)
+    fig = stamped(spaghetti_figure(FIVE_PATIENTS, "vas", protocol=default_protocol()), STUDY)
     [footer] = [a for a in fig.layout.annotations if a.name == "provenance"]
     assert footer.text.endswith(f" · SYNTHETIC DATA — not real patients · MedPath {__version__}")
     text = html.unescape(figure_svg(fig, "vas"))

@@ -16,7 +16,8 @@ from medpath.trajectories import (
     shift_table,
 )
 
-WHO_BANDS = default_protocol().outcomes["bmd_tscore"].bands
+PROTOCOL = default_protocol()
+WHO_BANDS = PROTOCOL.outcomes["bmd_tscore"].bands
 _VAS_RULE = default_protocol().outcomes["vas"].responder
 assert _VAS_RULE is not None  # the protocol gives VAS pain a responder rule
 VAS_RESPONSE_CONVENTION = _VAS_RULE.convention
@@ -93,7 +94,7 @@ def test_who_class_vectorised():
 
 
 def test_patient_series_hand_values():
-    series = patient_series(FIVE_PATIENTS, "bmd_tscore")
+    series = patient_series(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL)
     p01 = series[series["patient_id"] == "P01"]
     assert p01["month"].tolist() == [0.0, 3.0, 6.0]
     assert p01["visit"].tolist() == ["baseline", "month 3", "month 6"]
@@ -104,14 +105,14 @@ def test_patient_series_hand_values():
 
 
 def test_patient_series_every_patient_every_visit():
-    series = patient_series(FIVE_PATIENTS, "vas")
+    series = patient_series(FIVE_PATIENTS, "vas", protocol=PROTOCOL)
     assert len(series) == 5 * 3
     assert series["patient_id"].tolist() == [p for p in ["P01", "P02", "P03", "P04", "P05"] for _ in range(3)]
     assert "band" not in series
 
 
 def test_missing_visits_stay_gaps():
-    series = patient_series(FIVE_PATIENTS, "bmd_tscore").set_index(["patient_id", "month"])
+    series = patient_series(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL).set_index(["patient_id", "month"])
     # A row without a value and a row that does not exist are both NaN: nothing is interpolated.
     for patient in ("P02", "P05"):
         assert math.isnan(series.loc[(patient, 3.0), "value"])
@@ -123,26 +124,26 @@ def test_missing_visits_stay_gaps():
 
 def test_change_is_nan_without_baseline_and_percent_nan_for_zero_baseline():
     visits = visits_table([("P01", "baseline", NAN, 0.0), ("P01", "month 6", -2.0, 4.0)])
-    tscore = patient_series(visits, "bmd_tscore").set_index("month")
+    tscore = patient_series(visits, "bmd_tscore", protocol=PROTOCOL).set_index("month")
     assert math.isnan(tscore.loc[6.0, "change"]) and "percent_change" not in tscore
-    vas = patient_series(visits, "vas").set_index("month")
+    vas = patient_series(visits, "vas", protocol=PROTOCOL).set_index("month")
     assert vas.loc[6.0, "change"] == 4.0
     assert math.isnan(vas.loc[6.0, "percent_change"])
 
 
 def test_optional_outcome_works_when_present_and_is_refused_when_absent():
     visits = FIVE_PATIENTS.assign(qol=[50.0, 55.0, 60.0] + [NAN] * 9)
-    qol = patient_series(visits, "qol")
+    qol = patient_series(visits, "qol", protocol=PROTOCOL)
     assert qol[qol["patient_id"] == "P01"]["change"].tolist() == [0.0, 5.0, 10.0]
     assert qol[qol["patient_id"] == "P01"]["percent_change"].tolist() == pytest.approx([0.0, 10.0, 20.0])
     with pytest.raises(ValueError, match="no 'rom_deg' column"):
-        patient_series(FIVE_PATIENTS, "rom_deg")
+        patient_series(FIVE_PATIENTS, "rom_deg", protocol=PROTOCOL)
     with pytest.raises(ValueError, match="Unknown outcome"):
-        patient_series(FIVE_PATIENTS, "weight")
+        patient_series(FIVE_PATIENTS, "weight", protocol=PROTOCOL)
 
 
 def test_completeness():
-    table = completeness(FIVE_PATIENTS).set_index("patient_id")
+    table = completeness(FIVE_PATIENTS, None, PROTOCOL).set_index("patient_id")
     assert table.index.tolist() == ["P01", "P02", "P03", "P04", "P05"]
     assert table.loc["P01", "bmd_tscore_visits"] == "baseline, month 3, month 6"
     assert table.loc["P02", "bmd_tscore_visits"] == "baseline, month 6"
@@ -154,13 +155,13 @@ def test_completeness():
 
 def test_completeness_flags_one_missing_primary_outcome():
     visits = visits_table([("P01", "baseline", -2.0, 5.0), ("P01", "month 6", -1.8, NAN)])
-    row = completeness(visits).iloc[0]
+    row = completeness(visits, None, PROTOCOL).iloc[0]
     assert row["bmd_tscore_at_month_6"] and not row["vas_at_month_6"]
     assert row["incomplete"]
 
 
 def test_who_shift_table_five_patients():
-    table = shift_table(FIVE_PATIENTS, "bmd_tscore")
+    table = shift_table(FIVE_PATIENTS, "bmd_tscore", None, PROTOCOL)
     categories = [*WHO_BANDS.labels, MISSING]
     assert table.index.tolist() == categories and table.columns.tolist() == categories
     assert table.index.name == "baseline" and table.columns.name == "month 6"
@@ -176,7 +177,7 @@ def test_who_shift_table_five_patients():
 
 def test_who_shift_table_keeps_all_categories_when_empty_and_other_month():
     visits = visits_table([("P01", "baseline", NAN, 5.0), ("P01", "month 3", -0.5, 4.0)])
-    table = shift_table(visits, "bmd_tscore", followup_month=3.0)
+    table = shift_table(visits, "bmd_tscore", 3.0, PROTOCOL)
     assert table.shape == (4, 4)
     assert table.loc[MISSING, "normal"] == 1
     assert table.columns.name == "month 3"
@@ -184,7 +185,7 @@ def test_who_shift_table_keeps_all_categories_when_empty_and_other_month():
 
 def _response(baseline, followup, **kwargs) -> pd.Series:
     visits = visits_table([("P01", "baseline", -2.0, baseline), ("P01", "month 6", -2.0, followup)])
-    return responder_table(visits, "vas", **kwargs).iloc[0]
+    return responder_table(visits, "vas", **kwargs, protocol=PROTOCOL).iloc[0]
 
 
 @pytest.mark.parametrize(
@@ -217,7 +218,7 @@ def test_vas_baseline_zero_is_judged_on_points_only():
 
 
 def test_vas_response_missing_scores_are_not_classified():
-    table = responder_table(FIVE_PATIENTS, "vas").set_index("patient_id")
+    table = responder_table(FIVE_PATIENTS, "vas", protocol=PROTOCOL).set_index("patient_id")
     assert table.index.tolist() == ["P01", "P02", "P03", "P04", "P05"]
     assert table["responder"].dtype == "boolean"
     assert pd.isna(table.loc["P04", "responder"])
@@ -227,7 +228,7 @@ def test_vas_response_missing_scores_are_not_classified():
 def test_vas_response_custom_thresholds_and_month():
     assert not _response(8.2, 6.2, min_points=3.0)["responder"]
     assert _response(10.0, 8.0, min_points=3.0, min_percent=20.0)["responder"]
-    table = responder_table(FIVE_PATIENTS, "vas", followup_month=3.0).set_index("patient_id")
+    table = responder_table(FIVE_PATIENTS, "vas", followup_month=3.0, protocol=PROTOCOL).set_index("patient_id")
     assert table.loc["P01", "responder"] and not table.loc["P02", "responder"]
     assert pd.isna(table.loc["P05", "responder"])
 
@@ -249,10 +250,10 @@ def test_a_visit_where_nobody_measured_the_outcome_is_not_one_of_its_time_points
             ("P2", "month 6", NAN, 5),
         ]
     )
-    bmd = patient_series(visits, "bmd_tscore")
+    bmd = patient_series(visits, "bmd_tscore", protocol=PROTOCOL)
     assert list(bmd["month"]) == [0.0, 6.0, 0.0, 6.0]  # month 3 is not a BMD time point
     assert math.isnan(bmd["value"].iloc[3])  # P2's missed month 6 stays a gap
-    assert list(patient_series(visits, "vas")["month"]) == [0.0, 3.0, 6.0, 0.0, 3.0, 6.0]
+    assert list(patient_series(visits, "vas", protocol=PROTOCOL)["month"]) == [0.0, 3.0, 6.0, 0.0, 3.0, 6.0]
 
 
 #: A minimal protocol with one outcome where higher is better (a score out of 100) and a responder rule of

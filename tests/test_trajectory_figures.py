@@ -24,7 +24,9 @@ from medpath.figures.trajectory import (
     spaghetti_figure,
 )
 from medpath.outcomes import compare_visits
+from medpath.protocol import default_protocol
 
+PROTOCOL = default_protocol()
 PATIENTS = ["P01", "P02", "P03", "P04", "P05"]
 
 
@@ -51,10 +53,10 @@ def _is_missing(value) -> bool:
 
 def _all_figures():
     return [
-        spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"),
-        spaghetti_figure(FIVE_PATIENTS, "vas", mode="change"),
-        small_multiples_figure(FIVE_PATIENTS),
-        before_after_figure(compare_visits(FIVE_PATIENTS, "vas"), all_patients=PATIENTS),
+        spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL),
+        spaghetti_figure(FIVE_PATIENTS, "vas", mode="change", protocol=PROTOCOL),
+        small_multiples_figure(FIVE_PATIENTS, protocol=PROTOCOL),
+        before_after_figure(compare_visits(FIVE_PATIENTS, "vas", protocol=PROTOCOL), all_patients=PATIENTS),
     ]
 
 
@@ -63,7 +65,7 @@ OFFSETS = dict(zip(PATIENTS, [-0.2, -0.1, 0.0, 0.1, 0.2]))
 
 
 def test_spaghetti_one_trace_per_patient_median_beneath_and_missed_visits_bridged():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL)
     # the median first (drawn beneath), a patient trace each, then the dotted bridges of P02 (a month-3 row
     # without T-score) and P05 (no month-3 row), and the legend entry explaining the dotted line
     assert [t.name for t in fig.data] == [
@@ -81,7 +83,7 @@ def test_spaghetti_one_trace_per_patient_median_beneath_and_missed_visits_bridge
 
 
 def test_spaghetti_values_and_gaps():
-    traces = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))
+    traces = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL))
     assert list(traces["P01"].x) == pytest.approx([-0.2, 2.8, 5.8]) and list(traces["P01"].y) == [-2.8, -2.6, -2.4]
     for patient in ("P02", "P05"):  # month-3 value missing / month-3 row absent
         trace = traces[patient]
@@ -94,7 +96,7 @@ def test_spaghetti_values_and_gaps():
 
 
 def test_missed_visit_is_a_dotted_bridge_with_a_hollow_marker_where_the_visit_was_due():
-    bridge = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))["P02 · missed visit"]
+    bridge = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL))["P02 · missed visit"]
     assert bridge.line.dash == "dot" and bridge.line.color == patient_colours(PATIENTS)["P02"]
     # from baseline (-2.0) to month 6 (-0.9), the missed month 3 halfway in time: -2.0 + 0.5 * 1.1
     assert list(bridge.x[:3]) == pytest.approx([-0.1, 2.9, 5.9]) and _is_missing(bridge.x[3])
@@ -106,7 +108,7 @@ def test_missed_visit_is_a_dotted_bridge_with_a_hollow_marker_where_the_visit_wa
 
 
 def test_each_patient_has_a_marker_shape_and_a_label_at_the_line_end():
-    fig = spaghetti_figure(FIVE_PATIENTS, "vas")
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas", protocol=PROTOCOL)
     traces = _traces(fig)
     symbols = [traces[p].marker.symbol for p in PATIENTS]
     assert len(set(symbols)) == 5 and symbols == [patient_symbols(PATIENTS)[p] for p in PATIENTS]
@@ -138,7 +140,7 @@ def test_labels_of_tied_line_ends_are_pushed_apart():
     at least a label's height apart, centred on the tied value."""
     visits = FIVE_PATIENTS.copy()
     visits.loc[(visits["month"] == 6.0) & visits["patient_id"].isin(["P01", "P02", "P03"]), "vas"] = 6.0
-    fig = spaghetti_figure(visits, "vas")
+    fig = spaghetti_figure(visits, "vas", protocol=PROTOCOL)
     ys = _label_ys(fig, ("P01", "P02", "P03"))
     assert min(np.diff(ys)) >= _label_height(fig) > 0.3  # 0.3 VAS points: about 9 pixels
     assert np.mean(ys) == pytest.approx(6.0)
@@ -149,7 +151,10 @@ def test_tied_labels_of_many_patients_stay_apart_and_the_figure_grows_to_hold_th
     """30 patients ending on VAS 4 or 5 at month 6 (15 each, 1 point apart): one column of 30 labels, each a label's
     height from the next, inside the axis: the figure is taller than the house 480 pixels to hold them."""
     visits = _many(30)
-    for fig in (before_after_figure(compare_visits(visits, "vas")), spaghetti_figure(visits, "vas")):
+    for fig in (
+        before_after_figure(compare_visits(visits, "vas", protocol=PROTOCOL)),
+        spaghetti_figure(visits, "vas", protocol=PROTOCOL),
+    ):
         ys = [a.y for a in fig.layout.annotations if (a.name or "").startswith("label")]
         assert len(ys) == 30 and min(np.diff(sorted(ys))) >= _label_height(fig)
         low, high = fig.layout.yaxis.range
@@ -157,14 +162,14 @@ def test_tied_labels_of_many_patients_stay_apart_and_the_figure_grows_to_hold_th
 
 
 def test_spaghetti_hover_has_exact_value_visit_and_month():
-    trace = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore"))["P01"]
+    trace = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL))["P01"]
     assert "month 3 (month 3)" in trace.hovertext[1]
     assert "-2.6" in trace.hovertext[1]
     assert "%{hovertext}" in trace.hovertemplate
 
 
 def test_spaghetti_change_mode():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", mode="change")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", mode="change", protocol=PROTOCOL)
     assert list(_traces(fig)["P02"].y[::2]) == pytest.approx([0.0, 1.1])
     assert "Change from baseline (SD)" in fig.layout.yaxis.title.text
     zero_lines = [s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0 and s.y1 == 0]
@@ -174,7 +179,7 @@ def test_spaghetti_change_mode():
 
 
 def test_spaghetti_who_bands_behind_lines():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL)
     bands = {s.name: s for s in fig.layout.shapes if s.type == "rect"}
     assert set(bands) == {"normal", "osteopenia", "osteoporosis"}
     assert all(s.layer == "below" for s in bands.values())
@@ -189,30 +194,32 @@ def test_spaghetti_who_bands_behind_lines():
 
 
 def test_spaghetti_vas_axis_and_direction():
-    fig = spaghetti_figure(FIVE_PATIENTS, "vas")
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas", protocol=PROTOCOL)
     assert list(fig.layout.yaxis.range) == [0, 10]
     assert "lower is better" in fig.layout.yaxis.title.text
     assert not fig.layout.shapes
 
 
 def test_spaghetti_axes_and_title():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL)
     assert fig.layout.xaxis.title.text == "Months since baseline"
     assert list(fig.layout.xaxis.tickvals) == [0.0, 3.0, 6.0]
     assert fig.layout.title.text == "Spine BMD T-score by patient<br><sup>n = 5, baseline to month 6</sup>"
-    assert "n = 2" in spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01", "P04"]).layout.title.text
+    assert (
+        "n = 2" in spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P01", "P04"], protocol=PROTOCOL).layout.title.text
+    )
 
 
 def test_spaghetti_rejects_unknown_patient_and_mode():
     with pytest.raises(ValueError, match="P99"):
-        spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P99"])
+        spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P99"], protocol=PROTOCOL)
     with pytest.raises(ValueError, match="mode"):
-        spaghetti_figure(FIVE_PATIENTS, "vas", mode="percent")
+        spaghetti_figure(FIVE_PATIENTS, "vas", mode="percent", protocol=PROTOCOL)
 
 
 def test_patient_keeps_colour_on_every_figure():
     expected = patient_colours(PATIENTS)
-    subset = _traces(spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P03", "P05"]))
+    subset = _traces(spaghetti_figure(FIVE_PATIENTS, "vas", patients=["P03", "P05"], protocol=PROTOCOL))
     assert [subset[p].line.color for p in ("P03", "P05")] == [expected["P03"], expected["P05"]]
     for fig in _all_figures():
         for trace in fig.data:
@@ -221,7 +228,7 @@ def test_patient_keeps_colour_on_every_figure():
 
 
 def test_colours_argument_overrides():
-    fig = spaghetti_figure(FIVE_PATIENTS, "vas", colours={"P01": "#123456"})
+    fig = spaghetti_figure(FIVE_PATIENTS, "vas", colours={"P01": "#123456"}, protocol=PROTOCOL)
     traces = _traces(fig)
     assert traces["P01"].line.color == "#123456"
     assert traces["P02"].line.color == patient_colours(PATIENTS)["P02"]
@@ -240,7 +247,7 @@ def _patient_traces(fig) -> list:
 
 
 def test_small_multiples_one_panel_per_patient():
-    fig = small_multiples_figure(FIVE_PATIENTS)
+    fig = small_multiples_figure(FIVE_PATIENTS, protocol=PROTOCOL)
     assert len(_patient_traces(fig)) == 2 * len(PATIENTS)
     titles = [a.text for a in fig.layout.annotations]
     assert titles == PATIENTS
@@ -287,14 +294,14 @@ def test_small_multiples_bridge_a_missed_visit_with_a_dotted_line_in_its_panel()
 
 
 def test_small_multiples_wraps_and_filters():
-    fig = small_multiples_figure(FIVE_PATIENTS, patients=["P02", "P04"])
+    fig = small_multiples_figure(FIVE_PATIENTS, patients=["P02", "P04"], protocol=PROTOCOL)
     assert [a.text for a in fig.layout.annotations] == ["P02", "P04"]
     assert {t.name for t in _patient_traces(fig)} == {"P02", "P04"}
     assert [t.name for t in fig.data if t not in _patient_traces(fig)] == ["P02 · missed visit"]
 
 
 def test_before_after_pairs_only():
-    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "bmd_tscore"))
+    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL))
     assert [t.name for t in fig.data] == ["P01", "P02", "P03", "P05"]  # P04 has no month 6
     traces = _traces(fig)
     # four patients dodged by 0.03 around x = 0 and x = 1: P02 is second, at -0.015
@@ -306,7 +313,7 @@ def test_before_after_pairs_only():
 
 
 def test_before_after_vas_axis_and_other_month():
-    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "vas", followup_month=3.0))
+    fig = before_after_figure(compare_visits(FIVE_PATIENTS, "vas", followup_month=3.0, protocol=PROTOCOL))
     assert [t.name for t in fig.data] == ["P01", "P02", "P03"]
     assert list(fig.data[0].x) == pytest.approx([-0.03, 0.97])
     assert list(fig.layout.xaxis.ticktext) == ["Baseline", "Month 3"]
@@ -318,11 +325,11 @@ def test_patient_ids_are_text_in_legends_hovers_and_panel_titles_and_hover_gives
     visits = FIVE_PATIENTS.assign(day=FIVE_PATIENTS["month"] * 30 + 1)
     hostile = '<a href="https://evil.example">P01</a>'
     visits["patient_id"] = visits["patient_id"].replace("P01", hostile)
-    fig = spaghetti_figure(visits, "vas")
+    fig = spaghetti_figure(visits, "vas", protocol=PROTOCOL)
     trace = next(t for t in fig.data if "evil" in t.name)
     assert trace.name == '&lt;a href="https://evil.example"&gt;P01&lt;/a&gt;'  # plotly does not decode &quot;
     assert "<a " not in " ".join(trace.hovertext) and "day 91" in " ".join(trace.hovertext)
-    titles = [a.text for a in small_multiples_figure(visits).layout.annotations]
+    titles = [a.text for a in small_multiples_figure(visits, protocol=PROTOCOL).layout.annotations]
     assert not any("<a " in t for t in titles)
     assert not any("<a " in a.text for a in fig.layout.annotations)  # the line-end labels too
 
@@ -352,25 +359,25 @@ def test_small_multiples_of_more_than_thirty_patients_are_paged():
     visits = _many(75)
     assert PATIENTS_PER_PAGE == 30
     assert [small_multiple_pages(n) for n in (0, 1, 30, 31, 60, 75)] == [1, 1, 1, 2, 2, 3]
-    second = small_multiples_figure(visits, page=2)
+    second = small_multiples_figure(visits, page=2, protocol=PROTOCOL)
     shown = [f"P{i:04d}" for i in range(30, 60)]
     assert [a.text for a in second.layout.annotations] == shown
     assert {t.name for t in _patient_traces(second)} == set(shown)
     # every third patient misses month 3's T-score: a dotted bridge in its T-score panel (row 1 of its block)
     assert [t.name.removesuffix(MISSED_SUFFIX) for t in second.data if t.name.endswith(MISSED_SUFFIX)] == shown[::3]
     assert "patients 31–60 of 75 (by id; page 2 of 3)" in second.layout.title.text.replace("<br>", " ")
-    last = small_multiples_figure(visits, page=3)
+    last = small_multiples_figure(visits, page=3, protocol=PROTOCOL)
     assert [a.text for a in last.layout.annotations] == [f"P{i:04d}" for i in range(60, 75)]
-    assert len(small_multiples_figure(visits).layout.annotations) == 30  # page 1 by default
+    assert len(small_multiples_figure(visits, protocol=PROTOCOL).layout.annotations) == 30  # page 1 by default
     with pytest.raises(ValueError, match="page must be 1 to 3, not 4"):
-        small_multiples_figure(visits, page=4)
-    exact = small_multiples_figure(visits, patients=[f"P{i:04d}" for i in range(30)])
+        small_multiples_figure(visits, page=4, protocol=PROTOCOL)
+    exact = small_multiples_figure(visits, patients=[f"P{i:04d}" for i in range(30)], protocol=PROTOCOL)
     assert "n = 30" in exact.layout.title.text and "page" not in exact.layout.title.text
 
 
 def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
     n = MAX_PATIENT_TRACES + 1
-    fig = spaghetti_figure(_many(n), "bmd_tscore")
+    fig = spaghetti_figure(_many(n), "bmd_tscore", protocol=PROTOCOL)
     assert [t.name for t in fig.data] == ["Median", f"Patients (n = {n}, one line each)"]
     trace = fig.data[1]
     assert len(trace.x) == len(trace.y) == 3 * n + (n - 1)  # three visits each, a gap between patients
@@ -383,20 +390,20 @@ def test_spaghetti_of_many_patients_is_one_trace_with_gaps_between_patients():
     assert list(median.x) == [0.0, 3.0, 6.0]
     assert median.y[2] == pytest.approx(np.median([-2.5 + i / n for i in range(n)]))
     # up to the limit: one trace per patient, as before
-    assert len(spaghetti_figure(_many(MAX_PATIENT_TRACES), "vas").data) == MAX_PATIENT_TRACES + 1
+    assert len(spaghetti_figure(_many(MAX_PATIENT_TRACES), "vas", protocol=PROTOCOL).data) == MAX_PATIENT_TRACES + 1
 
 
 def test_patient_ids_stay_text_in_the_many_patients_trace():
     visits = _many(MAX_PATIENT_TRACES + 1)
     visits["patient_id"] = visits["patient_id"].replace("P0000", "<b>P0000</b>")
-    trace = spaghetti_figure(visits, "vas").data[1]
+    trace = spaghetti_figure(visits, "vas", protocol=PROTOCOL).data[1]
     assert "&lt;b&gt;P0000&lt;/b&gt;" in {row[0] for row in trace.customdata}
     assert not any("<b>" in row[0] for row in trace.customdata)
 
 
 def test_before_after_of_many_pairs_is_one_trace_within_the_dodge_band():
     n = MAX_PATIENT_TRACES + 10
-    fig = before_after_figure(compare_visits(_many(n), "vas"))
+    fig = before_after_figure(compare_visits(_many(n), "vas", protocol=PROTOCOL))
     [trace] = fig.data
     assert fig.layout.title.text == f"VAS pain: baseline and month 6 — n = {n} pairs"
     x = np.array(trace.x, dtype=float)
@@ -426,7 +433,7 @@ def test_patient_colours_reach_3_to_1_on_white_and_every_who_band(colour):
 
 
 def test_who_band_borders_are_dashed_at_the_two_boundaries_and_reach_3_to_1():
-    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore")
+    fig = spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL)
     borders = [s for s in fig.layout.shapes if s.type == "line"]
     assert sorted(s.y0 for s in borders) == [-2.5, -1.0]
     assert all(s.line.dash == "dash" and s.line.color == BAND_BORDER_COLOUR for s in borders)
@@ -441,10 +448,13 @@ def test_figures_drawn_from_the_analysis_series_are_the_same_figures(sample_stud
     analysis = analyse(sample_study)
     visits = sample_study.visits
     for key in ("bmd_tscore", "vas"):
-        own = spaghetti_figure(visits, key, mode="change")
-        given = spaghetti_figure(visits, key, mode="change", series=analysis.series[key])
+        own = spaghetti_figure(visits, key, mode="change", protocol=PROTOCOL)
+        given = spaghetti_figure(visits, key, mode="change", series=analysis.series[key], protocol=PROTOCOL)
         assert given.to_json() == own.to_json()
-    assert small_multiples_figure(visits, series=analysis.series).to_json() == small_multiples_figure(visits).to_json()
+    assert (
+        small_multiples_figure(visits, series=analysis.series, protocol=PROTOCOL).to_json()
+        == small_multiples_figure(visits, protocol=PROTOCOL).to_json()
+    )
 
 
 # --- small multiples of 1 to 30 patients: a layout that holds (pixels, as the export draws it) ----------------------
@@ -475,7 +485,7 @@ def test_small_multiples_titles_stay_apart_from_one_to_thirty_patients(n):
     "Month" over row 3's patient ids. Measured in the plot's pixels: the y titles of one column (a line of the font
     per 0.62 em of its longest line) do not meet; a patient id (1.3 lines of its font above its panel) stays clear of
     the tick labels and "Month" title under the panel above it."""
-    fig = small_multiples_figure(synthetic_visits(n))
+    fig = small_multiples_figure(synthetic_visits(n), protocol=PROTOCOL)
     plot = _plot_pixels(fig)
     ys, xs = _axes(fig, "y"), _axes(fig, "x")
     titled = sorted(
@@ -505,7 +515,7 @@ def test_small_multiples_titles_stay_apart_from_one_to_thirty_patients(n):
 def test_small_multiples_title_is_whole_and_has_room(n):
     """The title was cut ("VAS pai…") in the PNG, SVG and report: it is wrapped to the export width, every word of
     it in the layout, and the top margin holds its lines and the caption."""
-    fig = small_multiples_figure(synthetic_visits(n))
+    fig = small_multiples_figure(synthetic_visits(n), protocol=PROTOCOL)
     caption = f"<br><sup>{MISSED_LEGEND}</sup>" if n >= 4 else ""  # the fourth patient misses month 3
     assert fig.layout.title.text.endswith(caption)
     lines = fig.layout.title.text.removesuffix(caption).split("<br>")

@@ -7,7 +7,8 @@ them the excluded (with reasons), those who did not receive the intervention, th
 who discontinued, and those excluded from each analysis. Stage names (Enrolment, Intervention,
 Follow-up, Analysis) run down the left edge as in the CONSORT template. The boxes hold text from the data (patient
 ids, a disposition sheet's reasons): their lines are drawn through ``inert_plotly`` in the figure and ``inert_html`` in
-the SVG.
+the SVG. A number that is not determinable (None in the ``Flow``) is written "not determinable" with its reason
+beneath, never 0.
 
 Every arrow leaves something drawn: a box, or the line between two boxes of the main column (a side box hangs
 from that line; the last row's side box, below which no line runs, sits beside its box and is reached from it).
@@ -28,6 +29,7 @@ import plotly.graph_objects as go
 
 from medpath.consort import Count, Flow
 from medpath.figures.style import FONT_FAMILY, FOOTER_MARGIN, TEXT_COLOUR
+from medpath.formatting import NOT_DETERMINABLE
 from medpath.inert import inert_html, inert_plotly
 
 WIDTH = 940
@@ -66,7 +68,12 @@ class Diagram:
 
 
 def _n(n: int | None) -> str:
-    return "not recorded" if n is None else f"n = {n}"
+    return NOT_DETERMINABLE if n is None else f"n = {n}"
+
+
+def _titled(title: str, n: int | None, reason: str | None, width: int) -> list[str]:
+    """A box's first line, "Enrolled (n = 5)", and for a number that is not determinable its reason beneath."""
+    return [f"{title} ({_n(n)})", *(_wrap(reason, width) if n is None and reason else [])]
 
 
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
@@ -81,7 +88,7 @@ def _count_lines(count: Count, width: int) -> list[str]:
 
 
 def _excluded_lines(flow: Flow) -> list[str]:
-    lines = [f"Excluded ({_n(flow.excluded.n)})"]
+    lines = _titled("Excluded", flow.excluded.n, flow.excluded.reason, SIDE_CHARS)
     for category, n in flow.category_counts():
         lines.append(f"{category} (n = {n})")
         for reason in (r for r in flow.excluded.reasons if r.category == category):
@@ -129,9 +136,10 @@ def layout(flow: Flow) -> Diagram:
         return main, bottom
 
     previous = None
-    if flow.assessed is not None:
-        previous, _ = row([f"Assessed for eligibility ({_n(flow.assessed)})"], _excluded_lines(flow), "Enrolment")
-    enrolled_lines = [f"Enrolled ({_n(flow.enrolled)})"] + [
+    if flow.screening_supplied:
+        assessed = _titled("Assessed for eligibility", flow.assessed, flow.reasons.get("assessed"), MAIN_CHARS)
+        previous, _ = row(assessed, _excluded_lines(flow), "Enrolment")
+    enrolled_lines = _titled("Enrolled", flow.enrolled, flow.reasons.get("enrolled"), MAIN_CHARS) + [
         line for note in flow.notes[:2] for line in _wrap(note, MAIN_CHARS)
     ]
     main, _ = row(enrolled_lines, None, "Enrolment")
@@ -143,7 +151,10 @@ def layout(flow: Flow) -> Diagram:
         if flow.not_received.n
         else None
     )
-    main, _ = row([f"Received the intervention ({_n(flow.received_intervention)})"], not_received, "Intervention")
+    received = _titled(
+        "Received the intervention", flow.received_intervention, flow.reasons.get("received_intervention"), MAIN_CHARS
+    )
+    main, _ = row(received, not_received, "Intervention")
     arrows.append((centre, previous.y1, centre, main.y0))
     previous = main
     if flow.disposition_recorded:
@@ -154,10 +165,11 @@ def layout(flow: Flow) -> Diagram:
             *_count_lines(flow.discontinued, SIDE_CHARS),
         ]
     else:
+        why = flow.lost_to_follow_up.reason or "no disposition sheet was read"
         follow = [
-            "Lost to follow-up / discontinued: not recorded",
+            f"Lost to follow-up / discontinued: {NOT_DETERMINABLE}",
             *_wrap(
-                f"No disposition sheet. Without a month-{flow.followup_month or 0:g} primary value: "
+                f"{why[0].upper()}{why[1:]}. Without a month-{flow.followup_month or 0:g} primary value: "
                 + (", ".join(flow.no_primary_visit) or "none"),
                 SIDE_CHARS,
             ),

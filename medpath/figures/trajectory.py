@@ -52,7 +52,7 @@ from medpath.figures.style import (
 )
 from medpath.inert import inert_plotly
 from medpath.outcomes import OutcomeComparison
-from medpath.protocol import Bands, Outcome, Protocol, current
+from medpath.protocol import Bands, Outcome, Protocol
 from medpath.trajectories import patient_ids, patient_series
 from medpath.values import month_label
 
@@ -483,10 +483,12 @@ def spaghetti_figure(
     patients: list[str] | None = None,
     mode: Literal["absolute", "change"] = "absolute",
     colours: dict[str, str] | None = None,
-    protocol: Protocol | None = None,
+    *,
+    protocol: Protocol,
     series: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """One line per patient over months since baseline, plus the median of the available values.
+    """One line per patient over months since baseline, plus the median of the available values (``protocol``: the
+    study's, which describes ``outcome``).
 
     ``mode="change"`` plots the change from each patient's baseline, with a zero reference line.
     In absolute mode an outcome with classes (``Outcome.bands``, e.g. the WHO T-score classes) shades them, and
@@ -494,7 +496,6 @@ def spaghetti_figure(
     """
     if mode not in ("absolute", "change"):
         raise ValueError(f"mode must be 'absolute' or 'change', not {mode!r}.")
-    protocol = protocol or current()
     o = protocol.outcomes[outcome]
     y = "value" if mode == "absolute" else "change"
     if series is None:  # ``series``: the analysis's ``patient_series`` of this outcome, when the caller has it
@@ -594,7 +595,8 @@ def small_multiples_figure(
     visits: pd.DataFrame,
     patients: list[str] | None = None,
     colours: dict[str, str] | None = None,
-    protocol: Protocol | None = None,
+    *,
+    protocol: Protocol,
     series: Mapping[str, pd.DataFrame] | None = None,
     page: int = 1,
 ) -> go.Figure:
@@ -608,7 +610,6 @@ def small_multiples_figure(
     Laid out in pixels, the figure as tall as its blocks need: each block a strip for the patients' ids, its
     panels (``PANEL_HEIGHT``, ``ROW_GAP`` apart) and room for its tick labels and "Month" titles (``BLOCK_GAP``).
     """
-    protocol = protocol or current()
     primary = [k for k in protocol.primary_outcomes if k in visits]
     outcomes = [protocol.outcomes[k] for k in primary]
     selected = _selected(visits, patients)
