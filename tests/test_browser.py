@@ -29,6 +29,7 @@ from workbooks import study_bytes
 from medpath.analysis import analyse
 from medpath.export import chart_filename
 from medpath.outcomes import headline, primary_analysis
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 from medpath.summary import key_numbers
 from medpath.wording import plain_sentence
@@ -57,7 +58,7 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
     started = time.monotonic()
     workbook = tmp_path / "trial.xlsx"
     workbook.write_bytes(trial_workbook())
-    study = load_study([(workbook.name, workbook.read_bytes())])
+    study = load_study([(workbook.name, workbook.read_bytes())], protocol=default_protocol())
     numbers = key_numbers(analyse(study))
 
     with sync_playwright() as p, chromium(p) as browser:
@@ -93,7 +94,7 @@ def test_upload_and_walk_every_page(streamlit_url, tmp_path):
                 assert metric_value(page, "Completed") == str(numbers.completed)
                 assert metric_value(page, "Errors") == "1"
             if title == "Outcomes":  # the plain sentence up front, the statistician's line one click away
-                results = primary_analysis(study.visits, lost=study.left_out_text)
+                results = primary_analysis(study.visits, lost=study.left_out_text, protocol=study.protocol)
                 assert "P3 month 6 left out (11)" in results["vas"].left_out  # said beside the VAS result
                 for comparison in results.values():
                     assert plain_sentence(comparison) in text

@@ -19,6 +19,8 @@ from collections.abc import Callable
 import pytest
 from workbooks import VISITS_HEADER, load_in_child, ods_bytes, ods_row, xlsx_bytes
 
+from medpath.findings import Code
+
 _SHEET = "xl/worksheets/sheet1.xml"
 _FAR_ROW = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
 _SST_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
@@ -244,8 +246,9 @@ def test_each_crafted_file_is_refused_quickly_without_growing_the_server(case, b
     result = load_in_child(
         "crafted.ods" if data[:2] == b"PK" and b"opendocument" in data[:200] else "crafted.xlsx", data
     )
-    errors = [f["message"] for f in result["findings"] if f["severity"] == "error"]
-    assert any(re.search(expected, m) for m in errors), errors
+    refusals = [f for f in result["findings"] if f["code"] == Code.FILE_NOT_READ]
+    assert len(refusals) == 1 and refusals[0]["severity"] == "error", result["findings"]
+    assert re.search(expected, refusals[0]["message"]), refusals[0]["message"]
     assert result["rows"] == 0
     assert result["load_seconds"] < 5, result["load_seconds"]
     assert result["peak_mib"] < baseline_peak + 50, (result["peak_mib"], baseline_peak)

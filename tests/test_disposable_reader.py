@@ -11,8 +11,10 @@ import pytest
 from workbooks import VISITS_HEADER, csv_bytes, visits_rows, xlsx_bytes
 
 from medpath.disposable_reader import ReaderLimits, read_upload
+from medpath.findings import Code
 from medpath.protocol import bundled, default_protocol
 from medpath.reading import ReadError, measure, read_tables
+from medpath.schema import schema_of
 from medpath.study import SAMPLE_DIR
 
 
@@ -20,7 +22,7 @@ def _refusal(name: str, data: bytes, limits: ReaderLimits) -> str:
     with pytest.raises(ReadError) as refused:
         read_upload(name, data, default_protocol(), limits)
     finding = refused.value.finding
-    assert finding.severity == "error" and finding.file == name
+    assert (finding.severity, finding.file, finding.code) == ("error", name, Code.FILE_UNSAFE)
     assert finding.message.startswith("this file could not be read safely: ")
     return finding.message
 
@@ -33,15 +35,18 @@ def test_the_worker_reads_what_this_process_reads():
     for protocol in bundled().values():
         data = protocol.sample.read_bytes()
         read = read_upload("sample.xlsx", data, protocol)
-        assert read.tables == read_tables("sample.xlsx", data)
+        assert read.tables == read_tables("sample.xlsx", data, schema_of(default_protocol()))
         assert read.cells == measure("sample.xlsx", data).cells > 0
     data = (SAMPLE_DIR / "medpath_sample_visits.csv").read_bytes()
-    assert read_upload("v.csv", data, default_protocol()).tables == read_tables("v.csv", data)
+    assert read_upload("v.csv", data, default_protocol()).tables == read_tables(
+        "v.csv", data, schema_of(default_protocol())
+    )
 
 
 def test_the_readers_own_refusal_comes_back_as_it_is():
     with pytest.raises(ReadError) as refused:
         read_upload("book.xlsx", b"not a workbook", default_protocol())
+    assert refused.value.finding.code is Code.FILE_NOT_READ
     assert refused.value.finding.message.startswith("the file is named like a spreadsheet but is not")
 
 
@@ -138,7 +143,7 @@ def test_the_server_process_never_reads_an_upload_itself(monkeypatch):
         monkeypatch.setattr(module, "measure", never)
     from medpath.study import load_study
 
-    study = load_study([("v.xlsx", xlsx_bytes({"visits": visits_rows(2)}))])
+    study = load_study([("v.xlsx", xlsx_bytes({"visits": visits_rows(2)}))], protocol=default_protocol())
     assert len(study.visits) == 4 and not study.errors
 
 

@@ -12,6 +12,7 @@ import pytest
 from workbooks import SCREENING_HEADER, screening_row, xlsx_bytes
 
 from medpath.inert import BIDI_CONTROLS, WORD_JOINER, inert_markdown, reveal_controls
+from medpath.protocol import default_protocol
 
 # Uploaded text that would act as markup somewhere: a link, an image, HTML, a script, an autolink, a bidi override.
 LINK = "[x](https://evil.example/a)"
@@ -177,7 +178,7 @@ def hostile_workbook() -> bytes:
 def hostile():
     from medpath.study import load_study
 
-    return load_study([(FILE_NAME, hostile_workbook())])
+    return load_study([(FILE_NAME, hostile_workbook())], protocol=default_protocol())
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,11 @@ import math
 import pytest
 from workbooks import csv_bytes, visits_rows, xlsx_bytes
 
+from medpath.findings import Code
 from medpath.layouts import arrange, parse_date
+from medpath.protocol import default_protocol
 from medpath.reading import RawTable
+from medpath.schema import schema_of
 from medpath.study import load_study
 
 
@@ -20,7 +23,7 @@ def _raw(header, rows, sheet="visits", above=()) -> RawTable:
 
 
 def _load(rows, sheet="visits"):
-    return load_study([("f.xlsx", xlsx_bytes({sheet: rows}))])
+    return load_study([("f.xlsx", xlsx_bytes({sheet: rows}))], protocol=default_protocol())
 
 
 # --- rows that are not data ------------------------------------------------------------------------------
@@ -46,32 +49,39 @@ def _load(rows, sheet="visits"):
     ],
 )
 def test_summary_and_note_rows_are_left_out_with_a_warning_naming_the_row(label):
-    out = arrange([_raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7], [label, None, 5]])])
+    out = arrange(
+        [_raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7], [label, None, 5]])], schema_of(default_protocol())
+    )
     (table,) = out.tables
     assert table.row_numbers == [2]
     (note,) = table.notes
-    assert note.severity == "warning" and note.row == 3 and "the row was left out" in note.message
+    assert (note.severity, note.row, note.code) == ("warning", 3, Code.ROW_SUMMARY)
+    assert "the row was left out" in note.message
 
 
 @pytest.mark.parametrize("pid", ["SD-01", "N01", "MSC-05", "Minah-1", "T-10", "101"])
 def test_ids_that_only_start_like_a_summary_word_are_patients(pid):
-    out = arrange([_raw(["patient_id", "visit", "vas"], [[pid, "baseline", 7]])])
+    out = arrange([_raw(["patient_id", "visit", "vas"], [[pid, "baseline", 7]])], schema_of(default_protocol()))
     assert out.tables[0].row_numbers == [2] and out.tables[0].notes == ()
 
 
 @pytest.mark.parametrize("pid", ["TEST", "test-01", "MSC-TEST", "DUMMY", "dummy2", "XXX", "coba", "Pasien coba 1"])
 def test_test_and_dummy_ids_are_left_out(pid):
-    out = arrange([_raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7], [pid, "baseline", 1]])])
+    out = arrange(
+        [_raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7], [pid, "baseline", 1]])],
+        schema_of(default_protocol()),
+    )
     assert out.tables[0].row_numbers == [2]
-    assert "test/dummy entry" in out.tables[0].notes[0].message and out.tables[0].notes[0].column == "patient_id"
+    (note,) = out.tables[0].notes
+    assert (note.code, note.column) == (Code.ROW_SUMMARY, "patient_id") and "test/dummy entry" in note.message
 
 
 def test_a_signature_block_leaves_out_itself_and_every_row_below():
     rows = [["P1", "baseline", 7], ["Mengetahui,", None, None], [None, "Peneliti utama", None], ["dr. A", None, None]]
-    (table,) = arrange([_raw(["patient_id", "visit", "vas"], rows)]).tables
+    (table,) = arrange([_raw(["patient_id", "visit", "vas"], rows)], schema_of(default_protocol())).tables
     assert table.row_numbers == [2]
     (note,) = table.notes
-    assert note.row == 3 and "rows 3, 4, 5" in note.message
+    assert (note.row, note.code) == (3, Code.SIGNATURE_BLOCK) and "rows 3, 4, 5" in note.message
 
 
 def test_rows_with_patient_ids_below_a_signature_block_are_left_out_too():
@@ -86,10 +96,10 @@ def test_rows_with_patient_ids_below_a_signature_block_are_left_out_too():
         [3, "baseline", 5],
         ["P1", "month 6", 4],
     ]
-    (table,) = arrange([_raw(["patient_id", "visit", "vas"], rows)]).tables
+    (table,) = arrange([_raw(["patient_id", "visit", "vas"], rows)], schema_of(default_protocol())).tables
     assert table.row_numbers == [2, 4]
-    assert [(n.row, "test/dummy" in n.message) for n in table.notes] == [(3, True), (5, False)]
-    assert "rows 5, 6, 7, 8" in table.notes[1].message
+    assert [(n.row, n.code) for n in table.notes] == [(3, Code.ROW_SUMMARY), (5, Code.SIGNATURE_BLOCK)]
+    assert "test/dummy" in table.notes[0].message and "rows 5, 6, 7, 8" in table.notes[1].message
 
 
 def test_summary_rows_no_longer_become_patients_in_the_analysis():
@@ -111,7 +121,7 @@ def test_summary_rows_no_longer_become_patients_in_the_analysis():
 def test_a_visit_group_row_makes_wide_names():
     above = ["Kode Pasien", "Awal", None, "Bulan 6", None]
     header = ["Kode Pasien", "T-score", "VAS", "T-score", "VAS"]
-    (table,) = arrange([_raw(header, [["P1", -3.1, 7, -2.8, 4]], above=above)]).tables
+    (table,) = arrange([_raw(header, [["P1", -3.1, 7, -2.8, 4]], above=above)], schema_of(default_protocol())).tables
     assert table.header == ["Kode Pasien", "T-score Awal", "VAS Awal", "T-score Bulan 6", "VAS Bulan 6"]
 
 
@@ -130,7 +140,7 @@ def test_a_two_row_header_is_read_to_values():
 
 def test_a_header_without_repeated_names_is_left_alone():
     table = _raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7]], above=["Identitas", None, "Nyeri"])
-    assert arrange([table]).tables[0].header == ["patient_id", "visit", "vas"]
+    assert arrange([table], schema_of(default_protocol())).tables[0].header == ["patient_id", "visit", "vas"]
 
 
 # --- columns that could be one field --------------------------------------------------------------------
@@ -140,8 +150,8 @@ def test_a_correction_column_supersedes_the_original():
     rows = [["patient_id", "visit", "T-score", "T-score (koreksi)", "vas"], ["P1", "baseline", -3.5, -3.1, 7]]
     study = _load(rows)
     assert study.visits["bmd_tscore"].tolist() == [-3.1]
-    (warning,) = [f for f in study.findings if "supersede" in f.message]
-    assert warning.column == "T-score (koreksi)" and "'T-score'" in warning.message
+    (warning,) = [f for f in study.findings if f.code is Code.COLUMN_CORRECTION]
+    assert warning.column == "T-score (koreksi)" and "supersede" in warning.message and "'T-score'" in warning.message
 
 
 def test_the_l1_l4_total_is_the_spine_t_score_whatever_the_column_order():
@@ -167,6 +177,7 @@ def test_a_lone_femoral_neck_t_score_is_never_read_as_the_spine():
     study = _load(rows)
     assert math.isnan(study.visits["bmd_tscore"].iloc[0]) and study.visits["vas"].tolist() == [7.0]
     (error,) = study.errors
+    assert error.code is Code.COLUMN_REGION_NOT_ANALYSED
     assert "no column holds the spine BMD T-score of the L1-L4 total" in error.message
     assert "rename it 'T-score L1-L4'" in error.message
 
@@ -181,13 +192,15 @@ def test_two_columns_with_the_same_values_are_read_once():
     rows = [["patient_id", "visit", "vas", "VAS (0-10)"], ["P1", "baseline", 7, "7"], ["P1", "month 6", None, ""]]
     study = _load(rows)
     assert study.errors == () and study.visits["vas"].tolist()[0] == 7
-    assert any("hold the same values in every row" in f.message for f in study.findings)
+    (same,) = [f for f in study.findings if f.code is Code.COLUMN_SAME_VALUES]
+    assert "hold the same values in every row" in same.message
 
 
 def test_two_wide_columns_for_one_visit_are_an_error_and_the_other_visit_is_still_read():
     rows = [["patient_id", "VAS awal", "VAS M6", "VAS bulan 6"], ["P1", 7, 4, 3]]
     study = _load(rows, sheet="Data")
     (error,) = study.errors
+    assert error.code is Code.COLUMN_AMBIGUOUS
     assert "2 columns could be the VAS pain at month 6: 'VAS M6', 'VAS bulan 6'" in error.message
     assert study.visits["visit"].tolist() == ["baseline"] and study.visits["vas"].tolist() == [7.0]
 
@@ -208,15 +221,17 @@ def test_one_sheet_with_screening_and_visits_is_split():
     assert study.patient_ids == ["P1", "P3"] and len(study.visits) == 4
     assert study.screening["source_sheet"].tolist() == ["Data"] * 3
     assert type(study.screening["source_sheet"].iloc[0]) is str
-    assert not any("no outcome value" in f.message for f in study.findings)
+    assert not [f for f in study.findings if f.code is Code.ROW_NO_OUTCOME]
 
 
 def test_a_screening_log_keyed_by_screening_number_links_by_subject_id():
     screening = [["No. Skrining", "ID Subjek", "Umur"], ["S-1", "MSC-01", 60], ["S-2", None, 38], ["S-3", "MSC-02", 55]]
     visits = [["ID Subjek", "Kunjungan", "VAS"], ["MSC-01", "Awal", 7], ["MSC-02", "Awal", 6]]
-    study = load_study([("f.xlsx", xlsx_bytes({"Skrining": screening, "Kunjungan": visits}))])
+    study = load_study(
+        [("f.xlsx", xlsx_bytes({"Skrining": screening, "Kunjungan": visits}))], protocol=default_protocol()
+    )
     assert study.screening["patient_id"].tolist() == ["MSC-01", "S-2", "MSC-02"]
-    assert not any("not in the screening table" in f.message for f in study.findings)
+    assert not [f for f in study.findings if f.code is Code.PATIENT_NOT_SCREENED]
 
 
 # --- the same table twice --------------------------------------------------------------------------------
@@ -227,15 +242,21 @@ def test_two_visits_tables_with_other_patients_are_combined_with_a_warning():
         [
             ("a.xlsx", xlsx_bytes({"visits": visits_rows(1, "A")})),
             ("b.xlsx", xlsx_bytes({"visits": visits_rows(1, "B")})),
-        ]
+        ],
+        protocol=default_protocol(),
     )
     assert study.patient_ids == ["A1", "B1"] and study.errors == ()
-    assert any("2 visits tables were found and combined" in f.message for f in study.findings)
+    (combined,) = [f for f in study.findings if f.code is Code.TABLES_COMBINED]
+    assert "2 visits tables were found and combined" in combined.message
 
 
 def test_the_same_visits_twice_is_an_error_and_neither_is_read():
-    study = load_study([("a.xlsx", xlsx_bytes({"visits": visits_rows(2)})), ("b.csv", csv_bytes(visits_rows(1)))])
+    study = load_study(
+        [("a.xlsx", xlsx_bytes({"visits": visits_rows(2)})), ("b.csv", csv_bytes(visits_rows(1)))],
+        protocol=default_protocol(),
+    )
     (error,) = study.errors
+    assert error.code is Code.TABLE_TWICE
     assert (
         "appears twice: 'a.xlsx' sheet 'visits' and 'b.csv' both hold patient P1 at month 0 and 1 more" in error.message
     )
@@ -250,12 +271,15 @@ def test_sheets_named_after_visits_are_one_visits_table():
         name: [["Kode Pasien", "T-score", "VAS"], ["P1", -3.0, vas]]
         for name, vas in (("Baseline", 7), ("3 bulan", 5), ("M6", 4))
     }
-    study = load_study([("f.xlsx", xlsx_bytes(sheets))])
+    study = load_study([("f.xlsx", xlsx_bytes(sheets))], protocol=default_protocol())
     assert study.visits["month"].tolist() == [0.0, 3.0, 6.0] and study.visits["vas"].tolist() == [7.0, 5.0, 4.0]
     assert study.visits["source_sheet"].tolist() == ["Baseline", "3 bulan", "M6"]
-    assert [f.message for f in study.findings] == [
-        "read as: one sheet per visit, the visit from the sheet name: 'Baseline' → baseline, '3 bulan' → month 3, "
-        "'M6' → month 6"
+    assert [(f.code, f.message) for f in study.findings] == [
+        (
+            Code.LAYOUT_READ_AS,
+            "read as: one sheet per visit, the visit from the sheet name: 'Baseline' → baseline, '3 bulan' → month 3, "
+            "'M6' → month 6",
+        )
     ]
 
 
@@ -310,17 +334,19 @@ def test_redcap_repeating_instrument_rows_are_kept_apart_and_the_dag_ignored():
         ["1", "month_6_arm_1", "", "", "site_a", 4],
         ["1", "month_6_arm_1", "adverse_events", "1", "site_a", ""],
     ]
-    study = load_study([("r.csv", csv_bytes(rows))])
+    study = load_study([("r.csv", csv_bytes(rows))], protocol=default_protocol())
     assert study.visits["vas"].tolist() == [7.0, 4.0] and study.errors == ()
-    assert any(f.row == 4 and "repeating instrument 'adverse_events'" in f.message for f in study.findings)
+    (apart,) = [f for f in study.findings if f.code is Code.REDCAP_INSTRUMENT_APART and f.row == 4]
+    assert "repeating instrument 'adverse_events'" in apart.message
 
 
 def test_hidden_sheets_are_left_out_by_arrange():
     table = _raw(["patient_id", "visit", "vas"], [["P1", "baseline", 7]])
     from dataclasses import replace
 
-    out = arrange([replace(table, hidden=True)])
-    assert out.tables == [] and "hidden in Excel" in out.findings[0].message
+    out = arrange([replace(table, hidden=True)], schema_of(default_protocol()))
+    (hidden,) = out.findings
+    assert out.tables == [] and hidden.code is Code.SHEET_HIDDEN and "hidden in Excel" in hidden.message
 
 
 def test_screening_columns_repeated_in_the_visits_sheet_do_not_make_a_second_screening_table():
@@ -330,13 +356,13 @@ def test_screening_columns_repeated_in_the_visits_sheet_do_not_make_a_second_scr
         ["P1", 61, "P", "baseline", 7],
         ["P1", 61, "P", "month 6", 4],
     ]
-    study = load_study([("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    study = load_study(
+        [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))], protocol=default_protocol()
+    )
     assert study.errors == () and study.screening["patient_id"].tolist() == ["P1", "P2"]
     assert study.visits["vas"].tolist() == [7.0, 4.0]
-    assert any(
-        "the screening columns of this sheet ('Umur', 'Jenis kelamin') were not used" in f.message
-        for f in study.findings
-    )
+    (unused,) = [f for f in study.findings if f.code is Code.LAYOUT_READ_AS]
+    assert "the screening columns of this sheet ('Umur', 'Jenis kelamin') were not used" in unused.message
 
 
 def test_a_long_sheet_with_screening_columns_on_each_visit_row_gives_one_screening_row_per_patient():
@@ -357,14 +383,17 @@ def test_in_a_redcap_export_the_record_id_is_the_patient_id():
         ["1", "baseline_arm_1", "MSC-01", 7],
         ["1", "month_6_arm_1", "", 4],
     ]
-    study = load_study([("r.csv", csv_bytes(rows))])
+    study = load_study([("r.csv", csv_bytes(rows))], protocol=default_protocol())
     assert study.visits["patient_id"].tolist() == ["1", "1"] and study.errors == ()
-    assert any("'subject_id' not used as the id" in f.message for f in study.findings)
+    (record_id,) = [f for f in study.findings if f.code is Code.REDCAP_RECORD_ID]
+    assert "'subject_id' not used as the id" in record_id.message
 
 
 def test_a_screening_date_does_not_make_a_screening_table_a_visits_table():
     rows = [["patient_id", "Tanggal", "Umur", "Jenis kelamin", "T-score"], ["P1", "03/02/2025", 61, "P", -3.0]]
-    study = load_study([("f.xlsx", xlsx_bytes({"Pasien": rows, "visits": visits_rows(1, "P")}))])
+    study = load_study(
+        [("f.xlsx", xlsx_bytes({"Pasien": rows, "visits": visits_rows(1, "P")}))], protocol=default_protocol()
+    )
     assert study.screening["age"].tolist() == [61.0]
 
 
@@ -374,7 +403,7 @@ def test_tables_split_from_a_csv_file_have_no_sheet():
         ["1", "screening_arm_1", 60, "P", ""],
         ["1", "baseline_arm_1", "", "", 7],
     ]
-    study = load_study([("r.csv", csv_bytes(rows))])
+    study = load_study([("r.csv", csv_bytes(rows))], protocol=default_protocol())
     assert study.screening["source_sheet"].tolist() == [None] and study.visits["source_sheet"].tolist() == [None]
     assert {f.sheet for f in study.findings} == {None}
 
@@ -386,6 +415,6 @@ def test_a_redcap_labels_export_whose_record_field_has_its_own_label():
         ["MSC-01", "Baseline (Arm 1: Main)", "", "", 7],
         ["MSC-01", "Month 6 (Arm 1: Main)", "", "", 4],
     ]
-    study = load_study([("labels.csv", csv_bytes(rows))])
+    study = load_study([("labels.csv", csv_bytes(rows))], protocol=default_protocol())
     assert study.screening["age"].tolist() == [61.0]
     assert study.visits["visit"].tolist() == ["baseline", "month 6"] and study.visits["vas"].tolist() == [7.0, 4.0]

@@ -13,6 +13,7 @@ from conftest import SAMPLE_XLSX, xlsx_bytes
 from workbooks import profile_of
 
 from medpath.cli import main
+from medpath.findings import Code
 from medpath.located_yaml import FileProblem
 from medpath.mapping import Profile, ProfileError, best_guess, profile_from_choices
 from medpath.protocol import default_protocol
@@ -77,7 +78,7 @@ def _pairs(study, outcome):
 
 
 def test_without_a_profile_the_export_is_refused_and_every_column_is_listed_as_unknown():
-    study = load_study(indonesian())
+    study = load_study(indonesian(), protocol=default_protocol())
     assert study.errors and len(study.visits) == 0
     columns = study.columns
     assert len(columns) == 11  # 7 + 4: every column of both sheets
@@ -88,7 +89,7 @@ def test_without_a_profile_the_export_is_refused_and_every_column_is_listed_as_u
 
 
 def test_the_profile_reads_the_export_to_its_own_numbers():
-    study = load_study(indonesian(), mapping=profile_of(PROFILE, "p.yaml"))
+    study = load_study(indonesian(), mapping=profile_of(PROFILE, "p.yaml"), protocol=default_protocol())
     assert not study.errors, [str(f) for f in study.errors]
     s = study.screening.set_index("patient_id")
     assert list(s.index) == ["R01", "R02", "R03", "R04"]
@@ -121,7 +122,7 @@ def test_a_bad_value_after_translation_is_still_an_error_naming_the_users_cell()
     visits = [row[:] for row in VISITS]
     visits[2][3] = 11  # R01 month 6: Excel row 3
     files = [("indo.xlsx", xlsx_bytes({"Skrining": SCREENING, "Kunjungan": visits}))]
-    study = load_study(files, mapping=profile_of(PROFILE))
+    study = load_study(files, mapping=profile_of(PROFILE), protocol=default_protocol())
     errors = [(f.sheet, f.row, f.column, f.value) for f in study.errors]
     assert errors == [("Kunjungan", 3, "Skor Nyeri", 11)]
     assert study.left_out_values["source_column"].tolist() == ["Skor Nyeri"]
@@ -147,7 +148,7 @@ sheets:
   Kontrol II: month 6
   Lama: ignore
 """)
-    study = load_study([("k.xlsx", xlsx_bytes(per_visit))], mapping=profile)
+    study = load_study([("k.xlsx", xlsx_bytes(per_visit))], mapping=profile, protocol=default_protocol())
     assert not study.errors, [str(f) for f in study.errors]
     assert _pairs(study, "bmd_tscore") == {"A1": (-3.0, -2.6), "A2": (-2.7, -2.5)}
     assert _pairs(study, "vas") == {"A1": (7, 4), "A2": (5, 5)}
@@ -165,7 +166,7 @@ def test_a_profile_column_supersedes_the_column_medpath_would_have_read():
         ["P1", "month 6", 5, 4, -2.8],
     ]
     profile = profile_of("columns:\n  VAS koreksi final: vas\n")
-    study = load_study([("v.xlsx", xlsx_bytes({"visits": visits}))], mapping=profile)
+    study = load_study([("v.xlsx", xlsx_bytes({"visits": visits}))], mapping=profile, protocol=default_protocol())
     assert not study.errors
     assert study.visits["vas"].tolist() == [6, 4]
     c = study.columns.set_index("header")
@@ -174,13 +175,18 @@ def test_a_profile_column_supersedes_the_column_medpath_would_have_read():
 
 def test_a_profile_naming_a_column_no_file_has_warns_with_its_line():
     profile = profile_of("columns:\n  Skor Nyeri: vas\n  Nomor Lama: ignore\nsheets:\n  Arsip: ignore\n", "p.yaml")
-    study = load_study(indonesian(), mapping=profile)
-    unmatched = [(f.file, f.row, f.column, f.sheet) for f in study.warnings if "no file has it" in f.message]
-    assert unmatched == [("p.yaml", 3, "Nomor Lama", None), ("p.yaml", 5, None, "Arsip")]
+    study = load_study(indonesian(), mapping=profile, protocol=default_protocol())
+    absent = (Code.PROFILE_COLUMN_ABSENT, Code.PROFILE_SHEET_ABSENT)
+    unmatched = [f for f in study.warnings if f.code in absent]
+    assert [(f.code, f.file, f.row, f.column, f.sheet) for f in unmatched] == [
+        (Code.PROFILE_COLUMN_ABSENT, "p.yaml", 3, "Nomor Lama", None),
+        (Code.PROFILE_SHEET_ABSENT, "p.yaml", 5, None, "Arsip"),
+    ]
+    assert all("no file has it" in f.message for f in unmatched)
 
 
 def test_every_column_of_a_realistic_export_is_accounted_for():
-    study = load_study([(SAMPLE_XLSX.name, SAMPLE_XLSX.read_bytes())])
+    study = load_study([(SAMPLE_XLSX.name, SAMPLE_XLSX.read_bytes())], protocol=default_protocol())
     data = study.columns[study.columns["sheet"].isin(["screening", "visits"])]
     assert len(data) == 26 and set(data["status"]) == {"used"}
     about = study.columns[study.columns["sheet"] == "About"]
@@ -191,7 +197,7 @@ def test_every_column_of_a_realistic_export_is_accounted_for():
         ["P1", "baseline", -3.5, -3.0, -2.0, 7, ""],
         ["P1", "month 6", -3.2, -2.8, -2.0, 5, ""],
     ]
-    study = load_study([("d.xlsx", xlsx_bytes({"visits": dxa}))])
+    study = load_study([("d.xlsx", xlsx_bytes({"visits": dxa}))], protocol=default_protocol())
     c = study.columns.set_index("header")
     assert c.loc["L1-L4 T-score", ["field", "status"]].tolist() == ["bmd_tscore", "used"]
     assert c.loc["L1 T-score", "status"] == "not used" and "L1-L4 total" in c.loc["L1 T-score", "note"]
@@ -282,7 +288,7 @@ def test_wide_outcome_fields_and_ignore():
     profile = profile_of("columns:\n  Nyeri B6: vas month 6\n  Nyeri Awal: VAS baseline\n  Foto: IGNORE\n")
     assert profile.columns == {"Nyeri B6": "vas month 6", "Nyeri Awal": "vas baseline", "Foto": "ignore"}
     wide = [["ID", "Nyeri Awal", "Nyeri B6", "Foto"], ["P1", 7, 4, "a.jpg"], ["P2", 6, 6, "b.jpg"]]
-    study = load_study([("w.xlsx", xlsx_bytes({"visits": wide}))], mapping=profile)
+    study = load_study([("w.xlsx", xlsx_bytes({"visits": wide}))], mapping=profile, protocol=default_protocol())
     assert _pairs(study, "vas") == {"P1": (7, 4), "P2": (6, 6)}
 
 
@@ -329,7 +335,7 @@ def test_the_choices_make_a_profile_that_reads_the_export():
     assert "T-score Lumbal" not in profile.columns  # MedPath reads it by itself
     assert profile.columns["Usia (tahun)"] == "age" and profile.columns["Skor Nyeri"] == "vas"
     again = profile_of(profile.to_yaml())
-    study = load_study(indonesian(), mapping=again)
+    study = load_study(indonesian(), mapping=again, protocol=default_protocol())
     assert not study.errors and _pairs(study, "vas") == {"R01": (7, 4), "R02": (6, 5), "R03": (8, 3)}
     assert isinstance(again, Profile) and len(study.screening) == 4
 
@@ -526,7 +532,8 @@ def test_at_most_fifty_problems_are_listed_then_how_many_more():
     assert error.problems[50] == FileProblem(None, last)
     assert len(error.lines()) == 51 and error.lines()[-1] == f"many.yaml: {last}"
     findings = error.findings()
-    assert len(findings) == 51 and (findings[-1].row, findings[-1].message) == (None, f"mapping profile: {last}")
+    assert len(findings) == 51 and {f.code for f in findings} == {Code.PROFILE_INVALID}
+    assert (findings[-1].row, findings[-1].message) == (None, f"mapping profile: {last}")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from browser_support import (  # noqa: F401 (streamlit_url is a fixture)
 from test_mapping import SCREENING, VISITS
 from workbooks import profile_of, xlsx_bytes
 
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 
 pytestmark = [
@@ -59,7 +60,9 @@ def test_map_download_reload_and_upload_with_the_profile(streamlit_url, tmp_path
 
     workbook = tmp_path / "ekspor_bulan_ini.xlsx"
     workbook.write_bytes(xlsx_bytes({"Skrining": SCREENING, "Kunjungan": VISITS}))
-    assert load_study([(workbook.name, workbook.read_bytes())]).errors  # unknown to MedPath without a mapping
+    assert load_study(
+        [(workbook.name, workbook.read_bytes())], protocol=default_protocol()
+    ).errors  # unknown to MedPath without a mapping
 
     with sync_playwright() as p, chromium(p) as browser:
         context = browser.new_context(viewport={"width": VIEWPORT["width"], "height": 2000}, accept_downloads=True)

@@ -14,6 +14,7 @@ from test_pages import APP, TIMEOUT, metrics, texts
 from workbooks import profile_of
 
 from medpath.analysis import analyse
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 from medpath.summary import key_numbers
 from pages.session import FILES_KEY, PROFILE_KEY
@@ -58,7 +59,7 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
 
     profile = at.session_state[PROFILE_KEY]
     assert profile.columns["Usia (tahun)"] == "age" and profile.values["sex"] == {"Pr": "F", "Lk": "M"}
-    expected = load_study(indonesian(), mapping=profile_of(profile.to_yaml()))
+    expected = load_study(indonesian(), mapping=profile_of(profile.to_yaml()), protocol=default_protocol())
     assert not expected.errors
     assert "0 error(s)" in texts(at.warning) or "No problems found" in texts(at.success)
     columns = next(d.value for d in at.dataframe if "Read as" in d.value.columns)

@@ -15,7 +15,7 @@ from conftest import ROOT, study_bytes
 from streamlit.testing.v1 import AppTest
 from workbooks import profile_of
 
-from medpath.protocol import bundled
+from medpath.protocol import bundled, default_protocol
 from medpath.study import load_sample_study, load_study
 from medpath.study_choices import FittedChoices, StudyFacts, fit_choices, study_fingerprint
 from pages.session import CHOICE_DEFAULTS, FILES_KEY, PROFILE_KEY
@@ -146,7 +146,9 @@ def test_the_fingerprint_is_the_studys_content(sample):
     assert study_fingerprint(dataclasses.replace(sample, label="other", sources=(), findings=())) == (
         study_fingerprint(sample)
     )
-    same_files_renamed = [load_study([(name, study_bytes("P", 3))]) for name in ("a.xlsx", "copy of a.xlsx")]
+    same_files_renamed = [
+        load_study([(name, study_bytes("P", 3))], protocol=default_protocol()) for name in ("a.xlsx", "copy of a.xlsx")
+    ]
     assert study_fingerprint(same_files_renamed[0]) == study_fingerprint(same_files_renamed[1])
     # one value, one patient fewer, or another protocol: another study
     visits = sample.visits.copy()

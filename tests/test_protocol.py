@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from medpath.analysis import Settings, analyse
-from medpath.columns import VISIT_ALIASES, normalise
-from medpath.protocol import ProtocolError, bundled, default_protocol, parse_protocol, using
+from medpath.columns import normalise
+from medpath.protocol import ProtocolError, bundled, default_protocol, parse_protocol
 from medpath.report import build_report
+from medpath.schema import schema_of
 from medpath.slides import build_deck
 from medpath.study import load_sample_study
 from medpath.summary import summarise
@@ -102,13 +103,12 @@ def test_generic_code_holds_no_trial_literal():
     assert hits == []
 
 
-def test_aliases_follow_the_active_protocol():
-    demo = bundled()["DEMO-KOA-PRP"]
-    assert VISIT_ALIASES.get(normalise("VAS pain")) == "vas"
-    with using(demo):
-        assert VISIT_ALIASES.get(normalise("VAS pain")) is None
-        assert VISIT_ALIASES.get(normalise("WOMAC pain")) == "womac_pain"
-    assert VISIT_ALIASES.get(normalise("VAS pain")) == "vas"
+def test_aliases_follow_the_protocol_passed():
+    default, demo = schema_of(default_protocol()), schema_of(bundled()["DEMO-KOA-PRP"])
+    assert default.visit_aliases.get(normalise("VAS pain")) == "vas"
+    assert demo.visit_aliases.get(normalise("VAS pain")) is None
+    assert demo.visit_aliases.get(normalise("WOMAC pain")) == "womac_pain"
+    assert schema_of(default_protocol()) is default and hash(default) == hash(default_protocol())  # compiled once
 
 
 def test_the_second_protocol_runs_end_to_end_on_its_sample():

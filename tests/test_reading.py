@@ -11,12 +11,14 @@ from conftest import SAMPLE_XLSX, SCREENING_HEADER, csv_bytes, screening_row, vi
 from workbooks import profile_of
 
 from medpath.findings import Code
+from medpath.protocol import default_protocol
+from medpath.schema import schema_of
 from medpath.study import load_study
 from medpath.values import BadValue, parse_consent, parse_number, parse_sex, parse_visit_label, parse_yes_no
 
 
 def _load(mapping=None, **files: bytes):
-    return load_study(list(files.items()), mapping=mapping)
+    return load_study(list(files.items()), mapping=mapping, protocol=default_protocol())
 
 
 def test_sample_workbook_is_clean_and_complete(sample_study):
@@ -29,7 +31,9 @@ def test_sample_workbook_is_clean_and_complete(sample_study):
 
 def test_sample_csv_pair_equals_workbook(sample_study):
     folder = SAMPLE_XLSX.parent
-    study = load_study([(p.name, p.read_bytes()) for p in sorted(folder.glob("medpath_sample_*.csv"))])
+    study = load_study(
+        [(p.name, p.read_bytes()) for p in sorted(folder.glob("medpath_sample_*.csv"))], protocol=default_protocol()
+    )
     assert study.findings == ()
     drop = ["source_file", "source_sheet", "source_row"]
     pd.testing.assert_frame_equal(study.visits.drop(columns=drop), sample_study.visits.drop(columns=drop))
@@ -258,7 +262,8 @@ def test_a_label_is_the_visit_and_a_conflicting_offset_is_reported():
     assert list(study.visits["month"]) == [0.0, 3.0, 6.0]
     assert list(study.visits["day"]) == [1.0, 183.0, 182.0]
     (warning,) = study.findings
-    assert (warning.row, warning.value) == (3, "month 3") and "offset says day 183" in warning.message
+    assert (warning.row, warning.value, warning.code) == (3, "month 3", Code.VISIT_LABEL_OFFSET_DISAGREE)
+    assert "offset says day 183" in warning.message
 
 
 def test_float_written_ids_match_across_sheets():
@@ -302,7 +307,7 @@ def _styled_workbook() -> bytes:
 def test_reader_marks_hidden_sheets_rows_columns_and_struck_rows():
     from medpath.reading import read_tables
 
-    visits, old = read_tables("s.xlsx", _styled_workbook())
+    visits, old = read_tables("s.xlsx", _styled_workbook(), schema_of(default_protocol()))
     assert (visits.hidden, old.hidden) == (False, True)
     assert visits.struck_rows == {3} and visits.hidden_rows == {6} and visits.hidden_columns == {3}
 
@@ -350,6 +355,7 @@ def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each(
     ]:
         assert place in said, (place, said)
     (question,) = study.errors
+    assert question.code is Code.ROWS_HIDDEN
     assert "rows 6" in question.message and "rows: {hidden: read}" in question.message
     assert set(study.unread) == {"visits"}
     answered = _load(mapping=profile_of("rows: {hidden: leave out}"), **{"s.xlsx": _styled_workbook()})
@@ -362,9 +368,12 @@ def test_a_sheet_too_large_for_the_style_check_says_it_was_skipped(monkeypatch):
     import medpath.reading
 
     monkeypatch.setattr(medpath.reading, "STYLE_SCAN_MAX_BYTES", 100)  # in this process: read here, not in a worker
-    (table,) = medpath.reading.read_tables("s.xlsx", xlsx_bytes({"visits": visits_rows(1)}))
+    (table,) = medpath.reading.read_tables(
+        "s.xlsx", xlsx_bytes({"visits": visits_rows(1)}), schema_of(default_protocol())
+    )
     (warning,) = table.notes
-    assert warning.sheet == "visits" and "too large" in warning.message and "struck-through" in warning.message
+    assert (warning.sheet, warning.code) == ("visits", Code.SHEET_SKIPPED_MARKS)
+    assert "too large" in warning.message and "struck-through" in warning.message
 
 
 def test_legacy_xls_hidden_rows_and_struck_rows_are_found_in_the_biff_records():
@@ -384,7 +393,7 @@ def test_legacy_xls_hidden_rows_and_struck_rows_are_found_in_the_biff_records():
     sheet.col(2).hidden = True
     out = io.BytesIO()
     book.save(out)
-    (table,) = read_tables("old.xls", out.getvalue())
+    (table,) = read_tables("old.xls", out.getvalue(), schema_of(default_protocol()))
     assert table.struck_rows == {3} and table.hidden_rows == {6} and table.hidden_columns == {2}
 
 
@@ -394,8 +403,8 @@ def test_an_ods_spreadsheet_says_its_hidden_and_struck_rows_were_not_checked():
     rows = ods_row(["patient_id", "visit", "vas"]) + ods_row(["P1", "baseline", "7"])
     study = _load(**{"v.ods": ods_bytes(rows)})
     assert study.visits["vas"].tolist() == [7.0]
-    (note,) = [f for f in study.findings if "OpenDocument" in f.message]
-    assert note.sheet == "visits" and "cannot be detected" in note.message
+    (note,) = [f for f in study.findings if f.code is Code.SHEET_SKIPPED_MARKS]
+    assert note.sheet == "visits" and "OpenDocument" in note.message and "cannot be detected" in note.message
 
 
 def test_a_table_that_does_not_start_in_column_a_keeps_its_column_letters_and_merges():
@@ -407,5 +416,7 @@ def test_a_table_that_does_not_start_in_column_a_keeps_its_column_letters_and_me
     ]
     study = _load(**{"c.xlsx": xlsx_bytes({"visits": rows}, merge={"visits": ["C2:C3"]})})
     assert study.visits["patient_id"].tolist() == ["P1", "P1", "P2"]
-    assert any("merged cells C2:C3" in f.message for f in study.findings)
-    assert any(f.value == "H" and "no header" in f.message for f in study.findings)
+    (merged,) = [f for f in study.findings if f.code is Code.CELLS_MERGED]
+    assert "merged cells C2:C3" in merged.message
+    (unnamed,) = [f for f in study.findings if f.code is Code.COLUMNS_UNNAMED]
+    assert unnamed.value == "H" and "no header" in unnamed.message

@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from medpath.columns import SCREENING_ALIASES, VISIT_ALIASES
+from medpath.protocol import default_protocol
+from medpath.schema import schema_of
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -115,7 +116,8 @@ def test_alias_table_lists_every_alias_under_its_field():
     rows = {
         (line.split(" | ")[0].lstrip("| "), line.split(" | ")[1].strip("`")): line for line in table.splitlines()[2:]
     }
-    for kind, aliases in (("screening", SCREENING_ALIASES), ("visits", VISIT_ALIASES)):
+    schema = schema_of(default_protocol())
+    for kind, aliases in (("screening", schema.screening_aliases), ("visits", schema.visit_aliases)):
         for alias, field in aliases.items():
             assert f"`{alias}`" in rows[(kind, field)], (kind, field, alias)
     assert "`jeniskelamin`" in rows[("screening", "sex")]

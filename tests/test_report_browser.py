@@ -15,6 +15,7 @@ from browser_support import CHROMIUM, chromium
 from conftest import SCREENING_HEADER, VISITS_HEADER, screening_row, xlsx_bytes
 
 from medpath.analysis import analyse
+from medpath.protocol import default_protocol
 from medpath.report import build_report
 from medpath.study import load_study
 
@@ -104,7 +105,9 @@ def _nine_patients():
             [f"P{i}", "month 3", -2.9 - i / 10, 6],
             [f"P{i}", "month 6", -3.1 + i / 20, 7 - i % 4],
         ]
-    return load_study([("nine.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    return load_study(
+        [("nine.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))], protocol=default_protocol()
+    )
 
 
 @pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext not found: install poppler-utils")

@@ -7,6 +7,7 @@ from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
 
 from medpath.findings import Code
 from medpath.mapping import Profile
+from medpath.protocol import default_protocol
 from medpath.row_questions import answered, proposed_answer
 from medpath.study import load_study
 
@@ -25,7 +26,7 @@ def _two_sites() -> list[tuple[str, bytes]]:
 
 
 def test_several_sites_are_a_question_that_blocks_both_tables_until_answered():
-    study = load_study(_two_sites())
+    study = load_study(_two_sites(), protocol=default_protocol())
     questions = [f for f in study.errors if f.code is Code.ROWS_SEVERAL_SITES]
     assert [(q.sheet, q.column, q.value) for q in questions] == [
         ("screening", "site", "RSCM Jakarta"),
@@ -35,7 +36,7 @@ def test_several_sites_are_a_question_that_blocks_both_tables_until_answered():
     assert set(study.unread) == {"screening", "visits"}
     assert study.screening["patient_id"].tolist() == ["P1", "P2", "P3"]  # the proposed answer, shown until answered
     assert proposed_answer(questions[0]) == ("keep", {"site": "RSCM Jakarta"})
-    confirmed = load_study(_two_sites(), mapping=answered(None, questions[0]))
+    confirmed = load_study(_two_sites(), mapping=answered(None, questions[0]), protocol=default_protocol())
     assert not confirmed.errors and not confirmed.unread
     assert confirmed.visits["patient_id"].unique().tolist() == ["P1", "P2", "P3"]
     assert any(f.code is Code.ROWS_KEPT_BY_PROFILE for f in confirmed.warnings)
@@ -47,11 +48,11 @@ def test_visits_of_candidates_not_enrolled_are_a_question():
     for pid in ("P1", "P2", "F1"):
         visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
     files = [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
-    study = load_study(files)
+    study = load_study(files, protocol=default_protocol())
     (question,) = study.errors
     assert question.code is Code.VISITS_NOT_ENROLLED and question.value == "F1" and set(study.unread) == {"visits"}
     assert study.patient_ids == ["P1", "P2"]  # left out, as proposed
-    kept = load_study(files, mapping=Profile(rows={"not enrolled visits": "analyse"}))
+    kept = load_study(files, mapping=Profile(rows={"not enrolled visits": "analyse"}), protocol=default_protocol())
     assert kept.patient_ids == ["P1", "P2", "F1"] and not kept.unread
     assert answered(Profile(rows={"hidden": "read"}), question) == Profile(
         rows={"hidden": "read", "not enrolled visits": "leave out"}
@@ -65,13 +66,36 @@ def test_an_id_written_two_ways_and_a_remark_of_carried_forward_values_are_quest
         visits += [[pid, "baseline", -3.0, 7, None], [pid, "month 6", -2.8, 4, None]]
     visits[-1][-1] = "drop out bln 4, data LOCF"  # MSC-02's month 6: carried forward, not measured
     files = [("s.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
-    study = load_study(files)
+    study = load_study(files, protocol=default_protocol())
     codes = {f.code: f for f in study.errors}
     assert set(codes) == {Code.ID_SPELLING, Code.REMARK_NOT_MEASURED} and set(study.unread) == {"visits"}
     assert "'MSC-01' = 'MSC 01'" in codes[Code.ID_SPELLING].message and codes[Code.REMARK_NOT_MEASURED].row == 5
     assert study.visits["patient_id"].tolist() == ["MSC 01", "MSC 01", "MSC 02"]  # as proposed
     answers = Profile(rows={"id spelling": "same", "remarks": "leave out"})
-    confirmed = load_study(files, mapping=answers)
+    confirmed = load_study(files, mapping=answers, protocol=default_protocol())
     assert not confirmed.errors and confirmed.visits["patient_id"].tolist() == ["MSC 01", "MSC 01", "MSC 02"]
-    kept = load_study(files, mapping=Profile(rows={"id spelling": "different", "remarks": "read"}))
+    kept = load_study(
+        files, mapping=Profile(rows={"id spelling": "different", "remarks": "read"}), protocol=default_protocol()
+    )
     assert kept.visits["patient_id"].tolist() == ["MSC-01", "MSC-01", "MSC-02", "MSC-02"]
+
+
+def test_an_unanswered_question_about_the_visits_gives_no_statistic_and_says_why():
+    from medpath.analysis import analyse
+    from medpath.summary import summarise
+
+    screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("F1", enrolled="no")]
+    visits: list[list[object]] = [VISITS_HEADER[:4]]
+    for pid in ("P1", "P2", "F1"):
+        visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
+    files = [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
+    blocked = summarise(analyse(load_study(files, protocol=default_protocol())))
+    assert blocked["outcomes"] == {} and blocked["secondary"] == {}
+    assert "f.xlsx, sheet 'visits'" in blocked["outcomes_not_determinable"]
+    answered_ = summarise(
+        analyse(
+            load_study(files, mapping=Profile(rows={"not enrolled visits": "leave out"}), protocol=default_protocol())
+        )
+    )
+    assert answered_["outcomes_not_determinable"] is None
+    assert answered_["outcomes"]["bmd_tscore"]["n_pairs"] == 2  # P1 and P2: the screen failure's rows left out

@@ -16,7 +16,10 @@ import zipfile
 import pytest
 from workbooks import VISITS_HEADER, load_in_child, ods_bytes, ods_row, xlsx_bytes
 
+from medpath.findings import Code
+from medpath.protocol import default_protocol
 from medpath.reading import ReadError, read_tables
+from medpath.schema import schema_of
 from medpath.size_guards import MAX_CELLS
 
 _SHEET = "xl/worksheets/sheet1.xml"
@@ -56,11 +59,18 @@ CRAFTED_XLSX = {
 }
 
 
+def _refusal(result: dict) -> dict:
+    """The one refusal (``Code.FILE_NOT_READ``, an error) among the findings of ``load_in_child``."""
+    refusals = [f for f in result["findings"] if f["code"] == Code.FILE_NOT_READ]
+    assert len(refusals) == 1 and refusals[0]["severity"] == "error", result["findings"]
+    return refusals[0]
+
+
 @pytest.mark.parametrize("case", list(CRAFTED_XLSX))
 def test_far_cells_in_any_xml_form_are_refused_before_the_reader_allocates(case):
     result = load_in_child("crafted.xlsx", _patched(CRAFTED_XLSX[case]))
-    errors = [f for f in result["findings"] if f["severity"] == "error"]
-    assert any(re.search(r"rows|columns|used area", f["message"]) and f["sheet"] == "visits" for f in errors), errors
+    refusal = _refusal(result)
+    assert refusal["sheet"] == "visits" and re.search(r"rows|columns|used area", refusal["message"]), refusal
     assert result["rows"] == 0
     assert result["peak_mib"] < 1024 and result["seconds"] < 10, result
 
@@ -79,8 +89,9 @@ def test_a_cell_tag_cut_by_the_inflate_step_is_still_seen():
 
     data = _patched(replace)
     with pytest.raises(ReadError) as refused:
-        read_tables("cut.xlsx", data)
-    assert "columns" in refused.value.finding.message
+        read_tables("cut.xlsx", data, schema_of(default_protocol()))
+    finding = refused.value.finding
+    assert finding.code is Code.FILE_NOT_READ and "columns" in finding.message
 
 
 def test_huge_shared_string_count_is_refused():
@@ -96,7 +107,7 @@ def test_huge_shared_string_count_is_refused():
             new.writestr(info.filename, old.read(info.filename))
         new.writestr("xl/sharedStrings.xml", strings)
     result = load_in_child("strings.xlsx", out.getvalue())
-    assert any("4,000,000,000,000 distinct texts" in f["message"] for f in result["findings"]), result["findings"]
+    assert "4,000,000,000,000 distinct texts" in _refusal(result)["message"]
     assert result["peak_mib"] < 1024 and result["seconds"] < 10
 
 
@@ -109,7 +120,8 @@ def test_ods_renamed_xlsx_with_repeated_rows_is_refused():
     crafted = ods_bytes(header + wide_row)
     assert len(crafted) < 1500
     result = load_in_child("renamed.xlsx", crafted)
-    assert any("rows" in f["message"] and f["sheet"] == "visits" for f in result["findings"]), result["findings"]
+    refusal = _refusal(result)
+    assert refusal["sheet"] == "visits" and "rows" in refusal["message"], refusal
     assert result["peak_mib"] < 1024 and result["seconds"] < 10
 
 
@@ -119,7 +131,7 @@ def test_ods_repeated_columns_are_refused():
         'table:number-columns-repeated="16000"/></table:table-row>'
     )
     result = load_in_child("wide.ods", ods_bytes(ods_row(VISITS_HEADER) + wide))
-    assert any("columns" in f["message"] for f in result["findings"]), result["findings"]
+    assert "columns" in _refusal(result)["message"]
     assert result["peak_mib"] < 1024
 
 
@@ -130,7 +142,7 @@ def test_a_real_ods_with_trailing_empty_repeats_is_read():
         'table:number-columns-repeated="1024"/></table:table-row>'
     )
     rows = [ods_row(VISITS_HEADER), ods_row(["P1", "baseline", "-3", "7"]), ods_row(["P1", "month 6", "-2.5", "5"])]
-    tables = read_tables("real.ods", ods_bytes("".join(rows) + empty_tail))
+    tables = read_tables("real.ods", ods_bytes("".join(rows) + empty_tail), schema_of(default_protocol()))
     assert [t.header for t in tables] == [VISITS_HEADER]
     assert tables[0].rows == [["P1", "baseline", "-3", "7"], ["P1", "month 6", "-2.5", "5"]]
 
@@ -164,7 +176,7 @@ def test_legacy_xls_with_one_far_cell_is_refused_before_the_reader():
     data = _xls_far_cell()
     assert len(data) < 10_000
     result = load_in_child("far.xls", data)
-    assert any("used area is 65,536 rows x 256 columns" in f["message"] for f in result["findings"]), result
+    assert "used area is 65,536 rows x 256 columns" in _refusal(result)["message"], result
     assert result["peak_mib"] < 300, "refused before the reader allocates the 16.7 M-cell area"
 
 
@@ -194,8 +206,9 @@ def test_xlsb_is_refused_with_the_fix():
         archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
         archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
     with pytest.raises(ReadError) as refused:
-        read_tables("book.xlsb", out.getvalue())
-    assert "Excel Workbook (.xlsx)" in refused.value.finding.message
+        read_tables("book.xlsb", out.getvalue(), schema_of(default_protocol()))
+    finding = refused.value.finding
+    assert finding.code is Code.FILE_NOT_READ and "Excel Workbook (.xlsx)" in finding.message
 
 
 def test_cells_without_r_in_a_small_sheet_are_read():
@@ -204,7 +217,7 @@ def test_cells_without_r_in_a_small_sheet_are_read():
     def replace(xml: str) -> str:
         return re.sub(r'<c r="[A-Z]+\d+"', "<c", xml)
 
-    tables = read_tables("no_r.xlsx", _patched(replace))
+    tables = read_tables("no_r.xlsx", _patched(replace), schema_of(default_protocol()))
     assert tables[0].header == VISITS_HEADER
     assert tables[0].rows[0][:2] == ["P1", "baseline"]
 
@@ -226,7 +239,7 @@ def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
     assert len(data) < 10_000
     result = load_in_child("stray cell.xlsx", data)
     errors = [f for f in result["findings"] if f["severity"] == "error"]
-    assert len(errors) == 1, result["findings"]
+    assert len(errors) == 1 and errors[0]["code"] == Code.UPLOAD_TOO_LARGE, result["findings"]
     message = errors[0]["message"]
     assert errors[0]["file"] == "stray cell.xlsx"
     assert "'stray cell.xlsx': 5,850,000 cells" in message
@@ -246,10 +259,12 @@ def test_the_budget_is_for_the_upload_as_a_whole(monkeypatch):
     files = [("a.xlsx", data), ("b.xlsx", data[:])]
     one = size_guards.upload_memory(3 * len(VISITS_HEADER))  # one file: 3 rows x the header's columns
     monkeypatch.setattr(size_guards, "UPLOAD_MEMORY_BUDGET", one)
-    assert not [f for f in load_study(files[:1]).findings if "too large to analyse" in f.message]
-    study = load_study(files)
-    refused = [f for f in study.findings if "too large to analyse" in f.message]
-    assert len(refused) == 1 and refused[0].severity == "error"
+    assert not [
+        f for f in load_study(files[:1], protocol=default_protocol()).findings if f.code is Code.UPLOAD_TOO_LARGE
+    ]
+    study = load_study(files, protocol=default_protocol())
+    refused = [f for f in study.findings if f.code is Code.UPLOAD_TOO_LARGE]
+    assert len(refused) == 1 and refused[0].severity == "error" and "too large to analyse" in refused[0].message
     assert refused[0].file == "a.xlsx, b.xlsx"
     assert "'a.xlsx': 12 cells; 'b.xlsx': 12 cells" in refused[0].message
     assert len(study.visits) == 0 and study.sources  # nothing read, both files still listed as sources

@@ -9,11 +9,12 @@ from conftest import SCREENING_HEADER, screening_row, visits_rows, xlsx_bytes
 from workbooks import profile_of
 
 from medpath.findings import Code
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 
 
 def _study(sheets):
-    return load_study([("trial.xlsx", xlsx_bytes(sheets))])
+    return load_study([("trial.xlsx", xlsx_bytes(sheets))], protocol=default_protocol())
 
 
 def _one(findings, severity="error"):
@@ -32,6 +33,7 @@ def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
     study = _study({"visits": visits})
     error = _one(study.findings)
     assert (error.file, error.sheet, error.row, error.column, error.value) == ("trial.xlsx", "visits", 7, "vas", 11)
+    assert error.code is Code.VALUE_OUT_OF_RANGE
     assert "0 to 10" in error.message and "left out" in error.message
     # a bad value costs that value only: the row (P3 month 6) is kept with its T-score, VAS missing
     assert study.excluded_rows["visits"] == 0 and len(study.visits) == 6
@@ -40,18 +42,18 @@ def test_vas_of_11_in_excel_row_7_is_exactly_one_error():
 
 
 @pytest.mark.parametrize(
-    "column, value, text",
+    "column, value, code, text",
     [
-        ("bmd_tscore", "abc", "expected a number"),
-        ("bmd_tscore", -12, "-7 to 5"),
-        ("vas", -1, "0 to 10"),
+        ("bmd_tscore", "abc", Code.VALUE_INVALID, "expected a number"),
+        ("bmd_tscore", -12, Code.VALUE_OUT_OF_RANGE, "-7 to 5"),
+        ("vas", -1, Code.VALUE_OUT_OF_RANGE, "0 to 10"),
     ],
 )
-def test_bad_visit_values(column, value, text):
+def test_bad_visit_values(column, value, code, text):
     visits = visits_rows(2)
     visits[3][visits[0].index(column)] = value
     error = _one(_study({"visits": visits}).findings)
-    assert (error.row, error.column, error.value) == (4, column, value)
+    assert (error.row, error.column, error.value, error.code) == (4, column, value, code)
     assert text in error.message
 
 
@@ -76,13 +78,15 @@ def test_age_outside_0_120_and_non_numeric_age():
 
 def test_required_columns_missing():
     study = _study({"visits": [["visit", "vas"], ["baseline", 5]]})
-    assert any(f.severity == "error" and "patient_id" in f.message and f.row == 1 for f in study.findings)
+    (missing,) = [f for f in study.findings if f.code is Code.COLUMN_REQUIRED_MISSING]
+    assert (missing.severity, missing.row) == ("error", 1) and "patient_id" in missing.message
 
 
 def test_missing_patient_id_in_a_row():
     visits = visits_rows(1) + [[None, "baseline", -3.0, 5]]
     error = _one(_study({"visits": visits}).findings)
-    assert (error.row, error.column) == (4, "patient_id") and "missing" in error.message
+    assert (error.row, error.column, error.code) == (4, "patient_id", Code.PATIENT_ID_MISSING)
+    assert "missing" in error.message
 
 
 def test_duplicate_patient_in_screening_points_to_first_row():
@@ -125,9 +129,9 @@ def test_duplicate_rows_answered_by_the_profile_are_certain():
             ),
         )
     ]
-    first = load_study(files, mapping=profile_of("rows: {duplicates: first}"))
+    first = load_study(files, mapping=profile_of("rows: {duplicates: first}"), protocol=default_protocol())
     assert not first.errors and not first.unread and first.screening["age"].tolist() == [60, 60]
-    neither = load_study(files, mapping=profile_of("rows: {duplicates: leave out}"))
+    neither = load_study(files, mapping=profile_of("rows: {duplicates: leave out}"), protocol=default_protocol())
     assert not neither.errors and neither.screening["patient_id"].tolist() == ["P2"]
     assert neither.excluded_rows["screening"] == 2
 
@@ -136,7 +140,7 @@ def test_duplicate_patient_visit():
     visits = visits_rows(2) + [["P2", "Month 6", -2.0, 1]]
     study = _study({"visits": visits})
     error = _one(study.findings)
-    assert (error.row, error.value) == (6, "month 6")
+    assert (error.row, error.value, error.code) == (6, "month 6", Code.DUPLICATE_CONFLICT)
     assert "row 5" in error.message
 
 
@@ -174,7 +178,7 @@ def test_identifier_columns_are_warned_about():
         ["Patient ID", "Nama Pasien", "Date of birth", "visit", "vas"],
         ["P1", "Siti", "1960-01-01", "baseline", 7],
     ]
-    warned = {f.column for f in _study({"visits": visits}).warnings if "identifier" in f.message}
+    warned = {f.column for f in _study({"visits": visits}).warnings if f.code is Code.COLUMN_IDENTIFIER}
     assert warned == {"Nama Pasien", "Date of birth"}
 
 
@@ -182,25 +186,25 @@ def test_two_columns_for_one_field_are_an_error_naming_both_and_neither_is_read(
     visits = [["patient_id", "visit", "bmd_tscore", "vas", "VAS (0-10)"], ["P1", "baseline", -3, 7, 3]]
     study = _study({"visits": visits})
     (error,) = study.errors
-    assert error.value == "vas, VAS (0-10)" and "2 columns could be the VAS pain" in error.message
+    assert (error.code, error.value) == (Code.COLUMN_AMBIGUOUS, "vas, VAS (0-10)")
+    assert "2 columns could be the VAS pain" in error.message
     assert study.visits["vas"].isna().all() and study.visits["bmd_tscore"].iloc[0] == -3
 
 
 def test_a_header_only_visits_table_is_an_error_and_a_header_only_screening_a_warning():
     study = _study({"screening": [SCREENING_HEADER], "visits": [["patient_id", "visit", "bmd_tscore", "vas"]]})
-    assert [(f.severity, f.sheet, f.row) for f in study.warnings if "no data rows" in f.message] == [
-        ("warning", "screening", 1),
-        ("warning", "visits", 1),
-    ]
+    empty = [f for f in study.warnings if f.code is Code.TABLE_EMPTY]
+    assert [(f.severity, f.sheet, f.row) for f in empty] == [("warning", "screening", 1), ("warning", "visits", 1)]
+    assert all("no data rows" in f.message for f in empty)
     (error,) = study.errors
-    assert "no usable visit rows" in error.message
+    assert error.code is Code.NO_VISIT_ROWS and "no usable visit rows" in error.message
 
 
 def test_wide_layout_counts_each_bad_excel_row_once_and_reports_rows_without_values():
     rows = [["patient_id", "vas_baseline", "vas_m6"], [None, 7, 5], [None, 6, 4], ["P3", None, None], ["P4", 6, 5]]
     study = _study({"visits": rows})
     assert study.excluded_rows["visits"] == 2  # Excel rows 2 and 3, not once per visit
-    assert {(f.row, f.severity) for f in study.findings if "no outcome value" in f.message} == {(4, "warning")}
+    assert {(f.row, f.severity) for f in study.findings if f.code is Code.ROW_NO_OUTCOME} == {(4, "warning")}
     assert study.patient_ids == ["P4"]
 
 
@@ -218,10 +222,11 @@ def test_excel_error_cells_and_values_without_a_header_are_reported():
     sheet["C3"].data_type = "e"
     buffer = io.BytesIO()
     book.save(buffer)
-    study = load_study([("e.xlsx", buffer.getvalue())])
-    messages = {f.message.split(":")[0] for f in study.warnings}
-    assert "1 cell(s) hold an Excel error (#DIV/0!, #N/A, ...) and were read as empty" in messages
-    assert any(f.value == "E" and "no header" in f.message for f in study.warnings)
+    study = load_study([("e.xlsx", buffer.getvalue())], protocol=default_protocol())
+    (errors,) = [f for f in study.warnings if f.code is Code.CELLS_READ_EMPTY]
+    assert errors.message.split(":")[0] == "1 cell(s) hold an Excel error (#DIV/0!, #N/A, ...) and were read as empty"
+    (unnamed,) = [f for f in study.warnings if f.code is Code.COLUMNS_UNNAMED]
+    assert unnamed.value == "E" and "no header" in unnamed.message
 
 
 # --- issue 11: a bad value costs that value only; values as teams write them; grouped findings -----------------
@@ -232,7 +237,8 @@ def test_vas_11_at_baseline_leaves_out_that_vas_only_and_says_so():
     visits[1][3] = 11  # MSC-01 baseline, Excel row 2
     study = _study({"visits": visits})
     error = _one(study.findings)
-    assert (error.row, error.column, error.value) == (2, "vas", 11) and "left out" in error.message
+    assert (error.row, error.column, error.value, error.code) == (2, "vas", 11, Code.VALUE_OUT_OF_RANGE)
+    assert "left out" in error.message
     v = study.visits.set_index(["patient_id", "visit"])
     assert v.loc[("MSC-01", "baseline"), "bmd_tscore"] == -3.0  # the T-score of that row is still analysed
     assert math.isnan(v.loc[("MSC-01", "baseline"), "vas"])
@@ -274,7 +280,8 @@ def test_an_excel_date_in_an_outcome_cell_is_an_error_naming_the_cell_and_only_t
     visits[4][3] = dt.datetime(2026, 10, 6)  # a typed "6/10" that Excel made 6 October; Excel row 5
     study = _study({"visits": visits})
     error = _one(study.findings)
-    assert (error.row, error.column) == (5, "vas") and "found a date (06 Oct 2026)" in error.message
+    assert (error.row, error.column, error.code) == (5, "vas", Code.VALUE_INVALID)
+    assert "found a date (06 Oct 2026)" in error.message
     assert "'6/10'" in error.message
     row = study.visits.iloc[3]
     assert (row["patient_id"], row["bmd_tscore"]) == ("P2", -2.8) and math.isnan(row["vas"])
@@ -289,11 +296,11 @@ def test_decorated_values_are_read_with_a_warning_showing_what_was_read():
     study = _study({"visits": visits})
     assert study.errors == ()
     assert list(study.visits["bmd_tscore"]) == [-3.1, -2.7] and list(study.visits["vas"]) == [6.0, 8.0]
-    shown = {(f.row, f.column, f.value, f.message.split(":")[0]) for f in study.warnings}
+    shown = {(f.row, f.column, f.value, f.code, f.message.split(":")[0]) for f in study.warnings}
     assert shown == {
-        (2, "bmd_tscore", "-3,1 SD", "read as -3.1"),
-        (2, "vas", "VAS 6", "read as 6"),
-        (3, "vas", "8 (berat)", "read as 8"),
+        (2, "bmd_tscore", "-3,1 SD", Code.VALUE_READ_AS, "read as -3.1"),
+        (2, "vas", "VAS 6", Code.VALUE_READ_AS, "read as 6"),
+        (3, "vas", "8 (berat)", Code.VALUE_READ_AS, "read as 8"),
     }
 
 
@@ -303,7 +310,7 @@ def test_the_same_spelling_in_many_cells_is_one_grouped_finding():
     grouped = [f for f in study.warnings if "NR" in str(f.value)]
     assert len(grouped) == 1
     (finding,) = grouped
-    assert finding.row == 2 and finding.column == "hiv, cmv"
+    assert (finding.row, finding.column, finding.code) == (2, "hiv, cmv", Code.VALUE_READ_AS)
     assert finding.message.startswith("'NR' in 10 cells of hiv, cmv (Excel rows 2, 3, 4, 5, 6): read as negative")
     assert study.screening["hiv"].tolist() == [False] * 5 and study.screening["cmv"].tolist() == [False] * 5
 
@@ -320,6 +327,7 @@ def test_same_error_in_many_cells_is_grouped_and_every_value_is_still_listed_as_
         visits[r][3] = "nyeri"
     study = _study({"visits": visits})
     error = _one(study.findings)
+    assert (error.row, error.column, error.code) == (2, "vas", Code.VALUE_INVALID)
     assert error.message.startswith("'nyeri' in 3 cells of vas (Excel rows 2, 3, 4): expected a number")
     assert "these values are left out" in error.message
     assert list(study.left_out_values["source_row"]) == [2, 3, 4] and len(study.visits) == 4
@@ -336,7 +344,8 @@ def test_a_dash_in_test_and_yes_no_columns_is_unknown_with_one_grouped_warning_n
     rows = [screening_row(f"P{i}", hiv="-", corticosteroid="-") for i in range(1, 4)]
     study = _study({"screening": _screening(*rows), "visits": visits_rows(1)})
     (warning,) = [f for f in study.warnings if f.value == "-"]
-    assert warning.column == "corticosteroid, hiv" and "6 cells" in warning.message
+    assert (warning.column, warning.code) == ("corticosteroid, hiv", Code.VALUE_READ_AS)
+    assert "6 cells" in warning.message
     assert "read as unknown" in warning.message and "If it means 'no' or 'negative', write that" in warning.message
     assert study.screening["hiv"].isna().all() and study.screening["corticosteroid"].isna().all()
     assert study.errors == ()
@@ -351,11 +360,12 @@ def test_indonesian_consent_and_lab_words():
     assert study.errors == ()
     assert list(study.screening["consent"]) == ["signed", "declined"]
     assert study.screening["hbsag"].tolist() == [True, False]
-    assert {(f.row, f.column, f.message.split(":")[0]) for f in study.warnings if f.column != "patient_id"} >= {
-        (2, "consent", "read as signed"),
-        (2, "hbsag", "read as positive"),
-        (3, "consent", "read as declined"),
-        (3, "hbsag", "read as negative"),
+    read = {(f.row, f.column): f.message.split(":")[0] for f in study.warnings if f.code is Code.VALUE_READ_AS}
+    assert read == {
+        (2, "consent"): "read as signed",
+        (2, "hbsag"): "read as positive",
+        (3, "consent"): "read as declined",
+        (3, "hbsag"): "read as negative",
     }
 
 
@@ -368,7 +378,7 @@ def test_vas_in_millimetres_is_rescaled_with_one_warning_naming_the_column():
     assert study.errors == ()
     assert list(study.visits["vas"]) == [7.0, 4.0, 6.5, 3.0, 8.0, 5.5, 6.0, 0.8, 7.5, 3.5]
     (warning,) = study.warnings
-    assert (warning.row, warning.column) == (1, "vas")
+    assert (warning.row, warning.column, warning.code) == (1, "vas", Code.VALUES_SCALED)
     assert (
         "millimetres" in warning.message and "9 of 10 are above 10" in warning.message and "70 -> 7" in warning.message
     )
@@ -379,7 +389,8 @@ def test_vas_in_millimetres_in_a_wide_sheet_is_decided_over_all_its_vas_columns(
     study = _study({"visits": rows})
     v = study.visits.set_index(["patient_id", "visit"])["vas"]
     assert (v[("P1", "month 6")], v[("P3", "baseline")]) == (0.8, 8.0)  # month 6 alone has 2 of 3 <= 10
-    (warning,) = [f for f in study.warnings if "millimetres" in f.message]
+    (warning,) = [f for f in study.warnings if f.code is Code.VALUES_SCALED]
+    assert "millimetres" in warning.message
     assert warning.column == "vas_baseline, vas_m6" and "4 of 6 are above 10" in warning.message
 
 
@@ -396,18 +407,18 @@ def test_an_unrecognised_column_close_to_an_alias_gets_did_you_mean():
         ["P1", "baseline", -3.0, 7, 60, "x"],
     ]
     study = _study({"visits": visits, "screening": _screening(screening_row("P1"))})
-    hints = [(f.column, f.message) for f in study.warnings if "did you mean" in f.message]
+    hints = [(f.column, f.message) for f in study.warnings if f.code is Code.COLUMN_SIMILAR]
     assert hints == []  # "Umur (th)" is a screening field, not a visits one
     screening = [[*SCREENING_HEADER[:2], "Umur (th)", *SCREENING_HEADER[3:]], screening_row("P1")]
     study = _study({"screening": screening, "visits": visits_rows(1)})
-    (hint,) = [f for f in study.warnings if "did you mean" in f.message]
+    (hint,) = [f for f in study.warnings if f.code is Code.COLUMN_SIMILAR]
     assert hint.column == "Umur (th)" and "did you mean 'age'?" in hint.message
 
 
 def test_no_did_you_mean_for_a_field_already_read_or_a_distant_name():
     visits = [["patient_id", "visit", "bmd_tscore", "vas", "vas2", "keterangan"], ["P1", "baseline", -3.0, 7, 6, "x"]]
     study = _study({"visits": visits})
-    assert not [f for f in study.warnings if "did you mean" in f.message]
+    assert not [f for f in study.warnings if f.code is Code.COLUMN_SIMILAR]
 
 
 @pytest.mark.parametrize(
@@ -444,6 +455,7 @@ def test_a_patient_id_that_looks_like_a_formula_is_kept_with_one_warning_per_id(
         ["@SUM(A1)", "month 6", -2.6, 6],
     ]
     study = _study({"visits": visits})
-    warned = [(f.row, f.value) for f in study.warnings if "looks like a spreadsheet formula" in f.message]
-    assert warned == [(2, "+62-01"), (6, "@SUM(A1)")]
+    warned = [f for f in study.warnings if f.code is Code.PATIENT_ID_FORMULA]
+    assert [(f.row, f.value) for f in warned] == [(2, "+62-01"), (6, "@SUM(A1)")]
+    assert all("looks like a spreadsheet formula" in f.message for f in warned)
     assert list(study.visits["patient_id"]) == ["+62-01", "+62-01", "P-02", "P-02", "@SUM(A1)", "@SUM(A1)"]

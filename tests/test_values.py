@@ -6,16 +6,19 @@ import datetime as dt
 
 import pytest
 
+from medpath.protocol import default_protocol
+from medpath.schema import schema_of
 from medpath.values import (
     BadValue,
     column_unit,
-    number_reader,
     parse_consent,
     parse_number,
     parse_test,
     parse_yes_no,
     word_reader,
 )
+
+SCHEMA = schema_of(default_protocol())  # a field's decorations are its protocol's
 
 
 @pytest.mark.parametrize(
@@ -36,7 +39,7 @@ from medpath.values import (
     ],
 )
 def test_decorated_numbers_are_read_with_a_note(field, raw, value, note):
-    read, got_note = number_reader(field)(raw)
+    read, got_note = SCHEMA.number_reader(field)(raw)
     assert read == value and note in got_note
 
 
@@ -56,7 +59,7 @@ def test_decorated_numbers_are_read_with_a_note(field, raw, value, note):
     ],
 )
 def test_plain_numbers_and_missing_need_no_note(field, raw, value):
-    assert number_reader(field)(raw) == (value, None)
+    assert SCHEMA.number_reader(field)(raw) == (value, None)
 
 
 @pytest.mark.parametrize(
@@ -74,12 +77,12 @@ def test_plain_numbers_and_missing_need_no_note(field, raw, value):
 )
 def test_other_text_around_a_number_is_refused(field, raw):
     with pytest.raises(BadValue):
-        number_reader(field)(raw)
+        SCHEMA.number_reader(field)(raw)
 
 
 def test_a_date_in_a_number_column_names_the_fraction_excel_made_of_it():
     with pytest.raises(BadValue) as info:
-        number_reader("vas")(dt.datetime(2026, 10, 6))
+        SCHEMA.number_reader("vas")(dt.datetime(2026, 10, 6))
     assert "found a date (06 Oct 2026)" in str(info.value) and "'6/10'" in str(info.value)
 
 
@@ -180,7 +183,7 @@ def test_words_are_read_once_per_distinct_text():
     ],
 )
 def test_vas_in_millimetres_is_recognised_from_the_whole_column(values, millimetres):
-    rule = column_unit("vas", [float(v) for v in values])
+    rule = column_unit(default_protocol().outcomes["vas"].column_unit, [float(v) for v in values])
     assert (rule is not None) is millimetres
     if rule:
         assert rule.factor == 0.1

@@ -112,11 +112,12 @@ def ods_row(values: list[str], repeat: int = 1) -> str:
 # The child's own peak: VmHWM of its address space (ru_maxrss would include the parent's size at fork).
 _LOAD_CHILD = r"""
 import json, re, sys, time
+from medpath.protocol import default_protocol
 from medpath.study import load_study
 name = sys.argv[1]
 data = sys.stdin.buffer.read()
 started = time.monotonic()
-study = load_study([(name, data)])
+study = load_study([(name, data)], protocol=default_protocol())
 load_seconds = time.monotonic() - started
 with open("/proc/self/status") as status:
     peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1))

@@ -7,9 +7,10 @@ Nothing generated is committed.
 
 Each ``Case`` has the file's name and bytes and what MedPath must say about it: the CLI's exit code
 (0 = no error finding, 2 = errors or a refused file) and the findings expected, each as
-``Expect(severity, sheet, row, column, phrase)`` (``ANY`` where a field is not checked), plus an
-optional ``check`` of the loaded ``Study``. Every workbook here is built in memory: big and crafted
-ones (a 1,000,000-row sheet, a zip bomb, an archive that lies about its sizes) are written as raw
+``Expect(severity, code, sheet, row, column, phrase)`` (``ANY`` where a place is not checked): the
+finding is picked by its code (``medpath.findings.Code``) and place, never by its wording, and the
+phrase is then a check of what its message says; plus an optional ``check`` of the loaded ``Study``.
+Every workbook here is built in memory: big and crafted ones (a 1,000,000-row sheet, a zip bomb, an archive that lies about its sizes) are written as raw
 sheet XML / raw zip records, which takes well under a second each.
 
 Test-only packages: ``xlwt`` (writes the legacy .xls) and ``msoffcrypto-tool`` (encrypts a workbook
@@ -34,6 +35,8 @@ from workbooks import SCREENING_HEADER, VISITS_HEADER, screening_row
 from workbooks import visits_rows as visits
 from workbooks import xlsx_bytes as xlsx
 
+from medpath.findings import Code
+
 HERE = Path(__file__).resolve().parent
 ANY = object()
 
@@ -41,6 +44,7 @@ ANY = object()
 @dataclass(frozen=True)
 class Expect:
     severity: str
+    code: Code
     sheet: object
     row: object
     column: object
@@ -322,7 +326,7 @@ def _no_data(study):
 # --- the corpus ----------------------------------------------------------------------------------
 
 E = Expect
-_NO_VISITS = E("error", None, None, None, "no visits table found")
+_NO_VISITS = E("error", Code.NO_VISITS_TABLE, None, None, None, "no visits table found")
 
 
 def cases() -> list[Case]:
@@ -341,35 +345,53 @@ def cases() -> list[Case]:
             "not_a_spreadsheet.xlsx",
             lambda: b"%PDF-1.4\n% a PDF renamed to .xlsx\n" + bytes(range(256)),
             2,
-            (E("error", None, None, None, "not an Excel workbook"),),
+            (E("error", Code.FILE_NOT_READ, None, None, None, "not an Excel workbook"),),
             check=_no_data,
         ),
-        Case("empty_file.xlsx", lambda: b"", 2, (E("error", None, None, None, "empty (0 bytes)"),), check=_no_data),
+        Case(
+            "empty_file.xlsx",
+            lambda: b"",
+            2,
+            (E("error", Code.FILE_NOT_READ, None, None, None, "empty (0 bytes)"),),
+            check=_no_data,
+        ),
         Case(
             "empty_workbook.xlsx",
             lambda: xlsx({"Sheet1": []}),
             2,
-            (E("error", None, None, None, "no sheet with data"),),
+            (E("error", Code.FILE_NOT_READ, None, None, None, "no sheet with data"),),
             check=_no_data,
         ),
         Case(
             "no_recognisable_sheet.xlsx",
             lambda: xlsx({"Sheet1": [["foo", "bar"], [1, 2]]}),
             2,
-            (E("warning", "Sheet1", 1, None, "neither a screening nor a visits table"), _NO_VISITS),
+            (
+                E("warning", Code.SHEET_NOT_USED, "Sheet1", 1, None, "neither a screening nor a visits table"),
+                _NO_VISITS,
+            ),
         ),
         Case(
             "missing_patient_id.xlsx",
             lambda: xlsx({"visits": [["visit", "vas"], ["baseline", 5]]}),
             2,
-            (E("error", "visits", 1, None, "required column missing: patient_id"),),
+            (E("error", Code.COLUMN_REQUIRED_MISSING, "visits", 1, None, "required column missing: patient_id"),),
             exact=False,
         ),
         Case(
             "duplicate_columns.xlsx",
             lambda: xlsx({"visits": [["patient_id", "visit", "vas", "VAS (0-10)"], ["P1", "baseline", 7, 3]]}),
             2,
-            (E("error", "visits", 1, None, "2 columns could be the VAS pain: 'vas', 'VAS (0-10)'"),),
+            (
+                E(
+                    "error",
+                    Code.COLUMN_AMBIGUOUS,
+                    "visits",
+                    1,
+                    None,
+                    "2 columns could be the VAS pain: 'vas', 'VAS (0-10)'",
+                ),
+            ),
             exact=False,
             check=_no_data,
             why="two columns for one field with different values: no guess (issue 11)",
@@ -388,14 +410,14 @@ def cases() -> list[Case]:
                 merge={"visits": ["A2:A3"]},
             ),
             0,
-            (E("warning", "visits", 2, None, "merged cells A2:A3"),),
+            (E("warning", Code.CELLS_MERGED, "visits", 2, None, "merged cells A2:A3"),),
             check=_visits_equal(patient_id=["P1", "P1"]),
         ),
         Case(
             "date_in_number_column.xlsx",
             lambda: xlsx({"visits": with_cell(visits(2), 3, "vas", dt.datetime(2026, 1, 5))}),
             2,
-            (E("error", "visits", 3, "vas", "found a date"),),
+            (E("error", Code.VALUE_INVALID, "visits", 3, "vas", "found a date"),),
         ),
         Case(
             "comma_decimals.xlsx",
@@ -410,78 +432,87 @@ def cases() -> list[Case]:
             "text_in_numeric_column.xlsx",
             lambda: xlsx({"visits": with_cell(visits(2), 5, "vas", "seven")}),
             2,
-            (E("error", "visits", 5, "vas", "expected a number"),),
+            (E("error", Code.VALUE_INVALID, "visits", 5, "vas", "expected a number"),),
         ),
         Case(
             "vas_11.xlsx",
             lambda: xlsx({"visits": with_cell(visits(3), 7, "vas", 11)}),
             2,
-            (E("error", "visits", 7, "vas", "0 to 10"),),
+            (E("error", Code.VALUE_OUT_OF_RANGE, "visits", 7, "vas", "0 to 10"),),
         ),
         Case(
             "vas_minus_1.xlsx",
             lambda: xlsx({"visits": with_cell(visits(3), 4, "vas", -1)}),
             2,
-            (E("error", "visits", 4, "vas", "0 to 10"),),
+            (E("error", Code.VALUE_OUT_OF_RANGE, "visits", 4, "vas", "0 to 10"),),
         ),
         Case(
             "tscore_abc.xlsx",
             lambda: xlsx({"visits": with_cell(visits(2), 2, "bmd_tscore", "abc")}),
             2,
-            (E("error", "visits", 2, "bmd_tscore", "expected a number"),),
+            (E("error", Code.VALUE_INVALID, "visits", 2, "bmd_tscore", "expected a number"),),
         ),
         Case(
             "tscore_minus_12.xlsx",
             lambda: xlsx({"visits": with_cell(visits(2), 3, "bmd_tscore", -12)}),
             2,
-            (E("error", "visits", 3, "bmd_tscore", "-7 to 5"),),
+            (E("error", Code.VALUE_OUT_OF_RANGE, "visits", 3, "bmd_tscore", "-7 to 5"),),
         ),
         Case(
             "duplicate_patient_ids.xlsx",
             lambda: xlsx(
                 {
-                    "screening": [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("P1", age=61)],
+                    "screening": [
+                        SCREENING_HEADER,
+                        screening_row("P1"),
+                        screening_row("P2"),
+                        screening_row("P1", age=61),
+                    ],
                     "visits": visits(2),
                 }
             ),
             2,
-            (E("error", "screening", 4, "patient_id", "already appears in row 2"),),
+            (E("error", Code.DUPLICATE_CONFLICT, "screening", 4, "patient_id", "already appears in row 2"),),
         ),
         Case(
             "visits_of_unknown_patient.xlsx",
             lambda: xlsx({"screening": [SCREENING_HEADER, screening_row("P1")], "visits": visits(2)}),
             0,
-            (E("warning", "visits", 4, "patient_id", "not in the screening table"),),
+            (E("warning", Code.PATIENT_NOT_SCREENED, "visits", 4, "patient_id", "not in the screening table"),),
         ),
         Case(
             "million_rows.xlsx",
             million_rows,
             2,
-            (E("error", "visits", None, None, "more than the 200,000 rows"),),
+            (E("error", Code.FILE_NOT_READ, "visits", None, None, "more than the 200,000 rows"),),
             check=_no_data,
         ),
         Case(
             "far_apart_cells.xlsx",
             far_apart_cells,
             2,
-            (E("error", "visits", None, None, "used area is 150,000 rows x 702 columns"),),
+            (E("error", Code.FILE_NOT_READ, "visits", None, None, "used area is 150,000 rows x 702 columns"),),
             check=_no_data,
         ),
         Case(
             "too_many_columns.xlsx",
             too_many_columns,
             2,
-            (E("error", "visits", None, None, "more than 300 columns"),),
+            (E("error", Code.FILE_NOT_READ, "visits", None, None, "more than 300 columns"),),
             check=_no_data,
         ),
         Case(
-            "zip_bomb.xlsx", zip_bomb, 2, (E("error", None, None, None, "would unpack to 3,072 MiB"),), check=_no_data
+            "zip_bomb.xlsx",
+            zip_bomb,
+            2,
+            (E("error", Code.FILE_NOT_READ, None, None, None, "would unpack to 3,072 MiB"),),
+            check=_no_data,
         ),
         Case(
             "lying_sizes.xlsx",
             lying_sizes,
             2,
-            (E("error", None, None, None, "inflates to more than its declared size"),),
+            (E("error", Code.FILE_NOT_READ, None, None, None, "inflates to more than its declared size"),),
             check=_no_data,
         ),
         Case(
@@ -490,7 +521,16 @@ def cases() -> list[Case]:
                 {"visits": [VISITS_HEADER, ["P1", "baseline", "=-3.2+0.1", 7], ["P1", "month 6", -2.8, "=D2-3"]]}
             ),
             0,
-            (E("warning", "visits", 2, None, "2 formula cell(s) have no saved result and were read as empty: C2, D3"),),
+            (
+                E(
+                    "warning",
+                    Code.CELLS_READ_EMPTY,
+                    "visits",
+                    2,
+                    None,
+                    "2 formula cell(s) have no saved result and were read as empty: C2, D3",
+                ),
+            ),
             check=_formulas_read_as_empty,
         ),
         Case(
@@ -500,12 +540,18 @@ def cases() -> list[Case]:
             (),
             check=_visits_equal(bmd_tscore=[-3.1, -2.8], vas=[7.0, 4.0]),
         ),
-        Case("encrypted.xlsx", encrypted, 2, (E("error", None, None, None, "password-protected"),), check=_no_data),
+        Case(
+            "encrypted.xlsx",
+            encrypted,
+            2,
+            (E("error", Code.FILE_NOT_READ, None, None, None, "password-protected"),),
+            check=_no_data,
+        ),
         Case(
             "legacy.xls",
             legacy_xls,
             2,
-            (E("error", "visits", 4, "vas", "0 to 10"),),  # the VAS only is left out
+            (E("error", Code.VALUE_OUT_OF_RANGE, "visits", 4, "vas", "0 to 10"),),  # the VAS only is left out
             check=_visits_equal(patient_id=["P1", "P1", "P2", "P2"], bmd_tscore=[-3.0, -2.8, -3.0, -2.8]),
         ),
         Case(
@@ -519,7 +565,7 @@ def cases() -> list[Case]:
                 encoding="latin-1",
             ),
             0,
-            (E("warning", None, 1, None, "1 column(s) not recognised"),),
+            (E("warning", Code.COLUMNS_UNKNOWN, None, 1, None, "1 column(s) not recognised"),),
             check=_visits_equal(patient_id=["PÉ-1", "PÉ-1"]),
         ),
         Case(
@@ -541,9 +587,9 @@ def cases() -> list[Case]:
             lambda: csv(injection),
             0,
             (
-                E("warning", None, 2, "patient_id", "looks like a spreadsheet formula"),
-                E("warning", None, 3, "patient_id", "looks like a spreadsheet formula"),
-                E("warning", None, 4, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, None, 2, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, None, 3, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, None, 4, "patient_id", "looks like a spreadsheet formula"),
             ),
             check=_visits_equal(patient_id=[r[0] for r in injection[1:]]),
         ),
@@ -552,9 +598,9 @@ def cases() -> list[Case]:
             lambda: raw_xlsx("visits", [_row(i + 1, r) for i, r in enumerate(injection)]),
             0,
             (
-                E("warning", "visits", 2, "patient_id", "looks like a spreadsheet formula"),
-                E("warning", "visits", 3, "patient_id", "looks like a spreadsheet formula"),
-                E("warning", "visits", 4, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, "visits", 2, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, "visits", 3, "patient_id", "looks like a spreadsheet formula"),
+                E("warning", Code.PATIENT_ID_FORMULA, "visits", 4, "patient_id", "looks like a spreadsheet formula"),
             ),
             check=_visits_equal(patient_id=[r[0] for r in injection[1:]]),
         ),
@@ -562,21 +608,24 @@ def cases() -> list[Case]:
             "identifier_columns.xlsx",
             lambda: xlsx({"visits": ident}),
             0,
-            tuple(E("warning", "visits", 1, c, "looks like a direct identifier") for c in ident[0][1:7]),
+            tuple(
+                E("warning", Code.COLUMN_IDENTIFIER, "visits", 1, c, "looks like a direct identifier")
+                for c in ident[0][1:7]
+            ),
             exact=False,
         ),
         Case(
             "too_large.csv",
             lambda: b"patient_id,visit,vas\n" + b"P1,baseline,5\n" * 2_000_000,
             2,
-            (E("error", None, None, None, "more than the 25 MiB MedPath accepts"),),
+            (E("error", Code.FILE_NOT_READ, None, None, None, "more than the 25 MiB MedPath accepts"),),
             check=_no_data,
         ),
         Case(
             "damaged_zip.xlsx",
             lambda: xlsx({"visits": visits(1)})[:700],
             2,
-            (E("error", None, None, None, "zip structure is damaged"),),
+            (E("error", Code.FILE_NOT_READ, None, None, None, "zip structure is damaged"),),
             check=_no_data,
         ),
     ]

@@ -7,9 +7,9 @@ All data are invented. Nothing generated is committed.
 Every case is one trial of the same invented study (five enrolled patients MSC-01..MSC-05, ten
 candidates screened) kept in a different way, with the numbers a careful person reads off the file:
 the pairs analysed per outcome (baseline vs month 6), each patient's baseline and month-6 values, the
-screened and enrolled counts, the CLI's exit code and the key phrases of the findings. The values
-below are the ones a person reads in the file; the expectations are written out by hand per case,
-not computed by MedPath.
+screened and enrolled counts, the CLI's exit code and the findings expected (each by its code, with a
+key phrase of its message). The values below are the ones a person reads in the file; the expectations
+are written out by hand per case, not computed by MedPath.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from medpath.findings import Code
 
 HERE = Path(__file__).resolve().parent
 
@@ -151,10 +153,11 @@ class Realistic:
     screened: int | None
     #: ``None``: not asserted (the reading of the case's criteria cells is decided elsewhere)
     enrolled: int | None
-    #: (severity, phrase) that must be among the findings
-    phrases: tuple[tuple[str, str], ...] = ()
-    #: phrases no finding may contain (e.g. a duplicate error for a struck-through row)
-    absent: tuple[str, ...] = ()
+    #: (severity, code) or (severity, code, phrase) that must be among the findings: a finding of that severity
+    #: and code (``medpath.findings.Code``), whose message holds the phrase if one is given
+    findings: tuple[tuple[str, Code] | tuple[str, Code, str], ...] = ()
+    #: codes no finding may have (e.g. a duplicate for a struck-through row)
+    absent: tuple[Code, ...] = ()
     #: set when the case waits for the value-level work of issue 11 (units in cells, mm VAS, ...)
     xfail: str | None = None
     what: str = ""
@@ -605,11 +608,11 @@ def cases() -> list[Realistic]:
             None,
             5,
             (
-                ("warning", "'Rata-rata' reads as a summary row"),
-                ("warning", "'SD' reads as a summary row"),
-                ("warning", "'n' reads as a summary row"),
-                ("warning", "reads as a note"),
-                ("warning", "a signature block starts here"),
+                ("warning", Code.ROW_SUMMARY, "'Rata-rata' reads as a summary row"),
+                ("warning", Code.ROW_SUMMARY, "'SD' reads as a summary row"),
+                ("warning", Code.ROW_SUMMARY, "'n' reads as a summary row"),
+                ("warning", Code.ROW_SUMMARY, "reads as a note"),
+                ("warning", Code.SIGNATURE_BLOCK, "a signature block starts here"),
             ),
             what="a summary sheet with Rata-rata / SD / n rows, a note and a signature block",
         ),
@@ -622,9 +625,9 @@ def cases() -> list[Realistic]:
             None,
             5,
             (
-                ("warning", "read as: a two-row header"),
-                ("warning", "the protocol's spine T-score is the L1-L4 total"),
-                ("warning", "'L1-L4 T-score'"),
+                ("warning", Code.LAYOUT_READ_AS, "read as: a two-row header"),
+                ("warning", Code.COLUMN_CHOSEN, "the protocol's spine T-score is the L1-L4 total"),
+                ("warning", Code.COLUMN_CHOSEN, "'L1-L4 T-score'"),
             ),
             what="a DXA report pasted into Excel (two-row header, merged region cells)",
         ),
@@ -636,7 +639,7 @@ def cases() -> list[Realistic]:
             {"vas": STANDARD["vas"]},
             None,
             5,
-            (("error", "no column holds the spine BMD T-score of the L1-L4 total"),),
+            (("error", Code.COLUMN_REGION_NOT_ANALYSED, "no column holds the spine BMD T-score of the L1-L4 total"),),
             what="a DXA report without the L1-L4 total: no T-score is guessed",
         ),
         R(
@@ -650,6 +653,7 @@ def cases() -> list[Realistic]:
             (
                 (
                     "warning",
+                    Code.LAYOUT_READ_AS,
                     "columns named 'T-score Awal', 'VAS Awal', 'T-score Bulan 3', 'VAS Bulan 3', 'T-score Bulan 6', "
                     "'VAS Bulan 6'",
                 ),
@@ -665,7 +669,13 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "'T-score M6 (koreksi)' marked as a correction supersede(s) 'T-score M6'"),),
+            (
+                (
+                    "warning",
+                    Code.COLUMN_CORRECTION,
+                    "'T-score M6 (koreksi)' marked as a correction supersede(s) 'T-score M6'",
+                ),
+            ),
             what="a wide sheet with 'T-score M6' and 'T-score M6 (koreksi)'",
         ),
         R(
@@ -676,7 +686,7 @@ def cases() -> list[Realistic]:
             {"bmd_tscore": STANDARD["bmd_tscore"]},
             None,
             5,
-            (("error", "2 columns could be the VAS pain: 'VAS', 'VAS (0-10)'"),),
+            (("error", Code.COLUMN_AMBIGUOUS, "2 columns could be the VAS pain: 'VAS', 'VAS (0-10)'"),),
             what="two VAS columns with different values: an error, neither is read",
         ),
         R(
@@ -687,8 +697,8 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "this sheet is hidden in Excel; it was left out"),),
-            absent=("a second", "appears twice"),
+            (("warning", Code.SHEET_HIDDEN, "this sheet is hidden in Excel; it was left out"),),
+            absent=(Code.DUPLICATE_CONFLICT, Code.DUPLICATE_ROW, Code.TABLE_TWICE),
             what="a hidden, superseded sheet before the corrected one",
         ),
         R(
@@ -700,9 +710,10 @@ def cases() -> list[Realistic]:
             None,
             5,
             (
-                ("warning", "'TEST-01' is a test/dummy entry"),  # hidden too: a certain rule, so no question
-                ("warning", "'coba' is a test/dummy entry"),
-                ("warning", "1 hidden column(s) left out: 'Catatan petugas'"),
+                # 'TEST-01' is hidden too: a certain rule, so no question
+                ("warning", Code.ROW_SUMMARY, "'TEST-01' is a test/dummy entry"),
+                ("warning", Code.ROW_SUMMARY, "'coba' is a test/dummy entry"),
+                ("warning", Code.COLUMNS_HIDDEN, "1 hidden column(s) left out: 'Catatan petugas'"),
             ),
             what="a hidden TEST row, a visible 'coba' row and a hidden column",
         ),
@@ -714,8 +725,8 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "this row is struck through; it was left out"),),
-            absent=("a second",),
+            (("warning", Code.ROW_STRUCK, "this row is struck through; it was left out"),),
+            absent=(Code.DUPLICATE_CONFLICT, Code.DUPLICATE_ROW),
             what="a struck-through old entry above its correction",
         ),
         R(
@@ -729,11 +740,12 @@ def cases() -> list[Realistic]:
             (
                 (
                     "warning",
+                    Code.LAYOUT_READ_AS,
                     "read as: one sheet per visit, the visit from the sheet name: 'Awal' → baseline, "
                     "'Bulan ke-3' → month 3, '6 bulan' → month 6",
                 ),
             ),
-            absent=("combined",),
+            absent=(Code.TABLES_COMBINED,),
             what="one sheet per visit (Awal, Bulan ke-3, 6 bulan)",
             visits={("MSC-05", "month 3"): {"bmd_tscore": -3.4, "vas": 4.0}},
         ),
@@ -745,7 +757,7 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "read as: visit dates in 'Tanggal kunjungan'"),),
+            (("warning", Code.VISIT_DATES_READ, "read as: visit dates in 'Tanggal kunjungan'"),),
             what="visit dates instead of labels (Excel dates and DD/MM/YYYY text)",
             visits={("MSC-04", "month 6"): {"day": 176.0}, ("MSC-02", "month 3"): {"day": 88.0, "vas": 4.0}},
         ),
@@ -757,7 +769,7 @@ def cases() -> list[Realistic]:
             STANDARD,
             10,
             5,
-            (("warning", "read as: one sheet holding screening and visits"),),
+            (("warning", Code.LAYOUT_READ_AS, "read as: one sheet holding screening and visits"),),
             what="one wide sheet with the screening columns and the visits",
         ),
         R(
@@ -768,8 +780,8 @@ def cases() -> list[Realistic]:
             STANDARD,
             10,
             5,
-            (("warning", "read as: a screening log keyed by screening number ('No. Skrining')"),),
-            absent=("not in the screening table",),
+            (("warning", Code.LAYOUT_READ_AS, "read as: a screening log keyed by screening number ('No. Skrining')"),),
+            absent=(Code.PATIENT_NOT_SCREENED,),
             what="a screening log keyed by screening number",
         ),
         R(
@@ -781,10 +793,10 @@ def cases() -> list[Realistic]:
             10,
             5,
             (
-                ("warning", "read as: a REDCap raw export"),
-                ("warning", "the data access group is ignored"),
-                ("warning", "repeating instrument 'adverse_events'"),
-                ("warning", "riwayat___99"),
+                ("warning", Code.LAYOUT_READ_AS, "read as: a REDCap raw export"),
+                ("warning", Code.LAYOUT_READ_AS, "the data access group is ignored"),
+                ("warning", Code.REDCAP_INSTRUMENT_APART, "repeating instrument 'adverse_events'"),
+                ("warning", Code.REDCAP_CHECKBOX_UNUSED, "riwayat___99"),
             ),
             what="a REDCap raw export with a screening event, checkboxes, a repeating instrument and a DAG",
             visits={("MSC-03", "month 3"): {"bmd_tscore": -3.2, "vas": 6.0}},
@@ -797,7 +809,7 @@ def cases() -> list[Realistic]:
             STANDARD,
             10,
             5,
-            (("warning", "read as: a REDCap labels export"),),
+            (("warning", Code.LAYOUT_READ_AS, "read as: a REDCap labels export"),),
             what="a REDCap labels export ('Record ID', 'Event Name', '(Arm 1: Main)')",
         ),
         R(
@@ -808,8 +820,11 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "'TEST' is a test/dummy entry"), ("warning", "this row is struck through")),
-            absent=("a second",),
+            (
+                ("warning", Code.ROW_SUMMARY, "'TEST' is a test/dummy entry"),
+                ("warning", Code.ROW_STRUCK, "this row is struck through"),
+            ),
+            absent=(Code.DUPLICATE_CONFLICT, Code.DUPLICATE_ROW),
             what="a legacy .xls with a hidden TEST row and a struck-through row",
         ),
         R(
@@ -822,8 +837,8 @@ def cases() -> list[Realistic]:
             {"bmd_tscore": 0, "vas": 0},
             {},
             None,
-            0,
-            (("error", "the visits table appears twice"),),
+            None,  # not determinable (no screening log, no visits table read): null, never 0
+            (("error", Code.TABLE_TWICE, "the visits table appears twice"),),
             what="two files holding the same visits: an error asking which to keep",
         ),
         R(
@@ -833,10 +848,11 @@ def cases() -> list[Realistic]:
             {"bmd_tscore": 0, "vas": 0},
             {},
             None,
-            0,
+            None,  # not determinable (no screening log, no visits table read): null, never 0
             (
                 (
                     "error",
+                    Code.TABLE_TWICE,
                     "the visits table appears twice: 'dua_sheet_sama.xlsx' sheet 'visits' and "
                     "'dua_sheet_sama.xlsx' sheet 'visits (2)'",
                 ),
@@ -851,7 +867,10 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "'-3,1 SD' read as -3.1"), ("warning", "'7/10' read as 7")),
+            (
+                ("warning", Code.VALUE_READ_AS, "'-3,1 SD' read as -3.1"),
+                ("warning", Code.VALUE_READ_AS, "'7/10' read as 7"),
+            ),
             what="units in cells: '-3,1 SD', '7/10'",
         ),
         R(
@@ -862,7 +881,7 @@ def cases() -> list[Realistic]:
             {"bmd_tscore": STANDARD["bmd_tscore"], "vas": vas_without_01},
             None,
             5,
-            (("error", "outside the possible range of VAS"),),
+            (("error", Code.VALUE_OUT_OF_RANGE, "outside the possible range of VAS"),),
             what="a VAS typo (11) costs only that value",
         ),
         R(
@@ -873,7 +892,7 @@ def cases() -> list[Realistic]:
             STANDARD,
             None,
             5,
-            (("warning", "VAS pain read as millimetres"),),
+            (("warning", Code.VALUES_SCALED, "VAS pain read as millimetres"),),
             what="VAS recorded in millimetres (all values <= 100, some > 10): rescaled to 0-10",
         ),
         R(
@@ -884,7 +903,10 @@ def cases() -> list[Realistic]:
             STANDARD,
             10,
             None,
-            (("warning", "'-' in 69 cells"), ("warning", "'Non Reaktif' in 49 cells")),
+            (
+                ("warning", Code.VALUE_READ_AS, "'-' in 69 cells"),
+                ("warning", Code.VALUE_READ_AS, "'Non Reaktif' in 49 cells"),
+            ),
             what="'-' in yes/no columns and 'Non Reaktif' in the tests: each a finding, never silently missing",
         ),
     ]
