@@ -238,6 +238,9 @@ _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 def header_keys(header: object) -> set[str]:
     """The comparison keys of an adverse-event or disposition header: as written, without an "AE" prefix, and
     without what it says in brackets ("Serius (Ya/Tidak)" is "serius", "Grade [CTCAE v5]" is "grade")."""
+    assigned = getattr(header, "field", None) or ""
+    if assigned.startswith(("ae_", "disposition_")):  # a mapping profile named the field: that field only
+        return {normalise(assigned.split("_", 1)[1])}
     keys = {normalise(header), normalise(_BRACKETS.sub(" ", str(header)))}
     return keys | {strip_ae(k) for k in keys} - {""}
 

@@ -96,6 +96,11 @@ def table_kind(
     """ "adverse_events" or "disposition" by the sheet (or CSV file) name, else by the columns (a visit or screening
     field of ``schema`` makes a table neither)."""
     visit_aliases, screening_aliases = schema.visit_aliases, schema.screening_aliases
+    assigned = [getattr(h, "field", None) or "" for h in table.header]  # fields a mapping profile named
+    if any(a.startswith("ae_") for a in assigned):
+        return "adverse_events"
+    if any(a.startswith("disposition_") for a in assigned):
+        return "disposition"
     kind = _name_kind(table.sheet if table.sheet is not None else _stem(table.file))
     if kind:
         return kind

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
+from medpath.adverse_events import AE_FIELDS
 from medpath.columns import (
     SCREENING_NUMBER,
     VISIT_DATE,
@@ -49,6 +50,7 @@ from medpath.columns import (
     SheetLabel,
     normalise,
 )
+from medpath.disposition import DISPOSITION_FIELDS
 from medpath.findings import Code
 from medpath.located_yaml import (
     MAX_BYTES,
@@ -67,6 +69,10 @@ from medpath.schema import Schema, schema_of
 from medpath.values import BadValue, parse_sex, parse_visit_label
 
 IGNORE = "ignore"
+#: the adverse-event and disposition fields a profile can name ("ae_serious", "disposition_status") -> their table
+EXTRA_FIELDS: dict[str, str] = {f"ae_{f.name}": "adverse_events" for f in AE_FIELDS} | {
+    f"disposition_{f.name}": "disposition" for f in DISPOSITION_FIELDS
+}
 SHEET_KINDS = ("screening", "visits", IGNORE)
 SECTIONS = ("columns", "values", "sheets", "rows")
 #: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
@@ -462,7 +468,7 @@ def _field_name(text: str, schema: Schema) -> str | None:
     if text.lower() == IGNORE:
         return IGNORE
     key = normalise(text)
-    for name in schema.fields:
+    for name in (*schema.fields, *EXTRA_FIELDS):
         if normalise(name) == key:
             return name
     for name in schema.protocol.outcomes:
@@ -519,6 +525,20 @@ def column_record(
         "status": status,
         "note": note,
     }
+
+
+def apply_extra_columns(profile: Profile | None, table: RawTable) -> RawTable:
+    """The table with the headers the profile assigns to an adverse-event or disposition field (``EXTRA_FIELDS``)
+    marked as such (``FieldHeader``, their own text kept), so that the table is read as that kind and the column as
+    that field (``medpath.extra_fields.header_keys``), by the same engine as the other columns."""
+    if not profile or not profile.columns:
+        return table
+    header = [
+        FieldHeader(str(name), rule) if (rule := profile.column_rule(table.sheet, name)) in EXTRA_FIELDS else name
+        for name in table.header
+    ]
+    changed = any(a is not b for a, b in zip(header, table.header))
+    return replace(table, header=header) if changed else table
 
 
 def apply_sheet(profile: Profile | None, table: RawTable) -> str | None:

@@ -31,7 +31,7 @@ from medpath.model import (
     Study,
     empty_columns,
 )
-from medpath.profile import Profile
+from medpath.profile import Profile, apply_extra_columns
 from medpath.protocol import Protocol, bundled, default_protocol
 from medpath.reading import RawTable, ReadError
 from medpath.row_questions import blocked_tables, conflicting, keep_site, same_patient_ids, visits_of_not_enrolled
@@ -116,7 +116,7 @@ def _load_study(
             findings.append(read.finding)
             continue
         tables = read.tables or []  # measured only: over the budget, refused above
-        found, tables = split_extra_tables(tables, schema)
+        found, tables = split_extra_tables([apply_extra_columns(mapping, t) for t in tables], schema)
         # the adverse-event and disposition tables get the row rules of the others (hidden, struck-through, summary
         # and note rows; a site column): one set of rules for every kind of table
         for kind, kept in (("adverse_events", extra.adverse_events), ("disposition", extra.disposition)):
@@ -139,7 +139,7 @@ def _load_study(
             group = arranged.groups.get(k)
             groups.append(f"{name}:{group}" if group else None)
     if mapping:
-        findings.extend(_profile_unmatched(mapping, raw, records))
+        findings.extend(_profile_unmatched(mapping, [*raw, *extra.adverse_events, *extra.disposition], records))
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
     screening = _single(parsed, groups, "screening", findings, excluded, protocol)
     visits = _single(parsed, groups, "visits", findings, excluded, protocol)

@@ -4,6 +4,7 @@ its table's numbers, and one answer -- the mapping step's button or a profile li
 from __future__ import annotations
 
 from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
+from workbooks import profile_of
 
 from medpath.findings import Code
 from medpath.mapping import Profile
@@ -99,3 +100,30 @@ def test_an_unanswered_question_about_the_visits_gives_no_statistic_and_says_why
     )
     assert answered_["outcomes_not_determinable"] is None
     assert answered_["outcomes"]["bmd_tscore"]["n_pairs"] == 2  # P1 and P2: the screen failure's rows left out
+
+
+def test_a_profile_names_the_columns_of_an_adverse_event_sheet_nobody_recognises():
+    """Issue 23 item 2 (one engine): the profile's columns: names adverse-event fields too (ae_term, ae_serious ...);
+    the sheet is then read as the adverse events, by the same header and row rules as the others (its Total row
+    is left out)."""
+    from medpath.analysis import analyse
+    from medpath.summary import summarise
+
+    visits: list[list[object]] = [VISITS_HEADER[:4]]
+    for pid in ("P1", "P2"):
+        visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
+    events = [
+        ["Kode", "Kejadian", "Derajat CTCAE", "Serius (Ya/Tidak)", "Keterkaitan"],
+        ["P1", "Nyeri lokal", 1, "Tidak", "Mungkin"],
+        ["P2", "Demam", 3, "Ya", "Tidak berhubungan"],
+        ["Total", 2, None, None, None],
+    ]
+    files = [("s.xlsx", xlsx_bytes({"visits": visits, "Catatan KTD": events}))]
+    unread = summarise(analyse(load_study(files, protocol=default_protocol())))
+    assert unread["adverse_events"]["events"] is None  # not recognised: not read, never 0
+    profile = profile_of(
+        "columns:\n  Kode: ae_patient_id\n  Kejadian: ae_term\n  Derajat CTCAE: ae_grade\n"
+        "  Serius (Ya/Tidak): ae_serious\n  Keterkaitan: ae_relatedness\n"
+    )
+    harms = summarise(analyse(load_study(files, mapping=profile, protocol=default_protocol())))["adverse_events"]
+    assert (harms["status"], harms["events"], harms["patients"], harms["serious"]) == ("read", 2, 2, 1)
