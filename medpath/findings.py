@@ -74,6 +74,7 @@ class Code(StrEnum):
     PATIENT_ID_MISSING = "patient_id_missing"
     PATIENT_ID_FORMULA = "patient_id_formula"
     PATIENT_NOT_SCREENED = "patient_not_screened"
+    ENROLLED_ABOVE_TARGET = "enrolled_above_target"  # more patients than the protocol's target: another site's?
     DUPLICATE_ROW = "duplicate_row"
     VALUE_INVALID = "value_invalid"  # cannot be read: left out
     VALUE_OUT_OF_RANGE = "value_out_of_range"

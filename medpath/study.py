@@ -205,6 +205,7 @@ def _load_study(
         findings.extend(_unscreened(visits, screening))
     visits, asked = visits_of_not_enrolled(screening, visits, mapping)
     findings.extend(asked)
+    findings.extend(_above_target(screening, visits, protocol, ", ".join(n for n, _ in files)))
     for p in parsed:
         if p.frame is not None and len(p.frame):
             for file, sheet in p.frame[["source_file", "source_sheet"]].drop_duplicates().itertuples(index=False):
@@ -540,6 +541,23 @@ def _isin(ids: pd.Series, known: pd.Series) -> pd.Series:
         found = pc.is_in(pa.array(ids), value_set=values.unique().cast(pa.array(ids).type))
         return pd.Series(np.array(found, dtype=np.bool_), index=ids.index, name=ids.name)
     return ids.isin(set(known))
+
+
+def _above_target(
+    screening: pd.DataFrame | None, visits: pd.DataFrame, protocol: Protocol, files: str
+) -> list[Finding]:
+    """A warning when more patients are enrolled (marked so in the screening log, or with visit rows) than the
+    protocol's target: rows of another site or study may be in the files."""
+    enrolled = set(visits["patient_id"].tolist())
+    if screening is not None and "enrolled" in screening:
+        enrolled |= set(screening.loc[screening["enrolled"].eq(True).fillna(False), "patient_id"].tolist())
+    if not protocol.target_n or len(enrolled) <= protocol.target_n:
+        return []
+    message = (
+        f"{len(enrolled)} patients are enrolled or have visit rows, more than the protocol's target of "
+        f"{protocol.target_n} ({protocol.id}): are rows of another site, arm or study in the files?"
+    )
+    return [Finding("warning", files, None, None, None, len(enrolled), message, Code.ENROLLED_ABOVE_TARGET)]
 
 
 def _unscreened(visits: pd.DataFrame, screening: pd.DataFrame) -> list[Finding]:

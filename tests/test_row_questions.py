@@ -127,3 +127,23 @@ def test_a_profile_names_the_columns_of_an_adverse_event_sheet_nobody_recognises
     )
     harms = summarise(analyse(load_study(files, mapping=profile, protocol=default_protocol())))["adverse_events"]
     assert (harms["status"], harms["events"], harms["patients"], harms["serious"]) == ("read", 2, 2, 1)
+
+
+def test_more_patients_than_the_protocols_target_is_said():
+    """NCT04501354's target is 5: six enrolled patients with visits are named in a warning (not a question: a trial
+    may over-enrol), five are not."""
+    protocol = default_protocol()
+    assert protocol.target_n == 5
+
+    def files(ids: list[str]) -> list[tuple[str, bytes]]:
+        screening = [SCREENING_HEADER, *(screening_row(pid) for pid in ids)]
+        visits: list[list[object]] = [VISITS_HEADER[:4]]
+        for pid in ids:
+            visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
+        return [("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))]
+
+    six = load_study(files([f"P{i}" for i in range(1, 7)]), protocol=protocol)
+    (above,) = [f for f in six.warnings if f.code is Code.ENROLLED_ABOVE_TARGET]
+    assert above.value == 6 and "target of 5" in above.message
+    five = load_study(files([f"P{i}" for i in range(1, 6)]), protocol=protocol)
+    assert not [f for f in five.findings if f.code is Code.ENROLLED_ABOVE_TARGET]
