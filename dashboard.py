@@ -3,9 +3,11 @@ in ``pages/``. The gate runs before navigation: a visitor it does not admit gets
 configuration error) page as the only page, so no page script runs for them
 (``pages.session.sign_in_gate``; the rules are in ``medpath.access``)."""
 
-from medpath.fork_server import READER_MODULE, fork_server
+from medpath.pipeline.guard.fork_server import READER_MODULE, fork_server
 
-fork_server(READER_MODULE)  # the uploads' reader (medpath.disposable_reader): its server starts with the app
+fork_server(
+    READER_MODULE
+)  # the uploads' reader (medpath.pipeline.guard.disposable_reader): its server starts with the app
 
 import streamlit as st  # noqa: E402  (after the reader's fork server, which imports on the other core meanwhile)
 

@@ -217,13 +217,13 @@ def warm_load_vs_bare_calamine(path: Path, repeats: int = LOAD_REPEATS) -> tuple
 
 def worker_vs_in_process_read(path: Path, repeats: int = LOAD_REPEATS) -> tuple[float, float]:
     """Medians of ``repeats`` alternated runs: the size guards and the reader in a disposable worker
-    (``medpath.disposable_reader.read_upload``: fork, limits, the tables pickled back) and the same two in this
-    process (``medpath.reading.measure`` + ``read_tables``, as before issue 27)."""
-    from medpath.disposable_reader import read_upload
+    (``medpath.pipeline.guard.disposable_reader.read_upload``: fork, limits, the tables pickled back) and the same two in this
+    process (``medpath.pipeline.read.reading.measure`` + ``read_tables``, as before issue 27)."""
     from medpath.gc_paused import gc_paused
+    from medpath.pipeline.guard.disposable_reader import read_upload
+    from medpath.pipeline.map.schema import schema_of
+    from medpath.pipeline.read.reading import measure, read_tables
     from medpath.protocol import default_protocol
-    from medpath.reading import measure, read_tables
-    from medpath.schema import schema_of
 
     data, protocol = path.read_bytes(), default_protocol()
     worker, in_process = [], []
@@ -360,8 +360,8 @@ def report_process(folder: Path) -> tuple[float, float, int, int, float]:
 
 
 def upload_cells(path: Path) -> int:
-    """Cells of the workbook's used areas, as the memory budget of an upload counts them (``medpath.size_guards``)."""
-    from medpath.reading import measure
+    """Cells of the workbook's used areas, as the memory budget of an upload counts them (``medpath.pipeline.guard.size_guards``)."""
+    from medpath.pipeline.read.reading import measure
 
     return measure(path.name, path.read_bytes()).cells
 
@@ -440,7 +440,7 @@ def _met(ok: bool) -> str:
 def main() -> None:
     from plotly.offline import get_plotlyjs
 
-    from medpath.size_guards import BASE_BYTES, BYTES_PER_CELL, UPLOAD_MEMORY_BUDGET, upload_memory
+    from medpath.pipeline.guard.size_guards import BASE_BYTES, BYTES_PER_CELL, UPLOAD_MEMORY_BUDGET, upload_memory
 
     machine = _machine()
     compileall.compile_dir(ROOT / "medpath", quiet=1)  # as an installed package: see section 1's text
@@ -530,7 +530,7 @@ def main() -> None:
         "",
         "### Memory budget of one upload",
         "",
-        "`medpath.size_guards` refuses an upload, before reading any of its files, when its estimated memory "
+        "`medpath.pipeline.guard.size_guards` refuses an upload, before reading any of its files, when its estimated memory "
         f"({BASE_BYTES / MB:,.0f} MB + {BYTES_PER_CELL} bytes per cell of every sheet's used area, all files "
         f"together) exceeds {UPLOAD_MEMORY_BUDGET / MB:,.0f} MB. The estimate against the measured peak of the "
         "summary process:",
@@ -580,7 +580,7 @@ def main() -> None:
         + " | ".join(_met(stages[p]["load_warm"] / stages[p]["calamine_bare"] <= 1.8) for p in SIZES)
         + " |",
         "",
-        "The reader in its disposable worker (issue 27: a fresh child of `medpath.fork_server` per file, with its own "
+        "The reader in its disposable worker (issue 27: a fresh child of `medpath.pipeline.guard.fork_server` per file, with its own "
         "memory, CPU and output limits, the tables pickled back) against the same size guards and reader run in "
         f"this process, as before issue 27 (medians of {LOAD_REPEATS} alternated runs):",
         "",

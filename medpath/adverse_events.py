@@ -26,7 +26,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from medpath.extra_fields import (
+from medpath.findings import Code
+from medpath.model import PROVENANCE, Finding
+from medpath.pipeline.cells.values import is_missing, month_label
+from medpath.pipeline.map.extra_fields import (
     AE_OUTCOMES,
     PATIENT_ALIASES,
     RELATEDNESS,
@@ -45,10 +48,7 @@ from medpath.extra_fields import (
     read_relatedness,
     read_yes_no,
 )
-from medpath.findings import Code
-from medpath.model import PROVENANCE, Finding
-from medpath.reading import RawTable
-from medpath.values import is_missing, month_label
+from medpath.pipeline.read.reading import RawTable
 
 __all__ = [
     "AE_COLUMNS",

@@ -18,7 +18,7 @@ from medpath.findings import Code
 from medpath.formatting import count
 from medpath.located_yaml import MAX_BYTES
 from medpath.model import Finding, Study
-from medpath.profile import ProfileError, parse_profile
+from medpath.pipeline.map.profile import ProfileError, parse_profile
 from medpath.protocol import Protocol, ProtocolError, bundled, default_protocol, find_protocol
 from medpath.study import load_sample_study, load_study
 

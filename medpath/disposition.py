@@ -17,8 +17,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from medpath.columns import normalise
-from medpath.extra_fields import (
+from medpath.findings import Code
+from medpath.model import PROVENANCE, Finding
+from medpath.pipeline.cells.values import BadValue, is_missing
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.extra_fields import (
     PATIENT_ALIASES,
     Field,
     add_finding,
@@ -30,11 +33,8 @@ from medpath.extra_fields import (
     read_patient,
     read_yes_no,
 )
-from medpath.findings import Code
-from medpath.model import PROVENANCE, Finding
+from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import Protocol
-from medpath.reading import RawTable
-from medpath.values import BadValue, is_missing
 
 STATUSES = ("completed", "lost to follow-up", "withdrew", "died")
 _STATUS_WORDS = {

@@ -1,6 +1,6 @@
 """One finding of the reading and validation: what is wrong and where (file, sheet, Excel row, column, value).
 
-In a module of its own, free of pandas, so that the disposable reader (``medpath.disposable_reader``), whose fork
+In a module of its own, free of pandas, so that the disposable reader (``medpath.pipeline.guard.disposable_reader``), whose fork
 server imports it, starts without importing pandas; ``medpath.model`` re-exports it with the canonical model.
 """
 
@@ -19,7 +19,7 @@ class Code(StrEnum):
     # files and the upload
     FILE_NOT_OPENED = "file_not_opened"  # the CLI cannot open a path
     FILE_NOT_READ = "file_not_read"  # empty, damaged, not a spreadsheet, too large, too many rows / sheets
-    FILE_UNSAFE = "file_unsafe"  # the disposable reader broke a limit (medpath.disposable_reader)
+    FILE_UNSAFE = "file_unsafe"  # the disposable reader broke a limit (medpath.pipeline.guard.disposable_reader)
     UPLOAD_TOO_LARGE = "upload_too_large"  # the upload's cells or tables together exceed the budget
     PROFILE_INVALID = "profile_invalid"  # the mapping profile cannot be opened or is malformed
     PROFILE_COLUMN_ABSENT = "profile_column_absent"
@@ -39,7 +39,7 @@ class Code(StrEnum):
     ROW_SUMMARY = "row_summary"  # a total / note / summary row left out
     SIGNATURE_BLOCK = "signature_block"
     ROW_NO_OUTCOME = "row_no_outcome"
-    # questions: a rule that could be wrong, asked with a proposed answer (medpath.row_questions); errors that block
+    # questions: a rule that could be wrong, asked with a proposed answer (medpath.pipeline.validate.row_questions); errors that block
     ROWS_HIDDEN = "rows_hidden"  # rows hidden in Excel (a filter or by hand): read them?
     ROWS_SEVERAL_SITES = "rows_several_sites"  # a site / centre / arm column with several values: which to keep?
     VISITS_NOT_ENROLLED = "visits_not_enrolled"  # visit rows of candidates not enrolled: leave out?

@@ -1,5 +1,5 @@
 """Located YAML: the YAML files MedPath reads (a trial's protocol, ``medpath.protocol``; a mapping profile,
-``medpath.profile``) read as PyYAML's composed nodes, which keep their position, so that every problem found in
+``medpath.pipeline.map.profile``) read as PyYAML's composed nodes, which keep their position, so that every problem found in
 a file names its line.
 
 ``YamlFile`` composes a text (with libyaml's parser when PyYAML was built with it, unless the caller asks for

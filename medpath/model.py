@@ -1,7 +1,7 @@
 """The canonical, validated study model that every analysis, figure and report reads.
 
-Data flows one way: file bytes -> parsed tables (``medpath.reading``) -> validated ``Study``
-(``medpath.validation``) -> analyses -> figures / tables / report.
+Data flows one way: file bytes -> parsed tables (``medpath.pipeline.read.reading``) -> validated ``Study``
+(``medpath.pipeline.validate.validation``) -> analyses -> figures / tables / report.
 
 Canonical tables (pandas DataFrames, one row per observation, in the tidy sense of
 Wickham, "Tidy Data", J. Stat. Softw. 59(10), 2014):
@@ -37,7 +37,7 @@ so that no row is dropped silently.
     or why it was not used: "unknown" (not a name MedPath knows), "second column", "superseded", "ambiguous",
     "not used", "not read" (its sheet could not be used), "hidden", "ignored" (by the profile, or REDCap
     bookkeeping); note: the reason or detail in words. ``Study.profile`` is the mapping profile applied (in its
-    own format, ``medpath.profile``), or None.
+    own format, ``medpath.pipeline.map.profile``), or None.
 """
 
 from __future__ import annotations

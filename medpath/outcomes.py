@@ -16,8 +16,8 @@ import pandas as pd
 
 from medpath import stats
 from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome, Protocol
-from medpath.values import month_label
 from medpath.wording import details_rows, direction_counts, plain_sentence
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Generic code (reading, validation, eligibility, analyses, figures, report) holds no trial literal: it reads the
 ``Protocol`` it is given as an argument, the study's (``Study.protocol``), or, while files are read, the protocol's
-schema (``medpath.schema.schema_of``: the reading tables compiled from it once). There is no active or global
+schema (``medpath.pipeline.map.schema.schema_of``: the reading tables compiled from it once). There is no active or global
 protocol. The bundled protocols live in ``medpath/protocols/*.yaml`` (``bundled``); one of them says
 ``default: true`` (``default_protocol``).
 
@@ -121,7 +121,7 @@ class Decoration:
 
 @dataclass(frozen=True)
 class ColumnUnit:
-    """A whole column written in another unit, recognised from all its values together (``medpath.values``)."""
+    """A whole column written in another unit, recognised from all its values together (``medpath.pipeline.cells.values``)."""
 
     unit: str
     all_at_most: float

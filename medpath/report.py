@@ -54,12 +54,12 @@ from medpath.inert import reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
 from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.safety_status import events_sentence, not_read_sentence, safety
 from medpath.secondary import LABEL, lsc_counts, lsc_table
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
 from medpath.summary import key_numbers
-from medpath.values import month_label
 
 DISCLAIMER = (
     "Exploratory analysis of a single-group, uncontrolled study with few patients. The results "

@@ -62,9 +62,9 @@ from medpath.formatting import count_or_reason, number, p_value, percent
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
-from medpath.values import month_label
 from medpath.wording import plain_sentence
 
 #: Slide sizes (width, height) by aspect ratio. Both are 7.5 in high, so only the widths of the layout differ.

@@ -16,12 +16,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from medpath.columns import normalise
-from medpath.disposable_reader import FileRead, read_upload
-from medpath.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.findings import Code
 from medpath.gc_paused import gc_paused
-from medpath.layouts import arrange, clean
 from medpath.model import (
     COLUMN_FIELDS,
     PROVENANCE,
@@ -31,13 +27,23 @@ from medpath.model import (
     Study,
     empty_columns,
 )
-from medpath.profile import Profile, apply_extra_columns
+from medpath.pipeline.guard.disposable_reader import FileRead, read_upload
+from medpath.pipeline.guard.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
+from medpath.pipeline.layout.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
+from medpath.pipeline.layout.layouts import arrange, clean
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.profile import Profile, apply_extra_columns
+from medpath.pipeline.map.schema import Schema, schema_of
+from medpath.pipeline.read.reading import RawTable, ReadError
+from medpath.pipeline.validate.row_questions import (
+    blocked_tables,
+    conflicting,
+    keep_site,
+    same_patient_ids,
+    visits_of_not_enrolled,
+)
+from medpath.pipeline.validate.validation import Parsed, left_out_table, parse_table
 from medpath.protocol import Protocol, bundled, default_protocol
-from medpath.reading import RawTable, ReadError
-from medpath.row_questions import blocked_tables, conflicting, keep_site, same_patient_ids, visits_of_not_enrolled
-from medpath.schema import Schema, schema_of
-from medpath.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
-from medpath.validation import Parsed, left_out_table, parse_table
 
 #: The bundled synthetic studies and template.xlsx: package data (medpath/sample; data/sample links to it).
 SAMPLE_DIR = resources.files("medpath") / "sample"
@@ -67,8 +73,8 @@ def load_study(
 ) -> Study:
     """Validate the uploaded files into one ``Study`` of ``protocol`` (``medpath.protocol.default_protocol()`` for the
     bundled default trial); problems become findings, never exceptions. A mapping profile
-    (``medpath.profile.parse_profile``) is applied to the raw tables before validation. Every stage reads the
-    files with the protocol's schema (``medpath.schema.schema_of``), passed as an argument; the cyclic garbage
+    (``medpath.pipeline.map.profile.parse_profile``) is applied to the raw tables before validation. Every stage reads the
+    files with the protocol's schema (``medpath.pipeline.map.schema.schema_of``), passed as an argument; the cyclic garbage
     collector is paused meanwhile (``medpath.gc_paused``)."""
     with gc_paused():
         return _load_study(files, label=label, synthetic=synthetic, mapping=mapping, schema=schema_of(protocol))
@@ -87,12 +93,14 @@ def _load_study(
     parsed: list[Parsed] = []
     groups: list[str | None] = []
     raw: list[RawTable] = []  # every table as read, for the order of Study.columns
-    records: list[dict] = []  # Study.columns rows from medpath.layouts and medpath.validation
+    records: list[
+        dict
+    ] = []  # Study.columns rows from medpath.pipeline.layout.layouts and medpath.pipeline.validate.validation
     value_notes: dict[tuple[str, str | None, str], str] = {}
-    extra = ExtraTables()  # adverse-event and disposition sheets (medpath.extra_tables)
+    extra = ExtraTables()  # adverse-event and disposition sheets (medpath.pipeline.layout.extra_tables)
     places: dict[tuple[str, str | None], set[str]] = {}  # (file, sheet) -> the kinds of table read from it
-    # every file measured and read in a disposable worker (medpath.disposable_reader), within the memory budget of
-    # the whole upload (medpath.size_guards: files past it are measured, not read, and the upload is refused)
+    # every file measured and read in a disposable worker (medpath.pipeline.guard.disposable_reader), within the memory budget of
+    # the whole upload (medpath.pipeline.guard.size_guards: files past it are measured, not read, and the upload is refused)
     reads: list[FileRead | ReadError] = []
     for name, data in files:
         so_far = sum(r.cells for r in reads if isinstance(r, FileRead))
@@ -330,7 +338,7 @@ def load_sample_study(protocol: Protocol | None = None) -> Study:
 
 
 def _plain(finding: Finding) -> Finding:
-    """The finding with its sheet and column as plain strings (``medpath.layouts`` labels split sheets with their
+    """The finding with its sheet and column as plain strings (``medpath.pipeline.layout.layouts`` labels split sheets with their
     kind, a mapping profile labels the columns it assigns with their field)."""
     if finding.column is not None and type(finding.column) is not str:
         finding = replace(finding, column=str(finding.column))
@@ -479,7 +487,7 @@ def _drop_duplicates(
     profile: Profile | None,
 ):
     """One row per key. A later row that repeats the first in every one of ``values`` is a certain duplicate: left
-    out with a warning. Rows of one key that disagree are a question (``medpath.row_questions``): the first is kept
+    out with a warning. Rows of one key that disagree are a question (``medpath.pipeline.validate.row_questions``): the first is kept
     as proposed, with an error that blocks the table's numbers, unless the profile answers ``duplicates: first`` (a
     warning) or ``leave out`` (every row of that key left out). Every row left out is counted."""
     dup = frame.duplicated(keys, keep="first")

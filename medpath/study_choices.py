@@ -30,7 +30,7 @@ import pandas as pd
 
 from medpath.model import PROVENANCE, Study
 from medpath.outcomes import followup_months
-from medpath.values import month_label
+from medpath.pipeline.cells.values import month_label
 
 #: The tables whose content makes a study (with its protocol), in the order they are hashed.
 TABLES = ("screening", "visits", "adverse_events", "disposition")

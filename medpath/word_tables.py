@@ -51,9 +51,9 @@ from medpath.funnel_notes import funnel_notes
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, summary_table
+from medpath.pipeline.cells.values import month_label
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.summary import key_numbers
-from medpath.values import month_label
 from medpath.wording import plain_sentence
 
 #: Paper sizes (portrait width, height).

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, interval, number, p_value, percent
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.stats import minimum_attainable_p
-from medpath.values import month_label
 
 #: How a direction of change is said: verb (after the outcome: "rose in 5 of 5 patients"), and the
 #: short word of a table ("up"). One table for every sentence, table and chart.

@@ -22,8 +22,8 @@ from medpath.formatting import number_cells
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
+from medpath.pipeline.cells.values import month_label
 from medpath.report import build_report, report_filename
-from medpath.values import month_label
 from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 

@@ -1,6 +1,6 @@
 """The Data page's mapping step (issue 12) and its columns table (issue 11.1): a component, not a page.
 
-Everything it shows comes from ``medpath.mapping`` (the best guess), ``medpath.profile`` (the profile) and
+Everything it shows comes from ``medpath.pipeline.map.mapping`` (the best guess), ``medpath.pipeline.map.profile`` (the profile) and
 ``Study.columns``; the profile the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the
 uploaded files, so the study is parsed once per (files, profile) by ``pages.session.current_study``. The guess is kept
 per (schema, files, profile): it is of one protocol's fields. Nothing is written to disk.
@@ -18,11 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from medpath.findings import Code
-from medpath.mapping import MappingGuess, best_guess, profile_filename, profile_from_choices
 from medpath.model import Study
-from medpath.profile import IGNORE, Profile, ProfileError, label, parse_profile, value_choices
-from medpath.row_questions import QUESTIONS, answered
-from medpath.schema import schema_of
+from medpath.pipeline.map.mapping import MappingGuess, best_guess, profile_filename, profile_from_choices
+from medpath.pipeline.map.profile import IGNORE, Profile, ProfileError, label, parse_profile, value_choices
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.validate.row_questions import QUESTIONS, answered
 from pages.components import literal, plain, table
 from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 

@@ -4,8 +4,8 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 import streamlit as st
 
 from medpath.outcomes import followup_months
+from medpath.pipeline.cells.values import month_label
 from medpath.stats import minimum_attainable_p
-from medpath.values import month_label
 from medpath.wording import HL_ZEROS_OPTIONS, ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help
 from pages.components import downloads_row, header, literal, no_data, outcome_result
 from pages.session import choice, current_analysis, current_study

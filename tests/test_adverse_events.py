@@ -1,4 +1,4 @@
-"""Adverse-event and disposition sheets (medpath.extra_tables, medpath.adverse_events, medpath.disposition):
+"""Adverse-event and disposition sheets (medpath.pipeline.layout.extra_tables, medpath.adverse_events, medpath.disposition):
 hand-counted tables of the sample, and a finding with file, sheet, Excel row, column and value for every problem.
 
 The sample's events are scripts/make_sample.py's ADVERSE_EVENTS (Excel rows 2-8 of sheet adverse_events):

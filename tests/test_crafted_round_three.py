@@ -4,8 +4,8 @@ grows no more than reading a small valid workbook makes it grow.
 
 Before this round most of these reached the Rust reader, which read the bytes differently from the size guard and
 aborted the whole server (``memory allocation of N bytes failed``), or turned a few kilobytes into gigabytes. Now
-every file is read in a disposable worker (``medpath.disposable_reader``) and the differentials are closed in
-``medpath.size_guards``, so the refusal below is the guard's own, specific message.
+every file is read in a disposable worker (``medpath.pipeline.guard.disposable_reader``) and the differentials are closed in
+``medpath.pipeline.guard.size_guards``, so the refusal below is the guard's own, specific message.
 """
 
 from __future__ import annotations

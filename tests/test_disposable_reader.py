@@ -1,4 +1,4 @@
-"""The disposable reader (``medpath.disposable_reader``): the same tables as a read in this process, and each of its
+"""The disposable reader (``medpath.pipeline.guard.disposable_reader``): the same tables as a read in this process, and each of its
 limits broken by a file that needs more than it allows — a refusal naming the limit, never a dead process."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import zipfile
 import pytest
 from workbooks import VISITS_HEADER, csv_bytes, visits_rows, xlsx_bytes
 
-from medpath.disposable_reader import ReaderLimits, read_upload
 from medpath.findings import Code
+from medpath.pipeline.guard.disposable_reader import ReaderLimits, read_upload
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.read.reading import ReadError, measure, read_tables
 from medpath.protocol import bundled, default_protocol
-from medpath.reading import ReadError, measure, read_tables
-from medpath.schema import schema_of
 from medpath.study import SAMPLE_DIR
 
 
@@ -113,7 +113,7 @@ def test_an_answer_that_is_not_tables_is_refused_not_run(tmp_path):
     """What a subverted worker could send: a pickle that calls a function when it is loaded."""
     import pickle
 
-    from medpath.disposable_reader import _Answers, _Broken
+    from medpath.pipeline.guard.disposable_reader import _Answers, _Broken
 
     marker = tmp_path / "ran"
     forged = pickle.dumps(("read", _Call(os.mkdir, str(marker))))
@@ -132,13 +132,13 @@ class _Call:
 
 def test_the_server_process_never_reads_an_upload_itself(monkeypatch):
     """With the reader and the size guards broken in this process, an upload still loads: they ran in the worker."""
-    import medpath.disposable_reader
-    import medpath.reading
+    import medpath.pipeline.guard.disposable_reader
+    import medpath.pipeline.read.reading
 
     def never(*args, **kwargs):
         raise AssertionError("an upload was read in the server process")
 
-    for module in (medpath.reading, medpath.disposable_reader):
+    for module in (medpath.pipeline.read.reading, medpath.pipeline.guard.disposable_reader):
         monkeypatch.setattr(module, "read_tables", never)
         monkeypatch.setattr(module, "measure", never)
     from medpath.study import load_study
@@ -150,8 +150,8 @@ def test_the_server_process_never_reads_an_upload_itself(monkeypatch):
 def test_an_answer_of_the_wrong_shape_is_refused():
     import pickle
 
-    from medpath.disposable_reader import _answer, _Broken
     from medpath.findings import Code, Finding
+    from medpath.pipeline.guard.disposable_reader import _answer, _Broken
 
     finding = Finding("error", "f", None, None, None, None, "m", Code.FILE_NOT_READ)
     for blob in (b"not a pickle", pickle.dumps("read"), pickle.dumps(("refused", finding)), pickle.dumps(("x", "y"))):

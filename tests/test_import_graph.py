@@ -84,13 +84,13 @@ def test_the_graph_sees_imports_inside_functions_and_packages(tmp_path):
     source = tmp_path / "example.py"
     source.write_text(
         "from medpath import stats\nimport medpath.figures.svg\nfrom . import sibling\n\n\n"
-        "def later():\n    from medpath.values import month_label\n",
+        "def later():\n    from medpath.pipeline.cells.values import month_label\n",
         encoding="utf-8",
     )
     found = _imports(source, "medpath.figures.example")
-    assert {"medpath.stats", "medpath.figures.svg", "medpath.figures.sibling", "medpath.values"} <= found
+    assert {"medpath.stats", "medpath.figures.svg", "medpath.figures.sibling", "medpath.pipeline.cells.values"} <= found
     graph = import_graph()
-    assert "medpath.profile" in graph["medpath.layouts"]  # at module level
+    assert "medpath.pipeline.map.profile" in graph["medpath.pipeline.layout.layouts"]  # at module level
     assert "medpath.analysis" in graph["medpath.cli"]  # inside a function
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None

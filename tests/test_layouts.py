@@ -1,4 +1,4 @@
-"""``medpath.layouts``: the rules that turn real layouts into the tables validation reads (issue 11)."""
+"""``medpath.pipeline.layout.layouts``: the rules that turn real layouts into the tables validation reads (issue 11)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from workbooks import csv_bytes, visits_rows, xlsx_bytes
 
 from medpath.findings import Code
-from medpath.layouts import arrange, parse_date
+from medpath.pipeline.layout.layouts import arrange, parse_date
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import default_protocol
-from medpath.reading import RawTable
-from medpath.schema import schema_of
 from medpath.study import load_study
 
 

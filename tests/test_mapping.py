@@ -15,7 +15,7 @@ from workbooks import profile_of
 from medpath.cli import main
 from medpath.findings import Code
 from medpath.located_yaml import FileProblem
-from medpath.mapping import Profile, ProfileError, best_guess, profile_from_choices
+from medpath.pipeline.map.mapping import Profile, ProfileError, best_guess, profile_from_choices
 from medpath.protocol import default_protocol
 from medpath.study import load_study
 

@@ -45,7 +45,9 @@ def test_requirements_txt_is_the_core_and_the_app_extra():
     lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if not line.startswith("#")]
     names = [Requirement(line).name.lower() for line in lines]
     assert names[:7] == ["pandas", "numpy", "scipy", "statsmodels", "plotly", "openpyxl", "python-calamine"]
-    assert {"olefile", "pyyaml"} <= set(names[7:-3])  # legacy .xls records; mapping profiles (medpath.mapping)
+    assert {"olefile", "pyyaml"} <= set(
+        names[7:-3]
+    )  # legacy .xls records; mapping profiles (medpath.pipeline.map.mapping)
     assert names[-3:] == ["streamlit", "authlib", "httpx"]  # httpx: st.login's client (Authlib's starlette app)
 
 

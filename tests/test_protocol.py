@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from medpath.analysis import Settings, analyse
-from medpath.columns import normalise
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.schema import schema_of
 from medpath.protocol import ProtocolError, bundled, default_protocol, parse_protocol
 from medpath.report import build_report
-from medpath.schema import schema_of
 from medpath.slides import build_deck
 from medpath.study import load_sample_study
 from medpath.summary import summarise

@@ -11,10 +11,17 @@ from conftest import SAMPLE_XLSX, SCREENING_HEADER, csv_bytes, screening_row, vi
 from workbooks import profile_of
 
 from medpath.findings import Code
+from medpath.pipeline.cells.values import (
+    BadValue,
+    parse_consent,
+    parse_number,
+    parse_sex,
+    parse_visit_label,
+    parse_yes_no,
+)
+from medpath.pipeline.map.schema import schema_of
 from medpath.protocol import default_protocol
-from medpath.schema import schema_of
 from medpath.study import load_study
-from medpath.values import BadValue, parse_consent, parse_number, parse_sex, parse_visit_label, parse_yes_no
 
 
 def _load(mapping=None, **files: bytes):
@@ -231,7 +238,7 @@ def test_screening_values_are_typed(sample_study):
 
 @pytest.mark.parametrize("day, month", [(0, 0.0), (14, 0.46), (15, 1.0), (16, 1.0), (45, 1.0), (46, 2.0), (182, 6.0)])
 def test_day_offsets_snap_to_whole_months_from_day_15_never_to_baseline(day, month):
-    from medpath.values import month_from_day
+    from medpath.pipeline.cells.values import month_from_day
 
     assert month_from_day(day) == month
 
@@ -305,7 +312,7 @@ def _styled_workbook() -> bytes:
 
 
 def test_reader_marks_hidden_sheets_rows_columns_and_struck_rows():
-    from medpath.reading import read_tables
+    from medpath.pipeline.read.reading import read_tables
 
     visits, old = read_tables("s.xlsx", _styled_workbook(), schema_of(default_protocol()))
     assert (visits.hidden, old.hidden) == (False, True)
@@ -317,8 +324,8 @@ def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read(monkeypa
     inflation; the marks are the same as from zipfile, and a part whose bytes fail its CRC-32 is not used."""
     import zipfile
 
-    from medpath.reading import _xlsx_styles, measure
-    from medpath.size_guards import check_zip
+    from medpath.pipeline.guard.size_guards import check_zip
+    from medpath.pipeline.read.reading import _xlsx_styles, measure
 
     data = _styled_workbook()
     measured = measure("s.xlsx", data)
@@ -331,7 +338,7 @@ def test_marks_from_the_guards_copy_of_the_sheet_xml_equal_a_fresh_read(monkeypa
     # the guard's copy: the pieces its scanner read, each after the first starting at a tag, so that a word
     # such as "hidden" is never cut in two; joined, the part as zipfile reads it
     kept: dict = {}
-    monkeypatch.setattr("medpath.size_guards._INFLATE_STEP", 64)  # many pieces from a small part
+    monkeypatch.setattr("medpath.pipeline.guard.size_guards._INFLATE_STEP", 64)  # many pieces from a small part
     check_zip(data, kept, 2**30)
     assert {name for name, _ in kept} == {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
     for (name, _), pieces in kept.items():
@@ -365,10 +372,12 @@ def test_hidden_and_struck_content_is_left_out_of_the_study_with_a_warning_each(
 
 
 def test_a_sheet_too_large_for_the_style_check_says_it_was_skipped(monkeypatch):
-    import medpath.reading
+    import medpath.pipeline.read.reading
 
-    monkeypatch.setattr(medpath.reading, "STYLE_SCAN_MAX_BYTES", 100)  # in this process: read here, not in a worker
-    (table,) = medpath.reading.read_tables(
+    monkeypatch.setattr(
+        medpath.pipeline.read.reading, "STYLE_SCAN_MAX_BYTES", 100
+    )  # in this process: read here, not in a worker
+    (table,) = medpath.pipeline.read.reading.read_tables(
         "s.xlsx", xlsx_bytes({"visits": visits_rows(1)}), schema_of(default_protocol())
     )
     (warning,) = table.notes
@@ -381,7 +390,7 @@ def test_legacy_xls_hidden_rows_and_struck_rows_are_found_in_the_biff_records():
 
     import xlwt
 
-    from medpath.reading import read_tables
+    from medpath.pipeline.read.reading import read_tables
 
     book = xlwt.Workbook()
     sheet = book.add_sheet("visits")

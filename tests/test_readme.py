@@ -11,8 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from medpath.pipeline.map.schema import schema_of
 from medpath.protocol import default_protocol
-from medpath.schema import schema_of
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -1,4 +1,4 @@
-"""Questions about which rows count (medpath.row_questions, issue 23): an error with a proposed answer that blocks
+"""Questions about which rows count (medpath.pipeline.validate.row_questions, issue 23): an error with a proposed answer that blocks
 its table's numbers, and one answer -- the mapping step's button or a profile line -- that makes it certain."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
 from workbooks import profile_of
 
 from medpath.findings import Code
-from medpath.mapping import Profile
+from medpath.pipeline.map.mapping import Profile
+from medpath.pipeline.validate.row_questions import answered, proposed_answer
 from medpath.protocol import default_protocol
-from medpath.row_questions import answered, proposed_answer
 from medpath.study import load_study
 
 VISITS_HEADER: list[object] = ["patient_id", "visit", "bmd_tscore", "vas", "site"]

@@ -2,7 +2,7 @@
 
 Each file is loaded in a child process (so an abort inside the Rust reader fails the test instead of
 killing pytest) that reports its findings and its own peak memory. The bounds are the issue's: every
-crafted file is refused with a finding within 10 s and 1 GiB. Before ``medpath.size_guards`` the
+crafted file is refused with a finding within 10 s and 1 GiB. Before ``medpath.pipeline.guard.size_guards`` the
 reader was handed these files and tried to allocate the whole sheet area (up to 549 GB) and aborted.
 """
 
@@ -17,10 +17,10 @@ import pytest
 from workbooks import VISITS_HEADER, load_in_child, ods_bytes, ods_row, xlsx_bytes
 
 from medpath.findings import Code
+from medpath.pipeline.guard.size_guards import MAX_CELLS
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.read.reading import ReadError, read_tables
 from medpath.protocol import default_protocol
-from medpath.reading import ReadError, read_tables
-from medpath.schema import schema_of
-from medpath.size_guards import MAX_CELLS
 
 _SHEET = "xl/worksheets/sheet1.xml"
 
@@ -149,7 +149,7 @@ def test_a_real_ods_with_trailing_empty_repeats_is_read():
 
 def test_ods_area_is_bounded_just_above_the_limit():
     """Exactly MAX_CELLS cells of content pass the guard's arithmetic; one more row does not."""
-    from medpath.size_guards import Refused, check_zip
+    from medpath.pipeline.guard.size_guards import Refused, check_zip
 
     columns = 200
     rows_allowed = MAX_CELLS // columns
@@ -184,7 +184,7 @@ def test_legacy_xls_dimensions_record_is_bounded():
     """The reader reserves the DIMENSIONS record's area; a crafted record is refused from the record alone."""
     import xlwt
 
-    from medpath.size_guards import Refused, check_xls
+    from medpath.pipeline.guard.size_guards import Refused, check_xls
 
     book = xlwt.Workbook()
     book.add_sheet("visits").write(0, 0, "patient_id")
@@ -230,7 +230,7 @@ def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
     (MAX_ROWS, MAX_CELLS) but, with the estimate of ``size_guards.upload_memory``, over the budget of one
     upload; the refusal names the file, the cells, the memory and the limit, and comes before the reader
     lays out the area."""
-    from medpath.size_guards import UPLOAD_MEMORY_BUDGET, upload_memory
+    from medpath.pipeline.guard.size_guards import UPLOAD_MEMORY_BUDGET, upload_memory
 
     assert 150_000 * 39 < MAX_CELLS and upload_memory(150_000 * 39) > UPLOAD_MEMORY_BUDGET
     data = _patched(
@@ -252,7 +252,7 @@ def test_an_upload_over_the_memory_budget_is_refused_before_it_is_read():
 def test_the_budget_is_for_the_upload_as_a_whole(monkeypatch):
     """Files that each fit can be refused together: the budget sums the cells of every file and sheet, names each
     file, and nothing of any file is read; within the budget the same files are read as before."""
-    from medpath import size_guards
+    from medpath.pipeline.guard import size_guards
     from medpath.study import load_study
 
     data = xlsx_bytes({"visits": [VISITS_HEADER, ["P1", "baseline", -3.0, 7], ["P1", "month 6", -2.8, 5]]})
@@ -277,7 +277,7 @@ def test_piece_tags_matches_the_patterns_and_byte_searches():
     cut tags), so a piece it calls canonical is one the patterns call canonical."""
     import random
 
-    from medpath.size_guards import (
+    from medpath.pipeline.guard.size_guards import (
         _CANONICAL_CELL_LETTERS,
         _CANONICAL_CELL_ROW,
         _CANONICAL_ROW,

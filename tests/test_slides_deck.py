@@ -20,10 +20,10 @@ from medpath import __version__
 from medpath.analysis import analyse
 from medpath.export import provenance
 from medpath.outcomes import details_table
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import bundled, default_protocol
 from medpath.slides import MAX_LISTED, build_deck
 from medpath.study import load_sample_study, load_study
-from medpath.values import month_label
 
 WHEN = dt.datetime(2025, 1, 31, 9, 0, tzinfo=dt.UTC)
 

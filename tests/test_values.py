@@ -1,4 +1,4 @@
-"""Cell values as study teams write them (issue 11, item 5): every rule of ``medpath.values``' readers."""
+"""Cell values as study teams write them (issue 11, item 5): every rule of ``medpath.pipeline.cells.values``' readers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import datetime as dt
 
 import pytest
 
-from medpath.protocol import default_protocol
-from medpath.schema import schema_of
-from medpath.values import (
+from medpath.pipeline.cells.values import (
     BadValue,
     column_unit,
     parse_consent,
@@ -17,6 +15,8 @@ from medpath.values import (
     parse_yes_no,
     word_reader,
 )
+from medpath.pipeline.map.schema import schema_of
+from medpath.protocol import default_protocol
 
 SCHEMA = schema_of(default_protocol())  # a field's decorations are its protocol's
 

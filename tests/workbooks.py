@@ -24,8 +24,8 @@ Rows = Sequence[Sequence[object]]
 
 
 def profile_of(data: bytes | str, name: str = "mapping profile"):
-    """A mapping profile for the default protocol (``medpath.mapping.parse_profile``)."""
-    from medpath.mapping import parse_profile
+    """A mapping profile for the default protocol (``medpath.pipeline.map.mapping.parse_profile``)."""
+    from medpath.pipeline.map.mapping import parse_profile
 
     return parse_profile(data, name, default_protocol())
 

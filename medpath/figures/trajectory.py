@@ -52,9 +52,9 @@ from medpath.figures.style import (
 )
 from medpath.inert import inert_plotly
 from medpath.outcomes import OutcomeComparison
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Bands, Outcome, Protocol
 from medpath.trajectories import patient_ids, patient_series
-from medpath.values import month_label
 
 X_TITLE = "Months since baseline"
 MEDIAN_NAME = "Median"

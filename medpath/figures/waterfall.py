@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout
 from medpath.inert import inert_plotly
+from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
-from medpath.values import month_label
 
 COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-Ito green, grey, vermilion
 

@@ -3,9 +3,9 @@
 Everything the reading pipeline needs to know about a trial (which names a column of each field may have, how a
 cell of each field is read, which values are impossible, which fields a table needs) depends on the protocol
 (``medpath.protocol``). ``schema_of(protocol)`` compiles it once per protocol into a ``Schema``, an immutable value
-that every reading stage takes as an argument: ``medpath.reading`` (finding the header), ``medpath.profile`` and
-``medpath.mapping`` (the fields a profile may name, the mapping step's guesses), ``medpath.layouts``,
-``medpath.validation``, ``medpath.extra_tables`` and ``medpath.study``. No stage reads a global or a context
+that every reading stage takes as an argument: ``medpath.pipeline.read.reading`` (finding the header), ``medpath.pipeline.map.profile`` and
+``medpath.pipeline.map.mapping`` (the fields a profile may name, the mapping step's guesses), ``medpath.pipeline.layout.layouts``,
+``medpath.pipeline.validate.validation``, ``medpath.pipeline.layout.extra_tables`` and ``medpath.study``. No stage reads a global or a context
 variable: two sessions reading different trials at once each pass their own schema.
 
 A ``Schema`` compares and hashes as its protocol does (by identity: each protocol file is read once), so it can be a
@@ -20,16 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from medpath.columns import (
-    VISIT_DATE,
-    field_labels,
-    normalise,
-    outcome_aliases,
-    screening_aliases,
-    visit_aliases,
-)
-from medpath.protocol import ColumnUnit, Decoration, Protocol
-from medpath.values import (
+from medpath.pipeline.cells.values import (
     Reading,
     number_reader,
     parse_sex,
@@ -38,6 +29,15 @@ from medpath.values import (
     read_patient_id,
     word_reader,
 )
+from medpath.pipeline.map.columns import (
+    VISIT_DATE,
+    field_labels,
+    normalise,
+    outcome_aliases,
+    screening_aliases,
+    visit_aliases,
+)
+from medpath.protocol import ColumnUnit, Decoration, Protocol
 
 
 def _fmt(x: float) -> str:
@@ -62,7 +62,7 @@ def _show_test(value: object) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """How one canonical column is read and which values are impossible (``medpath.validation``).
+    """How one canonical column is read and which values are impossible (``medpath.pipeline.validate.validation``).
 
     An error on a cell leaves out that value only (it becomes missing, with an error finding and a row in
     ``Study.left_out_values``); only an error on an ``identity`` column (the patient id) leaves out the row."""
@@ -92,11 +92,11 @@ class Schema:
     all_aliases: Mapping[str, str]
     #: how the Data page names each field ("T-score L1-L4 → spine BMD T-score")
     field_labels: Mapping[str, str]
-    #: the names that mark a header row (``medpath.reading``: the best-matching of a sheet's first rows)
+    #: the names that mark a header row (``medpath.pipeline.read.reading``: the best-matching of a sheet's first rows)
     known_names: frozenset[str]
     #: the outcome aliases of over 2 letters, in order (a name that starts with one and goes on: a wide column)
     wide_prefixes: tuple[str, ...]
-    #: the same, longest first (``medpath.layouts``: "<outcome><visit>" column names)
+    #: the same, longest first (``medpath.pipeline.layout.layouts``: "<outcome><visit>" column names)
     outcome_prefixes: tuple[str, ...]
     #: fields only a screening table has: the built-in ones and the protocol's own that are not an outcome's
     #: baseline reading (a sheet with two of them and visit data holds both tables)
@@ -114,11 +114,11 @@ class Schema:
     table_fields: Mapping[str, tuple[str, ...]]
     #: every name that suggests a field to the mapping step: its aliases and an outcome's ``hints``
     guess_names: Mapping[str, tuple[str, ...]]
-    #: how each canonical column of the screening and visits tables is read (``medpath.validation``)
+    #: how each canonical column of the screening and visits tables is read (``medpath.pipeline.validate.validation``)
     screening_rules: Mapping[str, Rule]
     visit_rules: Mapping[str, Rule]
     #: text accepted around a number, per field; fields whose parenthesised words are comments; fields whose whole
-    #: column may be written in another unit (``medpath.values``)
+    #: column may be written in another unit (``medpath.pipeline.cells.values``)
     number_decorations: Mapping[str, tuple[Decoration, ...]]
     commented_fields: frozenset[str]
     column_units: Mapping[str, ColumnUnit]

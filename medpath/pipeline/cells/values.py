@@ -107,7 +107,7 @@ def _plain_number(text: str) -> float:
 
 def _number_text(allowed: tuple[Decoration, ...], comments: bool, text: str) -> tuple[object, str | None, str | None]:
     """(value, note, error) of a number written as text, with the decorations ``allowed`` (a field's, from its
-    ``medpath.schema.Schema``); ``comments``: a parenthesised word after the number is a comment."""
+    ``medpath.pipeline.map.schema.Schema``); ``comments``: a parenthesised word after the number is a comment."""
     stripped = text.strip()
     if stripped.lower() in MISSING or stripped in DASHES:
         return None, None, None
@@ -164,7 +164,7 @@ def is_number_reader(read: Callable[[object], Reading]) -> bool:
 @functools.cache
 def number_reader(decorations: tuple[Decoration, ...] = (), comments: bool = False) -> Callable[[object], Reading]:
     """A reader of numbers with the ``decorations`` of a field (none: bare numbers only; a field's own come from
-    ``medpath.schema.Schema.number_reader``); ``comments``: a parenthesised word after the number is a comment.
+    ``medpath.pipeline.map.schema.Schema.number_reader``); ``comments``: a parenthesised word after the number is a comment.
 
     Accepts comma decimals ("-2,7") and the Unicode minus sign ("−2.7") silently; decorated numbers ("-3,1 SD",
     "62 th", "VAS 6", "7/10", "8 (berat)", "65 mm") are read with a note. A date or time is an error that says what

@@ -9,7 +9,7 @@ file (``medpath.protocol``).
 
 The tables that depend on the protocol are built here from a ``Protocol`` passed as an argument
 (``screening_aliases``, ``outcome_aliases``, ``visit_aliases``, ``field_labels``) and compiled once per protocol
-into its ``medpath.schema.Schema``, which every reading stage receives.
+into its ``medpath.pipeline.map.schema.Schema``, which every reading stage receives.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ SHEET_ALIASES = {
 
 
 class SheetLabel(str):
-    """A sheet name (shown as is) that also says which table it holds: set by ``medpath.layouts`` when it
+    """A sheet name (shown as is) that also says which table it holds: set by ``medpath.pipeline.layout.layouts`` when it
     splits one sheet into a screening and a visits table, so that the sheet's own name (e.g. "Data")
     does not decide."""
 
@@ -189,7 +189,7 @@ def sheet_kind(sheet_name: str | None) -> str | None:
 
 class FieldHeader(str):
     """A header as the user wrote it (shown as is, so every finding names the user's own column) that a mapping
-    profile (``medpath.profile``) assigned to a field: ``normalise`` compares it as that field."""
+    profile (``medpath.pipeline.map.profile``) assigned to a field: ``normalise`` compares it as that field."""
 
     field: str | None = None
 

@@ -4,7 +4,7 @@
 the header confirmed by the column's values), every candidate, and the texts each category field's reader does not
 understand; ``profile_from_choices`` turns the choices the user makes in the mapping step into a mapping profile.
 The profile itself (its format, ``parse_profile``, and how it is applied to the raw tables) is
-``medpath.profile``; its names are re-exported here for the pages and the command line. Nothing here touches disk.
+``medpath.pipeline.map.profile``; its names are re-exported here for the pages and the command line. Nothing here touches disk.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from medpath.columns import AddedHeader, normalise
-from medpath.disposable_reader import read_upload
-from medpath.layouts import clean
-from medpath.profile import (
+from medpath.pipeline.cells.values import BadValue, is_missing, parse_date, parse_sex, parse_visit_label, word_reader
+from medpath.pipeline.guard.disposable_reader import read_upload
+from medpath.pipeline.guard.size_guards import cells_left
+from medpath.pipeline.layout.layouts import clean
+from medpath.pipeline.map.columns import AddedHeader, normalise
+from medpath.pipeline.map.headers import classify
+from medpath.pipeline.map.profile import (
     IGNORE,
     KEEP,
     MISSING_WORD,
@@ -34,12 +37,9 @@ from medpath.profile import (
     value_choices,
     value_kind,
 )
+from medpath.pipeline.map.schema import Schema, schema_of
+from medpath.pipeline.read.reading import RawTable, ReadError
 from medpath.protocol import Protocol
-from medpath.reading import RawTable, ReadError
-from medpath.schema import Schema, schema_of
-from medpath.size_guards import cells_left
-from medpath.validation import classify
-from medpath.values import BadValue, is_missing, parse_date, parse_sex, parse_visit_label, word_reader
 
 # --- the mapping step's best guess ---------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ def _column(table: RawTable, index: int) -> list[object]:
 
 def sheet_tables(files: Sequence[tuple[str, bytes]], schema: Schema) -> list[RawTable]:
     """The raw tables of the files, as the mapping step sees them (unreadable files left out; hidden rows,
-    columns and two-row headers handled as ``medpath.layouts`` does)."""
+    columns and two-row headers handled as ``medpath.pipeline.layout.layouts`` does)."""
     out: list[RawTable] = []
     for name, data in files:
         try:
@@ -410,7 +410,7 @@ def profile_filename(study_label: str) -> str:
     return f"medpath_mapping_{stem}.yaml"
 
 
-__all__ = [  # the profile's names, for the pages and the command line (defined in medpath.profile)
+__all__ = [  # the profile's names, for the pages and the command line (defined in medpath.pipeline.map.profile)
     "IGNORE",
     "KEEP",
     "MISSING_WORD",

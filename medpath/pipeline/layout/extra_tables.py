@@ -1,7 +1,7 @@
 """Sheets beyond screening and visits: adverse events and the per-patient disposition.
 
-``split_extra_tables(tables)`` takes the raw tables of one file (``medpath.reading.read_tables``)
-before ``medpath.layouts.arrange`` sees them and takes out
+``split_extra_tables(tables)`` takes the raw tables of one file (``medpath.pipeline.read.reading.read_tables``)
+before ``medpath.pipeline.layout.layouts.arrange`` sees them and takes out
 
 * a sheet (or CSV file) named like adverse events (``adverse_events``, "AE", "Adverse events",
   "Kejadian tidak diinginkan", "Efek samping", "Safety") or disposition (``disposition``, "End of
@@ -9,13 +9,13 @@ before ``medpath.layouts.arrange`` sees them and takes out
   disposition status and no visit or screening field);
 * the rows of a REDCap repeating instrument named like adverse events (``redcap_repeat_instrument``
   = ``adverse_events``, "Adverse Event", "ae", ...), with the instrument's own columns (``ae_term``,
-  ``ae_grade``, ...) and the record id; the rest of the export goes on to ``medpath.layouts``.
+  ``ae_grade``, ...) and the record id; the rest of the export goes on to ``medpath.pipeline.layout.layouts``.
 
 ``parse_extra_tables(...)`` validates them with a finding for every problem (file, sheet, Excel row,
-column, value), the same way ``medpath.validation`` treats screening and visits: a bad value costs that
+column, value), the same way ``medpath.pipeline.validate.validation`` treats screening and visits: a bad value costs that
 value only (it becomes missing, with an error); a row without a patient id, and a repeated row, is left
 out and counted. The canonical tables are described in ``medpath.adverse_events`` and
-``medpath.disposition``; the fields, cell readers and row reading they share are ``medpath.extra_fields``.
+``medpath.disposition``; the fields, cell readers and row reading they share are ``medpath.pipeline.map.extra_fields``.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from medpath.adverse_events import AE_FIELDS, parse_adverse_events
-from medpath.columns import normalise
 from medpath.disposition import DISPOSITION_FIELDS, parse_disposition
-from medpath.extra_fields import Field, strip_ae
 from medpath.findings import Code
 from medpath.model import Finding
-from medpath.reading import RawTable
-from medpath.schema import Schema
-from medpath.values import is_missing
+from medpath.pipeline.cells.values import is_missing
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.extra_fields import Field, strip_ae
+from medpath.pipeline.map.schema import Schema
+from medpath.pipeline.read.reading import RawTable
 
 AE_SHEETS = frozenset(
     normalise(n)
@@ -125,7 +125,7 @@ def table_kind(
 
 def split_extra_tables(tables: Sequence[RawTable], schema: Schema) -> tuple[ExtraTables, list[RawTable]]:
     """The adverse-event and disposition tables of one file, and the file's other tables (for
-    ``medpath.layouts.arrange``). Hidden sheets are left to ``arrange``, which says they are left out."""
+    ``medpath.pipeline.layout.layouts.arrange``). Hidden sheets are left to ``arrange``, which says they are left out."""
     extra, rest = ExtraTables(), []
     for table in tables:
         kind = None if table.hidden else table_kind(table, AE_FIELDS, DISPOSITION_FIELDS, schema)

@@ -7,7 +7,7 @@ in memory: nothing the user uploaded is written to disk.
 Guards, so that no upload can crash the process, exhaust memory or take minutes:
 
 * the file's size (``MAX_FILE_BYTES``, the same 25 MiB as the app's upload limit, so the CLI is covered);
-* before the reader sees a workbook, ``medpath.size_guards`` bounds what it will allocate from the file
+* before the reader sees a workbook, ``medpath.pipeline.guard.size_guards`` bounds what it will allocate from the file
   itself (zip parts, sheet XML, shared strings, OpenDocument repeats, legacy BIFF records) and refuses
   a file that is too large, damaged or crafted; see that module;
 * every sheet is also capped while its rows are read.
@@ -15,7 +15,7 @@ Guards, so that no upload can crash the process, exhaust memory or take minutes:
 Each ``RawTable`` also says what Excel hides or strikes through: hidden sheets (calamine's sheet
 metadata), hidden rows and columns and struck-through rows (for .xlsx from the sheet XML's
 ``<row hidden="1">`` / ``<col hidden="1">`` and the styles part's struck fonts, for legacy .xls from the
-BIFF ROW, COLINFO, FONT and XF records); ``medpath.layouts`` leaves them out with a finding. A sheet
+BIFF ROW, COLINFO, FONT and XF records); ``medpath.pipeline.layout.layouts`` leaves them out with a finding. A sheet
 whose XML is larger than ``STYLE_SCAN_MAX_BYTES``, and any .ods, is not checked, and a finding says so.
 
 A file that cannot be read raises ``ReadError`` carrying a ``Finding`` that names the file and, where
@@ -38,11 +38,9 @@ from typing import Literal
 
 import python_calamine
 
-from medpath.columns import normalise
 from medpath.findings import Code, Finding
 from medpath.gc_paused import gc_paused
-from medpath.schema import Schema
-from medpath.size_guards import (
+from medpath.pipeline.guard.size_guards import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -57,6 +55,8 @@ from medpath.size_guards import (
     too_many_rows,
     too_many_tables,
 )
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.schema import Schema
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 HEADER_SEARCH_ROWS = 30
@@ -129,7 +129,7 @@ class Measured:
 
 
 def measure(name: str, data: bytes) -> Measured:
-    """The size guards' verdict on one file (``medpath.size_guards``), before anything is read: raises
+    """The size guards' verdict on one file (``medpath.pipeline.guard.size_guards``), before anything is read: raises
     ``ReadError`` for a file that is empty, too large, damaged, crafted or not a workbook it claims to be."""
     with gc_paused():
         return _measure(name, data)
@@ -188,7 +188,7 @@ def _csv_cells(data: bytes) -> int:
 
 
 def _guarded(name: str, check, data: bytes) -> dict[str, SheetScan]:
-    """Run a size guard of ``medpath.size_guards``; its refusal becomes a ``ReadError`` naming the file."""
+    """Run a size guard of ``medpath.pipeline.guard.size_guards``; its refusal becomes a ``ReadError`` naming the file."""
     try:
         return check(data)
     except Refused as exc:

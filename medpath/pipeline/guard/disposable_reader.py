@@ -1,16 +1,16 @@
 """Every uploaded file is read in a disposable worker process with hard limits of its own.
 
-The readers behind ``medpath.reading`` (python-calamine's Rust code, expat, olefile, the CSV module) run on
-bytes an attacker may have crafted. ``medpath.size_guards`` bounds what they will allocate, but a guard and a
+The readers behind ``medpath.pipeline.read.reading`` (python-calamine's Rust code, expat, olefile, the CSV module) run on
+bytes an attacker may have crafted. ``medpath.pipeline.guard.size_guards`` bounds what they will allocate, but a guard and a
 reader can read the same bytes differently, and a failed Rust allocation aborts the process that made it
 (``memory allocation of N bytes failed``, SIGABRT): no ``try`` can catch it. So the server process never runs
-them. ``read_upload`` hands the file to a fresh child of ``medpath.fork_server`` (started once per process, with
+them. ``read_upload`` hands the file to a fresh child of ``medpath.pipeline.guard.fork_server`` (started once per process, with
 this module imported), which
 
 * sets its own limits before it touches the bytes (``resource.setrlimit``, POSIX ``setrlimit(2)``): address
   space (``RLIMIT_AS``) above what it maps when it starts, CPU seconds (``RLIMIT_CPU``), no file written
   (``RLIMIT_FSIZE`` = 0) and no core dump (``RLIMIT_CORE`` = 0: a core would hold the patients' data);
-* runs the size guards and the reader (``medpath.reading.measure`` and ``read_tables``) under the trial's
+* runs the size guards and the reader (``medpath.pipeline.read.reading.measure`` and ``read_tables``) under the trial's
   protocol, passed as an argument, and sends back the pickled tables, or the reader's own refusal;
 * is killed by the caller when it runs past its wall-clock time or announces more than its output limit, and
   ends after one file.
@@ -34,11 +34,11 @@ import time
 from dataclasses import dataclass
 
 from medpath.findings import Code
-from medpath.fork_server import READER_MODULE, fork_server
 from medpath.gc_paused import gc_paused
+from medpath.pipeline.guard.fork_server import READER_MODULE, fork_server
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.read.reading import RawTable, ReadError, measure, read_tables
 from medpath.protocol import Protocol
-from medpath.reading import RawTable, ReadError, measure, read_tables
-from medpath.schema import schema_of
 
 _MiB = 2**20
 _LENGTH = struct.Struct("<Q")
@@ -69,7 +69,7 @@ DEFAULT_LIMITS = ReaderLimits()
 
 @dataclass(frozen=True)
 class FileRead:
-    """One file as the worker read it: its size in cells (``medpath.reading.Measured.cells``) and its tables, or
+    """One file as the worker read it: its size in cells (``medpath.pipeline.read.reading.Measured.cells``) and its tables, or
     ``None`` when it was measured only, being larger than the cells it was allowed."""
 
     tables: list[RawTable] | None
@@ -84,7 +84,7 @@ def read_upload(
     name: str, data: bytes, protocol: Protocol, limits: ReaderLimits = DEFAULT_LIMITS, max_cells: int | None = None
 ) -> FileRead:
     """Measure and read one file in a disposable worker (see the module docstring); a file of more than
-    ``max_cells`` cells (``medpath.size_guards``' memory budget) is measured only, so that nothing of it reaches
+    ``max_cells`` cells (``medpath.pipeline.guard.size_guards``' memory budget) is measured only, so that nothing of it reaches
     this process. Raises ``ReadError`` for a file the reader refuses and for a worker that crashed or broke one of
     ``limits``."""
     deadline = time.monotonic() + limits.wall_seconds
@@ -149,9 +149,9 @@ class _Answers(pickle.Unpickler):
 
     ALLOWED = frozenset(
         {
-            ("medpath.disposable_reader", "FileRead"),
-            ("medpath.reading", "RawTable"),
-            ("medpath.reading", "ReadError"),
+            ("medpath.pipeline.guard.disposable_reader", "FileRead"),
+            ("medpath.pipeline.read.reading", "RawTable"),
+            ("medpath.pipeline.read.reading", "ReadError"),
             ("medpath.findings", "Finding"),
             ("medpath.findings", "Code"),
             *(("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")),
@@ -255,7 +255,7 @@ def _cpu_limit(seconds: float, limits: ReaderLimits) -> None:
 
 
 def serve(job_fd: int, answer_fd: int) -> None:
-    """The worker (a child of ``medpath.fork_server``): the job, its limits, one read, one answer —
+    """The worker (a child of ``medpath.pipeline.guard.fork_server``): the job, its limits, one read, one answer —
     ``("read", FileRead)``, ``("refused", ReadError)`` or ``("failed", why)``."""
     with os.fdopen(job_fd, "rb") as job:
         (length,) = _LENGTH.unpack(job.read(_LENGTH.size))

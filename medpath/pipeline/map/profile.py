@@ -23,11 +23,11 @@ Format (docs/your-data.md, "Mapping profile")::
       remarks: leave out             # rows whose remark says they were not measured (LOCF, drop out): leave out | read
 
 ``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
-line. ``medpath.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
+line. ``medpath.pipeline.layout.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
 ``apply_values``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
 finding still names the user's file, sheet, Excel row and column. ``Profile.to_yaml`` writes the file the user
-downloads. The fields a profile may name are those of the trial's ``medpath.schema.Schema``, passed as an
-argument. The mapping step's best guess, which proposes a profile, is ``medpath.mapping``. Nothing here touches
+downloads. The fields a profile may name are those of the trial's ``medpath.pipeline.map.schema.Schema``, passed as an
+argument. The mapping step's best guess, which proposes a profile, is ``medpath.pipeline.map.mapping``. Nothing here touches
 disk.
 """
 
@@ -42,14 +42,6 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from medpath.adverse_events import AE_FIELDS
-from medpath.columns import (
-    SCREENING_NUMBER,
-    VISIT_DATE,
-    AddedHeader,
-    FieldHeader,
-    SheetLabel,
-    normalise,
-)
 from medpath.disposition import DISPOSITION_FIELDS
 from medpath.findings import Code
 from medpath.located_yaml import (
@@ -63,10 +55,18 @@ from medpath.located_yaml import (
     nested_too_deep,
 )
 from medpath.model import Finding
+from medpath.pipeline.cells.values import BadValue, parse_sex, parse_visit_label
+from medpath.pipeline.map.columns import (
+    SCREENING_NUMBER,
+    VISIT_DATE,
+    AddedHeader,
+    FieldHeader,
+    SheetLabel,
+    normalise,
+)
+from medpath.pipeline.map.schema import Schema, schema_of
+from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import Protocol
-from medpath.reading import RawTable
-from medpath.schema import Schema, schema_of
-from medpath.values import BadValue, parse_sex, parse_visit_label
 
 IGNORE = "ignore"
 #: the adverse-event and disposition fields a profile can name ("ae_serious", "disposition_status") -> their table
@@ -509,7 +509,7 @@ def translate(kind: str, written: str) -> tuple[bool, object]:
     return (True, written) if written else (False, "a text")
 
 
-# --- applying a profile to raw tables (called by medpath.layouts.arrange) ---------------------------------
+# --- applying a profile to raw tables (called by medpath.pipeline.layout.layouts.arrange) ---------------------------------
 
 
 def column_record(
@@ -530,7 +530,7 @@ def column_record(
 def apply_extra_columns(profile: Profile | None, table: RawTable) -> RawTable:
     """The table with the headers the profile assigns to an adverse-event or disposition field (``EXTRA_FIELDS``)
     marked as such (``FieldHeader``, their own text kept), so that the table is read as that kind and the column as
-    that field (``medpath.extra_fields.header_keys``), by the same engine as the other columns."""
+    that field (``medpath.pipeline.map.extra_fields.header_keys``), by the same engine as the other columns."""
     if not profile or not profile.columns:
         return table
     header = [

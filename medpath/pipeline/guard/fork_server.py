@@ -1,7 +1,7 @@
 """A small fork server: a clean process that imports a worker module once and forks one child per job.
 
-``medpath.disposable_reader`` reads every upload in a child of this server. The server is a fresh interpreter
-(``python -m medpath.fork_server MODULE FD``), never a fork of the multi-threaded dashboard, so a child starts
+``medpath.pipeline.guard.disposable_reader`` reads every upload in a child of this server. The server is a fresh interpreter
+(``python -m medpath.pipeline.guard.fork_server MODULE FD``), never a fork of the multi-threaded dashboard, so a child starts
 in milliseconds with the reader already imported and with nothing of the dashboard in it: no other session's
 data, no locks held by other threads. (``multiprocessing``'s *forkserver* method does the same, but re-runs the
 calling program's ``__main__`` in every child — the dashboard's script under Streamlit.)
@@ -28,7 +28,7 @@ from functools import cache
 
 _PID = struct.Struct("<q")
 #: the worker module of the uploads' reader; ``python -m medpath`` and the dashboard start its server first thing
-READER_MODULE = "medpath.disposable_reader"
+READER_MODULE = "medpath.pipeline.guard.disposable_reader"
 
 
 class ForkServer:
@@ -39,7 +39,7 @@ class ForkServer:
         self._socket = mine
         self._lock = threading.Lock()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "medpath.fork_server", module, str(theirs.fileno())],
+            [sys.executable, "-m", "medpath.pipeline.guard.fork_server", module, str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
         )

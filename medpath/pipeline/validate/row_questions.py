@@ -3,11 +3,11 @@
 A rule that decides which rows of an export count, and that could be wrong for the file at hand, is not applied
 quietly: it becomes an **error** that names what was found, proposes an answer, and blocks the numbers that depend
 on the table (``Study.unread``: shown as "not determinable", never as a number) until the mapping profile answers it
-(``rows:`` in ``medpath.profile``). The questions (``QUESTIONS``, finding codes):
+(``rows:`` in ``medpath.pipeline.map.profile``). The questions (``QUESTIONS``, finding codes):
 
 * ``ROWS_HIDDEN``: rows hidden in Excel, by an AutoFilter left applied or by hand. A filter hides rows that are still
   data; a person may hide rows that are old copies. Proposed: read them (``rows: {hidden: read}``, or ``leave out``).
-  Hidden rows are handled with the rest of a table's layout (``medpath.layouts``).
+  Hidden rows are handled with the rest of a table's layout (``medpath.pipeline.layout.layouts``).
 * ``ROWS_SEVERAL_SITES``: a site / centre / hospital / arm column with several values (a two-hospital tracker).
   Proposed: keep the most frequent value's rows (``rows: {keep: {Site: RSCM Jakarta}}``).
 * ``VISITS_NOT_ENROLLED``: visit rows of candidates the screening log says were not enrolled (screen failures whose
@@ -36,10 +36,10 @@ from dataclasses import replace
 
 import pandas as pd
 
-from medpath.columns import normalise
 from medpath.findings import Code, Finding
-from medpath.profile import KEEP, Profile
-from medpath.reading import RawTable
+from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.profile import KEEP, Profile
+from medpath.pipeline.read.reading import RawTable
 
 #: the codes of the questions: an unanswered one blocks the numbers of the tables it concerns
 QUESTIONS = frozenset(

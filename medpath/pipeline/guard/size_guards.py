@@ -1,6 +1,6 @@
 """What a workbook will cost to read, bounded from the file itself before the reader allocates anything.
 
-python-calamine (the Rust reader behind ``medpath.reading``) lays every sheet out densely: from the
+python-calamine (the Rust reader behind ``medpath.pipeline.read.reading``) lays every sheet out densely: from the
 cells with content it takes the highest row and column and allocates rows x columns cells
 (``Range::from_sparse``). A 5 KB file with one cell in A1 and one in XFD1048576 therefore asks for
 ~549 GB, and a failed Rust allocation aborts the whole server process — no ``try`` can catch it. The
@@ -29,7 +29,7 @@ columns or ``MAX_CELLS`` cells, before the reader sees it:
   (NUMBER, RK, MULRK, LABEL, LABELSST, RSTRING, BOOLERR, FORMULA) bound the area.
 
 The formula cells without a saved result and the Excel error cells of an .xlsx are collected in the
-same pass (the reader shows them as empty; ``medpath.reading`` warns about them).
+same pass (the reader shows them as empty; ``medpath.pipeline.read.reading`` warns about them).
 
 A refusal raises ``Refused`` with a message that says what is too large and what to do.
 """
@@ -179,7 +179,7 @@ def check_zip(
 
     ``keep``: when given, the inflated bytes of every worksheet part named in the workbook and of at most
     ``keep_max`` bytes are stored in it, keyed by (part name, offset of its local header), so that a later
-    reader of the same parts (``medpath.reading``'s hidden and struck-through rows) need not inflate them
+    reader of the same parts (``medpath.pipeline.read.reading``'s hidden and struck-through rows) need not inflate them
     again: as the pieces the scanner was fed (in order; each ends just before a '<', so no word without a '<'
     is ever cut in two), joined only by a reader that needs the whole part."""
     try:

@@ -1,7 +1,7 @@
 """Between reading and validation: the layouts study teams really keep, turned into the tables
-``medpath.validation`` reads, and what is not data left out, each with a finding.
+``medpath.pipeline.validate.validation`` reads, and what is not data left out, each with a finding.
 
-``arrange(tables)`` takes the raw tables of one file (``medpath.reading.read_tables``) and returns
+``arrange(tables)`` takes the raw tables of one file (``medpath.pipeline.read.reading.read_tables``) and returns
 raw tables in the shapes validation understands, plus findings naming what was recognised
 ("read as: one sheet per visit") and what was left out. Nothing here guesses: when several columns
 could be one field and no rule a PI would agree with picks one, the result is an error listing the
@@ -28,7 +28,7 @@ In order, per file:
 6. one sheet holding screening and visits is split into a screening table and a visits table;
 7. one sheet per visit (the visit from the sheet name: "Awal", "Baseline", "Bulan ke-3", "6 bulan",
    "M6"); visit dates instead of labels (the month from the days since the patient's first visit,
-   placed with the visit windows of ``medpath.values.month_from_day``).
+   placed with the visit windows of ``medpath.pipeline.cells.values.month_from_day``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import itemgetter
 
-from medpath.columns import (
+from medpath.findings import Code
+from medpath.model import Finding
+from medpath.pipeline.cells.values import is_missing, parse_date, parse_visit_label
+from medpath.pipeline.map.columns import (
     SCREENING_NUMBER,
     VISIT_DATE,
     AddedHeader,
@@ -48,14 +51,19 @@ from medpath.columns import (
     is_correction,
     normalise,
 )
-from medpath.findings import Code
-from medpath.model import Finding
-from medpath.profile import IGNORE, Profile, apply_columns, apply_sheet, apply_values, column_record, mark_sheet
-from medpath.reading import RawTable
-from medpath.row_questions import keep_site, remarks_not_measured
-from medpath.schema import Schema
-from medpath.validation import classify
-from medpath.values import is_missing, parse_date, parse_visit_label
+from medpath.pipeline.map.headers import classify
+from medpath.pipeline.map.profile import (
+    IGNORE,
+    Profile,
+    apply_columns,
+    apply_sheet,
+    apply_values,
+    column_record,
+    mark_sheet,
+)
+from medpath.pipeline.map.schema import Schema
+from medpath.pipeline.read.reading import RawTable
+from medpath.pipeline.validate.row_questions import keep_site, remarks_not_measured
 
 _TIME = frozenset({"visit", "month", "day"})
 
@@ -94,7 +102,7 @@ def _record(
 
 def arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None = None) -> Arranged:
     """The raw tables of one file, rearranged for validation with the names of ``schema`` (see the module
-    docstring); a mapping ``profile`` (``medpath.profile``) is applied first: its sheet rules, then (after hidden
+    docstring); a mapping ``profile`` (``medpath.pipeline.map.profile``) is applied first: its sheet rules, then (after hidden
     rows and columns and two-row headers) its column rules, and at the end its value translations."""
     out = Arranged([])
     _arrange(tables, schema, profile, out)
@@ -273,7 +281,7 @@ def _clean(table: RawTable, schema: Schema, profile: Profile | None, records: Re
 
 def _hidden_rows(table: RawTable, keep: set[int], answer: object) -> list[Finding]:
     """Rows hidden in Excel that no certain rule leaves out (a summary, note or test row): a question
-    (``medpath.row_questions``) -- read as proposed, with an error that blocks the sheet's numbers -- unless the
+    (``medpath.pipeline.validate.row_questions``) -- read as proposed, with an error that blocks the sheet's numbers -- unless the
     mapping profile answers ``hidden: read`` (quiet) or ``leave out`` (removed from ``keep``, one warning)."""
     hidden = sorted(table.hidden_rows & keep)
     if not hidden or answer == "read":

@@ -3,7 +3,7 @@
 ``medpath.adverse_events`` and ``medpath.disposition`` declare their tables' fields (``Field``: accepted names, a
 reader, required or not) with the readers here (CTCAE grades, relatedness, outcomes, dates, months, onsets, yes/no,
 patient ids), read a table's rows with ``parse_rows`` and say what is wrong with ``add_finding``.
-``medpath.extra_tables`` finds those tables in the uploaded files and hands them to both modules. This module
+``medpath.pipeline.layout.extra_tables`` finds those tables in the uploaded files and hands them to both modules. This module
 depends on neither of them.
 """
 
@@ -17,12 +17,9 @@ from typing import Literal
 
 import pandas as pd
 
-from medpath.columns import PATIENT_ID_KEYS, normalise
 from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
-from medpath.protocol import Protocol
-from medpath.reading import RawTable
-from medpath.values import (
+from medpath.pipeline.cells.values import (
     BadValue,
     is_missing,
     parse_date,
@@ -31,6 +28,9 @@ from medpath.values import (
     parse_visit_label,
     word_reader,
 )
+from medpath.pipeline.map.columns import PATIENT_ID_KEYS, normalise
+from medpath.pipeline.read.reading import RawTable
+from medpath.protocol import Protocol
 
 # --- the fields of a table and the readers of their cells ---------------------------------------------------
 
