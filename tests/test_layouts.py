@@ -10,6 +10,7 @@ from workbooks import csv_bytes, visits_rows, xlsx_bytes
 
 from medpath.findings import Code
 from medpath.pipeline.layout.layouts import arrange, parse_date
+from medpath.pipeline.map.profile import Profile
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import default_protocol
@@ -338,6 +339,26 @@ def test_redcap_repeating_instrument_rows_are_kept_apart_and_the_dag_ignored():
     assert study.visits["vas"].tolist() == [7.0, 4.0] and study.errors == ()
     (apart,) = [f for f in study.findings if f.code is Code.REDCAP_INSTRUMENT_APART and f.row == 4]
     assert "repeating instrument 'adverse_events'" in apart.message
+
+
+def test_a_redcap_checkbox_named_in_the_mapping_profile_is_read_as_that_field():
+    """Issue 23, item 7: the option codes of a checkbox ("infeksi___1", "infeksi___2") mean nothing to MedPath, so
+    they are left out with a warning; named in a profile, each is read as its field (raw export: 1 = checked)."""
+    rows = [
+        ["record_id", "redcap_event_name", "umur", "jenis_kelamin", "infeksi___1", "infeksi___2", "vas"],
+        ["1", "screening_arm_1", 61, "P", 0, 1, ""],
+        ["1", "baseline_arm_1", "", "", "", "", 7],
+        ["1", "month_6_arm_1", "", "", "", "", 4],
+    ]
+    files = [("r.csv", csv_bytes(rows))]
+    plain = load_study(files, protocol=default_protocol())
+    assert [f.value for f in plain.findings if f.code is Code.REDCAP_CHECKBOX_UNUSED] == ["infeksi___1, infeksi___2"]
+    assert plain.screening[["hbsag", "hiv"]].isna().all(axis=None)
+    profile = Profile(columns={"infeksi___1": "hbsag", "infeksi___2": "hiv"})
+    named = load_study(files, mapping=profile, protocol=default_protocol())
+    assert not [f for f in named.findings if f.code is Code.REDCAP_CHECKBOX_UNUSED]
+    assert named.screening[["hbsag", "hiv"]].iloc[0].tolist() == [False, True]
+    assert named.visits["vas"].tolist() == [7.0, 4.0]
 
 
 def test_hidden_sheets_are_left_out_by_arrange():

@@ -47,6 +47,7 @@ from medpath.pipeline.map.columns import (
     SCREENING_NUMBER,
     VISIT_DATE,
     AddedHeader,
+    FieldHeader,
     SheetLabel,
     is_correction,
     normalise,
@@ -512,6 +513,9 @@ def _split_redcap(table: RawTable, schema: Schema, records: Records) -> list[Raw
     for i, name in enumerate(table.header):
         match = (_CHECKBOX_RAW if raw else _CHECKBOX_LABEL).match(name)
         if not match:
+            continue
+        if isinstance(name, FieldHeader):  # named in the mapping profile: read as that field, under its own name
+            checkbox_values[i] = labels
             continue
         field_name = aliases.get(normalise(match.group("code")))
         if field_name in screening_only or field_name in schema.protocol.outcomes:
