@@ -94,6 +94,14 @@ def test_every_chart_on_every_page_has_a_data_table_naming_it(streamlit_url):
     assert seen["Eligibility"] == 2  # the CONSORT diagram and the funnel (second tab)
 
 
+def _svg_button_beside(page, chart_title: str):
+    """The "Download SVG" button in the row of the caption that names ``chart_title`` (the innermost row that holds
+    that caption and one button: the Overview's two charts stand in columns of an outer row). The caption joins
+    the title's colon to its word (U+2060), so a title is matched up to its colon."""
+    rows = page.locator('[data-testid="stHorizontalBlock"]').filter(has_text=f"Chart: {chart_title}")
+    return rows.last.get_by_role("button", name="Download SVG")
+
+
 def test_download_svg_saves_the_charts_static_svg_with_its_footer(streamlit_url):
     from playwright.sync_api import sync_playwright
 
@@ -104,8 +112,9 @@ def test_download_svg_saves_the_charts_static_svg_with_its_footer(streamlit_url)
         page.goto(streamlit_url)
         wait_for_app(page)
         wait_for_charts(page)
+        wait_for_app(page)
         with page.expect_download() as download_info:
-            page.get_by_role("button", name="Download SVG").first.click()
+            _svg_button_beside(page, "Spine BMD T-score").click()
         download = download_info.value
         assert download.suggested_filename == f"{chart_filename(study, 'bmd_tscore_before_after_overview')}.svg"
         svg = download.path().read_text(encoding="utf-8")
