@@ -60,11 +60,35 @@ def number_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return written
 
 
+#: p-values below this are written as "< 0.0001", not as digits: no test's approximation is that precise.
+P_SMALLEST_SHOWN = 1e-4
+
+
 def p_value(p: float | None) -> str:
-    """3 significant digits, "< 0.0001" below that, "–" when missing."""
+    """A p-value in a table cell: 3 significant digits, "< 0.0001" below that, "–" when missing."""
     if p is None or math.isnan(p):
         return "–"
-    return "< 0.0001" if p < 1e-4 else f"{p:.3g}"
+    return f"< {P_SMALLEST_SHOWN:g}" if p < P_SMALLEST_SHOWN else f"{p:.3g}"
+
+
+def p_equals(p: float | None) -> str:
+    """A p-value in a sentence: "p = 0.0625", "p < 0.0001" (never "p = < 0.0001"), "p = –" when missing."""
+    shown = p_value(p)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+def smallest_p(p: float) -> str:
+    """The smallest p-value a test of this size can give, as a sentence ends it: "0.0625" (all its digits, as
+    ``:g`` writes them), or "below 0.0001" for a large study, where it is too small to be worth a number (2/2^n
+    underflows to 0 from about 1,075 pairs: never "p < 0")."""
+    return f"{p:g}" if p >= P_SMALLEST_SHOWN else f"below {P_SMALLEST_SHOWN:g}"
+
+
+def floor_limits(p: float) -> bool:
+    """True when the smallest possible p-value is large enough to limit what the study can show (at least
+    0.0001; a two-sided Wilcoxon test of 5 pairs cannot give p < 0.0625), so that a sentence about it is worth
+    writing."""
+    return p >= P_SMALLEST_SHOWN
 
 
 def percent(level: float) -> str:

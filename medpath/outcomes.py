@@ -15,7 +15,16 @@ import numpy as np
 import pandas as pd
 
 from medpath import stats
-from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, ZERO_METHOD_WORDS, number, p_value, percent
+from medpath.formatting import (
+    ALTERNATIVE_WORDS,
+    UNIT_WORDS,
+    ZERO_METHOD_WORDS,
+    number,
+    p_equals,
+    p_value,
+    percent,
+    smallest_p,
+)
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome, Protocol
 from medpath.wording import details_rows, direction_counts, plain_sentence
@@ -287,7 +296,7 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
         )
         pairs = f"{w.n_used} non-zero change(s)" if w.n_zero else f"{c.n_pairs} pair(s)"
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
-        floor = f"With {pairs}, the smallest {side} p-value any result can reach is {c.min_attainable_p:g}"
+        floor = f"With {pairs}, the smallest {side} p-value any result can reach is {smallest_p(c.min_attainable_p)}"
         sentences.append(floor + (" — so p < 0.05 is impossible." if c.min_attainable_p >= 0.05 else "."))
         used = "pairs" if hl.zeros == "keep" else "non-zero changes"  # what the interval is computed from
         if hl.ci_level < hl.requested_level:  # only the widest interval falls short
@@ -302,7 +311,7 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
                 f"requested {percent(hl.requested_level)}."
             )
     if c.p_holm is not None:
-        sentences.append(f"Holm-adjusted across the primary outcomes, p = {p_value(c.p_holm)}.")
+        sentences.append(f"Holm-adjusted across the primary outcomes, {p_equals(c.p_holm)}.")
     sentences.append("A non-significant result is not evidence of no effect.")
     sentences.append(
         "These analyses are exploratory (single group, no control): a change from "
@@ -325,11 +334,11 @@ def headline(comparison: OutcomeComparison) -> str:
     line = (
         f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
         f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
-        f"{number(hl.ci_high, True)}); {w.method} Wilcoxon p = {p_value(w.p_value)}, "
+        f"{number(hl.ci_high, True)}); {w.method} Wilcoxon {p_equals(w.p_value)}, "
         f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}"
     )
     if c.p_holm is not None:
-        line += f"; Holm-adjusted p = {p_value(c.p_holm)}"
+        line += f"; Holm-adjusted {p_equals(c.p_holm)}"
     lost = f" ({c.left_out})" if c.left_out else ""
     return line + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}{lost}"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from medpath.analysis import Analysis
+from medpath.formatting import floor_limits, smallest_p
 from medpath.funnel_notes import funnel_notes
 from medpath.gc_paused import gc_paused
 from medpath.outcomes import headline
@@ -23,7 +24,7 @@ from medpath.wording import plain_sentence
 
 CAVEAT = (
     "Exploratory: a single group without control, so a change from baseline cannot be attributed to "
-    "the treatment. {floors} A non-significant result is not evidence of no effect."
+    "the treatment.{floors} A non-significant result is not evidence of no effect."
 )
 
 
@@ -48,11 +49,11 @@ def key_numbers(analysis: Analysis) -> KeyNumbers:
     flow diagram are one computation and cannot disagree."""
     eligibility, comparisons, flow = analysis.eligibility, analysis.primary, analysis.flow
     names = {"assessed": "screened", "enrolled": "enrolled", "completed": "completed"}
-    floors = " ".join(
-        f"{c.meta.label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
-        f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {c.min_attainable_p:.4g}."
+    floors = "".join(  # only where the floor limits what the study can show (never "cannot give p < 0")
+        f" {c.meta.label}: with n = {c.n_pairs} pairs ({c.wilcoxon.n_used} non-zero changes) a "
+        f"{c.wilcoxon.alternative} Wilcoxon test cannot give p < {smallest_p(c.min_attainable_p)}."
         for c in comparisons.values()
-        if c.n_pairs
+        if c.n_pairs and floor_limits(c.min_attainable_p)
     )
     return KeyNumbers(
         screened=flow.assessed,

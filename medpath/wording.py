@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, interval, number, p_value, percent
+from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, interval, number, p_equals, p_value, percent
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.stats import minimum_attainable_p
@@ -187,7 +187,7 @@ def plain_sentence(comparison) -> str:
         )
     else:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
-        sentence += f" Wilcoxon test: p = {p_value(w.p_value)} ({side})."
+        sentence += f" Wilcoxon test: {p_equals(w.p_value)} ({side})."
     return sentence
 
 

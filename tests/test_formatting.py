@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from medpath.formatting import interval, number, number_cells, p_value, percent
+from medpath.formatting import floor_limits, interval, number, number_cells, p_equals, p_value, percent, smallest_p
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,28 @@ def test_number(x, sign, expected):
 @pytest.mark.parametrize("p, expected", [(0.0625, "0.0625"), (0.019531, "0.0195"), (0.00001, "< 0.0001"), (None, "–")])
 def test_p_value(p, expected):
     assert p_value(p) == expected
+
+
+@pytest.mark.parametrize(
+    "p, expected", [(0.25, "p = 0.25"), (0.00001, "p < 0.0001"), (0.0, "p < 0.0001"), (None, "p = –")]
+)
+def test_p_in_a_sentence_is_never_p_equals_less_than(p, expected):
+    assert p_equals(p) == expected
+
+
+@pytest.mark.parametrize(
+    "p, expected, limits",
+    [
+        (2 / 2**5, "0.0625", True),  # 5 pairs, two-sided (Hollander, Wolfe & Chicken 2014, Table A.4)
+        (2 / 2**10, "0.00195312", True),  # 10 pairs: all the digits :g writes
+        (2 / 2**14, "0.00012207", True),
+        (2 / 2**15, "below 0.0001", False),
+        (2 / 2**5000, "below 0.0001", False),  # underflows to 0.0: never "p < 0"
+    ],
+)
+def test_the_smallest_possible_p_of_a_large_study_is_below_0_0001_never_0(p, expected, limits):
+    assert smallest_p(p) == expected
+    assert floor_limits(p) is limits
 
 
 def test_percent_keeps_the_achieved_level_exact():

@@ -277,3 +277,33 @@ def test_a_result_says_which_value_it_lost_and_its_n():
     assert summarise(analysis)["outcomes"]["vas"]["left_out"] == "P3 month 6 left out (11)"
     assert summarise(analysis)["outcomes"]["bmd_tscore"]["left_out"] is None
     assert "P3 month 6 left out (11)" in key_numbers(analysis).sentences["vas"]
+
+
+def _large_study(n: int) -> pd.DataFrame:
+    """``n`` patients whose T-score rises by 0.1 to 0.5 (every change positive): a p-value far below 0.0001."""
+    rng = np.random.default_rng(3)
+    base = rng.uniform(-4.0, -2.5, n).round(1)
+    rows = [(f"P{i:05d}", "baseline", 0.0, b, 7.0) for i, b in enumerate(base)]
+    rows += [(f"P{i:05d}", "month 6", 6.0, b + rng.integers(1, 6) / 10, 5.0) for i, b in enumerate(base)]
+    frame = pd.DataFrame(rows, columns=["patient_id", "visit", "month", "bmd_tscore", "vas"])
+    return frame.reindex(columns=list(VISIT_COLUMNS))
+
+
+def test_a_large_study_reads_right_never_p_equals_less_than_nor_p_below_zero():
+    """Issue 28: at 5,000 pairs the smallest possible p, 2 / 2^5000, underflows to 0 and the p-value is far below
+    0.0001; the texts say "p < 0.0001" and "below 0.0001", never "p = < 0.0001" or "cannot give p < 0"."""
+    comparison = primary_analysis(_large_study(5000), protocol=PROTOCOL)["bmd_tscore"]
+    assert comparison.min_attainable_p == 0.0 and comparison.wilcoxon.p_value < 1e-4
+    joined = " ".join([headline(comparison), plain_sentence(comparison), *plain_language(comparison)])
+    assert "exact" not in headline(comparison)  # above 60 non-zero changes: the normal approximation
+    assert "Wilcoxon p < 0.0001," in headline(comparison)
+    assert "Holm-adjusted p < 0.0001;" in headline(comparison)
+    assert "Wilcoxon test: p < 0.0001 (two-sided)." in plain_sentence(comparison)
+    assert "the smallest two-sided p-value any result can reach is below 0.0001." in joined
+    assert "p = <" not in joined and "p < 0 " not in joined and "p < 0." not in joined.replace("p < 0.0001", "")
+
+
+def test_a_pilot_keeps_its_smallest_p_in_digits():
+    comparison = primary_analysis(_visits(), protocol=PROTOCOL)["bmd_tscore"]  # 4 non-zero changes
+    assert "any result can reach is 0.125 — so p < 0.05 is impossible." in " ".join(plain_language(comparison))
+    assert "exact Wilcoxon p = 0.25," in headline(comparison)
