@@ -1,5 +1,8 @@
-"""Command line: ``medpath validate|summary|report|slides|tables (FILE [FILE ...] | --sample) [--protocol ID|FILE]``
-and ``medpath protocols [--json]``.
+"""Command line: ``medpath validate|summary|report|slides|tables (FILE [FILE ...] | --sample) [--protocol ID|FILE]
+[--protocols DIR]`` and ``medpath protocols [--json] [--protocols DIR]``.
+
+``--protocols DIR`` (default: the ``MEDPATH_PROTOCOLS`` environment variable) adds a team's folder of protocol files
+to the bundled ones (``medpath.protocol_library``); a file there that cannot be used never stops another protocol.
 
 Also ``python -m medpath ...``. Exit codes: 0 = no error finding; 2 = error findings, or a file that cannot
 be read (a finding says which and why). A bad file never produces a traceback.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,7 +23,8 @@ from medpath.formatting import count
 from medpath.located_yaml import MAX_BYTES
 from medpath.model import Finding, Study
 from medpath.pipeline.map.profile import ProfileError, parse_profile
-from medpath.protocol import Protocol, ProtocolError, bundled, default_protocol, find_protocol
+from medpath.protocol import ProtocolError, bundled, default_protocol
+from medpath.protocol_library import PROTOCOLS_VARIABLE, ProtocolLibrary, load_library
 from medpath.study import load_sample_study, load_study
 
 EXIT_OK, EXIT_ERRORS = 0, 2
@@ -171,14 +176,20 @@ def _paper(value: str) -> str:
 
 
 def cmd_protocols(args: argparse.Namespace) -> int:
-    """List the bundled protocols (``--json``: id, title, criteria ids, outcomes, sample path)."""
-    protocols = list(bundled().values())
+    """List the usable protocols, bundled and of the team's folder (``--json``: id, title, criteria ids, outcomes,
+    sample path); the files that cannot be used go to standard error with their problems (exit 2 then)."""
+    library: ProtocolLibrary = args.library
+    protocols = list(library.protocols.values())
     if args.json:
         print(json.dumps([p.as_json() for p in protocols], indent=2, ensure_ascii=False))
-        return EXIT_OK
-    for p in protocols:
-        print(f"{p.id}{' (default)' if p.default else ''}: {p.title}")
-    return EXIT_OK
+    else:
+        for p in protocols:
+            print(f"{p.id}{' (default)' if p is library.default else ''}: {p.title} [{library.files[p.id]}]")
+    for broken in library.broken:
+        print(f"NOT USABLE: {broken.file}", file=sys.stderr)
+        for problem in broken.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return EXIT_ERRORS if library.broken else EXIT_OK
 
 
 def _write(study: Study, output: Path, content: bytes, what: str) -> int:
@@ -201,9 +212,10 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         "--protocol",
         metavar="ID|FILE",
         default=None,
-        help=f"the trial's protocol: a bundled id ({', '.join(bundled())}; `medpath protocols`) or a protocol "
-        f".yaml file (default: {default_protocol().id})",
+        help=f"the trial's protocol: an id ({', '.join(bundled())}, or one of the --protocols folder; `medpath "
+        f"protocols`) or a protocol .yaml file (default: {default_protocol().id})",
     )
+    _add_protocols_folder(parser)
     parser.add_argument(
         "--mapping",
         metavar="PROFILE",
@@ -294,8 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     tables.add_argument("--paper", type=_paper, default="A4", metavar="A4|Letter", help="the page size (default: A4)")
     _add_test_options(tables)
     tables.set_defaults(run=cmd_tables)
-    protocols = sub.add_parser("protocols", help="list the bundled protocols (--json: id, title, criteria, outcomes)")
+    protocols = sub.add_parser(
+        "protocols",
+        help="list the protocols, bundled and of the --protocols folder (--json: id, title, criteria, outcomes); "
+        "files that cannot be used are listed with their problems (exit 2)",
+    )
     protocols.add_argument("--json", action="store_true", help="print the list as JSON")
+    _add_protocols_folder(protocols)
     protocols.set_defaults(run=cmd_protocols)
     return parser
 
@@ -305,18 +322,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     (argparse's usage errors exit with 2 through ``SystemExit``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.library = load_library(args.protocols if args.protocols is not None else os.environ.get(PROTOCOLS_VARIABLE))
     if args.command == "protocols":
         return int(args.run(args))
     if bool(args.files) == args.sample:
         parser.error(f"{args.command}: give FILE(s) or --sample (not both)")
     try:
-        args.protocol_object = _protocol(args.protocol)
+        args.protocol_object = args.library.default if args.protocol is None else args.library.find(args.protocol)
     except (KeyError, ProtocolError, OSError) as exc:
         print(f"ERROR: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    if args.sample and args.protocol_object.sample is None:
+        print(
+            f"ERROR: protocol {args.protocol_object.id} has no sample study (its file names no `sample:`): give the "
+            "study's FILE(s)",
+            file=sys.stderr,
+        )
         return EXIT_ERRORS
     return int(args.run(args))
 
 
-def _protocol(name: str | None) -> Protocol:
-    """The protocol a ``--protocol`` names (a bundled id or a .yaml file), or the default."""
-    return default_protocol() if name is None else find_protocol(name)
+def _add_protocols_folder(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--protocols",
+        metavar="DIR",
+        default=None,
+        help=f"a folder of the team's own protocol files (.yaml), offered beside the bundled ones (default: the "
+        f"{PROTOCOLS_VARIABLE} environment variable, if set)",
+    )

@@ -567,6 +567,9 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         path=path,
     )
     _check_references(protocol, root)
+    for key, beside in (("sample", protocol.sample_file), ("text", protocol.text_file)):
+        if beside and path is not None and not (path.parent / beside).is_file():  # an uploaded protocol has no folder
+            root[key].problem(f"there is no file '{beside}' beside the protocol file")
     if file.problems:  # the references are checked last: listed by line, they read as the file does
         raise ProtocolError(name, sorted(file.problems, key=lambda p: p.line or 0))
     return protocol
@@ -582,31 +585,29 @@ def load_protocol(path: str | Path) -> Protocol:
 # --- the bundled protocols -----------------------------------------------------------------------------------------
 
 
-def _folder() -> Path:
+def bundled_folder() -> Path:
+    """The folder of the bundled protocol files (``medpath/protocols``)."""
     return Path(str(resources.files("medpath") / "protocols"))
 
 
 @functools.cache
 def bundled() -> dict[str, Protocol]:
-    """The bundled protocols by id, the default first."""
-    found = [load_protocol(p) for p in sorted(_folder().glob("*.yaml"))]
-    found.sort(key=lambda p: not p.default)
-    return {p.id: p for p in found}
+    """The bundled protocols by id, the default first. A file there that cannot be used is left out, so that it
+    cannot break the others; ``medpath.protocol_library`` lists it with its problems (as it does the files of a
+    team's own folder, and ids or defaults given twice)."""
+    found: dict[str, Protocol] = {}
+    for path in sorted(bundled_folder().glob("*.yaml")):
+        try:
+            protocol = load_protocol(path)
+        except (ProtocolError, OSError):
+            continue
+        found.setdefault(protocol.id, protocol)
+    return dict(sorted(found.items(), key=lambda item: not item[1].default))
 
 
 def default_protocol() -> Protocol:
     """The bundled protocol marked ``default: true``."""
     return next(iter(bundled().values()))
-
-
-def find_protocol(name: str) -> Protocol:
-    """A bundled protocol by id (case-insensitive), or a protocol file by path. ``KeyError`` lists the ids."""
-    for pid, protocol in bundled().items():
-        if pid.lower() == name.strip().lower():
-            return protocol
-    if name.endswith((".yaml", ".yml")) and Path(name).is_file():
-        return load_protocol(name)
-    raise KeyError(f"no protocol '{name}'; bundled protocols: {', '.join(bundled())} (or give a .yaml file)")
 
 
 __all__ = [
@@ -622,8 +623,8 @@ __all__ = [
     "Responder",
     "ScreeningField",
     "bundled",
+    "bundled_folder",
     "default_protocol",
-    "find_protocol",
     "load_protocol",
     "parse_protocol",
 ]

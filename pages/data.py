@@ -5,15 +5,26 @@ import pandas as pd
 import streamlit as st
 
 from medpath.export import chart_filename, study_workbook
-from medpath.protocol import bundled
+from medpath.protocol import ProtocolError
+from medpath.protocol_library import PROTOCOLS_VARIABLE, uploaded_protocol
 from medpath.study import SAMPLE_DIR
 from pages.components import generated_download, header, literal, table, table_download, text_table
 from pages.mapping_step import columns_table, mapping_step
-from pages.session import FILES_KEY, current_study, use_files, use_protocol
+from pages.session import (
+    FILES_KEY,
+    current_study,
+    offered_protocols,
+    protocol_library,
+    use_files,
+    use_protocol,
+    use_uploaded_protocol,
+)
 
 UPLOADER_GENERATION_KEY = "uploader_generation"
 ADD_FILES_KEY = "add_files"
 UPLOAD_ERROR_KEY = "upload_error"
+PROTOCOL_ERROR_KEY = "protocol_upload_error"  # the problems of the protocol file last uploaded, if it was refused
+PROTOCOL_UPLOADS_KEY = "protocol_uploads"  # how many protocol files were uploaded (the uploader's key changes)
 #: Up to this many findings are shown as a static table whose messages wrap; more in a scrolling grid.
 MAX_WRAPPED_FINDINGS = 200
 
@@ -35,6 +46,19 @@ def _on_upload(key: str) -> None:
     st.session_state[UPLOADER_GENERATION_KEY] = st.session_state.get(UPLOADER_GENERATION_KEY, 0) + 1
 
 
+def _on_protocol_upload(key: str) -> None:
+    """A protocol file uploaded for this session: used at once, or refused with its problems by line."""
+    file = st.session_state.get(key)
+    st.session_state[PROTOCOL_UPLOADS_KEY] = st.session_state.get(PROTOCOL_UPLOADS_KEY, 0) + 1
+    if file is None:
+        return
+    try:
+        use_uploaded_protocol(uploaded_protocol(file.name, file.getvalue(), protocol_library()))
+        st.session_state.pop(PROTOCOL_ERROR_KEY, None)
+    except ProtocolError as exc:
+        st.session_state[PROTOCOL_ERROR_KEY] = exc.lines()
+
+
 def _shown_value(value: object) -> str:
     """A finding's value as the cell shows it: 11, not 11.0; nothing for no value."""
     if value is None or (isinstance(value, float) and value != value):
@@ -50,7 +74,7 @@ def _back_to_sample() -> None:
 study = current_study()
 header("Data", study, upload_hint=False)
 
-protocols = bundled()
+protocols = offered_protocols()
 st.selectbox(
     "Trial protocol",
     list(protocols),
@@ -58,9 +82,38 @@ st.selectbox(
     format_func=lambda pid: f"{pid} — {protocols[pid].title}",
     key="protocol_choice",
     on_change=lambda: use_protocol(st.session_state["protocol_choice"]),
-    help="The protocol names the trial's criteria, outcomes, schedule and wording (medpath/protocols). Changing it "
-    "reads the same files again under the other protocol; without an upload it shows that protocol's sample.",
+    help="The protocol names the trial's criteria, outcomes, schedule and wording (docs/protocols.md). Changing it "
+    "reads the same files again under the other protocol; without an upload it shows that protocol's sample, if it "
+    "has one.",
 )
+library = protocol_library()
+refused = st.session_state.get(PROTOCOL_ERROR_KEY)
+with st.expander(
+    "Your own protocol" + (f" — {len(library.broken)} protocol file(s) cannot be used" if library.broken else ""),
+    expanded=bool(library.broken or refused),
+):
+    st.caption(
+        "A protocol file (.yaml, written as docs/protocols.md shows) uploaded here is used in this browser session "
+        f"only, kept in memory. For every session, put it in the server's folder named by `{PROTOCOLS_VARIABLE}`."
+    )
+    protocol_key = f"protocol_upload_{st.session_state.get(PROTOCOL_UPLOADS_KEY, 0)}"
+    st.file_uploader(
+        "Upload a protocol file",
+        type=["yaml", "yml"],
+        key=protocol_key,
+        on_change=_on_protocol_upload,
+        args=(protocol_key,),
+    )
+    if refused:
+        st.error(
+            "**This protocol file cannot be used:**  \n" + "  \n".join(map(literal, refused)), icon=":material/error:"
+        )
+    for broken in library.broken:
+        st.error(
+            f"**{literal(broken.file)} cannot be used** (the other protocols work):  \n"
+            + "  \n".join(map(literal, broken.problems)),
+            icon=":material/error:",
+        )
 
 upload, template = st.columns([3, 1], gap="large")
 with upload:

@@ -21,7 +21,8 @@ from medpath.analysis import Analysis, Settings, analyse
 from medpath.inert import inert_markdown
 from medpath.model import Study
 from medpath.outcomes import followup_months
-from medpath.protocol import Protocol, bundled, default_protocol
+from medpath.protocol import Protocol
+from medpath.protocol_library import PROTOCOLS_VARIABLE, ProtocolLibrary, load_library
 from medpath.study import load_sample_study, load_study
 from medpath.study_choices import StudyFacts, fit_choices
 from medpath.wording import HL_ZEROS_OPTIONS, ZERO_METHOD_OPTIONS, direction_options
@@ -32,7 +33,8 @@ CHOICES_STUDY_KEY = "choices_study"  # the StudyFacts of the study the kept choi
 STUDY_NOTICE_KEY = "study_notice"  # what was reset when another study took its place (shown once)
 GATE_KEY = "sign_in_gate_passed"
 PROFILE_KEY = "mapping_profile"  # the mapping profile (medpath.pipeline.map.mapping.Profile) applied to the uploads
-PROTOCOL_KEY = "protocol_id"  # the id of the bundled protocol the study is read with
+PROTOCOL_KEY = "protocol_id"  # the id of the protocol the study is read with
+UPLOADED_PROTOCOL_KEY = "uploaded_protocol"  # a protocol uploaded for this session (a Protocol), or absent
 ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
 ADDRESS_READ_KEY = "address_read"  # the page address's choices were read (once, on the session's first run)
 ADDRESS_NOTE_KEY = "address_note"  # what the address asked for that is not offered (shown once by the header)
@@ -145,21 +147,43 @@ PAGE_CSS = """<style id="medpath-page-css">
 # ------------------------------------------------------------------------------------------ the study
 
 
+def protocol_library() -> ProtocolLibrary:
+    """The bundled protocols and those of the team's folder named by ``MEDPATH_PROTOCOLS`` (listed on every run, read
+    again only when a file changed: a protocol added there is offered without a restart)."""
+    return load_library(os.environ.get(PROTOCOLS_VARIABLE))
+
+
+def offered_protocols() -> dict[str, Protocol]:
+    """The protocols this session can choose: the library's, and the one uploaded for this session (last)."""
+    offered = dict(protocol_library().protocols)
+    uploaded: Protocol | None = st.session_state.get(UPLOADED_PROTOCOL_KEY)
+    if uploaded is not None and uploaded.id not in offered:
+        offered[uploaded.id] = uploaded
+    return offered
+
+
 def current_protocol() -> Protocol:
-    """The protocol chosen in this session (on the Data page), by default the bundled default protocol."""
-    return bundled().get(st.session_state.get(PROTOCOL_KEY, ""), default_protocol())
+    """The protocol chosen in this session (on the Data page), by default the library's default protocol."""
+    return offered_protocols().get(st.session_state.get(PROTOCOL_KEY, ""), protocol_library().default)
 
 
 def use_protocol(protocol_id: str) -> None:
-    """Read the study with another bundled protocol (the uploads stay; they are read again)."""
+    """Read the study with another protocol (the uploads stay; they are read again)."""
     st.session_state[PROTOCOL_KEY] = protocol_id
     st.session_state.pop(STUDY_KEY, None)
 
 
+def use_uploaded_protocol(protocol: Protocol) -> None:
+    """Offer ``protocol`` (uploaded for this session; its id is none of the library's) and read the study with it."""
+    st.session_state[UPLOADED_PROTOCOL_KEY] = protocol
+    use_protocol(protocol.id)
+
+
 @st.cache_resource(show_spinner="Loading the sample study…")
 def _sample_study(protocol_id: str) -> Study:
-    """The bundled sample of a protocol, read once per server (it is no user's data; a Study is never changed)."""
-    return load_sample_study(bundled()[protocol_id])
+    """The sample of a protocol of the library, read once per server (it is no user's data; a Study is never
+    changed)."""
+    return load_sample_study(protocol_library().protocols[protocol_id])
 
 
 @st.cache_resource(show_spinner=False)
@@ -236,6 +260,9 @@ def _study() -> tuple[Study, StudyFacts]:
     what the choices depend on in it."""
     files = st.session_state.get(FILES_KEY)
     protocol = current_protocol()
+    if not files and protocol.sample is None:  # a protocol without a sample: nothing to show until an upload
+        study = load_study([], label=f"No study yet: protocol {protocol.id} has no sample study", protocol=protocol)
+        return study, StudyFacts.of(study)
     if not files:
         return _sample_study(protocol.id), _sample_facts(protocol.id)
     profile = st.session_state.get(PROFILE_KEY)  # kept beside the files: parsed once per (files, profile)
@@ -369,11 +396,11 @@ def _patients_from_address(text: str, study: Study) -> list[str] | None:
 
 
 def _read_protocol_from_address() -> list[tuple[str, str]]:
-    """The protocol named in the address, if bundled (before the study is read); returns what was ignored."""
+    """The protocol named in the address, if offered (before the study is read); returns what was ignored."""
     value = st.query_params.get("protocol")
     if value is None:
         return []
-    if value not in bundled():
+    if value not in offered_protocols():
         return [("protocol", value)]
     st.session_state[PROTOCOL_KEY] = value
     return []
@@ -405,7 +432,8 @@ def address_params(study: Study) -> dict[str, str]:
     """The choices in force that differ from the defaults, as the page address holds them."""
     params: dict[str, str] = {}
     protocol = st.session_state.get(PROTOCOL_KEY)
-    if protocol in bundled() and protocol != default_protocol().id:
+    library = protocol_library()  # not an uploaded protocol: another session could not open its address
+    if protocol in library.protocols and protocol != library.default.id:
         params["protocol"] = str(protocol)
     options = _address_options(study)
     for name, offered in options.items():
