@@ -53,6 +53,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from medpath.deviations import Deviation, Kind, counts_by_criterion, sentences
 from medpath.model import Study
 from medpath.protocol import CriterionSpec, Protocol
 
@@ -325,6 +326,9 @@ class FunnelStep:
 class Eligibility:
     """The funnel, each candidate's verdict, protocol deviations and the boundary conventions used.
 
+    ``deviations``: one sentence per patient concerned and per study-level problem (what the report lists), built
+    from ``deviation_records`` and ``deviation_notes``.
+
     ``candidates`` has one row per screened candidate (screening order): patient_id; eligible
     ("boolean": every inclusion/exclusion criterion met; missing when there is no screening log);
     failed and unknown (lists of criterion ids, every one, not only the first); enrolled
@@ -341,6 +345,10 @@ class Eligibility:
     #: the recorded enrolment (module docstring): screened candidates in screening order, then patients with visit
     #: rows who are not in the screening log. The enrolled step's n is its length, unless not determinable.
     enrolled_ids: tuple[str, ...] = ()
+    #: ``deviations`` as records (``medpath.deviations``), one per patient and problem: what a larger study's page
+    #: counts by criterion; and the study-level sentences among ``deviations`` (one each, not one per patient).
+    deviation_records: tuple[Deviation, ...] = ()
+    deviation_notes: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> FunnelStep | None:
         """The funnel step ``step_id`` ("screened", a criterion's id, "enrolled", ``COMPLETED``), None if absent."""
@@ -505,19 +513,22 @@ def evaluate(
             "first_exclusion": per_candidate(lambda v: next((k for k, r in zip(step_ids, v) if r != MET), None)),
         }
     )
-    deviations = (
-        []
+    records, notes = (
+        ([], [])
         if screening is None
         else _deviations(table, verdicts, eligible_, visit_ids, eligibility_criteria, labels, not_checked)
     )
+    unscreened_records = [r for r in records if r.kind == Kind.NOT_SCREENED]  # listed after the study's sentences
     return Eligibility(
         steps,
         candidates,
-        deviations,
+        sentences([r for r in records if r.kind != Kind.NOT_SCREENED]) + notes + sentences(unscreened_records),
         _conventions(protocol, screening is not None),
         eligibility_criteria,
         follow_up(protocol),
         enrolled_ids,
+        tuple(records),
+        tuple(notes),
     )
 
 
@@ -613,12 +624,13 @@ def _deviations(
     judged: tuple[Criterion, ...],
     fields: Mapping[str, str],
     not_checked: Mapping[int, str],
-) -> list[str]:
-    """Warnings for enrolled patients not meeting every criterion, and enrolment inconsistencies, in
-    screening order (``verdicts``: one row per candidate, the columns in ``judged`` order first; ``fields``: the
-    protocol's label of each screening field). A criterion that cannot be checked at all (``not_checked``: its
-    position -> why) is one sentence for all the enrolled, not one per patient; a value that fails it still is.
-    Only the candidates concerned are looked at row by row; membership tests use sets."""
+) -> tuple[list[Deviation], list[str]]:
+    """The enrolled patients not meeting every criterion, and the enrolment inconsistencies, as records
+    (``medpath.deviations``) in screening order, then the patients with visit rows but no screening row; and the
+    study-level sentences (``verdicts``: one row per candidate, the columns in ``judged`` order first; ``fields``:
+    the protocol's label of each screening field). A criterion that cannot be checked at all (``not_checked``: its
+    position -> why) is one sentence for all the enrolled, not a record per patient; a value that fails it still is
+    a record. Only the candidates concerned are looked at row by row; membership tests use sets."""
     with_visits = _member(table, set(visit_ids))
     # not checkable at all: unknown there is said once for every enrolled patient, not as a deviation per patient
     excused = np.zeros(verdicts.shape, dtype=bool)
@@ -630,44 +642,35 @@ def _deviations(
     is_enrolled = (known & enrolled) | with_visits
     concerned = (with_visits & ~(known & enrolled)) | (~eligible & is_enrolled)
     columns = ["patient_id", "enrolled", *chain.from_iterable(c.columns for c in judged)]
-    messages = []
+    records: list[Deviation] = []
     for i, row in zip(np.flatnonzero(concerned), _rows(table, concerned, columns)):
-        pid, state = row["patient_id"], _value(row, "enrolled")
+        pid, state = str(row["patient_id"]), _value(row, "enrolled")
         if with_visits[i] and state is not True and known.any():  # no enrolled value at all: said once below
-            messages.append(
-                f"Patient {pid} has visit rows but the screening log says enrolled: "
-                f"{'missing' if state is None else 'not enrolled'}; the visits are still analysed."
+            records.append(
+                Deviation(pid, Kind.NOT_MARKED_ENROLLED, detail="missing" if state is None else "not enrolled")
             )
-        problems = [
-            _problem(c, row, _VERDICT[int(verdicts[i, j])], fields)
-            for j, c in enumerate(judged)
-            if verdicts[i, j] != MET and not excused[i, j]
-        ]
-        if problems and (state or with_visits[i]):
-            messages.append(
-                f"Protocol deviation: patient {pid} is enrolled but does not meet "
-                f"{'; '.join(problems)}. The patient is still analysed."
-            )
+        if state or with_visits[i]:
+            records += [
+                _problem(pid, c, row, _VERDICT[int(verdicts[i, j])], fields)
+                for j, c in enumerate(judged)
+                if verdicts[i, j] != MET and not excused[i, j]
+            ]
+    notes = []
     if not known.any() and with_visits.any():
-        messages.append(
+        notes.append(
             f"The screening log has no readable enrolled column: the {int(with_visits.sum())} candidate(s) with visit "
             "rows are counted as enrolled."
         )
     for j, cause in not_checked.items():
         k = int((is_enrolled & excused[:, j]).sum())
         if k:
-            messages.append(
+            notes.append(
                 f"The eligibility of {k} enrolled patient(s) cannot be confirmed on '{judged[j].label}': {cause}. "
                 "They are still analysed."
             )
     screened = set(table["patient_id"])
-    messages += [
-        f"Patient {pid} has visit rows but no screening row, so eligibility cannot be checked; "
-        "the visits are still analysed."
-        for pid in visit_ids
-        if pid not in screened
-    ]
-    return messages
+    records += [Deviation(str(pid), Kind.NOT_SCREENED) for pid in visit_ids if pid not in screened]
+    return records, notes
 
 
 def _member(table: pd.DataFrame, ids: set) -> np.ndarray:
@@ -683,12 +686,13 @@ def _rows(table: pd.DataFrame, mask: np.ndarray, columns) -> list[dict]:
     return [dict(zip(present, values)) for values in zip(*(selected[c].tolist() for c in present))]
 
 
-def _problem(criterion: Criterion, row: Row, verdict: bool | None, fields: Mapping[str, str]) -> str:
-    """e.g. "'No excluded medication' (corticosteroid)", "'Osteoporosis on BMD (T-score ≤ −2.5)' (unknown: spine BMD
-    T-score missing)": the protocol's labels (``fields``: screening field -> label), never its ids."""
+def _problem(pid: str, criterion: Criterion, row: Row, verdict: bool | None, fields: Mapping[str, str]) -> Deviation:
+    """The record of a criterion ``pid`` fails ("corticosteroid") or is unknown on ("spine BMD T-score missing"):
+    the protocol's labels (``fields``: screening field -> label), never its ids."""
     if verdict is False:
-        return f"'{criterion.label}' ({criterion.reason(row)})"
-    return f"'{criterion.label}' (unknown: {', '.join(fields.get(c, c) for c in criterion.missing(row))} missing)"
+        return Deviation(pid, Kind.NOT_MET, criterion.id, criterion.label, criterion.reason(row))
+    missing = ", ".join(fields.get(c, c) for c in criterion.missing(row))
+    return Deviation(pid, Kind.UNKNOWN, criterion.id, criterion.label, f"{missing} missing")
 
 
 def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd.DataFrame:
@@ -720,3 +724,9 @@ def criteria_table(eligibility: Eligibility) -> pd.DataFrame:
     ids = {c.id for c in eligibility.criteria}
     table = reasons_table(eligibility)
     return table[table["criterion"].isin(ids)].reset_index(drop=True)
+
+
+def deviation_counts(eligibility: Eligibility) -> pd.DataFrame:
+    """``medpath.deviations.counts_by_criterion`` of the eligibility's deviations, in the protocol's order of
+    criteria: criterion (id), label, not_met, unknown (enrolled patients)."""
+    return counts_by_criterion(eligibility.deviation_records, [c.id for c in eligibility.criteria])

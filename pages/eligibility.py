@@ -1,17 +1,23 @@
-"""Eligibility: the CONSORT 2025 participant flow, the sequential funnel, the protocol's criteria per
-candidate, and the baseline characteristics of the enrolled (Table 1)."""
+"""Eligibility: the protocol deviations, the CONSORT 2025 participant flow, the sequential funnel, the protocol's
+criteria per candidate, and the baseline characteristics of the enrolled (Table 1).
+
+Up to ``medpath.scale.SUMMARY_ABOVE`` enrolled patients each deviation is a warning of its own, as in the pilot; above
+it, a few sentences and the deviations counted by criterion, every patient in a table one click away (a box per
+patient was 55,000 px of page at 1,000 patients)."""
 
 import pandas as pd
 import streamlit as st
 
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
-from medpath.eligibility import candidate_table, criteria_table
+from medpath.deviations import deviation_table, summary_sentences
+from medpath.eligibility import candidate_table, criteria_table, deviation_counts
 from medpath.export import chart_filename, footer_lines
 from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import funnel_figure, step_text
 from medpath.figures.style import FOOTER_MARGIN
 from medpath.formatting import count, count_or_reason
+from medpath.scale import summary_first
 from pages.components import chart, header, literal, no_data, table, table_download
 from pages.session import current_analysis, current_study
 
@@ -22,8 +28,26 @@ if study.screening is None and no_data(study, "the eligibility funnel"):
 analysis = current_analysis(study)
 eligibility, flow = analysis.eligibility, analysis.flow
 
-for deviation in eligibility.deviations:
-    st.warning(literal(deviation), icon=":material/warning:")
+records = eligibility.deviation_records
+if summary_first(len(eligibility.enrolled_ids)):  # a few sentences and a table by criterion, not a box per patient
+    for sentence in [*summary_sentences(records), *eligibility.deviation_notes]:
+        st.warning(literal(sentence), icon=":material/warning:")
+    if records:
+        counts = deviation_counts(eligibility)
+        if len(counts):
+            table(
+                counts.drop(columns="criterion"),
+                label="Criterion",
+                not_met=st.column_config.NumberColumn("Enrolled patients not meeting it"),
+                unknown=st.column_config.NumberColumn("Enrolled patients not determinable on it"),
+            )
+        listed = deviation_table(records)
+        with st.expander(f"Every protocol deviation and enrolment inconsistency, patient by patient ({len(listed)})"):
+            table(listed, patient_id=st.column_config.TextColumn("Patient", pinned=True))
+            table_download(listed, study, "protocol_deviations")
+else:
+    for deviation in eligibility.deviations:
+        st.warning(literal(deviation), icon=":material/warning:")
 
 diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
 with diagram:

@@ -1,6 +1,11 @@
 """Safety: every adverse event, patients and events by CTCAE grade x relatedness, serious events
 highlighted, and a per-patient timeline of the events against the visits.
 
+Above ``medpath.scale.SUMMARY_ABOVE`` patients on the timeline, the page leads with summaries that keep their size
+whatever the study's: the serious events as a count and a table (not a bullet each), the events by term and worst
+grade (not a row per patient: 350,000 px at 5,000 patients), and the timeline of one patient chosen from those with
+events.
+
 Only when an adverse-event table was read without an error (``medpath.safety_status``): otherwise the page says that
 adverse events were not supplied, or not read and why, and shows no number (never "0 events", never "no serious
 adverse event")."""
@@ -8,10 +13,12 @@ adverse event")."""
 import streamlit as st
 
 from medpath.adverse_events import grade_relatedness_matrix, grade_relatedness_table, listing
-from medpath.figures.safety import timeline_figure
+from medpath.ae_groups import TOP_TERMS, patient_choices, serious_sentence, term_grade_table
+from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure, timeline_rows
 from medpath.formatting import of_total
 from medpath.safety_status import NOT_SUPPLIED, no_serious_sentence, not_read_sentence, safety
-from pages.components import chart, header, inert_cells, literal, no_data, table, table_download
+from medpath.scale import summary_first
+from pages.components import chart, header, inert_cells, literal, no_data, plain, table, table_download
 from pages.session import current_analysis, current_study
 
 study = current_study()
@@ -52,7 +59,11 @@ numbers[3].metric("Patients with a serious event", summary["serious_patients"])
 
 shown = listing(events)
 serious = shown[shown["serious"] == "yes"]
-if len(serious):
+large = summary_first(len(timeline_rows(events, list(enrolled))))
+if len(serious) and large:
+    st.error(f"**{serious_sentence(summary)}**", icon=":material/emergency:")
+    table(serious.drop(columns=["serious"]), patient_id=st.column_config.TextColumn("Patient", pinned=True))
+elif len(serious):
     st.error(
         "**Serious adverse events**\n\n"
         + "\n".join(
@@ -79,14 +90,40 @@ table_download(
     label="Download the tidy counts (CSV)",
 )
 
-st.subheader("Timeline")
-with st.container(key="wide-timeline"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
-    chart(
-        timeline_figure(events, study.visits, list(enrolled)),
-        study,
-        "adverse_events_timeline",
-        data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
+if large:
+    st.subheader("Events by term and CTCAE grade")
+    st.caption(
+        f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, terms "
+        "are counted as reported. Each patient is counted once per term, at the worst grade of their events of it."
     )
+    terms = term_grade_table(events)
+    chart(term_grade_figure(terms), study, "adverse_events_by_term", data=terms)
+    table_download(term_grade_table(events, top=len(events)), study, "adverse_events_by_term", "Every term (CSV)")
+    st.subheader("Timeline of one patient")
+    choices = patient_choices(events)
+    labels = dict(zip(choices["patient_id"], choices["label"]))
+    patient = st.selectbox(
+        "Patient (the most severe first)",
+        list(labels),
+        format_func=lambda pid: plain(labels[pid]),
+        key="safety-timeline-patient",
+    )
+    if patient is not None:
+        chart(
+            patient_timeline_figure(events, study.visits, patient),
+            study,
+            "adverse_events_timeline",
+            data=shown.loc[shown["patient_id"] == patient, ["patient_id", "term", "onset", "grade", "serious"]],
+        )
+else:
+    st.subheader("Timeline")
+    with st.container(key="wide-timeline"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
+        chart(
+            timeline_figure(events, study.visits, list(enrolled)),
+            study,
+            "adverse_events_timeline",
+            data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
+        )
 unplaced = int(events["onset_month"].isna().sum())
 if unplaced:
     st.caption(
@@ -114,7 +151,7 @@ st.dataframe(
     inert_cells(shown).style.apply(_highlight, axis=1),
     hide_index=True,
     width="stretch",
-    height="content",
+    height="content" if len(shown) <= 40 else "auto",  # a long listing scrolls inside its own (virtualised) box
     column_config=LISTING_COLUMNS,
 )
 table_download(shown, study, "adverse_events")

@@ -1,11 +1,13 @@
 """Secondary outcomes (the protocol's non-primary outcomes): the same exact paired analysis as the primary
 outcomes, labelled secondary and exploratory, and each change against the least significant change where the
-protocol gives one (``Outcome.lsc``)."""
+protocol gives one (``Outcome.lsc``): a waterfall of a bar per patient up to ``medpath.scale.SUMMARY_ABOVE``
+patients, the distribution of the changes above it (a bar per patient was 72,000 elements at 5,000 patients)."""
 
 import streamlit as st
 
-from medpath.figures.waterfall import waterfall_figure
+from medpath.figures.waterfall import change_bins, change_histogram_figure, waterfall_figure
 from medpath.formatting import number_cells
+from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
 from pages.components import chart, header, no_data, outcome_result, table, table_download
 from pages.session import choice, current_analysis, current_study
@@ -58,8 +60,12 @@ for outcome, comparison in comparisons.items():
         f"**LSC {lsc:.4f} {unit}: gain {counts['gain']}, stable {counts['stable']}, loss {counts['loss']}** "
         f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
     )
-    with st.container(key=f"wide-{outcome}-waterfall"):  # on a phone: scrolls sideways at its own width (PAGE_CSS)
-        chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
+    if summary_first(len(changes)):
+        figure = change_histogram_figure(changes, lsc, comparison.meta, month)
+        chart(figure, study, f"{outcome}_changes_histogram", data=change_bins(changes, lsc))
+    else:
+        with st.container(key=f"wide-{outcome}-waterfall"):  # on a phone: scrolls sideways at its own width (PAGE_CSS)
+            chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
     table(number_cells(changes))
     table_download(changes, study, f"{outcome}_lsc")
 

@@ -362,3 +362,78 @@ def test_candidate_table_leaves_follow_up_out_of_screen_failures_only(sample_stu
     assert table.loc["MSC-02", "first_exclusion"] == "Age: men > 50 y, women > 40 y"
     assert table.loc["MSC-28", "failed"] == "Enrolled; Completed 6 months"  # eligible, not enrolled
     assert table.loc["MSC-01", "failed"] == "" and table.loc["MSC-01", "first_exclusion"] == ""
+
+
+# --- protocol deviations as records, counted by criterion (issue 28) --------------------------------------------
+
+
+def deviating_study():
+    """P1 enrolled on a corticosteroid with no T-score (not met: medication; unknown: BMD); P2 enrolled with a T-score
+    of −1 (not met: BMD); P3 enrolled without an HIV result (unknown: infection); P4 enrolled and eligible; P5 a screen
+    failure (T-score −1) not enrolled and without visits; P6 eligible with visit rows but marked not enrolled; P7
+    enrolled with a positive CMV test and a T-score of −2 (not met: BMD and infection); P9 with visit rows and no
+    screening row."""
+    rows = (
+        candidate("P1", enrolled=True, corticosteroid=True, bmd_tscore=None),
+        candidate("P2", enrolled=True, bmd_tscore=-1.0),
+        candidate("P3", enrolled=True, hiv=None),
+        candidate("P4", enrolled=True),
+        candidate("P5", bmd_tscore=-1.0),
+        candidate("P6", enrolled=False),
+        candidate("P7", enrolled=True, cmv=True, bmd_tscore=-2.0),
+    )
+    return evaluate(screening(*rows), followed("P1", "P2", "P3", "P4", "P6", "P7", "P9"), protocol=PROTOCOL)
+
+
+def test_deviations_are_counted_by_criterion_by_hand():
+    """BMD: not met P2, P7 (2), unknown P1 (1); medication: not met P1 (1); infection: not met P7 (1), unknown P3 (1).
+    In the protocol's order; criteria without a deviation have no row."""
+    from medpath.eligibility import deviation_counts
+
+    counts = deviation_counts(deviating_study())
+    assert counts["criterion"].tolist() == ["bmd_confirmed", "no_excluded_medication", "no_active_infection"]
+    assert counts["not_met"].tolist() == [2, 1, 1]
+    assert counts["unknown"].tolist() == [1, 0, 1]
+    assert counts["label"].tolist()[0] == "Osteoporosis on BMD (T-score ≤ −2.5)"
+
+
+def test_deviation_records_sentences_and_summary_agree():
+    """Records in screening order (P1's two, P2, P3, P6, P7's two), then P9; the sentences are one per patient and
+    kind as before; the summary: 4 deviant patients (P1, P2, P3, P7), 3 failing one (P1, P2, P7), 1 only unknown
+    (P3), 1 not marked enrolled (P6), 1 not screened (P9)."""
+    from medpath.deviations import Kind, deviation_table, summary_sentences
+
+    result = deviating_study()
+    records = result.deviation_records
+    assert [(r.patient_id, r.kind, r.criterion) for r in records] == [
+        ("P1", Kind.UNKNOWN, "bmd_confirmed"),
+        ("P1", Kind.NOT_MET, "no_excluded_medication"),
+        ("P2", Kind.NOT_MET, "bmd_confirmed"),
+        ("P3", Kind.UNKNOWN, "no_active_infection"),
+        ("P6", Kind.NOT_MARKED_ENROLLED, ""),
+        ("P7", Kind.NOT_MET, "bmd_confirmed"),
+        ("P7", Kind.NOT_MET, "no_active_infection"),
+        ("P9", Kind.NOT_SCREENED, ""),
+    ]
+    assert [m.split()[:4] for m in result.deviations] == [
+        ["Protocol", "deviation:", "patient", "P1"],
+        ["Protocol", "deviation:", "patient", "P2"],
+        ["Protocol", "deviation:", "patient", "P3"],
+        ["Patient", "P6", "has", "visit"],
+        ["Protocol", "deviation:", "patient", "P7"],
+        ["Patient", "P9", "has", "visit"],
+    ]
+    assert result.deviations[2] == (
+        "Protocol deviation: patient P3 is enrolled but does not meet 'No active infection' (unknown: HIV test "
+        "missing). The patient is still analysed."
+    )
+    assert "'No active infection' (CMV positive)" in result.deviations[4]
+    assert result.deviation_notes == ()
+    first, enrolment, unscreened = summary_sentences(records)
+    assert first.startswith("Protocol deviations: 4 enrolled patient(s) do not meet every criterion (3 fail at least")
+    assert "1 are not determinable" in first
+    assert enrolment.startswith("1 patient(s) have visit rows but the screening log does not say")
+    assert unscreened.startswith("1 patient(s) have visit rows but no screening row")
+    listed = deviation_table(records)
+    assert len(listed) == 8 and listed["finding"].tolist().count("not met") == 4
+    assert listed.set_index(["patient_id", "deviation"]).loc[("P6", "Enrolment"), "detail"] == "not enrolled"

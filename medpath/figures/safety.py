@@ -1,7 +1,11 @@
 """Per-patient timeline of adverse events against the visit schedule: one row per patient, the visits as
 grey ticks, each event a marker at its onset month coloured by CTCAE grade (1 light to 5 dark), serious
 events drawn as large diamonds with a black edge, the term written beside each marker. Patient ids, visit labels
-and terms are drawn through ``inert_plotly`` (relatedness is one of ``RELATEDNESS``)."""
+and terms are drawn through ``inert_plotly`` (relatedness is one of ``RELATEDNESS``).
+
+A study above ``medpath.scale.SUMMARY_ABOVE`` patients would need 70 px a row (350,000 px at 5,000 patients): its
+Safety page draws instead the events by term and grade (``term_grade_figure``, a bar per term, whatever the study's
+size) and the timeline of one patient at a time (``patient_timeline_figure``)."""
 
 from __future__ import annotations
 
@@ -17,14 +21,24 @@ from medpath.inert import inert_plotly
 GRADE_COLOURS = {1: "#F2C14E", 2: "#E07A10", 3: "#C8102E", 4: "#7A0019", 5: "#111111", None: "#999999"}
 
 
-def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients: list[str]) -> go.Figure:
-    """Events with an onset month, on the patients' rows (``patients`` first, then any other with events)."""
+def timeline_rows(adverse_events: pd.DataFrame, patients: list[str]) -> list[str]:
+    """The timeline's rows: ``patients`` first, then any other patient with an event, each once."""
+    return list(dict.fromkeys([*patients, *adverse_events["patient_id"].tolist()]))
+
+
+def timeline_figure(
+    adverse_events: pd.DataFrame,
+    visits: pd.DataFrame,
+    patients: list[str],
+    title: str = "Adverse events by onset, against each patient's visits",
+) -> go.Figure:
+    """Events with an onset month, on the patients' rows (``timeline_rows``)."""
     events = adverse_events[adverse_events["onset_month"].notna()].copy()
     # events of one patient in the same month are spread sideways, so that their markers and terms do not overlap
     same = events.groupby(["patient_id", "onset_month"]).cumcount()
     events["x"] = events["onset_month"] + 0.35 * same
     events["where"] = ["top right" if k % 2 == 0 else "bottom right" for k in same]
-    rows = list(dict.fromkeys([*patients, *events["patient_id"].tolist()]))
+    rows = timeline_rows(events, patients)
     shown = {pid: inert_plotly(pid) for pid in rows}  # the rows' names as plotly draws them
     fig = go.Figure()
     schedule = visits[visits["patient_id"].isin(rows)]
@@ -65,9 +79,84 @@ def timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patients
             customdata=list(zip(part["relatedness"].fillna("not assessed"), ["yes" if s else "no" for s in serious])),
             hovertemplate="%{y}: %{text}<br>" + name + ", %{customdata[0]}, serious %{customdata[1]}<extra></extra>",
         )
-    apply_layout(fig, "Adverse events by onset, against each patient's visits", height=max(320, 70 * len(rows) + 170))
+    apply_layout(fig, title, height=max(320, 70 * len(rows) + 170))
     last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
     fig.update_xaxes(title="Months since baseline (infusion)", range=[-0.4, last + 1.2], dtick=1)
     fig.update_yaxes(title="", categoryorder="array", categoryarray=[shown[r] for r in reversed(rows)], type="category")
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    return fig
+
+
+def patient_timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patient: str) -> go.Figure:
+    """``timeline_figure`` of one patient: their events against their visits."""
+    own = adverse_events[adverse_events["patient_id"] == patient]
+    return timeline_figure(
+        own, visits, [patient], title=f"Adverse events of patient {inert_plotly(patient)} by onset, against the visits"
+    )
+
+
+#: A bar's height in the term chart (pixels): room for a term in the axis font.
+TERM_ROW = 34
+
+
+def term_grade_figure(table: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of ``medpath.ae_groups.term_grade_table``: one bar per term (the most frequent at the top,
+    "other terms" last), its length the patients with the term, stacked by their worst grade of it in the grade
+    colours, and the patients and events written at its end. A bar per term and grade, whatever the study's size."""
+    terms = list(dict.fromkeys(table["term"].tolist()))
+    shown = {t: inert_plotly(t if len(t) <= 40 else t[:39] + "…") for t in terms}  # tick labels fit at 1280 px
+    fig = go.Figure()
+    grades = table["grade"].astype("float64").fillna(0)
+    for grade in (1, 2, 3, 4, 5, None):
+        part = table[grades == (grade or 0)]
+        if part.empty:
+            continue
+        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+        fig.add_bar(
+            x=part["patients"].tolist(),
+            y=part["term"].map(shown).tolist(),
+            orientation="h",
+            name=name,
+            marker={"color": GRADE_COLOURS[grade], "line": {"color": "#FFFFFF", "width": 1}},
+            customdata=part["events"].tolist(),
+            hovertemplate="%{y}: %{x} patient(s) at worst "
+            + name
+            + ", %{customdata} event(s) of "
+            + name
+            + "<extra></extra>",
+        )
+    totals = table.groupby("term", sort=False)[["patients", "events"]].sum().reindex(terms)
+    fig.add_scatter(  # each bar's totals written at its end
+        x=totals["patients"].tolist(),
+        y=[shown[t] for t in terms],
+        mode="text",
+        text=[
+            f"  {p} ({e} events)" if e != 1 else f"  {p} (1 event)"
+            for p, e in zip(totals["patients"], totals["events"])
+        ],
+        textposition="middle right",
+        textfont={"size": BASE_FONT_SIZE - 2},
+        showlegend=False,
+        hoverinfo="skip",
+        cliponaxis=False,
+    )
+    apply_layout(
+        fig,
+        "Adverse events by term: patients at their worst CTCAE grade of it (events in brackets)",
+        height=max(320, TERM_ROW * len(terms) + 200),
+    )
+    fig.update_layout(
+        barmode="stack",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        margin={"r": 40, "t": 110},
+    )
+    largest = max(totals["patients"].tolist(), default=1)
+    fig.update_xaxes(title="Patients with the event", range=[0, 1.35 * largest], rangemode="tozero")
+    fig.update_yaxes(
+        title="",
+        type="category",
+        categoryorder="array",
+        categoryarray=[shown[t] for t in reversed(terms)],
+        automargin=True,
+    )
     return fig

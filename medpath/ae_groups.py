@@ -1,0 +1,112 @@
+"""Adverse events grouped for a study too large to draw patient by patient (``medpath.scale.summary_first``): the
+events counted by term and CTCAE grade, the patients with events to pick one for their own timeline, and the serious
+events said in one sentence instead of one bullet each.
+
+Terms are counted as reported (MedDRA coding is left to the study team, ``medpath.adverse_events``), but without
+regard to letter case ("Fever" and "fever" are one term, shown in its most frequent spelling): a large study's sheet
+is typed by several people, and two bars for one event would halve its frequency. A missing term is "(no term)".
+
+Patients are counted at their worst grade, as in ``grade_relatedness_table`` (the "worst grade" convention of AE
+tables, CONSORT Harms 2022): within one term each patient is counted once, at the worst grade of their events of that
+term, so a term's patients add up over the grades to the patients with that term. Events are counted at their own
+grade.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from medpath.adverse_events import GRADE_WORDS
+
+#: How many terms a chart names, the most frequent first; the others are counted together as ``OTHER_TERMS``.
+TOP_TERMS = 15
+OTHER_TERMS = "other terms"
+NO_TERM = "(no term)"
+
+
+def _terms(adverse_events: pd.DataFrame) -> pd.Series:
+    """Each event's term as counted: case-insensitive groups shown in their most frequent spelling (ties: the
+    spelling met first)."""
+    written = [NO_TERM if not isinstance(t, str) else t for t in adverse_events["term"].tolist()]
+    spellings: dict[str, Counter] = {}
+    for term in written:
+        spellings.setdefault(term.casefold(), Counter())[term] += 1
+    shown = {key: counter.most_common(1)[0][0] for key, counter in spellings.items()}
+    return pd.Series([shown[t.casefold()] for t in written], index=adverse_events.index, dtype=object)
+
+
+def term_grade_table(adverse_events: pd.DataFrame, top: int = TOP_TERMS) -> pd.DataFrame:
+    """Tidy counts by term x CTCAE grade: columns term, grade ("Int64", 1-5, NA = not graded), patients, events;
+    one row per term and grade with events, the terms from the most frequent down (patients with the term, then
+    events, then the term's name), the ``top`` most frequent named and the rest together as ``OTHER_TERMS`` (last).
+    ``patients``: the term's patients whose worst grade of it is this grade (module docstring); ``events``: the
+    term's events of this grade."""
+    columns = ["term", "grade", "patients", "events"]
+    if adverse_events is None or adverse_events.empty:
+        return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "grade" else object) for c in columns})
+    frame = pd.DataFrame(
+        {
+            "term": _terms(adverse_events),
+            "patient_id": adverse_events["patient_id"].tolist(),
+            "grade": adverse_events["grade"].astype("float64").fillna(0).tolist(),  # 0 = not graded, below 1
+        }
+    )
+    per_term = frame.groupby("term").agg(patients=("patient_id", "nunique"), events=("patient_id", "size"))
+    ranked = sorted(per_term.index, key=lambda t: (-per_term.at[t, "patients"], -per_term.at[t, "events"], t))
+    named = ranked[:top] if len(ranked) > top + 1 else ranked  # "other terms" only for two or more terms
+    frame["term"] = frame["term"].where(frame["term"].isin(named), OTHER_TERMS)
+    rows = []
+    for term in [*named, OTHER_TERMS]:
+        part = frame[frame["term"] == term]
+        if part.empty:
+            continue
+        worst = part.groupby("patient_id")["grade"].max()
+        for grade in (1, 2, 3, 4, 5, 0):
+            events = int((part["grade"] == grade).sum())
+            if events:
+                rows.append((term, grade or pd.NA, int((worst == grade).sum()), events))
+    return pd.DataFrame(rows, columns=columns).astype({"grade": "Int64"})
+
+
+def patient_choices(adverse_events: pd.DataFrame) -> pd.DataFrame:
+    """The patients with events, to choose one for their timeline: patient_id, events, worst_grade ("Int64", NA when
+    none is graded), serious (their serious events), label (e.g. "P7: 3 events, worst grade 4 (life-threatening),
+    1 serious"); the most severe first (worst grade, then serious events, then events), then by patient id."""
+    grade = adverse_events["grade"].astype("float64")
+    serious = adverse_events["serious"].eq(True).fillna(False).astype(int)
+    per = (
+        pd.DataFrame({"patient_id": adverse_events["patient_id"].tolist(), "grade": grade, "serious": serious})
+        .groupby("patient_id")
+        .agg(events=("grade", "size"), worst=("grade", "max"), serious=("serious", "sum"))
+        .reset_index()
+    )
+    per = per.sort_values(
+        ["worst", "serious", "events", "patient_id"], ascending=[False, False, False, True], na_position="last"
+    )
+
+    def label(pid: str, events: int, worst: float, serious: int) -> str:
+        graded = "not graded" if pd.isna(worst) else f"worst grade {int(worst)} ({GRADE_WORDS[int(worst)]})"
+        return f"{pid}: {events} event{'s' if events != 1 else ''}, {graded}" + (
+            f", {serious} serious" if serious else ""
+        )
+
+    return pd.DataFrame(
+        {
+            "patient_id": per["patient_id"].tolist(),
+            "events": per["events"].astype(int).tolist(),
+            "worst_grade": pd.array([None if pd.isna(w) else int(w) for w in per["worst"]], dtype="Int64"),
+            "serious": per["serious"].astype(int).tolist(),
+            "label": [label(*values) for values in zip(per["patient_id"], per["events"], per["worst"], per["serious"])],
+        }
+    )
+
+
+def serious_sentence(summary: dict) -> str:
+    """The serious adverse events of a larger study in one sentence (``summary``: ``ae_summary``), for a page that
+    lists them in a table under it instead of one bullet each."""
+    return (
+        f"Serious adverse events: {summary['serious']} event(s) in {summary['serious_patients']} patient(s). Each is "
+        "in the table below, and highlighted in the listing of every adverse event."
+    )
