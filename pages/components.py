@@ -16,6 +16,7 @@ import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.figures.style import FIGURE_HEIGHT
+from medpath.figures.summary_views import paired_change_figure
 from medpath.figures.svg import can_draw, figure_svg
 from medpath.figures.trajectory import before_after_figure
 from medpath.formatting import number_cells
@@ -24,6 +25,7 @@ from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
 from medpath.pipeline.cells.values import month_label
 from medpath.report import build_report, report_filename
+from medpath.scale import summary_first
 from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol
 
@@ -199,8 +201,13 @@ def before_after_chart(
     height: int = FIGURE_HEIGHT,
 ) -> None:
     """The before-after plot of one comparison (every patient of the study on its axis), its per-patient changes
-    as its data (``chart``); ``layout``: plotly layout changes (``HALF_WIDTH`` in a half-width column)."""
-    fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
+    as its data (``chart``); ``layout``: plotly layout changes (``HALF_WIDTH`` in a half-width column). A study of
+    more than ``medpath.scale.SUMMARY_ABOVE`` patients gets the paired distribution instead (``paired_change_figure``:
+    the two medians with their quartiles above the histogram of the changes)."""
+    if summary_first(len(study.patient_ids)):
+        fig = paired_change_figure(comparison, height=height)
+    else:
+        fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
     if layout:
         fig.update_layout(**layout)
     chart(fig, study, name, data=comparison.changes)

@@ -1,17 +1,31 @@
 """Trajectories: every patient's course on each outcome (over its classes, where the protocol defines them), the
-class shifts and the responders."""
+class shifts and the responders.
+
+A study of more than ``medpath.scale.SUMMARY_ABOVE`` patients leads with the summary of every patient (median and
+middle half at each visit, ``trajectory_summary_figure``); the patients picker then starts from the first
+``FIRST_DRAWN`` patients, whose own lines are drawn over the summary and whose values, panels and tables follow."""
 
 from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
-from medpath.figures.trajectory import small_multiple_pages, small_multiples_figure, spaghetti_figure
+from medpath.figures.summary_views import trajectory_summary_figure, visit_quartiles
+from medpath.figures.trajectory import (
+    SMALL_MULTIPLE_COLUMNS,
+    small_multiple_pages,
+    small_multiples_figure,
+    spaghetti_figure,
+)
 from medpath.formatting import number_cells
+from medpath.scale import summary_first
 from medpath.trajectories import completeness
 from medpath.wording import option_help
 from pages.components import chart, header, literal, no_data, plain, table, table_download
 from pages.session import choice, current_analysis, current_study
+
+#: Above ``SUMMARY_ABOVE`` patients the picker starts from this many (one row of small multiples).
+FIRST_DRAWN = SMALL_MULTIPLE_COLUMNS
 
 study = current_study()
 protocol = study.protocol
@@ -44,39 +58,58 @@ mode = controls[1].radio(
     help=OPTION_HELP["show"],
     format_func={"absolute": "Values", "change": "Change from baseline"}.get,
 )
+summary = summary_first(len(study.patient_ids))
 patients = choice(
-    "patients", st.multiselect, "Patients", study.patient_ids, format_func=plain, help=OPTION_HELP["patients"]
+    "patients",
+    st.multiselect,
+    "Patients drawn one by one" if summary else "Patients",
+    study.patient_ids,
+    default=study.patient_ids[:FIRST_DRAWN] if summary else None,
+    format_func=plain,
+    help=OPTION_HELP["patients"],
 )
-if not patients:
+if not patients and not summary:
     st.info("Choose at least one patient.")
     st.stop()
 
 analysis = current_analysis(study)
 series = analysis.series[outcome]
+if summary:  # every patient summarised; the chosen ones' lines over it
+    chart(
+        trajectory_summary_figure(study.visits, outcome, patients, mode=mode, protocol=protocol, series=series),
+        study,
+        f"{outcome}_{mode}_summary",
+        data=visit_quartiles(series, "value" if mode == "absolute" else "change"),
+    )
 series = series[series["patient_id"].isin(patients)]
-chart(
-    spaghetti_figure(
-        study.visits, outcome, patients=patients, mode=mode, protocol=protocol, series=analysis.series[outcome]
-    ),
-    study,
-    f"{outcome}_{mode}_by_patient",
-    data=series,
-)
+if not summary:
+    chart(
+        spaghetti_figure(
+            study.visits, outcome, patients=patients, mode=mode, protocol=protocol, series=analysis.series[outcome]
+        ),
+        study,
+        f"{outcome}_{mode}_by_patient",
+        data=series,
+    )
 
 st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
-st.caption("Missed visits are empty cells here and dotted lines in the chart; no value is ever interpolated.")
-table(number_cells(series))
-table_download(series, study, f"{outcome}_values")
+if patients:
+    st.caption("Missed visits are empty cells here and dotted lines in the chart; no value is ever interpolated.")
+    table(number_cells(series))
+    table_download(series, study, f"{outcome}_values")
+else:
+    st.info("Choose patients above to see their values, lines and panels.")
 
 month = analysis.followup_month
 incomplete = completeness(study.visits, protocol.primary_month, protocol)
 incomplete = incomplete[incomplete["incomplete"]]
-if len(incomplete):
-    st.warning(
-        f"Incomplete follow-up (no month-{protocol.primary_month:g} value for a primary outcome): "
-        + ", ".join(map(literal, incomplete["patient_id"])),
-        icon=":material/warning:",
-    )
+missing = f"Incomplete follow-up (no month-{protocol.primary_month:g} value for a primary outcome)"
+if len(incomplete) and not summary:
+    st.warning(f"{missing}: " + ", ".join(map(literal, incomplete["patient_id"])), icon=":material/warning:")
+elif len(incomplete):  # one line whatever the number of patients, the patients in a table one click away
+    st.warning(f"{missing}: {len(incomplete):,} of {len(study.patient_ids):,} patients.", icon=":material/warning:")
+    with st.expander(f"Patients with incomplete follow-up ({len(incomplete):,})"):
+        table(incomplete.drop(columns="incomplete"))
 
 for key, shifts in analysis.shifts.items():
     bands = protocol.outcomes[key].bands
@@ -117,6 +150,9 @@ for key in analysis.responders:
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")
+if not patients:
+    st.info("Choose patients above to draw their panels.")
+    st.stop()
 multiples = pd.concat(
     [
         analysis.series[k][analysis.series[k]["patient_id"].isin(patients)].assign(outcome=protocol.outcomes[k].label)

@@ -709,3 +709,101 @@ def test_the_data_page_mentions_the_mapping_step_only_where_it_is_shown():
     at = run_page("pages/data.py", TRIAL)
     assert any(e.label.startswith("Mapping") for e in at.expander)
     assert "Open **Mapping** above to change it." in texts(at.caption)
+
+
+# --- issue 28: a large study leads with its summaries ----------------------------------------------------------
+
+LARGE = 200
+
+
+def _large_tscore(i: int, month: int) -> float:
+    return round(-3.5 + (i % 20) / 10 + {0: 0.0, 3: 0.1, 6: (i % 5) / 10 - 0.1}[month], 1)
+
+
+def _large_vas(i: int, month: int) -> int:
+    return max(0, 3 + i % 7 - {0: 0, 3: 1, 6: i % 4}[month])
+
+
+def large_workbook(n: int = LARGE) -> bytes:
+    """``n`` screened and enrolled patients L001.., each with baseline, month 3 and month 6 (values varied by
+    patient: ``_large_tscore``, ``_large_vas``)."""
+    visits = [visits_rows(0)[0]] + [
+        [f"L{i:03d}", "baseline" if month == 0 else f"month {month}", _large_tscore(i, month), _large_vas(i, month)]
+        for i in range(1, n + 1)
+        for month in (0, 3, 6)
+    ]
+    screening = [SCREENING_HEADER, *(screening_row(f"L{i:03d}") for i in range(1, n + 1))]
+    return xlsx_bytes({"screening": screening, "visits": visits})
+
+
+@pytest.fixture(scope="module")
+def large():
+    return (("large.xlsx", large_workbook()),)
+
+
+def _figures(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _named(figure: dict, name: str) -> dict:
+    return next(t for t in figure["data"] if t.get("name") == name)
+
+
+def _numbers(values) -> list[float]:
+    """A trace's numbers as plotly's JSON holds them: a list, or a typed array (``bdata``)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/outcomes.py"])
+def test_a_large_study_gets_the_paired_distribution_of_its_changes(page, large):
+    import numpy as np
+
+    at = run_page(page, large)
+    figures = _figures(at)
+    assert len(figures) == 2
+    for figure in figures:
+        bars = _named(figure, "Patients by change")
+        assert sum(_numbers(bars["y"])) == LARGE  # every patient's change counted once
+        assert sum(len(_numbers(t["x"])) for t in figure["data"]) < 100  # aggregates, not a mark per patient
+    vas = next(f for f in figures if f["layout"]["title"]["text"].startswith("VAS pain"))
+    changes = [_large_vas(i, 6) - _large_vas(i, 0) for i in range(1, LARGE + 1)]
+    values, counts = np.unique(changes, return_counts=True)
+    bars = _named(vas, "Patients by change")
+    assert _numbers(bars["x"]) == values.tolist() and _numbers(bars["y"]) == counts.tolist()
+    assert _named(vas, "Change: median")["x"] == [float(np.median(changes))]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("Download SVG") == 2  # the static SVG draws it
+
+
+def test_a_large_study_leads_the_trajectories_with_the_summary_and_draws_five_patients(large):
+    import numpy as np
+
+    at = run_page("pages/trajectories.py", large)
+    ids = [f"L{i:03d}" for i in range(1, LARGE + 1)]
+    assert at.multiselect[0].value == ids[:5]  # a short selection, not 200 chips
+    summary, multiples = _figures(at)
+    assert "median and middle half of patients" in summary["layout"]["title"]["text"]
+    median = _named(summary, "Median")
+    baseline = [_large_tscore(i, 0) for i in range(1, LARGE + 1)]
+    assert median["y"][0] == pytest.approx(float(np.median(baseline)))
+    assert summary["layout"]["xaxis"]["ticktext"][0] == "0<br>n = 200"
+    assert {t["name"] for t in summary["data"]} >= set(ids[:5])  # the chosen patients' own lines
+    assert len(summary["data"]) < 20
+    panels = {a["text"] for a in multiples["layout"]["annotations"] if a.get("name") != "provenance"}
+    assert panels == set(ids[:5])
+    quartiles, values = at.dataframe[0].value, at.dataframe[1].value  # the chart's data, the values by patient
+    assert quartiles["n"].tolist() == [LARGE] * 3 and quartiles["median"][0] == median["y"][0]
+    assert set(values["patient_id"]) == set(ids[:5])
+    # no patient chosen: the summary stays, the per-patient parts say how to get them
+    at.multiselect[0].set_value([]).run()
+    assert not at.exception
+    assert len(_figures(at)) == 1 and _named(_figures(at)[0], "Median")["y"] == median["y"]
+    assert "Choose patients above" in texts(at.info)

@@ -548,10 +548,11 @@ def _y_ticks(ax: _Axes, categories: list[str] | None) -> list[tuple[float, str]]
 
 
 def _bars(trace, ax: _Axes, xs: list[float | None], ys: list[float | None]) -> list[str]:
-    """Vertical bars from 0 to each value, 60 % of a category wide, with the trace's text at the bar's end."""
+    """Vertical bars from 0 to each value, the trace's ``width`` (x units) or 60 % of a category wide, with the
+    trace's text at the bar's end."""
     colour = trace.marker.color if isinstance(trace.marker.color, str) else "#0072B2"
     texts = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) else [None] * len(xs)
-    half = 0.3 * abs(ax.x(1.0) - ax.x(0.0))
+    half = (0.5 * trace.width if isinstance(trace.width, (int, float)) else 0.3) * abs(ax.x(1.0) - ax.x(0.0))
     out = []
     for x, y, label in zip(xs, ys, texts):
         if x is None or y is None:

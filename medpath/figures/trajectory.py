@@ -288,16 +288,16 @@ def _right_margin(ends: list[End]) -> int:
     return math.ceil(_label_room(ends) + 12) if ends else 30
 
 
-def _figure_height(ends: list[End], top: float, height: int = FIGURE_HEIGHT) -> int:
+def _figure_height(ends: list[End], top: float, height: int = FIGURE_HEIGHT, bottom: int = BOTTOM) -> int:
     """``height``, or taller when the longest label column needs more room (``LABEL_HEIGHT`` each) beside the plot,
-    given its margins: ``top``, ``BOTTOM`` and the provenance footer's."""
+    given its margins: ``top``, ``bottom`` and the provenance footer's."""
     rows = max(Counter(end[1] for end in ends).values(), default=0)
-    return max(height, math.ceil(top + BOTTOM + FOOTER_MARGIN + rows * LABEL_HEIGHT))
+    return max(height, math.ceil(top + bottom + FOOTER_MARGIN + rows * LABEL_HEIGHT))
 
 
-def _plot_height(height: int, top: float) -> float:
+def _plot_height(height: int, top: float, bottom: int = BOTTOM) -> float:
     """Pixels of a figure's plot area once the provenance footer is written under it (``export.stamped``)."""
-    return height - top - BOTTOM - FOOTER_MARGIN
+    return height - top - bottom - FOOTER_MARGIN
 
 
 def _selected(visits: pd.DataFrame, patients) -> list[str]:
@@ -350,9 +350,12 @@ def _patient_trace(
     }
 
 
-def _all_patients_trace(series: pd.DataFrame, o: Outcome, y: str = "value", x: str = "month") -> dict[str, Any]:
+def _all_patients_trace(
+    series: pd.DataFrame, o: Outcome, y: str = "value", x: str = "month", kind: str = "scatter"
+) -> dict[str, Any]:
     """Every patient of ``series`` (sorted by patient) in one trace: each patient's points joined,
-    patients separated by a gap (NaN), hover naming the patient and visit."""
+    patients separated by a gap (NaN), hover naming the patient and visit. ``kind``: "scattergl" draws it with
+    WebGL (one canvas, not one SVG element per point), for lines a PI chose over a summary."""
     pids = series["patient_id"].to_numpy()
     starts = np.flatnonzero(pids[1:] != pids[:-1]) + 1  # where the next patient begins
 
@@ -362,7 +365,7 @@ def _all_patients_trace(series: pd.DataFrame, o: Outcome, y: str = "value", x: s
 
     label = o.axis_title
     return {
-        "type": "scatter",
+        "type": kind,
         "x": np.insert(series[x].to_numpy(dtype=float), starts, np.nan),
         "y": np.insert(series[y].to_numpy(dtype=float), starts, np.nan),
         "customdata": np.column_stack(
@@ -477,6 +480,87 @@ def _widest(texts: list[str], size: float) -> float:
     return max((text_width(line, size) for text in texts for line in text.split("<br>")), default=0.0)
 
 
+def _patient_lines(
+    visits: pd.DataFrame, series: pd.DataFrame, o: Outcome, y: str, colour: dict[str, str], kind: str = "scatter"
+) -> tuple[list[dict[str, Any]], list[End], float]:
+    """The patients' own lines of ``series`` over months (``y``: "value" or "change"): up to ``MAX_PATIENT_TRACES``
+    patients a trace each (colour, marker shape, a sideways nudge, the dotted bridges of missed visits and the
+    legend entry explaining them); beyond, every patient in one grey trace of ``kind`` (``_all_patients_trace``).
+    Returns (traces, the lines' ends for their labels, the largest nudge: every line ends at most this far right of
+    its visit)."""
+    if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
+        return [_all_patients_trace(series, o, y, kind=kind)], [], 0.0
+    groups = _by_patient(series, TRACE_COLUMNS)
+    shifts = _shifts(len(groups), MONTH_DODGE, 0.3)
+    reach = float(shifts.max()) if len(groups) else 0.0
+    symbol = patient_symbols(visits["patient_id"])
+    lines, missed, ends = [], [], []
+    for (pid, rows), shift in zip(groups, shifts):
+        x = (rows["month"].astype(float) + shift).tolist()
+        lines.append(_patient_trace(pid, rows, o, colour[pid], y, symbol=symbol[pid], x=x, showlegend=False))
+        if (bridge := _missed_trace(pid, rows, colour[pid], x, y)) is not None:
+            missed.append(bridge)
+        if len(valid := np.flatnonzero(~np.isnan(rows[y].astype(float)))):
+            last = valid[-1]
+            ends.append((inert_plotly(pid), float(rows["month"][last]) + reach, float(rows[y][last]), colour[pid]))
+    if missed:  # one legend entry that explains the dotted lines
+        missed.append(_missed_legend_trace())
+    return lines + missed, ends, reach
+
+
+def _trajectory_layout(
+    o: Outcome,
+    mode: str,
+    heading: dict[str, Any],
+    months: list[float],
+    values: pd.Series,
+    ends: list[End],
+    reach: float,
+    *,
+    tick_text: list[str] | None = None,
+    bottom: int = BOTTOM,
+) -> tuple[dict[str, Any], int]:
+    """The layout of a chart over months since baseline, and its height: ``heading`` (``style.title_layout``), the
+    legend above the plot, an x tick at each of ``months`` (``tick_text``, or the month), a y axis titled for the
+    outcome and ``mode`` over ``values`` (``_y_range``), the zero line of changes or the outcome's classes
+    (``_band_shapes``), and the lines' ``ends`` labelled right of them (``_end_labels``, ``reach``: how far right of
+    its visit a line ends), the figure as tall as they need."""
+    x_axis = {
+        "title": {"text": X_TITLE},
+        "tickmode": "array",
+        "tickvals": months,
+        "ticktext": tick_text or [f"{m:g}" for m in months],
+        "range": [-0.5, (max(months) if months else 0) + max(reach + 0.2, 0.5)],
+    }
+    y_range = _y_range(o, values, mode)
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    right = _right_margin(ends)
+    if mode == "change":
+        shapes.append(_hline(0, {"color": "#555555", "width": 1.5, "dash": "dot"}))
+    elif o.bands is not None:
+        shift = _label_room(ends) + COLUMN_GAP if ends else LABEL_SHIFT  # beyond the patients' labels
+        shapes, annotations = _band_shapes(o.bands, y_range, shift)
+        right = math.ceil(shift + _widest([a["text"] for a in annotations], BAND_LABEL_SIZE) + 8)
+    top = heading["margin"]["t"]
+    height = _figure_height(ends, top, bottom=bottom)
+    annotations += _end_labels(ends, y_range, _plot_height(height, top, bottom))
+    layout: dict[str, Any] = _merged(
+        heading,
+        {
+            "legend": TOP_LEGEND,
+            "margin": {"r": right, "b": bottom},
+            "xaxes": {"xaxis": x_axis},
+            "yaxes": {"yaxis": {"title": {"text": _y_title(o, mode)}, "range": list(y_range)}},
+        },
+    )
+    if shapes:
+        layout["shapes"] = shapes
+    if annotations:
+        layout["annotations"] = annotations
+    return layout, height
+
+
 def spaghetti_figure(
     visits: pd.DataFrame,
     outcome: str,
@@ -520,28 +604,8 @@ def spaghetti_figure(
             "hovertemplate": f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
         }
     ]
-    ends: list[End] = []
-    reach = 0.0  # the largest sideways nudge: every line ends at most this far right of its visit
-    if series["patient_id"].nunique() > MAX_PATIENT_TRACES:
-        traces.append(_all_patients_trace(series, o, y))
-    else:
-        groups = _by_patient(series, TRACE_COLUMNS)
-        shifts = _shifts(len(groups), MONTH_DODGE, 0.3)
-        reach = float(shifts.max()) if len(groups) else 0.0
-        symbol = patient_symbols(visits["patient_id"])
-        missed = []
-        for (pid, rows), shift in zip(groups, shifts):
-            x = (rows["month"].astype(float) + shift).tolist()
-            traces.append(_patient_trace(pid, rows, o, colour[pid], y, symbol=symbol[pid], x=x, showlegend=False))
-            if (bridge := _missed_trace(pid, rows, colour[pid], x, y)) is not None:
-                missed.append(bridge)
-            if len(valid := np.flatnonzero(~np.isnan(rows[y].astype(float)))):
-                last = valid[-1]
-                ends.append((inert_plotly(pid), float(rows["month"][last]) + reach, float(rows[y][last]), colour[pid]))
-        traces += missed
-        if missed:  # one legend entry that explains the dotted lines
-            traces.append(_missed_legend_trace())
-
+    lines, ends, reach = _patient_lines(visits, series, o, y, colour)
+    traces += lines
     plotted = series.dropna(subset=[y])
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
     # the count and the time span on the caption line, so that the title itself fits a phone's width
@@ -549,39 +613,7 @@ def spaghetti_figure(
         f"{what} by patient", f"n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}", legend=True
     )
     months = sorted(series["month"].unique())
-    x_axis = {
-        "title": {"text": X_TITLE},
-        "tickmode": "array",
-        "tickvals": months,
-        "ticktext": [f"{m:g}" for m in months],
-        "range": [-0.5, (max(months) if months else 0) + max(reach + 0.2, 0.5)],
-    }
-    y_range = _y_range(o, plotted[y], mode)
-    shapes: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    right = _right_margin(ends)
-    if mode == "change":
-        shapes.append(_hline(0, {"color": "#555555", "width": 1.5, "dash": "dot"}))
-    elif o.bands is not None:
-        shift = _label_room(ends) + COLUMN_GAP if ends else LABEL_SHIFT  # beyond the patients' labels
-        shapes, annotations = _band_shapes(o.bands, y_range, shift)
-        right = math.ceil(shift + _widest([a["text"] for a in annotations], BAND_LABEL_SIZE) + 8)
-    top = heading["margin"]["t"]
-    height = _figure_height(ends, top)
-    annotations += _end_labels(ends, y_range, _plot_height(height, top))
-    layout: dict[str, Any] = _merged(
-        heading,
-        {
-            "legend": TOP_LEGEND,
-            "margin": {"r": right, "b": BOTTOM},
-            "xaxes": {"xaxis": x_axis},
-            "yaxes": {"yaxis": {"title": {"text": _y_title(o, mode)}, "range": list(y_range)}},
-        },
-    )
-    if shapes:
-        layout["shapes"] = shapes
-    if annotations:
-        layout["annotations"] = annotations
+    layout, height = _trajectory_layout(o, mode, heading, months, plotted[y], ends, reach)
     return _figure(traces, layout, height)
 
 
