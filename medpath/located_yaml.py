@@ -29,8 +29,11 @@ problem), and ``FileError`` lists at most ``MAX_PROBLEMS`` problems, then one th
 from __future__ import annotations
 
 import codecs
+import difflib
 import functools
 import math
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,36 @@ class FileError(ValueError):
 
     def lines(self) -> list[str]:
         return [f"{self.name}" + (f", line {p.line}" if p.line else "") + f": {p.message}" for p in self.problems]
+
+
+def did_you_mean(text: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'outcomes'?)`` when ``text`` is close to one of ``choices`` (difflib's ratio at least 0.6,
+    case ignored), else nothing: a message's hint for a misspelt name."""
+    match = difflib.get_close_matches(text.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+#: The YAML parser's words for the mistakes people make most, in plain words (the parser's stay in brackets).
+PARSER_WORDS = {
+    "mapping values are not allowed": "a value holds ': ' — put the value in quotes (title: \"Phase 2: pilot\")",
+    "found character '\\t' that cannot start any token": "a tab — indent with spaces",
+    "found a tab character": "a tab — indent with spaces",
+    "could not find expected ':'": "a line has no 'name: value' (a ':' is missing, or a quote is not closed)",
+    "did not find expected key": "a line is indented unlike the lines around it, or a quote or bracket is not closed",
+    "did not find expected node content": "a value is missing, or a bracket is not closed",
+    "found unexpected end of stream": "the file ends inside a quote or a bracket",
+    "did not find expected ',' or ']'": "a list in brackets is not closed with ']'",
+    "did not find expected ',' or '}'": "a mapping in braces is not closed with '}'",
+}
+
+#: A number written with a decimal comma ("2,5"), which YAML reads as text.
+DECIMAL_COMMA = re.compile(r"[-+−]?\d+,\d+")
+
+
+def plain_parser_problem(problem: str) -> str:
+    """The parser's ``problem`` in plain words when it is a common mistake, with the parser's own words after."""
+    plain = next((words for start, words in PARSER_WORDS.items() if problem.startswith(start)), None)
+    return f"{plain} (the parser: {problem})" if plain else problem
 
 
 def line_of(node: yaml.Node) -> int:
@@ -278,7 +311,8 @@ class YamlFile:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc)
             raise self.error(
-                self.name, [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {problem}")]
+                self.name,
+                [FileProblem(mark.line + 1 if mark else None, f"not valid YAML: {plain_parser_problem(problem)}")],
             ) from None
         except (RecursionError, MemoryError):  # the limits make these unreachable; kept as problems all the same
             raise self.error(
@@ -365,7 +399,9 @@ class Node:
             if name in out:
                 child.problem("is given twice")
             elif name not in required + optional:
-                child.problem(f"unknown key (expected one of: {', '.join(required + optional)})")
+                child.problem(
+                    f"unknown key{did_you_mean(name, required + optional)} (expected one of: {', '.join(required + optional)})"
+                )
             out[name] = child
         for name in required:
             if name not in out:
@@ -403,7 +439,9 @@ class Node:
         if value is _UNREAD:
             return math.nan
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.problem(f"must be a number (got {value!r})")
+            written = value.strip() if isinstance(value, str) else ""
+            hint = f": write a decimal point, {written.replace(',', '.')}" if DECIMAL_COMMA.fullmatch(written) else ""
+            self.problem(f"must be a number (got {value!r}){hint}")
             return math.nan
         return float(value)
 
@@ -419,8 +457,22 @@ class Node:
     def choice(self, allowed: tuple[str, ...]) -> str:
         value = self.text()
         if value and value not in allowed:
-            self.problem(f"must be one of {', '.join(allowed)} (got {value!r})")
+            self.problem(f"must be one of {', '.join(allowed)} (got {value!r}){did_you_mean(value, allowed)}")
         return value
+
+    def word(self, words: Mapping[str, object]) -> object:
+        """The value of a scalar written as one of ``words`` (its text as written, case ignored, so that 'yes' is a
+        word here, not YAML's true), or None after a problem naming the words."""
+        if not isinstance(self.node, yaml.ScalarNode):
+            self.problem("must be a single value")
+            return None
+        written = str(self.node.value).strip().lower()
+        if written not in words:
+            self.problem(
+                f"must be one of {', '.join(words)} (got {self.node.value!r}){did_you_mean(written, list(words))}"
+            )
+            return None
+        return words[written]
 
     def texts(self) -> tuple[str, ...]:
         return tuple(item.text() for item in self.items())

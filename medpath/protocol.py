@@ -17,7 +17,10 @@ A protocol file names:
   ``primary`` or not, and where they apply: classes (``bands``, e.g. the WHO T-score classes), a responder rule,
   a least significant change, units written in the cells, and the column names;
 * ``criteria``: the eligibility criteria in funnel order, each one of a few declarative kinds (``flags_absent``,
-  ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes;
+  ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes (``equals`` on a
+  test field is ``positive`` or ``negative``, on a yes/no field ``yes`` or ``no``: "the antibody test must be
+  positive" is ``kind: equals, field: antibody, value: positive``); a criterion that cannot apply to its field's
+  kind (``at_most`` on a test) is refused with its line before any data is read;
 * ``conventions``: how the protocol's words were read, shown to the user beside the funnel.
 
 A file with an error is refused with ``ProtocolError``, naming the line of every problem (the file is read as
@@ -443,19 +446,38 @@ def _screening_field(node: Node) -> ScreeningField:
     )
 
 
-def _criterion(node: Node) -> CriterionSpec:
+#: How an ``equals`` criterion on a yes/no or test field writes the value it requires (``equals: positive``: the test
+#: must be positive); the criterion's value is then True or False, as the field's cells are read.
+TRUTH_WORDS: dict[str, dict[str, object]] = {
+    "yes_no": {"yes": True, "no": False},
+    "test": {"positive": True, "negative": False},
+}
+#: The kinds of the built-in screening fields (the trial's own are declared; outcomes are numbers).
+GENERIC_KINDS = {"patient_id": "text", "sex": "text", "age": "number", "consent": "text", "enrolled": "yes_no"}
+
+
+def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
+    """One criterion; ``kinds``: each field's kind (number, yes_no, test or text), which says how ``value`` is
+    written and which criteria can apply to the field."""
     n = node.mapping(
         ("id", "kind", "label", "text"), ("fields", "field", "value", "older_than", "minimum_age", "reason")
     )
     kind = _get(n, "kind", lambda x: x.choice(CRITERION_KINDS), "")
-    fields = _get(n, "fields", Node.texts, ()) if "fields" in n else ((n["field"].text(),) if "field" in n else ())
+    fields: tuple[str, ...] = (
+        _get(n, "fields", Node.texts, ()) if "fields" in n else ((n["field"].text(),) if "field" in n else ())
+    )
     older: tuple[tuple[str, float], ...] = ()
     if "older_than" in n:
         o = n["older_than"].mapping((), ("M", "F"))
         older = tuple((sex, o[sex].number()) for sex in ("M", "F") if sex in o)
+    field_kind = kinds.get(fields[0], "") if len(fields) == 1 else ""
     value = None
-    if "value" in n:
-        value = n["value"].text() if kind == "equals" else n["value"].number()
+    if "value" in n and kind == "equals" and field_kind in TRUTH_WORDS:
+        value = n["value"].word(TRUTH_WORDS[field_kind])
+    elif "value" in n:
+        value = n["value"].text() if kind == "equals" and field_kind != "number" else n["value"].number()
+    if kind in ("at_most", "at_least") and field_kind not in ("number", ""):
+        node.problem(f"an '{kind}' criterion needs a number field; '{fields[0]}' is a {field_kind} field")
     spec = CriterionSpec(
         id=_get(n, "id", Node.text, ""),
         kind=kind,
@@ -469,9 +491,9 @@ def _criterion(node: Node) -> CriterionSpec:
     )
     needs = {
         "flags_absent": ("fields", bool(fields)),
-        "at_most": ("field and value", len(fields) == 1 and value is not None),
-        "at_least": ("field and value", len(fields) == 1 and value is not None),
-        "equals": ("field and value", len(fields) == 1 and value is not None),
+        "at_most": ("field and value", len(fields) == 1 and "value" in n),
+        "at_least": ("field and value", len(fields) == 1 and "value" in n),
+        "equals": ("field and value", len(fields) == 1 and "value" in n),
         "older_than_by_sex": ("older_than", bool(older)),
     }
     if kind in needs and not needs[kind][1]:
@@ -544,6 +566,8 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
             item.problem(f"outcome '{outcome.key}' is declared twice")
         by_key[outcome.key] = outcome
     visits, primary_month = _schedule(root["schedule"]) if "schedule" in root else ((), math.nan)
+    screening = tuple(_screening_field(i) for i in root["screening"].items()) if "screening" in root else ()
+    kinds = GENERIC_KINDS | dict.fromkeys(by_key, "number") | {f.key: f.kind for f in screening}
     target = _get(root, "target_n", Node.number, 0.0)
     protocol = Protocol(
         id=_get(root, "id", Node.text, ""),
@@ -555,9 +579,9 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         target_n=int(target) if math.isfinite(target) else 0,
         visits=visits,
         primary_month=primary_month,
-        screening=tuple(_screening_field(i) for i in root["screening"].items()) if "screening" in root else (),
+        screening=screening,
         outcomes=by_key,
-        criteria=tuple(_criterion(i) for i in root["criteria"].items()) if "criteria" in root else (),
+        criteria=tuple(_criterion(i, kinds) for i in root["criteria"].items()) if "criteria" in root else (),
         conventions=_get(root, "conventions", Node.texts, ()),
         enrolment_text=_get(root, "enrolment_text", Node.text, ""),
         primary_text=_get(root, "primary_text", Node.text, ""),

@@ -316,3 +316,30 @@ def test_a_protocol_file_that_is_binary_or_too_deep_is_refused_by_the_command_li
         assert main(["validate", "--sample", "--protocol", str(tmp_path / name)]) == 2
         captured = capsys.readouterr()
         assert captured.err.startswith(f"ERROR: {expected}") and "Traceback" not in captured.err + captured.out
+
+
+def test_common_mistakes_get_plain_words_and_a_hint():
+    """Issue 26: a "did you mean" for a misspelt key or choice, a decimal-comma hint, and the parser's wording for the
+    common mistakes put in plain words (its own words kept in brackets)."""
+    file = YamlFile("t.yaml")
+    root = Node(file.compose("outcome: x\nn: 2,5\nkind: at_mots\n", "empty"), file).mapping(
+        (), ("outcomes", "n", "kind")
+    )
+    assert math.isnan(root["n"].number())
+    assert root["kind"].choice(("at_most", "at_least")) == "at_mots"
+    assert file.problems == [
+        FileProblem(1, "outcome: unknown key (did you mean 'outcomes'?) (expected one of: outcomes, n, kind)"),
+        FileProblem(2, "n: must be a number (got '2,5'): write a decimal point, 2.5"),
+        FileProblem(3, "kind: must be one of at_most, at_least (got 'at_mots') (did you mean 'at_most'?)"),
+    ]
+    for text, line, words in [
+        ("title: Phase 2: pilot\n", 1, "a value holds ': ' — put the value in quotes"),
+        ("a: 1\n\tb: 2\n", 2, "a tab — indent with spaces"),
+        ("a: [1, 2\n", 2, "a list in brackets is not closed with ']'"),
+        ('a: "1\n', 2, "the file ends inside a quote or a bracket"),
+    ]:
+        with pytest.raises(FileError) as caught:
+            YamlFile("p.yaml").compose(text, "empty")
+        (problem,) = caught.value.problems
+        assert problem.line == line and problem.message.startswith(f"not valid YAML: {words}"), problem
+        assert "(the parser: " in problem.message

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from medpath.analysis import Settings, analyse
@@ -153,3 +154,50 @@ def test_the_trajectory_tables_are_made_on_first_use_and_kept():
     assert series["vas"].equals(patient_series(study.visits, "vas", study.protocol))
     assert analysis.shifts["bmd_tscore"].equals(shift_table(study.visits, "bmd_tscore", 6, study.protocol))
     assert list(analysis.responders) == ["vas"] and len(analysis.responders["vas"]) == 5
+
+
+DEMO_TEXT = (ROOT / "medpath" / "protocols" / "demo_knee_prp.yaml").read_text(encoding="utf-8")
+ANTIBODY_FIELD = "  - {key: hiv, kind: test, label: HIV test, reason: HIV positive, aliases: [anti hiv, hiv test]}\n"
+MUST_BE_POSITIVE = """  - id: antibody_present
+    kind: equals
+    field: hiv
+    value: {value}
+    label: Antibody present
+    text: 'Inclusion 9: "A positive antibody test."'
+"""
+
+
+def _demo_with(criterion: str) -> str:
+    """The demo protocol (without the files beside it) with one more criterion."""
+    lines = [line for line in DEMO_TEXT.splitlines(keepends=True) if not line.startswith(("text:", "sample:"))]
+    return "".join(lines).replace("\nconventions:", "\n" + criterion + "conventions:")
+
+
+def test_a_test_that_must_be_positive_is_written_equals_positive():
+    """Issue 26: ``equals: positive`` on a test field compared text with the test's true/false and failed every
+    candidate; it now requires the test to be positive (True), and a value that is no test result is refused."""
+    from medpath.eligibility import MET, NOT_MET, UNKNOWN, criteria
+
+    assert ANTIBODY_FIELD in DEMO_TEXT
+    protocol = parse_protocol(_demo_with(MUST_BE_POSITIVE.format(value="Positive")), "p.yaml")
+    spec = protocol.criteria[-1]
+    assert (spec.kind, spec.fields, spec.value) == ("equals", ("hiv",), True)
+    rule = next(c for c in criteria(protocol) if c.id == "antibody_present").rule
+    verdicts = rule(pd.DataFrame({"hiv": pd.Series([True, False, None], dtype=object)}))
+    assert verdicts.tolist() == [MET, NOT_MET, UNKNOWN]
+    with pytest.raises(ProtocolError) as refused:
+        parse_protocol(_demo_with(MUST_BE_POSITIVE.format(value="yes")), "p.yaml")
+    assert [line.split(": ", 1)[1] for line in refused.value.lines()] == [
+        "criteria[8].value: must be one of positive, negative (got 'yes')"
+    ]
+
+
+def test_a_criterion_on_a_field_of_another_kind_is_refused_before_any_data_is_read():
+    bound_on_a_test = MUST_BE_POSITIVE.replace("kind: equals", "kind: at_least").format(value=1)
+    with pytest.raises(ProtocolError) as refused:
+        parse_protocol(_demo_with(bound_on_a_test), "p.yaml")
+    assert [line.split(": ", 2)[-1] for line in refused.value.lines()] == [
+        "an 'at_least' criterion needs a number field; 'hiv' is a test field"
+    ]
+    equals_a_number = MUST_BE_POSITIVE.replace("field: hiv", "field: kl_grade").format(value=2)
+    assert parse_protocol(_demo_with(equals_a_number), "p.yaml").criteria[-1].value == 2.0

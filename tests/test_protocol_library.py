@@ -114,9 +114,9 @@ def test_the_command_line_lists_the_folder_and_its_broken_files_and_reads_with_a
     assert main(["protocols", "--protocols", str(folder)]) == 2
     out, err = capsys.readouterr()
     assert out.splitlines()[-1].startswith("OURS-1: Single-group pilot") and out.endswith(f"[{folder / 'a.yaml'}]\n")
-    assert (
-        err
-        == f"NOT USABLE: {folder / 'b.yaml'}\n  b.yaml, line 2: not valid YAML: did not find expected node content\n"
+    assert err == (
+        f"NOT USABLE: {folder / 'b.yaml'}\n  b.yaml, line 2: not valid YAML: a value is missing, or a bracket is not "
+        "closed (the parser: did not find expected node content)\n"
     )
     # a protocol without a sample: --sample is refused with a sentence, not a traceback
     assert main(["summary", "--sample", "--protocol", "OURS-1", "--protocols", str(folder)]) == 2

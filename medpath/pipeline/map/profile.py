@@ -33,7 +33,6 @@ disk.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Sequence
@@ -51,6 +50,7 @@ from medpath.located_yaml import (
     FileProblem,
     YamlFile,
     decode,
+    did_you_mean,
     line_of,
     nested_too_deep,
 )
@@ -382,7 +382,7 @@ class _Builder:
     def hint(self, text: str, choices: Sequence[str]) -> str:
         """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are
         listed (the message is then only counted, and the comparison is the slow part of reading a long profile)."""
-        return "" if self.file.full else _did_you_mean(text, choices)
+        return "" if self.file.full else did_you_mean(text, choices)
 
     def columns(self, node: yaml.Node) -> dict[str, str]:
         out = {}
@@ -478,11 +478,6 @@ def _field_name(text: str, schema: Schema) -> str | None:
             if visit is not None:
                 return f"{name} {visit[0]}"
     return None
-
-
-def _did_you_mean(text: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(text.lower(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def translate(kind: str, written: str) -> tuple[bool, object]:
