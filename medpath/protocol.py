@@ -15,7 +15,8 @@ A protocol file names:
   the names the study team writes; the generic fields (patient id, sex, age, consent, enrolled) are built in;
 * ``outcomes``: label, unit, the direction expected (``better: higher / lower``), the plausible range,
   ``primary`` or not, and where they apply: classes (``bands``, e.g. the WHO T-score classes), a responder rule,
-  a least significant change, units written in the cells, and the column names;
+  a least significant change, units written in the cells (``decorations``: ``{after: "%"}``, ``{after: mm, factor:
+  0.1}``, ``{after: mmol/mol, factor: 0.09148, offset: 2.152}``), and the column names;
 * ``criteria``: the eligibility criteria in funnel order, each one of a few declarative kinds (``flags_absent``,
   ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes (``equals`` on a
   test field is ``positive`` or ``negative``, on a yes/no field ``yes`` or ``no``: "the antibody test must be
@@ -114,12 +115,16 @@ class LeastSignificantChange:
 
 @dataclass(frozen=True)
 class Decoration:
-    """Text written around a number in a cell of this field ("3.5 SD", "65 mm"); ``factor`` converts the unit."""
+    """Text written around a number in a cell of this field ("3.5 SD", "65 mm", "8.1 %"); the number is converted
+    to the field's unit as ``number × factor + offset`` (an offset for scales that do not start at the same zero:
+    HbA1c in mmol/mol to % is × 0.09148 + 2.152, the IFCC–NGSP master equation). ``text`` is kept as cells are
+    compared: lower case, without spaces."""
 
     where: Literal["before", "after"]
     text: str
     factor: float = 1.0
     meaning: str = ""
+    offset: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -350,13 +355,19 @@ def _bands(node: Node) -> Bands:
 def _decorations(node: Node) -> tuple[Decoration, ...]:
     out = []
     for item in node.items():
-        d = item.mapping((), ("before", "after", "factor", "meaning"))
+        d = item.mapping((), ("before", "after", "factor", "meaning", "offset"))
         where: Literal["before", "after"] = "before" if "before" in d else "after"
         if ("before" in d) == ("after" in d):
             item.problem("give exactly one of 'before' or 'after'")
             continue
         out.append(
-            Decoration(where, d[where].text(), _get(d, "factor", Node.number, 1.0), _get(d, "meaning", Node.text, ""))
+            Decoration(
+                where,
+                d[where].text().lower().replace(" ", ""),
+                _get(d, "factor", Node.number, 1.0),
+                _get(d, "meaning", Node.text, ""),
+                _get(d, "offset", Node.number, 0.0),
+            )
         )
     return tuple(out)
 

@@ -12,7 +12,7 @@ import pytest
 from medpath.analysis import Settings, analyse
 from medpath.pipeline.map.columns import normalise
 from medpath.pipeline.map.schema import schema_of
-from medpath.protocol import ProtocolError, bundled, default_protocol, parse_protocol
+from medpath.protocol import Decoration, ProtocolError, bundled, default_protocol, parse_protocol
 from medpath.report import build_report
 from medpath.slides import build_deck
 from medpath.study import load_sample_study
@@ -201,3 +201,9 @@ def test_a_criterion_on_a_field_of_another_kind_is_refused_before_any_data_is_re
     ]
     equals_a_number = MUST_BE_POSITIVE.replace("field: hiv", "field: kl_grade").format(value=2)
     assert parse_protocol(_demo_with(equals_a_number), "p.yaml").criteria[-1].value == 2.0
+
+
+def test_a_decoration_is_kept_as_cells_are_compared_and_may_carry_an_offset():
+    text = _demo_with("").replace("      - {after: /20}\n", '      - {after: " / 20 PTS", factor: 0.5, offset: 1}\n')
+    womac = parse_protocol(text, "p.yaml").outcomes["womac_pain"]
+    assert womac.decorations[0] == Decoration("after", "/20pts", 0.5, "", 1.0)

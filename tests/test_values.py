@@ -187,3 +187,21 @@ def test_vas_in_millimetres_is_recognised_from_the_whole_column(values, millimet
     assert (rule is not None) is millimetres
     if rule:
         assert rule.factor == 0.1
+
+
+def test_a_percent_sign_and_a_unit_with_an_offset_are_read_as_the_protocol_writes_them():
+    """Issue 26: ``{after: "%"}`` was accepted but never matched ("8.1 %" was left out); a unit whose scale has another
+    zero needs an offset: HbA1c 64 mmol/mol (IFCC) = 0.09148 × 64 + 2.152 = 8.00672 % (NGSP), the IFCC–NGSP master
+    equation (Hoelzel et al., Clin Chem 50 (2004) 166–174)."""
+    from medpath.pipeline.cells.values import number_reader
+    from medpath.protocol import Decoration
+
+    read = number_reader(
+        (Decoration("after", "%"), Decoration("after", "mmol/mol", 0.09148, "IFCC mmol/mol converted to NGSP %", 2.152))
+    )
+    assert read("8.1 %") == (8.1, "'%' after the number is ignored")
+    assert read("8,1%")[0] == 8.1
+    assert read("64 mmol/mol") == (8.00672, "'mmol/mol' after the number is read as IFCC mmol/mol converted to NGSP %")
+    assert read(8.1) == (8.1, None)
+    with pytest.raises(BadValue, match="the text 'kg' after it is not a unit MedPath knows here"):
+        read("8.1 kg")

@@ -88,7 +88,7 @@ _DECORATED = re.compile(
     r"^(?P<before>[^\d.,+\-\u2212\u2013]*?)\s*(?P<number>[+\-\u2212\u2013]?\s*(\d+([.,]\d*)?|[.,]\d+))"
     r"\s*(?P<after>.*?)$"
 )
-_DECORATION_SIGN = re.compile(r"[^\W\d_]|[/()\u00b0\u2013]")  # a letter, '/', '(', '°' or an en dash
+_DECORATION_SIGN = re.compile(r"[^\W\d_]|[/()%\u00b0\u2013]")  # a letter, '/', '(', '%', '°' or an en dash
 _COMMENT = re.compile(r"^(?P<rest>.*?)\s*\((?P<comment>[^()\d]*[^\W\d_][^()\d]*)\)$")
 
 
@@ -119,7 +119,7 @@ def _number_text(allowed: tuple[Decoration, ...], comments: bool, text: str) -> 
     if match is None or (not allowed and not comments and "\u2013" not in stripped):
         return None, None, plain_error
     before, number, after = match.group("before").strip(), match.group("number"), match.group("after").strip()
-    notes, factor = [], 1.0
+    notes, factor, offset = [], 1.0, 0.0
     if after and comments and (comment := _COMMENT.match(after)):
         notes.append(f"the comment '({comment.group('comment').strip()})' is ignored")
         after = comment.group("rest").strip()
@@ -136,6 +136,7 @@ def _number_text(allowed: tuple[Decoration, ...], comments: bool, text: str) -> 
                 + (f" (the text '{written}' {where} it is not a unit MedPath knows here)" if allowed else ""),
             )
         factor *= decoration.factor
+        offset += decoration.offset
         notes.append(
             f"'{written}' {where} the number is "
             + (f"read as {decoration.meaning}" if decoration.meaning else "ignored")
@@ -144,10 +145,10 @@ def _number_text(allowed: tuple[Decoration, ...], comments: bool, text: str) -> 
         notes.append("the dash '\u2013' is read as a minus sign")
         number = "-" + number.lstrip()[1:]
     try:
-        value = _plain_number(number.replace(" ", "")) * factor
+        value = _plain_number(number.replace(" ", "")) * factor + offset
     except BadValue as exc:
         return None, None, str(exc)
-    return (round(value, 10) if factor != 1.0 else value), "; ".join(notes) or None, None
+    return (round(value, 10) if (factor, offset) != (1.0, 0.0) else value), "; ".join(notes) or None, None
 
 
 #: Every reader made by ``number_reader`` (``is_number_reader``: validation's column-wise fast path for cells that
