@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -155,8 +156,10 @@ class Outcome:
     field_label: str = ""  # the name on the Data page ("spine BMD T-score")
     #: percent change is meaningless for a score centred on 0 (a T-score)
     percent_change: bool = True
-    #: a densitometry value: DXA reports give it per region (L1-L4 is the spine); ``dxa`` names it there
+    #: a densitometry value: DXA reports give it per region; ``dxa`` names the measure there ("T-score") and
+    #: ``dxa_site`` the region the protocol analyses ("L1-L4", "total hip", "femoral neck", "L2-L4", ...)
     dxa: str = ""
+    dxa_site: str = ""
     bands: Bands | None = None
     responder: Responder | None = None
     lsc: LeastSignificantChange | None = None
@@ -372,6 +375,26 @@ def _decorations(node: Node) -> tuple[Decoration, ...]:
     return tuple(out)
 
 
+#: The regions of a DXA report a protocol can analyse: named sites, or a vertebra or range of vertebrae ("L1-L4").
+DXA_SITES = ("total hip", "femoral neck", "trochanter", "forearm")
+_VERTEBRAE = re.compile(r"L[1-5](-L[1-5])?")
+
+
+def _dxa_site(n: dict[str, Node]) -> str:
+    """The analysed region of a densitometry outcome: required with ``dxa``, one of ``DXA_SITES`` or vertebrae."""
+    if "dxa" not in n:
+        if "dxa_site" in n:
+            n["dxa_site"].problem("needs 'dxa' (the measure's name in a DXA report) beside it")
+        return ""
+    if "dxa_site" not in n:
+        n["dxa"].problem("needs 'dxa_site' beside it: the region the protocol analyses (e.g. L1-L4, total hip)")
+        return ""
+    site = n["dxa_site"].text()
+    if site and site not in DXA_SITES and not _VERTEBRAE.fullmatch(site):
+        n["dxa_site"].problem(f"must be one of {', '.join(DXA_SITES)} or vertebrae such as L1-L4 (got {site!r})")
+    return site
+
+
 def _outcome(node: Node) -> Outcome:
     n = node.mapping(
         ("key", "label", "unit", "better", "primary", "valid_range"),
@@ -381,6 +404,7 @@ def _outcome(node: Node) -> Outcome:
             "field_label",
             "percent_change",
             "dxa",
+            "dxa_site",
             "bands",
             "responder",
             "lsc",
@@ -432,6 +456,7 @@ def _outcome(node: Node) -> Outcome:
         field_label=_get(n, "field_label", Node.text, ""),
         percent_change=_get(n, "percent_change", Node.flag, True),
         dxa=_get(n, "dxa", Node.text, ""),
+        dxa_site=_dxa_site(n),
         bands=_get(n, "bands", _bands),
         responder=responder,
         lsc=lsc,

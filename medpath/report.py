@@ -85,7 +85,11 @@ def methods(analysis: Analysis) -> list[str]:
         "(Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed., Wiley 2014, §3.1). Zero "
         "changes are dropped (Wilcoxon) or ranked and then dropped (Pratt, J. Amer. Statist. Assoc. 54 (1959) "
         "655–667). Above 60 non-zero changes a normal approximation with tie and continuity corrections is used."
-        + (f" With {pairs} pairs the smallest two-sided p-value is {smallest_p(minimum_attainable_p(pairs))}." if pairs else ""),
+        + (
+            f" With {pairs} pairs the smallest two-sided p-value is {smallest_p(minimum_attainable_p(pairs))}."
+            if pairs
+            else ""
+        ),
         "Hodges–Lehmann estimator of the median change (Hodges & Lehmann, Ann. Math. Statist. 34 (1963) "
         "598–611): the median of the Walsh averages, with the distribution-free confidence interval from "
         "their order statistics (Hollander, Wolfe & Chicken 2014, §3.2–3.3). The interval's achieved "

@@ -179,7 +179,7 @@ def test_a_lone_femoral_neck_t_score_is_never_read_as_the_spine():
     assert math.isnan(study.visits["bmd_tscore"].iloc[0]) and study.visits["vas"].tolist() == [7.0]
     (error,) = study.errors
     assert error.code is Code.COLUMN_REGION_NOT_ANALYSED
-    assert "no column holds the spine BMD T-score of the L1-L4 total" in error.message
+    assert "no column holds the spine BMD T-score of the L1-L4 region" in error.message
     assert "rename it 'T-score L1-L4'" in error.message
 
 
@@ -439,3 +439,27 @@ def test_a_redcap_labels_export_whose_record_field_has_its_own_label():
     study = load_study([("labels.csv", csv_bytes(rows))], protocol=default_protocol())
     assert study.screening["age"].tolist() == [61.0]
     assert study.visits["visit"].tolist() == ["baseline", "month 6"] and study.visits["vas"].tolist() == [7.0, 4.0]
+
+
+def test_the_analysed_region_of_a_dxa_report_is_the_protocols_not_the_codes():
+    """Issue 26, item 9: the region read (the L1-L4 total for NCT04501354) is the protocol's ``dxa_site``; a
+    protocol that analyses the total hip reads that column of the same report, and a hip report without it is
+    read from the femoral neck or the spine."""
+    from dataclasses import replace
+
+    hip, tscore = default_protocol(), default_protocol().outcomes["bmd_tscore"]
+    tscore = replace(tscore, dxa_site="total hip", aliases=(*tscore.aliases, "total hip t-score"))  # as its file says
+    hip = replace(hip, outcomes={**hip.outcomes, "bmd_tscore": tscore})
+    header = ["patient_id", "visit", "T-score L1-L4", "Total hip T-score", "Femoral neck T-score", "vas"]
+    study = load_study(
+        [("f.xlsx", xlsx_bytes({"visits": [header, ["P1", "baseline", -3.0, -1.5, -2.0, 7]]}))], protocol=hip
+    )
+    assert study.visits["bmd_tscore"].tolist() == [-1.5] and study.errors == ()
+    (chosen,) = [f for f in study.findings if f.code is Code.COLUMN_CHOSEN]
+    assert "the protocol's spine BMD T-score is the total hip region" in chosen.message
+    header = ["patient_id", "visit", "Femoral neck T-score", "T-score L1-L4", "vas"]
+    study = load_study([("f.xlsx", xlsx_bytes({"visits": [header, ["P1", "baseline", -2.0, -3.0, 7]]}))], protocol=hip)
+    assert math.isnan(study.visits["bmd_tscore"].iloc[0])
+    (error,) = study.errors
+    assert error.code is Code.COLUMN_REGION_NOT_ANALYSED
+    assert "of the total hip region" in error.message and "rename it 'T-score total hip'" in error.message

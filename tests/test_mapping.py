@@ -200,7 +200,7 @@ def test_every_column_of_a_realistic_export_is_accounted_for():
     study = load_study([("d.xlsx", xlsx_bytes({"visits": dxa}))], protocol=default_protocol())
     c = study.columns.set_index("header")
     assert c.loc["L1-L4 T-score", ["field", "status"]].tolist() == ["bmd_tscore", "used"]
-    assert c.loc["L1 T-score", "status"] == "not used" and "L1-L4 total" in c.loc["L1 T-score", "note"]
+    assert c.loc["L1 T-score", "status"] == "not used" and "L1-L4 region" in c.loc["L1 T-score", "note"]
     assert c.loc["Catatan", "status"] == "unknown"
     assert len(c) == 7
 

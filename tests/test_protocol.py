@@ -207,3 +207,14 @@ def test_a_decoration_is_kept_as_cells_are_compared_and_may_carry_an_offset():
     text = _demo_with("").replace("      - {after: /20}\n", '      - {after: " / 20 PTS", factor: 0.5, offset: 1}\n')
     womac = parse_protocol(text, "p.yaml").outcomes["womac_pain"]
     assert womac.decorations[0] == Decoration("after", "/20pts", 0.5, "", 1.0)
+
+
+def test_a_densitometry_outcome_names_the_region_it_analyses():
+    text = (ROOT / "medpath" / "protocols" / "nct04501354.yaml").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(("text:", "sample:")))
+    assert parse_protocol(text, "p.yaml").outcomes["bmd_tscore"].dxa_site == "L1-L4"
+    without = text.replace("    dxa_site: L1-L4       #", "    #", 1)
+    with pytest.raises(ProtocolError, match="dxa: needs 'dxa_site' beside it"):
+        parse_protocol(without, "p.yaml")
+    with pytest.raises(ProtocolError, match=r"dxa_site: must be one of total hip, femoral neck, trochanter, forearm"):
+        parse_protocol(text.replace("dxa_site: L1-L4       #", "dxa_site: spine  #", 1), "p.yaml")

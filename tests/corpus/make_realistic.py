@@ -626,7 +626,7 @@ def cases() -> list[Realistic]:
             5,
             (
                 ("warning", Code.LAYOUT_READ_AS, "read as: a two-row header"),
-                ("warning", Code.COLUMN_CHOSEN, "the protocol's spine T-score is the L1-L4 total"),
+                ("warning", Code.COLUMN_CHOSEN, "the protocol's spine BMD T-score is the L1-L4 region"),
                 ("warning", Code.COLUMN_CHOSEN, "'L1-L4 T-score'"),
             ),
             what="a DXA report pasted into Excel (two-row header, merged region cells)",
@@ -639,7 +639,7 @@ def cases() -> list[Realistic]:
             {"vas": STANDARD["vas"]},
             None,
             5,
-            (("error", Code.COLUMN_REGION_NOT_ANALYSED, "no column holds the spine BMD T-score of the L1-L4 total"),),
+            (("error", Code.COLUMN_REGION_NOT_ANALYSED, "no column holds the spine BMD T-score of the L1-L4 region"),),
             what="a DXA report without the L1-L4 total: no T-score is guessed",
         ),
         R(

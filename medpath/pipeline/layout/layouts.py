@@ -22,8 +22,9 @@ In order, per file:
    a known field;
 4. a screening log keyed by a screening number, with a subject id column linking the enrolled;
 5. columns that could be one field: a column marked as a correction (koreksi, corrected, revisi)
-   supersedes the original; the spine T-score (and spine BMD) is the L1-L4 total, never a single
-   vertebra, the femoral neck or the hip; columns holding the same values in every row are one;
+   supersedes the original; a densitometry field of a DXA report (``Outcome.dxa``) is read at the region the
+   protocol names (``Outcome.dxa_site``, e.g. the L1-L4 total), never a single vertebra or another site;
+   columns holding the same values in every row are one;
    anything else is an error;
 6. one sheet holding screening and visits is split into a screening table and a visits table;
 7. one sheet per visit (the visit from the sheet name: "Awal", "Baseline", "Bulan ke-3", "6 bulan",
@@ -723,6 +724,13 @@ _REGIONS = (
     ("vertebra", re.compile(r"l([1-5])(?:l?([1-5]))?")),
 )
 _SPINE_WORDS = re.compile(r"lumbalspine|lumbarspine|lumbal|lumbar|spine|vertebra|total")
+_HIP = ("total hip", "femoral neck", "trochanter")
+
+
+def _same_bone(region: str, other: str) -> bool:
+    """Whether two regions of a DXA report are of one bone: two vertebral regions ("L1", "L1-L4"), or two of the
+    hip."""
+    return (region.startswith("L") and other.startswith("L")) or (region in _HIP and other in _HIP)
 
 
 @dataclass(frozen=True)
@@ -787,7 +795,7 @@ def _resolve_columns(table: RawTable, schema: Schema, records: Records) -> RawTa
     drop: set[int] = set()
     notes: list[Finding] = []
     for (field_name, slot), group in groups.items():
-        if len(group) == 1 and not (field_name in schema.dxa_fields and group[0].region not in (None, "L1-L4")):
+        if len(group) == 1 and group[0].region in (None, schema.dxa_sites.get(field_name)):
             continue
         before = len(notes)
         dropped = _choose(table, field_name, slot, group, notes, schema)
@@ -835,18 +843,19 @@ def _choose(
         )
         candidates = corrected
     if field_name in dxa_fields and any(c.region for c in candidates):
-        total = [c for c in candidates if c.region == "L1-L4"]
-        other_sites = [c for c in candidates if c.region in ("total hip", "femoral neck", "forearm", "trochanter")]
+        site = schema.dxa_sites[field_name]
+        total = [c for c in candidates if c.region == site]
         plain = [c for c in candidates if c.region is None]
-        vertebrae = [c for c in candidates if c not in total and c not in other_sites and c not in plain]
-        if len(total) == 1 or (not total and len(plain) == 1 and not vertebrae):
+        # regions of the same bone as the analysed one (single vertebrae beside L1-L4, the neck beside the total hip):
+        # a column without a region beside them is still read as the analysed one, but not said to be "other regions"
+        parts = [c for c in candidates if c.region is not None and c.region != site and _same_bone(c.region, site)]
+        if len(total) == 1 or (not total and len(plain) == 1 and not parts):
             chosen = total[0] if total else plain[0]
             others = [c for c in candidates if c is not chosen]
-            spine = f"spine {dxa_fields[field_name]}"
             reason = (
-                f"the protocol's {spine} is the L1-L4 total"
+                f"the protocol's {name} is the {site} region"
                 if chosen in total
-                else "the other columns are other sites, not the spine"
+                else f"the other columns are other regions, not {site}"
             )
             if others:
                 notes.append(
@@ -864,7 +873,7 @@ def _choose(
         if total:
             candidates = total
         else:
-            site = [c for c in candidates if c not in plain]
+            elsewhere = [c for c in candidates if c not in plain]
             if not plain:
                 notes.append(
                     table.finding(
@@ -872,10 +881,9 @@ def _choose(
                         row,
                         None,
                         ", ".join(c.name for c in candidates),
-                        f"no column holds the {what} of the L1-L4 total: {_names([c.name for c in site])} "
-                        "are single vertebrae or other sites, which MedPath does not analyse as the spine "
-                        "value. If one of them is the value to analyse, rename it "
-                        f"'{dxa_fields[field_name]} L1-L4'; none was read",
+                        f"no column holds the {what} of the {site} region: {_names([c.name for c in elsewhere])} "
+                        "are other regions, which the protocol does not analyse. If one of them is the value to "
+                        f"analyse, rename it '{dxa_fields[field_name]} {site}'; none was read",
                         code=Code.COLUMN_REGION_NOT_ANALYSED,
                     )
                 )

@@ -105,6 +105,8 @@ class Schema:
     screening_outcomes: frozenset[str]
     #: densitometry fields (``Outcome.dxa``: "T-score", "BMD"): a DXA report gives them per region
     dxa_fields: Mapping[str, str]
+    #: the region each densitometry field is analysed at (``Outcome.dxa_site``: "L1-L4")
+    dxa_sites: Mapping[str, str]
     #: the fields a mapping profile (and the mapping step) can name, per table and in all, in order
     screening_fields: tuple[str, ...]
     visit_fields: tuple[str, ...]
@@ -233,6 +235,7 @@ def schema_of(protocol: Protocol) -> Schema:
         ),
         screening_outcomes=frozenset(f.key for f in protocol.screening if f.outcome),
         dxa_fields=_frozen({k: o.dxa for k, o in protocol.outcomes.items() if o.dxa}),
+        dxa_sites=_frozen({k: o.dxa_site for k, o in protocol.outcomes.items() if o.dxa}),
         screening_fields=screening_fields,
         visit_fields=visit_fields,
         fields=tuple(dict.fromkeys((*screening_fields, *visit_fields))),
