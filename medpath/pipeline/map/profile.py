@@ -396,11 +396,15 @@ class _Builder:
             checked = _field_name(target, self.schema)
             if checked is None:
                 fields = self.schema.fields
+                outcome, visit = (
+                    next(iter(self.schema.protocol.outcomes), "outcome"),
+                    self.schema.protocol.visits[-1][0],
+                )
                 self.file.problem(
                     value,
                     f"unknown field '{target}' for column '{header}'"
                     f"{self.hint(target, (*fields, IGNORE))}; a field is one of "
-                    f"{', '.join(fields)}, an outcome at a visit (e.g. 'vas month 6'), or ignore",
+                    f"{', '.join(fields)}, an outcome at a visit (e.g. '{outcome} {visit}'), or ignore",
                 )
                 continue
             out[header] = checked
