@@ -6,8 +6,12 @@ judges every screened candidate with three outcomes: ``True`` (met), ``False`` (
 value it needs is missing). Unknown never counts as passing and is reported apart from "not met". Rule kinds:
 
 * ``flags_absent``: not met when any of its yes/no fields (a history item, a positive test) is true;
-* ``at_most`` / ``at_least``: the field's value is at most / at least ``value`` (inclusive);
-* ``equals``: the field's value is ``value`` (e.g. consent "signed");
+* ``at_most`` / ``at_least``: the field's value is at most / at least ``value`` (inclusive), or the bound of the
+  candidate's sex (``value: {M: 13.0, F: 12.0}``);
+* ``equals``: the field's value is ``value`` (e.g. consent "signed"; a test "positive");
+
+Any criterion may apply to a subgroup only (``applies_to: {sex: F}``): everyone else meets it (not applicable, which
+is not unknown).
 * ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
 
 The funnel (``Eligibility.steps``):
@@ -55,7 +59,7 @@ import pandas as pd
 
 from medpath.deviations import Deviation, Kind, counts_by_criterion, sentences
 from medpath.model import Study
-from medpath.protocol import CriterionSpec, Protocol
+from medpath.protocol import TRUTH_WORDS, CriterionSpec, Protocol
 
 Row = Mapping[str, object]
 
@@ -150,21 +154,44 @@ def _flags(spec: CriterionSpec, reasons: dict[str, str]) -> Criterion:
 
 
 def _bound(spec: CriterionSpec) -> Criterion:
-    """``at_most`` / ``at_least``: the value is at most / at least the bound (inclusive)."""
+    """``at_most`` / ``at_least``: the value is at most / at least the bound (inclusive). With a bound by sex
+    (``CriterionSpec.by_sex``: haemoglobin ≥ 13.0 g/dL for men, ≥ 12.0 for women) each candidate is held to the bound
+    of their sex; with the sex missing, a value that meets (or fails) both bounds decides, any other is unknown."""
     (column,) = spec.fields
-    bound = float(spec.value)
+    by_sex = dict(spec.by_sex)
+    at_most = spec.kind == "at_most"
+
+    def meets(values: np.ndarray, bounds: np.ndarray | float) -> np.ndarray:
+        return values <= bounds if at_most else values >= bounds
 
     def rule(table: pd.DataFrame) -> np.ndarray:
         values = _numbers(table, column)
-        return _verdict(~np.isnan(values), values <= bound if spec.kind == "at_most" else values >= bound)
+        if not by_sex:
+            return _verdict(~np.isnan(values), meets(values, float(spec.value)))
+        sex = table["sex"].astype(object) if "sex" in table else pd.Series([None] * len(table), dtype=object)
+        bounds = sex.map(by_sex).to_numpy(dtype=float, na_value=np.nan)  # NaN: sex missing or other
+        low, high = min(by_sex.values()), max(by_sex.values())
+        either = meets(values, high if not at_most else low)  # meets the stricter bound: meets both
+        neither = ~meets(values, low if not at_most else high)  # fails the looser bound: fails both
+        return np.select(
+            [np.isnan(values), ~np.isnan(bounds), either, neither],
+            [UNKNOWN, np.where(meets(values, bounds), MET, NOT_MET), MET, NOT_MET],
+            UNKNOWN,
+        ).astype(np.int8)
 
     def reason(row: Row) -> str:
-        return spec.reason or f"{column} {'>' if spec.kind == 'at_most' else '<'} {bound:g}"
+        sign = ">" if at_most else "<"
+        sex = _value(row, "sex")
+        if by_sex and sex in by_sex:
+            return spec.reason or f"{column} {sign} {by_sex[str(sex)]:g} ({SEX_WORD.get(str(sex), sex)})"
+        if by_sex:
+            return spec.reason or f"{column} {sign} {(max if at_most else min)(by_sex.values()):g}, sex missing"
+        return spec.reason or f"{column} {sign} {float(spec.value):g}"
 
-    return Criterion(spec.id, spec.label, spec.text, spec.fields, rule, reason)
+    return Criterion(spec.id, spec.label, spec.text, (*spec.fields, "sex") if by_sex else spec.fields, rule, reason)
 
 
-def _equals(spec: CriterionSpec) -> Criterion:
+def _equals(spec: CriterionSpec, words: Mapping[object, str]) -> Criterion:
     """The value is ``spec.value`` (e.g. consent "signed"); any other known value fails."""
     (column,) = spec.fields
 
@@ -173,9 +200,25 @@ def _equals(spec: CriterionSpec) -> Criterion:
         return _verdict(known, table[column].isin([spec.value]).to_numpy() if column in table else known)
 
     def reason(row: Row) -> str:
-        return spec.reason or f"{column.replace('_', ' ')} {_value(row, column)}"
+        value = _value(row, column)
+        return spec.reason or f"{column.replace('_', ' ')} {words.get(value, value)}"
 
     return Criterion(spec.id, spec.label, spec.text, spec.fields, rule, reason)
+
+
+def _in_subgroup(criterion: Criterion, field_name: str, value: object) -> Criterion:
+    """``criterion`` for the candidates whose ``field_name`` is ``value`` only (``CriterionSpec.applies_to``): the
+    others meet it (not applicable, never unknown: a man's empty "pregnant" cell); a candidate whose field is missing
+    is judged by the criterion itself."""
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        outside = _known(table, field_name)
+        if field_name in table:
+            outside = outside & (table[field_name] != value).to_numpy(dtype=bool, na_value=False)
+        return np.where(outside, MET, criterion.rule(table)).astype(np.int8)
+
+    columns = tuple(dict.fromkeys((*criterion.columns, field_name)))
+    return Criterion(criterion.id, criterion.label, criterion.protocol_text, columns, rule, criterion.reason)
 
 
 def _older_than_by_sex(spec: CriterionSpec) -> Criterion:
@@ -216,14 +259,18 @@ def _yes(column: str) -> Callable[[pd.DataFrame], np.ndarray]:
 def criteria(protocol: Protocol) -> tuple[Criterion, ...]:
     """The protocol's inclusion and exclusion criteria, in funnel order."""
     reasons = {f.key: f.reason or f.label for f in protocol.screening}
+    kinds = {f.key: f.kind for f in protocol.screening}
+    # how a yes/no or test value is written in a reason: True -> "positive" for a test, "yes" for a yes/no item
+    truth_words = {kind: {truth: word for word, truth in words.items()} for kind, words in TRUTH_WORDS.items()}
     build = {
         "flags_absent": lambda spec: _flags(spec, reasons),
         "at_most": _bound,
         "at_least": _bound,
-        "equals": _equals,
+        "equals": lambda spec: _equals(spec, truth_words.get(kinds.get(spec.fields[0], ""), {})),
         "older_than_by_sex": _older_than_by_sex,
     }
-    return tuple(build[spec.kind](spec) for spec in protocol.criteria)
+    built = [(spec, build[spec.kind](spec)) for spec in protocol.criteria]
+    return tuple(c if spec.applies_to is None else _in_subgroup(c, *spec.applies_to) for spec, c in built)
 
 
 @functools.cache

@@ -210,6 +210,11 @@ class CriterionSpec:
     older_than: tuple[tuple[str, float], ...] = ()  # older_than_by_sex: (("M", 50), ("F", 40))
     minimum_age: float | None = None
     reason: str = ""
+    #: at_most / at_least with a limit by sex (``value: {M: 13.0, F: 12.0}``): (("M", 13.0), ("F", 12.0))
+    by_sex: tuple[tuple[str, float], ...] = ()
+    #: the subgroup the criterion applies to (``applies_to: {sex: F}``): (field, value); everyone else meets it
+    #: (not applicable, which is not unknown: a man's empty "pregnant" cell does not make him unknown)
+    applies_to: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -496,7 +501,8 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
     """One criterion; ``kinds``: each field's kind (number, yes_no, test or text), which says how ``value`` is
     written and which criteria can apply to the field."""
     n = node.mapping(
-        ("id", "kind", "label", "text"), ("fields", "field", "value", "older_than", "minimum_age", "reason")
+        ("id", "kind", "label", "text"),
+        ("fields", "field", "value", "older_than", "minimum_age", "reason", "applies_to"),
     )
     kind = _get(n, "kind", lambda x: x.choice(CRITERION_KINDS), "")
     fields: tuple[str, ...] = (
@@ -508,7 +514,11 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
         older = tuple((sex, o[sex].number()) for sex in ("M", "F") if sex in o)
     field_kind = kinds.get(fields[0], "") if len(fields) == 1 else ""
     value = None
-    if "value" in n and kind == "equals" and field_kind in TRUTH_WORDS:
+    by_sex: tuple[tuple[str, float], ...] = ()
+    if "value" in n and kind in ("at_most", "at_least") and isinstance(n["value"].node, yaml.MappingNode):
+        limits = n["value"].mapping(("M", "F"))
+        by_sex = tuple((sex, limits[sex].number()) for sex in ("M", "F") if sex in limits)
+    elif "value" in n and kind == "equals" and field_kind in TRUTH_WORDS:
         value = n["value"].word(TRUTH_WORDS[field_kind])
     elif "value" in n:
         value = n["value"].text() if kind == "equals" and field_kind != "number" else n["value"].number()
@@ -524,6 +534,8 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
         older_than=older,
         minimum_age=_get(n, "minimum_age", Node.number),
         reason=_get(n, "reason", Node.text, ""),
+        by_sex=by_sex,
+        applies_to=_applies_to(n["applies_to"], kinds) if "applies_to" in n else None,
     )
     needs = {
         "flags_absent": ("fields", bool(fields)),
@@ -535,6 +547,24 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
     if kind in needs and not needs[kind][1]:
         node.problem(f"a '{kind}' criterion needs {needs[kind][0]}")
     return spec
+
+
+def _applies_to(node: Node, kinds: dict[str, str]) -> tuple[str, Any] | None:
+    """``applies_to: {sex: F}``: one field and the value that puts a candidate in the subgroup (sex M or F; yes or no
+    for a yes/no field, positive or negative for a test); a field or value that cannot be is a problem of the file."""
+    pairs = node.mapping((), tuple(kinds))
+    if len(pairs) != 1:
+        node.problem("must name one field and its value, e.g. {sex: F}")
+        return None
+    ((name, value),) = pairs.items()
+    if kinds[name] in TRUTH_WORDS:
+        return name, value.word(TRUTH_WORDS[kinds[name]])
+    if name == "sex":
+        return name, value.word({"m": "M", "f": "F"})
+    if kinds[name] == "number":
+        node.problem(f"a subgroup is a value of sex or of a yes/no or test field, not of the number '{name}'")
+        return None
+    return name, value.text()
 
 
 def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float]:

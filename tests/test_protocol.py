@@ -218,3 +218,100 @@ def test_a_densitometry_outcome_names_the_region_it_analyses():
         parse_protocol(without, "p.yaml")
     with pytest.raises(ProtocolError, match=r"dxa_site: must be one of total hip, femoral neck, trochanter, forearm"):
         parse_protocol(text.replace("dxa_site: L1-L4       #", "dxa_site: spine  #", 1), "p.yaml")
+
+
+SUBGROUP_FIELDS = """  - {key: pregnant, kind: yes_no, label: Pregnant or breastfeeding, reason: pregnant or breastfeeding}
+  - {key: haemoglobin, kind: number, label: Haemoglobin (g/dL), bounds: [3, 25]}
+"""
+SUBGROUP_CRITERIA = """  - id: not_pregnant
+    kind: flags_absent
+    fields: [pregnant]
+    applies_to: {sex: F}
+    label: Not pregnant or breastfeeding (women)
+    text: 'Exclusion 9: "Pregnant or breastfeeding women."'
+  - id: haemoglobin
+    kind: at_least
+    field: haemoglobin
+    value: {M: 13.0, F: 12.0}
+    label: Haemoglobin ≥ 13.0 (men) / 12.0 g/dL (women)
+    text: 'Inclusion 9: "Haemoglobin at least 13.0 g/dL for men and 12.0 g/dL for women."'
+"""
+
+
+def _subgroup_protocol():
+    text = _demo_with(SUBGROUP_CRITERIA).replace(
+        "\noutcomes:", "\n" + SUBGROUP_FIELDS.rstrip("\n") + "\n\noutcomes:", 1
+    )
+    return parse_protocol(text, "p.yaml")
+
+
+def test_a_limit_by_sex_for_any_number_and_a_criterion_of_a_subgroup():
+    """Issue 26, items 3 and 4: haemoglobin ≥ 13.0 g/dL for men and ≥ 12.0 for women; "not pregnant or
+    breastfeeding" for women only: a man's empty cell is not applicable (met), never unknown. Verdicts by hand."""
+    from medpath.eligibility import MET, NOT_MET, UNKNOWN, criteria
+
+    protocol = _subgroup_protocol()
+    rules = {c.id: c for c in criteria(protocol)}
+    table = pd.DataFrame(
+        {
+            "sex": pd.Series(["M", "F", None, None, None, "F", "M", "F"], dtype=object),
+            "haemoglobin": [12.5, 12.5, 13.5, 11.0, 12.5, float("nan"), 13.0, 12.0],
+            "pregnant": pd.Series([None, True, False, True, None, None, None, False], dtype=object),
+        }
+    )
+    assert rules["haemoglobin"].rule(table).tolist() == [NOT_MET, MET, MET, NOT_MET, UNKNOWN, UNKNOWN, MET, MET]
+    assert rules["not_pregnant"].rule(table).tolist() == [MET, NOT_MET, MET, NOT_MET, UNKNOWN, UNKNOWN, MET, MET]
+    assert rules["haemoglobin"].reason({"sex": "M", "haemoglobin": 12.5}) == "haemoglobin < 13 (male)"
+    assert rules["haemoglobin"].reason({"sex": None, "haemoglobin": 11.0}) == "haemoglobin < 12, sex missing"
+
+
+def test_a_subgroup_or_a_limit_by_sex_that_cannot_work_is_refused_by_line():
+    bad = SUBGROUP_CRITERIA.replace("applies_to: {sex: F}", "applies_to: {sex: W}").replace(
+        "value: {M: 13.0, F: 12.0}", "value: {M: 13.0}"
+    )
+    text = _demo_with(bad).replace("\noutcomes:", "\n" + SUBGROUP_FIELDS.rstrip("\n") + "\n\noutcomes:", 1)
+    with pytest.raises(ProtocolError) as refused:
+        parse_protocol(text, "p.yaml")
+    problems = [line.split(": ", 1)[1] for line in refused.value.lines()]
+    assert problems == [
+        "criteria[8].applies_to.sex: must be one of m, f (got 'W')",
+        "criteria[9].value: 'F' is missing",
+    ]
+
+
+def test_a_women_only_item_written_na_for_men_reads_as_not_applicable_in_the_funnel():
+    """As a team keeps it: 'NA' in the pregnant column for the men; the funnel counts them as meeting the women-only
+    criterion, not as unknown: by hand 7 of 8 pass it (3 men 'NA', 4 women 'no'; the woman with 'yes' fails)."""
+    from conftest import xlsx_bytes
+
+    from medpath.eligibility import evaluate
+    from medpath.study import load_study
+
+    protocol = _subgroup_protocol()
+    header = [
+        *[c for c in protocol.screening_columns if c not in ("pregnant", "haemoglobin")],
+        "pregnant",
+        "haemoglobin",
+    ]
+    base = {
+        "age": 60,
+        "kl_grade": 3,
+        "bmi": 28,
+        "knee_injection_3m": "no",
+        "inflammatory_arthritis": "no",
+        "anticoagulant": "no",
+        "hiv": "negative",
+        "hepatitis_c": "negative",
+        "consent": "signed",
+        "enrolled": "no",
+    }
+    people = [("M", "NA", 14.0)] * 3 + [("F", "no", 12.5)] * 4 + [("F", "yes", 12.5)]
+    rows = [header] + [
+        [{"patient_id": f"C{i}", "sex": sex, "pregnant": pregnant, "haemoglobin": hb, **base}.get(c) for c in header]
+        for i, (sex, pregnant, hb) in enumerate(people, start=1)
+    ]
+    study = load_study([("s.xlsx", xlsx_bytes({"screening": rows}))], protocol=protocol)
+    eligibility = evaluate(study.screening, study.visits, protocol, unread=study.unread)
+    steps = {s.id: s for s in eligibility.steps}
+    assert steps["not_pregnant"].n == 7 and steps["not_pregnant"].unknown == 0
+    assert steps["haemoglobin"].n == 7
