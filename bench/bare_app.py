@@ -5,17 +5,39 @@ buttons, plotly charts of the same heights, traces and annotations, tables of th
 fixed synthetic 5-patient table. Nothing from ``medpath`` is imported or computed: what the dashboard takes
 beyond this app is the cost of MedPath itself.
 
-    streamlit run bench/bare_app.py     # page_settle.py starts it from the app directory, as the dashboard
+A larger study (``bench/page_scale.py``, issue 28): ``BARE_PATIENTS=N`` (default 5, the sample, where nothing below
+changes) gives the size of the study the dashboard shows beside it. The app then keeps the same navigation,
+widgets and numbers of charts and tables, and their content stays small and fixed, as a study of any size could be
+shown: every chart and table that shows one mark or row per patient at 5 shows instead the study's median and
+quartiles by visit (three rows per visit, drawn as three "patients"), computed from a synthetic table of N patients
+x 4 visits; the counts it states (screened, enrolled, visit rows, events) are N's; the Trajectories picker offers all
+N patient ids with the first 5 chosen (their own lines are drawn); the Data page shows one finding (the study has
+more patients than the protocol's target, as the dashboard's does). The uploader takes the same file as the
+dashboard's and reads nothing of it: the upload then shows the file's name, as the dashboard does. So the bare app
+is the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and
+computes per patient.
+
+    streamlit run bench/bare_app.py                     # page_settle.py starts it from the app directory
+    BARE_PATIENTS=1000 streamlit run bench/bare_app.py  # page_scale.py, at each size
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-PATIENTS = ["MSC-01", "MSC-04", "MSC-08", "MSC-15", "MSC-23"]
+SIZE = int(os.environ.get("BARE_PATIENTS", "5"))  # patients of the study shown (page_scale.py); 5 = the sample
+SAMPLE = SIZE <= 5
+PATIENTS = (
+    ["MSC-01", "MSC-04", "MSC-08", "MSC-15", "MSC-23"] if SAMPLE else [f"MSC-{i:05d}" for i in range(1, SIZE + 1)]
+)
+CHOSEN = PATIENTS[:5]  # drawn one by one (all of the sample)
+SUMMARY_ROWS = ("lower quartile", "median", "upper quartile")  # the "patients" drawn above 5 patients
+FILE_KEY = "bare_uploaded"  # the name of the uploaded file (its content is not read)
 VISITS = (("baseline", 0), ("month 1", 1), ("month 3", 3), ("month 6", 6))
 OUTCOMES = {"bmd_tscore": "Spine BMD T-score", "vas": "VAS pain (0-10)"}
 SECONDARY = {"bmd_g_cm2": "Spine BMD (g/cm²)", "rom_deg": "Range of motion (°)", "qol": "Quality of life"}
@@ -31,6 +53,23 @@ CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "width
 
 @st.cache_data
 def visits() -> pd.DataFrame:
+    """The sample's 5 patients; above 5, a synthetic table of all ``SIZE`` patients x 4 visits (not drawn as such)."""
+    if not SAMPLE:
+        rng = np.random.default_rng(SIZE)
+        n, months = SIZE, np.array([m for _, m in VISITS], dtype=float)
+        first_tscore, first_vas = rng.uniform(-4.0, -2.5, n), rng.integers(3, 9, n)
+        return pd.DataFrame(
+            {
+                "patient_id": np.repeat(PATIENTS, len(VISITS)),
+                "visit": np.tile([label for label, _ in VISITS], n),
+                "month": np.tile(months, n),
+                "bmd_tscore": np.round(np.repeat(first_tscore, 4) + 0.05 * np.tile(months, n), 1),
+                "vas": np.maximum(0, np.repeat(first_vas, 4) - np.tile(months, n) // 2),
+                "bmd_g_cm2": np.round(0.7 + 0.004 * np.tile(months, n) + rng.normal(0, 0.01, 4 * n), 3),
+                "rom_deg": 90 + 3 * np.tile(months, n),
+                "qol": 50 + 2 * np.tile(months, n),
+            }
+        )
     rng = np.random.default_rng(17)
     rows = []
     for pid in PATIENTS:
@@ -53,9 +92,26 @@ def visits() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@st.cache_data
+def drawn() -> pd.DataFrame:
+    """What the per-patient charts and tables draw: the sample's patients; above 5 patients, the median and
+    quartiles of every column by visit, as three rows per visit (small and fixed, whatever the size)."""
+    frame = visits()
+    if SAMPLE:
+        return frame
+    values = [c for c in frame.columns if c not in ("patient_id", "visit", "month")]
+    rows = []
+    for name, q in zip(SUMMARY_ROWS, (0.25, 0.5, 0.75)):
+        by_visit = frame.groupby(["visit", "month"], sort=False)[values].quantile(q).reset_index()
+        rows.append(by_visit.assign(patient_id=name))
+    return pd.concat(rows, ignore_index=True)[list(frame.columns)]
+
+
 def banner(title: str, compact: bool = False) -> None:
     st.title(title)
-    if compact:
+    if st.session_state.get(FILE_KEY):  # as the dashboard, once a study is uploaded
+        st.caption(f"Data: {st.session_state[FILE_KEY]}. Your files live only in this browser tab.")
+    elif compact:
         st.caption(":orange-badge[SYNTHETIC] Synthetic sample study — upload your own study on the **Data** page.")
     else:
         st.info("**Synthetic sample study.** Upload your own study on the **Data** page.", icon=":material/science:")
@@ -66,7 +122,7 @@ def table(frame: pd.DataFrame) -> None:
 
 
 def download(label: str, name: str, frame: pd.DataFrame | None = None, **options) -> None:
-    data = (frame if frame is not None else visits()).to_csv(index=False).encode()
+    data = (frame if frame is not None else drawn()).to_csv(index=False).encode()
     st.download_button(label, lambda: data, file_name=f"{name}.csv", mime="text/csv", on_click="ignore", **options)
 
 
@@ -94,7 +150,7 @@ def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
 
 
 def before_after(outcome: str, label: str, height: int = 480) -> go.Figure:
-    frame = visits()
+    frame = drawn()
     wide = frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome).dropna()
     fig = go.Figure()
     for pid, row in wide.iterrows():
@@ -135,16 +191,16 @@ def small_multiples(patients: list[str]) -> go.Figure:
 
 
 def _pairs(outcome: str) -> pd.DataFrame:
-    frame = visits()
+    frame = drawn()
     return frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome).reset_index()
 
 
 def overview() -> None:
     banner("MedPath — NCT04501354", compact=True)
     counts = st.columns([1, 1, 1, 3], vertical_alignment="center")
-    counts[0].metric("Screened", 30)
-    counts[1].metric("Enrolled", 5)
-    counts[2].metric("Completed", 4, help="Completed 6 months")
+    counts[0].metric("Screened", 30 if SAMPLE else SIZE)
+    counts[1].metric("Enrolled", SIZE)
+    counts[2].metric("Completed", 4 if SAMPLE else SIZE, help="Completed 6 months")
     with counts[3]:
         st.badge("Data checked: no problems found", icon=":material/check_circle:", color="green")
     st.warning("One patient has no month-6 value.", icon=":material/help:")
@@ -175,25 +231,41 @@ def data() -> None:
     banner("Data")
     upload, template = st.columns([3, 1], gap="large")
     with upload:
+        key = f"uploader_{st.session_state.get('generation', 0)}"
         st.file_uploader(
-            "Upload the study's Excel workbook", type=["xlsx", "csv"], accept_multiple_files=True, help="Replaces"
+            "Upload the study's Excel workbook",
+            type=["xlsx", "csv"],
+            accept_multiple_files=True,
+            help="Replaces",
+            key=key,
+            on_change=uploaded,
+            args=(key,),
         )
+        if st.session_state.get(FILE_KEY):
+            st.markdown(f"**Current study:** {st.session_state[FILE_KEY]}")
+            st.checkbox("Add the next upload to these files instead of replacing them", key="add_files")
+            st.caption("Refreshing or closing this tab clears the upload.")
+            st.button("Back to the sample study", on_click=lambda: st.session_state.pop(FILE_KEY, None))
     with template:
         st.markdown("**Template**")
         download("Download template.xlsx", "template")
     st.subheader("Findings")
-    st.success("No problems found: every row is used.", icon=":material/check_circle:")
+    if SAMPLE:
+        st.success("No problems found: every row is used.", icon=":material/check_circle:")
+    else:  # as the dashboard: a study larger than the protocol's target of 5 is one warning
+        st.warning("0 error(s) and 1 warning(s).", icon=":material/warning:")
+        st.table(pd.DataFrame({"severity": ["warning"], "message": [f"{SIZE} patients are enrolled, target 5"]}))
     st.subheader("Columns")
     table(pd.DataFrame({"column": list(visits().columns), "read as": "number"}))
     st.subheader("Validated tables")
     download("Download validated tables and findings (XLSX)", "validated", key="download-validated")
     screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
     with screening_tab:
-        st.caption("30 candidate(s).")
+        st.caption(f"{30 if SAMPLE else SIZE} candidate(s).")
         table(screening())
     with visits_tab:
-        st.caption("19 visit row(s) of 5 patient(s).")
-        table(visits())
+        st.caption(f"{len(visits())} visit row(s) of {SIZE} patient(s).")
+        table(drawn())
 
 
 @st.cache_data
@@ -207,6 +279,15 @@ def screening() -> pd.DataFrame:
             **{f"criterion_{k}": rng.choice(["no", "yes"], 30) for k in range(14)},
         }
     )
+
+
+def uploaded(key: str) -> None:
+    """As the dashboard's uploader: the file's name is the study's (its content is not read); the widget starts
+    empty again."""
+    files = st.session_state.get(key) or []
+    if files:
+        st.session_state[FILE_KEY] = ", ".join(f.name for f in files)
+        st.session_state["generation"] = st.session_state.get("generation", 0) + 1
 
 
 def eligibility() -> None:
@@ -253,7 +334,7 @@ def trajectories() -> None:
     controls = st.columns([2, 3, 2])
     outcome = controls[0].selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.__getitem__, help="Outcome")
     with controls[1]:
-        patients = st.multiselect("Patients", PATIENTS, default=PATIENTS, help="Patients")
+        patients = st.multiselect("Patients", PATIENTS, default=CHOSEN, help="Patients")
     mode = controls[2].radio("Show", ["Values", "Change from baseline"], horizontal=True, help="Show")
     if not patients:
         st.info("Choose at least one patient.")
@@ -262,7 +343,9 @@ def trajectories() -> None:
     chart(spaghetti(outcome, patients, mode != "Values"), "by_patient", frame[frame["patient_id"].isin(patients)])
     st.subheader(f"{OUTCOMES[outcome]}: values by patient and visit")
     st.caption("Missed visits are empty cells here and dotted lines in the chart.")
-    shown = frame[frame["patient_id"].isin(patients)].pivot(index="patient_id", columns="visit", values=outcome)
+    shown = (frame[frame["patient_id"].isin(patients)] if SAMPLE else drawn()).pivot(
+        index="patient_id", columns="visit", values=outcome
+    )
     table(shown.reset_index())
     download("Download table (CSV)", "values", shown, key="download-values")
     st.warning("Incomplete follow-up: MSC-23", icon=":material/warning:")
@@ -290,7 +373,7 @@ def outcomes() -> None:
     )
     if direction != "two-sided":
         st.caption("One-sided: a pre-specified one-sided test conventionally uses α = 0.025.")
-    frame = visits()
+    frame = drawn()
     for outcome, label in OUTCOMES.items():
         st.header(label)
         st.markdown(f"**A plain sentence about {label} ({direction}).**")
@@ -320,7 +403,7 @@ def secondary() -> None:
     left, right = st.columns(2)
     left.radio("Enter", ["precision error", "LSC"], horizontal=True)
     lsc = 2.77 * right.number_input("Precision error (RMS-SD), g/cm²", 0.001, 0.1, 0.01, step=0.001, format="%.3f")
-    frame = visits()
+    frame = drawn()
     wide = frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values="bmd_g_cm2").dropna()
     change = (wide[6.0] - wide[0.0]).rename("change").reset_index()
     st.markdown(f"**LSC {lsc:.4f} g/cm²: gain 1, stable 3, loss 0** (of {len(change)} patients with both values)")
@@ -343,14 +426,16 @@ def secondary() -> None:
             st.markdown("**Per-patient change**")
             table(frame[frame["month"].isin([0, 6])].pivot(index="patient_id", columns="month", values=outcome))
         table(pd.DataFrame({"measure": ["median change", "95% CI"], "value": ["1", "0 to 2"]}))
+        with st.expander("Statistical details"):  # as the dashboard's (14 tables on this page, not 11)
+            table(pd.DataFrame({"term": [f"term {i}" for i in range(7)], "value": "1.0", "meaning": "Explained."}))
         st.info("**What these numbers can and cannot show**\n\n- One.\n- Two.", icon=":material/lightbulb:")
 
 
 def safety() -> None:
     banner("Safety")
     numbers = st.columns(4)
-    numbers[0].metric("Adverse events", 7)
-    numbers[1].metric("Patients with an event", "4 of 5", help="Of the enrolled patients")
+    numbers[0].metric("Adverse events", 7 if SAMPLE else round(1.6 * SIZE))
+    numbers[1].metric("Patients with an event", f"{4 if SAMPLE else SIZE * 3 // 4} of {SIZE}", help="Of the enrolled")
     numbers[2].metric("Serious events", 1)
     numbers[3].metric("Patients with a serious event", 1)
     st.error("**Serious adverse events**\n\n- MSC-08: fracture, month 3, grade 3", icon=":material/emergency:")
@@ -360,15 +445,17 @@ def safety() -> None:
     download("Download the tidy counts (CSV)", "ae_counts", key="download-ae-counts")
     st.subheader("Timeline")
     fig = go.Figure()
-    frame = visits()
+    frame = drawn()
     fig.add_scatter(x=frame["month"], y=frame["patient_id"], mode="markers", name="visits")
     for grade in (1, 2, 3):
-        fig.add_scatter(x=[grade, grade + 1], y=PATIENTS[:2], mode="markers", name=f"grade {grade}")
+        fig.add_scatter(
+            x=[grade, grade + 1], y=list(frame["patient_id"].unique()[:2]), mode="markers", name=f"grade {grade}"
+        )
     fig.update_layout(title="Adverse events and visits", height=520)
     chart(fig, "adverse_events_timeline", frame[["patient_id", "month"]])
     st.subheader("Listing of every adverse event")
     listing = pd.DataFrame(
-        {"patient_id": PATIENTS[:4] + PATIENTS[:3], "term": "event", "grade": [1, 2, 3, 1, 2, 1, 1], "serious": "no"}
+        {"patient_id": CHOSEN[:4] + CHOSEN[:3], "term": "event", "grade": [1, 2, 3, 1, 2, 1, 1], "serious": "no"}
     )
     st.dataframe(listing.style.apply(lambda row: ["" for _ in row], axis=1), hide_index=True, width="stretch")
     download("Download table (CSV)", "adverse_events", listing, key="download-ae")

@@ -54,11 +54,47 @@ LOAD_REPEATS = 7  # load + validate against the bare read: short runs, so more o
 GOALS = {12_500: (2.0, 600), 37_500: (2.5, 1500)}  # (time ratio, peak RSS in MB)
 SAMPLE = ROOT / "data" / "sample" / "medpath_sample_study.xlsx"
 MB = 1e6
+APPENDED = "<!-- appended -->"  # results.md from this line on is other scripts' (page_scale.py) and kept
 
 
-def make_workbook(path: Path, patients: int) -> None:
+#: Adverse-event terms of a study like NCT04501354 (umbilical-cord MSC infusion in osteoporosis; the known signals
+#: of MSC infusion are transient fever and infusion-site reactions): (term, relative frequency, CTCAE grades it
+#: takes, chance that an event is serious (ICH E2A), usual relatedness).
+AE_TERMS = (
+    ("Fever", 20, (1, 1, 1, 2), 0.0, ("probable", "definite", "possible")),
+    ("Infusion site reaction", 14, (1, 1, 2), 0.0, ("definite", "probable")),
+    ("Headache", 10, (1, 1, 2), 0.0, ("possible", "unlikely")),
+    ("Fatigue", 8, (1, 2), 0.0, ("possible", "unlikely")),
+    ("Back pain", 8, (1, 2, 2, 3), 0.0, ("unlikely", "unrelated")),
+    ("Arthralgia", 6, (1, 2), 0.0, ("unlikely", "unrelated")),
+    ("Nausea", 6, (1, 1, 2), 0.0, ("possible", "unlikely")),
+    ("Dizziness", 4, (1, 2), 0.0, ("possible", "unlikely")),
+    ("Rash", 4, (1, 1, 2), 0.0, ("possible", "probable")),
+    ("Upper respiratory tract infection", 6, (1, 2), 0.0, ("unrelated",)),
+    ("Hypertension", 3, (2, 2, 3), 0.1, ("unrelated", "unlikely")),
+    ("Fall", 3, (1, 2, 3), 0.2, ("unrelated",)),
+    ("Vertebral fracture", 2, (2, 3, 3), 0.6, ("unrelated", "unlikely")),
+    ("Pneumonia", 1, (3, 3, 4), 0.9, ("unrelated", "unlikely")),
+)
+AE_COLUMNS = ("patient_id", "term", "onset_month", "grade", "serious", "relatedness", "outcome")
+SECONDARY_COLUMNS = ("bmd_g_cm2", "rom_deg", "qol")  # the default protocol's secondary outcomes, in sheet visits
+
+
+def make_workbook(
+    path: Path, patients: int, *, adverse_events: bool = False, secondary: bool = False, disposition: bool = False
+) -> None:
     """``patients`` screened and enrolled candidates (a few fail a criterion: protocol deviations),
-    each with 4 visits; T-scores to one decimal and integer VAS, so changes tie and some are zero."""
+    each with 4 visits; T-scores to one decimal and integer VAS, so changes tie and some are zero.
+
+    Optional, as the bundled sample has them (``data/sample/medpath_sample_study.xlsx``): ``secondary``, the
+    protocol's secondary outcomes as columns of sheet ``visits`` (spine BMD in g/cm² with the T-score, not at
+    month 1 as a DXA scan; range of motion; quality of life); ``adverse_events``, sheet ``adverse_events`` with
+    0-4 events per patient (about 1.6 on average: CTCAE v5.0 grades 1-4, mostly 1-2; about 3 % serious, grade 3
+    or more; relatedness and outcome); ``disposition``, sheet ``disposition`` (every patient completed). These
+    draw from a random stream of their own, so the screening and the two primary outcomes are the same with or
+    without them."""
+    import datetime as dt
+
     from openpyxl import Workbook
 
     from medpath.protocol import default_protocol
@@ -66,11 +102,16 @@ def make_workbook(path: Path, patients: int) -> None:
     SCREENING_COLUMNS = default_protocol().screening_columns
 
     rng = random.Random(17)
+    extra = random.Random(28)  # the optional sheets and columns: the default workbook stays as it was
     workbook = Workbook(write_only=True)
     screening = workbook.create_sheet("screening")
     screening.append(list(SCREENING_COLUMNS))
     visits = workbook.create_sheet("visits")
-    visits.append(["patient_id", "visit", "bmd_tscore", "vas"])
+    visits.append(["patient_id", "visit", "bmd_tscore", "vas", *(SECONDARY_COLUMNS if secondary else ())])
+    events: list[list[object]] = []
+    ends: list[list[object]] = []
+    terms = [term for term, weight, *_ in AE_TERMS for _ in range(weight)]
+    details = {term: (grades, chance, related) for term, _, grades, chance, related in AE_TERMS}
     for i in range(1, patients + 1):
         pid = f"MSC-{i:05d}"
         screening.append(
@@ -86,15 +127,43 @@ def make_workbook(path: Path, patients: int) -> None:
             ]
         )
         tscore, vas = rng.uniform(-4.0, -2.5), rng.randint(3, 9)
+        rom, qol = extra.randint(30, 50), extra.randint(35, 60)
         for label, month in VISITS:
-            visits.append(
-                [
-                    pid,
-                    label,
-                    round(tscore + rng.gauss(0.05, 0.2) * month / 6, 1),
-                    max(0, min(10, vas - rng.randint(0, 3) * month // 3)),
-                ]
-            )
+            row: list[object] = [
+                pid,
+                label,
+                round(tscore + rng.gauss(0.05, 0.2) * month / 6, 1),
+                max(0, min(10, vas - rng.randint(0, 3) * month // 3)),
+            ]
+            if secondary:  # BMD ~ 1.0 + 0.11 T (g/cm², lumbar spine); no DXA scan at month 1
+                bmd = None if month == 1 else round(1.0 + 0.11 * float(row[2]) + extra.gauss(0, 0.01), 3)  # type: ignore[arg-type]
+                row += [bmd, min(360, rom + month + extra.randint(-2, 4)), min(100, qol + month + extra.randint(-3, 5))]
+            visits.append(row)
+        if adverse_events:
+            count = extra.choice((0, 0, 1, 1, 2, 2, 3, 4))
+            chosen: list[str] = []  # distinct terms: the same event twice is an error finding
+            while len(chosen) < count:
+                if (term := extra.choice(terms)) in chosen:
+                    continue
+                chosen.append(term)
+                grades, serious_chance, related = details[term]
+                grade = extra.choice(grades)
+                serious = grade >= 3 and extra.random() < serious_chance
+                onset = 0 if term in ("Fever", "Infusion site reaction") else extra.choice((0, 1, 1, 2, 3, 4, 5, 6))
+                outcome = "recovered" if grade < 3 or extra.random() < 0.7 else "recovered with sequelae"
+                events.append([pid, term, onset, grade, "yes" if serious else "no", extra.choice(related), outcome])
+        if disposition:
+            ends.append([pid, "completed", None, dt.date(2021, 3, 1) + dt.timedelta(days=i % 365)])
+    if adverse_events:
+        sheet = workbook.create_sheet("adverse_events")
+        sheet.append(list(AE_COLUMNS))
+        for event in events:
+            sheet.append(event)
+    if disposition:
+        sheet = workbook.create_sheet("disposition")
+        sheet.append(["patient_id", "status", "reason", "date"])
+        for end in ends:
+            sheet.append(end)
     workbook.save(path)
 
 
@@ -660,7 +729,10 @@ def main() -> None:
         "20 concurrent browser sessions against one server on loopback: `python bench/load_test.py --markdown "
         "bench/load_results.md` writes [load_results.md](load_results.md).",
     ]
-    (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = ROOT / "bench" / "results.md"
+    kept = results.read_text(encoding="utf-8") if results.exists() else ""
+    kept = kept[kept.index(APPENDED) :] if APPENDED in kept else ""  # sections page_scale.py appended: kept
+    results.write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
     print("\n".join(lines))
 
 

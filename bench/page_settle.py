@@ -66,7 +66,7 @@ PAGES = (
     Page("Eligibility", "eligibility", "Eligibility", 2, 5),
     Page("Trajectories", "trajectories", "Trajectories", 2, 5),
     Page("Outcomes", "outcomes", "Outcomes", 2, 8),
-    Page("Secondary outcomes", "secondary", "Secondary outcomes", 4, 11),
+    Page("Secondary outcomes", "secondary", "Secondary outcomes", 4, 14),
     Page("Safety", "safety", "Safety", 1, 3),
 )
 
@@ -140,13 +140,16 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(script: Path, app_dir: Path, timeout: float = 90.0) -> Iterator[Server]:
+def streamlit_server(
+    script: Path, app_dir: Path, timeout: float = 90.0, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``streamlit run script`` from ``app_dir`` (its .streamlit/config.toml applies, its packages import first)
-    on a free 127.0.0.1 port, in a clean environment (no STREAMLIT_* or MEDPATH_* of the caller)."""
+    on a free 127.0.0.1 port, in a clean environment (no STREAMLIT_* or MEDPATH_* of the caller; ``env``: variables
+    added, e.g. ``BARE_PATIENTS`` for ``bare_app.py``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMLIT_", "MEDPATH_"))}
-    env |= {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(app_dir)}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMLIT_", "MEDPATH_"))}
+    environment |= {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(app_dir), **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", str(script), f"--server.port={port}"]
     command += ["--server.address=127.0.0.1", "--server.headless=true", "--browser.gatherUsageStats=false"]
     with tempfile.TemporaryFile() as log:
@@ -155,7 +158,7 @@ def streamlit_server(script: Path, app_dir: Path, timeout: float = 90.0) -> Iter
             log.seek(0)
             return log.read().decode(errors="replace")[-3000:]
 
-        process = subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=app_dir, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout
             while not healthy(url):
