@@ -1,8 +1,10 @@
 """Baseline characteristics of the enrolled patients (CONSORT 2025 item 25, "Table 1").
 
-One row per characteristic: age and sex (screening log), then each outcome of the protocol at the baseline
-visit (month 0), followed by its class where the protocol defines classes (``Outcome.bands``, e.g. the WHO
-T-score classes). A continuous characteristic is summarised as median (IQR: quartiles by linear
+One row per characteristic: the rows the protocol names (``Protocol.table1``: age, sex, its own screening fields
+such as disease duration or haemoglobin, and outcomes), by default age and sex (screening log) and every outcome;
+an outcome is its value at the baseline visit (month 0), followed by its class where the protocol defines classes
+(``Outcome.bands``, e.g. the WHO T-score classes). A screening number is summarised like age, a yes/no item or
+a test as n (%) yes / positive. A continuous characteristic is summarised as median (IQR: quartiles by linear
 interpolation, Hyndman & Fan type 7, as ``medpath.stats``), a category as n (%) of the patients with a value;
 with few patients every individual value is listed beside the summary. Patients are those
 ``medpath.consort`` counts as enrolled.
@@ -25,6 +27,7 @@ import pandas as pd
 from medpath.consort import Flow, consort_flow
 from medpath.formatting import count, not_determinable, number
 from medpath.model import Study
+from medpath.protocol import TRUTH_WORDS
 from medpath.trajectories import band_class
 
 BASELINE_COLUMNS = ["characteristic", "n", "summary", "values"]
@@ -109,33 +112,45 @@ def baseline_table(study: Study, enrolled: list[str] | None = None) -> pd.DataFr
     n (patients with a value; missing when not determinable), summary (median (IQR) or n (%), or "not determinable:
     <reason>"), values (each patient's value, or the patients in the category)."""
     ids = list(enrolled if enrolled is not None else consort_flow(study).enrolled_ids)
+    protocol = study.protocol
     screening = study.screening
-    age: dict[str, float] = {}
-    sex: dict[str, object] = {}
-    if screening is not None:
-        age = dict(zip(screening["patient_id"].tolist(), screening["age"].astype(float).tolist()))
-        sex = dict(zip(screening["patient_id"].tolist(), screening["sex"].astype(object).tolist()))
     visits = study.visits
     base = visits[visits["month"] == 0].drop_duplicates("patient_id")
-    at_baseline = {
-        key: dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist()))
-        for key in study.protocol.outcomes
-        if key in base
-    }
-    rows = [
-        _continuous("Age, years", ids, age, _screening_unknown(study, "age", "Age")),
-        *_categories("Sex", ids, sex, (("F", "female"), ("M", "male")), _screening_unknown(study, "sex", "Sex")),
-    ]
-    for key, outcome in study.protocol.outcomes.items():
-        values = at_baseline.get(key, {})
-        unknown = _visits_unknown(study, key, outcome.label)
-        rows.append(_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values, unknown))
-        if outcome.bands is not None:
-            classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}
-            labels = [(c, c) for c in outcome.bands.labels]
-            rows += _categories(f"{outcome.bands.name} at baseline", ids, classes, labels, unknown)
+    fields = {f.key: f for f in protocol.screening}
+    rows: list[dict] = []
+    for key in protocol.table1 or ("age", "sex", *protocol.outcomes):
+        if key in protocol.outcomes:
+            rows += _outcome_rows(study, key, ids, base)
+            continue
+        values: dict[str, object] = {}
+        if screening is not None and key in screening:
+            values = dict(zip(screening["patient_id"].tolist(), screening[key].astype(object).tolist()))
+        field = fields.get(key)
+        label = "Age" if key == "age" else "Sex" if key == "sex" else (field.label if field else key)
+        label = label[:1].upper() + label[1:]  # the Data page's "body mass index (kg/m²)" opens a table row
+        unknown = _screening_unknown(study, key, label)
+        if key == "sex":
+            rows += _categories("Sex", ids, values, (("F", "female"), ("M", "male")), unknown)
+        elif field is not None and field.kind in TRUTH_WORDS:
+            rows += _categories(label, ids, values, [(v, w) for w, v in TRUTH_WORDS[field.kind].items()], unknown)
+        else:
+            numbers = {pid: float(v) for pid, v in values.items() if isinstance(v, int | float) and not pd.isna(v)}
+            rows.append(_continuous("Age, years" if key == "age" else label, ids, numbers, unknown))
     table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
     return table.astype({"n": "Int64"})
+
+
+def _outcome_rows(study: Study, key: str, ids: list[str], base: pd.DataFrame) -> list[dict]:
+    """An outcome at the baseline visit, and its class where the protocol defines classes."""
+    outcome = study.protocol.outcomes[key]
+    values = dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist())) if key in base else {}
+    unknown = _visits_unknown(study, key, outcome.label)
+    rows = [_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values, unknown)]
+    if outcome.bands is not None:
+        classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}
+        labels = [(c, c) for c in outcome.bands.labels]
+        rows += _categories(f"{outcome.bands.name} at baseline", ids, classes, labels, unknown)
+    return rows
 
 
 def table1(study: Study, flow: Flow) -> pd.DataFrame:

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import yaml
 
-from medpath.located_yaml import FileError, Node, YamlFile, read_text
+from medpath.located_yaml import FileError, Node, YamlFile, did_you_mean, read_text
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
@@ -240,6 +240,9 @@ class Protocol:
     sample_file: str = ""
     default: bool = False
     path: Path | None = None
+    #: the rows of Table 1 in order (``table1:``): age, sex, screening fields and outcomes (at baseline); empty: age,
+    #: sex and every outcome
+    table1: tuple[str, ...] = ()
 
     @property
     def primary_outcomes(self) -> tuple[str, ...]:
@@ -582,6 +585,12 @@ def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float]:
 def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
     """Names that must refer to something declared elsewhere in the file."""
     known = {*GENERIC_SCREENING, *(f.key for f in protocol.screening), *protocol.outcomes}
+    rows = {"age", "sex", *(f.key for f in protocol.screening), *protocol.outcomes}
+    for name, item in zip(protocol.table1, root["table1"].items() if "table1" in root else []):
+        if name not in rows:
+            item.problem(
+                f"'{name}' is not a Table 1 row: age, sex, a screening field or an outcome{did_you_mean(name, sorted(rows))}"
+            )
     kinds = {f.key: f.kind for f in protocol.screening}
     items = root["criteria"].items() if "criteria" in root else []
     for spec, item in zip(protocol.criteria, items):
@@ -623,7 +632,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
             "enrolment_text",
             "primary_text",
         ),
-        ("short_title", "phase", "design", "conventions", "text", "sample", "default"),
+        ("short_title", "phase", "design", "conventions", "text", "sample", "default", "table1"),
     )
     outcomes = [_outcome(item) for item in root["outcomes"].items()] if "outcomes" in root else []
     by_key: dict[str, Outcome] = {}
@@ -649,6 +658,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         outcomes=by_key,
         criteria=tuple(_criterion(i, kinds) for i in root["criteria"].items()) if "criteria" in root else (),
         conventions=_get(root, "conventions", Node.texts, ()),
+        table1=_get(root, "table1", Node.texts, ()),
         enrolment_text=_get(root, "enrolment_text", Node.text, ""),
         primary_text=_get(root, "primary_text", Node.text, ""),
         text_file=_get(root, "text", Node.text, ""),

@@ -315,3 +315,41 @@ def test_a_women_only_item_written_na_for_men_reads_as_not_applicable_in_the_fun
     steps = {s.id: s for s in eligibility.steps}
     assert steps["not_pregnant"].n == 7 and steps["not_pregnant"].unknown == 0
     assert steps["haemoglobin"].n == 7
+
+
+def test_table_1_holds_the_rows_the_protocol_names():
+    """Issue 26, item 8: Table 1 rows of the trial's own choosing (a screening number, a yes/no item, an outcome),
+    in the protocol's order; the values checked against the screening log of the enrolled patients."""
+    import numpy as np
+
+    from medpath.baseline import baseline_table
+    from medpath.consort import consort_flow
+    from medpath.study import load_sample_study
+
+    demo = bundled()["DEMO-KOA-PRP"]
+    text = (
+        (demo.path or Path())
+        .read_text(encoding="utf-8")
+        .replace("\nconventions:", "\ntable1: [bmi, sex, knee_injection_3m, womac_pain]\nconventions:")
+    )
+    protocol = parse_protocol(text, demo.path.name if demo.path else "p.yaml", demo.path)
+    study = load_sample_study(protocol)
+    table = baseline_table(study)
+    assert table["characteristic"].tolist()[:5] == [
+        "Body mass index (kg/m²)",
+        "Sex: female",
+        "Sex: male",
+        "Knee injection in the last 3 months (yes/no): yes",
+        "Knee injection in the last 3 months (yes/no): no",
+    ]
+    enrolled = list(consort_flow(study).enrolled_ids)
+    screening = study.screening.set_index("patient_id").loc[enrolled]
+    q1, median, q3 = np.percentile(screening["bmi"].astype(float), [25, 50, 75])
+    assert table.loc[0, "n"] == len(enrolled) and table.loc[0, "summary"] == f"{median:.3g} ({q1:.3g} to {q3:.3g})"
+    yes = int(screening["knee_injection_3m"].eq(True).sum())
+    assert table.loc[3, "summary"] == f"{yes} ({100 * yes / len(enrolled):.0f} %)"
+    assert table["characteristic"].tolist()[5].startswith("WOMAC pain") and not any(
+        "Age" in c for c in table["characteristic"]
+    )
+    with pytest.raises(ProtocolError, match="'bmii' is not a Table 1 row.*did you mean 'bmi'"):
+        parse_protocol(text.replace("table1: [bmi,", "table1: [bmii,"), "p.yaml")
