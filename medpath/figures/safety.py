@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from medpath.adverse_events import GRADE_WORDS
-from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
 from medpath.inert import inert_plotly
 
 #: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
@@ -95,6 +95,11 @@ def patient_timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, 
     )
 
 
+def _count(n: int, word: str) -> str:
+    """ "1 patient", "3 patients"."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 #: A bar's height in the term chart (pixels): room for a term in the axis font.
 TERM_ROW = 34
 
@@ -130,26 +135,21 @@ def term_grade_figure(table: pd.DataFrame) -> go.Figure:
         x=totals["patients"].tolist(),
         y=[shown[t] for t in terms],
         mode="text",
-        text=[
-            f"  {p} ({e} events)" if e != 1 else f"  {p} (1 event)"
-            for p, e in zip(totals["patients"], totals["events"])
-        ],
+        text=[f"  {_count(p, 'patient')} ({_count(e, 'event')})" for p, e in zip(totals["patients"], totals["events"])],
         textposition="middle right",
         textfont={"size": BASE_FONT_SIZE - 2},
         showlegend=False,
         hoverinfo="skip",
         cliponaxis=False,
     )
-    apply_layout(
-        fig,
-        "Adverse events by term: patients at their worst CTCAE grade of it (events in brackets)",
-        height=max(320, TERM_ROW * len(terms) + 200),
-    )
+    title = "Adverse events by term: patients at their worst CTCAE grade of it (events in brackets)"
+    apply_layout(fig, title, height=max(320, TERM_ROW * len(terms) + 200))
     fig.update_layout(
+        **title_layout(title, legend=True),  # wrapped: the whole title shows at 1280 px and in the export
         barmode="stack",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        margin={"r": 40, "t": 110},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right", "traceorder": "normal"},
     )
+    fig.update_layout(margin={"r": 40})
     largest = max(totals["patients"].tolist(), default=1)
     fig.update_xaxes(title="Patients with the event", range=[0, 1.35 * largest], rangemode="tozero")
     fig.update_yaxes(

@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from medpath.figures.style import BASE_FONT_SIZE, apply_layout
+from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
 from medpath.inert import inert_plotly
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
@@ -144,18 +144,18 @@ def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, f
             annotation_position="top right" if sign > 0 else "top left",
             annotation_font_size=BASE_FONT_SIZE - 2,
         )
-    apply_layout(
-        fig,
+    title = (
         f"{outcome.label} change, baseline → {month_label(followup_month)}, against the LSC: gain {counts['gain']}, "
-        f"stable {counts['stable']}, loss {counts['loss']} of {len(table)} patients",
-        height=480,
+        f"stable {counts['stable']}, loss {counts['loss']} of {len(table)} patients"
     )
+    apply_layout(fig, title, height=480)
     fig.update_layout(
+        **title_layout(title, legend=True),  # wrapped: the whole title shows at 1280 px and in the export
         barmode="overlay",
         bargap=0,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        margin={"t": 110},
     )
     fig.update_xaxes(title=f"Change in {outcome.label} ({outcome.unit})", zeroline=False)
-    fig.update_yaxes(title="Patients", rangemode="tozero")
+    tallest = max(binned["patients"].tolist(), default=1)
+    fig.update_yaxes(title="Patients", range=[0, 1.2 * tallest])  # room above the bars for the LSC labels
     return fig
