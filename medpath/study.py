@@ -337,6 +337,20 @@ def load_sample_study(protocol: Protocol | None = None) -> Study:
     return load_study([(protocol.sample.name, data)], label=SAMPLE_LABEL, synthetic=True, protocol=protocol)
 
 
+def no_study_yet(protocol: Protocol) -> Study:
+    """The study before any file is uploaded, for a protocol without a sample (``Protocol.sample`` None): no rows,
+    no finding, and every table unread "because no study has been uploaded yet", so that every count is not
+    determinable with that reason (never 0)."""
+    empty = load_study([], protocol=protocol)
+    reason = "no study has been uploaded yet"
+    return replace(
+        empty,
+        findings=(),
+        unread=dict.fromkeys(("screening", "visits", "adverse_events", "disposition"), reason),
+        label=f"No study yet: protocol {protocol.id} has no sample study",
+    )
+
+
 def _plain(finding: Finding) -> Finding:
     """The finding with its sheet and column as plain strings (``medpath.pipeline.layout.layouts`` labels split sheets with their
     kind, a mapping profile labels the columns it assigns with their field)."""

@@ -65,6 +65,8 @@ def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool
             f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
             icon=":material/science:",
         )
+    elif not study.sources:  # nothing uploaded yet, for a protocol without a sample
+        st.info(f"**{literal(study.label)}.** Upload the study's files on the **Data** page.", icon=":material/upload:")
     else:
         errors = len(study.errors)
         note = f" — {errors} error finding(s)" + (", see the **Data** page" if elsewhere else "") if errors else ""
@@ -304,6 +306,8 @@ def no_data(study: Study, what: str) -> bool:
     """Show a designed empty state when the study has no usable visits; True if so."""
     if len(study.visits):
         return False
+    if not study.sources and not study.synthetic:  # nothing uploaded yet: the header says where to upload
+        return True
     st.warning(
         f"There is nothing to show for {what}: no usable visit rows were read. "
         "The **Data** page lists what was wrong with the files.",

@@ -53,7 +53,9 @@ def _on_protocol_upload(key: str) -> None:
     if file is None:
         return
     try:
-        use_uploaded_protocol(uploaded_protocol(file.name, file.getvalue(), protocol_library()))
+        protocol = uploaded_protocol(file.name, file.getvalue(), protocol_library())
+        use_uploaded_protocol(protocol)
+        st.session_state["protocol_choice"] = protocol.id  # the box shows the protocol now in use
         st.session_state.pop(PROTOCOL_ERROR_KEY, None)
     except ProtocolError as exc:
         st.session_state[PROTOCOL_ERROR_KEY] = exc.lines()
@@ -96,14 +98,16 @@ with st.expander(
         "A protocol file (.yaml, written as docs/protocols.md shows) uploaded here is used in this browser session "
         f"only, kept in memory. For every session, put it in the server's folder named by `{PROTOCOLS_VARIABLE}`."
     )
-    protocol_key = f"protocol_upload_{st.session_state.get(PROTOCOL_UPLOADS_KEY, 0)}"
-    st.file_uploader(
-        "Upload a protocol file",
-        type=["yaml", "yml"],
-        key=protocol_key,
-        on_change=_on_protocol_upload,
-        args=(protocol_key,),
-    )
+    # the uploader only when asked for: the page's one file input stays the study's
+    if st.toggle("Upload a protocol file", key="protocol_upload_open", value=bool(refused)):
+        protocol_key = f"protocol_upload_{st.session_state.get(PROTOCOL_UPLOADS_KEY, 0)}"
+        st.file_uploader(
+            "Protocol file (.yaml)",
+            type=["yaml", "yml"],
+            key=protocol_key,
+            on_change=_on_protocol_upload,
+            args=(protocol_key,),
+        )
     if refused:
         st.error(
             "**This protocol file cannot be used:**  \n" + "  \n".join(map(literal, refused)), icon=":material/error:"

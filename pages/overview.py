@@ -93,6 +93,8 @@ def flow_html(flow: Flow) -> str:
 study = current_study()
 protocol = study.protocol
 header(f"MedPath — {protocol.id}", study, compact=True)
+if not study.sources and not study.synthetic:  # nothing uploaded yet (a protocol without a sample): the header says so
+    st.stop()
 analysis = current_analysis(study)
 numbers = key_numbers(analysis)
 

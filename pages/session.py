@@ -23,7 +23,7 @@ from medpath.model import Study
 from medpath.outcomes import followup_months
 from medpath.protocol import Protocol
 from medpath.protocol_library import PROTOCOLS_VARIABLE, ProtocolLibrary, load_library
-from medpath.study import load_sample_study, load_study
+from medpath.study import load_sample_study, load_study, no_study_yet
 from medpath.study_choices import StudyFacts, fit_choices
 from medpath.wording import HL_ZEROS_OPTIONS, ZERO_METHOD_OPTIONS, direction_options
 
@@ -261,7 +261,7 @@ def _study() -> tuple[Study, StudyFacts]:
     files = st.session_state.get(FILES_KEY)
     protocol = current_protocol()
     if not files and protocol.sample is None:  # a protocol without a sample: nothing to show until an upload
-        study = load_study([], label=f"No study yet: protocol {protocol.id} has no sample study", protocol=protocol)
+        study = no_study_yet(protocol)
         return study, StudyFacts.of(study)
     if not files:
         return _sample_study(protocol.id), _sample_facts(protocol.id)

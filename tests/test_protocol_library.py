@@ -190,3 +190,14 @@ def test_the_pages_run_on_an_upload_read_with_a_team_protocol(team_folder):
         assert not at.exception, (page, [e.value for e in at.exception])
     expected = load_study([(sample.name, sample.read_bytes())], protocol=load_library(team_folder).find("OURS-1"))
     assert not expected.errors and os.environ[PROTOCOLS_VARIABLE] == str(team_folder)
+
+
+def test_before_any_upload_a_protocol_without_a_sample_has_no_finding_and_every_count_is_not_determinable():
+    from medpath.analysis import analyse
+    from medpath.study import no_study_yet
+
+    study = no_study_yet(load_library(None).find("DEMO-KOA-PRP"))
+    assert study.findings == () and study.sources == () and len(study.visits) == 0
+    flow = analyse(study).flow
+    assert (flow.assessed, flow.enrolled, flow.completed) == (None, None, None)
+    assert flow.reasons["assessed"] == "no study has been uploaded yet"
