@@ -353,15 +353,16 @@ def ae_summary(adverse_events: pd.DataFrame | None) -> dict | None:
     }
 
 
-def listing(adverse_events: pd.DataFrame) -> pd.DataFrame:
+def listing(adverse_events: pd.DataFrame, event: str = "") -> pd.DataFrame:
     """Every event for display, by patient and onset: patient_id, term, onset, grade, serious, relatedness,
-    outcome, and where it is in the file (sheet, Excel row)."""
+    outcome, and where it is in the file (sheet, Excel row). ``event``: what month 0 is (the protocol's
+    ``Intervention.event``, "infusion": "month 0 (infusion)")."""
     if adverse_events is None or adverse_events.empty:
         return pd.DataFrame(
             columns=["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome", "sheet", "row"]
         )
     frame = adverse_events.sort_values(["patient_id", "onset_month", "source_row"], kind="stable", na_position="last")
-    onset = [_onset_text(d, m) for d, m in zip(frame["onset_date"], frame["onset_month"])]
+    onset = [_onset_text(d, m, event) for d, m in zip(frame["onset_date"], frame["onset_month"])]
     grade = [("not graded" if pd.isna(g) else f"{int(g)} ({GRADE_WORDS[int(g)]})") for g in frame["grade"]]
     serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
     return pd.DataFrame(
@@ -379,10 +380,10 @@ def listing(adverse_events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _onset_text(date, month) -> str:
+def _onset_text(date, month, event: str) -> str:
     parts = []
     if month is not None and not (isinstance(month, float) and np.isnan(month)):
-        parts.append("month 0 (infusion)" if float(month) == 0 else month_label(float(month)))
+        parts.append((f"month 0 ({event})" if event else "month 0") if float(month) == 0 else month_label(float(month)))
     if date is not None and not (isinstance(date, float)) and not pd.isna(date):
         parts.append(f"{date:%Y-%m-%d}")
     return " · ".join(parts) or "not recorded"

@@ -14,6 +14,7 @@ Columns: patient_id; status (also "disposition", "end of study status", "status 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
@@ -116,11 +117,8 @@ DISPOSITION_FIELDS: tuple[Field, ...] = (
         "received_intervention",
         (
             "received intervention",
-            "infused",
-            "received msc",
             "treated",
             "intervention received",
-            "infusion given",
             "mendapat intervensi",
         ),
         read_yes_no,
@@ -135,6 +133,16 @@ def empty_disposition() -> pd.DataFrame:
     )
 
 
+def disposition_fields(protocol: Protocol) -> tuple[Field, ...]:
+    """``DISPOSITION_FIELDS`` with the protocol's own names for "received the intervention" (``Intervention.aliases``:
+    "infused", "received MSC")."""
+    extra = protocol.intervention.aliases if protocol.intervention else ()
+    return tuple(
+        replace(f, aliases=(*f.aliases, *extra)) if f.name == "received_intervention" and extra else f
+        for f in DISPOSITION_FIELDS
+    )
+
+
 def parse_disposition(
     tables: Sequence[RawTable],
     screening: pd.DataFrame | None,
@@ -144,7 +152,7 @@ def parse_disposition(
 ) -> tuple[pd.DataFrame, list[Finding], int]:
     """The canonical disposition table, the findings and the number of rows left out (no patient id,
     a second row for a patient); ``protocol``: the trial's (a patient completed at its primary month)."""
-    parsed = parse_rows(tables, DISPOSITION_FIELDS, "disposition")
+    parsed = parse_rows(tables, disposition_fields(protocol), "disposition")
     findings, excluded, frame = parsed.findings, parsed.excluded, parsed.frame
     with_visits, enrolled = enrolled_patients(screening, visits)
     completed = completed_primary(visits, protocol)

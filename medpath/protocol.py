@@ -103,11 +103,13 @@ class Responder:
 
 @dataclass(frozen=True)
 class LeastSignificantChange:
-    """LSC = ``factor`` × the site's precision error (``precision``, in the outcome's unit)."""
+    """LSC = ``factor`` × the site's precision error (``precision``, in the outcome's unit; ``precision_name`` says
+    whose, e.g. "your densitometer's precision error")."""
 
     factor: float
     precision: float
     note: str
+    precision_name: str
 
     @property
     def value(self) -> float:
@@ -243,6 +245,18 @@ class Protocol:
     #: the rows of Table 1 in order (``table1:``): age, sex, screening fields and outcomes (at baseline); empty: age,
     #: sex and every outcome
     table1: tuple[str, ...] = ()
+    #: what the patients receive (``intervention: {name, event}``); None: "the intervention"
+    intervention: Intervention | None = None
+
+    @property
+    def intervention_event(self) -> str:
+        """What month 0 is named after ("infusion"), "" when the protocol does not say."""
+        return self.intervention.event if self.intervention else ""
+
+    @property
+    def intervention_name(self) -> str:
+        """What adverse events are attributed to ("umbilical-cord MSC infusion"), "intervention" when not said."""
+        return self.intervention.name if self.intervention else "intervention"
 
     @property
     def primary_outcomes(self) -> tuple[str, ...]:
@@ -307,7 +321,25 @@ class Protocol:
         }
 
 
+@dataclass(frozen=True)
+class Intervention:
+    """What the patients receive, as the pages word it: ``name`` ("umbilical-cord MSC infusion": adverse events are
+    attributed to it), ``event`` ("infusion": month 0 is named after it) and ``aliases``, the team's names for a
+    disposition column saying a patient received it ("infused", "received MSC")."""
+
+    name: str
+    event: str
+    aliases: tuple[str, ...] = ()
+
+
 # --- reading a protocol file ------------------------------------------------------------------------------------
+
+
+def _intervention(node: Node) -> Intervention:
+    n = node.mapping(("name", "event"), ("aliases",))
+    return Intervention(
+        _get(n, "name", Node.text, ""), _get(n, "event", Node.text, ""), _get(n, "aliases", Node.texts, ())
+    )
 
 
 class ProtocolError(FileError):
@@ -438,6 +470,7 @@ def _outcome(node: Node) -> Outcome:
         ("factor", Node.number, 0.0),
         ("precision", Node.number, 0.0),
         ("note", Node.text, ""),
+        ("precision_name", Node.text, ""),
     )
     unit = _section(
         n,
@@ -632,7 +665,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
             "enrolment_text",
             "primary_text",
         ),
-        ("short_title", "phase", "design", "conventions", "text", "sample", "default", "table1"),
+        ("short_title", "phase", "design", "conventions", "text", "sample", "default", "table1", "intervention"),
     )
     outcomes = [_outcome(item) for item in root["outcomes"].items()] if "outcomes" in root else []
     by_key: dict[str, Outcome] = {}
@@ -659,6 +692,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         criteria=tuple(_criterion(i, kinds) for i in root["criteria"].items()) if "criteria" in root else (),
         conventions=_get(root, "conventions", Node.texts, ()),
         table1=_get(root, "table1", Node.texts, ()),
+        intervention=_intervention(root["intervention"]) if "intervention" in root else None,
         enrolment_text=_get(root, "enrolment_text", Node.text, ""),
         primary_text=_get(root, "primary_text", Node.text, ""),
         text_file=_get(root, "text", Node.text, ""),
@@ -716,6 +750,7 @@ __all__ = [
     "ColumnUnit",
     "CriterionSpec",
     "Decoration",
+    "Intervention",
     "LeastSignificantChange",
     "Outcome",
     "Protocol",

@@ -553,7 +553,7 @@ def _adverse_events(analysis: Analysis) -> str:
         _h3("Patients (events) by worst CTCAE grade and relatedness"),
         _table(grade_relatedness_matrix(harms.events), data=False),
         _h3("Listing"),
-        _table(listing(harms.events)),
+        _table(listing(harms.events, study.protocol.intervention_event)),
     )
 
 

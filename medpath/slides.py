@@ -547,7 +547,7 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
     events = harms.events
     assert events is not None  # read
     sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
-    every = listing(events)
+    every = listing(events, study.protocol.intervention_event)
     notes = (
         "CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator. Each cell of the table: "
         "patients (events), a patient counted once per column, at the worst grade of their events in that column."

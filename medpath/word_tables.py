@@ -397,11 +397,11 @@ def _primary_section(doc: _Document, analysis: Analysis) -> None:
         _outcome(doc, comparison)
 
 
-def _events_table(doc: _Document, events: pd.DataFrame, *, serious_only: bool) -> bool:
+def _events_table(doc: _Document, events: pd.DataFrame, event: str, *, serious_only: bool) -> bool:
     """The events of ``listing`` (only the serious ones with ``serious_only``) as a table, by patient and onset,
     each with its place in the file: the Excel row (and the sheet, when the events come from several). False when
     there is no such event."""
-    frame = listing(events)
+    frame = listing(events, event)
     if serious_only:
         frame = frame[frame["serious"] == "yes"]
     if frame.empty:
@@ -462,10 +462,10 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
         [22, *[78 / (len(matrix.columns) - 1)] * (len(matrix.columns) - 1)],
     )
     doc.heading("Serious adverse events, by patient", 3)
-    if not _events_table(doc, events, serious_only=True):
+    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=True):
         doc.paragraph(no_serious_sentence(harms))
     doc.heading("Every adverse event, by patient and onset", 3)
-    if not _events_table(doc, events, serious_only=False):
+    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=False):
         doc.paragraph("The adverse-event sheet was read and lists no event.")
 
 

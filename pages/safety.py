@@ -57,7 +57,8 @@ numbers[1].metric(
 numbers[2].metric("Serious events", summary["serious"])
 numbers[3].metric("Patients with a serious event", summary["serious_patients"])
 
-shown = listing(events)
+event = study.protocol.intervention_event  # what month 0 is named after ("infusion")
+shown = listing(events, event)
 serious = shown[shown["serious"] == "yes"]
 large = summary_first(len(timeline_rows(events, list(enrolled))))
 if len(serious) and large:
@@ -79,7 +80,7 @@ st.subheader("Patients (events) by worst CTCAE grade and relatedness")
 st.caption(
     "Each cell: patients (events). A patient is counted once per relatedness column, at the worst grade of "
     "their events of that relatedness; 'any' counts each patient once at their worst grade overall. "
-    "Relatedness is the investigator's attribution to the umbilical-cord MSC infusion."
+    f"Relatedness is the investigator's attribution to the {study.protocol.intervention_name}."
 )
 # the grade stays in view while the relatedness columns scroll sideways on a phone
 table(grade_relatedness_matrix(events), **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)})
@@ -110,7 +111,7 @@ if large:
     )
     if patient is not None:
         chart(
-            patient_timeline_figure(events, study.visits, patient),
+            patient_timeline_figure(events, study.visits, patient, event),
             study,
             "adverse_events_timeline",
             data=shown.loc[shown["patient_id"] == patient, ["patient_id", "term", "onset", "grade", "serious"]],
@@ -119,7 +120,7 @@ else:
     st.subheader("Timeline")
     with st.container(key="wide-timeline"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
         chart(
-            timeline_figure(events, study.visits, list(enrolled)),
+            timeline_figure(events, study.visits, list(enrolled), event=event),
             study,
             "adverse_events_timeline",
             data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],

@@ -47,7 +47,7 @@ for outcome, comparison in comparisons.items():
     lsc = choice(
         "lsc",
         st.number_input,
-        f"Least significant change, {unit} (= {rule.factor:g} × your densitometer's precision error)",
+        f"Least significant change, {unit} (= {rule.factor:g} × {rule.precision_name})",
         default=round(rule.value, 4),
         min_value=0.0001,
         max_value=10 * rule.value,

@@ -79,10 +79,11 @@ def test_sample_summary_matches_a_hand_count(sample_study):
 
 
 def test_listing_orders_by_patient_and_onset(sample_study):
-    shown = listing(sample_study.adverse_events)
+    shown = listing(sample_study.adverse_events, sample_study.protocol.intervention_event)
     assert shown[["patient_id", "term"]].values.tolist()[-2:] == [["MSC-23", "Fever"], ["MSC-23", "Rash"]]
     assert shown.loc[shown["serious"] == "yes", "term"].tolist() == ["Pneumonia"]
-    assert shown["onset"].tolist()[0] == "month 0 (infusion)"
+    assert shown["onset"].tolist()[0] == "month 0 (infusion)"  # the protocol's intervention.event
+    assert listing(sample_study.adverse_events)["onset"].tolist()[0] == "month 0"
 
 
 def test_no_sheet_means_none_not_zero():

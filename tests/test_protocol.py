@@ -104,6 +104,40 @@ def test_generic_code_holds_no_trial_literal():
     assert hits == []
 
 
+#: Words of one trial or one disease (issue 26: generic code holds none outside protocol files).
+TRIAL_WORDS = re.compile(
+    r"(?i)NCT04501354|bmd_tscore|-2\.5|osteopor|densitomet|womac|umbilical|mesenchymal|\bMSC\b|knee|\bvas\b|infusion"
+)
+
+
+def test_generic_code_shows_no_trial_or_disease_word():
+    """Every text the code can show (its string literals, docstrings and comments aside) is free of the words of the
+    bundled trials: they come from the protocol (intervention, LSC precision name, DXA region, examples)."""
+    import ast
+
+    hits = []
+    for folder in ("medpath", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+            }
+            hits += [
+                f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:80]!r}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and TRIAL_WORDS.search(node.value)
+            ]
+    assert hits == []
+
+
 def test_aliases_follow_the_protocol_passed():
     default, demo = schema_of(default_protocol()), schema_of(bundled()["DEMO-KOA-PRP"])
     assert default.visit_aliases.get(normalise("VAS pain")) == "vas"

@@ -31,6 +31,7 @@ def timeline_figure(
     visits: pd.DataFrame,
     patients: list[str],
     title: str = "Adverse events by onset, against each patient's visits",
+    event: str = "",
 ) -> go.Figure:
     """Events with an onset month, on the patients' rows (``timeline_rows``)."""
     events = adverse_events[adverse_events["onset_month"].notna()].copy()
@@ -81,18 +82,21 @@ def timeline_figure(
         )
     apply_layout(fig, title, height=max(320, 70 * len(rows) + 170))
     last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
-    fig.update_xaxes(title="Months since baseline (infusion)", range=[-0.4, last + 1.2], dtick=1)
+    fig.update_xaxes(
+        title="Months since baseline" + (f" ({event})" if event else ""), range=[-0.4, last + 1.2], dtick=1
+    )
     fig.update_yaxes(title="", categoryorder="array", categoryarray=[shown[r] for r in reversed(rows)], type="category")
     fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return fig
 
 
-def patient_timeline_figure(adverse_events: pd.DataFrame, visits: pd.DataFrame, patient: str) -> go.Figure:
+def patient_timeline_figure(
+    adverse_events: pd.DataFrame, visits: pd.DataFrame, patient: str, event: str = ""
+) -> go.Figure:
     """``timeline_figure`` of one patient: their events against their visits."""
     own = adverse_events[adverse_events["patient_id"] == patient]
-    return timeline_figure(
-        own, visits, [patient], title=f"Adverse events of patient {inert_plotly(patient)} by onset, against the visits"
-    )
+    title = f"Adverse events of patient {inert_plotly(patient)} by onset, against the visits"
+    return timeline_figure(own, visits, [patient], title=title, event=event)
 
 
 def _count(n: int, word: str) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from medpath.adverse_events import AE_FIELDS, parse_adverse_events
-from medpath.disposition import DISPOSITION_FIELDS, parse_disposition
+from medpath.disposition import disposition_fields, parse_disposition
 from medpath.findings import Code
 from medpath.model import Finding
 from medpath.pipeline.cells.values import is_missing
@@ -128,7 +128,7 @@ def split_extra_tables(tables: Sequence[RawTable], schema: Schema) -> tuple[Extr
     ``medpath.pipeline.layout.layouts.arrange``). Hidden sheets are left to ``arrange``, which says they are left out."""
     extra, rest = ExtraTables(), []
     for table in tables:
-        kind = None if table.hidden else table_kind(table, AE_FIELDS, DISPOSITION_FIELDS, schema)
+        kind = None if table.hidden else table_kind(table, AE_FIELDS, disposition_fields(schema.protocol), schema)
         if kind == "adverse_events":
             extra.adverse_events.append(table)
         elif kind == "disposition":
