@@ -4,6 +4,7 @@ Streamlit's media store within ``DOWNLOAD_LIFETIME`` seconds (``expire_downloads
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import threading
@@ -27,7 +28,7 @@ from medpath.pipeline.cells.values import month_label
 from medpath.report import build_report, report_filename
 from medpath.scale import summary_first
 from medpath.wording import plain_sentence
-from pages.session import address_note, chosen_patients, current_analysis, current_protocol
+from pages.session import address_note, chosen_patients, current_analysis, current_protocol, kept_figure
 
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
 DOWNLOAD_LIFETIME = 10.0
@@ -152,23 +153,35 @@ def chart_title(fig: go.Figure, name: str) -> str:
 
 
 def chart(
-    fig: go.Figure,
+    fig: go.Figure | Callable[[], go.Figure],
     study: Study,
     name: str,
     data: pd.DataFrame | None = None,
     *,
     svg: Callable[[], str] | None = None,
     width: Literal["stretch", "content"] = "stretch",
-    config: dict | None = None,
+    config: dict | Callable[[go.Figure], dict] | None = None,
+    key: tuple | None = None,
 ) -> None:
     """A plotly chart with the provenance footer inside it, whose camera button saves a PNG at twice the export
-    size (1600 px wide; a tall chart at its own height), named after the study, chart and date whatever the window (``config``: another camera setting); under it
+    size (1600 px wide; a tall chart at its own height), named after the study, chart and date whatever the window
+    (``config``: another camera setting, or a function of the figure that makes it); under it
     its title as a caption (the chart's name for a screen reader, which cannot read the plotly canvas) beside a
     "Download SVG" button (the static SVG with the footer, ``figure_svg``, or ``svg()``, built only when
     clicked, named like the PNG; none where the static SVG cannot draw the chart: ``medpath.figures.svg.can_draw``) and, when
-    ``data`` is given, the numbers drawn as a table one click away."""
+    ``data`` is given, the numbers drawn as a table one click away. ``fig`` may be its builder, with ``key`` (what
+    besides the study and ``name`` the chart depends on): the chart, with its footer, is then built once per study
+    and key (``session.kept_figure``)."""
+    build = fig if callable(fig) else lambda: fig
+    if key is None:
+        fig = build()
+        shown = stamped(fig, study)
+    else:  # built only to be shown: the footer is written into it (a copy would validate it all again)
+        shown = kept_figure(study, (name, *key, dt.date.today()), lambda: stamped(build(), study, copy=False))
+        fig = shown
     title = chart_title(fig, name)
-    shown = stamped(fig, study)
+    if callable(config):  # a setting made from the figure (its size)
+        config = config(fig)
     st.plotly_chart(shown, width=width, config=config or chart_config(study, name, figure=fig))
     name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
     name_column.caption(f"Chart: {literal(title)}")
@@ -206,13 +219,16 @@ def before_after_chart(
     as its data (``chart``); ``layout``: plotly layout changes (``HALF_WIDTH`` in a half-width column). A study of
     more than ``medpath.scale.SUMMARY_ABOVE`` patients gets the paired distribution instead (``paired_change_figure``:
     the two medians with their quartiles above the histogram of the changes)."""
-    if summary_first(len(study.patient_ids)):
-        fig = paired_change_figure(comparison, height=height)
-    else:
-        fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
-    if layout:
-        fig.update_layout(**layout)
-    chart(fig, study, name, data=comparison.changes)
+
+    def build() -> go.Figure:
+        if summary_first(len(study.patient_ids)):
+            fig = paired_change_figure(comparison, height=height)
+        else:
+            fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
+        return fig.update_layout(**layout) if layout else fig
+
+    settings = current_analysis(study).settings  # with the study and name, what the comparison is made of
+    chart(build, study, name, data=comparison.changes, key=(settings, tuple(sorted((layout or {}).items())), height))
 
 
 def result_table(comparison: OutcomeComparison) -> None:

@@ -6,6 +6,7 @@ it, a few sentences and the deviations counted by criterion, every patient in a 
 patient was 55,000 px of page at 1,000 patients)."""
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from medpath.baseline import band_notes, table1, table1_intro
@@ -51,12 +52,15 @@ else:
 
 diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
 with diagram:
-    figure = consort_figure(flow)
-    figure.update_layout(height=figure.layout.height + FOOTER_MARGIN)  # room for the provenance footer
+
+    def consort_with_footer_room() -> go.Figure:
+        figure = consort_figure(flow)
+        return figure.update_layout(height=figure.layout.height + FOOTER_MARGIN)  # room for the provenance footer
+
     stages = stages_table(flow)
     with st.container(key="wide-consort"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
         chart(
-            figure,
+            consort_with_footer_room,
             study,
             "consort_flow",
             data=stages,
@@ -64,7 +68,7 @@ with diagram:
                 flow, footer=footer_lines(study)
             ),  # the diagram's own vector drawing, for a paper or a registry entry
             width="content",
-            config={
+            config=lambda figure: {
                 "displaylogo": False,
                 "toImageButtonOptions": {
                     "format": "png",
@@ -74,6 +78,7 @@ with diagram:
                     "height": figure.layout.height,
                 },
             },
+            key=(analysis.settings,),
         )
     for note in flow.notes:
         st.caption(literal(note))
@@ -98,7 +103,13 @@ with funnel:
             ],
         }
     )
-    chart(funnel_figure(eligibility, trial=study.protocol.id), study, "eligibility_funnel", data=steps)
+    chart(
+        lambda: funnel_figure(eligibility, trial=study.protocol.id),
+        study,
+        "eligibility_funnel",
+        data=steps,
+        key=(current_analysis(study).settings,),
+    )
 
 st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {count(flow.enrolled)})")
 st.caption(literal(table1_intro(flow)) + " Outcomes at the baseline visit; age and sex from the screening log.")

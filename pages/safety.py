@@ -98,7 +98,7 @@ if large:
         "are counted as reported. Each patient is counted once per term, at the worst grade of their events of it."
     )
     terms = term_grade_table(events)
-    chart(term_grade_figure(terms), study, "adverse_events_by_term", data=terms)
+    chart(lambda: term_grade_figure(terms), study, "adverse_events_by_term", data=terms, key=())
     table_download(term_grade_table(events, top=len(events)), study, "adverse_events_by_term", "Every term (CSV)")
     st.subheader("Timeline of one patient")
     choices = patient_choices(events)
@@ -111,19 +111,21 @@ if large:
     )
     if patient is not None:
         chart(
-            patient_timeline_figure(events, study.visits, patient, event),
+            lambda: patient_timeline_figure(events, study.visits, patient, event),
             study,
             "adverse_events_timeline",
             data=shown.loc[shown["patient_id"] == patient, ["patient_id", "term", "onset", "grade", "serious"]],
+            key=(patient,),
         )
 else:
     st.subheader("Timeline")
     with st.container(key="wide-timeline"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
         chart(
-            timeline_figure(events, study.visits, list(enrolled), event=event),
+            lambda: timeline_figure(events, study.visits, list(enrolled), event=event),
             study,
             "adverse_events_timeline",
             data=shown[["patient_id", "term", "onset", "grade", "serious", "relatedness"]],
+            key=(tuple(enrolled),),
         )
 unplaced = int(events["onset_month"].isna().sum())
 if unplaced:

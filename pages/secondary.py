@@ -3,6 +3,8 @@ outcomes, labelled secondary and exploratory, and each change against the least 
 protocol gives one (``Outcome.lsc``): a waterfall of a bar per patient up to ``medpath.scale.SUMMARY_ABOVE``
 patients, the distribution of the changes above it (a bar per patient was 72,000 elements at 5,000 patients)."""
 
+from functools import partial
+
 import streamlit as st
 
 from medpath.figures.waterfall import change_bins, change_histogram_figure, waterfall_figure
@@ -61,11 +63,22 @@ for outcome, comparison in comparisons.items():
         f"(of {len(changes)} patients with both values; precision error {lsc / rule.factor:.4f} {unit})"
     )
     if summary_first(len(changes)):
-        figure = change_histogram_figure(changes, lsc, comparison.meta, month)
-        chart(figure, study, f"{outcome}_changes_histogram", data=change_bins(changes, lsc))
+        chart(
+            partial(change_histogram_figure, changes, lsc, comparison.meta, month),
+            study,
+            f"{outcome}_changes_histogram",
+            data=change_bins(changes, lsc),
+            key=(analysis.settings, lsc),
+        )
     else:
         with st.container(key=f"wide-{outcome}-waterfall"):  # on a phone: scrolls sideways at its own width (PAGE_CSS)
-            chart(waterfall_figure(changes, lsc, comparison.meta, month), study, f"{outcome}_waterfall", data=changes)
+            chart(
+                partial(waterfall_figure, changes, lsc, comparison.meta, month),
+                study,
+                f"{outcome}_waterfall",
+                data=changes,
+                key=(analysis.settings, lsc),
+            )
     table(number_cells(changes))
     table_download(changes, study, f"{outcome}_lsc")
 

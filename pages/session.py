@@ -38,6 +38,7 @@ UPLOADED_PROTOCOL_KEY = "uploaded_protocol"  # a protocol uploaded for this sess
 ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
 ADDRESS_READ_KEY = "address_read"  # the page address's choices were read (once, on the session's first run)
 ADDRESS_NOTE_KEY = "address_note"  # what the address asked for that is not offered (shown once by the header)
+FIGURES_KEY = "figures"  # the charts drawn of this session's uploaded study: {"study": Study, key: value}
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -485,12 +486,39 @@ def settings(study: Study) -> Settings:
     )
 
 
+def _is_sample(study: Study) -> bool:
+    """Whether ``study`` is the bundled sample shown without an upload (the same for every session)."""
+    return study.synthetic and bool(study.label) and not st.session_state.get(FILES_KEY)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _sample_figure(protocol_id: str, key: tuple, _build: Callable[[], object]) -> object:
+    """A chart of a bundled sample, built once per server for ``key`` (it is no user's data)."""
+    return _build()
+
+
+def kept_figure(study: Study, key: tuple, build: Callable[[], object]) -> object:
+    """``build()`` once per study and ``key`` (everything besides the study the result depends on: the chart's name,
+    the analysis settings, its layout, the date in its footer): the bundled sample's once per server, an upload's
+    once in this session (kept beside the study and released with it). A rerun or another session then sends the
+    chart without building it again (plotly validates every property it is given: building is most of a page's
+    server time)."""
+    if _is_sample(study):
+        return _sample_figure(study.protocol.id, key, build)
+    kept = st.session_state.get(FIGURES_KEY)
+    if kept is None or kept.get("study") is not study:
+        kept = st.session_state[FIGURES_KEY] = {"study": study}
+    if key not in kept:
+        kept[key] = build()
+    return kept[key]
+
+
 def current_analysis(study: Study) -> Analysis:
     """The one analysis of the study with the choices in force, computed once per study and settings: the
     sample's once per server (``st.cache_resource``), an upload's once in this session (kept beside the study,
     never shared). Every page, the report and the slides display it."""
     chosen = settings(study)
-    if study.synthetic and study.label and not st.session_state.get(FILES_KEY):
+    if _is_sample(study):
         return _sample_analysis(study.protocol.id, chosen)
     key = (id(study), chosen)
     kept_analysis = st.session_state.get(ANALYSIS_KEY)

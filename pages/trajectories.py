@@ -76,20 +76,22 @@ analysis = current_analysis(study)
 series = analysis.series[outcome]
 if summary:  # every patient summarised; the chosen ones' lines over it
     chart(
-        trajectory_summary_figure(study.visits, outcome, patients, mode=mode, protocol=protocol, series=series),
+        lambda: trajectory_summary_figure(study.visits, outcome, patients, mode=mode, protocol=protocol, series=series),
         study,
         f"{outcome}_{mode}_summary",
         data=visit_quartiles(series, "value" if mode == "absolute" else "change"),
+        key=(analysis.settings, tuple(patients)),
     )
 series = series[series["patient_id"].isin(patients)]
 if not summary:
     chart(
-        spaghetti_figure(
+        lambda: spaghetti_figure(
             study.visits, outcome, patients=patients, mode=mode, protocol=protocol, series=analysis.series[outcome]
         ),
         study,
         f"{outcome}_{mode}_by_patient",
         data=series,
+        key=(analysis.settings, tuple(patients)),
     )
 
 st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
@@ -165,8 +167,11 @@ pages = small_multiple_pages(len(patients))
 page = int(st.number_input(f"Page (of {pages}, 30 patients each)", 1, pages, 1)) if pages > 1 else 1
 with st.container(key="wide-small-multiples"):  # on a phone: scrolls sideways at its own width (pages.session.PAGE_CSS)
     chart(
-        small_multiples_figure(study.visits, patients=patients, protocol=protocol, series=analysis.series, page=page),
+        lambda: small_multiples_figure(
+            study.visits, patients=patients, protocol=protocol, series=analysis.series, page=page
+        ),
         study,
         "small_multiples",
         data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,
+        key=(analysis.settings, tuple(patients), page),
     )
