@@ -21,6 +21,11 @@ from medpath.inert import inert_plotly
 GRADE_COLOURS = {1: "#F2C14E", 2: "#E07A10", 3: "#C8102E", 4: "#7A0019", 5: "#111111", None: "#999999"}
 
 
+def _grade_name(grade: int | None) -> str:
+    """A grade as the legend names it: "grade 3 (severe)", "not graded"."""
+    return "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+
+
 def timeline_rows(adverse_events: pd.DataFrame, patients: list[str]) -> list[str]:
     """The timeline's rows: ``patients`` first, then any other patient with an event, each once."""
     return list(dict.fromkeys([*patients, *adverse_events["patient_id"].tolist()]))
@@ -57,7 +62,7 @@ def timeline_figure(
         if part.empty:
             continue
         serious = part["serious"].eq(True).fillna(False).to_numpy()
-        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+        name = _grade_name(grade)
         fig.add_scatter(
             x=part["x"].tolist(),
             y=part["patient_id"].map(shown).tolist(),
@@ -120,7 +125,7 @@ def term_grade_figure(table: pd.DataFrame) -> go.Figure:
         part = table[grades == (grade or 0)]
         if part.empty:
             continue
-        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+        name = _grade_name(grade)
         fig.add_bar(
             x=part["patients"].tolist(),
             y=part["term"].map(shown).tolist(),

@@ -10,6 +10,7 @@ straddle ±LSC, so that each bar is wholly gain, stable or loss and the bars of 
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +22,21 @@ from medpath.protocol import Outcome
 from medpath.secondary import lsc_counts
 
 COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-Ito green, grey, vermilion
+
+
+def _lsc_band(fig: go.Figure, lsc: float, axis: Literal["x", "y"]) -> None:
+    """The ±LSC band (grey) and its two dashed lines, labelled, across the changes' axis (``y`` in the waterfall, whose
+    bars stand on the patients; ``x`` in the histogram, whose bars are the changes)."""
+    band, line = (fig.add_hrect, fig.add_hline) if axis == "y" else (fig.add_vrect, fig.add_vline)
+    band(**{f"{axis}0": -lsc, f"{axis}1": lsc}, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
+    for sign in (1, -1):
+        line(
+            **{axis: sign * lsc},
+            line={"dash": "dash", "color": "#555555", "width": 1.2},
+            annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
+            annotation_position="right" if axis == "y" else ("top right" if sign > 0 else "top left"),
+            annotation_font_size=BASE_FONT_SIZE - 2,
+        )
 
 
 def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_month: float) -> go.Figure:
@@ -41,15 +57,7 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup
             cliponaxis=False,
             hovertemplate="%{x}: %{y:+.3f} " + outcome.unit + "<extra>" + category + "</extra>",
         )
-    fig.add_hrect(y0=-lsc, y1=lsc, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
-    for sign in (1, -1):
-        fig.add_hline(
-            y=sign * lsc,
-            line={"dash": "dash", "color": "#555555", "width": 1.2},
-            annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
-            annotation_position="right",
-            annotation_font_size=BASE_FONT_SIZE - 2,
-        )
+    _lsc_band(fig, lsc, "y")
     fig.add_hline(y=0, line={"color": "#222222", "width": 1})
     largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
     apply_layout(
@@ -135,15 +143,7 @@ def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, f
             + category
             + "</extra>",
         )
-    fig.add_vrect(x0=-lsc, x1=lsc, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
-    for sign in (1, -1):
-        fig.add_vline(
-            x=sign * lsc,
-            line={"dash": "dash", "color": "#555555", "width": 1.2},
-            annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
-            annotation_position="top right" if sign > 0 else "top left",
-            annotation_font_size=BASE_FONT_SIZE - 2,
-        )
+    _lsc_band(fig, lsc, "x")
     title = (
         f"{outcome.label} change, baseline → {month_label(followup_month)}, against the LSC: gain {counts['gain']}, "
         f"stable {counts['stable']}, loss {counts['loss']} of {len(table)} patients"
