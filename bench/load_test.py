@@ -10,6 +10,11 @@ Each session
    session's upload is distinct: no cache hit across sessions) into the real file input, and is timed from
    the upload until its findings have rendered (its file is the data source, "No problems found", run finished).
 
+Then the same sessions run against ``bench/bare_app.py`` (a bare Streamlit app with the same navigation, widgets and
+numbers of charts and tables, no MedPath code; its upload shows the file's name and reads nothing) on a server of
+its own, and the report gives the ratio of the median page times (goal of issue 28: within 1.3x) and of the
+servers' CPU (process trees, during the sessions); ``--no-bare`` skips it.
+
 The server runs with ``--server.fileWatcherType=none`` (as a deployed server should; ``--watch`` keeps the
 watcher). Sessions run in batches of ``--batch`` at once (default: all N together). The server's RSS (VmRSS of the
 streamlit process and all its descendants, from /proc) is sampled every 100 ms throughout.
@@ -127,8 +132,27 @@ class MemorySampler(threading.Thread):
         return max(kib for _, kib in self.samples) / 1024
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants, with the children they have waited for (the
+    dashboard's uploads are read in the fork server's workers), from /proc."""
+    total = 0.0
+    for p in children(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+#: Goal of issue 28 for 20 sessions at once: the median page time within this of the bare app's.
+GOAL = 1.3
+
+
 class Server:
-    def __init__(self, watch: bool = False):
+    def __init__(self, watch: bool = False, script: str = "dashboard.py"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
@@ -140,7 +164,7 @@ class Server:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard.py",
+                script,
                 f"--server.port={self.port}",
                 "--server.address=127.0.0.1",
                 "--server.headless=true",
@@ -206,7 +230,9 @@ async def run_session(browser, url: str, session: Session, path: Path) -> None:
         await page.wait_for_function(IDLE, polling=50)
         started = time.monotonic()
         session.step = "upload"
-        await page.set_input_files('[data-testid="stFileUploader"] input[type=file]', str(path))
+        # The study's uploader (the Data page has another, for a protocol of one's own).
+        uploader = page.locator('[data-testid="stFileUploader"]', has_text="workbook").locator("input[type=file]")
+        await uploader.set_input_files(str(path))
         await page.wait_for_selector(f'{MAIN} :text("Data: {path.name}")')
         await page.wait_for_selector(f'{MAIN} :text("No problems found")')
         await page.wait_for_function(IDLE, polling=50)
@@ -294,6 +320,25 @@ def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f} s, worst {max(values):.2f} s, best {min(values):.2f} s"
 
 
+def bare_run(args: argparse.Namespace, batch: int) -> tuple[list[float], float, int]:
+    """The same sessions against ``bench/bare_app.py`` (the sample's size: its Overview shows Enrolled 5, its upload
+    shows the file's name and "No problems found"): the page times, the server's CPU during the sessions and the
+    number of failed sessions."""
+    server = Server(watch=args.watch, script=str(BARE_APP))
+    try:
+        time.sleep(1.0)
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.warmup:
+                asyncio.run(run_all(server.url, 1, 1, Path(tmp), prefix="W"))
+            before = tree_cpu_seconds(server.process.pid)
+            sessions, _ = asyncio.run(run_all(server.url, args.sessions, batch, Path(tmp)))
+            cpu_s = tree_cpu_seconds(server.process.pid) - before
+    finally:
+        server.stop()
+    pages = [t for s in sessions for t in (s.overview_s, s.upload_s) if t is not None]
+    return pages, cpu_s, sum(1 for s in sessions if s.error)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
@@ -311,6 +356,12 @@ def main() -> int:
     )
     parser.add_argument("--server-log", type=Path, help="save the server's output (tracebacks included) here")
     parser.add_argument("--markdown", type=Path, help="append a markdown section with the results to this file")
+    parser.add_argument(
+        "--no-bare",
+        action="store_true",
+        help="skip the same sessions against bench/bare_app.py (run after the dashboard's; the ratios of the median "
+        f"page time and of the server CPU, goal: median page within {GOAL}x)",
+    )
     args = parser.parse_args()
     batch = args.batch or args.sessions
 
@@ -331,10 +382,12 @@ def main() -> int:
         sampler.start()
         client.start()
         busy_before, total_before = machine_busy()
+        tree_cpu_before = tree_cpu_seconds(server.process.pid)
         with tempfile.TemporaryDirectory() as tmp:
             run_started = time.monotonic()
             sessions, walls = asyncio.run(run_all(server.url, args.sessions, batch, Path(tmp)))
             run_s = time.monotonic() - run_started
+        tree_cpu_s = tree_cpu_seconds(server.process.pid) - tree_cpu_before
         time.sleep(0.5)
         sampler.stop()
         client.stop()
@@ -373,6 +426,19 @@ def main() -> int:
     ]
     if any(s.notes for s in sessions):
         lines.append(f"- ISOLATION PROBLEM: {[(s.index, s.notes) for s in sessions if s.notes]}")
+    if not args.no_bare:
+        bare_pages, bare_cpu_s, bare_failed = bare_run(args, batch)
+        pages = overview + upload
+        if pages and bare_pages:
+            ratio = statistics.median(pages) / statistics.median(bare_pages)
+            lines.append(
+                f"- Against the bare app (`bench/bare_app.py`, the same {args.sessions} sessions"
+                f"{' and warm-up' if args.warmup else ''} on its own server, run after): median page time "
+                f"{statistics.median(pages):.2f} s vs {statistics.median(bare_pages):.2f} s, **{ratio:.2f}x** (goal "
+                f"<= {GOAL}x: {'met' if ratio <= GOAL else '**not met**'}); server CPU (process tree, during the "
+                f"sessions) {tree_cpu_s:.1f} s vs {bare_cpu_s:.1f} s, **{tree_cpu_s / max(bare_cpu_s, 0.01):.2f}x**"
+                + (f"; bare sessions failed: {bare_failed}" if bare_failed else "")
+            )
     lines += ["", "| session | overview (s) | upload (s) |", "|---:|---:|---:|"]
     lines += [
         f"| {s.index} | {'—' if s.overview_s is None else f'{s.overview_s:.2f}'} | "
