@@ -13,6 +13,14 @@ messages, the study label) is HTML-escaped; chart data is embedded by plotly as 
 ``>`` escaped. Data-derived table cells are also neutralised against formula injection
 (``medpath.export.neutralise``), so a table copied from the report into a spreadsheet stays inert.
 
+A study of more than ``medpath.scale.SUMMARY_ABOVE`` patients (issue 28) gets the dashboard's summary views, so that
+the file stays a few megabytes whatever the study's size (at 5,000 patients it was 52 MB of spaghetti, before-after
+lines, 167 pages of small multiples and one bullet per deviation): the trajectories as the median and middle half per
+visit with the lines of a few patients over it (``_drawn``), each before-after plot as the paired distribution, the
+protocol deviations counted by criterion, the adverse events by term and grade, the changes against the LSC as a
+histogram, and every per-patient listing cut to its first ``medpath.paper.LISTED_ROWS`` rows with a sentence saying
+how many more there are and where (``medpath.paper.first_rows``). A pilot's report is as it was.
+
 ``python -m medpath report FILE ... -o report.html`` and the dashboard's "Download report" button
 both call ``build_report``.
 """
@@ -34,29 +42,37 @@ from plotly.utils import PlotlyJSONEncoder
 
 import medpath
 from medpath.adverse_events import grade_relatedness_matrix, listing
+from medpath.ae_groups import TOP_TERMS, term_grade_table
 from medpath.analysis import Analysis
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
-from medpath.eligibility import reasons_table
+from medpath.deviations import deviation_table, summary_sentences
+from medpath.eligibility import deviation_counts, reasons_table
 from medpath.export import chart_config, date_stamp, footer_lines, neutralise_frame, slug, stamped, text_columns
 from medpath.figures.consort import consort_svg
 from medpath.figures.funnel import funnel_figure
+from medpath.figures.safety import term_grade_figure, timeline_rows
+from medpath.figures.summary_views import paired_change_figure, trajectory_summary_figure
 from medpath.figures.svg import figure_svg
 from medpath.figures.trajectory import (
+    PATIENTS_PER_PAGE,
+    SMALL_MULTIPLE_COLUMNS,
     before_after_figure,
     small_multiple_pages,
     small_multiples_figure,
     spaghetti_figure,
 )
-from medpath.figures.waterfall import waterfall_figure
+from medpath.figures.waterfall import change_histogram_figure, waterfall_figure
 from medpath.formatting import count_or_reason, number_cells, smallest_p
 from medpath.inert import reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
 from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
+from medpath.paper import first_rows
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.safety_status import events_sentence, not_read_sentence, safety
+from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
 from medpath.summary import key_numbers
@@ -244,6 +260,14 @@ def _table(df: pd.DataFrame, *, index: bool = False, data: bool = True, protocol
     return frame.to_html(index=False, escape=True, na_rep="—", border=0)
 
 
+def _listing(frame: pd.DataFrame, n_patients: int, where: str, **options) -> list[str]:
+    """A per-patient (or per-event) listing as ``_table`` (``options``) writes it, of a study of ``n_patients``: its
+    first rows and the sentence saying how many more and where above ``SUMMARY_ABOVE`` patients
+    (``paper.first_rows``), the whole table otherwise."""
+    shown, more = first_rows(frame, n_patients, where)
+    return ([_p(more, "notice")] if more else []) + [_table(shown, **options)]
+
+
 def _key_values(pairs: Iterable[tuple[str, object]]) -> str:
     rows = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in pairs)
     return f'<dl class="key">{rows}</dl>'
@@ -401,22 +425,65 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
         _h3("Exclusion reasons (all candidates, every criterion not met or unknown)"),
         _table(reasons_table(eligibility).drop(columns="criterion")),  # the protocol's label, not its id
     ]
-    if eligibility.deviations:
+    enrolled = len(eligibility.enrolled_ids)
+    if eligibility.deviations and summary_first(enrolled):  # counted by criterion, not a bullet per patient
+        records = eligibility.deviation_records
+        counts = (
+            deviation_counts(eligibility)
+            .drop(columns="criterion")
+            .rename(
+                columns={
+                    "not_met": "Enrolled patients not meeting it",
+                    "unknown": "Enrolled patients not determinable on it",
+                }
+            )
+        )
+        parts += [
+            _h3("Protocol deviations and enrolment inconsistencies"),
+            *(_p(sentence, "notice") for sentence in [*summary_sentences(records), *eligibility.deviation_notes]),
+            *([_table(counts)] if len(counts) else []),
+            _h3("Every protocol deviation and enrolment inconsistency, patient by patient"),
+            *_listing(deviation_table(records), enrolled, "Eligibility"),
+        ]
+    elif eligibility.deviations:
         parts += [_h3("Protocol deviations and enrolment inconsistencies"), _list(eligibility.deviations)]
     return _section("eligibility", "Eligibility", *parts)
 
 
+def _drawn(study: Study, patients: list[str] | None) -> list[str] | None:
+    """The patients whose own lines the trajectory charts draw (None: every patient). Up to ``SUMMARY_ABOVE``
+    patients, ``patients``. Above, the chosen patients of the study, at most ``PATIENTS_PER_PAGE`` (one page of small
+    multiples, and lines that can still be told apart over the summary); every patient (``patients`` None, as from
+    the command line, or all of them, as from a dashboard session that never opened the Trajectories page) means no
+    choice was made, and the first ``SMALL_MULTIPLE_COLUMNS`` are drawn, as the Trajectories page starts."""
+    ids = list(study.patient_ids)
+    if not summary_first(len(ids)):
+        return patients
+    chosen = ids if patients is None else [pid for pid in ids if pid in set(patients)]
+    return chosen[:SMALL_MULTIPLE_COLUMNS] if len(chosen) == len(ids) else chosen[:PATIENTS_PER_PAGE]
+
+
 def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None = None) -> str:
+    """Each primary outcome's course: every patient's line up to ``SUMMARY_ABOVE`` patients, else the median and
+    middle half per visit with the lines of ``patients`` over it (``_drawn`` already applied); the small multiples of
+    the patients drawn; the class shifts and the responders."""
     study, protocol = analysis.study, analysis.study.protocol
     visits, month = study.visits, analysis.followup_month
     present = [k for k in protocol.primary_outcomes if k in study.outcomes_present]
     series = analysis.series  # computed once by analyse
+    summary = summary_first(len(study.patient_ids))
     parts = [
-        chart(spaghetti_figure(visits, key, patients, protocol=protocol, series=series[key]), f"spaghetti-{key}")
+        chart(
+            trajectory_summary_figure(visits, key, patients or (), protocol=protocol, series=series[key]),
+            f"trajectory-summary-{key}",
+        )
+        if summary
+        else chart(spaghetti_figure(visits, key, patients, protocol=protocol, series=series[key]), f"spaghetti-{key}")
         for key in present
     ]
     shown = patients if patients is not None else list(visits["patient_id"].drop_duplicates())
-    for page in range(1, small_multiple_pages(len(shown)) + 1):  # every page of 30 patients
+    pages = small_multiple_pages(len(shown)) if shown or not summary else 0  # above: none without a patient drawn
+    for page in range(1, pages + 1):  # every page of 30 patients
         small = small_multiples_figure(visits, patients=patients, protocol=protocol, series=series, page=page)
         parts.append(chart(small, "small-multiples" if page == 1 else f"small-multiples-{page}"))
     for key, table in analysis.shifts.items():
@@ -437,27 +504,32 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
                 f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
                 "of baseline (the thresholds chosen on the dashboard)."
             ),
-            _table(table, protocol=protocol),
+            *_listing(table, len(study.patient_ids), "Trajectories", protocol=protocol),
             _p(o.responder.convention),
         ]
     return _section("trajectories", "Trajectories", *parts)
 
 
 def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
+    """One primary outcome: its sentence, the before-after plot (above ``SUMMARY_ABOVE`` patients the paired
+    distribution, as on the dashboard), the results, the per-patient changes and the statistical details."""
     label, after = c.meta.label, month_label(c.followup_month)
+    n = len(study.patient_ids)
+    figure = paired_change_figure(c) if summary_first(n) else before_after_figure(c, all_patients=study.patient_ids)
+    changes = c.changes.rename(columns={"followup": after.capitalize()})
     parts = [
         _h3(label),
         _p(plain_sentence(c), "plain"),
-        chart(before_after_figure(c, all_patients=study.patient_ids), f"before-after-{c.outcome}"),
+        chart(figure, f"before-after-{c.outcome}"),
         _table(summary_table(c), data=False),
-        _table(c.changes.rename(columns={"followup": after.capitalize()}), protocol=study.protocol),
+        *_listing(changes, n, "Outcomes", protocol=study.protocol),
         _h3(f"{label}: statistical details"),
         _p(headline(c)),
         _table(details_table(c), data=False),
     ]
     if c.unpaired:
         unpaired = pd.DataFrame(list(c.unpaired.items()), columns=["Patient", "Why not paired"])
-        parts.append(_table(unpaired))
+        parts += _listing(unpaired, n, "Outcomes")
     return "\n".join([*parts, _list(plain_language(c))])
 
 
@@ -478,8 +550,12 @@ def _findings(study: Study) -> str:
 
 def _methods(analysis: Analysis, patients: list[str] | None = None) -> str:
     study, settings = analysis.study, analysis.settings
+    n = len(study.patient_ids)
+    lines = f"the lines of {len(patients):,} of them ({', '.join(patients)})" if patients else "no patient's own line"
     drawn = (
-        "all patients"
+        f"the median and middle half of all {n:,} patients per visit, with {lines}"
+        if summary_first(n) and patients is not None
+        else "all patients"
         if patients is None or set(patients) >= set(study.patient_ids)
         else (f"{len(patients)} of {len(study.patient_ids)} patients ({', '.join(patients)})")
     )
@@ -532,33 +608,55 @@ def _participant_flow(analysis: Analysis) -> str:
 def _baseline(analysis: Analysis) -> str:
     """Table 1 of the enrolled (``baseline.table1``: not determinable when the enrolled patients are not known)."""
     study, flow = analysis.study, analysis.flow
-    parts = [_p(table1_intro(flow)), _table(table1(study, flow), protocol=study.protocol)]
+    table = table1(study, flow)
+    parts = [_p(table1_intro(flow))]
+    if summary_first(len(flow.enrolled_ids)):  # a cell of every patient's value would be thousands of values long
+        table = table.drop(columns="values")
+        parts.append(_p("Each patient's value is on the dashboard's Eligibility page (Table 1, Values)."))
+    parts.append(_table(table, protocol=study.protocol))
     parts += [_p(note, "notice") for note in band_notes(study, list(flow.enrolled_ids))]
     return _section("baseline", "Baseline characteristics (Table 1)", *parts)
 
 
-def _adverse_events(analysis: Analysis) -> str:
+def _adverse_events(analysis: Analysis, chart: _Charts) -> str:
     """The harms (``safety_status``): the numbers and tables only when the adverse-event sheet was read, else why
-    they are not determinable."""
+    they are not determinable. Above ``SUMMARY_ABOVE`` patients with a row on the Safety page's timeline
+    (``timeline_rows``: the enrolled and anyone with an event), as on that page: the events by term and worst grade
+    (``term_grade_figure``), the serious events in a table of their own (the listing is cut, they must not be), and
+    the listing's first rows."""
     study = analysis.study
     harms = safety(study)
     if not harms.read:
         return _section("adverse-events", "Adverse events", _p(not_read_sentence(harms.status), "notice"))
-    assert harms.events is not None  # read
+    events = harms.events
+    assert events is not None  # read
     sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
-    return _section(
-        "adverse-events",
-        "Adverse events",
+    every = listing(events, study.protocol.intervention_event)
+    parts = [
         _p(f"{sentence} CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator."),
         _h3("Patients (events) by worst CTCAE grade and relatedness"),
-        _table(grade_relatedness_matrix(harms.events), data=False),
-        _h3("Listing"),
-        _table(listing(harms.events, study.protocol.intervention_event)),
-    )
+        _table(grade_relatedness_matrix(events), data=False),
+    ]
+    n = len(timeline_rows(events, list(analysis.flow.enrolled_ids)))
+    if summary_first(n):
+        serious = every[every["serious"] == "yes"]
+        parts += [
+            _h3("Events by term and CTCAE grade"),
+            _p(
+                f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case "
+                "aside, terms are counted as reported. Each patient is counted once per term, at the worst grade of "
+                "their events of it."
+            ),
+            chart(term_grade_figure(term_grade_table(events)), "adverse-events-by-term"),
+            _h3(f"Serious adverse events ({len(serious):,})"),
+            *(_listing(serious, n, "Safety") if len(serious) else [_p("None of the events is serious.")]),
+        ]
+    return _section("adverse-events", "Adverse events", *parts, _h3("Listing"), *_listing(every, n, "Safety"))
 
 
 def _secondary(analysis: Analysis, chart: _Charts) -> str:
-    """The secondary outcomes, with a waterfall of the changes against the LSC where the protocol gives one."""
+    """The secondary outcomes, with a waterfall of the changes against the LSC where the protocol gives one (above
+    ``SUMMARY_ABOVE`` patients with both values, the histogram of the changes against it, as on the dashboard)."""
     study, followup_month, lsc = analysis.study, analysis.followup_month, analysis.settings.lsc
     comparisons = analysis.secondary
     parts = [_p(LABEL + ".", "notice")]
@@ -582,8 +680,10 @@ def _secondary(analysis: Analysis, chart: _Charts) -> str:
                     f"{meta.lsc.note} LSC used: {used:.4f} {meta.unit}: gain {counts['gain']}, "
                     f"stable {counts['stable']}, loss {counts['loss']}."
                 ),
-                chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
-                _table(table, protocol=study.protocol),
+                chart(change_histogram_figure(table, used, meta, followup_month), f"changes-{comparison.outcome}")
+                if summary_first(len(table))
+                else chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
+                *_listing(table, len(table), "Secondary outcomes", protocol=study.protocol),
             ]
     return _section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *parts)
 
@@ -591,7 +691,12 @@ def _secondary(analysis: Analysis, chart: _Charts) -> str:
 def _paper_sections(analysis: Analysis, chart: _Charts) -> list[str]:
     """What the PI reports to the ethics board, the registry and the paper (issue 13; its JSON: ``medpath.paper``):
     participant flow, Table 1, adverse events, secondary outcomes."""
-    return [_participant_flow(analysis), _baseline(analysis), _adverse_events(analysis), _secondary(analysis, chart)]
+    return [
+        _participant_flow(analysis),
+        _baseline(analysis),
+        _adverse_events(analysis, chart),
+        _secondary(analysis, chart),
+    ]
 
 
 # ---------------------------------------------------------------------------------------- the report
@@ -602,7 +707,8 @@ def build_report(
 ) -> str:
     """The whole report of one analysis (``medpath.analysis.analyse``: the study and the choices in force) as one
     HTML document (str). Never needs the network to open. ``patients``: the patients drawn in the trajectory
-    charts (every patient by default; the statistics always use every pair).
+    charts (every patient by default; the statistics always use every pair); above ``SUMMARY_ABOVE`` patients their
+    lines over the summary, at most ``PATIENTS_PER_PAGE`` of them, a few when none was chosen (``_drawn``).
 
     A study without visit rows (e.g. every file failed to read) still gets a report: the key numbers,
     a notice that nothing can be analysed, the findings and the provenance.
@@ -612,6 +718,7 @@ def build_report(
 
 def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[str] | None) -> str:
     study = analysis.study
+    patients = _drawn(study, patients)
     generated = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     chart = _Charts(study, generated.astimezone())  # file names carry the local date
     has_visits = len(study.visits) > 0
