@@ -10,6 +10,9 @@ value it needs is missing). Unknown never counts as passing and is reported apar
   candidate's sex (``value: {M: 13.0, F: 12.0}``);
 * ``equals``: the field's value is ``value`` (e.g. consent "signed"; a test "positive");
 
+* ``days_before``: the days from a date field back from a reference date (screening) are at least / at most
+  ``value`` (a date window: "no immunosuppressant in the 90 days before screening").
+
 Any criterion may apply to a subgroup only (``applies_to: {sex: F}``): everyone else meets it (not applicable, which
 is not unknown).
 * ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
@@ -206,6 +209,41 @@ def _equals(spec: CriterionSpec, words: Mapping[object, str]) -> Criterion:
     return Criterion(spec.id, spec.label, spec.text, spec.fields, rule, reason)
 
 
+def _dates(table: pd.DataFrame, column: str) -> pd.Series:
+    """The column as dates (NaT where missing or absent)."""
+    if column not in table:
+        return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+    return pd.to_datetime(table[column], errors="coerce")
+
+
+def _days_before(spec: CriterionSpec, labels: Mapping[str, str]) -> Criterion:
+    """``days_before``: the days from the field's date to the reference date (reference − field) are at least
+    ``value`` ("no immunosuppressant in the 90 days before screening": the last dose at least 90 days before) or
+    between 0 and ``value`` ("diagnosed at most 180 days before screening"). A missing reference date is unknown; a
+    missing field date is unknown, or meets the criterion when the protocol says so (``blank: met``)."""
+    (column,) = spec.fields
+    bound = float(spec.value)
+
+    def days(table: pd.DataFrame) -> np.ndarray:
+        return (_dates(table, spec.reference) - _dates(table, column)).dt.days.to_numpy(dtype=float, na_value=np.nan)
+
+    def rule(table: pd.DataFrame) -> np.ndarray:
+        gap = days(table)
+        met = gap >= bound if spec.days == "at_least" else (gap >= 0) & (gap <= bound)
+        reference_known = _dates(table, spec.reference).notna().to_numpy()
+        blank = ~_dates(table, column).notna().to_numpy()
+        return np.select(
+            [~reference_known, blank, met], [UNKNOWN, MET if spec.blank_meets else UNKNOWN, MET], NOT_MET
+        ).astype(np.int8)
+
+    def reason(row: Row) -> str:
+        gap = days(pd.DataFrame([row]))[0]
+        name, reference = labels.get(column, column), labels.get(spec.reference, spec.reference)
+        return spec.reason or f"{name} {gap:g} days before {reference}"
+
+    return Criterion(spec.id, spec.label, spec.text, (column, spec.reference), rule, reason)
+
+
 def _in_subgroup(criterion: Criterion, field_name: str, value: object) -> Criterion:
     """``criterion`` for the candidates whose ``field_name`` is ``value`` only (``CriterionSpec.applies_to``): the
     others meet it (not applicable, never unknown: a man's empty "pregnant" cell); a candidate whose field is missing
@@ -267,6 +305,7 @@ def criteria(protocol: Protocol) -> tuple[Criterion, ...]:
         "at_most": _bound,
         "at_least": _bound,
         "equals": lambda spec: _equals(spec, truth_words.get(kinds.get(spec.fields[0], ""), {})),
+        "days_before": lambda spec: _days_before(spec, {f.key: f.label for f in protocol.screening}),
         "older_than_by_sex": _older_than_by_sex,
     }
     built = [(spec, build[spec.kind](spec)) for spec in protocol.criteria]

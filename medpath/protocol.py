@@ -45,8 +45,8 @@ from medpath.located_yaml import FileError, Node, YamlFile, did_you_mean, read_t
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
-FIELD_KINDS = ("number", "yes_no", "test")
-CRITERION_KINDS = ("flags_absent", "at_most", "at_least", "older_than_by_sex", "equals")
+FIELD_KINDS = ("number", "yes_no", "test", "date")
+CRITERION_KINDS = ("flags_absent", "at_most", "at_least", "older_than_by_sex", "equals", "days_before")
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class ScreeningField:
     """A trial-specific screening column: a number (bounds), a yes/no history item, or an infection test."""
 
     key: str
-    kind: Literal["number", "yes_no", "test"]
+    kind: Literal["number", "yes_no", "test", "date"]
     label: str  # on the Data page
     reason: str = ""  # how a true value is named in an exclusion reason ("HIV positive")
     bounds: tuple[float, float] | None = None
@@ -217,6 +217,12 @@ class CriterionSpec:
     #: the subgroup the criterion applies to (``applies_to: {sex: F}``): (field, value); everyone else meets it
     #: (not applicable, which is not unknown: a man's empty "pregnant" cell does not make him unknown)
     applies_to: tuple[str, Any] | None = None
+    #: days_before: the date field it is counted back from (``reference: screening_date``), whether the days must be
+    #: ``at_least`` or ``at_most`` ``value``, and whether an empty date meets it (``blank: met``: "no immunosuppressant
+    #: in the 90 days before screening" when the team leaves the last-dose date empty for none) or is unknown
+    reference: str = ""
+    days: Literal["at_least", "at_most", ""] = ""
+    blank_meets: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -538,7 +544,8 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
     written and which criteria can apply to the field."""
     n = node.mapping(
         ("id", "kind", "label", "text"),
-        ("fields", "field", "value", "older_than", "minimum_age", "reason", "applies_to"),
+        ("fields", "field", "value", "older_than", "minimum_age", "reason", "applies_to")
+        + ("reference", "at_least", "at_most", "blank"),
     )
     kind = _get(n, "kind", lambda x: x.choice(CRITERION_KINDS), "")
     fields: tuple[str, ...] = (
@@ -560,6 +567,18 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
         value = n["value"].text() if kind == "equals" and field_kind != "number" else n["value"].number()
     if kind in ("at_most", "at_least") and field_kind not in ("number", ""):
         node.problem(f"an '{kind}' criterion needs a number field; '{fields[0]}' is a {field_kind} field")
+    for name in (*fields[:1], *([n["reference"].text()] if kind == "days_before" and "reference" in n else [])):
+        if kind == "days_before" and kinds.get(name, "date") != "date":
+            node.problem(f"a 'days_before' criterion counts between dates; '{name}' is a {kinds[name]} field")
+    days: Literal["at_least", "at_most", ""] = next((k for k in ("at_least", "at_most") if k in n), "")
+    if kind == "days_before":
+        value = n[days].number() if days else None
+        if not days or ("at_least" in n and "at_most" in n):
+            node.problem("a 'days_before' criterion needs one of at_least or at_most (days)")
+        if "reference" not in n:
+            node.problem("a 'days_before' criterion needs the reference date field it counts back from (reference)")
+    elif days or "reference" in n or "blank" in n:
+        node.problem("at_least, at_most, reference and blank belong to a 'days_before' criterion")
     spec = CriterionSpec(
         id=_get(n, "id", Node.text, ""),
         kind=kind,
@@ -572,6 +591,9 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
         reason=_get(n, "reason", Node.text, ""),
         by_sex=by_sex,
         applies_to=_applies_to(n["applies_to"], kinds) if "applies_to" in n else None,
+        reference=_get(n, "reference", Node.text, ""),
+        days=days if kind == "days_before" else "",
+        blank_meets=_get(n, "blank", lambda x: x.word({"met": True, "unknown": False}), False),
     )
     needs = {
         "flags_absent": ("fields", bool(fields)),
@@ -579,6 +601,7 @@ def _criterion(node: Node, kinds: dict[str, str]) -> CriterionSpec:
         "at_least": ("field and value", len(fields) == 1 and "value" in n),
         "equals": ("field and value", len(fields) == 1 and "value" in n),
         "older_than_by_sex": ("older_than", bool(older)),
+        "days_before": ("field", len(fields) == 1),
     }
     if kind in needs and not needs[kind][1]:
         node.problem(f"a '{kind}' criterion needs {needs[kind][0]}")
@@ -627,7 +650,7 @@ def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
     kinds = {f.key: f.kind for f in protocol.screening}
     items = root["criteria"].items() if "criteria" in root else []
     for spec, item in zip(protocol.criteria, items):
-        for name in spec.fields:
+        for name in (*spec.fields, *([spec.reference] if spec.reference else [])):
             if name not in known:
                 item.problem(f"field '{name}' is not declared under screening or outcomes")
             elif spec.kind == "flags_absent" and kinds.get(name) not in ("yes_no", "test"):

@@ -387,3 +387,93 @@ def test_table_1_holds_the_rows_the_protocol_names():
     )
     with pytest.raises(ProtocolError, match="'bmii' is not a Table 1 row.*did you mean 'bmi'"):
         parse_protocol(text.replace("table1: [bmi,", "table1: [bmii,"), "p.yaml")
+
+
+DATE_FIELDS = """  - {key: screening_date, kind: date, label: screening date}
+  - {key: last_immunosuppressant, kind: date, label: last immunosuppressant dose}
+  - {key: diagnosis_date, kind: date, label: diagnosis}
+"""
+DATE_CRITERIA = """  - id: no_recent_immunosuppressant
+    kind: days_before
+    field: last_immunosuppressant
+    reference: screening_date
+    at_least: 90
+    blank: met
+    label: No immunosuppressant in the 90 days before screening
+    text: 'Exclusion 9: "Immunosuppressant in the 90 days before screening."'
+  - id: recent_diagnosis
+    kind: days_before
+    field: diagnosis_date
+    reference: screening_date
+    at_most: 180
+    label: Diagnosed at most 180 days before screening
+    text: 'Inclusion 9: "Diagnosed at most 180 days before screening."'
+"""
+
+
+def _dated_protocol(criteria: str = DATE_CRITERIA):
+    text = _demo_with(criteria).replace("\noutcomes:", "\n" + DATE_FIELDS.rstrip("\n") + "\n\noutcomes:", 1)
+    return parse_protocol(text, "p.yaml")
+
+
+def test_date_fields_and_date_window_criteria():
+    """Issue 26, item 2: "no immunosuppressant in the 90 days before screening" (an empty last-dose date is none, as
+    the protocol says: blank: met) and "diagnosed at most 180 days before screening"; days counted by hand."""
+    import datetime as dt
+
+    from medpath.eligibility import MET, NOT_MET, UNKNOWN, criteria
+
+    rules = {c.id: c for c in criteria(_dated_protocol())}
+    d = dt.date
+    table = pd.DataFrame(
+        {
+            "screening_date": [d(2021, 3, 15), d(2021, 3, 15), d(2021, 3, 15), None, d(2021, 3, 15)],
+            # 2020-12-15 -> 90 days before 2021-03-15 (16 + 31 + 28 + 15); 2021-01-01 -> 73 days; none; -; after
+            "last_immunosuppressant": [d(2020, 12, 15), d(2021, 1, 1), None, d(2020, 1, 1), d(2021, 3, 20)],
+            # 2020-09-16 -> 180 days (14 + 31 + 30 + 31 + 31 + 28 + 15); 2020-09-15 -> 181; none; -; after screening
+            "diagnosis_date": [d(2020, 9, 16), d(2020, 9, 15), None, d(2020, 1, 1), d(2021, 3, 16)],
+        }
+    )
+    assert rules["no_recent_immunosuppressant"].rule(table).tolist() == [MET, NOT_MET, MET, UNKNOWN, NOT_MET]
+    assert rules["recent_diagnosis"].rule(table).tolist() == [MET, NOT_MET, UNKNOWN, UNKNOWN, NOT_MET]
+    row = table.iloc[1].to_dict()
+    assert (
+        rules["no_recent_immunosuppressant"].reason(row) == "last immunosuppressant dose 73 days before screening date"
+    )
+
+
+def test_a_date_window_on_a_field_that_is_no_date_is_refused_by_line():
+    bad = DATE_CRITERIA.replace("field: diagnosis_date", "field: hiv").replace("    at_least: 90\n", "")
+    with pytest.raises(ProtocolError) as refused:
+        _dated_protocol(bad)
+    problems = [line.split(": ", 1)[1] for line in refused.value.lines()]
+    assert problems == [
+        "criteria[8]: a 'days_before' criterion needs one of at_least or at_most (days)",
+        "criteria[9]: a 'days_before' criterion counts between dates; 'hiv' is a test field",
+    ]
+
+
+def test_dates_in_a_screening_log_as_a_team_keeps_them_are_read():
+    """Excel dates and dates written as text (15/03/2021) are read; a cell that is no date is an error with its place."""
+    import datetime as dt
+
+    from conftest import xlsx_bytes
+
+    from medpath.study import load_study
+
+    protocol = _dated_protocol()
+    header = list(protocol.screening_columns)
+    base = dict.fromkeys(header) | {"patient_id": "C1", "sex": "F", "age": 60, "consent": "signed"}
+    rows = [
+        header,
+        [(base | {"screening_date": dt.datetime(2021, 3, 15), "diagnosis_date": "16/09/2020"}).get(c) for c in header],
+        [
+            (base | {"patient_id": "C2", "screening_date": "15/03/2021", "diagnosis_date": "soon"}).get(c)
+            for c in header
+        ],
+    ]
+    study = load_study([("s.xlsx", xlsx_bytes({"screening": rows}))], protocol=protocol)
+    assert study.screening["screening_date"].tolist() == [dt.date(2021, 3, 15)] * 2
+    assert study.screening["diagnosis_date"].tolist()[0] == dt.date(2020, 9, 16)
+    (error,) = [f for f in study.errors if f.column == "diagnosis_date"]
+    assert (error.row, error.value) == (3, "soon") and "expected a date" in error.message

@@ -577,6 +577,16 @@ def parse_date(raw: object) -> dt.date | None:
     return None
 
 
+def read_date(raw: object) -> dt.date | None:
+    """A date (an Excel date, DD/MM/YYYY, YYYY-MM-DD)."""
+    if is_missing(raw):
+        return None
+    date = parse_date(raw)
+    if date is None:
+        raise BadValue("expected a date such as 15/01/2026")
+    return date
+
+
 # --- units of a whole column --------------------------------------------------------------------
 
 

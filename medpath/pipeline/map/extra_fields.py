@@ -22,10 +22,10 @@ from medpath.model import PROVENANCE, Finding
 from medpath.pipeline.cells.values import (
     BadValue,
     is_missing,
-    parse_date,
     parse_number,
     parse_patient_id,
     parse_visit_label,
+    read_date,
     word_reader,
 )
 from medpath.pipeline.map.columns import PATIENT_ID_KEYS, normalise
@@ -166,16 +166,6 @@ _YES_NO = word_reader("yes_no")
 
 def read_yes_no(raw: object) -> bool | None:
     return _YES_NO(raw)[0]
-
-
-def read_date(raw: object) -> dt.date | None:
-    """A date (an Excel date, DD/MM/YYYY, YYYY-MM-DD)."""
-    if is_missing(raw):
-        return None
-    date = parse_date(raw)
-    if date is None:
-        raise BadValue("expected a date such as 15/01/2026")
-    return date
 
 
 def read_month(raw: object) -> float | None:

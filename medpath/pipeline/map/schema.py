@@ -26,6 +26,7 @@ from medpath.pipeline.cells.values import (
     parse_sex,
     plain_reader,
     read_as_is,
+    read_date,
     read_patient_id,
     word_reader,
 )
@@ -158,7 +159,7 @@ def _number_decorations(protocol: Protocol) -> dict[str, tuple[Decoration, ...]]
 
 
 def _screening_rules(protocol: Protocol, number: Callable[[str | None], Callable]) -> dict[str, Rule]:
-    """The built-in screening fields, then the protocol's own (numbers with bounds, yes/no items, tests)."""
+    """The built-in screening fields, then the protocol's own (numbers with bounds, yes/no items, tests, dates)."""
     rules = {
         "patient_id": Rule(read_patient_id, identity=True),
         "sex": Rule(plain_reader(parse_sex)),
@@ -171,6 +172,8 @@ def _screening_rules(protocol: Protocol, number: Callable[[str | None], Callable
             rules[f.key] = Rule(number(f.key), f.bounds, what=f.what or f.label)
         elif f.kind == "yes_no":
             rules[f.key] = Rule(word_reader("yes_no"), show=_show_yes_no)
+        elif f.kind == "date":
+            rules[f.key] = Rule(plain_reader(read_date), what=f.what or f.label)
         else:
             rules[f.key] = Rule(word_reader("test"), show=_show_test)
     return rules
