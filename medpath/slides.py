@@ -20,6 +20,15 @@ Text from the data (patient ids, file names) is written as plain text runs, seri
 hyperlink or a field, through ``medpath.inert.reveal_controls`` (controls, and the characters XML cannot hold, shown
 as ⟨U+…⟩).
 
+A study of more than ``medpath.scale.SUMMARY_ABOVE`` patients (issue 28) gets the dashboard's summaries as native
+charts instead of a line per patient (a line chart of 5,000 series took minutes to write and could not be read):
+each outcome's course as the median per visit over the band of the middle half of the patients (25th to 75th
+percentile, ``summary_views.visit_quartiles``; each visit's n under it), its before-after as the histogram of the
+paired changes (``summary_views.change_bins``, the bins of the dashboard's paired figure), and the adverse events by
+term and worst grade as stacked bars (``ae_groups.term_grade_table``). The speaker notes then count instead of
+listing: the serious events at most ``medpath.paper.LISTED_ROWS`` (``paper.first_rows``), the events by term. A
+pilot's deck is as it was.
+
 ``python -m medpath slides FILE ... -o deck.pptx`` and the dashboard's "Download slides" button both call
 ``build_deck``.
 """
@@ -53,18 +62,23 @@ from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Emu, Inches, Length, Pt
 
 from medpath import __version__
-from medpath.adverse_events import grade_relatedness_matrix, listing
+from medpath.adverse_events import GRADE_WORDS, grade_relatedness_matrix, listing
+from medpath.ae_groups import TOP_TERMS, term_grade_table
 from medpath.analysis import Analysis
 from medpath.export import date_stamp, provenance, slug
+from medpath.figures.safety import GRADE_COLOURS, timeline_rows
 from medpath.figures.style import MEDIAN_COLOUR, patient_colours, patient_symbols
+from medpath.figures.summary_views import BAR_COLOUR, IQR_NAME, SUMMARY_COLOUR, change_bins, visit_quartiles
 from medpath.figures.trajectory import BAND_FILLS, MEDIAN_NAME, _band_label
 from medpath.formatting import count_or_reason, number, p_value, percent
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
+from medpath.paper import first_rows
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
+from medpath.scale import summary_first
 from medpath.wording import plain_sentence
 
 #: Slide sizes (width, height) by aspect ratio. Both are 7.5 in high, so only the widths of the layout differ.
@@ -95,6 +109,9 @@ CAVEATS = (
     "treatment. A non-significant result is not evidence of no effect."
 )
 SYNTHETIC_MARK = "SYNTHETIC DATA — not real patients"
+#: The band of the middle half of the patients: ``summary_views.BAND_FILL`` (the dashboard's blue at 16 %) laid over
+#: white, as a slide's area needs an opaque colour.
+BAND_COLOUR = "#D6E8F3"
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x44, 0x44, 0x44)
 
@@ -309,6 +326,70 @@ def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeCompar
     _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
     _axis_title(chart.category_axis, "Visit")
     _set_range(chart, _axis_range(o, series["value"]))
+    _sentence(deck, slide, plain_sentence(comparison))
+
+
+def _trajectory_summary_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeComparison) -> None:
+    """The course of the outcome over all the study's patients: the median at each visit (a line) over the band of
+    the middle half of the patients (first to third quartile, stacked areas as the classes of ``_bands``: the first
+    quartile not drawn, the band above it), each visit's category saying how many patients have a value there."""
+    quartiles = visit_quartiles(analysis.series[comparison.outcome], "value")
+    o, n = comparison.meta, len(analysis.study.patient_ids)
+    data = CategoryChartData()
+    data.categories = [f"{visit.capitalize()} (n = {k:,})" for visit, k in zip(quartiles["visit"], quartiles["n"])]
+    data.add_series("First quartile (not drawn)", _values(quartiles["q1"]))
+    data.add_series(IQR_NAME, _values((quartiles["q3"] - quartiles["q1"]).round(9)))  # no float noise in the sheet
+    data.add_series(MEDIAN_NAME, _values(quartiles["median"]))
+    notes = (
+        f"Each visit: the median of the patients with a value there (the line) and the middle half of them, from the "
+        f"25th to the 75th percentile (the band); n under the visit. The summary is of all {n:,} patients, none "
+        "drawn on their own: each patient's line is on the dashboard's Trajectories page.\n"
+        + "\n".join(plain_language(comparison))
+    )
+    slide = deck.slide(f"{o.name}: median and middle half of patients over time (n = {n:,})", notes)
+    chart = deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data)
+    _shade(chart, [None, BAND_COLOUR])
+    (median,) = chart.plots[-1].series
+    _style_series(median, SUMMARY_COLOUR, "diamond")
+    median.format.line.width = Pt(4)
+    _legend_below(chart, [chart.plots[0].series[0]])
+    _axis_title(chart.value_axis, f"{o.axis_title} — {o.better} is better")
+    _axis_title(chart.category_axis, "Visit (patients with a value)")
+    _set_range(chart, _axis_range(o, [*quartiles["q1"], *quartiles["q3"]]))
+    _sentence(deck, slide, plain_sentence(comparison))
+
+
+def _paired_change_slide(deck: _Deck, comparison: OutcomeComparison) -> None:
+    """The paired changes (follow-up − baseline) as a histogram: a column per bin of ``change_bins`` (the bins of the
+    dashboard's paired figure, centred on multiples of their width), empty bins between included so that the
+    category axis is a true scale; the medians and quartiles in the notes."""
+    o, summary, n = comparison.meta, comparison.summary, comparison.n_pairs
+    width, bins = change_bins(comparison.changes["change"].to_numpy(dtype=float))
+    steps = [round(c / width) for c in bins["centre"]]
+    counts = dict(zip(steps, bins["n"].astype(int)))
+    every = range(min(steps), max(steps) + 1) if steps else range(0)
+    after = month_label(comparison.followup_month)
+    data = CategoryChartData()
+    data.categories = [number(k * width, True) if k else "0" for k in every]
+    data.add_series("Patients", [counts.get(k, 0) for k in every])
+
+    def quartiles(name: str, q, sign: bool = False) -> str:
+        return f"{name}: median {number(q.median, sign)} (middle half {number(q.q1, sign)} to {number(q.q3, sign)})"
+
+    notes = (
+        f"Each column: the patients whose change lies within ±{number(width / 2)} of the value under it; 0 is no "
+        f"change. {quartiles('Baseline', summary.before)}; {quartiles(after.capitalize(), summary.after)}; "
+        f"{quartiles('change', summary.change, True)}.\n" + "\n".join(plain_language(comparison))
+    )
+    slide = deck.slide(f"{o.name}: change from baseline to {after} (n = {n:,} pairs)", notes)
+    chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data)
+    chart.has_legend = False
+    plot = chart.plots[0]
+    plot.gap_width = 15
+    plot.series[0].format.fill.solid()
+    plot.series[0].format.fill.fore_color.rgb = _rgb(BAR_COLOUR)
+    _axis_title(chart.category_axis, f"Change in {o.axis_title}, {after} − baseline ({o.better} is better)")
+    _axis_title(chart.value_axis, "Patients")
     _sentence(deck, slide, plain_sentence(comparison))
 
 
@@ -548,18 +629,24 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
     assert events is not None  # read
     sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
     every = listing(events, study.protocol.intervention_event)
+    serious = every[every["serious"] == "yes"]
+    n = len(timeline_rows(events, list(analysis.flow.enrolled_ids)))  # the patients the Safety page would draw
+    large = summary_first(n)
+    listed, more = first_rows(serious, n, "Safety")
     notes = (
         "CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator. Each cell of the table: "
         "patients (events), a patient counted once per column, at the worst grade of their events in that column."
-        "\n\nEvery adverse event:\n"
+        + ("\n\nSerious adverse events:\n" if large else "\n\nEvery adverse event:\n")
         + (
             "\n".join(
                 f"{r.patient_id}: {r.term}, {r.onset}, grade {r.grade}, serious: {r.serious}, {r.relatedness}, "
                 f"{r.outcome}"
-                for r in every.itertuples()
+                for r in (listed if large else every).itertuples()
             )
             or "none"
         )
+        + (f"\n{more}" if more else "")
+        + ("\n\nEvery event is on the dashboard's Safety page; the next slide counts them by term." if large else "")
     )
     slide = deck.slide(title, notes)
     _textbox(slide, sentence, *deck.across(Inches(1.05), Inches(0.45)), size=16)
@@ -570,12 +657,13 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
         deck, slide, matrix.columns, matrix.to_numpy(), Inches(1.9), [2] + [1] * (matrix.shape[1] - 1), size=13
     )
     top = Emu(shape.top + shape.height + Inches(0.15))
-    serious = every[every["serious"] == "yes"]
     if serious.empty:
         heading = no_serious_sentence(harms)
     else:
         heading = "Serious adverse events, by patient" + (
-            f" (the first {MAX_LISTED} of {len(serious)}; all in the speaker notes)"
+            f" (the first {MAX_LISTED} of {len(serious)}; "
+            + ("all" if more is None else f"the first {len(listed)}")
+            + " in the speaker notes)"
             if len(serious) > MAX_LISTED
             else ""
         )
@@ -585,6 +673,47 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
         header = ["Patient", "Event", "CTCAE grade", "Relatedness", "Onset", "Outcome"]
         rows = serious[columns].head(MAX_LISTED).to_numpy()
         _table(deck, slide, header, rows, Emu(top + Inches(0.4)), [1, 1.5, 1.2, 1.1, 1.5, 1], size=13)
+    if large:
+        _term_grade_slide(deck, events)
+
+
+def _term_grade_slide(deck: _Deck, events: pd.DataFrame) -> None:
+    """The events by term (``ae_groups.term_grade_table``: the ``TOP_TERMS`` most frequent, the others together) as
+    stacked bars, the most frequent at the top: each bar the patients with the term, a segment per worst CTCAE grade
+    in the grade colours of the dashboard's chart; every count, with the events, in the notes."""
+    table = term_grade_table(events)
+    terms = list(dict.fromkeys(table["term"]))
+    grades = [None if pd.isna(g) else int(g) for g in table["grade"]]
+    patients = {(t, g): int(k) for t, g, k in zip(table["term"], grades, table["patients"])}
+    data = CategoryChartData()
+    data.categories = [_text(t) for t in reversed(terms)]  # a bar chart draws its first category at the bottom
+    shown = [g for g in (1, 2, 3, 4, 5, None) if g in set(grades)]
+    for grade in shown:
+        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
+        data.add_series(name, [patients.get((t, grade), 0) for t in reversed(terms)])
+    notes = (
+        f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, "
+        "terms as reported. Each patient is counted once per term, at the worst grade of their events of it.\n"
+        + "\n".join(
+            f"{term}: "
+            + "; ".join(
+                f"{'not graded' if g is None else f'grade {g}'}: {k} patient(s), {e} event(s)"
+                for t, g, k, e in zip(table["term"], grades, table["patients"], table["events"])
+                if t == term
+            )
+            for term in terms
+        )
+    )
+    slide = deck.slide("Safety: adverse events by term and worst CTCAE grade", notes)
+    chart = deck.chart(slide, XL_CHART_TYPE.BAR_STACKED, data)
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    for grade, series in zip(shown, plot.series):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(GRADE_COLOURS[grade])
+    _legend_below(chart, [])
+    chart.category_axis.tick_labels.font.size = Pt(12)
+    _axis_title(chart.value_axis, "Patients with the event")
 
 
 def _clip(text: str, limit: int = 220) -> str:
@@ -621,7 +750,8 @@ def build_deck(
     aspect: str = "16:9",
 ) -> bytes:
     """The deck of one analysis (``medpath.analysis.analyse``) as .pptx bytes. ``patients`` limits the trajectory
-    charts (the statistics use every pair). ``aspect``: "16:9" (13.333 × 7.5 in) or "4:3" (10 × 7.5 in, for a
+    charts (the statistics use every pair) up to ``SUMMARY_ABOVE`` patients; above, the charts summarise every patient
+    and draw none on their own (a slide cannot tell more than a few lines apart). ``aspect``: "16:9" (13.333 × 7.5 in) or "4:3" (10 × 7.5 in, for a
     1024 × 768 projector); ValueError for another."""
     study, protocol = analysis.study, analysis.study.protocol
     when = (generated_at or dt.datetime.now(dt.UTC)).astimezone()
@@ -650,8 +780,12 @@ def build_deck(
     comparisons = analysis.primary
     chosen = list(study.patient_ids) if patients is None else [p for p in study.patient_ids if p in set(patients)]
     for comparison in comparisons.values():
-        _trajectory_slide(deck, analysis, comparison, chosen)
-        _before_after_slide(deck, study, comparison)
+        if summary_first(len(study.patient_ids)):  # the summaries of every patient, no patient's own line
+            _trajectory_summary_slide(deck, analysis, comparison)
+            _paired_change_slide(deck, comparison)
+        else:
+            _trajectory_slide(deck, analysis, comparison, chosen)
+            _before_after_slide(deck, study, comparison)
     if comparisons:
         _results_slide(deck, comparisons)
     _safety_slide(deck, analysis)
