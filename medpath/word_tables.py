@@ -22,6 +22,13 @@ modified at the time generated (the template python-docx ships says "python-docx
 Text from the data (patient ids, file names, adverse-event terms) is written as plain text runs, never as a
 hyperlink or a field, through ``medpath.inert.reveal_controls``; the only fields are the footer's PAGE and NUMPAGES.
 
+A study of more than ``medpath.scale.SUMMARY_ABOVE`` patients (issue 28) keeps every table of counts, but no longer
+lists every patient: each per-patient or per-event listing (the changes, the serious and all adverse events) prints its
+first ``medpath.paper.LISTED_ROWS`` rows with a sentence saying how many more and where (``paper.first_rows``), Table
+1 drops its column of each patient's value, the flow counts the patients without a primary value instead of naming
+them, and the adverse events are also counted by term and worst grade (``ae_groups.term_grade_table``). At 1,000
+patients the document was some 200 pages. A pilot's tables are as they were.
+
 ``python -m medpath tables FILE ... -o tables.docx [--paper A4|Letter]`` and the dashboard's download both call
 ``word_tables``.
 """
@@ -41,18 +48,22 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, Length, Mm, Pt, RGBColor
 
 from medpath import __version__
-from medpath.adverse_events import grade_relatedness_matrix, listing
+from medpath.adverse_events import GRADE_WORDS, grade_relatedness_matrix, listing
+from medpath.ae_groups import TOP_TERMS, term_grade_table
 from medpath.analysis import Analysis
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import Count
 from medpath.export import date_stamp, slug
+from medpath.figures.safety import timeline_rows
 from medpath.formatting import NOT_DETERMINABLE, count, first_upper, not_determinable
 from medpath.funnel_notes import funnel_notes
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, summary_table
+from medpath.paper import first_rows
 from medpath.pipeline.cells.values import month_label
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
+from medpath.scale import summary_first
 from medpath.summary import key_numbers
 from medpath.wording import plain_sentence
 
@@ -309,6 +320,9 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
     )
     add("Discontinued (withdrew, died)", flow.discontinued.n, _count_words(flow.discontinued), flow.discontinued.reason)
     missing = list(flow.no_primary_visit)
+    named = ", ".join(missing)
+    if summary_first(len(flow.enrolled_ids)):  # a count, not thousands of ids in one cell
+        named = f"{len(missing):,} patients (each on the dashboard's Trajectories page)"
     add(
         f"Completed {month_label(month)} (enrolled, with a {month_label(month)} primary outcome value)",
         None
@@ -316,7 +330,7 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
         else flow.completed
         if month == study.protocol.primary_month
         else flow.enrolled - len(missing),
-        f"no {month_label(month)} primary value: {', '.join(missing)}" if missing else "",
+        f"no {month_label(month)} primary value: {named}" if missing else "",
         flow.reasons.get("completed"),
     )
     for key in study.protocol.primary_outcomes:
@@ -362,19 +376,29 @@ def _baseline_section(doc: _Document, analysis: Analysis) -> None:
         return
     doc.paragraph(table1_intro(flow), keep=True)
     table = table1(study, flow)
-    doc.table(
-        ["Characteristic", "n", "Median (IQR) or n (%)", "Patients' values"],
-        [
-            (r.characteristic, count(None if pd.isna(r.n) else int(r.n)), r.summary, r.values or "–")
-            for r in table.itertuples(index=False)
-        ],
-        [28, 5, 23, 44],
-    )
+    rows = [
+        (r.characteristic, count(None if pd.isna(r.n) else int(r.n)), r.summary, r.values or "–")
+        for r in table.itertuples(index=False)
+    ]
+    if summary_first(len(enrolled)):  # a cell of every patient's value would be thousands of values long
+        doc.paragraph("Each patient's value is on the dashboard's Eligibility page (Table 1, Values).", keep=True)
+        doc.table(["Characteristic", "n", "Median (IQR) or n (%)"], [row[:3] for row in rows], [40, 10, 50])
+    else:
+        doc.table(["Characteristic", "n", "Median (IQR) or n (%)", "Patients' values"], rows, [28, 5, 23, 44])
     for note in band_notes(study, enrolled):
         doc.paragraph(note, size=9)
 
 
-def _outcome(doc: _Document, c: OutcomeComparison) -> None:
+def _listing(doc: _Document, header: Sequence[str], rows: list, widths: Sequence[float], n_patients: int, where: str):
+    """A per-patient (or per-event) table of a study of ``n_patients``: above ``SUMMARY_ABOVE`` patients its first
+    ``LISTED_ROWS`` rows after the sentence saying how many more and where (``paper.first_rows``), else whole."""
+    shown, more = first_rows(pd.DataFrame({"row": rows}), n_patients, where)
+    if more:
+        doc.paragraph(more, keep=True, size=9)
+    doc.table(header, shown["row"].tolist(), widths)
+
+
+def _outcome(doc: _Document, c: OutcomeComparison, n_patients: int) -> None:
     doc.heading(c.meta.label, 2)
     doc.paragraph(plain_sentence(c), keep=True)
     doc.table(["Measure", "Value"], list(summary_table(c).itertuples(index=False)), [50, 50])
@@ -386,7 +410,7 @@ def _outcome(doc: _Document, c: OutcomeComparison) -> None:
         (r.patient_id, float(r.baseline), float(r.followup), _change(float(r.change)))
         for r in c.changes.itertuples(index=False)
     ]
-    doc.table(["Patient", "Baseline", after, "Change"], rows, [25, 25, 25, 25])
+    _listing(doc, ["Patient", "Baseline", after, "Change"], rows, [25, 25, 25, 25], n_patients, "Outcomes")
 
 
 def _primary_section(doc: _Document, analysis: Analysis) -> None:
@@ -394,13 +418,14 @@ def _primary_section(doc: _Document, analysis: Analysis) -> None:
     if not analysis.primary:
         doc.paragraph("No primary outcome could be analysed with the data provided.")
     for comparison in analysis.primary.values():
-        _outcome(doc, comparison)
+        _outcome(doc, comparison, len(analysis.study.patient_ids))
 
 
-def _events_table(doc: _Document, events: pd.DataFrame, event: str, *, serious_only: bool) -> bool:
+def _events_table(doc: _Document, events: pd.DataFrame, event: str, *, serious_only: bool, n_patients: int) -> bool:
     """The events of ``listing`` (only the serious ones with ``serious_only``) as a table, by patient and onset,
-    each with its place in the file: the Excel row (and the sheet, when the events come from several). False when
-    there is no such event."""
+    each with its place in the file: the Excel row (and the sheet, when the events come from several); the first
+    rows only above ``SUMMARY_ABOVE`` patients (``n_patients``: those the Safety page would draw, ``_listing``).
+    False when there is no such event."""
     frame = listing(events, event)
     if serious_only:
         frame = frame[frame["serious"] == "yes"]
@@ -428,7 +453,7 @@ def _events_table(doc: _Document, events: pd.DataFrame, event: str, *, serious_o
         del header[4], widths[4]
     where = f"the Excel row in the sheet '{sheets[0]}'" if one_sheet else "the sheet and the Excel row"
     doc.paragraph(f"{place}: {where} the event was read from.", keep=True, size=9)
-    doc.table(header, rows, widths)
+    _listing(doc, header, rows, widths, n_patients, "Safety")
     return True
 
 
@@ -461,11 +486,30 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
         list(matrix.itertuples(index=False)),
         [22, *[78 / (len(matrix.columns) - 1)] * (len(matrix.columns) - 1)],
     )
+    n = len(timeline_rows(events, list(flow.enrolled_ids)))  # the patients the Safety page would draw
+    if summary_first(n):
+        doc.heading("Patients (events) by term and worst CTCAE grade", 3)
+        doc.paragraph(
+            f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, "
+            "terms are counted as reported. Each patient is counted once per term, at the worst grade of their events "
+            "of it.",
+            keep=True,
+            size=9,
+        )
+        terms = term_grade_table(events)
+        doc.table(
+            ["Term", "CTCAE grade", "Patients", "Events"],
+            [
+                (t, "not graded" if pd.isna(g) else f"{g} ({GRADE_WORDS[int(g)]})", k, e)
+                for t, g, k, e in terms.itertuples(index=False)
+            ],
+            [40, 30, 15, 15],
+        )
     doc.heading("Serious adverse events, by patient", 3)
-    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=True):
+    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=True, n_patients=n):
         doc.paragraph(no_serious_sentence(harms))
     doc.heading("Every adverse event, by patient and onset", 3)
-    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=False):
+    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=False, n_patients=n):
         doc.paragraph("The adverse-event sheet was read and lists no event.")
 
 
