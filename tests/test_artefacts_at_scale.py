@@ -158,7 +158,9 @@ def test_report_trajectory_summary_is_the_numpy_median_of_every_patient(report):
 
 def test_report_draws_the_first_five_patients_when_none_was_chosen_and_at_most_a_page(large, report):
     def drawn(text: str) -> str:
-        return re.search(r"trajectory charts of (.*?) \(the tests always use every pair\)", text).group(1)
+        found = re.search(r"trajectory charts of (.*?) \(the tests always use every pair\)", text)
+        assert found is not None
+        return found.group(1)
 
     first = ", ".join(_pid(i) for i in range(1, 6))
     assert (
