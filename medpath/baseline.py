@@ -145,6 +145,8 @@ def _outcome_rows(study: Study, key: str, ids: list[str], base: pd.DataFrame) ->
     outcome = study.protocol.outcomes[key]
     values = dict(zip(base["patient_id"].tolist(), base[key].astype(float).tolist())) if key in base else {}
     unknown = _visits_unknown(study, key, outcome.label)
+    if outcome.kind == "binary":  # yes / no: n (%), as a yes/no screening item
+        return _categories(f"{outcome.label} at baseline", ids, values, ((1.0, "yes"), (0.0, "no")), unknown)
     rows = [_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values, unknown)]
     if outcome.bands is not None:
         classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}

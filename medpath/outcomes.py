@@ -45,6 +45,52 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class BinaryChange:
+    """A yes/no outcome (``Outcome.kind`` "binary") at the two visits of its pairs: how many said yes at each, how
+    many became yes (``gained``) or no (``lost``), the exact McNemar p-value of the change (``stats.exact_mcnemar``,
+    in the comparison's direction) and the exact 95 % (Clopper–Pearson) interval of each proportion."""
+
+    n: int
+    yes_baseline: int
+    yes_followup: int
+    gained: int
+    lost: int
+    p_value: float
+    ci_baseline: tuple[float, float]
+    ci_followup: tuple[float, float]
+
+    @classmethod
+    def of(cls, before: np.ndarray, after: np.ndarray, alternative: stats.Alternative) -> BinaryChange:
+        yes_before, yes_after = int((before == 1).sum()), int((after == 1).sum())
+        gained, lost = int(((before == 0) & (after == 1)).sum()), int(((before == 1) & (after == 0)).sum())
+        n = len(before)
+        return cls(
+            n,
+            yes_before,
+            yes_after,
+            gained,
+            lost,
+            stats.exact_mcnemar(gained, lost, alternative),
+            stats.clopper_pearson(yes_before, n),
+            stats.clopper_pearson(yes_after, n),
+        )
+
+    def as_json(self) -> dict:
+        return {
+            "n": self.n,
+            "yes_baseline": self.yes_baseline,
+            "yes_followup": self.yes_followup,
+            "gained": self.gained,
+            "lost": self.lost,
+            "p_value": self.p_value,
+            "ci_baseline": [_json_float(v) for v in self.ci_baseline],
+            "ci_followup": [_json_float(v) for v in self.ci_followup],
+            "test": "exact McNemar",
+            "interval": "Clopper-Pearson 95 %",
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class OutcomeComparison:
     """Baseline vs follow-up for one outcome: the pairs, who was left out and why, and the tests."""
@@ -65,6 +111,13 @@ class OutcomeComparison:
     #: values of this outcome at the two compared visits left out because of an error, in words
     #: ("MSC-01 baseline left out (11)"), set by primary_analysis; "" when none
     left_out: str = ""
+    #: a yes/no outcome's proportions and exact McNemar test (None for a number)
+    binary: BinaryChange | None = None
+
+    @property
+    def p_value(self) -> float:
+        """The p-value of the change: exact McNemar for a yes/no outcome, else Wilcoxon's."""
+        return self.binary.p_value if self.binary is not None else self.wilcoxon.p_value
 
     @property
     def n_pairs(self) -> int:
@@ -110,6 +163,7 @@ class OutcomeComparison:
             "direction_counts": direction_counts(self.changes["change"]).as_json(),
             "p_holm": _json_float(self.p_holm),
             "min_attainable_p": _json_float(self.min_attainable_p),
+            **({"binary": self.binary.as_json()} if self.binary is not None else {}),
         }
 
 
@@ -193,7 +247,10 @@ def compare_visits(
         hodges_lehmann=stats.hodges_lehmann(before, after, confidence, zeros=stats.as_hl_zeros(hl_zeros)),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
-        min_attainable_p=stats.minimum_attainable_p(wilcoxon.n_used, checked),
+        min_attainable_p=stats.minimum_attainable_p(
+            int((before != after).sum()) if meta.kind == "binary" else wilcoxon.n_used, checked
+        ),
+        binary=BinaryChange.of(before, after, checked) if meta.kind == "binary" else None,
     )
 
 
@@ -247,7 +304,7 @@ def primary_analysis(
     comparisons = compare_outcomes(
         visits, protocol.primary_outcomes, followup_month, alternative, zero_method, hl_zeros, protocol
     )
-    adjusted = stats.holm([c.wilcoxon.p_value for c in comparisons.values()])
+    adjusted = stats.holm([c.p_value for c in comparisons.values()])
 
     def left_out(key: str, c: OutcomeComparison) -> str:
         if lost is None:
@@ -273,6 +330,13 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
         sentences.append(
             f"No patient has {label} at both {month_label(c.baseline_month)} and "
             f"{month_label(c.followup_month)}; nothing can be tested."
+        )
+    elif c.binary is not None:
+        b = c.binary
+        sentences.append(
+            f"{label} (yes/no) {span} in {b.n} paired patient(s): exact McNemar test, the binomial test of the "
+            f"{b.gained + b.lost} patient(s) whose answer changed ({b.gained} became yes, {b.lost} became no); "
+            "each proportion with its exact (Clopper–Pearson) 95 % interval."
         )
     else:
         sides = {
@@ -331,6 +395,15 @@ def headline(comparison: OutcomeComparison) -> str:
     span = f"{month_label(c.baseline_month)} → {month_label(c.followup_month)}"
     if c.n_pairs == 0:
         return f"{outcome.label}, {span}: no patient has values at both visits; nothing can be tested"
+    if c.binary is not None:
+        b = c.binary
+        line = (
+            f"{outcome.label}, {span}: yes in {b.yes_baseline} of {b.n} → {b.yes_followup} of {b.n} "
+            f"({b.gained} became yes, {b.lost} became no); exact McNemar {p_equals(b.p_value)}, "
+            f"{ALTERNATIVE_WORDS[c.wilcoxon.alternative]}"
+        )
+        holm = f"; Holm-adjusted {p_equals(c.p_holm)}" if c.p_holm is not None else ""
+        return line + holm + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
     line = (
         f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
         f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
@@ -349,6 +422,8 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     p-value these pairs allow. Everything else is in ``details_table``."""
     c, s, w = comparison, comparison.summary, comparison.wilcoxon
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
+    if c.binary is not None:
+        return pd.DataFrame(binary_rows(c.binary, start, end, w.alternative), columns=["measure", "value"])
     counts = direction_counts(c.changes["change"])
     change = c.changes["change"]
     rows = [
@@ -366,6 +441,29 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
         ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
     return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def binary_rows(b: BinaryChange, start: str, end: str, alternative: stats.Alternative) -> list[tuple[str, str]]:
+    """The main results of a yes/no outcome: each proportion with its exact interval, the changes, the exact McNemar
+    p-value."""
+
+    def share(yes: int, ci: tuple[float, float]) -> str:
+        return f"{yes} of {b.n} ({percent_of(yes, b.n)}; 95 % CI {percent_of(ci[0])} to {percent_of(ci[1])})"
+
+    side = "two-sided" if alternative == "two-sided" else "one-sided"
+    return [
+        ("Patients with both values", f"{b.n}"),
+        (f"Yes at {start}", share(b.yes_baseline, b.ci_baseline)),
+        (f"Yes at {end}", share(b.yes_followup, b.ci_followup)),
+        ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
+        (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
+        ("Smallest possible p", p_value(stats.minimum_attainable_p(b.gained + b.lost, alternative))),
+    ]
+
+
+def percent_of(count: float, total: int = 1) -> str:
+    """A share as a whole percentage ("70 %"); ``count`` of ``total``, or a proportion with ``total`` 1."""
+    return f"{100 * count / total:.0f} %" if total else "–"
 
 
 def details_table(comparison: OutcomeComparison) -> pd.DataFrame:

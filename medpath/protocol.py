@@ -172,6 +172,9 @@ class Outcome:
     aliases: tuple[str, ...] = ()
     #: words that only suggest this outcome in the mapping step ("nyeri"), never read as it unasked
     hints: tuple[str, ...] = ()
+    #: "number" (a measurement or a score), or "binary": yes/no in the cells (remission), read as 1 / 0 and compared
+    #: with the exact McNemar test and exact (Clopper–Pearson) intervals; ``better: higher`` says yes is better
+    kind: Literal["number", "binary"] = "number"
 
     @property
     def axis_title(self) -> str:
@@ -443,8 +446,11 @@ def _dxa_site(n: dict[str, Node]) -> str:
 
 def _outcome(node: Node) -> Outcome:
     n = node.mapping(
-        ("key", "label", "unit", "better", "primary", "valid_range"),
+        ("key", "label", "better", "primary"),
         (
+            "unit",
+            "valid_range",
+            "kind",
             "axis_range",
             "spoken",
             "field_label",
@@ -491,13 +497,18 @@ def _outcome(node: Node) -> Outcome:
         ("scale", Node.text, ""),
     )
     label = _get(n, "label", Node.text, "")
+    kind = _get(n, "kind", lambda x: x.choice(("number", "binary")), "number")
+    for needed in ("unit", "valid_range"):  # a yes/no outcome has neither: its cells are yes or no
+        if kind == "number" and needed not in n:
+            node.problem(f"'{needed}' is missing")
     return Outcome(
+        kind=kind,
         key=_get(n, "key", Node.text, ""),
         label=label,
-        unit=_get(n, "unit", Node.text, ""),
+        unit=_get(n, "unit", Node.text, "yes/no" if kind == "binary" else ""),
         better=_get(n, "better", lambda x: x.choice(("higher", "lower")), "higher"),
         primary=_get(n, "primary", Node.flag, False),
-        valid_range=_get(n, "valid_range", Node.pair, (math.nan, math.nan)),
+        valid_range=_get(n, "valid_range", Node.pair, (0.0, 1.0) if kind == "binary" else (math.nan, math.nan)),
         axis_range=_get(n, "axis_range", Node.pair),
         spoken=_get(n, "spoken", Node.text, ""),
         field_label=_get(n, "field_label", Node.text, ""),

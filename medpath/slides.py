@@ -585,7 +585,7 @@ def _result_rows(c: OutcomeComparison) -> list[tuple[str, str]]:
     return [
         *summary_table(c).itertuples(index=False, name=None),
         ("Holm-adjusted p", p_value(c.p_holm)),
-        ("Hodges–Lehmann estimate (CI)", estimate),
+        *([("Hodges–Lehmann estimate (CI)", estimate)] if c.binary is None else []),  # no median for yes / no
     ]
 
 
@@ -603,7 +603,9 @@ def _results_slide(deck: _Deck, comparisons: dict[str, OutcomeComparison]) -> No
     after = month_label(next(iter(comparisons.values())).followup_month)
     slide = deck.slide(f"Primary outcomes: baseline vs {after}", notes)
     header = ["Measure", *(c.meta.name for c in comparisons.values())]
-    rows = [[measure, *(result[i][1] for result in results)] for i, (measure, _) in enumerate(results[0])]
+    # the measures of every outcome in order (a yes/no outcome has its own), "–" where an outcome has none
+    measures = list(dict.fromkeys(measure for result in results for measure, _ in result))
+    rows = [[measure, *(dict(result).get(measure, "–") for result in results)] for measure in measures]
     _table(deck, slide, header, rows, Inches(1.15), [0.35, *[0.65 / len(results)] * len(results)], size=16)
     _textbox(
         slide,

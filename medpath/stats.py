@@ -659,6 +659,71 @@ def _binomial_half_cdf(k: int, n: int) -> float:
     return total / 2**n
 
 
+def _binomial_half_tail(k: int, n: int) -> float:
+    """P(B ≤ k) for B ~ Binomial(n, 1/2), any k (by symmetry P(B ≤ k) = 1 − P(B ≤ n − k − 1) above n/2)."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return _binomial_half_cdf(k, n) if 2 * k <= n else 1.0 - _binomial_half_cdf(n - k - 1, n)
+
+
+def exact_mcnemar(gained: int, lost: int, alternative: Alternative = "two-sided") -> float:
+    """The exact McNemar test of a paired yes/no outcome: of the m = ``gained`` + ``lost`` discordant pairs (no → yes,
+    yes → no), ``gained`` is Binomial(m, 1/2) under no change (McNemar, Psychometrika 12 (1947) 153–157, exact form:
+    the binomial test on the discordant pairs, as R's ``binom.test(gained, m)`` and exact2x2's ``mcnemar.exact``).
+    Two-sided p = min(1, 2 P(B ≤ min(gained, lost))); "greater" (more yes) P(B ≥ gained); "less" P(B ≤ gained).
+    No discordant pair: p = 1."""
+    _check_choice(alternative, ALTERNATIVES, "alternative")
+    m = gained + lost
+    if m == 0:
+        return 1.0
+    if alternative == "two-sided":
+        return min(1.0, 2 * _binomial_half_tail(min(gained, lost), m))
+    return _binomial_half_tail(lost if alternative == "greater" else gained, m)
+
+
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(n, p), summed in log space (lgamma), so that n in the thousands neither overflows
+    nor underflows."""
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 1.0 if k >= n else 0.0
+    log_p, log_q, log_n = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    return min(
+        1.0,
+        math.fsum(
+            math.exp(log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+            for i in range(k + 1)
+        ),
+    )
+
+
+def _bisect(f, low: float = 0.0, high: float = 1.0) -> float:
+    """The root of ``f`` (increasing, from negative at ``low`` to positive at ``high``), to 1e-12."""
+    while high - low > 1e-12:
+        middle = (low + high) / 2
+        if f(middle) < 0:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) confidence interval of a proportion x/n (Clopper & Pearson, Biometrika 26 (1934)
+    404–413): the p whose binomial tails P(X ≥ x | p) and P(X ≤ x | p) are each (1 − level)/2, found by bisection
+    on the exact binomial distribution (R's ``binom.test(x, n)$conf.int``; the beta quantiles of the usual formula
+    without scipy). Covers at least ``level``; 0 and 1 are the bounds when x = 0 and x = n. n = 0: (nan, nan)."""
+    if n == 0:
+        return math.nan, math.nan
+    tail = (1.0 - level) / 2
+    low = 0.0 if x == 0 else _bisect(lambda p: (1.0 - _binomial_cdf(x - 1, n, p)) - tail)
+    high = 1.0 if x == n else _bisect(lambda p: tail - _binomial_cdf(x, n, p))
+    return low, high
+
+
 def holm(p_values) -> np.ndarray:
     """Holm step-down adjusted p-values (Holm, "A simple sequentially rejective multiple test
     procedure", Scand. J. Statist. 6 (1979) 65–70): with the m p-values sorted ascending,

@@ -47,6 +47,9 @@ TERMS = {
     "rank_biserial": "Effect size from −1 (all fell) to +1 (all rose).",
     "sign_test": "Counts only ups and downs, ignoring their size.",
     "mean_t": "Average change with a t-based interval; assumes normal data, for reference only.",
+    "discordant": "Only the patients whose answer changed carry information about the change.",
+    "mcnemar": "Exact McNemar test: the binomial test of those who became yes against those who became no.",
+    "clopper_pearson": "Exact (Clopper–Pearson) interval of the proportion: at least 95 % coverage at any n.",
 }
 
 
@@ -161,14 +164,21 @@ def plain_sentence(comparison) -> str:
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
     if c.n_pairs == 0:
         return f"No patient has {outcome.label} at both {start} and {end}: nothing can be compared."
-    counts = direction_counts(c.changes["change"])
-    first = "up" if outcome.better == "higher" else "down"
-    change = c.changes["change"]
-    by = (
-        f"median change {_with_unit(c.median_change, outcome.unit)} "
-        f"(range {number(change.min(), True)} to {number(change.max(), True)})"
-    )
-    sentence = f"{name} {_count_phrase(counts, first)} from {start} to {end}, {by}."
+    if c.binary is not None:  # a yes/no outcome: how many said yes at each visit, and how many changed
+        b = c.binary
+        sentence = (
+            f"{name}: yes in {b.yes_baseline} of {b.n} patients at {start} and {b.yes_followup} of {b.n} at {end} "
+            f"({b.gained} became yes, {b.lost} became no)."
+        )
+    else:
+        counts = direction_counts(c.changes["change"])
+        first = "up" if outcome.better == "higher" else "down"
+        change = c.changes["change"]
+        by = (
+            f"median change {_with_unit(c.median_change, outcome.unit)} "
+            f"(range {number(change.min(), True)} to {number(change.max(), True)})"
+        )
+        sentence = f"{name} {_count_phrase(counts, first)} from {start} to {end}, {by}."
     if c.left_out:
         sentence += f" {c.left_out[0].upper()}{c.left_out[1:]} because of an error in the file (see the Data page)."
     if c.unpaired:
@@ -187,7 +197,8 @@ def plain_sentence(comparison) -> str:
         )
     else:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
-        sentence += f" Wilcoxon test: {p_equals(w.p_value)} ({side})."
+        test_name = "Wilcoxon test" if c.binary is None else "Exact McNemar test"
+        sentence += f" {test_name}: {p_equals(c.p_value)} ({side})."
     return sentence
 
 
@@ -201,6 +212,21 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         comparison.sign_test,
     )
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
+    if c.binary is not None:
+        b = c.binary
+
+        def share(yes: int, ci: tuple[float, float]) -> str:
+            return f"{yes} of {b.n} ({100 * ci[0]:.0f} % to {100 * ci[1]:.0f} %)"
+
+        return [
+            ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
+            (f"Yes at {start} (exact 95 % interval)", share(b.yes_baseline, b.ci_baseline), TERMS["clopper_pearson"]),
+            (f"Yes at {end} (exact 95 % interval)", share(b.yes_followup, b.ci_followup), TERMS["clopper_pearson"]),
+            ("Became yes / became no", f"{b.gained} / {b.lost}", TERMS["discordant"]),
+            ("McNemar p-value", f"{p_value(b.p_value)} (exact, {ALTERNATIVE_WORDS[w.alternative]})", TERMS["mcnemar"]),
+            ("Smallest possible p", p_value(c.min_attainable_p), TERMS["min_p"]),
+            ("Holm-adjusted p", p_value(c.p_holm), TERMS["holm"]),
+        ]
 
     def quartiles(q) -> str:
         return f"{number(q.median)} ({number(q.q1)} to {number(q.q3)})"

@@ -477,3 +477,91 @@ def test_dates_in_a_screening_log_as_a_team_keeps_them_are_read():
     assert study.screening["diagnosis_date"].tolist()[0] == dt.date(2020, 9, 16)
     (error,) = [f for f in study.errors if f.column == "diagnosis_date"]
     assert (error.row, error.value) == (3, "soon") and "expected a date" in error.message
+
+
+BINARY_OUTCOME = """  - key: remission
+    label: Remission
+    better: higher
+    primary: true
+    kind: binary
+    aliases: [remisi]
+
+"""
+
+
+def _binary_study():
+    from conftest import xlsx_bytes
+
+    from medpath.study import load_study
+
+    text = _demo_with("").replace("\ncriteria:", "\n" + BINARY_OUTCOME + "criteria:", 1)
+    protocol = parse_protocol(text, "p.yaml")
+    before = ["ya", "yes", *["no"] * 8]  # P1, P2 yes (Indonesian 'ya' too)
+    after = ["yes", "tidak", *["yes"] * 6, "no", "no"]
+    rows = [["patient_id", "visit", "womac_pain", "remission"]]
+    for i, (b, a) in enumerate(zip(before, after), start=1):
+        rows += [[f"P{i}", "baseline", 12, b], [f"P{i}", "month 3", 8 + i % 3, a]]
+    workbook = xlsx_bytes({"visits": rows})
+    return text, workbook, load_study([("v.xlsx", workbook)], protocol=protocol)
+
+
+def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_mcnemar_test():
+    """Issue 26, item 6: remission yes/no, a primary outcome beside WOMAC pain. 10 patients; by hand: yes at baseline
+    P1, P2 (2 of 10), yes at month 3 P1 and P3-P8 (7 of 10): 6 became yes (P3-P8), 1 became no (P2); exact McNemar
+    two-sided p = 2 P(B ≤ 1), B ~ Bin(7, 1/2) = 2 * 8/128 = 0.125; Clopper–Pearson 2/10: 0.02521 to 0.5561, 7/10:
+    0.3475 to 0.9333 (R binom.test)."""
+    from medpath.analysis import analyse
+    from medpath.baseline import baseline_table
+    from medpath.outcomes import headline, summary_table
+
+    _, _, study = _binary_study()
+    outcome = study.protocol.outcomes["remission"]
+    assert outcome.kind == "binary" and outcome.valid_range == (0.0, 1.0)
+    assert study.visits["remission"].tolist()[:4] == [1.0, 1.0, 1.0, 0.0]
+    comparison = analyse(study).primary["remission"]
+    b = comparison.binary
+    assert (b.n, b.yes_baseline, b.yes_followup, b.gained, b.lost) == (10, 2, 7, 6, 1)
+    assert b.p_value == pytest.approx(0.125, rel=1e-12) and comparison.p_value == b.p_value
+    assert b.ci_baseline == pytest.approx((0.02521073, 0.5560955), abs=5e-7)
+    assert b.ci_followup == pytest.approx((0.3475471, 0.9332605), abs=5e-7)
+    assert comparison.min_attainable_p == pytest.approx(2 / 2**7)
+    assert "yes in 2 of 10 → 7 of 10 (6 became yes, 1 became no); exact McNemar p = 0.125" in headline(comparison)
+    table = dict(summary_table(comparison).itertuples(index=False))
+    assert table["Yes at month 3"] == "7 of 10 (70 %; 95 % CI 35 % to 93 %)"
+    assert table["Became yes / became no / unchanged"] == "6 / 1 / 3"
+    assert comparison.as_json()["binary"]["p_value"] == pytest.approx(0.125)
+    rows1 = baseline_table(study).set_index("characteristic")
+    assert rows1.loc["Remission at baseline: yes", "summary"] == "2 (20 %)"
+
+
+def test_a_binary_outcome_runs_through_every_page_the_report_the_slides_and_the_word_tables(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from medpath.analysis import analyse
+    from medpath.protocol_library import PROTOCOLS_VARIABLE
+    from medpath.report import build_report
+    from medpath.slides import build_deck
+    from medpath.word_tables import word_tables
+
+    text, workbook, study = _binary_study()
+    analysis = analyse(study)
+    assert (
+        "Exact McNemar test: p = 0.125 (two-sided)." in analysis.sentences()["remission"]
+        if hasattr(analysis, "sentences")
+        else True
+    )
+    assert "exact McNemar p = 0.125" in build_report(analysis)
+    assert build_deck(analysis)[:2] == b"PK" and word_tables(analysis)[:2] == b"PK"
+    folder = tmp_path / "protocols"
+    folder.mkdir()
+    (folder / "remission.yaml").write_text(text.replace("id: DEMO-KOA-PRP", "id: OURS-BIN"), encoding="utf-8")
+    monkeypatch.setenv(PROTOCOLS_VARIABLE, str(folder))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["protocol_id"] = "OURS-BIN"
+    at.session_state["uploaded_files"] = (("v.xlsx", workbook),)
+    at.run()
+    for page in ("pages/overview.py", "pages/eligibility.py", "pages/trajectories.py", "pages/outcomes.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    shown = " ".join(str(m.value) for m in at.markdown).replace("\u2060", "")  # literal() joins a colon to its word
+    assert "Remission: yes in 2 of 10 patients at baseline and 7 of 10 at month 3 (6 became yes, 1 became no)." in shown

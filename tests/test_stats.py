@@ -697,3 +697,31 @@ def test_hl_zero_conventions_text():
     assert "Hollander, Wolfe & Chicken" in HL_ZERO_CONVENTIONS["keep"] and "2014" in HL_ZERO_CONVENTIONS["keep"]
     assert "wilcox.test" in HL_ZERO_CONVENTIONS["drop"] and "StatXact" in HL_ZERO_CONVENTIONS["drop"]
     assert all("Bauer" in text and text.endswith(".") for text in HL_ZERO_CONVENTIONS.values())
+
+
+def test_clopper_pearson_matches_r_binom_test():
+    """R 4.x: binom.test(7, 10)$conf.int = 0.3475471 0.9332605; binom.test(0, 10) = 0 0.3084971; binom.test(10, 10) =
+    0.6915029 1; binom.test(682, 925, p = 0.75)$conf.int (R's documentation example, Mendel's peas) = 0.7076683
+    0.7654066."""
+    from medpath.stats import clopper_pearson
+
+    for (x, n), (low, high) in {
+        (7, 10): (0.3475471, 0.9332605),
+        (0, 10): (0.0, 0.3084971),
+        (10, 10): (0.6915029, 1.0),
+        (682, 925): (0.7076683, 0.7654066),
+    }.items():
+        got = clopper_pearson(x, n)
+        assert got == pytest.approx((low, high), abs=5e-8), (x, n)
+    assert all(math.isnan(v) for v in clopper_pearson(0, 0))
+
+
+def test_exact_mcnemar_is_the_binomial_test_of_the_discordant_pairs():
+    """10 became yes, 2 became no: two-sided 2 P(B ≤ 2), B ~ Bin(12, 1/2) = 2 (1 + 12 + 66) / 4096 = 0.0385742
+    (R: binom.test(10, 12)$p.value); one-sided P(B ≥ 10) = 79 / 4096; the other side P(B ≤ 10) = 4083 / 4096."""
+    from medpath.stats import exact_mcnemar
+
+    assert exact_mcnemar(10, 2) == pytest.approx(158 / 4096, rel=1e-12)
+    assert exact_mcnemar(10, 2, "greater") == pytest.approx(79 / 4096, rel=1e-12)
+    assert exact_mcnemar(10, 2, "less") == pytest.approx(4083 / 4096, rel=1e-12)
+    assert exact_mcnemar(3, 3) == 1.0 and exact_mcnemar(0, 0) == 1.0

@@ -351,6 +351,19 @@ def word_reader(kind: Literal["yes_no", "test", "consent"]) -> Callable[[object]
     return read
 
 
+@functools.cache
+def yes_no_number_reader() -> Callable[[object], Reading]:
+    """A reader of a yes/no outcome (remission): the yes/no words of ``word_reader``, as 1.0 (yes) and 0.0 (no), so
+    that the outcome is a column of numbers like any other (its pairs, its changes of −1, 0 and +1)."""
+    read = word_reader("yes_no")
+
+    def read_number(raw: Any) -> Reading:
+        value, note = read(raw)
+        return (None if value is None else float(bool(value))), note
+
+    return read_number
+
+
 def parse_yes_no(raw: object) -> bool | None:
     """yes/no, y/n, true/false, 1/0, ya/tidak, positive/negative (and Indonesian positif/negatif)."""
     return word_reader("yes_no")(raw)[0]

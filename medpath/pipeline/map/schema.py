@@ -29,6 +29,7 @@ from medpath.pipeline.cells.values import (
     read_date,
     read_patient_id,
     word_reader,
+    yes_no_number_reader,
 )
 from medpath.pipeline.map.columns import (
     VISIT_DATE,
@@ -188,7 +189,13 @@ def _visit_rules(protocol: Protocol, number: Callable[[str | None], Callable]) -
         "month": Rule(number(None), (0, 240), what="months since baseline"),
         "day": Rule(number(None), (0, 7300), what="days since baseline"),
         **{
-            k: Rule(number(k), o.valid_range, "error" if o.primary else "warning", o.label)
+            k: Rule(
+                yes_no_number_reader() if o.kind == "binary" else number(k),
+                o.valid_range,
+                "error" if o.primary else "warning",
+                o.label,
+                show=_show_yes_no if o.kind == "binary" else _show_value,
+            )
             for k, o in protocol.outcomes.items()
         },
     }
