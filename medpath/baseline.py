@@ -28,6 +28,7 @@ from medpath.consort import Flow, consort_flow
 from medpath.formatting import count, not_determinable, number
 from medpath.model import Study
 from medpath.protocol import TRUTH_WORDS
+from medpath.scale import summary_first
 from medpath.trajectories import band_class
 
 BASELINE_COLUMNS = ["characteristic", "n", "summary", "values"]
@@ -186,7 +187,8 @@ def baseline_json(study: Study, flow: Flow) -> list[dict]:
 
 def band_notes(study: Study, patients: list[str] | None = None) -> list[str]:
     """Per outcome whose classes carry a caution below an age (``Bands.caution_age``): one sentence naming the
-    patients (men, and women possibly premenopausal) younger than that age; [] when none."""
+    patients (men, and women possibly premenopausal) younger than that age, or counting them in a study above
+    ``medpath.scale.SUMMARY_ABOVE`` patients (a sentence must not grow with the study); [] when none."""
     if study.screening is None:
         return []
     ids = set(patients if patients is not None else study.patient_ids)
@@ -205,7 +207,13 @@ def band_notes(study: Study, patients: list[str] | None = None) -> list[str]:
             )
             if pid in ids and not pd.isna(a) and a < bands.caution_age and s in ("M", "F")
         ]
-        if young:
-            who = ", ".join(f"{pid} ({'man' if s == 'M' else 'woman'}, {a:g} y)" for pid, s, a in young)
-            notes.append(f"{bands.name} ({outcome.label}) is applied to {who}: {bands.caution}")
+        if not young:
+            continue
+        men = sum(s == "M" for _, s, _ in young)
+        who = (
+            f"{len(young)} patients under {bands.caution_age:g} y ({men} men, {len(young) - men} women)"
+            if summary_first(len(ids))
+            else ", ".join(f"{pid} ({'man' if s == 'M' else 'woman'}, {a:g} y)" for pid, s, a in young)
+        )
+        notes.append(f"{bands.name} ({outcome.label}) is applied to {who}: {bands.caution}")
     return notes

@@ -247,3 +247,14 @@ def test_png_and_svg_are_landscape_and_the_svg_carries_the_footer(flows, sample_
         assert all(line in text for line in lines) and "Excluded (n = " in text
     assert consort_figure(flows["tall"]).layout.width > consort_figure(flows["sample"]).layout.width  # widened
     assert "MedPath" not in consort_svg(flows["sample"])  # no footer unless given
+
+
+def test_the_who_note_of_a_large_study_counts_the_patients_instead_of_naming_them():
+    """Issue 28: above 30 patients the note is a count (by hand: of 40 patients, 31 women of 45 y and 4 men of 49 y)."""
+    people = [("F", 45)] * 31 + [("M", 49)] * 4 + [("M", 60)] * 5
+    screening = [SCREENING_HEADER, *(screening_row(f"P{i}", sex=s, age=a) for i, (s, a) in enumerate(people, 1))]
+    study = load_study(
+        [("t.xlsx", xlsx_bytes({"screening": screening, "visits": visits_rows(40)}))], protocol=default_protocol()
+    )
+    (note,) = band_notes(study)
+    assert note.startswith("WHO class (Spine BMD T-score) is applied to 35 patients under 50 y (4 men, 31 women): ")
