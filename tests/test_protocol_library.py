@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from test_pages import PAGES
 
 from medpath.cli import main
 from medpath.protocol import ProtocolError, bundled_folder, parse_protocol
@@ -135,17 +136,6 @@ def test_the_environment_variable_names_the_folder_for_the_command_line(tmp_path
     monkeypatch.setenv(PROTOCOLS_VARIABLE, str(folder))
     assert main(["protocols"]) == 0
     assert "OURS-1" in capsys.readouterr().out
-
-
-PAGES = [
-    "pages/overview.py",
-    "pages/data.py",
-    "pages/eligibility.py",
-    "pages/trajectories.py",
-    "pages/outcomes.py",
-    "pages/secondary.py",
-    "pages/safety.py",
-]
 
 
 @pytest.fixture
