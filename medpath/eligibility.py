@@ -9,13 +9,12 @@ value it needs is missing). Unknown never counts as passing and is reported apar
 * ``at_most`` / ``at_least``: the field's value is at most / at least ``value`` (inclusive), or the bound of the
   candidate's sex (``value: {M: 13.0, F: 12.0}``);
 * ``equals``: the field's value is ``value`` (e.g. consent "signed"; a test "positive");
-
 * ``days_before``: the days from a date field back from a reference date (screening) are at least / at most
-  ``value`` (a date window: "no immunosuppressant in the 90 days before screening").
+  ``value`` (a date window: "no immunosuppressant in the 90 days before screening");
+* ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
 
 Any criterion may apply to a subgroup only (``applies_to: {sex: F}``): everyone else meets it (not applicable, which
 is not unknown).
-* ``older_than_by_sex``: age strictly above the sex's threshold, and not below ``minimum_age``.
 
 The funnel (``Eligibility.steps``):
 
@@ -305,7 +304,7 @@ def criteria(protocol: Protocol) -> tuple[Criterion, ...]:
         "at_most": _bound,
         "at_least": _bound,
         "equals": lambda spec: _equals(spec, truth_words.get(kinds.get(spec.fields[0], ""), {})),
-        "days_before": lambda spec: _days_before(spec, {f.key: f.label for f in protocol.screening}),
+        "days_before": lambda spec: _days_before(spec, field_labels(protocol)),
         "older_than_by_sex": _older_than_by_sex,
     }
     built = [(spec, build[spec.kind](spec)) for spec in protocol.criteria]

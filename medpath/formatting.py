@@ -96,6 +96,11 @@ def percent(level: float) -> str:
     return f"{100 * level:.4g} %"
 
 
+def percent_of(count: float, total: int = 1) -> str:
+    """A share as a whole percentage ("70 %"); ``count`` of ``total``, or a proportion with ``total`` 1."""
+    return f"{100 * count / total:.0f} %" if total else "–"
+
+
 #: How a count that cannot be known from the data is written, everywhere (pages, CLI, report, slides, Word tables):
 #: never as 0. A count is None then, and a reason in words says why.
 NOT_DETERMINABLE = "not determinable"

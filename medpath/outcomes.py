@@ -23,6 +23,7 @@ from medpath.formatting import (
     p_equals,
     p_value,
     percent,
+    percent_of,
     smallest_p,
 )
 from medpath.pipeline.cells.values import month_label
@@ -235,6 +236,7 @@ def compare_visits(
     before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
     checked = stats.as_alternative(alternative)
     wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
+    binary = BinaryChange.of(before, after, checked) if meta.kind == "binary" else None
     return OutcomeComparison(
         outcome=outcome,
         meta=meta,
@@ -247,10 +249,11 @@ def compare_visits(
         hodges_lehmann=stats.hodges_lehmann(before, after, confidence, zeros=stats.as_hl_zeros(hl_zeros)),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
+        # a yes/no outcome's test counts its changed answers, the Wilcoxon test its non-zero changes
         min_attainable_p=stats.minimum_attainable_p(
-            int((before != after).sum()) if meta.kind == "binary" else wilcoxon.n_used, checked
+            binary.gained + binary.lost if binary is not None else wilcoxon.n_used, checked
         ),
-        binary=BinaryChange.of(before, after, checked) if meta.kind == "binary" else None,
+        binary=binary,
     )
 
 
@@ -423,7 +426,7 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     c, s, w = comparison, comparison.summary, comparison.wilcoxon
     start, end = month_label(c.baseline_month), month_label(c.followup_month)
     if c.binary is not None:
-        return pd.DataFrame(binary_rows(c.binary, start, end, w.alternative), columns=["measure", "value"])
+        return pd.DataFrame(binary_rows(c, start, end), columns=["measure", "value"])
     counts = direction_counts(c.changes["change"])
     change = c.changes["change"]
     rows = [
@@ -443,9 +446,11 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "value"])
 
 
-def binary_rows(b: BinaryChange, start: str, end: str, alternative: stats.Alternative) -> list[tuple[str, str]]:
-    """The main results of a yes/no outcome: each proportion with its exact interval, the changes, the exact McNemar
-    p-value."""
+def binary_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, str]]:
+    """The main results of a yes/no outcome (``c.binary``): each proportion with its exact interval, the changes, the
+    exact McNemar p-value."""
+    b, alternative = c.binary, c.wilcoxon.alternative
+    assert b is not None  # a yes/no outcome
 
     def share(yes: int, ci: tuple[float, float]) -> str:
         return f"{yes} of {b.n} ({percent_of(yes, b.n)}; 95 % CI {percent_of(ci[0])} to {percent_of(ci[1])})"
@@ -457,13 +462,8 @@ def binary_rows(b: BinaryChange, start: str, end: str, alternative: stats.Altern
         (f"Yes at {end}", share(b.yes_followup, b.ci_followup)),
         ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
         (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
-        ("Smallest possible p", p_value(stats.minimum_attainable_p(b.gained + b.lost, alternative))),
+        ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
-
-
-def percent_of(count: float, total: int = 1) -> str:
-    """A share as a whole percentage ("70 %"); ``count`` of ``total``, or a proportion with ``total`` 1."""
-    return f"{100 * count / total:.0f} %" if total else "–"
 
 
 def details_table(comparison: OutcomeComparison) -> pd.DataFrame:

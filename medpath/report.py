@@ -52,12 +52,11 @@ from medpath.export import chart_config, date_stamp, footer_lines, neutralise_fr
 from medpath.figures.consort import consort_svg
 from medpath.figures.funnel import funnel_figure
 from medpath.figures.safety import term_grade_figure, timeline_rows
-from medpath.figures.summary_views import paired_change_figure, trajectory_summary_figure
+from medpath.figures.summary_views import before_after_view, trajectory_summary_figure
 from medpath.figures.svg import figure_svg
 from medpath.figures.trajectory import (
     PATIENTS_PER_PAGE,
     SMALL_MULTIPLE_COLUMNS,
-    before_after_figure,
     small_multiple_pages,
     small_multiples_figure,
     spaghetti_figure,
@@ -515,7 +514,7 @@ def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
     distribution, as on the dashboard), the results, the per-patient changes and the statistical details."""
     label, after = c.meta.label, month_label(c.followup_month)
     n = len(study.patient_ids)
-    figure = paired_change_figure(c) if summary_first(n) else before_after_figure(c, all_patients=study.patient_ids)
+    figure = before_after_view(c, study.patient_ids)
     changes = c.changes.rename(columns={"followup": after.capitalize()})
     parts = [
         _h3(label),

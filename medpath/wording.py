@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from medpath.formatting import ALTERNATIVE_WORDS, UNIT_WORDS, interval, number, p_equals, p_value, percent
+from medpath.formatting import (
+    ALTERNATIVE_WORDS,
+    UNIT_WORDS,
+    interval,
+    number,
+    p_equals,
+    p_value,
+    percent,
+    percent_of,
+)
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.stats import minimum_attainable_p
@@ -216,7 +225,7 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         b = c.binary
 
         def share(yes: int, ci: tuple[float, float]) -> str:
-            return f"{yes} of {b.n} ({100 * ci[0]:.0f} % to {100 * ci[1]:.0f} %)"
+            return f"{yes} of {b.n} ({percent_of(ci[0])} to {percent_of(ci[1])})"
 
         return [
             ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),

@@ -17,16 +17,14 @@ import streamlit as st
 
 from medpath.export import chart_config, chart_filename, stamped, to_csv_bytes
 from medpath.figures.style import FIGURE_HEIGHT
-from medpath.figures.summary_views import paired_change_figure
+from medpath.figures.summary_views import before_after_view
 from medpath.figures.svg import can_draw, figure_svg
-from medpath.figures.trajectory import before_after_figure
 from medpath.formatting import number_cells
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
 from medpath.pipeline.cells.values import month_label
 from medpath.report import build_report, report_filename
-from medpath.scale import summary_first
 from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol, kept_figure
 
@@ -52,6 +50,12 @@ def plain(text: object) -> str:
     return reveal_controls(text)
 
 
+def awaiting_upload(study: Study) -> bool:
+    """Whether nothing is uploaded yet, for a protocol without a sample (``medpath.study.no_study_yet``): the header
+    says where to upload, and a page has nothing else to show."""
+    return not study.sources and not study.synthetic
+
+
 def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool = True) -> None:
     """Page title plus a banner saying which data is shown (the sample is always labelled); ``compact``:
     the sample's banner as one short line; ``upload_hint``: say where to upload (not on the Data page itself)."""
@@ -66,7 +70,7 @@ def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool
             f"**{literal(study.label)}.**" + (" Upload your own study on the **Data** page." if elsewhere else ""),
             icon=":material/science:",
         )
-    elif not study.sources:  # nothing uploaded yet, for a protocol without a sample
+    elif awaiting_upload(study):
         st.info(f"**{literal(study.label)}.** Upload the study's files on the **Data** page.", icon=":material/upload:")
     else:
         errors = len(study.errors)
@@ -230,10 +234,7 @@ def before_after_chart(
     the two medians with their quartiles above the histogram of the changes)."""
 
     def build() -> go.Figure:
-        if summary_first(len(study.patient_ids)):
-            fig = paired_change_figure(comparison, height=height)
-        else:
-            fig = before_after_figure(comparison, all_patients=study.patient_ids, height=height)
+        fig = before_after_view(comparison, study.patient_ids, height)
         return fig.update_layout(**layout) if layout else fig
 
     settings = current_analysis(study).settings  # with the study and name, what the comparison is made of
@@ -331,7 +332,7 @@ def no_data(study: Study, what: str) -> bool:
     """Show a designed empty state when the study has no usable visits; True if so."""
     if len(study.visits):
         return False
-    if not study.sources and not study.synthetic:  # nothing uploaded yet: the header says where to upload
+    if awaiting_upload(study):
         return True
     st.warning(
         f"There is nothing to show for {what}: no usable visit rows were read. "

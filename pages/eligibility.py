@@ -108,7 +108,7 @@ with funnel:
         study,
         "eligibility_funnel",
         data=steps,
-        key=(current_analysis(study).settings,),
+        key=(analysis.settings,),
     )
 
 st.subheader(f"Baseline characteristics of the enrolled patients (Table 1, n = {count(flow.enrolled)})")

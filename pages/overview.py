@@ -12,7 +12,7 @@ from medpath.consort import Count, Flow
 from medpath.formatting import count, first_upper, not_determinable
 from medpath.inert import inert_html
 from medpath.summary import key_numbers
-from pages.components import HALF_WIDTH, before_after_chart, downloads_row, header, literal
+from pages.components import HALF_WIDTH, awaiting_upload, before_after_chart, downloads_row, header, literal
 from pages.session import current_analysis, current_study
 
 #: The compact flow: boxes side by side, wrapping, stacked with downward arrows on a narrow screen. Scoped by class.
@@ -93,7 +93,7 @@ def flow_html(flow: Flow) -> str:
 study = current_study()
 protocol = study.protocol
 header(f"MedPath — {protocol.id}", study, compact=True)
-if not study.sources and not study.synthetic:  # nothing uploaded yet (a protocol without a sample): the header says so
+if awaiting_upload(study):
     st.stop()
 analysis = current_analysis(study)
 numbers = key_numbers(analysis)

@@ -8,7 +8,7 @@ import streamlit as st
 from conftest import ROOT, study_bytes
 from streamlit.testing.v1 import AppTest
 
-import pages.components
+import medpath.figures.summary_views
 from pages.session import FILES_KEY
 
 APP = str(ROOT / "dashboard.py")
@@ -17,13 +17,13 @@ APP = str(ROOT / "dashboard.py")
 def _counting(monkeypatch) -> list[str]:
     """Every before-after figure built, by outcome."""
     built: list[str] = []
-    real = pages.components.before_after_figure
+    real = medpath.figures.summary_views.before_after_figure
 
     def counted(comparison, **options):
         built.append(comparison.meta.key)
         return real(comparison, **options)
 
-    monkeypatch.setattr(pages.components, "before_after_figure", counted)
+    monkeypatch.setattr(medpath.figures.summary_views, "before_after_figure", counted)
     return built
 
 

@@ -45,10 +45,12 @@ from medpath.figures.trajectory import (
     _span,
     _trajectory_layout,
     _y_title,
+    before_after_figure,
 )
 from medpath.outcomes import OutcomeComparison
 from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
+from medpath.scale import summary_first
 from medpath.stats import Quartiles
 from medpath.trajectories import patient_series
 
@@ -246,6 +248,17 @@ def _box(q: Quartiles, position: str | float, axes: dict[str, str], label: str, 
             **axes,
         },
     ]
+
+
+def before_after_view(
+    comparison: OutcomeComparison, all_patients: Sequence[str], height: int = FIGURE_HEIGHT
+) -> go.Figure:
+    """The before–after plot of a comparison as a study of ``all_patients`` is shown (pages, report): each patient's
+    pair joined by a line (``trajectory.before_after_figure``) up to ``medpath.scale.SUMMARY_ABOVE`` patients, the
+    paired distribution (``paired_change_figure``) above."""
+    if summary_first(len(all_patients)):
+        return paired_change_figure(comparison, height=height)
+    return before_after_figure(comparison, all_patients=list(all_patients), height=height)
 
 
 def paired_change_figure(comparison: OutcomeComparison, height: int = FIGURE_HEIGHT) -> go.Figure:
