@@ -513,6 +513,7 @@ def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_
     from medpath.analysis import analyse
     from medpath.baseline import baseline_table
     from medpath.outcomes import headline, summary_table
+    from medpath.summary import key_numbers
 
     _, _, study = _binary_study()
     outcome = study.protocol.outcomes["remission"]
@@ -530,6 +531,11 @@ def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_
     assert table["Yes at month 3"] == "7 of 10 (70 %; 95 % CI 35 % to 93 %)"
     assert table["Became yes / became no / unchanged"] == "6 / 1 / 3"
     assert comparison.as_json()["binary"]["p_value"] == pytest.approx(0.125)
+    caveat = key_numbers(analyse(study)).caveat  # the Overview names the test the yes/no outcome had
+    assert (
+        "Remission: with n = 10 pairs (7 changed answers) a two-sided exact McNemar test cannot give p < 0.015625."
+        in (caveat)
+    )
     rows1 = baseline_table(study).set_index("characteristic")
     assert rows1.loc["Remission at baseline: yes", "summary"] == "2 (20 %)"
 
