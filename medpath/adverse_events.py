@@ -133,6 +133,19 @@ GRADE_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening", 5: 
 NOT_ASSESSED = "not assessed"
 
 
+def grade_text(grade: float | None) -> str:
+    """A CTCAE grade as a table's grade column writes it: "3 (severe)"; "not graded" when missing (None, NA, NaN)."""
+    if grade is None or pd.isna(grade):
+        return "not graded"
+    return f"{int(grade)} ({GRADE_WORDS[int(grade)]})"
+
+
+def grade_name(grade: float | None) -> str:
+    """A CTCAE grade as a legend or a label names it: "grade 3 (severe)", "not graded"."""
+    text = grade_text(grade)
+    return text if text == "not graded" else f"grade {text}"
+
+
 def empty_adverse_events() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: [] for c in AE_COLUMNS}))
 
@@ -329,8 +342,7 @@ def grade_relatedness_matrix(adverse_events: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for grade in grades:
         g = None if grade is pd.NA else grade
-        label = "not graded" if g is None else f"{g} ({GRADE_WORDS[g]})"
-        rows.append({"CTCAE grade": label, **{r: cells.get((g, r), "0") for r in [*related, "any"]}})
+        rows.append({"CTCAE grade": grade_text(g), **{r: cells.get((g, r), "0") for r in [*related, "any"]}})
     return pd.DataFrame(rows)
 
 
@@ -363,7 +375,7 @@ def listing(adverse_events: pd.DataFrame, event: str = "") -> pd.DataFrame:
         )
     frame = adverse_events.sort_values(["patient_id", "onset_month", "source_row"], kind="stable", na_position="last")
     onset = [_onset_text(d, m, event) for d, m in zip(frame["onset_date"], frame["onset_month"])]
-    grade = [("not graded" if pd.isna(g) else f"{int(g)} ({GRADE_WORDS[int(g)]})") for g in frame["grade"]]
+    grade = [grade_text(g) for g in frame["grade"]]
     serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
     return pd.DataFrame(
         {

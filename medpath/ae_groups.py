@@ -18,11 +18,16 @@ from collections import Counter
 
 import pandas as pd
 
-from medpath.adverse_events import GRADE_WORDS
+from medpath.adverse_events import grade_name
 
 #: How many terms a chart names, the most frequent first; the others are counted together as ``OTHER_TERMS``.
 TOP_TERMS = 15
 OTHER_TERMS = "other terms"
+#: What a chart or table of ``term_grade_table`` counts, under it on the page, in the report, the slides and the Word tables.
+TERM_GRADE_NOTE = (
+    f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, terms are "
+    "counted as reported. Each patient is counted once per term, at the worst grade of their events of it."
+)
 NO_TERM = "(no term)"
 
 
@@ -87,7 +92,7 @@ def patient_choices(adverse_events: pd.DataFrame) -> pd.DataFrame:
     )
 
     def label(pid: str, events: int, worst: float, serious: int) -> str:
-        graded = "not graded" if pd.isna(worst) else f"worst grade {int(worst)} ({GRADE_WORDS[int(worst)]})"
+        graded = "not graded" if pd.isna(worst) else f"worst {grade_name(worst)}"
         return f"{pid}: {events} event{'s' if events != 1 else ''}, {graded}" + (
             f", {serious} serious" if serious else ""
         )

@@ -42,7 +42,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 import medpath
 from medpath.adverse_events import grade_relatedness_matrix, listing
-from medpath.ae_groups import TOP_TERMS, term_grade_table
+from medpath.ae_groups import TERM_GRADE_NOTE, term_grade_table
 from medpath.analysis import Analysis
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
@@ -641,11 +641,7 @@ def _adverse_events(analysis: Analysis, chart: _Charts) -> str:
         serious = every[every["serious"] == "yes"]
         parts += [
             _h3("Events by term and CTCAE grade"),
-            _p(
-                f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case "
-                "aside, terms are counted as reported. Each patient is counted once per term, at the worst grade of "
-                "their events of it."
-            ),
+            _p(TERM_GRADE_NOTE),
             chart(term_grade_figure(term_grade_table(events)), "adverse-events-by-term"),
             _h3(f"Serious adverse events ({len(serious):,})"),
             *(_listing(serious, n, "Safety") if len(serious) else [_p("None of the events is serious.")]),

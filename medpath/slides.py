@@ -62,8 +62,8 @@ from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Emu, Inches, Length, Pt
 
 from medpath import __version__
-from medpath.adverse_events import GRADE_WORDS, grade_relatedness_matrix, listing
-from medpath.ae_groups import TOP_TERMS, term_grade_table
+from medpath.adverse_events import grade_name, grade_relatedness_matrix, listing
+from medpath.ae_groups import TERM_GRADE_NOTE, term_grade_table
 from medpath.analysis import Analysis
 from medpath.export import date_stamp, provenance, slug
 from medpath.figures.safety import GRADE_COLOURS, timeline_rows
@@ -691,20 +691,15 @@ def _term_grade_slide(deck: _Deck, events: pd.DataFrame) -> None:
     data.categories = [_text(t) for t in reversed(terms)]  # a bar chart draws its first category at the bottom
     shown = [g for g in (1, 2, 3, 4, 5, None) if g in set(grades)]
     for grade in shown:
-        name = "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
-        data.add_series(name, [patients.get((t, grade), 0) for t in reversed(terms)])
-    notes = (
-        f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, "
-        "terms as reported. Each patient is counted once per term, at the worst grade of their events of it.\n"
-        + "\n".join(
-            f"{term}: "
-            + "; ".join(
-                f"{'not graded' if g is None else f'grade {g}'}: {k} patient(s), {e} event(s)"
-                for t, g, k, e in zip(table["term"], grades, table["patients"], table["events"])
-                if t == term
-            )
-            for term in terms
+        data.add_series(grade_name(grade), [patients.get((t, grade), 0) for t in reversed(terms)])
+    notes = f"{TERM_GRADE_NOTE}\n" + "\n".join(
+        f"{term}: "
+        + "; ".join(
+            f"{'not graded' if g is None else f'grade {g}'}: {k} patient(s), {e} event(s)"
+            for t, g, k, e in zip(table["term"], grades, table["patients"], table["events"])
+            if t == term
         )
+        for term in terms
     )
     slide = deck.slide("Safety: adverse events by term and worst CTCAE grade", notes)
     chart = deck.chart(slide, XL_CHART_TYPE.BAR_STACKED, data)

@@ -48,8 +48,8 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, Length, Mm, Pt, RGBColor
 
 from medpath import __version__
-from medpath.adverse_events import GRADE_WORDS, grade_relatedness_matrix, listing
-from medpath.ae_groups import TOP_TERMS, term_grade_table
+from medpath.adverse_events import grade_relatedness_matrix, grade_text, listing
+from medpath.ae_groups import TERM_GRADE_NOTE, term_grade_table
 from medpath.analysis import Analysis
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import Count
@@ -490,19 +490,14 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
     if summary_first(n):
         doc.heading("Patients (events) by term and worst CTCAE grade", 3)
         doc.paragraph(
-            f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, "
-            "terms are counted as reported. Each patient is counted once per term, at the worst grade of their events "
-            "of it.",
+            TERM_GRADE_NOTE,
             keep=True,
             size=9,
         )
         terms = term_grade_table(events)
         doc.table(
             ["Term", "CTCAE grade", "Patients", "Events"],
-            [
-                (t, "not graded" if pd.isna(g) else f"{g} ({GRADE_WORDS[int(g)]})", k, e)
-                for t, g, k, e in terms.itertuples(index=False)
-            ],
+            [(t, grade_text(g), k, e) for t, g, k, e in terms.itertuples(index=False)],
             [40, 30, 15, 15],
         )
     doc.heading("Serious adverse events, by patient", 3)

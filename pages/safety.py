@@ -13,7 +13,7 @@ adverse event")."""
 import streamlit as st
 
 from medpath.adverse_events import grade_relatedness_matrix, grade_relatedness_table, listing
-from medpath.ae_groups import TOP_TERMS, patient_choices, serious_sentence, term_grade_table
+from medpath.ae_groups import TERM_GRADE_NOTE, patient_choices, serious_sentence, term_grade_table
 from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure, timeline_rows
 from medpath.formatting import of_total
 from medpath.safety_status import NOT_SUPPLIED, no_serious_sentence, not_read_sentence, safety
@@ -93,10 +93,7 @@ table_download(
 
 if large:
     st.subheader("Events by term and CTCAE grade")
-    st.caption(
-        f"The {TOP_TERMS} most frequent terms (patients with the term), the others together; letter case aside, terms "
-        "are counted as reported. Each patient is counted once per term, at the worst grade of their events of it."
-    )
+    st.caption(TERM_GRADE_NOTE)
     terms = term_grade_table(events)
     chart(lambda: term_grade_figure(terms), study, "adverse_events_by_term", data=terms, key=())
     table_download(term_grade_table(events, top=len(events)), study, "adverse_events_by_term", "Every term (CSV)")

@@ -12,18 +12,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from medpath.adverse_events import GRADE_WORDS
+from medpath.adverse_events import grade_name
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
 from medpath.inert import inert_plotly
 
 #: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
 #: so that grades stay distinct for colour-blind readers and in greyscale.
 GRADE_COLOURS = {1: "#F2C14E", 2: "#E07A10", 3: "#C8102E", 4: "#7A0019", 5: "#111111", None: "#999999"}
-
-
-def _grade_name(grade: int | None) -> str:
-    """A grade as the legend names it: "grade 3 (severe)", "not graded"."""
-    return "not graded" if grade is None else f"grade {grade} ({GRADE_WORDS[grade]})"
 
 
 def timeline_rows(adverse_events: pd.DataFrame, patients: list[str]) -> list[str]:
@@ -62,7 +57,7 @@ def timeline_figure(
         if part.empty:
             continue
         serious = part["serious"].eq(True).fillna(False).to_numpy()
-        name = _grade_name(grade)
+        name = grade_name(grade)
         fig.add_scatter(
             x=part["x"].tolist(),
             y=part["patient_id"].map(shown).tolist(),
@@ -125,7 +120,7 @@ def term_grade_figure(table: pd.DataFrame) -> go.Figure:
         part = table[grades == (grade or 0)]
         if part.empty:
             continue
-        name = _grade_name(grade)
+        name = grade_name(grade)
         fig.add_bar(
             x=part["patients"].tolist(),
             y=part["term"].map(shown).tolist(),
