@@ -44,6 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import page_settle as ps  # bench/ is this script's directory
 from browser_support import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, healthy
 from workbooks import study_bytes
 
@@ -56,42 +57,6 @@ MAIN = '[data-testid="stMainBlockContainer"]'
 # --- inputs -------------------------------------------------------------------------------------------------
 
 # --- the server and its memory ------------------------------------------------------------------------------
-
-
-def children(pid: int) -> list[int]:
-    """``pid`` and all its descendants, from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            parents.setdefault(ppid, []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(parents.get(p, []))
-    return tree
-
-
-def rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def machine_busy() -> tuple[float, float]:
@@ -117,10 +82,10 @@ class MemorySampler(threading.Thread):
         while not self._halt.is_set():
             now = time.monotonic()
             if now - tree_at > 1.0:  # re-walk /proc once a second (cheap enough, catches new children)
-                tree, tree_at = children(self.pid), now
+                tree, tree_at = ps.descendants(self.pid), now
                 if self.exclude is not None:  # e.g. the client's tree without the server's
-                    tree = sorted(set(tree) - set(children(self.exclude)) - {os.getpid()})
-            self.samples.append((now - start, sum(rss_kib(p) for p in tree)))
+                    tree = sorted(set(tree) - set(ps.descendants(self.exclude)) - {os.getpid()})
+            self.samples.append((now - start, sum(ps.rss_bytes(p) // 1024 for p in tree)))
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -130,20 +95,6 @@ class MemorySampler(threading.Thread):
     @property
     def peak_mib(self) -> float:
         return max(kib for _, kib in self.samples) / 1024
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and its descendants, with the children they have waited for (the
-    dashboard's uploads are read in the fork server's workers), from /proc."""
-    total = 0.0
-    for p in children(pid):
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
 
 
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
@@ -330,9 +281,9 @@ def bare_run(args: argparse.Namespace, batch: int) -> tuple[list[float], float, 
         with tempfile.TemporaryDirectory() as tmp:
             if args.warmup:
                 asyncio.run(run_all(server.url, 1, 1, Path(tmp), prefix="W"))
-            before = tree_cpu_seconds(server.process.pid)
+            before = ps.tree_cpu_seconds(server.process.pid)
             sessions, _ = asyncio.run(run_all(server.url, args.sessions, batch, Path(tmp)))
-            cpu_s = tree_cpu_seconds(server.process.pid) - before
+            cpu_s = ps.tree_cpu_seconds(server.process.pid) - before
     finally:
         server.stop()
     pages = [t for s in sessions for t in (s.overview_s, s.upload_s) if t is not None]
@@ -369,29 +320,29 @@ def main() -> int:
     server = Server(watch=args.watch)
     try:
         time.sleep(1.0)
-        idle_mib = sum(rss_kib(p) for p in children(server.process.pid)) / 1024
-        cpu_before = cpu_seconds(server.process.pid)
+        idle_mib = sum(ps.rss_bytes(p) // 1024 for p in ps.descendants(server.process.pid)) / 1024
+        cpu_before = ps.cpu_seconds(server.process.pid)
         if args.warmup:
             with tempfile.TemporaryDirectory() as tmp:
                 warm, _ = asyncio.run(run_all(server.url, 1, 1, Path(tmp), prefix="W"))
             if warm[0].error:
                 raise RuntimeError(f"warm-up session failed: {warm[0].error}")
-            idle_mib = sum(rss_kib(p) for p in children(server.process.pid)) / 1024
+            idle_mib = sum(ps.rss_bytes(p) // 1024 for p in ps.descendants(server.process.pid)) / 1024
         sampler = MemorySampler(server.process.pid)
         client = MemorySampler(os.getpid(), exclude=server.process.pid)
         sampler.start()
         client.start()
         busy_before, total_before = machine_busy()
-        tree_cpu_before = tree_cpu_seconds(server.process.pid)
+        tree_cpu_before = ps.tree_cpu_seconds(server.process.pid)
         with tempfile.TemporaryDirectory() as tmp:
             run_started = time.monotonic()
             sessions, walls = asyncio.run(run_all(server.url, args.sessions, batch, Path(tmp)))
             run_s = time.monotonic() - run_started
-        tree_cpu_s = tree_cpu_seconds(server.process.pid) - tree_cpu_before
+        tree_cpu_s = ps.tree_cpu_seconds(server.process.pid) - tree_cpu_before
         time.sleep(0.5)
         sampler.stop()
         client.stop()
-        cpu_s = cpu_seconds(server.process.pid) - cpu_before
+        cpu_s = ps.cpu_seconds(server.process.pid) - cpu_before
         busy_after, total_after = machine_busy()
         machine_busy_s, machine_total_s = busy_after - busy_before, total_after - total_before
         end_mib = sampler.samples[-1][1] / 1024

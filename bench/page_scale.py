@@ -111,56 +111,6 @@ SHAPE = """() => {
 # --- processes -----------------------------------------------------------------------------------------------
 
 
-def _ppids() -> dict[int, int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    return parents
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    children: dict[int, list[int]] = {}
-    for child, parent in _ppids().items():
-        children.setdefault(parent, []).append(child)
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo.extend(children.get(tree[-1], []))
-    return tree
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process tree: ``page_settle.cpu_seconds`` of each live process, plus the time
-    of its children already waited for (cutime + cstime: the reader's finished workers)."""
-    total = 0.0
-    for p in descendants(pid):
-        try:
-            total += ps.cpu_seconds(p)
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def _cmdline(pid: int) -> str:
     """The command line, arguments joined by spaces (Chromium's child processes write theirs as one string)."""
     try:
@@ -174,7 +124,7 @@ def browser_processes() -> set[int]:
     """The main processes of the Chromium browsers this process has launched (through Playwright's driver)."""
     return {
         p
-        for p in descendants(os.getpid())
+        for p in ps.descendants(os.getpid())
         if (line := _cmdline(p)).split(" ", 1)[0].endswith("/chromium") and "--type=" not in line
     }
 
@@ -183,8 +133,8 @@ def renderer_rss(browser_pid: int) -> int:
     """VmRSS of the tab's renderer: of the browser's renderer processes, the largest that is not Chromium's own
     WebUI (``--top-chrome-webui``); beside the tab's sits a small spare renderer (about 75 MB)."""
     sizes = [
-        rss_bytes(p)
-        for p in descendants(browser_pid)
+        ps.rss_bytes(p)
+        for p in ps.descendants(browser_pid)
         if "--type=renderer" in (line := _cmdline(p)) and "--top-chrome-webui" not in line
     ]
     return max(sizes, default=0)
@@ -250,12 +200,12 @@ class Driver:
             page.evaluate(ps.ARM)  # type: ignore[attr-defined]
         if VERBOSE:
             print(f"  {self.name}, {size:,} patients, {name} ...", file=sys.stderr, flush=True)
-        cpu = tree_cpu_seconds(self.server.pid)
+        cpu = ps.tree_cpu_seconds(self.server.pid)
         start = time.perf_counter()
         action()
         quiet_ms = self._settle(heading, after_run)
         seconds = time.perf_counter() - start - quiet_ms / 1000
-        cpu = tree_cpu_seconds(self.server.pid) - cpu
+        cpu = ps.tree_cpu_seconds(self.server.pid) - cpu
         shape = page.evaluate(SHAPE)  # type: ignore[attr-defined]
         metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}  # type: ignore[attr-defined]
         measure = Measure(
@@ -265,7 +215,7 @@ class Driver:
             shape["height"],
             renderer_rss(self.browser_pid),
             metrics.get("JSHeapUsedSize", 0.0),
-            sum(rss_bytes(p) for p in descendants(self.server.pid)),
+            sum(ps.rss_bytes(p) for p in ps.descendants(self.server.pid)),
         )
         self.records.setdefault((size, name), []).append(measure)
         if VERBOSE:
