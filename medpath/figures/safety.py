@@ -9,6 +9,8 @@ size) and the timeline of one patient at a time (``patient_timeline_figure``).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,6 +21,16 @@ from medpath.inert import inert_plotly
 #: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
 #: so that grades stay distinct for colour-blind readers and in greyscale.
 GRADE_COLOURS = {1: "#F2C14E", 2: "#E07A10", 3: "#C8102E", 4: "#7A0019", 5: "#111111", None: "#999999"}
+
+
+def _by_grade(frame: pd.DataFrame) -> Iterator[tuple[int | None, pd.DataFrame]]:
+    """The rows of each CTCAE grade, 1 to 5 and then the ungraded (None), in the legend's order; a grade without a
+    row is skipped."""
+    grades = frame["grade"].astype("float64").fillna(0).to_numpy()  # 0 = not graded, below grade 1
+    for grade in (1, 2, 3, 4, 5, None):
+        part = frame[grades == (grade or 0)]
+        if len(part):
+            yield grade, part
 
 
 def timeline_rows(adverse_events: pd.DataFrame, patients: list[str]) -> list[str]:
@@ -52,10 +64,7 @@ def timeline_figure(
         customdata=schedule["visit"].map(inert_plotly).tolist(),
         hovertemplate="%{y}: %{customdata}<extra></extra>",
     )
-    for grade in (1, 2, 3, 4, 5, None):
-        part = events[events["grade"].isna()] if grade is None else events[events["grade"].eq(grade).fillna(False)]
-        if part.empty:
-            continue
+    for grade, part in _by_grade(events):
         serious = part["serious"].eq(True).fillna(False).to_numpy()
         name = grade_name(grade)
         fig.add_scatter(
@@ -115,11 +124,7 @@ def term_grade_figure(table: pd.DataFrame) -> go.Figure:
     terms = list(dict.fromkeys(table["term"].tolist()))
     shown = {t: inert_plotly(t if len(t) <= 40 else t[:39] + "…") for t in terms}  # tick labels fit at 1280 px
     fig = go.Figure()
-    grades = table["grade"].astype("float64").fillna(0)
-    for grade in (1, 2, 3, 4, 5, None):
-        part = table[grades == (grade or 0)]
-        if part.empty:
-            continue
+    for grade, part in _by_grade(table):
         name = grade_name(grade)
         fig.add_bar(
             x=part["patients"].tolist(),
