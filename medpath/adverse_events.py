@@ -28,7 +28,7 @@ import pandas as pd
 
 from medpath.findings import Code
 from medpath.model import PROVENANCE, Finding
-from medpath.pipeline.cells.values import is_missing, month_label
+from medpath.pipeline.cells.values import is_missing
 from medpath.pipeline.map.extra_fields import (
     AE_OUTCOMES,
     PATIENT_ALIASES,
@@ -49,6 +49,7 @@ from medpath.pipeline.map.extra_fields import (
     read_yes_no,
 )
 from medpath.pipeline.read.reading import RawTable
+from medpath.schedule import MONTHS
 
 __all__ = [
     "AE_COLUMNS",
@@ -395,7 +396,9 @@ def listing(adverse_events: pd.DataFrame, event: str = "") -> pd.DataFrame:
 def _onset_text(date, month, event: str) -> str:
     parts = []
     if month is not None and not (isinstance(month, float) and np.isnan(month)):
-        parts.append((f"month 0 ({event})" if event else "month 0") if float(month) == 0 else month_label(float(month)))
+        parts.append(
+            (f"month 0 ({event})" if event else "month 0") if float(month) == 0 else MONTHS.label(float(month))
+        )
     if date is not None and not (isinstance(date, float)) and not pd.isna(date):
         parts.append(f"{date:%Y-%m-%d}")
     return " · ".join(parts) or "not recorded"

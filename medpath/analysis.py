@@ -106,6 +106,11 @@ class Analysis:
         return self.settings.followup_month
 
     @property
+    def followup_visit(self) -> str:
+        """The compared follow-up visit's name in the schedule's unit ("month 6", "week 24")."""
+        return self.study.protocol.visit_label(self.followup_month)
+
+    @property
     def comparisons(self) -> dict[str, OutcomeComparison]:
         """Primary then secondary comparisons."""
         return self.primary | self.secondary

@@ -128,6 +128,7 @@ class Flow:
     labels: dict[str, str] = field(default_factory=dict)
     trial: str = ""  # the protocol's id, in the diagram's title
     followup_month: float | None = None  # the month of the primary end point compared
+    followup_visit: str = ""  # its name in the schedule's unit ("month 6", "week 24")
     #: enrolled with a primary-month primary outcome value (the funnel's "Completed"; None: not determinable)
     completed: int | None = None
     #: why a number is None: "assessed", "enrolled", "received_intervention", "completed" -> reason in words
@@ -356,6 +357,7 @@ def consort_flow(
         {key: protocol.outcomes[key].label for key in analysed},
         protocol.id,
         followup_month,
+        protocol.visit_label(followup_month),
         completed=funnel(COMPLETED, "completed"),
         reasons=reasons,
         screening_supplied=screening is not None or "screening" in study.unread,

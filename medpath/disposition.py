@@ -208,7 +208,7 @@ def parse_disposition(
             say(
                 "warning",
                 "status",
-                f"patient {pid} is recorded as completed but has no month-{protocol.primary_month:g} value of a "
+                f"patient {pid} is recorded as completed but has no {protocol.visit_adjective(protocol.primary_month)} value of a "
                 "primary outcome",
                 code=Code.EXTRA_INCONSISTENT,
             )

@@ -327,13 +327,13 @@ def follow_up(protocol: Protocol) -> tuple[Criterion, ...]:
 
     def completed_reason(row: Row) -> str:
         not_enrolled = _value(row, "enrolled") is False and _value(row, WITH_VISITS) is not True
-        return "not enrolled" if not_enrolled else f"no month-{month:g} primary outcome"
+        return "not enrolled" if not_enrolled else f"no {protocol.visit_adjective(month)} primary outcome"
 
     return (
         Criterion("enrolled", "Enrolled", protocol.enrolment_text, ("enrolled",), enrolled, lambda row: "not enrolled"),
         Criterion(
             COMPLETED,
-            f"Completed {month:g} months",
+            f"Completed {protocol.time_span(month)}",
             protocol.primary_text,
             ("enrolled", PRIMARY_VISIT),
             completed,
@@ -362,7 +362,7 @@ def _conventions(protocol: Protocol, screened: bool) -> list[str]:
         "step. A criterion whose column holds no value for any candidate reaching it is 'not determinable' (never "
         "0), and so are the criteria after it. 'Enrolled' is the enrolment recorded (the screening log's enrolled "
         "column, and every patient with visit rows), not a count derived from the criteria; 'Completed' counts the "
-        f"enrolled with a month-{protocol.primary_month:g} visit with at least one of {primary}.",
+        f"enrolled with a {protocol.visit_adjective(protocol.primary_month)} visit with at least one of {primary}.",
         "Eligibility never removes a patient's visits from the analysis.",
     ]
     if not screened:
@@ -570,7 +570,7 @@ def evaluate(
         measured = _completed_patients(visits, protocol)
         done = sum(pid in measured for pid in enrolled_ids)
         missing = len(enrolled_ids) - done
-        reason = f"no month-{protocol.primary_month:g} primary outcome"
+        reason = f"no {protocol.visit_adjective(protocol.primary_month)} primary outcome"
         steps.append(FunnelStep(completed_c.id, completed_c.label, done, {reason: missing} if missing else {}, 0))
 
     step_ids = [c.id for c in judged]

@@ -26,7 +26,6 @@ from medpath.formatting import (
     percent_of,
     smallest_p,
 )
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome, Protocol
 from medpath.wording import details_rows, direction_counts, plain_sentence
 
@@ -100,6 +99,8 @@ class OutcomeComparison:
     meta: Outcome  # the protocol's description of the outcome (label, unit, expected direction)
     baseline_month: float
     followup_month: float
+    baseline_visit: str  # the two visits' names in the schedule's unit ("baseline", "week 24": Protocol.visit_label)
+    followup_visit: str
     changes: pd.DataFrame  # patient_id, baseline, followup, change (= followup − baseline)
     unpaired: dict[str, str]  # patient_id -> why no pair
     summary: stats.PairedSummary  # medians, IQRs, mean change with t interval
@@ -178,18 +179,18 @@ def expected_direction(outcome: Outcome) -> stats.Alternative:
     return "greater" if outcome.better == "higher" else "less"
 
 
-def _pair(visits: pd.DataFrame, outcome: str, label: str, baseline_month: float, followup_month: float):
+def _pair(visits: pd.DataFrame, outcome: str, label: str, compared: tuple[tuple[float, str], tuple[float, str]]):
     """Per-patient (baseline, follow-up) values, and the patients without a usable pair and why."""
     months = visits["month"].to_numpy(dtype=float)
     measured = visits[outcome].to_numpy(dtype=float, na_value=np.nan)
     # ids in order of first appearance; codes: each row's patient
     codes, ids = pd.factorize(np.asarray(visits["patient_id"].tolist(), dtype=object), use_na_sentinel=False)
     at = []  # per month: (label, rows per patient, the value of a patient's only row there), aligned with ids
-    for month in (baseline_month, followup_month):
+    for month, name in compared:  # (nominal months, the visit's name)
         rows = np.flatnonzero(np.isclose(months, month))
         value = np.full(len(ids), np.nan)
         value[codes[rows]] = measured[rows]  # used only where the patient has exactly one row
-        at.append((month_label(month), np.bincount(codes[rows], minlength=len(ids)), value))
+        at.append((name, np.bincount(codes[rows], minlength=len(ids)), value))
     usable = np.logical_and.reduce([(counts == 1) & ~np.isnan(value) for _, counts, value in at])
     unpaired = {}
     for i in np.flatnonzero(~usable):  # words only for the patients without a pair
@@ -232,7 +233,8 @@ def compare_visits(
     followup_month = protocol.primary_month if followup_month is None else followup_month
     if alternative == "expected":
         alternative = expected_direction(meta)
-    changes, unpaired = _pair(visits, outcome, meta.label, baseline_month, followup_month)
+    names = protocol.visit_label(baseline_month), protocol.visit_label(followup_month)
+    changes, unpaired = _pair(visits, outcome, meta.label, ((baseline_month, names[0]), (followup_month, names[1])))
     before, after = changes["baseline"].to_numpy(), changes["followup"].to_numpy()
     checked = stats.as_alternative(alternative)
     wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
@@ -242,6 +244,8 @@ def compare_visits(
         meta=meta,
         baseline_month=baseline_month,
         followup_month=followup_month,
+        baseline_visit=names[0],
+        followup_visit=names[1],
         changes=changes,
         unpaired=unpaired,
         summary=stats.describe_paired(before, after),
@@ -324,15 +328,14 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
     """Sentences for a principal investigator: what was done and what this sample size allows."""
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
     label = c.meta.label
-    span = f"from {month_label(c.baseline_month)} to {month_label(c.followup_month)}"
+    span = f"from {c.baseline_visit} to {c.followup_visit}"
     sentences = []
     if c.unpaired:
         left_out = ", ".join(f"{pid} ({why})" for pid, why in c.unpaired.items())
         sentences.append(f"{len(c.unpaired)} patient(s) could not be paired: {left_out}.")
     if c.n_pairs == 0:
         sentences.append(
-            f"No patient has {label} at both {month_label(c.baseline_month)} and "
-            f"{month_label(c.followup_month)}; nothing can be tested."
+            f"No patient has {label} at both {c.baseline_visit} and {c.followup_visit}; nothing can be tested."
         )
     elif c.binary is not None:
         b = c.binary
@@ -395,7 +398,7 @@ def headline(comparison: OutcomeComparison) -> str:
     c, w, hl = comparison, comparison.wilcoxon, comparison.hodges_lehmann
     outcome = c.meta
     unit = UNIT_WORDS.get(outcome.unit, outcome.unit)
-    span = f"{month_label(c.baseline_month)} → {month_label(c.followup_month)}"
+    span = f"{c.baseline_visit} → {c.followup_visit}"
     if c.n_pairs == 0:
         return f"{outcome.label}, {span}: no patient has values at both visits; nothing can be tested"
     if c.binary is not None:
@@ -424,7 +427,7 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     change with its range, how many went up, down or stayed, and the test's p-value next to the smallest
     p-value these pairs allow. Everything else is in ``details_table``."""
     c, s, w = comparison, comparison.summary, comparison.wilcoxon
-    start, end = month_label(c.baseline_month), month_label(c.followup_month)
+    start, end = c.baseline_visit, c.followup_visit
     if c.binary is not None:
         return pd.DataFrame(binary_rows(c, start, end), columns=["measure", "value"])
     counts = direction_counts(c.changes["change"])

@@ -10,7 +10,9 @@ A protocol file names:
 
 * ``id``, ``title``, ``short_title``, ``site``, ``phase``, ``design``, ``target_n``, ``text`` (the protocol's
   public record, a file beside it), ``sample`` (its synthetic sample workbook, relative to the package);
-* ``schedule``: the visit labels with their nominal month, and the ``primary_month``;
+* ``schedule``: its ``unit`` (months, the default; weeks or days: ``medpath.schedule.Clock``), the visit labels with
+  their time in that unit, and the ``primary`` visit's time (``primary_month`` in a months schedule); visits are
+  kept in nominal months whatever the unit, and named in it (``Protocol.visit_label``);
 * ``screening``: the trial's own screening fields (``number``, ``yes_no`` or ``test``), with their bounds and
   the names the study team writes; the generic fields (patient id, sex, age, consent, enrolled) are built in;
 * ``outcomes``: label, unit, the direction expected (``better: higher / lower``), the plausible range,
@@ -42,6 +44,7 @@ from typing import Any, Literal
 import yaml
 
 from medpath.located_yaml import FileError, Node, YamlFile, did_you_mean, read_text
+from medpath.schedule import MONTHS, UNIT_WORDS, Clock
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
@@ -239,7 +242,9 @@ class Protocol:
     phase: str
     design: str
     target_n: int
+    #: the scheduled visits in order: (label, nominal months since baseline), whatever the schedule's unit
     visits: tuple[tuple[str, float], ...]
+    #: the primary visit, in nominal months (week 24 of a weeks schedule: 24 * 7 / (365.25 / 12))
     primary_month: float
     screening: tuple[ScreeningField, ...]
     outcomes: dict[str, Outcome]
@@ -256,6 +261,26 @@ class Protocol:
     table1: tuple[str, ...] = ()
     #: what the patients receive (``intervention: {name, event}``); None: "the intervention"
     intervention: Intervention | None = None
+    #: the unit the schedule is written in (``schedule: {unit: weeks}``); months by default
+    clock: Clock = MONTHS
+
+    def visit_label(self, months: float) -> str:
+        """The name of the visit at ``months``: the schedule's own label where a visit of the schedule is there
+        ("week 24"), else the clock's ("week 26", "month 7.5")."""
+        return next((label for label, at in self.visits if math.isclose(at, months)), None) or self.clock.label(months)
+
+    def visit_adjective(self, months: float) -> str:
+        """The visit at ``months`` before a noun: "month-6" (a month-6 value), "week-24"."""
+        return self.visit_label(months).replace(" ", "-")
+
+    def time_span(self, months: float) -> str:
+        """``months`` since baseline in the schedule's unit: "6 months", "24 weeks"."""
+        return self.clock.named(self.clock.count(months))
+
+    @property
+    def primary_visit(self) -> str:
+        """The primary visit's name ("month 6", "week 24")."""
+        return self.visit_label(self.primary_month)
 
     @property
     def intervention_event(self) -> str:
@@ -324,6 +349,8 @@ class Protocol:
             "outcomes": list(self.outcomes),
             "primary_outcomes": list(self.primary_outcomes),
             "primary_month": self.primary_month,
+            "primary_visit": self.primary_visit,
+            "schedule_unit": self.clock.unit,
             "sample": None if self.sample is None else str(self.sample),
             "default": self.default,
             "file": None if self.path is None else str(self.path),
@@ -637,16 +664,28 @@ def _applies_to(node: Node, kinds: dict[str, str]) -> tuple[str, Any] | None:
     return name, value.text()
 
 
-def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float]:
-    """The visits (label, month) in order and the primary month."""
-    n = node.mapping(("visits", "primary_month"))
+def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float, Clock]:
+    """The visits (label, nominal months) in order, the primary visit's months and the schedule's clock: ``unit``
+    months (the default), weeks or days, in which the visits and the ``primary`` visit are written (``primary_month``
+    is the older name of ``primary`` in a months schedule)."""
+    n = node.mapping(("visits",), ("unit", "primary", "primary_month"))
+    unit = n["unit"].word(UNIT_WORDS) if "unit" in n else None
+    clock = Clock(unit) if isinstance(unit, str) else MONTHS
     visits = []
     if "visits" in n and isinstance(n["visits"].node, yaml.MappingNode):
         for key, value in n["visits"].node.value:
-            visits.append((str(key.value), Node(value, node.file, f"schedule.visits.{key.value}").number()))
+            count = Node(value, node.file, f"schedule.visits.{key.value}").number()
+            visits.append((str(key.value), clock.months(count)))
     elif "visits" in n:
-        n["visits"].problem("must map each visit label to its month ('month 6: 6')")
-    return tuple(visits), _get(n, "primary_month", Node.number, math.nan)
+        n["visits"].problem(f"must map each visit label to its {clock.unit} ('{clock.label(clock.months(6))}: 6')")
+    if "primary" in n and "primary_month" in n:
+        n["primary_month"].problem("give the primary visit once, as 'primary'")
+    if "primary_month" in n and clock != MONTHS:
+        n["primary_month"].problem(f"a schedule in {clock.unit}s names its primary visit with 'primary'")
+    key = "primary" if "primary" in n else "primary_month"
+    if key not in n:
+        node.problem("the schedule needs its primary visit: 'primary: <the visit's number>'")
+    return tuple(visits), clock.months(_get(n, key, Node.number, math.nan)), clock
 
 
 def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
@@ -669,10 +708,13 @@ def _check_references(protocol: Protocol, root: dict[str, Node]) -> None:
     if not protocol.primary_outcomes and "outcomes" in root:
         root["outcomes"].problem("at least one outcome must be primary")
     months = dict(protocol.visits)
-    if "schedule" in root and protocol.primary_month not in months.values():
-        root["schedule"].problem(f"primary_month {protocol.primary_month:g} is not the month of a visit")
+    clock = protocol.clock
+    if "schedule" in root and math.isfinite(protocol.primary_month) and protocol.primary_month not in months.values():
+        root["schedule"].problem(
+            f"the primary visit ({clock.count(protocol.primary_month):g}) is not the {clock.unit} of a visit"
+        )
     if "schedule" in root and months and min(months.values()) != 0:
-        root["schedule"].problem("the schedule needs a baseline visit at month 0")
+        root["schedule"].problem(f"the schedule needs a baseline visit at {clock.unit} 0")
     for item, outcome in zip(root["outcomes"].items() if "outcomes" in root else [], protocol.outcomes.values()):
         if outcome.key in GENERIC_SCREENING or outcome.key in ("visit", "month", "day"):
             item.problem(f"'{outcome.key}' is a built-in field, not an outcome")
@@ -707,7 +749,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         if outcome.key in by_key:
             item.problem(f"outcome '{outcome.key}' is declared twice")
         by_key[outcome.key] = outcome
-    visits, primary_month = _schedule(root["schedule"]) if "schedule" in root else ((), math.nan)
+    visits, primary_month, clock = _schedule(root["schedule"]) if "schedule" in root else ((), math.nan, MONTHS)
     screening = tuple(_screening_field(i) for i in root["screening"].items()) if "screening" in root else ()
     kinds = GENERIC_KINDS | dict.fromkeys(by_key, "number") | {f.key: f.kind for f in screening}
     target = _get(root, "target_n", Node.number, 0.0)
@@ -721,6 +763,7 @@ def parse_protocol(text: str, name: str = "protocol", path: Path | None = None) 
         target_n=int(target) if math.isfinite(target) else 0,
         visits=visits,
         primary_month=primary_month,
+        clock=clock,
         screening=screening,
         outcomes=by_key,
         criteria=tuple(_criterion(i, kinds) for i in root["criteria"].items()) if "criteria" in root else (),

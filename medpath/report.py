@@ -68,7 +68,6 @@ from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
 from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
 from medpath.paper import first_rows
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.safety_status import events_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
@@ -380,7 +379,7 @@ def _key_numbers(analysis: Analysis) -> str:
         ("Screened", count_or_reason(numbers.screened, numbers.reasons.get("screened"))),
         ("Enrolled", count_or_reason(numbers.enrolled, numbers.reasons.get("enrolled"))),
         (
-            f"Completed {study.protocol.primary_month:g} months",
+            f"Completed {study.protocol.time_span(study.protocol.primary_month)}",
             count_or_reason(numbers.completed, numbers.reasons.get("completed")),
         ),
         ("Patients with visit data", len(study.patient_ids)),
@@ -467,7 +466,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
     middle half per visit with the lines of ``patients`` over it (``_drawn`` already applied); the small multiples of
     the patients drawn; the class shifts and the responders."""
     study, protocol = analysis.study, analysis.study.protocol
-    visits, month = study.visits, analysis.followup_month
+    visits = study.visits
     present = [k for k in protocol.primary_outcomes if k in study.outcomes_present]
     series = analysis.series  # computed once by analyse
     summary = summary_first(len(study.patient_ids))
@@ -489,7 +488,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
         o = protocol.outcomes[key]
         assert o.bands is not None  # shifts exist for outcomes with classes only
         parts += [
-            _h3(f"{o.bands.name} of {o.label} at baseline (rows) and month {month:g} (columns), patients"),
+            _h3(f"{o.bands.name} of {o.label} at baseline (rows) and {analysis.followup_visit} (columns), patients"),
             _table(table, index=True, protocol=protocol),
         ]
     for key, table in analysis.responders.items():
@@ -498,7 +497,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
         verb = "fell" if o.better == "lower" else "rose"
         settings = analysis.settings
         parts += [
-            _h3(f"{o.label} response at month {month:g}"),
+            _h3(f"{o.label} response at {analysis.followup_visit}"),
             _p(
                 f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
                 "of baseline (the thresholds chosen on the dashboard)."
@@ -512,7 +511,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
 def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
     """One primary outcome: its sentence, the before-after plot (above ``SUMMARY_ABOVE`` patients the paired
     distribution, as on the dashboard), the results, the per-patient changes and the statistical details."""
-    label, after = c.meta.label, month_label(c.followup_month)
+    label, after = c.meta.label, c.followup_visit
     n = len(study.patient_ids)
     figure = before_after_view(c, study.patient_ids)
     changes = c.changes.rename(columns={"followup": after.capitalize()})
@@ -564,7 +563,7 @@ def _methods(analysis: Analysis, patients: list[str] | None = None) -> str:
         else ""
     )
     chosen = (
-        f"Settings: protocol {study.protocol.id}; baseline vs month {analysis.followup_month:g}; Wilcoxon alternative "
+        f"Settings: protocol {study.protocol.id}; baseline vs {analysis.followup_visit}; Wilcoxon alternative "
         f"'{settings.alternative}'; zero method '{settings.zero_method}'; Hodges–Lehmann zero changes "
         f"'{settings.hl_zeros}'; {responder}trajectory charts of {drawn} (the tests always use every pair)."
     )
@@ -652,7 +651,7 @@ def _adverse_events(analysis: Analysis, chart: _Charts) -> str:
 def _secondary(analysis: Analysis, chart: _Charts) -> str:
     """The secondary outcomes, with a waterfall of the changes against the LSC where the protocol gives one (above
     ``SUMMARY_ABOVE`` patients with both values, the histogram of the changes against it, as on the dashboard)."""
-    study, followup_month, lsc = analysis.study, analysis.followup_month, analysis.settings.lsc
+    study, lsc = analysis.study, analysis.settings.lsc
     comparisons = analysis.secondary
     parts = [_p(LABEL + ".", "notice")]
     if not comparisons:
@@ -675,12 +674,16 @@ def _secondary(analysis: Analysis, chart: _Charts) -> str:
                     f"{meta.lsc.note} LSC used: {used:.4f} {meta.unit}: gain {counts['gain']}, "
                     f"stable {counts['stable']}, loss {counts['loss']}."
                 ),
-                chart(change_histogram_figure(table, used, meta, followup_month), f"changes-{comparison.outcome}")
+                chart(
+                    change_histogram_figure(table, used, meta, analysis.followup_visit), f"changes-{comparison.outcome}"
+                )
                 if summary_first(len(table))
-                else chart(waterfall_figure(table, used, meta, followup_month), f"waterfall-{comparison.outcome}"),
+                else chart(
+                    waterfall_figure(table, used, meta, analysis.followup_visit), f"waterfall-{comparison.outcome}"
+                ),
                 *_listing(table, len(table), "Secondary outcomes", protocol=study.protocol),
             ]
-    return _section("secondary", f"Secondary outcomes: baseline vs month {followup_month:g}", *parts)
+    return _section("secondary", f"Secondary outcomes: baseline vs {analysis.followup_visit}", *parts)
 
 
 def _paper_sections(analysis: Analysis, chart: _Charts) -> list[str]:
@@ -729,7 +732,7 @@ def _build(analysis: Analysis, generated_at: dt.datetime | None, patients: list[
         sections.append(
             _section(
                 "outcomes",
-                f"Primary outcomes: baseline vs month {analysis.followup_month:g}",
+                f"Primary outcomes: baseline vs {analysis.followup_visit}",
                 *(outcomes or [_p("No primary outcome has a value.")]),
             )
         )

@@ -75,7 +75,6 @@ from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, plain_language, summary_table
 from medpath.paper import first_rows
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
@@ -303,7 +302,7 @@ def _trajectory_slide(deck: _Deck, analysis: Analysis, comparison: OutcomeCompar
     series = series[series["patient_id"].isin(patients)]
     months = sorted(series["month"].unique())
     data = CategoryChartData()
-    data.categories = [month_label(m).capitalize() for m in months]
+    data.categories = [study.protocol.visit_label(m).capitalize() for m in months]
     colours, symbols = patient_colours(study.visits["patient_id"]), patient_symbols(study.visits["patient_id"])
     ids = [pid for pid in patients if pid in set(series["patient_id"])]
     rows: dict[str, list[float | None]] = {}
@@ -368,7 +367,7 @@ def _paired_change_slide(deck: _Deck, comparison: OutcomeComparison) -> None:
     steps = [round(c / width) for c in bins["centre"]]
     counts = dict(zip(steps, bins["n"].astype(int)))
     every = range(min(steps), max(steps) + 1) if steps else range(0)
-    after = month_label(comparison.followup_month)
+    after = comparison.followup_visit
     data = CategoryChartData()
     data.categories = [number(k * width, True) if k else "0" for k in every]
     data.add_series("Patients", [counts.get(k, 0) for k in every])
@@ -527,7 +526,7 @@ def _legend_below(chart: Chart, hidden: Iterable[AreaSeries | LineSeries]) -> No
 
 def _before_after_slide(deck: _Deck, study: Study, comparison: OutcomeComparison) -> None:
     o, pairs = comparison.meta, comparison.changes
-    visits = [month_label(m).capitalize() for m in (comparison.baseline_month, comparison.followup_month)]
+    visits = [comparison.baseline_visit.capitalize(), comparison.followup_visit.capitalize()]
     thresholds = o.bands.thresholds if o.bands is not None else ()
     value_range = _axis_range(o, [*pairs["baseline"], *pairs["followup"], *thresholds])
     bands = _bands(o, value_range)
@@ -600,7 +599,7 @@ def _results_slide(deck: _Deck, comparisons: dict[str, OutcomeComparison]) -> No
         + "\n\n"
         + CAVEATS
     )
-    after = month_label(next(iter(comparisons.values())).followup_month)
+    after = next(iter(comparisons.values())).followup_visit
     slide = deck.slide(f"Primary outcomes: baseline vs {after}", notes)
     header = ["Measure", *(c.meta.name for c in comparisons.values())]
     # the measures of every outcome in order (a yes/no outcome has its own), "–" where an outcome has none

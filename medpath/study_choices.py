@@ -30,7 +30,7 @@ import pandas as pd
 
 from medpath.model import PROVENANCE, Study
 from medpath.outcomes import followup_months
-from medpath.pipeline.cells.values import month_label
+from medpath.schedule import MONTHS
 
 #: The tables whose content makes a study (with its protocol), in the order they are hashed.
 TABLES = ("screening", "visits", "adverse_events", "disposition")
@@ -77,6 +77,12 @@ class StudyFacts:
     months: tuple[float, ...]
     #: the protocol's primary month
     primary_month: float
+    #: the name of each of ``months`` in the schedule's unit ("month 6", "week 24": ``Protocol.visit_label``)
+    visit_names: tuple[str, ...] = ()
+
+    def visit_name(self, month: float) -> str:
+        """The name of a follow-up ``month`` of this study; a month it does not have, in months."""
+        return dict(zip(self.months, self.visit_names)).get(month) or MONTHS.label(month)
 
     @classmethod
     def of(cls, study: Study) -> StudyFacts:
@@ -86,6 +92,7 @@ class StudyFacts:
             patient_ids=tuple(study.patient_ids),
             months=tuple(months),
             primary_month=study.protocol.primary_month,
+            visit_names=tuple(study.protocol.visit_label(m) for m in months),
         )
 
     @property
@@ -103,7 +110,7 @@ class FittedChoices:
 
     #: every choice to drop, also those whose value was already the default (dropped without a word)
     reset: tuple[str, ...] = ()
-    #: what was reset, in words, one phrase per choice the user had changed ("the follow-up month (month 12 → ...)")
+    #: what was reset, in words, one phrase per choice the user had changed ("the follow-up visit (month 12 → ...)")
     said: tuple[str, ...] = ()
 
     @property
@@ -181,9 +188,9 @@ def fit_choices(
             if value is None or value in after.months:
                 continue  # the protocol's month follows the new protocol; a month the new study has still fits
             new = after.default_month
-            old = month_label(float(value)) if isinstance(value, int | float) else str(value)
-            phrase = f"the follow-up month ({old} → " + (
-                f"{month_label(new)})" if new is not None else "none: this study has no follow-up visit)"
+            old = (before.visit_name(float(value))) if isinstance(value, int | float) else str(value)
+            phrase = f"the follow-up visit ({old} → " + (
+                f"{after.visit_name(new)})" if new is not None else "none: this study has no follow-up visit)"
             )
         else:
             phrase = None if value == default or value is None else _phrase(name, value, default)

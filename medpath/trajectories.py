@@ -132,7 +132,7 @@ def shift_table(visits: pd.DataFrame, outcome: str, followup_month: float | None
     table = pd.crosstab(classes(0.0), classes(followup_month))
     table = table.reindex(index=categories, columns=categories, fill_value=0).astype(int)
     table.index.name = "baseline"
-    table.columns.name = f"month {followup_month:g}"
+    table.columns.name = protocol.visit_label(followup_month)
     return table
 
 

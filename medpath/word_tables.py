@@ -61,7 +61,6 @@ from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, summary_table
 from medpath.paper import first_rows
-from medpath.pipeline.cells.values import month_label
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
 from medpath.summary import key_numbers
@@ -264,6 +263,7 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
     study, flow, eligibility = analysis.study, analysis.flow, analysis.eligibility
     visits = len(study.visits) > 0
     month = flow.followup_month if flow.followup_month is not None else analysis.followup_month
+    visit = study.protocol.visit_label(month)
     rows: list[tuple[str, str, str]] = []
 
     def add(stage: str, n: int | None, notes: str = "", why: str | None = None) -> None:
@@ -324,18 +324,18 @@ def flow_rows(analysis: Analysis) -> list[tuple[str, str, str]]:
     if summary_first(len(flow.enrolled_ids)):  # a count, not thousands of ids in one cell
         named = f"{len(missing):,} patients (each on the dashboard's Trajectories page)"
     add(
-        f"Completed {month_label(month)} (enrolled, with a {month_label(month)} primary outcome value)",
+        f"Completed {visit} (enrolled, with a {visit} primary outcome value)",
         None
         if flow.completed is None or flow.enrolled is None
         else flow.completed
         if month == study.protocol.primary_month
         else flow.enrolled - len(missing),
-        f"no {month_label(month)} primary value: {named}" if missing else "",
+        f"no {visit} primary value: {named}" if missing else "",
         flow.reasons.get("completed"),
     )
     for key in study.protocol.primary_outcomes:
         label = study.protocol.outcomes[key].label
-        stage = f"Analysed: {label} (baseline and {month_label(month)} both measured)"
+        stage = f"Analysed: {label} (baseline and {visit} both measured)"
         if key in flow.analysed:
             add(
                 stage,
@@ -405,7 +405,7 @@ def _outcome(doc: _Document, c: OutcomeComparison, n_patients: int) -> None:
     doc.heading("Statistical details", 3)
     doc.table(["Measure", "Value", "What it means"], list(details_table(c).itertuples(index=False)), [26, 26, 48])
     doc.heading("Per-patient change", 3)
-    after = month_label(c.followup_month).capitalize()
+    after = c.followup_visit.capitalize()
     rows = [
         (r.patient_id, float(r.baseline), float(r.followup), _change(float(r.change)))
         for r in c.changes.itertuples(index=False)
@@ -414,7 +414,7 @@ def _outcome(doc: _Document, c: OutcomeComparison, n_patients: int) -> None:
 
 
 def _primary_section(doc: _Document, analysis: Analysis) -> None:
-    doc.heading(f"3. Primary outcomes: baseline vs {month_label(analysis.followup_month)}", 1)
+    doc.heading(f"3. Primary outcomes: baseline vs {analysis.followup_visit}", 1)
     if not analysis.primary:
         doc.paragraph("No primary outcome could be analysed with the data provided.")
     for comparison in analysis.primary.values():

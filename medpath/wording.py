@@ -23,7 +23,6 @@ from medpath.formatting import (
     percent,
     percent_of,
 )
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.stats import minimum_attainable_p
 
@@ -170,7 +169,7 @@ def plain_sentence(comparison) -> str:
     c = comparison
     outcome = c.meta
     name = outcome.name
-    start, end = month_label(c.baseline_month), month_label(c.followup_month)
+    start, end = c.baseline_visit, c.followup_visit
     if c.n_pairs == 0:
         return f"No patient has {outcome.label} at both {start} and {end}: nothing can be compared."
     if c.binary is not None:  # a yes/no outcome: how many said yes at each visit, and how many changed
@@ -220,7 +219,7 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         comparison.hodges_lehmann,
         comparison.sign_test,
     )
-    start, end = month_label(c.baseline_month), month_label(c.followup_month)
+    start, end = c.baseline_visit, c.followup_visit
     if c.binary is not None:
         b = c.binary
 

@@ -23,7 +23,6 @@ from medpath.formatting import number_cells
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
-from medpath.pipeline.cells.values import month_label
 from medpath.report import build_report, report_filename
 from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol, kept_figure
@@ -263,7 +262,7 @@ def outcome_result(comparison: OutcomeComparison, study: Study, name: str) -> No
     with right:
         result_table(comparison)
         st.markdown("**Per-patient change**")
-        after = month_label(comparison.followup_month).capitalize()
+        after = comparison.followup_visit.capitalize()
         table(number_cells(comparison.changes).rename(columns={"followup": after}))
         table_download(comparison.changes, study, f"{name}_changes")
     with st.expander("Statistical details"):

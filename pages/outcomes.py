@@ -4,7 +4,6 @@ interval, test, effect size and Holm adjustment sit in "Statistical details", ea
 import streamlit as st
 
 from medpath.outcomes import followup_months
-from medpath.pipeline.cells.values import month_label
 from medpath.stats import minimum_attainable_p
 from medpath.wording import HL_ZEROS_OPTIONS, ONE_SIDED_ALPHA, ZERO_METHOD_OPTIONS, direction_options, option_help
 from pages.components import downloads_row, header, literal, no_data, outcome_result
@@ -30,7 +29,12 @@ if not months:
 comparison_row, zeros_row = st.columns([1, 2]), st.columns(2)
 with comparison_row[0]:
     choice(
-        "followup", st.selectbox, "Compare baseline with", months, format_func=month_label, help=OPTION_HELP["followup"]
+        "followup",
+        st.selectbox,
+        "Compare baseline with",
+        months,
+        format_func=protocol.visit_label,
+        help=OPTION_HELP["followup"],
     )
 # the test's choices: (the key kept in the page address and the session, label, options, help)
 TEST_CHOICES = (

@@ -69,7 +69,7 @@ def flow_html(flow: Flow) -> str:
             "; ".join(filter(None, [received, not_received, exits])),
         )
     )
-    month = f", month {flow.followup_month:g}" if flow.followup_month is not None else ""
+    month = f", {flow.followup_visit}" if flow.followup_month is not None else ""
     analysed = "; ".join(f"{flow.labels.get(k, k)}: {n}" for k, n in flow.analysed.items())
     numbers = sorted(set(flow.analysed.values()))
     nothing = count(None) if "received_intervention" in flow.reasons else "0"
@@ -100,8 +100,8 @@ numbers = key_numbers(analysis)
 
 counts = st.columns([1, 1, 1, 3], vertical_alignment="center")
 completed_help = (
-    f"Completed {protocol.primary_month:g} months: enrolled, with a month-{protocol.primary_month:g} value for a "
-    "primary outcome"
+    f"Completed {protocol.time_span(protocol.primary_month)}: enrolled, with a "
+    f"{protocol.visit_adjective(protocol.primary_month)} value for a primary outcome"
 )
 for column, (name, n, help_text) in zip(
     counts,

@@ -21,7 +21,6 @@ if no_data(study, "the secondary outcomes"):
     st.stop()
 analysis = current_analysis(study)
 comparisons = analysis.secondary
-month = analysis.followup_month
 if not comparisons:
     names = ", ".join(f"{protocol.outcomes[k].label} `{k}`" for k in protocol.secondary_outcomes)
     st.info(
@@ -31,7 +30,7 @@ if not comparisons:
     )
     st.stop()
 st.warning(
-    f"**{LABEL}.** Baseline vs month {month:g}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
+    f"**{LABEL}.** Baseline vs {analysis.followup_visit}, exact Wilcoxon signed-rank test and Hodges–Lehmann "
     "estimate as for the primary outcomes; a single group without control.",
     icon=":material/science:",
 )
@@ -64,7 +63,7 @@ for outcome, comparison in comparisons.items():
     )
     if summary_first(len(changes)):
         chart(
-            partial(change_histogram_figure, changes, lsc, comparison.meta, month),
+            partial(change_histogram_figure, changes, lsc, comparison.meta, analysis.followup_visit),
             study,
             f"{outcome}_changes_histogram",
             data=change_bins(changes, lsc),
@@ -73,7 +72,7 @@ for outcome, comparison in comparisons.items():
     else:
         with st.container(key=f"wide-{outcome}-waterfall"):  # on a phone: scrolls sideways at its own width (PAGE_CSS)
             chart(
-                partial(waterfall_figure, changes, lsc, comparison.meta, month),
+                partial(waterfall_figure, changes, lsc, comparison.meta, analysis.followup_visit),
                 study,
                 f"{outcome}_waterfall",
                 data=changes,

@@ -102,10 +102,9 @@ if patients:
 else:
     st.info("Choose patients above to see their values, lines and panels.")
 
-month = analysis.followup_month
 incomplete = completeness(study.visits, protocol.primary_month, protocol)
 incomplete = incomplete[incomplete["incomplete"]]
-missing = f"Incomplete follow-up (no month-{protocol.primary_month:g} value for a primary outcome)"
+missing = f"Incomplete follow-up (no {protocol.visit_adjective(protocol.primary_month)} value for a primary outcome)"
 if len(incomplete) and not summary:
     st.warning(f"{missing}: " + ", ".join(map(literal, incomplete["patient_id"])), icon=":material/warning:")
 elif len(incomplete):  # one line whatever the number of patients, the patients in a table one click away
@@ -117,14 +116,14 @@ for key, shifts in analysis.shifts.items():
     bands = protocol.outcomes[key].bands
     assert bands is not None  # shifts exist for outcomes with classes
     st.subheader(
-        f"{bands.name} of {protocol.outcomes[key].label}: baseline (rows) → month {month:g} (columns), patients"
+        f"{bands.name} of {protocol.outcomes[key].label}: baseline (rows) → {analysis.followup_visit} (columns), patients"
     )
     st.dataframe(shifts, width="content")
 for key in analysis.responders:
     o = protocol.outcomes[key]
     assert o.responder is not None  # responders exist for outcomes with a rule
     verb = "Reduction" if o.better == "lower" else "Increase"
-    st.subheader(f"{o.label} response at month {month:g}")
+    st.subheader(f"{o.label} response at {analysis.followup_visit}")
     points, percent, _ = st.columns([1, 1, 2])
     with points:
         choice(

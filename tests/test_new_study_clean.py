@@ -45,7 +45,7 @@ def test_the_issues_example_notice():
     )
     assert fitted.reset == ("patients", "followup", "alternative")
     assert fitted.notice == (
-        "A new study was loaded: the patient selection (2 of 5 patients → all 10), the follow-up month "
+        "A new study was loaded: the patient selection (2 of 5 patients → all 10), the follow-up visit "
         "(month 12 → month 6) and the test direction (one-sided → two-sided) were reset to fit it."
     )
 
@@ -66,9 +66,9 @@ def test_a_follow_up_month_the_new_study_has_is_kept():
 @pytest.mark.parametrize(
     ("after", "said"),
     [
-        (facts("b", months=(3.0, 12.0), primary=12.0), "the follow-up month (month 6 → month 12)"),
-        (facts("b", months=(1.0, 3.0), primary=12.0), "the follow-up month (month 6 → month 3)"),  # the last one
-        (facts("b", months=()), "the follow-up month (month 6 → none: this study has no follow-up visit)"),
+        (facts("b", months=(3.0, 12.0), primary=12.0), "the follow-up visit (month 6 → month 12)"),
+        (facts("b", months=(1.0, 3.0), primary=12.0), "the follow-up visit (month 6 → month 3)"),  # the last one
+        (facts("b", months=()), "the follow-up visit (month 6 → none: this study has no follow-up visit)"),
     ],
 )
 def test_a_follow_up_month_the_new_study_lacks_goes_back_to_its_default(after, said):
@@ -206,7 +206,7 @@ def test_the_reported_scenario_a_new_upload_shows_its_own_patients_and_default_s
     at.run()  # the Outcomes page, on the new study
     ok(at)
     assert notices(at) == [
-        "A new study was loaded: the patient selection (2 of 5 patients → all 10), the follow-up month "
+        "A new study was loaded: the patient selection (2 of 5 patients → all 10), the follow-up visit "
         "(month 3 → month 6) and the test direction (one-sided → two-sided) were reset to fit it."
     ]
     shown = {s.label: s.value for s in at.selectbox}
@@ -272,7 +272,7 @@ def test_a_month_the_other_protocols_study_lacks_goes_back_to_its_primary_month(
     selectbox(at, "Trial protocol").set_value("DEMO-KOA-PRP").run()
     ok(at)
     (notice,) = notices(at)
-    assert "the follow-up month (month 6 → month 3)" in notice
+    assert "the follow-up visit (month 6 → month 3)" in notice
     at.switch_page("pages/outcomes.py").run()
     assert selectbox(at, "Compare baseline with").value == 3.0
 

@@ -69,7 +69,7 @@ def test_who_classes_come_from_the_protocol_file():
         (
             ("  primary_month: 6", "  primary_month: 5"),
             "primary_month: 5",
-            "primary_month 5 is not the month of a visit",
+            "the primary visit (5) is not the month of a visit",
         ),
         (("target_n: 5", "target_n: 5\ncolour: blue"), "colour: blue", "unknown key"),
         (("min_above: 3,", "min_above: 2.5,"), "min_above: 2.5", "min_above: must be a whole number (got 2.5)"),

@@ -21,6 +21,7 @@ from medpath.pipeline.cells.values import (
 )
 from medpath.pipeline.map.schema import schema_of
 from medpath.protocol import default_protocol
+from medpath.schedule import MONTHS
 from medpath.study import load_study
 
 
@@ -238,9 +239,7 @@ def test_screening_values_are_typed(sample_study):
 
 @pytest.mark.parametrize("day, month", [(0, 0.0), (14, 0.46), (15, 1.0), (16, 1.0), (45, 1.0), (46, 2.0), (182, 6.0)])
 def test_day_offsets_snap_to_whole_months_from_day_15_never_to_baseline(day, month):
-    from medpath.pipeline.cells.values import month_from_day
-
-    assert month_from_day(day) == month
+    assert MONTHS.place_days(day) == month
 
 
 @pytest.mark.parametrize(

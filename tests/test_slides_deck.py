@@ -20,7 +20,6 @@ from medpath import __version__
 from medpath.analysis import analyse
 from medpath.export import provenance
 from medpath.outcomes import details_table
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import bundled, default_protocol
 from medpath.slides import MAX_LISTED, build_deck
 from medpath.study import load_sample_study, load_study
@@ -153,7 +152,7 @@ def test_before_after_chart_names_the_visits_shades_the_classes_and_labels_each_
     bands = sample.protocol.outcomes["bmd_tscore"].bands
     [chart] = [shape.chart for shape in _slide(deck, "Spine T-score: baseline and").shapes if shape.has_chart]
     area, lines = chart.plots
-    visits = [month_label(comparison.baseline_month).capitalize(), month_label(comparison.followup_month).capitalize()]
+    visits = [comparison.baseline_visit.capitalize(), comparison.followup_visit.capitalize()]
     assert isinstance(chart.category_axis, CategoryAxis) and list(lines.categories) == visits
     assert chart.category_axis.axis_title.text_frame.text == "Visit"
 
@@ -248,7 +247,7 @@ def test_the_demo_protocols_sample_builds():
         if shape.has_chart
     ]
     assert [list(c.plots[-1].categories) for c in before_after] == [
-        ["Baseline", month_label(protocol.primary_month).capitalize()]
+        ["Baseline", protocol.primary_visit.capitalize()]
     ] * len(protocol.primary_outcomes)
 
 

@@ -118,6 +118,7 @@ def test_summary_median_and_band_equal_numpy_percentiles_with_n_per_visit():
         assert median.y[k] == pytest.approx(mid)
         assert [t.y[k] for t in fig.data if t.name == IQR_NAME] == pytest.approx([q3, q1])  # upper edge, lower edge
         assert median.customdata[k] == pytest.approx([len(expected[month]), q1, q3])
+        assert median.hovertext[k] == ("baseline" if month == 0 else f"month {month:g}")
     # n per visit, counted by hand: 40 at baseline, 30 at month 3 (every fourth patient missed it), 40 at month 6
     assert [len(expected[m]) for m in (0.0, 3.0, 6.0)] == [40, 30, 40]
     assert list(fig.layout.xaxis.ticktext) == ["0<br>n = 40", "3<br>n = 30", "6<br>n = 40"]

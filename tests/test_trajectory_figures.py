@@ -163,7 +163,7 @@ def test_tied_labels_of_many_patients_stay_apart_and_the_figure_grows_to_hold_th
 
 def test_spaghetti_hover_has_exact_value_visit_and_month():
     trace = _traces(spaghetti_figure(FIVE_PATIENTS, "bmd_tscore", protocol=PROTOCOL))["P01"]
-    assert "month 3 (month 3)" in trace.hovertext[1]
+    assert "month 3" in trace.hovertext[1] and "(day" not in trace.hovertext[1]
     assert "-2.6" in trace.hovertext[1]
     assert "%{hovertext}" in trace.hovertemplate
 

@@ -169,13 +169,13 @@ def layout(flow: Flow) -> Diagram:
         follow = [
             f"Lost to follow-up / discontinued: {NOT_DETERMINABLE}",
             *_wrap(
-                f"{why[0].upper()}{why[1:]}. Without a month-{flow.followup_month or 0:g} primary value: "
+                f"{why[0].upper()}{why[1:]}. Without a {flow.followup_visit.replace(' ', '-')} primary value: "
                 + (", ".join(flow.no_primary_visit) or "none"),
                 SIDE_CHARS,
             ),
         ]
     row(None, follow, "Follow-up")
-    analysed = [f"Analysed: primary outcomes, month {flow.followup_month or 0:g}"] + [
+    analysed = [f"Analysed: primary outcomes, {flow.followup_visit}"] + [
         f"{flow.labels.get(k, k)}: n = {n}" for k, n in flow.analysed.items()
     ] or ["Analysed: no primary outcome"]
     excluded = None

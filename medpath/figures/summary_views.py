@@ -48,7 +48,6 @@ from medpath.figures.trajectory import (
     before_after_figure,
 )
 from medpath.outcomes import OutcomeComparison
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Protocol
 from medpath.scale import summary_first
 from medpath.stats import Quartiles
@@ -96,7 +95,7 @@ def visit_quartiles(series: pd.DataFrame, y: Literal["value", "change"] = "value
         }
     ).reindex(months)
     table["n"] = table["n"].fillna(0).astype(int)
-    table.insert(0, "visit", [month_label(m) for m in months])
+    table.insert(0, "visit", series.groupby("month")["visit"].first().reindex(months).tolist())
     return table.rename_axis("month").reset_index()
 
 
@@ -160,7 +159,8 @@ def trajectory_summary_figure(
             "marker": {"color": SUMMARY_COLOUR, "size": 10, "symbol": "diamond"},
             "connectgaps": False,
             "customdata": customdata,
-            "hovertemplate": f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}: %{{y:.6g}}"
+            "hovertext": quartiles["visit"].tolist(),
+            "hovertemplate": f"<b>{MEDIAN_NAME}</b> · %{{hovertext}}: %{{y:.6g}}"
             "<br>middle half: %{customdata[1]:.6g} to %{customdata[2]:.6g}"
             "<br>n = %{customdata[0]:,} patients with a value<extra></extra>",
         },
@@ -169,14 +169,14 @@ def trajectory_summary_figure(
     plotted = series.dropna(subset=[y])
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
     drawn = chosen["patient_id"].nunique()
-    caption = f"n = {plotted['patient_id'].nunique():,} patients, {_span(plotted['month'])}" + (
+    caption = f"n = {plotted['patient_id'].nunique():,} patients, {_span(plotted['month'], protocol)}" + (
         f"; lines: {drawn:,} chosen patient{'' if drawn == 1 else 's'}" if drawn else ""
     )
     heading = title_layout(f"{what}: median and middle half of patients", caption, legend=True)
-    ticks = [f"{m:g}<br>n = {n:,}" for m, n in zip(months, quartiles["n"])]
+    ticks = [f"{protocol.clock.count(m):g}<br>n = {n:,}" for m, n in zip(months, quartiles["n"])]
     extent = pd.concat([quartiles["q1"], quartiles["q3"], chosen[y]], ignore_index=True)
     layout, height = _trajectory_layout(
-        o, mode, heading, months, extent, ends, reach, tick_text=ticks, bottom=SUMMARY_BOTTOM
+        o, mode, heading, months, extent, ends, reach, clock=protocol.clock, tick_text=ticks, bottom=SUMMARY_BOTTOM
     )
     return _figure(traces, layout, height)
 
@@ -272,7 +272,7 @@ def paired_change_figure(comparison: OutcomeComparison, height: int = FIGURE_HEI
     the bars. ``height``: at least this many pixels (taller when the two panels need it).
     """
     o, summary = comparison.meta, comparison.summary
-    first, second = month_label(comparison.baseline_month), month_label(comparison.followup_month)
+    first, second = comparison.baseline_visit, comparison.followup_visit
     rows = [second.capitalize(), first.capitalize()]  # bottom to top: baseline above the follow-up
     n = comparison.n_pairs
     changes = comparison.changes["change"].to_numpy(dtype=float)

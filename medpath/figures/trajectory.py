@@ -52,11 +52,10 @@ from medpath.figures.style import (
 )
 from medpath.inert import inert_plotly
 from medpath.outcomes import OutcomeComparison
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Bands, Outcome, Protocol
+from medpath.schedule import Clock
 from medpath.trajectories import patient_ids, patient_series
 
-X_TITLE = "Months since baseline"
 MEDIAN_NAME = "Median"
 #: Pale fills of an outcome's classes (``Outcome.bands``, best first: green, amber, red), kept light so that the
 #: saturated patient colours stay readable on top of them.
@@ -103,12 +102,12 @@ def _fmt(value: float, sign: bool = False) -> str:
     return "–" if pd.isna(value) else format(value, "+.6g" if sign else ".6g")
 
 
-def _span(months) -> str:
-    """'baseline to month 6' for the months that carry data."""
+def _span(months, protocol: Protocol) -> str:
+    """'baseline to month 6' for the months that carry data (named in the schedule's unit)."""
     months = sorted(set(months))
     if not months:
         return "no data"
-    first, last = month_label(months[0]), month_label(months[-1])
+    first, last = protocol.visit_label(months[0]), protocol.visit_label(months[-1])
     return first if first == last else f"{first} to {last}"
 
 
@@ -185,7 +184,7 @@ def _missed_trace(pid: str, rows: dict[str, np.ndarray], colour: str, x, y: str)
     for a, b in zip(observed[:-1], observed[1:]):
         if b - a < 2:
             continue
-        missed = ", ".join(month_label(m) for m in months[a + 1 : b])
+        missed = ", ".join(map(str, rows["visit"][a + 1 : b]))
         for i in (a, *range(a + 1, b), b):
             fraction = (months[i] - months[a]) / (months[b] - months[a])
             xs.append(float(x[i]))
@@ -327,12 +326,10 @@ def _patient_trace(
     patient's ``TRACE_COLUMNS`` (``_by_patient``)."""
     pid = inert_plotly(pid)
     hover = [
-        f"<b>{pid}</b> · {inert_plotly(visit)} (month {month:g}{'' if math.isnan(day) else f', day {day:g}'})"
+        f"<b>{pid}</b> · {inert_plotly(visit)}{'' if math.isnan(day) else f' (day {day:g})'}"
         f"<br>{o.axis_title}: {_fmt(value)}"
         f"<br>Change from baseline: {_fmt(change, sign=True)}"
-        for visit, month, day, value, change in zip(
-            rows["visit"], rows["month"], rows["day"].astype(float), rows["value"], rows["change"]
-        )
+        for visit, day, value, change in zip(rows["visit"], rows["day"].astype(float), rows["value"], rows["change"])
     ]
     kwargs.setdefault("x", rows["month"].tolist())
     return {
@@ -517,19 +514,21 @@ def _trajectory_layout(
     ends: list[End],
     reach: float,
     *,
+    clock: Clock,
     tick_text: list[str] | None = None,
     bottom: int = BOTTOM,
 ) -> tuple[dict[str, Any], int]:
-    """The layout of a chart over months since baseline, and its height: ``heading`` (``style.title_layout``), the
-    legend above the plot, an x tick at each of ``months`` (``tick_text``, or the month), a y axis titled for the
+    """The layout of a chart over time since baseline, and its height: ``heading`` (``style.title_layout``), the
+    legend above the plot, an x tick at each of ``months`` (``tick_text``, or the time in the unit of the schedule's
+    ``clock``, which titles the axis), a y axis titled for the
     outcome and ``mode`` over ``values`` (``_y_range``), the zero line of changes or the outcome's classes
     (``_band_shapes``), and the lines' ``ends`` labelled right of them (``_end_labels``, ``reach``: how far right of
     its visit a line ends), the figure as tall as they need."""
     x_axis = {
-        "title": {"text": X_TITLE},
+        "title": {"text": clock.axis_title},
         "tickmode": "array",
         "tickvals": months,
-        "ticktext": tick_text or [f"{m:g}" for m in months],
+        "ticktext": tick_text or [f"{clock.count(m):g}" for m in months],
         "range": [-0.5, (max(months) if months else 0) + max(reach + 0.2, 0.5)],
     }
     y_range = _y_range(o, values, mode)
@@ -601,7 +600,8 @@ def spaghetti_figure(
             "connectgaps": False,
             "showlegend": True,  # its key, also when it is the only one
             "customdata": count.tolist(),
-            "hovertemplate": f"<b>{MEDIAN_NAME}</b> · month %{{x:g}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
+            "hovertext": [protocol.visit_label(m) for m in median.index],
+            "hovertemplate": f"<b>{MEDIAN_NAME}</b> · %{{hovertext}}<br>%{{y:.6g}} (n = %{{customdata}})<extra></extra>",
         }
     ]
     lines, ends, reach = _patient_lines(visits, series, o, y, colour)
@@ -610,10 +610,10 @@ def spaghetti_figure(
     what = o.label if mode == "absolute" else f"Change in {o.label} from baseline"
     # the count and the time span on the caption line, so that the title itself fits a phone's width
     heading = title_layout(
-        f"{what} by patient", f"n = {plotted['patient_id'].nunique()}, {_span(plotted['month'])}", legend=True
+        f"{what} by patient", f"n = {plotted['patient_id'].nunique()}, {_span(plotted['month'], protocol)}", legend=True
     )
     months = sorted(series["month"].unique())
-    layout, height = _trajectory_layout(o, mode, heading, months, plotted[y], ends, reach)
+    layout, height = _trajectory_layout(o, mode, heading, months, plotted[y], ends, reach, clock=protocol.clock)
     return _figure(traces, layout, height)
 
 
@@ -659,7 +659,7 @@ def small_multiples_figure(
     plot_height = len(blocks) * block_height + (len(blocks) - 1) * BLOCK_GAP  # pixels of the plot area
     width = (1.0 - COLUMN_SPACING * (ncols - 1)) / ncols
     months = sorted(visits["month"].unique())
-    x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{m:g}" for m in months]}
+    x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{protocol.clock.count(m):g}" for m in months]}
     x_range = [-0.5, max(months) + 0.5]
     known = series or {}  # the analysis's ``patient_series`` per outcome, when the caller has them
     series = {k: known[k] if k in known else patient_series(visits, k, protocol) for k in primary}
@@ -690,7 +690,7 @@ def small_multiples_figure(
                     "domain": x_domain,
                     **x_ticks,
                     "range": x_range,
-                    **({"title": {"text": "Month"}} if last else {"showticklabels": False}),
+                    **({"title": {"text": protocol.clock.unit.capitalize()}} if last else {"showticklabels": False}),
                 }
                 yaxes[f"yaxis{suffix}"] = {
                     "anchor": f"x{suffix}",
@@ -758,7 +758,7 @@ def before_after_figure(
     """
     o, followup_month = comparison.meta, comparison.followup_month
     changes = comparison.changes.sort_values("patient_id", kind="stable")
-    labels = [month_label(comparison.baseline_month).capitalize(), month_label(followup_month).capitalize()]
+    labels = [comparison.baseline_visit.capitalize(), comparison.followup_visit.capitalize()]
     everyone = pd.DataFrame({"patient_id": all_patients if all_patients is not None else changes["patient_id"]})
     colour = _colours(everyone, colours)
 

@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 
 from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
 from medpath.inert import inert_plotly
-from medpath.pipeline.cells.values import month_label
 from medpath.protocol import Outcome
 from medpath.secondary import lsc_counts
 
@@ -39,7 +38,7 @@ def _lsc_band(fig: go.Figure, lsc: float, axis: Literal["x", "y"]) -> None:
         )
 
 
-def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_month: float) -> go.Figure:
+def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_visit: str) -> go.Figure:
     """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category) of ``outcome``."""
     ordered = table.sort_values("change", ascending=False, kind="stable")
     ordered = ordered.assign(patient_id=ordered["patient_id"].map(inert_plotly))  # the bars' names as plotly draws them
@@ -62,7 +61,7 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup
     largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
     apply_layout(
         fig,
-        f"{outcome.label} change, baseline → {month_label(followup_month)}, per patient, against the LSC",
+        f"{outcome.label} change, baseline → {followup_visit}, per patient, against the LSC",
         height=480,
     )
     fig.update_layout(
@@ -121,7 +120,7 @@ def change_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> 
     return grouped.sort_values("low", kind="stable").reset_index(drop=True)
 
 
-def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_month: float) -> go.Figure:
+def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_visit: str) -> go.Figure:
     """The distribution of the changes of ``table`` (``medpath.secondary.lsc_table``) against the LSC: the bins of
     ``change_bins`` as bars coloured gain / stable / loss (their counts in the legend and the title), the ±LSC band
     shaded and its lines dashed. A bar per bin, whatever the number of patients."""
@@ -145,7 +144,7 @@ def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, f
         )
     _lsc_band(fig, lsc, "x")
     title = (
-        f"{outcome.label} change, baseline → {month_label(followup_month)}, against the LSC: gain {counts['gain']}, "
+        f"{outcome.label} change, baseline → {followup_visit}, against the LSC: gain {counts['gain']}, "
         f"stable {counts['stable']}, loss {counts['loss']} of {len(table)} patients"
     )
     apply_layout(fig, title, height=480)

@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from medpath.protocol import ColumnUnit, Decoration
+from medpath.schedule import MONTHS, UNIT_DAYS, Clock
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
 
@@ -466,22 +467,21 @@ def read_as_is(raw: object) -> Reading:
 
 # --- visit labels -------------------------------------------------------------------------------
 
-DAYS_PER_MONTH = 365.25 / 12
+#: the words of a visit label's unit -> the unit (``medpath.schedule.UNIT_DAYS``)
 _UNITS = {
-    "month": 1.0,
-    "bulan": 1.0,
-    "bln": 1.0,
-    "m": 1.0,
-    "mo": 1.0,
-    "week": 7 / DAYS_PER_MONTH,
-    "minggu": 7 / DAYS_PER_MONTH,
-    "w": 7 / DAYS_PER_MONTH,
-    "wk": 7 / DAYS_PER_MONTH,
-    "day": 1 / DAYS_PER_MONTH,
-    "hari": 1 / DAYS_PER_MONTH,
-    "d": 1 / DAYS_PER_MONTH,
+    "month": "month",
+    "bulan": "month",
+    "bln": "month",
+    "m": "month",
+    "mo": "month",
+    "week": "week",
+    "minggu": "week",
+    "w": "week",
+    "wk": "week",
+    "day": "day",
+    "hari": "day",
+    "d": "day",
 }
-_UNIT_NAMES = {1.0: "month", 7 / DAYS_PER_MONTH: "week", 1 / DAYS_PER_MONTH: "day"}
 _BASELINE = frozenset(
     {
         "baseline",
@@ -502,22 +502,24 @@ _BASELINE = frozenset(
 _LABEL = re.compile(r"^(?P<unit>[a-z]+?)s?(?P<n>\d+(\.\d+)?)$|^(?P<n2>\d+(\.\d+)?)(?P<unit2>[a-z]+?)s?$")
 
 
-def parse_visit_label(raw: object) -> tuple[str, float] | None:
+def parse_visit_label(raw: object, clock: Clock = MONTHS) -> tuple[str, float] | None:
     """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised
-    (see ``_parse_visit_label``; results are cached, as a sheet repeats the same few labels)."""
+    (see ``_parse_visit_label``; results are cached, as a sheet repeats the same few labels). ``clock``: the unit of
+    the protocol's schedule (``Protocol.clock``), which names and places the visit."""
     try:
-        return _parse_visit_label(raw)
+        return _parse_visit_label(raw, clock)
     except TypeError:  # an unhashable cell value
-        return _parse_visit_label.__wrapped__(raw)
+        return _parse_visit_label.__wrapped__(raw, clock)
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
-def _parse_visit_label(raw: object) -> tuple[str, float] | None:
+def _parse_visit_label(raw: object, clock: Clock) -> tuple[str, float] | None:
     """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised.
 
     Understands "baseline", "Month 6", "M6", "6 months", "week 2", "day 14", "bulan 6" and REDCap
-    event names such as "month_6_arm_1" or "6_month_followup_arm_1". Days and weeks are placed as
-    ``month_from_day`` places a day offset: from day 15 on at the nearest whole month ("day 180" and
+    event names such as "month_6_arm_1" or "6_month_followup_arm_1". A label in the unit of the schedule's
+    ``clock`` is exact ("week 24" of a weeks schedule); one in another unit is placed as ``Clock.place_days``
+    places a day offset: under a months schedule from day 15 on at the nearest whole month ("day 180" and
     "week 26" are "month 6"), before that at the exact fraction ("week 2"). A bare number is not a
     label (is it a visit number or a month?), except 0, read as baseline like the text "0".
     """
@@ -533,33 +535,19 @@ def _parse_visit_label(raw: object) -> tuple[str, float] | None:
     match = _LABEL.match(key)
     if not match:
         return None
-    unit = match.group("unit") or match.group("unit2")
+    unit = _UNITS.get(match.group("unit") or match.group("unit2"))
     number = float(match.group("n") or match.group("n2"))
-    if unit not in _UNITS:
+    if unit is None:
         return None
-    name = _UNIT_NAMES[_UNITS[unit]]
     if number == 0:
         return "baseline", 0.0
-    if name == "month":
-        return month_label(number), number
-    days = number * _UNITS[unit] * DAYS_PER_MONTH
-    months = month_from_day(days)
+    if unit == clock.unit:
+        months = clock.months(number)
+        return clock.label(months), months
+    days = number * UNIT_DAYS[unit]
+    months = clock.place_days(days)
     shown = int(number) if number.is_integer() else number
-    return (f"{name} {shown}" if days < 15 else month_label(months)), months
-
-
-def month_label(month: float) -> str:
-    """The canonical label of a visit known only by its month offset."""
-    if month == 0:
-        return "baseline"
-    return f"month {int(month) if float(month).is_integer() else round(month, 2)}"
-
-
-def month_from_day(day: float) -> float:
-    """Nominal month of a visit known by its day offset: the nearest whole month from day 15 on
-    (visit windows around a scheduled month), otherwise the exact fraction (two decimals)."""
-    months = day / DAYS_PER_MONTH
-    return float(max(1, math.floor(months + 0.5))) if day >= 15 else round(months, 2)
+    return (f"{unit} {shown}" if days < clock.snaps_from else clock.label(months)), months
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def parse_table(table: RawTable, schema: Schema) -> Parsed:
     for index, (outcome, _) in wide.items():
         by_field.setdefault(outcome, []).append(index)
     scales, notes = column_scales(table, by_field, schema)
-    subtables = wide_to_long(table, wide, visit_aliases)
+    subtables = wide_to_long(table, wide, visit_aliases, schema.protocol.clock)
     parts = [_parse(sub, "visits", aliases, schema.visit_rules, scales, schema) for sub, aliases in subtables]
     used = {n for sub, _ in subtables for n in sub.row_numbers}
     after = [
@@ -156,7 +156,7 @@ def parse_table(table: RawTable, schema: Schema) -> Parsed:
                     name,
                     outcome,
                     "used" if readable else "not read",
-                    f"at {(parse_visit_label(label) or (str(label),))[0]} (a wide sheet: one column per visit)",
+                    f"at {(parse_visit_label(label, schema.protocol.clock) or (str(label),))[0]} (a wide sheet: one column per visit)",
                     "visits",
                 )
             )
@@ -268,7 +268,7 @@ def _parse(
     if looked_at is not None and kind == "visits":
         for label in dict.fromkeys(labels):  # every label here is hashable (``_special_rows``)
             if label.__class__ is str:
-                parsed = parse_visit_label(label)
+                parsed = parse_visit_label(label, schema.protocol.clock)
                 if parsed is not None:
                     places[(str, label)] = parsed
         if places:
@@ -332,7 +332,7 @@ def _parse(
             else:
                 values = {"visit": label, "month": month, "day": day}
                 before = len(entries)
-                ok = place_visit(table, excel_row, mapping, values, entries)
+                ok = place_visit(table, excel_row, mapping, values, entries, schema.protocol.clock)
                 if ok:
                     placed_visit[pos], placed_month[pos], placed_day[pos] = (
                         values["visit"],

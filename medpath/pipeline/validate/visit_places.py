@@ -8,25 +8,29 @@ from collections.abc import Mapping
 
 from medpath.findings import Code
 from medpath.pipeline.cells.cells import plain_number
-from medpath.pipeline.cells.values import month_from_day, month_label, parse_visit_label
+from medpath.pipeline.cells.values import parse_visit_label
 from medpath.pipeline.map.columns import AddedHeader, normalise
 from medpath.pipeline.read.reading import RawTable
+from medpath.schedule import Clock
 
 #: A visit's offset may differ from its label's nominal month by this much (a visit window) unremarked.
 VISIT_WINDOW_MONTHS = 0.5
 
 
-def place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], values: dict, findings: list) -> bool:
-    """Fill the canonical visit label and nominal month; an unplaceable visit is an error.
+def place_visit(
+    table: RawTable, excel_row: int, mapping: dict[str, int], values: dict, findings: list, clock: Clock
+) -> bool:
+    """Fill the canonical visit label and nominal month; an unplaceable visit is an error. ``clock``: the unit of
+    the protocol's schedule (``Protocol.clock``), which names the visit and places a day offset.
 
     A recognised label gives the nominal month (a "baseline" row is always month 0, even at study
     day 1); a month or day offset places a visit without a usable label. When both are given and the
     offset lies outside the label's visit window (± ``VISIT_WINDOW_MONTHS``), a warning names both.
     """
     label_raw = values.get("visit")
-    parsed = parse_visit_label(label_raw)
+    parsed = parse_visit_label(label_raw, clock)
     month, day = values.get("month"), values.get("day")
-    offset = month if month is not None else (month_from_day(day) if day is not None else None)
+    offset = month if month is not None else (clock.place_days(day) if day is not None else None)
     if parsed is not None:
         if offset is not None and abs(offset - parsed[1]) > VISIT_WINDOW_MONTHS:
             if month is not None:
@@ -83,12 +87,12 @@ def place_visit(table: RawTable, excel_row: int, mapping: dict[str, int], values
                 code=Code.VISIT_PLACED_BY_OFFSET,
             )
         )
-    values["visit"], values["month"], values["day"] = month_label(offset), offset, day
+    values["visit"], values["month"], values["day"] = clock.label(offset), offset, day
     return True
 
 
 def wide_to_long(
-    table: RawTable, wide: dict[int, tuple[str, object]], visit_aliases: Mapping[str, str]
+    table: RawTable, wide: dict[int, tuple[str, object]], visit_aliases: Mapping[str, str], clock: Clock
 ) -> list[tuple[RawTable, dict[str, str]]]:
     """One long sub-table per visit, each with its own column aliases (``visit_aliases``, the schema's, and the
     table's wide columns), so that findings still name the user's own column (e.g. 'vas_m6') and each long row
@@ -96,7 +100,7 @@ def wide_to_long(
     id_index = next((i for i, h in enumerate(table.header) if visit_aliases.get(normalise(h)) == "patient_id"), None)
     by_visit: dict[str, list[int]] = {}
     for index, (_, label) in wide.items():
-        parsed = parse_visit_label(label)
+        parsed = parse_visit_label(label, clock)
         assert parsed is not None  # wide_columns keeps only the labels that parse
         by_visit.setdefault(parsed[0], []).append(index)
     keep = [id_index] if id_index is not None else []
