@@ -2,7 +2,12 @@
 
 ``best_guess`` proposes, per field of the trial's protocol, the column that most likely holds it (a fuzzy match on
 the header confirmed by the column's values), every candidate, and the texts each category field's reader does not
-understand; ``profile_from_choices`` turns the choices the user makes in the mapping step into a mapping profile.
+understand; ``unknown_values`` finds those texts for the columns the user actually chose (not only the guessed ones),
+``value_questions`` asks each text once per kind of field ("T" in seven yes/no columns is one question), and
+``profile_from_choices`` turns the choices the user makes in the mapping step into a mapping profile (keeping the
+answers to MedPath's questions about rows). ``with_applied`` / ``undone`` keep the step's history of applied profiles
+(the caller holds it: the page in its session), and ``fixed_in_mapping`` says whether a refusal is one the mapping
+step can fix.
 The profile itself (its format, ``parse_profile``, and how it is applied to the raw tables) is
 ``medpath.pipeline.map.profile``; its names are re-exported here for the pages and the command line. Nothing here touches disk.
 """
@@ -14,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from medpath.findings import Code, Finding
 from medpath.pipeline.cells.values import BadValue, is_missing, parse_date, parse_sex, parse_visit_label, word_reader
 from medpath.pipeline.guard.disposable_reader import read_upload
 from medpath.pipeline.guard.size_guards import cells_left
@@ -39,6 +45,7 @@ from medpath.pipeline.map.profile import (
 )
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable, ReadError
+from medpath.pipeline.validate.row_questions import proposed_answer
 from medpath.protocol import Protocol
 
 # --- the mapping step's best guess ---------------------------------------------------------------------------
@@ -92,6 +99,8 @@ class MappingGuess:
     fields: tuple[Guess, ...]
     unknown_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> texts not understood
     columns: dict[str, Candidate] = field(default_factory=dict)  # every column (score 0) by its key, file order
+    #: every column's distinct texts (at most ``MAX_TEXTS`` each), by its key: the values the step may ask about
+    texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the schema of the protocol the guess was made for (its fields, their names and labels)
     schema: Schema = field(kw_only=True)
 
@@ -115,6 +124,13 @@ class MappingGuess:
             out.append(f"{len(texts)} value(s) of {label(f, schema)} not understood")
         return out
 
+
+#: Sample values shown beside each column.
+SAMPLES = 3
+#: A column's distinct texts kept for the value questions (a category column has a handful; more means another kind).
+MAX_TEXTS = 200
+#: The kinds of field whose texts the mapping step translates (``medpath.pipeline.map.profile.value_kind``).
+CATEGORY_KINDS = ("yes_no", "test", "consent", "sex", "visit")
 
 #: A column must match a field at least this well to be guessed for it.
 GUESS_CUTOFF = 0.55
@@ -189,22 +205,27 @@ def _fits(field_name: str, values: list[object], schema: Schema) -> float:
         return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 3 else 0.0)
     elif kind == "visit":
         ok = sum(parse_visit_label(v) is not None for v in present)
-    elif kind == "id":
+    elif kind == "id":  # an id repeats once per visit at most (a visits table holds every visit of a patient)
         distinct = len({str(v) for v in present})
-        return 1.0 if distinct >= max(2, len(present) // 3) else 0.3
+        visits = len(schema.protocol.visit_labels) + 1
+        return 1.0 if distinct >= max(2, len(present) // visits) else 0.3
     else:
         ok = len(present)
     return ok / len(present)
 
 
-def _samples(values: list[object], n: int = 3) -> tuple[str, ...]:
-    out: list[str] = []
+def _text(value: object) -> str:
+    """A cell as the step shows it: 1, not 1.0; surrounding spaces dropped."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+
+
+def _distinct(values: list[object], n: int) -> tuple[str, ...]:
+    """The first ``n`` distinct non-missing texts of a column, in row order."""
+    out: dict[str, None] = {}
     for v in values:
         if is_missing(v):
             continue
-        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-        if text not in out:
-            out.append(text)
+        out.setdefault(_text(v))
         if len(out) == n:
             break
     return tuple(out)
@@ -238,6 +259,7 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
     tables = sheet_tables(files, schema)
     sheets = []
     every: dict[str, Candidate] = {}
+    texts: dict[str, tuple[str, ...]] = {}
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     recognised: dict[tuple[str, str], set[str]] = {}
     for table in tables:
@@ -266,9 +288,11 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
                     None if table.sheet is None else str(table.sheet),
                     str(name),
                     0.0,
-                    _samples(_column(marked, index)),
+                    _distinct(_column(marked, index), SAMPLES),
                 )
-                every.setdefault(column.key, column)
+                if column.key not in every:
+                    every[column.key] = column
+                    texts[column.key] = _distinct(_column(marked, index), MAX_TEXTS)
         if kind is None:
             continue
         for index, name in enumerate(marked.header):
@@ -292,7 +316,7 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
                             None if table.sheet is None else str(table.sheet),
                             str(name),
                             score,
-                            _samples(values),
+                            _distinct(values, SAMPLES),
                         )
                     )
     guesses = []
@@ -315,35 +339,65 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
                 rest = tuple(c for c in g.candidates if c.key not in claimed or claimed[c.key] == g.field)
                 g = replace(g, best=rest[0] if rest else None, candidates=rest, recognised=bool(rest) and g.recognised)
         final.append(g)
-    unknown = _unknown_values(tables, final, profile, schema)
-    return MappingGuess(tuple(sheets), tuple(final), unknown, every, schema=schema)
+    unguessed = MappingGuess(tuple(sheets), tuple(final), {}, every, texts, schema=schema)
+    unknown = unknown_values(unguessed, {(g.table, g.field): g.best for g in final}, profile)
+    return replace(unguessed, unknown_values=unknown)
 
 
-def _unknown_values(
-    tables: list[RawTable], guesses: list[Guess], profile: Profile | None, schema: Schema
+def unknown_values(
+    guess: MappingGuess, chosen: dict[tuple[str, str], Candidate | None], profile: Profile | None
 ) -> dict[str, tuple[str, ...]]:
-    """Per category field, the distinct texts of its best column that its reader does not understand."""
-    out: dict[str, tuple[str, ...]] = {}
-    by_key = {(t.file, None if t.sheet is None else str(t.sheet)): t for t in tables}
-    for g in guesses:
-        kind = value_kind(g.field, schema)
-        if g.best is None or kind not in ("yes_no", "test", "consent", "sex", "visit"):
+    """Per category field, the distinct texts of the column chosen for it (``chosen``: (table, field) -> column)
+    that its reader does not understand and ``profile`` does not translate: every text of every chosen column at
+    once, also of a column the guess did not propose (before this, those texts were asked only after an Apply had
+    put the column in the profile)."""
+    out: dict[str, list[str]] = {}
+    for (_, field_name), column in chosen.items():
+        kind = value_kind(field_name, guess.schema)
+        if column is None or kind not in CATEGORY_KINDS:
             continue
-        table = by_key.get((g.best.file, g.best.sheet))
-        if table is None or g.best.header not in map(str, table.header):
-            continue
-        index = [str(h) for h in table.header].index(g.best.header)
-        texts: list[str] = []
-        for raw in _column(table, index):
-            if is_missing(raw) or (profile and profile.value_rule(g.field, raw)[0]):
+        for text in guess.texts.get(column.key, ()):
+            if (profile and profile.value_rule(field_name, text)[0]) or _understood(kind, text):
                 continue
-            if _understood(kind, raw):
-                continue
-            text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
-            if text not in texts:
-                texts.append(text)
-        if texts:
-            out[g.field] = tuple(texts)
+            known = out.setdefault(field_name, [])
+            if text not in known:
+                known.append(text)
+    return {f: tuple(texts) for f, texts in out.items()}
+
+
+@dataclass(frozen=True)
+class ValueQuestion:
+    """One text not understood, asked once for every field of its kind whose column holds it ("T" in seven yes/no
+    columns)."""
+
+    kind: str  # yes_no / test / consent / sex / visit
+    text: str
+    fields: tuple[str, ...]
+    choices: tuple[str, ...]  # the answers offered (``value_choices``; ``missing`` last)
+
+
+def value_questions(unknown: dict[str, tuple[str, ...]], schema: Schema) -> tuple[ValueQuestion, ...]:
+    """The texts of ``unknown`` (field -> texts) as one question per (kind of field, text), in the order met."""
+    fields: dict[tuple[str, str], list[str]] = {}
+    choices: dict[str, tuple[str, ...]] = {}
+    for field_name, texts in unknown.items():
+        kind = value_kind(field_name, schema) or "id"
+        choices.setdefault(kind, value_choices(field_name, schema))
+        for text in texts:
+            fields.setdefault((kind, text), []).append(field_name)
+    return tuple(ValueQuestion(k, t, tuple(f), choices[k]) for (k, t), f in fields.items())
+
+
+def answered_values(
+    questions: Sequence[ValueQuestion], answers: dict[tuple[str, str], str | None]
+) -> dict[str, dict[str, str]]:
+    """The profile's ``values`` the answers make: each (kind, text) answer given to every field of its question."""
+    out: dict[str, dict[str, str]] = {}
+    for q in questions:
+        answer = answers.get((q.kind, q.text))
+        if answer:
+            for field_name in q.fields:
+                out.setdefault(field_name, {})[q.text] = answer
     return out
 
 
@@ -392,13 +446,61 @@ def profile_from_choices(
                 merged_values.setdefault(f, {})[text] = value
     merged_sheets = dict(base.sheets) if base else {}
     merged_sheets.update(sheets)
-    return Profile(columns, {f: t for f, t in merged_values.items() if t}, merged_sheets, "mapping profile")
+    rows = dict(base.rows) if base else {}  # the answers to MedPath's questions about rows stay
+    return Profile(columns, {f: t for f, t in merged_values.items() if t}, merged_sheets, "mapping profile", rows=rows)
 
 
 def _column_key(candidate: Candidate, headers_in: dict[str, set[str]]) -> str:
     if candidate.sheet and len(headers_in.get(candidate.header, ())) > 1:
         return f"{candidate.sheet}!{candidate.header}"
     return candidate.header
+
+
+def row_answers(question: Finding) -> tuple[str, tuple[object, ...]] | None:
+    """For one of MedPath's questions about rows: its ``rows:`` key and the answers the step offers, MedPath's
+    proposed answer first (``medpath.pipeline.validate.row_questions.proposed_answer``); None for another finding."""
+    proposed = proposed_answer(question)
+    if proposed is None:
+        return None
+    key, answer = proposed
+    others = () if isinstance(answer, dict) else tuple(a for a in ROW_ANSWERS.get(key, ()) if a != answer)
+    return key, (answer, *others)
+
+
+def answer_text(answer: object) -> str:
+    """An answer as the step and the profile write it: "read", or "Site = RSCM Jakarta" for ``keep``."""
+    return ", ".join(f"{c} = {v}" for c, v in answer.items()) if isinstance(answer, dict) else str(answer)
+
+
+#: Applied profiles the step can go back to (the oldest are dropped beyond this).
+HISTORY_DEPTH = 20
+
+
+def with_applied(history: tuple[Profile | None, ...], previous: Profile | None) -> tuple[Profile | None, ...]:
+    """The step's history after an Apply (or a reset) replaced ``previous``: it is the one Undo goes back to."""
+    return (*history, previous)[-HISTORY_DEPTH:]
+
+
+def undone(history: tuple[Profile | None, ...]) -> tuple[Profile | None, tuple[Profile | None, ...]]:
+    """(the profile before the last Apply, the history without it); ``history`` must not be empty."""
+    return history[-1], history[:-1]
+
+
+#: Refusals of a table the mapping step can fix when it can read the file: a required column not found, a table
+#: not recognised or given twice (choose the columns, or what each sheet holds).
+MAPPING_FIXES = frozenset(
+    {Code.COLUMN_REQUIRED_MISSING, Code.TABLE_NOT_READ, Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS, Code.TABLE_TWICE}
+)
+
+
+def fixed_in_mapping(finding: Finding, guess: MappingGuess | None) -> bool:
+    """Whether the next step for this refusal is the mapping step: its code is one the step fixes and the step read
+    a column of its file (a damaged or unreadable file is not: it must be saved again)."""
+    if finding.code not in MAPPING_FIXES or guess is None:
+        return False
+    return any(c.file == finding.file for c in guess.columns.values()) or (
+        finding.code is Code.NO_VISITS_TABLE and bool(guess.columns)
+    )
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -415,18 +517,28 @@ __all__ = [  # the profile's names, for the pages and the command line (defined 
     "KEEP",
     "MISSING_WORD",
     "ROW_ANSWERS",
+    "MAPPING_FIXES",
     "Candidate",
     "Guess",
     "MappingGuess",
     "Profile",
     "ProfileError",
     "SheetGuess",
+    "ValueQuestion",
+    "answer_text",
+    "answered_values",
     "best_guess",
+    "fixed_in_mapping",
     "label",
     "parse_profile",
     "profile_filename",
     "profile_from_choices",
+    "row_answers",
     "sheet_tables",
+    "undone",
+    "unknown_values",
     "value_choices",
     "value_kind",
+    "value_questions",
+    "with_applied",
 ]
