@@ -179,8 +179,10 @@ def test_protocols_json_lists_the_bundled_protocols(cli):
     result = cli("protocols", "--json")
     assert result.code == 0 and result.err == ""
     protocols = {p["id"]: p for p in json.loads(result.out)}
-    assert set(protocols) == {"NCT04501354", "DEMO-KOA-PRP"}
-    osteoporosis, knee = protocols["NCT04501354"], protocols["DEMO-KOA-PRP"]
+    assert set(protocols) == {"NCT04501354", "DEMO-KOA-PRP", "DEMO-T1D-MSC"}
+    osteoporosis, knee, weeks = protocols["NCT04501354"], protocols["DEMO-KOA-PRP"], protocols["DEMO-T1D-MSC"]
+    assert (weeks["schedule_unit"], weeks["primary_visit"]) == ("week", "week 24")
+    assert weeks["primary_outcomes"] == ["c_peptide", "remission"]
     assert osteoporosis["criteria"] == [
         "age_sex",
         "bmd_confirmed",
@@ -205,8 +207,9 @@ def test_protocols_text_lists_one_line_each(cli):
     result = cli("protocols")
     assert result.code == 0
     lines = result.out.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[0].startswith("NCT04501354 (default): ") and lines[1].startswith("DEMO-KOA-PRP: ")
+    assert lines[2].startswith("DEMO-T1D-MSC: ")
 
 
 def test_summary_of_the_demo_protocol_matches_a_hand_count(cli):

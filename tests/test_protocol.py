@@ -107,6 +107,7 @@ def test_generic_code_holds_no_trial_literal():
 #: Words of one trial or one disease (issue 26: generic code holds none outside protocol files).
 TRIAL_WORDS = re.compile(
     r"(?i)NCT04501354|bmd_tscore|-2\.5|osteopor|densitomet|womac|umbilical|mesenchymal|\bMSC\b|knee|\bvas\b|infusion"
+    r"|diabet|peptide|hba1c|\bGAD\b|remission"
 )
 
 

@@ -39,7 +39,7 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_the_bundled_protocols_alone_the_default_first():
     library = load_library(None)
-    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP"]
+    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP", "DEMO-T1D-MSC"]
     assert library.default.id == "NCT04501354" and library.broken == ()
     assert load_library("").protocols == library.protocols  # an empty variable is no folder
 
@@ -56,7 +56,7 @@ def test_a_broken_file_a_duplicate_id_and_a_second_default_are_listed_and_the_ot
         },
     )
     library = load_library(folder)
-    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP", "OURS-1"]
+    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP", "DEMO-T1D-MSC", "OURS-1"]
     assert library.files["OURS-1"] == str(folder / "a_ours.yaml")
     broken = {Path(b.file).name: b.problems for b in library.broken}
     assert set(broken) == {"b_broken.yaml", "c_twin.yml", "d_default.yaml"}
@@ -73,7 +73,7 @@ def test_a_broken_file_a_duplicate_id_and_a_second_default_are_listed_and_the_ot
 def test_a_folder_that_does_not_exist_is_listed_and_the_bundled_protocols_work(tmp_path):
     library = load_library(tmp_path / "nowhere")
     assert [b.problems for b in library.broken] == [(f"{tmp_path / 'nowhere'}: the folder does not exist",)]
-    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP"]
+    assert list(library.protocols) == ["NCT04501354", "DEMO-KOA-PRP", "DEMO-T1D-MSC"]
 
 
 def test_a_protocol_added_to_the_folder_is_offered_without_a_restart(tmp_path):
