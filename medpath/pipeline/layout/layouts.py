@@ -44,6 +44,7 @@ from operator import itemgetter
 from medpath.findings import Code
 from medpath.model import Finding
 from medpath.pipeline.cells.values import is_missing, parse_date, parse_visit_label
+from medpath.pipeline.layout import profile_layouts
 from medpath.pipeline.map.columns import (
     SCREENING_NUMBER,
     VISIT_DATE,
@@ -115,6 +116,8 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
     records = out.columns
     parts: list[RawTable] = []
     profile_visits: list[int] = []
+    tables, said = profile_layouts.before(list(tables), schema, profile, records)  # several tables on a sheet, ...
+    out.findings.extend(said)
     for table in tables:
         rule = apply_sheet(profile, table)
         if rule == IGNORE:
@@ -152,6 +155,8 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
         out.findings.extend([*asked, *remarked])
         table, dropped = apply_columns(profile, table, schema)
         out.columns.extend(dropped)
+        table, said = profile_layouts.per_table(table, schema, profile, records)  # a patient's sheet, a long sheet
+        out.findings.extend(said)
         if rule is not None:
             table = mark_sheet(table, rule, schema)
             if rule not in ("screening", "visits"):

@@ -64,6 +64,7 @@ from medpath.pipeline.map.columns import (
     SheetLabel,
     normalise,
 )
+from medpath.pipeline.map.profile_layout import Layout, parse_layout
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import Protocol
@@ -74,7 +75,7 @@ EXTRA_FIELDS: dict[str, str] = {f"ae_{f.name}": "adverse_events" for f in AE_FIE
     f"disposition_{f.name}": "disposition" for f in DISPOSITION_FIELDS
 }
 SHEET_KINDS = ("screening", "visits", IGNORE)
-SECTIONS = ("columns", "values", "sheets", "rows")
+SECTIONS = ("columns", "values", "sheets", "rows", "layout")
 #: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
 ROW_ANSWERS = {
     "hidden": ("read", "leave out"),
@@ -157,9 +158,11 @@ class Profile:
     lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
     #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value})
     rows: dict[str, object] = field(default_factory=dict)
+    #: how sheets are laid out (``medpath.pipeline.map.profile_layout``): long, one per patient, several tables
+    layout: Layout = field(default_factory=Layout)
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.values or self.sheets or self.rows)
+        return bool(self.columns or self.values or self.sheets or self.rows or self.layout)
 
     def answer(self, question: str) -> object:
         """The answer this profile gives to a question about rows (``ROW_ANSWERS``, ``KEEP``), or None."""
@@ -184,6 +187,8 @@ class Profile:
             out["sheets"] = dict(self.sheets)
         if self.rows:
             out["rows"] = {k: dict(v) if isinstance(v, dict) else v for k, v in self.rows.items()}
+        if self.layout:
+            out["layout"] = self.layout.as_dict()
         return out
 
     def to_yaml(self) -> str:
@@ -325,6 +330,7 @@ class _Builder:
         values: dict[str, dict[str, object]] = {}
         sheets: dict[str, str] = {}
         rows: dict[str, object] = {}
+        layout = Layout()
         for key, key_node, node in self.file.pairs(root, "the profile"):
             if key == "columns":
                 columns = self.columns(node)
@@ -334,15 +340,17 @@ class _Builder:
                 sheets = self.sheets(node)
             elif key == "rows":
                 rows = self.rows(node)
+            elif key == "layout":
+                layout = parse_layout(self.file, node, self.schema, self.hint)
             else:
                 self.file.problem(
                     key_node,
-                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets "
-                    "and rows",
+                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets, "
+                    "rows and layout",
                 )
         if self.file.problems:
             raise ProfileError(self.file.name, self.file.problems)
-        return Profile(columns, values, sheets, self.file.name, self.lines, rows)
+        return Profile(columns, values, sheets, self.file.name, self.lines, rows, layout=layout)
 
     def rows(self, node: yaml.Node) -> dict[str, object]:
         out: dict[str, object] = {}
