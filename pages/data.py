@@ -9,7 +9,13 @@ from medpath.protocol import ProtocolError
 from medpath.protocol_library import PROTOCOLS_VARIABLE, uploaded_protocol
 from medpath.study import SAMPLE_DIR
 from pages.components import generated_download, header, literal, table, table_download, text_table
-from pages.mapping_step import columns_table, mapping_step
+from pages.mapping_step import (
+    columns_table,
+    hold_profile_for_new_upload,
+    mapping_step,
+    profile_question,
+    refusal_next_step,
+)
 from pages.session import (
     FILES_KEY,
     current_study,
@@ -42,6 +48,8 @@ def _on_upload(key: str) -> None:
         return
     if st.session_state.get(ADD_FILES_KEY) and st.session_state.get(FILES_KEY):
         uploaded = (*st.session_state[FILES_KEY], *uploaded)
+    else:  # another study: the profile of the previous files is asked about, not applied silently
+        hold_profile_for_new_upload()
     st.session_state[UPLOAD_ERROR_KEY] = use_files(uploaded)
     st.session_state[UPLOADER_GENERATION_KEY] = st.session_state.get(UPLOADER_GENERATION_KEY, 0) + 1
 
@@ -154,12 +162,14 @@ with template:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
-# A file (or sheet) refused as a whole: full width, with the next step, above everything else.
+profile_question()
+
+# A file (or sheet) refused as a whole: full width, with the next step (the mapping step when it can read the file),
+# above everything else.
 for refusal in (f for f in study.errors if f.row is None and f.column is None):
     place = literal(refusal.file) + (f" · sheet {literal(refusal.sheet)}" if refusal.sheet else "")
     st.error(
-        f"**{place}** — {literal(refusal.message)}.  \n**Next step:** correct the file as this says and "
-        "upload it again (a new upload replaces the study).",
+        f"**{place}** — {literal(refusal.message)}.  \n**Next step:** {refusal_next_step(refusal)}.",
         icon=":material/block:",
     )
 

@@ -1,9 +1,12 @@
-"""The Data page's mapping step (issue 12) and its columns table (issue 11.1): a component, not a page.
+"""The Data page's mapping step (issues 12 and 24) and its columns table (issue 11.1): a component, not a page.
 
-Everything it shows comes from ``medpath.pipeline.map.mapping`` (the best guess), ``medpath.pipeline.map.profile`` (the profile) and
-``Study.columns``; the profile the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the
-uploaded files, so the study is parsed once per (files, profile) by ``pages.session.current_study``. The guess is kept
-per (schema, files, profile): it is of one protocol's fields. Nothing is written to disk.
+Everything it shows comes from ``medpath.pipeline.map.mapping`` (the best guess, the value questions, the history),
+``medpath.pipeline.map.profile`` (the profile), ``medpath.mapping_preview`` (the live preview) and ``Study.columns``;
+the profile the user applies is kept in this session's ``st.session_state[PROFILE_KEY]`` beside the uploaded files,
+so the study is parsed once per (files, profile) by ``pages.session.current_study``. The guess is kept per (schema,
+files, profile): it is of one protocol's fields; the preview per (schema, files, proposed profile); the profiles
+applied before, for Undo, in ``HISTORY_KEY``. The boxes are not in a form: each change reruns the page and the
+preview reads the files with the profile the boxes make now. Nothing is written to disk.
 
 Text from the files (column headers, sample values, values not understood, sheet names) goes through
 ``pages.components.literal`` in widget labels and help, which Streamlit renders as Markdown, and through ``plain`` in
@@ -13,25 +16,47 @@ select-box options, which it draws as text.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from medpath.findings import Code
+from medpath.findings import Code, Finding
+from medpath.mapping_preview import PREVIEW_ROWS, Preview, compared, preview_of, profile_changes, read_preview
 from medpath.model import Study
-from medpath.pipeline.map.mapping import MappingGuess, best_guess, profile_filename, profile_from_choices
-from medpath.pipeline.map.profile import IGNORE, Profile, ProfileError, label, parse_profile, value_choices
+from medpath.pipeline.map.mapping import (
+    Candidate,
+    MappingGuess,
+    answer_text,
+    answered_values,
+    best_guess,
+    fixed_in_mapping,
+    profile_filename,
+    profile_from_choices,
+    row_answers,
+    undone,
+    unknown_values,
+    value_questions,
+    with_applied,
+)
+from medpath.pipeline.map.profile import IGNORE, Profile, ProfileError, label, parse_profile
 from medpath.pipeline.map.schema import schema_of
-from medpath.pipeline.validate.row_questions import QUESTIONS, answered
+from medpath.pipeline.validate.row_questions import QUESTIONS
 from pages.components import literal, plain, table
 from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 
 GUESS_KEY = "mapping_guess"  # ((schema, digest of files and profile), MappingGuess)
+PREVIEW_KEY = "mapping_preview"  # {(schema, digest of files and profile): Preview}: the applied and the proposed
+HISTORY_KEY = "mapping_history"  # the profiles applied before, oldest first (medpath.pipeline.map.mapping.with_applied)
+RESET_KEY = "mapping_resets"  # how many times the boxes were set back to MedPath's guesses (part of their keys)
+HELD_PROFILE_KEY = "mapping_held_profile"  # a profile in use when another upload arrived: kept only if asked to
 PROFILE_ERROR_KEY = "mapping_profile_error"
 PROFILE_UPLOAD_GENERATION = "mapping_profile_generation"
 NOT_IN_FILE = "— not in the file —"
 AUTOMATIC = "automatic"
 TABLE_TITLES = {"screening": "Screening table (one row per candidate)", "visits": "Visits table (one row per visit)"}
+KIND_NAMES = {"yes_no": "yes/no", "test": "test result", "consent": "consent", "sex": "sex", "visit": "visit"}
+STEP_TITLE = "Mapping: which column is which field"
 
 
 def _digest(files, profile: Profile | None) -> str:
@@ -68,7 +93,7 @@ def columns_table(study: Study) -> None:
     st.caption(
         f"{int(used.sum())} of {len(columns)} column(s) used. Every column of every sheet is listed: the field "
         "it is read as, or why it is not used."
-        + (" Open **Mapping** above to change it." if _offered_guess() is not None else "")
+        + (" Open **Mapping** above to change it." if offered_guess() is not None else "")
     )
     shown = pd.DataFrame(
         {
@@ -91,11 +116,6 @@ def columns_table(study: Study) -> None:
 # ------------------------------------------------------------------------------------------ the mapping step
 
 
-def _confirm(question) -> None:
-    """One click on a question's button: its proposed answer joins the session's mapping profile."""
-    st.session_state[PROFILE_KEY] = answered(st.session_state.get(PROFILE_KEY), question)
-
-
 def _on_profile_upload(key: str) -> None:
     uploaded = st.session_state.get(key)
     if uploaded is None:
@@ -110,9 +130,54 @@ def _on_profile_upload(key: str) -> None:
     st.session_state[PROFILE_UPLOAD_GENERATION] = st.session_state.get(PROFILE_UPLOAD_GENERATION, 0) + 1
 
 
-def _remove_profile() -> None:
-    st.session_state.pop(PROFILE_KEY, None)
+def _use(profile: Profile | None) -> None:
+    """Apply ``profile`` (None: MedPath's guesses alone); the profile it replaces is the one Undo goes back to."""
+    previous = st.session_state.get(PROFILE_KEY)
+    st.session_state[HISTORY_KEY] = with_applied(st.session_state.get(HISTORY_KEY, ()), previous)
+    st.session_state[PROFILE_KEY] = profile or None
+
+
+def _undo() -> None:
+    profile, st.session_state[HISTORY_KEY] = undone(st.session_state[HISTORY_KEY])
+    st.session_state[PROFILE_KEY] = profile
+
+
+def _reset() -> None:
+    """Back to MedPath's guesses: no profile, and every box set back to its guess."""
+    _use(None)
     st.session_state.pop(PROFILE_ERROR_KEY, None)
+    st.session_state[RESET_KEY] = st.session_state.get(RESET_KEY, 0) + 1
+
+
+def hold_profile_for_new_upload() -> None:
+    """A new upload replaces the study: the profile in use (made for the previous files) is held aside, not applied,
+    until the user says to keep it (``profile_question``)."""
+    if st.session_state.get(PROFILE_KEY):
+        st.session_state[HELD_PROFILE_KEY] = st.session_state.pop(PROFILE_KEY)
+
+
+def _keep_held(keep: bool) -> None:
+    held = st.session_state.pop(HELD_PROFILE_KEY, None)
+    if keep:
+        st.session_state[PROFILE_KEY] = held
+
+
+def profile_question() -> None:
+    """Ask whether the profile of the previous upload is to read this one (it is not applied until then)."""
+    held: Profile | None = st.session_state.get(HELD_PROFILE_KEY)
+    if held is None:
+        return
+    with st.container(border=True):
+        st.warning(
+            f"The mapping profile **{literal(held.name)}** ({len(held.columns)} column(s), "
+            f"{sum(len(v) for v in held.values.values())} value(s), {len(held.sheets)} sheet(s)) was in use for the "
+            "previous upload. This file is read without it until you choose: keep it for this file (next month's "
+            "export of the same study), or drop it (another study).",
+            icon=":material/help:",
+        )
+        keep, drop, _ = st.columns([1, 1, 4])
+        keep.button("Keep the profile", on_click=_keep_held, args=(True,), type="primary", key="profile_keep")
+        drop.button("Drop the profile", on_click=_keep_held, args=(False,), key="profile_drop")
 
 
 def profile_controls(study: Study) -> None:
@@ -150,20 +215,34 @@ def profile_controls(study: Study) -> None:
                 on_click="ignore",
                 type="primary",
             )
-            st.button("Stop using this profile", on_click=_remove_profile)
         else:
             st.caption("No mapping profile in use. Apply a mapping below to download it as a profile.")
+        undo, reset = st.columns(2)
+        history = st.session_state.get(HISTORY_KEY, ())
+        undo.button(
+            "Undo the last Apply",
+            on_click=_undo,
+            disabled=not history,
+            icon=":material/undo:",
+            help="Back to the mapping in use before the last Apply (or reset, or answer).",
+        )
+        reset.button(
+            "Back to MedPath's guesses",
+            on_click=_reset,
+            icon=":material/restart_alt:",
+            help="Stop using the profile and set every box back to MedPath's guess (Undo brings the profile back).",
+        )
 
 
-def _column_choice(guess: MappingGuess, key: str | None) -> str:
-    if key is None:
-        return NOT_IN_FILE
+def _column_choice(guess: MappingGuess, key: str) -> str:
     column = guess.columns.get(key)
-    samples = ", ".join(column.samples) if column and column.samples else "no values"
+    if column is None:
+        return NOT_IN_FILE
+    samples = ", ".join(column.samples) if column.samples else "no values"
     return plain(f"{key}  (e.g. {samples})")
 
 
-def _offered_guess() -> MappingGuess | None:
+def offered_guess() -> MappingGuess | None:
     """The best guess for the uploaded files when there is something to map (the mapping step is shown), else None."""
     files = st.session_state.get(FILES_KEY)
     if not files:
@@ -172,17 +251,182 @@ def _offered_guess() -> MappingGuess | None:
     return guess if guess.columns else None  # no table could be read (a refused file): the refusal says why
 
 
+def refusal_next_step(refusal: Finding) -> str:
+    """The next step a refusal names: the mapping step when it can read the file and fixes this kind of refusal
+    (decided by the finding's code, ``fixed_in_mapping``), else correcting the file."""
+    if fixed_in_mapping(refusal, offered_guess()):
+        return (
+            f"open the mapping step below (**{STEP_TITLE}**) and choose the column for each field, or what each "
+            "sheet holds; **Apply** reads the file again"
+        )
+    return "correct the file as this says and upload it again (a new upload replaces the study)"
+
+
+def _row_questions(study: Study) -> None:
+    """MedPath's questions about which rows count, each with its proposed answer pre-chosen; confirming puts the
+    answer in the profile's ``rows:`` section (kept in the downloaded profile)."""
+    for k, question in enumerate(f for f in study.errors if f.code in QUESTIONS):
+        offered = row_answers(question)
+        if offered is None:
+            continue
+        key, answers = offered
+        st.error(literal(question.message), icon=":material/help:")
+        left, right = st.columns([2, 1], vertical_alignment="bottom")
+        shown = [answer_text(a) + ("  (MedPath's proposed answer)" if n == 0 else "") for n, a in enumerate(answers)]
+        with left:
+            chosen = st.selectbox(f"Answer (rows: {key})", shown, key=f"row_answer_{k}_{key}")
+        with right:
+            if st.button("Confirm this answer", key=f"answer_{k}", help="Adds it to the mapping profile (rows:)."):
+                base = st.session_state.get(PROFILE_KEY) or Profile()
+                _use(replace(base, rows={**base.rows, key: answers[shown.index(chosen)]}))
+                st.rerun()
+
+
+def _field_boxes(guess: MappingGuess, stamp: str) -> dict[tuple[str, str], Candidate | None]:
+    """One select box per field, pre-filled with the best guess; a box changed from it says so."""
+    options = [NOT_IN_FILE, *guess.columns]
+    choices: dict[tuple[str, str], Candidate | None] = {}
+    for kind in ("screening", "visits"):
+        st.markdown(f"**{TABLE_TITLES[kind]}**")
+        grid = st.columns(3)
+        for n, g in enumerate(g for g in guess.fields if g.table == kind):
+            default = g.best.key if g.best else NOT_IN_FILE
+            help_text = None
+            if g.ambiguous:
+                help_text = (
+                    "Several columns could be this field: "
+                    + "; ".join(literal(c.key) for c in g.candidates[:4])
+                    + ". Choose the one to analyse."
+                )
+            with grid[n % 3]:
+                chosen = st.selectbox(
+                    ("⚠ " if g.ambiguous else "") + label(g.field, guess.schema),
+                    options,
+                    index=options.index(default),
+                    format_func=lambda k: _column_choice(guess, k),
+                    key=f"map_{stamp}_{kind}_{g.field}",
+                    help=help_text,
+                )
+                if chosen != default:
+                    st.caption(f"● changed (MedPath's guess: {plain(default)})")
+            choices[(kind, g.field)] = guess.columns.get(chosen)
+    return choices
+
+
+def _value_boxes(guess: MappingGuess, choices, applied: Profile | None, stamp: str) -> dict[str, dict[str, str]]:
+    """One select box per text not understood and kind of field, for the columns chosen now: its answer is given to
+    every column of that kind holding the text."""
+    questions = value_questions(unknown_values(guess, choices, applied), guess.schema)
+    if not questions:
+        return {}
+    st.markdown(
+        f"**Values not understood** — what does each text mean? ({len(questions)} question(s); one answer is used "
+        "for every column of its kind)"
+    )
+    grid = st.columns(3)
+    answers: dict[tuple[str, str], str | None] = {}
+    for n, q in enumerate(questions):
+        fields = [label(f, guess.schema) for f in q.fields]
+        name = fields[0] if len(fields) == 1 else f"{KIND_NAMES[q.kind]} ({len(fields)} columns)"
+        with grid[n % 3]:
+            answers[(q.kind, q.text)] = st.selectbox(
+                f"{name}: '{literal(q.text)}'",
+                q.choices,
+                index=None,
+                placeholder="choose…",
+                key=f"value_{stamp}_{q.kind}_{q.text}",
+                help=None if len(fields) == 1 else "For " + ", ".join(literal(f) for f in fields),
+            )
+    return answered_values(questions, answers)
+
+
+def _sheet_boxes(guess: MappingGuess, study: Study, stamp: str) -> dict[str, str]:
+    st.markdown("**Sheets** — what each sheet holds (one sheet per visit: choose its visit)")
+    sheets: dict[str, str] = {}
+    grid = st.columns(3)
+    for n, sheet in enumerate(s for s in guess.sheets if s.sheet is not None):
+        automatic = f"{AUTOMATIC} ({sheet.kind or 'not used'})"
+        with grid[n % 3]:
+            use = st.selectbox(
+                f"Sheet '{literal(sheet.sheet)}'",
+                [automatic, "screening", "visits", *study.protocol.visit_labels, "not used"],
+                key=f"sheet_{stamp}_{sheet.sheet}",
+            )
+        if use != automatic:
+            sheets[str(sheet.sheet)] = IGNORE if use == "not used" else use
+    return sheets
+
+
+def _preview(files, profile: Profile | None) -> Preview:
+    """The preview of the files read with ``profile``, kept per (schema, files, profile) in the session."""
+    protocol = current_protocol()
+    key = (schema_of(protocol), _digest(files, profile or None))
+    kept: dict = st.session_state.setdefault(PREVIEW_KEY, {})
+    if key not in kept:
+        if len(kept) > 8:  # the applied and a few proposed ones
+            kept.clear()
+        kept[key] = read_preview(files, protocol, profile)
+    return kept[key]
+
+
+def _show_preview(files, study: Study, applied: Profile | None, proposed: Profile) -> None:
+    """The study as the boxes read it now, beside the study read at the last Apply: counts, tables, changes."""
+    schema_key = (schema_of(study.protocol), _digest(files, applied or None))
+    kept: dict = st.session_state.setdefault(PREVIEW_KEY, {})
+    before = kept.setdefault(schema_key, preview_of(study))
+    same = (proposed.as_dict() if proposed else {}) == (applied.as_dict() if applied else {})
+    now = compared(before if same else _preview(files, proposed), before)
+    changes = [] if same else profile_changes(applied, proposed)
+    st.markdown(
+        "**Preview: the study as these choices read it**"
+        + (" — as at the last Apply" if same else f" — ● {len(changes)} change(s) not applied yet")
+    )
+    if changes:
+        st.caption(
+            "Changed since the last Apply: "
+            + "; ".join(plain(c) for c in changes[:20])
+            + (f"; … and {len(changes) - 20} more" if len(changes) > 20 else "")
+        )
+    counts = now.counts.assign(changed=["● changed" if c else "" for c in now.counts["changed"]])
+    st.dataframe(
+        counts[["count", "shown", "at last Apply", "changed"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "count": "Count",
+            "shown": st.column_config.TextColumn("With these choices", width="large"),
+            "at last Apply": st.column_config.TextColumn("At the last Apply", width="medium"),
+            "changed": st.column_config.TextColumn("", width="small"),
+        },
+    )
+    st.caption(f"{now.errors} error(s) with these choices (at the last Apply: {before.errors}).")
+    names = [k for k in ("screening", "visits") if k in now.tables]
+    for kind, tab in zip(names, st.tabs([TABLE_TITLES[k] for k in names])):
+        with tab:
+            changed = now.changed_columns.get(kind, ())
+            shown = now.rows[kind]
+            st.caption(
+                f"{min(shown, PREVIEW_ROWS)} of {shown} row(s)"
+                + (f"; ● changed since the last Apply: {', '.join(map(plain, changed))}" if changed else "")
+            )
+            table(now.tables[kind].rename(columns={c: f"● {c}" for c in changed}))
+
+
 def mapping_step(study: Study) -> None:
     """One select box per field (pre-filled with the best guess, with three sample values), one per value not
-    understood, one per sheet; "Apply" turns the choices into the profile the study is read with."""
-    guess = _offered_guess()
+    understood (once per kind of field), one per sheet, MedPath's questions about rows with their proposed answers,
+    the preview of the study these choices read; "Apply" turns the choices into the profile the study is read with,
+    "Undo" and "Back to MedPath's guesses" go back."""
+    guess = offered_guess()
     if guess is None:
         return
     files = st.session_state[FILES_KEY]
+    applied: Profile | None = st.session_state.get(PROFILE_KEY)
     attention = guess.needs_attention
-    questions = [f for f in study.errors if f.code in QUESTIONS]
-    missing_required = bool(questions) or any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
-    title = "Mapping: which column is which field" + (" — needs your answer" if attention or missing_required else "")
+    questions = any(f.code in QUESTIONS for f in study.errors)
+    refused = any(fixed_in_mapping(f, guess) for f in study.errors)
+    missing_required = questions or refused or any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
+    title = STEP_TITLE + (" — needs your answer" if attention or missing_required else "")
     with st.expander(title, expanded=bool(attention or missing_required), icon=":material/table_edit:"):
         if attention:
             st.warning(
@@ -191,77 +435,14 @@ def mapping_step(study: Study) -> None:
                 + (f"\n- … and {len(attention) - 12} more" if len(attention) > 12 else ""),
                 icon=":material/help:",
             )
-        for k, question in enumerate(questions):
-            st.error(literal(question.message), icon=":material/help:")
-            st.button(
-                "Confirm MedPath's proposed answer",
-                key=f"answer_{k}",
-                on_click=_confirm,
-                args=(question,),
-                help="Adds the answer to the mapping profile (rows:), which you can download for next month.",
-            )
+        _row_questions(study)
         profile_controls(study)
-        options = [None, *guess.columns]
-        stamp = _digest(files, st.session_state.get(PROFILE_KEY))[:12]
-        with st.form(f"mapping_form_{stamp}", border=False):
-            choices = {}
-            for kind in ("screening", "visits"):
-                st.markdown(f"**{TABLE_TITLES[kind]}**")
-                fields = [g for g in guess.fields if g.table == kind]
-                grid = st.columns(3)
-                for n, g in enumerate(fields):
-                    default = g.best.key if g.best else None
-                    help_text = None
-                    if g.ambiguous:
-                        help_text = (
-                            "Several columns could be this field: "
-                            + "; ".join(literal(c.key) for c in g.candidates[:4])
-                            + ". Choose the one to analyse."
-                        )
-                    with grid[n % 3]:
-                        chosen = st.selectbox(
-                            ("⚠ " if g.ambiguous else "") + label(g.field, guess.schema),
-                            options,
-                            index=options.index(default),
-                            format_func=lambda k: _column_choice(guess, k),
-                            key=f"map_{stamp}_{kind}_{g.field}",
-                            help=help_text,
-                        )
-                    choices[(kind, g.field)] = guess.columns.get(chosen) if chosen else None
-            values: dict[str, dict[str, str]] = {}
-            if guess.unknown_values:
-                st.markdown("**Values not understood** — what does each text mean?")
-                grid = st.columns(3)
-                n = 0
-                for field_name, texts in guess.unknown_values.items():
-                    for text in texts:
-                        with grid[n % 3]:
-                            answer = st.selectbox(
-                                f"{label(field_name, guess.schema)}: '{literal(text)}'",
-                                value_choices(field_name, guess.schema),
-                                index=None,
-                                placeholder="choose…",
-                                key=f"value_{stamp}_{field_name}_{text}",
-                            )
-                        n += 1
-                        if answer:
-                            values.setdefault(field_name, {})[text] = answer
-            st.markdown("**Sheets** — what each sheet holds (one sheet per visit: choose its visit)")
-            sheets: dict[str, str] = {}
-            grid = st.columns(3)
-            for n, sheet in enumerate(s for s in guess.sheets if s.sheet is not None):
-                automatic = f"{AUTOMATIC} ({sheet.kind or 'not used'})"
-                with grid[n % 3]:
-                    use = st.selectbox(
-                        f"Sheet '{literal(sheet.sheet)}'",
-                        [automatic, "screening", "visits", *study.protocol.visit_labels, "not used"],
-                        key=f"sheet_{stamp}_{sheet.sheet}",
-                    )
-                if use != automatic:
-                    sheets[str(sheet.sheet)] = IGNORE if use == "not used" else use
-            applied = st.form_submit_button("Apply", type="primary", icon=":material/check:")
-        if applied:
-            base = st.session_state.get(PROFILE_KEY)
-            profile = profile_from_choices(choices, guess, values, sheets, base)
-            st.session_state[PROFILE_KEY] = profile if profile else None
+        stamp = _digest(files, applied)[:12] + str(st.session_state.get(RESET_KEY, 0))
+        choices = _field_boxes(guess, stamp)
+        values = _value_boxes(guess, choices, applied, stamp)
+        sheets = _sheet_boxes(guess, study, stamp)
+        proposed = profile_from_choices(choices, guess, values, sheets, applied)
+        _show_preview(files, study, applied, proposed)
+        if st.button("Apply", type="primary", icon=":material/check:", key="mapping-apply"):
+            _use(proposed)
             st.rerun()

@@ -1,30 +1,42 @@
-"""The Data page's mapping step and columns table, run headless with Streamlit's AppTest (issue 12, issue 11.1).
+"""The Data page's mapping step and columns table, run headless with Streamlit's AppTest (issues 12, 24, 11.1).
 
 An export whose headers and values MedPath does not know opens the mapping step by itself, pre-filled with the best
 guess; answering the values and clicking "Apply" reads it to the file's own numbers, keeps the profile in the session
 beside the files (a second upload of next month's file is read with it), and a broken profile is refused naming its
-line. The real upload and download are exercised by the browser test (``tests/test_mapping_browser.py``).
+line. Issue 24: the preview's counts change as the boxes change, before Apply; "T" in seven yes/no columns is one
+box; Undo and "Back to MedPath's guesses"; a refusal the mapping step fixes says so; a profile of the previous upload
+is asked about; MedPath's questions about rows are answered in the step and kept in the profile; the second bundled
+protocol is mapped the same way. The real upload and download are exercised by the browser test
+(``tests/test_mapping_browser.py``).
 """
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 from streamlit.testing.v1 import AppTest
 from test_mapping import PROFILE, indonesian
+from test_mapping_preview import renamed_sample
 from test_pages import APP, TIMEOUT, metrics, texts
-from workbooks import profile_of
+from test_row_questions import _two_sites
+from workbooks import profile_of, xlsx_bytes
 
 from medpath.analysis import analyse
 from medpath.protocol import default_protocol
-from medpath.study import load_study
+from medpath.study import SAMPLE_DIR, load_study
 from medpath.summary import key_numbers
-from pages.session import FILES_KEY, PROFILE_KEY
+from pages.mapping_step import HELD_PROFILE_KEY, HISTORY_KEY
+from pages.session import FILES_KEY, PROFILE_KEY, PROTOCOL_KEY
 
 
-def data_page(files, profile=None) -> AppTest:
+def data_page(files, profile=None, protocol: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state[FILES_KEY] = tuple(files)
     if profile is not None:
         at.session_state[PROFILE_KEY] = profile
+    if protocol is not None:
+        at.session_state[PROTOCOL_KEY] = protocol
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -94,3 +106,134 @@ def test_the_columns_table_lists_every_column_of_the_sample():
     columns = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
     assert "vas → VAS pain (0–10)" in list(columns["Read as"])
     assert len(columns) == 27 and "26 of 27 column(s) used" in texts(at.caption)
+
+
+def preview_counts(at: AppTest) -> dict[str, tuple[str, str, str]]:
+    """The preview's counts: count -> (with these choices, at the last Apply, changed marker)."""
+    frame = next(d.value for d in at.dataframe if "at last Apply" in d.value.columns)
+    return {
+        c: (n, t, m) for c, n, t, m in frame[["count", "shown", "at last Apply", "changed"]].itertuples(index=False)
+    }
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_preview_changes_with_the_boxes_before_apply_and_undo_goes_back():
+    at = data_page(indonesian())
+    shown = preview_counts(at)
+    # the guesses read the ids and visits, but 'Lengkap' is no consent MedPath knows: nobody consented, so nobody
+    # enrolled is eligible; every count differs from the study as uploaded (nothing read: not determinable)
+    assert shown["Screened"][0] == "4" and shown["Screened"][1].startswith("not determinable")
+    assert shown["Screened"][2] == "● changed" and shown["VAS pain: n pairs"][0] == "3"
+    assert "● 8 change(s) not applied yet" in texts(at.markdown)
+    selectbox(at, "sex: 'Pr'").set_value("F")
+    selectbox(at, "sex: 'Lk'").set_value("M")
+    selectbox(at, "HIV test: 'Tidak Reaktif'").set_value("negative")
+    selectbox(at, "informed consent: 'Lengkap'").set_value("signed")
+    at.run()
+    assert "● 12 change(s) not applied yet" in texts(at.markdown)  # + four values
+    assert "value of sex 'Pr': F (was: not in the profile)" in texts(at.caption)
+    assert PROFILE_KEY not in at.session_state  # nothing applied yet
+    selectbox(at, "age (years)").select_index(0)  # a box changed from its guess says so, and the preview follows
+    at.run()
+    assert "● changed (MedPath's guess: Skrining › Usia (tahun))" in texts(at.caption)
+    click(at, "Apply")
+    shown = preview_counts(at)
+    assert shown["Completed"] == ("3", "3", "") and "as at the last Apply" in texts(at.markdown)
+    assert "age" not in at.session_state[PROFILE_KEY].columns.values()
+    assert at.session_state[HISTORY_KEY] == (None,)
+    click(at, "Undo the last Apply")
+    assert at.session_state[PROFILE_KEY] is None and at.session_state[HISTORY_KEY] == ()
+    click(at, "Back to MedPath's guesses")  # from no profile: stays none, one more step to undo
+    assert at.session_state[PROFILE_KEY] is None and at.session_state[HISTORY_KEY] == (None,)
+
+
+def test_t_in_seven_yes_no_columns_is_one_question_answered_for_all():
+    at = data_page(renamed_sample())
+    boxes = [s.label for s in at.selectbox if "'T'" in s.label]
+    assert boxes == ["yes/no (7 columns): 'T'"]
+    assert not [s for s in at.selectbox if "'Y'" in s.label]  # Y is read as yes by MedPath itself
+    selectbox(at, "yes/no (7 columns): 'T'").set_value("no")
+    at.run()
+    assert preview_counts(at)["Screened"][0] == "30"
+    click(at, "Apply")
+    profile = at.session_state[PROFILE_KEY]
+    assert profile.values["anticoagulant"] == {"T": "no"} and len(profile.values) == 7
+    shown = metrics(at.switch_page("pages/overview.py").run())
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("30", "5", "5")  # the sample's own
+
+
+def test_a_refusal_the_mapping_step_fixes_says_open_the_mapping_step():
+    at = data_page(indonesian())
+    refusal = next(e.value for e in at.error if "no visits table found" in e.value)
+    assert "**Next step:** open the mapping step below (**Mapping: which column is which field**)" in refusal
+    damaged = data_page([("rusak.xlsx", b"PK\x03\x04 not a workbook")])
+    refusal = next(e.value for e in damaged.error if "rusak.xlsx" in e.value)
+    assert "correct the file as this says and upload it again" in refusal and "mapping step" not in refusal
+    assert not [e for e in damaged.expander if e.label.startswith("Mapping")]
+
+
+def test_the_profile_of_the_previous_upload_is_asked_about_not_applied():
+    at = data_page(indonesian())
+    at.session_state[HELD_PROFILE_KEY] = profile_of(PROFILE, "bulan.yaml")  # as a new upload leaves it
+    at.run()
+    assert "The mapping profile **bulan.yaml** (7 column(s), 4 value(s), 0 sheet(s)) was in use" in texts(at.warning)
+    assert PROFILE_KEY not in at.session_state  # not applied until the user says so
+    click(at, "Keep the profile")
+    assert at.session_state[PROFILE_KEY].name == "bulan.yaml" and HELD_PROFILE_KEY not in at.session_state
+    assert "No problems found" in texts(at.success) or "0 error(s)" in texts(at.warning)
+    at.session_state[HELD_PROFILE_KEY] = at.session_state[PROFILE_KEY]  # the next upload
+    del at.session_state[PROFILE_KEY]
+    at.run()
+    click(at, "Drop the profile")
+    assert PROFILE_KEY not in at.session_state and HELD_PROFILE_KEY not in at.session_state
+
+
+def test_the_questions_about_rows_are_answered_in_the_step_and_kept_in_the_profile():
+    at = data_page(_two_sites())
+    expander = next(e for e in at.expander if e.label.startswith("Mapping"))
+    assert "needs your answer" in expander.label
+    answer = next(s for s in at.selectbox if s.label == "Answer (rows: keep)")
+    assert answer.value == "site = RSCM Jakarta  (MedPath's proposed answer)"
+    next(b for b in at.button if b.label == "Confirm this answer").click().run()
+    profile = at.session_state[PROFILE_KEY]
+    assert profile.rows == {"keep": {"site": "RSCM Jakarta"}}
+    assert "rows:\n  keep:\n    site: RSCM Jakarta\n" in profile.to_yaml()  # the downloaded profile
+    click(at, "Apply")  # an Apply of the boxes keeps the answer
+    assert at.session_state[PROFILE_KEY].rows == {"keep": {"site": "RSCM Jakarta"}}
+    assert not [e for e in at.error if "RSHS Bandung" in e.value]
+
+
+DEMO = "DEMO-KOA-PRP"
+DEMO_RENAMED = {"patient_id": "No. Peserta", "age": "Umur (th)", "visit": "Kunjungan ke", "womac_pain": "WOMAC Nyeri"}
+
+
+def demo_export() -> list[tuple[str, bytes]]:
+    """The second protocol's sample as a team's export: its own headers renamed."""
+    book = openpyxl.load_workbook(io.BytesIO((SAMPLE_DIR / "demo_knee_prp_study.xlsx").read_bytes()))
+    sheets = {}
+    for name in ("screening", "visits"):
+        rows = [list(r) for r in book[name].iter_rows(values_only=True)]
+        rows[0] = [DEMO_RENAMED.get(str(h), h) for h in rows[0]]
+        sheets[{"screening": "Skrining", "visits": "Kontrol"}[name]] = rows
+    return [("lutut.xlsx", xlsx_bytes(sheets))]
+
+
+def test_a_file_of_the_second_protocol_is_mapped_the_same_way():
+    at = data_page(demo_export(), protocol=DEMO)
+    assert selectbox(at, "WOMAC pain subscale (0–20)").value == "Kontrol › WOMAC Nyeri"
+    shown = preview_counts(at)  # 17 screened; PRP-01, 03, 05, 07, 10, 14, 16, 17 enrolled; all but 16 at month 3
+    assert {k: v[0] for k, v in shown.items()} == {
+        "Screened": "17",
+        "Enrolled": "8",
+        "Completed": "7",
+        "WOMAC pain: n pairs": "7",
+    }
+    click(at, "Apply")
+    assert at.session_state[PROFILE_KEY].columns["Kontrol!No. Peserta"] == "patient_id"
+    shown = metrics(at.switch_page("pages/overview.py").run())
+    assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("17", "8", "7")

@@ -431,7 +431,7 @@ def profile_from_choices(
     for (kind, f), chosen in choices.items():
         g = guess.guess(kind, f)
         if chosen is None:
-            if g is not None and g.best is not None and g.recognised:
+            if g is not None and g.best is not None:  # a column MedPath reads or guesses: "not this field"
                 key = _column_key(g.best, headers_in)
                 columns[key] = IGNORE
             continue
