@@ -101,6 +101,12 @@ def percent_of(count: float, total: int = 1) -> str:
     return f"{100 * count / total:.0f} %" if total else "–"
 
 
+def share_with_interval(x: int, n: int, ci: tuple[float, float], whom: str = "") -> str:
+    """ "5 of 8 (62 %; exact 95 % CI 24 % to 91 %)": a proportion with its exact interval (``stats.clopper_pearson``);
+    ``whom`` names the n ("5 of 8 classified patients (…)")."""
+    return f"{x} of {n}{' ' + whom if whom else ''} ({percent_of(x, n)}; exact 95 % CI {percent_of(ci[0])} to {percent_of(ci[1])})"
+
+
 #: How a count that cannot be known from the data is written, everywhere (pages, CLI, report, slides, Word tables):
 #: never as 0. A count is None then, and a reason in words says why.
 NOT_DETERMINABLE = "not determinable"

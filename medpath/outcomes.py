@@ -23,7 +23,7 @@ from medpath.formatting import (
     p_equals,
     p_value,
     percent,
-    percent_of,
+    share_with_interval,
     smallest_p,
 )
 from medpath.protocol import Outcome, Protocol
@@ -455,14 +455,11 @@ def binary_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, s
     b, alternative = c.binary, c.wilcoxon.alternative
     assert b is not None  # a yes/no outcome
 
-    def share(yes: int, ci: tuple[float, float]) -> str:
-        return f"{yes} of {b.n} ({percent_of(yes, b.n)}; 95 % CI {percent_of(ci[0])} to {percent_of(ci[1])})"
-
     side = "two-sided" if alternative == "two-sided" else "one-sided"
     return [
         ("Patients with both values", f"{b.n}"),
-        (f"Yes at {start}", share(b.yes_baseline, b.ci_baseline)),
-        (f"Yes at {end}", share(b.yes_followup, b.ci_followup)),
+        (f"Yes at {start}", share_with_interval(b.yes_baseline, b.n, b.ci_baseline)),
+        (f"Yes at {end}", share_with_interval(b.yes_followup, b.n, b.ci_followup)),
         ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
         (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),

@@ -44,7 +44,7 @@ from typing import Any, Literal
 import yaml
 
 from medpath.located_yaml import FileError, Node, YamlFile, did_you_mean, read_text
-from medpath.schedule import MONTHS, UNIT_WORDS, Clock
+from medpath.schedule import MONTHS, SCHEDULE_UNITS, Clock
 
 #: Screening fields every protocol has (their kinds are fixed: identity, sex, number, consent, yes/no).
 GENERIC_SCREENING = ("patient_id", "sex", "age", "consent", "enrolled")
@@ -669,7 +669,7 @@ def _schedule(node: Node) -> tuple[tuple[tuple[str, float], ...], float, Clock]:
     months (the default), weeks or days, in which the visits and the ``primary`` visit are written (``primary_month``
     is the older name of ``primary`` in a months schedule)."""
     n = node.mapping(("visits",), ("unit", "primary", "primary_month"))
-    unit = n["unit"].word(UNIT_WORDS) if "unit" in n else None
+    unit = n["unit"].word(SCHEDULE_UNITS) if "unit" in n else None
     clock = Clock(unit) if isinstance(unit, str) else MONTHS
     visits = []
     if "visits" in n and isinstance(n["visits"].node, yaml.MappingNode):

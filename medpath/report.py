@@ -47,7 +47,7 @@ from medpath.analysis import Analysis
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
 from medpath.deviations import deviation_table, summary_sentences
-from medpath.eligibility import deviation_counts, reasons_table
+from medpath.eligibility import deviation_counts, reasons_table, team_statements
 from medpath.export import chart_config, date_stamp, footer_lines, neutralise_frame, slug, stamped, text_columns
 from medpath.figures.consort import consort_svg
 from medpath.figures.funnel import funnel_figure
@@ -74,6 +74,7 @@ from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
 from medpath.summary import key_numbers
+from medpath.trajectories import responder_rate
 
 DISCLAIMER = (
     "Exploratory analysis of a single-group, uncontrolled study with few patients. The results "
@@ -422,6 +423,7 @@ def _eligibility(study: Study, eligibility, chart: _Charts) -> str:
         chart(funnel_figure(eligibility, trial=study.protocol.id), "funnel"),
         _h3("Exclusion reasons (all candidates, every criterion not met or unknown)"),
         _table(reasons_table(eligibility).drop(columns="criterion")),  # the protocol's label, not its id
+        *(_p(statement, "notice") for statement in team_statements(study, eligibility)),
     ]
     enrolled = len(eligibility.enrolled_ids)
     if eligibility.deviations and summary_first(enrolled):  # counted by criterion, not a bullet per patient
@@ -502,6 +504,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
                 f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
                 "of baseline (the thresholds chosen on the dashboard)."
             ),
+            _p(responder_rate(table).text),
             *_listing(table, len(study.patient_ids), "Trajectories", protocol=protocol),
             _p(o.responder.convention),
         ]

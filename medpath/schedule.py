@@ -19,7 +19,7 @@ DAYS_PER_MONTH = 365.25 / 12
 #: one unit of a schedule in days
 UNIT_DAYS = {"month": DAYS_PER_MONTH, "week": 7.0, "day": 1.0}
 #: the words a protocol may write for a unit -> the unit
-UNIT_WORDS = {"months": "month", "month": "month", "weeks": "week", "week": "week", "days": "day", "day": "day"}
+SCHEDULE_UNITS = {"months": "month", "month": "month", "weeks": "week", "week": "week", "days": "day", "day": "day"}
 
 
 def _plain(x: float) -> str:

@@ -9,8 +9,12 @@ measured stays NaN: nothing is interpolated or carried forward, so a missing vis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from medpath import stats
+from medpath.formatting import NOT_DETERMINABLE, share_with_interval
 from medpath.protocol import Bands, Outcome, Protocol
 
 #: Row / column of ``shift_table`` for patients without a value at that visit.
@@ -134,6 +138,34 @@ def shift_table(visits: pd.DataFrame, outcome: str, followup_month: float | None
     table.index.name = "baseline"
     table.columns.name = protocol.visit_label(followup_month)
     return table
+
+
+@dataclass(frozen=True)
+class ResponderRate:
+    """How many of the patients classified by ``responder_table`` responded, with the exact (Clopper–Pearson) 95 %
+    interval of the proportion (``stats.clopper_pearson``); ``not_classified``: patients without both values."""
+
+    responders: int
+    classified: int
+    not_classified: int
+    ci: tuple[float, float]
+
+    @property
+    def text(self) -> str:
+        """ "Responders: 5 of 7 classified patients (71 %; exact 95 % CI 29 % to 96 %); 1 not classified (no value at
+        both visits)", or why no rate can be given."""
+        missing = f"; {self.not_classified} not classified (no value at both visits)" if self.not_classified else ""
+        if not self.classified:
+            return f"Responders: {NOT_DETERMINABLE}, no patient has a value at both visits"
+        return f"Responders: {share_with_interval(self.responders, self.classified, self.ci, 'classified patients')}{missing}"
+
+
+def responder_rate(table: pd.DataFrame) -> ResponderRate:
+    """The responder proportion of a ``responder_table``: responders among the patients classified (NA left out and
+    counted apart, never as non-responders)."""
+    known = table["responder"].dropna()
+    responders, classified = int(known.sum()), len(known)
+    return ResponderRate(responders, classified, len(table) - classified, stats.clopper_pearson(responders, classified))
 
 
 def responder_table(

@@ -19,7 +19,7 @@ from medpath.figures.trajectory import (
 )
 from medpath.formatting import number_cells
 from medpath.scale import summary_first
-from medpath.trajectories import completeness
+from medpath.trajectories import completeness, responder_rate
 from medpath.wording import option_help
 from pages.components import chart, header, literal, no_data, plain, table, table_download
 from pages.session import choice, current_analysis, current_study
@@ -147,7 +147,9 @@ for key in analysis.responders:
             step=5.0,
             help=OPTION_HELP.get("min_percent"),
         )
-    table(number_cells(current_analysis(study).responders[key]))  # the thresholds just chosen
+    responders = current_analysis(study).responders[key]  # the thresholds just chosen
+    st.markdown(responder_rate(responders).text)
+    table(number_cells(responders))
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")

@@ -12,6 +12,7 @@ from medpath.trajectories import (
     band_class,
     completeness,
     patient_series,
+    responder_rate,
     responder_table,
     shift_table,
 )
@@ -223,6 +224,22 @@ def test_vas_response_missing_scores_are_not_classified():
     assert table["responder"].dtype == "boolean"
     assert pd.isna(table.loc["P04", "responder"])
     assert table.loc[["P01", "P02", "P03", "P05"], "responder"].tolist() == [True, True, True, False]
+
+
+def test_the_responder_rate_counts_the_classified_with_an_exact_interval():
+    """P01, P02, P03 respond, P05 does not, P04 is not classified: 3 of 4, never 3 of 5. Clopper–Pearson 95 % for 3/4,
+    R binom.test(3, 4)$conf.int: 0.1941204 to 0.9936905."""
+    rate = responder_rate(responder_table(FIVE_PATIENTS, "vas", protocol=PROTOCOL))
+    assert (rate.responders, rate.classified, rate.not_classified) == (3, 4, 1)
+    assert rate.ci == pytest.approx((0.1941204, 0.9936905), abs=5e-7)
+    assert rate.text == (
+        "Responders: 3 of 4 classified patients (75 %; exact 95 % CI 19 % to 99 %); 1 not classified (no value at "
+        "both visits)"
+    )
+    nobody = responder_rate(responder_table(FIVE_PATIENTS.iloc[:0], "vas", protocol=PROTOCOL))
+    assert (
+        nobody.classified == 0 and nobody.text == "Responders: not determinable, no patient has a value at both visits"
+    )
 
 
 def test_vas_response_custom_thresholds_and_month():
