@@ -257,3 +257,32 @@ def test_a_broken_profile_is_refused_by_the_command_line_with_its_line(tmp_path,
     refused = errors(result)
     assert [(f["file"], f["row"], f["code"]) for f in refused] == [(profile.name, 4, "profile_invalid")]
     assert result["outcomes"] == {} or all(o.get("n_pairs") is None for o in result["outcomes"].values())
+
+
+def test_patient_sheets_named_otherwise_take_the_ids_the_profile_gives(tmp_path, capsys):
+    """The CRF's sheets renamed "Pasien 1" ... "Pasien 5": the profile's values give each its screening-log id, and
+    the numbers are those of the case."""
+    case = CASES["sheets_are_patients"]
+    book = load_workbook(io.BytesIO(case.files()[0][1]))
+    for k, pid in enumerate(IDS, start=1):
+        book[pid].title = f"Pasien {k}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = tmp_path / "crf.xlsx"
+    data.write_bytes(buffer.getvalue())
+    profile = tmp_path / "p.yaml"
+    ids = ", ".join(f"Pasien {k}: {pid}" for k, pid in enumerate(IDS, start=1))
+    profile.write_text(f"layout:\n  Pasien *: patient\nsheets:\n  Rekap: ignore\nvalues:\n  patient_id: {{{ids}}}\n")
+    code, result = summary(capsys, [data], profile)
+    assert code == 0 and read_numbers(result, case.truth) == flat_truth(case.truth)
+
+
+def test_the_docs_layout_examples_are_valid_profiles():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "your-data.md").read_text(encoding="utf-8")
+    section = text.split("### Layouts")[1]
+    examples = [block.split("```")[0] for block in section.split("```yaml")[1:]]
+    layouts = [parse_profile(e, "docs/your-data.md", default_protocol()).layout for e in examples]
+    assert [s.key for layout in layouts for s in layout.sheets] == ["Hasil Lab", "Pasien *", "Data"]
+    long, patients, tables = (layout.sheets[0] for layout in layouts)
+    assert long.long is not None and long.long.parameters["Kalsium"] == "ignore"
+    assert patients.patient and [t.enrolled for t in tables.tables] == ["yes", "no", None]
