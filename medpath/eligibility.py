@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from medpath.deviations import Deviation, Kind, counts_by_criterion, sentences
+from medpath.findings import Code
 from medpath.model import Study
 from medpath.protocol import TRUTH_WORDS, CriterionSpec, Protocol
 
@@ -801,6 +802,23 @@ def candidate_table(eligibility: Eligibility, reasons: Sequence[str] = ()) -> pd
         unknown=[named(ids, drop) for ids, drop in zip(table["unknown"], screen_failure)],
         first_exclusion=table["first_exclusion"].map(lambda i: labels.get(i, "") if isinstance(i, str) else ""),
     )
+
+
+def team_statements(study: Study, eligibility: Eligibility) -> list[str]:
+    """Per criterion judged on a value the study team stated in its mapping profile (``fixed``: a field the file
+    lacks, e.g. every candidate's HBsAg negative, ``Code.FIXED_BY_PROFILE``) instead of one read from the file, one
+    sentence saying so, for the Eligibility page and the report."""
+    stated = {f.column: f for f in study.findings if f.code is Code.FIXED_BY_PROFILE}
+    out = []
+    for criterion in eligibility.criteria:
+        fields = [c for c in criterion.columns if c in stated]
+        if fields:
+            values = "; ".join(f"{f} = {stated[f].value} for every candidate" for f in fields)
+            out.append(
+                f"{criterion.label}: judged on the team's statement in the mapping profile ({values}), not on values "
+                f"read from the file ({stated[fields[0]].file}, sheet {stated[fields[0]].sheet})"
+            )
+    return out
 
 
 def criteria_table(eligibility: Eligibility) -> pd.DataFrame:

@@ -24,6 +24,9 @@ class Code(StrEnum):
     PROFILE_INVALID = "profile_invalid"  # the mapping profile cannot be opened or is malformed
     PROFILE_COLUMN_ABSENT = "profile_column_absent"
     PROFILE_SHEET_ABSENT = "profile_sheet_absent"
+    PROFILE_HEADER_ROW_ABSENT = "profile_header_row_absent"  # the header row the profile names is blank or absent
+    FIXED_BY_PROFILE = "fixed_by_profile"  # a field the file lacks, one value for every row: the team's statement
+    FIXED_NOT_USED = "fixed_not_used"  # the profile fixes a field the file has a column for: the file is read
     # sheets and their layout
     SHEET_HIDDEN = "sheet_hidden"  # a hidden sheet left out
     SHEET_HIDDEN_READ = "sheet_hidden_read"  # a hidden sheet read because the profile says so

@@ -12,7 +12,7 @@ import streamlit as st
 from medpath.baseline import band_notes, table1, table1_intro
 from medpath.consort import stages_table
 from medpath.deviations import deviation_table, summary_sentences
-from medpath.eligibility import candidate_table, criteria_table, deviation_counts
+from medpath.eligibility import candidate_table, criteria_table, deviation_counts, team_statements
 from medpath.export import chart_filename, footer_lines
 from medpath.figures.consort import consort_figure, consort_svg
 from medpath.figures.funnel import funnel_figure, step_text
@@ -122,6 +122,8 @@ for note in band_notes(study, list(flow.enrolled_ids)):
 criteria = criteria_table(eligibility)
 st.subheader("Eligibility criteria: candidates not meeting each (over all candidates, not only the first reason)")
 table(criteria.drop(columns="criterion"), label="Criterion", failed="Not met", unknown="Unknown")
+for statement in team_statements(study, eligibility):  # a value the team stated in its mapping profile
+    st.info(literal(statement), icon=":material/info:")
 labels = dict(zip(criteria["criterion"], criteria["label"]))  # the criteria's ids, shown by their labels
 
 st.subheader("Candidates")

@@ -450,7 +450,14 @@ def test_the_docs_example_is_a_valid_profile():
         "keep": {"Site": "RSCM Jakarta"},
         "not enrolled visits": "leave out",
         "duplicates": "first",
+        "leave out": [{"sheet": "Data Awal", "row": 23}, {"Catatan": "salah input"}],
     }
+    assert profile.scoped == {"T-score": {"screening": "bmd_tscore", "visits": "bmd_tscore"}}
+    assert profile.letters == {"Data Awal!column D": "age"} and profile.letter_rules("data awal") == {"D": "age"}
+    assert profile.fixed == {"hbsag": "negative", "Data Awal!hiv": "negative"}
+    assert profile.header == {"Data Awal": (3,), "Kunjungan": (3, 4)}
+    assert profile.values["patient_id"] == {"1": "001"} and profile.values["visit"]["14/09/2021"] == "month 6"
+    assert profile_of(profile.to_yaml(), "docs/your-data.md") == profile  # written back as read
 
 
 # --- crafted profiles: refused at once, with few problems, never a traceback ---------------------------------------

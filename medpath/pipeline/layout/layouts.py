@@ -64,6 +64,7 @@ from medpath.pipeline.map.profile import (
     column_record,
     mark_sheet,
 )
+from medpath.pipeline.map.profile_tables import apply_fixed, apply_header, leave_out, split_scoped
 from medpath.pipeline.map.schema import Schema
 from medpath.pipeline.read.reading import RawTable
 from medpath.pipeline.validate.row_questions import keep_site, remarks_not_measured
@@ -119,6 +120,7 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
     tables, said = profile_layouts.before(list(tables), schema, profile, records)  # several tables on a sheet, ...
     out.findings.extend(said)
     for table in tables:
+        table = apply_header(profile, table, schema)
         rule = apply_sheet(profile, table)
         if rule == IGNORE:
             for name in table.header:
@@ -152,7 +154,8 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
             )
         table, asked = keep_site(_clean(table, schema, profile, records), profile)
         table, remarked = remarks_not_measured(table, profile)
-        out.findings.extend([*asked, *remarked])
+        table, left_out = leave_out(profile, table)
+        out.findings.extend([*asked, *remarked, *left_out])
         table, dropped = apply_columns(profile, table, schema)
         out.columns.extend(dropped)
         table, said = profile_layouts.per_table(table, schema, profile, records)  # a patient's sheet, a long sheet
@@ -163,7 +166,8 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
                 profile_visits.append(len(parts))
         parts.extend(
             _resolve_columns(_screening_log(part, schema, records), schema, records)
-            for part in _split_redcap(table, schema, records)
+            for piece in split_scoped(profile, table, schema, records)
+            for part in _split_redcap(piece, schema, records)
         )
     # a sheet holding screening and visits feeds the screening table only when the file has no other one
     has_screening = any(classify(p, schema) == "screening" and _both_tables(p, schema) is None for p in parts)
@@ -174,6 +178,8 @@ def _arrange(tables: Sequence[RawTable], schema: Schema, profile: Profile | None
     _per_visit_sheets(out, schema)
     out.tables = [_visit_dates(t, schema, records) for t in out.tables]
     for k, table in enumerate(out.tables):
+        table, fixed = apply_fixed(profile, table, schema)
+        out.findings.extend(fixed)
         table, notes = apply_values(profile, table, schema)
         out.tables[k] = table
         for header, note in notes.items():

@@ -21,10 +21,23 @@ Format (docs/your-data.md, "Mapping profile")::
       duplicates: first              # two rows of one patient and visit that disagree: first | leave out
       id spelling: same              # one id written two ways in two tables ("MSC 01", "MSC-01"): same | different
       remarks: leave out             # rows whose remark says they were not measured (LOCF, drop out): leave out | read
+      leave out:                     # rows the team leaves out, each listed by a finding (file, sheet, Excel row)
+        - {sheet: Skrining, row: 23} # by its Excel row: a screening number re-entered by mistake
+        - {Catatan: salah input}     # by a column's value (in every sheet; add sheet: for one)
+    fixed:                           # a field the file lacks, one value for every row: the team's statement
+      hbsag: negative                # Sheet!field for that sheet's tables only
+    header:                          # where the header is: its Excel row, or a group row over a name row
+      Data Awal: 3
+      Kunjungan: [3, 4]              # "Bulan 6" over "VAS": the column "Bulan 6 VAS" (VAS at month 6)
+
+A column line may give a field per table: ``T-score: {screening: bmd_tscore, visits: bmd_tscore}`` (one key: that
+table only), and name a column by its letter: ``Data Awal!column C: age``. A ``values`` text is matched as a person
+sees the cell (``cell_texts``: a date cell as 15/03/2021); ``patient_id: {"1": "001"}`` rewrites ids.
 
 ``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
 line. ``medpath.pipeline.layout.layouts.arrange`` applies it to the raw tables (``apply_sheet``, ``apply_columns``,
-``apply_values``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
+``apply_values``; the header, rows left out, fields per table and fixed values by
+``medpath.pipeline.map.profile_tables``) before validation: a mapped header keeps its own text (``columns.FieldHeader``), so every
 finding still names the user's file, sheet, Excel row and column. ``Profile.to_yaml`` writes the file the user
 downloads. The fields a profile may name are those of the trial's ``medpath.pipeline.map.schema.Schema``, passed as an
 argument. The mapping step's best guess, which proposes a profile, is ``medpath.pipeline.map.mapping``. Nothing here touches
@@ -33,10 +46,12 @@ disk.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import yaml
 
@@ -75,7 +90,12 @@ EXTRA_FIELDS: dict[str, str] = {f"ae_{f.name}": "adverse_events" for f in AE_FIE
     f"disposition_{f.name}": "disposition" for f in DISPOSITION_FIELDS
 }
 SHEET_KINDS = ("screening", "visits", IGNORE)
-SECTIONS = ("columns", "values", "sheets", "rows", "layout")
+SECTIONS = ("columns", "values", "sheets", "rows", "fixed", "header", "layout")
+#: the two tables a column line can be scoped to (``columns: {T-score: {screening: bmd_tscore, visits: bmd_tscore}}``)
+TABLES = ("screening", "visits")
+#: ``Sheet!column C`` (or ``kolom C``): a column by its letter. Not a bare ``Sheet!C``: teams' headers are often
+#: letters themselves (TS, JK, IC, BB)
+COLUMN_LETTER = re.compile(r"^(?P<sheet>.+)!\s*(?:column|kolom)\s+(?P<letter>[A-Za-z]{1,3})$", re.I)
 #: the ``rows`` answers: key -> the answers it allows (``keep`` takes one column -> value instead)
 ROW_ANSWERS = {
     "hidden": ("read", "leave out"),
@@ -85,6 +105,7 @@ ROW_ANSWERS = {
     "remarks": ("leave out", "read"),
 }
 KEEP = "keep"
+LEAVE_OUT = "leave out"
 MAX_PROFILE_BYTES = MAX_BYTES  # the limit of every file read as located YAML
 
 #: What a ``values`` entry may translate a text to, per kind of field.
@@ -95,6 +116,7 @@ _WORDS = {
     "sex": ("M", "F"),
 }
 MISSING_WORD = "missing"
+T = TypeVar("T")
 
 
 def value_kind(field_name: str, schema: Schema) -> str | None:
@@ -156,13 +178,34 @@ class Profile:
     sheets: dict[str, str] = field(default_factory=dict)
     name: str = "mapping profile"
     lines: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
-    #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value})
+    #: answers to MedPath's questions about rows (``ROW_ANSWERS``; ``keep``: {column: value}; ``leave out``: a list
+    #: of {sheet, row} or {column: value} records, ``LEAVE_OUT``)
     rows: dict[str, object] = field(default_factory=dict)
+    #: a column line scoped to one table, or giving one column a field in each: header -> {table: field}
+    scoped: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: a column by its letter: "Sheet!column C" -> field (or ``ignore``)
+    letters: dict[str, str] = field(default_factory=dict)
+    #: a fixed value for a field the file lacks, the team's statement: field or "Sheet!field" -> translated value
+    fixed: dict[str, object] = field(default_factory=dict)
+    #: where the header is: sheet -> its Excel row, or (group row, name row) for a two-row header
+    header: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: how sheets are laid out (``medpath.pipeline.map.profile_layout``): long, one per patient, several tables
     layout: Layout = field(default_factory=Layout)
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.values or self.sheets or self.rows or self.layout)
+        return any(
+            (
+                self.columns,
+                self.values,
+                self.sheets,
+                self.rows,
+                self.scoped,
+                self.letters,
+                self.fixed,
+                self.header,
+                self.layout,
+            )
+        )
 
     def answer(self, question: str) -> object:
         """The answer this profile gives to a question about rows (``ROW_ANSWERS``, ``KEEP``), or None."""
@@ -179,14 +222,21 @@ class Profile:
             return value
 
         out: dict = {}
-        if self.columns:
-            out["columns"] = dict(self.columns)
+        if self.columns or self.letters or self.scoped:
+            out["columns"] = {**self.columns, **self.letters, **{h: dict(t) for h, t in self.scoped.items()}}
         if self.values:
             out["values"] = {f: {t: shown(v) for t, v in texts.items()} for f, texts in self.values.items()}
         if self.sheets:
             out["sheets"] = dict(self.sheets)
         if self.rows:
-            out["rows"] = {k: dict(v) if isinstance(v, dict) else v for k, v in self.rows.items()}
+            out["rows"] = {
+                k: dict(v) if isinstance(v, dict) else [dict(e) for e in v] if isinstance(v, list) else v
+                for k, v in self.rows.items()
+            }
+        if self.fixed:
+            out["fixed"] = {f: shown(v) for f, v in self.fixed.items()}
+        if self.header:
+            out["header"] = {s: rows[0] if len(rows) == 1 else list(rows) for s, rows in self.header.items()}
         if self.layout:
             out["layout"] = self.layout.as_dict()
         return out
@@ -207,46 +257,97 @@ class Profile:
     def column_rule(self, sheet: str | None, header: str) -> str | None:
         """The field (or ``ignore``) this profile gives a header of a sheet: ``Sheet!Header`` first, then the
         header alone; the header as written, else compared as MedPath compares names (case, spaces)."""
-        text = str(header).strip()
-        if sheet is not None and f"{sheet}!{text}" in self.columns:
-            return self.columns[f"{sheet}!{text}"]
-        if text in self.columns:
-            return self.columns[text]
-        key = normalise(text)
-        if not key:
-            return None
-        for written, rule in self.columns.items():
+        return _placed(self.columns, sheet, header)
+
+    def scoped_rule(self, sheet: str | None, header: str) -> dict[str, str] | None:
+        """The field per table (``{screening: ..., visits: ...}``) this profile gives a header, matched as
+        ``column_rule`` matches."""
+        return _placed(self.scoped, sheet, header)
+
+    def letter_rules(self, sheet: str | None) -> dict[str, str]:
+        """Column letter -> field for the columns of this sheet the profile names by letter (``Sheet!column C``)."""
+        out = {}
+        for written, rule in self.letters.items():
+            match = COLUMN_LETTER.match(written)
+            if match and sheet is not None and normalise(match["sheet"]) == normalise(sheet):
+                out[match["letter"].upper()] = rule
+        return out
+
+    def fixed_rules(self, sheet: str | None) -> dict[str, object]:
+        """Field -> the team's fixed value, for a table of this sheet (``Sheet!field`` first, then ``field``)."""
+        out = {k: v for k, v in self.fixed.items() if "!" not in k}
+        for written, value in self.fixed.items():
             place, _, name = written.rpartition("!")
-            if place and sheet is not None and normalise(place) == normalise(sheet) and normalise(name) == key:
-                return rule
-            if normalise(written) == key:
-                return rule
-        return None
+            if place and sheet is not None and normalise(place) == normalise(sheet):
+                out[name] = value
+        return out
 
     def sheet_rule(self, sheet: str | None) -> str | None:
-        if sheet is None:
-            return None
-        if str(sheet) in self.sheets:
-            return self.sheets[str(sheet)]
-        key = normalise(sheet)
-        return next((rule for name, rule in self.sheets.items() if normalise(name) == key), None)
+        return _sheet_entry(self.sheets, sheet)
+
+    def header_rule(self, sheet: str | None, file: str) -> tuple[int, ...] | None:
+        """The Excel row(s) of the header of a sheet (or of a CSV file, by its name), or None."""
+        return _sheet_entry(self.header, sheet if sheet is not None else file)
 
     def value_rule(self, field_name: str, raw: object) -> tuple[bool, object]:
-        """(True, translated cell) when this profile translates the cell of this field, else (False, raw)."""
+        """(True, translated cell) when this profile translates the cell of this field, else (False, raw). A cell
+        is matched by its text as a person sees it (``cell_texts``: a date cell as 15/03/2021)."""
         texts = self.values.get(field_name)
         if not texts or raw is None:
             return False, raw
-        if isinstance(raw, float) and raw.is_integer():
-            text = str(int(raw))
-        else:
-            text = str(raw).strip()
-        if text in texts:
-            return True, texts[text]
-        folded = _fold(text)
+        shown = cell_texts(raw)
+        for text in shown:
+            if text in texts:
+                return True, texts[text]
+        folded = {_fold(text) for text in shown}
         for written, value in texts.items():
-            if _fold(written) == folded:
+            if _fold(written) in folded:
                 return True, value
         return False, raw
+
+
+def _placed(rules: Mapping[str, T], sheet: str | None, header: object) -> T | None:
+    """The rule of a header of a sheet: ``Sheet!Header`` first, then the header alone; as written, else compared
+    as MedPath compares names (case, spaces)."""
+    text = str(header).strip()
+    if sheet is not None and f"{sheet}!{text}" in rules:
+        return rules[f"{sheet}!{text}"]
+    if text in rules:
+        return rules[text]
+    key = normalise(text)
+    if not key:
+        return None
+    for written, rule in rules.items():
+        place, _, name = written.rpartition("!")
+        if place and sheet is not None and normalise(place) == normalise(sheet) and normalise(name) == key:
+            return rule
+        if normalise(written) == key:
+            return rule
+    return None
+
+
+def _sheet_entry(rules: Mapping[str, T], sheet: str | None) -> T | None:
+    if sheet is None:
+        return None
+    if str(sheet) in rules:
+        return rules[str(sheet)]
+    key = normalise(sheet)
+    return next((rule for name, rule in rules.items() if normalise(name) == key), None)
+
+
+def cell_texts(raw: object) -> tuple[str, ...]:
+    """The texts a cell reads as to a person: a whole number without ".0"; a date as Excel shows it in a
+    day-first locale (15/03/2021, also 15/3/2021, 15-03-2021) and as 2021-03-15; a date and time also with its
+    time (15/03/2021 08:30)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return (str(int(raw)),)
+    if isinstance(raw, dt.date):
+        day = raw.date() if isinstance(raw, dt.datetime) else raw
+        texts = (f"{day:%d/%m/%Y}", f"{day.day}/{day.month}/{day.year}", f"{day:%d-%m-%Y}", day.isoformat())
+        if isinstance(raw, dt.datetime) and raw.time() != dt.time():
+            return (*texts, f"{raw:%d/%m/%Y %H:%M}", str(raw))
+        return texts
+    return (str(raw).strip(),)
 
 
 def _fold(text: str) -> str:
@@ -324,12 +425,15 @@ class _Builder:
         self.file = file
         self.schema = schema
         self.lines: dict[tuple[str, str], int] = {}
+        self.scoped: dict[str, dict[str, str]] = {}
 
     def build(self, root: yaml.Node) -> Profile:
         columns: dict[str, str] = {}
         values: dict[str, dict[str, object]] = {}
         sheets: dict[str, str] = {}
         rows: dict[str, object] = {}
+        fixed: dict[str, object] = {}
+        header: dict[str, tuple[int, ...]] = {}
         layout = Layout()
         for key, key_node, node in self.file.pairs(root, "the profile"):
             if key == "columns":
@@ -340,21 +444,43 @@ class _Builder:
                 sheets = self.sheets(node)
             elif key == "rows":
                 rows = self.rows(node)
+            elif key == "fixed":
+                fixed = self.fixed(node)
+            elif key == "header":
+                header = self.header(node)
             elif key == "layout":
                 layout = parse_layout(self.file, node, self.schema, self.hint)
             else:
                 self.file.problem(
                     key_node,
-                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys columns, values, sheets, "
-                    "rows and layout",
+                    f"unknown key '{key}'{self.hint(key, SECTIONS)}; a profile has the keys "
+                    f"{', '.join(SECTIONS[:-1])} and {SECTIONS[-1]}",
                 )
         if self.file.problems:
             raise ProfileError(self.file.name, self.file.problems)
-        return Profile(columns, values, sheets, self.file.name, self.lines, rows, layout=layout)
+        letters = {h: f for h, f in columns.items() if COLUMN_LETTER.match(h)}
+        return Profile(
+            {h: f for h, f in columns.items() if h not in letters},
+            values,
+            sheets,
+            self.file.name,
+            self.lines,
+            rows,
+            scoped=self.scoped,
+            letters=letters,
+            fixed=fixed,
+            header=header,
+            layout=layout,
+        )
 
     def rows(self, node: yaml.Node) -> dict[str, object]:
         out: dict[str, object] = {}
         for question, key_node, value in self.file.pairs(node, "rows"):
+            if question == LEAVE_OUT:
+                records = self.leave_out(value)
+                if records:
+                    out[LEAVE_OUT] = records
+                continue
             if question == KEEP:
                 kept = {}
                 for column, column_node, wanted in self.file.pairs(value, "rows: keep"):
@@ -371,8 +497,8 @@ class _Builder:
             if allowed is None:
                 self.file.problem(
                     key_node,
-                    f"unknown question '{question}'{self.hint(question, [*ROW_ANSWERS, KEEP])}; rows answers "
-                    f"{', '.join([*ROW_ANSWERS, KEEP])}",
+                    f"unknown question '{question}'{self.hint(question, [*ROW_ANSWERS, KEEP, LEAVE_OUT])}; rows "
+                    f"answers {', '.join([*ROW_ANSWERS, KEEP, LEAVE_OUT])}",
                 )
                 continue
             written = self.file.written(value, f"the answer to '{question}'")
@@ -387,6 +513,103 @@ class _Builder:
             self.lines[("rows", question)] = line_of(key_node)
         return out
 
+    def leave_out(self, node: yaml.Node) -> list[dict[str, object]]:
+        """``leave out: [{sheet: Skrining, row: 23}, {No. Skrining: SKR-007}]``: each record a row of a sheet (or
+        file) by its Excel number, or the rows whose columns hold these values (in one sheet, or in every one)."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.file.problem(
+                node, "rows: leave out is a list of records, e.g. [{sheet: Skrining, row: 23}, {No. Skrining: SKR-007}]"
+            )
+            return []
+        out: list[dict[str, object]] = []
+        for item in node.value:
+            record: dict[str, object] = {}
+            problems = len(self.file.problems)
+            for key, _, value in self.file.pairs(item, "a record of rows: leave out"):
+                written = self.file.written(value, f"'{key}' of a record to leave out")
+                if written is None:
+                    continue
+                if key.lower() == "row":
+                    if not written.isdigit() or int(written) < 1:
+                        self.file.problem(value, f"'{written}' is not a row number: expected the row as Excel shows it")
+                        continue
+                    record["row"] = int(written)
+                elif key.lower() in ("sheet", "file"):
+                    record[key.lower()] = written
+                else:
+                    record[key] = written
+            if not record or len(self.file.problems) > problems:
+                continue
+            if "row" in record and not ("sheet" in record or "file" in record):
+                self.file.problem(item, "a row to leave out needs its sheet (or file), e.g. {sheet: Skrining, row: 23}")
+                continue
+            if set(record) <= {"sheet", "file"}:
+                self.file.problem(
+                    item, "a record to leave out names a row ({sheet: Skrining, row: 23}) or a column's value"
+                )
+                continue
+            self.lines[("rows", f"{LEAVE_OUT}:{len(out)}")] = line_of(item)
+            out.append(record)
+        return out
+
+    def fixed(self, node: yaml.Node) -> dict[str, object]:
+        """``fixed: {hbsag: negative, Data Awal!hiv: negative}``: a field the file lacks, one value for every row (of
+        that sheet only with ``Sheet!``), as the team states it."""
+        out: dict[str, object] = {}
+        for written_key, key_node, value in self.file.pairs(node, "fixed"):
+            place, _, name = written_key.rpartition("!")
+            checked = _field_name(name, self.schema)
+            kind = value_kind(checked, self.schema) if checked and checked != IGNORE else None
+            if checked is None or checked == IGNORE or (place and not place.strip()):
+                self.file.problem(
+                    key_node, f"unknown field '{name}' in fixed{self.hint(name, list(self.schema.fields))}"
+                )
+                continue
+            if kind in (None, "id"):
+                self.file.problem(
+                    key_node,
+                    f"'{name}' cannot have a fixed value (only yes/no, test, consent, sex, visit and number fields can)",
+                )
+                continue
+            text = self.file.written(value, f"the fixed value of '{name}'")
+            if text is None:
+                continue
+            ok, result = translate(kind, text)
+            if not ok or result is None:
+                expected = str(result).replace(f" / {MISSING_WORD}", "").replace(", or missing", "")
+                self.file.problem(value, f"'{text}' is not a value for {name}: expected {expected}")
+                continue
+            key = f"{place}!{checked}" if place else checked
+            out[key] = result
+            self.lines[("fixed", key)] = line_of(key_node)
+        return out
+
+    def header(self, node: yaml.Node) -> dict[str, tuple[int, ...]]:
+        """``header: {Data Awal: 3, Kunjungan: [3, 4]}``: the Excel row of a sheet's header, or its group row and
+        name row."""
+        out: dict[str, tuple[int, ...]] = {}
+        for sheet, key_node, value in self.file.pairs(node, "header"):
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            rows = []
+            for item in items:
+                written = self.file.written(item, f"the header row of sheet '{sheet}'")
+                if written is None:
+                    break
+                if not written.isdigit() or int(written) < 1:
+                    self.file.problem(item, f"'{written}' is not a row number (the header row of sheet '{sheet}')")
+                    break
+                rows.append(int(written))
+            else:
+                if len(rows) == 2 and rows[0] < rows[1] or len(rows) == 1:
+                    out[sheet] = tuple(rows)
+                    self.lines[("header", sheet)] = line_of(key_node)
+                else:
+                    self.file.problem(
+                        value,
+                        f"the header of sheet '{sheet}' is one row (3) or a group row above a name row ([3, 4])",
+                    )
+        return out
+
     def hint(self, text: str, choices: Sequence[str]) -> str:
         """`` (did you mean 'age'?)`` for a problem's message; nothing once the file has as many problems as are
         listed (the message is then only counted, and the comparison is the slow part of reading a long profile)."""
@@ -395,28 +618,64 @@ class _Builder:
     def columns(self, node: yaml.Node) -> dict[str, str]:
         out = {}
         for header, key_node, value in self.file.pairs(node, "columns"):
-            target = self.file.written(value, f"the field of column '{header}'")
-            if target is None:
-                continue
             if not header or header.endswith("!"):
                 self.file.problem(key_node, "a column name is empty")
                 continue
-            checked = _field_name(target, self.schema)
+            if isinstance(value, yaml.MappingNode):  # {screening: field, visits: field}: a field per table
+                scoped = self.scoped_column(header, value)
+                if scoped:
+                    self.scoped[header] = scoped
+                    self.lines[("columns", header)] = line_of(key_node)
+                continue
+            target = self.file.written(value, f"the field of column '{header}'")
+            if target is None:
+                continue
+            checked = self.column_field(header, target, value)
             if checked is None:
-                fields = self.schema.fields
-                outcome, visit = (
-                    next(iter(self.schema.protocol.outcomes), "outcome"),
-                    self.schema.protocol.visits[-1][0],
-                )
-                self.file.problem(
-                    value,
-                    f"unknown field '{target}' for column '{header}'"
-                    f"{self.hint(target, (*fields, IGNORE))}; a field is one of "
-                    f"{', '.join(fields)}, an outcome at a visit (e.g. '{outcome} {visit}'), or ignore",
-                )
                 continue
             out[header] = checked
             self.lines[("columns", header)] = line_of(key_node)
+        return out
+
+    def column_field(self, header: str, target: str, node: yaml.Node) -> str | None:
+        """The field (or ``ignore``) a column line names, or None with a problem at ``node``."""
+        checked = _field_name(target, self.schema)
+        if checked is None:
+            fields = self.schema.fields
+            outcome, visit = (
+                next(iter(self.schema.protocol.outcomes), "outcome"),
+                self.schema.protocol.visits[-1][0],
+            )
+            self.file.problem(
+                node,
+                f"unknown field '{target}' for column '{header}'"
+                f"{self.hint(target, (*fields, IGNORE))}; a field is one of "
+                f"{', '.join(fields)}, an outcome at a visit (e.g. '{outcome} {visit}'), or ignore",
+            )
+        return checked
+
+    def scoped_column(self, header: str, node: yaml.Node) -> dict[str, str]:
+        """``{screening: field, visits: field}``: the field of the column in each table (one of them: that table
+        only); a field must belong to its table."""
+        out: dict[str, str] = {}
+        for table, table_node, value in self.file.pairs(node, f"the tables of column '{header}'"):
+            if table not in TABLES:
+                self.file.problem(
+                    table_node,
+                    f"unknown table '{table}' for column '{header}'{self.hint(table, TABLES)}; a column line "
+                    "scoped to a table reads {screening: field} and/or {visits: field}",
+                )
+                continue
+            target = self.file.written(value, f"the field of column '{header}' in the {table} table")
+            checked = None if target is None else self.column_field(header, target, value)
+            if checked is None:
+                continue
+            allowed = self.schema.screening_fields if table == "screening" else self.schema.visit_fields
+            wide = table == "visits" and _wide_field(checked, self.schema) is not None
+            if checked != IGNORE and checked not in allowed and not wide:
+                self.file.problem(value, f"'{checked}' is not a field of the {table} table (column '{header}')")
+                continue
+            out[table] = checked
         return out
 
     def values(self, node: yaml.Node) -> dict[str, dict[str, object]]:
@@ -574,7 +833,7 @@ def apply_columns(profile: Profile | None, table: RawTable, schema: Schema) -> t
     """The table with the profile's column rules applied: a mapped header becomes a ``FieldHeader`` (its own text
     kept), an ``ignore``d column is left out, and a column MedPath would read as a field the profile assigns to
     another column is left out too (the profile decides). Returns the records of the columns left out."""
-    if not profile or not profile.columns:
+    if not profile or not (profile.columns or profile.letters):
         return table, []
     header = list(table.header)
     drop: set[int] = set()
@@ -583,7 +842,8 @@ def apply_columns(profile: Profile | None, table: RawTable, schema: Schema) -> t
     for i, name in enumerate(table.header):
         if isinstance(name, AddedHeader):
             continue
-        rule = profile.column_rule(table.sheet, name)
+        # a column named by its letter is a FieldHeader already (``profile_tables.apply_header``)
+        rule = name.field if isinstance(name, FieldHeader) else profile.column_rule(table.sheet, name)
         if rule is None:
             continue
         if rule == IGNORE:

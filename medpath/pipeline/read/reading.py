@@ -100,6 +100,9 @@ class RawTable:
     hidden_rows: frozenset[int] = frozenset()
     hidden_columns: frozenset[int] = frozenset()
     struck_rows: frozenset[int] = frozenset()
+    #: the rows above the header that hold a value (title rows, notes, a group row), as (Excel row, cells): a mapping
+    #: profile that says where the header is (``header: {Sheet: 3}``) takes its header from them
+    top: tuple[tuple[int, tuple[object, ...]], ...] = ()
 
     def finding(
         self,
@@ -709,25 +712,41 @@ def _table(schema: Schema, file: str, sheet: str | None, rows: list[list[object]
     while header and header[-1] == "":
         header.pop()
     width = len(header)
-    body_rows, body_numbers = _body(rows, h, width)
-    unnamed = _unnamed_columns(header, rows[h + 1 :])
+    # the rows are kept as wide as the widest row where a header was looked for (every row's cells when no header
+    # was recognised), so that a mapping profile naming another header row (wider than the one found) has its columns
+    span = max(width, *(_width(rows[i]) for i in candidates)) if scores[best] > 0 else max(map(len, rows))
+    body_rows, body_numbers = _body(rows, h, span)
+    unnamed = unnamed_note(file, sheet, h + 1, header, rows[h + 1 :])
     if unnamed:
-        letters = ", ".join(_cell(h, c)[: -len(str(h + 1))] for c in unnamed[:20])
-        notes = (
-            *notes,
-            Finding(
-                "warning",
-                file,
-                sheet,
-                h + 1,
-                None,
-                letters,
-                f"column(s) {letters} hold values but have no header; they were not read",
-                code=Code.COLUMNS_UNNAMED,
-            ),
-        )
+        notes = (*notes, unnamed)
     above = tuple(rows[h - 1][:width]) if h > 0 and _has_value(rows[h - 1]) else ()
-    return RawTable(file, sheet, header, body_rows, body_numbers, h + 1, tuple(notes), above)
+    top = tuple((i + 1, tuple(rows[i][:span])) for i in candidates if i < h)
+    return RawTable(file, sheet, header, body_rows, body_numbers, h + 1, tuple(notes), above, top=top)
+
+
+def unnamed_note(
+    file: str, sheet: str | None, header_row: int, header: list[str], rows: list[list[object]]
+) -> Finding | None:
+    """A warning naming the columns that hold values under no header (they are not read), or None."""
+    unnamed = _unnamed_columns(header, rows)
+    if not unnamed:
+        return None
+    letters = ", ".join(_cell(0, c)[:-1] for c in unnamed[:20])
+    return Finding(
+        "warning",
+        file,
+        sheet,
+        header_row,
+        None,
+        letters,
+        f"column(s) {letters} hold values but have no header; they were not read",
+        code=Code.COLUMNS_UNNAMED,
+    )
+
+
+def _width(row: list[object]) -> int:
+    """The cells of a row up to its last one with a value."""
+    return next((k + 1 for k in range(len(row) - 1, -1, -1) if not _blank(row[k])), 0)
 
 
 def _body(rows: list[list[object]], h: int, width: int) -> tuple[list[list[object]], list[int]]:
