@@ -286,3 +286,30 @@ def test_the_docs_layout_examples_are_valid_profiles():
     long, patients, tables = (layout.sheets[0] for layout in layouts)
     assert long.long is not None and long.long.parameters["Kalsium"] == "ignore"
     assert patients.patient and [t.enrolled for t in tables.tables] == ["yes", "no", None]
+
+
+def test_a_measure_the_profile_names_but_no_row_holds_is_said_at_its_line(tmp_path, capsys):
+    data = tmp_path / "hasil.csv"
+    data.write_bytes(_lab_rows([]))
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        LONG_CSV_PROFILE.replace("Skala Nyeri (VAS): vas}", "Skala Nyeri (VAS): vas, BMD L1-L4: bmd_g_cm2}")
+    )
+    code, result = summary(capsys, [data], profile)
+    absent = next(f for f in result["findings"] if f["code"] == "profile_column_absent")
+    assert (absent["file"], absent["row"], absent["column"], absent["severity"]) == (
+        "p.yaml",
+        4,
+        "BMD L1-L4",
+        "warning",
+    )
+    assert code == 0 and result["outcomes"]["vas"]["n_pairs"] == 5
+
+
+def test_a_pattern_does_not_take_the_sheets_the_profile_names(tmp_path, capsys):
+    """'*: patient' beside 'Skrining: screening': the screening log stays the screening table."""
+    case = CASES["sheets_are_patients"]
+    files, profile = written(case, tmp_path)
+    profile.write_text("layout:\n  '*': patient\nsheets:\n  Skrining: screening\n  Rekap: ignore\n", "utf-8")
+    code, result = summary(capsys, files, profile)
+    assert code == 0 and read_numbers(result, case.truth) == flat_truth(case.truth)

@@ -1,7 +1,8 @@
 """Exports whose layout only a mapping profile can tell (issue 24, items 3, 6 and 7), each with its profile and the
 numbers a careful person reads off the file, written BY HAND in the case (never computed by MedPath).
 
-* a laboratory system's long export: one row per patient x visit x measure (``Parameter``, ``Nilai``);
+* a laboratory system's long export: one row per patient x visit x measure (``Parameter``, ``Nilai``), and a
+  CDISC ADaM BDS dataset (``USUBJID``, ``AVISIT``, ``PARAMCD``, ``AVAL``);
 * a case report form kept as one sheet per patient, the sheet name the patient's code, the screening log apart;
 * one sheet holding three tables one under another: the candidates enrolled ("Masuk penelitian"), those not
   ("Tidak masuk") and the visits ("Data Kunjungan"), enrolment given by the table a candidate is in.
@@ -33,6 +34,7 @@ from make_trust import (
     TSCORE,
     VAS,
     candidate_id,
+    csv,
     screening_header,
     screening_row,
     screening_rows,
@@ -137,6 +139,63 @@ def long_lab_export() -> Files:
         sheet(wb, "Hasil Lab", numbered)
 
     return [("ekspor_hasil_lab.xlsx", xlsx(build))]
+
+
+ADAM_PROFILE = """\
+columns:
+  USUBJID: patient_id
+  AVISIT: visit
+layout:
+  adbmd:                        # the CSV file adbmd.csv
+    long: {parameter: PARAMCD, value: AVAL, parameters: {LSTSCORE: bmd_tscore, VASPAIN: vas}}
+values:
+  patient_id: {MSC01-01: MSC-01, MSC01-02: MSC-02, MSC01-03: MSC-03, MSC01-04: MSC-04, MSC01-05: MSC-05}
+"""
+
+
+@case(
+    "long_adam_bds",
+    ADAM_PROFILE,
+    {
+        "enrolled": 5,
+        "completed": 4,
+        # MSC-02 discontinued after month 3 (no month-6 rows). Completers MSC-01, 03, 04, 05:
+        #   T-score +0.3, +0.4, 0 (dropped), +0.4 -> n_pairs 4, m = 3 all positive -> p = 2/8 = 0.25
+        #   VAS     -3,   -3,   0 (dropped), -5   -> n_pairs 4, m = 3 all negative -> p = 2/8 = 0.25
+        "outcomes": {"bmd_tscore": (4, 0.25), "vas": (4, 0.25)},
+    },
+)
+def long_adam_bds() -> Files:
+    """A statistician's CDISC ADaM BDS dataset as CSV (adbmd.csv): STUDYID, USUBJID ("MSC01-03"), PARAMCD
+    (LSTSCORE, VASPAIN), PARAM, AVISIT (BASELINE, MONTH 3, MONTH 6), AVISITN, AVAL, BASE, CHG, ABLFL. No
+    screening data. MSC-02 discontinued after month 3."""
+    rows: list[list[object]] = [
+        ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "AVAL", "BASE", "CHG", "ABLFL"]
+    ]
+    params = (("LSTSCORE", "Lumbar spine L1-L4 T-score", TSCORE), ("VASPAIN", "Pain VAS (0-10)", VAS))
+    for pid in IDS:
+        usubjid = "MSC01-" + pid[-2:]
+        for code, name, values in params:
+            for label, k in (("BASELINE", 0), ("MONTH 3", 1), ("MONTH 6", 2)):
+                if pid == "MSC-02" and k == 2:
+                    continue
+                base = values[pid][0]
+                chg = round(values[pid][k] - base, 2) if k else ""
+                rows.append(
+                    [
+                        "MSC01",
+                        usubjid,
+                        code,
+                        name,
+                        label,
+                        (0, 3, 6)[k],
+                        values[pid][k],
+                        base,
+                        chg,
+                        "Y" if k == 0 else "",
+                    ]
+                )
+    return [("adbmd.csv", csv(rows))]
 
 
 # 2. sheets that are patients ----------------------------------------------------------------------------------

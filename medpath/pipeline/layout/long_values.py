@@ -84,6 +84,7 @@ def spread(
     unknown: dict[str, list[int]] = {}
     ignored: dict[str, int] = {}
     unlabelled: list[int] = []
+    seen: set[str | None] = set()  # the entries of the profile's parameters some row holds
     by_field: dict[str, list[int]] = {}
     for pos, (cells, n) in enumerate(zip(table.rows, table.row_numbers)):
         written = cell(cells, parameter)
@@ -91,7 +92,9 @@ def spread(
             if not _blank(cell(cells, value)):
                 unlabelled.append(n)
             continue
-        field_name = layout.field_of(written)
+        named = layout.parameter_of(written)
+        field_name = None if named is None else layout.parameters[named]
+        seen.add(named)
         if field_name is None:
             unknown.setdefault(str(written).strip(), []).append(n)
         elif field_name == IGNORE:
@@ -146,7 +149,23 @@ def spread(
     )
     findings[:0] = _said(table, layout, parameter, value, by_field, ignored, unknown, unlabelled, len(spread_rows))
     _record_columns(table, layout, keys, parameter, value, by_field, records, schema)
-    return replace(result, notes=(*table.notes, *findings)), []
+    where = table.file + (f", sheet '{table.sheet}'" if table.sheet else "")
+    absent = [
+        Finding(
+            "warning",
+            profile.name,
+            None,
+            layout.lines.get(p),
+            p,
+            None,
+            f"the mapping profile names the measure '{p}' of {where}, but no row holds it (its row is the profile's "
+            "line)",
+            code=Code.PROFILE_COLUMN_ABSENT,
+        )
+        for p in layout.parameters
+        if p not in seen
+    ]
+    return replace(result, notes=(*table.notes, *findings)), absent
 
 
 def _read(

@@ -21,9 +21,9 @@ def before(
     if not profile or not profile.layout:
         return list(tables), []
     tables, findings = sheet_ranges.split_tables(tables, schema, profile, records)
-    entries = [profile.layout.entry(t.sheet, t.file) for t in tables]
+    entries = [sheet_ranges.layout_of(profile, t) for t in tables]
     tables = [sheet_ranges.long_header(t, e, schema, profile) if e and e.long else t for t, e in zip(tables, entries)]
-    patients = [t for t in tables if (e := profile.layout.entry(t.sheet, t.file)) is not None and e.patient]
+    patients = [t for t in tables if (e := sheet_ranges.layout_of(profile, t)) is not None and e.patient]
     if patients:
         findings.append(patient_sheets.said(patients))
     return tables, findings
@@ -34,7 +34,7 @@ def per_table(
 ) -> tuple[RawTable, list[Finding]]:
     """One cleaned table as its layout in the profile says: a patient's visits with the id added, a long sheet
     spread, or as it is."""
-    entry = profile.layout.entry(table.sheet, table.file) if profile and profile.layout else None
+    entry = sheet_ranges.layout_of(profile, table) if profile and profile.layout else None
     if entry is None or profile is None:
         return table, []
     if entry.patient:

@@ -68,6 +68,12 @@ def _has_value(cells: list[object], left: int, right: int) -> bool:
     return any(not _blank(c) for c in cells[left : right + 1])
 
 
+def layout_of(profile: Profile, table: RawTable) -> SheetLayout | None:
+    """The layout the profile gives a table's sheet (``Layout.entry``; a pattern does not apply to a sheet the
+    profile's ``sheets`` section names)."""
+    return profile.layout.entry(table.sheet, table.file, profile.sheet_rule(table.sheet) is not None)
+
+
 def split_tables(
     tables: list[RawTable], schema: Schema, profile: Profile | None, records: list[dict]
 ) -> tuple[list[RawTable], list[Finding]]:
@@ -78,7 +84,7 @@ def split_tables(
     out: list[RawTable] = []
     findings: list[Finding] = []
     for table in tables:
-        entry = profile.layout.entry(table.sheet, table.file)
+        entry = layout_of(profile, table)
         if entry is None or not entry.tables:
             out.append(table)
             continue
@@ -204,7 +210,7 @@ def _header_score(cells: list[object], table: RawTable, schema: Schema, profile:
     """How well a row reads as a header: its names MedPath or the profile knows; the columns a long layout names
     count most (they are the header's for certain)."""
     names = [c for c in cells if isinstance(c, str) and c.strip()]
-    entry = profile.layout.entry(table.sheet, table.file)
+    entry = layout_of(profile, table)
     named = {normalise(entry.long.parameter), normalise(entry.long.value)} if entry and entry.long else set()
     known = sum(
         1 for c in names if normalise(c) in schema.known_names or profile.column_rule(table.sheet, c) is not None

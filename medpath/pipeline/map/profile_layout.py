@@ -120,14 +120,14 @@ class LongLayout:
     #: the line of each entry of ``parameters``
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
-    def field_of(self, written: object) -> str | None:
-        """The field (or ``ignore``) of a measure as written in a cell (as written, else as MedPath compares names),
-        or None."""
+    def parameter_of(self, written: object) -> str | None:
+        """The entry of ``parameters`` that names a measure as written in a cell (as written, else as MedPath
+        compares names), or None."""
         text = str(written).strip()
         if text in self.parameters:
-            return self.parameters[text]
+            return text
         key = normalise(text)
-        return next((f for p, f in self.parameters.items() if normalise(p) == key), None) if key else None
+        return next((p for p in self.parameters if normalise(p) == key), None) if key else None
 
 
 @dataclass(frozen=True)
@@ -170,15 +170,16 @@ class Layout:
     def as_dict(self) -> dict[str, object]:
         return {s.key: s.as_written() for s in self.sheets}
 
-    def entry(self, sheet: str | None, file: str) -> SheetLayout | None:
+    def entry(self, sheet: str | None, file: str, named: bool = False) -> SheetLayout | None:
         """The layout of a sheet (of a CSV file: its file name, with or without extension): a key naming it (as
-        MedPath compares names), else the first pattern matching it (case ignored)."""
+        MedPath compares names), else the first pattern matching it (case ignored), unless the profile's ``sheets``
+        section names the sheet (``named``: "Skrining: screening" beside "*: patient")."""
         names = (
             [str(sheet)] if sheet is not None else [file.rsplit("/", 1)[-1], file.rsplit("/", 1)[-1].rsplit(".", 1)[0]]
         )
         keys = {normalise(n) for n in names}
         exact = next((s for s in self.sheets if not _pattern(s.key) and normalise(s.key) in keys), None)
-        if exact is not None:
+        if exact is not None or named:
             return exact
         return next(
             (
