@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from medpath.findings import Code, Finding
 from medpath.pipeline.cells.cells import column_scales, group_cells, read_column
+from medpath.pipeline.layout.listing import blank, rows_text
 from medpath.pipeline.map.columns import FieldHeader, SheetLabel, normalise
 from medpath.pipeline.map.profile import Profile, column_record, header_field
 from medpath.pipeline.map.profile_layout import IGNORE, LongLayout
@@ -27,10 +28,6 @@ from medpath.pipeline.map.schema import Schema
 from medpath.pipeline.read.reading import RawTable
 
 _TIME = ("visit", "month", "day", "date")
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _key(value: object) -> object:
@@ -49,10 +46,6 @@ def _column(table: RawTable, written: str) -> int | None:
         return texts.index(written)
     key = normalise(written)
     return next((i for i, h in enumerate(table.header) if normalise(str(h)) == key), None)
-
-
-def _rows_text(rows: list[int]) -> str:
-    return ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
 
 
 def spread(
@@ -88,8 +81,8 @@ def spread(
     by_field: dict[str, list[int]] = {}
     for pos, (cells, n) in enumerate(zip(table.rows, table.row_numbers)):
         written = cell(cells, parameter)
-        if _blank(written):
-            if not _blank(cell(cells, value)):
+        if blank(written):
+            if not blank(cell(cells, value)):
                 unlabelled.append(n)
             continue
         named = layout.parameter_of(written)
@@ -118,7 +111,7 @@ def spread(
         for pos in positions:
             cells, n = table.rows[pos], table.row_numbers[pos]
             ident_cell = cell(cells, ident) if ident is not None else None
-            key = ("row", n) if _blank(ident_cell) else tuple(_key(cell(cells, i)) for i in keys)
+            key = ("row", n) if blank(ident_cell) else tuple(_key(cell(cells, i)) for i in keys)
             if key not in groups:
                 groups[key] = len(spread_rows)
                 spread_rows.append([cell(cells, i) for i in keys] + [None] * len(columns))
@@ -257,7 +250,7 @@ def _said(
         message += "; ignored as the profile says: " + ", ".join(f"'{p}' ({k} row(s))" for p, k in ignored.items())
     out = [table.finding("warning", table.header_row, None, None, message, code=Code.LAYOUT_READ_AS)]
     if unknown:
-        listed = "; ".join(f"'{p}' ({len(rows)} row(s): {_rows_text(rows)})" for p, rows in list(unknown.items())[:20])
+        listed = "; ".join(f"'{p}' ({len(rows)} row(s): {rows_text(rows)})" for p, rows in list(unknown.items())[:20])
         first = min(min(rows) for rows in unknown.values())
         out.append(
             table.finding(
@@ -277,7 +270,7 @@ def _said(
                 unlabelled[0],
                 str(table.header[parameter]),
                 None,
-                f"{len(unlabelled)} row(s) hold a value but no measure (rows {_rows_text(unlabelled)}); they were not read",
+                f"{len(unlabelled)} row(s) hold a value but no measure (rows {rows_text(unlabelled)}); they were not read",
                 code=Code.ROW_NO_OUTCOME,
             )
         )

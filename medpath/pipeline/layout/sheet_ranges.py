@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from medpath.findings import Code, Finding
+from medpath.pipeline.layout.listing import blank, rows_text
 from medpath.pipeline.map.columns import AddedHeader, SheetLabel, normalise
 from medpath.pipeline.map.profile import Profile, column_record, header_field
 from medpath.pipeline.map.profile_layout import CellRange, SheetLayout, TablePart, column_index, column_letters
@@ -60,12 +61,8 @@ def _grid(table: RawTable) -> _Grid:
     return _Grid(rows, width, frozenset(c for c in lost if c >= width))
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _has_value(cells: list[object], left: int, right: int) -> bool:
-    return any(not _blank(c) for c in cells[left : right + 1])
+    return any(not blank(c) for c in cells[left : right + 1])
 
 
 def layout_of(profile: Profile, table: RawTable) -> SheetLayout | None:
@@ -119,7 +116,7 @@ def _split(
         parts.append((part, cut, block))
     for _, _, block in parts:
         used |= set(range(block.top, block.bottom + 1))
-    outside = [n for n, cells in sorted(grid.rows.items()) if n not in used and any(not _blank(c) for c in cells)]
+    outside = [n for n, cells in sorted(grid.rows.items()) if n not in used and any(not blank(c) for c in cells)]
     said = "; ".join(
         f"'{p.name}' ({_where(p, b)}, header in row {t.header_row}, {len(t.rows)} row(s)) → "
         + (p.kind or "recognised by its columns")
@@ -128,7 +125,7 @@ def _split(
     )
     message = f"read as: {len(parts)} table(s) on one sheet, as the mapping profile says: {said}"
     if outside:
-        message += f"; row(s) {_rows_text(outside)} are in no table (titles, notes?) and were not read"
+        message += f"; row(s) {rows_text(outside)} are in no table (titles, notes?) and were not read"
     findings.insert(0, table.finding("warning", table.header_row, None, None, message, code=Code.LAYOUT_READ_AS))
     # the sheet's own notes (merged cells, formulas) once, with its first table; the reader's note of values under
     # no header was about the sheet as one table: each table says its own
@@ -141,10 +138,6 @@ def _split(
 
 def _where(part: TablePart, block: CellRange) -> str:
     return f"under '{part.under}': {block}" if part.under else str(block)
-
-
-def _rows_text(rows: list[int]) -> str:
-    return ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
 
 
 def _under(grid: _Grid, title: str, titles: set[str]) -> tuple[CellRange, int] | None:
@@ -164,11 +157,11 @@ def _under(grid: _Grid, title: str, titles: set[str]) -> tuple[CellRange, int] |
         return CellRange(row + 1, left, row + 1, left), row
     first = below[0]
     header = grid.rows[first]
-    right = max((c for c in range(left, len(header)) if not _blank(header[c])), default=left)
+    right = max((c for c in range(left, len(header)) if not blank(header[c])), default=left)
     bottom = first
     for n in below[1:]:
         cells = grid.rows[n]
-        if n != bottom + 1 or any(normalise(c) in titles for c in cells if not _blank(c)):
+        if n != bottom + 1 or any(normalise(c) in titles for c in cells if not blank(c)):
             break
         bottom = n
     return CellRange(first, left, bottom, right), row
@@ -263,7 +256,7 @@ def _table(
     scores = [_header_score(cut(n), table, schema, profile) for n in candidates]
     best = max(range(len(candidates)), key=lambda k: (scores[k], -k))
     header_row = candidates[best]
-    header = [str(c).strip() if not _blank(c) else "" for c in cut(header_row)]
+    header = [str(c).strip() if not blank(c) else "" for c in cut(header_row)]
     while header and header[-1] == "":
         header.pop()
     width = len(header)
@@ -271,7 +264,7 @@ def _table(
     rows = [cut(n)[:width] for n in body]
     notes = []
     unnamed = sorted(
-        {c for n in body for c, cell in enumerate(cut(n)) if not _blank(cell) and (c >= width or not header[c])}
+        {c for n in body for c, cell in enumerate(cut(n)) if not blank(cell) and (c >= width or not header[c])}
     )
     if unnamed:
         letters = ", ".join(column_letters(left + c) for c in unnamed[:20])
