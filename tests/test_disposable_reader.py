@@ -35,7 +35,7 @@ def test_the_worker_reads_what_this_process_reads():
     for protocol in bundled().values():
         data = protocol.sample.read_bytes()
         read = read_upload("sample.xlsx", data, protocol)
-        assert read.tables == read_tables("sample.xlsx", data, schema_of(default_protocol()))
+        assert read.tables == read_tables("sample.xlsx", data, schema_of(protocol))
         assert read.cells == measure("sample.xlsx", data).cells > 0
     data = (SAMPLE_DIR / "medpath_sample_visits.csv").read_bytes()
     assert read_upload("v.csv", data, default_protocol()).tables == read_tables(
