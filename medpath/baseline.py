@@ -148,6 +148,9 @@ def _outcome_rows(study: Study, key: str, ids: list[str], base: pd.DataFrame) ->
     unknown = _visits_unknown(study, key, outcome.label)
     if outcome.kind == "binary":  # yes / no: n (%), as a yes/no screening item
         return _categories(f"{outcome.label} at baseline", ids, values, ((1.0, "yes"), (0.0, "no")), unknown)
+    if outcome.kind == "ordinal":  # n (%) per level, lowest first (the cells hold each level's place)
+        levels = [(float(place), level) for place, level in enumerate(outcome.levels)]
+        return _categories(f"{outcome.label} at baseline", ids, values, levels, unknown)
     rows = [_continuous(f"{outcome.label} at baseline, {outcome.unit}", ids, values, unknown)]
     if outcome.bands is not None:
         classes = {pid: band_class(v, outcome.bands) for pid, v in values.items() if not pd.isna(v)}

@@ -23,6 +23,7 @@ from medpath.formatting import (
     p_equals,
     p_value,
     percent,
+    percent_of,
     share_with_interval,
     smallest_p,
 )
@@ -62,19 +63,9 @@ class BinaryChange:
 
     @classmethod
     def of(cls, before: np.ndarray, after: np.ndarray, alternative: stats.Alternative) -> BinaryChange:
-        yes_before, yes_after = int((before == 1).sum()), int((after == 1).sum())
-        gained, lost = int(((before == 0) & (after == 1)).sum()), int(((before == 1) & (after == 0)).sum())
-        n = len(before)
-        return cls(
-            n,
-            yes_before,
-            yes_after,
-            gained,
-            lost,
-            stats.exact_mcnemar(gained, lost, alternative),
-            stats.clopper_pearson(yes_before, n),
-            stats.clopper_pearson(yes_after, n),
-        )
+        """The two levels no (0) and yes (1) of ``LevelChange``: the exact McNemar test is its exact sign test."""
+        c = LevelChange.of(before, after, ("no", "yes"), alternative)
+        return cls(c.n, c.baseline[1], c.followup[1], c.up, c.down, c.p_value, c.baseline_ci[1], c.followup_ci[1])
 
     def as_json(self) -> dict:
         return {
@@ -87,6 +78,69 @@ class BinaryChange:
             "ci_baseline": [_json_float(v) for v in self.ci_baseline],
             "ci_followup": [_json_float(v) for v in self.ci_followup],
             "test": "exact McNemar",
+            "interval": "Clopper-Pearson 95 %",
+        }
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """An ordered categorical outcome (``Outcome.kind`` "ordinal", its ``levels`` lowest first, read as their places 0,
+    1, …) at the two visits of its pairs: how many patients were at each level at each visit (each share with its exact
+    95 % Clopper–Pearson interval), the shift table (baseline level × follow-up level), how many moved up or down, and
+    the exact sign test of the change: of the m patients who moved, the number who moved up is Binomial(m, 1/2) under
+    no change (Dixon & Mood, JASA 41 (1946) 557–566; for two levels it is the exact McNemar test,
+    ``stats.exact_mcnemar``, which computes it), in the comparison's direction."""
+
+    levels: tuple[str, ...]
+    n: int
+    baseline: tuple[int, ...]  # patients per level at baseline
+    followup: tuple[int, ...]
+    baseline_ci: tuple[tuple[float, float], ...]
+    followup_ci: tuple[tuple[float, float], ...]
+    shift: tuple[tuple[int, ...], ...]  # shift[i][j]: at level i at baseline and level j at follow-up
+    up: int
+    down: int
+    p_value: float
+
+    @classmethod
+    def of(
+        cls, before: np.ndarray, after: np.ndarray, levels: tuple[str, ...], alternative: stats.Alternative
+    ) -> LevelChange:
+        k, n = len(levels), len(before)
+        shift = np.zeros((k, k), dtype=int)
+        np.add.at(shift, (before.astype(int), after.astype(int)), 1)
+        at_baseline, at_followup = shift.sum(axis=1), shift.sum(axis=0)
+        up, down = int(np.triu(shift, 1).sum()), int(np.tril(shift, -1).sum())
+        return cls(
+            levels,
+            n,
+            tuple(int(x) for x in at_baseline),
+            tuple(int(x) for x in at_followup),
+            tuple(stats.clopper_pearson(int(x), n) for x in at_baseline),
+            tuple(stats.clopper_pearson(int(x), n) for x in at_followup),
+            tuple(tuple(int(x) for x in row) for row in shift),
+            up,
+            down,
+            stats.exact_mcnemar(up, down, alternative),
+        )
+
+    def counts_text(self, counts: tuple[int, ...]) -> str:
+        """ "none 3, partial 4, complete 2": the patients per level at one visit."""
+        return ", ".join(f"{level} {n}" for level, n in zip(self.levels, counts))
+
+    def as_json(self) -> dict:
+        return {
+            "levels": list(self.levels),
+            "n": self.n,
+            "baseline": list(self.baseline),
+            "followup": list(self.followup),
+            "baseline_ci": [[_json_float(v) for v in ci] for ci in self.baseline_ci],
+            "followup_ci": [[_json_float(v) for v in ci] for ci in self.followup_ci],
+            "shift": [list(row) for row in self.shift],
+            "up": self.up,
+            "down": self.down,
+            "p_value": self.p_value,
+            "test": "exact sign test (patients who moved up vs down)",
             "interval": "Clopper-Pearson 95 %",
         }
 
@@ -115,11 +169,36 @@ class OutcomeComparison:
     left_out: str = ""
     #: a yes/no outcome's proportions and exact McNemar test (None for a number)
     binary: BinaryChange | None = None
+    #: an ordinal outcome's levels at the two visits and exact sign test (None for a number or yes/no)
+    ordinal: LevelChange | None = None
 
     @property
     def p_value(self) -> float:
-        """The p-value of the change: exact McNemar for a yes/no outcome, else Wilcoxon's."""
-        return self.binary.p_value if self.binary is not None else self.wilcoxon.p_value
+        """The p-value of the change: exact McNemar for a yes/no outcome, the exact sign test for an ordinal one, else
+        Wilcoxon's."""
+        if self.binary is not None:
+            return self.binary.p_value
+        return self.ordinal.p_value if self.ordinal is not None else self.wilcoxon.p_value
+
+    @property
+    def test_name(self) -> str:
+        """The test of the change, as a sentence names it: "exact McNemar", "exact sign" or "Wilcoxon"."""
+        return "exact McNemar" if self.binary is not None else "exact sign" if self.ordinal is not None else "Wilcoxon"
+
+    @property
+    def counted(self) -> str:
+        """What the test counts, in words: "3 changed answers", "4 changed levels" or "4 non-zero changes"."""
+        if self.moved is None:
+            return f"{self.wilcoxon.n_used} non-zero changes"
+        return f"{self.moved} changed {'answers' if self.binary is not None else 'levels'}"
+
+    @property
+    def moved(self) -> int | None:
+        """The patients whose answer or level changed (what the exact test of a yes/no or ordinal outcome counts);
+        None for a number (its Wilcoxon test counts the non-zero changes)."""
+        if self.binary is not None:
+            return self.binary.gained + self.binary.lost
+        return self.ordinal.up + self.ordinal.down if self.ordinal is not None else None
 
     @property
     def n_pairs(self) -> int:
@@ -166,6 +245,7 @@ class OutcomeComparison:
             "p_holm": _json_float(self.p_holm),
             "min_attainable_p": _json_float(self.min_attainable_p),
             **({"binary": self.binary.as_json()} if self.binary is not None else {}),
+            **({"ordinal": self.ordinal.as_json()} if self.ordinal is not None else {}),
         }
 
 
@@ -239,7 +319,8 @@ def compare_visits(
     checked = stats.as_alternative(alternative)
     wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
     binary = BinaryChange.of(before, after, checked) if meta.kind == "binary" else None
-    return OutcomeComparison(
+    ordinal = LevelChange.of(before, after, meta.levels, checked) if meta.kind == "ordinal" else None
+    comparison = OutcomeComparison(
         outcome=outcome,
         meta=meta,
         baseline_month=baseline_month,
@@ -253,12 +334,13 @@ def compare_visits(
         hodges_lehmann=stats.hodges_lehmann(before, after, confidence, zeros=stats.as_hl_zeros(hl_zeros)),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
-        # a yes/no outcome's test counts its changed answers, the Wilcoxon test its non-zero changes
-        min_attainable_p=stats.minimum_attainable_p(
-            binary.gained + binary.lost if binary is not None else wilcoxon.n_used, checked
-        ),
+        min_attainable_p=math.nan,  # below, from what the test counts
         binary=binary,
+        ordinal=ordinal,
     )
+    # a yes/no or ordinal outcome's test counts the patients whose answer changed, the Wilcoxon test the non-zero changes
+    counted = comparison.moved if comparison.moved is not None else wilcoxon.n_used
+    return replace(comparison, min_attainable_p=stats.minimum_attainable_p(counted, checked))
 
 
 def followup_months(visits: pd.DataFrame, protocol: Protocol) -> list[float]:
@@ -344,6 +426,13 @@ def plain_language(comparison: OutcomeComparison) -> list[str]:
             f"{b.gained + b.lost} patient(s) whose answer changed ({b.gained} became yes, {b.lost} became no); "
             "each proportion with its exact (Clopper–Pearson) 95 % interval."
         )
+    elif c.ordinal is not None:
+        o = c.ordinal
+        sentences.append(
+            f"{label} ({' < '.join(o.levels)}) {span} in {o.n} paired patient(s): exact sign test, the binomial test "
+            f"of the {o.up + o.down} patient(s) whose level changed ({o.up} moved up, {o.down} moved down); each "
+            "level's share with its exact (Clopper–Pearson) 95 % interval."
+        )
     else:
         sides = {
             "two-sided": "two-sided",
@@ -410,6 +499,15 @@ def headline(comparison: OutcomeComparison) -> str:
         )
         holm = f"; Holm-adjusted {p_equals(c.p_holm)}" if c.p_holm is not None else ""
         return line + holm + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
+    if c.ordinal is not None:
+        o = c.ordinal
+        line = (
+            f"{outcome.label}, {span}: {o.up} moved up, {o.down} down, {o.n - o.up - o.down} unchanged of {o.n} "
+            f"({o.counts_text(o.baseline)} → {o.counts_text(o.followup)}); exact sign test {p_equals(o.p_value)}, "
+            f"{ALTERNATIVE_WORDS[c.wilcoxon.alternative]}"
+        )
+        holm = f"; Holm-adjusted {p_equals(c.p_holm)}" if c.p_holm is not None else ""
+        return line + holm + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
     line = (
         f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
         f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
@@ -430,6 +528,8 @@ def summary_table(comparison: OutcomeComparison) -> pd.DataFrame:
     start, end = c.baseline_visit, c.followup_visit
     if c.binary is not None:
         return pd.DataFrame(binary_rows(c, start, end), columns=["measure", "value"])
+    if c.ordinal is not None:
+        return pd.DataFrame(level_rows(c, start, end), columns=["measure", "value"])
     counts = direction_counts(c.changes["change"])
     change = c.changes["change"]
     rows = [
@@ -462,6 +562,27 @@ def binary_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, s
         (f"Yes at {end}", share_with_interval(b.yes_followup, b.n, b.ci_followup)),
         ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
         (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
+        ("Smallest possible p", p_value(c.min_attainable_p)),
+    ]
+
+
+def level_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, str]]:
+    """The main results of an ordinal outcome (``c.ordinal``): how many patients at each level at each visit, how many
+    moved up or down, the exact sign test's p-value (each share's exact interval is in the details)."""
+    o, alternative = c.ordinal, c.wilcoxon.alternative
+    assert o is not None  # an ordinal outcome
+    side = "two-sided" if alternative == "two-sided" else "one-sided"
+    return [
+        ("Patients with both values", f"{o.n}"),
+        *(
+            (
+                f"{level.capitalize()}: {start} → {end}",
+                f"{before} → {after} ({percent_of(before, o.n)} → {percent_of(after, o.n)})",
+            )
+            for level, before, after in zip(o.levels, o.baseline, o.followup)
+        ),
+        ("Moved up / down / unchanged", f"{o.up} / {o.down} / {o.n - o.up - o.down}"),
+        (f"Exact sign test p-value ({side})", p_value(o.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
 

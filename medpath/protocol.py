@@ -18,7 +18,8 @@ A protocol file names:
 * ``outcomes``: label, unit, the direction expected (``better: higher / lower``), the plausible range,
   ``primary`` or not, and where they apply: classes (``bands``, e.g. the WHO T-score classes), a responder rule,
   a least significant change, units written in the cells (``decorations``: ``{after: "%"}``, ``{after: mm, factor:
-  0.1}``, ``{after: mmol/mol, factor: 0.09148, offset: 2.152}``), and the column names;
+  0.1}``, ``{after: mmol/mol, factor: 0.09148, offset: 2.152}``), and the column names; ``kind: binary`` for a yes/no
+  outcome, ``kind: ordinal`` with ``levels`` (lowest first) for an ordered categorical one;
 * ``criteria``: the eligibility criteria in funnel order, each one of a few declarative kinds (``flags_absent``,
   ``at_most``, ``at_least``, ``older_than_by_sex``, ``equals``) with the protocol text it quotes (``equals`` on a
   test field is ``positive`` or ``negative``, on a yes/no field ``yes`` or ``no``: "the antibody test must be
@@ -176,8 +177,12 @@ class Outcome:
     #: words that only suggest this outcome in the mapping step ("nyeri"), never read as it unasked
     hints: tuple[str, ...] = ()
     #: "number" (a measurement or a score), or "binary": yes/no in the cells (remission), read as 1 / 0 and compared
-    #: with the exact McNemar test and exact (Clopper–Pearson) intervals; ``better: higher`` says yes is better
-    kind: Literal["number", "binary"] = "number"
+    #: with the exact McNemar test and exact (Clopper–Pearson) intervals; ``better: higher`` says yes is better; or
+    #: "ordinal": one of ``levels`` in the cells (lowest first), read as its place 0, 1, … and compared by the patients
+    #: who moved up or down (the exact sign test); ``better: higher`` says a higher level is better
+    kind: Literal["number", "binary", "ordinal"] = "number"
+    #: an ordinal outcome's levels, lowest first ("none", "partial", "complete")
+    levels: tuple[str, ...] = ()
 
     @property
     def axis_title(self) -> str:
@@ -471,6 +476,10 @@ def _dxa_site(n: dict[str, Node]) -> str:
     return site
 
 
+#: what an outcome's cells hold (``Outcome.kind``)
+OUTCOME_KINDS = ("number", "binary", "ordinal")
+
+
 def _outcome(node: Node) -> Outcome:
     n = node.mapping(
         ("key", "label", "better", "primary"),
@@ -492,6 +501,7 @@ def _outcome(node: Node) -> Outcome:
             "comments",
             "aliases",
             "hints",
+            "levels",
         ),
     )
     responder = _section(
@@ -524,18 +534,33 @@ def _outcome(node: Node) -> Outcome:
         ("scale", Node.text, ""),
     )
     label = _get(n, "label", Node.text, "")
-    kind = _get(n, "kind", lambda x: x.choice(("number", "binary")), "number")
-    for needed in ("unit", "valid_range"):  # a yes/no outcome has neither: its cells are yes or no
+    kind = _get(n, "kind", lambda x: x.choice(OUTCOME_KINDS), "number")
+    for needed in ("unit", "valid_range"):  # a yes/no or ordinal outcome has neither: its cells are words
         if kind == "number" and needed not in n:
             node.problem(f"'{needed}' is missing")
+    levels = _get(n, "levels", Node.texts, ())
+    if kind == "ordinal" and len(levels) < 3:
+        (n["levels"] if "levels" in n else node).problem(
+            "an ordinal outcome needs 'levels', at least three, lowest first (two levels: kind: binary)"
+        )
+    elif kind != "ordinal" and levels:
+        n["levels"].problem("'levels' belong to an ordinal outcome (kind: ordinal)")
+    words = {}
+    for level in levels:
+        if (key := level.strip().lower()) in words:
+            n["levels"].problem(f"the level {level!r} is given twice")
+        words[key] = level
+    default_unit = {"binary": "yes/no", "ordinal": "levels"}.get(kind, "")
+    default_range = (0.0, 1.0) if kind == "binary" else (0.0, float(len(levels) - 1)) if kind == "ordinal" else None
     return Outcome(
+        levels=levels,
         kind=kind,
         key=_get(n, "key", Node.text, ""),
         label=label,
-        unit=_get(n, "unit", Node.text, "yes/no" if kind == "binary" else ""),
+        unit=_get(n, "unit", Node.text, default_unit),
         better=_get(n, "better", lambda x: x.choice(("higher", "lower")), "higher"),
         primary=_get(n, "primary", Node.flag, False),
-        valid_range=_get(n, "valid_range", Node.pair, (0.0, 1.0) if kind == "binary" else (math.nan, math.nan)),
+        valid_range=_get(n, "valid_range", Node.pair, default_range or (math.nan, math.nan)),
         axis_range=_get(n, "axis_range", Node.pair),
         spoken=_get(n, "spoken", Node.text, ""),
         field_label=_get(n, "field_label", Node.text, ""),

@@ -584,7 +584,8 @@ def _result_rows(c: OutcomeComparison) -> list[tuple[str, str]]:
     return [
         *summary_table(c).itertuples(index=False, name=None),
         ("Holm-adjusted p", p_value(c.p_holm)),
-        *([("Hodges–Lehmann estimate (CI)", estimate)] if c.binary is None else []),  # no median for yes / no
+        # a yes/no or ordinal outcome has no median change to estimate
+        *([("Hodges–Lehmann estimate (CI)", estimate)] if c.moved is None else []),
     ]
 
 

@@ -18,7 +18,7 @@ from medpath.analysis import Analysis
 from medpath.formatting import floor_limits, smallest_p
 from medpath.funnel_notes import funnel_notes
 from medpath.gc_paused import gc_paused
-from medpath.outcomes import OutcomeComparison, headline
+from medpath.outcomes import headline
 from medpath.paper import paper_json
 from medpath.wording import plain_sentence
 
@@ -43,13 +43,6 @@ class KeyNumbers:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
-def _informative(c: OutcomeComparison) -> str:
-    """The pairs a comparison's test counts: "4 non-zero changes", or a yes/no outcome's "3 changed answers"."""
-    if c.binary is not None:
-        return f"{c.binary.gained + c.binary.lost} changed answers"
-    return f"{c.wilcoxon.n_used} non-zero changes"
-
-
 def key_numbers(analysis: Analysis) -> KeyNumbers:
     """The numbers of one analysis (the choices in force on the pages). Screened, enrolled and completed are the
     participant flow's (``Analysis.flow``, itself taken from the eligibility funnel): the Overview's metrics and its
@@ -57,8 +50,8 @@ def key_numbers(analysis: Analysis) -> KeyNumbers:
     eligibility, comparisons, flow = analysis.eligibility, analysis.primary, analysis.flow
     names = {"assessed": "screened", "enrolled": "enrolled", "completed": "completed"}
     floors = "".join(  # only where the floor limits what the study can show (never "cannot give p < 0")
-        f" {c.meta.label}: with n = {c.n_pairs} pairs ({_informative(c)}) a {c.wilcoxon.alternative} "
-        f"{'Wilcoxon' if c.binary is None else 'exact McNemar'} test cannot give p < {smallest_p(c.min_attainable_p)}."
+        f" {c.meta.label}: with n = {c.n_pairs} pairs ({c.counted}) a {c.wilcoxon.alternative} "
+        f"{c.test_name} test cannot give p < {smallest_p(c.min_attainable_p)}."
         for c in comparisons.values()
         if c.n_pairs and floor_limits(c.min_attainable_p)
     )

@@ -58,6 +58,9 @@ TERMS = {
     "discordant": "Only the patients whose answer changed carry information about the change.",
     "mcnemar": "Exact McNemar test: the binomial test of those who became yes against those who became no.",
     "clopper_pearson": "Exact (Clopper–Pearson) interval of the proportion: at least 95 % coverage at any n.",
+    "moved": "Only the patients whose level changed carry information about the change.",
+    "sign_levels": "Exact sign test: the binomial test of those who moved up a level or more against those who "
+    "moved down.",
 }
 
 
@@ -66,8 +69,7 @@ def option_help(protocol: Protocol) -> dict[str, str]:
     n = protocol.target_n
     responder = next((o for o in protocol.outcomes.values() if o.responder), None)
     helps = {
-        "followup": f"The visit compared with baseline. The protocol's primary time point is month "
-        f"{protocol.primary_month:g}.",
+        "followup": f"The visit compared with baseline. The protocol's primary time point is {protocol.primary_visit}.",
         "direction": "Two-sided asks whether the outcome changed in either direction (the default). One-sided "
         "asks only about the direction chosen in advance; a pre-specified one-sided test conventionally uses "
         f"α = {ONE_SIDED_ALPHA}"
@@ -178,6 +180,13 @@ def plain_sentence(comparison) -> str:
             f"{name}: yes in {b.yes_baseline} of {b.n} patients at {start} and {b.yes_followup} of {b.n} at {end} "
             f"({b.gained} became yes, {b.lost} became no)."
         )
+    elif c.ordinal is not None:  # an ordinal outcome: how many moved to a better or a worse level
+        o = c.ordinal
+        better, worse = (o.up, o.down) if outcome.better == "higher" else (o.down, o.up)
+        sentence = (
+            f"{name} moved to a better level in {better} of {o.n} patients from {start} to {end} and to a worse one "
+            f"in {worse} ({o.n - o.up - o.down} unchanged; at {end}: {o.counts_text(o.followup)})."
+        )
     else:
         counts = direction_counts(c.changes["change"])
         first = "up" if outcome.better == "higher" else "down"
@@ -205,9 +214,13 @@ def plain_sentence(comparison) -> str:
         )
     else:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
-        test_name = "Wilcoxon test" if c.binary is None else "Exact McNemar test"
-        sentence += f" {test_name}: {p_equals(c.p_value)} ({side})."
+        sentence += f" {c.test_name[0].upper()}{c.test_name[1:]} test: {p_equals(c.p_value)} ({side})."
     return sentence
+
+
+def _share(x: int, n: int, ci: tuple[float, float]) -> str:
+    """ "2 of 9 (3 % to 60 %)": a count of n with the exact interval of its share."""
+    return f"{x} of {n} ({percent_of(ci[0])} to {percent_of(ci[1])})"
 
 
 def details_rows(comparison) -> list[tuple[str, str, str]]:
@@ -222,16 +235,38 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
     start, end = c.baseline_visit, c.followup_visit
     if c.binary is not None:
         b = c.binary
-
-        def share(yes: int, ci: tuple[float, float]) -> str:
-            return f"{yes} of {b.n} ({percent_of(ci[0])} to {percent_of(ci[1])})"
-
         return [
             ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
-            (f"Yes at {start} (exact 95 % interval)", share(b.yes_baseline, b.ci_baseline), TERMS["clopper_pearson"]),
-            (f"Yes at {end} (exact 95 % interval)", share(b.yes_followup, b.ci_followup), TERMS["clopper_pearson"]),
+            (
+                f"Yes at {start} (exact 95 % interval)",
+                _share(b.yes_baseline, b.n, b.ci_baseline),
+                TERMS["clopper_pearson"],
+            ),
+            (
+                f"Yes at {end} (exact 95 % interval)",
+                _share(b.yes_followup, b.n, b.ci_followup),
+                TERMS["clopper_pearson"],
+            ),
             ("Became yes / became no", f"{b.gained} / {b.lost}", TERMS["discordant"]),
             ("McNemar p-value", f"{p_value(b.p_value)} (exact, {ALTERNATIVE_WORDS[w.alternative]})", TERMS["mcnemar"]),
+            ("Smallest possible p", p_value(c.min_attainable_p), TERMS["min_p"]),
+            ("Holm-adjusted p", p_value(c.p_holm), TERMS["holm"]),
+        ]
+    if c.ordinal is not None:
+        o = c.ordinal
+        return [
+            ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
+            *(
+                (f"{level.capitalize()} at {when} (exact 95 % interval)", _share(n, o.n, ci), TERMS["clopper_pearson"])
+                for when, counts, cis in ((start, o.baseline, o.baseline_ci), (end, o.followup, o.followup_ci))
+                for level, n, ci in zip(o.levels, counts, cis)
+            ),
+            ("Moved up / moved down", f"{o.up} / {o.down}", TERMS["moved"]),
+            (
+                "Sign test p-value",
+                f"{p_value(o.p_value)} (exact, {ALTERNATIVE_WORDS[w.alternative]})",
+                TERMS["sign_levels"],
+            ),
             ("Smallest possible p", p_value(c.min_attainable_p), TERMS["min_p"]),
             ("Holm-adjusted p", p_value(c.p_holm), TERMS["holm"]),
         ]

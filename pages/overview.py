@@ -179,8 +179,8 @@ with st.expander("About the study"):
         for k in protocol.primary_outcomes
     )
     st.markdown(
-        f"**{literal(protocol.headline)}**  \n{literal(protocol.title)}. Primary outcomes at month "
-        f"{protocol.primary_month:g}: {literal(expected)}.  \n**Data source:** {literal(study.label)}"
+        f"**{literal(protocol.headline)}**  \n{literal(protocol.title)}. Primary outcomes at "
+        f"{protocol.primary_visit}: {literal(expected)}.  \n**Data source:** {literal(study.label)}"
     )
 
 st.divider()

@@ -116,6 +116,15 @@ def _y_title(o: Outcome, mode: str = "absolute") -> str:
     return f"{title}<br>{o.better} is better"  # two lines: the title fits a short plot (a phone)
 
 
+def _level_ticks(o: Outcome, mode: str = "absolute") -> dict[str, Any]:
+    """An ordinal outcome's y ticks: its levels by name (a change: whole levels); other outcomes: none."""
+    if not o.levels:
+        return {}
+    if mode != "absolute":
+        return {"dtick": 1}
+    return {"tickmode": "array", "tickvals": list(range(len(o.levels))), "ticktext": list(o.levels)}
+
+
 def _colours(visits: pd.DataFrame, colours: dict[str, str] | None) -> dict[str, str]:
     return {**patient_colours(visits["patient_id"]), **(colours or {})}
 
@@ -459,6 +468,8 @@ def _y_range(o: Outcome, values: pd.Series, mode: str = "absolute") -> tuple[flo
     padding."""
     if mode == "absolute" and o.bands is not None:
         return _band_range(values, o.bands)
+    if mode == "absolute" and o.levels:
+        return -0.5, len(o.levels) - 0.5
     if mode == "absolute" and o.axis_range is not None:
         return o.axis_range
     return _padded([*values.dropna().tolist(), *([0.0] if mode == "change" else [])])
@@ -550,7 +561,7 @@ def _trajectory_layout(
             "legend": TOP_LEGEND,
             "margin": {"r": right, "b": bottom},
             "xaxes": {"xaxis": x_axis},
-            "yaxes": {"yaxis": {"title": {"text": _y_title(o, mode)}, "range": list(y_range)}},
+            "yaxes": {"yaxis": {"title": {"text": _y_title(o, mode)}, "range": list(y_range), **_level_ticks(o, mode)}},
         },
     )
     if shapes:
@@ -696,6 +707,7 @@ def small_multiples_figure(
                     "anchor": f"x{suffix}",
                     "domain": y_domain,
                     "range": list(y_ranges[outcome]),
+                    **_level_ticks(protocol.outcomes[outcome]),
                     **({"title": {"text": y_titles[outcome]}} if col == 0 else {"showticklabels": False}),
                 }
                 if j == 0:
@@ -805,5 +817,5 @@ def before_after_figure(
     )
     x_end = max((end[1] for end in ends), default=1.3) + 0.2  # just right of the label column's x
     fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, x_end])
-    fig.update_yaxes(title_text=_y_title(o), range=list(y_range))
+    fig.update_yaxes(title_text=_y_title(o), range=list(y_range), **_level_ticks(o))
     return fig

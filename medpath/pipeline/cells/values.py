@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -309,7 +309,7 @@ _WORD_HINTS = {
 
 
 def _word_text(
-    words: dict[str, tuple[object, str | None]], kind: str, text: str
+    words: Mapping[str, tuple[object, str | None]], hint: str, text: str
 ) -> tuple[object, str | None, str | None]:
     stripped = text.strip()
     if stripped in DASHES:
@@ -318,7 +318,7 @@ def _word_text(
         return None, None, None
     hit = words.get(word_key(stripped))
     if hit is None:
-        return None, None, "expected " + _WORD_HINTS[kind]
+        return None, None, "expected " + hint
     return hit[0], hit[1], None
 
 
@@ -326,7 +326,7 @@ def _word_text(
 def word_reader(kind: Literal["yes_no", "test", "consent"]) -> Callable[[object], Reading]:
     """A reader of yes/no, infection-test or consent cells, with the word lists above (each text parsed once)."""
     words = {"yes_no": YES_NO_WORDS, "test": TEST_WORDS, "consent": CONSENT_WORDS}[kind]
-    read_text = _cached(functools.partial(_word_text, words, kind))
+    read_text = _cached(functools.partial(_word_text, words, _WORD_HINTS[kind]))
     as_bool = kind != "consent"
 
     cache = read_text.cache
@@ -363,6 +363,23 @@ def yes_no_number_reader() -> Callable[[object], Reading]:
         return (None if value is None else float(bool(value))), note
 
     return read_number
+
+
+@functools.cache
+def level_reader(levels: tuple[str, ...]) -> Callable[[object], Reading]:
+    """A reader of an ordinal outcome (``Outcome.levels``, lowest first): a level as written (case, spaces, hyphens
+    and dots ignored, ``word_key``) read as its place 0.0, 1.0, …, so that the outcome is a column of numbers like any
+    other (its pairs, its changes in levels); any other text is an error naming the levels. A level is read before the
+    words for a missing value, so that a level named "none" is a level."""
+    words = {word_key(level): (float(place), None) for place, level in enumerate(levels)}
+    read_text = _cached(functools.partial(_word_text, words, "one of " + ", ".join(levels)))
+
+    def read(raw: Any) -> Reading:
+        if isinstance(raw, str) and (hit := words.get(word_key(raw))) is not None:
+            return hit
+        return _NOTHING if is_missing(raw) else read_text(str(raw))
+
+    return read
 
 
 def parse_yes_no(raw: object) -> bool | None:

@@ -19,9 +19,11 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
 
 from medpath.pipeline.cells.values import (
     Reading,
+    level_reader,
     number_reader,
     parse_sex,
     plain_reader,
@@ -39,7 +41,7 @@ from medpath.pipeline.map.columns import (
     screening_aliases,
     visit_aliases,
 )
-from medpath.protocol import ColumnUnit, Decoration, Protocol
+from medpath.protocol import ColumnUnit, Decoration, Outcome, Protocol
 
 
 def _fmt(x: float) -> str:
@@ -190,15 +192,30 @@ def _visit_rules(protocol: Protocol, number: Callable[[str | None], Callable]) -
         "day": Rule(number(None), (0, 7300), what="days since baseline"),
         **{
             k: Rule(
-                yes_no_number_reader() if o.kind == "binary" else number(k),
+                _outcome_reader(o, number),
                 o.valid_range,
                 "error" if o.primary else "warning",
                 o.label,
-                show=_show_yes_no if o.kind == "binary" else _show_value,
+                show=_show_yes_no if o.kind == "binary" else _level_shower(o.levels) if o.levels else _show_value,
             )
             for k, o in protocol.outcomes.items()
         },
     }
+
+
+def _outcome_reader(o: Outcome, number: Callable[[str | None], Callable]) -> Callable:
+    """How an outcome's cells are read: yes/no words as 1 / 0, an ordinal outcome's levels as their places, else a
+    number (with the outcome's units and comments)."""
+    if o.kind == "binary":
+        return yes_no_number_reader()
+    if o.kind == "ordinal":
+        return level_reader(o.levels)
+    return number(o.key)
+
+
+def _level_shower(levels: tuple[str, ...]) -> Callable[[object], str]:
+    """An ordinal value (its place) shown as its level."""
+    return lambda value: "unknown (missing)" if value is None else levels[int(cast(float, value))]
 
 
 def _guess_names(
