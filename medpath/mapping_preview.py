@@ -7,7 +7,8 @@ coordinator checks before Apply -- screened, enrolled and completed (the partici
 on the Overview) and, per primary outcome, the number of before-after pairs. A count that cannot be determined is
 "not determinable" with its reason, never 0. ``compared`` marks what differs from the study read at the last Apply:
 each count's number then and whether it changed, and the table columns whose values changed.
-``profile_changes`` lists the entries of the profile that the boxes change (column, value, sheet), one line each.
+``profile_changes`` lists the entries of the profile that the boxes change (column, value, sheet, rows), one line
+each.
 Nothing here touches disk or the page.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from medpath.analysis import analyse
-from medpath.formatting import count_or_reason
+from medpath.formatting import NOT_DETERMINABLE, count_or_reason
 from medpath.model import Study
 from medpath.pipeline.map.profile import Profile
 from medpath.protocol import Protocol
@@ -91,13 +92,23 @@ def compared(now: Preview, before: Preview) -> Preview:
     """``now`` with what differs from ``before`` (the study read at the last Apply): each count's number then and
     whether it changed, and per table the columns that are new or whose values differ."""
     then = dict(zip(before.counts["count"], before.counts["shown"]))
-    counts = now.counts.assign(**{"at last Apply": [then.get(c, "—") for c in now.counts["count"]]})
-    counts["changed"] = counts["shown"] != counts["at last Apply"]
+    counts = now.counts.assign(
+        changed=[then.get(c) != shown for c, shown in zip(now.counts["count"], now.counts["shown"])],
+        **{"at last Apply": [_short(then.get(c)) for c in now.counts["count"]]},
+    )
     changed: dict[str, tuple[str, ...]] = {}
     for kind, table in now.whole.items():
         old = before.whole.get(kind)
         changed[kind] = tuple(str(c) for c in table.columns if old is None or not _same(table[c], old, c))
     return replace(now, counts=counts, changed_columns=changed)
+
+
+def _short(shown: str | None) -> str:
+    """A count at the last Apply as the step shows it beside the new one: the number, or "not determinable" (its
+    reason is the findings' of the study in use, listed on the Data page)."""
+    if shown is None:
+        return "—"
+    return NOT_DETERMINABLE if shown.startswith(NOT_DETERMINABLE) else shown
 
 
 def _same(column: pd.Series, old: pd.DataFrame, name: object) -> bool:
@@ -109,8 +120,8 @@ def _same(column: pd.Series, old: pd.DataFrame, name: object) -> bool:
 
 
 def profile_changes(applied: Profile | None, proposed: Profile | None) -> list[str]:
-    """The entries of ``proposed`` that differ from ``applied``, one line each ("column 'Usia (tahun)': age (was:
-    not mapped)", "value of sex 'Pr': F", "sheet 'Arsip': ignore", "rows hidden: read")."""
+    """The entries of ``proposed`` that differ from ``applied``, one line each ("column 'Usia (tahun)': age (new)",
+    "value of sex 'Pr': F (was: M)", "sheet 'Arsip': removed (was: ignore)")."""
     a = applied.as_dict() if applied else {}
     p = proposed.as_dict() if proposed else {}
     out: list[str] = []
@@ -118,19 +129,26 @@ def profile_changes(applied: Profile | None, proposed: Profile | None) -> list[s
         before, after = a.get(section, {}), p.get(section, {})
         for key in dict.fromkeys([*after, *before]):
             if before.get(key) != after.get(key):
-                out.append(f"{what} '{key}': {_said(after.get(key))} (was: {_said(before.get(key))})")
+                out.append(f"{what} '{key}': {_change(before.get(key), after.get(key))}")
     before_values, after_values = a.get("values", {}), p.get("values", {})
     for f in dict.fromkeys([*after_values, *before_values]):
         old, new = before_values.get(f, {}), after_values.get(f, {})
         for text in dict.fromkeys([*new, *old]):
             if old.get(text) != new.get(text):
-                out.append(f"value of {f} '{text}': {_said(new.get(text))} (was: {_said(old.get(text))})")
+                out.append(f"value of {f} '{text}': {_change(old.get(text), new.get(text))}")
     return out
 
 
+def _change(before: object, after: object) -> str:
+    """ "age (new)", "removed (was: age)" or "vas (was: ignore)"."""
+    if before is None:
+        return f"{_said(after)} (new)"
+    if after is None:
+        return f"removed (was: {_said(before)})"
+    return f"{_said(after)} (was: {_said(before)})"
+
+
 def _said(entry: object) -> str:
-    if entry is None:
-        return "not in the profile"
     if isinstance(entry, dict):
         return ", ".join(f"{k}: {v}" for k, v in entry.items())
     return str(entry)

@@ -42,7 +42,7 @@ from medpath.pipeline.map.mapping import (
 from medpath.pipeline.map.profile import IGNORE, Profile, ProfileError, label, parse_profile
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.validate.row_questions import QUESTIONS
-from pages.components import literal, plain, table
+from pages.components import literal, plain, table, text_table
 from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
 
 GUESS_KEY = "mapping_guess"  # ((schema, digest of files and profile), MappingGuess)
@@ -217,16 +217,15 @@ def profile_controls(study: Study) -> None:
             )
         else:
             st.caption("No mapping profile in use. Apply a mapping below to download it as a profile.")
-        undo, reset = st.columns(2)
         history = st.session_state.get(HISTORY_KEY, ())
-        undo.button(
+        st.button(
             "Undo the last Apply",
             on_click=_undo,
             disabled=not history,
             icon=":material/undo:",
             help="Back to the mapping in use before the last Apply (or reset, or answer).",
         )
-        reset.button(
+        st.button(
             "Back to MedPath's guesses",
             on_click=_reset,
             icon=":material/restart_alt:",
@@ -388,26 +387,26 @@ def _show_preview(files, study: Study, applied: Profile | None, proposed: Profil
             + (f"; … and {len(changes) - 20} more" if len(changes) > 20 else "")
         )
     counts = now.counts.assign(changed=["● changed" if c else "" for c in now.counts["changed"]])
-    st.dataframe(
-        counts[["count", "shown", "at last Apply", "changed"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "count": "Count",
-            "shown": st.column_config.TextColumn("With these choices", width="large"),
-            "at last Apply": st.column_config.TextColumn("At the last Apply", width="medium"),
-            "changed": st.column_config.TextColumn("", width="small"),
-        },
+    text_table(  # a static table: five rows whose reasons wrap, readable at 1280 px
+        counts[["count", "shown", "at last Apply", "changed"]].rename(
+            columns={"count": "Count", "shown": "With these choices", "at last Apply": "At the last Apply"}
+        )
     )
     st.caption(f"{now.errors} error(s) with these choices (at the last Apply: {before.errors}).")
     names = [k for k in ("screening", "visits") if k in now.tables]
     for kind, tab in zip(names, st.tabs([TABLE_TITLES[k] for k in names])):
         with tab:
             changed = now.changed_columns.get(kind, ())
-            shown = now.rows[kind]
+            rows = now.rows[kind]
+            every = len(changed) == len(now.tables[kind].columns)
             st.caption(
-                f"{min(shown, PREVIEW_ROWS)} of {shown} row(s)"
-                + (f"; ● changed since the last Apply: {', '.join(map(plain, changed))}" if changed else "")
+                f"{min(rows, PREVIEW_ROWS)} of {rows} row(s)"
+                + ("; ● every column is new or changed since the last Apply" if changed and every else "")
+                + (
+                    f"; ● changed since the last Apply: {', '.join(map(plain, changed))}"
+                    if changed and not every
+                    else ""
+                )
             )
             table(now.tables[kind].rename(columns={c: f"● {c}" for c in changed}))
 

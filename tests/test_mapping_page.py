@@ -60,7 +60,8 @@ def test_the_mapping_step_opens_prefilled_and_apply_reads_the_export():
     assert selectbox(at, "VAS pain (0–10)").value == "Kunjungan › Skor Nyeri"
     assert selectbox(at, "visit").value == "Kunjungan › Waktu"
     # before: nothing can be analysed
-    assert "required column missing" in "\n".join(at.table[0].value["Message"])
+    findings = next(t.value for t in at.table if "Message" in t.value.columns)
+    assert "required column missing" in "\n".join(findings["Message"])
     # the value step: one select box per text not understood
     selectbox(at, "sex: 'Pr'").set_value("F")
     selectbox(at, "sex: 'Lk'").set_value("M")
@@ -108,12 +109,15 @@ def test_the_columns_table_lists_every_column_of_the_sample():
     assert len(columns) == 27 and "26 of 27 column(s) used" in texts(at.caption)
 
 
-def preview_counts(at: AppTest) -> dict[str, tuple[str, str, str]]:
+def preview_counts(at: AppTest) -> dict[str, tuple[str, ...]]:
     """The preview's counts: count -> (with these choices, at the last Apply, changed marker)."""
-    frame = next(d.value for d in at.dataframe if "at last Apply" in d.value.columns)
-    return {
-        c: (n, t, m) for c, n, t, m in frame[["count", "shown", "at last Apply", "changed"]].itertuples(index=False)
-    }
+    frame = next(t.value for t in at.table if "At the last apply" in t.value.columns)
+
+    def shown(text: str) -> str:  # as the table shows it (pages.components.literal keeps Markdown inert)
+        return text.replace("\u2060", "").replace("\\", "")
+
+    columns = ["With these choices", "At the last apply", "Changed"]
+    return {shown(c): tuple(shown(v) for v in frame.loc[c, columns]) for c in frame.index}
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -136,7 +140,7 @@ def test_the_preview_changes_with_the_boxes_before_apply_and_undo_goes_back():
     selectbox(at, "informed consent: 'Lengkap'").set_value("signed")
     at.run()
     assert "● 12 change(s) not applied yet" in texts(at.markdown)  # + four values
-    assert "value of sex 'Pr': F (was: not in the profile)" in texts(at.caption)
+    assert "value of sex 'Pr': F (new)" in texts(at.caption)
     assert PROFILE_KEY not in at.session_state  # nothing applied yet
     selectbox(at, "age (years)").select_index(0)  # a box changed from its guess says so, and the preview follows
     at.run()

@@ -118,13 +118,20 @@ def test_the_renamed_export_reads_as_the_sample_once_mapped_and_the_preview_says
         "VAS pain: n pairs": 5,
     }
     assert after.counts["changed"].all() and after.errors == 0
-    assert after.counts["at last Apply"].iloc[1].startswith("not determinable: ")
+    assert after.counts["at last Apply"].iloc[1] == "not determinable"  # why: the findings of the study in use
     assert "age" in after.changed_columns["screening"] and "vas" in after.changed_columns["visits"]
     # the same numbers as the sample itself
     assert counts(after) == counts(preview_of(load_study([(SAMPLE.name, SAMPLE.read_bytes())], protocol=protocol)))
     changes = profile_changes(None, profile)
-    assert changes[0] == "column 'Skrining!No. Responden': patient_id (was: not in the profile)"
-    assert "value of autoimmune_disease 'T': no (was: not in the profile)" in changes and len(changes) == 5 + 7
+    assert changes[0] == "column 'Skrining!No. Responden': patient_id (new)"
+    assert "value of autoimmune_disease 'T': no (new)" in changes and len(changes) == 5 + 7
+    changed = Profile(columns={"Skrining!No. Responden": "patient_id", "Waktu": "ignore"}, rows={"hidden": "read"})
+    assert profile_changes(profile, changed)[:3] == [
+        "column 'Waktu': ignore (was: visit)",
+        "column 'Usia (tahun)': removed (was: age)",
+        "column 'Kunjungan!No. Responden': removed (was: patient_id)",
+    ]
+    assert "rows 'hidden': read (new)" in profile_changes(profile, changed)
 
 
 def test_a_column_the_user_chooses_has_its_texts_asked_at_once():
