@@ -24,7 +24,6 @@ from medpath.formatting import (
     p_value,
     percent,
     percent_of,
-    share_with_interval,
     smallest_p,
 )
 from medpath.protocol import Outcome, Protocol
@@ -343,6 +342,28 @@ def compare_visits(
     return replace(comparison, min_attainable_p=stats.minimum_attainable_p(counted, checked))
 
 
+def per_patient_changes(comparison: OutcomeComparison) -> pd.DataFrame:
+    """The per-patient changes as a table shows them: patient_id, baseline, the follow-up visit (its name, "Week 24")
+    and change; a yes/no or ordinal outcome's values by name ("no", "partial") and its change in words ("became yes",
+    "up 2 levels"), a number's as numbers."""
+    c = comparison
+    names = c.meta.level_names
+    table = c.changes.copy()
+    if names:
+        for column in ("baseline", "followup"):
+            table[column] = [names[int(v)] for v in table[column]]
+        table["change"] = [_step(int(v), c.binary is not None) for v in table["change"]]
+    return table.rename(columns={"followup": c.followup_visit.capitalize()})
+
+
+def _step(change: int, yes_no: bool) -> str:
+    if change == 0:
+        return "unchanged"
+    if yes_no:
+        return "became yes" if change > 0 else "became no"
+    return f"{'up' if change > 0 else 'down'} {abs(change)} level{'s' if abs(change) != 1 else ''}"
+
+
 def followup_months(visits: pd.DataFrame, protocol: Protocol) -> list[float]:
     """The visit months after baseline at which a primary outcome was measured: what baseline can be
     compared with, in order."""
@@ -558,8 +579,10 @@ def binary_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, s
     side = "two-sided" if alternative == "two-sided" else "one-sided"
     return [
         ("Patients with both values", f"{b.n}"),
-        (f"Yes at {start}", share_with_interval(b.yes_baseline, b.n, b.ci_baseline)),
-        (f"Yes at {end}", share_with_interval(b.yes_followup, b.n, b.ci_followup)),
+        (f"Yes at {start}", f"{b.yes_baseline} of {b.n} ({percent_of(b.yes_baseline, b.n)})"),
+        (f"Yes at {start}: exact 95 % CI", f"{percent_of(b.ci_baseline[0])} to {percent_of(b.ci_baseline[1])}"),
+        (f"Yes at {end}", f"{b.yes_followup} of {b.n} ({percent_of(b.yes_followup, b.n)})"),
+        (f"Yes at {end}: exact 95 % CI", f"{percent_of(b.ci_followup[0])} to {percent_of(b.ci_followup[1])}"),
         ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
         (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),

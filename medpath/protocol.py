@@ -189,6 +189,11 @@ class Outcome:
         return f"{self.label} ({self.unit})"
 
     @property
+    def level_names(self) -> tuple[str, ...]:
+        """The words of a yes/no ("no", "yes") or ordinal outcome's values 0, 1, …; () for a number."""
+        return ("no", "yes") if self.kind == "binary" else self.levels
+
+    @property
     def name(self) -> str:
         """The name in a sentence."""
         return self.spoken or self.label

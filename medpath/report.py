@@ -65,7 +65,15 @@ from medpath.figures.waterfall import change_histogram_figure, waterfall_figure
 from medpath.formatting import count_or_reason, number_cells, smallest_p
 from medpath.inert import reveal_controls
 from medpath.model import Study
-from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, plain_sentence, summary_table
+from medpath.outcomes import (
+    OutcomeComparison,
+    details_table,
+    headline,
+    per_patient_changes,
+    plain_language,
+    plain_sentence,
+    summary_table,
+)
 from medpath.packed_plotly import BASE85_DIGITS, packed_plotly_js
 from medpath.paper import first_rows
 from medpath.protocol import Protocol
@@ -514,10 +522,10 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
 def _outcome(c: OutcomeComparison, study: Study, chart: _Charts) -> str:
     """One primary outcome: its sentence, the before-after plot (above ``SUMMARY_ABOVE`` patients the paired
     distribution, as on the dashboard), the results, the per-patient changes and the statistical details."""
-    label, after = c.meta.label, c.followup_visit
+    label = c.meta.label
     n = len(study.patient_ids)
     figure = before_after_view(c, study.patient_ids)
-    changes = c.changes.rename(columns={"followup": after.capitalize()})
+    changes = per_patient_changes(c)
     parts = [
         _h3(label),
         _p(plain_sentence(c), "plain"),

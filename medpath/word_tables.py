@@ -59,7 +59,7 @@ from medpath.formatting import NOT_DETERMINABLE, count, first_upper, not_determi
 from medpath.funnel_notes import funnel_notes
 from medpath.inert import reveal_controls as _text
 from medpath.model import Study
-from medpath.outcomes import OutcomeComparison, details_table, summary_table
+from medpath.outcomes import OutcomeComparison, details_table, per_patient_changes, summary_table
 from medpath.paper import first_rows
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
@@ -405,12 +405,13 @@ def _outcome(doc: _Document, c: OutcomeComparison, n_patients: int) -> None:
     doc.heading("Statistical details", 3)
     doc.table(["Measure", "Value", "What it means"], list(details_table(c).itertuples(index=False)), [26, 26, 48])
     doc.heading("Per-patient change", 3)
-    after = c.followup_visit.capitalize()
+    table = per_patient_changes(c)
     rows = [
-        (r.patient_id, float(r.baseline), float(r.followup), _change(float(r.change)))
-        for r in c.changes.itertuples(index=False)
+        (pid, before, after, change if isinstance(change, str) else _change(float(change)))
+        for pid, before, after, change in table.itertuples(index=False)
     ]
-    _listing(doc, ["Patient", "Baseline", after, "Change"], rows, [25, 25, 25, 25], n_patients, "Outcomes")
+    header = ["Patient", "Baseline", c.followup_visit.capitalize(), "Change"]
+    _listing(doc, header, rows, [25, 25, 25, 25], n_patients, "Outcomes")
 
 
 def _primary_section(doc: _Document, analysis: Analysis) -> None:

@@ -215,7 +215,7 @@ def plain_sentence(comparison) -> str:
     else:
         side = "two-sided" if w.alternative == "two-sided" else "one-sided"
         sentence += f" {c.test_name[0].upper()}{c.test_name[1:]} test: {p_equals(c.p_value)} ({side})."
-    return sentence
+    return sentence[:1].upper() + sentence[1:]  # a spoken name may start lower case ("fasting C-peptide")
 
 
 def _share(x: int, n: int, ci: tuple[float, float]) -> str:

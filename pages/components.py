@@ -22,7 +22,14 @@ from medpath.figures.svg import can_draw, figure_svg
 from medpath.formatting import number_cells
 from medpath.inert import inert_markdown, reveal_controls
 from medpath.model import Study
-from medpath.outcomes import OutcomeComparison, details_table, headline, plain_language, summary_table
+from medpath.outcomes import (
+    OutcomeComparison,
+    details_table,
+    headline,
+    per_patient_changes,
+    plain_language,
+    summary_table,
+)
 from medpath.report import build_report, report_filename
 from medpath.wording import plain_sentence
 from pages.session import address_note, chosen_patients, current_analysis, current_protocol, kept_figure
@@ -262,8 +269,7 @@ def outcome_result(comparison: OutcomeComparison, study: Study, name: str) -> No
     with right:
         result_table(comparison)
         st.markdown("**Per-patient change**")
-        after = comparison.followup_visit.capitalize()
-        table(number_cells(comparison.changes).rename(columns={"followup": after}))
+        table(number_cells(per_patient_changes(comparison)))
         table_download(comparison.changes, study, f"{name}_changes")
     with st.expander("Statistical details"):
         st.markdown(headline(comparison))

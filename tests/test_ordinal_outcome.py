@@ -13,7 +13,7 @@ from conftest import xlsx_bytes
 from medpath.analysis import analyse
 from medpath.baseline import baseline_table
 from medpath.figures.trajectory import spaghetti_figure
-from medpath.outcomes import headline, summary_table
+from medpath.outcomes import headline, per_patient_changes, summary_table
 from medpath.protocol import ProtocolError, parse_protocol
 from medpath.study import load_study
 from medpath.wording import details_rows, plain_sentence
@@ -103,6 +103,9 @@ def test_the_change_by_hand():
     details = {term: value for term, value, _ in details_rows(c)}
     assert details["None at baseline (exact 95 % interval)"] == "5 of 10 (19 % to 81 %)"
     assert c.as_json()["ordinal"]["shift"] == [[2, 2, 1], [1, 1, 2], [0, 1, 0]]
+    shown = per_patient_changes(c).set_index("patient_id")
+    assert shown.loc["P2"].tolist() == ["none", "complete", "up 2 levels"]
+    assert shown.loc["P10"].tolist() == ["partial", "none", "down 1 level"] and shown.loc["P4", "change"] == "unchanged"
 
 
 def test_table_1_and_the_axis_name_the_levels():

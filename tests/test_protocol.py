@@ -513,7 +513,7 @@ def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_
     0.3475 to 0.9333 (R binom.test)."""
     from medpath.analysis import analyse
     from medpath.baseline import baseline_table
-    from medpath.outcomes import headline, summary_table
+    from medpath.outcomes import headline, per_patient_changes, summary_table
     from medpath.summary import key_numbers
 
     _, _, study = _binary_study()
@@ -529,8 +529,11 @@ def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_
     assert comparison.min_attainable_p == pytest.approx(2 / 2**7)
     assert "yes in 2 of 10 → 7 of 10 (6 became yes, 1 became no); exact McNemar p = 0.125" in headline(comparison)
     table = dict(summary_table(comparison).itertuples(index=False))
-    assert table["Yes at month 3"] == "7 of 10 (70 %; exact 95 % CI 35 % to 93 %)"
+    assert table["Yes at month 3"] == "7 of 10 (70 %)" and table["Yes at month 3: exact 95 % CI"] == "35 % to 93 %"
     assert table["Became yes / became no / unchanged"] == "6 / 1 / 3"
+    shown = per_patient_changes(comparison).set_index("patient_id")
+    assert shown.loc["P2"].tolist() == ["yes", "no", "became no"] and shown.loc["P3", "change"] == "became yes"
+    assert list(shown.columns) == ["baseline", "Month 3", "change"]
     assert comparison.as_json()["binary"]["p_value"] == pytest.approx(0.125)
     caveat = key_numbers(analyse(study)).caveat  # the Overview names the test the yes/no outcome had
     assert (

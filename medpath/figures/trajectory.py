@@ -117,12 +117,12 @@ def _y_title(o: Outcome, mode: str = "absolute") -> str:
 
 
 def _level_ticks(o: Outcome, mode: str = "absolute") -> dict[str, Any]:
-    """An ordinal outcome's y ticks: its levels by name (a change: whole levels); other outcomes: none."""
-    if not o.levels:
+    """A yes/no or ordinal outcome's y ticks: its values by name (a change: whole steps); a number: none."""
+    if not o.level_names:
         return {}
     if mode != "absolute":
         return {"dtick": 1}
-    return {"tickmode": "array", "tickvals": list(range(len(o.levels))), "ticktext": list(o.levels)}
+    return {"tickmode": "array", "tickvals": list(range(len(o.level_names))), "ticktext": list(o.level_names)}
 
 
 def _colours(visits: pd.DataFrame, colours: dict[str, str] | None) -> dict[str, str]:
@@ -468,8 +468,8 @@ def _y_range(o: Outcome, values: pd.Series, mode: str = "absolute") -> tuple[flo
     padding."""
     if mode == "absolute" and o.bands is not None:
         return _band_range(values, o.bands)
-    if mode == "absolute" and o.levels:
-        return -0.5, len(o.levels) - 0.5
+    if mode == "absolute" and o.level_names:
+        return -0.5, len(o.level_names) - 0.5
     if mode == "absolute" and o.axis_range is not None:
         return o.axis_range
     return _padded([*values.dropna().tolist(), *([0.0] if mode == "change" else [])])
