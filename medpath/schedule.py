@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 DAYS_PER_MONTH = 365.25 / 12
 #: one unit of a schedule in days
 UNIT_DAYS = {"month": DAYS_PER_MONTH, "week": 7.0, "day": 1.0}
@@ -54,6 +56,13 @@ class Clock:
     def named(self, count: float) -> str:
         """A number of this clock's units in words: "6 months", "1 week", "24 weeks"."""
         return f"{_plain(count)} {self.unit}{'' if count == 1 else 's'}"
+
+    def in_unit(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` as a reader sees it: its ``month`` column (nominal months) as the time in this clock's unit, under
+        the unit's name ("week": 24, not "month": 5.52); a months clock leaves it as it is."""
+        if self.unit == "month" or "month" not in table:
+            return table
+        return table.assign(month=[self.count(m) for m in table["month"]]).rename(columns={"month": self.unit})
 
     @property
     def axis_title(self) -> str:

@@ -79,7 +79,7 @@ if summary:  # every patient summarised; the chosen ones' lines over it
         lambda: trajectory_summary_figure(study.visits, outcome, patients, mode=mode, protocol=protocol, series=series),
         study,
         f"{outcome}_{mode}_summary",
-        data=visit_quartiles(series, "value" if mode == "absolute" else "change"),
+        data=protocol.clock.in_unit(visit_quartiles(series, "value" if mode == "absolute" else "change")),
         key=(analysis.settings, tuple(patients)),
     )
 series = series[series["patient_id"].isin(patients)]
@@ -90,15 +90,16 @@ if not summary:
         ),
         study,
         f"{outcome}_{mode}_by_patient",
-        data=series,
+        data=protocol.clock.in_unit(series),
         key=(analysis.settings, tuple(patients)),
     )
 
 st.subheader(f"{protocol.outcomes[outcome].label}: values by patient and visit")
 if patients:
     st.caption("Missed visits are empty cells here and dotted lines in the chart; no value is ever interpolated.")
-    table(number_cells(series))
-    table_download(series, study, f"{outcome}_values")
+    shown = protocol.clock.in_unit(series)  # the time in the schedule's unit ("week" 24), not nominal months
+    table(number_cells(shown))
+    table_download(shown, study, f"{outcome}_values")
 else:
     st.info("Choose patients above to see their values, lines and panels.")
 
@@ -173,6 +174,8 @@ with st.container(key="wide-small-multiples"):  # on a phone: scrolls sideways a
         ),
         study,
         "small_multiples",
-        data=multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]] if len(multiples) else None,
+        data=protocol.clock.in_unit(multiples[["outcome", *(c for c in multiples.columns if c != "outcome")]])
+        if len(multiples)
+        else None,
         key=(analysis.settings, tuple(patients), page),
     )

@@ -107,3 +107,11 @@ def test_a_protocol_in_weeks_names_its_visits_in_weeks():
 def test_a_broken_schedule_is_refused_with_its_line(schedule, message):
     with pytest.raises(ProtocolError, match=message):
         _weekly("schedule:\n" + schedule)
+
+
+def test_a_table_shows_the_time_in_the_schedules_unit():
+    import pandas as pd
+
+    table = pd.DataFrame({"visit": ["baseline", "week 24"], "month": [0.0, WEEKS.months(24)]})
+    assert WEEKS.in_unit(table).to_dict("list") == {"visit": ["baseline", "week 24"], "week": [0.0, 24.0]}
+    assert MONTHS.in_unit(table) is table  # a months schedule keeps its months

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from medpath.analysis import analyse
 from medpath.cli import main
-from medpath.figures.trajectory import spaghetti_figure
+from medpath.figures.trajectory import small_multiples_figure, spaghetti_figure
 from medpath.protocol import bundled
 from medpath.report import build_report
 from medpath.slides import build_deck
@@ -179,6 +179,10 @@ def test_the_trajectory_axis_is_in_weeks():
     assert fig.layout.xaxis.title.text == "Weeks since baseline"
     assert list(fig.layout.xaxis.ticktext) == ["0", "2", "4", "12", "24", "52"]
     assert list(fig.layout.xaxis.tickvals) == pytest.approx([w * WEEK for w in (0, 2, 4, 12, 24, 52)])
+    panels = small_multiples_figure(study.visits, patients=["T1D-01"], protocol=PROTOCOL)
+    assert list(panels.layout.xaxis2.ticktext) == ["0", "", "4", "12", "24", "52"]  # week 2 would touch week 0
+    assert panels.layout.xaxis2.title.text == "Week"
+    assert list(panels.layout.yaxis2.ticktext) == ["no", "yes"]  # partial remission
 
 
 PAGES = [f"pages/{name}.py" for name in ("overview", "eligibility", "trajectories", "outcomes", "secondary", "safety")]

@@ -116,6 +116,22 @@ def _y_title(o: Outcome, mode: str = "absolute") -> str:
     return f"{title}<br>{o.better} is better"  # two lines: the title fits a short plot (a phone)
 
 
+#: In a narrow panel, a visit's tick is labelled only this far (a fraction of the axis) from the last one labelled.
+TICK_LABEL_GAP = 0.07
+
+
+def _spaced_tick_text(months: list[float], clock: Clock) -> list[str]:
+    """The x tick labels of a small panel: each visit's time in the schedule's unit, left blank where it would touch
+    the label before it (weeks 0, 2 and 4 of a year: "0", "", "4"); the first and the last are always labelled."""
+    span = (max(months) - min(months) + 1.0) if months else 1.0
+    labels, last = [], -math.inf
+    for i, m in enumerate(months):
+        keep = m - last >= TICK_LABEL_GAP * span or i == len(months) - 1
+        labels.append(f"{clock.count(m):g}" if keep else "")
+        last = m if keep else last
+    return labels
+
+
 def _level_ticks(o: Outcome, mode: str = "absolute") -> dict[str, Any]:
     """A yes/no or ordinal outcome's y ticks: its values by name (a change: whole steps); a number: none."""
     if not o.level_names:
@@ -670,7 +686,7 @@ def small_multiples_figure(
     plot_height = len(blocks) * block_height + (len(blocks) - 1) * BLOCK_GAP  # pixels of the plot area
     width = (1.0 - COLUMN_SPACING * (ncols - 1)) / ncols
     months = sorted(visits["month"].unique())
-    x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": [f"{protocol.clock.count(m):g}" for m in months]}
+    x_ticks = {"tickmode": "array", "tickvals": months, "ticktext": _spaced_tick_text(months, protocol.clock)}
     x_range = [-0.5, max(months) + 0.5]
     known = series or {}  # the analysis's ``patient_series`` per outcome, when the caller has them
     series = {k: known[k] if k in known else patient_series(visits, k, protocol) for k in primary}
