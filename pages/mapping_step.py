@@ -31,9 +31,12 @@ from medpath.pipeline.map.mapping import (
     answered_values,
     best_guess,
     fixed_in_mapping,
+    other_fields,
+    other_label,
     profile_filename,
     profile_from_choices,
     row_answers,
+    unassigned_columns,
     undone,
     unknown_values,
     value_questions,
@@ -57,6 +60,8 @@ AUTOMATIC = "automatic"
 TABLE_TITLES = {"screening": "Screening table (one row per candidate)", "visits": "Visits table (one row per visit)"}
 KIND_NAMES = {"yes_no": "yes/no", "test": "test result", "consent": "consent", "sex": "sex", "visit": "visit"}
 STEP_TITLE = "Mapping: which column is which field"
+NOT_USED = "not used"
+MAX_OTHER_COLUMNS = 30  # beyond this many unknown columns, the rest are named in a profile
 
 
 def _digest(files, profile: Profile | None) -> str:
@@ -312,6 +317,41 @@ def _field_boxes(guess: MappingGuess, stamp: str) -> dict[tuple[str, str], Candi
     return choices
 
 
+def _other_boxes(guess: MappingGuess, choices, applied: Profile | None, stamp: str) -> dict[str, str | None]:
+    """One select box per column no box chose and MedPath does not know, offering every other field a profile can
+    name (an outcome at one visit, the screening number, the adverse-event and disposition fields)."""
+    columns = unassigned_columns(guess, choices)
+    if not columns:
+        return {}
+    st.markdown(
+        "**Other columns** — not read now: choose what a column holds if it is data (an outcome at one visit, the "
+        "screening number, an adverse-event or disposition field)"
+    )
+    fields = other_fields(guess.schema)
+    options = [NOT_USED, *fields]
+    grid = st.columns(3)
+    out: dict[str, str | None] = {}
+    for n, column in enumerate(columns[:MAX_OTHER_COLUMNS]):
+        rule = applied.column_rule(column.sheet, column.header) if applied else None
+        default = rule if rule in fields else NOT_USED
+        with grid[n % 3]:
+            chosen = st.selectbox(
+                literal(column.key),
+                options,
+                index=options.index(default),
+                format_func=lambda f: f if f == NOT_USED else plain(other_label(f, guess.schema)),
+                key=f"other_{stamp}_{column.key}",
+                help="e.g. " + ", ".join(map(literal, column.samples)) if column.samples else "no values",
+            )
+        if chosen != default:  # only a change: a column the profile ignores stays ignored
+            out[column.key] = None if chosen == NOT_USED else chosen
+    if len(columns) > MAX_OTHER_COLUMNS:
+        st.caption(
+            f"… and {len(columns) - MAX_OTHER_COLUMNS} more column(s): name them in a profile (docs/your-data.md)."
+        )
+    return out
+
+
 def _value_boxes(guess: MappingGuess, choices, applied: Profile | None, stamp: str) -> dict[str, dict[str, str]]:
     """One select box per text not understood and kind of field, for the columns chosen now: its answer is given to
     every column of that kind holding the text."""
@@ -438,9 +478,10 @@ def mapping_step(study: Study) -> None:
         profile_controls(study)
         stamp = _digest(files, applied)[:12] + str(st.session_state.get(RESET_KEY, 0))
         choices = _field_boxes(guess, stamp)
+        others = _other_boxes(guess, choices, applied, stamp)
         values = _value_boxes(guess, choices, applied, stamp)
         sheets = _sheet_boxes(guess, study, stamp)
-        proposed = profile_from_choices(choices, guess, values, sheets, applied)
+        proposed = profile_from_choices(choices, guess, values, sheets, applied, others)
         _show_preview(files, study, applied, proposed)
         if st.button("Apply", type="primary", icon=":material/check:", key="mapping-apply"):
             _use(proposed)

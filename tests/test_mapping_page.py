@@ -16,7 +16,7 @@ import io
 
 import openpyxl
 from streamlit.testing.v1 import AppTest
-from test_mapping import PROFILE, indonesian
+from test_mapping import PROFILE, SCREENING, VISITS, indonesian
 from test_mapping_preview import renamed_sample
 from test_pages import APP, TIMEOUT, metrics, texts
 from test_row_questions import _two_sites
@@ -241,3 +241,31 @@ def test_a_file_of_the_second_protocol_is_mapped_the_same_way():
     assert at.session_state[PROFILE_KEY].columns["Kontrol!No. Peserta"] == "patient_id"
     shown = metrics(at.switch_page("pages/overview.py").run())
     assert (shown["Screened"], shown["Enrolled"], shown["Completed"]) == ("17", "8", "7")
+
+
+def test_every_other_field_is_offered_for_a_column_medpath_does_not_know():
+    adverse = [
+        ["No. Responden", "Kejadian", "Derajat", "Serius"],
+        ["R01", "Demam", 1, "Tidak"],
+        ["R02", "Ruam", 2, "Tidak"],
+    ]
+    files = [("indo.xlsx", xlsx_bytes({"Skrining": SCREENING, "Kunjungan": VISITS, "Efek Samping": adverse}))]
+    at = data_page(files, profile_of(PROFILE, "bulan.yaml"))
+    term = selectbox(at, "Efek Samping › Kejadian")
+    assert {"adverse events: term", "adverse events: grade", "VAS pain at month 6", "screening number"} <= set(
+        map(term.format_func, term.options)
+    )
+    for header, field in (("No. Responden", "ae_patient_id"), ("Kejadian", "ae_term"), ("Derajat", "ae_grade")):
+        selectbox(at, f"Efek Samping › {header}").set_value(field)
+    selectbox(at, "Efek Samping › Serius").set_value("ae_serious")
+    click(at, "Apply")
+    profile = at.session_state[PROFILE_KEY]
+    assert {k: v for k, v in profile.columns.items() if v.startswith("ae_")} == {
+        "Efek Samping!No. Responden": "ae_patient_id",
+        "Kejadian": "ae_term",
+        "Derajat": "ae_grade",
+        "Serius": "ae_serious",
+    }
+    study = load_study(files, mapping=profile, protocol=default_protocol())
+    assert study.adverse_events["term"].tolist() == ["Demam", "Ruam"]
+    assert study.adverse_events["grade"].tolist() == [1, 2]

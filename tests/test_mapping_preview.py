@@ -26,8 +26,11 @@ from medpath.pipeline.map.mapping import (
     answered_values,
     best_guess,
     fixed_in_mapping,
+    other_fields,
+    other_label,
     profile_from_choices,
     row_answers,
+    unassigned_columns,
     undone,
     unknown_values,
     value_questions,
@@ -191,3 +194,21 @@ def test_each_question_about_rows_offers_medpaths_proposed_answer_first():
     assert row_answers(hidden) == ("hidden", ("read", "leave out"))
     assert row_answers(replace(screening, code=Code.DUPLICATE_CONFLICT)) == ("duplicates", ("first", "leave out"))
     assert row_answers(replace(screening, code=Code.VALUE_INVALID)) is None
+
+
+def test_every_field_without_a_box_of_its_own_is_offered_for_the_unknown_columns():
+    guess = best_guess(indonesian(), default_protocol())
+    fields = other_fields(guess.schema)
+    # 3 + 5 outcomes x 5 visits (baseline, month 1, 3, 6, 12) + 9 adverse-event + 5 disposition fields
+    assert len(fields) == 3 + 25 + 14 and fields[:4] == ("screening_number", "month", "day", "bmd_tscore baseline")
+    assert [other_label(f, guess.schema) for f in ("vas month 6", "ae_onset_date", "disposition_status")] == [
+        "VAS pain at month 6",
+        "adverse events: onset date",
+        "disposition: status",
+    ]
+    chosen = {(g.table, g.field): g.best for g in guess.fields}
+    assert [c.key for c in unassigned_columns(guess, chosen)] == []  # every column has its box
+    chosen[("screening", "age")] = None
+    assert [c.key for c in unassigned_columns(guess, chosen)] == ["Skrining › Usia (tahun)"]
+    profile = profile_from_choices(chosen, guess, {}, {}, others={"Skrining › Usia (tahun)": "screening_number"})
+    assert profile.columns["Usia (tahun)"] == "screening_number"

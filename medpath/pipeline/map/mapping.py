@@ -27,6 +27,7 @@ from medpath.pipeline.layout.layouts import clean
 from medpath.pipeline.map.columns import AddedHeader, normalise
 from medpath.pipeline.map.headers import classify
 from medpath.pipeline.map.profile import (
+    EXTRA_FIELDS,
     IGNORE,
     KEEP,
     MISSING_WORD,
@@ -413,16 +414,47 @@ def _understood(kind: str, raw: object) -> bool:
         return False
 
 
+def other_fields(schema: Schema) -> tuple[str, ...]:
+    """Every field a profile can name that has no select box of its own in the step: the screening number and the
+    visit offsets, an outcome at one visit (a wide sheet: "vas month 6"), the adverse-event and disposition fields
+    (``medpath.pipeline.map.profile.EXTRA_FIELDS``) -- offered for the columns no box chose, so that no field must
+    be typed into a profile."""
+    boxed = {f for fields in schema.table_fields.values() for f in fields}
+    protocol = schema.protocol
+    wide = [f"{o} {v}" for o in protocol.outcomes for v in protocol.visit_labels]
+    return (*(f for f in ("screening_number", "month", "day") if f not in boxed), *wide, *EXTRA_FIELDS)
+
+
+def other_label(field_name: str, schema: Schema) -> str:
+    """A field of ``other_fields`` as the step names it ("VAS pain at month 6", "adverse events: grade")."""
+    table = EXTRA_FIELDS.get(field_name)
+    if table is None:
+        return label(field_name, schema)
+    name = field_name.removeprefix("ae_" if table == "adverse_events" else "disposition_")
+    return f"{table.replace('_', ' ')}: {name.replace('_', ' ')}"
+
+
+def unassigned_columns(guess: MappingGuess, chosen: dict[tuple[str, str], Candidate | None]) -> tuple[Candidate, ...]:
+    """The columns no box chose and MedPath does not read by itself (their header is no name it knows): the ones
+    the step asks about with ``other_fields``."""
+    taken = {c.key for c in chosen.values() if c is not None}
+    return tuple(
+        c for key, c in guess.columns.items() if key not in taken and header_field(c.header, guess.schema) is None
+    )
+
+
 def profile_from_choices(
     choices: dict[tuple[str, str], Candidate | None],
     guess: MappingGuess,
     values: dict[str, dict[str, str]],
     sheets: dict[str, str],
     base: Profile | None = None,
+    others: dict[str, str | None] | None = None,
 ) -> Profile:
     """The profile the mapping step's choices make: a column entry for every chosen column MedPath would not read
     as that field by itself (``Sheet!Header`` where the header is in several sheets), the value translations, and
-    the sheet rules. ``choices``: (table, field) -> the chosen column (None: not in the file)."""
+    the sheet rules. ``choices``: (table, field) -> the chosen column (None: not in the file); ``others``: column
+    key -> a field of ``other_fields`` for a column no box chose (None: not used)."""
     headers_in: dict[str, set[str]] = {}
     for s in guess.sheets:
         for h in s.headers:
@@ -438,6 +470,12 @@ def profile_from_choices(
         if header_field(chosen.header, guess.schema) == f and chosen.header not in columns:
             continue  # MedPath reads it as this field by itself
         columns[_column_key(chosen, headers_in)] = f
+    for key, other in (others or {}).items():
+        written = _column_key(guess.columns[key], headers_in)
+        if other is None:
+            columns.pop(written, None)
+        else:
+            columns[written] = other
     merged_values = {f: dict(texts) for f, texts in (base.values.items() if base else ())}
     for f, texts in values.items():
         for text, word in texts.items():
@@ -529,12 +567,15 @@ __all__ = [  # the profile's names, for the pages and the command line (defined 
     "answered_values",
     "best_guess",
     "fixed_in_mapping",
+    "other_fields",
+    "other_label",
     "label",
     "parse_profile",
     "profile_filename",
     "profile_from_choices",
     "row_answers",
     "sheet_tables",
+    "unassigned_columns",
     "undone",
     "unknown_values",
     "value_choices",
