@@ -30,8 +30,7 @@ Format (docs/your-data.md, "Mapping profile")::
       Data Awal: 3
       Kunjungan: [3, 4]              # "Bulan 6" over "VAS": the column "Bulan 6 VAS" (VAS at month 6)
 
-A column line may give a field per table: ``T-score: {screening: bmd_tscore, visits: bmd_tscore}`` (one key: that
-table only), and name a column by its letter: ``Data Awal!column C: age``. A ``values`` text is matched as a person
+A column line may give a field per table: ``Skor: {screening: age, visits: qol}`` (one key: that table only), and name a column by its letter: ``Data Awal!column C: age``. A ``values`` text is matched as a person
 sees the cell (``cell_texts``: a date cell as 15/03/2021); ``patient_id: {"1": "001"}`` rewrites ids.
 
 ``parse_profile`` reads one and refuses a broken one with ``ProfileError`` listing every problem with its
@@ -91,7 +90,7 @@ EXTRA_FIELDS: dict[str, str] = {f"ae_{f.name}": "adverse_events" for f in AE_FIE
 }
 SHEET_KINDS = ("screening", "visits", IGNORE)
 SECTIONS = ("columns", "values", "sheets", "rows", "fixed", "header", "layout")
-#: the two tables a column line can be scoped to (``columns: {T-score: {screening: bmd_tscore, visits: bmd_tscore}}``)
+#: the two tables a column line can be scoped to (``columns: {Skor: {screening: age, visits: qol}}``)
 TABLES = ("screening", "visits")
 #: ``Sheet!column C`` (or ``kolom C``): a column by its letter. Not a bare ``Sheet!C``: teams' headers are often
 #: letters themselves (TS, JK, IC, BB)

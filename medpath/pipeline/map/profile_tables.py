@@ -7,8 +7,7 @@ profile"):
   and a column by its letter (``columns: {Data Awal!column C: age}``);
 * ``leave_out``: rows the team leaves out (``rows: {leave out: [{sheet: Skrining, row: 23}]}``), each listed by a
   finding naming file, sheet and Excel row;
-* ``split_scoped``: a column with a field per table (``columns: {T-score: {screening: bmd_tscore, visits:
-  bmd_tscore}}``): a sheet whose screening rows and visit rows are told apart by the visit column is split into its
+* ``split_scoped``: a column with a field per table (``columns: {Skor: {screening: age, visits: qol}}``): a sheet whose screening rows and visit rows are told apart by the visit column is split into its
   screening and visits tables, the column read as its field in each; a sheet that is one table reads the column as
   that table's field;
 * ``apply_fixed``: a field the file lacks, given one value for every row by the team (``fixed: {hbsag: negative}``):
