@@ -20,7 +20,7 @@ from test_mapping import PROFILE, SCREENING, VISITS, indonesian
 from test_mapping_preview import renamed_sample
 from test_pages import APP, TIMEOUT, metrics, texts
 from test_row_questions import _two_sites
-from workbooks import profile_of, xlsx_bytes
+from workbooks import SCREENING_HEADER, profile_of, screening_row, xlsx_bytes
 
 from medpath.analysis import analyse
 from medpath.protocol import default_protocol
@@ -269,3 +269,17 @@ def test_every_other_field_is_offered_for_a_column_medpath_does_not_know():
     study = load_study(files, mapping=profile, protocol=default_protocol())
     assert study.adverse_events["term"].tolist() == ["Demam", "Ruam"]
     assert study.adverse_events["grade"].tolist() == [1, 2]
+
+
+def test_another_answer_than_medpaths_can_be_chosen_and_is_kept():
+    screening = [SCREENING_HEADER, screening_row("P1"), screening_row("P2"), screening_row("F1", enrolled="no")]
+    visits: list[list[object]] = [["patient_id", "visit", "bmd_tscore", "vas"]]
+    for pid in ("P1", "P2", "F1"):
+        visits += [[pid, "baseline", -3.0, 7], [pid, "month 6", -2.8, 4]]
+    at = data_page([("f.xlsx", xlsx_bytes({"screening": screening, "visits": visits}))])
+    answer = next(s for s in at.selectbox if s.label == "Answer (rows: not enrolled visits)")
+    assert answer.options == ["leave out  (MedPath's proposed answer)", "analyse"]
+    answer.set_value("analyse")
+    click(at, "Confirm this answer")
+    assert at.session_state[PROFILE_KEY].rows == {"not enrolled visits": "analyse"}
+    assert preview_counts(at)["VAS pain: n pairs"][0] == "3"  # F1's visits are analysed as the team says
