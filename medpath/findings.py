@@ -25,6 +25,7 @@ class Code(StrEnum):
     PROFILE_COLUMN_ABSENT = "profile_column_absent"
     PROFILE_SHEET_ABSENT = "profile_sheet_absent"
     PROFILE_HEADER_ROW_ABSENT = "profile_header_row_absent"  # the header row the profile names is blank or absent
+    PROFILE_ROWS_UNMATCHED = "profile_rows_unmatched"  # a record of rows: leave out that matches no row
     FIXED_BY_PROFILE = "fixed_by_profile"  # a field the file lacks, one value for every row: the team's statement
     FIXED_NOT_USED = "fixed_not_used"  # the profile fixes a field the file has a column for: the file is read
     # sheets and their layout

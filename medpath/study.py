@@ -33,6 +33,7 @@ from medpath.pipeline.layout.extra_tables import ExtraTables, parse_extra_tables
 from medpath.pipeline.layout.layouts import arrange, clean
 from medpath.pipeline.map.columns import normalise
 from medpath.pipeline.map.profile import Profile, apply_extra_columns
+from medpath.pipeline.map.profile_tables import unmatched
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable, ReadError
 from medpath.pipeline.validate.row_questions import (
@@ -148,6 +149,7 @@ def _load_study(
             groups.append(f"{name}:{group}" if group else None)
     if mapping:
         findings.extend(_profile_unmatched(mapping, [*raw, *extra.adverse_events, *extra.disposition], records))
+        findings.extend(unmatched(mapping, raw, schema))  # the primitives of medpath.pipeline.map.profile_tables
     excluded = {kind: sum(p.excluded for p in parsed if p.kind == kind) for kind in ("screening", "visits")}
     screening = _single(parsed, groups, "screening", findings, excluded, protocol)
     visits = _single(parsed, groups, "visits", findings, excluded, protocol)

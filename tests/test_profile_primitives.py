@@ -202,6 +202,23 @@ def test_patient_id_values_link_the_numbers_excel_stripped_to_the_visits_ids():
     assert len(study.visits[study.visits["month"] == 6]) == 5  # the two dated visits placed at month 6
 
 
+def test_what_the_profile_names_that_no_file_has_is_a_warning_at_its_line():
+    text = (
+        "columns:\n  Skor: {screening: age}\n  Arsip!column B: age\n"
+        "rows:\n  leave out:\n    - {sheet: Skrining, row: 99}\n    - {sheet: Skrining, row: 14}\n"
+        "fixed:\n  Lama!hiv: negative\nheader:\n  Kunjungan: 1\n  Rekap: 2\n"
+    )
+    study = _study(CASES["leave_out_rows"], text)
+    said = sorted((f.code.value, f.row) for f in study.findings if f.file == "profile.yaml")
+    assert said == [
+        ("profile_column_absent", 2),  # Skor
+        ("profile_rows_unmatched", 6),  # row 99 (row 14 is left out)
+        ("profile_sheet_absent", 3),  # Arsip
+        ("profile_sheet_absent", 9),  # Lama
+        ("profile_sheet_absent", 12),  # Rekap
+    ]
+
+
 # --- broken profiles: refused with their line ------------------------------------------------------------------------
 
 BROKEN = [

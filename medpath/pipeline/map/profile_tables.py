@@ -420,3 +420,55 @@ def apply_fixed(profile: Profile | None, table: RawTable, schema: Schema) -> tup
 
 class _Fixed(FieldHeader, AddedHeader):
     """The column a fixed value fills: read as its field, not one of the user's columns (not listed among them)."""
+
+
+# --- what the profile names that no file has ---------------------------------------------------------------------
+
+
+def unmatched(profile: Profile, tables: list[RawTable], schema: Schema) -> list[Finding]:
+    """A warning naming the profile's line for each of its new primitives that meets nothing in the upload's
+    tables as read (``tables``): a column with a field per table no sheet has, a sheet of ``header``, a letter or a
+    ``fixed`` value no file has, and a record of ``rows: leave out`` that matches no row (next month's export may have
+    renamed or corrected it)."""
+    tables = [apply_header(profile, t, schema) for t in tables]
+    sheets = {normalise(t.sheet) for t in tables if t.sheet is not None} | {normalise(t.file) for t in tables}
+    out = []
+
+    def absent(section: str, key: str, what: str, code: Code) -> None:
+        line = profile.lines.get((section, key))
+        message = f"the mapping profile names {what}, but no file has it (its row is the profile's line)"
+        out.append(Finding("warning", profile.name, None, line, key, None, message, code=code))
+
+    for written in profile.scoped:
+        if not any(_placed_in(profile, t, written) for t in tables):
+            absent("columns", written, "this column", Code.PROFILE_COLUMN_ABSENT)
+    named_sheets = [("header", s) for s in profile.header] + [("columns", k) for k in profile.letters]
+    named_sheets += [("fixed", k) for k in profile.fixed if "!" in k]
+    for section, key in named_sheets:
+        sheet = key.rpartition("!")[0] if section != "header" else key
+        if normalise(sheet) not in sheets:
+            absent(section, key, "this sheet", Code.PROFILE_SHEET_ABSENT)
+    records = profile.answer(LEAVE_OUT)
+    for k, record in enumerate(records if isinstance(records, list) else []):
+        if not any(_matches(record, t) for t in tables):
+            line = profile.lines.get(("rows", f"{LEAVE_OUT}:{k}"))
+            message = "this record of rows: leave out matches no row of the upload, so nothing was left out by it"
+            out.append(
+                Finding("warning", profile.name, None, line, None, None, message, code=Code.PROFILE_ROWS_UNMATCHED)
+            )
+    return out
+
+
+def _placed_in(profile: Profile, table: RawTable, written: str) -> bool:
+    return any(profile.scoped_rule(table.sheet, h) is profile.scoped[written] for h in table.header)
+
+
+def _matches(record: dict, table: RawTable) -> bool:
+    if not _same_place(record, table):
+        return False
+    conditions = {c: str(v) for c, v in record.items() if c not in ("sheet", "file", "row")}
+    indices = {c: _column_index(table, c) for c in conditions}
+    return any(
+        ("row" not in record or record["row"] == n) and all(_holds(cells, indices[c], v) for c, v in conditions.items())
+        for cells, n in zip(table.rows, table.row_numbers)
+    )
