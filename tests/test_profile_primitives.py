@@ -19,7 +19,7 @@ from medpath.eligibility import evaluate_study, team_statements
 from medpath.findings import Code
 from medpath.pipeline.map.profile import ProfileError, cell_texts, parse_profile
 from medpath.pipeline.map.profile_tables import letter_index
-from medpath.protocol import default_protocol
+from medpath.protocol import bundled, default_protocol
 from medpath.study import load_study
 
 CASES = {c.name: c for c in corpus.cases()}
@@ -42,6 +42,8 @@ def summary(case: corpus.PrimitiveCase, folder, capsys, *, with_profile: bool) -
         (folder / name).write_bytes(data)
         paths.append(str(folder / name))
     args = ["summary", *paths, "--json"]
+    if case.protocol:
+        args += ["--protocol", case.protocol]
     if with_profile:
         (folder / "profile.yaml").write_text(case.profile, encoding="utf-8")
         args += ["--mapping", str(folder / "profile.yaml")]
@@ -62,9 +64,10 @@ def test_each_export_is_read_right_with_its_profile(name, tmp_path, capsys):
     assert code == 0 and not errors, errors
     assert read_numbers(read, case.truth) == flat_truth(case.truth)
     # the profile applied, in its own format, is the one written (and reads back to itself)
-    profile = parse_profile(case.profile, "profile.yaml", PROTOCOL)
+    protocol = bundled()[case.protocol] if case.protocol else PROTOCOL
+    profile = parse_profile(case.profile, "profile.yaml", protocol)
     assert read["mapping"]["profile"] == profile.as_dict()
-    assert parse_profile(profile.to_yaml(), "profile.yaml", PROTOCOL) == profile
+    assert parse_profile(profile.to_yaml(), "profile.yaml", protocol) == profile
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -53,14 +53,17 @@ class PrimitiveCase:
     files: Callable[[], Files]
     profile: str
     truth: dict[str, Any]
+    #: the bundled protocol the file is of (``--protocol``; None: the default one)
+    protocol: str | None = None
 
 
 CASES: list[PrimitiveCase] = []
 
 
-def case(name: str, profile: str, truth: dict[str, Any] = STANDARD):
+def case(name: str, profile: str, truth: dict[str, Any] = STANDARD, protocol: str | None = None):
     def register(build: Callable[[], Files]) -> Callable[[], Files]:
-        CASES.append(PrimitiveCase(name, " ".join((build.__doc__ or "").split()), build, profile, truth))
+        what = " ".join((build.__doc__ or "").split())
+        CASES.append(PrimitiveCase(name, what, build, profile, truth, protocol))
         return build
 
     return register
@@ -333,6 +336,47 @@ def values_dates_and_ids() -> Files:
                     cell.number_format = "DD/MM/YYYY"
 
     return [("data_subjek.xlsx", xlsx(build))]
+
+
+# the second bundled protocol ------------------------------------------------------------------------------------------
+
+
+@case(
+    "demo_protocol_fixed_and_left_out",
+    """fixed:
+  hiv: negative                  # every candidate's HIV test was negative (the lab's list, not in this file)
+rows:
+  leave out:
+    - {sheet: Skrining Lutut, row: 21}   # PRP-13 entered again, hepatitis C copied wrong
+""",
+    # the sample's truths, worked out in tests/corpus/make_trust.py (its DEMO-KOA-PRP case): 17 screened, 8 enrolled,
+    # 7 completed (all enrolled but PRP-16, lost after month 1); WOMAC pain baseline -> month 3: PRP-01 -4, 03 -2,
+    # 05 0 (dropped), 07 -4, 10 -3, 14 -5, 17 -6 -> 7 pairs, 6 non-zero changes all negative -> p = 2 / 2^6 = 0.03125
+    {"screened": 17, "enrolled": 8, "completed": 7, "outcomes": {"womac_pain": (7, 0.03125)}},
+    protocol="DEMO-KOA-PRP",
+)
+def demo_protocol_fixed_and_left_out() -> Files:
+    """The second protocol's (DEMO-KOA-PRP) screening log as the knee clinic keeps it: two title rows, Indonesian
+    sheet name, no HIV column (the lab's list says every candidate was negative), and PRP-13 entered a second time at
+    the bottom (Excel row 21) with hepatitis C "negative" copied wrong; the visits sheet as the sample has it."""
+    from openpyxl import load_workbook
+
+    from medpath.protocol import bundled
+
+    sample = load_workbook(bundled()["DEMO-KOA-PRP"].sample)
+    screening = [list(r) for r in sample["screening"].iter_rows(values_only=True)]
+    hiv = screening[0].index("hiv")
+    screening = [r[:hiv] + r[hiv + 1 :] for r in screening]
+    again = next(list(r) for r in screening if r[0] == "PRP-13")
+    again[screening[0].index("hepatitis_c")] = "negative"
+    rows: list[list[object]] = [["Log skrining klinik lutut"], ["Versi lama CRF (tanpa kolom HIV)"], *screening, again]
+    visits = [list(r) for r in sample["visits"].iter_rows(values_only=True)]
+
+    def build(wb):
+        sheet(wb, "Skrining Lutut", rows)
+        sheet(wb, "Kunjungan", visits)
+
+    return [("klinik_lutut.xlsx", xlsx(build))]
 
 
 def cases() -> list[PrimitiveCase]:
