@@ -119,6 +119,18 @@ def test_a_column_scoped_to_one_table_is_not_read_in_the_other():
     assert study.visits["bmd_tscore"].notna().sum() == 15
 
 
+def test_a_sheet_split_by_its_columns_puts_a_column_scoped_to_screening_in_the_screening_table():
+    study = _study(CASES["scoped_side_by_side"])
+    assert study.screening.set_index("patient_id")["bmd_tscore"].to_dict()["SKR-004"] == -1.8
+    assert study.visits.groupby("month")["bmd_tscore"].count().to_dict() == {0: 5, 3: 5, 6: 5}
+
+
+def test_one_column_as_one_field_in_both_tables_of_a_sheet_without_screening_rows_is_an_error():
+    study = _study(CASES["scoped_side_by_side"], "columns:\n  T-score: {screening: bmd_tscore, visits: bmd_tscore}\n")
+    errors = [(f.row, f.column, f.code) for f in study.findings if f.severity == "error"]
+    assert (2, "T-score", Code.COLUMN_AMBIGUOUS) in errors
+
+
 # --- 2. rows the team leaves out -------------------------------------------------------------------------------------
 
 

@@ -154,6 +154,31 @@ def scoped_redcap() -> Files:
     return [("STUDISELPUNCA_DATA_2021-10-01.csv", text.encode("utf-8"))]
 
 
+@case(
+    "scoped_side_by_side",
+    """columns:
+  T-score Skrining: {screening: bmd_tscore}
+""",
+)
+def scoped_side_by_side() -> Files:
+    """One sheet "Rekap", one row per patient and visit, the candidate's screening cells repeated on each of its
+    rows (a screen failure has one row, without a visit): the screening DXA in "T-score Skrining", the visit's DXA in
+    "T-score". Both read as the T-score, so MedPath cannot choose; the profile says the first is the screening
+    table's."""
+    header: list[object] = ["Kode Pasien", "JK", "Umur", "T-score Skrining", *HISTORY, *TESTS, "Informed consent"]
+    header += ["Terdaftar", "Kunjungan", "T-score", "VAS"]
+    rows: list[list[object]] = [["Rekap data penelitian (semua kunjungan)"], header]
+    for c in CANDIDATES:
+        pid, reason = candidate_id(c), c[5]
+        screening = [pid, c[2], c[3], c[4], *history_cells(reason), *infection_cells(reason), consent_cell(reason)]
+        screening.append("Ya" if _enrolled(c) else "Tidak")
+        if not _enrolled(c):
+            rows.append([*screening, None, None, None])
+        for label, v in VISITS if _enrolled(c) else ():
+            rows.append([*screening, label, TSCORE[pid][v], VAS[pid][v]])
+    return [("rekap_semua_kunjungan.xlsx", xlsx(lambda wb: sheet(wb, "Rekap", rows)))]
+
+
 # 2. rows the team leaves out ---------------------------------------------------------------------------------------
 
 

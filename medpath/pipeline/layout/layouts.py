@@ -800,12 +800,13 @@ def _columns(table: RawTable, schema: Schema) -> list[_Column]:
 
 def _resolve_columns(table: RawTable, schema: Schema, records: Records) -> RawTable:
     columns = _columns(table, schema)
-    groups: dict[tuple[str, str], list[_Column]] = {}
-    for column in columns:
-        groups.setdefault((column.field, column.slot), []).append(column)
+    groups: dict[tuple[str, str, str | None], list[_Column]] = {}
+    for column in columns:  # a column a mapping profile reads in one table only (TableHeader) is apart
+        scope = getattr(table.header[column.index], "table", None)
+        groups.setdefault((column.field, column.slot, scope), []).append(column)
     drop: set[int] = set()
     notes: list[Finding] = []
-    for (field_name, slot), group in groups.items():
+    for (field_name, slot, _), group in groups.items():
         if len(group) == 1 and group[0].region in (None, schema.dxa_sites.get(field_name)):
             continue
         before = len(notes)
@@ -963,8 +964,8 @@ def _both_tables(table: RawTable, schema: Schema) -> tuple[int, list[_Column], l
     id_index = next((c.index for c in columns if c.field == "patient_id"), None)
     if len([c for c in screening if c.field in only]) < 2 or not (wide or time) or id_index is None:
         return None
-    if time:  # a long table: its unlabelled T-score column is the visits' T-score
-        screening = [c for c in screening if c.field in only]
+    if time:  # a long table: its unlabelled T-score column is the visits' T-score (unless a profile scopes it)
+        screening = [c for c in screening if c.field in only or getattr(table.header[c.index], "table", None)]
     return id_index, screening, time
 
 

@@ -15,6 +15,7 @@ into its ``medpath.pipeline.map.schema.Schema``, which every reading stage recei
 from __future__ import annotations
 
 import re
+from typing import Self
 
 from medpath.protocol import Protocol
 
@@ -193,13 +194,28 @@ class FieldHeader(str):
 
     field: str | None = None
 
-    def __new__(cls, name: str, field: str) -> FieldHeader:
+    def __new__(cls, name: str, field: str) -> Self:
         header = super().__new__(cls, name)
         header.field = field
         return header
 
     def __reduce__(self):
         return (FieldHeader, (str(self), self.field))
+
+
+class TableHeader(FieldHeader):
+    """A ``FieldHeader`` the mapping profile reads in one table only (``columns: {Header: {screening: field}}``):
+    a sheet holding both tables puts it in that table (``medpath.pipeline.map.profile_tables.split_scoped``)."""
+
+    table: str | None = None
+
+    def __new__(cls, name: str, field: str, table: str) -> Self:
+        header = super().__new__(cls, name, field)
+        header.table = table
+        return header
+
+    def __reduce__(self):
+        return (TableHeader, (str(self), self.field, self.table))
 
 
 class AddedHeader(str):

@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from medpath.findings import Code, Finding
 from medpath.pipeline.cells.values import parse_visit_label
-from medpath.pipeline.map.columns import AddedHeader, FieldHeader, SheetLabel, normalise
+from medpath.pipeline.map.columns import AddedHeader, FieldHeader, SheetLabel, TableHeader, normalise
 from medpath.pipeline.map.headers import classify
 from medpath.pipeline.map.profile import (
     IGNORE,
@@ -251,6 +251,8 @@ def split_scoped(profile: Profile | None, table: RawTable, schema: Schema, recor
             _part(table, scoped, "screening", list(marks), schema, records, drop={visit}),
             _part(table, scoped, "visits", [not m for m in marks], schema, records, drop=set()),
         ]
+    if _both_by_columns(table, set(scoped), schema):
+        return [_by_columns(table, scoped)]
     kind = getattr(table.sheet, "kind", None) or _kind_without(table, set(scoped), schema)
     if kind not in ("screening", "visits"):
         for i in scoped:
@@ -266,6 +268,57 @@ def split_scoped(profile: Profile | None, table: RawTable, schema: Schema, recor
             )
         return [_without(table, set(scoped))]
     return [_part(table, scoped, kind, [True] * len(table.rows), schema, records, drop=set(), split=False)]
+
+
+def _both_by_columns(table: RawTable, scoped: set[int], schema: Schema) -> bool:
+    """Whether a sheet without screening rows holds both tables side by side (two screening fields or more beside a
+    visit column, as ``medpath.pipeline.layout.layouts`` splits such a sheet by its columns)."""
+    if getattr(table.sheet, "kind", None):
+        return False
+    fields = [header_field(h, schema) for i, h in enumerate(table.header) if i not in scoped]
+    return len([f for f in fields if f in schema.screening_only]) >= 2 and bool({"visit", "month", "day"} & set(fields))
+
+
+def _by_columns(table: RawTable, scoped: dict[int, dict[str, str]]) -> RawTable:
+    """A sheet split later by its columns: a column scoped to the screening table goes there (``TableHeader``), one
+    with a field in each table is read twice (a copy for the visits). One column cannot be the same field in both
+    tables without screening rows to tell the values apart: it is read in the visits table, with an error."""
+    width = len(table.header)
+    header, notes = list(table.header), list(table.notes)
+    rows = [[*cells[:width], *[None] * (width - len(cells))] for cells in table.rows]
+    for i, rule in scoped.items():
+        screening, visits = rule.get("screening", IGNORE), rule.get("visits", IGNORE)
+        name = str(table.header[i])
+        if screening == visits and screening != IGNORE:
+            header[i] = FieldHeader(name, visits)
+            notes.append(
+                table.finding(
+                    "error",
+                    table.header_row,
+                    name,
+                    None,
+                    f"the mapping profile reads '{name}' as {screening} in both tables, but this sheet has no screening "
+                    "rows (a visit cell such as 'Skrining') to tell the screening value from the visits': it is read in "
+                    "the visits table only, and the screening table has no value for it (mark the screening rows, or "
+                    "keep the screening value in a column of its own)",
+                    code=Code.COLUMN_AMBIGUOUS,
+                )
+            )
+            continue
+        header[i] = TableHeader(name, screening, "screening") if screening != IGNORE else FieldHeader(name, IGNORE)
+        if visits != IGNORE:
+            header.append(FieldHeader(name, visits))
+            for cells in rows:
+                cells.append(cells[i])
+    keep = [i for i, h in enumerate(header) if getattr(h, "field", None) != IGNORE]
+    return replace(
+        table,
+        header=[header[i] for i in keep],
+        rows=[[cells[i] if i < len(cells) else None for i in keep] for cells in rows],
+        above=(),
+        hidden_columns=frozenset(),
+        notes=tuple(notes),
+    )
 
 
 def _scope(profile: Profile, table: RawTable, header: str) -> dict[str, str] | None:
