@@ -177,7 +177,7 @@ def test_uploaded_workbook_data_page_shows_the_error_row():
     assert "1 error(s)" in texts(at.error)
     assert "trial.xlsx" in texts(at.caption)  # the banner names the uploaded file, not the sample
     assert not at.info or study.label not in texts(at.info)
-    findings = at.table[0].value  # a static table: the message wraps instead of being cut at 1280 px
+    findings = next(t.value for t in at.table if "Message" in t.value.columns)  # static: messages wrap at 1280 px
     assert list(findings["Excel row"]) == ["7"] and list(findings["Column"]) == ["vas"]
     assert list(findings["Value"]) == ["11"]
     assert "outside the possible range of VAS pain" in findings["Message"].iloc[0]
