@@ -18,7 +18,9 @@ from medpath.cli import main
 from medpath.eligibility import evaluate_study, team_statements
 from medpath.findings import Code
 from medpath.pipeline.map.profile import ProfileError, cell_texts, parse_profile
-from medpath.pipeline.map.profile_tables import letter_index
+from medpath.pipeline.map.profile_tables import apply_header, letter_index
+from medpath.pipeline.map.schema import schema_of
+from medpath.pipeline.read.reading import read_tables
 from medpath.protocol import bundled, default_protocol
 from medpath.study import load_study
 
@@ -192,6 +194,32 @@ def test_a_header_row_that_is_blank_is_an_error_naming_it():
     study = _study(CASES["header_rows_and_letters"], text)
     (error,) = [f for f in study.findings if f.code is Code.PROFILE_HEADER_ROW_ABSENT]
     assert (error.severity, error.sheet, error.row) == ("error", "Data Awal", 32)
+
+
+def test_the_header_rule_applied_twice_changes_nothing():
+    case = CASES["header_rows_and_letters"]
+    profile = parse_profile(case.profile, "profile.yaml", PROTOCOL)
+    schema = schema_of(PROTOCOL)
+    for table in read_tables(*case.files()[0], schema):
+        once = apply_header(profile, table, schema)
+        assert apply_header(profile, once, schema) == once
+        assert once.header_row == {"Data Awal": 33, "Kunjungan": 4}[str(table.sheet)]
+
+
+def test_a_json_profile_with_the_new_primitives_is_the_yaml_one():
+    as_json = json.dumps(
+        {
+            "columns": {"T-score": {"screening": "bmd_tscore"}, "Data Awal!column D": "age"},
+            "rows": {"leave out": [{"sheet": "Skrining", "row": 14}]},
+            "fixed": {"hbsag": "negative"},
+            "header": {"Kunjungan": [3, 4]},
+        }
+    )
+    yaml_text = (
+        "columns:\n  T-score: {screening: bmd_tscore}\n  Data Awal!column D: age\n"
+        "rows:\n  leave out: [{sheet: Skrining, row: 14}]\nfixed: {hbsag: negative}\nheader: {Kunjungan: [3, 4]}\n"
+    )
+    assert parse_profile(as_json, "p", PROTOCOL) == parse_profile(yaml_text, "p", PROTOCOL)
 
 
 def test_column_letters():

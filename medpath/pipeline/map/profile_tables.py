@@ -61,7 +61,8 @@ def apply_header(profile: Profile | None, table: RawTable, schema: Schema) -> Ra
     if not profile:
         return table
     rows = profile.header_rule(table.sheet, table.file)
-    if rows is not None and rows != (table.header_row,):
+    # a two-row header once joined has no row above it (``above``): applying the rule again changes nothing
+    if rows is not None and (rows[-1] != table.header_row or (len(rows) == 2 and table.above)):
         table = _reheaded(profile, table, rows, schema)
     letters = profile.letter_rules(table.sheet)
     if letters:
