@@ -8,12 +8,14 @@ The numbers are read from ``medpath summary FILE --mapping PROFILE --json`` run 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 import make_profile_primitives as corpus
 import pytest
 from test_trust_corpus import flat_truth, passes, read_numbers
 
+from medpath.analysis import analyse
 from medpath.cli import main
 from medpath.eligibility import evaluate_study, team_statements
 from medpath.findings import Code
@@ -22,6 +24,7 @@ from medpath.pipeline.map.profile_tables import apply_header, letter_index
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.read.reading import read_tables
 from medpath.protocol import bundled, default_protocol
+from medpath.report import build_report
 from medpath.study import load_study
 
 CASES = {c.name: c for c in corpus.cases()}
@@ -163,6 +166,14 @@ def test_a_fixed_value_is_the_teams_statement_and_the_infection_criterion_is_jud
     assert len(statements) == 1 and "hbsag = negative for every candidate" in statements[0]
     _, without = summary(case, tmp_path, capsys, with_profile=False)
     assert any(step["n"] is None for step in without["funnel"])  # the tests cannot be checked from the file
+
+
+def test_the_report_says_the_criterion_was_judged_on_the_teams_statement():
+    study = _study(CASES["fixed_infection_tests"])
+    (statement,) = team_statements(study, evaluate_study(study))
+    report = build_report(analyse(study))
+    assert html.escape(statement) in report
+    assert "the team&#x27;s statement" not in build_report(analyse(_study(CASES["fixed_infection_tests"], "{}")))
 
 
 def test_a_fixed_value_of_one_sheet_only_and_one_the_file_has():
