@@ -402,7 +402,7 @@ def _preview(files, profile: Profile | None) -> Preview:
     key = (schema_of(protocol), _digest(files, profile or None))
     kept: dict = st.session_state.setdefault(PREVIEW_KEY, {})
     if key not in kept:
-        if len(kept) > 8:  # the applied and a few proposed ones
+        if len(kept) > 3:  # the applied and a few proposed ones (each holds its tables)
             kept.clear()
         kept[key] = read_preview(files, protocol, profile)
     return kept[key]
