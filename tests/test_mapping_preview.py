@@ -152,11 +152,17 @@ def test_a_column_the_user_chooses_has_its_texts_asked_at_once():
     assert unknown_values(guess, chosen, Profile(values={"sex": {"Pr": "F"}})) == {"sex": ("Lk",)}
 
 
-def test_apply_keeps_the_answers_to_the_questions_about_rows():
+def test_apply_keeps_the_answers_to_the_questions_about_rows_and_what_the_boxes_do_not_show():
     guess = best_guess(indonesian(), default_protocol())
-    base = Profile(rows={"hidden": "read", "keep": {"Site": "RSCM Jakarta"}})
+    base = Profile(
+        rows={"hidden": "read", "keep": {"Site": "RSCM Jakarta"}},
+        fixed={"hbsag": "negative"},
+        header={"Skrining": (1,)},
+    )
     profile = profile_from_choices({(g.table, g.field): g.best for g in guess.fields}, guess, {}, {}, base)
     assert profile.rows == {"hidden": "read", "keep": {"Site": "RSCM Jakarta"}}
+    assert profile.fixed == {"hbsag": "negative"} and profile.header == {"Skrining": (1,)}
+    assert profile.columns["Usia (tahun)"] == "age"
     assert "rows:\n  hidden: read\n  keep:\n    Site: RSCM Jakarta\n" in profile.to_yaml()
 
 

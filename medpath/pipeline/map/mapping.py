@@ -453,7 +453,7 @@ def profile_from_choices(
 ) -> Profile:
     """The profile the mapping step's choices make: a column entry for every chosen column MedPath would not read
     as that field by itself (``Sheet!Header`` where the header is in several sheets), the value translations, and
-    the sheet rules. ``choices``: (table, field) -> the chosen column (None: not in the file); ``others``: column
+    the sheet rules; every other section of ``base`` is kept. ``choices``: (table, field) -> the chosen column (None: not in the file); ``others``: column
     key -> a field of ``other_fields`` for a column no box chose (None: not used)."""
     headers_in: dict[str, set[str]] = {}
     for s in guess.sheets:
@@ -484,8 +484,12 @@ def profile_from_choices(
                 merged_values.setdefault(f, {})[text] = value
     merged_sheets = dict(base.sheets) if base else {}
     merged_sheets.update(sheets)
-    rows = dict(base.rows) if base else {}  # the answers to MedPath's questions about rows stay
-    return Profile(columns, {f: t for f, t in merged_values.items() if t}, merged_sheets, "mapping profile", rows=rows)
+    made = Profile(columns, {f: t for f, t in merged_values.items() if t}, merged_sheets, "mapping profile")
+    if base is None:
+        return made
+    # what the boxes do not show stays as the base says: the answers about rows, scoped columns, column letters,
+    # fixed values, header rows, layouts (its line numbers are of a file this profile no longer is)
+    return replace(base, columns=made.columns, values=made.values, sheets=made.sheets, name=made.name, lines={})
 
 
 def _column_key(candidate: Candidate, headers_in: dict[str, set[str]]) -> str:
