@@ -164,6 +164,7 @@ def test_choosing_a_team_protocol_without_a_sample_never_ends_the_session(team_f
         assert [o.split(" — ")[0] for o in at.selectbox(key="protocol_choice").options] == [
             "NCT04501354",
             "DEMO-KOA-PRP",
+            "DEMO-T1D-MSC",
             "OURS-1",
         ]
 
