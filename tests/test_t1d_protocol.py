@@ -202,3 +202,24 @@ def test_the_app_runs_every_page_on_the_third_protocol():
     assert any(m.label.startswith("Completed") and m.value == "9" for m in at.metric), [
         (m.label, m.value) for m in at.metric
     ]
+
+
+def test_a_weeks_trials_visit_named_by_a_sheet_or_a_profile_is_placed_in_weeks(capsys, tmp_path):
+    """One sheet per visit ("Minggu 24"), and a profile naming a sheet's visit ("Kontrol II: week 24"): both are week
+    24 of the weeks schedule (a months reading would put them at month 6, i.e. week 26, and find no pairs)."""
+    rows = {p: (0.40 + i / 100, 0.35 + i / 100) for i, p in enumerate(("A", "B", "C", "D"))}
+    base = [["patient_id", "c_peptide", "remission"], *([p, b, "no"] for p, (b, _) in rows.items())]
+    after = [["patient_id", "c_peptide", "remission"], *([p, a, "yes"] for p, (_, a) in rows.items())]
+    by_sheet = xlsx_bytes({"Baseline": base, "Minggu 24": after})
+    read = analyse(load_study([("s.xlsx", by_sheet)], protocol=PROTOCOL))
+    assert read.primary["c_peptide"].n_pairs == 4 and read.primary["c_peptide"].followup_visit == "week 24"
+    named = tmp_path / "k.xlsx"
+    named.write_bytes(xlsx_bytes({"Baseline": base, "Kontrol II": after}))
+    profile = tmp_path / "p.yaml"
+    profile.write_text("sheets:\n  Kontrol II: week 24\n", encoding="utf-8")
+    args = ["summary", str(named), "--protocol", "DEMO-T1D-MSC", "--mapping", str(profile), "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (
+        summary["outcomes"]["c_peptide"]["n_pairs"] == 4 and summary["outcomes"]["remission"]["binary"]["gained"] == 4
+    )

@@ -779,7 +779,7 @@ def _column_field(index: int, name: str, schema: Schema) -> _Column | None:
         for prefix in schema.outcome_prefixes:
             tail = candidate[len(prefix) :]
             if candidate.startswith(prefix) and tail:
-                visit = parse_visit_label(tail)
+                visit = parse_visit_label(tail, schema.protocol.clock)
                 if visit is not None:
                     found = schema.outcome_aliases[prefix]
                     return _Column(
@@ -1041,7 +1041,7 @@ def _per_visit_sheets(out: Arranged, schema: Schema) -> None:
     for k, table in enumerate(out.tables):
         if table.sheet is None or getattr(table.sheet, "kind", None):
             continue
-        visit = parse_visit_label(table.sheet)
+        visit = parse_visit_label(table.sheet, schema.protocol.clock)
         if visit is None:
             continue
         fields = _columns(table, schema)

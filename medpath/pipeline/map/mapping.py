@@ -479,7 +479,7 @@ def profile_from_choices(
     merged_values = {f: dict(texts) for f, texts in (base.values.items() if base else ())}
     for f, texts in values.items():
         for text, word in texts.items():
-            ok, value = translate(value_kind(f, guess.schema) or "id", word)
+            ok, value = translate(value_kind(f, guess.schema) or "id", word, guess.schema.protocol.clock)
             if ok:
                 merged_values.setdefault(f, {})[text] = value
     merged_sheets = dict(base.sheets) if base else {}

@@ -82,6 +82,7 @@ from medpath.pipeline.map.profile_layout import Layout, parse_layout
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import Protocol
+from medpath.schedule import Clock
 
 IGNORE = "ignore"
 #: the adverse-event and disposition fields a profile can name ("ae_serious", "disposition_status") -> their table
@@ -158,7 +159,7 @@ def _wide_field(name: str, schema: Schema) -> tuple[str, str] | None:
     """("vas", "month 6") for "vas month 6": an outcome of one visit, as a wide sheet holds it."""
     for key in sorted(schema.protocol.outcomes, key=len, reverse=True):
         if name.startswith(key + " ") or name.startswith(key + "_"):
-            visit = parse_visit_label(name[len(key) + 1 :])
+            visit = parse_visit_label(name[len(key) + 1 :], schema.protocol.clock)
             if visit is not None:
                 return key, visit[0]
     return None
@@ -573,7 +574,7 @@ class _Builder:
             text = self.file.written(value, f"the fixed value of '{name}'")
             if text is None:
                 continue
-            ok, result = translate(kind, text)
+            ok, result = translate(kind, text, self.schema.protocol.clock)
             if not ok or result is None:
                 expected = str(result).replace(f" / {MISSING_WORD}", "").replace(", or missing", "")
                 self.file.problem(value, f"'{text}' is not a value for {name}: expected {expected}")
@@ -699,7 +700,7 @@ class _Builder:
                 written = self.file.written(value, f"the value of '{text}'")
                 if written is None:
                     continue
-                ok, result = translate(kind, written)
+                ok, result = translate(kind, written, self.schema.protocol.clock)
                 if not ok:
                     self.file.problem(
                         value, f"'{written}' is not a valid value for {field_name} ('{text}'): expected {result}"
@@ -719,7 +720,7 @@ class _Builder:
                 continue
             if written.lower() in SHEET_KINDS:
                 out[sheet] = written.lower()
-            elif (visit := parse_visit_label(written)) is not None:
+            elif (visit := parse_visit_label(written, self.schema.protocol.clock)) is not None:
                 out[sheet] = visit[0]
             else:
                 self.file.problem(
@@ -744,14 +745,15 @@ def _field_name(text: str, schema: Schema) -> str | None:
     for name in schema.protocol.outcomes:
         if key.startswith(normalise(name)):
             rest = text.strip()[len(name) :].strip(" _-") if text.lower().startswith(name) else None
-            visit = parse_visit_label(rest) if rest else None
+            visit = parse_visit_label(rest, schema.protocol.clock) if rest else None
             if visit is not None:
                 return f"{name} {visit[0]}"
     return None
 
 
-def translate(kind: str, written: str) -> tuple[bool, object]:
-    """(True, the cell value) for a valid value of this kind of field, else (False, what is expected)."""
+def translate(kind: str, written: str, clock: Clock) -> tuple[bool, object]:
+    """(True, the cell value) for a valid value of this kind of field, else (False, what is expected); ``clock``: the
+    unit of the protocol's schedule, which names a visit (``Protocol.clock``)."""
     if written.lower() == MISSING_WORD:
         return True, None
     if kind in ("yes_no", "test", "consent"):
@@ -764,7 +766,7 @@ def translate(kind: str, written: str) -> tuple[bool, object]:
             sex = None
         return (True, sex) if sex else (False, "M / F / missing")
     if kind == "visit":
-        visit = parse_visit_label(written)
+        visit = parse_visit_label(written, clock)
         return (True, visit[0]) if visit else (False, "a visit label such as baseline, month 3, month 6, or missing")
     if kind == "number":
         try:

@@ -141,7 +141,7 @@ def _joined(group_row: list[object], names: list[str], schema: Schema) -> list[s
             out.append(name or group)
             continue
         joined = f"{group} {name}"
-        visit = parse_visit_label(group)
+        visit = parse_visit_label(group, schema.protocol.clock)
         outcome = schema.outcome_aliases.get(normalise(name))
         out.append(FieldHeader(joined, f"{outcome} {visit[0]}") if visit and outcome else joined)
     return out
