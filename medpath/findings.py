@@ -67,6 +67,7 @@ class Code(StrEnum):
     COLUMN_REGION_NOT_ANALYSED = "column_region_not_analysed"  # a region report without the analysed region
     COLUMN_REQUIRED_MISSING = "column_required_missing"  # the table cannot be used
     COLUMN_EXPECTED_MISSING = "column_expected_missing"  # what depends on it is not determinable
+    PRIMARY_OUTCOME_NOT_READ = "primary_outcome_not_read"  # no visit row holds a value of a primary outcome
     # tables
     TABLE_EMPTY = "table_empty"
     TABLE_TWICE = "table_twice"

@@ -216,6 +216,7 @@ def _load_study(
     visits, asked = visits_of_not_enrolled(screening, visits, mapping)
     findings.extend(asked)
     findings.extend(_above_target(screening, visits, protocol, ", ".join(n for n, _ in files)))
+    findings.extend(_primary_not_read(visits, findings, records, protocol))
     for p in parsed:
         if p.frame is not None and len(p.frame):
             for file, sheet in p.frame[["source_file", "source_sheet"]].drop_duplicates().itertuples(index=False):
@@ -565,6 +566,44 @@ def _isin(ids: pd.Series, known: pd.Series) -> pd.Series:
         found = pc.is_in(pa.array(ids), value_set=values.unique().cast(pa.array(ids).type))
         return pd.Series(np.array(found, dtype=np.bool_), index=ids.index, name=ids.name)
     return ids.isin(set(known))
+
+
+def _primary_not_read(
+    visits: pd.DataFrame, findings: list[Finding], records: list[dict], protocol: Protocol
+) -> list[Finding]:
+    """A question for each primary outcome of which no visit row holds a value while the visits were read and a
+    column was not recognised (other than a direct identifier, a name or a phone number): that column may be the
+    outcome under another name, so its results are not
+    determinable until the user says (an error naming the columns, answered in the mapping step). An export with no
+    unrecognised column simply lacks the outcome: its results are not determinable beside the warning of the missing
+    column."""
+    if not len(visits) or any(f.code in (Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS) for f in findings):
+        return []
+    identifiers = {(f.file, f.sheet, f.column) for f in findings if f.code is Code.COLUMN_IDENTIFIER}
+    unknown = [
+        r for r in records if r["status"] == "unknown" and (r["file"], r["sheet"], r["header"]) not in identifiers
+    ]
+    if not unknown:
+        return []
+    named = ", ".join(f"'{r['header']}'" for r in unknown[:5]) + (
+        f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    )
+    return [
+        Finding(
+            "error",
+            unknown[0]["file"],
+            unknown[0]["sheet"],
+            None,
+            None,
+            None,
+            f"no value of the primary outcome {protocol.outcomes[key].label} was read, and the visits have columns "
+            f"MedPath does not recognise ({named}): its results are not determinable until you say whether one of "
+            "them holds it (the mapping step), or that the export does not",
+            code=Code.PRIMARY_OUTCOME_NOT_READ,
+        )
+        for key in protocol.primary_outcomes
+        if key not in visits or not visits[key].notna().any()
+    ]
 
 
 def _above_target(

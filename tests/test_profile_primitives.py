@@ -33,9 +33,6 @@ PROTOCOL = default_protocol()
 #: Numbers that, WITHOUT the profile, are null beside a warning only (not an error): MedPath's own gaps, named here
 #: with the finding that says why, for the owner's work list (never a wrong number).
 WITHOUT_PROFILE_GAPS = {
-    # the VAS is in a column MedPath does not know (skor_utama): a warning says a primary outcome's column is missing
-    ("scoped_redcap", "vas.n_pairs"): Code.COLUMN_EXPECTED_MISSING,
-    ("scoped_redcap", "vas.p_value"): Code.COLUMN_EXPECTED_MISSING,
     # the screening sheet's header is not found under 31 lines of instructions: the sheet is "not used" (a warning)
     ("header_rows_and_letters", "screened"): Code.SHEET_NOT_USED,
 }
@@ -87,6 +84,14 @@ def test_without_its_profile_no_export_is_silently_wrong(name, tmp_path, capsys)
             assert numbers[key] is None and _found(read, gap), key
         else:
             assert passes(numbers[key], expected, has_error), (key, numbers[key], expected)
+
+
+def test_a_primary_outcome_in_a_column_medpath_does_not_know_is_a_question(tmp_path, capsys):
+    """The REDCap export's VAS is in 'skor_utama': without the profile its results are null beside an error naming
+    the unrecognised columns (a question the mapping step answers), not a warning only."""
+    _, read = summary(CASES["scoped_redcap"], tmp_path, capsys, with_profile=False)
+    asked = _found(read, Code.PRIMARY_OUTCOME_NOT_READ)
+    assert len(asked) == 1 and asked[0]["severity"] == "error" and "'skor_utama'" in asked[0]["message"]
 
 
 def test_the_gaps_are_real(tmp_path, capsys):

@@ -531,7 +531,14 @@ def undone(history: tuple[Profile | None, ...]) -> tuple[Profile | None, tuple[P
 #: Refusals of a table the mapping step can fix when it can read the file: a required column not found, a table
 #: not recognised or given twice (choose the columns, or what each sheet holds).
 MAPPING_FIXES = frozenset(
-    {Code.COLUMN_REQUIRED_MISSING, Code.TABLE_NOT_READ, Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS, Code.TABLE_TWICE}
+    {
+        Code.COLUMN_REQUIRED_MISSING,
+        Code.TABLE_NOT_READ,
+        Code.NO_VISITS_TABLE,
+        Code.NO_VISIT_ROWS,
+        Code.TABLE_TWICE,
+        Code.PRIMARY_OUTCOME_NOT_READ,
+    }
 )
 
 
