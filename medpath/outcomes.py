@@ -516,25 +516,22 @@ def headline(comparison: OutcomeComparison) -> str:
         line = (
             f"{outcome.label}, {span}: yes in {b.yes_baseline} of {b.n} → {b.yes_followup} of {b.n} "
             f"({b.gained} became yes, {b.lost} became no); exact McNemar {p_equals(b.p_value)}, "
-            f"{ALTERNATIVE_WORDS[c.wilcoxon.alternative]}"
+            f"{ALTERNATIVE_WORDS[w.alternative]}"
         )
-        holm = f"; Holm-adjusted {p_equals(c.p_holm)}" if c.p_holm is not None else ""
-        return line + holm + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
-    if c.ordinal is not None:
+    elif c.ordinal is not None:
         o = c.ordinal
         line = (
             f"{outcome.label}, {span}: {o.up} moved up, {o.down} down, {o.n - o.up - o.down} unchanged of {o.n} "
             f"({o.counts_text(o.baseline)} → {o.counts_text(o.followup)}); exact sign test {p_equals(o.p_value)}, "
-            f"{ALTERNATIVE_WORDS[c.wilcoxon.alternative]}"
+            f"{ALTERNATIVE_WORDS[w.alternative]}"
         )
-        holm = f"; Holm-adjusted {p_equals(c.p_holm)}" if c.p_holm is not None else ""
-        return line + holm + f"; n = {c.n_pairs} pair{'s' if c.n_pairs != 1 else ''}"
-    line = (
-        f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
-        f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
-        f"{number(hl.ci_high, True)}); {w.method} Wilcoxon {p_equals(w.p_value)}, "
-        f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}"
-    )
+    else:
+        line = (
+            f"{outcome.label}, {span}: median change {number(c.median_change, True)} {unit} (Hodges–Lehmann "
+            f"estimate {number(hl.estimate, True)} {unit}, {percent(hl.ci_level)} CI {number(hl.ci_low, True)} to "
+            f"{number(hl.ci_high, True)}); {w.method} Wilcoxon {p_equals(w.p_value)}, "
+            f"{ALTERNATIVE_WORDS[w.alternative]}, {ZERO_METHOD_WORDS[w.zero_method]}"
+        )
     if c.p_holm is not None:
         line += f"; Holm-adjusted {p_equals(c.p_holm)}"
     lost = f" ({c.left_out})" if c.left_out else ""

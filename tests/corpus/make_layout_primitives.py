@@ -39,6 +39,7 @@ from make_trust import (
     screening_row,
     screening_rows,
     sheet,
+    write_with_profiles,
     xlsx,
 )
 from openpyxl import Workbook
@@ -311,13 +312,5 @@ def cases() -> list[LayoutCase]:
     return list(CASES)
 
 
-def main(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for c in CASES:
-        for name, data in c.files():
-            (folder / name).write_bytes(data)
-        (folder / f"{c.name}.yaml").write_text(c.profile, encoding="utf-8")
-
-
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    write_with_profiles(CASES, Path(sys.argv[1]))

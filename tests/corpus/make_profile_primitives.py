@@ -36,6 +36,7 @@ from make_trust import (
     history_cells,
     infection_cells,
     sheet,
+    write_with_profiles,
     xlsx,
 )
 
@@ -408,14 +409,5 @@ def cases() -> list[PrimitiveCase]:
     return list(CASES)
 
 
-def build(folder: Path) -> None:
-    """Write every case's files and profile (``<case>.yaml``) to ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for c in CASES:
-        for name, data in c.files():
-            (folder / name).write_bytes(data)
-        (folder / f"{c.name}.yaml").write_text(c.profile, encoding="utf-8")
-
-
 if __name__ == "__main__":
-    build(Path(sys.argv[1]))
+    write_with_profiles(CASES, Path(sys.argv[1]))

@@ -820,6 +820,16 @@ def cases() -> list[TrustCase]:
     return sorted(CASES, key=lambda c: c.name)
 
 
+def write_with_profiles(profiled_cases, folder: Path) -> None:
+    """Write the files of cases that carry a mapping profile (``name``, ``files()``, ``profile``) into ``folder``, each
+    case's profile beside them as ``<case>.yaml`` (the corpora of the profile and layout primitives)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in profiled_cases:
+        for name, data in c.files():
+            (folder / name).write_bytes(data)
+        (folder / f"{c.name}.yaml").write_text(c.profile, encoding="utf-8")
+
+
 def build(folder: Path) -> dict[str, list[Path]]:
     """Write every case's files into ``folder/<case>/``; returns case name -> paths."""
     out = {}
