@@ -49,7 +49,7 @@ from medpath.pipeline.map.extra_fields import (
     read_yes_no,
 )
 from medpath.pipeline.read.reading import RawTable
-from medpath.schedule import MONTHS
+from medpath.schedule import MONTHS, Clock
 
 __all__ = [
     "AE_COLUMNS",
@@ -366,16 +366,17 @@ def ae_summary(adverse_events: pd.DataFrame | None) -> dict | None:
     }
 
 
-def listing(adverse_events: pd.DataFrame, event: str = "") -> pd.DataFrame:
+def listing(adverse_events: pd.DataFrame, event: str = "", clock: Clock = MONTHS) -> pd.DataFrame:
     """Every event for display, by patient and onset: patient_id, term, onset, grade, serious, relatedness,
-    outcome, and where it is in the file (sheet, Excel row). ``event``: what month 0 is (the protocol's
-    ``Intervention.event``, "infusion": "month 0 (infusion)")."""
+    outcome, and where it is in the file (sheet, Excel row). ``event``: what time 0 is (the protocol's
+    ``Intervention.event``, "infusion": "month 0 (infusion)"); ``clock``: the unit the onset is named in (the
+    protocol's schedule: "week 12")."""
     if adverse_events is None or adverse_events.empty:
         return pd.DataFrame(
             columns=["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome", "sheet", "row"]
         )
     frame = adverse_events.sort_values(["patient_id", "onset_month", "source_row"], kind="stable", na_position="last")
-    onset = [_onset_text(d, m, event) for d, m in zip(frame["onset_date"], frame["onset_month"])]
+    onset = [_onset_text(d, m, event, clock) for d, m in zip(frame["onset_date"], frame["onset_month"])]
     grade = [grade_text(g) for g in frame["grade"]]
     serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
     return pd.DataFrame(
@@ -393,12 +394,11 @@ def listing(adverse_events: pd.DataFrame, event: str = "") -> pd.DataFrame:
     )
 
 
-def _onset_text(date, month, event: str) -> str:
+def _onset_text(date, month, event: str, clock: Clock) -> str:
     parts = []
     if month is not None and not (isinstance(month, float) and np.isnan(month)):
-        parts.append(
-            (f"month 0 ({event})" if event else "month 0") if float(month) == 0 else MONTHS.label(float(month))
-        )
+        at_zero = f"{clock.unit} 0"
+        parts.append((f"{at_zero} ({event})" if event else at_zero) if float(month) == 0 else clock.label(float(month)))
     if date is not None and not (isinstance(date, float)) and not pd.isna(date):
         parts.append(f"{date:%Y-%m-%d}")
     return " · ".join(parts) or "not recorded"

@@ -640,7 +640,7 @@ def _adverse_events(analysis: Analysis, chart: _Charts) -> str:
     events = harms.events
     assert events is not None  # read
     sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
-    every = listing(events, study.protocol.intervention_event)
+    every = listing(events, study.protocol.intervention_event, study.protocol.clock)
     parts = [
         _p(f"{sentence} CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator."),
         _h3("Patients (events) by worst CTCAE grade and relatedness"),

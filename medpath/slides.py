@@ -630,7 +630,7 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
     events = harms.events
     assert events is not None  # read
     sentence = events_sentence(harms, analysis.flow.enrolled, study.excluded_rows.get("adverse_events", 0))
-    every = listing(events, study.protocol.intervention_event)
+    every = listing(events, study.protocol.intervention_event, study.protocol.clock)
     serious = every[every["serious"] == "yes"]
     n = len(timeline_rows(events, list(analysis.flow.enrolled_ids)))  # the patients the Safety page would draw
     large = summary_first(n)

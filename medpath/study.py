@@ -16,6 +16,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from medpath.adverse_events import AE_FIELDS
+from medpath.disposition import disposition_fields
 from medpath.findings import Code
 from medpath.gc_paused import gc_paused
 from medpath.model import (
@@ -32,7 +34,7 @@ from medpath.pipeline.guard.size_guards import MAX_TABLES, cells_left, over_budg
 from medpath.pipeline.layout.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.pipeline.layout.layouts import arrange, clean
 from medpath.pipeline.map.columns import normalise
-from medpath.pipeline.map.profile import Profile, apply_extra_columns
+from medpath.pipeline.map.profile import Profile, apply_extra_columns, apply_extra_values
 from medpath.pipeline.map.profile_tables import unmatched
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable, ReadError
@@ -128,10 +130,15 @@ def _load_study(
         found, tables = split_extra_tables([apply_extra_columns(mapping, t) for t in tables], schema)
         # the adverse-event and disposition tables get the row rules of the others (hidden, struck-through, summary
         # and note rows; a site column): one set of rules for every kind of table
-        for kind, kept in (("adverse_events", extra.adverse_events), ("disposition", extra.disposition)):
+        extra_kinds = (
+            ("adverse_events", extra.adverse_events, AE_FIELDS, "ae_"),
+            ("disposition", extra.disposition, disposition_fields(protocol), "disposition_"),
+        )
+        for kind, kept, fields, prefix in extra_kinds:
             for table in getattr(found, kind):
                 cleaned, asked = keep_site(clean(table, schema, mapping), mapping)
-                extra.findings += [*asked, *(_plain(f) for f in cleaned.notes[len(table.notes) :])]
+                cleaned, translated = apply_extra_values(mapping, cleaned, fields, prefix)  # the team's own words
+                extra.findings += [*asked, *(_plain(f) for f in cleaned.notes[len(table.notes) :]), *translated]
                 kept.append(cleaned)
                 places.setdefault((table.file, str(table.sheet) if table.sheet else None), set()).add(kind)
         extra.findings += found.findings
@@ -572,16 +579,22 @@ def _primary_not_read(
     visits: pd.DataFrame, findings: list[Finding], records: list[dict], protocol: Protocol
 ) -> list[Finding]:
     """A question for each primary outcome of which no visit row holds a value while the visits were read and a
-    column was not recognised (other than a direct identifier, a name or a phone number): that column may be the
-    outcome under another name, so its results are not
+    column of a sheet the visits were read from was not recognised (other than a direct identifier, a name or a phone
+    number): that column may be the outcome under another name, so its results are not
     determinable until the user says (an error naming the columns, answered in the mapping step). An export with no
     unrecognised column simply lacks the outcome: its results are not determinable beside the warning of the missing
     column."""
     if not len(visits) or any(f.code in (Code.NO_VISITS_TABLE, Code.NO_VISIT_ROWS) for f in findings):
         return []
     identifiers = {(f.file, f.sheet, f.column) for f in findings if f.code is Code.COLUMN_IDENTIFIER}
+    sheets = visits[["source_file", "source_sheet"]].drop_duplicates().astype(object)
+    visit_sheets = {(file, None if pd.isna(sheet) else sheet) for file, sheet in sheets.itertuples(index=False)}
     unknown = [
-        r for r in records if r["status"] == "unknown" and (r["file"], r["sheet"], r["header"]) not in identifiers
+        r
+        for r in records
+        if r["status"] == "unknown"
+        and (r["file"], r["sheet"]) in visit_sheets
+        and (r["file"], r["sheet"], r["header"]) not in identifiers
     ]
     if not unknown:
         return []

@@ -61,6 +61,7 @@ from medpath.inert import reveal_controls as _text
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, details_table, per_patient_changes, summary_table
 from medpath.paper import first_rows
+from medpath.protocol import Protocol
 from medpath.safety_status import events_sentence, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
 from medpath.summary import key_numbers
@@ -422,12 +423,14 @@ def _primary_section(doc: _Document, analysis: Analysis) -> None:
         _outcome(doc, comparison, len(analysis.study.patient_ids))
 
 
-def _events_table(doc: _Document, events: pd.DataFrame, event: str, *, serious_only: bool, n_patients: int) -> bool:
+def _events_table(
+    doc: _Document, events: pd.DataFrame, protocol: Protocol, *, serious_only: bool, n_patients: int
+) -> bool:
     """The events of ``listing`` (only the serious ones with ``serious_only``) as a table, by patient and onset,
     each with its place in the file: the Excel row (and the sheet, when the events come from several); the first
     rows only above ``SUMMARY_ABOVE`` patients (``n_patients``: those the Safety page would draw, ``_listing``).
     False when there is no such event."""
-    frame = listing(events, event)
+    frame = listing(events, protocol.intervention_event, protocol.clock)
     if serious_only:
         frame = frame[frame["serious"] == "yes"]
     if frame.empty:
@@ -502,10 +505,10 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
             [40, 30, 15, 15],
         )
     doc.heading("Serious adverse events, by patient", 3)
-    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=True, n_patients=n):
+    if not _events_table(doc, events, study.protocol, serious_only=True, n_patients=n):
         doc.paragraph(no_serious_sentence(harms))
     doc.heading("Every adverse event, by patient and onset", 3)
-    if not _events_table(doc, events, study.protocol.intervention_event, serious_only=False, n_patients=n):
+    if not _events_table(doc, events, study.protocol, serious_only=False, n_patients=n):
         doc.paragraph("The adverse-event sheet was read and lists no event.")
 
 

@@ -58,7 +58,7 @@ numbers[2].metric("Serious events", summary["serious"])
 numbers[3].metric("Patients with a serious event", summary["serious_patients"])
 
 event = study.protocol.intervention_event  # what month 0 is named after ("infusion")
-shown = listing(events, event)
+shown = listing(events, event, study.protocol.clock)
 serious = shown[shown["serious"] == "yes"]
 large = summary_first(len(timeline_rows(events, list(enrolled))))
 if len(serious) and large:

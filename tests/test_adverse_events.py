@@ -116,7 +116,9 @@ def test_bad_values_cost_the_value_with_a_finding_naming_the_place():
     assert study.excluded_rows["adverse_events"] == 2  # rows 3 and 5
     ae = study.adverse_events
     assert ae["source_row"].tolist() == [2, 4, 6]
-    assert ae["grade"].tolist()[1] is pd.NA and ae["onset_month"].tolist() == pytest.approx([0.03, 2.0, 5.0])
+    assert ae["grade"].tolist()[1] is pd.NA and ae["onset_month"].tolist() == pytest.approx(
+        [1 / 30.4375, 2.0, 5.0]
+    )  # "day 1": exactly one day
     assert ae_summary(ae)["events"] == 3
 
 

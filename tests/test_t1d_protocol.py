@@ -223,3 +223,43 @@ def test_a_weeks_trials_visit_named_by_a_sheet_or_a_profile_is_placed_in_weeks(c
     assert (
         summary["outcomes"]["c_peptide"]["n_pairs"] == 4 and summary["outcomes"]["remission"]["binary"]["gained"] == 4
     )
+
+
+def test_a_weeks_visit_whose_day_is_another_visit_is_remarked():
+    """The visit window is half a unit of the schedule: a "week 2" row on day 28 (week 4, another visit) is named;
+    day 17 (2.4 weeks) is within week 2's window."""
+    rows = [["patient_id", "visit", "day", "c_peptide"], ["A", "baseline", 0, 0.4], ["A", "week 2", 28, 0.41]]
+    rows += [["B", "baseline", 0, 0.5], ["B", "week 2", 17, 0.52]]
+    study = load_study([("d.xlsx", xlsx_bytes({"visits": rows}))], protocol=PROTOCOL)
+    remarked = [f for f in study.findings if f.code.name == "VISIT_LABEL_OFFSET_DISAGREE"]
+    assert [(f.row, f.value) for f in remarked] == [(3, "week 2")]
+    assert "the offset says day 28; analysed as week 2" in remarked[0].message
+
+
+def test_a_primary_outcome_missing_is_a_question_only_when_a_visits_sheet_has_an_unknown_column():
+    """Remission is not in the visits: with an unknown column on the visits sheet ('Skor X') that column may hold it,
+    an error asks; an unknown column only on the screening sheet ('Pekerjaan') cannot, and the outcome is simply
+    missing (its results not determinable beside the missing-column warning)."""
+    screening = [["patient_id", "sex", "age", "Pekerjaan"], ["A", "F", 30, "guru"], ["B", "M", 25, "petani"]]
+    visits = [["patient_id", "visit", "c_peptide"], ["A", "baseline", 0.4], ["A", "week 24", 0.38]]
+    visits += [["B", "baseline", 0.5], ["B", "week 24", 0.45]]
+    plain = load_study([("a.xlsx", xlsx_bytes({"Skrining": screening, "Kunjungan": visits}))], protocol=PROTOCOL)
+    assert not [f for f in plain.findings if f.code.name == "PRIMARY_OUTCOME_NOT_READ"]
+    with_unknown = [[*row, cell] for row, cell in zip(visits, ["Skor X", "ya", "tidak", "ya", "ya"])]
+    asked = load_study([("b.xlsx", xlsx_bytes({"Skrining": screening, "Kunjungan": with_unknown}))], protocol=PROTOCOL)
+    errors = [f for f in asked.errors if f.code.name == "PRIMARY_OUTCOME_NOT_READ"]
+    assert len(errors) == 1 and "Partial remission" in errors[0].message and "'Skor X'" in errors[0].message
+    assert errors[0].sheet == "Kunjungan"
+
+
+def test_an_adverse_events_onset_written_in_weeks_is_that_time_and_named_in_weeks():
+    """ "Week 12" is 84 days = 2.76 months exactly (never moved to month 3 = week 13); the listing of a weeks trial
+    names it "week 12"."""
+    from medpath.adverse_events import listing
+
+    visits = [["patient_id", "visit", "c_peptide"], ["A", "baseline", 0.4], ["A", "week 24", 0.38]]
+    events = [["patient_id", "term", "onset", "grade"], ["A", "Fever", "week 12", 1], ["A", "Rash", "Minggu 2", 1]]
+    study = load_study([("e.xlsx", xlsx_bytes({"visits": visits, "adverse_events": events}))], protocol=PROTOCOL)
+    assert study.adverse_events["onset_month"].tolist() == pytest.approx([84 / 30.4375, 14 / 30.4375])
+    shown = listing(study.adverse_events, PROTOCOL.intervention_event, PROTOCOL.clock)
+    assert shown["onset"].tolist() == ["week 2", "week 12"]

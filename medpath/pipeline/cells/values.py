@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from medpath.protocol import ColumnUnit, Decoration
-from medpath.schedule import MONTHS, UNIT_DAYS, Clock
+from medpath.schedule import DAYS_PER_MONTH, MONTHS, UNIT_DAYS, Clock
 
 MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "-", "--", ".", "none", "null", "missing", "nd"})
 
@@ -533,29 +533,13 @@ def parse_visit_label(raw: object, clock: Clock = MONTHS) -> tuple[str, float] |
 def _parse_visit_label(raw: object, clock: Clock) -> tuple[str, float] | None:
     """A visit label as (canonical label, nominal months since baseline), or ``None`` if unrecognised.
 
-    Understands "baseline", "Month 6", "M6", "6 months", "week 2", "day 14", "bulan 6" and REDCap
-    event names such as "month_6_arm_1" or "6_month_followup_arm_1". A label in the unit of the schedule's
-    ``clock`` is exact ("week 24" of a weeks schedule); one in another unit is placed as ``Clock.place_days``
-    places a day offset: under a months schedule from day 15 on at the nearest whole month ("day 180" and
-    "week 26" are "month 6"), before that at the exact fraction ("week 2"). A bare number is not a
-    label (is it a visit number or a month?), except 0, read as baseline like the text "0".
-    """
-    if is_missing(raw):
+    A label in the unit of the schedule's ``clock`` is exact ("week 24" of a weeks schedule); one in another unit is
+    placed as ``Clock.place_days`` places a day offset: under a months schedule from day 15 on at the nearest whole
+    month ("day 180" and "week 26" are "month 6"), before that at the exact fraction ("week 2")."""
+    parts = label_parts(raw)
+    if parts is None:
         return None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return ("baseline", 0.0) if raw == 0 else None
-    text = str(raw).strip().lower()
-    text = re.sub(r"[_\s]*arm[_\s]*\d+$", "", text)
-    key = re.sub(r"[^0-9a-z.]", "", re.sub(r"follow[\s_-]*up|visit|kunjungan|\bke\b", "", text))
-    if key in _BASELINE or "baseline" in key:
-        return "baseline", 0.0
-    match = _LABEL.match(key)
-    if not match:
-        return None
-    unit = _UNITS.get(match.group("unit") or match.group("unit2"))
-    number = float(match.group("n") or match.group("n2"))
-    if unit is None:
-        return None
+    unit, number = parts
     if number == 0:
         return "baseline", 0.0
     if unit == clock.unit:
@@ -565,6 +549,44 @@ def _parse_visit_label(raw: object, clock: Clock) -> tuple[str, float] | None:
     months = clock.place_days(days)
     shown = int(number) if number.is_integer() else number
     return (f"{unit} {shown}" if days < clock.snaps_from else clock.label(months)), months
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _label_parts(raw: object) -> tuple[str, float] | None:
+    if is_missing(raw):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return ("month", 0.0) if raw == 0 else None
+    text = str(raw).strip().lower()
+    text = re.sub(r"[_\s]*arm[_\s]*\d+$", "", text)
+    key = re.sub(r"[^0-9a-z.]", "", re.sub(r"follow[\s_-]*up|visit|kunjungan|\bke\b", "", text))
+    if key in _BASELINE or "baseline" in key:
+        return "month", 0.0
+    match = _LABEL.match(key)
+    if not match:
+        return None
+    unit = _UNITS.get(match.group("unit") or match.group("unit2"))
+    return None if unit is None else (unit, float(match.group("n") or match.group("n2")))
+
+
+def label_parts(raw: object) -> tuple[str, float] | None:
+    """A visit label as written: (its unit, "month", "week" or "day"; its number), baseline as (month, 0), or None.
+
+    Understands "baseline", "Month 6", "M6", "6 months", "week 2", "day 14", "bulan 6" and REDCap event names such
+    as "month_6_arm_1" or "6_month_followup_arm_1". A bare number is not a label (is it a visit number or a
+    month?), except 0, read as baseline like the text "0"."""
+    try:
+        return _label_parts(raw)
+    except TypeError:  # an unhashable cell value
+        return _label_parts.__wrapped__(raw)
+
+
+def label_months(raw: object) -> float | None:
+    """A visit label's time in nominal months exactly as written, not placed at any schedule's visit ("week 12" is
+    84 days = 2.76 months; "month 3" is 3), or None if it is no label (an adverse event's onset is a time, not a
+    visit)."""
+    parts = label_parts(raw)
+    return None if parts is None else parts[1] * UNIT_DAYS[parts[0]] / DAYS_PER_MONTH
 
 
 # --- dates ---------------------------------------------------------------------------------------

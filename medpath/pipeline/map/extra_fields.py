@@ -22,9 +22,9 @@ from medpath.model import PROVENANCE, Finding
 from medpath.pipeline.cells.values import (
     BadValue,
     is_missing,
+    label_months,
     parse_number,
     parse_patient_id,
-    parse_visit_label,
     read_date,
     word_reader,
 )
@@ -182,11 +182,10 @@ def read_month(raw: object) -> float | None:
             number = parse_number(str(raw))
         except (BadValue, ValueError):
             number = None
-    if number is None:
-        label = parse_visit_label(raw)
-        if label is None:
+    if number is None:  # a label is a time as written ("week 12": 2.76 months), never moved to a visit
+        number = label_months(raw)
+        if number is None:
             raise BadValue("expected months since baseline (a number, or a label such as 'month 3' or 'day 1')")
-        number = label[1]
     if not 0 <= number <= 240:
         raise BadValue("months since baseline must be between 0 and 240")
     return number
@@ -242,18 +241,25 @@ class Parsed:
     excluded: int
 
 
+def columns_of(header: Sequence[object], fields: Sequence[Field]) -> dict[str, int]:
+    """Field name -> the index of its column: the first column whose name (``header_keys``) is one of the field's
+    names, each column for one field at most."""
+    found: dict[str, int] = {}
+    for index, name in enumerate(header):
+        keys = header_keys(name)
+        for f in fields:
+            if keys & f.keys() and f.name not in found:
+                found[f.name] = index
+                break
+    return found
+
+
 def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, onset_split: bool = False) -> Parsed:
     """Read ``tables`` into one frame with the ``fields`` (and ``PROVENANCE``): a bad value becomes missing
     with an error finding; a row without a patient id is left out (error, counted)."""
     records, findings, excluded = [], [], 0
     for table in tables:
-        found: dict[str, int] = {}
-        for index, name in enumerate(table.header):
-            keys = header_keys(name)
-            for f in fields:
-                if keys & f.keys() and f.name not in found:
-                    found[f.name] = index
-                    break
+        found = columns_of(table.header, fields)
         missing = [f for f in fields if f.required and f.name not in found]
         if missing:
             names = ", ".join(f"'{f.name}'" for f in missing)

@@ -13,8 +13,9 @@ from medpath.pipeline.map.columns import AddedHeader, normalise
 from medpath.pipeline.read.reading import RawTable
 from medpath.schedule import Clock
 
-#: A visit's offset may differ from its label's nominal month by this much (a visit window) unremarked.
-VISIT_WINDOW_MONTHS = 0.5
+#: A visit's offset may differ from its label's nominal time by this much, in units of the schedule (half a month of
+#: a monthly schedule, half a week of a weekly one: a visit window), unremarked.
+VISIT_WINDOW_UNITS = 0.5
 
 
 def place_visit(
@@ -25,14 +26,15 @@ def place_visit(
 
     A recognised label gives the nominal month (a "baseline" row is always month 0, even at study
     day 1); a month or day offset places a visit without a usable label. When both are given and the
-    offset lies outside the label's visit window (± ``VISIT_WINDOW_MONTHS``), a warning names both.
+    offset lies outside the label's visit window (± ``VISIT_WINDOW_UNITS`` of the schedule's unit), a warning names
+    both.
     """
     label_raw = values.get("visit")
     parsed = parse_visit_label(label_raw, clock)
     month, day = values.get("month"), values.get("day")
     offset = month if month is not None else (clock.place_days(day) if day is not None else None)
     if parsed is not None:
-        if offset is not None and abs(offset - parsed[1]) > VISIT_WINDOW_MONTHS:
+        if offset is not None and abs(offset - parsed[1]) > clock.months(VISIT_WINDOW_UNITS):
             if month is not None:
                 given = f"month {plain_number(month)}"
             else:
