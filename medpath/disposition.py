@@ -26,7 +26,6 @@ from medpath.pipeline.map.extra_fields import (
     PATIENT_ALIASES,
     Field,
     add_finding,
-    completed_primary,
     enrolled_patients,
     none,
     parse_rows,
@@ -36,6 +35,7 @@ from medpath.pipeline.map.extra_fields import (
 )
 from medpath.pipeline.read.reading import RawTable
 from medpath.protocol import Protocol
+from medpath.trajectories import completed_primary
 
 STATUSES = ("completed", "lost to follow-up", "withdrew", "died")
 _STATUS_WORDS = {

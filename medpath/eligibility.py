@@ -63,6 +63,7 @@ from medpath.deviations import Deviation, Kind, counts_by_criterion, sentences
 from medpath.findings import Code
 from medpath.model import Study
 from medpath.protocol import TRUTH_WORDS, CriterionSpec, Protocol
+from medpath.trajectories import completed_primary
 
 Row = Mapping[str, object]
 
@@ -499,7 +500,7 @@ def evaluate(
             FunnelStep(*SCREENED, None if "screening" in unread else len(screening), {}, 0, unread.get("screening"))
         )
     table = table.reset_index(drop=True)
-    table[PRIMARY_VISIT] = _member(table, _completed_patients(visits, protocol))
+    table[PRIMARY_VISIT] = _member(table, completed_primary(visits, protocol))
     table[WITH_VISITS] = _member(table, set(visit_ids))
     verdicts = (
         np.column_stack([c.rule(table) for c in judged]) if len(table) else np.zeros((0, len(judged)), dtype=np.int8)
@@ -568,7 +569,7 @@ def evaluate(
     if completed_unknown is not None:
         steps.append(FunnelStep(completed_c.id, completed_c.label, None, {}, 0, completed_unknown))
     else:
-        measured = _completed_patients(visits, protocol)
+        measured = completed_primary(visits, protocol)
         done = sum(pid in measured for pid in enrolled_ids)
         missing = len(enrolled_ids) - done
         reason = f"no {protocol.visit_adjective(protocol.primary_month)} primary outcome"
@@ -693,13 +694,6 @@ def reasons_table(eligibility: Eligibility) -> pd.DataFrame:
             "unknown": [unknown[s.id] for s in steps],
         }
     )
-
-
-def _completed_patients(visits: pd.DataFrame, protocol: Protocol) -> set[str]:
-    """Patients with a primary-month visit holding at least one primary outcome value."""
-    at_end_point = visits[visits["month"] == protocol.primary_month]
-    measured = at_end_point[[k for k in protocol.primary_outcomes if k in visits]].notna().any(axis=1)
-    return set(at_end_point.loc[measured, "patient_id"])
 
 
 def _deviations(

@@ -48,6 +48,7 @@ import pandas as pd
 
 from medpath.findings import Finding
 from medpath.protocol import Protocol
+from medpath.schedule import at_time
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 LEFT_OUT_COLUMNS = ("table", "patient_id", "visit", "month", "field", "value", "reason", *PROVENANCE, "source_column")
@@ -133,7 +134,7 @@ class Study:
         """The values of one field (at one visit month, if given) left out because of an error."""
         lo = self.left_out_values
         selected = lo.loc[(lo["table"] == table) & (lo["field"] == field_)]
-        return selected if month is None else selected.loc[selected["month"] == month]
+        return selected if month is None else at_time(selected, month)
 
     def left_out_text(self, field_: str, month: float | None = None, table: str = "visits") -> str:
         """The values of one field left out, in words ("MSC-01 baseline left out (11)"; "" when none)."""

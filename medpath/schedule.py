@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -85,3 +86,9 @@ class Clock:
 
 
 MONTHS = Clock()
+
+
+def at_time(table: pd.DataFrame, months: float) -> pd.DataFrame:
+    """The rows of ``table`` (a ``month`` column: nominal months) at ``months``, equal up to floating-point rounding
+    (``np.isclose``), so that a week-24 time computed two ways is one time."""
+    return table[np.isclose(table["month"].to_numpy(dtype=float), months)]

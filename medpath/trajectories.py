@@ -16,6 +16,7 @@ import pandas as pd
 from medpath import stats
 from medpath.formatting import NOT_DETERMINABLE, share_with_interval
 from medpath.protocol import Bands, Outcome, Protocol
+from medpath.schedule import at_time
 
 #: Row / column of ``shift_table`` for patients without a value at that visit.
 MISSING = "missing"
@@ -56,10 +57,18 @@ def patient_ids(visits: pd.DataFrame) -> list[str]:
     return sorted(visits["patient_id"].unique().tolist())
 
 
+def completed_primary(visits: pd.DataFrame, protocol: Protocol) -> set[str]:
+    """Patients with a visit at the primary time holding at least one primary outcome value (the funnel's
+    "Completed", the disposition's check of "completed")."""
+    at = at_time(visits, protocol.primary_month)
+    measured = at[[k for k in protocol.primary_outcomes if k in at]].notna().any(axis=1)
+    return set(at.loc[measured, "patient_id"].tolist())
+
+
 def value_at(visits: pd.DataFrame, outcome: str, month: float, protocol: Protocol) -> pd.Series:
     """Each patient's ``outcome`` at ``month``, indexed by patient id (NaN when not measured)."""
     _outcome(visits, outcome, protocol)
-    at_month = visits[visits["month"] == month]
+    at_month = at_time(visits, month)
     return at_month.groupby("patient_id")[outcome].first().reindex(patient_ids(visits)).astype(float)
 
 

@@ -30,7 +30,6 @@ from medpath.pipeline.cells.values import (
 )
 from medpath.pipeline.map.columns import PATIENT_ID_KEYS, normalise
 from medpath.pipeline.read.reading import RawTable
-from medpath.protocol import Protocol
 
 # --- the fields of a table and the readers of their cells ---------------------------------------------------
 
@@ -337,13 +336,6 @@ def enrolled_patients(screening: pd.DataFrame | None, visits: pd.DataFrame) -> t
     if screening is not None and "enrolled" in screening:
         enrolled = set(screening.loc[screening["enrolled"].eq(True).fillna(False), "patient_id"].tolist())
     return with_visits, enrolled
-
-
-def completed_primary(visits: pd.DataFrame, protocol: Protocol) -> set[str]:
-    """Patients with a primary-month visit holding a primary outcome value (``protocol``'s)."""
-    at = visits[visits["month"] == protocol.primary_month]
-    measured = at[[k for k in protocol.primary_outcomes if k in at]].notna().any(axis=1)
-    return set(at.loc[measured, "patient_id"].tolist())
 
 
 def add_finding(
