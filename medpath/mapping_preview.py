@@ -14,7 +14,7 @@ Nothing here touches disk or the page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -92,9 +92,10 @@ def compared(now: Preview, before: Preview) -> Preview:
     """``now`` with what differs from ``before`` (the study read at the last Apply): each count's number then and
     whether it changed, and per table the columns that are new or whose values differ."""
     then = dict(zip(before.counts["count"], before.counts["shown"]))
+    value_then = dict(zip(before.counts["count"], before.counts["value"]))
     counts = now.counts.assign(
         changed=[then.get(c) != shown for c, shown in zip(now.counts["count"], now.counts["shown"])],
-        **{"at last Apply": [_short(then.get(c)) for c in now.counts["count"]]},
+        **{"at last Apply": [_short(c, then, value_then) for c in now.counts["count"]]},
     )
     changed: dict[str, tuple[str, ...]] = {}
     for kind, table in now.whole.items():
@@ -103,12 +104,13 @@ def compared(now: Preview, before: Preview) -> Preview:
     return replace(now, counts=counts, changed_columns=changed)
 
 
-def _short(shown: str | None) -> str:
-    """A count at the last Apply as the step shows it beside the new one: the number, or "not determinable" (its
-    reason is the findings' of the study in use, listed on the Data page)."""
-    if shown is None:
+def _short(count: str, shown: Mapping[str, str], value: Mapping[str, object]) -> str:
+    """A count at the last Apply as the step shows it beside the new one: the number, or "not determinable" when its
+    value was None (its reason is the findings' of the study in use, listed on the Data page); "—" when there was no
+    such count."""
+    if count not in shown:
         return "—"
-    return NOT_DETERMINABLE if shown.startswith(NOT_DETERMINABLE) else shown
+    return NOT_DETERMINABLE if value[count] is None or pd.isna(value[count]) else shown[count]
 
 
 def _same(column: pd.Series, old: pd.DataFrame, name: object) -> bool:

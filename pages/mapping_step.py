@@ -159,6 +159,7 @@ def hold_profile_for_new_upload() -> None:
     until the user says to keep it (``profile_question``)."""
     if st.session_state.get(PROFILE_KEY):
         st.session_state[HELD_PROFILE_KEY] = st.session_state.pop(PROFILE_KEY)
+        st.session_state.pop(HISTORY_KEY, None)  # Undo steps back within one upload, never to another's profile
 
 
 def _keep_held(keep: bool) -> None:
@@ -173,11 +174,11 @@ def profile_question() -> None:
     if held is None:
         return
     with st.container(border=True):
-        st.warning(
+        st.error(  # a question: the numbers below are read without the profile until it is answered
             f"The mapping profile **{literal(held.name)}** ({len(held.columns)} column(s), "
             f"{sum(len(v) for v in held.values.values())} value(s), {len(held.sheets)} sheet(s)) was in use for the "
-            "previous upload. This file is read without it until you choose: keep it for this file (next month's "
-            "export of the same study), or drop it (another study).",
+            "previous upload. This file is read without it until you choose. MedPath proposes to keep it (next "
+            "month's export of the same study); drop it for another study.",
             icon=":material/help:",
         )
         keep, drop, _ = st.columns([1, 1, 4])
@@ -412,7 +413,9 @@ def _show_preview(files, study: Study, applied: Profile | None, proposed: Profil
     """The study as the boxes read it now, beside the study read at the last Apply: counts, tables, changes."""
     schema_key = (schema_of(study.protocol), _digest(files, applied or None))
     kept: dict = st.session_state.setdefault(PREVIEW_KEY, {})
-    before = kept.setdefault(schema_key, preview_of(study))
+    if schema_key not in kept:  # the preview of the study in use, made once
+        kept[schema_key] = preview_of(study)
+    before = kept[schema_key]
     same = (proposed.as_dict() if proposed else {}) == (applied.as_dict() if applied else {})
     now = compared(before if same else _preview(files, proposed), before)
     changes = [] if same else profile_changes(applied, proposed)

@@ -16,7 +16,8 @@ from medpath.cli import main
 from medpath.findings import Code
 from medpath.located_yaml import FileProblem
 from medpath.pipeline.map.mapping import Profile, ProfileError, best_guess, profile_from_choices
-from medpath.protocol import default_protocol
+from medpath.pipeline.map.schema import schema_of
+from medpath.protocol import bundled, default_protocol
 from medpath.study import load_study
 
 # --- an export whose headers and values MedPath does not know ------------------------------------------------
@@ -626,3 +627,16 @@ def test_a_profile_naming_the_second_protocols_own_fields_works_under_that_proto
     assert mapped["outcomes"]["womac_pain"]["n_pairs"] == plain["outcomes"]["womac_pain"]["n_pairs"] > 0
     guess = best_guess([("knee.xlsx", demo.sample.read_bytes())], demo)
     assert not guess.needs_attention  # its own columns are its own fields: nothing to ask
+
+
+def test_an_id_fits_a_screening_table_only_when_its_values_are_distinct():
+    """A weeks trial has 6 visits: in a visits table an id may repeat 6 times, in a screening table it may not (a
+    column of 14 rows holding 'M' and 'F' is no patient id there)."""
+    from medpath.pipeline.map.mapping import _fits
+
+    schema = schema_of(bundled()["DEMO-T1D-MSC"])
+    sexes = ["M", "F"] * 7
+    assert _fits("patient_id", sexes, schema, "screening") == 0.3
+    ids = [f"T{i:02d}" for i in range(1, 15)]
+    assert _fits("patient_id", ids, schema, "screening") == 1.0
+    assert _fits("patient_id", [p for p in ids[:3] for _ in range(6)], schema, "visits") == 1.0

@@ -185,7 +185,7 @@ def test_the_profile_of_the_previous_upload_is_asked_about_not_applied():
     at = data_page(indonesian())
     at.session_state[HELD_PROFILE_KEY] = profile_of(PROFILE, "bulan.yaml")  # as a new upload leaves it
     at.run()
-    assert "The mapping profile **bulan.yaml** (7 column(s), 4 value(s), 0 sheet(s)) was in use" in texts(at.warning)
+    assert "The mapping profile **bulan.yaml** (7 column(s), 4 value(s), 0 sheet(s)) was in use" in texts(at.error)
     assert PROFILE_KEY not in at.session_state  # not applied until the user says so
     click(at, "Keep the profile")
     assert at.session_state[PROFILE_KEY].name == "bulan.yaml" and HELD_PROFILE_KEY not in at.session_state

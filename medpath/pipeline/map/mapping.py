@@ -155,8 +155,10 @@ def _header_score(key: str, field_name: str, schema: Schema) -> float:
     return min(best, 0.99)
 
 
-def _fits(field_name: str, values: list[object], schema: Schema) -> float:
-    """The share of a column's non-missing values that a field's reader accepts (in range)."""
+def _fits(field_name: str, values: list[object], schema: Schema, table_kind: str) -> float:
+    """The share of a column's non-missing values that a field's reader accepts (in range); an id fits a screening
+    table when its values are distinct (nine in ten: a candidate entered twice is a question of its own), a visits
+    table when each repeats once per visit at most."""
     present = [v for v in values if not is_missing(v)]
     if not present:
         return 0.5
@@ -206,10 +208,13 @@ def _fits(field_name: str, values: list[object], schema: Schema) -> float:
         return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 3 else 0.0)
     elif kind == "visit":
         ok = sum(parse_visit_label(v) is not None for v in present)
-    elif kind == "id":  # an id repeats once per visit at most (a visits table holds every visit of a patient)
+    elif kind == "id":  # one per candidate; in a visits table, once per visit at most (every visit of a patient)
         distinct = len({str(v) for v in present})
-        visits = len(schema.protocol.visit_labels) + 1
-        return 1.0 if distinct >= max(2, len(present) // visits) else 0.3
+        if table_kind == "visits":
+            needed = len(present) // (len(schema.protocol.visit_labels) + 1)
+        else:
+            needed = int(0.9 * len(present))
+        return 1.0 if distinct >= max(2, needed) else 0.3
     else:
         ok = len(present)
     return ok / len(present)
@@ -309,7 +314,7 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
                 elif known is not None:
                     continue
                 else:
-                    score = _header_score(own, f, schema) * _fits(f, values, schema)
+                    score = _header_score(own, f, schema) * _fits(f, values, schema, kind)
                 if score >= GUESS_CUTOFF:
                     candidates.setdefault((kind, f), []).append(
                         Candidate(
