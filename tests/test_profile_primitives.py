@@ -19,8 +19,9 @@ from medpath.analysis import analyse
 from medpath.cli import main
 from medpath.eligibility import evaluate_study, team_statements
 from medpath.findings import Code
+from medpath.pipeline.map.columns import column_index
 from medpath.pipeline.map.profile import ProfileError, cell_texts, parse_profile
-from medpath.pipeline.map.profile_tables import apply_header, letter_index
+from medpath.pipeline.map.profile_tables import apply_header
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.read.reading import read_tables
 from medpath.protocol import bundled, default_protocol
@@ -239,7 +240,7 @@ def test_a_json_profile_with_the_new_primitives_is_the_yaml_one():
 
 
 def test_column_letters():
-    assert [letter_index(x) for x in ("A", "D", "Z", "AA", "AB")] == [0, 3, 25, 26, 27]
+    assert [column_index(x) for x in ("A", "D", "Z", "AA", "AB")] == [0, 3, 25, 26, 27]
 
 
 # --- 5. values as a person sees them ---------------------------------------------------------------------------------

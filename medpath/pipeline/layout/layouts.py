@@ -51,6 +51,7 @@ from medpath.pipeline.map.columns import (
     AddedHeader,
     FieldHeader,
     SheetLabel,
+    column_letters,
     is_correction,
     normalise,
 )
@@ -256,7 +257,7 @@ def _clean(table: RawTable, schema: Schema, profile: Profile | None, records: Re
     if table.hidden_columns:
         hidden = sorted(i for i in table.hidden_columns if i < len(table.header))
         if hidden:
-            names = [table.header[i] or _letters(i) for i in hidden]
+            names = [table.header[i] or column_letters(i) for i in hidden]
             for i in hidden:
                 _record(records, table, table.header[i], None, "hidden", "the column is hidden in Excel")
             table = _note(
@@ -310,14 +311,6 @@ def _hidden_rows(table: RawTable, keep: set[int], answer: object) -> list[Findin
         "mapping profile: rows: {hidden: read} (or leave out)"
     )
     return [table.finding("error", hidden[0], None, None, message, code=Code.ROWS_HIDDEN)]
-
-
-def _letters(col: int) -> str:
-    letters, col = "", col + 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _flatten_header(table: RawTable) -> RawTable:

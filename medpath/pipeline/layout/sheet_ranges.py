@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 
 from medpath.findings import Code, Finding
 from medpath.pipeline.layout.listing import blank, rows_text
-from medpath.pipeline.map.columns import AddedHeader, SheetLabel, normalise
+from medpath.pipeline.map.columns import AddedHeader, SheetLabel, column_index, column_letters, normalise
 from medpath.pipeline.map.profile import Profile, column_record, header_field
-from medpath.pipeline.map.profile_layout import CellRange, SheetLayout, TablePart, column_index, column_letters
+from medpath.pipeline.map.profile_layout import CellRange, SheetLayout, TablePart
 from medpath.pipeline.map.schema import Schema
 from medpath.pipeline.read.reading import RawTable
 

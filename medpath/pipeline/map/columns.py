@@ -243,3 +243,20 @@ def field_labels(protocol: Protocol) -> dict[str, str]:
         **{key: o.field_label or f"{o.label} ({o.unit})" for key, o in protocol.outcomes.items()},
         **{f.key: f.label for f in protocol.screening},
     }
+
+
+def column_index(letters: str) -> int:
+    """The 0-based index of a column's letters ("A" -> 0, "AA" -> 26)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def column_letters(index: int) -> str:
+    """The letters of a 0-based column index (0 -> "A")."""
+    letters, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

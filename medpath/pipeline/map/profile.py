@@ -48,14 +48,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import yaml
 
 from medpath.adverse_events import AE_FIELDS
-from medpath.disposition import DISPOSITION_FIELDS
+from medpath.disposition import DISPOSITION_FIELDS, STATUSES
 from medpath.findings import Code
 from medpath.located_yaml import (
     MAX_BYTES,
@@ -78,6 +78,7 @@ from medpath.pipeline.map.columns import (
     SheetLabel,
     normalise,
 )
+from medpath.pipeline.map.extra_fields import AE_OUTCOMES, RELATEDNESS, Field, columns_of
 from medpath.pipeline.map.profile_layout import Layout, parse_layout
 from medpath.pipeline.map.schema import Schema, schema_of
 from medpath.pipeline.read.reading import RawTable
@@ -119,9 +120,28 @@ MISSING_WORD = "missing"
 T = TypeVar("T")
 
 
+#: the adverse-event and disposition fields a profile can name -> how their cells are read (``Field.read``): a text
+#: the profile translates must be one of these readers' values
+EXTRA_READERS: dict[str, Callable[[object], object]] = {f"ae_{f.name}": f.read for f in AE_FIELDS} | {
+    f"disposition_{f.name}": f.read for f in DISPOSITION_FIELDS
+}
+#: the values the mapping step offers for a text of such a field (the others take any text)
+EXTRA_CHOICES: dict[str, tuple[str, ...]] = {
+    "ae_grade": ("1", "2", "3", "4", "5"),
+    "ae_serious": ("yes", "no"),
+    "ae_relatedness": RELATEDNESS,
+    "ae_outcome": AE_OUTCOMES,
+    "disposition_status": STATUSES,
+    "disposition_received_intervention": ("yes", "no"),
+}
+
+
 def value_kind(field_name: str, schema: Schema) -> str | None:
-    """yes_no / test / consent / sex / visit / number / id, or None for a field whose values cannot be mapped."""
+    """yes_no / test / consent / sex / visit / number / id, an adverse-event or disposition field itself (its reader
+    checks the value, ``EXTRA_READERS``), or None for a field whose values cannot be mapped."""
     protocol = schema.protocol
+    if field_name in EXTRA_READERS:
+        return field_name
     if field_name in (*protocol.fields_of_kind("yes_no"), "enrolled"):
         return "yes_no"
     if field_name in protocol.fields_of_kind("test"):
@@ -142,7 +162,7 @@ def value_choices(field_name: str, schema: Schema) -> tuple[str, ...]:
         return (*_WORDS[kind], MISSING_WORD)
     if kind == "visit":
         return (*schema.protocol.visit_labels, MISSING_WORD)
-    return (MISSING_WORD,)
+    return (*EXTRA_CHOICES.get(kind or "", ()), MISSING_WORD)
 
 
 def label(field_name: str, schema: Schema) -> str:
@@ -765,6 +785,17 @@ def translate(kind: str, written: str, clock: Clock) -> tuple[bool, object]:
         except BadValue:
             sex = None
         return (True, sex) if sex else (False, "M / F / missing")
+    if kind in EXTRA_READERS:
+        try:
+            value = EXTRA_READERS[kind](written)
+        except BadValue as exc:
+            choices = EXTRA_CHOICES.get(kind)
+            return False, " / ".join((*choices, MISSING_WORD)) if choices else str(exc).removeprefix("expected ")
+        if value is None:
+            return False, "a value, or missing"
+        return True, ("yes" if value else "no") if isinstance(value, bool) else value if isinstance(
+            value, int | str
+        ) else written
     if kind == "visit":
         visit = parse_visit_label(written, clock)
         return (True, visit[0]) if visit else (False, "a visit label such as baseline, month 3, month 6, or missing")
@@ -906,6 +937,30 @@ def apply_values(profile: Profile | None, table: RawTable, schema: Schema) -> tu
     if not profile or not profile.values:
         return table, {}
     targets = {i: f for i, h in enumerate(table.header) if (f := header_field(h, schema)) in profile.values}
+    return _translated(profile, table, targets)
+
+
+def apply_extra_values(
+    profile: Profile | None, table: RawTable, fields: Sequence[Field], prefix: str
+) -> tuple[RawTable, list[Finding]]:
+    """An adverse-event or disposition table (``fields``, named in a profile with ``prefix``: "ae_",
+    "disposition_") with the profile's ``values`` of its fields translated ("Berat" → 3, "Ya" → yes); a warning per
+    column saying what was translated."""
+    if not profile or not profile.values:
+        return table, []
+    columns = columns_of(table.header, fields)
+    targets = {i: prefix + name for name, i in columns.items() if prefix + name in profile.values}
+    translated, notes = _translated(profile, table, targets)
+    said = [
+        translated.finding("warning", table.header_row, header, None, note, code=Code.VALUE_READ_AS)
+        for header, note in notes.items()
+    ]
+    return translated, said
+
+
+def _translated(profile: Profile, table: RawTable, targets: Mapping[int, str]) -> tuple[RawTable, dict[str, str]]:
+    """``table`` with the cells of ``targets`` (column -> field) the profile translates replaced, and per header the
+    note of what was translated."""
     if not targets:
         return table, {}
     counts: dict[int, dict[tuple[str, object], int]] = {}

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from medpath.located_yaml import YamlFile, line_of
-from medpath.pipeline.map.columns import normalise
+from medpath.pipeline.map.columns import column_index, column_letters, normalise
 from medpath.pipeline.map.schema import Schema
 
 PATIENT = "patient"
@@ -53,23 +53,6 @@ _RANGE = re.compile(
     r"^(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?\$?(?P<c0>[A-Za-z]{1,3})\$?(?P<r0>\d{1,7}):"
     r"\$?(?P<c1>[A-Za-z]{1,3})\$?(?P<r1>\d{1,7})$"
 )
-
-
-def column_index(letters: str) -> int:
-    """The 0-based index of a column's letters ("A" -> 0, "AA" -> 26)."""
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
-def column_letters(index: int) -> str:
-    """The letters of a 0-based column index (0 -> "A")."""
-    letters, index = "", index + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass(frozen=True)

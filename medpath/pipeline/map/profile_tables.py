@@ -25,7 +25,14 @@ from dataclasses import replace
 
 from medpath.findings import Code, Finding
 from medpath.pipeline.cells.values import parse_visit_label
-from medpath.pipeline.map.columns import AddedHeader, FieldHeader, SheetLabel, TableHeader, normalise
+from medpath.pipeline.map.columns import (
+    AddedHeader,
+    FieldHeader,
+    SheetLabel,
+    TableHeader,
+    column_index,
+    normalise,
+)
 from medpath.pipeline.map.headers import classify
 from medpath.pipeline.map.profile import (
     IGNORE,
@@ -42,14 +49,6 @@ from medpath.pipeline.read.reading import RawTable, unnamed_note
 
 #: a visit cell that marks a screening row (the screening event of a REDCap export, "Skrining" in a visit column)
 SCREENING_ROW = re.compile(r"screen|skrining|eligib|seleksi", re.I)
-
-
-def letter_index(letters: str) -> int:
-    """The 0-based index of a column letter ("A" -> 0, "AB" -> 27)."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
 
 
 # --- where the header is; a column by its letter ------------------------------------------------------------
@@ -151,7 +150,7 @@ def _lettered(table: RawTable, letters: dict[str, str]) -> RawTable:
     """The columns named by letter as ``FieldHeader`` (a blank header is named "column C")."""
     header = list(table.header)
     for letter, rule in letters.items():
-        index = letter_index(letter)
+        index = column_index(letter)
         header += [""] * (index + 1 - len(header))
         header[index] = FieldHeader(str(header[index]) or f"column {letter}", rule)
     notes = [f for f in table.notes if f.code is not Code.COLUMNS_UNNAMED]
