@@ -737,10 +737,10 @@ def holm(p_values) -> np.ndarray:
 
 
 def minimum_attainable_p(n: int, alternative: Alternative = "two-sided") -> float:
-    """Smallest p-value the exact Wilcoxon signed-rank test can give with n non-zero differences:
-    1/2^n one-sided, 2/2^n two-sided (capped at 1). Reached only when every difference has the
-    same sign; ties do not change it (all-same-sign is the only assignment with the extreme W+).
-    n = 5: 0.03125 one-sided, 0.0625 two-sided.
+    """Smallest p-value an exact test of n signs can give: the exact Wilcoxon signed-rank test with n non-zero
+    differences, and the exact sign and McNemar tests with n patients who moved: 1/2^n one-sided, 2/2^n two-sided
+    (capped at 1). Reached only when every difference has the same sign; ties do not change it (all-same-sign is
+    the only assignment with the extreme W+). n = 5: 0.03125 one-sided, 0.0625 two-sided.
     """
     _check_choice(alternative, ALTERNATIVES, "alternative")
     return min(1.0, math.ldexp(2.0 if alternative == "two-sided" else 1.0, -n))  # no overflow for large n

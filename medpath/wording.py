@@ -21,7 +21,7 @@ from medpath.formatting import (
     p_equals,
     p_value,
     percent,
-    percent_of,
+    share_with_interval,
 )
 from medpath.protocol import Protocol
 from medpath.stats import minimum_attainable_p
@@ -218,11 +218,6 @@ def plain_sentence(comparison) -> str:
     return sentence[:1].upper() + sentence[1:]  # a spoken name may start lower case ("fasting C-peptide")
 
 
-def _share(x: int, n: int, ci: tuple[float, float]) -> str:
-    """ "2 of 9 (3 % to 60 %)": a count of n with the exact interval of its share."""
-    return f"{x} of {n} ({percent_of(ci[0])} to {percent_of(ci[1])})"
-
-
 def details_rows(comparison) -> list[tuple[str, str, str]]:
     """(term, value, what it means) rows of "Statistical details", from the comparison's numbers."""
     c, s, w, hl, sign = (
@@ -238,13 +233,13 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         return [
             ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
             (
-                f"Yes at {start} (exact 95 % interval)",
-                _share(b.yes_baseline, b.n, b.ci_baseline),
+                f"Yes at {start}",
+                share_with_interval(b.yes_baseline, b.n, b.ci_baseline),
                 TERMS["clopper_pearson"],
             ),
             (
-                f"Yes at {end} (exact 95 % interval)",
-                _share(b.yes_followup, b.n, b.ci_followup),
+                f"Yes at {end}",
+                share_with_interval(b.yes_followup, b.n, b.ci_followup),
                 TERMS["clopper_pearson"],
             ),
             ("Became yes / became no", f"{b.gained} / {b.lost}", TERMS["discordant"]),
@@ -257,7 +252,7 @@ def details_rows(comparison) -> list[tuple[str, str, str]]:
         return [
             ("Pairs", f"{c.n_pairs}", TERMS["pairs"]),
             *(
-                (f"{level.capitalize()} at {when} (exact 95 % interval)", _share(n, o.n, ci), TERMS["clopper_pearson"])
+                (f"{level.capitalize()} at {when}", share_with_interval(n, o.n, ci), TERMS["clopper_pearson"])
                 for when, counts, cis in ((start, o.baseline, o.baseline_ci), (end, o.followup, o.followup_ci))
                 for level, n, ci in zip(o.levels, counts, cis)
             ),

@@ -101,7 +101,7 @@ def test_the_change_by_hand():
     assert table["None: baseline → month 3"] == "5 → 3 (50 % → 30 %)"
     assert table["Moved up / down / unchanged"] == "5 / 2 / 3"
     details = {term: value for term, value, _ in details_rows(c)}
-    assert details["None at baseline (exact 95 % interval)"] == "5 of 10 (19 % to 81 %)"
+    assert details["None at baseline"] == "5 of 10 (50 %; exact 95 % CI 19 % to 81 %)"
     assert c.as_json()["ordinal"]["shift"] == [[2, 2, 1], [1, 1, 2], [0, 1, 0]]
     shown = per_patient_changes(c).set_index("patient_id")
     assert shown.loc["P2"].tolist() == ["none", "complete", "up 2 levels"]
