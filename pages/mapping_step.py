@@ -61,6 +61,7 @@ TABLE_TITLES = {"screening": "Screening table (one row per candidate)", "visits"
 KIND_NAMES = {"yes_no": "yes/no", "test": "test result", "consent": "consent", "sex": "sex", "visit": "visit"}
 STEP_TITLE = "Mapping: which column is which field"
 NOT_USED = "not used"
+NOT_DATA = "not data (ignore)"  # an other column the user says holds nothing to read: ``ignore`` in the profile
 MAX_OTHER_COLUMNS = 30  # beyond this many unknown columns, the rest are named in a profile
 
 
@@ -326,21 +327,24 @@ def _other_boxes(guess: MappingGuess, choices, applied: Profile | None, stamp: s
         return {}
     st.markdown(
         "**Other columns** — not read now: choose what a column holds if it is data (an outcome at one visit, the "
-        "screening number, an adverse-event or disposition field)"
+        "screening number, an adverse-event or disposition field), or say it is not data (then it is never asked "
+        "about again, e.g. when a primary outcome is missing from the export)"
     )
     fields = other_fields(guess.schema)
-    options = [NOT_USED, *fields]
+    options = [NOT_USED, IGNORE, *fields]
     grid = st.columns(3)
     out: dict[str, str | None] = {}
     for n, column in enumerate(columns[:MAX_OTHER_COLUMNS]):
         rule = applied.column_rule(column.sheet, column.header) if applied else None
-        default = rule if rule in fields else NOT_USED
+        default = rule if rule in fields or rule == IGNORE else NOT_USED
         with grid[n % 3]:
             chosen = st.selectbox(
                 literal(column.key),
                 options,
                 index=options.index(default),
-                format_func=lambda f: f if f == NOT_USED else plain(other_label(f, guess.schema)),
+                format_func=lambda f: (
+                    NOT_DATA if f == IGNORE else f if f == NOT_USED else plain(other_label(f, guess.schema))
+                ),
                 key=f"other_{stamp}_{column.key}",
                 help="e.g. " + ", ".join(map(literal, column.samples)) if column.samples else "no values",
             )

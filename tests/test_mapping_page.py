@@ -283,3 +283,24 @@ def test_another_answer_than_medpaths_can_be_chosen_and_is_kept():
     click(at, "Confirm this answer")
     assert at.session_state[PROFILE_KEY].rows == {"not enrolled visits": "analyse"}
     assert preview_counts(at)["VAS pain: n pairs"][0] == "3"  # F1's visits are analysed as the team says
+
+
+def test_the_missing_primary_outcome_question_is_answered_by_saying_a_column_is_not_data():
+    """VAS is missing and the visits sheet has a column MedPath does not know ('Catatan Dokter'): an error asks. Saying
+    in the mapping step that the column is not data (``ignore``) answers it: the error goes, VAS stays not
+    determinable beside the missing-column warning, and the answer is in the profile."""
+    visits = [["patient_id", "visit", "bmd_tscore", "Catatan Dokter"]]
+    for i in range(1, 4):
+        visits += [[f"P{i}", "baseline", -3.0, "stabil"], [f"P{i}", "month 6", -2.8, "membaik"]]
+    files = [("v.xlsx", xlsx_bytes({"visits": visits}))]
+    before = load_study(files, protocol=default_protocol())
+    assert [f.code.name for f in before.errors] == ["PRIMARY_OUTCOME_NOT_READ"]
+    at = data_page(files)
+    box = selectbox(at, "Catatan Dokter")
+    assert box.format_func("ignore") == "not data (ignore)"
+    box.set_value("ignore")
+    click(at, "Apply")
+    profile = at.session_state[PROFILE_KEY]
+    assert profile.columns.get("Catatan Dokter") == "ignore"
+    after = load_study(files, mapping=profile, protocol=default_protocol())
+    assert not after.errors and "vas" not in after.outcomes_present
