@@ -580,8 +580,8 @@ def binary_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, s
         (f"Yes at {start}: exact 95 % CI", f"{percent_of(b.ci_baseline[0])} to {percent_of(b.ci_baseline[1])}"),
         (f"Yes at {end}", f"{b.yes_followup} of {b.n} ({percent_of(b.yes_followup, b.n)})"),
         (f"Yes at {end}: exact 95 % CI", f"{percent_of(b.ci_followup[0])} to {percent_of(b.ci_followup[1])}"),
-        ("Became yes / became no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
-        (f"Exact McNemar p-value ({side})", p_value(b.p_value)),
+        ("Became yes / no / unchanged", f"{b.gained} / {b.lost} / {b.n - b.gained - b.lost}"),
+        (f"Exact McNemar p ({side})", p_value(b.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
 
@@ -602,7 +602,7 @@ def level_rows(c: OutcomeComparison, start: str, end: str) -> list[tuple[str, st
             for level, before, after in zip(o.levels, o.baseline, o.followup)
         ),
         ("Moved up / down / unchanged", f"{o.up} / {o.down} / {o.n - o.up - o.down}"),
-        (f"Exact sign test p-value ({side})", p_value(o.p_value)),
+        (f"Exact sign test p ({side})", p_value(o.p_value)),
         ("Smallest possible p", p_value(c.min_attainable_p)),
     ]
 

@@ -530,7 +530,7 @@ def test_a_binary_outcome_is_read_from_yes_no_cells_and_compared_with_the_exact_
     assert "yes in 2 of 10 → 7 of 10 (6 became yes, 1 became no); exact McNemar p = 0.125" in headline(comparison)
     table = dict(summary_table(comparison).itertuples(index=False))
     assert table["Yes at month 3"] == "7 of 10 (70 %)" and table["Yes at month 3: exact 95 % CI"] == "35 % to 93 %"
-    assert table["Became yes / became no / unchanged"] == "6 / 1 / 3"
+    assert table["Became yes / no / unchanged"] == "6 / 1 / 3"
     shown = per_patient_changes(comparison).set_index("patient_id")
     assert shown.loc["P2"].tolist() == ["yes", "no", "became no"] and shown.loc["P3", "change"] == "became yes"
     assert list(shown.columns) == ["baseline", "Month 3", "change"]

@@ -117,12 +117,12 @@ def _y_title(o: Outcome, mode: str = "absolute") -> str:
 
 
 #: In a narrow panel, a visit's tick is labelled only this far (a fraction of the axis) from the last one labelled.
-TICK_LABEL_GAP = 0.07
+TICK_LABEL_GAP = 0.075
 
 
 def _spaced_tick_text(months: list[float], clock: Clock) -> list[str]:
     """The x tick labels of a small panel: each visit's time in the schedule's unit, left blank where it would touch
-    the label before it (weeks 0, 2 and 4 of a year: "0", "", "4"); the first and the last are always labelled."""
+    the label before it (weeks 0, 2 and 4 of a year: "0", "", ""); the first and the last are always labelled."""
     span = (max(months) - min(months) + 1.0) if months else 1.0
     labels, last = [], -math.inf
     for i, m in enumerate(months):
