@@ -159,6 +159,19 @@ class ResponderRate:
     not_classified: int
     ci: tuple[float, float]
 
+    def as_json(self) -> dict:
+        """The ``summary --json`` entry (``responders``): the counts and the exact interval (null bounds when none
+        is classified)."""
+        low, high = self.ci
+        return {
+            "responders": self.responders,
+            "classified": self.classified,
+            "not_classified": self.not_classified,
+            "ci_low": None if low != low else low,
+            "ci_high": None if high != high else high,
+            "interval": "Clopper-Pearson 95 %",
+        }
+
     @property
     def text(self) -> str:
         """ "Responders: 5 of 7 classified patients (71 %; exact 95 % CI 29 % to 96 %); 1 not classified (no value at

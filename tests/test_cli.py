@@ -385,3 +385,12 @@ def test_medpath_command_of_this_environment(tmp_path):
     result = _run([command, "summary", "--sample", "--json"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["patients"] == 5
+
+
+def test_the_summary_gives_each_responder_rate_with_its_exact_interval(cli):
+    """The sample's VAS responders (a reduction of 2 points or 30 %) at month 6: MSC-01, 08, 15, 23 of the 5 (MSC-04
+    unchanged); R binom.test(4, 5)$conf.int: 0.2835821 to 0.9949492."""
+    summary = json.loads(cli("summary", "--sample", "--json").out)
+    vas = summary["responders"]["vas"]
+    assert (vas["responders"], vas["classified"], vas["not_classified"]) == (4, 5, 0)
+    assert (vas["ci_low"], vas["ci_high"]) == pytest.approx((0.2835821, 0.9949492), abs=5e-7)

@@ -176,14 +176,15 @@ def test_one_analysis_feeds_the_summary():
 
 
 def test_the_trajectory_tables_are_made_on_first_use_and_kept():
-    """``summary --json`` shows no per-patient trajectory table, so ``analyse`` leaves them to the first reader (a
-    page, the report, the slides); each is then made once per analysis and equals a direct computation."""
+    """``summary --json`` shows no per-patient trajectory table (only the responder rates, from the responder
+    tables), so ``analyse`` leaves the series and the class shifts to the first reader (a page, the report, the
+    slides); each is then made once per analysis and equals a direct computation."""
     from medpath.trajectories import patient_series, shift_table
 
     study = load_sample_study()
     analysis = analyse(study)
     summarise(analysis)
-    assert not {"series", "shifts", "responders"} & set(vars(analysis))  # none made for the summary
+    assert not {"series", "shifts"} & set(vars(analysis))  # none made for the summary
     series = analysis.series
     assert analysis.series is series  # kept, not made again
     assert series["vas"].equals(patient_series(study.visits, "vas", study.protocol))

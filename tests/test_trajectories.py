@@ -236,7 +236,16 @@ def test_the_responder_rate_counts_the_classified_with_an_exact_interval():
         "Responders: 3 of 4 classified patients (75 %; exact 95 % CI 19 % to 99 %); 1 not classified (no value at "
         "both visits)"
     )
+    assert rate.as_json() == {
+        "responders": 3,
+        "classified": 4,
+        "not_classified": 1,
+        "ci_low": rate.ci[0],
+        "ci_high": rate.ci[1],
+        "interval": "Clopper-Pearson 95 %",
+    }
     nobody = responder_rate(responder_table(FIVE_PATIENTS.iloc[:0], "vas", protocol=PROTOCOL))
+    assert nobody.as_json()["ci_low"] is None
     assert (
         nobody.classified == 0 and nobody.text == "Responders: not determinable, no patient has a value at both visits"
     )
