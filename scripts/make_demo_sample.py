@@ -21,9 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from make_sample import write_sheet  # scripts/ (the directory of this script) is on sys.path
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from make_sample import write_study  # scripts/ (the directory of this script) is on sys.path
 
 from medpath.protocol import load_protocol
 
@@ -156,25 +154,21 @@ def disposition_rows() -> list[list[object]]:
 def main() -> None:
     rng = np.random.default_rng(SEED)
     assert VISITS_HEADER[3:] == ["womac_pain", "walk_6min", "koos_qol"], VISITS_HEADER
-    workbook = Workbook()
-    info = workbook.active
-    info.title = "About"
-    for line in (
+    about = (
         BANNER,
         FICTIONAL + ": intra-articular platelet-rich plasma in knee osteoarthritis (single group, target n = 8).",
         "Protocol file: medpath/protocols/demo_knee_prp.yaml (its fictional text: DEMO-KOA-PRP.txt).",
         "Sheets: screening (one row per screened candidate), visits (one row per patient and visit: WOMAC pain",
         "0-20, six-minute walk distance in metres, KOOS quality of life 0-100), adverse_events (one row per event,",
         "CTCAE v5.0 grade), disposition (one row per enrolled patient).",
-    ):
-        info.append([line])
-    info["A1"].font = Font(bold=True, size=14)
-    write_sheet(workbook, "screening", SCREENING_HEADER, screening_rows())
-    write_sheet(workbook, "visits", VISITS_HEADER, visit_rows(rng))
-    write_sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_event_rows())
-    write_sheet(workbook, "disposition", DISPOSITION_HEADER, disposition_rows())
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(OUT)
+    )
+    sheets = {
+        "screening": (SCREENING_HEADER, screening_rows()),
+        "visits": (VISITS_HEADER, visit_rows(rng)),
+        "adverse_events": (ADVERSE_EVENTS_HEADER, adverse_event_rows()),
+        "disposition": (DISPOSITION_HEADER, disposition_rows()),
+    }
+    write_study(OUT, about, sheets)
 
 
 if __name__ == "__main__":

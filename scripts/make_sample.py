@@ -16,6 +16,7 @@ generator has a fixed seed, so the files are the same on every run. Every file s
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -169,16 +170,31 @@ def write_workbook(
     adverse_events: list[list[object]],
     disposition: list[list[object]],
 ) -> None:
+    """NCT04501354's workbook: its About lines and its four sheets under this script's headers."""
+    write_study(
+        path,
+        about,
+        {
+            "screening": (SCREENING_HEADER, screening),
+            "visits": (VISITS_HEADER, visits),
+            "adverse_events": (ADVERSE_EVENTS_HEADER, adverse_events),
+            "disposition": (DISPOSITION_HEADER, disposition),
+        },
+    )
+
+
+def write_study(path: Path, about: Sequence[str], sheets: Mapping[str, tuple[list[str], list[list[object]]]]) -> None:
+    """A sample workbook: an About sheet (its first line as a title), then each sheet (title -> header, rows), for
+    every bundled protocol's sample."""
     workbook = Workbook()
     info = workbook.active
     info.title = "About"
     for line in about:
         info.append([line])
     info["A1"].font = Font(bold=True, size=14)
-    write_sheet(workbook, "screening", SCREENING_HEADER, screening)
-    write_sheet(workbook, "visits", VISITS_HEADER, visits)
-    write_sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, adverse_events)
-    write_sheet(workbook, "disposition", DISPOSITION_HEADER, disposition)
+    for title, (header, rows) in sheets.items():
+        write_sheet(workbook, title, header, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
 

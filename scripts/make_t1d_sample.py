@@ -22,9 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from make_sample import write_sheet  # scripts/ (the directory of this script) is on sys.path
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from make_sample import write_study  # scripts/ (the directory of this script) is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "medpath" / "sample" / "demo_t1d_msc_study.xlsx"
@@ -213,25 +211,21 @@ def disposition_rows() -> list[list[object]]:
 
 
 def main() -> None:
-    workbook = Workbook()
-    info = workbook.active
-    info.title = "About"
-    for line in (
+    about = (
         BANNER,
         FICTIONAL + ": one infusion of umbilical-cord MSC in new-onset type 1 diabetes (single group, target n = 10).",
         "Protocol file: medpath/protocols/demo_t1d_msc.yaml (its fictional text: DEMO-T1D-MSC.txt).",
         "Sheets: screening (one row per screened candidate), visits (one row per patient and visit: fasting",
         "C-peptide nmol/L, partial remission yes/no, HbA1c, daily insulin dose U/kg/day), adverse_events (one row",
         "per event, CTCAE v5.0 grade), disposition (one row per enrolled patient).",
-    ):
-        info.append([line])
-    info["A1"].font = Font(bold=True, size=14)
-    write_sheet(workbook, "screening", SCREENING_HEADER, screening_rows())
-    write_sheet(workbook, "visits", VISITS_HEADER, visit_rows())
-    write_sheet(workbook, "adverse_events", ADVERSE_EVENTS_HEADER, [[_pid(n), *rest] for n, *rest in ADVERSE_EVENTS])
-    write_sheet(workbook, "disposition", DISPOSITION_HEADER, disposition_rows())
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(OUT)
+    )
+    sheets = {
+        "screening": (SCREENING_HEADER, screening_rows()),
+        "visits": (VISITS_HEADER, visit_rows()),
+        "adverse_events": (ADVERSE_EVENTS_HEADER, [[_pid(n), *rest] for n, *rest in ADVERSE_EVENTS]),
+        "disposition": (DISPOSITION_HEADER, disposition_rows()),
+    }
+    write_study(OUT, about, sheets)
 
 
 if __name__ == "__main__":
