@@ -14,11 +14,11 @@ from medpath.cli import main
 from medpath.pipeline.map.profile import ProfileError, parse_profile
 from medpath.protocol import default_protocol
 
-VISITS = [["patient_id", "visit", "bmd_tscore", "vas"]]
+VISITS: list[list[object]] = [["patient_id", "visit", "bmd_tscore", "vas"]]
 for i, (t0, t6, v0, v6) in enumerate([(-3.1, -2.8, 7, 4), (-2.9, -2.7, 6, 6), (-3.4, -3.0, 8, 5)], start=1):
     VISITS += [[f"MSC-0{i}", "baseline", t0, v0], [f"MSC-0{i}", "month 6", t6, v6]]
 # KTD: 4 events in 3 patients; serious: only MSC-01's "Demam tinggi" (Ya); grades 3, 1, 2, 1
-KTD = [
+KTD: list[list[object]] = [
     ["Data KTD (Kejadian Tidak Diinginkan) - RSCM"],
     [],
     ["No. Pasien", "Kejadian", "Derajat", "Serius", "Hubungan dengan MSC", "Bulan ke", "Hasil"],
@@ -28,7 +28,7 @@ KTD = [
     ["MSC-03", "Ruam", "Ringan", "T", "Mungkin berhubungan", 3, "Sembuh"],
 ]
 # disposition: MSC-01 and MSC-03 completed ("Selesai"), MSC-02 lost to follow-up ("Hilang kontak")
-STATUS = [
+STATUS: list[list[object]] = [
     ["No. Pasien", "Status Akhir", "Alasan"],
     ["MSC-01", "Selesai", None],
     ["MSC-02", "Hilang kontak", "pindah ke luar kota"],
