@@ -78,6 +78,8 @@ def test_every_chart_on_every_page_has_a_data_table_naming_it(streamlit_url):
         for title in PAGES:
             if title != "Overview":
                 open_page(page, title)
+            if title != "Data":  # every other page has a chart: wait for the first (the Overview's come after its
+                page.wait_for_selector('[data-testid="stPlotlyChart"]')  # first paint on a busy machine)
             wait_for_charts(page)
             pairs = page.evaluate(CHARTS_AND_LABELS)
             seen[title] = len(pairs)
