@@ -413,6 +413,11 @@ def _preview(files, profile: Profile | None) -> Preview:
     return kept[key]
 
 
+def _unchanged(proposed: Profile | None, applied: Profile | None) -> bool:
+    """Whether the boxes propose the profile in use (nothing to apply)."""
+    return (proposed.as_dict() if proposed else {}) == (applied.as_dict() if applied else {})
+
+
 def _show_preview(files, study: Study, applied: Profile | None, proposed: Profile) -> None:
     """The study as the boxes read it now, beside the study read at the last Apply: counts, tables, changes."""
     schema_key = (schema_of(study.protocol), _digest(files, applied or None))
@@ -420,7 +425,7 @@ def _show_preview(files, study: Study, applied: Profile | None, proposed: Profil
     if schema_key not in kept:  # the preview of the study in use, made once
         kept[schema_key] = preview_of(study)
     before = kept[schema_key]
-    same = (proposed.as_dict() if proposed else {}) == (applied.as_dict() if applied else {})
+    same = _unchanged(proposed, applied)
     now = compared(before if same else _preview(files, proposed), before)
     changes = [] if same else profile_changes(applied, proposed)
     st.markdown(
@@ -472,8 +477,9 @@ def mapping_step(study: Study) -> None:
     questions = any(f.code in QUESTIONS for f in study.errors)
     refused = any(fixed_in_mapping(f, guess) for f in study.errors)
     missing_required = questions or refused or any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
-    title = STEP_TITLE + (" — needs your answer" if attention or missing_required else "")
-    with st.expander(title, expanded=bool(attention or missing_required), icon=":material/table_edit:"):
+    needed = bool(attention or missing_required)
+    title = STEP_TITLE + (" — needs your answer" if needed else "")
+    with st.expander(title, expanded=needed, icon=":material/table_edit:"):
         if attention:
             st.warning(
                 "MedPath needs your answer (nothing below is read until you apply it):\n\n"
@@ -489,7 +495,10 @@ def mapping_step(study: Study) -> None:
         values = _value_boxes(guess, choices, applied, stamp)
         sheets = _sheet_boxes(guess, study, stamp)
         proposed = profile_from_choices(choices, guess, values, sheets, applied, others)
-        _show_preview(files, study, applied, proposed)
+        if needed or applied is not None or not _unchanged(proposed, applied):
+            _show_preview(files, study, applied, proposed)
+        else:  # a file read as it is, no profile, no box changed: the preview would be the study itself (two grids)
+            st.caption("Change a box above to preview the study as it would be read, before you apply it.")
         if st.button("Apply", type="primary", icon=":material/check:", key="mapping-apply"):
             _use(proposed)
             st.rerun()
