@@ -161,7 +161,6 @@ class OutcomeComparison:
     hodges_lehmann: stats.HodgesLehmannResult
     rank_biserial: float
     sign_test: stats.SignTestResult
-    min_attainable_p: float  # for wilcoxon.n_used and wilcoxon.alternative
     p_holm: float | None = None  # set by primary_analysis
     #: values of this outcome at the two compared visits left out because of an error, in words
     #: ("MSC-01 baseline left out (11)"), set by primary_analysis; "" when none
@@ -178,6 +177,13 @@ class OutcomeComparison:
         if self.binary is not None:
             return self.binary.p_value
         return self.ordinal.p_value if self.ordinal is not None else self.wilcoxon.p_value
+
+    @property
+    def min_attainable_p(self) -> float:
+        """The smallest p-value the test can give with these pairs, in its direction: a yes/no or ordinal outcome's
+        exact test counts the patients whose answer changed, the Wilcoxon test the non-zero changes."""
+        counted = self.moved if self.moved is not None else self.wilcoxon.n_used
+        return stats.minimum_attainable_p(counted, self.wilcoxon.alternative)
 
     @property
     def test_name(self) -> str:
@@ -319,7 +325,7 @@ def compare_visits(
     wilcoxon = stats.wilcoxon_signed_rank(before, after, checked, stats.as_zero_method(zero_method))
     binary = BinaryChange.of(before, after, checked) if meta.kind == "binary" else None
     ordinal = LevelChange.of(before, after, meta.levels, checked) if meta.kind == "ordinal" else None
-    comparison = OutcomeComparison(
+    return OutcomeComparison(
         outcome=outcome,
         meta=meta,
         baseline_month=baseline_month,
@@ -333,13 +339,9 @@ def compare_visits(
         hodges_lehmann=stats.hodges_lehmann(before, after, confidence, zeros=stats.as_hl_zeros(hl_zeros)),
         rank_biserial=stats.rank_biserial(before, after),
         sign_test=stats.sign_test(before, after),
-        min_attainable_p=math.nan,  # below, from what the test counts
         binary=binary,
         ordinal=ordinal,
     )
-    # a yes/no or ordinal outcome's test counts the patients whose answer changed, the Wilcoxon test the non-zero changes
-    counted = comparison.moved if comparison.moved is not None else wilcoxon.n_used
-    return replace(comparison, min_attainable_p=stats.minimum_attainable_p(counted, checked))
 
 
 def per_patient_changes(comparison: OutcomeComparison) -> pd.DataFrame:

@@ -418,14 +418,13 @@ def _unchanged(proposed: Profile | None, applied: Profile | None) -> bool:
     return (proposed.as_dict() if proposed else {}) == (applied.as_dict() if applied else {})
 
 
-def _show_preview(files, study: Study, applied: Profile | None, proposed: Profile) -> None:
+def _show_preview(files, study: Study, applied: Profile | None, proposed: Profile, same: bool) -> None:
     """The study as the boxes read it now, beside the study read at the last Apply: counts, tables, changes."""
     schema_key = (schema_of(study.protocol), _digest(files, applied or None))
     kept: dict = st.session_state.setdefault(PREVIEW_KEY, {})
     if schema_key not in kept:  # the preview of the study in use, made once
         kept[schema_key] = preview_of(study)
     before = kept[schema_key]
-    same = _unchanged(proposed, applied)
     now = compared(before if same else _preview(files, proposed), before)
     changes = [] if same else profile_changes(applied, proposed)
     st.markdown(
@@ -495,8 +494,9 @@ def mapping_step(study: Study) -> None:
         values = _value_boxes(guess, choices, applied, stamp)
         sheets = _sheet_boxes(guess, study, stamp)
         proposed = profile_from_choices(choices, guess, values, sheets, applied, others)
-        if needed or applied is not None or not _unchanged(proposed, applied):
-            _show_preview(files, study, applied, proposed)
+        unchanged = _unchanged(proposed, applied)
+        if needed or applied is not None or not unchanged:
+            _show_preview(files, study, applied, proposed, unchanged)
         else:  # a file read as it is, no profile, no box changed: the preview would be the study itself (two grids)
             st.caption("Change a box above to preview the study as it would be read, before you apply it.")
         if st.button("Apply", type="primary", icon=":material/check:", key="mapping-apply"):
