@@ -37,7 +37,6 @@ from medpath.pipeline.map.extra_fields import (
     add_finding,
     enrolled_patients,
     header_keys,
-    none,
     parse_rows,
     read_ae_outcome,
     read_date,
@@ -162,8 +161,7 @@ def parse_adverse_events(
 ) -> tuple[pd.DataFrame, list[Finding], int]:
     """The canonical adverse-event table of ``tables``, the findings and the number of rows left out."""
     parsed = parse_rows(tables, AE_FIELDS, "adverse events")
-    findings, excluded = parsed.findings, parsed.excluded
-    frame = parsed.frame
+    findings, excluded, records = parsed.findings, parsed.excluded, parsed.records
     for table in tables:  # optional columns the table lacks: said once per table
         keys = {f.name for f in AE_FIELDS if any(k in f.keys() for k in _header_keys(table))}
         if not any(f.name in ("patient_id", "term", "grade") and f.name not in keys for f in AE_FIELDS):
@@ -188,18 +186,17 @@ def parse_adverse_events(
                 findings.append(
                     table.finding("warning", table.header_row, None, None, message, code=Code.EXTRA_COLUMN_MISSING)
                 )
-    if frame.empty:
+    if not records:
         return empty_adverse_events(), findings, excluded
-    # an 'onset' cell fills the date or the month
-    onset = frame["onset"].tolist()
-    frame["onset_date"] = [d if d is not None else (o[0] if o else None) for d, o in zip(frame["onset_date"], onset)]
-    frame["onset_month"] = [m if m is not None else (o[1] if o else None) for m, o in zip(frame["onset_month"], onset)]
+    for record in records:  # an 'onset' cell fills the date or the month
+        if onset := record["onset"]:
+            record["onset_date"] = record["onset_date"] if record["onset_date"] is not None else onset[0]
+            record["onset_month"] = record["onset_month"] if record["onset_month"] is not None else onset[1]
     with_visits, enrolled = enrolled_patients(screening, visits)
     keep: list = []
     seen: dict[tuple, int] = {}
     told_unknown: set[str] = set()
-    for i, row in frame.iterrows():
-        row = row.map(none)
+    for i, row in enumerate(records):
         excel_row, raw = int(row["source_row"]), row["_raw"]
 
         def say(severity, column, message, value=None, *, code, _row=row):
@@ -279,8 +276,7 @@ def parse_adverse_events(
                 pid,
                 code=Code.EXTRA_UNKNOWN_PATIENT,
             )
-    frame = frame.loc[keep, list(AE_COLUMNS)]
-    return _typed(frame), findings, excluded
+    return _typed(pd.DataFrame([records[i] for i in keep], columns=list(AE_COLUMNS))), findings, excluded
 
 
 def is_blank(raw: object) -> bool:

@@ -27,7 +27,6 @@ from medpath.pipeline.map.extra_fields import (
     Field,
     add_finding,
     enrolled_patients,
-    none,
     parse_rows,
     read_date,
     read_patient,
@@ -153,7 +152,7 @@ def parse_disposition(
     """The canonical disposition table, the findings and the number of rows left out (no patient id,
     a second row for a patient); ``protocol``: the trial's (a patient completed at its primary month)."""
     parsed = parse_rows(tables, disposition_fields(protocol), "disposition")
-    findings, excluded, frame = parsed.findings, parsed.excluded, parsed.frame
+    findings, excluded, records = parsed.findings, parsed.excluded, parsed.records
     with_visits, enrolled = enrolled_patients(screening, visits)
     completed = completed_primary(visits, protocol)
     deaths = (
@@ -163,8 +162,7 @@ def parse_disposition(
     )
     keep: list = []
     first: dict[str, int] = {}
-    for i, row in frame.iterrows():
-        row = row.map(none)
+    for i, row in enumerate(records):
         excel_row, raw = int(row["source_row"]), row["_raw"]
         pid, status = row["patient_id"], row["status"]
 
@@ -220,10 +218,9 @@ def parse_disposition(
                 "patient (CTCAE v5.0: death related to an adverse event is grade 5)",
                 code=Code.EXTRA_INCONSISTENT,
             )
-    frame = frame.loc[keep, list(DISPOSITION_COLUMNS)].astype(
+    frame = pd.DataFrame([records[i] for i in keep], columns=list(DISPOSITION_COLUMNS)).astype(
         {"received_intervention": "boolean", "source_row": "int64"}
     )
-    frame = frame.reset_index(drop=True)
     missing = sorted((with_visits | enrolled) - set(frame["patient_id"]))
     if missing and tables:
         table = tables[0]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from medpath.findings import Code
-from medpath.model import PROVENANCE, Finding
+from medpath.model import Finding
 from medpath.pipeline.cells.values import (
     BadValue,
     is_missing,
@@ -235,7 +235,10 @@ def header_keys(header: object) -> set[str]:
 
 @dataclass
 class Parsed:
-    frame: pd.DataFrame
+    """The rows read (one dict per row: the fields, ``PROVENANCE``, ``_columns`` the user's column of each field and
+    ``_raw`` its cell; a missing value is None), the findings and the number of rows left out."""
+
+    records: list[dict[str, Any]]
     findings: list[Finding]
     excluded: int
 
@@ -254,9 +257,11 @@ def columns_of(header: Sequence[object], fields: Sequence[Field]) -> dict[str, i
 
 
 def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, onset_split: bool = False) -> Parsed:
-    """Read ``tables`` into one frame with the ``fields`` (and ``PROVENANCE``): a bad value becomes missing
-    with an error finding; a row without a patient id is left out (error, counted)."""
-    records, findings, excluded = [], [], 0
+    """Read the rows of ``tables`` with the ``fields`` (and ``PROVENANCE``): a bad value becomes missing with an
+    error finding; a row without a patient id is left out (error, counted)."""
+    records: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    excluded = 0
     for table in tables:
         found = columns_of(table.header, fields)
         missing = [f for f in fields if f.required and f.name not in found]
@@ -276,15 +281,18 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
             )
             excluded += len(table.rows)
             continue
+        source_sheet = str(table.sheet) if table.sheet else None
+        by_name = {f.name: f for f in fields}
+        readers = [(by_name[name], index) for name, index in found.items()]  # in the table's column order
+        columns = {name: table.header[index] for name, index in found.items()}  # one dict, shared by the rows
         for cells, n in zip(table.rows, table.row_numbers):
-            record: dict[str, object] = {f.name: None for f in fields}
-            source_sheet = str(table.sheet) if table.sheet else None
+            record: dict[str, Any] = {f.name: None for f in fields}
             record.update(source_file=table.file, source_sheet=source_sheet, source_row=n)
             raw_values = {}
-            for name, index in found.items():
+            for f, index in readers:
+                name = f.name
                 raw = cells[index] if index < len(cells) else None
                 raw_values[name] = raw
-                f = next(f for f in fields if f.name == name)
                 try:
                     record[name] = f.read(raw)
                 except BadValue as exc:
@@ -315,15 +323,13 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                 )
                 excluded += 1
                 continue
-            record["_columns"] = {name: table.header[index] for name, index in found.items()}
+            record["_columns"] = columns
             record["_raw"] = raw_values
             records.append(record)
-    columns = [f.name for f in fields] + list(PROVENANCE) + ["_columns", "_raw"]
-    frame = pd.DataFrame(records, columns=columns) if records else pd.DataFrame(columns=columns)
-    return Parsed(frame, findings, excluded)
+    return Parsed(records, findings, excluded)
 
 
-def place(row: pd.Series | dict, column: str | None = None) -> tuple[str, str | None, int, str | None]:
+def place(row: Mapping[str, Any], column: str | None = None) -> tuple[str, str | None, int, str | None]:
     """(file, sheet, Excel row, the user's column name) of a canonical row, for a finding."""
     columns = row["_columns"]
     return row["source_file"], row["source_sheet"], int(row["source_row"]), columns.get(column) if column else None
@@ -340,7 +346,7 @@ def enrolled_patients(screening: pd.DataFrame | None, visits: pd.DataFrame) -> t
 
 def add_finding(
     findings: list[Finding],
-    row: pd.Series,
+    row: Mapping[str, Any],
     severity: Literal["error", "warning"],
     column: str | None,
     message: str,
@@ -355,8 +361,3 @@ def add_finding(
             severity, file, sheet, excel_row, name, row["_raw"].get(column, value) if column else value, message, code
         )
     )
-
-
-def none(value: object) -> object:
-    """NaN / NA as None (a row read with ``iterrows`` turns None into NaN)."""
-    return None if not isinstance(value, (dict, list, tuple)) and pd.isna(value) else value
