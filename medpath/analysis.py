@@ -22,7 +22,14 @@ from medpath.gc_paused import gc_paused
 from medpath.model import Study
 from medpath.outcomes import OutcomeComparison, primary_analysis
 from medpath.secondary import secondary_analysis
-from medpath.trajectories import patient_series, responder_table, shift_table
+from medpath.trajectories import (
+    ResponderRate,
+    completeness,
+    patient_series,
+    responder_rate,
+    responder_table,
+    shift_table,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,16 @@ class Analysis:
             for key in self.study.outcomes_present
             if protocol.outcomes[key].responder
         }
+
+    @cached_property
+    def responder_rates(self) -> dict[str, ResponderRate]:
+        """outcome -> ``trajectories.responder_rate`` of its ``responders`` table."""
+        return {key: responder_rate(table) for key, table in self.responders.items()}
+
+    @cached_property
+    def completeness(self) -> pd.DataFrame:
+        """``trajectories.completeness`` at the protocol's primary visit (the follow-up the funnel counts)."""
+        return completeness(self.study.visits, self.study.protocol.primary_month, self.study.protocol)
 
     @property
     def followup_month(self) -> float:

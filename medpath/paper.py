@@ -17,7 +17,6 @@ from medpath.baseline import baseline_json
 from medpath.safety_status import safety_json
 from medpath.scale import summary_first
 from medpath.secondary import secondary_json
-from medpath.trajectories import responder_rate
 
 #: Above ``medpath.scale.SUMMARY_ABOVE`` patients a listing of one row per patient or per event shows this many rows:
 #: about two A4 pages of the Word tables and 20 kB of the report, enough to read what the rows hold, while the
@@ -29,14 +28,14 @@ LISTED_ROWS = 100
 def paper_json(analysis: Analysis) -> dict:
     """The keys ``consort``, ``baseline``, ``adverse_events`` (``safety_json``: ``status`` "read" / "not supplied" /
     "not read", ``reason``, and the numbers, null unless the sheet was read), ``secondary`` and ``responders`` (per
-    outcome with a responder rule, its rate at the compared visit with the exact interval, ``responder_rate``)."""
+    outcome with a responder rule, its rate at the compared visit with the exact interval, ``Analysis.responder_rates``)."""
     study = analysis.study
     return {
         "consort": analysis.flow.as_json(),
         "baseline": baseline_json(study, analysis.flow),
         "adverse_events": safety_json(study),
         "secondary": secondary_json(analysis.secondary, analysis.settings.lsc),
-        "responders": {key: responder_rate(table).as_json() for key, table in analysis.responders.items()},
+        "responders": {key: rate.as_json() for key, rate in analysis.responder_rates.items()},
     }
 
 

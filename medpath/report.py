@@ -82,7 +82,6 @@ from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
 from medpath.stats import HL_ZERO_CONVENTIONS, minimum_attainable_p
 from medpath.summary import key_numbers
-from medpath.trajectories import responder_rate
 
 DISCLAIMER = (
     "Exploratory analysis of a single-group, uncontrolled study with few patients. The results "
@@ -512,7 +511,7 @@ def _trajectories(analysis: Analysis, chart: _Charts, patients: list[str] | None
                 f"Responder: {o.label} {verb} by at least {settings.min_points:g} points or {settings.min_percent:g} % "
                 "of baseline (the thresholds chosen on the dashboard)."
             ),
-            _p(responder_rate(table).text),
+            _p(analysis.responder_rates[key].text),
             *_listing(table, len(study.patient_ids), "Trajectories", protocol=protocol),
             _p(o.responder.convention),
         ]

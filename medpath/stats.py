@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -683,21 +684,24 @@ def exact_mcnemar(gained: int, lost: int, alternative: Alternative = "two-sided"
     return _binomial_half_tail(lost if alternative == "greater" else gained, m)
 
 
-def _binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X ≤ k) for X ~ Binomial(n, p), summed in log space (lgamma), so that n in the thousands neither overflows
-    nor underflows."""
-    if p <= 0.0:
-        return 1.0
-    if p >= 1.0:
-        return 1.0 if k >= n else 0.0
-    log_p, log_q, log_n = math.log(p), math.log1p(-p), math.lgamma(n + 1)
-    return min(
-        1.0,
-        math.fsum(
-            math.exp(log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
-            for i in range(k + 1)
-        ),
-    )
+def _binomial_cdf(n: int) -> Callable[[int, float], float]:
+    """(k, p) -> P(X ≤ k) for X ~ Binomial(n, p), each term exp(log C(n, i) + i log p + (n − i) log(1 − p)) from
+    log-factorials (lgamma) made once for this n, so that n in the thousands neither overflows nor underflows; one call
+    is one vectorised pass over the k + 1 terms (a bisection makes 80), summed pairwise (numpy: a relative error of
+    about log2(k) machine epsilons, far below the bisection's 1e-12)."""
+    log_factorials = np.array([math.lgamma(i + 1) for i in range(n + 1)])
+
+    def cdf(k: int, p: float) -> float:
+        if p <= 0.0:
+            return 1.0
+        if p >= 1.0:
+            return 1.0 if k >= n else 0.0
+        i = np.arange(k + 1)
+        log_terms = log_factorials[n] - log_factorials[i] - log_factorials[n - i] + i * math.log(p)
+        log_terms += (n - i) * math.log1p(-p)
+        return min(1.0, float(np.exp(log_terms).sum()))
+
+    return cdf
 
 
 def _bisect(f, low: float = 0.0, high: float = 1.0) -> float:
@@ -718,9 +722,9 @@ def clopper_pearson(x: int, n: int, level: float = 0.95) -> tuple[float, float]:
     without scipy). Covers at least ``level``; 0 and 1 are the bounds when x = 0 and x = n. n = 0: (nan, nan)."""
     if n == 0:
         return math.nan, math.nan
-    tail = (1.0 - level) / 2
-    low = 0.0 if x == 0 else _bisect(lambda p: (1.0 - _binomial_cdf(x - 1, n, p)) - tail)
-    high = 1.0 if x == n else _bisect(lambda p: tail - _binomial_cdf(x, n, p))
+    tail, cdf = (1.0 - level) / 2, _binomial_cdf(n)
+    low = 0.0 if x == 0 else _bisect(lambda p: (1.0 - cdf(x - 1, p)) - tail)
+    high = 1.0 if x == n else _bisect(lambda p: tail - cdf(x, p))
     return low, high
 
 

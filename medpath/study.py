@@ -29,8 +29,8 @@ from medpath.model import (
     Study,
     empty_columns,
 )
-from medpath.pipeline.guard.disposable_reader import FileRead, read_upload
-from medpath.pipeline.guard.size_guards import MAX_TABLES, cells_left, over_budget, too_many_tables
+from medpath.pipeline.guard.disposable_reader import FileRead, read_uploads
+from medpath.pipeline.guard.size_guards import MAX_TABLES, over_budget, too_many_tables
 from medpath.pipeline.layout.extra_tables import ExtraTables, parse_extra_tables, split_extra_tables
 from medpath.pipeline.layout.layouts import arrange, clean
 from medpath.pipeline.map.columns import normalise
@@ -73,14 +73,18 @@ def load_study(
     synthetic: bool = False,
     mapping: Profile | None = None,
     protocol: Protocol,
+    reads: Sequence[FileRead | ReadError] | None = None,
 ) -> Study:
     """Validate the uploaded files into one ``Study`` of ``protocol`` (``medpath.protocol.default_protocol()`` for the
     bundled default trial); problems become findings, never exceptions. A mapping profile
     (``medpath.pipeline.map.profile.parse_profile``) is applied to the raw tables before validation. Every stage reads the
     files with the protocol's schema (``medpath.pipeline.map.schema.schema_of``), passed as an argument; the cyclic garbage
-    collector is paused meanwhile (``medpath.gc_paused``)."""
+    collector is paused meanwhile (``medpath.gc_paused``). ``reads``: the files as ``read_uploads`` read them, when the
+    caller has them already (the mapping step's guess is made from the same reads); else they are read here."""
     with gc_paused():
-        return _load_study(files, label=label, synthetic=synthetic, mapping=mapping, schema=schema_of(protocol))
+        return _load_study(
+            files, label=label, synthetic=synthetic, mapping=mapping, schema=schema_of(protocol), reads=reads
+        )
 
 
 def _load_study(
@@ -90,6 +94,7 @@ def _load_study(
     synthetic: bool,
     mapping: Profile | None,
     schema: Schema,
+    reads: Sequence[FileRead | ReadError] | None,
 ) -> Study:
     protocol = schema.protocol
     findings: list[Finding] = []
@@ -104,13 +109,8 @@ def _load_study(
     places: dict[tuple[str, str | None], set[str]] = {}  # (file, sheet) -> the kinds of table read from it
     # every file measured and read in a disposable worker (medpath.pipeline.guard.disposable_reader), within the memory budget of
     # the whole upload (medpath.pipeline.guard.size_guards: files past it are measured, not read, and the upload is refused)
-    reads: list[FileRead | ReadError] = []
-    for name, data in files:
-        so_far = sum(r.cells for r in reads if isinstance(r, FileRead))
-        try:  # a file over what the budget leaves is measured only: nothing of it is read
-            reads.append(read_upload(name, data, protocol, max_cells=cells_left(so_far)))
-        except ReadError as exc:
-            reads.append(exc)
+    if reads is None:
+        reads = read_uploads(files, protocol)
     refusal = over_budget({name: r.cells for (name, _), r in zip(files, reads) if isinstance(r, FileRead)})
     tables_read = sum(len(r.tables or ()) for r in reads if isinstance(r, FileRead))
     if refusal is None and tables_read > MAX_TABLES:

@@ -116,8 +116,10 @@ def completeness(visits: pd.DataFrame, followup_month: float | None, protocol: P
     at_followup = []
     for outcome in protocol.primary_outcomes:
         series = patient_series(visits, outcome, protocol).dropna(subset=["value"])
-        measured = series.groupby("patient_id")["visit"].agg(", ".join)
-        table[f"{outcome}_visits"] = table["patient_id"].map(measured).fillna("")
+        measured: dict[str, list[str]] = {}  # in visit order (the series is sorted); a dict, not a groupby per patient
+        for patient, visit in zip(series["patient_id"].tolist(), series["visit"].tolist()):
+            measured.setdefault(patient, []).append(visit)
+        table[f"{outcome}_visits"] = [", ".join(measured.get(p, ())) for p in table["patient_id"].tolist()]
         column = f"{outcome}_at_month_{followup_month:g}"
         table[column] = value_at(visits, outcome, followup_month, protocol).notna().to_numpy()
         at_followup.append(column)

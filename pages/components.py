@@ -32,7 +32,7 @@ from medpath.outcomes import (
 )
 from medpath.report import build_report, report_filename
 from medpath.wording import plain_sentence
-from pages.session import address_note, chosen_patients, current_analysis, current_protocol, kept_figure
+from pages.session import address_note, built_once, chosen_patients, current_analysis, current_protocol
 
 #: A generated download is removed from the media store at most twice this many seconds after it was made.
 DOWNLOAD_LIFETIME = 10.0
@@ -190,13 +190,13 @@ def chart(
     clicked, named like the PNG; none where the static SVG cannot draw the chart: ``medpath.figures.svg.can_draw``) and, when
     ``data`` is given, the numbers drawn as a table one click away. ``fig`` may be its builder, with ``key`` (what
     besides the study and ``name`` the chart depends on): the chart, with its footer, is then built once per study
-    and key (``session.kept_figure``)."""
+    and key (``session.built_once``)."""
     build = fig if callable(fig) else lambda: fig
     if key is None:
         fig = build()
         shown = stamped(fig, study)
     else:  # built only to be shown: the footer is written into it (a copy would validate it all again)
-        shown = kept_figure(study, (name, *key, dt.date.today()), lambda: stamped(build(), study, copy=False))
+        shown = built_once(study, (name, *key, dt.date.today()), lambda: stamped(build(), study, copy=False))
         fig = shown
     title = chart_title(fig, name)
     if callable(config):  # a setting made from the figure (its size)

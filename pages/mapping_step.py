@@ -29,7 +29,6 @@ from medpath.pipeline.map.mapping import (
     MappingGuess,
     answer_text,
     answered_values,
-    best_guess,
     fixed_in_mapping,
     other_fields,
     other_label,
@@ -46,9 +45,8 @@ from medpath.pipeline.map.profile import IGNORE, Profile, ProfileError, label, p
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.validate.row_questions import QUESTIONS
 from pages.components import literal, plain, table, text_table
-from pages.session import FILES_KEY, PROFILE_KEY, current_protocol
+from pages.session import FILES_KEY, PROFILE_KEY, current_guess, current_protocol
 
-GUESS_KEY = "mapping_guess"  # ((schema, digest of files and profile), MappingGuess)
 PREVIEW_KEY = "mapping_preview"  # {(schema, digest of files and profile): Preview}: the applied and the proposed
 HISTORY_KEY = "mapping_history"  # the profiles applied before, oldest first (medpath.pipeline.map.mapping.with_applied)
 RESET_KEY = "mapping_resets"  # how many times the boxes were set back to MedPath's guesses (part of their keys)
@@ -71,18 +69,6 @@ def _digest(files, profile: Profile | None) -> str:
         sha.update(name.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
     sha.update(profile.to_yaml().encode() if profile else b"")
     return sha.hexdigest()
-
-
-def current_guess(files) -> MappingGuess:
-    """The best guess for these files and the profile in use (computed once per pair, kept in the session)."""
-    profile = st.session_state.get(PROFILE_KEY)
-    protocol = current_protocol()
-    key = (schema_of(protocol), _digest(files, profile))  # a guess is of one protocol's fields: its schema's
-    kept = st.session_state.get(GUESS_KEY)
-    if kept is None or kept[0] != key:
-        kept = (key, best_guess(list(files), protocol, profile))
-        st.session_state[GUESS_KEY] = kept
-    return kept[1]
 
 
 # ------------------------------------------------------------------------------------------ the columns table
@@ -250,10 +236,9 @@ def _column_choice(guess: MappingGuess, key: str) -> str:
 
 def offered_guess() -> MappingGuess | None:
     """The best guess for the uploaded files when there is something to map (the mapping step is shown), else None."""
-    files = st.session_state.get(FILES_KEY)
-    if not files:
+    guess = current_guess()
+    if guess is None:
         return None
-    guess = current_guess(files)
     return guess if guess.columns else None  # no table could be read (a refused file): the refusal says why
 
 

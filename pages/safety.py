@@ -10,6 +10,9 @@ Only when an adverse-event table was read without an error (``medpath.safety_sta
 adverse events were not supplied, or not read and why, and shows no number (never "0 events", never "no serious
 adverse event")."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from medpath.adverse_events import grade_relatedness_matrix, grade_relatedness_table, listing
@@ -19,11 +22,19 @@ from medpath.formatting import of_total
 from medpath.safety_status import NOT_SUPPLIED, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
 from pages.components import chart, header, inert_cells, literal, no_data, plain, table, table_download
-from pages.session import current_analysis, current_study
+from pages.session import built_once, current_analysis, current_study
+
+T = TypeVar("T")
+
+
+def once(name: str, build: Callable[[], T]) -> T:
+    """A table of this study's adverse events, built once per study (``session.built_once``), not on every rerun."""
+    return built_once(study, ("safety", name), build)
+
 
 study = current_study()
 header("Safety", study)
-harms = safety(study)
+harms = once("harms", lambda: safety(study))
 if not harms.read and no_data(study, "the safety tables"):
     st.stop()
 if harms.status.status == NOT_SUPPLIED:
@@ -58,7 +69,7 @@ numbers[2].metric("Serious events", summary["serious"])
 numbers[3].metric("Patients with a serious event", summary["serious_patients"])
 
 event = study.protocol.intervention_event  # what month 0 is named after ("infusion")
-shown = listing(events, event, study.protocol.clock)
+shown = once("listing", lambda: listing(events, event, study.protocol.clock))
 serious = shown[shown["serious"] == "yes"]
 large = summary_first(len(timeline_rows(events, list(enrolled))))
 if len(serious) and large:
@@ -83,9 +94,12 @@ st.caption(
     f"Relatedness is the investigator's attribution to the {study.protocol.intervention_name}."
 )
 # the grade stays in view while the relatedness columns scroll sideways on a phone
-table(grade_relatedness_matrix(events), **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)})
+table(
+    once("grade_matrix", lambda: grade_relatedness_matrix(events)),
+    **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)},
+)
 table_download(
-    grade_relatedness_table(events),
+    once("grade_relatedness", lambda: grade_relatedness_table(events)),
     study,
     "adverse_events_by_grade_relatedness",
     label="Download the tidy counts (CSV)",
@@ -94,11 +108,12 @@ table_download(
 if large:
     st.subheader("Events by term and CTCAE grade")
     st.caption(TERM_GRADE_NOTE)
-    terms = term_grade_table(events)
+    terms = once("terms", lambda: term_grade_table(events))
     chart(lambda: term_grade_figure(terms), study, "adverse_events_by_term", data=terms, key=())
-    table_download(term_grade_table(events, top=len(events)), study, "adverse_events_by_term", "Every term (CSV)")
+    every_term = once("every_term", lambda: term_grade_table(events, top=len(shown)))  # the listing: every event
+    table_download(every_term, study, "adverse_events_by_term", "Every term (CSV)")
     st.subheader("Timeline of one patient")
-    choices = patient_choices(events)
+    choices = once("patient_choices", lambda: patient_choices(events))
     labels = dict(zip(choices["patient_id"], choices["label"]))
     patient = st.selectbox(
         "Patient (the most severe first)",
@@ -147,7 +162,7 @@ LISTING_COLUMNS = {
         for c in ("term", "onset", "grade", "serious", "relatedness", "outcome", "sheet")
     },
 }
-listed = inert_cells(shown)
+listed = once("listed", lambda: inert_cells(shown))
 st.dataframe(
     # the serious rows highlighted; a large study's are in their own table above (a styled grid is rendered cell by
     # cell on the server: 3.6 s for 8,000 events)

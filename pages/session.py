@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 import streamlit as st
 
@@ -21,14 +22,18 @@ from medpath.analysis import Analysis, Settings, analyse
 from medpath.inert import inert_markdown
 from medpath.model import Study
 from medpath.outcomes import followup_months
+from medpath.pipeline.guard.disposable_reader import read_uploads
+from medpath.pipeline.map.mapping import MappingGuess, best_guess
 from medpath.protocol import Protocol
 from medpath.protocol_library import PROTOCOLS_VARIABLE, ProtocolLibrary, load_library
 from medpath.study import load_sample_study, load_study, no_study_yet
 from medpath.study_choices import StudyFacts, fit_choices
 from medpath.wording import HL_ZEROS_OPTIONS, ZERO_METHOD_OPTIONS, direction_options
 
+T = TypeVar("T")
+
 FILES_KEY = "uploaded_files"
-STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study, its StudyFacts) of this session
+STUDY_KEY = "uploaded_study"  # (digest of the files, parsed Study, its StudyFacts, the mapping guess) of this session
 CHOICES_STUDY_KEY = "choices_study"  # the StudyFacts of the study the kept choices were made for
 STUDY_NOTICE_KEY = "study_notice"  # what was reset when another study took its place (shown once)
 GATE_KEY = "sign_in_gate_passed"
@@ -38,7 +43,7 @@ UPLOADED_PROTOCOL_KEY = "uploaded_protocol"  # a protocol uploaded for this sess
 ANALYSIS_KEY = "analysis"  # (study key, settings, Analysis) of this session: analysed once per study and settings
 ADDRESS_READ_KEY = "address_read"  # the page address's choices were read (once, on the session's first run)
 ADDRESS_NOTE_KEY = "address_note"  # what the address asked for that is not offered (shown once by the header)
-FIGURES_KEY = "figures"  # the charts drawn of this session's uploaded study: {"study": Study, key: value}
+BUILT_KEY = "built"  # the charts and tables built of this session's uploaded study: {"study": Study, key: value}
 #: Upper bound of one session's uploads together (Streamlit's own limit is per file).
 MAX_SESSION_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -273,10 +278,18 @@ def _study() -> tuple[Study, StudyFacts]:
     if kept is None or kept[0] != digest:
         st.session_state.pop(STUDY_KEY, None)  # release the previous study before parsing the next
         with st.spinner("Reading and validating your files…"):
-            study = load_study(list(files), mapping=profile, protocol=protocol)
-            kept = (digest, study, StudyFacts.of(study))
+            reads = read_uploads(files, protocol)  # once, for the study and the mapping step's guess
+            study = load_study(files, mapping=profile, protocol=protocol, reads=reads)
+            kept = (digest, study, StudyFacts.of(study), best_guess(files, protocol, profile, reads))
         st.session_state[STUDY_KEY] = kept
     return kept[1], kept[2]
+
+
+def current_guess() -> MappingGuess | None:
+    """MedPath's guess of which column is which field in this session's uploaded files with the profile in use
+    (``medpath.pipeline.map.mapping.best_guess``), made with the study from the same reads; None for the sample."""
+    kept = st.session_state.get(STUDY_KEY) if st.session_state.get(FILES_KEY) else None
+    return None if kept is None else kept[3]
 
 
 def _fit_choices_to(facts: StudyFacts) -> None:
@@ -492,22 +505,23 @@ def _is_sample(study: Study) -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _sample_figure(protocol_id: str, key: tuple, _build: Callable[[], object]) -> object:
-    """A chart of a bundled sample, built once per server for ``key`` (it is no user's data)."""
+def _sample_built(protocol_id: str, key: tuple, _build: Callable[[], object]) -> object:
+    """A chart or table of a bundled sample, built once per server for ``key`` (it is no user's data)."""
     return _build()
 
 
-def kept_figure(study: Study, key: tuple, build: Callable[[], object]) -> object:
-    """``build()`` once per study and ``key`` (everything besides the study the result depends on: the chart's name,
-    the analysis settings, its layout, the date in its footer): the bundled sample's once per server, an upload's
-    once in this session (kept beside the study and released with it). A rerun or another session then sends the
-    chart without building it again (plotly validates every property it is given: building is most of a page's
-    server time)."""
+def built_once(study: Study, key: tuple, build: Callable[[], T]) -> T:
+    """``build()`` once per study and ``key`` (everything besides the study the result depends on: the chart's or
+    table's name, the analysis settings, its layout, the date in its footer): the bundled sample's once per server,
+    an upload's once in this session (kept beside the study and released with it). A rerun or another session then
+    shows it without building it again (plotly validates every property it is given: building a chart is most of a
+    page's server time; a table of 8,000 events is grouped in a tenth of a second). What it returns is shared by
+    those runs: read it, never change it."""
     if _is_sample(study):
-        return _sample_figure(study.protocol.id, key, build)
-    kept = st.session_state.get(FIGURES_KEY)
+        return cast(T, _sample_built(study.protocol.id, key, build))
+    kept = st.session_state.get(BUILT_KEY)
     if kept is None or kept.get("study") is not study:
-        kept = st.session_state[FIGURES_KEY] = {"study": study}
+        kept = st.session_state[BUILT_KEY] = {"study": study}
     if key not in kept:
         kept[key] = build()
     return kept[key]

@@ -19,7 +19,6 @@ from medpath.figures.trajectory import (
 )
 from medpath.formatting import number_cells
 from medpath.scale import summary_first
-from medpath.trajectories import completeness, responder_rate
 from medpath.wording import option_help
 from pages.components import chart, header, literal, no_data, plain, table, table_download
 from pages.session import choice, current_analysis, current_study
@@ -103,8 +102,7 @@ if patients:
 else:
     st.info("Choose patients above to see their values, lines and panels.")
 
-incomplete = completeness(study.visits, protocol.primary_month, protocol)
-incomplete = incomplete[incomplete["incomplete"]]
+incomplete = analysis.completeness[analysis.completeness["incomplete"]]
 missing = f"Incomplete follow-up (no {protocol.visit_adjective(protocol.primary_month)} value for a primary outcome)"
 if len(incomplete) and not summary:
     st.warning(f"{missing}: " + ", ".join(map(literal, incomplete["patient_id"])), icon=":material/warning:")
@@ -148,9 +146,9 @@ for key in analysis.responders:
             step=5.0,
             help=OPTION_HELP.get("min_percent"),
         )
-    responders = current_analysis(study).responders[key]  # the thresholds just chosen
-    st.markdown(responder_rate(responders).text)
-    table(number_cells(responders))
+    chosen = current_analysis(study)  # the thresholds just chosen
+    st.markdown(chosen.responder_rates[key].text)
+    table(number_cells(chosen.responders[key]))
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")

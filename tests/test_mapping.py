@@ -632,11 +632,11 @@ def test_a_profile_naming_the_second_protocols_own_fields_works_under_that_proto
 def test_an_id_fits_a_screening_table_only_when_its_values_are_distinct():
     """A weeks trial has 6 visits: in a visits table an id may repeat 6 times, in a screening table it may not (a
     column of 14 rows holding 'M' and 'F' is no patient id there)."""
-    from medpath.pipeline.map.mapping import _fits
+    from medpath.pipeline.map.mapping import _cells, _fits
 
     schema = schema_of(bundled()["DEMO-T1D-MSC"])
     sexes = ["M", "F"] * 7
-    assert _fits("patient_id", sexes, schema, "screening") == 0.3
+    assert _fits("patient_id", _cells(sexes), schema, "screening") == 0.3
     ids = [f"T{i:02d}" for i in range(1, 15)]
-    assert _fits("patient_id", ids, schema, "screening") == 1.0
-    assert _fits("patient_id", [p for p in ids[:3] for _ in range(6)], schema, "visits") == 1.0
+    assert _fits("patient_id", _cells(ids), schema, "screening") == 1.0
+    assert _fits("patient_id", _cells([p for p in ids[:3] for _ in range(6)]), schema, "visits") == 1.0

@@ -716,6 +716,19 @@ def test_clopper_pearson_matches_r_binom_test():
     assert all(math.isnan(v) for v in clopper_pearson(0, 0))
 
 
+def test_clopper_pearson_at_thousands_of_patients_equals_the_beta_quantiles():
+    """The Clopper–Pearson bounds are the beta quantiles B(α/2; x, n − x + 1) and B(1 − α/2; x + 1, n − x) (Brown,
+    Cai & DasGupta, Statist. Sci. 16 (2001) 101–133, eq. 4): scipy's ``beta.ppf`` as the reference at n = 5,000,
+    where each binomial tail sums thousands of terms (issue 28: the responder rate of a registry extract)."""
+    from scipy.stats import beta
+
+    from medpath.stats import clopper_pearson
+
+    for x, n in ((3000, 5000), (1, 5000), (4999, 5000), (17, 1000)):
+        expected = (beta.ppf(0.025, x, n - x + 1), beta.ppf(0.975, x + 1, n - x))
+        assert clopper_pearson(x, n) == pytest.approx(expected, rel=1e-9, abs=1e-12), (x, n)
+
+
 def test_exact_mcnemar_is_the_binomial_test_of_the_discordant_pairs():
     """10 became yes, 2 became no: two-sided 2 P(B ≤ 2), B ~ Bin(12, 1/2) = 2 (1 + 12 + 66) / 4096 = 0.0385742
     (R: binom.test(10, 12)$p.value); one-sided P(B ≥ 10) = 79 / 4096; the other side P(B ≤ 10) = 4083 / 4096."""

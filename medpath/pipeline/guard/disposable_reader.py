@@ -31,11 +31,13 @@ import select
 import signal
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from medpath.findings import Code
 from medpath.gc_paused import gc_paused
 from medpath.pipeline.guard.fork_server import READER_MODULE, fork_server
+from medpath.pipeline.guard.size_guards import cells_left
 from medpath.pipeline.map.schema import schema_of
 from medpath.pipeline.read.reading import RawTable, ReadError, measure, read_tables
 from medpath.protocol import Protocol
@@ -123,6 +125,23 @@ def read_upload(
     if isinstance(value, ReadError):  # "refused"
         raise value
     raise _unsafe(name, str(value))  # "failed"
+
+
+def read_uploads(
+    files: Sequence[tuple[str, bytes]], protocol: Protocol, limits: ReaderLimits = DEFAULT_LIMITS
+) -> list[FileRead | ReadError]:
+    """Each file of an upload read by ``read_upload`` within the memory budget of the whole upload
+    (``medpath.pipeline.guard.size_guards``): a file over what the files before it leave is measured only, nothing of
+    it read. A refusal is in the list in place of its file. The study (``medpath.study.load_study``) and the mapping
+    step's guess (``medpath.pipeline.map.mapping.best_guess``) are made from one such list: the files are read once."""
+    reads: list[FileRead | ReadError] = []
+    for name, data in files:
+        so_far = sum(r.cells for r in reads if isinstance(r, FileRead))
+        try:
+            reads.append(read_upload(name, data, protocol, limits, max_cells=cells_left(so_far)))
+        except ReadError as exc:
+            reads.append(exc)
+    return reads
 
 
 #: what each kind of answer carries

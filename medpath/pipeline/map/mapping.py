@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from medpath.findings import Code, Finding
 from medpath.pipeline.cells.values import BadValue, is_missing, parse_date, parse_sex, parse_visit_label, word_reader
-from medpath.pipeline.guard.disposable_reader import read_upload
-from medpath.pipeline.guard.size_guards import cells_left
+from medpath.pipeline.guard.disposable_reader import FileRead, read_uploads
 from medpath.pipeline.layout.layouts import clean
 from medpath.pipeline.map.columns import AddedHeader, normalise
 from medpath.pipeline.map.headers import classify
@@ -155,17 +156,23 @@ def _header_score(key: str, field_name: str, schema: Schema) -> float:
     return min(best, 0.99)
 
 
-def _fits(field_name: str, values: list[object], schema: Schema, table_kind: str) -> float:
+def _fits(field_name: str, cells: Cells, schema: Schema, table_kind: str) -> float:
     """The share of a column's non-missing values that a field's reader accepts (in range); an id fits a screening
     table when its values are distinct (nine in ten: a candidate entered twice is a question of its own), a visits
-    table when each repeats once per visit at most."""
-    present = [v for v in values if not is_missing(v)]
-    if not present:
+    table when each repeats once per visit at most. Each distinct cell is read once and counted as often as it
+    occurs."""
+    if not cells:
         return 0.5
+    present = sum(cells.values())
+    distinct_texts = len({str(v) for _, v in cells})
+
+    def share(accepts: Callable[[object], bool]) -> float:
+        return sum(n for (_, v), n in cells.items() if accepts(v)) / present
+
     kind = value_kind(field_name, schema)
     if field_name == "date":
-        ok = sum(parse_date(v) is not None for v in present)
-    elif kind == "number":
+        return share(lambda v: parse_date(v) is not None)
+    if kind == "number":
         protocol = schema.protocol
         outcome = protocol.outcomes.get(field_name)
         screening = protocol.screening_fields.get(field_name)
@@ -180,44 +187,37 @@ def _fits(field_name: str, values: list[object], schema: Schema, table_kind: str
         if outcome is not None and outcome.column_unit is not None:  # a column in another unit is rescaled
             bounds = (bounds[0], outcome.column_unit.all_at_most)
         read = schema.number_reader(field_name)
-        ok = 0
-        for v in present:
+
+        def in_range(v: object) -> bool:
             try:
                 value, _ = read(v)
             except BadValue:
-                continue
-            ok += value is not None and bounds[0] <= value <= bounds[1]
-    elif kind in ("yes_no", "test", "consent"):
-        read = word_reader(kind)
-        ok = 0
-        for v in present:
-            try:
-                read(v)
-                ok += 1
-            except BadValue:
-                pass
+                return False
+            return value is not None and bounds[0] <= value <= bounds[1]
+
+        return share(in_range)
+    if kind in ("yes_no", "test", "consent"):
         # a column of unknown texts may still be this field (the value step translates them)
-        return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 6 else 0.0)
-    elif kind == "sex":
-        ok = 0
-        for v in present:
-            try:
-                ok += parse_sex(v) is not None
-            except BadValue:
-                pass
-        return max(ok / len(present), 0.6 if len({str(v) for v in present}) <= 3 else 0.0)
-    elif kind == "visit":
-        ok = sum(parse_visit_label(v) is not None for v in present)
-    elif kind == "id":  # one per candidate; in a visits table, once per visit at most (every visit of a patient)
-        distinct = len({str(v) for v in present})
+        return max(share(lambda v: _reads(word_reader(kind), v)), 0.6 if distinct_texts <= 6 else 0.0)
+    if kind == "sex":
+        return max(share(lambda v: _reads(parse_sex, v, none_fails=True)), 0.6 if distinct_texts <= 3 else 0.0)
+    if kind == "visit":
+        return share(lambda v: parse_visit_label(v) is not None)
+    if kind == "id":  # one per candidate; in a visits table, once per visit at most (every visit of a patient)
         if table_kind == "visits":
-            needed = len(present) // (len(schema.protocol.visit_labels) + 1)
+            needed = present // (len(schema.protocol.visit_labels) + 1)
         else:
-            needed = int(0.9 * len(present))
-        return 1.0 if distinct >= max(2, needed) else 0.3
-    else:
-        ok = len(present)
-    return ok / len(present)
+            needed = int(0.9 * present)
+        return 1.0 if distinct_texts >= max(2, needed) else 0.3
+    return 1.0
+
+
+def _reads(read: Callable[[Any], object], value: object, none_fails: bool = False) -> bool:
+    """Whether ``read`` accepts ``value`` (raises no ``BadValue``; with ``none_fails``, returns something)."""
+    try:
+        return not none_fails or read(value) is not None
+    except BadValue:
+        return False
 
 
 def _text(value: object) -> str:
@@ -225,44 +225,57 @@ def _text(value: object) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
 
 
-def _distinct(values: list[object], n: int) -> tuple[str, ...]:
-    """The first ``n`` distinct non-missing texts of a column, in row order."""
-    out: dict[str, None] = {}
-    for v in values:
-        if is_missing(v):
-            continue
-        out.setdefault(_text(v))
-        if len(out) == n:
-            break
-    return tuple(out)
+#: A column's distinct non-missing cells, each as (its type, its value) (1, 1.0 and True stay apart), with how often
+#: it occurs, in the order first met.
+Cells = dict[tuple[type, object], int]
+
+
+def _cells(values: Sequence[object]) -> Cells:
+    """The distinct non-missing cells of a column's values (``Cells``): each is then read once, not once per row (a
+    column of 20,000 visits holds a handful of labels)."""
+    return {key: n for key, n in Counter(zip(map(type, values), values)).items() if not is_missing(key[1])}
 
 
 def _column(table: RawTable, index: int) -> list[object]:
     return [cells[index] if index < len(cells) else None for cells in table.rows]
 
 
-def sheet_tables(files: Sequence[tuple[str, bytes]], schema: Schema) -> list[RawTable]:
+def _distinct(cells: Cells, n: int) -> tuple[str, ...]:
+    """The first ``n`` distinct texts of a column's cells, in row order."""
+    out: dict[str, None] = {}
+    for _, value in cells:
+        out.setdefault(_text(value))
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+def sheet_tables(
+    files: Sequence[tuple[str, bytes]], schema: Schema, reads: Sequence[FileRead | ReadError] | None = None
+) -> list[RawTable]:
     """The raw tables of the files, as the mapping step sees them (unreadable files left out; hidden rows,
-    columns and two-row headers handled as ``medpath.pipeline.layout.layouts`` does)."""
-    out: list[RawTable] = []
-    for name, data in files:
-        try:
-            tables = read_upload(name, data, schema.protocol, max_cells=cells_left(0)).tables or []
-        except ReadError:
-            continue
-        out.extend(clean(t, schema) for t in tables if not t.hidden)
-    return out
+    columns and two-row headers handled as ``medpath.pipeline.layout.layouts`` does); ``reads``: the files as
+    ``read_uploads`` read them, when the caller has them (else they are read here)."""
+    if reads is None:
+        reads = read_uploads(files, schema.protocol)
+    tables = [t for read in reads if isinstance(read, FileRead) for t in read.tables or ()]
+    return [clean(t, schema) for t in tables if not t.hidden]
 
 
-def best_guess(files: Sequence[tuple[str, bytes]], protocol: Protocol, profile: Profile | None = None) -> MappingGuess:
+def best_guess(
+    files: Sequence[tuple[str, bytes]],
+    protocol: Protocol,
+    profile: Profile | None = None,
+    reads: Sequence[FileRead | ReadError] | None = None,
+) -> MappingGuess:
     """Per field of ``protocol`` the analysis needs, the column that most likely holds it (fuzzy match on the header confirmed
     by the column's values, with three sample values), every candidate above ``GUESS_CUTOFF``, and per category
-    field the texts its reader does not understand. A column the ``profile`` maps counts as that field."""
-    return _best_guess(files, schema_of(protocol), profile)
+    field the texts its reader does not understand. A column the ``profile`` maps counts as that field. ``reads``:
+    the files as ``read_uploads`` read them for the study, so that they are not read twice (else read here)."""
+    return _best_guess(sheet_tables(files, schema_of(protocol), reads), schema_of(protocol), profile)
 
 
-def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Profile | None) -> MappingGuess:
-    tables = sheet_tables(files, schema)
+def _best_guess(tables: Sequence[RawTable], schema: Schema, profile: Profile | None) -> MappingGuess:
     sheets = []
     every: dict[str, Candidate] = {}
     texts: dict[str, tuple[str, ...]] = {}
@@ -287,24 +300,26 @@ def _best_guess(files: Sequence[tuple[str, bytes]], schema: Schema, profile: Pro
             }
             kind = max(votes, key=lambda k: votes[k]) if any(votes.values()) else None
         sheets.append(SheetGuess(table.file, table.sheet, kind, tuple(map(str, table.header))))
-        for index, name in enumerate(marked.header):
-            if not isinstance(name, AddedHeader) and str(name).strip():
-                column = Candidate(
-                    table.file,
-                    None if table.sheet is None else str(table.sheet),
-                    str(name),
-                    0.0,
-                    _distinct(_column(marked, index), SAMPLES),
-                )
-                if column.key not in every:
-                    every[column.key] = column
-                    texts[column.key] = _distinct(_column(marked, index), MAX_TEXTS)
+        named = {  # the columns with a name of their own: index -> their distinct cells
+            index: _cells(_column(marked, index))
+            for index, name in enumerate(marked.header)
+            if not isinstance(name, AddedHeader) and str(name).strip()
+        }
+        for index, values in named.items():
+            column = Candidate(
+                table.file,
+                None if table.sheet is None else str(table.sheet),
+                str(marked.header[index]),
+                0.0,
+                _distinct(values, SAMPLES),
+            )
+            if column.key not in every:
+                every[column.key] = column
+                texts[column.key] = _distinct(values, MAX_TEXTS)
         if kind is None:
             continue
-        for index, name in enumerate(marked.header):
-            if isinstance(name, AddedHeader) or not str(name).strip():
-                continue
-            values = _column(marked, index)
+        for index, values in named.items():
+            name = marked.header[index]
             own = normalise(name)
             known = header_field(name, schema)
             for f in schema.table_fields[kind]:
