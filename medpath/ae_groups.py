@@ -18,7 +18,7 @@ from collections import Counter
 
 import pandas as pd
 
-from medpath.adverse_events import grade_name
+from medpath.adverse_events import grade_name, worst_grade_counts
 
 #: How many terms a chart names, the most frequent first; the others are counted together as ``OTHER_TERMS``.
 TOP_TERMS = 15
@@ -62,16 +62,10 @@ def term_grade_table(adverse_events: pd.DataFrame, top: int = TOP_TERMS) -> pd.D
     ranked = sorted(per_term.index, key=lambda t: (-per_term.at[t, "patients"], -per_term.at[t, "events"], t))
     named = ranked[:top] if len(ranked) > top + 1 else ranked  # "other terms" only for two or more terms
     frame["term"] = frame["term"].where(frame["term"].isin(named), OTHER_TERMS)
-    rows = []
-    for term in [*named, OTHER_TERMS]:
-        part = frame[frame["term"] == term]
-        if part.empty:
-            continue
-        worst = part.groupby("patient_id")["grade"].max()
-        for grade in (1, 2, 3, 4, 5, 0):
-            events = int((part["grade"] == grade).sum())
-            if events:
-                rows.append((term, grade or pd.NA, int((worst == grade).sum()), events))
+    rows = [
+        (term, grade or pd.NA, patients, events)
+        for term, grade, patients, events in worst_grade_counts(frame, "term", [*named, OTHER_TERMS])
+    ]
     return pd.DataFrame(rows, columns=columns).astype({"grade": "Int64"})
 
 

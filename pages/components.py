@@ -155,6 +155,27 @@ def table(frame: pd.DataFrame, **column_config) -> None:
     )
 
 
+#: The rows of a long table sent to the browser at once; the others are a page away (and all in the table's download).
+PAGE_ROWS = 500
+
+
+def paged_table(frame: pd.DataFrame, key: str, what: str = "rows", **column_config) -> None:
+    """``table`` for a table of one row per candidate or visit, which grows with the study: up to ``PAGE_ROWS`` rows
+    whole (the pilot's tables are unchanged); longer, ``PAGE_ROWS`` rows at a time with a page box above them and
+    the rows shown named below it (a grid of 20,000 rows costs the browser a second to receive and lay out, on
+    every view of the page; issue 28). ``key``: the page box's."""
+    if len(frame) <= PAGE_ROWS:
+        table(frame, **column_config)
+        return
+    pages = -(-len(frame) // PAGE_ROWS)
+    if not 1 <= st.session_state.get(key, 1) <= pages:  # a page of another (longer) study's table
+        st.session_state[key] = 1
+    page = int(st.number_input(f"Page (of {pages:,}, {PAGE_ROWS:,} {what} each)", 1, pages, 1, key=key))
+    start = (page - 1) * PAGE_ROWS
+    st.caption(f"{what.capitalize()} {start + 1:,}–{min(start + PAGE_ROWS, len(frame)):,} of {len(frame):,}.")
+    table(frame.iloc[start : start + PAGE_ROWS], **column_config)
+
+
 def text_table(frame: pd.DataFrame) -> None:
     """A static table whose long texts wrap (findings' messages stay readable at 1280 px), with the same
     readable column names and dashes for missing values as ``table``; ``st.table`` renders its cells as Markdown,

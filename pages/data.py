@@ -8,7 +8,7 @@ from medpath.export import chart_filename, study_workbook
 from medpath.protocol import ProtocolError
 from medpath.protocol_library import PROTOCOLS_VARIABLE, uploaded_protocol
 from medpath.study import SAMPLE_DIR
-from pages.components import generated_download, header, literal, table, table_download, text_table
+from pages.components import generated_download, header, literal, paged_table, table, table_download, text_table
 from pages.mapping_step import (
     columns_table,
     hold_profile_for_new_upload,
@@ -219,7 +219,7 @@ with screening_tab:
         st.info("No screening table was provided: the eligibility funnel starts at enrolment.")
     else:
         st.caption(f"{len(study.screening)} candidate(s); the Excel row of each is in 'Source row'.")
-        table(study.screening)
+        paged_table(study.screening, "data-screening-page", "candidates")
 with visits_tab:
     st.caption(f"{len(study.visits)} visit row(s) of {len(study.patient_ids)} patient(s).")
-    table(study.visits)
+    paged_table(study.visits, "data-visits-page", "visit rows")

@@ -49,6 +49,9 @@ from pages.session import FILES_KEY, PROFILE_KEY, current_guess, current_protoco
 
 PREVIEW_KEY = "mapping_preview"  # {(schema, digest of files and profile): Preview}: the applied and the proposed
 HISTORY_KEY = "mapping_history"  # the profiles applied before, oldest first (medpath.pipeline.map.mapping.with_applied)
+STEP_KEY = "mapping_step_open"  # whether the step (an expander) is open
+STEP_STUDY_KEY = "mapping_step_study"  # the digest of the files and profile the step was opened or closed for
+KEEP_OPEN = "keep open"  # in STEP_STUDY_KEY after an Apply or Undo: the step stays open for the study it reads
 RESET_KEY = "mapping_resets"  # how many times the boxes were set back to MedPath's guesses (part of their keys)
 HELD_PROFILE_KEY = "mapping_held_profile"  # a profile in use when another upload arrived: kept only if asked to
 PROFILE_ERROR_KEY = "mapping_profile_error"
@@ -127,11 +130,13 @@ def _use(profile: Profile | None) -> None:
     previous = st.session_state.get(PROFILE_KEY)
     st.session_state[HISTORY_KEY] = with_applied(st.session_state.get(HISTORY_KEY, ()), previous)
     st.session_state[PROFILE_KEY] = profile or None
+    st.session_state[STEP_STUDY_KEY] = KEEP_OPEN
 
 
 def _undo() -> None:
     profile, st.session_state[HISTORY_KEY] = undone(st.session_state[HISTORY_KEY])
     st.session_state[PROFILE_KEY] = profile
+    st.session_state[STEP_STUDY_KEY] = KEEP_OPEN
 
 
 def _reset() -> None:
@@ -463,7 +468,12 @@ def mapping_step(study: Study) -> None:
     missing_required = questions or refused or any(f.code is Code.COLUMN_REQUIRED_MISSING for f in study.errors)
     needed = bool(attention or missing_required)
     title = STEP_TITLE + (" — needs your answer" if needed else "")
-    with st.expander(title, expanded=needed, icon=":material/table_edit:"):
+    digest = _digest(files, applied)
+    if st.session_state.get(STEP_STUDY_KEY) != digest:  # another study: the step opens by itself when it must, and
+        # stays open after an Apply or Undo made in it
+        st.session_state[STEP_KEY] = needed or st.session_state.get(STEP_STUDY_KEY) == KEEP_OPEN
+        st.session_state[STEP_STUDY_KEY] = digest
+    with st.expander(title, icon=":material/table_edit:", key=STEP_KEY, on_change="rerun") as step:
         if attention:
             st.warning(
                 "MedPath needs your answer (nothing below is read until you apply it):\n\n"
@@ -473,7 +483,9 @@ def mapping_step(study: Study) -> None:
             )
         _row_questions(study)
         profile_controls(study)
-        stamp = _digest(files, applied)[:12] + str(st.session_state.get(RESET_KEY, 0))
+        if not step.open:  # the boxes are made when it is opened (dozens of them: half a second of the browser's
+            return  # time on every view of the page, issue 28)
+        stamp = digest[:12] + str(st.session_state.get(RESET_KEY, 0))
         choices = _field_boxes(guess, stamp)
         others = _other_boxes(guess, choices, applied, stamp)
         values = _value_boxes(guess, choices, applied, stamp)

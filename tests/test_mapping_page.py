@@ -26,8 +26,8 @@ from medpath.analysis import analyse
 from medpath.protocol import default_protocol
 from medpath.study import SAMPLE_DIR, load_study
 from medpath.summary import key_numbers
-from pages.mapping_step import HELD_PROFILE_KEY, HISTORY_KEY
-from pages.session import FILES_KEY, PROFILE_KEY, PROTOCOL_KEY
+from pages.mapping_step import HELD_PROFILE_KEY, HISTORY_KEY, STEP_KEY
+from pages.session import FILES_KEY, PROFILE_KEY, PROTOCOL_KEY, STUDY_KEY
 
 
 def data_page(files, profile=None, protocol: str | None = None) -> AppTest:
@@ -98,6 +98,46 @@ def test_a_kept_profile_reads_the_next_upload_and_the_step_stays_closed():
     assert "needs your answer" not in expander.label
     assert "Mapping profile in use:** bulan.yaml — 7 column(s), 4 value(s)" in texts(at.markdown)
     assert "No problems found" in texts(at.success) or "0 error(s)" in texts(at.warning)
+
+
+def test_a_closed_step_makes_no_boxes_until_it_is_opened_and_stays_open_after_apply():
+    """A file read as it is: the step is closed and makes none of its boxes (issue 28: dozens of them cost the browser
+    half a second on every view of the Data page); opened, it shows them pre-filled; an Apply made in it keeps it
+    open for the study the Apply reads."""
+    sample = (("sample.xlsx", (SAMPLE_DIR / "medpath_sample_study.xlsx").read_bytes()),)
+    at = data_page(sample)
+    assert at.session_state[STEP_KEY] is False
+    assert not [s for s in at.selectbox if s.label.endswith("VAS pain (0–10)")]
+    assert not [b for b in at.button if b.label == "Apply"]
+    at.session_state[STEP_KEY] = True  # the reader opens it
+    at.run()
+    assert selectbox(at, "VAS pain (0–10)").value.endswith("vas")
+    click(at, "Apply")  # nothing changed: no profile, and the step stays open
+    assert at.session_state[PROFILE_KEY] is None and at.session_state[STEP_KEY] is True
+    assert [b for b in at.button if b.label == "Apply"]
+
+
+def test_an_upload_is_read_once_for_the_study_and_the_mapping_guess(monkeypatch):
+    """The study and the mapping step's guess come from one read of each file (before issue 28's change the guess read
+    the file again in a second worker: half a second at 5,000 patients); the guess is the one a read of its own
+    makes. (A file that needs an answer is read again for the step's preview of the answers, a study of its own.)"""
+    import medpath.pipeline.guard.disposable_reader as reader
+    from medpath.pipeline.map.mapping import best_guess
+
+    read = reader.read_upload
+    names: list[str] = []
+
+    def counted(name, *args, **kwargs):
+        names.append(name)
+        return read(name, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "read_upload", counted)
+    sample = [("sample.xlsx", (SAMPLE_DIR / "medpath_sample_study.xlsx").read_bytes())]
+    at = data_page(sample)
+    assert names == ["sample.xlsx"]
+    kept, own = at.session_state[STUDY_KEY][3], best_guess(sample, default_protocol())
+    assert (kept.sheets, kept.fields, kept.columns, kept.texts) == (own.sheets, own.fields, own.columns, own.texts)
+    assert kept.fields and not kept.unknown_values
 
 
 def test_the_columns_table_lists_every_column_of_the_sample():

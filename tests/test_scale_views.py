@@ -255,3 +255,30 @@ def test_secondary_of_a_large_study_draws_the_distribution_of_the_changes(large_
     at = run_page("pages/secondary.py", large_files)
     names = chart_names(at)
     assert any("against the LSC: gain" in name and "of 200 patients" in name for name in names), names
+
+
+def test_the_data_page_shows_a_long_visits_table_a_page_at_a_time():
+    """300 patients x 2 visits = 600 visit rows: the first 500 (PAGE_ROWS) on page 1, the last 100 on page 2, each row
+    the study's own; the 300 screening rows fit on one page and are shown whole (issue 28)."""
+    files = (("large.xlsx", large_workbook(300)),)
+    at = run_page("pages/data.py", files)
+    study = load_study(list(files), protocol=PROTOCOL)
+    assert len(study.visits) == 600 and len(study.screening) == 300
+    grids = {len(d.value.columns): d.value for d in at.dataframe if "patient_id" in d.value.columns}
+    visits = next(g for g in grids.values() if "visit" in g.columns)
+    screening = next(g for g in grids.values() if "visit" not in g.columns)
+    assert len(visits) == 500 and list(visits["patient_id"]) == list(study.visits["patient_id"][:500])
+    assert len(screening) == 300
+    page_box = next(n for n in at.number_input if n.label == "Page (of 2, 500 visit rows each)")
+    assert "Visit rows 1–500 of 600." in texts(at.caption)
+    page_box.set_value(2).run()
+    visits = next(d.value for d in at.dataframe if "visit" in d.value.columns and "patient_id" in d.value.columns)
+    assert list(visits["patient_id"]) == list(study.visits["patient_id"][500:])
+    assert "Visit rows 501–600 of 600." in texts(at.caption)
+
+
+def test_the_pilots_data_page_shows_its_tables_whole():
+    at = run_page("pages/data.py")
+    assert not [n for n in at.number_input if n.label.startswith("Page (of")]
+    visits = next(d.value for d in at.dataframe if "visit" in d.value.columns and "patient_id" in d.value.columns)
+    assert len(visits) == 19  # the sample's every visit row
