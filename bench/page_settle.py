@@ -77,6 +77,8 @@ SETTLED = """({heading, charts, tables, afterRun}) => {
     const h1 = document.querySelector('[data-testid="stMainBlockContainer"] h1');
     if (!h1 || !h1.textContent.includes(heading)) return false;
     if (document.querySelector('[data-stale="true"]')) return false;
+    // an element whose code is still loading (the first chart of a tab waits for plotly.js) shows a skeleton
+    if (document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stSkeleton"]')) return false;
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     if (plots.length < charts || !plots.every(p => p.querySelector('.main-svg'))) return false;
     const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];

@@ -391,8 +391,13 @@ def listing(adverse_events: pd.DataFrame, event: str = "", clock: Clock = MONTHS
             columns=["patient_id", "term", "onset", "grade", "serious", "relatedness", "outcome", "sheet", "row"]
         )
     frame = adverse_events.sort_values(["patient_id", "onset_month", "source_row"], kind="stable", na_position="last")
-    onset = [_onset_text(d, m, event, clock) for d, m in zip(frame["onset_date"], frame["onset_month"])]
-    grade = [grade_text(g) for g in frame["grade"]]
+    onsets: dict[tuple, str] = {}  # each distinct onset and grade written once (8,000 events hold a few hundred)
+    onset = [
+        onsets.get((d, m)) or onsets.setdefault((d, m), _onset_text(d, m, event, clock))
+        for d, m in zip(frame["onset_date"].tolist(), frame["onset_month"].tolist())
+    ]
+    grades: dict[object, str] = {}
+    grade = [grades.get(g) or grades.setdefault(g, grade_text(g)) for g in frame["grade"].tolist()]
     serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
     return pd.DataFrame(
         {

@@ -343,11 +343,14 @@ def generated_download(
     st.download_button(label, generate, file_name=file_name, mime=mime, on_click="ignore", key=key, **options)
 
 
-def table_download(frame: pd.DataFrame, study: Study, name: str, label: str = "Download table (CSV)") -> None:
-    """A CSV download of a table, built on click; text cells are neutralised against formula injection."""
+def table_download(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], study: Study, name: str, label: str = "Download table (CSV)"
+) -> None:
+    """A CSV download of a table, built on click (``frame`` may be the table's builder: then the table too is made
+    only when clicked); text cells are neutralised against formula injection."""
     generated_download(
         label,
-        lambda: to_csv_bytes(frame),
+        lambda: to_csv_bytes(frame() if callable(frame) else frame),
         file_name=f"{chart_filename(study, name)}.csv",
         mime="text/csv",
         key=f"download-{name}",

@@ -99,7 +99,7 @@ table(
     **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)},
 )
 table_download(
-    once("grade_relatedness", lambda: grade_relatedness_table(events)),
+    lambda: grade_relatedness_table(events),
     study,
     "adverse_events_by_grade_relatedness",
     label="Download the tidy counts (CSV)",
@@ -110,8 +110,9 @@ if large:
     st.caption(TERM_GRADE_NOTE)
     terms = once("terms", lambda: term_grade_table(events))
     chart(lambda: term_grade_figure(terms), study, "adverse_events_by_term", data=terms, key=())
-    every_term = once("every_term", lambda: term_grade_table(events, top=len(shown)))  # the listing: every event
-    table_download(every_term, study, "adverse_events_by_term", "Every term (CSV)")
+    table_download(
+        lambda: term_grade_table(events, top=len(shown)), study, "adverse_events_by_term", "Every term (CSV)"
+    )
     st.subheader("Timeline of one patient")
     choices = once("patient_choices", lambda: patient_choices(events))
     labels = dict(zip(choices["patient_id"], choices["label"]))

@@ -166,10 +166,10 @@ pio.templates.default = TEMPLATE_NAME
 
 
 def apply_layout(fig: go.Figure, title: str, *, height: int = FIGURE_HEIGHT) -> go.Figure:
-    """White background, legible fonts (>= 12 px everywhere) and a title stating the content."""
+    """White background, legible fonts (>= 12 px everywhere) and a title stating the content. The figure's template is
+    the default one, ``TEMPLATE_NAME`` (set again here it would be validated again: 10 ms per figure)."""
     fig.update_layout(
         title={"text": title, "font": {"size": TITLE_FONT_SIZE}},
-        template=TEMPLATE_NAME,
         font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": TEXT_COLOUR},
         legend={"font": {"size": BASE_FONT_SIZE - 1}},
         hoverlabel={"font": {"size": BASE_FONT_SIZE - 1}},
