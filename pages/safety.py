@@ -3,8 +3,8 @@ highlighted, and a per-patient timeline of the events against the visits.
 
 Above ``medpath.scale.SUMMARY_ABOVE`` patients on the timeline, the page leads with summaries that keep their size
 whatever the study's: the serious events as a count and a table (not a bullet each), the events by term and worst
-grade (not a row per patient: 350,000 px at 5,000 patients), and the timeline of one patient chosen from those with
-events.
+grade (not a row per patient: 350,000 px at 5,000 patients), the timeline of one patient chosen from those with
+events, and the listing of every event a page of ``pages.components.PAGE_ROWS`` events at a time (all in its CSV).
 
 Only when an adverse-event table was read without an error (``medpath.safety_status``): otherwise the page says that
 adverse events were not supplied, or not read and why, and shows no number (never "0 events", never "no serious
@@ -21,7 +21,7 @@ from medpath.figures.safety import patient_timeline_figure, term_grade_figure, t
 from medpath.formatting import of_total
 from medpath.safety_status import NOT_SUPPLIED, no_serious_sentence, not_read_sentence, safety
 from medpath.scale import summary_first
-from pages.components import chart, header, inert_cells, literal, no_data, plain, table, table_download
+from pages.components import chart, header, inert_cells, literal, no_data, paged_table, plain, table, table_download
 from pages.session import built_once, current_analysis, current_study
 
 T = TypeVar("T")
@@ -163,14 +163,15 @@ LISTING_COLUMNS = {
         for c in ("term", "onset", "grade", "serious", "relatedness", "outcome", "sheet")
     },
 }
-listed = once("listed", lambda: inert_cells(shown))
-st.dataframe(
-    # the serious rows highlighted; a large study's are in their own table above (a styled grid is rendered cell by
-    # cell on the server: 3.6 s for 8,000 events)
-    listed if large else listed.style.apply(_highlight, axis=1),
-    hide_index=True,
-    width="stretch",
-    height="content" if len(shown) <= 40 else "auto",  # a long listing scrolls inside its own (virtualised) box
-    column_config=LISTING_COLUMNS,
-)
+if large:  # a page of events at a time: the serious ones are in their own table above (a styled grid is rendered cell
+    # by cell on the server, 3.6 s for 8,000 events; the whole listing, 8,000 rows sent on every view of the page)
+    paged_table(shown, "safety-listing-page", "events", **LISTING_COLUMNS)
+else:  # the serious rows highlighted
+    st.dataframe(
+        inert_cells(shown).style.apply(_highlight, axis=1),
+        hide_index=True,
+        width="stretch",
+        height="content" if len(shown) <= 40 else "auto",  # a long listing scrolls inside its own (virtualised) box
+        column_config=LISTING_COLUMNS,
+    )
 table_download(shown, study, "adverse_events")

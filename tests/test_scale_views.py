@@ -13,6 +13,7 @@ import pytest
 from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
 from test_pages import run_page, texts
 
+from medpath.adverse_events import listing
 from medpath.ae_groups import OTHER_TERMS, patient_choices, serious_sentence, term_grade_table
 from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure
 from medpath.figures.waterfall import change_bins, change_histogram_figure
@@ -282,3 +283,22 @@ def test_the_pilots_data_page_shows_its_tables_whole():
     assert not [n for n in at.number_input if n.label.startswith("Page (of")]
     visits = next(d.value for d in at.dataframe if "visit" in d.value.columns and "patient_id" in d.value.columns)
     assert len(visits) == 19  # the sample's every visit row
+
+
+def test_a_large_studys_listing_of_adverse_events_is_paged():
+    """600 patients with 0-3 events each (more than PAGE_ROWS = 500 events): the listing shows 500 per page, the
+    study's own rows in the listing's order, and says which; page 2 holds the rest."""
+    files = (("large.xlsx", large_workbook(600)),)
+    study = load_study(list(files), protocol=PROTOCOL)
+    every = listing(study.adverse_events, PROTOCOL.intervention_event, PROTOCOL.clock)
+    assert len(every) > 500
+    at = run_page("pages/safety.py", files)
+
+    def shown():
+        return next(d.value for d in at.dataframe if {"onset", "serious", "relatedness"} <= set(d.value.columns))
+
+    assert list(shown()["term"]) == list(every["term"][:500]) and f"Events 1–500 of {len(every):,}." in texts(
+        at.caption
+    )
+    next(n for n in at.number_input if n.label == "Page (of 2, 500 events each)").set_value(2).run()
+    assert list(shown()["row"]) == list(every["row"][500:])
