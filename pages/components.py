@@ -90,11 +90,15 @@ def header(title: str, study: Study, *, compact: bool = False, upload_hint: bool
 _LABELS = {"patient_id": "Patient", "followup": "Follow-up", "band": "Class", "percent_change": "Change (%)"}
 
 
-def _column_label(name: str) -> str:
-    if name in _LABELS:
-        return _LABELS[name]
+def _column_labels(columns) -> dict[str, str]:
+    """Each column's name as a table heads it: the outcome's axis title ("Spine BMD T-score"), a label of ``_LABELS``,
+    else the name in words ("source_row": "Source row"); the protocol looked up once per table."""
     outcomes = current_protocol().outcomes
-    return outcomes[name].axis_title if name in outcomes else name.replace("_", " ").capitalize()
+    return {
+        name: _LABELS.get(name)
+        or (outcomes[name].axis_title if name in outcomes else name.replace("_", " ").capitalize())
+        for name in columns
+    }
 
 
 def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
@@ -140,10 +144,11 @@ def table(frame: pd.DataFrame, **column_config) -> None:
     """A table with readable column names, floats to 3 significant digits, and no inner scrolling for
     short tables (screenshots show every row)."""
     frame = _missing_as_dash(frame)
+    labels = _column_labels(frame.columns)
     config = {
-        c: st.column_config.NumberColumn(_column_label(c), format="%.3g")
+        c: st.column_config.NumberColumn(labels[c], format="%.3g")
         if pd.api.types.is_float_dtype(frame[c])
-        else _column_label(c)
+        else labels[c]
         for c in frame.columns
     }
     st.dataframe(
@@ -181,7 +186,7 @@ def text_table(frame: pd.DataFrame) -> None:
     readable column names and dashes for missing values as ``table``; ``st.table`` renders its cells as Markdown,
     so every text cell goes through ``literal``."""
     frame = inert_cells(_missing_as_dash(frame), literal)
-    frame = frame.rename(columns={c: _column_label(c) for c in frame.columns})
+    frame = frame.rename(columns=_column_labels(frame.columns))
     st.table(frame.set_index(frame.columns[0]))
 
 
