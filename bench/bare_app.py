@@ -12,7 +12,10 @@ shown: every chart and table that shows one mark or row per patient at 5 shows i
 quartiles by visit (three rows per visit, drawn as three "patients"), computed from a synthetic table of N patients
 x 4 visits; the counts it states (screened, enrolled, visit rows, events) are N's; the Trajectories picker offers all
 N patient ids with the first 5 chosen (their own lines are drawn); the Data page shows one finding (the study has
-more patients than the protocol's target, as the dashboard's does). The uploader takes the same file as the
+more patients than the protocol's target, as the dashboard's does); the Eligibility and Safety pages take the
+layout of the dashboard's summary views (the deviations counted by criterion with the list in an expander; the
+serious events as a table, the events by term as bars with their table, one chosen patient's timeline, the listing
+a page at a time), so that both apps draw the same numbers of charts and tables there. The uploader takes the same file as the
 dashboard's and reads nothing of it: the upload then shows the file's name, as the dashboard does. So the bare app
 is the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and
 computes per patient.
@@ -292,6 +295,12 @@ def uploaded(key: str) -> None:
 
 def eligibility() -> None:
     banner("Eligibility")
+    if not SAMPLE:  # as the dashboard above 30 patients: the deviations counted by criterion, the list one click away
+        st.warning(f"{SIZE // 10} enrolled patient(s) do not meet every criterion.", icon=":material/warning:")
+        table(pd.DataFrame({"label": [f"criterion {i}" for i in range(3)], "not_met": [SIZE // 10, 0, 0]}))
+        with st.expander(f"Every protocol deviation, patient by patient ({SIZE // 10})"):
+            table(pd.DataFrame({"patient_id": CHOSEN, "finding": "not met"}))
+            download("Download table (CSV)", "protocol_deviations", key="download-deviations")
     diagram, funnel = st.tabs(["CONSORT 2025 flow diagram", "Sequential funnel"])
     with diagram:
         fig = go.Figure()
@@ -438,12 +447,26 @@ def safety() -> None:
     numbers[1].metric("Patients with an event", f"{4 if SAMPLE else SIZE * 3 // 4} of {SIZE}", help="Of the enrolled")
     numbers[2].metric("Serious events", 1)
     numbers[3].metric("Patients with a serious event", 1)
-    st.error("**Serious adverse events**\n\n- MSC-08: fracture, month 3, grade 3", icon=":material/emergency:")
+    if SAMPLE:
+        st.error("**Serious adverse events**\n\n- MSC-08: fracture, month 3, grade 3", icon=":material/emergency:")
+    else:  # as the dashboard above 30 patients: a sentence and a table, not a bullet each
+        st.error("**Serious adverse events: 5 event(s) in 5 patient(s).**", icon=":material/emergency:")
+        table(pd.DataFrame({"patient_id": CHOSEN, "term": "fracture", "onset": "month 3", "grade": "3 (severe)"}))
     st.subheader("Patients (events) by worst CTCAE grade and relatedness")
     st.caption("Each cell: patients (events).")
     table(pd.DataFrame({"CTCAE grade": [1, 2, 3], "unrelated": "1 (1)", "possible": "1 (2)", "any": "2 (3)"}))
     download("Download the tidy counts (CSV)", "ae_counts", key="download-ae-counts")
-    st.subheader("Timeline")
+    if not SAMPLE:  # the events by term and grade, and the timeline of one chosen patient
+        st.subheader("Events by term and CTCAE grade")
+        terms = pd.DataFrame({"term": [f"term {i}" for i in range(15)], "patients": range(30, 15, -1)})
+        bars = go.Figure(go.Bar(x=terms["patients"], y=terms["term"], orientation="h"))
+        bars.update_layout(title="Adverse events by term and worst CTCAE grade", height=640)
+        chart(bars, "adverse_events_by_term", terms)
+        download("Every term (CSV)", "terms", terms, key="download-terms")
+        st.subheader("Timeline of one patient")
+        st.selectbox("Patient (the most severe first)", CHOSEN)
+    else:
+        st.subheader("Timeline")
     fig = go.Figure()
     frame = drawn()
     fig.add_scatter(x=frame["month"], y=frame["patient_id"], mode="markers", name="visits")
@@ -457,7 +480,12 @@ def safety() -> None:
     listing = pd.DataFrame(
         {"patient_id": CHOSEN[:4] + CHOSEN[:3], "term": "event", "grade": [1, 2, 3, 1, 2, 1, 1], "serious": "no"}
     )
-    st.dataframe(listing.style.apply(lambda row: ["" for _ in row], axis=1), hide_index=True, width="stretch")
+    if SAMPLE:
+        st.dataframe(listing.style.apply(lambda row: ["" for _ in row], axis=1), hide_index=True, width="stretch")
+    else:  # a page of the listing at a time, as the dashboard's
+        st.number_input(f"Page (of {SIZE // 300 + 1}, 500 events each)", 1, SIZE // 300 + 1, 1)
+        st.caption(f"Events 1–7 of {round(1.6 * SIZE):,}.")
+        table(listing)
     download("Download table (CSV)", "adverse_events", listing, key="download-ae")
 
 
