@@ -164,21 +164,29 @@ def table(frame: pd.DataFrame, **column_config) -> None:
 PAGE_ROWS = 500
 
 
-def paged_table(frame: pd.DataFrame, key: str, what: str = "rows", **column_config) -> None:
-    """``table`` for a table of one row per candidate or visit, which grows with the study: up to ``PAGE_ROWS`` rows
-    whole (the pilot's tables are unchanged); longer, ``PAGE_ROWS`` rows at a time with a page box above them and
-    the rows shown named below it (a grid of 20,000 rows costs the browser a second to receive and lay out, on
-    every view of the page; issue 28). ``key``: the page box's."""
-    if len(frame) <= PAGE_ROWS:
-        table(frame, **column_config)
-        return
-    pages = -(-len(frame) // PAGE_ROWS)
-    if not 1 <= st.session_state.get(key, 1) <= pages:  # a page of another (longer) study's table
-        st.session_state[key] = 1
-    page = int(st.number_input(f"Page (of {pages:,}, {PAGE_ROWS:,} {what} each)", 1, pages, 1, key=key))
-    start = (page - 1) * PAGE_ROWS
-    st.caption(f"{what.capitalize()} {start + 1:,}–{min(start + PAGE_ROWS, len(frame)):,} of {len(frame):,}.")
-    table(frame.iloc[start : start + PAGE_ROWS], **column_config)
+def paged_table(
+    frame: pd.DataFrame,
+    key: str,
+    what: str = "rows",
+    cells: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    columns: dict | None = None,
+) -> None:
+    """``table`` for a table of a row per candidate, patient, visit or event, which grows with the study: up to
+    ``PAGE_ROWS`` rows whole (the pilot's tables are unchanged); longer, ``PAGE_ROWS`` rows at a time with a page box
+    above them and the rows shown named below it (a grid of 20,000 rows costs the browser a second to receive and lay
+    out, on every view of the page; issue 28). ``key``: the page box's; ``cells``: how the rows' cells are written
+    (``formatting.number_cells``, cell by cell), applied to the rows shown only; ``columns``: ``table``'s column
+    settings."""
+    rows = frame
+    if len(frame) > PAGE_ROWS:
+        pages = -(-len(frame) // PAGE_ROWS)
+        if not 1 <= st.session_state.get(key, 1) <= pages:  # a page of another (longer) study's table
+            st.session_state[key] = 1
+        page = int(st.number_input(f"Page (of {pages:,}, {PAGE_ROWS:,} {what} each)", 1, pages, 1, key=key))
+        start = (page - 1) * PAGE_ROWS
+        st.caption(f"{what.capitalize()} {start + 1:,}–{min(start + PAGE_ROWS, len(frame)):,} of {len(frame):,}.")
+        rows = frame.iloc[start : start + PAGE_ROWS]
+    table(cells(rows) if cells else rows, **(columns or {}))
 
 
 def text_table(frame: pd.DataFrame) -> None:
@@ -245,7 +253,7 @@ def chart(
             )
     if data is not None:
         with st.expander(f"Data of this chart (table): {literal(title)}"):
-            table(data)
+            paged_table(data, f"chart-data-page-{name}")
 
 
 #: plotly layout changes for a chart in half the page's width: a smaller title, so that it shows whole at 1280 px (the
@@ -295,7 +303,7 @@ def outcome_result(comparison: OutcomeComparison, study: Study, name: str) -> No
     with right:
         result_table(comparison)
         st.markdown("**Per-patient change**")
-        table(number_cells(per_patient_changes(comparison)))
+        paged_table(per_patient_changes(comparison), f"{name}-changes-page", "patients", cells=number_cells)
         table_download(comparison.changes, study, f"{name}_changes")
     with st.expander("Statistical details"):
         st.markdown(headline(comparison))

@@ -19,7 +19,7 @@ from medpath.figures.funnel import funnel_figure, step_text
 from medpath.figures.style import FOOTER_MARGIN
 from medpath.formatting import count, count_or_reason
 from medpath.scale import summary_first
-from pages.components import chart, header, literal, no_data, table, table_download
+from pages.components import chart, header, literal, no_data, paged_table, table, table_download
 from pages.session import current_analysis, current_study
 
 study = current_study()
@@ -134,7 +134,12 @@ chosen = st.multiselect(
     placeholder="all candidates",
 )
 shown = candidate_table(eligibility, chosen)
-table(shown, patient_id=st.column_config.TextColumn("Patient", pinned=True))  # in view as the table scrolls sideways
+paged_table(  # the patient in view as the table scrolls sideways
+    shown,
+    "eligibility-candidates-page",
+    "candidates",
+    columns={"patient_id": st.column_config.TextColumn("Patient", pinned=True)},
+)
 table_download(shown, study, "candidates")
 
 with st.expander("Conventions used at the boundaries", expanded=True):

@@ -165,7 +165,7 @@ LISTING_COLUMNS = {
 }
 if large:  # a page of events at a time: the serious ones are in their own table above (a styled grid is rendered cell
     # by cell on the server, 3.6 s for 8,000 events; the whole listing, 8,000 rows sent on every view of the page)
-    paged_table(shown, "safety-listing-page", "events", **LISTING_COLUMNS)
+    paged_table(shown, "safety-listing-page", "events", columns=LISTING_COLUMNS)
 else:  # the serious rows highlighted
     st.dataframe(
         inert_cells(shown).style.apply(_highlight, axis=1),

@@ -11,7 +11,7 @@ from medpath.figures.waterfall import change_bins, change_histogram_figure, wate
 from medpath.formatting import number_cells
 from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
-from pages.components import chart, header, no_data, outcome_result, table, table_download
+from pages.components import chart, header, no_data, outcome_result, paged_table, table_download
 from pages.session import choice, current_analysis, current_study
 
 study = current_study()
@@ -78,7 +78,7 @@ for outcome, comparison in comparisons.items():
                 data=changes,
                 key=(analysis.settings, lsc),
             )
-    table(number_cells(changes))
+    paged_table(changes, f"{outcome}-lsc-page", "patients", cells=number_cells)
     table_download(changes, study, f"{outcome}_lsc")
 
 for outcome, comparison in comparisons.items():

@@ -20,7 +20,7 @@ from medpath.figures.trajectory import (
 from medpath.formatting import number_cells
 from medpath.scale import summary_first
 from medpath.wording import option_help
-from pages.components import chart, header, literal, no_data, plain, table, table_download
+from pages.components import chart, header, literal, no_data, paged_table, plain, table, table_download
 from pages.session import choice, current_analysis, current_study
 
 #: Above ``SUMMARY_ABOVE`` patients the picker starts from this many (one row of small multiples).
@@ -109,7 +109,7 @@ if len(incomplete) and not summary:
 elif len(incomplete):  # one line whatever the number of patients, the patients in a table one click away
     st.warning(f"{missing}: {len(incomplete):,} of {len(study.patient_ids):,} patients.", icon=":material/warning:")
     with st.expander(f"Patients with incomplete follow-up ({len(incomplete):,})"):
-        table(incomplete.drop(columns="incomplete"))
+        paged_table(incomplete.drop(columns="incomplete"), "incomplete-page", "patients")
 
 for key, shifts in analysis.shifts.items():
     bands = protocol.outcomes[key].bands
@@ -148,7 +148,7 @@ for key in analysis.responders:
         )
     chosen = current_analysis(study)  # the thresholds just chosen
     st.markdown(chosen.responder_rates[key].text)
-    table(number_cells(chosen.responders[key]))
+    paged_table(chosen.responders[key], f"{key}-responders-page", "patients", cells=number_cells)
     st.caption(o.responder.convention)
 
 st.subheader("Each patient, every primary outcome")

@@ -285,10 +285,15 @@ def test_the_pilots_data_page_shows_its_tables_whole():
     assert len(visits) == 19  # the sample's every visit row
 
 
-def test_a_large_studys_listing_of_adverse_events_is_paged():
+@pytest.fixture(scope="module")
+def files_600():
+    return (("large.xlsx", large_workbook(600)),)
+
+
+def test_a_large_studys_listing_of_adverse_events_is_paged(files_600):
     """600 patients with 0-3 events each (more than PAGE_ROWS = 500 events): the listing shows 500 per page, the
     study's own rows in the listing's order, and says which; page 2 holds the rest."""
-    files = (("large.xlsx", large_workbook(600)),)
+    files = files_600
     study = load_study(list(files), protocol=PROTOCOL)
     every = listing(study.adverse_events, PROTOCOL.intervention_event, PROTOCOL.clock)
     assert len(every) > 500
@@ -302,3 +307,20 @@ def test_a_large_studys_listing_of_adverse_events_is_paged():
     )
     next(n for n in at.number_input if n.label == "Page (of 2, 500 events each)").set_value(2).run()
     assert list(shown()["row"]) == list(every["row"][500:])
+
+
+def test_the_per_patient_changes_of_a_large_study_are_paged_and_written_as_the_sentences(files_600):
+    """600 patients: each outcome's per-patient changes show 500 patients on page 1 (written by number_cells: "−2.8",
+    "+0.2") and the other 100 on page 2."""
+    at = run_page("pages/outcomes.py", files_600)
+    boxes = [n for n in at.number_input if n.label == "Page (of 2, 500 patients each)"]
+    assert len(boxes) == 2  # T-score and VAS
+    assert texts(at.caption).count("Patients 1–500 of 600.") == 2
+
+    def changes():  # the per-patient tables (the follow-up named; the charts' data tables say "followup")
+        return [d.value for d in at.dataframe if {"change", "Month 6"} <= set(d.value.columns)]
+
+    first = changes()[0]
+    assert len(first) == 500 and set(first["change"]) == {"+0.2"}  # every T-score went from -3.0 to -2.8
+    boxes[0].set_value(2).run()
+    assert len(changes()[0]) == 100
