@@ -164,7 +164,9 @@ def _fits(field_name: str, cells: Cells, schema: Schema, table_kind: str) -> flo
     if not cells:
         return 0.5
     present = sum(cells.values())
-    distinct_texts = len({str(v) for _, v in cells})
+
+    def distinct_texts() -> int:  # only for the kinds that ask (a number column may hold 20,000 distinct cells)
+        return len({str(v) for _, v in cells})
 
     def share(accepts: Callable[[object], bool]) -> float:
         return sum(n for (_, v), n in cells.items() if accepts(v)) / present
@@ -198,9 +200,10 @@ def _fits(field_name: str, cells: Cells, schema: Schema, table_kind: str) -> flo
         return share(in_range)
     if kind in ("yes_no", "test", "consent"):
         # a column of unknown texts may still be this field (the value step translates them)
-        return max(share(lambda v: _reads(word_reader(kind), v)), 0.6 if distinct_texts <= 6 else 0.0)
+        read_word = word_reader(kind)
+        return max(share(lambda v: _reads(read_word, v)), 0.6 if distinct_texts() <= 6 else 0.0)
     if kind == "sex":
-        return max(share(lambda v: _reads(parse_sex, v, none_fails=True)), 0.6 if distinct_texts <= 3 else 0.0)
+        return max(share(lambda v: _reads(parse_sex, v, none_fails=True)), 0.6 if distinct_texts() <= 3 else 0.0)
     if kind == "visit":
         return share(lambda v: parse_visit_label(v) is not None)
     if kind == "id":  # one per candidate; in a visits table, once per visit at most (every visit of a patient)
@@ -208,7 +211,7 @@ def _fits(field_name: str, cells: Cells, schema: Schema, table_kind: str) -> flo
             needed = present // (len(schema.protocol.visit_labels) + 1)
         else:
             needed = int(0.9 * present)
-        return 1.0 if distinct_texts >= max(2, needed) else 0.3
+        return 1.0 if distinct_texts() >= max(2, needed) else 0.3
     return 1.0
 
 
