@@ -33,11 +33,14 @@ def _text(locator) -> str:
 
 
 def _upload_protocol(page, path, then: str) -> None:
-    """Open "Your own protocol", turn on its uploader (when off), upload ``path`` and wait for the text ``then``."""
-    if not page.get_by_text("Protocol file (.yaml)").is_visible():
-        if not page.get_by_text("Upload a protocol file").is_visible():
+    """Open "Your own protocol", turn on its uploader (when off), upload ``path`` and wait for the text ``then``. The
+    toggle's state decides, not whether the uploader is visible at that instant: after a refusal the expander opens
+    and the uploader is made again, and a click on a toggle seen off while the page redraws turned it off."""
+    toggle = page.locator('[data-testid="stCheckbox"]', has_text="Upload a protocol file")
+    if not toggle.locator("input").is_checked():
+        if not toggle.is_visible():
             page.get_by_text("Your own protocol").click()
-        page.get_by_text("Upload a protocol file").click()
+        toggle.get_by_text("Upload a protocol file").click()
         wait_for_app(page)
     uploader = page.locator('[data-testid="stFileUploader"]', has_text="Protocol file")
     uploader.locator("input[type=file]").set_input_files(str(path))
