@@ -19,6 +19,7 @@ import pytest
 from conftest import SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
 
 from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.findings import Code
 from medpath.protocol import default_protocol
 from medpath.study import load_study
 
@@ -120,6 +121,28 @@ def test_bad_values_cost_the_value_with_a_finding_naming_the_place():
         [1 / 30.4375, 2.0, 5.0]
     )  # "day 1": exactly one day
     assert ae_summary(ae)["events"] == 3
+
+
+def test_a_cell_repeated_down_a_column_is_read_once_but_each_row_keeps_its_finding():
+    """Each column's distinct cells are read once (``parse_rows``): the same bad grade in three rows is still three
+    errors, one per Excel row, and the same cell as text and as a number stays two cells (2 and "2" both grade 2;
+    "2.5" in rows 5 and 6 wrong twice)."""
+    study = _study(
+        [
+            ["P1", "Fever", 1, 7, "no", "possible", "recovered"],
+            ["P2", "Fever", 1, 7, "no", "possible", "recovered"],
+            ["P3", "Rash", 2, 2, "yes", "possible", "recovered"],
+            ["P1", "Rash", 3, "2.5", "no", "possible", "recovered"],
+            ["P2", "Rash", 3, "2.5", "no", "possible", "recovered"],
+            ["P3", "Cough", 4, 7, "no", "possible", "recovered"],
+        ]
+    )
+    bad = [(f.row, f.column, f.value) for f in study.findings if f.code == Code.VALUE_INVALID]
+    assert bad == [(2, "grade", 7), (3, "grade", 7), (5, "grade", "2.5"), (6, "grade", "2.5"), (7, "grade", 7)]
+    ae = study.adverse_events
+    assert ae["source_row"].tolist() == [2, 3, 4, 5, 6, 7]  # a bad grade costs the value, not the row
+    assert ae["grade"].tolist()[2] == 2 and sum(g is pd.NA for g in ae["grade"]) == 5
+    assert ae["serious"].tolist() == [False, False, True, False, False, False]
 
 
 def test_redcap_repeating_instrument_feeds_the_adverse_events():

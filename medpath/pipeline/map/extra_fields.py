@@ -285,6 +285,8 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
         by_name = {f.name: f for f in fields}
         readers = [(by_name[name], index) for name, index in found.items()]  # in the table's column order
         columns = {name: table.header[index] for name, index in found.items()}  # one dict, shared by the rows
+        # each column's distinct cells are read once: a column of 8,000 events holds a handful of grades
+        known: dict[str, dict[tuple[type, object], Any]] = {name: {} for name in found}
         for cells, n in zip(table.rows, table.row_numbers):
             record: dict[str, Any] = {f.name: None for f in fields}
             record.update(source_file=table.file, source_sheet=source_sheet, source_row=n)
@@ -293,9 +295,15 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                 name = f.name
                 raw = cells[index] if index < len(cells) else None
                 raw_values[name] = raw
-                try:
-                    record[name] = f.read(raw)
-                except BadValue as exc:
+                read = known[name]
+                cell = (type(raw), raw)
+                if cell not in read:
+                    try:
+                        read[cell] = f.read(raw)
+                    except BadValue as exc:
+                        read[cell] = exc
+                value = read[cell]
+                if isinstance(value, BadValue):
                     findings.append(
                         Finding(
                             "error",
@@ -304,10 +312,12 @@ def parse_rows(tables: Sequence[RawTable], fields: Sequence[Field], what: str, o
                             n,
                             table.header[index],
                             raw,
-                            f"{exc}; this value is left out (the row's other values are used)",
+                            f"{value}; this value is left out (the row's other values are used)",
                             code=Code.VALUE_INVALID,
                         )
                     )
+                else:
+                    record[name] = value
             if record.get("patient_id") is None:
                 findings.append(
                     Finding(
