@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from conftest import SCREENING_HEADER, screening_row, xlsx_bytes
 from test_pages import run_page, texts
@@ -16,7 +17,8 @@ from test_pages import run_page, texts
 from medpath.adverse_events import listing
 from medpath.ae_groups import OTHER_TERMS, patient_choices, serious_sentence, term_grade_table
 from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure
-from medpath.figures.waterfall import change_bins, change_histogram_figure
+from medpath.figures.style import BASE_FONT_SIZE
+from medpath.figures.waterfall import _lsc_band, change_bins, change_histogram_figure
 from medpath.protocol import default_protocol
 from medpath.study import load_study
 
@@ -158,6 +160,29 @@ def test_the_histogram_draws_the_hand_counts():
     assert fig.layout.xaxis.title.text == "Change in Spine BMD (g/cm²)"
     assert fig.layout.yaxis.title.text == "Patients"
     assert sorted(shape.x0 for shape in fig.layout.shapes if shape.type == "line") == [-LSC, LSC]
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+def test_the_lsc_band_is_what_plotlys_own_band_and_line_helpers_draw(axis):
+    """The figures are built in one go (``style.one_go_figure``), so the ±LSC band is written out as shapes and
+    annotations: they must be exactly what ``add_vrect`` / ``add_vline`` (histogram, ``x``) and ``add_hrect`` /
+    ``add_hline`` (waterfall, ``y``) make with the same settings."""
+    reference = go.Figure()
+    band, line = (
+        (reference.add_hrect, reference.add_hline) if axis == "y" else (reference.add_vrect, reference.add_vline)
+    )
+    band(**{f"{axis}0": -LSC, f"{axis}1": LSC}, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
+    for sign in (1, -1):
+        line(
+            **{axis: sign * LSC},
+            line={"dash": "dash", "color": "#555555", "width": 1.2},
+            annotation_text=f"{'+' if sign > 0 else '−'}LSC {LSC:.4f}",
+            annotation_position="right" if axis == "y" else ("top right" if sign > 0 else "top left"),
+            annotation_font_size=BASE_FONT_SIZE - 2,
+        )
+    shapes, annotations = _lsc_band(LSC, axis)
+    written = go.Figure(layout={"shapes": shapes, "annotations": annotations})
+    assert written.to_dict()["layout"] == reference.to_dict()["layout"]
 
 
 # --- bounded at 5,000 patients ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from medpath.eligibility import Eligibility, FunnelStep
-from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, apply_layout
+from medpath.figures.style import BASE_FONT_SIZE, OKABE_ITO, one_go_figure
 from medpath.formatting import count, first_upper, not_determinable
 
 #: The funnel uses the left part of the plot; exclusion boxes sit in the right part.
@@ -70,38 +70,43 @@ def funnel_figure(eligibility: Eligibility, title: str | None = None, trial: str
         first = steps[0]
         said = f"{first.n} {first.label.lower()}" if first.n is not None else f"{first.label.lower()} {count(None)}"
         title = f"Eligibility funnel{', ' + trial if trial else ''}: {said}"
-    fig = go.Figure(
-        go.Funnel(
-            y=labels,
-            x=[s.n for s in steps],
-            textinfo="value+percent initial",
-            textposition="auto",
-            textfont={"size": BASE_FONT_SIZE},
-            marker={"color": BAR_COLOUR},
-            connector={"fillcolor": "#DDE7F0"},
-            hovertemplate="%{y}: %{x} (%{percentInitial:.0%} of first step)<extra></extra>",
-        )
-    )
+    trace = {
+        "type": "funnel",
+        "y": labels,
+        "x": [s.n for s in steps],
+        "textinfo": "value+percent initial",
+        "textposition": "auto",
+        "textfont": {"size": BASE_FONT_SIZE},
+        "marker": {"color": BAR_COLOUR},
+        "connector": {"fillcolor": "#DDE7F0"},
+        "hovertemplate": "%{y}: %{x} (%{percentInitial:.0%} of first step)<extra></extra>",
+    }
+    notes = []
     for before, step in zip([None, *steps], steps):
         text = step_text(step, after_unknown=before is not None and before.n is None and step.n is not None)
         if text:
-            fig.add_annotation(
-                x=FUNNEL_DOMAIN[1] + 0.02,
-                xref="paper",
-                xanchor="left",
-                y=step.label,
-                yref="y",
-                text=text,
-                showarrow=False,
-                align="left",
-                font={"size": BASE_FONT_SIZE - 1},
-                bgcolor="white",
-                bordercolor="#888888",
-                borderwidth=1,
-                borderpad=4,
+            notes.append(
+                {
+                    "x": FUNNEL_DOMAIN[1] + 0.02,
+                    "xref": "paper",
+                    "xanchor": "left",
+                    "y": step.label,
+                    "yref": "y",
+                    "text": text,
+                    "showarrow": False,
+                    "align": "left",
+                    "font": {"size": BASE_FONT_SIZE - 1},
+                    "bgcolor": "white",
+                    "bordercolor": "#888888",
+                    "borderwidth": 1,
+                    "borderpad": 4,
+                }
             )
-    apply_layout(fig, title, height=max(520, 72 * len(steps) + 140))
-    fig.update_layout(showlegend=False)
-    fig.update_xaxes(domain=FUNNEL_DOMAIN, visible=False)
-    fig.update_yaxes(automargin=True)
-    return fig
+    layout = {
+        "title": {"text": title},
+        **({"annotations": notes} if notes else {}),
+        "showlegend": False,
+        "xaxes": {"xaxis": {"domain": FUNNEL_DOMAIN, "visible": False}},
+        "yaxes": {"yaxis": {"automargin": True}},
+    }
+    return one_go_figure([trace], layout, height=max(520, 72 * len(steps) + 140))

@@ -10,12 +10,13 @@ size) and the timeline of one patient at a time (``patient_timeline_figure``).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from medpath.adverse_events import grade_name
-from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
+from medpath.figures.style import BASE_FONT_SIZE, one_go_figure, title_layout
 from medpath.inert import inert_plotly
 
 #: CTCAE grade colours: a sequential ramp from yellow to near-black (light = mild, dark = severe), apart in lightness
@@ -53,50 +54,73 @@ def timeline_figure(
     events["where"] = ["top right" if k % 2 == 0 else "bottom right" for k in same]
     rows = timeline_rows(events, patients)
     shown = {pid: inert_plotly(pid) for pid in rows}  # the rows' names as plotly draws them
-    fig = go.Figure()
     schedule = visits[visits["patient_id"].isin(rows)]
-    fig.add_scatter(
-        x=schedule["month"].tolist(),
-        y=schedule["patient_id"].map(shown).tolist(),
-        mode="markers",
-        name="visit",
-        marker={"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
-        customdata=schedule["visit"].map(inert_plotly).tolist(),
-        hovertemplate="%{y}: %{customdata}<extra></extra>",
-    )
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": schedule["month"].tolist(),
+            "y": schedule["patient_id"].map(shown).tolist(),
+            "mode": "markers",
+            "name": "visit",
+            "marker": {"symbol": "line-ns-open", "size": 22, "color": "#9A9A9A", "line": {"width": 2}},
+            "customdata": schedule["visit"].map(inert_plotly).tolist(),
+            "hovertemplate": "%{y}: %{customdata}<extra></extra>",
+        }
+    ]
     for grade, part in _by_grade(events):
         serious = part["serious"].eq(True).fillna(False).to_numpy()
         name = grade_name(grade)
-        fig.add_scatter(
-            x=part["x"].tolist(),
-            y=part["patient_id"].map(shown).tolist(),
-            mode="markers+text",
-            name=name,
-            text=[
-                inert_plotly(t) + (" (serious)" if s else "") for t, s in zip(part["term"].fillna("(no term)"), serious)
-            ],
-            textposition=part["where"].tolist(),
-            textfont={"size": BASE_FONT_SIZE - 2},
-            marker={
-                "color": GRADE_COLOURS[grade],
-                "size": [20 if s else 13 for s in serious],
-                "symbol": ["diamond" if s else "circle" for s in serious],
-                "line": {
-                    "color": ["#000000" if s else "#FFFFFF" for s in serious],
-                    "width": [2.5 if s else 1 for s in serious],
+        traces.append(
+            {
+                "type": "scatter",
+                "x": part["x"].tolist(),
+                "y": part["patient_id"].map(shown).tolist(),
+                "mode": "markers+text",
+                "name": name,
+                "text": [
+                    inert_plotly(t) + (" (serious)" if s else "")
+                    for t, s in zip(part["term"].fillna("(no term)"), serious)
+                ],
+                "textposition": part["where"].tolist(),
+                "textfont": {"size": BASE_FONT_SIZE - 2},
+                "marker": {
+                    "color": GRADE_COLOURS[grade],
+                    "size": [20 if s else 13 for s in serious],
+                    "symbol": ["diamond" if s else "circle" for s in serious],
+                    "line": {
+                        "color": ["#000000" if s else "#FFFFFF" for s in serious],
+                        "width": [2.5 if s else 1 for s in serious],
+                    },
                 },
-            },
-            customdata=list(zip(part["relatedness"].fillna("not assessed"), ["yes" if s else "no" for s in serious])),
-            hovertemplate="%{y}: %{text}<br>" + name + ", %{customdata[0]}, serious %{customdata[1]}<extra></extra>",
+                "customdata": list(
+                    zip(part["relatedness"].fillna("not assessed"), ["yes" if s else "no" for s in serious])
+                ),
+                "hovertemplate": "%{y}: %{text}<br>"
+                + name
+                + ", %{customdata[0]}, serious %{customdata[1]}<extra></extra>",
+            }
         )
-    apply_layout(fig, title, height=max(320, 70 * len(rows) + 170))
     last = max([*schedule["month"].tolist(), *events["onset_month"].tolist(), 6.0])
-    fig.update_xaxes(
-        title="Months since baseline" + (f" ({event})" if event else ""), range=[-0.4, last + 1.2], dtick=1
-    )
-    fig.update_yaxes(title="", categoryorder="array", categoryarray=[shown[r] for r in reversed(rows)], type="category")
-    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
-    return fig
+    layout = {
+        "title": {"text": title},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "xaxes": {
+            "xaxis": {
+                "title": "Months since baseline" + (f" ({event})" if event else ""),
+                "range": [-0.4, last + 1.2],
+                "dtick": 1,
+            }
+        },
+        "yaxes": {
+            "yaxis": {
+                "title": "",
+                "categoryorder": "array",
+                "categoryarray": [shown[r] for r in reversed(rows)],
+                "type": "category",
+            }
+        },
+    }
+    return one_go_figure(traces, layout, height=max(320, 70 * len(rows) + 170))
 
 
 def patient_timeline_figure(
@@ -123,49 +147,66 @@ def term_grade_figure(table: pd.DataFrame) -> go.Figure:
     colours, and the patients and events written at its end. A bar per term and grade, whatever the study's size."""
     terms = list(dict.fromkeys(table["term"].tolist()))
     shown = {t: inert_plotly(t if len(t) <= 40 else t[:39] + "…") for t in terms}  # tick labels fit at 1280 px
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []
     for grade, part in _by_grade(table):
         name = grade_name(grade)
-        fig.add_bar(
-            x=part["patients"].tolist(),
-            y=part["term"].map(shown).tolist(),
-            orientation="h",
-            name=name,
-            marker={"color": GRADE_COLOURS[grade], "line": {"color": "#FFFFFF", "width": 1}},
-            customdata=part["events"].tolist(),
-            hovertemplate="%{y}: %{x} patient(s) at worst "
-            + name
-            + ", %{customdata} event(s) of "
-            + name
-            + "<extra></extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": part["patients"].tolist(),
+                "y": part["term"].map(shown).tolist(),
+                "orientation": "h",
+                "name": name,
+                "marker": {"color": GRADE_COLOURS[grade], "line": {"color": "#FFFFFF", "width": 1}},
+                "customdata": part["events"].tolist(),
+                "hovertemplate": "%{y}: %{x} patient(s) at worst "
+                + name
+                + ", %{customdata} event(s) of "
+                + name
+                + "<extra></extra>",
+            }
         )
     totals = table.groupby("term", sort=False)[["patients", "events"]].sum().reindex(terms)
-    fig.add_scatter(  # each bar's totals written at its end
-        x=totals["patients"].tolist(),
-        y=[shown[t] for t in terms],
-        mode="text",
-        text=[f"  {_count(p, 'patient')} ({_count(e, 'event')})" for p, e in zip(totals["patients"], totals["events"])],
-        textposition="middle right",
-        textfont={"size": BASE_FONT_SIZE - 2},
-        showlegend=False,
-        hoverinfo="skip",
-        cliponaxis=False,
+    traces.append(  # each bar's totals written at its end
+        {
+            "type": "scatter",
+            "x": totals["patients"].tolist(),
+            "y": [shown[t] for t in terms],
+            "mode": "text",
+            "text": [
+                f"  {_count(p, 'patient')} ({_count(e, 'event')})" for p, e in zip(totals["patients"], totals["events"])
+            ],
+            "textposition": "middle right",
+            "textfont": {"size": BASE_FONT_SIZE - 2},
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "cliponaxis": False,
+        }
     )
     title = "Adverse events by term: patients at their worst CTCAE grade of it (events in brackets)"
-    apply_layout(fig, title, height=max(320, TERM_ROW * len(terms) + 200))
-    fig.update_layout(
-        **title_layout(title, legend=True),  # wrapped: the whole title shows at 1280 px and in the export
-        barmode="stack",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right", "traceorder": "normal"},
-    )
-    fig.update_layout(margin={"r": 40})
     largest = max(totals["patients"].tolist(), default=1)
-    fig.update_xaxes(title="Patients with the event", range=[0, 1.35 * largest], rangemode="tozero")
-    fig.update_yaxes(
-        title="",
-        type="category",
-        categoryorder="array",
-        categoryarray=[shown[t] for t in reversed(terms)],
-        automargin=True,
-    )
-    return fig
+    heading = title_layout(title, legend=True)  # wrapped: the whole title shows at 1280 px and in the export
+    layout = {
+        **heading,
+        "barmode": "stack",
+        "legend": {
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 1,
+            "xanchor": "right",
+            "traceorder": "normal",
+        },
+        "margin": {**heading["margin"], "r": 40},
+        "xaxes": {"xaxis": {"title": "Patients with the event", "range": [0, 1.35 * largest], "rangemode": "tozero"}},
+        "yaxes": {
+            "yaxis": {
+                "title": "",
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": [shown[t] for t in reversed(terms)],
+                "automargin": True,
+            }
+        },
+    }
+    return one_go_figure(traces, layout, height=max(320, TERM_ROW * len(terms) + 200))

@@ -33,12 +33,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from medpath.figures.style import FIGURE_HEIGHT, FOOTER_MARGIN, title_layout
+from medpath.figures.style import FIGURE_HEIGHT, FOOTER_MARGIN, one_go_figure, title_layout
 from medpath.figures.trajectory import (
     BOTTOM,
     MEDIAN_NAME,
     _colours,
-    _figure,
     _padded,
     _patient_lines,
     _selected,
@@ -178,7 +177,7 @@ def trajectory_summary_figure(
     layout, height = _trajectory_layout(
         o, mode, heading, months, extent, ends, reach, clock=protocol.clock, tick_text=ticks, bottom=SUMMARY_BOTTOM
     )
-    return _figure(traces, layout, height)
+    return one_go_figure(traces, layout, height)
 
 
 # ------------------------------------------------------------------------------------------ before-after
@@ -366,4 +365,4 @@ def paired_change_figure(comparison: OutcomeComparison, height: int = FIGURE_HEI
             },
         },
     }
-    return _figure(traces, layout, height)
+    return one_go_figure(traces, layout, height)

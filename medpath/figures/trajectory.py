@@ -27,7 +27,6 @@ Patient ids and visit labels are text from the data: every one is drawn through 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,12 +37,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from medpath.figures.style import (
+    ACROSS,
     BAND_BORDER_COLOUR,
     BASE_FONT_SIZE,
     FIGURE_HEIGHT,
     FOOTER_MARGIN,
     MEDIAN_COLOUR,
-    apply_layout,
+    across_line,
+    merged_layout,
+    one_go_figure,
     patient_colours,
     patient_symbols,
     text_width,
@@ -162,37 +164,6 @@ def _by_patient(series: pd.DataFrame, columns: tuple[str, ...]) -> Patients:
     arrays = {column: series[column].to_numpy() for column in columns}
     bounds = [0, *(np.flatnonzero(pids[1:] != pids[:-1]) + 1).tolist(), len(pids)] if len(pids) else [0]
     return [(str(pids[a]), {c: v[a:b] for c, v in arrays.items()}) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-@functools.cache
-def _house_style() -> dict[str, Any]:
-    """``style.apply_layout``'s look (template, fonts, white background, margins, axis lines) as a layout dict,
-    made once: applying it to a finished figure walks every axis through plotly's validators, which costs
-    more than building the figure. Never mutated: ``_merged`` copies what it changes, and the template stays
-    plotly's validated object (plotly copies it; a template as a dict would have its traces' "type" popped and
-    restored while a figure is built, under the feet of another session building one at the same time)."""
-    layout = apply_layout(go.Figure(), "").layout
-    return {**layout.to_plotly_json(), "template": layout.template}
-
-
-def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """``base`` updated by ``extra`` as ``update_layout`` would (nested dicts merged), leaving both unchanged."""
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
-def _figure(traces: list[dict[str, Any]], layout: dict[str, Any], height: int) -> go.Figure:
-    """The figure in one go (each trace and the layout validated once): the house style, then ``layout``, whose
-    ``xaxes`` / ``yaxes`` entries (axis name -> settings) each get the house axis style first."""
-    style = _house_style()
-    axes = {
-        name: _merged(style["xaxis" if name.startswith("x") else "yaxis"], settings)
-        for name, settings in {**layout.pop("xaxes", {}), **layout.pop("yaxes", {})}.items()
-    }
-    full = _merged(style, {**layout, "height": height})
-    return go.Figure(data=traces, layout={**full, **axes})
 
 
 def _missed_trace(pid: str, rows: dict[str, np.ndarray], colour: str, x, y: str) -> dict[str, Any] | None:
@@ -441,7 +412,7 @@ def _band_shapes(
             y0, y1 = bands.thresholds[0], bands.thresholds[-1]
         shapes.append(
             {
-                **_ACROSS,
+                **ACROSS,
                 "type": "rect",
                 "y0": y0,
                 "y1": y1,
@@ -467,16 +438,8 @@ def _band_shapes(
         )
     for boundary in bands.thresholds:
         line = {"color": BAND_BORDER_COLOUR, "width": 1.5, "dash": "dash"}
-        shapes.append(_hline(boundary, line, layer="below", name=f"{bands.name} boundary {boundary:g}"))
+        shapes.append(across_line(boundary, line, layer="below", name=f"{bands.name} boundary {boundary:g}"))
     return shapes, labels
-
-
-#: A shape across the whole plot width (what ``add_hline`` / ``add_hrect`` draw).
-_ACROSS = {"xref": "x domain", "x0": 0, "x1": 1, "yref": "y"}
-
-
-def _hline(y: float, line: dict[str, Any], **extra) -> dict[str, Any]:
-    return {**_ACROSS, "type": "line", "y0": y, "y1": y, "line": line, **extra}
 
 
 def _y_range(o: Outcome, values: pd.Series, mode: str = "absolute") -> tuple[float, float]:
@@ -563,7 +526,7 @@ def _trajectory_layout(
     annotations: list[dict[str, Any]] = []
     right = _right_margin(ends)
     if mode == "change":
-        shapes.append(_hline(0, {"color": "#555555", "width": 1.5, "dash": "dot"}))
+        shapes.append(across_line(0, {"color": "#555555", "width": 1.5, "dash": "dot"}))
     elif o.bands is not None:
         shift = _label_room(ends) + COLUMN_GAP if ends else LABEL_SHIFT  # beyond the patients' labels
         shapes, annotations = _band_shapes(o.bands, y_range, shift)
@@ -571,7 +534,7 @@ def _trajectory_layout(
     top = heading["margin"]["t"]
     height = _figure_height(ends, top, bottom=bottom)
     annotations += _end_labels(ends, y_range, _plot_height(height, top, bottom))
-    layout: dict[str, Any] = _merged(
+    layout: dict[str, Any] = merged_layout(
         heading,
         {
             "legend": TOP_LEGEND,
@@ -641,7 +604,7 @@ def spaghetti_figure(
     )
     months = sorted(series["month"].unique())
     layout, height = _trajectory_layout(o, mode, heading, months, plotted[y], ends, reach, clock=protocol.clock)
-    return _figure(traces, layout, height)
+    return one_go_figure(traces, layout, height)
 
 
 def small_multiple_pages(n_patients: int) -> int:
@@ -766,7 +729,7 @@ def small_multiples_figure(
     layout: dict[str, Any] = {**heading, "margin": {"t": top, "b": BOTTOM}, "xaxes": xaxes, "yaxes": yaxes}
     if titles:
         layout["annotations"] = titles
-    return _figure(traces + bridges, layout, height=math.ceil(top + BOTTOM + FOOTER_MARGIN + plot_height))
+    return one_go_figure(traces + bridges, layout, height=math.ceil(top + BOTTOM + FOOTER_MARGIN + plot_height))
 
 
 def before_after_figure(
@@ -816,22 +779,19 @@ def before_after_figure(
         ]
         column = 1 + float(shift.max()) if n_pairs else 1.0  # right of every follow-up point
         ends = [(inert_plotly(pid), column, float(rows["value"][-1]), colour[pid]) for pid, rows in groups]
-    fig = go.Figure(data=traces)
-
     pairs = f"n = {n_pairs} pair{'' if n_pairs == 1 else 's'}"
     heading = title_layout(f"{o.label}: {labels[0].lower()} and {labels[1].lower()} — {pairs}", legend=many)
     top = heading["margin"]["t"]
     height = _figure_height(ends, top, height)
-    apply_layout(fig, heading["title"]["text"], height=height)
     y_range = o.axis_range or _padded(series["value"].dropna().tolist())  # no classes drawn here
-    fig.update_layout(
-        heading,
-        margin={"r": _right_margin(ends), "b": BOTTOM},
-        showlegend=many,
-        legend=TOP_LEGEND,
-        annotations=_end_labels(ends, y_range, _plot_height(height, top)),
-    )
     x_end = max((end[1] for end in ends), default=1.3) + 0.2  # just right of the label column's x
-    fig.update_xaxes(tickmode="array", tickvals=[0, 1], ticktext=labels, range=[-0.5, x_end])
-    fig.update_yaxes(title_text=_y_title(o), range=list(y_range), **_level_ticks(o))
-    return fig
+    layout = {
+        **heading,
+        "margin": {**heading["margin"], "r": _right_margin(ends), "b": BOTTOM},
+        "showlegend": many,
+        "legend": TOP_LEGEND,
+        "annotations": _end_labels(ends, y_range, _plot_height(height, top)),
+        "xaxes": {"xaxis": {"tickmode": "array", "tickvals": [0, 1], "ticktext": labels, "range": [-0.5, x_end]}},
+        "yaxes": {"yaxis": {"title": {"text": _y_title(o)}, "range": list(y_range), **_level_ticks(o)}},
+    }
+    return one_go_figure(traces, layout, height)

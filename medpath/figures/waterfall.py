@@ -10,12 +10,12 @@ straddle ±LSC, so that each bar is wholly gain, stable or loss and the bars of 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from medpath.figures.style import BASE_FONT_SIZE, apply_layout, title_layout
+from medpath.figures.style import BASE_FONT_SIZE, across_line, one_go_figure, title_layout
 from medpath.inert import inert_plotly
 from medpath.protocol import Outcome
 from medpath.secondary import lsc_counts
@@ -23,61 +23,105 @@ from medpath.secondary import lsc_counts
 COLOURS = {"gain": "#009E73", "stable": "#8C8C8C", "loss": "#D55E00"}  # Okabe-Ito green, grey, vermilion
 
 
-def _lsc_band(fig: go.Figure, lsc: float, axis: Literal["x", "y"]) -> None:
+def _lsc_band(lsc: float, axis: Literal["x", "y"]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The ±LSC band (grey) and its two dashed lines, labelled, across the changes' axis (``y`` in the waterfall, whose
-    bars stand on the patients; ``x`` in the histogram, whose bars are the changes)."""
-    band, line = (fig.add_hrect, fig.add_hline) if axis == "y" else (fig.add_vrect, fig.add_vline)
-    band(**{f"{axis}0": -lsc, f"{axis}1": lsc}, fillcolor="#E8E8E8", opacity=0.7, line_width=0, layer="below")
+    bars stand on the patients; ``x`` in the histogram, whose bars are the changes): (shapes, annotations), as
+    ``add_hrect`` / ``add_hline`` (``add_vrect`` / ``add_vline``) would add them with their ``annotation_*``
+    settings, written out so that the figure is built in one go (``style.one_go_figure``)."""
+    other = "x" if axis == "y" else "y"
+    across = {f"{other}ref": f"{other} domain", f"{other}0": 0, f"{other}1": 1, f"{axis}ref": axis}
+    shapes: list[dict[str, Any]] = [
+        {
+            **across,
+            "type": "rect",
+            f"{axis}0": -lsc,
+            f"{axis}1": lsc,
+            "fillcolor": "#E8E8E8",
+            "opacity": 0.7,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+    ]
+    annotations = []
     for sign in (1, -1):
-        line(
-            **{axis: sign * lsc},
-            line={"dash": "dash", "color": "#555555", "width": 1.2},
-            annotation_text=f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
-            annotation_position="right" if axis == "y" else ("top right" if sign > 0 else "top left"),
-            annotation_font_size=BASE_FONT_SIZE - 2,
+        at = sign * lsc
+        shapes.append(
+            {
+                **across,
+                "type": "line",
+                f"{axis}0": at,
+                f"{axis}1": at,
+                "line": {"dash": "dash", "color": "#555555", "width": 1.2},
+            }
         )
+        if axis == "y":  # right of the line's end
+            place = {"x": 1, "xref": "x domain", "xanchor": "left", "y": at, "yref": "y", "yanchor": "middle"}
+        else:  # at the top, on the line's outer side
+            place = {
+                "x": at,
+                "xref": "x",
+                "xanchor": "left" if sign > 0 else "right",
+                "y": 1,
+                "yref": "y domain",
+                "yanchor": "top",
+            }
+        annotations.append(
+            {
+                **place,
+                "text": f"{'+' if sign > 0 else '−'}LSC {lsc:.4f}",
+                "showarrow": False,
+                "font": {"size": BASE_FONT_SIZE - 2},
+            }
+        )
+    return shapes, annotations
 
 
 def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_visit: str) -> go.Figure:
     """``table``: ``medpath.secondary.lsc_table`` (patient_id, change, percent_change, category) of ``outcome``."""
     ordered = table.sort_values("change", ascending=False, kind="stable")
     ordered = ordered.assign(patient_id=ordered["patient_id"].map(inert_plotly))  # the bars' names as plotly draws them
-    fig = go.Figure()
+    traces = []
     for category, colour in COLOURS.items():
         part = ordered[ordered["category"] == category]
-        fig.add_bar(
-            x=part["patient_id"].tolist(),
-            y=part["change"].tolist(),
-            name=f"{category} ({len(part)})",
-            marker={"color": colour},
-            text=[f"{c:+.3f}<br>({p:+.1f} %)" for c, p in zip(part["change"], part["percent_change"])],
-            textposition="outside",
-            textfont={"size": BASE_FONT_SIZE - 1},
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:+.3f} " + outcome.unit + "<extra>" + category + "</extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": part["patient_id"].tolist(),
+                "y": part["change"].tolist(),
+                "name": f"{category} ({len(part)})",
+                "marker": {"color": colour},
+                "text": [f"{c:+.3f}<br>({p:+.1f} %)" for c, p in zip(part["change"], part["percent_change"])],
+                "textposition": "outside",
+                "textfont": {"size": BASE_FONT_SIZE - 1},
+                "cliponaxis": False,
+                "hovertemplate": "%{x}: %{y:+.3f} " + outcome.unit + "<extra>" + category + "</extra>",
+            }
         )
-    _lsc_band(fig, lsc, "y")
-    fig.add_hline(y=0, line={"color": "#222222", "width": 1})
     largest = max([abs(c) for c in table["change"]] + [lsc]) if len(table) else lsc
-    apply_layout(
-        fig,
-        f"{outcome.label} change, baseline → {followup_visit}, per patient, against the LSC",
-        height=480,
-    )
-    fig.update_layout(
-        barmode="relative",
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-        margin={"r": 110, "t": 80},
-    )
-    fig.update_xaxes(
-        title="Patient (largest gain first)",
-        categoryorder="array",
-        categoryarray=ordered["patient_id"].tolist(),
-    )
-    fig.update_yaxes(
-        title=f"Change in {outcome.label} ({outcome.unit})", range=[-1.5 * largest, 1.6 * largest], zeroline=False
-    )
-    return fig
+    shapes, annotations = _lsc_band(lsc, "y")
+    layout = {
+        "shapes": [*shapes, across_line(0, {"color": "#222222", "width": 1})],
+        "annotations": annotations,
+        "title": {"text": f"{outcome.label} change, baseline → {followup_visit}, per patient, against the LSC"},
+        "barmode": "relative",
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "margin": {"r": 110, "t": 80},
+        "xaxes": {
+            "xaxis": {
+                "title": "Patient (largest gain first)",
+                "categoryorder": "array",
+                "categoryarray": ordered["patient_id"].tolist(),
+            }
+        },
+        "yaxes": {
+            "yaxis": {
+                "title": f"Change in {outcome.label} ({outcome.unit})",
+                "range": [-1.5 * largest, 1.6 * largest],
+                "zeroline": False,
+            }
+        },
+    }
+    return one_go_figure(traces, layout, height=480)
 
 
 #: The histogram's bins across the range of the changes, about (``change_bins``).
@@ -126,35 +170,40 @@ def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, f
     shaded and its lines dashed. A bar per bin, whatever the number of patients."""
     binned = change_bins(table, lsc)
     counts = lsc_counts(table)
-    fig = go.Figure()
+    traces = []
     for category, colour in COLOURS.items():
         part = binned[binned["category"] == category]
-        fig.add_bar(
-            x=((part["low"] + part["high"]) / 2).tolist(),
-            y=part["patients"].tolist(),
-            width=(part["high"] - part["low"]).tolist(),
-            name=f"{category} ({counts[category]})",
-            marker={"color": colour, "line": {"color": "#FFFFFF", "width": 1}},
-            customdata=list(zip(part["low"], part["high"])),
-            hovertemplate="%{customdata[0]:+.4f} to %{customdata[1]:+.4f} "
-            + outcome.unit
-            + ": %{y} patient(s)<extra>"
-            + category
-            + "</extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": ((part["low"] + part["high"]) / 2).tolist(),
+                "y": part["patients"].tolist(),
+                "width": (part["high"] - part["low"]).tolist(),
+                "name": f"{category} ({counts[category]})",
+                "marker": {"color": colour, "line": {"color": "#FFFFFF", "width": 1}},
+                "customdata": list(zip(part["low"], part["high"])),
+                "hovertemplate": "%{customdata[0]:+.4f} to %{customdata[1]:+.4f} "
+                + outcome.unit
+                + ": %{y} patient(s)<extra>"
+                + category
+                + "</extra>",
+            }
         )
-    _lsc_band(fig, lsc, "x")
     title = (
         f"{outcome.label} change, baseline → {followup_visit}, against the LSC: gain {counts['gain']}, "
         f"stable {counts['stable']}, loss {counts['loss']} of {len(table)} patients"
     )
-    apply_layout(fig, title, height=480)
-    fig.update_layout(
-        **title_layout(title, legend=True),  # wrapped: the whole title shows at 1280 px and in the export
-        barmode="overlay",
-        bargap=0,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-    )
-    fig.update_xaxes(title=f"Change in {outcome.label} ({outcome.unit})", zeroline=False)
     tallest = max(binned["patients"].tolist(), default=1)
-    fig.update_yaxes(title="Patients", range=[0, 1.2 * tallest])  # room above the bars for the LSC labels
-    return fig
+    shapes, annotations = _lsc_band(lsc, "x")
+    layout = {
+        "shapes": shapes,
+        "annotations": annotations,
+        **title_layout(title, legend=True),  # wrapped: the whole title shows at 1280 px and in the export
+        "barmode": "overlay",
+        "bargap": 0,
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "xaxes": {"xaxis": {"title": f"Change in {outcome.label} ({outcome.unit})", "zeroline": False}},
+        # room above the bars for the LSC labels
+        "yaxes": {"yaxis": {"title": "Patients", "range": [0, 1.2 * tallest]}},
+    }
+    return one_go_figure(traces, layout, height=480)
