@@ -193,13 +193,13 @@ def apply_layout(fig: go.Figure, title: str, *, height: int = FIGURE_HEIGHT) -> 
 
 @functools.cache
 def house_style() -> dict[str, Any]:
-    """``apply_layout``'s look (template, fonts, white background, margins, axis lines) as a layout dict, made once:
-    applying it to a finished figure walks every axis through plotly's validators, which costs more than building
-    the figure. Never mutated: ``merged_layout`` copies what it changes, and the template stays plotly's validated
-    object (plotly copies it; a template as a dict would have its traces' "type" popped and restored while a figure
-    is built, under the feet of another session building one at the same time)."""
-    layout = apply_layout(go.Figure(), "").layout
-    return {**layout.to_plotly_json(), "template": layout.template}
+    """``apply_layout``'s look (fonts, white background, margins, axis lines) as a layout dict, made once: applying it
+    to a finished figure walks every axis through plotly's validators, which costs more than building the figure.
+    Never mutated: ``merged_layout`` copies what it changes. Without the template: a figure given none gets the
+    default one, ``TEMPLATE_NAME``, which plotly takes as validated, where a template given in the layout is
+    copied and validated again (8 ms a figure)."""
+    layout = apply_layout(go.Figure(), "").layout.to_plotly_json()
+    return {key: value for key, value in layout.items() if key != "template"}
 
 
 def merged_layout(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
