@@ -103,40 +103,42 @@ def _column_labels(columns) -> dict[str, str]:
 
 def _missing_as_dash(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing values shown as "—", never "None": a column with no value at all is dropped, a float column
-    with gaps becomes text (3 significant digits), text columns get "—" for None."""
-    frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and len(frame)])
+    with gaps becomes text (3 significant digits), text columns get "—" for None. The gaps are found in one pass
+    over the frame; a column without one is left as it is."""
+    missing = frame.isna()
+    gaps = missing.any()
+    if len(frame):
+        frame = frame.drop(columns=[c for c, empty in missing.all().items() if empty])
     for c in frame.columns:
-        column = frame[c]
-        if not column.isna().any():
+        if not gaps[c]:
             continue
+        column = frame[c]
         if pd.api.types.is_float_dtype(column):
-            frame[c] = column.map(lambda v: "—" if pd.isna(v) else f"{v:.3g}".replace("-", "−"))
+            frame[c] = ["—" if pd.isna(v) else f"{v:.3g}".replace("-", "−") for v in column.tolist()]
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            frame[c] = column.astype(object).map(
-                lambda v: "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
-            )
+            frame[c] = [
+                "—" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
+                for v in column.astype(object).tolist()
+            ]
     return frame
 
 
 def inert_cells(frame: pd.DataFrame, inert: Callable[[object], str] = plain) -> pd.DataFrame:
     """The frame with every text cell passed through ``inert``: ``plain`` for a grid (a bidirectional control in an
     id would otherwise reorder the cell as the grid draws it), ``literal`` for ``st.table``, which renders each cell
-    as Markdown. Each distinct text is made inert once (a column of 20,000 cells holds a few hundred texts)."""
+    as Markdown. Each distinct text is made inert once (a column of 20,000 cells holds a few hundred texts), and only
+    a column with a text that changes is rewritten (ids and labels typed as plain text are left as they are)."""
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    if not text:
-        return frame
-    made: dict[str, str] = {}
-
-    def once(value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        if value not in made:
-            made[value] = inert(value)
-        return made[value]
-
-    frame = frame.copy()
+    changed: dict[object, dict[str, str]] = {}
     for c in text:
-        frame[c] = frame[c].map(once)
+        made = {v: inert(v) for v in frame[c].unique().tolist() if isinstance(v, str)}
+        if any(v != shown for v, shown in made.items()):
+            changed[c] = made
+    if not changed:
+        return frame
+    frame = frame.copy()
+    for c, made in changed.items():
+        frame[c] = [made[v] if isinstance(v, str) else v for v in frame[c].tolist()]
     return frame
 
 
