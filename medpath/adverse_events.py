@@ -348,10 +348,9 @@ def worst_grade_counts(frame: pd.DataFrame, by: str, groups: Sequence[str]) -> l
     ]
 
 
-def grade_relatedness_matrix(adverse_events: pd.DataFrame) -> pd.DataFrame:
-    """For display: one row per CTCAE grade 1-5 (and "not graded" if any), one column per relatedness and
-    "any", each cell "patients (events)" from ``grade_relatedness_table``; "0" where there is none."""
-    table = grade_relatedness_table(adverse_events)
+def grade_relatedness_matrix(table: pd.DataFrame) -> pd.DataFrame:
+    """For display: the tidy counts ``table`` (``grade_relatedness_table``) as one row per CTCAE grade 1-5 (and "not
+    graded" if any), one column per relatedness and "any", each cell "patients (events)"; "0" where there is none."""
     related = [r for r in (*RELATEDNESS, NOT_ASSESSED) if r != NOT_ASSESSED or (table["relatedness"] == r).any()]
     grades: list = [1, 2, 3, 4, 5] + ([pd.NA] if table["grade"].isna().any() else [])
     cells = {(None if pd.isna(g) else int(g), r): f"{p} ({e})" for g, r, p, e in table.itertuples(index=False)}
@@ -362,12 +361,14 @@ def grade_relatedness_matrix(adverse_events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ae_summary(adverse_events: pd.DataFrame | None) -> dict | None:
+def ae_summary(adverse_events: pd.DataFrame | None, table: pd.DataFrame | None = None) -> dict | None:
     """The ``adverse_events`` key of ``summary --json``: {events, patients, serious, serious_patients,
-    by_grade_relatedness: [{grade, relatedness, patients, events}]}; None without an AE sheet."""
+    by_grade_relatedness: [{grade, relatedness, patients, events}]}; None without an AE sheet. ``table``: the
+    events' ``grade_relatedness_table``, when the caller has it (else counted here)."""
     if adverse_events is None:
         return None
-    table = grade_relatedness_table(adverse_events)
+    if table is None:
+        table = grade_relatedness_table(adverse_events)
     serious = adverse_events["serious"].eq(True).fillna(False)
     return {
         "events": len(adverse_events),

@@ -643,7 +643,7 @@ def _adverse_events(analysis: Analysis, chart: _Charts) -> str:
     parts = [
         _p(f"{sentence} CTCAE v5.0 grades; relatedness to the intervention as assessed by the investigator."),
         _h3("Patients (events) by worst CTCAE grade and relatedness"),
-        _table(grade_relatedness_matrix(events), data=False),
+        _table(grade_relatedness_matrix(harms.by_grade_relatedness), data=False),
     ]
     n = len(timeline_rows(events, list(analysis.flow.enrolled_ids)))
     if summary_first(n):

@@ -24,7 +24,7 @@ from typing import Literal
 
 import pandas as pd
 
-from medpath.adverse_events import ae_summary
+from medpath.adverse_events import ae_summary, grade_relatedness_table
 from medpath.formatting import NOT_DETERMINABLE, of_total
 from medpath.model import Study
 
@@ -82,6 +82,9 @@ class Safety:
     events: pd.DataFrame | None
     #: ``ae_summary`` of ``events``, None unless read whole
     summary: dict | None
+    #: ``grade_relatedness_table`` of ``events`` (the tidy counts behind the summary and the grade matrix), None
+    #: unless read whole
+    by_grade_relatedness: pd.DataFrame | None
 
     @property
     def read(self) -> bool:
@@ -92,8 +95,9 @@ def safety(study: Study) -> Safety:
     """The harms of ``study`` (module docstring): the events and their summary only when the table was read whole."""
     status = table_status(study, "adverse_events")
     if not status.read:
-        return Safety(status, None, None)
-    return Safety(status, study.adverse_events, ae_summary(study.adverse_events))
+        return Safety(status, None, None, None)
+    table = grade_relatedness_table(study.adverse_events)
+    return Safety(status, study.adverse_events, ae_summary(study.adverse_events, table), table)
 
 
 def safety_json(study: Study) -> dict:

@@ -654,7 +654,7 @@ def _safety_slide(deck: _Deck, analysis: Analysis) -> None:
     _textbox(slide, sentence, *deck.across(Inches(1.05), Inches(0.45)), size=16)
     heading = "Patients (events) by worst CTCAE grade and relatedness"
     _textbox(slide, heading, *deck.across(Inches(1.5), Inches(0.4)), size=14, bold=True)
-    matrix = grade_relatedness_matrix(events)
+    matrix = grade_relatedness_matrix(harms.by_grade_relatedness)
     shape = _table(
         deck, slide, matrix.columns, matrix.to_numpy(), Inches(1.9), [2] + [1] * (matrix.shape[1] - 1), size=13
     )

@@ -484,7 +484,7 @@ def _adverse_events_section(doc: _Document, analysis: Analysis) -> None:
         keep=True,
         size=9,
     )
-    matrix = grade_relatedness_matrix(events)
+    matrix = grade_relatedness_matrix(harms.by_grade_relatedness)
     doc.table(
         list(matrix.columns),
         list(matrix.itertuples(index=False)),

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from medpath.adverse_events import grade_relatedness_matrix, grade_relatedness_table, listing
+from medpath.adverse_events import grade_relatedness_matrix, listing
 from medpath.ae_groups import TERM_GRADE_NOTE, patient_choices, serious_sentence, term_grade_table
 from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure, timeline_rows
 from medpath.formatting import of_total
@@ -95,11 +95,11 @@ st.caption(
 )
 # the grade stays in view while the relatedness columns scroll sideways on a phone
 table(
-    once("grade_matrix", lambda: grade_relatedness_matrix(events)),
+    once("grade_matrix", lambda: grade_relatedness_matrix(harms.by_grade_relatedness)),
     **{"CTCAE grade": st.column_config.TextColumn("CTCAE grade", pinned=True)},
 )
 table_download(
-    lambda: grade_relatedness_table(events),
+    harms.by_grade_relatedness,
     study,
     "adverse_events_by_grade_relatedness",
     label="Download the tidy counts (CSV)",

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import SCREENING_HEADER, csv_bytes, screening_row, visits_rows, xlsx_bytes
 
-from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.adverse_events import ae_summary, grade_relatedness_matrix, grade_relatedness_table, listing
 from medpath.findings import Code
 from medpath.protocol import default_protocol
 from medpath.study import load_study
@@ -74,7 +74,7 @@ def test_sample_summary_matches_a_hand_count(sample_study):
         (2, "any"): (1, 2),
         (3, "any"): (1, 1),
     }
-    matrix = grade_relatedness_matrix(sample_study.adverse_events).set_index("CTCAE grade")
+    matrix = grade_relatedness_matrix(grade_relatedness_table(sample_study.adverse_events)).set_index("CTCAE grade")
     assert matrix.loc["1 (mild)", "probable"] == "2 (2)" and matrix.loc["3 (severe)", "any"] == "1 (1)"
     assert matrix.loc["5 (death)"].tolist() == ["0"] * 6
 

@@ -22,7 +22,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from medpath import __version__
-from medpath.adverse_events import ae_summary, grade_relatedness_matrix, listing
+from medpath.adverse_events import ae_summary, grade_relatedness_matrix, grade_relatedness_table, listing
 from medpath.analysis import analyse
 from medpath.baseline import baseline_table
 from medpath.cli import main
@@ -205,7 +205,7 @@ def test_adverse_events_are_the_cores(sample, document):
     text = _text(document)
     assert f"{summary['events']} adverse event(s) in {summary['patients']} of 5 enrolled patient(s); 1 serious" in text
     by_grade, serious, every = _tables_after(document, "4. Adverse events")
-    matrix = grade_relatedness_matrix(events)
+    matrix = grade_relatedness_matrix(grade_relatedness_table(events))
     assert by_grade == [list(matrix.columns), *(list(row) for row in matrix.itertuples(index=False))]
     assert by_grade[3][0] == "3 (severe)" and by_grade[3][-1] == "1 (1)"
     listed = listing(events)
@@ -348,7 +348,7 @@ def test_cli_the_knee_demo_protocol(tmp_path):
     label = analysis.primary["womac_pain"].meta.label
     assert rows[f"Analysed: {label} (baseline and month 3 both measured)"][0] == str(flow.analysed["womac_pain"])
     by_grade = _tables_after(document, "4. Adverse events")[0]
-    matrix = grade_relatedness_matrix(analysis.study.adverse_events)
+    matrix = grade_relatedness_matrix(grade_relatedness_table(analysis.study.adverse_events))
     assert by_grade[1:] == [list(row) for row in matrix.itertuples(index=False)]
 
 
