@@ -12,6 +12,9 @@ fork_server(
 import streamlit as st  # noqa: E402  (after the reader's fork server, which imports on the other core meanwhile)
 
 from pages.session import sign_in_gate  # noqa: E402
+from pages.warm_start import warm_start  # noqa: E402
+
+warm_start()  # once per server: the long-lived objects out of the collector's walk after every run
 
 # An emoji icon is drawn by the browser; a ":material/…:" page icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="MedPath", page_icon="📈", layout="wide")
