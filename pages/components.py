@@ -131,7 +131,7 @@ def inert_cells(frame: pd.DataFrame, inert: Callable[[object], str] = plain) -> 
     text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     changed: dict[object, dict[str, str]] = {}
     for c in text:
-        made = {v: inert(v) for v in frame[c].unique().tolist() if isinstance(v, str)}
+        made = {v: inert(v) for v in {v for v in frame[c].tolist() if isinstance(v, str)}}  # only texts are hashed
         if any(v != shown for v, shown in made.items()):
             changed[c] = made
     if not changed:
