@@ -124,9 +124,9 @@ def test_bad_values_cost_the_value_with_a_finding_naming_the_place():
 
 
 def test_a_cell_repeated_down_a_column_is_read_once_but_each_row_keeps_its_finding():
-    """Each column's distinct cells are read once (``parse_rows``): the same bad grade in three rows is still three
-    errors, one per Excel row, and the same cell as text and as a number stays two cells (2 and "2" both grade 2;
-    "2.5" in rows 5 and 6 wrong twice)."""
+    """Each column's distinct cells are read once (``parse_rows``): a bad grade met again is still an error in every
+    Excel row it is in (7 as a number in rows 2, 3 and 7; "2.5" as text in rows 5 and 6), and each of those rows keeps
+    its other values."""
     study = _study(
         [
             ["P1", "Fever", 1, 7, "no", "possible", "recovered"],
