@@ -10,8 +10,10 @@ straddle ±LSC, so that each bar is wholly gain, stable or loss and the bars of 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -128,6 +130,8 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup
 HISTOGRAM_BINS = 40
 #: The ±LSC band is cut into at most this many bins (a narrow band of wide changes is one bin).
 BAND_BINS = 8
+#: The columns of ``change_bins``.
+COUNTED = ("category", "low", "high", "patients")
 
 
 def change_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
@@ -155,13 +159,22 @@ def change_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> 
         j = min(band_bins - 1, max(0, math.floor((change + lsc) / band_width + 1e-9)))
         return -lsc + j * band_width, -lsc + (j + 1) * band_width
 
-    counted = pd.DataFrame(
-        [(category, *edge(change, category)) for change, category in zip(changes, table["category"])],
-        columns=["category", "low", "high"],
+    edges = [(category, *edge(change, category)) for change, category in zip(changes, table["category"])]
+    if not edges:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "patients" else object) for c in COUNTED})
+    # one bin, one key: the edges rounded as pandas rounds (numpy's round, not Python's)
+    lows, highs = (np.round(np.array([e[k] for e in edges], dtype=float), 12).tolist() for k in (1, 2))
+    counts = Counter(zip((e[0] for e in edges), lows, highs))
+    # counted in Python, not by a pandas groupby (7 ms whatever the size): by category, low and high, then by low
+    keys = sorted(sorted(counts), key=lambda key: key[1])
+    return pd.DataFrame(
+        {
+            "category": [k[0] for k in keys],
+            "low": [k[1] for k in keys],
+            "high": [k[2] for k in keys],
+            "patients": [counts[k] for k in keys],
+        }
     )
-    counted["low"], counted["high"] = counted["low"].round(12), counted["high"].round(12)  # one bin, one key
-    grouped = counted.groupby(["category", "low", "high"]).size().rename("patients").reset_index()
-    return grouped.sort_values("low", kind="stable").reset_index(drop=True)
 
 
 def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_visit: str) -> go.Figure:
