@@ -21,7 +21,6 @@ from medpath.access import ConfigurationError, access_settings, is_allowed, veri
 from medpath.analysis import Analysis, Settings, analyse
 from medpath.inert import inert_markdown
 from medpath.model import Study
-from medpath.outcomes import followup_months
 from medpath.pipeline.guard.disposable_reader import read_uploads
 from medpath.pipeline.map.mapping import MappingGuess, best_guess
 from medpath.protocol import Protocol
@@ -390,9 +389,8 @@ ADDRESS_PARAMS = ("protocol", "followup", "alternative", "zero_method", "hl_zero
 
 def _address_options(study: Study) -> dict[str, dict[str, object]]:
     """Per choice in the address: each text the address may hold -> the value of the choice it stands for."""
-    months = followup_months(study.visits, study.protocol) if len(study.visits) else []
     return {
-        "followup": {f"{month:g}": month for month in months},
+        "followup": {f"{month:g}": month for month in _facts_of(study).months},
         "alternative": {key: key for key in direction_options(study.protocol)},
         "zero_method": {key: key for key in ZERO_METHOD_OPTIONS},
         "hl_zeros": {key: key for key in HL_ZEROS_OPTIONS},
@@ -482,9 +480,19 @@ def address_note() -> str | None:
     return st.session_state.pop(ADDRESS_NOTE_KEY, None)
 
 
+def _facts_of(study: Study) -> StudyFacts:
+    """What the choices depend on in ``study`` (its follow-up months): kept beside the uploaded study, the sample's
+    once per server; else counted."""
+    if _is_sample(study):
+        return _sample_facts(study.protocol.id)
+    kept = st.session_state.get(STUDY_KEY)
+    return kept[2] if kept is not None and kept[1] is study else StudyFacts.of(study)
+
+
 def settings(study: Study) -> Settings:
-    """The analysis choices in force in this session (``medpath.analysis.Settings``; None = the protocol's)."""
-    months = followup_months(study.visits, study.protocol) if len(study.visits) else []
+    """The analysis choices in force in this session (``medpath.analysis.Settings``; None = the protocol's). The
+    study's follow-up months are its ``StudyFacts``' (not counted again over every visit row on each page run)."""
+    months = list(_facts_of(study).months)
     primary = study.protocol.primary_month
     followup = kept("followup")
     if followup not in months:
