@@ -85,19 +85,22 @@ def patient_choices(adverse_events: pd.DataFrame) -> pd.DataFrame:
         ["worst", "serious", "events", "patient_id"], ascending=[False, False, False, True], na_position="last"
     )
 
-    def label(pid: str, events: int, worst: float, serious: int) -> str:
-        graded = "not graded" if pd.isna(worst) else f"worst {grade_name(worst)}"
-        return f"{pid}: {events} event{'s' if events != 1 else ''}, {graded}" + (
+    ids, events, serious = per["patient_id"].tolist(), per["events"].astype(int).tolist(), per["serious"].tolist()
+    worst = [None if pd.isna(w) else w for w in per["worst"].tolist()]  # None: no graded event
+    graded = {w: "not graded" if w is None else f"worst {grade_name(w)}" for w in set(worst)}  # each named once
+
+    def label(pid: str, events: int, worst: float | None, serious: int) -> str:
+        return f"{pid}: {events} event{'s' if events != 1 else ''}, {graded[worst]}" + (
             f", {serious} serious" if serious else ""
         )
 
     return pd.DataFrame(
         {
-            "patient_id": per["patient_id"].tolist(),
-            "events": per["events"].astype(int).tolist(),
-            "worst_grade": pd.array([None if pd.isna(w) else int(w) for w in per["worst"]], dtype="Int64"),
-            "serious": per["serious"].astype(int).tolist(),
-            "label": [label(*values) for values in zip(per["patient_id"], per["events"], per["worst"], per["serious"])],
+            "patient_id": ids,
+            "events": events,
+            "worst_grade": pd.array([None if w is None else int(w) for w in worst], dtype="Int64"),
+            "serious": [int(n) for n in serious],
+            "label": [label(*values) for values in zip(ids, events, worst, serious)],
         }
     )
 
