@@ -35,13 +35,24 @@ def _text(locator) -> str:
 def _upload_protocol(page, path, then: str) -> None:
     """Open "Your own protocol", turn on its uploader (when off), upload ``path`` and wait for the text ``then``. The
     toggle's state decides, not whether the uploader is visible at that instant: after a refusal the expander opens
-    and the uploader is made again, and a click on a toggle seen off while the page redraws turned it off."""
+    and the uploader is made again, and a click on a toggle seen off while the page redraws turned it off. A click
+    that did not take (a clean-clone CI run waited 30 s for an uploader that never came) is made again, twice at
+    most."""
     toggle = page.locator('[data-testid="stCheckbox"]', has_text="Upload a protocol file")
-    if not toggle.locator("input").is_checked():
+    from playwright.sync_api import expect
+
+    for _ in range(3):  # a click made while the page was still redrawing can be lost: click until the toggle is on
+        if toggle.locator("input").is_checked():
+            break
         if not toggle.is_visible():
             page.get_by_text("Your own protocol").click()
+            toggle.wait_for(state="visible")
         toggle.get_by_text("Upload a protocol file").click()
-        wait_for_app(page)
+        try:
+            expect(toggle.locator("input")).to_be_checked(timeout=5_000)
+        except AssertionError:
+            continue
+    wait_for_app(page)
     uploader = page.locator('[data-testid="stFileUploader"]', has_text="Protocol file")
     uploader.locator("input[type=file]").set_input_files(str(path))
     page.get_by_text(then).first.wait_for()
