@@ -8,6 +8,8 @@ Needs /usr/bin/chromium (``scripts/test.sh`` installs it); skipped, saying so, w
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from browser_support import CHROMIUM, VIEWPORT, chromium, open_page, streamlit_url, wait_for_app  # noqa: F401 (fixture)
 
@@ -38,9 +40,9 @@ def _upload_protocol(page, path, then: str) -> None:
     and the uploader is made again, and a click on a toggle seen off while the page redraws turned it off. A click
     that did not take (a clean-clone CI run waited 30 s for an uploader that never came) is made again, twice at
     most."""
-    toggle = page.locator('[data-testid="stCheckbox"]', has_text="Upload a protocol file")
     from playwright.sync_api import expect
 
+    toggle = page.locator('[data-testid="stCheckbox"]', has_text="Upload a protocol file")
     for _ in range(3):  # a click made while the page was still redrawing can be lost: click until the toggle is on
         if toggle.locator("input").is_checked():
             break
@@ -48,10 +50,8 @@ def _upload_protocol(page, path, then: str) -> None:
             page.get_by_text("Your own protocol").click()
             toggle.wait_for(state="visible")
         toggle.get_by_text("Upload a protocol file").click()
-        try:
+        with contextlib.suppress(AssertionError):  # not on within 5 s: the next round clicks again
             expect(toggle.locator("input")).to_be_checked(timeout=5_000)
-        except AssertionError:
-            continue
     wait_for_app(page)
     uploader = page.locator('[data-testid="stFileUploader"]', has_text="Protocol file")
     uploader.locator("input[type=file]").set_input_files(str(path))
