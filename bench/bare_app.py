@@ -20,12 +20,19 @@ dashboard's and reads nothing of it: the upload then shows the file's name, as t
 is the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and
 computes per patient.
 
+``BARE_READ=1`` (``page_scale.py``'s third app, for the upload only): the uploader's callback also reads every sheet
+of each workbook with ``pandas.read_excel(sheet_name=None, engine="calamine")`` (a CSV with ``pandas.read_csv``),
+in the server's process, and the "Current study" line says how many rows it read. That is the least any app that
+reads the workbook does: the floor of an upload that reads, not only receives, the file.
+
     streamlit run bench/bare_app.py                     # page_settle.py starts it from the app directory
     BARE_PATIENTS=1000 streamlit run bench/bare_app.py  # page_scale.py, at each size
+    BARE_READ=1 BARE_PATIENTS=1000 streamlit run bench/bare_app.py  # page_scale.py's upload that reads
 """
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
@@ -35,6 +42,7 @@ import streamlit as st
 
 SIZE = int(os.environ.get("BARE_PATIENTS", "5"))  # patients of the study shown (page_scale.py); 5 = the sample
 SAMPLE = SIZE <= 5
+READS = os.environ.get("BARE_READ") == "1"  # the upload reads the workbook with pandas (page_scale.py)
 PATIENTS = (
     ["MSC-01", "MSC-04", "MSC-08", "MSC-15", "MSC-23"] if SAMPLE else [f"MSC-{i:05d}" for i in range(1, SIZE + 1)]
 )
@@ -285,12 +293,21 @@ def screening() -> pd.DataFrame:
 
 
 def uploaded(key: str) -> None:
-    """As the dashboard's uploader: the file's name is the study's (its content is not read); the widget starts
-    empty again."""
+    """As the dashboard's uploader: the file's name is the study's (its content is not read; with ``BARE_READ=1``
+    every sheet is read with pandas and the rows counted); the widget starts empty again."""
     files = st.session_state.get(key) or []
     if files:
         st.session_state[FILE_KEY] = ", ".join(f.name for f in files)
+        if READS:
+            st.session_state[FILE_KEY] += f" ({sum(rows_read(f.name, f.getvalue()) for f in files):,} rows read)"
         st.session_state["generation"] = st.session_state.get("generation", 0) + 1
+
+
+def rows_read(name: str, data: bytes) -> int:
+    """The data rows of every sheet of a workbook (or of a CSV file), read with pandas as a bare app would."""
+    if name.lower().endswith(".csv"):
+        return len(pd.read_csv(io.BytesIO(data)))
+    return sum(len(frame) for frame in pd.read_excel(io.BytesIO(data), sheet_name=None, engine="calamine").values())
 
 
 def eligibility() -> None:

@@ -43,6 +43,9 @@ counts are N's; its picker offers N patient ids with 5 chosen; its uploader take
 So the ratio is the dashboard against the floor of a Streamlit page that shows a study of N patients by summary,
 not against an app drawing every patient (which would be as slow as the dashboard, and hide the cost of drawing
 every patient), nor against an app reading the workbook with pandas (which would add the read to the floor).
+That third app runs too, for the upload only (the same bare app with ``BARE_READ=1``: its uploader reads every sheet
+with ``pandas.read_excel``, its own server and Chromium, in the same alternation): the upload is then also given
+against the floor of an app that reads the file, and that floor against the bare app's.
 At 5 patients the bare app is exactly ``page_settle.py``'s.
 
 Reuses ``bench/page_settle.py`` (settle definition, servers, CPU from /proc, the interaction); needs Debian's
@@ -244,21 +247,30 @@ class Driver:
 # --- the run -------------------------------------------------------------------------------------------------
 
 
-def _round(drivers: list[Driver], size: int, book: Path, pages: tuple[str, ...], flip: bool) -> None:
+def _round(
+    drivers: list[Driver],
+    size: int,
+    book: Path,
+    pages: tuple[str, ...],
+    flip: bool,
+    upload_only: tuple[Driver, ...] = (),
+) -> None:
     """One new session of each app: upload, then every page (and the interaction), the apps alternated step by
-    step, in the order ``drivers`` (reversed when ``flip``)."""
-    order = drivers[::-1] if flip else drivers
+    step, in the order ``drivers`` (reversed when ``flip``); the apps of ``upload_only`` take the upload only."""
+    order = [*drivers, *upload_only][:: -1 if flip else 1]
+    upload_only_ids = {id(driver) for driver in upload_only}
     steps: list[Callable[[Driver], None]] = [lambda d: d.open_session(), lambda d: d.upload(size, book)]
     for title in pages:
         steps.append(partial(Driver.open_page, size=size, title=title))
         if title == "Trajectories":
             steps.append(lambda d: d.remove_patient(size))
     try:
-        for step in steps:
+        for number, step in enumerate(steps):
             for driver in order:
-                step(driver)
+                if number < 2 or id(driver) not in upload_only_ids:
+                    step(driver)
     finally:
-        for driver in drivers:
+        for driver in order:
             driver.close_session()
 
 
@@ -283,6 +295,7 @@ def measure(
         raise RuntimeError(f"{ps.CHROMIUM} not found (Debian's chromium; Playwright's own browser is not used)")
     started = time.perf_counter()
     bare_records: dict[tuple[int, str], list[Measure]] = {}
+    reader_records: dict[tuple[int, str], list[Measure]] = {}
     errors: list[str] = []
     rounds: dict[int, int] = {}
     seconds: dict[int, float] = {}
@@ -293,7 +306,7 @@ def measure(
         sync_playwright() as playwright,
     ):
         browsers = []
-        for _ in range(2):  # one Chromium per app: its renderers are that app's alone
+        for _ in range(3):  # one Chromium per app: its renderers are that app's alone
             before = browser_processes()
             browser = playwright.chromium.launch(executable_path=str(ps.CHROMIUM), args=ps.CHROMIUM_ARGS, headless=True)
             (pid,) = browser_processes() - before
@@ -308,19 +321,25 @@ def measure(
                     book = Path(folder) / f"study_{size}_patients.xlsx"
                     make_workbook(book, size, adverse_events=True, secondary=True, disposition=True)
                 books[size] = (book.name, book.stat().st_size)
-                with ps.streamlit_server(ps.BARE_APP, app_dir, env={"BARE_PATIENTS": str(size)}) as bare_server:
+                with (
+                    ps.streamlit_server(ps.BARE_APP, app_dir, env={"BARE_PATIENTS": str(size)}) as bare_server,
+                    ps.streamlit_server(
+                        ps.BARE_APP, app_dir, env={"BARE_PATIENTS": str(size), "BARE_READ": "1"}
+                    ) as reader_server,
+                ):
                     bare = Driver("bare", bare_server, *browsers[1])
-                    if index == 0:  # warm both servers (imports, caches, the browsers' HTTP caches)
-                        _round([real, bare], size, book, pages, flip=False)
-                        _discard([real, bare], size)
-                    else:  # a new bare server: warm it alone
-                        _round([bare], size, book, pages, flip=False)
-                        _discard([bare], size)
+                    reader = Driver("bare, reading", reader_server, *browsers[2])
+                    if index == 0:  # warm every server (imports, caches, the browsers' HTTP caches)
+                        _round([real, bare], size, book, pages, flip=False, upload_only=(reader,))
+                        _discard([real, bare, reader], size)
+                    else:  # new bare servers: warm them alone
+                        _round([bare], size, book, pages, flip=False, upload_only=(reader,))
+                        _discard([bare, reader], size)
                     log(f"page scale: {size:,} patients warmed ({time.perf_counter() - started:.0f} s)")
                     rounds[size] = (repeats_for or {}).get(size, repeats)
                     for round_ in range(rounds[size]):
                         try:
-                            _round([real, bare], size, book, pages, flip=bool(round_ % 2))
+                            _round([real, bare], size, book, pages, flip=bool(round_ % 2), upload_only=(reader,))
                         except Exception as error:  # a view that did not settle: say so, go on with the next round
                             errors.append(f"{size:,} patients, round {round_ + 1}: {str(error).splitlines()[0][:300]}")
                             log(errors[-1])
@@ -328,6 +347,7 @@ def measure(
                             f"page scale: {size:,} patients, round {round_ + 1} of {rounds[size]} done "
                             f"({time.perf_counter() - started:.0f} s)"
                         )
+                reader_records.update(reader.records)
                 bare_records.update(bare.records)
                 for key, shape in real.shapes.items():
                     if key[0] == size and shape != bare.shapes.get(key):
@@ -341,7 +361,7 @@ def measure(
             for browser, _ in browsers:
                 browser.close()
     return {
-        "records": {"MedPath": real.records, "bare": bare_records},
+        "records": {"MedPath": real.records, "bare": bare_records, "bare, reading": reader_records},
         "sizes": sizes,
         "pages": pages,
         "rounds": rounds,
@@ -372,6 +392,31 @@ def _mb(value: float) -> str:
     return f"{value / 1e6:,.0f}"
 
 
+def _reading_lines(results: dict, sizes: list[int]) -> list[str]:
+    """The upload against the bare app that reads the workbook with pandas (``BARE_READ=1``): the floor of any app
+    that reads the file, beside the floor of one that only receives it."""
+    real, bare, reader = (results["records"].get(k, {}) for k in ("MedPath", "bare", "bare, reading"))
+    sizes = [s for s in sizes if (s, UPLOAD) in real and (s, UPLOAD) in bare and (s, UPLOAD) in reader]
+    if not sizes:
+        return []
+    lines = [
+        "",
+        "The upload against a bare app that also reads the workbook (`BARE_READ=1`: every sheet with "
+        "`pandas.read_excel(engine='calamine')`, in the server), medians:",
+        "",
+        "| upload | MedPath | bare app, reading nothing | bare app, reading the workbook | MedPath / reading "
+        "nothing | reading / reading nothing | MedPath / reading |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for size in sizes:
+        r, b, d = (_median(x[size, UPLOAD], "seconds") for x in (real, bare, reader))
+        lines.append(
+            f"| {size:,} patients | {r * 1000:,.0f} ms | {b * 1000:,.0f} ms | {d * 1000:,.0f} ms | {r / b:.2f}x | "
+            f"**{d / b:.2f}x** | {r / d:.2f}x |"
+        )
+    return lines
+
+
 def table_lines(results: dict) -> list[str]:
     """A summary of the ratios (views x sizes), then one table per size."""
     real, bare = results["records"]["MedPath"], results["records"]["bare"]
@@ -389,6 +434,7 @@ def table_lines(results: dict) -> list[str]:
         "| view | " + " | ".join(f"{s:,} patients" for s in sizes) + " |",
         "| --- | " + " | ".join("---" for _ in sizes) + " |",
         *(f"| {name} | " + " | ".join(ratio(s, name) for s in sizes) + " |" for name in names),
+        *_reading_lines(results, sizes),
     ]
     for size in sizes:
         book, size_bytes = results["books"][size]
