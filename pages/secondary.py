@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from medpath.figures.waterfall import change_bins, change_histogram_figure, waterfall_figure
+from medpath.figures.waterfall import change_histogram_figure, lsc_bins, waterfall_figure
 from medpath.formatting import number_cells
 from medpath.scale import summary_first
 from medpath.secondary import LABEL, lsc_counts, lsc_table
@@ -66,7 +66,7 @@ for outcome, comparison in comparisons.items():
             partial(change_histogram_figure, changes, lsc, comparison.meta, analysis.followup_visit),
             study,
             f"{outcome}_changes_histogram",
-            data=change_bins(changes, lsc),
+            data=lsc_bins(changes, lsc),
             key=(analysis.settings, lsc),
         )
     else:

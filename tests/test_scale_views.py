@@ -18,7 +18,7 @@ from medpath.adverse_events import listing
 from medpath.ae_groups import OTHER_TERMS, patient_choices, serious_sentence, term_grade_table
 from medpath.figures.safety import patient_timeline_figure, term_grade_figure, timeline_figure
 from medpath.figures.style import BASE_FONT_SIZE
-from medpath.figures.waterfall import _lsc_band, change_bins, change_histogram_figure
+from medpath.figures.waterfall import _lsc_band, change_histogram_figure, lsc_bins
 from medpath.protocol import default_protocol
 from medpath.study import load_study
 
@@ -144,7 +144,7 @@ def test_the_changes_are_binned_from_the_lsc_lines_by_hand():
     """Range 0.12 - (-0.08) = 0.2 over 10 bins: w = 0.02; the band [-0.03, 0.03) in 3 bins of 0.02.
     Gains: [0.03, 0.05) holds 0.03 and 0.049, [0.05, 0.07) 0.05, [0.11, 0.13) 0.12. Stable: [-0.01, 0.01) holds
     0 and -0.01, [0.01, 0.03) 0.029. Losses: (-0.05, -0.03] holds -0.03, (-0.09, -0.07] -0.08."""
-    binned = change_bins(lsc_rows(CHANGES), LSC, bins=10)
+    binned = lsc_bins(lsc_rows(CHANGES), LSC, bins=10)
     assert binned["category"].tolist() == ["loss", "loss", "stable", "stable", "gain", "gain", "gain"]
     assert binned["low"].tolist() == pytest.approx([-0.09, -0.05, -0.01, 0.01, 0.03, 0.05, 0.11])
     assert binned["high"].tolist() == pytest.approx([-0.07, -0.03, 0.01, 0.03, 0.05, 0.07, 0.13])

@@ -126,15 +126,15 @@ def waterfall_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup
     return one_go_figure(traces, layout, height=480)
 
 
-#: The histogram's bins across the range of the changes, about (``change_bins``).
+#: The histogram's bins across the range of the changes, about (``lsc_bins``).
 HISTOGRAM_BINS = 40
 #: The ±LSC band is cut into at most this many bins (a narrow band of wide changes is one bin).
 BAND_BINS = 8
-#: The columns of ``change_bins``.
+#: The columns of ``lsc_bins``.
 COUNTED = ("category", "low", "high", "patients")
 
 
-def change_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+def lsc_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
     """The changes of ``table`` (``medpath.secondary.lsc_table``) counted in bins: category, low, high, patients;
     only bins with patients, from the lowest change up.
 
@@ -179,9 +179,9 @@ def change_bins(table: pd.DataFrame, lsc: float, bins: int = HISTOGRAM_BINS) -> 
 
 def change_histogram_figure(table: pd.DataFrame, lsc: float, outcome: Outcome, followup_visit: str) -> go.Figure:
     """The distribution of the changes of ``table`` (``medpath.secondary.lsc_table``) against the LSC: the bins of
-    ``change_bins`` as bars coloured gain / stable / loss (their counts in the legend and the title), the ±LSC band
+    ``lsc_bins`` as bars coloured gain / stable / loss (their counts in the legend and the title), the ±LSC band
     shaded and its lines dashed. A bar per bin, whatever the number of patients."""
-    binned = change_bins(table, lsc)
+    binned = lsc_bins(table, lsc)
     counts = lsc_counts(table)
     traces = []
     for category, colour in COLOURS.items():
