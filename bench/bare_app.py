@@ -15,7 +15,7 @@ N patient ids with the first 5 chosen (their own lines are drawn); the Data page
 more patients than the protocol's target, as the dashboard's does); the Eligibility and Safety pages take the
 layout of the dashboard's summary views (the deviations counted by criterion with the list in an expander; the
 serious events as a table, the events by term as bars with their table, one chosen patient's timeline, the listing
-a page at a time), so that both apps draw the same numbers of charts and tables there. The uploader takes the same file as the
+a page at a time), as does the Data page (the validated tables made when their expander is opened), so that both apps draw the same numbers of charts and tables there. The uploader takes the same file as the
 dashboard's and reads nothing of it: the upload then shows the file's name, as the dashboard does. So the bare app
 is the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and
 computes per patient.
@@ -270,6 +270,20 @@ def data() -> None:
     table(pd.DataFrame({"column": list(visits().columns), "read as": "number"}))
     st.subheader("Validated tables")
     download("Download validated tables and findings (XLSX)", "validated", key="download-validated")
+    if SAMPLE:
+        validated_tables()
+    else:  # as the dashboard above 30 patients: the validated tables made when their expander is opened
+        with st.expander(
+            f"Browse the validated tables: {SIZE:,} candidate(s), {len(visits()):,} visit row(s)",
+            icon=":material/table_view:",
+            key="validated-open",
+            on_change="rerun",
+        ) as browse:
+            if browse.open:
+                validated_tables()
+
+
+def validated_tables() -> None:
     screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
     with screening_tab:
         st.caption(f"{30 if SAMPLE else SIZE} candidate(s).")

@@ -7,7 +7,8 @@ import streamlit as st
 from medpath.export import chart_filename, study_workbook
 from medpath.protocol import ProtocolError
 from medpath.protocol_library import PROTOCOLS_VARIABLE, uploaded_protocol
-from medpath.study import SAMPLE_DIR
+from medpath.scale import summary_first
+from medpath.study import SAMPLE_DIR, Study
 from pages.components import generated_download, header, literal, paged_table, table, table_download, text_table
 from pages.mapping_step import (
     columns_table,
@@ -79,6 +80,20 @@ def _shown_value(value: object) -> str:
 def _back_to_sample() -> None:
     use_files(None)
     st.session_state.pop(UPLOAD_ERROR_KEY, None)
+
+
+def validated_tables(study: Study) -> None:
+    """The validated screening and visit tables, a tab each, long ones a page at a time."""
+    screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
+    with screening_tab:
+        if study.screening is None:
+            st.info("No screening table was provided: the eligibility funnel starts at enrolment.")
+        else:
+            st.caption(f"{len(study.screening)} candidate(s); the Excel row of each is in 'Source row'.")
+            paged_table(study.screening, "data-screening-page", "candidates")
+    with visits_tab:
+        st.caption(f"{len(study.visits)} visit row(s) of {len(study.patient_ids)} patient(s).")
+        paged_table(study.visits, "data-visits-page", "visit rows")
 
 
 study = current_study()
@@ -213,13 +228,16 @@ generated_download(
     key="download-validated",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-screening_tab, visits_tab = st.tabs(["Screening", "Visits"])
-with screening_tab:
-    if study.screening is None:
-        st.info("No screening table was provided: the eligibility funnel starts at enrolment.")
-    else:
-        st.caption(f"{len(study.screening)} candidate(s); the Excel row of each is in 'Source row'.")
-        paged_table(study.screening, "data-screening-page", "candidates")
-with visits_tab:
-    st.caption(f"{len(study.visits)} visit row(s) of {len(study.patient_ids)} patient(s).")
-    paged_table(study.visits, "data-visits-page", "visit rows")
+
+if summary_first(len(study.patient_ids)):  # a row per candidate and per visit: browsed on request, made when opened
+    candidates = "no screening table" if study.screening is None else f"{len(study.screening):,} candidate(s)"
+    with st.expander(
+        f"Browse the validated tables: {candidates}, {len(study.visits):,} visit row(s)",
+        icon=":material/table_view:",
+        key="data-validated-open",
+        on_change="rerun",
+    ) as browse:
+        if browse.open:
+            validated_tables(study)
+else:
+    validated_tables(study)
