@@ -21,6 +21,7 @@ The known signals of umbilical-cord MSC infusion are transient fever and infusio
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -311,16 +312,11 @@ def grade_relatedness_table(adverse_events: pd.DataFrame) -> pd.DataFrame:
                 "events": pd.Series(dtype="int64"),
             }
         )
-    frame = pd.DataFrame(
-        {
-            "relatedness": _relatedness(adverse_events).tolist(),
-            "patient_id": adverse_events["patient_id"].tolist(),
-            "grade": adverse_events["grade"].astype("float64").fillna(0).tolist(),  # 0 = not graded, below grade 1
-        }
-    )
+    patients = adverse_events["patient_id"].tolist()
+    grades = adverse_events["grade"].astype("float64").fillna(0).tolist()  # 0 = not graded, below grade 1
     counted = [
-        *worst_grade_counts(frame, "relatedness", [*RELATEDNESS, NOT_ASSESSED]),
-        *worst_grade_counts(frame.assign(relatedness="any"), "relatedness", ["any"]),
+        *worst_grade_counts(_relatedness(adverse_events).tolist(), patients, grades, [*RELATEDNESS, NOT_ASSESSED]),
+        *worst_grade_counts(["any"] * len(patients), patients, grades, ["any"]),
     ]
     rows = [(grade or pd.NA, related, patients, events) for related, grade, patients, events in counted]
     table = pd.DataFrame(rows, columns=["grade", "relatedness", "patients", "events"])
@@ -331,17 +327,22 @@ def grade_relatedness_table(adverse_events: pd.DataFrame) -> pd.DataFrame:
 GRADE_ORDER = (1, 2, 3, 4, 5, 0)
 
 
-def worst_grade_counts(frame: pd.DataFrame, by: str, groups: Sequence[str]) -> list[tuple[str, int, int, int]]:
-    """(group, grade, patients, events) for each of ``groups`` (values of column ``by``) in that order and each grade
-    in ``GRADE_ORDER`` with events: ``events`` the group's events of that grade, ``patients`` the group's patients
-    whose worst grade in the group is that grade (the "worst grade" convention, ``grade_relatedness_table``).
-    ``frame``: columns ``by``, patient_id and grade (float, 0 = not graded). Counted by two groupbys over all the
-    events, not a pass per group (a study's every term: thousands of passes over 8,000 events)."""
-    events = frame.groupby([by, "grade"]).size().to_dict()
-    worst = frame.groupby([by, "patient_id"])["grade"].max().reset_index()
-    patients = worst.groupby([by, "grade"]).size().to_dict()
+def worst_grade_counts(
+    by: Sequence[str], patients: Sequence[str], grades: Sequence[float], groups: Sequence[str]
+) -> list[tuple[str, int, int, int]]:
+    """(group, grade, patients, events) for each of ``groups`` in that order and each grade in ``GRADE_ORDER`` with
+    events, of the events whose group, patient and grade (0 = not graded) are ``by``, ``patients`` and ``grades``:
+    ``events`` the group's events of that grade, ``patients`` the group's patients whose worst grade in the group is
+    that grade (the "worst grade" convention, ``grade_relatedness_table``). Counted in one pass over the events, not a
+    pass per group (a study's every term: thousands of passes over 8,000 events)."""
+    events = Counter(zip(by, grades))
+    worst: dict[tuple[str, str], float] = {}
+    for group, patient, grade in zip(by, patients, grades):
+        if grade > worst.get((group, patient), -1.0):
+            worst[(group, patient)] = grade
+    counted = Counter((group, grade) for (group, _), grade in worst.items())
     return [
-        (group, grade, int(patients.get((group, grade), 0)), int(events[(group, grade)]))
+        (group, grade, counted[(group, grade)], events[(group, grade)])
         for group in groups
         for grade in GRADE_ORDER
         if (group, grade) in events
@@ -399,7 +400,7 @@ def listing(adverse_events: pd.DataFrame, event: str = "", clock: Clock = MONTHS
     ]
     grades: dict[object, str] = {}
     grade = [grades.get(g) or grades.setdefault(g, grade_text(g)) for g in frame["grade"].tolist()]
-    serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"]]
+    serious = ["–" if pd.isna(s) else ("yes" if s else "no") for s in frame["serious"].tolist()]
     return pd.DataFrame(
         {
             "patient_id": frame["patient_id"].tolist(),
@@ -408,7 +409,7 @@ def listing(adverse_events: pd.DataFrame, event: str = "", clock: Clock = MONTHS
             "grade": grade,
             "serious": serious,
             "relatedness": _relatedness(frame).tolist(),
-            "outcome": [o if isinstance(o, str) else "–" for o in frame["outcome"]],
+            "outcome": [o if isinstance(o, str) else "–" for o in frame["outcome"].tolist()],
             "sheet": frame["source_sheet"].tolist(),
             "row": frame["source_row"].astype(int).tolist(),
         }

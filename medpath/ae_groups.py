@@ -31,15 +31,15 @@ TERM_GRADE_NOTE = (
 NO_TERM = "(no term)"
 
 
-def _terms(adverse_events: pd.DataFrame) -> pd.Series:
+def _terms(adverse_events: pd.DataFrame) -> list[str]:
     """Each event's term as counted: case-insensitive groups shown in their most frequent spelling (ties: the
     spelling met first)."""
     written = [NO_TERM if not isinstance(t, str) else t for t in adverse_events["term"].tolist()]
-    spellings: dict[str, Counter] = {}
-    for term in written:
-        spellings.setdefault(term.casefold(), Counter())[term] += 1
-    shown = {key: counter.most_common(1)[0][0] for key, counter in spellings.items()}
-    return pd.Series([shown[t.casefold()] for t in written], index=adverse_events.index, dtype=object)
+    folded = {term: term.casefold() for term in set(written)}  # each distinct spelling folded once
+    shown: dict[str, str] = {}
+    for term, _ in Counter(written).most_common():  # by frequency; ties in the order first met (sorted stably)
+        shown.setdefault(folded[term], term)
+    return [shown[folded[t]] for t in written]
 
 
 def term_grade_table(adverse_events: pd.DataFrame, top: int = TOP_TERMS) -> pd.DataFrame:
@@ -51,20 +51,18 @@ def term_grade_table(adverse_events: pd.DataFrame, top: int = TOP_TERMS) -> pd.D
     columns = ["term", "grade", "patients", "events"]
     if adverse_events is None or adverse_events.empty:
         return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "grade" else object) for c in columns})
-    frame = pd.DataFrame(
-        {
-            "term": _terms(adverse_events),
-            "patient_id": adverse_events["patient_id"].tolist(),
-            "grade": adverse_events["grade"].astype("float64").fillna(0).tolist(),  # 0 = not graded, below 1
-        }
-    )
-    per_term = frame.groupby("term").agg(patients=("patient_id", "nunique"), events=("patient_id", "size"))
-    ranked = sorted(per_term.index, key=lambda t: (-per_term.at[t, "patients"], -per_term.at[t, "events"], t))
+    terms = _terms(adverse_events)
+    patients = adverse_events["patient_id"].tolist()
+    grades = adverse_events["grade"].astype("float64").fillna(0).tolist()  # 0 = not graded, below 1
+    events = Counter(terms)
+    with_term = Counter(term for term, _ in set(zip(terms, patients)))  # each patient once per term
+    ranked = sorted(events, key=lambda t: (-with_term[t], -events[t], t))
     named = ranked[:top] if len(ranked) > top + 1 else ranked  # "other terms" only for two or more terms
-    frame["term"] = frame["term"].where(frame["term"].isin(named), OTHER_TERMS)
+    kept = set(named)
+    grouped = [t if t in kept else OTHER_TERMS for t in terms]
     rows = [
-        (term, grade or pd.NA, patients, events)
-        for term, grade, patients, events in worst_grade_counts(frame, "term", [*named, OTHER_TERMS])
+        (term, grade or pd.NA, n_patients, n_events)
+        for term, grade, n_patients, n_events in worst_grade_counts(grouped, patients, grades, [*named, OTHER_TERMS])
     ]
     return pd.DataFrame(rows, columns=columns).astype({"grade": "Int64"})
 
@@ -73,20 +71,23 @@ def patient_choices(adverse_events: pd.DataFrame) -> pd.DataFrame:
     """The patients with events, to choose one for their timeline: patient_id, events, worst_grade ("Int64", NA when
     none is graded), serious (their serious events), label (e.g. "P7: 3 events, worst grade 4 (life-threatening),
     1 serious"); the most severe first (worst grade, then serious events, then events), then by patient id."""
-    grade = adverse_events["grade"].astype("float64")
-    serious = adverse_events["serious"].eq(True).fillna(False).astype(int)
-    per = (
-        pd.DataFrame({"patient_id": adverse_events["patient_id"].tolist(), "grade": grade, "serious": serious})
-        .groupby("patient_id")
-        .agg(events=("grade", "size"), worst=("grade", "max"), serious=("serious", "sum"))
-        .reset_index()
+    per: dict[str, list] = {}  # patient -> [events, worst grade (None: none graded), serious events], in one pass
+    for pid, grade, serious in zip(
+        adverse_events["patient_id"].tolist(),
+        adverse_events["grade"].astype("float64").tolist(),  # NaN: not graded
+        adverse_events["serious"].eq(True).fillna(False).tolist(),
+    ):
+        counts = per.get(pid) or per.setdefault(pid, [0, None, 0])
+        counts[0] += 1
+        if grade == grade and (counts[1] is None or grade > counts[1]):
+            counts[1] = grade
+        counts[2] += serious
+    ids = sorted(  # the most severe first: worst grade (none graded last), serious events, events; then the id
+        per, key=lambda pid: (per[pid][1] is None, -(per[pid][1] or 0), -per[pid][2], -per[pid][0], pid)
     )
-    per = per.sort_values(
-        ["worst", "serious", "events", "patient_id"], ascending=[False, False, False, True], na_position="last"
-    )
-
-    ids, events, serious = per["patient_id"].tolist(), per["events"].astype(int).tolist(), per["serious"].tolist()
-    worst = [None if pd.isna(w) else w for w in per["worst"].tolist()]  # None: no graded event
+    events = [per[pid][0] for pid in ids]
+    worst = [per[pid][1] for pid in ids]
+    serious = [int(per[pid][2]) for pid in ids]
     graded = {w: "not graded" if w is None else f"worst {grade_name(w)}" for w in set(worst)}  # each named once
 
     def label(pid: str, events: int, worst: float | None, serious: int) -> str:
@@ -99,7 +100,7 @@ def patient_choices(adverse_events: pd.DataFrame) -> pd.DataFrame:
             "patient_id": ids,
             "events": events,
             "worst_grade": pd.array([None if w is None else int(w) for w in worst], dtype="Int64"),
-            "serious": [int(n) for n in serious],
+            "serious": serious,
             "label": [label(*values) for values in zip(ids, events, worst, serious)],
         }
     )
