@@ -89,6 +89,7 @@ STATE = """() => ({
     state: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
     h1: document.querySelector('[data-testid="stMainBlockContainer"] h1')?.textContent,
     stale: document.querySelectorAll('[data-stale="true"]').length,
+    skeletons: document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stSkeleton"]').length,
     charts: [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(p => !!p.querySelector('.main-svg')),
     tables: [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(g => !!g.querySelector('canvas')),
     sawRun: window.__benchSawRun,
