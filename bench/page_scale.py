@@ -23,7 +23,7 @@ Settled: ``page_settle.SETTLED`` (script run over, after a run for the upload an
 nothing stale; every plotly chart's SVG and every visible table's canvas drawn), with the page's charts and tables
 as many as it shows at this size: the numbers change with the size and the code, so instead of fixed numbers the
 condition must hold for ``QUIET_MS`` with the same numbers of charts and tables, and the time is when it first
-held (the quiet stretch is not counted). Then, in the settled page: the DOM elements
+held (the quiet stretch is not counted; checked every ``POLL_MS`` on a timer). Then, in the settled page: the DOM elements
 (``document.querySelectorAll('*').length`` of the main document; plotly's SVG elements are in it, the tables' cells
 are drawn on canvases), the page's scroll height (``scrollHeight`` of Streamlit's scrolling ``stMain`` in a
 1366 x 768 window), the renderer's memory: VmRSS (``/proc/<pid>/status``) of the tab's renderer process (each app
@@ -77,6 +77,9 @@ REPEATS = 3
 VIEWPORT = {"width": 1366, "height": 768}
 TIMEOUT_MS = int(os.environ.get("PAGE_SCALE_TIMEOUT_S", "300")) * 1000  # one view (5,000 patients: tens of s)
 QUIET_MS = 500
+#: How often the settle condition is checked, in ms: on a timer, not at each animation frame (a page with nothing
+#: to draw may get no frame for a long while: some bare-app views then never reported settled within 300 s)
+POLL_MS = 16
 VERBOSE = bool(os.environ.get("PAGE_SCALE_VERBOSE"))
 #: After the upload (on the Data page), every page from the sidebar; Data last, opened from another page.
 ORDER = ("Overview", "Eligibility", "Trajectories", "Outcomes", "Secondary outcomes", "Safety", "Data")
@@ -190,7 +193,9 @@ class Driver:
         """Waits until settled; returns the ms the page had already been settled (the quiet stretch)."""
         args = {"heading": heading, "charts": 0, "tables": 0, "afterRun": after_run, "quiet": QUIET_MS}
         try:
-            handle = self.page.wait_for_function(SETTLED_QUIET, arg=args, timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+            handle = self.page.wait_for_function(  # type: ignore[attr-defined]
+                SETTLED_QUIET, arg=args, timeout=TIMEOUT_MS, polling=POLL_MS
+            )
         except Exception as error:
             state = self.page.evaluate(ps.STATE)  # type: ignore[attr-defined]
             raise RuntimeError(f"{self.name} {heading} did not settle: {state}\n{self.server.log()}") from error
