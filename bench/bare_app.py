@@ -6,19 +6,20 @@ fixed synthetic 5-patient table. Nothing from ``medpath`` is imported or compute
 beyond this app is the cost of MedPath itself.
 
 A larger study (``bench/page_scale.py``, issue 28): ``BARE_PATIENTS=N`` (default 5, the sample, where nothing below
-changes) gives the size of the study the dashboard shows beside it. The app then keeps the same navigation,
-widgets and numbers of charts and tables, and their content stays small and fixed, as a study of any size could be
-shown: every chart and table that shows one mark or row per patient at 5 shows instead the study's median and
-quartiles by visit (three rows per visit, drawn as three "patients"), computed from a synthetic table of N patients
-x 4 visits; the counts it states (screened, enrolled, visit rows, events) are N's; the Trajectories picker offers all
-N patient ids with the first 5 chosen (their own lines are drawn); the Data page shows one finding (the study has
-more patients than the protocol's target, as the dashboard's does); the Eligibility and Safety pages take the
-layout of the dashboard's summary views (the deviations counted by criterion with the list in an expander; the
-serious events as a table, the events by term as bars with their table, one chosen patient's timeline, the listing
-a page at a time), as does the Data page (the validated tables made when their expander is opened), so that both apps draw the same numbers of charts and tables there. The uploader takes the same file as the
-dashboard's and reads nothing of it: the upload then shows the file's name, as the dashboard does. So the bare app
-is the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and
-computes per patient.
+changes) gives the size of the study the dashboard shows beside it. The app then keeps the same navigation, widgets and
+numbers of charts and tables, and their content stays small and fixed, as a study of any size could be shown: every
+chart and table that shows one mark or row per patient at 5 shows instead the study's median and quartiles by visit
+(three rows per visit, drawn as three "patients"), computed from a synthetic table of N patients x 4 visits; the counts
+it states (screened, enrolled, visit rows, events) are N's; the Trajectories picker offers all N patient ids with the
+first 5 chosen (their own lines are drawn); the Data page shows one finding (the study has more patients than the
+protocol's target, as the dashboard's does); the Eligibility and Safety pages take the layout of the dashboard's summary
+views (the deviations counted by criterion with the list in an expander; the serious events as a table, the events by
+term as bars with their table, one chosen patient's timeline, the listing a page at a time), as does the Data page (the
+validated tables made when their expander is opened) and every chart (the numbers drawn made when their expander is
+opened), so that both apps draw the same numbers of charts and tables there. The uploader takes the same file as the
+dashboard's and reads nothing of it: the upload then shows the file's name, as the dashboard does. So the bare app is
+the floor of a Streamlit page at that size: what the dashboard takes beyond it is what MedPath draws and computes per
+patient.
 
 ``BARE_READ=1`` (``page_scale.py``'s third app, for the upload only): the uploader's callback also reads every sheet
 of each workbook with ``pandas.read_excel(sheet_name=None, engine="calamine")`` (a CSV with ``pandas.read_csv``),
@@ -139,7 +140,8 @@ def download(label: str, name: str, frame: pd.DataFrame | None = None, **options
 
 def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
     """As the dashboard's ``pages.components.chart``: the chart, its title as a caption beside a "Download SVG"
-    button (made on click) and, with ``data``, the numbers drawn in an expander."""
+    button (made on click) and, with ``data``, the numbers drawn in an expander (above the sample's size, made when it is
+    opened)."""
     fig.add_annotation(text=f"Synthetic sample · {name}", xref="paper", yref="paper", x=0, y=-0.2, showarrow=False)
     st.plotly_chart(fig, width="stretch", config=CONFIG)
     name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")
@@ -155,9 +157,15 @@ def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
             type="tertiary",
             icon=":material/download:",
         )
-    if data is not None:
+    if data is None:
+        return
+    if SAMPLE:
         with st.expander(f"Data of this chart (table): {name}"):
             table(data)
+    else:  # as the dashboard above 30 patients: the numbers made when the expander is opened
+        with st.expander(f"Data of this chart (table): {name}", key=f"data-open-{name}", on_change="rerun") as numbers:
+            if numbers.open:
+                table(data)
 
 
 def before_after(outcome: str, label: str, height: int = 480) -> go.Figure:

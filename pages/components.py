@@ -31,6 +31,7 @@ from medpath.outcomes import (
     summary_table,
 )
 from medpath.report import build_report, report_filename
+from medpath.scale import summary_first
 from medpath.wording import plain_sentence
 from pages.session import address_note, built_once, chosen_patients, current_analysis, current_protocol
 
@@ -253,8 +254,15 @@ def chart(
                 help="A vector picture of this chart (for a paper, a poster or slides); the camera button above "
                 "the chart saves a PNG 1600 px wide.",
             )
-    if data is not None:
-        with st.expander(f"Data of this chart (table): {literal(title)}"):
+    if data is None:
+        return
+    label = f"Data of this chart (table): {literal(title)}"
+    if summary_first(len(study.patient_ids)):  # a larger study's numbers (a row per patient behind a summary chart)
+        with st.expander(label, key=f"chart-data-open-{name}", on_change="rerun") as numbers:
+            if numbers.open:  # made when the reader opens them
+                paged_table(data, f"chart-data-page-{name}")
+    else:
+        with st.expander(label):
             paged_table(data, f"chart-data-page-{name}")
 
 

@@ -799,6 +799,9 @@ def test_a_large_study_leads_the_trajectories_with_the_summary_and_draws_five_pa
     assert len(summary["data"]) < 20
     panels = {a["text"] for a in multiples["layout"]["annotations"] if a.get("name") != "provenance"}
     assert panels == set(ids[:5])
+    assert not any("median" in d.value.columns for d in at.dataframe)  # the chart's data is made when opened
+    at.session_state[f"chart-data-open-{at.selectbox[0].value}_absolute_summary"] = True
+    at.run()
     quartiles, values = at.dataframe[0].value, at.dataframe[1].value  # the chart's data, the values by patient
     assert quartiles["n"].tolist() == [LARGE] * 3 and quartiles["median"][0] == median["y"][0]
     assert set(values["patient_id"]) == set(ids[:5])
