@@ -350,9 +350,16 @@ def eligibility() -> None:
         fig.update_layout(width=940, height=1043, xaxis_visible=False, yaxis_visible=False)
         st.plotly_chart(fig, width="content", config=CONFIG)
         download("Download the diagram (SVG)", "consort", key="download-consort-svg")
-        st.subheader("Study stages")
         stages = pd.DataFrame({"stage": [f"stage {i}" for i in range(6)], "n": range(30, 24, -1)})
-        table(stages)
+        if SAMPLE:
+            st.subheader("Study stages")
+            table(stages)
+        else:  # as the dashboard above 30 patients: the diagram's numbers made when their expander is opened
+            with st.expander(
+                "Data of this chart (table): consort", key="data-open-consort", on_change="rerun"
+            ) as shown:
+                if shown.open:
+                    table(stages)
         download("Download table (CSV)", "stages", stages, key="download-stages")
     with funnel:
         st.caption("Each bar counts the candidates who passed that step and every earlier one.")
