@@ -19,7 +19,9 @@ until settled:
 - Trajectories' one interaction the issue names: remove the last patient from the "Patients" picker (Backspace in
   its input, as ``page_settle.py``).
 
-Settled: ``page_settle.SETTLED`` (script run over, after a run for the upload and the interaction; the page's h1;
+Settled: ``page_settle.SETTLED`` (script run over, after a run for the upload and the interaction: for the upload,
+a run seen or the header's "Your files live only in this browser tab" drawn by it, since the bare app's run can be
+too short to be drawn as running at all; the page's h1;
 nothing stale; every plotly chart's SVG and every visible table's canvas drawn), with the page's charts and tables
 as many as it shows at this size: the numbers change with the size and the code, so instead of fixed numbers the
 condition must hold for ``QUIET_MS`` with the same numbers of charts and tables, and the time is when it first
@@ -86,6 +88,9 @@ ORDER = ("Overview", "Eligibility", "Trajectories", "Outcomes", "Secondary outco
 PAGES = {view.title: view for view in ps.PAGES}
 UPLOAD = "upload (file set on the uploader)"
 REMOVE = "Trajectories: remove a patient (multiselect)"
+#: What both apps' page header says once a study is uploaded (not before: the sample is shown), drawn by the
+#: upload's run; the upload is settled after it even when that run was too short to be drawn as running.
+UPLOADED = "Your files live only in this browser tab"
 
 #: page_settle.SETTLED with the charts and tables the page shows, holding for ``quiet`` ms with the same numbers of
 #: charts and tables; returns the ms it has held (so the caller subtracts them), else false.
@@ -182,26 +187,28 @@ class Driver:
         self.cdp = self.context.new_cdp_session(self.page)  # type: ignore[attr-defined]
         self.cdp.send("Performance.enable")  # type: ignore[attr-defined]
         self.page.goto(f"{self.server.url}/data", wait_until="commit")  # type: ignore[attr-defined]
-        self._settle("Data", after_run=False)
+        self._settle("the Data page, first opened", "Data", after_run=False)
 
     def close_session(self) -> None:
         if self.context is not None:
             self.context.close()  # type: ignore[attr-defined]
         self.context = self.page = self.cdp = None
 
-    def _settle(self, heading: str, after_run: bool) -> float:
-        """Waits until settled; returns the ms the page had already been settled (the quiet stretch)."""
-        args = {"heading": heading, "charts": 0, "tables": 0, "afterRun": after_run, "quiet": QUIET_MS}
+    def _settle(self, view: str, heading: str, after_run: bool, shows: str = "") -> float:
+        """Waits until ``view`` is settled; returns the ms the page had already been settled (the quiet stretch)."""
+        args = {"heading": heading, "charts": 0, "tables": 0, "afterRun": after_run, "shows": shows, "quiet": QUIET_MS}
         try:
             handle = self.page.wait_for_function(  # type: ignore[attr-defined]
                 SETTLED_QUIET, arg=args, timeout=TIMEOUT_MS, polling=POLL_MS
             )
         except Exception as error:
             state = self.page.evaluate(ps.STATE)  # type: ignore[attr-defined]
-            raise RuntimeError(f"{self.name} {heading} did not settle: {state}\n{self.server.log()}") from error
+            raise RuntimeError(f"{self.name} {view} did not settle: {state}\n{self.server.log()}") from error
         return float(handle.json_value())
 
-    def timed(self, size: int, name: str, heading: str, action: Callable[[], None], after_run: bool) -> None:
+    def timed(
+        self, size: int, name: str, heading: str, action: Callable[[], None], after_run: bool, shows: str = ""
+    ) -> None:
         page = self.page
         page.evaluate("() => { window.__scaleQuiet = null; }")  # type: ignore[attr-defined]
         if after_run:
@@ -211,7 +218,7 @@ class Driver:
         cpu = ps.tree_cpu_seconds(self.server.pid)
         start = time.perf_counter()
         action()
-        quiet_ms = self._settle(heading, after_run)
+        quiet_ms = self._settle(name, heading, after_run, shows)
         seconds = time.perf_counter() - start - quiet_ms / 1000
         cpu = ps.tree_cpu_seconds(self.server.pid) - cpu
         shape = page.evaluate(SHAPE)  # type: ignore[attr-defined]
@@ -233,7 +240,8 @@ class Driver:
     def upload(self, size: int, book: Path) -> None:
         # The study's uploader (the Data page has another, for a protocol of one's own).
         uploader = self.page.locator('[data-testid="stFileUploader"]', has_text="workbook").locator("input[type=file]")  # type: ignore[attr-defined]
-        self.timed(size, UPLOAD, "Data", lambda: uploader.set_input_files(str(book)), after_run=True)
+        set_file = partial(uploader.set_input_files, str(book))
+        self.timed(size, UPLOAD, "Data", set_file, after_run=True, shows=UPLOADED)
 
     def open_page(self, size: int, title: str) -> None:
         view = PAGES[title]
