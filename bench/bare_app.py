@@ -140,8 +140,8 @@ def download(label: str, name: str, frame: pd.DataFrame | None = None, **options
 
 def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
     """As the dashboard's ``pages.components.chart``: the chart, its title as a caption beside a "Download SVG"
-    button (made on click) and, with ``data``, the numbers drawn in an expander (above the sample's size, made when it is
-    opened)."""
+    button (made on click) and, with ``data``, the numbers drawn in an expander (above the sample's size, made when
+    it is opened)."""
     fig.add_annotation(text=f"Synthetic sample · {name}", xref="paper", yref="paper", x=0, y=-0.2, showarrow=False)
     st.plotly_chart(fig, width="stretch", config=CONFIG)
     name_column, button_column = st.columns([3, 2], vertical_alignment="center", gap="small")

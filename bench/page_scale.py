@@ -19,18 +19,17 @@ until settled:
 - Trajectories' one interaction the issue names: remove the last patient from the "Patients" picker (Backspace in
   its input, as ``page_settle.py``).
 
-Settled: ``page_settle.SETTLED`` (script run over, after a run for the upload and the interaction: for the upload,
-a run seen or the header's "Your files live only in this browser tab" drawn by it, since the bare app's run can be
-too short to be drawn as running at all; the page's h1;
-nothing stale; every plotly chart's SVG and every visible table's canvas drawn), with the page's charts and tables
-as many as it shows at this size: the numbers change with the size and the code, so instead of fixed numbers the
-condition must hold for ``QUIET_MS`` with the same numbers of charts and tables, and the time is when it first
-held (the quiet stretch is not counted; checked every ``POLL_MS`` on a timer). Then, in the settled page: the DOM elements
-(``document.querySelectorAll('*').length`` of the main document; plotly's SVG elements are in it, the tables' cells
-are drawn on canvases), the page's scroll height (``scrollHeight`` of Streamlit's scrolling ``stMain`` in a
-1366 x 768 window), the renderer's memory: VmRSS (``/proc/<pid>/status``) of the tab's renderer process (each app
-has its own Chromium and each round's context its own renderer: the largest renderer of the app's browser that is
-not Chromium's WebUI),
+Settled: ``page_settle.SETTLED`` (script run over, after a run for the upload and the interaction: for the upload, a run
+seen or the header's "Your files live only in this browser tab" drawn by it, since the bare app's run can be too short
+to be drawn as running at all; the page's h1; nothing stale; every plotly chart's SVG and every visible table's canvas
+drawn), with the page's charts and tables as many as it shows at this size: the numbers change with the size and the
+code, so instead of fixed numbers the condition must hold for ``QUIET_MS`` with the same numbers of charts and tables,
+and the time is when it first held (the quiet stretch is not counted; checked every ``POLL_MS`` on a timer). Then, in
+the settled page: the DOM elements (``document.querySelectorAll('*').length`` of the main document; plotly's SVG
+elements are in it, the tables' cells are drawn on canvases), the page's scroll height (``scrollHeight`` of Streamlit's
+scrolling ``stMain`` in a 1366 x 768 window), the renderer's memory: VmRSS (``/proc/<pid>/status``) of the tab's
+renderer process (each app has its own Chromium and each round's context its own renderer: the largest renderer of the
+app's browser that is not Chromium's WebUI),
 and the page's JavaScript heap (CDP ``Performance.getMetrics`` JSHeapUsedSize). Server CPU: user + system time of
 the server's process tree (``streamlit`` and, for the dashboard, the uploads' reader fork server and its workers)
 from /proc during the view, as ``page_settle.cpu_seconds``. The two apps are driven step by step alternately, the
@@ -79,8 +78,8 @@ REPEATS = 3
 VIEWPORT = {"width": 1366, "height": 768}
 TIMEOUT_MS = int(os.environ.get("PAGE_SCALE_TIMEOUT_S", "300")) * 1000  # one view (5,000 patients: tens of s)
 QUIET_MS = 500
-#: How often the settle condition is checked, in ms: on a timer, not at each animation frame (a page with nothing
-#: to draw may get no frame for a long while: some bare-app views then never reported settled within 300 s)
+#: How often the settle condition is checked, in ms, on a timer (a page with nothing left to draw gets no
+#: animation frames to check it at)
 POLL_MS = 16
 VERBOSE = bool(os.environ.get("PAGE_SCALE_VERBOSE"))
 #: After the upload (on the Data page), every page from the sidebar; Data last, opened from another page.
