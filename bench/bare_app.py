@@ -159,13 +159,14 @@ def chart(fig: go.Figure, name: str, data: pd.DataFrame | None = None) -> None:
         )
     if data is None:
         return
-    if SAMPLE:
-        with st.expander(f"Data of this chart (table): {name}"):
+    on_request = not SAMPLE  # as the dashboard above 30 patients: the numbers made when the expander is opened
+    with st.expander(
+        f"Data of this chart (table): {name}",
+        key=f"data-open-{name}" if on_request else None,
+        on_change="rerun" if on_request else "ignore",
+    ) as numbers:
+        if not on_request or numbers.open:
             table(data)
-    else:  # as the dashboard above 30 patients: the numbers made when the expander is opened
-        with st.expander(f"Data of this chart (table): {name}", key=f"data-open-{name}", on_change="rerun") as numbers:
-            if numbers.open:
-                table(data)
 
 
 def before_after(outcome: str, label: str, height: int = 480) -> go.Figure:

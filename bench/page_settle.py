@@ -77,7 +77,7 @@ SETTLED = """({heading, charts, tables, afterRun, shows}) => {
     // a run seen since the action (ARM), or the page showing a text only that run can have drawn: a run short
     // enough can go from "notRunning" to "notRunning" without the state ever being drawn as running
     if (afterRun && !window.__benchSawRun && !(shows && main && main.textContent.includes(shows))) return false;
-    const h1 = document.querySelector('[data-testid="stMainBlockContainer"] h1');
+    const h1 = main && main.querySelector('h1');
     if (!h1 || !h1.textContent.includes(heading)) return false;
     if (document.querySelector('[data-stale="true"]')) return false;
     // an element whose code is still loading (the first chart of a tab waits for plotly.js) shows a skeleton

@@ -256,13 +256,13 @@ def chart(
             )
     if data is None:
         return
-    label = f"Data of this chart (table): {literal(title)}"
-    if summary_first(len(study.patient_ids)):  # a larger study's numbers (a row per patient behind a summary chart)
-        with st.expander(label, key=f"chart-data-open-{name}", on_change="rerun") as numbers:
-            if numbers.open:  # made when the reader opens them
-                paged_table(data, f"chart-data-page-{name}")
-    else:
-        with st.expander(label):
+    on_request = summary_first(len(study.patient_ids))  # a larger study's: a row per patient behind a summary chart
+    with st.expander(
+        f"Data of this chart (table): {literal(title)}",
+        key=f"chart-data-open-{name}" if on_request else None,
+        on_change="rerun" if on_request else "ignore",
+    ) as numbers:
+        if not on_request or numbers.open:  # on request: made when the reader opens them
             paged_table(data, f"chart-data-page-{name}")
 
 
